@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The versioned contracts between modules (DESIGN.md, Contracts). Every boundary parses
+ * with these schemas; core types come from `z.infer`, never hand-written twins.
+ */
+
+export const LogEventSchema = z.object({
+  id: z.string(),
+  /** milliseconds since the epoch */
+  timestamp: z.number(),
+  message: z.string(),
+  logGroup: z.string(),
+  logStream: z.string(),
+});
+export type LogEvent = z.infer<typeof LogEventSchema>;
+
+export const LanguageSchema = z.enum([
+  'python',
+  'java',
+  'javascript',
+  'go',
+  'ruby',
+  'php',
+  'dotnet',
+  'rust',
+  'unknown',
+]);
+export type Language = z.infer<typeof LanguageSchema>;
+
+export const StackFrameSchema = z.object({
+  file: z.string(),
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
+  function: z.string().optional(),
+  module: z.string().optional(),
+  /** false for third-party and runtime code (site-packages, node_modules, JDK, GOROOT, vendor…) */
+  inApp: z.boolean(),
+});
+export type StackFrame = z.infer<typeof StackFrameSchema>;
+
+export interface ErrorRecord {
+  language: Language;
+  exceptionType: string;
+  message: string;
+  /** outermost first, innermost (where it was raised) last */
+  frames: StackFrame[];
+  /** chained exceptions: Python "direct cause", Java "Caused by", .NET inner, JS [cause] */
+  causes: ErrorRecord[];
+  /** the assembled, redacted text */
+  raw: string;
+  logGroup: string;
+  logStream: string;
+  timestamp: number;
+  eventIds: string[];
+}
+
+export const ErrorRecordSchema: z.ZodType<ErrorRecord> = z.lazy(() =>
+  z.object({
+    language: LanguageSchema,
+    exceptionType: z.string(),
+    message: z.string(),
+    frames: z.array(StackFrameSchema),
+    causes: z.array(ErrorRecordSchema),
+    raw: z.string(),
+    logGroup: z.string(),
+    logStream: z.string(),
+    timestamp: z.number(),
+    eventIds: z.array(z.string()),
+  }),
+);
+
+export const IncidentStatusSchema = z.enum([
+  'new',
+  'queued',
+  'analyzing',
+  'pr_open',
+  'no_fix',
+  'failed',
+  'skipped',
+  'resolved_pending',
+  'resolved',
+]);
+export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
+
+export const RepoRefSchema = z.object({
+  owner: z.string().min(1),
+  name: z.string().min(1),
+  baseBranch: z.string().min(1),
+  /** path of the application inside a monorepo, '' for the repository root */
+  pathPrefix: z.string().default(''),
+});
+export type RepoRef = z.infer<typeof RepoRefSchema>;
+
+export const IncidentSchema = z.object({
+  /** `${owner}/${name}#${fingerprint}` */
+  incidentKey: z.string(),
+  repo: RepoRefSchema,
+  fingerprint: z.string(),
+  status: IncidentStatusSchema,
+  count: z.number().int().nonnegative(),
+  firstSeen: z.number(),
+  lastSeen: z.number(),
+  sample: ErrorRecordSchema,
+  prUrl: z.string().optional(),
+  prNumber: z.number().int().optional(),
+  branch: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+  costUsd: z.number().nonnegative(),
+  /** epoch seconds, DynamoDB TTL */
+  ttl: z.number().int(),
+});
+export type Incident = z.infer<typeof IncidentSchema>;
+
+export const RepairJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.enum(['repair', 'revise', 'ci_failed']),
+  incidentKey: z.string(),
+  error: ErrorRecordSchema,
+  repo: RepoRefSchema,
+  attempt: z.number().int().nonnegative(),
+  pr: z.object({ number: z.number().int(), url: z.string(), branch: z.string() }).optional(),
+  comment: z.object({ id: z.number().int(), body: z.string(), author: z.string() }).optional(),
+});
+export type RepairJob = z.infer<typeof RepairJobSchema>;
+
+export const FileEditSchema = z.object({
+  path: z.string().min(1),
+  oldText: z.string(),
+  newText: z.string(),
+});
+export type FileEdit = z.infer<typeof FileEditSchema>;
+
+export const FixProposalSchema = z.object({
+  title: z.string().min(1).max(200),
+  rootCause: z.string().min(1),
+  explanation: z.string().min(1),
+  confidence: z.enum(['low', 'medium', 'high']),
+  edits: z.array(FileEditSchema),
+});
+export type FixProposal = z.infer<typeof FixProposalSchema>;

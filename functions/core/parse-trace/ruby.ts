@@ -1,0 +1,9 @@
+import type { TraceParser } from './parsed-trace.ts';
+
+// Not written yet: recognises nothing, so the detector falls back to an unknown-format record.
+export const rubyParser: TraceParser = {
+  language: 'ruby',
+  startsTrace: () => false,
+  continuesTrace: () => false,
+  parse: () => undefined,
+};
