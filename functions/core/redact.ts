@@ -1,0 +1,4 @@
+// Placeholder until the redaction rules land.
+export function redact(text: string): string {
+  return text;
+}
