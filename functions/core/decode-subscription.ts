@@ -1,17 +1,115 @@
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
 import type { LogEvent } from './contracts.ts';
 
+/** What a CloudWatch Logs subscription delivered, once decoded and validated. */
 export type DecodedSubscription =
   | { kind: 'control' }
   | {
       kind: 'data';
+      owner: string;
       logGroup: string;
       logStream: string;
-      owner: string;
       subscriptionFilters: string[];
       events: LogEvent[];
     };
 
-/** Placeholder: decodes `{ awslogs: { data } }`. */
-export function decodeSubscriptionEvent(_event: unknown): DecodedSubscription {
-  throw new Error('not implemented yet');
+export type PayloadErrorCode =
+  | 'not_an_object'
+  | 'bad_base64'
+  | 'bad_gzip'
+  | 'bad_json'
+  | 'bad_shape'
+  | 'too_large';
+
+/** A subscription payload that cannot be decoded. Not retryable: the same bytes will fail again. */
+export class PayloadError extends Error {
+  override readonly name = 'PayloadError';
+  readonly code: PayloadErrorCode;
+  constructor(code: PayloadErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+const EnvelopeSchema = z.object({ awslogs: z.object({ data: z.string().min(1) }) });
+
+const SubscriptionMessageSchema = z.discriminatedUnion('messageType', [
+  z.object({ messageType: z.literal('CONTROL_MESSAGE') }),
+  z.object({
+    messageType: z.literal('DATA_MESSAGE'),
+    owner: z.string(),
+    logGroup: z.string().min(1),
+    logStream: z.string().min(1),
+    subscriptionFilters: z.array(z.string()),
+    logEvents: z.array(z.object({ id: z.string(), timestamp: z.number(), message: z.string() })),
+  }),
+]);
+
+// CloudWatch Logs caps a subscription delivery at 1 MB compressed; a decoded payload far beyond
+// that is not one AWS sent, and inflating it without a bound would let one event exhaust memory.
+const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes `{ awslogs: { data } }` (base64 → gunzip → JSON) into log events; throws PayloadError. */
+export function decodeSubscriptionEvent(event: unknown): DecodedSubscription {
+  const envelope = EnvelopeSchema.safeParse(event);
+  if (!envelope.success) {
+    throw new PayloadError(
+      'not_an_object',
+      'expected a CloudWatch Logs subscription event { awslogs: { data } }',
+    );
+  }
+  return decodeSubscriptionData(envelope.data.awslogs.data);
+}
+
+/** Decodes the base64 `awslogs.data` string alone. */
+export function decodeSubscriptionData(data: string): DecodedSubscription {
+  const compact = data.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
+    throw new PayloadError('bad_base64', 'awslogs.data is not valid base64');
+  }
+  let inflated: Buffer;
+  try {
+    inflated = gunzipSync(Buffer.from(compact, 'base64'), { maxOutputLength: MAX_DECODED_BYTES });
+  } catch (error: unknown) {
+    const tooLarge = error instanceof RangeError;
+    throw tooLarge
+      ? new PayloadError('too_large', `awslogs.data inflates past ${MAX_DECODED_BYTES} bytes`, {
+          cause: error,
+        })
+      : new PayloadError('bad_gzip', 'awslogs.data is not gzip data', { cause: error });
+  }
+  return parseSubscriptionJson(inflated.toString('utf8'));
+}
+
+/** Validates an already-decoded subscription message (the JSON inside `awslogs.data`). */
+export function parseSubscriptionJson(json: string): DecodedSubscription {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error: unknown) {
+    throw new PayloadError('bad_json', 'the decoded subscription data is not JSON', { cause: error });
+  }
+  return toDecoded(parsed);
+}
+
+/** Validates a decoded subscription message object. */
+export function toDecoded(message: unknown): DecodedSubscription {
+  const result = SubscriptionMessageSchema.safeParse(message);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new PayloadError('bad_shape', `not a subscription message${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const msg = result.data;
+  if (msg.messageType === 'CONTROL_MESSAGE') return { kind: 'control' };
+  return {
+    kind: 'data',
+    owner: msg.owner,
+    logGroup: msg.logGroup,
+    logStream: msg.logStream,
+    subscriptionFilters: msg.subscriptionFilters,
+    events: msg.logEvents.map((e) => ({ ...e, logGroup: msg.logGroup, logStream: msg.logStream })),
+  };
 }

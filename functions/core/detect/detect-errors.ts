@@ -1,4 +1,8 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
+import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from '../parse-trace/index.ts';
+import { redact } from '../redact.ts';
+import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
+import { readStructuredError, type StructuredError } from './structured-log.ts';
 
 /** One error found in a batch of log events. */
 export interface DetectedError {
@@ -10,7 +14,241 @@ export interface DetectedError {
   needsContext: boolean;
 }
 
+export interface DetectOptions {
+  parsers?: readonly TraceParser[];
+}
+
+interface Line {
+  body: string;
+  level?: Level;
+  event: LogEvent;
+  /** the event holds this one line only: the stream logs one event per line */
+  isWholeEvent: boolean;
+  /** no later line in this batch */
+  isLast: boolean;
+}
+
+interface Block {
+  parsers: readonly TraceParser[];
+  lines: Line[];
+  bodies: string[];
+  chars: number;
+  lead?: Line;
+}
+
+// Classification looks at a bounded head of each line: a 5 MB line costs no more than a short one.
+const MAX_CLASSIFIED_CHARS = 4096;
+// A runaway block (a goroutine dump of 100k lines, a log that never ends its trace) is closed
+// here and parsed as it stands.
+const MAX_BLOCK_LINES = 4000;
+const MAX_BLOCK_CHARS = 1024 * 1024;
+// Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
+const MAY_START_TRACE =
+  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)/;
+const EXCEPTION_HEADER =
+  /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
+const LOGFMT_LEVEL =
+  /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
+const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
+
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
-export function detectErrors(_events: readonly LogEvent[]): DetectedError[] {
-  return [];
+export function detectErrors(
+  events: readonly LogEvent[],
+  { parsers = TRACE_PARSERS }: DetectOptions = {},
+): DetectedError[] {
+  const found: DetectedError[] = [];
+  for (const streamEvents of groupByStream(events)) {
+    assembleStream(toLines(streamEvents), parsers, (detected) => found.push(detected));
+  }
+  return found;
+}
+
+function groupByStream(events: readonly LogEvent[]): LogEvent[][] {
+  const streams = new Map<string, LogEvent[]>();
+  for (const event of events) {
+    const key = `${event.logGroup}\u0000${event.logStream}`;
+    const list = streams.get(key);
+    if (list) list.push(event);
+    else streams.set(key, [event]);
+  }
+  // Array.prototype.sort is stable: events with one timestamp keep their delivery order.
+  return [...streams.values()].map((list) => list.sort((a, b) => a.timestamp - b.timestamp));
+}
+
+function toLines(events: readonly LogEvent[]): Line[] {
+  const lines: Line[] = [];
+  for (const event of events) {
+    const parts = event.message.split(/\r?\n/);
+    while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
+    for (const part of parts) {
+      const head = part.length > MAX_CLASSIFIED_CHARS ? part.slice(0, MAX_CLASSIFIED_CHARS) : part;
+      const { level, body } = stripLogPrefix(head.endsWith('\r') ? head.slice(0, -1) : head);
+      lines.push({
+        body,
+        event,
+        isWholeEvent: parts.length === 1,
+        isLast: false,
+        ...(level ? { level } : {}),
+      });
+    }
+  }
+  const last = lines[lines.length - 1];
+  if (last) last.isLast = true;
+  return lines;
+}
+
+function assembleStream(
+  lines: Line[],
+  parsers: readonly TraceParser[],
+  emit: (d: DetectedError) => void,
+): void {
+  let block: Block | undefined;
+  let pending: Line | undefined;
+
+  const flushPending = () => {
+    if (pending) emit(singleLineError(pending));
+    pending = undefined;
+  };
+
+  for (const line of lines) {
+    if (block) {
+      const body = line.body;
+      const continuing =
+        block.lines.length < MAX_BLOCK_LINES && block.chars < MAX_BLOCK_CHARS
+          ? block.parsers.filter((p) => p.continuesTrace(body, block?.bodies ?? []))
+          : [];
+      if (continuing.length > 0) {
+        block.parsers = continuing;
+        block.lines.push(line);
+        block.bodies.push(body);
+        block.chars += body.length;
+        continue;
+      }
+      emit(closeBlock(block));
+      block = undefined;
+    }
+
+    const structured = line.body.includes('{') ? readStructuredError(line.body) : undefined;
+    if (structured) {
+      flushPending();
+      emit(structuredError(line, structured, parsers));
+      continue;
+    }
+
+    const starters = MAY_START_TRACE.test(line.body) ? parsers.filter((p) => p.startsTrace(line.body)) : [];
+    if (starters.length > 0) {
+      block = { parsers: starters, lines: [line], bodies: [line.body], chars: line.body.length };
+      // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
+      if (pending) block.lead = pending;
+      pending = undefined;
+      continue;
+    }
+
+    flushPending();
+    if (isErrorLine(line)) pending = line;
+  }
+  if (block) emit(closeBlock(block));
+  flushPending();
+}
+
+function isErrorLine(line: Line): boolean {
+  if (line.level === 'error' || line.level === 'fatal') return line.body.trim() !== '';
+  return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
+}
+
+function closeBlock(block: Block): DetectedError {
+  const bodies = [...block.bodies];
+  while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
+  const text = redact(bodies.join('\n'));
+  const parsed = firstParse(block.parsers, text) ?? parseUnknown(text);
+  const lines = block.lead ? [block.lead, ...block.lines] : block.lines;
+  const raw = block.lead ? `${redact(block.lead.body)}\n${text}` : text;
+  const perLine = block.lines.every((l) => l.isWholeEvent);
+  const endsBatch = block.lines[block.lines.length - 1]?.isLast === true;
+  return {
+    record: toRecord(parsed, raw, lines),
+    needsContext: perLine && (parsed.frames.length === 0 || endsBatch),
+  };
+}
+
+function firstParse(parsers: readonly TraceParser[], text: string): ParsedTrace | undefined {
+  for (const parser of parsers) {
+    try {
+      const parsed = parser.parse(text);
+      if (parsed) return parsed;
+    } catch {
+      // A parser bug must cost one record its frames, never the batch: fall through to the next.
+    }
+  }
+  return undefined;
+}
+
+function singleLineError(line: Line): DetectedError {
+  const text = redact(line.body.trim());
+  const parsed = parseUnknown(text, line.level);
+  // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
+  const isHeader = EXCEPTION_HEADER.test(line.body);
+  return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
+}
+
+function structuredError(line: Line, error: StructuredError, parsers: readonly TraceParser[]): DetectedError {
+  let parsed: ParsedTrace | undefined;
+  if (error.trace) {
+    const inner: DetectedError[] = [];
+    const traceLines = error.trace.split(/\r?\n/).map((body, i, all) => ({
+      body,
+      event: line.event,
+      isWholeEvent: false,
+      isLast: i === all.length - 1,
+    }));
+    assembleStream(traceLines, parsers, (d) => inner.push(d));
+    const best = inner.find((d) => d.record.frames.length > 0) ?? inner[0];
+    if (best) parsed = best.record;
+  }
+  const message = redact(error.message);
+  parsed ??= {
+    language: 'unknown',
+    exceptionType: error.exceptionType ?? parseUnknown(message, error.level).exceptionType,
+    message: error.exceptionType ? message : parseUnknown(message, error.level).message,
+    frames: [],
+    causes: [],
+  };
+  return { record: toRecord(parsed, redact(line.body), [line]), needsContext: false };
+}
+
+/** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
+function parseUnknown(text: string, level?: Level): ParsedTrace {
+  const first = (text.split('\n', 1)[0] ?? '').trim();
+  const header = EXCEPTION_HEADER.exec(first);
+  if (header?.[1]) {
+    return {
+      language: 'unknown',
+      exceptionType: header[1],
+      message: header[2] ?? '',
+      frames: [],
+      causes: [],
+    };
+  }
+  const logfmt = LOGFMT_MSG.exec(first);
+  const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;
+  const type = level === 'fatal' ? 'FATAL' : 'ERROR';
+  return { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
+}
+
+function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): ErrorRecord {
+  const first = lines[0]?.event;
+  const ids = [...new Set(lines.map((l) => l.event.id))];
+  const convert = (p: ParsedTrace): ErrorRecord => ({
+    language: p.language,
+    exceptionType: p.exceptionType,
+    message: p.message,
+    frames: p.frames,
+    causes: p.causes.map(convert),
+    raw: '',
+    logGroup: first?.logGroup ?? '',
+    logStream: first?.logStream ?? '',
+    timestamp: first?.timestamp ?? 0,
+    eventIds: [],
+  });
+  return { ...convert(parsed), raw, eventIds: ids };
 }

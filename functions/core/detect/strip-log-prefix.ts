@@ -1,0 +1,111 @@
+/** A log line split into what the logging framework added and what the program wrote. */
+export interface LineParts {
+  /** normalised level when the prefix names one: 'error', 'warn', 'info', 'debug', 'fatal' */
+  level?: Level;
+  body: string;
+}
+
+export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+
+// Every pattern is anchored and made of bounded or disjoint pieces, so each runs in linear time
+// on a hostile line. They are tried in order; the first that matches wins.
+const LAMBDA_NODE =
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t/;
+const LAMBDA_PYTHON =
+  /^\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t/;
+const LAMBDA_PYTHON_UNHANDLED = /^\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b)/;
+const CRI = /^\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] /;
+const TIMESTAMP =
+  /^\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6})\]?,? +/;
+const LEVEL_WORD =
+  /^(?:\[|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?:\]|>)?:? +/;
+const THREAD = /^\[[^\]\n]{1,120}\] +/;
+const PID = /^\d{1,7} +/;
+// `c.e.Foo - `, `com.example.Foo: `, `root: ` — a logger name ending the prefix (log4j, logback, Python logging)
+const LOGGER = /^[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/;
+// `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, Python's most copied format
+const PY_DASHED = /^- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /;
+const PY_LOGGING = /^(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/;
+const KLOG = /^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w.-]{1,100}:\d{1,6}\] /;
+
+const LEVELS: Record<string, Level> = {
+  FATAL: 'fatal',
+  CRITICAL: 'fatal',
+  CRIT: 'fatal',
+  EMERG: 'fatal',
+  ALERT: 'fatal',
+  PANIC: 'fatal',
+  F: 'fatal',
+  SEVERE: 'error',
+  ERROR: 'error',
+  ERR: 'error',
+  E: 'error',
+  WARN: 'warn',
+  WARNING: 'warn',
+  W: 'warn',
+  INFO: 'info',
+  I: 'info',
+  NOTICE: 'info',
+  DEBUG: 'debug',
+  D: 'debug',
+  TRACE: 'debug',
+  T: 'debug',
+  V: 'debug',
+};
+
+/** Normalises a level name or number (pino/bunyan: 50 error, 60 fatal) to a Level. */
+export function toLevel(value: unknown): Level | undefined {
+  if (typeof value === 'number') {
+    if (value >= 60) return 'fatal';
+    if (value >= 50) return 'error';
+    if (value >= 40) return 'warn';
+    if (value >= 30) return 'info';
+    return 'debug';
+  }
+  if (typeof value !== 'string' || value.length > 20) return undefined;
+  return LEVELS[value.toUpperCase()];
+}
+
+/** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
+export function stripLogPrefix(line: string): LineParts {
+  let rest = line;
+  let level: Level | undefined;
+  const take = (re: RegExp): RegExpExecArray | null => {
+    const m = re.exec(rest);
+    if (m) rest = rest.slice(m[0].length);
+    return m;
+  };
+  const lambda = take(LAMBDA_NODE) ?? take(LAMBDA_PYTHON) ?? take(LAMBDA_PYTHON_UNHANDLED);
+  if (lambda) return { level: toLevel(lambda[1]), body: rest };
+  const klog = take(KLOG);
+  if (klog) return { level: toLevel(klog[1]), body: rest };
+  take(CRI);
+  const py = take(PY_LOGGING);
+  if (py) return { level: toLevel(py[1]), body: rest };
+  const stamped = take(TIMESTAMP) !== null;
+  if (stamped) {
+    const dashed = take(PY_DASHED);
+    if (dashed) return { level: toLevel(dashed[1]), body: rest };
+    take(PID);
+  }
+  // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.
+  const levelMatch = LEVEL_WORD.exec(rest);
+  if (levelMatch?.[1] && (stamped || levelMatch[1].length > 1)) {
+    rest = rest.slice(levelMatch[0].length);
+    level = toLevel(levelMatch[1]);
+  }
+  if (stamped || level) {
+    take(THREAD);
+    if (level && !stamped) take(TIMESTAMP);
+    if (!level) {
+      const after = LEVEL_WORD.exec(rest);
+      if (after?.[1]) {
+        rest = rest.slice(after[0].length);
+        level = toLevel(after[1]);
+        take(THREAD);
+      }
+    }
+    if (level) take(LOGGER);
+  }
+  return level ? { level, body: rest } : { body: rest };
+}

@@ -1,0 +1,125 @@
+import { type Level, toLevel } from './strip-log-prefix.ts';
+
+/** An error-level structured (JSON) log line, reduced to what the detector needs. */
+export interface StructuredError {
+  level: Level;
+  /** the trace text found in the object (stack, exc_info, exception, stack_trace …), if any */
+  trace?: string;
+  exceptionType?: string;
+  message: string;
+}
+
+// A JSON line larger than this is not parsed: no logger writes one, and parsing it would cost
+// more than the whole rest of the batch.
+const MAX_JSON_LENGTH = 512 * 1024;
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function pick(obj: Json, paths: readonly string[]): unknown {
+  for (const path of paths) {
+    let value: unknown = obj;
+    for (const key of path.split('.')) {
+      value = isObject(value) ? value[key] : undefined;
+    }
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return undefined;
+}
+
+const text = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value;
+  // Lambda's Node runtime and some loggers print the stack as an array of lines.
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('\n');
+  return undefined;
+};
+
+// Logger conventions, most specific first: pino/bunyan (`err.stack`), Powertools TypeScript
+// (`error.stack`), ECS (`error.stack_trace`), logstash/logback (`stack_trace`), structlog and
+// Powertools Python (`exception`, `exc_info`), Serilog compact (`@x`), Lambda runtime (`stack`).
+const TRACE_PATHS = [
+  'err.stack',
+  'error.stack',
+  'error.stack_trace',
+  'exception.stacktrace',
+  'exception.stack_trace',
+  'exception.stack',
+  'stack_trace',
+  'stacktrace',
+  'stack',
+  'exception',
+  'exc_info',
+  'Exception',
+  '@x',
+  'error.exception',
+];
+const LEVEL_PATHS = [
+  'level',
+  'severity',
+  'levelname',
+  'log.level',
+  '@l',
+  'lvl',
+  'loglevel',
+  'Level',
+  'log_level',
+];
+const TYPE_PATHS = [
+  'err.type',
+  'err.name',
+  'error.type',
+  'error.name',
+  'error.kind',
+  'errorType',
+  'exception_name',
+  'exception.type',
+  'exception.class',
+];
+const MESSAGE_PATHS = [
+  'err.message',
+  'error.message',
+  'errorMessage',
+  'exception.message',
+  'msg',
+  'message',
+  'event',
+  '@m',
+  '@mt',
+  'error',
+  'err',
+];
+
+/**
+ * Reads one log line as a structured log object and returns its error, or undefined when the
+ * line is not JSON or not an error (`"level":"info"`, `"error":null` …).
+ */
+export function readStructuredError(body: string): StructuredError | undefined {
+  const start = body.indexOf('{');
+  // Lambda's Node runtime writes `Invoke Error \t{…}`: allow a short label before the object.
+  if (start < 0 || start > 40 || body.length > MAX_JSON_LENGTH || !body.trimEnd().endsWith('}'))
+    return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(body.slice(start));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(obj)) return undefined;
+  const rawLevel = pick(obj, LEVEL_PATHS);
+  const level = toLevel(rawLevel);
+  const trace = text(pick(obj, TRACE_PATHS));
+  const exceptionType = text(pick(obj, TYPE_PATHS));
+  const isError = level === 'error' || level === 'fatal';
+  // The Lambda runtime's own error objects carry no level: errorType is the tell.
+  const isRuntimeError = rawLevel === undefined && typeof obj.errorType === 'string';
+  if (!isError && !isRuntimeError) return undefined;
+  const message = text(pick(obj, MESSAGE_PATHS)) ?? '';
+  return {
+    level: level ?? 'error',
+    ...(trace && trace.includes('\n') ? { trace } : {}),
+    ...(exceptionType ? { exceptionType } : {}),
+    message: message.split('\n', 1)[0] ?? '',
+  };
+}

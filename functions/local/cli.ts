@@ -1,0 +1,38 @@
+import { runDetect } from './detect-command.ts';
+
+const USAGE = `ai-ops — turns production errors into reviewed fix pull requests
+
+Usage:
+  ai-ops detect [options] < input     show what the detector sees in log text
+  ai-ops help [command]               this text, or a command's own help
+
+Run "ai-ops <command> --help" for a command's options.
+`;
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Runs one CLI invocation; resolves to the process exit code. */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'detect':
+      return runDetect(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      if (rest[0] === 'detect') return runDetect(['--help'], io);
+      io.stdout.write(USAGE);
+      return 0;
+    default:
+      io.stderr.write(`ai-ops: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
