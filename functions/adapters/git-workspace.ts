@@ -350,8 +350,8 @@ class MemoryGitWorkspace implements GitWorkspace {
         entries.set(path, { mode, path, oid, type: 'blob' });
       } else {
         const dir = path.slice(0, slash);
-        let group = subdirs.get(dir);
-        if (!group) subdirs.set(dir, (group = new Map()));
+        const group = subdirs.get(dir) ?? new Map<string, string>();
+        subdirs.set(dir, group);
         group.set(path.slice(slash + 1), oid);
       }
     }
