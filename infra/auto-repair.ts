@@ -1,0 +1,294 @@
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { AiOpsFunction } from './ai-ops-function.ts';
+import {
+  type AiOpsConfig,
+  AiOpsConfigError,
+  type AiOpsConfigInput,
+  parseAiOpsConfig,
+  resolveRepositoryRouting,
+} from './config.ts';
+
+/** Long enough for a clone, a bounded Claude conversation, a push and an email. */
+export const ANALYZER_TIMEOUT = Duration.minutes(5);
+
+/**
+ * AWS recommends a visibility timeout of at least six times the function timeout for SQS event
+ * sources, so a message being retried by the poller is not handed to a second analyzer meanwhile.
+ */
+export const REPAIR_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(ANALYZER_TIMEOUT.toSeconds() * 6);
+
+const DETECTOR_ENTRY = fileURLToPath(new URL('../functions/detector/handler.ts', import.meta.url));
+const ANALYZER_ENTRY = fileURLToPath(new URL('../functions/analyzer/handler.ts', import.meta.url));
+
+/** Props are the same settings as the `ai-ops` context block in cdk.json; all are validated. */
+export type AutoRepairProps = AiOpsConfigInput;
+
+/**
+ * The whole ai-ops pipeline: subscription filters on existing log groups → detector Lambda →
+ * SQS (with DLQ + alarm) → analyzer Lambda, an incidents table, and secrets passed by reference.
+ */
+export class AutoRepair extends Construct {
+  readonly config: AiOpsConfig;
+  readonly detector: AiOpsFunction;
+  readonly analyzer: AiOpsFunction;
+  readonly repairQueue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly incidentsTable: dynamodb.Table;
+  /** Names of ai-ops's own log groups; never subscribed, so ai-ops cannot feed on its own errors. */
+  readonly ownLogGroupNames: readonly string[];
+
+  constructor(scope: Construct, id: string, props: AutoRepairProps) {
+    super(scope, id);
+    const config = parseAiOpsConfig(props);
+    this.config = config;
+    const routing = resolveRepositoryRouting(config);
+    assertRoutingFitsEnvironment(JSON.stringify(routing));
+    const stack = Stack.of(this);
+
+    const detectorLogGroupName = `/ai-ops/${config.instanceName}/detector`;
+    const analyzerLogGroupName = `/ai-ops/${config.instanceName}/analyzer`;
+    this.ownLogGroupNames = [detectorLogGroupName, analyzerLogGroupName];
+    assertNoOwnLogGroupSubscribed(Object.keys(config.logGroups), this.ownLogGroupNames);
+
+    this.incidentsTable = new dynamodb.Table(this, 'Incidents', {
+      partitionKey: { name: 'incidentKey', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: config.retainIncidentsTable ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'RepairDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the repair queue.',
+    });
+
+    this.repairQueue = new sqs.Queue(this, 'RepairQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: REPAIR_QUEUE_VISIBILITY_TIMEOUT,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'RepairDeadLetterAlarm', {
+      alarmDescription: 'ai-ops: repair jobs failed 5 times and landed in the dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (config.alarmTopicArn) {
+      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
+      this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    }
+
+    const retention = config.logRetentionDays as logs.RetentionDays;
+
+    this.detector = new AiOpsFunction(this, 'Detector', {
+      entry: DETECTOR_ENTRY,
+      description: 'ai-ops: turns error log events into incidents and repair jobs',
+      logGroupName: detectorLogGroupName,
+      logRetentionDays: retention,
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+      serviceName: 'ai-ops-detector',
+      logLevel: config.logLevel,
+      environment: {
+        REPOSITORIES: JSON.stringify(routing),
+        OWN_LOG_GROUPS: this.ownLogGroupNames.join(','),
+        INCIDENT_TTL_DAYS: String(config.incidentTtlDays),
+      },
+    });
+
+    this.analyzer = new AiOpsFunction(this, 'Analyzer', {
+      entry: ANALYZER_ENTRY,
+      description: 'ai-ops: asks Claude for a fix, opens a draft pull request, emails reviewers',
+      logGroupName: analyzerLogGroupName,
+      logRetentionDays: retention,
+      timeout: ANALYZER_TIMEOUT,
+      // The repository is cloned into memory (memfs), so memory is the working disk.
+      memorySize: 2048,
+      serviceName: 'ai-ops-analyzer',
+      logLevel: config.logLevel,
+      // The spend cap: at most this many Claude conversations run at once.
+      reservedConcurrentExecutions: config.analyzerReservedConcurrency,
+      environment: {
+        MODEL_ID: config.modelId,
+        SENDER_EMAIL: config.senderEmail,
+        REVIEWER_EMAILS: config.reviewerEmails.join(','),
+        GITHUB_API_URL: config.githubApiUrl,
+        DAILY_REPAIR_CAP: String(config.dailyRepairCapPerRepository),
+        REPAIRS_ENABLED: String(config.repairsEnabled),
+        MAX_USD_PER_JOB: String(config.maxUsdPerJob),
+      },
+    });
+
+    // Detector: conditional writes only (new fingerprint? else count++), no reads of secrets.
+    bindTable({
+      fn: this.detector,
+      table: this.incidentsTable,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
+    bindQueueSender({ fn: this.detector, queue: this.repairQueue });
+
+    bindTable({
+      fn: this.analyzer,
+      table: this.incidentsTable,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    });
+    // The analyzer re-enqueues follow-up jobs (revise, ci_failed) on the same queue.
+    bindQueueSender({ fn: this.analyzer, queue: this.repairQueue });
+    bindSecret({
+      fn: this.analyzer,
+      envName: 'GITHUB_TOKEN_SECRET_ARN',
+      secret: secretsmanager.Secret.fromSecretNameV2(this, 'GithubToken', config.githubTokenSecretName),
+    });
+    bindSecret({
+      fn: this.analyzer,
+      envName: 'ANTHROPIC_API_KEY_SECRET_ARN',
+      secret: secretsmanager.Secret.fromSecretNameV2(
+        this,
+        'AnthropicApiKey',
+        config.anthropicApiKeySecretName,
+      ),
+    });
+    const senderIdentity = config.senderIdentity ?? config.senderEmail.split('@')[1] ?? config.senderEmail;
+    this.analyzer.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [
+          stack.formatArn({
+            service: 'ses',
+            resource: 'identity',
+            resourceName: senderIdentity,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+
+    this.analyzer.addEventSource(
+      new SqsEventSource(this.repairQueue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.analyzerMaxConcurrency,
+      }),
+    );
+
+    for (const [index, logGroupName] of Object.keys(config.logGroups).entries()) {
+      const watched = logs.LogGroup.fromLogGroupName(this, `Watched${index}`, logGroupName);
+      new logs.SubscriptionFilter(this, `ErrorFilter${index}`, {
+        logGroup: watched,
+        destination: new LambdaDestination(this.detector),
+        filterPattern: logs.FilterPattern.literal(config.filterPattern),
+        filterName: `${config.instanceName}-errors`,
+      });
+      // To fetch the rest of a stack trace the filter only delivered the first line of.
+      watched.grant(this.detector, 'logs:GetLogEvents', 'logs:FilterLogEvents');
+    }
+
+    acknowledgeScopedWildcards(this);
+  }
+}
+
+/** Thrown at synth when ai-ops would subscribe to its own output and feed on its own errors. */
+export class OwnLogGroupSubscribedError extends AiOpsConfigError {
+  constructor(names: string[]) {
+    super(
+      names.map(
+        (name) =>
+          `logGroups.${name}: is one of ai-ops's own log groups; subscribing it would turn every ai-ops error into a new incident. Remove it from "logGroups".`,
+      ),
+    );
+    this.name = 'OwnLogGroupSubscribedError';
+  }
+}
+
+function assertNoOwnLogGroupSubscribed(configured: string[], own: readonly string[]): void {
+  const clashes = configured.filter((name) => own.includes(name));
+  if (clashes.length > 0) throw new OwnLogGroupSubscribedError(clashes);
+}
+
+/** Lambda caps all environment variables of a function at 4 KB together. */
+const MAX_REPOSITORIES_ENV_BYTES = 3_000;
+
+function assertRoutingFitsEnvironment(routingJson: string): void {
+  const bytes = Buffer.byteLength(routingJson, 'utf8');
+  if (bytes > MAX_REPOSITORIES_ENV_BYTES) {
+    throw new AiOpsConfigError([
+      `logGroups: the log group → repository map is ${bytes} bytes, over the ${MAX_REPOSITORIES_ENV_BYTES} bytes that fit in the detector's environment (Lambda allows 4 KB in all). Map fewer log groups explicitly and rely on defaultRepository, or deploy a second AutoRepair with another instanceName.`,
+    ]);
+  }
+}
+
+/** Grants the given table actions and sets INCIDENTS_TABLE_NAME together, so they cannot drift apart. */
+function bindTable({
+  fn,
+  table,
+  actions,
+}: {
+  fn: lambda.Function;
+  table: dynamodb.ITable;
+  actions: string[];
+}) {
+  table.grant(fn, ...actions);
+  fn.addEnvironment('INCIDENTS_TABLE_NAME', table.tableName);
+}
+
+/** Grants sqs:SendMessage and sets REPAIR_QUEUE_URL together. */
+function bindQueueSender({ fn, queue }: { fn: lambda.Function; queue: sqs.IQueue }) {
+  queue.grantSendMessages(fn);
+  fn.addEnvironment('REPAIR_QUEUE_URL', queue.queueUrl);
+}
+
+/** Grants read on one secret and passes only its ARN: the value is fetched at run time, never stored. */
+function bindSecret({
+  fn,
+  envName,
+  secret,
+}: {
+  fn: lambda.Function;
+  envName: string;
+  secret: secretsmanager.ISecret;
+}) {
+  secret.grantRead(fn);
+  fn.addEnvironment(envName, secret.secretArn);
+}
+
+/**
+ * cdk-nag flags every `*` in a resource. The remaining ones here are already scoped to one named
+ * resource: CloudWatch Logs needs `log-group:<name>:*` to reach the group's streams.
+ */
+function acknowledgeScopedWildcards(autoRepair: AutoRepair): void {
+  for (const name of Object.keys(autoRepair.config.logGroups)) {
+    Validations.of(autoRepair.detector.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*]`,
+      reason: `GetLogEvents/FilterLogEvents need the streams of the watched log group ${name}; scoped to that group only.`,
+    });
+  }
+}

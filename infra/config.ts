@@ -1,0 +1,192 @@
+import { z } from 'zod';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/**
+ * Subscription filter patterns are case-sensitive and match whole terms, so every common spelling
+ * is listed: Python's `Traceback`/`CRITICAL`, Go's `panic`, Java's `Exception`, Node's `Error`.
+ */
+export const DEFAULT_FILTER_PATTERN = '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL';
+
+export const DEFAULT_MODEL_ID = 'claude-sonnet-4-5';
+
+const REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+const repositorySchema = z
+  .string()
+  .regex(REPOSITORY_PATTERN, 'must be "owner/name", e.g. "my-org/my-app"')
+  .refine((value) => !value.endsWith('/.') && !value.endsWith('/..'), 'must be "owner/name"');
+
+const branchSchema = z
+  .string()
+  .min(1)
+  .regex(/^[^\s~^:?*[\\]+$/, 'must be a valid git branch name');
+
+const pathPrefixSchema = z
+  .string()
+  .regex(
+    /^(?!\/)(?!.*\.\.)[^\\]*$/,
+    'must be a relative path inside the repository (no leading "/", no "..")',
+  );
+
+const repositoryTargetSchema = z.strictObject({
+  /** "owner/name" on GitHub */
+  repository: repositorySchema,
+  baseBranch: branchSchema.default('main'),
+  /** where the application lives inside a monorepo; "" for the repository root */
+  pathPrefix: pathPrefixSchema.default(''),
+});
+
+const logGroupTargetSchema = z.strictObject({
+  /** absent: the log group's errors go to `defaultRepository` */
+  repository: repositorySchema.optional(),
+  baseBranch: branchSchema.optional(),
+  pathPrefix: pathPrefixSchema.optional(),
+});
+
+/** CloudWatch Logs log group names: 1-512 of [.-_/#A-Za-z0-9]. */
+const logGroupNameSchema = z
+  .string()
+  .regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'is not a valid CloudWatch Logs log group name');
+
+const emailSchema = z.email();
+
+export const aiOpsConfigSchema = z
+  .strictObject({
+    /** Distinguishes two installations in one account; names ai-ops's own log groups. */
+    instanceName: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and "-" (at most 40)')
+      .default('ai-ops'),
+    defaultRepository: repositoryTargetSchema.nullable().default(null),
+    logGroups: z
+      .record(logGroupNameSchema, logGroupTargetSchema)
+      .refine((groups) => Object.keys(groups).length > 0, 'configure at least one log group to watch'),
+    filterPattern: z.string().min(1).max(1024).default(DEFAULT_FILTER_PATTERN),
+    senderEmail: emailSchema,
+    /** The SES identity the sender belongs to; defaults to the sender address's domain. */
+    senderIdentity: z.string().min(1).optional(),
+    reviewerEmails: z.array(emailSchema).min(1, 'list at least one reviewer address'),
+    modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
+    githubApiUrl: z.url({ protocol: /^https$/ }).default('https://api.github.com'),
+    githubTokenSecretName: z.string().min(1).default('ai-ops/github-token'),
+    anthropicApiKeySecretName: z.string().min(1).default('ai-ops/anthropic-api-key'),
+    /** Kill switch: false keeps detecting and recording incidents but opens no pull requests. */
+    repairsEnabled: z.boolean().default(true),
+    analyzerReservedConcurrency: z.int().min(1).max(100).default(2),
+    /** SQS event sources accept 2..1000. */
+    analyzerMaxConcurrency: z.int().min(2).max(1000).default(2),
+    dailyRepairCapPerRepository: z.int().min(0).default(10),
+    maxUsdPerJob: z.number().positive().default(2),
+    incidentTtlDays: z.int().min(1).max(3650).default(90),
+    logRetentionDays: z
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(30),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Keep the incidents table (and its history) when the stack is deleted. */
+    retainIncidentsTable: z.boolean().default(true),
+    /** Optional SNS topic that the dead-letter-queue alarm notifies. */
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'must be an SNS topic ARN')
+      .optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.defaultRepository === null) {
+      for (const [logGroupName, target] of Object.entries(config.logGroups)) {
+        if (target.repository === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['logGroups', logGroupName, 'repository'],
+            message: `log group "${logGroupName}" has no repository and there is no defaultRepository`,
+          });
+        }
+      }
+    }
+    if (config.analyzerMaxConcurrency > config.analyzerReservedConcurrency) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['analyzerMaxConcurrency'],
+        message: `must not exceed analyzerReservedConcurrency (${config.analyzerReservedConcurrency}), or SQS keeps invoking a throttled analyzer`,
+      });
+    }
+  });
+
+export type AiOpsConfigInput = z.input<typeof aiOpsConfigSchema>;
+export type AiOpsConfig = z.output<typeof aiOpsConfigSchema>;
+
+export interface ResolvedRepository {
+  owner: string;
+  name: string;
+  baseBranch: string;
+  pathPrefix: string;
+}
+
+/** The detector's REPOSITORIES env var: every watched log group already resolved to its repository. */
+export interface RepositoryRouting {
+  default: ResolvedRepository | null;
+  logGroups: Record<string, ResolvedRepository>;
+}
+
+export class AiOpsConfigError extends Error {
+  readonly code = 'AI_OPS_CONFIG_INVALID';
+  readonly problems: string[];
+
+  constructor(problems: string[], options?: { cause?: unknown }) {
+    super(
+      `ai-ops configuration is invalid (context key "ai-ops" in cdk.json, or AutoRepair props):\n${problems
+        .map((problem) => `  - ${problem}`)
+        .join('\n')}`,
+      options,
+    );
+    this.name = 'AiOpsConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates raw configuration (cdk.json context or props); throws AiOpsConfigError listing every problem. */
+export function parseAiOpsConfig(raw: unknown): AiOpsConfig {
+  const result = aiOpsConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+      return `${where}: ${issue.message}`;
+    });
+    throw new AiOpsConfigError(problems, { cause: result.error });
+  }
+  return result.data;
+}
+
+function toResolvedRepository(target: { repository: string; baseBranch: string; pathPrefix: string }) {
+  const [owner = '', name = ''] = target.repository.split('/');
+  return { owner, name, baseBranch: target.baseBranch, pathPrefix: target.pathPrefix };
+}
+
+/** Resolves each watched log group to its repository, falling back to the default repository. */
+export function resolveRepositoryRouting(config: AiOpsConfig): RepositoryRouting {
+  const fallback = config.defaultRepository ? toResolvedRepository(config.defaultRepository) : null;
+  const logGroups: Record<string, ResolvedRepository> = {};
+  for (const [logGroupName, target] of Object.entries(config.logGroups)) {
+    const isDefault =
+      target.repository === undefined || target.repository === config.defaultRepository?.repository;
+    // Another repository does not inherit the default's branch or monorepo prefix.
+    const base = isDefault
+      ? fallback
+      : toResolvedRepository({ repository: target.repository ?? '', baseBranch: 'main', pathPrefix: '' });
+    if (base === null) {
+      throw new AiOpsConfigError([`logGroups.${logGroupName}.repository: missing and no defaultRepository`]);
+    }
+    logGroups[logGroupName] = {
+      ...base,
+      baseBranch: target.baseBranch ?? base.baseBranch,
+      pathPrefix: target.pathPrefix ?? base.pathPrefix,
+    };
+  }
+  return { default: fallback, logGroups };
+}
