@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { javaParser } from '../../../functions/core/parse-trace/java.ts';
+import { javascriptParser } from '../../../functions/core/parse-trace/javascript.ts';
+import type { ParsedTrace, TraceParser } from '../../../functions/core/parse-trace/parsed-trace.ts';
+import { pythonParser } from '../../../functions/core/parse-trace/python.ts';
+import { rustParser } from '../../../functions/core/parse-trace/rust.ts';
+
+// The shared evaluation corpus lives outside the repository (see ../shared/corpus/README.md);
+// these tests run only where it is present and never copy it in.
+const corpusDir = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+
+interface CorpusFrame {
+  file: string | null;
+  line: number | null;
+  function: string | null;
+}
+
+interface CorpusRecord {
+  id: string;
+  events: string[];
+  expected: {
+    exception_type: string | null;
+    message: string | null;
+    frames: CorpusFrame[];
+    panic_location?: { file: string; line: number };
+  };
+}
+
+/**
+ * Records whose annotation we knowingly do not reproduce, with the reason. Everything else must
+ * match exactly; a record listed here that starts matching fails too, so the list stays honest.
+ */
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  // Derived variant: the deploy-version path segment changed in `events` but not in `expected`.
+  'py-de-1-var-lambda': 'expected frames keep the original path',
+  // Derived variant: the e-mail changed in `events`, `expected.message` keeps the redacted one.
+  'java-de-nested-var-email': 'expected message is the redacted original',
+  // Elasticsearch `[test] Type[message]` with truncated frames: annotated best-effort.
+  'java-fb-elastic': 'malformed frames, best-effort annotation',
+  // "V8 errors stack trace" has no exception type at all; we return no record rather than guess.
+  'js-de-v8': 'no exception type in the text',
+  // `(<anonymous>)` without a line is annotated file null; we keep `<anonymous>` as the file,
+  // as for `(<anonymous>:3:9)` in the same record, so in-app rules see it.
+  'js-de-client': 'bare <anonymous> location kept as the file',
+};
+
+/** Our frames are outermost first; the corpus lists them innermost first. Java puts the class in `module`. */
+function toCorpusFrames(language: string, trace: ParsedTrace): CorpusFrame[] {
+  return [...trace.frames].reverse().map((frame) => ({
+    file: frame.file === '' ? null : frame.file,
+    line: frame.line ?? null,
+    function:
+      language === 'java' && frame.module && frame.function
+        ? `${frame.module}.${frame.function}`
+        : (frame.function ?? null),
+  }));
+}
+
+function expectedFrames(language: string, record: CorpusRecord): CorpusFrame[] {
+  const { frames, panic_location: location } = record.expected;
+  // Our Rust convention: without a backtrace, the panic location is the one frame.
+  if (frames.length === 0 && location) return [{ file: location.file, line: location.line, function: null }];
+  // Our Java convention: `module` is the class without its JPMS module (`java.base/`), so in-app
+  // package rules apply; the corpus keeps the module in `function`.
+  if (language === 'java') {
+    return frames.map((frame) => ({ ...frame, function: frame.function?.replace(/^[^/(]*\//, '') ?? null }));
+  }
+  return frames;
+}
+
+function matches(language: string, parser: TraceParser, record: CorpusRecord): boolean {
+  const trace = parser.parse(record.events.join('\n'));
+  if (!trace) return false;
+  const actual = {
+    exceptionType: trace.exceptionType,
+    message: trace.message,
+    frames: toCorpusFrames(language, trace),
+  };
+  const expected = {
+    exceptionType: record.expected.exception_type ?? '',
+    message: record.expected.message ?? '',
+    frames: expectedFrames(language, record),
+  };
+  return JSON.stringify(actual) === JSON.stringify(expected);
+}
+
+const LANGUAGES: readonly (readonly [string, TraceParser])[] = [
+  ['python', pythonParser],
+  ['java', javaParser],
+  ['javascript', javascriptParser],
+  ['rust', rustParser],
+];
+
+describe.skipIf(!existsSync(corpusDir))('shared corpus (python, java, javascript, rust)', () => {
+  for (const [language, parser] of LANGUAGES) {
+    describe(language, () => {
+      const records = existsSync(corpusDir)
+        ? readFileSync(`${corpusDir}${language}.jsonl`, 'utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => JSON.parse(line) as CorpusRecord)
+        : [];
+
+      it.each(records.map((record) => [record.id, record] as const))('%s', (id, record) => {
+        const trace = parser.parse(record.events.join('\n'));
+        if (id in KNOWN_DIFFERENCES) {
+          expect(matches(language, parser, record)).toBe(false);
+          return;
+        }
+        expect(trace).toBeDefined();
+        expect({
+          exceptionType: trace?.exceptionType,
+          message: trace?.message,
+          frames: trace ? toCorpusFrames(language, trace) : [],
+        }).toEqual({
+          exceptionType: record.expected.exception_type ?? '',
+          message: record.expected.message ?? '',
+          frames: expectedFrames(language, record),
+        });
+      });
+    });
+  }
+});

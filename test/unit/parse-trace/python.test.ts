@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { pythonParser } from '../../../functions/core/parse-trace/python.ts';
+
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../../fixtures/traces/python/${name}.txt`, import.meta.url), 'utf8');
+
+/** Feeds lines the way the assembler does: the first that starts a trace, then while they continue it. */
+function assemble(text: string): string[] {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const start = lines.findIndex((line) => pythonParser.startsTrace(line));
+  if (start < 0) return [];
+  const block = [lines[start] ?? ''];
+  for (const line of lines.slice(start + 1)) {
+    if (!pythonParser.continuesTrace(line, block)) break;
+    block.push(line);
+  }
+  return block;
+}
+
+describe('pythonParser', () => {
+  it('takes the last printed exception of a chain as the record, the earlier ones as causes, nearest first', () => {
+    const text = fixture('chained-cause-and-context');
+    const trace = pythonParser.parse(text);
+
+    expect(trace?.exceptionType).toBe('KeyError');
+    expect(trace?.message).toBe("'missing'");
+    expect(trace?.frames).toEqual([
+      { file: '/tmp/cap/py/app/chained.py', line: 22, function: '<module>', inApp: true },
+      { file: '/tmp/cap/py/app/chained.py', line: 19, function: 'main', inApp: true },
+    ]);
+    expect(trace?.causes.map((c) => [c.exceptionType, c.message])).toEqual([
+      ['RuntimeError', 'config is not valid JSON'],
+      [
+        'json.decoder.JSONDecodeError',
+        'Expecting property name enclosed in double quotes: line 1 column 2 (char 1)',
+      ],
+    ]);
+    const root = trace?.causes[1];
+    expect(root?.frames.map((f) => [f.function, f.inApp])).toEqual([
+      ['read_config', true],
+      ['load', true],
+      ['loads', false],
+      ['decode', false],
+      ['raw_decode', false],
+    ]);
+    expect(root?.frames.at(-1)?.file).toBe('/root/.pyenv/versions/3.11.7/lib/python3.11/json/decoder.py');
+    expect(assemble(text)).toHaveLength(36);
+  });
+
+  it('skips the 3.11 ^^^^ and ~~~^~~~ marker lines, keeping frames outermost first', () => {
+    const trace = pythonParser.parse(fixture('markers-3.11'));
+
+    expect(trace?.exceptionType).toBe('ZeroDivisionError');
+    expect(trace?.message).toBe('division by zero');
+    expect(trace?.frames.map((f) => [f.function, f.line])).toEqual([
+      ['<module>', 9],
+      ['report', 6],
+      ['ratio', 2],
+    ]);
+  });
+
+  it('parses a SyntaxError report that has no Traceback header', () => {
+    const text = fixture('syntax-error');
+    const trace = pythonParser.parse(text);
+
+    expect(trace).toEqual({
+      language: 'python',
+      exceptionType: 'SyntaxError',
+      message: "'[' was never closed",
+      frames: [{ file: '/tmp/cap/py/app/syntax.py', line: 2, inApp: true }],
+      causes: [],
+    });
+    expect(assemble(text)).toHaveLength(4);
+  });
+
+  it('reads an exception group as its type and message, its members as causes', () => {
+    const text = fixture('exception-group');
+    const trace = pythonParser.parse(text);
+
+    expect(trace?.exceptionType).toBe('ExceptionGroup');
+    expect(trace?.message).toBe('two failures (2 sub-exceptions)');
+    expect(trace?.frames).toEqual([
+      { file: '/tmp/cap/py/app/group.py', line: 15, function: '<module>', inApp: true },
+    ]);
+    expect(trace?.causes.map((c) => [c.exceptionType, c.message, c.frames.at(-1)?.function])).toEqual([
+      ['ValueError', 'bad value 1', 'a'],
+      ['TypeError', 'bad type 2', 'b'],
+    ]);
+    expect(assemble(text)).toHaveLength(19);
+  });
+
+  it('keeps the qualified type as printed and marks site-packages frames as not in-app', () => {
+    const trace = pythonParser.parse(fixture('site-packages-qualified-type'));
+
+    expect(trace?.exceptionType).toBe('fakelib.exceptions.ConnectionError');
+    expect(trace?.message).toBe(
+      "HTTPSConnectionPool(host='prices.internal', port=443): Max retries exceeded",
+    );
+    expect(trace?.frames.map((f) => f.inApp)).toEqual([true, true, false]);
+  });
+
+  it('keeps a message that spans several lines', () => {
+    const text = fixture('multiline-message');
+    const trace = pythonParser.parse(text);
+
+    expect(trace?.exceptionType).toBe('ValidationError');
+    expect(trace?.message).toBe('order 42 is invalid:\n  - price missing\n  - qty < 0');
+    expect(assemble(text)).toHaveLength(8);
+  });
+
+  it('accepts an exception line without a message', () => {
+    const trace = pythonParser.parse(
+      'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\nKeyboardInterrupt',
+    );
+
+    expect(trace?.exceptionType).toBe('KeyboardInterrupt');
+    expect(trace?.message).toBe('');
+  });
+
+  it('ends the block at the first column-0 line after the exception line', () => {
+    const text = `${fixture('markers-3.11')}INFO next request served\n`;
+
+    expect(assemble(text).at(-1)).toBe('ZeroDivisionError: division by zero');
+  });
+
+  it('returns undefined for text that is not a Python traceback', () => {
+    expect(pythonParser.parse('GET /health 200 3ms')).toBeUndefined();
+    expect(pythonParser.parse('Traceback (most recent call last):')).toBeUndefined();
+    expect(pythonParser.startsTrace('ERROR something failed')).toBe(false);
+  });
+
+  it('stays linear on a hostile 200 KB line', () => {
+    const hostile = `  File "${'a'.repeat(200_000)}`;
+    const group = `Exception Group Traceback (most recent call last):\n${' |'.repeat(100_000)}x`;
+    const started = performance.now();
+
+    pythonParser.startsTrace(hostile);
+    pythonParser.continuesTrace(`${'a.'.repeat(100_000)}!`, ['Traceback (most recent call last):']);
+    pythonParser.parse(`Traceback (most recent call last):\n${hostile}\n${'A.'.repeat(100_000)}:`);
+    pythonParser.parse(group);
+
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
