@@ -49,9 +49,10 @@ function readTypeAndMessage(text: string): { exceptionType: string; message: str
   return undefined;
 }
 
+/** Unqualified `…Error` names are left to JavaScript (listed after Java): `TypeError: x` is not Java. */
 function isBelievable(exceptionType: string): boolean {
-  const last = exceptionType.split('.').at(-1) ?? '';
-  return THROWABLE_NAME.test(last);
+  if (!exceptionType.includes('.')) return /(?:Exception|Throwable)$/.test(exceptionType);
+  return THROWABLE_NAME.test(exceptionType.slice(exceptionType.lastIndexOf('.') + 1));
 }
 
 /**
