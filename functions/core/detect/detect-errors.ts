@@ -2,7 +2,7 @@ import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from '../parse-trace/index.ts';
 import { redact } from '../redact.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
-import { readStructuredError, type StructuredError } from './structured-log.ts';
+import { isQuietStructuredLine, readStructuredError, type StructuredError } from './structured-log.ts';
 
 /** One error found in a batch of log events. */
 export interface DetectedError {
@@ -19,8 +19,8 @@ export interface DetectOptions {
 }
 
 interface Line {
-  body: string;
-  level?: Level;
+  /** the line as logged (capped), before its prefix is stripped */
+  text: string;
   event: LogEvent;
   /** the event holds this one line only: the stream logs one event per line */
   isWholeEvent: boolean;
@@ -28,12 +28,18 @@ interface Line {
   isLast: boolean;
 }
 
+/** A line with its log prefix stripped: computed only for lines that may matter. */
+interface Parsed extends Line {
+  body: string;
+  level?: Level;
+}
+
 interface Block {
   parsers: readonly TraceParser[];
-  lines: Line[];
+  lines: Parsed[];
   bodies: string[];
   chars: number;
-  lead?: Line;
+  lead?: Parsed;
 }
 
 // Classification looks at a bounded head of each line: a 5 MB line costs no more than a short one.
@@ -45,6 +51,10 @@ const MAX_BLOCK_CHARS = 1024 * 1024;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
   /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)/;
+// Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
+// skipped before any other work: most of a busy stream is such lines.
+const MAY_MATTER =
+  /rror|RROR|xception|XCEPTION|atal|ATAL|RITICAL|ritical|EVERE|anic|ANIC|Traceback|Uncaught|Unhandled|Throwable|File "|goroutine|thread '|aused by|ERR|^\s*at |^\s*#\d|^[EF]\d{4} |"level": ?[56]\d|"@l"|"errorType"/;
 const EXCEPTION_HEADER =
   /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
@@ -65,36 +75,57 @@ export function detectErrors(
 
 function groupByStream(events: readonly LogEvent[]): LogEvent[][] {
   const streams = new Map<string, LogEvent[]>();
+  let current: LogEvent[] | undefined;
+  let previous: LogEvent | undefined;
   for (const event of events) {
-    const key = `${event.logGroup}\u0000${event.logStream}`;
-    const list = streams.get(key);
-    if (list) list.push(event);
-    else streams.set(key, [event]);
+    // A subscription payload is one stream: skip the key building while the stream stays the same.
+    if (!current || event.logStream !== previous?.logStream || event.logGroup !== previous.logGroup) {
+      const key = `${event.logGroup}\u0000${event.logStream}`;
+      current = streams.get(key);
+      if (!current) streams.set(key, (current = []));
+    }
+    current.push(event);
+    previous = event;
   }
   // Array.prototype.sort is stable: events with one timestamp keep their delivery order.
-  return [...streams.values()].map((list) => list.sort((a, b) => a.timestamp - b.timestamp));
+  return [...streams.values()].map((list) =>
+    isSorted(list) ? list : list.sort((a, b) => a.timestamp - b.timestamp),
+  );
+}
+
+function isSorted(list: readonly LogEvent[]): boolean {
+  for (let i = 1; i < list.length; i++) {
+    if ((list[i]?.timestamp ?? 0) < (list[i - 1]?.timestamp ?? 0)) return false;
+  }
+  return true;
 }
 
 function toLines(events: readonly LogEvent[]): Line[] {
   const lines: Line[] = [];
   for (const event of events) {
-    const parts = event.message.split(/\r?\n/);
-    while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
-    for (const part of parts) {
-      const head = part.length > MAX_CLASSIFIED_CHARS ? part.slice(0, MAX_CLASSIFIED_CHARS) : part;
-      const { level, body } = stripLogPrefix(head.endsWith('\r') ? head.slice(0, -1) : head);
-      lines.push({
-        body,
-        event,
-        isWholeEvent: parts.length === 1,
-        isLast: false,
-        ...(level ? { level } : {}),
-      });
+    const message = event.message;
+    if (!message.includes('\n')) {
+      lines.push({ text: capLine(message), event, isWholeEvent: true, isLast: false });
+      continue;
     }
+    const parts = message.split('\n');
+    while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
+    for (const part of parts)
+      lines.push({ text: capLine(part), event, isWholeEvent: parts.length === 1, isLast: false });
   }
   const last = lines[lines.length - 1];
   if (last) last.isLast = true;
   return lines;
+}
+
+function capLine(text: string): string {
+  const capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;
+  return capped.endsWith('\r') ? capped.slice(0, -1) : capped;
+}
+
+function parseLine(line: Line): Parsed {
+  const { level, body } = stripLogPrefix(line.text);
+  return level ? { ...line, body, level } : { ...line, body };
 }
 
 function assembleStream(
@@ -103,14 +134,19 @@ function assembleStream(
   emit: (d: DetectedError) => void,
 ): void {
   let block: Block | undefined;
-  let pending: Line | undefined;
+  let pending: Parsed | undefined;
 
   const flushPending = () => {
     if (pending) emit(singleLineError(pending));
     pending = undefined;
   };
 
-  for (const line of lines) {
+  for (const raw of lines) {
+    if (!block && (!MAY_MATTER.test(raw.text) || isQuietStructuredLine(raw.text))) {
+      flushPending();
+      continue;
+    }
+    const line = parseLine(raw);
     if (block) {
       const body = line.body;
       const continuing =
@@ -151,7 +187,7 @@ function assembleStream(
   flushPending();
 }
 
-function isErrorLine(line: Line): boolean {
+function isErrorLine(line: Parsed): boolean {
   if (line.level === 'error' || line.level === 'fatal') return line.body.trim() !== '';
   return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
 }
@@ -183,7 +219,7 @@ function firstParse(parsers: readonly TraceParser[], text: string): ParsedTrace 
   return undefined;
 }
 
-function singleLineError(line: Line): DetectedError {
+function singleLineError(line: Parsed): DetectedError {
   const text = redact(line.body.trim());
   const parsed = parseUnknown(text, line.level);
   // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
@@ -191,12 +227,16 @@ function singleLineError(line: Line): DetectedError {
   return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
 }
 
-function structuredError(line: Line, error: StructuredError, parsers: readonly TraceParser[]): DetectedError {
+function structuredError(
+  line: Parsed,
+  error: StructuredError,
+  parsers: readonly TraceParser[],
+): DetectedError {
   let parsed: ParsedTrace | undefined;
   if (error.trace) {
     const inner: DetectedError[] = [];
-    const traceLines = error.trace.split(/\r?\n/).map((body, i, all) => ({
-      body,
+    const traceLines = error.trace.split('\n').map((text, i, all) => ({
+      text: capLine(text),
       event: line.event,
       isWholeEvent: false,
       isLast: i === all.length - 1,

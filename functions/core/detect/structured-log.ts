@@ -15,6 +15,9 @@ const MAX_JSON_LENGTH = 512 * 1024;
 
 type Json = Record<string, unknown>;
 
+const DECLARED_LEVEL =
+  /^[^"]{0,40}\{"(?:level|severity|levelname|lvl|@l|log\.level)": ?(?:"(\w{1,10})"|(\d{1,3})[,}])/;
+
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -92,6 +95,17 @@ const MESSAGE_PATHS = [
 ];
 
 /**
+ * True for a JSON line whose leading level field says info, debug or warn. Most structured lines
+ * are such lines that merely mention "error" (`"error":null`): this answers without parsing them.
+ */
+export function isQuietStructuredLine(line: string): boolean {
+  const declared = DECLARED_LEVEL.exec(line);
+  if (!declared) return false;
+  const level = toLevel(declared[1] ?? Number(declared[2]));
+  return level === 'info' || level === 'debug' || level === 'warn';
+}
+
+/**
  * Reads one log line as a structured log object and returns its error, or undefined when the
  * line is not JSON or not an error (`"level":"info"`, `"error":null` …).
  */
@@ -100,6 +114,7 @@ export function readStructuredError(body: string): StructuredError | undefined {
   // Lambda's Node runtime writes `Invoke Error \t{…}`: allow a short label before the object.
   if (start < 0 || start > 40 || body.length > MAX_JSON_LENGTH || !body.trimEnd().endsWith('}'))
     return undefined;
+  if (isQuietStructuredLine(body)) return undefined;
   let obj: unknown;
   try {
     obj = JSON.parse(body.slice(start));

@@ -1,0 +1,116 @@
+// Detector throughput on a realistic 10,000-event subscription payload, against the decode floor
+// (base64 + gunzip + JSON.parse alone) measured in the same run. Target: ≥ 0.5× the floor.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { decodeSubscriptionEvent } from '../../functions/core/decode-subscription.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../functions/core/fingerprint.ts';
+
+const PY_TRACE = `Traceback (most recent call last):
+  File "/app/app.py", line 12, in handler
+    process_data(event)
+  File "/app/app.py", line 5, in process_data
+    return int(value)
+ValueError: invalid literal for int() with base 10: 'x'`.split('\n');
+const JAVA_TRACE =
+  `2024-05-01 12:00:00.123 ERROR [http-nio-8080-exec-3] c.e.o.OrderController - Failed to process order
+java.lang.IllegalStateException: order 4411 has no lines
+\tat com.example.orders.OrderService.total(OrderService.java:88)
+\tat com.example.orders.OrderController.checkout(OrderController.java:41)
+\tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)
+\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)`.split('\n');
+
+/** A mix like a busy service's stream: mostly info/access lines, some JSON, a few traces. */
+export function realisticMessages(count: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (out.length < count) {
+    i++;
+    if (i % 500 === 0) out.push(...PY_TRACE);
+    else if (i % 700 === 0) out.push(...JAVA_TRACE);
+    else if (i % 3 === 0)
+      out.push(
+        JSON.stringify({
+          level: 'info',
+          time: 1714564800000 + i,
+          msg: 'request completed',
+          status: 200,
+          error: null,
+          latency_ms: i % 97,
+        }),
+      );
+    else if (i % 5 === 0)
+      out.push(
+        `10.0.4.${i % 250} - - [05/Mar/2024:12:00:01 +0000] "GET /api/orders/${i} HTTP/1.1" 200 153 "-" "curl/8.4.0"`,
+      );
+    else
+      out.push(
+        `2024-05-01T12:00:00.${String(i % 1000).padStart(3, '0')}Z INFO [worker-${i % 8}] c.e.Jobs - processed batch ${i} in ${i % 50} ms`,
+      );
+  }
+  return out.slice(0, count);
+}
+
+export function payloadOf(messages: readonly string[]): { awslogs: { data: string } } {
+  const logEvents = messages.map((message, i) => ({
+    id: String(37_912_345_678_901_234_567 + i),
+    timestamp: 1_714_564_800_000 + i,
+    message,
+  }));
+  const json = JSON.stringify({
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/lambda/app',
+    logStream: 's',
+    subscriptionFilters: ['f'],
+    logEvents,
+  });
+  return { awslogs: { data: gzipSync(json).toString('base64') } };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function time(fn: () => unknown, runs: number): number {
+  for (let i = 0; i < 3; i++) fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+export default async function run(): Promise<void> {
+  const events = 10_000;
+  const payload = payloadOf(realisticMessages(events));
+  const floorMs = time(
+    () => JSON.parse(gunzipSync(Buffer.from(payload.awslogs.data, 'base64')).toString('utf8')),
+    15,
+  );
+  let records = 0;
+  const detectorMs = time(() => {
+    const decoded = decodeSubscriptionEvent(payload);
+    if (decoded.kind !== 'data') throw new Error('expected data');
+    const found = detectErrors(decoded.events);
+    for (const { record } of found) fingerprintError(record);
+    records = found.length;
+  }, 15);
+  const perSec = (ms: number) => Math.round((events / ms) * 1000);
+  console.log(
+    `payload: ${events} events, ${(payload.awslogs.data.length / 1024).toFixed(0)} KB base64, ${records} error records`,
+  );
+  console.table({
+    'decode floor (base64+gunzip+JSON.parse)': {
+      'median ms': floorMs.toFixed(2),
+      'events/s': perSec(floorMs),
+    },
+    'detector (decode+validate+detect+fingerprint)': {
+      'median ms': detectorMs.toFixed(2),
+      'events/s': perSec(detectorMs),
+    },
+  });
+  console.log(`detector / floor throughput ratio: ${(floorMs / detectorMs).toFixed(2)}× (target ≥ 0.5×)`);
+}

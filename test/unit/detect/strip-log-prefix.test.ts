@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { stripLogPrefix, toLevel } from '../../../functions/core/detect/strip-log-prefix.ts';
+
+describe('stripLogPrefix', () => {
+  it.each([
+    ['2024-05-01 12:00:00.123 ERROR [main] c.e.App - Failed to process', 'error', 'Failed to process'],
+    [
+      '2024-05-01T12:00:00.123Z\t6f1c2a9e-51d2-4a39-9f0e-2d7b1f6c4c11\tERROR\tInvoke Error \t{"errorType":"Error"}',
+      'error',
+      'Invoke Error \t{"errorType":"Error"}',
+    ],
+    ['[ERROR]\t2024-05-01T12:00:00.123Z\t6f1c2a9e-51d2-4a39-9f0e-2d7b1f6c4c11\tboom', 'error', 'boom'],
+    ['[ERROR] ValueError: bad', 'error', 'ValueError: bad'],
+    ['ERROR:root:something failed', 'error', 'something failed'],
+    ['2024-03-05 12:00:00,123 - myapp - ERROR - boom', 'error', 'boom'],
+    ['E0305 12:00:05.123456       1 reflector.go:138] failed to list', 'error', 'failed to list'],
+    [
+      'INFO  [main] o.s.w.s.h.SimpleUrlHandlerMapping: ErrorHandler registered for /error',
+      'info',
+      'ErrorHandler registered for /error',
+    ],
+    [
+      '[Sun Dec 04 06:58:29 2005] [error] mod_jk child workerEnv in error state 6',
+      'error',
+      'mod_jk child workerEnv in error state 6',
+    ],
+    ['2024-03-05T12:00:00.000000000Z stderr F panic: boom', undefined, 'panic: boom'],
+  ])('%s', (line, level, body) => {
+    expect(stripLogPrefix(line)).toEqual(level ? { level, body } : { body });
+  });
+
+  it('leaves program text alone when there is no prefix', () => {
+    for (const line of [
+      'java.lang.IllegalStateException: boom',
+      '\tat com.x.Y.z(Y.java:1)',
+      'E something',
+      'Error budget remaining: 99.95%',
+    ]) {
+      expect(stripLogPrefix(line)).toEqual({ body: line });
+    }
+  });
+
+  it('maps pino/bunyan numeric levels', () => {
+    expect([toLevel(30), toLevel(40), toLevel(50), toLevel(60), toLevel('Error'), toLevel('nope')]).toEqual([
+      'info',
+      'warn',
+      'error',
+      'fatal',
+      'error',
+      undefined,
+    ]);
+  });
+});
