@@ -52,7 +52,7 @@ export function realisticMessages(count: number): string[] {
 
 export function payloadOf(messages: readonly string[]): { awslogs: { data: string } } {
   const logEvents = messages.map((message, i) => ({
-    id: String(37_912_345_678_901_234_567 + i),
+    id: `3791234567890123456789012345678901234567890123${String(i).padStart(8, '0')}`,
     timestamp: 1_714_564_800_000 + i,
     message,
   }));

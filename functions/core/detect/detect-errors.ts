@@ -82,7 +82,10 @@ function groupByStream(events: readonly LogEvent[]): LogEvent[][] {
     if (!current || event.logStream !== previous?.logStream || event.logGroup !== previous.logGroup) {
       const key = `${event.logGroup}\u0000${event.logStream}`;
       current = streams.get(key);
-      if (!current) streams.set(key, (current = []));
+      if (!current) {
+        current = [];
+        streams.set(key, current);
+      }
     }
     current.push(event);
     previous = event;
