@@ -1,0 +1,130 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type Incident, IncidentSchema } from '../core/contracts.ts';
+import { assertTransition } from '../core/incident-rules.ts';
+import type {
+  IncidentStore,
+  OccurrenceInput,
+  OccurrenceResult,
+  TransitionInput,
+} from '../core/incident-store.ts';
+
+const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
+
+/**
+ * IncidentStore on a DynamoDB table keyed by `incidentKey` (S), with TTL on `ttl`. Every write
+ * is a single conditional UpdateItem; throttling is retried by the client (`maxAttempts`), and
+ * what still fails is thrown so the Lambda invocation is retried.
+ */
+export class DynamoDbIncidentStore implements IncidentStore {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  constructor({ client, tableName }: { client: DynamoDBClient; tableName: string }) {
+    this.#client = client;
+    this.#tableName = tableName;
+  }
+
+  async recordOccurrence(input: OccurrenceInput): Promise<OccurrenceResult> {
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: marshall({ incidentKey: input.incidentKey }),
+          // One write creates or updates: the creation fields only land when absent, the count
+          // is an atomic ADD, so concurrent detectors never lose occurrences.
+          UpdateExpression: [
+            'SET #repo = if_not_exists(#repo, :repo), fingerprint = if_not_exists(fingerprint, :fingerprint),',
+            '#status = if_not_exists(#status, :new), firstSeen = if_not_exists(firstSeen, :firstSeen),',
+            'sample = if_not_exists(sample, :sample), attempts = if_not_exists(attempts, :zero),',
+            'costUsd = if_not_exists(costUsd, :zero), lastSeen = :lastSeen, #ttl = :ttl, lastBatchId = :batchId',
+            'ADD #count :count',
+          ].join(' '),
+          // The same batch twice in a row is a redelivered payload: do not count it again.
+          ConditionExpression: 'attribute_not_exists(incidentKey) OR lastBatchId <> :batchId',
+          ExpressionAttributeNames: {
+            '#repo': 'repo',
+            '#status': 'status',
+            '#ttl': 'ttl',
+            '#count': 'count',
+          },
+          ExpressionAttributeValues: marshall(
+            {
+              ':repo': input.repo,
+              ':fingerprint': input.fingerprint,
+              ':new': 'new',
+              ':firstSeen': input.firstSeen,
+              ':lastSeen': input.lastSeen,
+              ':sample': input.sample,
+              ':zero': 0,
+              ':ttl': input.ttl,
+              ':batchId': input.batchId,
+              ':count': input.count,
+            },
+            MARSHALL,
+          ),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const incident = parseIncident(Attributes);
+      // Counts only grow and every delivery adds at least one: only the creating write sees exactly its own count.
+      return { kind: incident.count === input.count ? 'created' : 'existing', incident };
+    } catch (error: unknown) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const incident = await this.get(input.incidentKey);
+      if (!incident)
+        throw new Error(`incident ${input.incidentKey} failed its batch condition but does not exist`);
+      return { kind: 'duplicate', incident };
+    }
+  }
+
+  async transition({ incidentKey, from, to, set = {} }: TransitionInput): Promise<boolean> {
+    assertTransition(from, to);
+    const fields = Object.entries(set).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':from': from, ':to': to };
+    const assignments = ['#status = :to'];
+    fields.forEach(([field, value], index) => {
+      names[`#f${index}`] = field;
+      values[`:f${index}`] = value;
+      assignments.push(`#f${index} = :f${index}`);
+    });
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: marshall({ incidentKey }),
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, MARSHALL),
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(incidentKey: string): Promise<Incident | undefined> {
+    const { Item } = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: marshall({ incidentKey }),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? parseIncident(Item) : undefined;
+  }
+}
+
+function parseIncident(item: Parameters<typeof unmarshall>[0] | undefined): Incident {
+  if (!item) throw new Error('DynamoDB returned no attributes for an UpdateItem with ReturnValues ALL_NEW');
+  return IncidentSchema.parse(unmarshall(item));
+}

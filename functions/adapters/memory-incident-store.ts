@@ -1,0 +1,65 @@
+import type { Incident } from '../core/contracts.ts';
+import { assertTransition } from '../core/incident-rules.ts';
+import type {
+  IncidentStore,
+  OccurrenceInput,
+  OccurrenceResult,
+  TransitionInput,
+} from '../core/incident-store.ts';
+
+/**
+ * IncidentStore in process memory: the core tests' store and the one-machine runner's base.
+ * Same semantics as the DynamoDB store (the shared contract suite holds both to them); each
+ * method runs without an `await` in between, which is what makes it atomic here.
+ */
+export class MemoryIncidentStore implements IncidentStore {
+  readonly #items = new Map<string, { incident: Incident; lastBatchId: string }>();
+
+  async recordOccurrence(input: OccurrenceInput): Promise<OccurrenceResult> {
+    const item = this.#items.get(input.incidentKey);
+    if (!item) {
+      const incident: Incident = {
+        incidentKey: input.incidentKey,
+        repo: { ...input.repo },
+        fingerprint: input.fingerprint,
+        status: 'new',
+        count: input.count,
+        firstSeen: input.firstSeen,
+        lastSeen: input.lastSeen,
+        sample: structuredClone(input.sample),
+        attempts: 0,
+        costUsd: 0,
+        ttl: input.ttl,
+      };
+      this.#items.set(input.incidentKey, { incident, lastBatchId: input.batchId });
+      return { kind: 'created', incident: structuredClone(incident) };
+    }
+    if (item.lastBatchId === input.batchId)
+      return { kind: 'duplicate', incident: structuredClone(item.incident) };
+    const { incident } = item;
+    incident.count += input.count;
+    // Like DynamoDB's one-write update: firstSeen stays, lastSeen is this delivery's.
+    incident.lastSeen = input.lastSeen;
+    incident.ttl = input.ttl;
+    item.lastBatchId = input.batchId;
+    return { kind: 'existing', incident: structuredClone(incident) };
+  }
+
+  async transition({ incidentKey, from, to, set = {} }: TransitionInput): Promise<boolean> {
+    assertTransition(from, to);
+    const item = this.#items.get(incidentKey);
+    if (!item || item.incident.status !== from) return false;
+    Object.assign(item.incident, set, { status: to });
+    return true;
+  }
+
+  async get(incidentKey: string): Promise<Incident | undefined> {
+    const item = this.#items.get(incidentKey);
+    return item ? structuredClone(item.incident) : undefined;
+  }
+
+  /** Every incident, for tests and the local runner's status command. */
+  list(): Incident[] {
+    return [...this.#items.values()].map((item) => structuredClone(item.incident));
+  }
+}

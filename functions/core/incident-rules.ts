@@ -1,0 +1,108 @@
+import type { IncidentStatus, RepoRef } from './contracts.ts';
+
+/**
+ * The incident lifecycle (DESIGN.md): `new → queued → analyzing → pr_open | no_fix | failed |
+ * skipped`, `pr_open → resolved_pending → resolved`. Beyond the card:
+ * - `new → analyzing`: the analyzer may receive a job before the detector has marked its
+ *   incident `queued` (the detector marks it only once the queue accepted the job).
+ * - `pr_open ⇄ analyzing`: a `revise` or `ci_failed` job works on the open pull request.
+ * - `resolved_pending → pr_open`: the merge was reverted or the PR reopened.
+ * - `resolved → new`: the error came back after its fix shipped, so it is worked on again.
+ */
+export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
+  new: ['queued', 'analyzing'],
+  queued: ['analyzing'],
+  analyzing: ['pr_open', 'no_fix', 'failed', 'skipped'],
+  pr_open: ['resolved_pending', 'analyzing'],
+  no_fix: [],
+  failed: [],
+  skipped: [],
+  resolved_pending: ['resolved', 'pr_open'],
+  resolved: ['new'],
+};
+
+export type IncidentTransitionErrorCode = 'invalid_transition';
+
+/** A status change the lifecycle does not allow: a bug in the caller, not a race. */
+export class IncidentTransitionError extends Error {
+  override readonly name = 'IncidentTransitionError';
+  readonly code: IncidentTransitionErrorCode = 'invalid_transition';
+  readonly from: IncidentStatus;
+  readonly to: IncidentStatus;
+  constructor({ from, to }: { from: IncidentStatus; to: IncidentStatus }) {
+    super(
+      `an incident cannot go from '${from}' to '${to}' (allowed: ${INCIDENT_TRANSITIONS[from].join(', ') || 'none'})`,
+    );
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** True when the lifecycle allows `from → to`. */
+export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean {
+  return INCIDENT_TRANSITIONS[from].includes(to);
+}
+
+/** Throws IncidentTransitionError unless the lifecycle allows `from → to`. */
+export function assertTransition(from: IncidentStatus, to: IncidentStatus): void {
+  if (!canTransition(from, to)) throw new IncidentTransitionError({ from, to });
+}
+
+/** What the detector does when an error occurs again for an incident in `status`. */
+export type RecurrenceAction =
+  /** the incident has no job in flight: enqueue one (after reopening when `reopenFrom` is set) */
+  | { kind: 'enqueue'; reopenFrom?: IncidentStatus }
+  /** a job is in flight, a PR is open, or a person has to act: count it, nothing more */
+  | { kind: 'count_only' };
+
+/**
+ * The detector's rule for a recurrence. `new` means an earlier delivery created the incident
+ * but never handed its job to the queue, so the job is sent again (the analyzer claims an
+ * incident with a conditional update, so a duplicate job is harmless). `resolved` means the fix
+ * shipped and the error is back: reopen. `no_fix`, `failed` and `skipped` stay put so a storm
+ * of recurrences cannot buy a storm of model calls; a person re-queues them.
+ */
+export function decideRecurrence(status: IncidentStatus): RecurrenceAction {
+  switch (status) {
+    case 'new':
+      return { kind: 'enqueue' };
+    case 'resolved':
+      return { kind: 'enqueue', reopenFrom: 'resolved' };
+    case 'queued':
+    case 'analyzing':
+    case 'pr_open':
+    case 'resolved_pending':
+    case 'no_fix':
+    case 'failed':
+    case 'skipped':
+      return { kind: 'count_only' };
+  }
+}
+
+/** `<owner>/<name>#<fingerprint>`: one incident per repository and fingerprint. */
+export function buildIncidentKey({
+  repo,
+  fingerprint,
+}: {
+  repo: Pick<RepoRef, 'owner' | 'name'>;
+  fingerprint: string;
+}): string {
+  return `${repo.owner}/${repo.name}#${fingerprint}`;
+}
+
+/** Splits an incident key back into its parts; undefined when it is not one. */
+export function parseIncidentKey(
+  key: string,
+): { owner: string; name: string; fingerprint: string } | undefined {
+  const match = /^([^/#]+)\/([^/#]+)#(.+)$/.exec(key);
+  if (!match) return undefined;
+  const [, owner = '', name = '', fingerprint = ''] = match;
+  return { owner, name, fingerprint };
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+/** DynamoDB TTL (epoch seconds) `ttlDays` after `nowMs`: an incident expires that long after it was last seen. */
+export function computeTtl({ nowMs, ttlDays }: { nowMs: number; ttlDays: number }): number {
+  return Math.floor(nowMs / 1000) + Math.round(ttlDays * SECONDS_PER_DAY);
+}

@@ -1,0 +1,390 @@
+import { createHash } from 'node:crypto';
+import type { ErrorRecord, IncidentStatus, LogEvent, RepairJob, RepoRef } from './contracts.ts';
+import { type DecodedSubscription, decodeSubscriptionEvent, PayloadError } from './decode-subscription.ts';
+import { type DetectedError, detectErrors } from './detect/detect-errors.ts';
+import { fingerprintError } from './fingerprint.ts';
+import { buildIncidentKey, computeTtl, decideRecurrence } from './incident-rules.ts';
+import type { IncidentStore, OccurrenceResult } from './incident-store.ts';
+import type { EnqueueFailure, JobQueue } from './job-queue.ts';
+import type { LogContextSource } from './log-context-source.ts';
+
+export interface RecordErrorsDeps {
+  store: IncidentStore;
+  queue: JobQueue;
+  logContext: LogContextSource;
+  /** the repository that owns a log group's code, or undefined when none is configured */
+  resolveRepo: (logGroup: string) => RepoRef | undefined;
+  /** ai-ops' own log groups: never turned into incidents, even if a filter points at them */
+  ownLogGroups?: ReadonlySet<string>;
+  ttlDays?: number;
+  now?: () => number;
+  decode?: (event: unknown) => DecodedSubscription;
+  detect?: (events: readonly LogEvent[]) => DetectedError[];
+  fingerprint?: (record: ErrorRecord) => string;
+  /** GetLogEvents calls per delivery at most: a storm of cut-off traces must not become a storm of reads */
+  maxContextFetches?: number;
+  /** store writes in flight at once */
+  concurrency?: number;
+}
+
+export interface IncidentReport {
+  incidentKey: string;
+  result: OccurrenceResult['kind'];
+  /** the status after this delivery */
+  status: IncidentStatus;
+  /** occurrences in this delivery */
+  count: number;
+  /** occurrences recorded so far, this delivery included */
+  totalCount: number;
+  enqueued: boolean;
+  reopened: boolean;
+}
+
+export interface ContextFetchReport {
+  /** GetLogEvents calls made */
+  fetched: number;
+  /** cut-off traces completed from the fetched events */
+  assembled: number;
+  /** cut-off traces left as they were because the cap was reached */
+  skipped: number;
+  failures: { logStream: string; timestamp: number; message: string }[];
+}
+
+export type RecordErrorsOutcome =
+  | { kind: 'rejected'; code: string; reason: string }
+  | { kind: 'control' }
+  | { kind: 'ignored'; reason: 'own_log_group'; logGroup: string }
+  | { kind: 'unrouted'; logGroup: string; errorsSeen: number }
+  | {
+      kind: 'recorded';
+      logGroup: string;
+      logStream: string;
+      eventsSeen: number;
+      errorsSeen: number;
+      context: ContextFetchReport;
+      incidents: IncidentReport[];
+    };
+
+export type EnqueueFailedErrorCode = 'enqueue_failed';
+
+/**
+ * Some jobs did not reach the queue. Their incidents stay `new`, so redelivering the payload
+ * (Lambda retries a failed asynchronous invocation) enqueues exactly those again.
+ */
+export class EnqueueFailedError extends Error {
+  override readonly name = 'EnqueueFailedError';
+  readonly code: EnqueueFailedErrorCode = 'enqueue_failed';
+  readonly failures: EnqueueFailure[];
+  readonly outcome: Extract<RecordErrorsOutcome, { kind: 'recorded' }>;
+  constructor({
+    failures,
+    outcome,
+  }: {
+    failures: EnqueueFailure[];
+    outcome: Extract<RecordErrorsOutcome, { kind: 'recorded' }>;
+  }) {
+    const first = failures[0];
+    super(
+      `${failures.length} repair job(s) were not accepted by the queue (first: ${first?.incidentKey}: ${first?.code} ${first?.message}); their incidents stay 'new' and are enqueued again on redelivery`,
+    );
+    this.failures = failures;
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * The detector use case: decode a subscription delivery, find its errors (fetching the rest of
+ * cut-off traces), record one conditional write per fingerprint and enqueue a repair job for
+ * every incident that has none. Throws when the store or the queue fails, so the delivery is retried.
+ */
+export async function recordErrors(
+  { event }: { event: unknown },
+  {
+    store,
+    queue,
+    logContext,
+    resolveRepo,
+    ownLogGroups = new Set(),
+    ttlDays = 90,
+    now = Date.now,
+    decode = decodeSubscriptionEvent,
+    detect = detectErrors,
+    fingerprint = fingerprintError,
+    maxContextFetches = 10,
+    concurrency = 16,
+  }: RecordErrorsDeps,
+): Promise<RecordErrorsOutcome> {
+  let decoded: DecodedSubscription;
+  try {
+    decoded = decode(event);
+  } catch (error: unknown) {
+    // Only a payload that can never decode is swallowed; anything else is a bug and must surface.
+    if (error instanceof PayloadError) return { kind: 'rejected', code: error.code, reason: error.message };
+    throw error;
+  }
+  if (decoded.kind === 'control') return { kind: 'control' };
+  const { logGroup, logStream, events } = decoded;
+  if (ownLogGroups.has(logGroup)) return { kind: 'ignored', reason: 'own_log_group', logGroup };
+
+  const repo = resolveRepo(logGroup);
+  if (!repo) return { kind: 'unrouted', logGroup, errorsSeen: detect(events).length };
+
+  const { records, report: context } = await completeCutOffTraces({
+    detected: detect(events),
+    events,
+    logContext,
+    detect,
+    maxContextFetches,
+  });
+
+  const groups = groupByIncident({ records, repo, fingerprint });
+  const ttl = computeTtl({ nowMs: now(), ttlDays });
+  const recorded = await mapWithConcurrency([...groups.values()], concurrency, async (group) => {
+    const result = await store.recordOccurrence({
+      incidentKey: group.incidentKey,
+      repo,
+      fingerprint: group.fingerprint,
+      count: group.records.length,
+      firstSeen: group.firstSeen,
+      lastSeen: group.lastSeen,
+      sample: group.sample,
+      ttl,
+      batchId: hashEventIds(group.records),
+    });
+    const wantsJob = await shouldEnqueue({ result, store });
+    return { group, result, ...wantsJob };
+  });
+
+  const jobs: RepairJob[] = recorded
+    .filter((r) => r.enqueue)
+    .map(({ group }) => ({
+      v: 1,
+      kind: 'repair',
+      incidentKey: group.incidentKey,
+      error: group.sample,
+      repo,
+      attempt: 0,
+    }));
+  const { sent, failed } = jobs.length > 0 ? await queue.enqueue(jobs) : { sent: [], failed: [] };
+  const sentKeys = new Set(sent);
+  // A false transition means the analyzer already claimed the incident: that is fine.
+  const queued = new Set<string>();
+  await mapWithConcurrency(sent, concurrency, async (incidentKey) => {
+    if (await store.transition({ incidentKey, from: 'new', to: 'queued' })) queued.add(incidentKey);
+  });
+
+  const incidents: IncidentReport[] = recorded.map(({ group, result, reopened }) => {
+    const enqueued = sentKeys.has(group.incidentKey);
+    return {
+      incidentKey: group.incidentKey,
+      result: result.kind,
+      status: queued.has(group.incidentKey) ? 'queued' : reopened ? 'new' : result.incident.status,
+      count: result.kind === 'duplicate' ? 0 : group.records.length,
+      totalCount: result.incident.count,
+      enqueued,
+      reopened,
+    };
+  });
+  const outcome = {
+    kind: 'recorded',
+    logGroup,
+    logStream,
+    eventsSeen: events.length,
+    errorsSeen: records.length,
+    context,
+    incidents,
+  } as const;
+  if (failed.length > 0) throw new EnqueueFailedError({ failures: failed, outcome });
+  return outcome;
+}
+
+async function shouldEnqueue({
+  result,
+  store,
+}: {
+  result: OccurrenceResult;
+  store: IncidentStore;
+}): Promise<{ enqueue: boolean; reopened: boolean }> {
+  if (result.kind === 'created') return { enqueue: true, reopened: false };
+  const action = decideRecurrence(result.incident.status);
+  if (action.kind === 'count_only') return { enqueue: false, reopened: false };
+  if (!action.reopenFrom) return { enqueue: true, reopened: false };
+  // Two detectors may see the same resolved incident come back: only the one that reopens it enqueues.
+  const reopened = await store.transition({
+    incidentKey: result.incident.incidentKey,
+    from: action.reopenFrom,
+    to: 'new',
+  });
+  return { enqueue: reopened, reopened };
+}
+
+interface IncidentGroup {
+  incidentKey: string;
+  fingerprint: string;
+  records: ErrorRecord[];
+  sample: ErrorRecord;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+function groupByIncident({
+  records,
+  repo,
+  fingerprint,
+}: {
+  records: readonly ErrorRecord[];
+  repo: RepoRef;
+  fingerprint: (record: ErrorRecord) => string;
+}): Map<string, IncidentGroup> {
+  const groups = new Map<string, IncidentGroup>();
+  for (const record of records) {
+    const print = fingerprint(record);
+    const incidentKey = buildIncidentKey({ repo, fingerprint: print });
+    const group = groups.get(incidentKey);
+    if (!group) {
+      groups.set(incidentKey, {
+        incidentKey,
+        fingerprint: print,
+        records: [record],
+        sample: record,
+        firstSeen: record.timestamp,
+        lastSeen: record.timestamp,
+      });
+      continue;
+    }
+    group.records.push(record);
+    // The most complete trace of the group is the one worth showing the model.
+    if (record.frames.length > group.sample.frames.length) group.sample = record;
+    group.firstSeen = Math.min(group.firstSeen, record.timestamp);
+    group.lastSeen = Math.max(group.lastSeen, record.timestamp);
+  }
+  return groups;
+}
+
+function hashEventIds(records: readonly ErrorRecord[]): string {
+  const ids = records.flatMap((r) => r.eventIds).sort();
+  return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32);
+}
+
+interface FetchedContext {
+  logStream: string;
+  events: LogEvent[];
+  detected: DetectedError[];
+}
+
+/**
+ * Replaces each record the detector marked `needsContext` with the record found in the rest of
+ * its stream (GetLogEvents around its timestamp), the one that covers the original event.
+ */
+async function completeCutOffTraces({
+  detected,
+  events,
+  logContext,
+  detect,
+  maxContextFetches,
+}: {
+  detected: readonly DetectedError[];
+  events: readonly LogEvent[];
+  logContext: LogContextSource;
+  detect: (events: readonly LogEvent[]) => DetectedError[];
+  maxContextFetches: number;
+}): Promise<{ records: ErrorRecord[]; report: ContextFetchReport }> {
+  const report: ContextFetchReport = { fetched: 0, assembled: 0, skipped: 0, failures: [] };
+  if (!detected.some((d) => d.needsContext)) return { records: detected.map((d) => d.record), report };
+
+  const eventsById = new Map(events.map((e) => [e.id, e]));
+  const fetchedContexts: FetchedContext[] = [];
+  const completed: ErrorRecord[] = [];
+  const kept: ErrorRecord[] = [];
+
+  for (const { record, needsContext } of detected) {
+    const origin = eventsById.get(record.eventIds[0] ?? '');
+    if (!needsContext || !origin) {
+      kept.push(record);
+      continue;
+    }
+    // A storm of cut-off traces from one stream is usually covered by one earlier fetch.
+    let found = fetchedContexts
+      .filter((c) => c.logStream === origin.logStream)
+      .map((c) => findCovering(c.detected, origin.id))
+      .find((d) => d !== undefined && !d.needsContext);
+    if (!found) {
+      if (report.fetched >= maxContextFetches) {
+        report.skipped += 1;
+        kept.push(record);
+        continue;
+      }
+      report.fetched += 1;
+      try {
+        const fetched = await logContext.fetchAround({
+          logGroup: origin.logGroup,
+          logStream: origin.logStream,
+          timestamp: origin.timestamp,
+        });
+        const contextEvents = adoptDeliveredIds(fetched, events);
+        const context = {
+          logStream: origin.logStream,
+          events: contextEvents,
+          detected: detect(contextEvents),
+        };
+        fetchedContexts.push(context);
+        found = findCovering(context.detected, origin.id);
+      } catch (error: unknown) {
+        // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
+        report.failures.push({
+          logStream: origin.logStream,
+          timestamp: origin.timestamp,
+          message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    }
+    if (found) {
+      report.assembled += 1;
+      completed.push(found.record);
+    } else {
+      kept.push(record);
+    }
+  }
+
+  // A completed trace may swallow other records of the delivery (its own later lines): keep it once.
+  const covered = new Set<string>();
+  const unique: ErrorRecord[] = [];
+  for (const record of completed) {
+    if (record.eventIds.every((id) => covered.has(id))) continue;
+    for (const id of record.eventIds) covered.add(id);
+    unique.push(record);
+  }
+  const rest = kept.filter((r) => r.eventIds.length === 0 || !r.eventIds.every((id) => covered.has(id)));
+  return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), report };
+}
+
+function findCovering(detected: readonly DetectedError[], eventId: string): DetectedError | undefined {
+  return detected.find((d) => d.record.eventIds.includes(eventId));
+}
+
+/** GetLogEvents returns no event ids: match fetched events to delivered ones by timestamp and text. */
+function adoptDeliveredIds(fetched: readonly LogEvent[], delivered: readonly LogEvent[]): LogEvent[] {
+  const ids = new Map<string, string>();
+  for (const e of delivered) ids.set(`${e.logStream}\0${e.timestamp}\0${e.message}`, e.id);
+  return fetched.map((e) => {
+    const id = ids.get(`${e.logStream}\0${e.timestamp}\0${e.message}`);
+    return id === undefined ? e : { ...e, id };
+  });
+}
+
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

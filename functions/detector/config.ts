@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { type RepoRef, RepoRefSchema } from '../core/contracts.ts';
+
+const RepositoriesSchema = z.object({
+  default: RepoRefSchema.nullable().default(null),
+  logGroups: z.record(z.string().min(1), RepoRefSchema).default({}),
+});
+export type Repositories = z.infer<typeof RepositoriesSchema>;
+
+const EnvSchema = z.object({
+  INCIDENTS_TABLE_NAME: z.string().min(1),
+  REPAIR_QUEUE_URL: z.url(),
+  REPOSITORIES: z
+    .string()
+    .min(1)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(RepositoriesSchema),
+  OWN_LOG_GROUPS: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0),
+    ),
+  INCIDENT_TTL_DAYS: z.coerce.number().int().positive().default(90),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+});
+
+export interface DetectorConfig {
+  readonly incidentsTableName: string;
+  readonly repairQueueUrl: string;
+  readonly repositories: Repositories;
+  readonly ownLogGroups: readonly string[];
+  readonly incidentTtlDays: number;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+}
+
+export type ConfigErrorCode = 'invalid_config';
+
+/** The detector's environment is incomplete or malformed; `issues` names every variable at fault. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code: ConfigErrorCode = 'invalid_config';
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`detector configuration is invalid — set these environment variables: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** Reads and validates the detector's environment once; throws ConfigError listing every problem. */
+export function loadDetectorConfig(env: Readonly<Record<string, string | undefined>>): DetectorConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.map(String).join('.');
+        return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    incidentsTableName: e.INCIDENTS_TABLE_NAME,
+    repairQueueUrl: e.REPAIR_QUEUE_URL,
+    repositories: e.REPOSITORIES,
+    ownLogGroups: Object.freeze([...e.OWN_LOG_GROUPS]),
+    incidentTtlDays: e.INCIDENT_TTL_DAYS,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+  });
+}
+
+/** Routes a log group to its repository: an explicit entry first, then the default, else none. */
+export function makeRepositoryResolver(
+  repositories: Repositories,
+): (logGroup: string) => RepoRef | undefined {
+  return (logGroup) => repositories.logGroups[logGroup] ?? repositories.default ?? undefined;
+}
