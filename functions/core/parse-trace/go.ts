@@ -19,6 +19,8 @@ const ORIGINATING = /^\[originating from goroutine \d+\]:$/;
 const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
 const STACK_UNAVAILABLE = /^\s+goroutine running on other thread; stack unavailable$/;
 const RUNTIME_STACK = /^runtime stack:$/;
+// Go indents only locations with a tab; a cut-off one (`\t/tmp/ap`) still belongs to the dump.
+const TAB_INDENTED = /^\t\S/;
 // `\t/app/main.go:12 +0x1d fp=… sp=… pc=…`; `+0x…` is absent for inlined frames.
 const LOCATION =
   /^\s+(\S[^\t]*):(\d+)(?: \+0x[0-9a-fA-F]+)?(?: fp=0x[0-9a-fA-F]+ sp=0x[0-9a-fA-F]+(?: pc=0x[0-9a-fA-F]+)?)?$/;
@@ -64,6 +66,7 @@ function isBlockLine(line: string): boolean {
     RUNTIME_STACK.test(line) ||
     REPANIC.test(line) ||
     LOCATION.test(line) ||
+    TAB_INDENTED.test(line) ||
     readCall(line) !== undefined
   );
 }

@@ -1,0 +1,107 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { dotnetParser } from '../../../functions/core/parse-trace/dotnet.ts';
+import { goParser } from '../../../functions/core/parse-trace/go.ts';
+import type { ParsedTrace, TraceParser } from '../../../functions/core/parse-trace/parsed-trace.ts';
+import { phpParser } from '../../../functions/core/parse-trace/php.ts';
+import { rubyParser } from '../../../functions/core/parse-trace/ruby.ts';
+
+// The shared evaluation corpus lives outside the repository (see ../shared/corpus/README.md);
+// these tests run only where it is present and never copy it in.
+const corpusDir = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+
+interface CorpusFrame {
+  file: string | null;
+  line: number | null;
+  function: string | null;
+}
+
+interface CorpusRecord {
+  id: string;
+  events: string[];
+  expected: {
+    exception_type: string | null;
+    message: string | null;
+    frames: CorpusFrame[];
+    inner?: { exception_type: string; message: string };
+  };
+}
+
+/**
+ * Records whose annotation we knowingly do not reproduce, with the reason. Everything else must
+ * match exactly; a record listed here that starts matching fails too, so the list stays honest.
+ */
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  // Derived variants: the noise changed in `events` but `expected` keeps the original text.
+  'rb-de-1-var-addr': 'expected message keeps the original object address',
+  'php-de-gae-var-deploy': 'expected frames keep the original deploy-version path',
+  // Backtrace lines with no header at all: no exception type to report, so no record.
+  'rb-ab-windows': 'no exception header in the text',
+  // The multi-line SQL message is annotated null; we keep the message text up to ` ---> `.
+  'cs-stp-runawaybugstacktrace': 'expected message is null although the text has one',
+};
+
+/**
+ * Corpus frames are innermost first. .NET lists every `at` line in printed order, inner
+ * exceptions' frames included, which is the reverse of our outer frames followed by each cause's.
+ */
+function toCorpusFrames(language: string, trace: ParsedTrace): CorpusFrame[] {
+  const frames = language === 'csharp' ? [trace, ...trace.causes].flatMap((t) => t.frames) : trace.frames;
+  return [...frames].reverse().map((frame) => ({
+    file: frame.file === '' || frame.file === '[internal function]' ? null : frame.file,
+    line: frame.line ?? null,
+    function: frame.function ?? null,
+  }));
+}
+
+/** `inner` (the first .NET inner exception, first message line) is compared only where it is annotated. */
+function actualOf(language: string, trace: ParsedTrace | undefined, record: CorpusRecord): unknown {
+  if (!trace) return undefined;
+  const inner = trace.causes[0];
+  return {
+    exceptionType: trace.exceptionType,
+    message: trace.message,
+    frames: toCorpusFrames(language, trace),
+    ...(record.expected.inner ? { inner: inner && [inner.exceptionType, inner.message.split('\n')[0]] } : {}),
+  };
+}
+
+function expectedOf(record: CorpusRecord): unknown {
+  const { inner } = record.expected;
+  return {
+    exceptionType: record.expected.exception_type ?? '',
+    message: record.expected.message ?? '',
+    frames: record.expected.frames,
+    ...(inner ? { inner: [inner.exception_type, inner.message] } : {}),
+  };
+}
+
+const LANGUAGES: readonly (readonly [string, TraceParser])[] = [
+  ['go', goParser],
+  ['ruby', rubyParser],
+  ['php', phpParser],
+  ['csharp', dotnetParser],
+];
+
+describe.skipIf(!existsSync(corpusDir))('shared corpus (go, ruby, php, csharp)', () => {
+  for (const [language, parser] of LANGUAGES) {
+    describe(language, () => {
+      const records = existsSync(corpusDir)
+        ? readFileSync(`${corpusDir}${language}.jsonl`, 'utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => JSON.parse(line) as CorpusRecord)
+        : [];
+
+      it.each(records.map((record) => [record.id, record] as const))('%s', (id, record) => {
+        const actual = actualOf(language, parser.parse(record.events.join('\n')), record);
+        if (id in KNOWN_DIFFERENCES) {
+          expect(actual).not.toEqual(expectedOf(record));
+          return;
+        }
+        expect(actual).toEqual(expectedOf(record));
+      });
+    });
+  }
+});
