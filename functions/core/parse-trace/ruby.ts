@@ -183,7 +183,9 @@ export const rubyParser: TraceParser = {
     if (readUncaught(head) !== undefined) return countMessageLines(block) <= MAX_MESSAGE_LINES;
     const logged = readLoggedHeader(head);
     if (!logged) return false;
-    if (line.trim() === '' || RAILS_EXTRACT.test(line)) return RAILS_HEADER.test(head);
+    if (line.trim() === '' || RAILS_EXTRACT.test(line)) {
+      return RAILS_HEADER.test(head) && block.length <= MAX_MESSAGE_LINES;
+    }
     const stillOpen = !logged.closed && !block.slice(1).some((l) => l.endsWith('):'));
     return stillOpen && block.length <= MAX_MESSAGE_LINES;
   },
