@@ -121,33 +121,48 @@ function handle(options: {
 }): void {
   const { req, res, path, json, script } = options;
   if (req.method !== 'POST' || path !== '/v1/messages') {
-    return sendError({ res, status: 404, message: `${req.method} ${path} is not served by the stand-in` });
+    sendError({ res, status: 404, message: `${req.method} ${path} is not served by the stand-in` });
+    return;
   }
   if (typeof req.headers['x-api-key'] !== 'string' && typeof req.headers.authorization !== 'string') {
-    return sendError({ res, status: 401, message: 'x-api-key header is required' });
+    sendError({ res, status: 401, message: 'x-api-key header is required' });
+    return;
   }
   const invalid = validateRequest(json);
-  if (invalid !== undefined) return sendError({ res, status: 400, message: invalid });
+  if (invalid !== undefined) {
+    sendError({ res, status: 400, message: invalid });
+    return;
+  }
 
   const step = script.shift();
   if (step === undefined) {
     // Do not let the SDK retry a script mistake into a slow, confusing failure.
-    return sendError({
+    sendError({
       res,
       status: 400,
       message: 'stand-in script exhausted: the test did not expect this request',
       headers: { 'x-should-retry': 'false' },
     });
+    return;
   }
   const play = () => {
     if (res.destroyed) return;
     if (step.kind === 'error') {
-      sendError({ res, status: step.status, type: step.errorType, message: step.message, headers: step.headers });
+      sendError({
+        res,
+        status: step.status,
+        type: step.errorType,
+        message: step.message,
+        headers: step.headers,
+      });
       return;
     }
     sendJson({ res, status: 200, body: messageBody({ step, model: modelOf(json) }) });
   };
-  if (step.delayMs === undefined) return play();
+  if (step.delayMs === undefined) {
+    play();
+    return;
+  }
   const timer = setTimeout(play, step.delayMs);
   // The client gave up (its timeout): forget the answer instead of writing to a dead socket.
   res.on('close', () => clearTimeout(timer));
@@ -199,7 +214,8 @@ function validateRequest(json: unknown): string | undefined {
       return `messages.${index + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
     }
   }
-  if (breakpoints > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`;
+  if (breakpoints > 4)
+    return `A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`;
   return undefined;
 }
 

@@ -47,7 +47,8 @@ export function parseCodeBlockAnswer(options: {
 }): CodeBlockParse {
   const { answer, currentFiles } = options;
   const blocks = extractCodeBlocks(answer);
-  if (blocks.length === 0) return { kind: 'none', reason: 'the answer holds no <code_block> files', skipped: [] };
+  if (blocks.length === 0)
+    return { kind: 'none', reason: 'the answer holds no <code_block> files', skipped: [] };
 
   const byPath = new Map<string, FileEdit>();
   const skipped: SkippedBlock[] = [];

@@ -68,7 +68,11 @@ export function emptyUsage(): ModelUsage {
 }
 
 /** Add one response's tokens (and its cost, and one turn) to a running total. */
-export function addTurnUsage(options: { total: ModelUsage; tokens: TokenCounts; prices: ModelPrices }): ModelUsage {
+export function addTurnUsage(options: {
+  total: ModelUsage;
+  tokens: TokenCounts;
+  prices: ModelPrices;
+}): ModelUsage {
   const { total, tokens, prices } = options;
   return {
     inputTokens: total.inputTokens + tokens.inputTokens,

@@ -193,13 +193,15 @@ async function viewFile(options: {
     .map((line, index) => `${String(start + index).padStart(width, ' ')}\t${clip(line)}`)
     .join('\n');
   const header = `${path} (lines ${start}-${end} of ${total})`;
-  const more = end < requestedEnd ? `\n[showing ${MAX_VIEW_LINES} lines; ask for startLine ${end + 1} to continue]` : '';
+  const more =
+    end < requestedEnd ? `\n[showing ${MAX_VIEW_LINES} lines; ask for startLine ${end + 1} to continue]` : '';
   return { isError: false, content: `${header}\n${body}${more}` };
 }
 
 async function listDirectory(options: { repo: RepoReader; path: string }): Promise<ToolExecution> {
   const dir = normalizeRepoPath(options.path);
-  if (dir === undefined) return { isError: true, content: `"${options.path}" is not a path inside the repository.` };
+  if (dir === undefined)
+    return { isError: true, content: `"${options.path}" is not a path inside the repository.` };
   const prefix = dir === '' ? '' : `${dir}/`;
   const children = new Set<string>();
   for (const entry of await options.repo.listFiles()) {
@@ -213,7 +215,8 @@ async function listDirectory(options: { repo: RepoReader; path: string }): Promi
   }
   const sorted = [...children].sort();
   const shown = sorted.slice(0, MAX_LIST_ENTRIES);
-  const more = sorted.length > shown.length ? `\n[${sorted.length - shown.length} more entries not shown]` : '';
+  const more =
+    sorted.length > shown.length ? `\n[${sorted.length - shown.length} more entries not shown]` : '';
   return { isError: false, content: `${dir === '' ? '(root)' : dir}:\n${shown.join('\n')}${more}` };
 }
 
@@ -225,7 +228,8 @@ async function searchText(options: {
   maxResults: number;
 }): Promise<ToolExecution> {
   const dir = normalizeRepoPath(options.path);
-  if (dir === undefined) return { isError: true, content: `"${options.path}" is not a path inside the repository.` };
+  if (dir === undefined)
+    return { isError: true, content: `"${options.path}" is not a path inside the repository.` };
   const prefix = dir === '' ? '' : `${dir}/`;
   const needle = options.ignoreCase ? options.query.toLowerCase() : options.query;
   const hits: string[] = [];
