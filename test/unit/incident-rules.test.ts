@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { IncidentStatusSchema } from '../../functions/core/contracts.ts';
+import {
+  assertTransition,
+  buildIncidentKey,
+  canTransition,
+  computeTtl,
+  decideRecurrence,
+  IncidentTransitionError,
+  parseIncidentKey,
+} from '../../functions/core/incident-rules.ts';
+
+describe('incident transitions', () => {
+  it.each([
+    ['new', 'queued'],
+    ['queued', 'analyzing'],
+    ['analyzing', 'pr_open'],
+    ['analyzing', 'no_fix'],
+    ['analyzing', 'failed'],
+    ['analyzing', 'skipped'],
+    ['pr_open', 'resolved_pending'],
+    ['resolved_pending', 'resolved'],
+    ['resolved', 'new'],
+    ['new', 'analyzing'],
+  ] as const)('allows %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+    expect(() => assertTransition(from, to)).not.toThrow();
+  });
+
+  it.each([
+    ['new', 'pr_open'],
+    ['queued', 'resolved'],
+    ['no_fix', 'queued'],
+    ['failed', 'new'],
+    ['resolved', 'queued'],
+    ['pr_open', 'new'],
+  ] as const)('forbids %s → %s with a named error', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+    const error = (() => {
+      try {
+        assertTransition(from, to);
+      } catch (e: unknown) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(IncidentTransitionError);
+    expect(error).toMatchObject({ code: 'invalid_transition', from, to });
+  });
+
+  it('never allows a status to stay where it is (a transition is a change)', () => {
+    for (const status of IncidentStatusSchema.options) expect(canTransition(status, status)).toBe(false);
+  });
+});
+
+describe('decideRecurrence', () => {
+  it('enqueues again an incident an earlier delivery left new (its job never reached the queue)', () => {
+    expect(decideRecurrence('new')).toEqual({ kind: 'enqueue' });
+  });
+
+  it('reopens a resolved incident', () => {
+    expect(decideRecurrence('resolved')).toEqual({ kind: 'enqueue', reopenFrom: 'resolved' });
+  });
+
+  it.each(['queued', 'analyzing', 'pr_open', 'resolved_pending', 'no_fix', 'failed', 'skipped'] as const)(
+    'only counts a recurrence of a %s incident',
+    (status) => {
+      expect(decideRecurrence(status)).toEqual({ kind: 'count_only' });
+    },
+  );
+
+  it('reopens only through a transition the lifecycle allows', () => {
+    for (const status of IncidentStatusSchema.options) {
+      const action = decideRecurrence(status);
+      if (action.kind === 'enqueue' && action.reopenFrom)
+        expect(canTransition(action.reopenFrom, 'new')).toBe(true);
+    }
+  });
+});
+
+describe('incident keys', () => {
+  it('is owner/name#fingerprint and parses back', () => {
+    const key = buildIncidentKey({ repo: { owner: 'acme', name: 'shop' }, fingerprint: '9a37fcc8' });
+    expect(key).toBe('acme/shop#9a37fcc8');
+    expect(parseIncidentKey(key)).toEqual({ owner: 'acme', name: 'shop', fingerprint: '9a37fcc8' });
+  });
+
+  it('differs per repository for the same fingerprint', () => {
+    const a = buildIncidentKey({ repo: { owner: 'acme', name: 'shop' }, fingerprint: 'f' });
+    const b = buildIncidentKey({ repo: { owner: 'acme', name: 'billing' }, fingerprint: 'f' });
+    expect(a).not.toBe(b);
+  });
+
+  it('rejects what is not a key', () => {
+    expect(parseIncidentKey('acme-shop-f')).toBeUndefined();
+    expect(parseIncidentKey('acme/shop#')).toBeUndefined();
+  });
+});
+
+describe('computeTtl', () => {
+  it('is epoch seconds ttlDays after now', () => {
+    expect(computeTtl({ nowMs: 1_714_564_800_123, ttlDays: 90 })).toBe(1_714_564_800 + 90 * 86_400);
+  });
+
+  it('is an integer for fractional days', () => {
+    expect(Number.isInteger(computeTtl({ nowMs: 1_000_500, ttlDays: 0.5 }))).toBe(true);
+  });
+});

@@ -1,0 +1,422 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
+import type { ErrorRecord, LogEvent, RepairJob, RepoRef } from '../../functions/core/contracts.ts';
+import type { DetectedError } from '../../functions/core/detect/detect-errors.ts';
+import type { IncidentStore, OccurrenceInput } from '../../functions/core/incident-store.ts';
+import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
+import type { LogContextRequest, LogContextSource } from '../../functions/core/log-context-source.ts';
+import {
+  EnqueueFailedError,
+  type RecordErrorsDeps,
+  type RecordErrorsOutcome,
+  recordErrors,
+} from '../../functions/core/record-errors.ts';
+import { makeControlPayload, makeDataPayload, makeLogEvents } from '../support/payloads.ts';
+
+const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
+const LOG_GROUP = '/aws/lambda/orders';
+const STREAM = 'stream-1';
+const NOW = 1_714_564_900_000;
+
+/**
+ * A stand-in detector so these tests do not depend on detection quality: `ERR <Type> <message>`
+ * and `CUT <Type>` open a record, `  at <fn>` lines add frames to it; a `CUT` record with no
+ * frames needs context (only its first line was delivered).
+ */
+function fakeDetect(events: readonly LogEvent[]): DetectedError[] {
+  const found: { record: ErrorRecord; cut: boolean }[] = [];
+  for (const event of events) {
+    const current = found[found.length - 1];
+    const frame = /^ {2}at (\S+)$/.exec(event.message);
+    if (frame && current) {
+      current.record.frames.push({ file: `${frame[1]}.py`, function: frame[1], inApp: true });
+      current.record.eventIds.push(event.id);
+      continue;
+    }
+    const opener = /^(ERR|CUT) (\S+)(?: (.*))?$/.exec(event.message);
+    if (!opener) continue;
+    found.push({
+      cut: opener[1] === 'CUT',
+      record: {
+        language: 'python',
+        exceptionType: opener[2] ?? '',
+        message: opener[3] ?? '',
+        frames: [],
+        causes: [],
+        raw: event.message,
+        logGroup: event.logGroup,
+        logStream: event.logStream,
+        timestamp: event.timestamp,
+        eventIds: [event.id],
+      },
+    });
+  }
+  return found.map(({ record, cut }) => ({ record, needsContext: cut && record.frames.length === 0 }));
+}
+
+const fakeFingerprint = (r: ErrorRecord) =>
+  `${r.exceptionType}-${r.message}-${r.frames.map((f) => f.function).join('>')}`;
+
+class FakeQueue implements JobQueue {
+  readonly jobs: RepairJob[] = [];
+  /** incident keys the queue refuses, for as many calls as `refusals` says */
+  refuse = new Set<string>();
+  async enqueue(jobs: readonly RepairJob[]): Promise<EnqueueResult> {
+    const result: EnqueueResult = { sent: [], failed: [] };
+    for (const job of jobs) {
+      if (this.refuse.has(job.incidentKey)) {
+        result.failed.push({ incidentKey: job.incidentKey, code: 'InternalError', message: 'try again' });
+      } else {
+        this.jobs.push(job);
+        result.sent.push(job.incidentKey);
+      }
+    }
+    return result;
+  }
+}
+
+class FakeLogContext implements LogContextSource {
+  readonly requests: LogContextRequest[] = [];
+  constructor(private readonly respond: (request: LogContextRequest) => Promise<LogEvent[]>) {}
+  async fetchAround(request: LogContextRequest): Promise<LogEvent[]> {
+    this.requests.push(request);
+    return this.respond(request);
+  }
+}
+
+/** Counts writes on the way through to a MemoryIncidentStore; can fail the nth write. */
+class CountingStore implements IncidentStore {
+  readonly inner = new MemoryIncidentStore();
+  readonly occurrences: OccurrenceInput[] = [];
+  failOccurrenceNumber?: number;
+  async recordOccurrence(input: OccurrenceInput) {
+    this.occurrences.push(input);
+    if (this.occurrences.length === this.failOccurrenceNumber)
+      throw new Error('ProvisionedThroughputExceeded');
+    return this.inner.recordOccurrence(input);
+  }
+  transition = (input: Parameters<IncidentStore['transition']>[0]) => this.inner.transition(input);
+  get = (key: string) => this.inner.get(key);
+}
+
+function makeDeps(overrides: Partial<RecordErrorsDeps> = {}) {
+  const store = new CountingStore();
+  const queue = new FakeQueue();
+  const logContext = new FakeLogContext(async () => []);
+  const deps: RecordErrorsDeps = {
+    store,
+    queue,
+    logContext,
+    resolveRepo: (logGroup) => (logGroup === LOG_GROUP ? REPO : undefined),
+    ownLogGroups: new Set(['/aws/lambda/ai-ops-detector']),
+    now: () => NOW,
+    detect: fakeDetect,
+    fingerprint: fakeFingerprint,
+    ...overrides,
+  };
+  return { deps, store, queue, logContext };
+}
+
+const payload = (messages: string[], { prefix = 'a', logGroup = LOG_GROUP } = {}) =>
+  makeDataPayload(makeLogEvents(messages, { prefix }), { logGroup, logStream: STREAM });
+
+function recorded(outcome: RecordErrorsOutcome): Extract<RecordErrorsOutcome, { kind: 'recorded' }> {
+  if (outcome.kind !== 'recorded') throw new Error(`expected recorded, got ${outcome.kind}`);
+  return outcome;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('recordErrors', () => {
+  it('creates a new incident, enqueues one repair job and marks it queued', async () => {
+    const { deps, store, queue } = makeDeps();
+
+    const outcome = recorded(await recordErrors({ event: payload(['INFO ok', 'ERR KeyError sku']) }, deps));
+
+    const key = 'acme/shop#KeyError-sku-';
+    expect(outcome.incidents).toEqual([
+      {
+        incidentKey: key,
+        result: 'created',
+        status: 'queued',
+        count: 1,
+        totalCount: 1,
+        enqueued: true,
+        reopened: false,
+      },
+    ]);
+    expect(queue.jobs).toHaveLength(1);
+    expect(queue.jobs[0]).toMatchObject({ v: 1, kind: 'repair', incidentKey: key, repo: REPO, attempt: 0 });
+    expect(queue.jobs[0]?.error).toMatchObject({ exceptionType: 'KeyError', logGroup: LOG_GROUP });
+    expect(await store.get(key)).toMatchObject({
+      status: 'queued',
+      count: 1,
+      ttl: Math.floor(NOW / 1000) + 90 * 86_400,
+    });
+  });
+
+  it('aggregates a payload first: 10,000 identical errors are one write with count 10,000 and one job', async () => {
+    const { deps, store, queue } = makeDeps();
+    const messages = Array.from({ length: 10_000 }, () => 'ERR TimeoutError upstream');
+
+    const outcome = recorded(await recordErrors({ event: payload(messages) }, deps));
+
+    expect(store.occurrences).toHaveLength(1);
+    expect(store.occurrences[0]?.count).toBe(10_000);
+    expect(queue.jobs).toHaveLength(1);
+    expect(outcome.errorsSeen).toBe(10_000);
+    expect(outcome.incidents[0]).toMatchObject({ count: 10_000, totalCount: 10_000 });
+  });
+
+  it('counts a known error without a new job', async () => {
+    const { deps, store, queue } = makeDeps();
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'a' }) }, deps);
+
+    const outcome = recorded(
+      await recordErrors({ event: payload(['ERR KeyError sku', 'ERR KeyError sku'], { prefix: 'b' }) }, deps),
+    );
+
+    expect(outcome.incidents[0]).toMatchObject({
+      result: 'existing',
+      status: 'queued',
+      count: 2,
+      totalCount: 3,
+    });
+    expect(queue.jobs).toHaveLength(1);
+    expect((await store.get('acme/shop#KeyError-sku-'))?.count).toBe(3);
+  });
+
+  it('does not enqueue or count again when the same payload is redelivered', async () => {
+    const { deps, store, queue } = makeDeps();
+    const event = payload(['ERR KeyError sku']);
+    await recordErrors({ event }, deps);
+
+    const outcome = recorded(await recordErrors({ event }, deps));
+
+    expect(outcome.incidents[0]).toMatchObject({ result: 'duplicate', enqueued: false, count: 0 });
+    expect(queue.jobs).toHaveLength(1);
+    expect((await store.get('acme/shop#KeyError-sku-'))?.count).toBe(1);
+  });
+
+  it('keeps distinct errors apart: one incident and one job each', async () => {
+    const { deps, queue } = makeDeps();
+    const messages = Array.from({ length: 50 }, (_, i) => `ERR Error${i} boom`);
+
+    const outcome = recorded(await recordErrors({ event: payload(messages) }, deps));
+
+    expect(outcome.incidents).toHaveLength(50);
+    expect(new Set(queue.jobs.map((j) => j.incidentKey)).size).toBe(50);
+  });
+
+  it('throws when the queue refuses a job, leaves that incident new, and a redelivery enqueues it exactly once', async () => {
+    const { deps, store, queue } = makeDeps();
+    const event = payload(['ERR KeyError sku', 'ERR TypeError none']);
+    queue.refuse.add('acme/shop#KeyError-sku-');
+
+    const error = await rejection(recordErrors({ event }, deps));
+    expect(error).toBeInstanceOf(EnqueueFailedError);
+    expect(error).toMatchObject({
+      code: 'enqueue_failed',
+      failures: [{ incidentKey: 'acme/shop#KeyError-sku-' }],
+    });
+    expect((await store.get('acme/shop#KeyError-sku-'))?.status).toBe('new');
+    expect((await store.get('acme/shop#TypeError-none-'))?.status).toBe('queued');
+
+    queue.refuse.clear();
+    const outcome = recorded(await recordErrors({ event }, deps));
+
+    expect(queue.jobs.map((j) => j.incidentKey).sort()).toEqual([
+      'acme/shop#KeyError-sku-',
+      'acme/shop#TypeError-none-',
+    ]);
+    expect(outcome.incidents.find((i) => i.enqueued)).toMatchObject({
+      incidentKey: 'acme/shop#KeyError-sku-',
+    });
+    expect((await store.get('acme/shop#KeyError-sku-'))?.status).toBe('queued');
+    expect((await store.get('acme/shop#KeyError-sku-'))?.count).toBe(1);
+  });
+
+  it('throws when the store fails midway, and the redelivery enqueues every incident once', async () => {
+    const { deps, store, queue } = makeDeps({ concurrency: 1 });
+    const event = payload(['ERR AError x', 'ERR BError y', 'ERR CError z']);
+    store.failOccurrenceNumber = 2;
+
+    await expect(recordErrors({ event }, deps)).rejects.toThrow('ProvisionedThroughputExceeded');
+    expect(queue.jobs).toHaveLength(0);
+
+    await recordErrors({ event }, deps);
+    expect(queue.jobs.map((j) => j.incidentKey).sort()).toEqual([
+      'acme/shop#AError-x-',
+      'acme/shop#BError-y-',
+      'acme/shop#CError-z-',
+    ]);
+  });
+
+  it('reopens a resolved incident when its error comes back, and leaves a no_fix one alone', async () => {
+    const { deps, store, queue } = makeDeps();
+    await recordErrors({ event: payload(['ERR KeyError sku', 'ERR TypeError none'], { prefix: 'a' }) }, deps);
+    for (const [key, path] of [
+      ['acme/shop#KeyError-sku-', ['queued', 'analyzing', 'pr_open', 'resolved_pending', 'resolved']],
+      ['acme/shop#TypeError-none-', ['queued', 'analyzing', 'no_fix']],
+    ] as const) {
+      for (let i = 1; i < path.length; i++) {
+        const from = path[i - 1];
+        const to = path[i];
+        if (from && to) expect(await store.transition({ incidentKey: key, from, to })).toBe(true);
+      }
+    }
+
+    const outcome = recorded(
+      await recordErrors(
+        { event: payload(['ERR KeyError sku', 'ERR TypeError none'], { prefix: 'b' }) },
+        deps,
+      ),
+    );
+
+    expect(outcome.incidents.find((i) => i.incidentKey === 'acme/shop#KeyError-sku-')).toMatchObject({
+      reopened: true,
+      enqueued: true,
+      status: 'queued',
+    });
+    expect(outcome.incidents.find((i) => i.incidentKey === 'acme/shop#TypeError-none-')).toMatchObject({
+      enqueued: false,
+      status: 'no_fix',
+    });
+    expect(queue.jobs.filter((j) => j.incidentKey === 'acme/shop#KeyError-sku-')).toHaveLength(2);
+    expect(queue.jobs.filter((j) => j.incidentKey === 'acme/shop#TypeError-none-')).toHaveLength(1);
+  });
+
+  it('ignores a CONTROL_MESSAGE', async () => {
+    const { deps, store, queue } = makeDeps();
+    expect(await recordErrors({ event: makeControlPayload() }, deps)).toEqual({ kind: 'control' });
+    expect(store.occurrences).toHaveLength(0);
+    expect(queue.jobs).toHaveLength(0);
+  });
+
+  it('rejects a corrupt payload with its reason instead of throwing', async () => {
+    const { deps, queue } = makeDeps();
+    const outcome = await recordErrors({ event: { awslogs: { data: 'bm90IGd6aXA=' } } }, deps);
+    expect(outcome).toMatchObject({ kind: 'rejected', code: 'bad_gzip' });
+    expect(queue.jobs).toHaveLength(0);
+  });
+
+  it('rethrows what is not a payload problem (a bug must surface)', async () => {
+    const { deps } = makeDeps({
+      decode: () => {
+        throw new TypeError('bug');
+      },
+    });
+    await expect(recordErrors({ event: {} }, deps)).rejects.toThrow(TypeError);
+  });
+
+  it("ignores its own log groups' events", async () => {
+    const { deps, store } = makeDeps();
+    const outcome = await recordErrors(
+      { event: payload(['ERR KeyError sku'], { logGroup: '/aws/lambda/ai-ops-detector' }) },
+      deps,
+    );
+    expect(outcome).toEqual({
+      kind: 'ignored',
+      reason: 'own_log_group',
+      logGroup: '/aws/lambda/ai-ops-detector',
+    });
+    expect(store.occurrences).toHaveLength(0);
+  });
+
+  it('counts errors from a log group with no repository, and records nothing', async () => {
+    const { deps, store, queue } = makeDeps();
+    const outcome = await recordErrors(
+      { event: payload(['ERR KeyError sku', 'ERR KeyError sku'], { logGroup: '/aws/lambda/unknown' }) },
+      deps,
+    );
+    expect(outcome).toEqual({ kind: 'unrouted', logGroup: '/aws/lambda/unknown', errorsSeen: 2 });
+    expect(store.occurrences).toHaveLength(0);
+    expect(queue.jobs).toHaveLength(0);
+  });
+
+  describe('cut-off traces', () => {
+    const contextFor =
+      (frames: string[]) =>
+      async ({ logGroup, logStream, timestamp }: LogContextRequest): Promise<LogEvent[]> =>
+        ['INFO before', 'CUT KeyError', ...frames.map((f) => `  at ${f}`), 'INFO after'].map(
+          (message, i) => ({
+            id: `ctx-${i}`,
+            // the delivered line sits at its own timestamp, as GetLogEvents returns it
+            timestamp: timestamp - 1 + i,
+            message,
+            logGroup,
+            logStream,
+          }),
+        );
+
+    it('reads the rest of the stream around the event and keeps the record that covers it', async () => {
+      const logContext = new FakeLogContext(contextFor(['load_cart', 'price_item']));
+      const { deps, queue } = makeDeps({ logContext });
+      const events = makeLogEvents(['CUT KeyError'], { start: 1_714_564_800_000 });
+
+      const outcome = recorded(
+        await recordErrors(
+          { event: makeDataPayload(events, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+
+      expect(logContext.requests).toEqual([
+        { logGroup: LOG_GROUP, logStream: STREAM, timestamp: 1_714_564_800_000 },
+      ]);
+      expect(outcome.context).toMatchObject({ fetched: 1, assembled: 1, failures: [] });
+      expect(queue.jobs[0]?.error.frames.map((f) => f.function)).toEqual(['load_cart', 'price_item']);
+      expect(queue.jobs[0]?.error.eventIds).toContain(events[0]?.id);
+      expect(queue.jobs[0]?.incidentKey).toBe('acme/shop#KeyError--load_cart>price_item');
+    });
+
+    it('keeps the delivered record when the read fails', async () => {
+      const logContext = new FakeLogContext(async () => {
+        throw new Error('ThrottlingException');
+      });
+      const { deps, queue } = makeDeps({ logContext });
+
+      const outcome = recorded(await recordErrors({ event: payload(['CUT KeyError']) }, deps));
+
+      expect(outcome.context.failures).toEqual([
+        expect.objectContaining({ message: 'Error: ThrottlingException' }),
+      ]);
+      expect(queue.jobs).toHaveLength(1);
+      expect(queue.jobs[0]?.error.frames).toEqual([]);
+    });
+
+    it('keeps the delivered record when the stream holds nothing that covers it', async () => {
+      const logContext = new FakeLogContext(async () => []);
+      const { deps, queue } = makeDeps({ logContext });
+      const outcome = recorded(await recordErrors({ event: payload(['CUT KeyError']) }, deps));
+      expect(outcome.context).toMatchObject({ fetched: 1, assembled: 0 });
+      expect(queue.jobs).toHaveLength(1);
+    });
+
+    it('caps the reads per delivery', async () => {
+      const logContext = new FakeLogContext(async () => []);
+      const { deps } = makeDeps({ logContext, maxContextFetches: 3 });
+      const messages = Array.from({ length: 10 }, (_, i) => `CUT Error${i}`);
+
+      const outcome = recorded(await recordErrors({ event: payload(messages) }, deps));
+
+      expect(logContext.requests).toHaveLength(3);
+      expect(outcome.context).toMatchObject({ fetched: 3, skipped: 7 });
+      expect(outcome.incidents).toHaveLength(10);
+    });
+
+    it('does not read context for complete records', async () => {
+      const logContext = new FakeLogContext(async () => []);
+      const { deps } = makeDeps({ logContext });
+      await recordErrors({ event: payload(['ERR KeyError sku']) }, deps);
+      expect(logContext.requests).toHaveLength(0);
+    });
+  });
+});
