@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { synthAiOps } from './synth-ai-ops.ts';
+
+describe('real bundling (local esbuild, no Docker)', () => {
+  it('emits a minified ESM bundle with a require shim and a source map for each function', () => {
+    const { app } = synthAiOps({ bundle: true });
+    const outdir = app.outdir;
+    const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const files = readdirSync(join(outdir, asset)).sort();
+      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(join(outdir, asset, 'index.mjs'), 'utf8');
+      expect(code.startsWith('import { createRequire as __aiOpsCreateRequire }')).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      // Loading the bundle as ESM is what Lambda does; CJS dependencies that call require() would fail here.
+      const href = pathToFileURL(join(outdir, asset, 'index.mjs')).href;
+      const loaded = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(href)}); process.stdout.write(typeof m.handler);`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } },
+      );
+      expect(loaded.status, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toBe('function');
+    }
+  }, 60_000);
+});
