@@ -1,4 +1,12 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AiOpsStack } from './ai-ops-stack.ts';
 
-// Placeholder until the AutoRepair construct lands (issue 3): synthesises an empty app.
-new App().synth();
+const app = new App();
+// Environment-agnostic on purpose: `cdk synth` needs no credentials and does no lookups.
+new AiOpsStack(app, 'AiOps', {
+  description: 'ai-ops: CloudWatch Logs errors to reviewed fix pull requests',
+  autoRepair: app.node.tryGetContext('ai-ops') ?? {},
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();
