@@ -1,12 +1,135 @@
 import { createHash } from 'node:crypto';
-import type { ErrorRecord } from './contracts.ts';
+import type { ErrorRecord, StackFrame } from './contracts.ts';
+import { normalizeFramePath } from './normalize-frame-path.ts';
+import { normalizeFunctionName } from './normalize-function-name.ts';
+import { normalizeMessage } from './normalize-message.ts';
 
-// Placeholder until the fingerprint rules land: type + message only.
-export function fingerprintError(
-  record: Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames' | 'causes'>,
-): string {
-  return createHash('sha256')
-    .update(`${record.language}\0${record.exceptionType}\0${record.message}`)
-    .digest('hex')
-    .slice(0, 32);
+export { normalizeFramePath } from './normalize-frame-path.ts';
+export { normalizeFunctionName } from './normalize-function-name.ts';
+export { normalizeMessage } from './normalize-message.ts';
+
+export type FingerprintInput = Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames'> & {
+  causes: readonly FingerprintInput[];
+};
+
+/** What a fingerprint is made of, before hashing (kept separate so tests and logs can show it). */
+export interface FingerprintParts {
+  language: string;
+  exceptionType: string;
+  /** the deepest cause's type, when the error wraps another */
+  rootCauseType?: string;
+  /** the normalised message, when the type and frames alone cannot tell bugs apart */
+  message?: string;
+  /** `path-tail:function` of the frames used, outermost first */
+  frames: string[];
+  /** which frames were used */
+  frameSource: 'in-app' | 'innermost' | 'none';
+}
+
+// Bounded so a deep recursion or a framework with a variable number of app-level middleware
+// layers far from the fault does not split one bug; the innermost frames locate it.
+const MAX_IN_APP_FRAMES = 10;
+const MAX_OTHER_FRAMES = 3;
+// The directory tail beyond the basename: enough to tell `users/index.ts` from `orders/index.ts`
+// without depending on where the checkout lives.
+const PATH_TAIL_SEGMENTS = 3;
+
+// Types that name no bug on their own: Go and Rust panics, `throw new Error(…)`, bare Exception.
+const GENERIC_TYPES = new Set([
+  '',
+  'panic',
+  'fatal error',
+  'error',
+  'exception',
+  'runtimeerror',
+  'runtimeexception',
+  'java.lang.runtimeexception',
+  'java.lang.exception',
+  'java.lang.error',
+  'system.exception',
+  'standarderror',
+]);
+
+function pathTail(file: string): string {
+  return normalizeFramePath(file).split('/').filter(Boolean).slice(-PATH_TAIL_SEGMENTS).join('/');
+}
+
+function frameKey(frame: StackFrame): string {
+  return `${pathTail(frame.file)}:${normalizeFunctionName(frame.function ?? '')}`;
+}
+
+// Recursion repeats the same frame; its depth is data, not a different bug.
+function collapseRepeats(keys: string[]): string[] {
+  return keys.filter((key, i) => i === 0 || keys[i - 1] !== key);
+}
+
+function rootCause(record: FingerprintInput): FingerprintInput {
+  let current = record;
+  // Bounded walk: causes come from parsed, attacker-controlled text.
+  for (let depth = 0; depth < 32; depth++) {
+    const next = current.causes[current.causes.length - 1];
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+function framesOf(record: FingerprintInput): readonly StackFrame[] {
+  if (record.frames.length > 0) return record.frames;
+  // .NET and Java sometimes print the frames only under the inner/cause exception.
+  const pending = [...record.causes];
+  for (let seen = 0; pending.length > 0 && seen < 32; seen++) {
+    const cause = pending.shift();
+    if (cause && cause.frames.length > 0) return cause.frames;
+    if (cause) pending.push(...cause.causes);
+  }
+  return [];
+}
+
+/** The normalised parts a fingerprint hashes (see `fingerprintError`). */
+export function fingerprintParts(record: FingerprintInput): FingerprintParts {
+  const exceptionType = normalizeMessage(record.exceptionType);
+  const root = rootCause(record);
+  const rootCauseType = root === record ? undefined : normalizeMessage(root.exceptionType);
+
+  const frames = framesOf(record);
+  const inApp = frames.filter((frame) => frame.inApp);
+  let frameSource: FingerprintParts['frameSource'] = 'none';
+  let keys: string[] = [];
+  if (inApp.length > 0) {
+    frameSource = 'in-app';
+    keys = collapseRepeats(inApp.map(frameKey)).slice(-MAX_IN_APP_FRAMES);
+  } else if (frames.length > 0) {
+    frameSource = 'innermost';
+    keys = collapseRepeats(frames.map(frameKey)).slice(-MAX_OTHER_FRAMES);
+  }
+
+  const isMessageNeeded = frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase());
+  return {
+    language: record.language,
+    exceptionType,
+    ...(rootCauseType === undefined ? {} : { rootCauseType }),
+    ...(isMessageNeeded ? { message: normalizeMessage(record.message) } : {}),
+    frames: keys,
+    frameSource,
+  };
+}
+
+/**
+ * A stable 32-hex-char hash of one bug: language, exception type, the root cause's type and the
+ * in-app frames' path tails and functions (never line numbers). Without in-app frames the
+ * innermost frames and the normalised message stand in; a generic type (`panic`, `Error`)
+ * always adds the normalised message, since there the message is what names the bug.
+ */
+export function fingerprintError(record: FingerprintInput): string {
+  const parts = fingerprintParts(record);
+  const canonical = JSON.stringify([
+    'v1',
+    parts.language,
+    parts.exceptionType,
+    parts.rootCauseType ?? null,
+    parts.message ?? null,
+    parts.frames,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
