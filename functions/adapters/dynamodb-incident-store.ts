@@ -39,20 +39,31 @@ export class DynamoDbIncidentStore implements IncidentStore {
           // One write creates or updates: the creation fields only land when absent, the count
           // is an atomic ADD, so concurrent detectors never lose occurrences.
           UpdateExpression: [
-            'SET #repo = if_not_exists(#repo, :repo), fingerprint = if_not_exists(fingerprint, :fingerprint),',
-            '#status = if_not_exists(#status, :new), firstSeen = if_not_exists(firstSeen, :firstSeen),',
-            'sample = if_not_exists(sample, :sample), attempts = if_not_exists(attempts, :zero),',
-            'costUsd = if_not_exists(costUsd, :zero), lastSeen = :lastSeen, #ttl = :ttl, lastBatchId = :batchId',
+            'SET #repo = if_not_exists(#repo, :repo), #fingerprint = if_not_exists(#fingerprint, :fingerprint),',
+            '#status = if_not_exists(#status, :new), #firstSeen = if_not_exists(#firstSeen, :firstSeen),',
+            '#sample = if_not_exists(#sample, :sample), #attempts = if_not_exists(#attempts, :zero),',
+            '#costUsd = if_not_exists(#costUsd, :zero), #lastSeen = :lastSeen, #ttl = :ttl, #lastBatchId = :batchId',
             'ADD #count :count',
           ].join(' '),
           // The same batch twice in a row is a redelivered payload: do not count it again.
-          ConditionExpression: 'attribute_not_exists(incidentKey) OR lastBatchId <> :batchId',
-          ExpressionAttributeNames: {
-            '#repo': 'repo',
-            '#status': 'status',
-            '#ttl': 'ttl',
-            '#count': 'count',
-          },
+          ConditionExpression: 'attribute_not_exists(#incidentKey) OR #lastBatchId <> :batchId',
+          // Every name aliased: DynamoDB reserves hundreds of words (status, count, ttl, sample…).
+          ExpressionAttributeNames: Object.fromEntries(
+            [
+              'incidentKey',
+              'repo',
+              'fingerprint',
+              'status',
+              'firstSeen',
+              'sample',
+              'attempts',
+              'costUsd',
+              'lastSeen',
+              'ttl',
+              'lastBatchId',
+              'count',
+            ].map((name) => [`#${name}`, name]),
+          ),
           ExpressionAttributeValues: marshall(
             {
               ':repo': input.repo,

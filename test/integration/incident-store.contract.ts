@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord, RepoRef } from '../../functions/core/contracts.ts';
+import { IncidentTransitionError } from '../../functions/core/incident-rules.ts';
+import type { IncidentStore, OccurrenceInput } from '../../functions/core/incident-store.ts';
+
+const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
+
+function makeSample(overrides: Partial<ErrorRecord> = {}): ErrorRecord {
+  return {
+    language: 'python',
+    exceptionType: 'KeyError',
+    message: "'sku'",
+    frames: [{ file: 'app/cart.py', line: 3, function: 'price', inApp: true }],
+    causes: [],
+    raw: 'Traceback (most recent call last):\n  File "app/cart.py", line 3, in price\nKeyError: \'sku\'',
+    logGroup: '/aws/lambda/orders',
+    logStream: 'stream-1',
+    timestamp: 1_714_564_800_000,
+    eventIds: ['e1'],
+    ...overrides,
+  };
+}
+
+function makeOccurrence(overrides: Partial<OccurrenceInput> = {}): OccurrenceInput {
+  const fingerprint = overrides.fingerprint ?? randomUUID().replaceAll('-', '');
+  return {
+    incidentKey: `${REPO.owner}/${REPO.name}#${fingerprint}`,
+    repo: REPO,
+    fingerprint,
+    count: 1,
+    firstSeen: 1_714_564_800_000,
+    lastSeen: 1_714_564_800_000,
+    sample: makeSample(),
+    ttl: 1_722_340_800,
+    batchId: randomUUID(),
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every IncidentStore must have, run against each implementation (memory,
+ * DynamoDB through dynalite, the local runner's file store). `makeStore` may return the same
+ * store every time: each test uses incident keys of its own.
+ */
+export function describeIncidentStoreContract(
+  name: string,
+  makeStore: () => IncidentStore | Promise<IncidentStore>,
+) {
+  describe(`IncidentStore contract: ${name}`, () => {
+    it('creates an unknown incident as new, with count, times, sample, ttl and zeroed attempts and cost', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence({ count: 7, firstSeen: 100, lastSeen: 200 });
+
+      const result = await store.recordOccurrence(input);
+
+      expect(result.kind).toBe('created');
+      const expected = {
+        incidentKey: input.incidentKey,
+        repo: REPO,
+        fingerprint: input.fingerprint,
+        status: 'new',
+        count: 7,
+        firstSeen: 100,
+        lastSeen: 200,
+        sample: input.sample,
+        attempts: 0,
+        costUsd: 0,
+        ttl: input.ttl,
+      };
+      expect(result.incident).toEqual(expected);
+      expect(await store.get(input.incidentKey)).toEqual(expected);
+    });
+
+    it('adds the occurrences of a known incident, keeps its first sample and firstSeen, refreshes lastSeen and ttl', async () => {
+      const store = await makeStore();
+      const first = makeOccurrence({ count: 2, firstSeen: 100, lastSeen: 150 });
+      await store.recordOccurrence(first);
+
+      const result = await store.recordOccurrence({
+        ...first,
+        count: 5,
+        firstSeen: 300,
+        lastSeen: 400,
+        ttl: first.ttl + 60,
+        sample: makeSample({ message: 'another' }),
+        batchId: randomUUID(),
+      });
+
+      expect(result.kind).toBe('existing');
+      expect(result.incident).toMatchObject({ count: 7, firstSeen: 100, lastSeen: 400, ttl: first.ttl + 60 });
+      expect(result.incident.sample.message).toBe(first.sample.message);
+    });
+
+    it('does not count the same batch twice in a row (a redelivered payload)', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence({ count: 3 });
+      await store.recordOccurrence(input);
+
+      const result = await store.recordOccurrence(input);
+
+      expect(result).toMatchObject({ kind: 'duplicate', incident: { count: 3, status: 'new' } });
+      expect((await store.get(input.incidentKey))?.count).toBe(3);
+    });
+
+    it('creates exactly once under concurrent first writes, and loses no occurrence', async () => {
+      const store = await makeStore();
+      const base = makeOccurrence();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => store.recordOccurrence({ ...base, count: 2, batchId: randomUUID() })),
+      );
+      expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
+      expect((await store.get(base.incidentKey))?.count).toBe(16);
+    });
+
+    it('changes status only from the status the caller saw', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+
+      expect(await store.transition({ incidentKey: input.incidentKey, from: 'new', to: 'queued' })).toBe(
+        true,
+      );
+      expect(await store.transition({ incidentKey: input.incidentKey, from: 'new', to: 'queued' })).toBe(
+        false,
+      );
+      expect((await store.get(input.incidentKey))?.status).toBe('queued');
+    });
+
+    it('lets exactly one of two racing claims win', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      await store.transition({ incidentKey: input.incidentKey, from: 'new', to: 'queued' });
+
+      const claims = await Promise.all([
+        store.transition({ incidentKey: input.incidentKey, from: 'queued', to: 'analyzing' }),
+        store.transition({ incidentKey: input.incidentKey, from: 'queued', to: 'analyzing' }),
+      ]);
+
+      expect(claims.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('sets fields together with the status', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      for (const [from, to] of [
+        ['new', 'queued'],
+        ['queued', 'analyzing'],
+      ] as const) {
+        await store.transition({ incidentKey: input.incidentKey, from, to });
+      }
+
+      const moved = await store.transition({
+        incidentKey: input.incidentKey,
+        from: 'analyzing',
+        to: 'pr_open',
+        set: {
+          prUrl: 'https://github.com/acme/shop/pull/7',
+          prNumber: 7,
+          branch: 'fix/key-error-abc',
+          costUsd: 0.42,
+          attempts: 1,
+        },
+      });
+
+      expect(moved).toBe(true);
+      expect(await store.get(input.incidentKey)).toMatchObject({
+        status: 'pr_open',
+        prUrl: 'https://github.com/acme/shop/pull/7',
+        prNumber: 7,
+        branch: 'fix/key-error-abc',
+        costUsd: 0.42,
+        attempts: 1,
+      });
+    });
+
+    it('returns false for an incident that does not exist, and creates nothing', async () => {
+      const store = await makeStore();
+      const key = makeOccurrence().incidentKey;
+      expect(await store.transition({ incidentKey: key, from: 'new', to: 'queued' })).toBe(false);
+      expect(await store.get(key)).toBeUndefined();
+    });
+
+    it('refuses a transition the lifecycle forbids', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      await expect(
+        store.transition({ incidentKey: input.incidentKey, from: 'new', to: 'pr_open' }),
+      ).rejects.toBeInstanceOf(IncidentTransitionError);
+      expect((await store.get(input.incidentKey))?.status).toBe('new');
+    });
+
+    it('keeps a large, nested sample intact', async () => {
+      const store = await makeStore();
+      const cause = makeSample({ exceptionType: 'OSError', message: 'disk', causes: [] });
+      const sample = makeSample({ raw: 'x'.repeat(100_000), causes: [cause], eventIds: ['a', 'b', 'c'] });
+      const input = makeOccurrence({ sample });
+      await store.recordOccurrence(input);
+      expect((await store.get(input.incidentKey))?.sample).toEqual(sample);
+    });
+  });
+}
