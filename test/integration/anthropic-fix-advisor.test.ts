@@ -15,7 +15,7 @@ import {
   step,
 } from '../support/anthropic-stand-in.ts';
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 // Built by concatenation so secret scanners do not flag the fixture (AWS's documented example key).
 const FAKE_AWS_KEY = `AKIA${'IOSFODNN7EXAMPLE'}`;
 const FAKE_AWS_SECRET = `wJalrXUtnFEMI/K7MDENG/${'bPxRfiCYEXAMPLEKEY'}`;

@@ -13,6 +13,7 @@ import {
 } from '../../functions/core/fix-advisor/model-cost.ts';
 import {
   executeReadOnlyTool,
+  MAX_TOOL_OUTPUT_CHARS,
   MAX_VIEW_LINES,
   normalizeRepoPath,
 } from '../../functions/core/fix-advisor/read-only-tools.ts';
@@ -83,6 +84,22 @@ describe('executeReadOnlyTool', () => {
     expect(lines.at(-1)).toBe(
       `[showing ${MAX_VIEW_LINES} lines; ask for startLine ${10 + MAX_VIEW_LINES} to continue]`,
     );
+  });
+
+  it('clips a result of very long lines to the output cap', async () => {
+    const minified = makeRepo({
+      'bundle.js': Array.from({ length: 300 }, () => 'x'.repeat(5000)).join('\n'),
+    });
+    const result = await executeReadOnlyTool({
+      name: 'view_file',
+      input: { path: 'bundle.js' },
+      repo: minified,
+    });
+    expect(result.content.length).toBeLessThan(MAX_TOOL_OUTPUT_CHARS + 100);
+    expect(result.content).toContain('…[line truncated]');
+    expect(
+      result.content.endsWith(`[output truncated at ${MAX_TOOL_OUTPUT_CHARS} characters; ask for less]`),
+    ).toBe(true);
   });
 
   it('reports missing, binary, out-of-range and escaping paths as tool errors', async () => {

@@ -17,6 +17,8 @@ export const MAX_LIST_ENTRIES = 300;
 /** Default and ceiling for search_text hits. */
 export const DEFAULT_SEARCH_RESULTS = 30;
 export const MAX_SEARCH_RESULTS = 100;
+/** Most characters one tool result carries (about 12k tokens): a backstop for minified files. */
+export const MAX_TOOL_OUTPUT_CHARS = 48_000;
 /** Files larger than this are not searched (generated bundles, data dumps). */
 export const MAX_SEARCH_FILE_BYTES = 512 * 1024;
 
@@ -96,7 +98,13 @@ export async function executeReadOnlyTool(options: {
 }): Promise<ToolExecution> {
   const { name, input, repo } = options;
   const result = await runTool({ name, input, repo });
-  return { content: redact(result.content), isError: result.isError };
+  // Redact first, then clip: a cut through a secret could leave a prefix no rule recognises.
+  const content = redact(result.content);
+  const clipped =
+    content.length > MAX_TOOL_OUTPUT_CHARS
+      ? `${content.slice(0, MAX_TOOL_OUTPUT_CHARS)}\n[output truncated at ${MAX_TOOL_OUTPUT_CHARS} characters; ask for less]`
+      : content;
+  return { content: clipped, isError: result.isError };
 }
 
 async function runTool(options: { name: string; input: unknown; repo: RepoReader }): Promise<ToolExecution> {
