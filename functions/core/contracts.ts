@@ -92,6 +92,19 @@ export const RepoRefSchema = z.object({
 });
 export type RepoRef = z.infer<typeof RepoRefSchema>;
 
+/** What the model concluded, kept on the incident so a resumed job needs no second model call. */
+export const IncidentAnalysisSchema = z.object({
+  title: z.string(),
+  rootCause: z.string(),
+  explanation: z.string(),
+  confidence: z.enum(['low', 'medium', 'high']),
+  changes: z.array(z.object({ path: z.string(), additions: z.number().int(), deletions: z.number().int() })),
+  model: z.string(),
+  /** the model's prose besides the proposal (all of it for `no_fix`) */
+  notes: z.string().default(''),
+});
+export type IncidentAnalysis = z.infer<typeof IncidentAnalysisSchema>;
+
 export const IncidentSchema = z.object({
   /** `${owner}/${name}#${fingerprint}` */
   incidentKey: z.string(),
@@ -110,6 +123,11 @@ export const IncidentSchema = z.object({
   costUsd: z.number().nonnegative(),
   /** epoch seconds, DynamoDB TTL */
   ttl: z.number().int(),
+  analysis: IncidentAnalysisSchema.optional(),
+  /** epoch ms the outcome email was handed to the mailer (at most once per outcome) */
+  emailedAt: z.number().optional(),
+  /** epoch ms before which a `skipped` incident is not queued again (spend caps reset) */
+  retryAfter: z.number().optional(),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 

@@ -90,9 +90,12 @@ export function stripLogPrefix(line: string): LineParts {
   }
   // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.
   const levelMatch = LEVEL_WORD.exec(rest);
-  if (levelMatch?.[1] && (stamped || levelMatch[1].length > 1)) {
-    rest = rest.slice(levelMatch[0].length);
-    level = toLevel(levelMatch[1]);
+  // Without a timestamp only an upper-case level counts: `fatal error: …` (Go) and `error: …`
+  // (compilers, CLIs) are the program's words, not a logging framework's prefix.
+  const word = levelMatch?.[1];
+  if (word && (stamped || (word.length > 1 && word === word.toUpperCase()))) {
+    rest = rest.slice(levelMatch?.[0].length ?? 0);
+    level = toLevel(word);
   }
   if (stamped || level) {
     take(THREAD);

@@ -23,7 +23,10 @@ const isObject = (value: unknown): value is Json =>
 
 function pick(obj: Json, paths: readonly string[]): unknown {
   for (const path of paths) {
-    let value: unknown = obj;
+    // ECS writes `"log.level"` as one key; others nest `{ "error": { "stack": … } }`.
+    let value: unknown = obj[path] ?? obj;
+    if (value !== obj && value !== null && value !== '') return value;
+    value = obj;
     for (const key of path.split('.')) {
       value = isObject(value) ? value[key] : undefined;
     }

@@ -58,9 +58,8 @@ describe('detectErrors over real traces', () => {
       expect(record?.exceptionType).toBe(single?.record.exceptionType);
       expect(record?.frames).toEqual(single?.record.frames);
       expect(record && fingerprintError(record)).toBe(single && fingerprintError(single.record));
-      expect(record?.eventIds.length).toBeGreaterThanOrEqual(
-        perLine.filter((l) => l.trim() !== '').length - 1,
-      );
+      // Every frame line is part of the record (a code excerpt printed above a Node header may not be).
+      expect(record?.eventIds.length).toBeGreaterThan(record?.frames.length ?? 0);
       expect(record?.eventIds).not.toContain('e0');
     });
   });
