@@ -227,7 +227,7 @@ class Conversation {
         messages: withConversationBreakpoint(this.turns),
       });
     } catch (error: unknown) {
-      throw toModelUnavailable(error);
+      throw toModelUnavailable({ error, usage: { ...this.usage } });
     }
   }
 
@@ -441,12 +441,14 @@ async function readNamedFiles(options: {
   return files;
 }
 
-function toModelUnavailable(error: unknown): unknown {
+function toModelUnavailable(options: { error: unknown; usage: ModelUsage }): unknown {
+  const { error, usage } = options;
   // APIConnectionError (timeouts included) extends APIError, so it is tested first.
   if (error instanceof APIConnectionError) {
     return new ModelUnavailableError({
       message: `Could not reach the Anthropic API after the SDK's retries: ${error.message}`,
       retryable: true,
+      usage,
       cause: error,
     });
   }
@@ -459,6 +461,7 @@ function toModelUnavailable(error: unknown): unknown {
         : `The Anthropic API refused the request (HTTP ${status ?? 'none'}); check the API key, model id and request: ${error.message}`,
       retryable,
       ...(status === undefined ? {} : { status }),
+      usage,
       cause: error,
     });
   }

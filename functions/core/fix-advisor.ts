@@ -72,11 +72,20 @@ export class ModelUnavailableError extends Error {
   readonly code = 'MODEL_UNAVAILABLE';
   readonly retryable: boolean;
   readonly status: number | undefined;
+  /** what the conversation had already cost before the failure, so the job can still account for it */
+  readonly usage: ModelUsage | undefined;
 
-  constructor(options: { message: string; retryable: boolean; status?: number; cause?: unknown }) {
+  constructor(options: {
+    message: string;
+    retryable: boolean;
+    status?: number;
+    usage?: ModelUsage;
+    cause?: unknown;
+  }) {
     super(options.message, { cause: options.cause });
     this.retryable = options.retryable;
     this.status = options.status;
+    this.usage = options.usage;
   }
 }
 

@@ -337,6 +337,20 @@ describe('makeAnthropicFixAdvisor through the real SDK against the stand-in', ()
     expect(standIn?.requests).toHaveLength(4);
   });
 
+  it('reports the usage spent before a failure mid-conversation', async () => {
+    const failure = advise({
+      script: [
+        step.toolUse([{ id: 'toolu_1', name: 'list_directory', input: {} }]),
+        { kind: 'error', status: 400, errorType: 'invalid_request_error', message: 'prompt is too long' },
+      ],
+    });
+    await expect(failure).rejects.toMatchObject({
+      retryable: false,
+      status: 400,
+      usage: { turns: 1, inputTokens: 100, outputTokens: 50 },
+    });
+  });
+
   it('throws a non-retryable ModelUnavailableError on 401', async () => {
     const failure = advise({
       script: [
