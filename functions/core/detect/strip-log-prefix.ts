@@ -10,7 +10,7 @@ export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 // Every pattern is anchored and made of bounded or disjoint pieces, so each runs in linear time
 // on a hostile line. They are tried in order; the first that matches wins.
 const LAMBDA_NODE =
-  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t/;
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/;
 const LAMBDA_PYTHON =
   /^\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t/;
 const LAMBDA_PYTHON_UNHANDLED = /^\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b)/;
@@ -76,7 +76,10 @@ export function stripLogPrefix(line: string): LineParts {
     return m;
   };
   const lambda = take(LAMBDA_NODE) ?? take(LAMBDA_PYTHON) ?? take(LAMBDA_PYTHON_UNHANDLED);
-  if (lambda) return { level: toLevel(lambda[1]), body: rest };
+  if (lambda) {
+    const level = toLevel(lambda[1]);
+    return level ? { level, body: rest } : { body: rest };
+  }
   const klog = take(KLOG);
   if (klog) return { level: toLevel(klog[1]), body: rest };
   take(CRI);
