@@ -41,9 +41,30 @@ export const DEFAULT_MAX_LINE_LENGTH = 8192;
 
 const PRIVATE_KEY_BEGIN = /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----/g;
 const PRIVATE_KEY_END = /-----END[A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----/g;
-// What may follow a BEGIN line whose END never arrived (a truncated log line): base64 body,
-// whitespace and the JSON-escaped newline `\n`.
-const KEY_BODY_CHAR = /[A-Za-z0-9+/=\s\\]/;
+// The body of a key whose END never arrived (a truncated log line): base64 and the JSON-escaped
+// newline `\n`, on the header's line and on following lines made only of those characters.
+const KEY_BODY_CHAR = /[A-Za-z0-9+/=\\\r]/;
+const KEY_BODY_LINE = /^[A-Za-z0-9+/=\\]+\r?$/;
+const KEY_HEADER_LINE = /^(?:Proc-Type|DEK-Info|Comment):[^\n]{0,200}$/;
+
+function endOfKeyBody(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && KEY_BODY_CHAR.test(text[end] ?? '')) end++;
+  // PEM headers (Proc-Type, DEK-Info) are followed by one blank line, then the body.
+  let isAfterHeader = false;
+  while (text[end] === '\n') {
+    const lineStart = end + 1;
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline < 0 ? text.length : newline;
+    const line = text.slice(lineStart, lineEnd);
+    const isHeader = KEY_HEADER_LINE.test(line);
+    const isBlankAfterHeader = isAfterHeader && /^\r?$/.test(line);
+    if (!isHeader && !isBlankAfterHeader && !KEY_BODY_LINE.test(line)) break;
+    isAfterHeader = isHeader;
+    end = lineEnd;
+  }
+  return end;
+}
 
 // Values that hold no secret: leaving them makes redaction idempotent and keeps logs readable.
 const EMPTY_VALUE =
@@ -237,12 +258,7 @@ function redactPrivateKeys(text: string): string {
       if (endMatch) blockEnd = endMatch.index + endMatch[0].length;
       else hasNoEndAfter = headerEnd;
     }
-    if (blockEnd < 0) {
-      blockEnd = headerEnd;
-      while (blockEnd < text.length && KEY_BODY_CHAR.test(text[blockEnd] ?? '')) blockEnd++;
-      // Keep the newline that ended the body so the following line stays a line.
-      while (blockEnd > headerEnd && /\s/.test(text[blockEnd - 1] ?? '')) blockEnd--;
-    }
+    if (blockEnd < 0) blockEnd = endOfKeyBody(text, headerEnd);
     out += `${text.slice(copiedUpTo, match.index)}[REDACTED:private_key]`;
     copiedUpTo = blockEnd;
     begin.lastIndex = blockEnd;
