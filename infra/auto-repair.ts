@@ -148,11 +148,11 @@ export class AutoRepair extends Construct {
       },
     });
 
-    // Detector: conditional writes only (new fingerprint? else count++), no reads of secrets.
+    // Detector: one conditional UpdateItem per fingerprint (new? else count++) and a GetItem; no secrets.
     bindTable({
       fn: this.detector,
       table: this.incidentsTable,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     });
     bindQueueSender({ fn: this.detector, queue: this.repairQueue });
 
@@ -161,7 +161,7 @@ export class AutoRepair extends Construct {
       table: this.incidentsTable,
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     });
-    // The analyzer re-enqueues follow-up jobs (revise, ci_failed) on the same queue.
+    // The analyzer enqueues follow-up jobs (revise, ci_failed) on the same queue.
     bindQueueSender({ fn: this.analyzer, queue: this.repairQueue });
     bindSecret({
       fn: this.analyzer,

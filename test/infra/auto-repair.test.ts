@@ -239,11 +239,12 @@ describe('AutoRepair permissions', () => {
 
   it('gives the detector conditional writes on the table and SendMessage on the queue, nothing broader', () => {
     const actions = detector.flatMap(actionsOf);
-    expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']),
-    );
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actions).toContain('sqs:SendMessage');
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-    expect(actions).not.toContain('dynamodb:Scan');
     expect(actions).not.toContain('ses:SendEmail');
   });
 
