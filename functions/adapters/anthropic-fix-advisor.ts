@@ -242,11 +242,7 @@ class Conversation {
     this.knownTokens =
       tokens.inputTokens + tokens.cacheReadTokens + tokens.cacheWriteTokens + tokens.outputTokens;
     this.newTokens = 0;
-    const text = message.content
-      .filter(isTextBlock)
-      .map((block) => block.text)
-      .join('\n\n')
-      .trim();
+    const text = textOf(message).trim();
     if (text !== '') this.texts.push(text);
     const content = message.content.flatMap(toAssistantBlock);
     // The API refuses empty non-final turns; an empty answer adds nothing worth replaying.
@@ -318,13 +314,11 @@ class Conversation {
   }
 
   private async fallBackToCodeBlocks(message: Message): Promise<AdviceResult> {
-    const answer = message.content
-      .filter(isTextBlock)
-      .map((block) => block.text)
-      .join('\n\n');
+    const answer = textOf(message);
+    const blocks = extractCodeBlocks(answer);
     const currentFiles = await readNamedFiles({
       repo: this.request.repo,
-      filenames: extractCodeBlocks(answer).map((block) => block.filename),
+      filenames: blocks.map((block) => block.filename),
     });
     const parsed = parseCodeBlockAnswer({ answer, currentFiles });
     if (parsed.kind === 'proposal') {
@@ -332,7 +326,7 @@ class Conversation {
       return this.proposal({ proposal: parsed.proposal, source: 'code_block' });
     }
     const detail =
-      extractCodeBlocks(answer).length === 0
+      blocks.length === 0
         ? 'the model ended its turn without calling submit_fix'
         : `the model answered with <code_block> files but ${parsed.reason}`;
     return this.noProposal('no_fix_submitted', detail);
@@ -416,6 +410,13 @@ function toAssistantBlock(block: ContentBlock): AssistantBlock[] {
     return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
   // Thinking and server-tool blocks are not requested by this adapter.
   return [];
+}
+
+function textOf(message: Message): string {
+  return message.content
+    .filter(isTextBlock)
+    .map((block) => block.text)
+    .join('\n\n');
 }
 
 function isTextBlock(block: ContentBlock): block is TextBlock {
