@@ -6,8 +6,8 @@ const LOG_RETENTION_DAYS = [
 ] as const;
 
 /**
- * Subscription filter patterns are case-sensitive and match whole terms, so every common spelling
- * is listed: Python's `Traceback`/`CRITICAL`, Go's `panic`, Java's `Exception`, Node's `Error`.
+ * Subscription filter patterns are case-sensitive, so every common spelling is listed: Python's
+ * `Traceback`/`CRITICAL`, Go's `panic`, Java's `Exception`, Node's `Error`, log levels in capitals.
  */
 export const DEFAULT_FILTER_PATTERN = '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL';
 
