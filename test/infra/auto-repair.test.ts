@@ -172,7 +172,7 @@ describe('AutoRepair template', () => {
     const analyzerEnv = (functionProperties(template, 'ai-ops-analyzer').Environment as { Variables: object })
       .Variables as Record<string, unknown>;
     expect(analyzerEnv).toMatchObject({
-      MODEL_ID: 'claude-sonnet-4-5',
+      MODEL_ID: 'claude-sonnet-4-6',
       SENDER_EMAIL: 'ai-ops@mail.acme.test',
       REVIEWER_EMAILS: 'oncall@acme.test,lead@acme.test',
       GITHUB_API_URL: 'https://api.github.com',

@@ -21,7 +21,7 @@ describe('ai-ops configuration', () => {
     expect(config).toMatchObject({
       instanceName: 'ai-ops',
       filterPattern: DEFAULT_FILTER_PATTERN,
-      modelId: 'claude-sonnet-4-5',
+      modelId: 'claude-sonnet-4-6',
       githubApiUrl: 'https://api.github.com',
       githubTokenSecretName: 'ai-ops/github-token',
       anthropicApiKeySecretName: 'ai-ops/anthropic-api-key',
