@@ -15,7 +15,7 @@ const REPLACEMENTS: readonly (readonly [RegExp, string])[] = [
   // Ruby inspect output `#<BooksController:0x007f8dd9a0c738 @a=1>`: keep the class.
   [/#<([A-Za-z_][\w:]{0,100}):0x[0-9a-fA-F]{1,20}[^>\n]{0,500}>/g, '#<$1>'],
   [/(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s"'<>()[\]{}]{1,1000}/g, '<url>'],
-  [/(?<![\w.+%-])[\w.+%-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}/g, '<email>'],
+  [/(?<![\w.!$%*+^{|}~-])[\w.!$%*+^{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}/g, '<email>'],
   // Placeholders left by redaction (ours: [REDACTED:email]; others': [REDACTED_EMAIL_ADDRESS]):
   // an address redacted in one occurrence and not in another is still one bug.
   [/\[(?:REDACTED|FILTERED|MASKED)[:_ -]?[A-Za-z_]{0,10}EMAIL[A-Za-z_]{0,20}\]/gi, '<email>'],

@@ -219,7 +219,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     name: 'email',
     requires: '@',
-    pattern: /(?<![\w.+%-])[\w.+%-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}/g,
+    pattern: /(?<![\w.!$%*+^{|}~-])[\w.!$%*+^{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}/g,
   },
   {
     name: 'card_number',
