@@ -30,6 +30,7 @@ export interface FingerprintParts {
 // layers far from the fault does not split one bug; the innermost frames locate it.
 const MAX_IN_APP_FRAMES = 10;
 const MAX_OTHER_FRAMES = 3;
+const MAX_FRAMES_CONSIDERED = 1000;
 // The directory tail beyond the basename: enough to tell `users/index.ts` from `orders/index.ts`
 // without depending on where the checkout lives.
 const PATH_TAIL_SEGMENTS = 3;
@@ -92,7 +93,8 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   const root = rootCause(record);
   const rootCauseType = root === record ? undefined : normalizeMessage(root.exceptionType);
 
-  const frames = framesOf(record);
+  // Parsed from attacker-controlled text: look no further than the innermost frames.
+  const frames = framesOf(record).slice(-MAX_FRAMES_CONSIDERED);
   const inApp = frames.filter((frame) => frame.inApp);
   let frameSource: FingerprintParts['frameSource'] = 'none';
   let keys: string[] = [];

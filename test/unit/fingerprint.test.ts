@@ -203,6 +203,13 @@ describe('fingerprintError', () => {
     expect(fingerprintParts(makeRecord({ causes: [cause] })).rootCauseType).toBe('ECONNRESET');
   });
 
+  it('stays fast on a hostile record (huge message, 200k frames)', () => {
+    const frames = Array.from({ length: 200_000 }, (_, i) => makeFrame({ function: `f${i % 7}`, line: i }));
+    const start = performance.now();
+    fingerprintError(makeRecord({ message: 'x'.repeat(5_000_000), frames, exceptionType: 'Error' }));
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+
   it('collapses recursion depth', () => {
     const recurse = makeFrame({ file: '/app/src/tree.js', function: 'walk' });
     const shallow = makeRecord({ frames: [recurse, recurse] });
