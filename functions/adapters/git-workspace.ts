@@ -3,11 +3,12 @@
 // on a 13k-object repository that alone was ~9x native git. Instead files are read lazily
 // from the object store, and a commit writes only the changed blobs and the trees on their
 // paths (leaf to root), so its cost grows with the change, not with the repository.
-import git, { Errors, type FsClient, type HttpClient, type TreeEntry } from 'isomorphic-git';
+import git, { type FsClient, type HttpClient, type TreeEntry } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { createFsFromVolume, Volume } from 'memfs';
 import type { GitIdentity, RepoEntry, RepoEntryKind, RepoWorkspace } from '../core/ports.ts';
 import { GitInvalidPathError, toGitError } from './git/git-errors.ts';
+import { pushObjects } from './git/push-objects.ts';
 
 export {
   GitAuthError,
@@ -78,6 +79,12 @@ function makeOnAuth(token: string | undefined, allowedHost: string) {
   };
 }
 
+/** The Basic credentials for `url`, or undefined when its host is not the configured git host. */
+function basicAuthorization({ url, token, allowedHost }: RemoteOptions): string | undefined {
+  if (token === undefined || new URL(url).host !== allowedHost.toLowerCase()) return undefined;
+  return `Basic ${Buffer.from(`${TOKEN_USERNAME}:${token}`).toString('base64')}`;
+}
+
 /** The head commit of `branch` on the remote, or undefined when it has no such branch. */
 export async function remoteBranchHead(
   options: RemoteOptions & { branch: string },
@@ -144,7 +151,6 @@ export async function cloneWorkspace(options: CloneWorkspaceOptions): Promise<Gi
     rootTree,
     author,
     now,
-    onAuth,
     token,
     allowedHost,
   });
@@ -166,12 +172,15 @@ class MemoryGitWorkspace implements GitWorkspace {
   readonly #url: string;
   readonly #author: GitIdentity;
   readonly #now: () => Date;
-  readonly #onAuth: ReturnType<typeof makeOnAuth>;
   readonly #remote: RemoteOptions;
   readonly #trees = new Map<string, TreeEntry[]>();
   /** written but not yet committed, by path */
   readonly #pending = new Map<string, PendingWrite>();
   readonly #changed = new Set<string>();
+  /** objects written since the last push: exactly what the remote lacks */
+  readonly #unpushed = new Set<string>();
+  /** commits of this workspace; the remote branch may be at any of them for a fast-forward */
+  readonly #ours = new Set<string>();
 
   constructor(init: {
     fs: FsClient;
@@ -183,7 +192,6 @@ class MemoryGitWorkspace implements GitWorkspace {
     rootTree: string;
     author: GitIdentity;
     now: () => Date;
-    onAuth: ReturnType<typeof makeOnAuth>;
     token: string | undefined;
     allowedHost: string;
   }) {
@@ -197,8 +205,8 @@ class MemoryGitWorkspace implements GitWorkspace {
     this.#rootTree = init.rootTree;
     this.#author = init.author;
     this.#now = init.now;
-    this.#onAuth = init.onAuth;
     this.#remote = { url: init.url, token: init.token, allowedHost: init.allowedHost, http: init.http };
+    this.#ours.add(init.head);
   }
 
   get tipCommit(): string {
@@ -248,6 +256,7 @@ class MemoryGitWorkspace implements GitWorkspace {
     const copy = content.slice();
     const oid = await git.writeBlob({ fs: this.#fs, gitdir: GITDIR, blob: copy });
     this.#pending.set(clean, { oid, content: copy });
+    this.#unpushed.add(oid);
     this.#changed.add(clean);
   }
 
@@ -282,6 +291,8 @@ class MemoryGitWorkspace implements GitWorkspace {
       force: true,
     });
     this.#tip = oid;
+    this.#ours.add(oid);
+    this.#unpushed.add(oid);
     this.#rootTree = tree;
     this.#pending.clear();
     return oid;
@@ -289,19 +300,23 @@ class MemoryGitWorkspace implements GitWorkspace {
 
   async push(options: { branch: string }): Promise<void> {
     const { branch } = options;
+    const ref = `refs/heads/${branch}`;
     try {
-      const result = await git.push({
+      const oid = await git.resolveRef({ fs: this.#fs, gitdir: GITDIR, ref });
+      // an explicit URL, never a remote name read from the clone's config
+      await pushObjects({
         fs: this.#fs,
         http: this.#http,
         gitdir: GITDIR,
         cache: this.#cache,
-        // an explicit URL, never a remote name read from the clone's config
         url: this.#url,
-        ref: `refs/heads/${branch}`,
-        remoteRef: `refs/heads/${branch}`,
-        onAuth: this.#onAuth,
+        authorization: basicAuthorization(this.#remote),
+        ref,
+        oid,
+        objects: [...this.#unpushed],
+        expectedOld: this.#ours,
       });
-      if (!result.ok) throw new Errors.GitPushError(result.error ?? 'unpack failed', result);
+      this.#unpushed.clear();
     } catch (error: unknown) {
       throw toGitError(error, `pushing ${branch} to ${this.#url}`);
     }
@@ -366,6 +381,7 @@ class MemoryGitWorkspace implements GitWorkspace {
     const tree = [...entries.values()];
     const oid = await git.writeTree({ fs: this.#fs, gitdir: GITDIR, tree });
     this.#trees.set(oid, tree);
+    this.#unpushed.add(oid);
     return oid;
   }
 }
