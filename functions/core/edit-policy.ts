@@ -15,6 +15,8 @@ export interface EditPolicy {
   maxFiles: number;
   maxChangedLines: number;
   maxFileBytes: number;
+  /** edit files of mode 100755 too (scripts); by default only ordinary 100644 files */
+  allowExecutables?: boolean;
 }
 
 export const DEFAULT_EDIT_POLICY: EditPolicy = Object.freeze({
@@ -49,9 +51,13 @@ export interface EditRejection {
 
 export interface ChangedFile {
   path: string;
+  /** the text before the edits, BOM removed and line endings as LF (for diffs and summaries) */
   before: string;
+  /** the text after the edits, in the same form as `before` */
+  afterText: string;
   /** the new content, encoded as the original was (BOM, line endings, final newline) */
   after: Uint8Array;
+  /** lines a diff shows as added and removed (lines an edit quotes unchanged are not counted) */
   added: number;
   removed: number;
 }
@@ -63,23 +69,25 @@ export type EditOutcome =
 // Files that steer builds, CI, dependencies, deployment, secrets or coding agents: a fix for a
 // runtime error never needs them, and a prompt-injected log line would love to reach them.
 const FORBIDDEN_SEGMENT =
-  /^(?:\.git.*|\.circleci|\.buildkite|\.husky|\.devcontainer|\.cursor|\.claude|\.aider.*|\.vscode|\.idea|node_modules|vendor)$/i;
+  /^(?:\.git.*|\.circleci|\.buildkite|\.husky|\.devcontainer|\.cursor|\.claude|\.aider.*|\.windsurf|\.roo|\.continue|\.kiro|\.codex|\.gemini|\.amazonq|\.vscode|\.idea|\.terraform|\.aws-sam|\.serverless|cdk\.out|node_modules|vendor)$/i;
 const FORBIDDEN_FILE = new RegExp(
   [
     // CI and automation
     '^(?:\\.gitlab-ci\\.ya?ml|\\.travis\\.ya?ml|jenkinsfile|azure-pipelines\\.ya?ml|bitbucket-pipelines\\.ya?ml|buildspec\\.ya?ml|appveyor\\.ya?ml|cloudbuild\\.ya?ml|\\.pre-commit-config\\.ya?ml|codeowners|makefile)$',
     // dependency manifests and lockfiles
-    '^(?:package\\.json|package-lock\\.json|npm-shrinkwrap\\.json|yarn\\.lock|pnpm-lock\\.yaml|pnpm-workspace\\.yaml|bun\\.lockb?|\\.npmrc|\\.yarnrc(?:\\.yml)?|requirements.*\\.(?:txt|in)|constraints\\.txt|pipfile(?:\\.lock)?|pyproject\\.toml|poetry\\.lock|uv\\.lock|setup\\.py|setup\\.cfg|go\\.mod|go\\.sum|go\\.work|cargo\\.toml|cargo\\.lock|gemfile(?:\\.lock)?|.*\\.gemspec|composer\\.json|composer\\.lock|pom\\.xml|build\\.gradle(?:\\.kts)?|settings\\.gradle(?:\\.kts)?|gradle\\.properties|.*\\.csproj|.*\\.fsproj|.*\\.sln|packages\\.config|packages\\.lock\\.json|directory\\.packages\\.props|nuget\\.config|mix\\.exs|mix\\.lock)$',
+    '^(?:package\\.json|package-lock\\.json|npm-shrinkwrap\\.json|yarn\\.lock|pnpm-lock\\.yaml|pnpm-workspace\\.yaml|bun\\.lockb?|\\.npmrc|\\.yarnrc(?:\\.yml)?|requirements.*\\.(?:txt|in)|constraints\\.txt|pipfile(?:\\.lock)?|pyproject\\.toml|poetry\\.lock|uv\\.lock|setup\\.py|setup\\.cfg|go\\.mod|go\\.sum|go\\.work|cargo\\.toml|cargo\\.lock|gemfile(?:\\.lock)?|.*\\.gemspec|composer\\.json|composer\\.lock|pom\\.xml|build\\.gradle(?:\\.kts)?|settings\\.gradle(?:\\.kts)?|gradle\\.properties|.*\\.csproj|.*\\.fsproj|.*\\.sln|packages\\.config|packages\\.lock\\.json|directory\\.packages\\.props|nuget\\.config|mix\\.exs|mix\\.lock|deno\\.jsonc?|deno\\.lock|build\\.sbt|package\\.swift|package\\.resolved|podfile(?:\\.lock)?|pubspec\\.(?:yaml|lock)|environment\\.ya?ml|flake\\.(?:nix|lock)|lerna\\.json|renovate\\.json5?|\\.renovaterc.*|\\.tool-versions|\\.nvmrc|\\.node-version|\\.python-version|runtime\\.txt|global\\.json|directory\\.build\\.(?:props|targets)|libs\\.versions\\.toml|gradlew(?:\\.bat)?|mvnw(?:\\.cmd)?)$',
     // containers and infrastructure as code
-    '^(?:dockerfile.*|.*\\.dockerfile|containerfile|docker-compose.*\\.ya?ml|compose\\.ya?ml|\\.dockerignore|.*\\.tf|.*\\.tfvars|.*\\.hcl|cdk\\.json|serverless\\.ya?ml|template\\.ya?ml|samconfig\\.toml|chart\\.yaml|values\\.yaml|skaffold\\.yaml|kustomization\\.yaml|procfile|app\\.yaml|vercel\\.json|netlify\\.toml|fly\\.toml)$',
+    '^(?:dockerfile.*|.*\\.dockerfile|containerfile|docker-compose.*\\.ya?ml|compose\\.ya?ml|\\.dockerignore|.*\\.tf|.*\\.tf\\.json|.*\\.tfvars|.*\\.hcl|.*\\.bicep|pulumi(?:\\..*)?\\.ya?ml|cdk\\.json|serverless\\.ya?ml|template\\.ya?ml|samconfig\\.toml|chart\\.yaml|values\\.yaml|skaffold\\.yaml|kustomization\\.yaml|procfile|app\\.yaml|vercel\\.json|netlify\\.toml|fly\\.toml)$',
     // secrets and credentials
     '^(?:\\.env.*|.*\\.pem|.*\\.key|.*\\.p12|.*\\.pfx|.*\\.jks|.*\\.keystore|id_rsa.*|id_ed25519.*|\\.netrc|\\.pypirc|credentials.*|secrets?\\..*)$',
     // coding-agent instructions
-    '^(?:claude\\.md|agents\\.md|gemini\\.md|copilot-instructions\\.md|\\.cursorrules|\\.windsurfrules|\\.clinerules|\\.goosehints|conventions\\.md)$',
+    '^(?:claude\\.md|agents\\.md|gemini\\.md|copilot-instructions\\.md|\\.cursorrules|\\.windsurfrules|\\.clinerules|\\.goosehints|conventions\\.md|claude\\.local\\.md|\\.?mcp\\.json|\\.roomodes)$',
   ].join('|'),
   'i',
 );
-const URL_PATTERN = /\bhttps?:\/\/[^\s'"`<>)\]}]{1,500}/g;
+// Any scheme, not only http(s): a fix for a runtime error has no reason to add an endpoint,
+// and `wss://`, `ftp://` or `s3://` exfiltrate as well as `https://`.
+const URL_PATTERN = /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s'"`<>)\]}]{1,500}/g;
 
 /** Why a path may never be edited, or undefined when it may be (scope aside). */
 export function forbiddenPathReason(path: string): string | undefined {
@@ -183,8 +191,8 @@ function checkPath(
     reject('not_found', `${path} does not exist in the repository (ai-ops only edits existing files)`, path);
     return undefined;
   }
-  if (kind !== 'file' && kind !== 'executable') {
-    reject('not_regular_file', `${path} is a ${kind}, not an ordinary file`, path);
+  if (kind !== 'file' && !(kind === 'executable' && policy.allowExecutables)) {
+    reject('not_regular_file', `${path} is a ${kind}, not an ordinary file; ai-ops edits only those`, path);
     return undefined;
   }
   if (policy.scope === 'trace' && !implicatedPaths.has(path)) {
@@ -195,11 +203,9 @@ function checkPath(
   return path;
 }
 
-interface Encoding {
-  bom: boolean;
-  crlf: boolean;
-  finalNewline: boolean;
-}
+// Past this many cells the exact line diff is skipped and every line counts as changed: the
+// count then errs towards the cap, never past it unnoticed.
+const MAX_DIFF_CELLS = 250_000;
 
 async function applyToFile({
   path,
@@ -227,21 +233,27 @@ async function applyToFile({
     );
     return undefined;
   }
-  let decoded: string;
-  try {
-    if (isBinary(bytes)) throw new Error('binary');
-    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    reject('not_text', `${path} is not UTF-8 text`, path);
+  if (isBinary(bytes)) {
+    reject('not_text', `${path} is a binary file; ai-ops only edits text files`, path);
     return undefined;
   }
-  const encoding: Encoding = {
-    bom: decoded.startsWith('\uFEFF'),
-    crlf: /\r\n/.test(decoded) && !/(?<!\r)\n/.test(decoded),
-    finalNewline: /\n$/.test(decoded),
-  };
-  const before = toLf(encoding.bom ? decoded.slice(1) : decoded);
-  let text = before;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    reject('not_text', `${path} is not valid UTF-8 text; ai-ops only edits UTF-8 files`, path);
+    return undefined;
+  }
+  const bom = decoded.startsWith('\uFEFF');
+  const original = bom ? decoded.slice(1) : decoded;
+  const crlfCount = original.split('\r\n').length - 1;
+  const lfCount = original.split('\n').length - 1 - crlfCount;
+  // New lines take the ending of the text they replace, else the file's dominant one: a CRLF
+  // file stays CRLF, and a mixed file keeps every untouched line exactly as it was.
+  const fileEol = crlfCount > lfCount ? '\r\n' : '\n';
+  const hasFinalNewline = original.endsWith('\n');
+
+  let text = original;
   let removed = 0;
   let added = 0;
   for (const edit of edits) {
@@ -255,8 +267,8 @@ async function applyToFile({
       );
       return undefined;
     }
-    const first = text.indexOf(oldText);
-    if (first < 0) {
+    const first = findTolerant(text, oldText, 0);
+    if (first === undefined) {
       reject(
         'old_text_not_found',
         `oldText was not found in ${path}; copy it exactly from the current file`,
@@ -264,7 +276,8 @@ async function applyToFile({
       );
       return undefined;
     }
-    if (text.indexOf(oldText, first + 1) >= 0) {
+    // From first.index + 1, so overlapping occurrences ("aa" in "aaa") count as ambiguous too.
+    if (findTolerant(text, oldText, first.index + 1) !== undefined) {
       reject(
         'old_text_ambiguous',
         `oldText occurs more than once in ${path}; include more surrounding lines`,
@@ -272,48 +285,100 @@ async function applyToFile({
       );
       return undefined;
     }
-    const introduced = findSecrets(newText).filter(
-      (s) => !oldText.includes(newText.slice(s.index, s.index + s.length)),
-    );
-    if (introduced.length > 0) {
-      reject(
-        'secret_in_output',
-        `the edit of ${path} writes what looks like a secret (${introduced[0]?.rule})`,
-        path,
-      );
-      return undefined;
-    }
-    const newUrls = [...newText.matchAll(URL_PATTERN)]
-      .map((m) => m[0])
-      .filter((url) => !before.includes(url));
-    if (newUrls.length > 0) {
-      reject('new_url', `the edit of ${path} introduces a URL not already in the file (${newUrls[0]})`, path);
-      return undefined;
-    }
-    text = text.slice(0, first) + newText + text.slice(first + oldText.length);
-    removed += countLines(oldText);
-    added += countLines(newText);
+    const eol = first.text.includes('\r\n') ? '\r\n' : first.text.includes('\n') ? '\n' : fileEol;
+    const replacement = eol === '\n' ? newText : newText.replaceAll('\n', eol);
+    text = text.slice(0, first.index) + replacement + text.slice(first.index + first.text.length);
+    const counts = countChangedLines(oldText, newText);
+    removed += counts.removed;
+    added += counts.added;
   }
-  if (text === before) {
+  if (hasFinalNewline && !text.endsWith('\n')) text += fileEol;
+  if (!hasFinalNewline) text = text.replace(/(?:\r?\n)+$/, '');
+  if (text === original) {
     reject('no_change', `the edits leave ${path} unchanged`, path);
     return undefined;
   }
-  return { path, before, after: encode(text, encoding), added, removed };
+
+  // Scan the whole result, not each newText: a secret or URL can be assembled across an edit's
+  // boundary from new text and old text that were harmless apart.
+  const knownSecrets = new Set(findSecrets(original).map((s) => original.slice(s.index, s.index + s.length)));
+  const newSecret = findSecrets(text).find((s) => !knownSecrets.has(text.slice(s.index, s.index + s.length)));
+  if (newSecret) {
+    reject(
+      'secret_in_output',
+      `the edit of ${path} writes what looks like a secret (${newSecret.rule})`,
+      path,
+    );
+    return undefined;
+  }
+  const knownUrls = new Set(original.match(URL_PATTERN) ?? []);
+  const newUrl = (text.match(URL_PATTERN) ?? []).find((url) => !knownUrls.has(url));
+  if (newUrl !== undefined) {
+    reject('new_url', `the edit of ${path} introduces a URL not already in the file (${newUrl})`, path);
+    return undefined;
+  }
+
+  const after = new TextEncoder().encode(bom ? `\uFEFF${text}` : text);
+  if (after.length > policy.maxFileBytes) {
+    reject(
+      'file_too_large',
+      `the edits grow ${path} to ${after.length} bytes; ai-ops edits files up to ${policy.maxFileBytes}`,
+      path,
+    );
+    return undefined;
+  }
+  return { path, before: toLf(original), afterText: toLf(text), after, added, removed };
 }
 
 function toLf(text: string): string {
   return text.replace(/\r\n/g, '\n');
 }
 
-function countLines(text: string): number {
-  if (text === '') return 0;
-  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+/** The one place `needle` (LF endings) occurs in `text` at or after `from`, whatever its line endings. */
+function findTolerant(
+  text: string,
+  needle: string,
+  from: number,
+): { index: number; text: string } | undefined {
+  // A literal with `\r?\n` for each newline: no nested quantifiers, linear per start position.
+  const pattern = new RegExp(needle.split('\n').map(escapeRegExp).join('\\r?\\n'), 'g');
+  pattern.lastIndex = from;
+  const match = pattern.exec(text);
+  return match ? { index: match.index, text: match[0] } : undefined;
 }
 
-function encode(text: string, { bom, crlf, finalNewline }: Encoding): Uint8Array {
-  let out = text;
-  if (finalNewline && !out.endsWith('\n')) out += '\n';
-  if (!finalNewline) out = out.replace(/\n+$/, '');
-  if (crlf) out = out.replace(/\n/g, '\r\n');
-  return new TextEncoder().encode(bom ? `\uFEFF${out}` : out);
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Lines a diff of oldText → newText shows as removed and added (common lines are context). */
+function countChangedLines(oldText: string, newText: string): { removed: number; added: number } {
+  const a = oldText.split('\n');
+  const b = newText.split('\n');
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--;
+    endB--;
+  }
+  const oldLines = a.slice(start, endA);
+  const newLines = b.slice(start, endB);
+  const common =
+    oldLines.length * newLines.length <= MAX_DIFF_CELLS ? longestCommonSubsequence(oldLines, newLines) : 0;
+  return { removed: oldLines.length - common, added: newLines.length - common };
+}
+
+function longestCommonSubsequence(a: readonly string[], b: readonly string[]): number {
+  let previous = new Uint32Array(b.length + 1);
+  let current = new Uint32Array(b.length + 1);
+  for (const line of a) {
+    for (let j = 1; j <= b.length; j++) {
+      current[j] =
+        line === b[j - 1] ? (previous[j - 1] ?? 0) + 1 : Math.max(previous[j] ?? 0, current[j - 1] ?? 0);
+    }
+    [previous, current] = [current, previous];
+  }
+  return previous[b.length] ?? 0;
 }
