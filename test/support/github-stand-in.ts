@@ -662,7 +662,7 @@ export async function startGitHubStandIn({
 
   const graphqlPaths = new Set([
     `${basePath}/graphql`,
-    basePath.endsWith('/api/v3') ? `${basePath.slice(0, -3)}graphql` : '/graphql',
+    basePath.endsWith('/api/v3') ? basePath.replace(/\/v3$/, '/graphql') : '/graphql',
   ]);
 
   const takeFault = (route: string | undefined): Fault | undefined => {
