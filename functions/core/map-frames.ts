@@ -6,11 +6,15 @@ export type FrameMapping =
   | { frame: StackFrame; kind: 'unmapped'; reason: 'not_in_app' | 'no_match' | 'ambiguous' };
 
 // Where applications live inside containers, Lambda and build outputs; also URL-ish schemes.
+// Applied in order, each at most once. Suffix matching would find most files without them; they
+// keep the segments that do not belong to the repository from blurring a suffix tie.
 const DEPLOY_PREFIXES = [
-  /^webpack:\/\/\/?(?:[^/]*\/)?(?:\.\/)?/,
+  // `webpack:///src/x.js` (no namespace) and `webpack://app-name/./src/x.js`
+  /^webpack:\/\/[^/]*\/(?:\.\/)?/,
   /^webpack-internal:\/\/\/(?:\.\/)?/,
   /^file:\/\//,
-  /^[A-Za-z]:[\\/]/,
+  // `C:\build\x`, and `/C:/build/x` left over from `file:///C:/build/x`
+  /^\/?[A-Za-z]:[\\/]/,
   /^\/var\/task\//,
   /^\/var\/app\/current\//,
   /^\/usr\/src\/app\//,
@@ -18,6 +22,8 @@ const DEPLOY_PREFIXES = [
   /^\/app\//,
   /^\/srv\/(?:app\/)?/,
   /^\/workspace\//,
+  // .NET deterministic builds (`PathMap` to `/_/`)
+  /^\/_\//,
   /^\/home\/[^/]+\/(?:app\/)?/,
   /^\.\//,
 ];
@@ -28,6 +34,15 @@ export function stripDeployPrefix(file: string): string {
   for (const prefix of DEPLOY_PREFIXES) path = path.replace(prefix, '');
   return path.replace(/^\/+/, '');
 }
+
+// Dependency trees: a frame there is never the application's code, whatever the parser said,
+// and mapping it by basename would point the model at an unrelated file of the same name.
+const VENDORED_SEGMENT =
+  /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|\.cargo\/registry)\//;
+// Dependencies committed to the repository (Go and PHP `vendor/`): never the frame's file, and
+// a tie with the application's own `pkg/x.go` would make the real file ambiguous.
+const VENDORED_REPO_DIR =
+  /(?:^|\/)(?:vendor|node_modules|site-packages|dist-packages|\.venv|venv|bower_components)\//;
 
 /** The path segments a frame names, most specific last (Java frames name a class, not a path). */
 function frameSegments(frame: StackFrame): string[] {
@@ -56,6 +71,7 @@ export function mapFramesToRepo({
 }): FrameMapping[] {
   const byBasename = new Map<string, string[]>();
   for (const file of files) {
+    if (VENDORED_REPO_DIR.test(file)) continue;
     const base = file.slice(file.lastIndexOf('/') + 1);
     const list = byBasename.get(base);
     if (list) list.push(file);
@@ -63,7 +79,9 @@ export function mapFramesToRepo({
   }
   const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
   return frames.map((frame): FrameMapping => {
-    if (!frame.inApp) return { frame, kind: 'unmapped', reason: 'not_in_app' };
+    if (!frame.inApp || VENDORED_SEGMENT.test(frame.file.replaceAll('\\', '/'))) {
+      return { frame, kind: 'unmapped', reason: 'not_in_app' };
+    }
     const segments = frameSegments(frame);
     const candidates = byBasename.get(segments[segments.length - 1] ?? '') ?? [];
     let best: string[] = [];

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import type { StackFrame } from '../../functions/core/contracts.ts';
+import { type FrameMapping, mapFramesToRepo, stripDeployPrefix } from '../../functions/core/map-frames.ts';
+import { goParser } from '../../functions/core/parse-trace/go.ts';
+import { javaParser } from '../../functions/core/parse-trace/java.ts';
+import { pythonParser } from '../../functions/core/parse-trace/python.ts';
+
+const frame = (file: string, overrides: Partial<StackFrame> = {}): StackFrame => ({
+  file,
+  line: 10,
+  inApp: true,
+  ...overrides,
+});
+
+function mapOne({
+  file,
+  files,
+  pathPrefix,
+  overrides,
+}: {
+  file: string;
+  files: string[];
+  pathPrefix?: string;
+  overrides?: Partial<StackFrame>;
+}): FrameMapping {
+  const [mapping] = mapFramesToRepo({
+    frames: [frame(file, overrides)],
+    files,
+    ...(pathPrefix === undefined ? {} : { pathPrefix }),
+  });
+  if (!mapping) throw new Error('no mapping');
+  return mapping;
+}
+
+const pathOf = (mapping: FrameMapping): string | undefined =>
+  mapping.kind === 'mapped' ? mapping.path : `unmapped:${mapping.reason}`;
+
+describe('stripDeployPrefix', () => {
+  it.each([
+    ['/app/src/app.py', 'src/app.py'],
+    ['/var/task/handlers/orders.js', 'handlers/orders.js'],
+    ['/usr/src/app/lib/cart.rb', 'lib/cart.rb'],
+    ['/var/app/current/app/models/user.rb', 'app/models/user.rb'],
+    ['/opt/app/main.py', 'main.py'],
+    ['/srv/app/api/views.py', 'api/views.py'],
+    ['/workspace/cmd/server/main.go', 'cmd/server/main.go'],
+    ['webpack:///./src/components/Cart.tsx', 'src/components/Cart.tsx'],
+    ['webpack:///src/components/Cart.tsx', 'src/components/Cart.tsx'],
+    ['webpack://shop-web/./src/index.ts', 'src/index.ts'],
+    ['webpack-internal:///./src/index.ts', 'src/index.ts'],
+    ['file:///app/dist/server.js', 'dist/server.js'],
+    ['file:///C:/build/src/server.js', 'build/src/server.js'],
+    ['C:\\build\\Shop\\Orders\\OrderService.cs', 'build/Shop/Orders/OrderService.cs'],
+    ['D:/a/shop/shop/src/app.py', 'a/shop/shop/src/app.py'],
+    ['/_/src/Shop.Api/Program.cs', 'src/Shop.Api/Program.cs'],
+    ['./src/app.js', 'src/app.js'],
+    ['src/app.py', 'src/app.py'],
+  ])('%s → %s', (input, expected) => {
+    expect(stripDeployPrefix(input)).toBe(expected);
+  });
+});
+
+describe('mapFramesToRepo', () => {
+  const files = [
+    'src/app.py',
+    'src/lib/cart.py',
+    'tests/test_cart.py',
+    'handlers/orders.js',
+    'src/components/Cart.tsx',
+    'Shop/Orders/OrderService.cs',
+  ];
+
+  it.each([
+    ['/app/src/app.py', 'src/app.py'],
+    ['/var/task/handlers/orders.js', 'handlers/orders.js'],
+    ['/usr/src/app/src/lib/cart.py', 'src/lib/cart.py'],
+    ['webpack:///./src/components/Cart.tsx', 'src/components/Cart.tsx'],
+    ['C:\\agent\\_work\\1\\s\\Shop\\Orders\\OrderService.cs', 'Shop/Orders/OrderService.cs'],
+    ['/home/deploy/current/src/app.py', 'src/app.py'],
+  ])('maps %s to %s', (file, expected) => {
+    expect(pathOf(mapOne({ file, files }))).toBe(expected);
+  });
+
+  it('maps a Java frame through its class name to the Maven source path', () => {
+    const mapping = mapOne({
+      file: 'OrderService.java',
+      overrides: { module: 'com.example.orders.OrderService', function: 'place' },
+      files: [
+        'src/main/java/com/example/orders/OrderService.java',
+        'src/main/java/com/example/legacy/OrderService.java',
+        'README.md',
+      ],
+    });
+    expect(pathOf(mapping)).toBe('src/main/java/com/example/orders/OrderService.java');
+  });
+
+  it('maps frames the Java parser produced (inner classes and Kotlin included)', () => {
+    const parsed = javaParser.parse(
+      [
+        'java.lang.IllegalStateException: order 42 has no lines',
+        '\tat com.example.orders.OrderService$Validator.check(OrderService.java:88)',
+        '\tat com.example.orders.OrderService.place(OrderService.java:41)',
+        '\tat com.example.api.OrdersController.create(OrdersController.kt:17)',
+        '\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:897)',
+      ].join('\n'),
+    );
+    if (!parsed) throw new Error('the Java parser did not parse the trace');
+    const mappings = mapFramesToRepo({
+      frames: parsed.frames,
+      files: [
+        'orders/src/main/java/com/example/orders/OrderService.java',
+        'api/src/main/kotlin/com/example/api/OrdersController.kt',
+        'legacy/src/main/java/com/example/old/OrderService.java',
+      ],
+    });
+    expect(mappings.map(pathOf).sort()).toEqual(
+      [
+        'orders/src/main/java/com/example/orders/OrderService.java',
+        'orders/src/main/java/com/example/orders/OrderService.java',
+        'api/src/main/kotlin/com/example/api/OrdersController.kt',
+        'unmapped:not_in_app',
+      ].sort(),
+    );
+  });
+
+  it('uses the monorepo pathPrefix to break a suffix tie', () => {
+    const monorepo = ['services/api/app.py', 'services/worker/app.py'];
+    expect(pathOf(mapOne({ file: '/app/app.py', files: monorepo, pathPrefix: 'services/api' }))).toBe(
+      'services/api/app.py',
+    );
+    expect(pathOf(mapOne({ file: '/app/app.py', files: monorepo, pathPrefix: '/services/worker/' }))).toBe(
+      'services/worker/app.py',
+    );
+  });
+
+  it('prefers a longer suffix over the pathPrefix', () => {
+    const monorepo = ['services/api/app.py', 'services/worker/jobs/app.py'];
+    expect(pathOf(mapOne({ file: '/app/jobs/app.py', files: monorepo, pathPrefix: 'services/api' }))).toBe(
+      'services/worker/jobs/app.py',
+    );
+  });
+
+  it('reports a tie it cannot break as ambiguous instead of guessing', () => {
+    const monorepo = ['services/api/app.py', 'services/worker/app.py'];
+    const mapping = mapOne({ file: '/app/app.py', files: monorepo });
+    expect(mapping).toMatchObject({ kind: 'unmapped', reason: 'ambiguous' });
+    const outside = mapOne({ file: '/app/app.py', files: monorepo, pathPrefix: 'services/billing' });
+    expect(outside).toMatchObject({ kind: 'unmapped', reason: 'ambiguous' });
+  });
+
+  it('reports a frame that is not in-app as not_in_app, even when a file of that name exists', () => {
+    const mapping = mapOne({
+      file: '/usr/lib/python3.12/json/decoder.py',
+      files: ['json/decoder.py'],
+      overrides: { inApp: false },
+    });
+    expect(mapping).toMatchObject({ kind: 'unmapped', reason: 'not_in_app' });
+  });
+
+  it('reports a frame with no matching file as no_match', () => {
+    expect(mapOne({ file: '/app/src/billing.py', files })).toMatchObject({
+      kind: 'unmapped',
+      reason: 'no_match',
+    });
+    expect(mapOne({ file: '<string>', files })).toMatchObject({ kind: 'unmapped', reason: 'no_match' });
+  });
+
+  it.each([
+    '/go/src/github.com/acme/shop/pkg/cart/cart.go',
+    '/home/runner/work/shop/shop/pkg/cart/cart.go',
+    'github.com/acme/shop/pkg/cart/cart.go',
+  ])('maps the Go path %s to pkg/cart/cart.go', (file) => {
+    const goFiles = ['pkg/cart/cart.go', 'cmd/cart/main.go', 'internal/cart/cart_test.go'];
+    expect(pathOf(mapOne({ file, files: goFiles }))).toBe('pkg/cart/cart.go');
+  });
+
+  it('maps a parsed Go panic and ignores the runtime and a committed vendor/ copy', () => {
+    const parsed = goParser.parse(
+      [
+        'panic: runtime error: invalid memory address or nil pointer dereference',
+        '[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a1b2c]',
+        '',
+        'goroutine 1 [running]:',
+        'github.com/acme/shop/pkg/cart.(*Cart).Total(0x0)',
+        '\t/go/src/github.com/acme/shop/pkg/cart/cart.go:42 +0x1c',
+        'main.main()',
+        '\t/go/src/github.com/acme/shop/main.go:12 +0x25',
+      ].join('\n'),
+    );
+    if (!parsed) throw new Error('the Go parser did not parse the panic');
+    const mappings = mapFramesToRepo({
+      frames: parsed.frames,
+      files: ['main.go', 'pkg/cart/cart.go', 'vendor/github.com/other/lib/pkg/cart/cart.go'],
+    });
+    // outermost first, as the contract orders frames
+    expect(mappings.map(pathOf)).toEqual(['main.go', 'pkg/cart/cart.go']);
+  });
+
+  it('never maps a Python site-packages frame, even when the parser called it in-app', () => {
+    const repoFiles = ['src/app.py', 'src/requests/api.py', 'api.py'];
+    const parsed = pythonParser.parse(
+      [
+        'Traceback (most recent call last):',
+        '  File "/app/src/app.py", line 12, in handler',
+        '    requests.get(url)',
+        '  File "/usr/local/lib/python3.12/site-packages/requests/api.py", line 73, in get',
+        '    return request("get", url, params=params, **kwargs)',
+        'requests.exceptions.ConnectionError: boom',
+      ].join('\n'),
+    );
+    if (!parsed) throw new Error('the Python parser did not parse the trace');
+    expect(mapFramesToRepo({ frames: parsed.frames, files: repoFiles }).map(pathOf)).toEqual([
+      'src/app.py',
+      'unmapped:not_in_app',
+    ]);
+    // A parser slip must not send the model to the application's own api.py.
+    const slipped = mapOne({
+      file: '/usr/local/lib/python3.12/site-packages/requests/api.py',
+      files: repoFiles,
+      overrides: { inApp: true },
+    });
+    expect(slipped).toMatchObject({ kind: 'unmapped', reason: 'not_in_app' });
+    const nodeModules = mapOne({
+      file: '/var/task/node_modules/express/lib/router/index.js',
+      files: ['lib/router/index.js'],
+    });
+    expect(nodeModules).toMatchObject({ kind: 'unmapped', reason: 'not_in_app' });
+  });
+
+  it('keeps the frames in order and says which could not be mapped', () => {
+    const frames = [
+      frame('/app/src/app.py'),
+      frame('/app/src/gone.py'),
+      frame('/usr/lib/x.py', { inApp: false }),
+    ];
+    const mappings = mapFramesToRepo({ frames, files });
+    expect(mappings.map((m) => m.frame)).toEqual(frames);
+    expect(mappings.map(pathOf)).toEqual(['src/app.py', 'unmapped:no_match', 'unmapped:not_in_app']);
+  });
+});
