@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
 import { makeHandler } from '../../functions/detector/handler.ts';
@@ -21,7 +21,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The same options as infra/ai-ops-function.ts (NodejsFunction bundling).
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __aiOpsCreateRequire } from 'node:module'; const require = __aiOpsCreateRequire(import.meta.url);";
-const BUILD_OPTIONS = {
+const BUILD_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -30,7 +30,7 @@ const BUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   logLevel: 'error',
-} as const;
+};
 
 const SDK_ONLY = `
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
