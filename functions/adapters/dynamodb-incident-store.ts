@@ -94,24 +94,35 @@ export class DynamoDbIncidentStore implements IncidentStore {
     }
   }
 
-  async transition({ incidentKey, from, to, set = {} }: TransitionInput): Promise<boolean> {
+  async transition({ incidentKey, from, to, expectAttempts, set = {} }: TransitionInput): Promise<boolean> {
     assertTransition(from, to);
-    const fields = Object.entries(set).filter(([, value]) => value !== undefined);
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from, ':to': to };
     const assignments = ['#status = :to'];
-    fields.forEach(([field, value], index) => {
+    const removals: string[] = [];
+    Object.entries(set).forEach(([field, value], index) => {
       names[`#f${index}`] = field;
+      // A field given as undefined is removed (an email mark cleared after a failed send).
+      if (value === undefined) {
+        removals.push(`#f${index}`);
+        return;
+      }
       values[`:f${index}`] = value;
       assignments.push(`#f${index} = :f${index}`);
     });
+    let condition = '#status = :from';
+    if (expectAttempts !== undefined) {
+      names['#attempts'] = 'attempts';
+      values[':attempts'] = expectAttempts;
+      condition += ' AND #attempts = :attempts';
+    }
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: marshall({ incidentKey }),
-          UpdateExpression: `SET ${assignments.join(', ')}`,
-          ConditionExpression: '#status = :from',
+          UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values, MARSHALL),
         }),

@@ -45,11 +45,16 @@ export class MemoryIncidentStore implements IncidentStore {
     return { kind: 'existing', incident: structuredClone(incident) };
   }
 
-  async transition({ incidentKey, from, to, set = {} }: TransitionInput): Promise<boolean> {
+  async transition({ incidentKey, from, to, expectAttempts, set = {} }: TransitionInput): Promise<boolean> {
     assertTransition(from, to);
     const item = this.#items.get(incidentKey);
     if (!item || item.incident.status !== from) return false;
-    Object.assign(item.incident, set, { status: to });
+    if (expectAttempts !== undefined && item.incident.attempts !== expectAttempts) return false;
+    for (const [field, value] of Object.entries(structuredClone(set))) {
+      if (value === undefined) delete (item.incident as Record<string, unknown>)[field];
+      else (item.incident as Record<string, unknown>)[field] = value;
+    }
+    item.incident.status = to;
     return true;
   }
 

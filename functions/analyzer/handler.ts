@@ -1,12 +1,153 @@
-import type { SQSEvent } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
+import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
+import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
+import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
+import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
+import { makeSecretReader } from '../adapters/secrets.ts';
+import { SesMailer } from '../adapters/ses-mailer.ts';
+import { RepairJobSchema } from '../core/contracts.ts';
+import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
+import { type RepairDeps, type RepairOutcome, repairIncident } from '../core/repair-incident.ts';
+import { loadAnalyzerConfig } from './config.ts';
+
+/** What the handler logs through: Powertools in Lambda, a fake in tests. */
+export interface AnalyzerLogger {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export interface AnalyzerDeps {
+  /** builds the use case's dependencies (secrets are read lazily, once per warm container) */
+  repairDeps: () => Promise<RepairDeps>;
+  logger: AnalyzerLogger;
+}
 
 /**
- * PLACEHOLDER so the CDK app synthesizes before the real analyzer lands; replace this file.
- * It fails every record on purpose: a placeholder that "succeeded" would silently drop repair jobs,
- * whereas failures keep them on the queue and, after five attempts, in the dead-letter queue.
+ * The analyzer Lambda: one SQS record → one repair. A record whose job failed in a way worth
+ * retrying is reported in `batchItemFailures`, so SQS redelivers it (and after five receives
+ * moves it to the dead-letter queue); everything else, including garbage, is settled here.
  */
-export async function handler(event: SQSEvent): Promise<never> {
-  throw new Error(
-    `analyzer not deployed yet: functions/analyzer/handler.ts is a placeholder; ${event.Records.length} repair job(s) left on the queue`,
-  );
+export function makeHandler({
+  repairDeps,
+  logger,
+}: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  return async (event) => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      const parsed = parseJob(record.body);
+      if (!parsed.success) {
+        // Garbage fails every time: keep it for a person in the dead-letter queue, not forever here.
+        logger.error('repair job rejected: not a RepairJob', {
+          messageId: record.messageId,
+          reason: parsed.reason,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      const job = parsed.job;
+      try {
+        const outcome: RepairOutcome = await repairIncident(job, await repairDeps());
+        logger.info('repair finished', { incidentKey: job.incidentKey, kind: job.kind, outcome });
+      } catch (error: unknown) {
+        logger.error('repair failed; the job goes back to the queue', {
+          incidentKey: job.incidentKey,
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
 }
+
+function parseJob(
+  body: string,
+): { success: true; job: ReturnType<typeof RepairJobSchema.parse> } | { success: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { success: false, reason: 'body is not JSON' };
+  }
+  const result = RepairJobSchema.safeParse(json);
+  if (!result.success)
+    return {
+      success: false,
+      reason: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    };
+  return { success: true, job: result.data };
+}
+
+// Built once per container; warm invocations reuse them.
+const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
+const ses = new SESClient({ maxAttempts: 4 });
+const secretsManager = new SecretsManagerClient({ maxAttempts: 4 });
+
+let cached: ReturnType<typeof makeHandler> | undefined;
+
+// Config is read on the first invocation, not on import, so importing this file needs no env.
+function init(): ReturnType<typeof makeHandler> {
+  const config = loadAnalyzerConfig(process.env);
+  const logger = new Logger({ serviceName: config.serviceName });
+  const secret = makeSecretReader({ client: secretsManager });
+  let deps: Promise<RepairDeps> | undefined;
+  const build = async (): Promise<RepairDeps> => {
+    const [githubToken, anthropicKey] = await Promise.all([
+      secret(config.githubTokenSecretArn),
+      secret(config.anthropicApiKeySecretArn),
+    ]);
+    return {
+      store: new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName }),
+      budget: new DynamoDbRepairBudget({ client: dynamodb, tableName: config.incidentsTableName }),
+      advisor: makeAnthropicFixAdvisor({
+        apiKey: anthropicKey,
+        model: config.model,
+        maxTurns: config.maxTurns,
+        maxUsd: config.maxUsdPerJob,
+      }),
+      workspaces: makeGitWorkspaces({
+        apiUrl: config.githubApiUrl,
+        token: () => secret(config.githubTokenSecretArn),
+        author: config.bot,
+      }),
+      pullRequests: createOctokitPullRequests({ auth: githubToken, baseUrl: config.githubApiUrl }),
+      mailer: new SesMailer({ client: ses }),
+      settings: {
+        repairsEnabled: config.repairsEnabled,
+        dailyRepairCap: config.dailyRepairCap,
+        model: config.model,
+        bot: config.bot,
+        sender: config.sender,
+        reviewers: [...config.reviewers],
+        editPolicy: { ...DEFAULT_EDIT_POLICY, scope: config.editScope },
+      },
+      onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
+    };
+  };
+  return makeHandler({
+    repairDeps: () => {
+      // A failed build (a secret not readable yet) is not cached: the next job tries again.
+      deps ??= build().catch((error: unknown) => {
+        deps = undefined;
+        throw error;
+      });
+      return deps;
+    },
+    logger: {
+      info: (message, attributes = {}) => logger.info(message, attributes),
+      error: (message, attributes = {}) => logger.error(message, attributes),
+    },
+  });
+}
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  cached ??= init();
+  return cached(event);
+};

@@ -12,11 +12,16 @@ import type { IncidentStatus, RepoRef } from './contracts.ts';
 export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
   new: ['queued', 'analyzing'],
   queued: ['analyzing'],
-  analyzing: ['pr_open', 'no_fix', 'failed', 'skipped'],
-  pr_open: ['resolved_pending', 'analyzing'],
-  no_fix: [],
-  failed: [],
-  skipped: [],
+  // analyzing → analyzing: a redelivered job resumes (claimed by attempt count), and the
+  // analyzer records progress (the analysis, the branch) while it works.
+  analyzing: ['analyzing', 'pr_open', 'no_fix', 'failed', 'skipped'],
+  // pr_open → pr_open and no_fix → no_fix record the outcome email without changing the status.
+  pr_open: ['pr_open', 'resolved_pending', 'analyzing'],
+  no_fix: ['no_fix'],
+  // failed → analyzing: SQS redelivers a job that failed in a retryable way.
+  failed: ['analyzing'],
+  // skipped → new: the spend cap that stopped it has reset and the error is still happening.
+  skipped: ['new'],
   resolved_pending: ['resolved', 'pr_open'],
   resolved: ['new'],
 };
@@ -60,9 +65,13 @@ export type RecurrenceAction =
  * but never handed its job to the queue, so the job is sent again (the analyzer claims an
  * incident with a conditional update, so a duplicate job is harmless). `resolved` means the fix
  * shipped and the error is back: reopen. `no_fix`, `failed` and `skipped` stay put so a storm
- * of recurrences cannot buy a storm of model calls; a person re-queues them.
+ * of recurrences cannot buy a storm of model calls; a person re-queues them. `skipped` reopens
+ * once its `retryAfter` has passed (the daily cap reset, the kill switch was checked again).
  */
-export function decideRecurrence(status: IncidentStatus): RecurrenceAction {
+export function decideRecurrence(
+  status: IncidentStatus,
+  { retryAfter, now = Date.now() }: { retryAfter?: number; now?: number } = {},
+): RecurrenceAction {
   switch (status) {
     case 'new':
       return { kind: 'enqueue' };
@@ -72,9 +81,13 @@ export function decideRecurrence(status: IncidentStatus): RecurrenceAction {
     case 'analyzing':
     case 'pr_open':
     case 'resolved_pending':
+    case 'skipped':
+      // Skipped by a spend cap or the kill switch: once that resets, a new occurrence starts a job.
+      return retryAfter !== undefined && now >= retryAfter
+        ? { kind: 'enqueue', reopenFrom: 'skipped' }
+        : { kind: 'count_only' };
     case 'no_fix':
     case 'failed':
-    case 'skipped':
       return { kind: 'count_only' };
   }
 }

@@ -38,8 +38,23 @@ export interface TransitionInput {
   /** the status the caller last saw; the change only happens when the incident is still in it */
   from: IncidentStatus;
   to: IncidentStatus;
-  /** fields set together with the status */
-  set?: Partial<Pick<Incident, 'prUrl' | 'prNumber' | 'branch' | 'attempts' | 'lastError' | 'costUsd'>>;
+  /** and only when `attempts` is still this (claims a job: two workers cannot both resume it) */
+  expectAttempts?: number;
+  /** fields set together with the status; a field given as `undefined` is removed */
+  set?: Partial<
+    Pick<
+      Incident,
+      | 'prUrl'
+      | 'prNumber'
+      | 'branch'
+      | 'attempts'
+      | 'lastError'
+      | 'costUsd'
+      | 'analysis'
+      | 'emailedAt'
+      | 'retryAfter'
+    >
+  >;
 }
 
 /**

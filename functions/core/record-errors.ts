@@ -151,7 +151,7 @@ export async function recordErrors(
       ttl,
       batchId: hashEventIds(group.records),
     });
-    const wantsJob = await shouldEnqueue({ result, store });
+    const wantsJob = await shouldEnqueue({ result, store, now });
     return { group, result, ...wantsJob };
   });
 
@@ -201,12 +201,17 @@ export async function recordErrors(
 async function shouldEnqueue({
   result,
   store,
+  now,
 }: {
   result: OccurrenceResult;
   store: IncidentStore;
+  now: () => number;
 }): Promise<{ enqueue: boolean; reopened: boolean }> {
   if (result.kind === 'created') return { enqueue: true, reopened: false };
-  const action = decideRecurrence(result.incident.status);
+  const action = decideRecurrence(result.incident.status, {
+    ...(result.incident.retryAfter !== undefined ? { retryAfter: result.incident.retryAfter } : {}),
+    now: now(),
+  });
   if (action.kind === 'count_only') return { enqueue: false, reopened: false };
   if (!action.reopenFrom) return { enqueue: true, reopened: false };
   // Two detectors may see the same resolved incident come back: only the one that reopens it enqueues.

@@ -201,5 +201,40 @@ export function describeIncidentStoreContract(
       await store.recordOccurrence(input);
       expect((await store.get(input.incidentKey))?.sample).toEqual(sample);
     });
+
+    it('claims by attempt count, so two workers cannot both resume one job', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      const claim = { incidentKey: input.incidentKey, from: 'new' as const, to: 'analyzing' as const };
+      expect(await store.transition({ ...claim, expectAttempts: 0, set: { attempts: 1 } })).toBe(true);
+      const resume = { incidentKey: input.incidentKey, from: 'analyzing' as const, to: 'analyzing' as const };
+      const results = await Promise.all([
+        store.transition({ ...resume, expectAttempts: 1, set: { attempts: 2 } }),
+        store.transition({ ...resume, expectAttempts: 1, set: { attempts: 2 } }),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.get(input.incidentKey))?.attempts).toBe(2);
+    });
+
+    it('stores the analysis and removes a field given as undefined', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      const analysis = {
+        title: 'Guard the missing sku',
+        rootCause: 'the cart assumes every line has a sku',
+        explanation: 'skip lines without one',
+        confidence: 'medium' as const,
+        changes: [{ path: 'app/cart.py', additions: 2, deletions: 1 }],
+        model: 'claude-sonnet-4-6',
+        notes: '',
+      };
+      const key = { incidentKey: input.incidentKey };
+      await store.transition({ ...key, from: 'new', to: 'analyzing', set: { analysis, emailedAt: 5 } });
+      expect(await store.get(input.incidentKey)).toMatchObject({ analysis, emailedAt: 5 });
+      await store.transition({ ...key, from: 'analyzing', to: 'analyzing', set: { emailedAt: undefined } });
+      expect((await store.get(input.incidentKey))?.emailedAt).toBeUndefined();
+    });
   });
 }

@@ -47,8 +47,9 @@ describe('incident transitions', () => {
     expect(error).toMatchObject({ code: 'invalid_transition', from, to });
   });
 
-  it('never allows a status to stay where it is (a transition is a change)', () => {
-    for (const status of IncidentStatusSchema.options) expect(canTransition(status, status)).toBe(false);
+  it('lets a status stay only where the analyzer records progress or an email in place', () => {
+    const staying = IncidentStatusSchema.options.filter((status) => canTransition(status, status));
+    expect(staying).toEqual(['analyzing', 'pr_open', 'no_fix']);
   });
 });
 
@@ -59,6 +60,14 @@ describe('decideRecurrence', () => {
 
   it('reopens a resolved incident', () => {
     expect(decideRecurrence('resolved')).toEqual({ kind: 'enqueue', reopenFrom: 'resolved' });
+  });
+
+  it('reopens a skipped incident once its spend cap has reset, not before', () => {
+    expect(decideRecurrence('skipped', { retryAfter: 2_000, now: 1_000 })).toEqual({ kind: 'count_only' });
+    expect(decideRecurrence('skipped', { retryAfter: 2_000, now: 2_000 })).toEqual({
+      kind: 'enqueue',
+      reopenFrom: 'skipped',
+    });
   });
 
   it.each(['queued', 'analyzing', 'pr_open', 'resolved_pending', 'no_fix', 'failed', 'skipped'] as const)(

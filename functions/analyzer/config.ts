@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  INCIDENTS_TABLE_NAME: z.string().min(1),
+  GITHUB_TOKEN_SECRET_ARN: z.string().min(1),
+  ANTHROPIC_API_KEY_SECRET_ARN: z.string().min(1),
+  MODEL_ID: z.string().min(1).default('claude-sonnet-4-6'),
+  SENDER_EMAIL: z.email(),
+  REVIEWER_EMAILS: z
+    .string()
+    .min(1)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    )
+    .pipe(z.array(z.email()).min(1)),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  DAILY_REPAIR_CAP: z.coerce.number().int().nonnegative().default(10),
+  REPAIRS_ENABLED: flag.default(true),
+  MAX_USD_PER_JOB: z.coerce.number().positive().default(2),
+  MAX_TURNS: z.coerce.number().int().positive().default(12),
+  EDIT_SCOPE: z.enum(['trace', 'repository']).default('trace'),
+  BOT_NAME: z.string().min(1).default('ai-ops[bot]'),
+  BOT_EMAIL: z.email().default('ai-ops-bot@users.noreply.github.com'),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('ai-ops-analyzer'),
+});
+
+export type AnalyzerConfig = Readonly<{
+  incidentsTableName: string;
+  githubTokenSecretArn: string;
+  anthropicApiKeySecretArn: string;
+  model: string;
+  sender: string;
+  reviewers: readonly string[];
+  githubApiUrl: string;
+  dailyRepairCap: number;
+  repairsEnabled: boolean;
+  maxUsdPerJob: number;
+  maxTurns: number;
+  editScope: 'trace' | 'repository';
+  bot: Readonly<{ name: string; email: string }>;
+  serviceName: string;
+}>;
+
+/** The analyzer's environment is incomplete or malformed; the message names every variable at fault. */
+export class AnalyzerConfigError extends Error {
+  override readonly name = 'AnalyzerConfigError';
+  readonly code = 'invalid_config';
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`analyzer configuration is invalid — set these environment variables: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** Reads and validates the analyzer's environment once; throws AnalyzerConfigError listing every problem. */
+export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefined>>): AnalyzerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new AnalyzerConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.map(String).join('.');
+        return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    incidentsTableName: e.INCIDENTS_TABLE_NAME,
+    githubTokenSecretArn: e.GITHUB_TOKEN_SECRET_ARN,
+    anthropicApiKeySecretArn: e.ANTHROPIC_API_KEY_SECRET_ARN,
+    model: e.MODEL_ID,
+    sender: e.SENDER_EMAIL,
+    reviewers: Object.freeze([...e.REVIEWER_EMAILS]),
+    githubApiUrl: e.GITHUB_API_URL,
+    dailyRepairCap: e.DAILY_REPAIR_CAP,
+    repairsEnabled: e.REPAIRS_ENABLED,
+    maxUsdPerJob: e.MAX_USD_PER_JOB,
+    maxTurns: e.MAX_TURNS,
+    editScope: e.EDIT_SCOPE,
+    bot: Object.freeze({ name: e.BOT_NAME, email: e.BOT_EMAIL }),
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+  });
+}
