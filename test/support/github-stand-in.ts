@@ -14,7 +14,10 @@ export type BranchResolver = (owner: string, repo: string, branch: string) => st
 export interface GitHubStandInOptions {
   /** where the REST API is mounted; `''` for github.com-style URLs (default `/api/v3`) */
   basePath?: string;
-  /** heads of branches that are not in the stand-in's own state, e.g. from the git server's bare repos */
+  /**
+   * heads of branches that are not in the stand-in's own state, e.g. the git server's bare repos:
+   * `resolveBranch: bareRepoBranchResolver({ dirFor: gitServer.repoPath })`
+   */
   resolveBranch?: BranchResolver;
   /** when given, only these tokens are accepted (`token X` or `Bearer X`); otherwise any token is */
   tokens?: string[];

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord, StackFrame } from '../../functions/core/contracts.ts';
 import {
@@ -126,6 +127,42 @@ describe('sanitizeMarkdown', () => {
     const out = sanitizeMarkdown('a'.repeat(10_000), { maxLength: 100 });
     expect(out.length).toBeLessThan(130);
     expect(out).toContain('(truncated)');
+  });
+
+  it('leaves no live HTML, image or mention in any text without code (property)', () => {
+    const pieces = fc.constantFrom(
+      '<',
+      '>',
+      '!',
+      '[',
+      ']',
+      '(',
+      ')',
+      '@',
+      'a',
+      'Z',
+      '1',
+      ' ',
+      '\n',
+      '#',
+      '=',
+      '-',
+      'javascript:',
+      'img',
+      '&',
+      '/',
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 80 }), (parts) => {
+        const out = sanitizeMarkdown(parts.join(''));
+        expect(out).not.toMatch(/[<>]/);
+        expect(out).not.toMatch(/(?<!\\)!\[/);
+        expect(out).not.toMatch(/(^|[^A-Za-z0-9_\u200b])@[A-Za-z0-9]/);
+        expect(out).not.toMatch(/^ {0,3}#{1,3}(\s|$)/m);
+        expect(out).not.toMatch(/\]\(\s*javascript:/i);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('strips bidi overrides and control characters', () => {
