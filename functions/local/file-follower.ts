@@ -478,7 +478,8 @@ function notAFile(path: string): FileFollowError {
   });
 }
 
-function toFollowError(path: string, error: unknown): FileFollowError {
+/** The FileFollowError for an fs error on `path`: what happened and what to do about it. */
+export function toFollowError(path: string, error: unknown): FileFollowError {
   const code = errorCode(error);
   if (code === 'EACCES' || code === 'EPERM')
     return new FileFollowError({
