@@ -128,18 +128,57 @@ export const IncidentSchema = z.object({
   emailedAt: z.number().optional(),
   /** epoch ms before which a `skipped` incident is not queued again (spend caps reset) */
   retryAfter: z.number().optional(),
+  /** revisions pushed after the first fix (reviewer requests and CI failures), for the caps */
+  revisions: z.number().int().nonnegative().optional(),
+  ciFailures: z.number().int().nonnegative().optional(),
+  /** the latest CI verdict on the fix branch's head */
+  ci: z.object({ headSha: z.string(), conclusion: z.string(), at: z.number() }).optional(),
+  /** the merge of the fix: the post-merge check watches for the error after `mergedAt` + grace */
+  merge: z.object({ sha: z.string(), mergedAt: z.number() }).optional(),
+  /** a person snoozed (until epoch ms) or ignored the fingerprint from the incident page */
+  snoozedUntil: z.number().optional(),
+  ignored: z.boolean().optional(),
+  /** the error came back after its fix was merged */
+  regression: z.boolean().optional(),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 
+export const RepairJobKindSchema = z.enum([
+  /** a new incident: propose the first fix */
+  'repair',
+  /** a trusted reviewer asked for a change on the PR (`/ai-ops …`) */
+  'revise',
+  /** CI failed on the fix branch's latest commit: revise with the failing logs */
+  'ci_failed',
+  /** CI passed on the fix branch's latest commit: mark the draft ready for review */
+  'ci_passed',
+  /** the fix PR was merged: watch for the error's return */
+  'merged',
+]);
+export type RepairJobKind = z.infer<typeof RepairJobKindSchema>;
+
 export const RepairJobSchema = z.object({
   v: z.literal(1),
-  kind: z.enum(['repair', 'revise', 'ci_failed']),
+  kind: RepairJobKindSchema,
   incidentKey: z.string(),
   error: ErrorRecordSchema,
   repo: RepoRefSchema,
   attempt: z.number().int().nonnegative(),
   pr: z.object({ number: z.number().int(), url: z.string(), branch: z.string() }).optional(),
   comment: z.object({ id: z.number().int(), body: z.string(), author: z.string() }).optional(),
+  /** the CI run a `ci_failed` / `ci_passed` job is about */
+  ci: z
+    .object({
+      headSha: z.string(),
+      conclusion: z.string(),
+      /** workflow_run id or check_suite id, for fetching the failing jobs' logs */
+      runId: z.number().int().optional(),
+      checkSuiteId: z.number().int().optional(),
+      url: z.string().optional(),
+    })
+    .optional(),
+  /** the merge a `merged` job is about */
+  merge: z.object({ sha: z.string(), mergedAt: z.number() }).optional(),
 });
 export type RepairJob = z.infer<typeof RepairJobSchema>;
 
