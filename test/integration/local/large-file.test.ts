@@ -19,7 +19,7 @@ async function writeLargeLog(path: string, times: number): Promise<{ bytes: numb
   const buffer = Buffer.from(block);
   const stream = createWriteStream(path);
   for (let i = 0; i < times; i++) {
-    if (!stream.write(buffer)) await new Promise((r) => stream.once('drain', r));
+    if (!stream.write(buffer)) await new Promise<void>((r) => stream.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) =>
     stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
