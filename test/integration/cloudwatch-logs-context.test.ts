@@ -1,0 +1,101 @@
+import {
+  CloudWatchLogsClient,
+  type GetLogEventsCommandInput,
+  type GetLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { describe, expect, it } from 'vitest';
+import { CloudWatchLogsContext } from '../../functions/adapters/cloudwatch-logs-context.ts';
+import { FAKE_CREDENTIALS } from '../support/dynalite-server.ts';
+
+const AT = 1_714_564_800_000;
+
+/** A client whose GetLogEvents answers from `page(input, call)`, stubbed at the SDK edge. */
+function makeClient(
+  page: (input: GetLogEventsCommandInput, call: number) => Omit<GetLogEventsCommandOutput, '$metadata'>,
+) {
+  const client = new CloudWatchLogsClient({ region: 'us-east-1', credentials: FAKE_CREDENTIALS });
+  const calls: GetLogEventsCommandInput[] = [];
+  client.middlewareStack.add(
+    () => async (args) => {
+      const input = args.input as GetLogEventsCommandInput;
+      calls.push(input);
+      const output: GetLogEventsCommandOutput = { $metadata: {}, ...page(input, calls.length) };
+      return { output, response: {} };
+    },
+    { step: 'initialize', name: 'stubGetLogEvents' },
+  );
+  return { client, calls };
+}
+
+const lines = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ timestamp: AT + from + i, message: `line ${from + i}` }));
+
+describe('CloudWatchLogsContext', () => {
+  it('reads the stream forward from 5 s before to 30 s after the event', async () => {
+    const { client, calls } = makeClient((input) => ({
+      events: input.nextToken ? [] : lines(3),
+      nextForwardToken: 'f/1',
+    }));
+    const context = new CloudWatchLogsContext({ client });
+
+    const events = await context.fetchAround({
+      logGroup: '/aws/lambda/orders',
+      logStream: 's1',
+      timestamp: AT,
+    });
+
+    expect(calls[0]).toMatchObject({
+      logGroupName: '/aws/lambda/orders',
+      logStreamName: 's1',
+      startTime: AT - 5_000,
+      endTime: AT + 30_001,
+      startFromHead: true,
+      limit: 500,
+    });
+    expect(events).toEqual(
+      lines(3).map((l, i) => ({
+        ...l,
+        id: `ctx-${AT}-${i}`,
+        logGroup: '/aws/lambda/orders',
+        logStream: 's1',
+      })),
+    );
+  });
+
+  it('stops when GetLogEvents hands back the token it was given (the end of the stream)', async () => {
+    const { client, calls } = makeClient((input) => ({
+      events: input.nextToken ? [] : lines(2),
+      nextForwardToken: 'f/same',
+    }));
+    await new CloudWatchLogsContext({ client }).fetchAround({ logGroup: 'g', logStream: 's', timestamp: AT });
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.nextToken).toBe('f/same');
+  });
+
+  it('reads at most maxPages pages and maxEvents events from a chatty stream', async () => {
+    const { client, calls } = makeClient((input, call) => ({
+      events: lines(input.limit ?? 0, call * 1000),
+      nextForwardToken: `f/${call}`,
+    }));
+    const context = new CloudWatchLogsContext({ client, maxEvents: 50, maxPages: 2 });
+    const events = await context.fetchAround({ logGroup: 'g', logStream: 's', timestamp: AT });
+    expect(events).toHaveLength(50);
+    expect(calls).toHaveLength(1);
+
+    const { client: sparse, calls: sparseCalls } = makeClient((_input, call) => ({
+      events: lines(10, call * 1000),
+      nextForwardToken: `f/${call}`,
+    }));
+    const fewer = await new CloudWatchLogsContext({ client: sparse, maxEvents: 50, maxPages: 2 }).fetchAround(
+      {
+        logGroup: 'g',
+        logStream: 's',
+        timestamp: AT,
+      },
+    );
+    expect(sparseCalls).toHaveLength(2);
+    expect(sparseCalls[1]?.limit).toBe(40);
+    expect(fewer).toHaveLength(20);
+    expect(new Set(fewer.map((e) => e.id)).size).toBe(20);
+  });
+});
