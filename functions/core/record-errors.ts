@@ -251,7 +251,7 @@ function groupByIncident({
         incidentKey,
         fingerprint: print,
         records: [record],
-        sample: record,
+        sample: capSample(record),
         firstSeen: record.timestamp,
         lastSeen: record.timestamp,
       });
@@ -259,11 +259,51 @@ function groupByIncident({
     }
     group.records.push(record);
     // The most complete trace of the group is the one worth showing the model.
-    if (record.frames.length > group.sample.frames.length) group.sample = record;
+    if (record.frames.length > group.sample.frames.length) group.sample = capSample(record);
     group.firstSeen = Math.min(group.firstSeen, record.timestamp);
     group.lastSeen = Math.max(group.lastSeen, record.timestamp);
   }
   return groups;
+}
+
+// A DynamoDB item holds 400 KB and an SQS message 256 KB, while the detector may assemble a
+// trace of a megabyte: the sample keeps the head and the innermost end, which matter most.
+const MAX_SAMPLE_RAW_CHARS = 64 * 1024;
+const MAX_SAMPLE_FRAMES = 200;
+/** causes per record, and chain depth */
+const MAX_SAMPLE_CAUSES = 5;
+const MAX_SAMPLE_EVENT_IDS = 100;
+const CUT_MARK = '\n… [cut by ai-ops to fit the incident store] …\n';
+
+/** Bounds a record's size for storage and queueing; a record within bounds comes back as it is. */
+export function capSample(record: ErrorRecord, depth = 0): ErrorRecord {
+  const { raw, frames, causes, eventIds } = record;
+  const cappedCauses =
+    depth + 1 >= MAX_SAMPLE_CAUSES
+      ? []
+      : causes.slice(0, MAX_SAMPLE_CAUSES).map((c) => capSample(c, depth + 1));
+  const isWithinBounds =
+    raw.length <= MAX_SAMPLE_RAW_CHARS &&
+    frames.length <= MAX_SAMPLE_FRAMES &&
+    eventIds.length <= MAX_SAMPLE_EVENT_IDS &&
+    cappedCauses.length === causes.length &&
+    cappedCauses.every((c, i) => c === causes[i]);
+  if (isWithinBounds) return record;
+  const head = Math.floor(MAX_SAMPLE_RAW_CHARS * 0.75);
+  return {
+    ...record,
+    raw:
+      raw.length <= MAX_SAMPLE_RAW_CHARS
+        ? raw
+        : raw.slice(0, head) + CUT_MARK + raw.slice(raw.length - (MAX_SAMPLE_RAW_CHARS - head)),
+    // Frames run outermost to innermost: the innermost ones, where it was raised, are kept whole.
+    frames:
+      frames.length <= MAX_SAMPLE_FRAMES
+        ? frames
+        : [...frames.slice(0, 50), ...frames.slice(-(MAX_SAMPLE_FRAMES - 50))],
+    causes: cappedCauses,
+    eventIds: eventIds.slice(0, MAX_SAMPLE_EVENT_IDS),
+  };
 }
 
 function hashEventIds(records: readonly ErrorRecord[]): string {

@@ -12,7 +12,7 @@ import { CloudWatchLogsContext } from '../../functions/adapters/cloudwatch-logs-
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { type RepairJob, RepairJobSchema, type RepoRef } from '../../functions/core/contracts.ts';
-import { makeHandler } from '../../functions/detector/handler.ts';
+import { handler, makeHandler } from '../../functions/detector/handler.ts';
 import type {
   DetectorLogger,
   DetectorMetricName,
@@ -410,6 +410,23 @@ describe('detector handler (dynalite + fauxqs)', () => {
       expect(jobs()[0]?.incidentKey).toBe(incidentKey);
       expect(await store.get(incidentKey)).toMatchObject({ status: 'queued', count: 1 });
     });
+  });
+
+  it('fails the Lambda entry point with every missing setting named, until the environment is right', async () => {
+    for (const name of ['INCIDENTS_TABLE_NAME', 'REPAIR_QUEUE_URL', 'REPOSITORIES'])
+      vi.stubEnv(name, undefined);
+    try {
+      const error = await handler(makeControlPayload(), {} as Parameters<typeof handler>[1]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'invalid_config' });
+      expect(String(error)).toMatch(
+        /INCIDENTS_TABLE_NAME is missing.*REPAIR_QUEUE_URL is missing.*REPOSITORIES is missing/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('writes JSON log lines with the incident key and EMF metrics through Powertools', async () => {

@@ -6,6 +6,7 @@ import type { IncidentStore, OccurrenceInput } from '../../functions/core/incide
 import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
 import type { LogContextRequest, LogContextSource } from '../../functions/core/log-context-source.ts';
 import {
+  capSample,
   EnqueueFailedError,
   type RecordErrorsDeps,
   type RecordErrorsOutcome,
@@ -377,6 +378,41 @@ describe('recordErrors', () => {
       expect(queue.jobs[0]?.incidentKey).toBe('acme/shop#KeyError--load_cart>price_item');
     });
 
+    it('reuses one read for several cut-off traces of the same stream', async () => {
+      const start = 1_714_564_800_000;
+      const logContext = new FakeLogContext(async ({ logGroup, logStream }) =>
+        [
+          [start, 'CUT KeyError'],
+          [start, '  at load_cart'],
+          [start + 1, 'CUT TypeError'],
+          [start + 1, '  at render'],
+          [start + 2, 'INFO after'],
+        ].map(([timestamp, message], i) => ({
+          id: `ctx-${i}`,
+          timestamp: Number(timestamp),
+          message: String(message),
+          logGroup,
+          logStream,
+        })),
+      );
+      const { deps, queue } = makeDeps({ logContext });
+      const events = makeLogEvents(['CUT KeyError', 'CUT TypeError'], { start });
+
+      const outcome = recorded(
+        await recordErrors(
+          { event: makeDataPayload(events, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+
+      expect(logContext.requests).toHaveLength(1);
+      expect(outcome.context).toMatchObject({ fetched: 1, assembled: 2 });
+      expect(queue.jobs.map((j) => j.incidentKey).sort()).toEqual([
+        'acme/shop#KeyError--load_cart',
+        'acme/shop#TypeError--render',
+      ]);
+    });
+
     it('keeps the delivered record when the read fails', async () => {
       const logContext = new FakeLogContext(async () => {
         throw new Error('ThrottlingException');
@@ -418,5 +454,65 @@ describe('recordErrors', () => {
       await recordErrors({ event: payload(['ERR KeyError sku']) }, deps);
       expect(logContext.requests).toHaveLength(0);
     });
+  });
+});
+
+describe('capSample', () => {
+  const base: ErrorRecord = {
+    language: 'java',
+    exceptionType: 'IllegalStateException',
+    message: 'boom',
+    frames: [{ file: 'A.java', function: 'a', inApp: true }],
+    causes: [],
+    raw: 'java.lang.IllegalStateException: boom',
+    logGroup: LOG_GROUP,
+    logStream: STREAM,
+    timestamp: NOW,
+    eventIds: ['e1'],
+  };
+
+  it('returns a record within bounds as it is', () => {
+    expect(capSample(base)).toBe(base);
+  });
+
+  it('bounds a megabyte trace to what a DynamoDB item and an SQS message hold, keeping head and innermost end', () => {
+    const frames = Array.from({ length: 5_000 }, (_, i) => ({
+      file: `F${i}.java`,
+      function: `f${i}`,
+      inApp: true,
+    }));
+    const huge: ErrorRecord = {
+      ...base,
+      raw: `HEAD${'x'.repeat(1_000_000)}TAIL`,
+      frames,
+      eventIds: Array.from({ length: 5_000 }, (_, i) => `e${i}`),
+    };
+
+    const capped = capSample(huge);
+
+    expect(capped.raw.length).toBeLessThanOrEqual(70 * 1024);
+    expect(capped.raw.startsWith('HEAD')).toBe(true);
+    expect(capped.raw.endsWith('TAIL')).toBe(true);
+    expect(capped.frames).toHaveLength(200);
+    expect(capped.frames.at(-1)).toEqual(frames.at(-1));
+    expect(capped.frames[0]).toEqual(frames[0]);
+    expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThan(200 * 1024);
+  });
+
+  it('bounds a deep cause chain', () => {
+    let record = base;
+    for (let i = 0; i < 50; i++) record = { ...base, causes: [record] };
+    let depth = 0;
+    for (let r = capSample(record); r.causes[0]; r = r.causes[0]) depth++;
+    expect(depth).toBeLessThan(5);
+  });
+
+  it('is applied to the sample that is stored and queued', async () => {
+    const { deps, queue } = makeDeps({
+      detect: (events) =>
+        fakeDetect(events).map((d) => ({ ...d, record: { ...d.record, raw: 'y'.repeat(500_000) } })),
+    });
+    await recordErrors({ event: payload(['ERR KeyError sku']) }, deps);
+    expect(queue.jobs[0]?.error.raw.length).toBeLessThanOrEqual(70 * 1024);
   });
 });
