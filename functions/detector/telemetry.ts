@@ -46,7 +46,10 @@ export function makePowertoolsMetrics(metrics: Metrics): DetectorMetrics {
     count: (name, value) => {
       metrics.addMetric(name, MetricUnit.Count, value);
     },
-    publish: () => metrics.publishStoredMetrics(),
+    publish: () => {
+      // A CONTROL_MESSAGE counts nothing; publishing then would only log Powertools' "no metrics" warning.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    },
   };
 }
 
