@@ -154,6 +154,8 @@ export const RepairJobKindSchema = z.enum([
   'ci_passed',
   /** the fix PR was merged: watch for the error's return */
   'merged',
+  /** the error keeps occurring while its PR is open: refresh the PR's occurrence count */
+  'recurrence',
 ]);
 export type RepairJobKind = z.infer<typeof RepairJobKindSchema>;
 

@@ -166,6 +166,25 @@ export async function recordErrors(
       attempt: 0,
     }));
   const { sent, failed } = jobs.length > 0 ? await queue.enqueue(jobs) : { sent: [], failed: [] };
+  // A recurrence while the PR is open refreshes its occurrence count, each time the count
+  // doubles: 10,000 errors are 14 updates, not 10,000. Best effort: a lost refresh is cosmetic,
+  // and the next doubling carries the count anyway.
+  const refreshes: RepairJob[] = recorded
+    .filter(
+      ({ result, group }) =>
+        result.kind === 'existing' &&
+        result.incident.status === 'pr_open' &&
+        crossesDoubling(result.incident.count - group.records.length, result.incident.count),
+    )
+    .map(({ group }) => ({
+      v: 1,
+      kind: 'recurrence',
+      incidentKey: group.incidentKey,
+      error: group.sample,
+      repo,
+      attempt: 0,
+    }));
+  if (refreshes.length > 0) await queue.enqueue(refreshes).catch(() => undefined);
   const sentKeys = new Set(sent);
   // A false transition means the analyzer already claimed the incident: that is fine.
   const queued = new Set<string>();
@@ -432,4 +451,9 @@ async function mapWithConcurrency<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** True when a count going from `before` to `after` passes a power of two. */
+function crossesDoubling(before: number, after: number): boolean {
+  return before >= 1 && Math.floor(Math.log2(after)) > Math.floor(Math.log2(before));
 }
