@@ -516,3 +516,20 @@ describe('capSample', () => {
     expect(queue.jobs[0]?.error.raw.length).toBeLessThanOrEqual(70 * 1024);
   });
 });
+
+describe('recordErrors while the fix PR is open', () => {
+  it('asks for a PR refresh each time the count doubles, never for a second repair', async () => {
+    const { deps, store, queue } = makeDeps();
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'p0' }) }, deps);
+    const key = queue.jobs[0]?.incidentKey ?? '';
+    await store.transition({ incidentKey: key, from: 'queued', to: 'analyzing' });
+    await store.transition({ incidentKey: key, from: 'analyzing', to: 'pr_open', set: { prNumber: 7 } });
+    for (let i = 1; i <= 20; i++) {
+      await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: `p${i}` }) }, deps);
+    }
+    expect((await store.get(key))?.count).toBe(21);
+    expect(queue.jobs.filter((j) => j.kind === 'repair')).toHaveLength(1);
+    // 1→2, 2→4, 4→8, 8→16: four doublings in 21 occurrences.
+    expect(queue.jobs.filter((j) => j.kind === 'recurrence')).toHaveLength(4);
+  });
+});
