@@ -41,7 +41,8 @@ export type EditRejectionCode =
   | 'too_many_files'
   | 'too_many_lines'
   | 'secret_in_output'
-  | 'new_url';
+  | 'new_url'
+  | 'redaction_marker';
 
 export interface EditRejection {
   code: EditRejectionCode;
@@ -203,6 +204,8 @@ function checkPath(
   return path;
 }
 
+// What redact() leaves where a secret was: the model's view of files and logs carries it.
+const REDACTION_MARKER = '[REDACTED:';
 // Past this many cells the exact line diff is skipped and every line counts as changed: the
 // count then errs towards the cap, never past it unnoticed.
 const MAX_DIFF_CELLS = 250_000;
@@ -268,6 +271,15 @@ async function applyToFile({
       return undefined;
     }
     const first = findTolerant(text, oldText, 0);
+    if (first === undefined && oldText.includes(REDACTION_MARKER) && !original.includes(REDACTION_MARKER)) {
+      // The model saw this file through redaction: it cannot quote the hidden secret back.
+      reject(
+        'old_text_not_found',
+        `oldText of ${path} quotes a ${REDACTION_MARKER}…] marker, which stands for a hidden secret and is not in the file; quote lines without it`,
+        path,
+      );
+      return undefined;
+    }
     if (first === undefined) {
       reject(
         'old_text_not_found',
@@ -299,6 +311,14 @@ async function applyToFile({
     return undefined;
   }
 
+  if (text.includes(REDACTION_MARKER) && !original.includes(REDACTION_MARKER)) {
+    reject(
+      'redaction_marker',
+      `the edit of ${path} writes a ${REDACTION_MARKER}…] marker into the file; it stands for a hidden secret: leave that line unchanged`,
+      path,
+    );
+    return undefined;
+  }
   // Scan the whole result, not each newText: a secret or URL can be assembled across an edit's
   // boundary from new text and old text that were harmless apart.
   const knownSecrets = new Set(findSecrets(original).map((s) => original.slice(s.index, s.index + s.length)));

@@ -72,6 +72,14 @@ const RETURN_FIX: FileEdit = {
   newText: '    return sum(i.price for i in items if i is not None)',
 };
 
+describe('DEFAULT_EDIT_POLICY', () => {
+  it('limits edits to the trace by default and cannot be changed by accident', () => {
+    expect(DEFAULT_EDIT_POLICY.scope).toBe('trace');
+    expect(DEFAULT_EDIT_POLICY.allowExecutables ?? false).toBe(false);
+    expect(Object.isFrozen(DEFAULT_EDIT_POLICY)).toBe(true);
+  });
+});
+
 describe('applyFixProposal: paths', () => {
   it.each([
     ['../x', 'unsafe_path'],
@@ -80,6 +88,8 @@ describe('applyFixProposal: paths', () => {
     ['src/../../x', 'unsafe_path'],
     ['src\\..\\..\\x', 'unsafe_path'],
     ['\\\\server\\share\\x.py', 'unsafe_path'],
+    ['src/app.py\0.txt', 'unsafe_path'],
+    ['.GitHub/Workflows/x.yml', 'forbidden_path'],
     ['.git/config', 'forbidden_path'],
     ['.github/workflows/x.yml', 'forbidden_path'],
     ['package.json', 'forbidden_path'],
@@ -458,6 +468,36 @@ describe('applyFixProposal: output scanning', () => {
       edits: [{ path: 'src/app.py', oldText: 'X = 1', newText: 'X = "https://api.example.co"' }],
     });
     expect(rejections(prefix)[0]?.code).toBe('new_url');
+  });
+
+  it('rejects newText that writes a redaction marker, and explains a marker quoted in oldText', async () => {
+    const files = { 'src/app.py': `KEY = "${FAKE_AWS_KEY}"\nLIMIT = 1\n` };
+    const written = await apply({
+      files,
+      edits: [
+        {
+          path: 'src/app.py',
+          oldText: 'LIMIT = 1',
+          newText: 'LIMIT = 1\nBACKUP = "[REDACTED:aws_access_key_id]"',
+        },
+      ],
+    });
+    expect(rejections(written)[0]).toMatchObject({ code: 'redaction_marker', path: 'src/app.py' });
+
+    const quoted = await apply({
+      files,
+      edits: [
+        {
+          path: 'src/app.py',
+          oldText: 'KEY = "[REDACTED:aws_access_key_id]"\nLIMIT = 1',
+          newText: 'KEY = "[REDACTED:aws_access_key_id]"\nLIMIT = 2',
+        },
+      ],
+    });
+    expect(rejections(quoted)[0]).toMatchObject({
+      code: 'old_text_not_found',
+      message: expect.stringMatching(/hidden secret/),
+    });
   });
 
   it('accepts newText that keeps a URL the file already had', async () => {
