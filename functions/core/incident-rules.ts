@@ -7,6 +7,7 @@ import type { IncidentStatus, RepoRef } from './contracts.ts';
  *   incident `queued` (the detector marks it only once the queue accepted the job).
  * - `pr_open ⇄ analyzing`: a `revise` or `ci_failed` job works on the open pull request.
  * - `resolved_pending → pr_open`: the merge was reverted or the PR reopened.
+ * - `resolved_pending → new`: the error came back after the merge's grace period (a regression).
  * - `resolved → new`: the error came back after its fix shipped, so it is worked on again.
  */
 export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
@@ -22,7 +23,7 @@ export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly Inci
   failed: ['analyzing'],
   // skipped → new: the spend cap that stopped it has reset and the error is still happening.
   skipped: ['new'],
-  resolved_pending: ['resolved', 'pr_open'],
+  resolved_pending: ['resolved', 'pr_open', 'new'],
   resolved: ['new'],
 };
 
@@ -53,6 +54,9 @@ export function assertTransition(from: IncidentStatus, to: IncidentStatus): void
   if (!canTransition(from, to)) throw new IncidentTransitionError({ from, to });
 }
 
+/** How long after a merge the fix is assumed deployed; the error seen later is a regression. */
+export const DEFAULT_REGRESSION_GRACE_MS = 30 * 60 * 1000;
+
 /** What the detector does when an error occurs again for an incident in `status`. */
 export type RecurrenceAction =
   /** the incident has no job in flight: enqueue one (after reopening when `reopenFrom` is set) */
@@ -70,17 +74,33 @@ export type RecurrenceAction =
  */
 export function decideRecurrence(
   status: IncidentStatus,
-  { retryAfter, now = Date.now() }: { retryAfter?: number; now?: number } = {},
+  {
+    retryAfter,
+    mergedAt,
+    regressionGraceMs = DEFAULT_REGRESSION_GRACE_MS,
+    now = Date.now(),
+  }: {
+    retryAfter?: number;
+    /** `incident.merge.mergedAt` of a `resolved_pending` incident */
+    mergedAt?: number;
+    regressionGraceMs?: number;
+    now?: number;
+  } = {},
 ): RecurrenceAction {
   switch (status) {
     case 'new':
       return { kind: 'enqueue' };
     case 'resolved':
       return { kind: 'enqueue', reopenFrom: 'resolved' };
+    case 'resolved_pending':
+      // Occurrences before the merged fix is deployed are expected; after the grace period the
+      // error is back despite the fix: a regression, worked on again.
+      return mergedAt !== undefined && now >= mergedAt + regressionGraceMs
+        ? { kind: 'enqueue', reopenFrom: 'resolved_pending' }
+        : { kind: 'count_only' };
     case 'queued':
     case 'analyzing':
     case 'pr_open':
-    case 'resolved_pending':
     case 'skipped':
       // Skipped by a spend cap or the kill switch: once that resets, a new occurrence starts a job.
       return retryAfter !== undefined && now >= retryAfter

@@ -53,6 +53,11 @@ export interface TransitionInput {
       | 'analysis'
       | 'emailedAt'
       | 'retryAfter'
+      | 'revisions'
+      | 'ciFailures'
+      | 'ci'
+      | 'merge'
+      | 'regression'
     >
   >;
 }

@@ -21,6 +21,7 @@ describe('incident transitions', () => {
     ['pr_open', 'resolved_pending'],
     ['resolved_pending', 'resolved'],
     ['resolved', 'new'],
+    ['resolved_pending', 'new'],
     ['new', 'analyzing'],
   ] as const)('allows %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
@@ -77,9 +78,24 @@ describe('decideRecurrence', () => {
     },
   );
 
+  it('reopens a merged fix as a regression only after the grace period for its deploy', () => {
+    const mergedAt = 1_000_000;
+    const grace = 10 * 60 * 1000;
+    expect(
+      decideRecurrence('resolved_pending', { mergedAt, regressionGraceMs: grace, now: mergedAt + grace - 1 }),
+    ).toEqual({ kind: 'count_only' });
+    expect(
+      decideRecurrence('resolved_pending', { mergedAt, regressionGraceMs: grace, now: mergedAt + grace }),
+    ).toEqual({ kind: 'enqueue', reopenFrom: 'resolved_pending' });
+    // A stale spend-cap retry time never reopens a merged fix by itself.
+    expect(decideRecurrence('resolved_pending', { retryAfter: 0, now: mergedAt })).toEqual({
+      kind: 'count_only',
+    });
+  });
+
   it('reopens only through a transition the lifecycle allows', () => {
     for (const status of IncidentStatusSchema.options) {
-      const action = decideRecurrence(status);
+      const action = decideRecurrence(status, { retryAfter: 0, mergedAt: 0, now: Date.now() });
       if (action.kind === 'enqueue' && action.reopenFrom)
         expect(canTransition(action.reopenFrom, 'new')).toBe(true);
     }
