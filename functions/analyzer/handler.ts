@@ -7,12 +7,18 @@ import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
 import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
+import { GitTransientError } from '../adapters/git-workspace.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { RepairJobSchema } from '../core/contracts.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
-import { type RepairDeps, type RepairOutcome, repairIncident } from '../core/repair-incident.ts';
+import {
+  isRetryableRepairError,
+  type RepairDeps,
+  type RepairOutcome,
+  repairIncident,
+} from '../core/repair-incident.ts';
 import { loadAnalyzerConfig } from './config.ts';
 
 /** What the handler logs through: Powertools in Lambda, a fake in tests. */
@@ -85,6 +91,15 @@ function parseJob(
   return { success: true, job: result.data };
 }
 
+/**
+ * What goes back to the queue: errors that say so (model, GitHub, SES), and git connection
+ * failures and 5xx, whose errors carry no flag. A refused push is not retried: a hook or branch
+ * protection refuses it again, and every retry would pay for another model call first.
+ */
+export function isRetryableAnalyzerError(error: unknown): boolean {
+  return isRetryableRepairError(error) || error instanceof GitTransientError;
+}
+
 // Built once per container; warm invocations reuse them.
 const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
 const ses = new SESClient({ maxAttempts: 4 });
@@ -128,6 +143,7 @@ function init(): ReturnType<typeof makeHandler> {
         reviewers: [...config.reviewers],
         editPolicy: { ...DEFAULT_EDIT_POLICY, scope: config.editScope },
       },
+      isRetryable: isRetryableAnalyzerError,
       onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
     };
   };

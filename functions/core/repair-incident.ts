@@ -1,8 +1,14 @@
 import { buildRepairPrompt } from './build-repair-prompt.ts';
 import type { Incident, IncidentAnalysis, RepairJob, RepoRef } from './contracts.ts';
 import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditPolicy, type EditRejection } from './edit-policy.ts';
-import { type AdviceResult, type FixAdvisor, isProposal } from './fix-advisor.ts';
-import type { IncidentStore } from './incident-store.ts';
+import {
+  type AdviceProposal,
+  type AdviceResult,
+  type FixAdvisor,
+  isProposal,
+  ModelUnavailableError,
+} from './fix-advisor.ts';
+import type { IncidentStore, TransitionInput } from './incident-store.ts';
 import type { Mailer } from './mailer.ts';
 import type { GitIdentity, ModelUsage, RepoWorkspace } from './ports.ts';
 import type { PullRequest, PullRequests } from './pull-requests.ts';
@@ -46,6 +52,12 @@ export interface RepairDeps {
   mailer: Mailer;
   settings: RepairSettings;
   now?: () => number;
+  /**
+   * Whether a failure should go back to the queue. Defaults to `isRetryableRepairError`; the
+   * composition root adds what the adapters know (e.g. the git adapter's transient errors,
+   * which carry no `retryable` flag).
+   */
+  isRetryable?: (error: unknown) => boolean;
   /** progress for people (the one-machine runner's status line) and logs */
   onProgress?: (event: { incidentKey: string; stage: RepairStage; detail?: string }) => void;
 }
@@ -68,48 +80,97 @@ export function isRetryableRepairError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === true;
 }
 
+/** Another worker claimed the incident after this one did (a duplicate delivery): stop writing. */
+export class ClaimLostError extends Error {
+  override readonly name = 'ClaimLostError';
+  readonly code = 'claim_lost';
+  readonly incidentKey: string;
+  constructor(incidentKey: string) {
+    super(`incident ${incidentKey} was claimed by another attempt; this one stops`);
+    this.incidentKey = incidentKey;
+  }
+}
+
 const CLAIMABLE = new Set<Incident['status']>(['new', 'queued', 'analyzing', 'failed']);
+
+/**
+ * `new` and `queued` start a life of the incident: the first, or one reopened after its fix
+ * shipped (`resolved → new`) or its spend cap reset (`skipped → new`). What an earlier life
+ * recorded (its analysis, branch, PR, email, cap deadline) must not steer this one.
+ */
+const FRESH = new Set<Incident['status']>(['new', 'queued']);
+const FORGET_PREVIOUS_LIFE = {
+  analysis: undefined,
+  branch: undefined,
+  prUrl: undefined,
+  prNumber: undefined,
+  emailedAt: undefined,
+  retryAfter: undefined,
+  lastError: undefined,
+} as const;
+
+function withoutPreviousLife(incident: Incident): Incident {
+  const { analysis, branch, prUrl, prNumber, emailedAt, retryAfter, lastError, ...rest } = incident;
+  return rest;
+}
+
+/** The outcome is decided but its email is not out yet: the one step a redelivery still owes. */
+const EMAIL_PENDING = new Set<Incident['status']>(['pr_open', 'no_fix']);
 
 /**
  * The analyzer's use case: one repair job → at most one branch, one draft PR and one email.
  * Every external step is idempotent or recorded before the next, so a redelivered job resumes.
  */
 export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<RepairOutcome> {
-  const { store, now = Date.now } = deps;
+  const { store, now = Date.now, isRetryable = isRetryableRepairError } = deps;
   const progress = (stage: RepairStage, detail?: string) =>
     deps.onProgress?.({ incidentKey: job.incidentKey, stage, ...(detail ? { detail } : {}) });
 
   let incident = await store.get(job.incidentKey);
   if (!incident) return { kind: 'ignored', reason: 'unknown_incident' };
-  if (incident.status === 'pr_open' && incident.emailedAt === undefined && incident.prUrl) {
-    // Crashed between opening the PR and sending the email: finish the one step left.
-    await sendOnce(deps, incident, () => fixEmail(deps, incident as Incident));
-    return prOutcome(incident, true);
+  if (EMAIL_PENDING.has(incident.status) && needsEmail(deps, incident)) {
+    // Crashed between deciding the outcome and mailing it: finish the one step left.
+    const pending = incident;
+    await sendOnce(deps, pending, () => outcomeEmail(deps, pending));
+    return pending.status === 'pr_open'
+      ? prOutcome(pending, true)
+      : { kind: 'no_fix', reason: pending.lastError ?? 'no fix' };
   }
   if (!CLAIMABLE.has(incident.status))
     return { kind: 'ignored', reason: 'already_done', status: incident.status };
 
+  // The claim: a compare-and-set on the attempt count. Every later write of this attempt
+  // expects this count, so an attempt that lost its claim to a redelivery cannot overwrite it.
   const claimed = await store.transition({
     incidentKey: incident.incidentKey,
     from: incident.status,
     to: 'analyzing',
     expectAttempts: incident.attempts,
-    set: { attempts: incident.attempts + 1 },
+    set: { attempts: incident.attempts + 1, ...(FRESH.has(incident.status) ? FORGET_PREVIOUS_LIFE : {}) },
   });
   if (!claimed) return { kind: 'ignored', reason: 'claimed_elsewhere' };
-  incident = { ...incident, status: 'analyzing', attempts: incident.attempts + 1 };
+  incident = {
+    ...(FRESH.has(incident.status) ? withoutPreviousLife(incident) : incident),
+    status: 'analyzing',
+    attempts: incident.attempts + 1,
+  };
 
   try {
     return await runRepair({ job, incident, deps, progress, now });
   } catch (error: unknown) {
+    if (error instanceof ClaimLostError) return { kind: 'ignored', reason: 'claimed_elsewhere' };
     const message = error instanceof Error ? error.message : String(error);
+    // A model call that failed still cost what it spent before failing.
+    const spent = error instanceof ModelUnavailableError ? (error.usage?.costUsd ?? 0) : 0;
+    const latest = (await store.get(incident.incidentKey)) ?? incident;
     await store.transition({
       incidentKey: incident.incidentKey,
       from: 'analyzing',
       to: 'failed',
-      set: { lastError: message.slice(0, 1000) },
+      expectAttempts: incident.attempts,
+      set: { lastError: message.slice(0, 1000), costUsd: latest.costUsd + spent },
     });
-    if (isRetryableRepairError(error)) throw error;
+    if (isRetryable(error)) throw error;
     return { kind: 'failed', reason: message };
   }
 }
@@ -137,18 +198,23 @@ async function runRepair({
   if (existing && incident.analysis)
     return finishWithPr({ incident, pr: existing, branch, deps, progress, resumed: true });
 
-  const pushed = incident.analysis ? await workspaces.remoteBranchHead({ repo, branch }) : undefined;
-  if (!pushed || !incident.analysis) {
+  const remoteHead = await workspaces.remoteBranchHead({ repo, branch });
+  let analysis = remoteHead ? incident.analysis : undefined;
+  if (!analysis) {
     const guard = await checkSpendGuards({ incident, deps, now });
     if (guard) return guard;
     progress('analysing');
-    const proposed = await proposeAndApply({ job, incident, deps, branch });
+    // A branch of that name left by an earlier life of the incident (a merged fix that came
+    // back) is not ours to move: push the new fix beside it.
+    const target = remoteHead ? `${branch}-${incident.attempts}` : branch;
+    const proposed = await proposeAndApply({ job, incident, deps, branch: target, progress });
     if (proposed.kind === 'no_fix') return proposed;
     incident = proposed.incident;
-    progress('pushed', branch);
+    analysis = proposed.analysis;
+    progress('pushed', target);
   }
+  const head = incident.branch ?? branch;
 
-  const analysis = incident.analysis as IncidentAnalysis;
   const rendered = renderPullRequest({
     incident,
     error: incident.sample,
@@ -158,7 +224,7 @@ async function runRepair({
   });
   const opened = await pullRequests.open({
     repo,
-    head: branch,
+    head,
     base: repo.baseBranch,
     title: rendered.title,
     body: rendered.body,
@@ -168,7 +234,7 @@ async function runRepair({
   return finishWithPr({
     incident,
     pr: opened.pr,
-    branch,
+    branch: head,
     deps,
     progress,
     resumed: opened.kind === 'existing',
@@ -184,7 +250,7 @@ async function checkSpendGuards({
   deps: RepairDeps;
   now: () => number;
 }): Promise<RepairOutcome | undefined> {
-  const { settings, store, budget } = deps;
+  const { settings, budget } = deps;
   const at = now();
   let reason: string | undefined;
   let retryAfter = at + 60 * 60 * 1000;
@@ -205,29 +271,28 @@ async function checkSpendGuards({
     }
   }
   if (!reason) return undefined;
-  await store.transition({
-    incidentKey: incident.incidentKey,
-    from: 'analyzing',
-    to: 'skipped',
-    set: { lastError: reason, retryAfter },
-  });
+  await claimedTransition(deps, incident, { to: 'skipped', set: { lastError: reason, retryAfter } });
   return { kind: 'skipped', reason };
 }
 
-type Proposed = { kind: 'applied'; incident: Incident } | Extract<RepairOutcome, { kind: 'no_fix' }>;
+type Proposed =
+  | { kind: 'applied'; incident: Incident; analysis: IncidentAnalysis }
+  | Extract<RepairOutcome, { kind: 'no_fix' }>;
 
 async function proposeAndApply({
   job,
   incident,
   deps,
   branch,
+  progress,
 }: {
   job: RepairJob;
   incident: Incident;
   deps: RepairDeps;
   branch: string;
+  progress: (stage: RepairStage, detail?: string) => void;
 }): Promise<Proposed> {
-  const { store, settings, advisor, workspaces } = deps;
+  const { settings, advisor, workspaces } = deps;
   const workspace = await workspaces.clone({ repo: incident.repo, branch: incident.repo.baseBranch });
   const prompt = await buildRepairPrompt({
     error: job.error,
@@ -242,7 +307,9 @@ async function proposeAndApply({
     repo: workspace,
   });
   let rejections: EditRejection[] = [];
+  let lastProposal: AdviceProposal | undefined;
   for (let round = 0; round < 2 && isProposal(advice); round++) {
+    lastProposal = advice;
     const outcome = await applyFixProposal({
       proposal: advice.proposal,
       repo: workspace,
@@ -251,6 +318,8 @@ async function proposeAndApply({
     });
     if (outcome.kind === 'applied') {
       const proposal = advice.proposal;
+      progress('proposed', proposal.title);
+      const costUsd = incident.costUsd + advice.usage.costUsd;
       const analysis: IncidentAnalysis = {
         title: proposal.title,
         rootCause: proposal.rootCause,
@@ -266,14 +335,16 @@ async function proposeAndApply({
         error: incident.sample,
         proposal,
         changes: analysis.changes,
-        model: { name: settings.model, costUsd: incident.costUsd + advice.usage.costUsd },
+        model: { name: settings.model, costUsd },
       });
       await workspace.commit({ branch, message: rendered.commitMessage, author: settings.bot });
+      // Recorded before the push: a job that dies after pushing finds the analysis and the branch
+      // and opens the PR without a second model call (or a push that the remote would refuse as
+      // not a fast-forward). One that dies before finds no branch and asks the model again.
+      const set = { analysis, branch, costUsd };
+      await claimedTransition(deps, incident, { to: 'analyzing', set });
       await workspace.push({ branch });
-      // Recorded only once the branch is on the remote: a resumed job that finds both needs no model call.
-      const set = { analysis, branch, costUsd: incident.costUsd + advice.usage.costUsd };
-      await store.transition({ incidentKey: incident.incidentKey, from: 'analyzing', to: 'analyzing', set });
-      return { kind: 'applied', incident: { ...incident, ...set } };
+      return { kind: 'applied', incident: { ...incident, ...set }, analysis };
     }
     rejections = outcome.rejections;
     if (round === 0) advice = await advice.reject(describeRejections(rejections));
@@ -287,22 +358,17 @@ async function proposeAndApply({
       : `no fix was proposed (${advice.reason}): ${advice.detail}`;
   const analysis: IncidentAnalysis = {
     title: `No safe fix for ${incident.sample.exceptionType}`,
-    rootCause: isProposal(advice) ? advice.proposal.rootCause : '',
-    explanation: isProposal(advice) ? advice.proposal.explanation : '',
+    rootCause: lastProposal?.proposal.rootCause ?? '',
+    explanation: lastProposal?.proposal.explanation ?? '',
     confidence: 'low',
     changes: [],
     model: settings.model,
     notes: advice.analysis,
   };
   const costUsd = incident.costUsd + usage.costUsd;
-  await store.transition({
-    incidentKey: incident.incidentKey,
-    from: 'analyzing',
-    to: 'no_fix',
-    set: { analysis, lastError: reason, costUsd },
-  });
-  const done = { ...incident, status: 'no_fix' as const, analysis, lastError: reason, costUsd };
-  await sendOnce(deps, done, () => renderNoFixEmail(emailInput(deps, done, undefined, reason)));
+  await claimedTransition(deps, incident, { to: 'no_fix', set: { analysis, lastError: reason, costUsd } });
+  const done: Incident = { ...incident, status: 'no_fix', analysis, lastError: reason, costUsd };
+  await sendOnce(deps, done, () => outcomeEmail(deps, done));
   return { kind: 'no_fix', reason };
 }
 
@@ -322,12 +388,27 @@ async function finishWithPr({
   resumed: boolean;
 }): Promise<RepairOutcome> {
   const set = { prUrl: pr.url, prNumber: pr.number, branch };
-  await deps.store.transition({ incidentKey: incident.incidentKey, from: 'analyzing', to: 'pr_open', set });
+  await claimedTransition(deps, incident, { to: 'pr_open', set });
   progress('pr', pr.url);
   const open: Incident = { ...incident, ...set, status: 'pr_open' };
-  await sendOnce(deps, open, () => fixEmail(deps, open));
+  await sendOnce(deps, open, () => outcomeEmail(deps, open));
   progress('emailed');
   return { kind: 'pr_open', pr: { number: pr.number, url: pr.url }, branch, resumed };
+}
+
+/** A write of the attempt that holds the claim; throws ClaimLostError when another attempt took it. */
+async function claimedTransition(
+  deps: RepairDeps,
+  incident: Incident,
+  change: Pick<TransitionInput, 'to' | 'set'>,
+): Promise<void> {
+  const done = await deps.store.transition({
+    incidentKey: incident.incidentKey,
+    from: incident.status,
+    expectAttempts: incident.attempts,
+    ...change,
+  });
+  if (!done) throw new ClaimLostError(incident.incidentKey);
 }
 
 function prOutcome(incident: Incident, resumed: boolean): RepairOutcome {
@@ -339,37 +420,32 @@ function prOutcome(incident: Incident, resumed: boolean): RepairOutcome {
   };
 }
 
-function fixEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
-  return renderFixEmail(emailInput(deps, incident, incident.prUrl, undefined));
+function needsEmail(deps: RepairDeps, incident: Incident): boolean {
+  return incident.emailedAt === undefined && deps.settings.reviewers.length > 0;
 }
 
-function emailInput(
-  deps: RepairDeps,
-  incident: Incident,
-  prUrl: string | undefined,
-  reason: string | undefined,
-) {
+function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
   const link = deps.settings.incidentLink?.(incident.incidentKey);
-  return {
-    incident,
-    ...(prUrl ? { pr: { url: prUrl, number: incident.prNumber ?? 0 } } : {}),
-    ...(link ? { incidentUrl: link } : {}),
-    ...(reason ? { reason } : {}),
-  };
+  const common = { incident, ...(link ? { incidentUrl: link } : {}) };
+  if (incident.status === 'pr_open' && incident.prUrl)
+    return renderFixEmail({ ...common, pr: { url: incident.prUrl, number: incident.prNumber ?? 0 } });
+  return renderNoFixEmail({ ...common, ...(incident.lastError ? { reason: incident.lastError } : {}) });
 }
 
 /**
  * Sends the outcome email at most once: the incident records the send first, so a redelivered
- * job never mails twice; a failed send clears the mark so the retry sends it.
+ * job never mails twice; a failed send clears the mark so the retry sends it. The mark also
+ * bumps the attempt count, so of two deliveries racing to mail only one wins the write.
  */
 async function sendOnce(deps: RepairDeps, incident: Incident, render: () => RenderedEmail): Promise<void> {
-  if (incident.emailedAt !== undefined || deps.settings.reviewers.length === 0) return;
+  if (!needsEmail(deps, incident)) return;
   const { store, mailer, settings, now = Date.now } = deps;
   const marked = await store.transition({
     incidentKey: incident.incidentKey,
     from: incident.status,
     to: incident.status,
-    set: { emailedAt: now() },
+    expectAttempts: incident.attempts,
+    set: { emailedAt: now(), attempts: incident.attempts + 1 },
   });
   if (!marked) return;
   const email = render();
@@ -387,6 +463,7 @@ async function sendOnce(deps: RepairDeps, incident: Incident, render: () => Rend
       incidentKey: incident.incidentKey,
       from: incident.status,
       to: incident.status,
+      expectAttempts: incident.attempts + 1,
       set: { emailedAt: undefined },
     });
     throw error;
