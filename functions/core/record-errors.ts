@@ -217,7 +217,8 @@ export async function recordErrors(
   return outcome;
 }
 
-async function shouldEnqueue({
+/** Whether an occurrence (just recorded) should get a repair job; reopens the incident when the rules say so. */
+export async function shouldEnqueue({
   result,
   store,
   now,
@@ -229,6 +230,7 @@ async function shouldEnqueue({
   if (result.kind === 'created') return { enqueue: true, reopened: false };
   const action = decideRecurrence(result.incident.status, {
     ...(result.incident.retryAfter !== undefined ? { retryAfter: result.incident.retryAfter } : {}),
+    ...(result.incident.merge ? { mergedAt: result.incident.merge.mergedAt } : {}),
     now: now(),
   });
   if (action.kind === 'count_only') return { enqueue: false, reopened: false };

@@ -294,6 +294,48 @@ describe('recordErrors', () => {
     expect(queue.jobs.filter((j) => j.incidentKey === 'acme/shop#TypeError-none-')).toHaveLength(1);
   });
 
+  it('reopens a merged fix whose error is back after the deploy grace period, not before', async () => {
+    const { deps, store, queue } = makeDeps();
+    await recordErrors({ event: payload(['ERR KeyError sku', 'ERR TypeError none'], { prefix: 'a' }) }, deps);
+    const mergedAt = {
+      'acme/shop#KeyError-sku-': NOW - 2 * 60 * 60 * 1000,
+      'acme/shop#TypeError-none-': NOW - 1000,
+    };
+    for (const [key, at] of Object.entries(mergedAt)) {
+      for (const [from, to] of [
+        ['new', 'queued'],
+        ['queued', 'analyzing'],
+        ['analyzing', 'pr_open'],
+      ] as const) {
+        await store.transition({ incidentKey: key, from, to });
+      }
+      await store.transition({
+        incidentKey: key,
+        from: 'pr_open',
+        to: 'resolved_pending',
+        set: { merge: { sha: 'abc123', mergedAt: at } },
+      });
+    }
+
+    const outcome = recorded(
+      await recordErrors(
+        { event: payload(['ERR KeyError sku', 'ERR TypeError none'], { prefix: 'b' }) },
+        deps,
+      ),
+    );
+
+    expect(outcome.incidents.find((i) => i.incidentKey === 'acme/shop#KeyError-sku-')).toMatchObject({
+      reopened: true,
+      enqueued: true,
+    });
+    expect(outcome.incidents.find((i) => i.incidentKey === 'acme/shop#TypeError-none-')).toMatchObject({
+      reopened: false,
+      enqueued: false,
+      status: 'resolved_pending',
+    });
+    expect(queue.jobs.filter((j) => j.kind === 'repair')).toHaveLength(3);
+  });
+
   it('ignores a CONTROL_MESSAGE', async () => {
     const { deps, store, queue } = makeDeps();
     expect(await recordErrors({ event: makeControlPayload() }, deps)).toEqual({ kind: 'control' });
