@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Incident, IncidentSchema } from '../core/contracts.ts';
+import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
 import { assertTransition } from '../core/incident-rules.ts';
 import type {
   IncidentStore,
@@ -21,7 +22,7 @@ const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false
  * is a single conditional UpdateItem; throttling is retried by the client (`maxAttempts`), and
  * what still fails is thrown so the Lambda invocation is retried.
  */
-export class DynamoDbIncidentStore implements IncidentStore {
+export class DynamoDbIncidentStore implements IncidentStore, IncidentFlagStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
 
@@ -123,6 +124,35 @@ export class DynamoDbIncidentStore implements IncidentStore {
           Key: marshall({ incidentKey }),
           UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
           ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, MARSHALL),
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Sets the incident page's flags with one conditional UpdateItem that leaves the status alone. */
+  async setFlags({ incidentKey, flags }: { incidentKey: string; flags: IncidentFlags }): Promise<boolean> {
+    const entries = Object.entries(flags).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return (await this.get(incidentKey)) !== undefined;
+    const names: Record<string, string> = { '#key': 'incidentKey' };
+    const values: Record<string, unknown> = {};
+    entries.forEach(([field, value], index) => {
+      names[`#f${index}`] = field;
+      values[`:f${index}`] = value;
+    });
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: marshall({ incidentKey }),
+          UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
+          // Without the condition an update would create a stub item for an unknown key.
+          ConditionExpression: 'attribute_exists(#key)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values, MARSHALL),
         }),

@@ -1,4 +1,5 @@
 import type { Incident } from '../core/contracts.ts';
+import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
 import { assertTransition } from '../core/incident-rules.ts';
 import type {
   IncidentStore,
@@ -12,7 +13,7 @@ import type {
  * Same semantics as the DynamoDB store (the shared contract suite holds both to them); each
  * method runs without an `await` in between, which is what makes it atomic here.
  */
-export class MemoryIncidentStore implements IncidentStore {
+export class MemoryIncidentStore implements IncidentStore, IncidentFlagStore {
   readonly #items = new Map<string, { incident: Incident; lastBatchId: string }>();
 
   async recordOccurrence(input: OccurrenceInput): Promise<OccurrenceResult> {
@@ -61,6 +62,13 @@ export class MemoryIncidentStore implements IncidentStore {
   async get(incidentKey: string): Promise<Incident | undefined> {
     const item = this.#items.get(incidentKey);
     return item ? structuredClone(item.incident) : undefined;
+  }
+
+  async setFlags({ incidentKey, flags }: { incidentKey: string; flags: IncidentFlags }): Promise<boolean> {
+    const item = this.#items.get(incidentKey);
+    if (!item) return false;
+    Object.assign(item.incident, structuredClone(flags));
+    return true;
   }
 
   /** Every incident, for tests and the local runner's status command. */

@@ -71,6 +71,7 @@ export type RecurrenceAction =
  * shipped and the error is back: reopen. `no_fix`, `failed` and `skipped` stay put so a storm
  * of recurrences cannot buy a storm of model calls; a person re-queues them. `skipped` reopens
  * once its `retryAfter` has passed (the daily cap reset, the kill switch was checked again).
+ * An ignored incident, or one snoozed until after `now`, is only counted, whatever its status.
  */
 export function decideRecurrence(
   status: IncidentStatus,
@@ -78,15 +79,22 @@ export function decideRecurrence(
     retryAfter,
     mergedAt,
     regressionGraceMs = DEFAULT_REGRESSION_GRACE_MS,
+    snoozedUntil,
+    ignored = false,
     now = Date.now(),
   }: {
     retryAfter?: number;
     /** `incident.merge.mergedAt` of a `resolved_pending` incident */
     mergedAt?: number;
     regressionGraceMs?: number;
+    /** set from the incident page: snoozed until (epoch ms), or ignored for good */
+    snoozedUntil?: number;
+    ignored?: boolean;
     now?: number;
   } = {},
 ): RecurrenceAction {
+  // A person chose on the incident page not to have this error worked on (for a while).
+  if (ignored || (snoozedUntil !== undefined && now < snoozedUntil)) return { kind: 'count_only' };
   switch (status) {
     case 'new':
       return { kind: 'enqueue' };
