@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -21,6 +21,11 @@ export interface GitHubStandInOptions {
   resolveBranch?: BranchResolver;
   /** when given, only these tokens are accepted (`token X` or `Bearer X`); otherwise any token is */
   tokens?: string[];
+  /**
+   * origin of a git smart-HTTP server (test/support/git-server.ts): `/<owner>/<name>.git/…` is
+   * forwarded there, so git and the API share one host, as on github.com and GitHub Enterprise
+   */
+  gitOrigin?: string;
 }
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
@@ -170,6 +175,7 @@ export async function startGitHubStandIn({
   basePath = '/api/v3',
   resolveBranch,
   tokens,
+  gitOrigin,
 }: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
   const repos = new Map<string, RepoState>();
   const requests: RecordedRequest[] = [];
@@ -740,6 +746,10 @@ export async function startGitHubStandIn({
   };
 
   const server = createServer((request, response) => {
+    if (gitOrigin && /^\/[^/]+\/[^/]+\.git\//.test(request.url ?? '')) {
+      forwardToGit({ request, response, gitOrigin });
+      return;
+    }
     handle(request, response).catch((error: unknown) => {
       response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ message: `stand-in bug: ${String(error)}` }));
@@ -965,4 +975,30 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Pipes one git smart-HTTP request to the git server and its answer back, untouched. */
+function forwardToGit({
+  request,
+  response,
+  gitOrigin,
+}: {
+  request: IncomingMessage;
+  response: ServerResponse;
+  gitOrigin: string;
+}): void {
+  const target = new URL(request.url ?? '/', gitOrigin);
+  const upstream = httpRequest(
+    target,
+    { method: request.method, headers: { ...request.headers, host: target.host } },
+    (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    },
+  );
+  upstream.on('error', (error) => {
+    response.writeHead(502, { 'content-type': 'text/plain' });
+    response.end(`git server unreachable: ${error.message}`);
+  });
+  request.pipe(upstream);
 }
