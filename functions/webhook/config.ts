@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  INCIDENTS_TABLE_NAME: z.string().min(1),
+  REPAIR_QUEUE_URL: z.url(),
+  WEBHOOK_SECRET_ARN: z.string().min(1),
+  LINK_SIGNING_SECRET_ARN: z.string().min(1),
+  /** the public base of the incident pages; absent: taken from the request's host */
+  INCIDENT_PAGE_BASE_URL: z.url().optional(),
+  DELIVERY_TTL_DAYS: z.coerce.number().int().positive().default(7),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('ai-ops-webhook'),
+});
+
+export type WebhookConfig = Readonly<{
+  incidentsTableName: string;
+  repairQueueUrl: string;
+  webhookSecretArn: string;
+  linkSigningSecretArn: string;
+  incidentPageBaseUrl: string | undefined;
+  deliveryTtlSeconds: number;
+  serviceName: string;
+}>;
+
+/** The webhook's environment is incomplete or malformed; `issues` names every variable at fault. */
+export class WebhookConfigError extends Error {
+  override readonly name = 'WebhookConfigError';
+  readonly code = 'invalid_config';
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`webhook configuration is invalid — set these environment variables: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** Reads and validates the webhook's environment once; throws WebhookConfigError listing every problem. */
+export function loadWebhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new WebhookConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.map(String).join('.');
+        return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    incidentsTableName: e.INCIDENTS_TABLE_NAME,
+    repairQueueUrl: e.REPAIR_QUEUE_URL,
+    webhookSecretArn: e.WEBHOOK_SECRET_ARN,
+    linkSigningSecretArn: e.LINK_SIGNING_SECRET_ARN,
+    incidentPageBaseUrl: e.INCIDENT_PAGE_BASE_URL,
+    deliveryTtlSeconds: e.DELIVERY_TTL_DAYS * 86_400,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+  });
+}
