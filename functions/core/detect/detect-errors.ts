@@ -152,8 +152,12 @@ function assembleStream(
     const line = parseLine(raw);
     if (block) {
       const body = line.body;
+      // A trace logged as one multi-line event is whole: the next event starts something else,
+      // even when it is another trace of the same shape (a storm of identical tracebacks).
+      const first = block.lines[0];
+      const isSealed = first !== undefined && !first.isWholeEvent && line.event !== first.event;
       const continuing =
-        block.lines.length < MAX_BLOCK_LINES && block.chars < MAX_BLOCK_CHARS
+        !isSealed && block.lines.length < MAX_BLOCK_LINES && block.chars < MAX_BLOCK_CHARS
           ? block.parsers.filter((p) => p.continuesTrace(body, block?.bodies ?? []))
           : [];
       if (continuing.length > 0) {

@@ -107,7 +107,15 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const trimmed = line.trim();
   if (trimmed === '' || isIndented(line) || CHAIN.test(trimmed)) return true;
-  if (line.includes(HEADER)) return true;
+  if (line.includes(HEADER)) {
+    // Another traceback belongs to this one only as a chained exception ("During handling…",
+    // "The above exception was the direct cause…"); otherwise it is the next error.
+    for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
+      const previous = (block[i] ?? '').trim();
+      if (previous !== '') return CHAIN.test(previous);
+    }
+    return false;
+  }
   // A column-0 line is the exception line only while this section has not printed one yet:
   // look back to the latest column-0 line (bounded, so a long block cannot make this quadratic).
   for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {

@@ -265,3 +265,29 @@ describe('detectErrors on hostile input', () => {
     expect(elapsed).toBeLessThan(Math.max(5000, floor * 500));
   });
 });
+
+describe('detectErrors on a storm', () => {
+  it('keeps back-to-back traces apart when each event holds one whole trace', () => {
+    const found = detectErrors(makeEvents([PY_TRACE, PY_TRACE, PY_TRACE, JS_TRACE, JS_TRACE]));
+    expect(found.map((d) => d.record.exceptionType)).toEqual([
+      'ValueError',
+      'ValueError',
+      'ValueError',
+      'TypeError',
+      'TypeError',
+    ]);
+    expect(found.map((d) => d.record.eventIds)).toEqual([['e0'], ['e1'], ['e2'], ['e3'], ['e4']]);
+  });
+});
+
+describe('detectErrors on a storm logged one line per event', () => {
+  it('starts a new record at each traceback that is not a chained cause', () => {
+    const lines = [...PY_TRACE.split('\n'), ...PY_TRACE.split('\n'), ...PY_TRACE.split('\n')];
+    const found = detectErrors(makeEvents(lines));
+    expect(found.map((d) => [d.record.exceptionType, d.record.causes.length])).toEqual([
+      ['ValueError', 0],
+      ['ValueError', 0],
+      ['ValueError', 0],
+    ]);
+  });
+});
