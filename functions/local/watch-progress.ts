@@ -67,25 +67,39 @@ export class WatchProgress {
 
   /** A line of information (start, summary): a `{type:"info"}` object in JSON mode. */
   info(message: string, data: Record<string, unknown> = {}): void {
-    if (this.#mode === 'json') return this.#json({ type: 'info', message, ...data });
+    if (this.#mode === 'json') {
+      this.#json({ type: 'info', message, ...data });
+      return;
+    }
     this.#above(`${message}\n`, this.#out);
   }
 
   warn(message: string, data: Record<string, unknown> = {}): void {
-    if (this.#mode === 'json') return this.#json({ type: 'warning', message, ...data });
+    if (this.#mode === 'json') {
+      this.#json({ type: 'warning', message, ...data });
+      return;
+    }
     this.#above(`warning: ${message}\n`, this.#err);
   }
 
   notice(notice: FollowerNotice): void {
-    if (notice.kind === 'unreadable')
-      return this.warn(notice.error.message, { code: notice.error.code, path: notice.error.path });
-    if (this.#mode === 'json') return this.#json({ type: 'notice', ...notice });
+    if (notice.kind === 'unreadable') {
+      this.warn(notice.error.message, { code: notice.error.code, path: notice.error.path });
+      return;
+    }
+    if (this.#mode === 'json') {
+      this.#json({ type: 'notice', ...notice });
+      return;
+    }
     this.info(describeNotice(notice));
   }
 
   /** An error record reached the store: its one-line summary. */
   detected(event: { incidentKey: string; summary: string; path: string; occurrence: string }): void {
-    if (this.#mode === 'json') return this.#json({ type: 'detected', ...event });
+    if (this.#mode === 'json') {
+      this.#json({ type: 'detected', ...event });
+      return;
+    }
     this.progress({
       incidentKey: event.incidentKey,
       stage: 'detected',
@@ -94,7 +108,10 @@ export class WatchProgress {
   }
 
   progress(event: ProgressEvent): void {
-    if (this.#mode === 'json') return this.#json({ type: 'progress', ...event });
+    if (this.#mode === 'json') {
+      this.#json({ type: 'progress', ...event });
+      return;
+    }
     const line = `${shortKey(event.incidentKey)}  ${STAGE_LABEL[event.stage]}${event.detail ? `: ${event.detail}` : ''}`;
     if (this.#mode === 'plain') {
       this.#out.write(`${this.#stamp()} ${line}\n`);
