@@ -34,6 +34,13 @@ interface Parsed extends Line {
   level?: Level;
 }
 
+type ParseCache = Map<string, { text: string; parsed: ParsedTrace }>;
+
+interface Assembly {
+  parsers: readonly TraceParser[];
+  cache: ParseCache;
+}
+
 interface Block {
   parsers: readonly TraceParser[];
   lines: Parsed[];
@@ -67,8 +74,10 @@ export function detectErrors(
   { parsers = TRACE_PARSERS }: DetectOptions = {},
 ): DetectedError[] {
   const found: DetectedError[] = [];
+  // An error storm repeats one trace thousands of times: redact and parse each distinct text once.
+  const cache: ParseCache = new Map();
   for (const streamEvents of groupByStream(events)) {
-    assembleStream(toLines(streamEvents), parsers, (detected) => found.push(detected));
+    assembleStream(toLines(streamEvents), { parsers, cache }, (detected) => found.push(detected));
   }
   return found;
 }
@@ -131,11 +140,8 @@ function parseLine(line: Line): Parsed {
   return level ? { ...line, body, level } : { ...line, body };
 }
 
-function assembleStream(
-  lines: Line[],
-  parsers: readonly TraceParser[],
-  emit: (d: DetectedError) => void,
-): void {
+function assembleStream(lines: Line[], assembly: Assembly, emit: (d: DetectedError) => void): void {
+  const { parsers } = assembly;
   let block: Block | undefined;
   let pending: Parsed | undefined;
 
@@ -167,14 +173,14 @@ function assembleStream(
         block.chars += body.length;
         continue;
       }
-      emit(closeBlock(block));
+      emit(closeBlock(block, assembly.cache));
       block = undefined;
     }
 
     const structured = line.body.includes('{') ? readStructuredError(line.body) : undefined;
     if (structured) {
       flushPending();
-      emit(structuredError(line, structured, parsers));
+      emit(structuredError(line, structured, assembly));
       continue;
     }
 
@@ -190,7 +196,7 @@ function assembleStream(
     flushPending();
     if (isErrorLine(line)) pending = line;
   }
-  if (block) emit(closeBlock(block));
+  if (block) emit(closeBlock(block, assembly.cache));
   flushPending();
 }
 
@@ -199,11 +205,17 @@ function isErrorLine(line: Parsed): boolean {
   return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
 }
 
-function closeBlock(block: Block): DetectedError {
+function closeBlock(block: Block, cache: ParseCache): DetectedError {
   const bodies = [...block.bodies];
   while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
-  const text = redact(bodies.join('\n'));
-  const parsed = firstParse(block.parsers, text) ?? parseUnknown(text);
+  const original = bodies.join('\n');
+  let hit = cache.get(original);
+  if (!hit) {
+    const redacted = redact(original);
+    hit = { text: redacted, parsed: firstParse(block.parsers, redacted) ?? parseUnknown(redacted) };
+    cache.set(original, hit);
+  }
+  const { text, parsed } = hit;
   const lines = block.lead ? [block.lead, ...block.lines] : block.lines;
   const raw = block.lead ? `${redact(block.lead.body)}\n${text}` : text;
   const perLine = block.lines.every((l) => l.isWholeEvent);
@@ -234,11 +246,7 @@ function singleLineError(line: Parsed): DetectedError {
   return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
 }
 
-function structuredError(
-  line: Parsed,
-  error: StructuredError,
-  parsers: readonly TraceParser[],
-): DetectedError {
+function structuredError(line: Parsed, error: StructuredError, assembly: Assembly): DetectedError {
   let parsed: ParsedTrace | undefined;
   if (error.trace) {
     const inner: DetectedError[] = [];
@@ -248,7 +256,7 @@ function structuredError(
       isWholeEvent: false,
       isLast: i === all.length - 1,
     }));
-    assembleStream(traceLines, parsers, (d) => inner.push(d));
+    assembleStream(traceLines, assembly, (d) => inner.push(d));
     const best = inner.find((d) => d.record.frames.length > 0) ?? inner[0];
     if (best) parsed = best.record;
   }
@@ -289,7 +297,7 @@ function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): Err
     language: p.language,
     exceptionType: p.exceptionType,
     message: p.message,
-    frames: p.frames,
+    frames: [...p.frames],
     causes: p.causes.map(convert),
     raw: '',
     logGroup: first?.logGroup ?? '',
