@@ -33,7 +33,7 @@ export function readWebhookFixture(name: WebhookFixture): string {
 /** The fixture with fields replaced (`['comment.user.type', 'Bot']`), serialised again. */
 export function editWebhookFixture(
   name: WebhookFixture,
-  edits: ReadonlyArray<[path: string, value: unknown]>,
+  edits: ReadonlyArray<readonly [path: string, value: unknown]>,
 ): string {
   const payload: unknown = JSON.parse(readWebhookFixture(name));
   for (const [path, value] of edits) {
