@@ -1,6 +1,6 @@
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { BranchHead, CodeHost, FailingJobLog } from '../../functions/core/code-host.ts';
-import type { ErrorRecord, FixProposal, Incident } from '../../functions/core/contracts.ts';
+import type { ErrorRecord, FixProposal } from '../../functions/core/contracts.ts';
 import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/fix-advisor.ts';
 import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up-deps.ts';
 import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
@@ -20,7 +20,7 @@ export function makeErrorRecord(overrides: Partial<ErrorRecord> = {}): ErrorReco
     message: "'user_id'",
     frames: [{ file: '/app/src/users.py', line: 3, function: 'get_user', inApp: true }],
     causes: [],
-    raw: "Traceback (most recent call last):\n  File \"/app/src/users.py\", line 3, in get_user\nKeyError: 'user_id'",
+    raw: 'Traceback (most recent call last):\n  File "/app/src/users.py", line 3, in get_user\nKeyError: \'user_id\'',
     logGroup: '/aws/lambda/shop',
     logStream: 's',
     timestamp: 1_700_000_000_000,
@@ -30,7 +30,15 @@ export function makeErrorRecord(overrides: Partial<ErrorRecord> = {}): ErrorReco
 }
 
 /** A store holding one incident with an open draft fix PR (as the first fix leaves it). */
-export async function seedStore(overrides: Partial<Incident> = {}): Promise<MemoryIncidentStore> {
+export async function seedStore({
+  status = 'pr_open',
+  lastSeen = 1_700_000_000_000,
+  revisions,
+}: {
+  status?: 'pr_open' | 'analyzing' | 'resolved_pending';
+  lastSeen?: number;
+  revisions?: number;
+} = {}): Promise<MemoryIncidentStore> {
   const store = new MemoryIncidentStore();
   await store.recordOccurrence({
     incidentKey: INCIDENT_KEY,
@@ -38,12 +46,11 @@ export async function seedStore(overrides: Partial<Incident> = {}): Promise<Memo
     fingerprint: '9a37fcc8aa',
     count: 3,
     firstSeen: 1_700_000_000_000,
-    lastSeen: 1_700_000_000_000,
+    lastSeen,
     sample: makeErrorRecord(),
     ttl: 1,
     batchId: 'b1',
   });
-  const { status = 'pr_open', ...fields } = overrides;
   await store.transition({ incidentKey: INCIDENT_KEY, from: 'new', to: 'analyzing', set: { attempts: 1 } });
   await store.transition({
     incidentKey: INCIDENT_KEY,
@@ -63,21 +70,11 @@ export async function seedStore(overrides: Partial<Incident> = {}): Promise<Memo
         model: 'm',
         notes: '',
       },
-      ...(fields as object),
+      ...(revisions !== undefined ? { revisions } : {}),
     },
   });
-  if (status !== 'pr_open') {
-    const path: Record<string, Incident['status'][]> = {
-      resolved_pending: ['resolved_pending'],
-      analyzing: ['analyzing'],
-      new: ['resolved_pending', 'new'],
-    };
-    let from: Incident['status'] = 'pr_open';
-    for (const to of path[status] ?? []) {
-      await store.transition({ incidentKey: INCIDENT_KEY, from, to });
-      from = to;
-    }
-  }
+  if (status !== 'pr_open')
+    await store.transition({ incidentKey: INCIDENT_KEY, from: 'pr_open', to: status });
   return store;
 }
 
@@ -96,14 +93,18 @@ export interface FakeGitHub {
 export function makeFakeGitHub(): FakeGitHub {
   const calls: string[] = [];
   const comments: Array<{ id: number; body: string }> = [];
-  const heads = new Map<string, BranchHead>([[BRANCH, { sha: HEAD, message: 'fix(ai): Guard the missing user id\n' }]]);
+  const heads = new Map<string, BranchHead>([
+    [BRANCH, { sha: HEAD, message: 'fix(ai): Guard the missing user id\n' }],
+  ]);
   const permissions = new Map<string, boolean>([['alice', true]]);
   const github: FakeGitHub = {
     calls,
     comments,
     heads,
     permissions,
-    logs: [{ name: 'test', conclusion: 'failure', log: 'FAILED tests/test_users.py::test_get', truncated: false }],
+    logs: [
+      { name: 'test', conclusion: 'failure', log: 'FAILED tests/test_users.py::test_get', truncated: false },
+    ],
     checks: true,
     pr: {
       number: 7,
@@ -193,7 +194,10 @@ export function makeFakeWorkspaces(github: FakeGitHub): Workspaces & {
     async clone({ branch }): Promise<RepoWorkspace> {
       clones.push(branch);
       const files = new Map<string, Uint8Array>([
-        ['src/users.py', new TextEncoder().encode('def get_user(users, id):\n    pass\n    return users.get(id)\n')],
+        [
+          'src/users.py',
+          new TextEncoder().encode('def get_user(users, id):\n    pass\n    return users.get(id)\n'),
+        ],
         ['.github/workflows/ci.yml', new TextEncoder().encode('on: push\n')],
       ]);
       const written: string[] = [];
@@ -247,11 +251,19 @@ export function proposal(overrides: Partial<FixProposal> = {}): FixProposal {
 }
 
 /** An advisor that answers each call with the next scripted proposal (or no proposal). */
-export function makeFakeAdvisor(script: Array<FixProposal | 'none'>): FixAdvisor & { requests: AdviceRequest[] } {
+export function makeFakeAdvisor(
+  script: Array<FixProposal | 'none'>,
+): FixAdvisor & { requests: AdviceRequest[] } {
   const requests: AdviceRequest[] = [];
   const answer = (item: FixProposal | 'none' | undefined): AdviceResult =>
     item === undefined || item === 'none'
-      ? { kind: 'no_proposal', reason: 'no_fix_submitted', detail: 'no safe change', analysis: '', usage: USAGE }
+      ? {
+          kind: 'no_proposal',
+          reason: 'no_fix_submitted',
+          detail: 'no safe change',
+          analysis: '',
+          usage: USAGE,
+        }
       : {
           kind: 'proposal',
           proposal: item,

@@ -13,7 +13,11 @@ import {
   seedStore,
 } from '../support/follow-up-fakes.ts';
 
-function ciJob(kind: 'ci_passed' | 'ci_failed', headSha = HEAD, conclusion = kind === 'ci_passed' ? 'success' : 'failure'): RepairJob {
+function ciJob(
+  kind: 'ci_passed' | 'ci_failed',
+  headSha = HEAD,
+  conclusion = kind === 'ci_passed' ? 'success' : 'failure',
+): RepairJob {
   return {
     v: 1,
     kind,
@@ -72,8 +76,12 @@ describe('handleCiVerdict: green', () => {
   it('decides by the conclusion, not the job kind: a cancelled run does nothing', async () => {
     const { deps, github, mailer } = makeDeps({ store: await seedStore() });
 
-    expect(await handleCiVerdict(ciJob('ci_passed', HEAD, 'cancelled'), deps)).toMatchObject({ reason: 'inconclusive' });
-    expect(await handleCiVerdict(ciJob('ci_failed', HEAD, 'success'), deps)).toMatchObject({ reason: 'inconclusive' });
+    expect(await handleCiVerdict(ciJob('ci_passed', HEAD, 'cancelled'), deps)).toMatchObject({
+      reason: 'inconclusive',
+    });
+    expect(await handleCiVerdict(ciJob('ci_failed', HEAD, 'success'), deps)).toMatchObject({
+      reason: 'inconclusive',
+    });
     expect(github.calls).toEqual([]);
     expect(mailer.sent).toHaveLength(0);
   });
@@ -126,7 +134,9 @@ describe('handleCiVerdict: red', () => {
     const advisor = makeFakeAdvisor([proposal()]);
     const { deps, workspaces } = makeDeps({ store: await seedStore(), advisor });
 
-    expect(await handleCiVerdict(ciJob('ci_failed', 'b'.repeat(40)), deps)).toMatchObject({ reason: 'stale' });
+    expect(await handleCiVerdict(ciJob('ci_failed', 'b'.repeat(40)), deps)).toMatchObject({
+      reason: 'stale',
+    });
     await handleCiVerdict(ciJob('ci_failed'), deps);
     expect(await handleCiVerdict(ciJob('ci_failed'), deps)).toMatchObject({ kind: 'revised', resumed: true });
     expect(workspaces.pushes).toHaveLength(1);
@@ -160,7 +170,9 @@ describe('handleCiVerdict: red', () => {
   });
 
   it('asks for a person when the model proposes no acceptable revision', async () => {
-    const forbidden = proposal({ edits: [{ path: '.github/workflows/ci.yml', oldText: 'on: push\n', newText: 'on: []\n' }] });
+    const forbidden = proposal({
+      edits: [{ path: '.github/workflows/ci.yml', oldText: 'on: push\n', newText: 'on: []\n' }],
+    });
     const advisor = makeFakeAdvisor([forbidden, forbidden]);
     const { deps, workspaces, mailer, github } = makeDeps({ store: await seedStore(), advisor });
 
@@ -187,7 +199,10 @@ describe('handleNoCi', () => {
   });
 
   it('marks it ready and emails when the policy says so', async () => {
-    const { deps, github, mailer } = makeDeps({ store: await seedStore(), settings: { noCiPolicy: 'mark_ready' } });
+    const { deps, github, mailer } = makeDeps({
+      store: await seedStore(),
+      settings: { noCiPolicy: 'mark_ready' },
+    });
     github.checks = false;
 
     expect(await handleNoCi({ incidentKey: INCIDENT_KEY }, deps)).toMatchObject({ kind: 'ready' });

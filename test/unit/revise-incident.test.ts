@@ -15,7 +15,11 @@ import {
 // Built by concatenation so secret scanners do not flag the fixture.
 const FAKE_AWS_KEY = `AKIA${'Z'.repeat(16)}`;
 
-function reviseJob({ author = 'alice', body = '/ai-ops please log the missing id', id = 9001 } = {}): RepairJob {
+function reviseJob({
+  author = 'alice',
+  body = '/ai-ops please log the missing id',
+  id = 9001,
+} = {}): RepairJob {
   return {
     v: 1,
     kind: 'revise',
@@ -78,8 +82,12 @@ describe('reviseIncident', () => {
   it('never obeys a bot, without even asking for its permission', async () => {
     const { deps, github } = makeDeps({ store: await seedStore(), settings: { botLogins: ['ai-ops-app'] } });
 
-    expect(await reviseIncident(reviseJob({ author: 'dependabot[bot]' }), deps)).toMatchObject({ reason: 'bot_author' });
-    expect(await reviseIncident(reviseJob({ author: 'AI-OPS-APP' }), deps)).toMatchObject({ reason: 'bot_author' });
+    expect(await reviseIncident(reviseJob({ author: 'dependabot[bot]' }), deps)).toMatchObject({
+      reason: 'bot_author',
+    });
+    expect(await reviseIncident(reviseJob({ author: 'AI-OPS-APP' }), deps)).toMatchObject({
+      reason: 'bot_author',
+    });
     expect(github.calls).toEqual([]);
   });
 
@@ -98,7 +106,9 @@ describe('reviseIncident', () => {
   });
 
   it('replies without a commit when the proposal breaks the edit policy twice', async () => {
-    const forbidden = proposal({ edits: [{ path: '.github/workflows/ci.yml', oldText: 'on: push\n', newText: 'on: []\n' }] });
+    const forbidden = proposal({
+      edits: [{ path: '.github/workflows/ci.yml', oldText: 'on: push\n', newText: 'on: []\n' }],
+    });
     const advisor = makeFakeAdvisor([forbidden, forbidden]);
     const { deps, github, workspaces, store } = makeDeps({ store: await seedStore(), advisor });
 
@@ -119,7 +129,7 @@ describe('reviseIncident', () => {
     expect(advisor.requests).toHaveLength(0);
   });
 
-  it('ignores a comment on another PR than the incident\'s', async () => {
+  it("ignores a comment on another PR than the incident's", async () => {
     const { deps, github } = makeDeps({ store: await seedStore() });
     const job = { ...reviseJob(), pr: { number: 8, url: 'u', branch: 'other' } };
 
