@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { type Incident, IncidentSchema } from '../core/contracts.ts';
+import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
 import { assertTransition } from '../core/incident-rules.ts';
 import type {
   IncidentStore,
@@ -42,7 +43,7 @@ interface IncidentRow {
  * is one IMMEDIATE transaction, so a second process on the same file cannot interleave with it.
  * The whole incident is kept as JSON; status and fingerprint are columns for listing.
  */
-export class SqliteIncidentStore implements IncidentStore {
+export class SqliteIncidentStore implements IncidentStore, IncidentFlagStore {
   readonly database: SqliteDatabase;
   readonly #select: Database.Statement<[string], IncidentRow>;
   readonly #insert: Database.Statement<[string, string, string, string, string, number]>;
@@ -115,8 +116,7 @@ export class SqliteIncidentStore implements IncidentStore {
       .immediate();
   }
 
-  async transition(input: TransitionInput): Promise<boolean> {
-    const { incidentKey, from, to, set = {} } = input;
+  async transition({ incidentKey, from, to, expectAttempts, set = {} }: TransitionInput): Promise<boolean> {
     assertTransition(from, to);
     return this.database
       .transaction((): boolean => {
@@ -124,11 +124,26 @@ export class SqliteIncidentStore implements IncidentStore {
         if (!row) return false;
         const incident = parseIncident(row.incident);
         if (incident.status !== from) return false;
-        if (!matchesExpectations(incident, input)) return false;
+        if (expectAttempts !== undefined && incident.attempts !== expectAttempts) return false;
+        const fields = incident as Record<string, unknown>;
+        // Like the memory and DynamoDB stores: a field given as undefined is removed.
         for (const [field, value] of Object.entries(set)) {
-          if (value !== undefined) Object.assign(incident, { [field]: value });
+          if (value === undefined) delete fields[field];
+          else fields[field] = value;
         }
         incident.status = to;
+        this.#write(incident, row.last_batch_id);
+        return true;
+      })
+      .immediate();
+  }
+
+  async setFlags({ incidentKey, flags }: { incidentKey: string; flags: IncidentFlags }): Promise<boolean> {
+    return this.database
+      .transaction((): boolean => {
+        const row = this.#select.get(incidentKey);
+        if (!row) return false;
+        const incident = { ...parseIncident(row.incident), ...flags };
         this.#write(incident, row.last_batch_id);
         return true;
       })
@@ -154,15 +169,6 @@ export class SqliteIncidentStore implements IncidentStore {
       incident.incidentKey,
     );
   }
-}
-
-/**
- * Optional conditions a newer port may put on a transition (`expectAttempts`: the attempt count
- * the caller saw). Read structurally so this store keeps working while the port grows.
- */
-function matchesExpectations(incident: Incident, input: TransitionInput): boolean {
-  const expected: unknown = (input as { expectAttempts?: unknown }).expectAttempts;
-  return typeof expected !== 'number' || incident.attempts === expected;
 }
 
 function parseIncident(json: string): Incident {

@@ -79,4 +79,20 @@ describe('SqliteIncidentStore on a state file', () => {
     a.database.close();
     b.database.close();
   });
+
+  it('sets the incident page flags without touching the status, and refuses an unknown incident', async () => {
+    const store = new SqliteIncidentStore({ path: ':memory:' });
+    await store.recordOccurrence(occurrence());
+
+    expect(
+      await store.setFlags({ incidentKey: 'acme/shop#abc', flags: { snoozedUntil: 5000, ignored: true } }),
+    ).toBe(true);
+    expect(await store.setFlags({ incidentKey: 'acme/shop#nope', flags: { ignored: true } })).toBe(false);
+
+    expect(await store.get('acme/shop#abc')).toMatchObject({
+      status: 'new',
+      snoozedUntil: 5000,
+      ignored: true,
+    });
+  });
 });
