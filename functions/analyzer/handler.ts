@@ -11,15 +11,10 @@ import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
-import { RepairJobSchema } from '../core/contracts.ts';
+import { type RepairJob, type RepairJobKind, RepairJobSchema } from '../core/contracts.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
-import {
-  isRetryableRepairError,
-  type RepairDeps,
-  type RepairOutcome,
-  repairIncident,
-} from '../core/repair-incident.ts';
-import { loadAnalyzerConfig } from './config.ts';
+import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
+import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 
 /** What the handler logs through: Powertools in Lambda, a fake in tests. */
 export interface AnalyzerLogger {
@@ -27,9 +22,19 @@ export interface AnalyzerLogger {
   error(message: string, attributes?: Record<string, unknown>): void;
 }
 
+/** A use case for one of the job kinds besides `repair` (CI verdicts, revisions, merges, recurrences). */
+export type FollowUpHandler = (job: RepairJob) => Promise<unknown>;
+
 export interface AnalyzerDeps {
   /** builds the use case's dependencies (secrets are read lazily, once per warm container) */
   repairDeps: () => Promise<RepairDeps>;
+  /**
+   * The use cases for the other job kinds. A kind without one is never handed to the repair use
+   * case (it would claim a failed incident and repair it again): a `recurrence` is settled (its
+   * refresh is cosmetic and the next doubling carries the count), any other goes back to the
+   * queue and on to the dead-letter queue, where it waits for a build that handles it.
+   */
+  followUps?: Partial<Record<Exclude<RepairJobKind, 'repair'>, FollowUpHandler>>;
   logger: AnalyzerLogger;
 }
 
@@ -40,6 +45,7 @@ export interface AnalyzerDeps {
  */
 export function makeHandler({
   repairDeps,
+  followUps = {},
   logger,
 }: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
@@ -56,8 +62,20 @@ export function makeHandler({
         continue;
       }
       const job = parsed.job;
+      const followUp = job.kind === 'repair' ? undefined : followUps[job.kind];
+      if (job.kind !== 'repair' && !followUp) {
+        const settle = job.kind === 'recurrence';
+        logger[settle ? 'info' : 'error'](`no handler for ${job.kind} jobs in this analyzer`, {
+          incidentKey: job.incidentKey,
+          messageId: record.messageId,
+        });
+        if (!settle) batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
       try {
-        const outcome: RepairOutcome = await repairIncident(job, await repairDeps());
+        const outcome: unknown = followUp
+          ? await followUp(job)
+          : await repairIncident(job, await repairDeps());
         logger.info('repair finished', { incidentKey: job.incidentKey, kind: job.kind, outcome });
       } catch (error: unknown) {
         logger.error('repair failed; the job goes back to the queue', {
@@ -100,6 +118,66 @@ export function isRetryableAnalyzerError(error: unknown): boolean {
   return isRetryableRepairError(error) || error instanceof GitTransientError;
 }
 
+/** What `buildRepairDeps` wires together: the config and the clients built once per container. */
+export interface RepairDepsSources {
+  config: AnalyzerConfig;
+  /** reads a secret by ARN (cached by the reader, so a rotated value is picked up within minutes) */
+  secret: (secretId: string) => Promise<string>;
+  dynamodb: DynamoDBClient;
+  ses: SESClient;
+  /** the Messages API root; the SDK default (api.anthropic.com) when omitted */
+  anthropicBaseUrl?: string;
+  onProgress?: RepairDeps['onProgress'];
+}
+
+/**
+ * The analyzer's composition: the real adapters behind the use case's ports. Built per batch
+ * from cached secrets, so a rotated GitHub token (installation tokens last an hour) reaches the
+ * PR client as well as git, without a Secrets Manager call per job.
+ */
+export async function buildRepairDeps({
+  config,
+  secret,
+  dynamodb,
+  ses,
+  anthropicBaseUrl,
+  onProgress,
+}: RepairDepsSources): Promise<RepairDeps> {
+  const [githubToken, anthropicKey] = await Promise.all([
+    secret(config.githubTokenSecretArn),
+    secret(config.anthropicApiKeySecretArn),
+  ]);
+  return {
+    store: new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName }),
+    budget: new DynamoDbRepairBudget({ client: dynamodb, tableName: config.incidentsTableName }),
+    advisor: makeAnthropicFixAdvisor({
+      apiKey: anthropicKey,
+      model: config.model,
+      maxTurns: config.maxTurns,
+      maxUsd: config.maxUsdPerJob,
+      ...(anthropicBaseUrl ? { baseURL: anthropicBaseUrl } : {}),
+    }),
+    workspaces: makeGitWorkspaces({
+      apiUrl: config.githubApiUrl,
+      token: () => secret(config.githubTokenSecretArn),
+      author: config.bot,
+    }),
+    pullRequests: createOctokitPullRequests({ auth: githubToken, baseUrl: config.githubApiUrl }),
+    mailer: new SesMailer({ client: ses }),
+    settings: {
+      repairsEnabled: config.repairsEnabled,
+      dailyRepairCap: config.dailyRepairCap,
+      model: config.model,
+      bot: config.bot,
+      sender: config.sender,
+      reviewers: [...config.reviewers],
+      editPolicy: { ...DEFAULT_EDIT_POLICY, scope: config.editScope },
+    },
+    isRetryable: isRetryableAnalyzerError,
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
 // Built once per container; warm invocations reuse them.
 const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
 const ses = new SESClient({ maxAttempts: 4 });
@@ -112,50 +190,17 @@ function init(): ReturnType<typeof makeHandler> {
   const config = loadAnalyzerConfig(process.env);
   const logger = new Logger({ serviceName: config.serviceName });
   const secret = makeSecretReader({ client: secretsManager });
-  let deps: Promise<RepairDeps> | undefined;
-  const build = async (): Promise<RepairDeps> => {
-    const [githubToken, anthropicKey] = await Promise.all([
-      secret(config.githubTokenSecretArn),
-      secret(config.anthropicApiKeySecretArn),
-    ]);
-    return {
-      store: new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName }),
-      budget: new DynamoDbRepairBudget({ client: dynamodb, tableName: config.incidentsTableName }),
-      advisor: makeAnthropicFixAdvisor({
-        apiKey: anthropicKey,
-        model: config.model,
-        maxTurns: config.maxTurns,
-        maxUsd: config.maxUsdPerJob,
-      }),
-      workspaces: makeGitWorkspaces({
-        apiUrl: config.githubApiUrl,
-        token: () => secret(config.githubTokenSecretArn),
-        author: config.bot,
-      }),
-      pullRequests: createOctokitPullRequests({ auth: githubToken, baseUrl: config.githubApiUrl }),
-      mailer: new SesMailer({ client: ses }),
-      settings: {
-        repairsEnabled: config.repairsEnabled,
-        dailyRepairCap: config.dailyRepairCap,
-        model: config.model,
-        bot: config.bot,
-        sender: config.sender,
-        reviewers: [...config.reviewers],
-        editPolicy: { ...DEFAULT_EDIT_POLICY, scope: config.editScope },
-      },
-      isRetryable: isRetryableAnalyzerError,
-      onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
-    };
-  };
   return makeHandler({
-    repairDeps: () => {
-      // A failed build (a secret not readable yet) is not cached: the next job tries again.
-      deps ??= build().catch((error: unknown) => {
-        deps = undefined;
-        throw error;
-      });
-      return deps;
-    },
+    // A secret that cannot be read fails the batch (the records go back to the queue).
+    repairDeps: () =>
+      buildRepairDeps({
+        config,
+        secret,
+        dynamodb,
+        ses,
+        onProgress: ({ incidentKey, stage, detail }) =>
+          logger.info(`repair ${stage}`, { incidentKey, detail }),
+      }),
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),

@@ -888,6 +888,32 @@ describe('analyzer handler', () => {
     expect((await other.incident()).status).toBe('failed');
   });
 
+  it('never hands another job kind to the repair use case', async () => {
+    const world = await makeWorld();
+    await world.run();
+    await world.memory.transition({ incidentKey: INCIDENT_KEY, from: 'pr_open', to: 'analyzing' });
+    await world.memory.transition({ incidentKey: INCIDENT_KEY, from: 'analyzing', to: 'failed' });
+    const seen: string[] = [];
+    const handler = makeHandler({
+      repairDeps: async () => world.deps,
+      followUps: { ci_failed: async (job) => seen.push(job.kind) },
+      logger: makeLogger(),
+    });
+
+    const response = await handler(
+      sqsEvent(
+        JSON.stringify(makeJob({ kind: 'revise' })),
+        JSON.stringify(makeJob({ kind: 'recurrence' })),
+        JSON.stringify(makeJob({ kind: 'ci_failed' })),
+      ),
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+    expect(seen).toEqual(['ci_failed']);
+    expect(world.advisor.calls).toBe(1);
+    expect((await world.incident()).status).toBe('failed');
+  });
+
   it('retries git connection failures and 5xx, not refused pushes or bad credentials', () => {
     expect(isRetryableAnalyzerError(new GitTransientError('git_network', 'ECONNRESET'))).toBe(true);
     expect(isRetryableAnalyzerError(new GitPushRejectedError('hook declined'))).toBe(false);
