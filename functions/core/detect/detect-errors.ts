@@ -61,7 +61,7 @@ const MAY_START_TRACE =
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines.
 const MAY_MATTER =
-  /rror|RROR|xception|XCEPTION|atal|ATAL|RITICAL|ritical|EVERE|anic|ANIC|Traceback|Uncaught|Unhandled|Throwable|File "|goroutine|thread '|aused by|ERR|^\s*at |^\s*#\d|^[EF]\d{4} |"level": ?[56]\d|"@l"|"errorType"/;
+  /err|xcept|fatal|critical|severe|panic|traceback|uncaught|unhandled|throwable|file "|goroutine|thread '|caused by|^\s*at |^\s*#\d|^[ef]\d{4} |"level": ?[56]\d|"@l"/i;
 const EXCEPTION_HEADER =
   /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
@@ -77,7 +77,7 @@ export function detectErrors(
   // An error storm repeats one trace thousands of times: redact and parse each distinct text once.
   const cache: ParseCache = new Map();
   for (const streamEvents of groupByStream(events)) {
-    assembleStream(toLines(streamEvents), { parsers, cache }, (detected) => found.push(detected));
+    assembleStream(linesOf(streamEvents), { parsers, cache }, (detected) => found.push(detected));
   }
   return found;
 }
@@ -112,22 +112,28 @@ function isSorted(list: readonly LogEvent[]): boolean {
   return true;
 }
 
-function toLines(events: readonly LogEvent[]): Line[] {
-  const lines: Line[] = [];
-  for (const event of events) {
-    const message = event.message;
-    if (!message.includes('\n')) {
-      lines.push({ text: capLine(message), event, isWholeEvent: true, isLast: false });
-      continue;
-    }
-    const parts = message.split('\n');
-    while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
-    for (const part of parts)
-      lines.push({ text: capLine(part), event, isWholeEvent: parts.length === 1, isLast: false });
-  }
-  const last = lines[lines.length - 1];
-  if (last) last.isLast = true;
-  return lines;
+/** Feeds a stream's lines to `visit` without materialising them: most lines are dropped unread. */
+type LineSource = (
+  visit: (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean) => void,
+) => void;
+
+function linesOf(events: readonly LogEvent[]): LineSource {
+  return (visit) => {
+    const lastIndex = events.length - 1;
+    events.forEach((event, index) => {
+      const message = event.message;
+      if (!message.includes('\n')) {
+        visit(capLine(message), event, true, index === lastIndex);
+        return;
+      }
+      const parts = message.split('\n');
+      while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
+      const lastPart = parts.length - 1;
+      parts.forEach((part, i) => {
+        visit(capLine(part), event, parts.length === 1, index === lastIndex && i === lastPart);
+      });
+    });
+  };
 }
 
 function capLine(text: string): string {
@@ -140,7 +146,7 @@ function parseLine(line: Line): Parsed {
   return level ? { ...line, body, level } : { ...line, body };
 }
 
-function assembleStream(lines: Line[], assembly: Assembly, emit: (d: DetectedError) => void): void {
+function assembleStream(source: LineSource, assembly: Assembly, emit: (d: DetectedError) => void): void {
   const { parsers } = assembly;
   let block: Block | undefined;
   let pending: Parsed | undefined;
@@ -150,30 +156,31 @@ function assembleStream(lines: Line[], assembly: Assembly, emit: (d: DetectedErr
     pending = undefined;
   };
 
-  for (const raw of lines) {
-    if (!block && (!MAY_MATTER.test(raw.text) || isQuietStructuredLine(raw.text))) {
+  source((text, event, isWholeEvent, isLast) => {
+    if (!block && (!MAY_MATTER.test(text) || isQuietStructuredLine(text))) {
       flushPending();
-      continue;
+      return;
     }
-    const line = parseLine(raw);
+    const line = parseLine({ text, event, isWholeEvent, isLast });
     if (block) {
       const body = line.body;
       // A trace logged as one multi-line event is whole: the next event starts something else,
       // even when it is another trace of the same shape (a storm of identical tracebacks).
       const first = block.lines[0];
       const isSealed = first !== undefined && !first.isWholeEvent && line.event !== first.event;
+      const open = block;
       const continuing =
-        !isSealed && block.lines.length < MAX_BLOCK_LINES && block.chars < MAX_BLOCK_CHARS
-          ? block.parsers.filter((p) => p.continuesTrace(body, block?.bodies ?? []))
+        !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS
+          ? open.parsers.filter((p) => p.continuesTrace(body, open.bodies))
           : [];
       if (continuing.length > 0) {
-        block.parsers = continuing;
-        block.lines.push(line);
-        block.bodies.push(body);
-        block.chars += body.length;
-        continue;
+        open.parsers = continuing;
+        open.lines.push(line);
+        open.bodies.push(body);
+        open.chars += body.length;
+        return;
       }
-      emit(closeBlock(block, assembly.cache));
+      emit(closeBlock(open, assembly.cache));
       block = undefined;
     }
 
@@ -181,7 +188,7 @@ function assembleStream(lines: Line[], assembly: Assembly, emit: (d: DetectedErr
     if (structured) {
       flushPending();
       emit(structuredError(line, structured, assembly));
-      continue;
+      return;
     }
 
     const starters = MAY_START_TRACE.test(line.body) ? parsers.filter((p) => p.startsTrace(line.body)) : [];
@@ -190,12 +197,12 @@ function assembleStream(lines: Line[], assembly: Assembly, emit: (d: DetectedErr
       // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
       if (pending) block.lead = pending;
       pending = undefined;
-      continue;
+      return;
     }
 
     flushPending();
     if (isErrorLine(line)) pending = line;
-  }
+  });
   if (block) emit(closeBlock(block, assembly.cache));
   flushPending();
 }
@@ -250,13 +257,13 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
   let parsed: ParsedTrace | undefined;
   if (error.trace) {
     const inner: DetectedError[] = [];
-    const traceLines = error.trace.split('\n').map((text, i, all) => ({
-      text: capLine(text),
-      event: line.event,
-      isWholeEvent: false,
-      isLast: i === all.length - 1,
-    }));
-    assembleStream(traceLines, assembly, (d) => inner.push(d));
+    const traceLines = error.trace.split('\n');
+    const source: LineSource = (visit) => {
+      traceLines.forEach((text, i) => {
+        visit(capLine(text), line.event, false, i === traceLines.length - 1);
+      });
+    };
+    assembleStream(source, assembly, (d) => inner.push(d));
     const best = inner.find((d) => d.record.frames.length > 0) ?? inner[0];
     if (best) parsed = best.record;
   }
