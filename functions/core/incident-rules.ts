@@ -109,6 +109,7 @@ export function decideRecurrence(
     case 'queued':
     case 'analyzing':
     case 'pr_open':
+      return { kind: 'count_only' };
     case 'skipped':
       // Skipped by a spend cap or the kill switch: once that resets, a new occurrence starts a job.
       return retryAfter !== undefined && now >= retryAfter
