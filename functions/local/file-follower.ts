@@ -109,6 +109,8 @@ export class FileFollower {
   readonly #files = new Map<string, OpenFile>();
   readonly #watchers = new Map<string, FSWatcher>();
   readonly #warned = new Set<string>();
+  /** identities (`dev:ino`) this run already read to their end after they were rotated away */
+  readonly #finished = new Set<string>();
   #started = false;
   #closed = false;
   #scan: Promise<void> | undefined;
@@ -240,6 +242,7 @@ export class FileFollower {
       await this.#drain(file, { final: true });
       await file.handle.close();
       this.#files.delete(path);
+      this.#finished.add(`${file.dev}:${file.ino}`);
     }
   }
 
@@ -271,6 +274,7 @@ export class FileFollower {
       await this.#drain(file, { final: true });
       await file.handle.close();
       this.#files.delete(path);
+      this.#finished.add(`${file.dev}:${file.ino}`);
       file = undefined;
     }
     if (!file) {
@@ -309,7 +313,8 @@ export class FileFollower {
       }
     } else if (saved) {
       // Rotated while we were down: finish the old file under its new name, then start this one.
-      await this.#resumeRotated(saved);
+      if (!this.#finished.has(`${saved.dev}:${saved.ino}`)) await this.#resumeRotated(saved);
+      else this.#options.onNotice?.({ kind: 'appeared', path });
       position = 0;
     } else if (initial) {
       position = this.#options.fromStart ? 0 : size;
