@@ -63,6 +63,12 @@ describe('decideRecurrence', () => {
     expect(decideRecurrence('resolved')).toEqual({ kind: 'enqueue', reopenFrom: 'resolved' });
   });
 
+  it('never reopens an incident with a job or PR in flight, whatever an old retryAfter says', () => {
+    for (const status of ['queued', 'analyzing', 'pr_open'] as const) {
+      expect(decideRecurrence(status, { retryAfter: 1, now: 2 })).toEqual({ kind: 'count_only' });
+    }
+  });
+
   it('reopens a skipped incident once its spend cap has reset, not before', () => {
     expect(decideRecurrence('skipped', { retryAfter: 2_000, now: 1_000 })).toEqual({ kind: 'count_only' });
     expect(decideRecurrence('skipped', { retryAfter: 2_000, now: 2_000 })).toEqual({
