@@ -430,6 +430,8 @@ export class FileFollower {
         watcher.close();
         this.#watchers.delete(directory);
         this.#options.onNotice?.({ kind: 'watch_failed', directory, message: error.message });
+        const retry = setTimeout(() => this.#watchDirectory(directory), this.#options.pollIntervalMs);
+        retry.unref();
       });
       this.#watchers.set(directory, watcher);
     } catch (error: unknown) {
