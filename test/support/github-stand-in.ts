@@ -119,6 +119,20 @@ interface RepoState {
   labels: Map<string, StandInLabel>;
   checkRuns: Map<string, CheckRunInput[]>;
   permissions: Map<string, Permission>;
+  workflowJobs: StandInWorkflowJob[];
+  commitMessages: Map<string, string>;
+  diffs: Map<number, string>;
+}
+
+/** A GitHub Actions job of a workflow run (its check run has the same id), with its log text. */
+export interface StandInWorkflowJob {
+  id: number;
+  runId: number;
+  checkSuiteId: number;
+  headSha: string;
+  name: string;
+  conclusion: 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out';
+  log: string;
 }
 
 export interface AddRepoOptions {
@@ -143,6 +157,19 @@ export interface GitHubStandIn {
   setBranch(options: { owner: string; repo: string; branch: string; sha: string }): void;
   setCheckRuns(options: { owner: string; repo: string; ref: string; checkRuns: CheckRunInput[] }): void;
   setPermission(options: { owner: string; repo: string; user: string; permission: Permission }): void;
+  /** a workflow run's jobs (Actions API) and the check runs of its suite (Checks API) */
+  addWorkflowJobs(options: {
+    owner: string;
+    repo: string;
+    runId: number;
+    checkSuiteId: number;
+    headSha: string;
+    jobs: Array<Pick<StandInWorkflowJob, 'name' | 'conclusion' | 'log'>>;
+  }): StandInWorkflowJob[];
+  /** the message `GET /branches/{branch}` reports for a commit */
+  setCommitMessage(options: { owner: string; repo: string; sha: string; message: string }): void;
+  /** what `GET /pulls/{n}` answers with `Accept: application/vnd.github.diff` */
+  setPullDiff(options: { owner: string; repo: string; number: number; diff: string }): void;
   failNext(rule: FaultRule): void;
   pulls(options: { owner: string; repo: string }): StandInPull[];
   comments(options: { owner: string; repo: string }): StandInComment[];
@@ -157,13 +184,19 @@ interface RouteContext {
   query: URLSearchParams;
   body: unknown;
   user: string;
+  headers: Record<string, string | undefined>;
 }
 
 interface Reply {
   status: number;
   body?: unknown;
+  /** sent as is instead of JSON (raw diffs, log blobs); set the content-type in `headers` */
+  raw?: string;
   headers?: Record<string, string>;
 }
+
+/** Where job logs are served from, like GitHub's signed blob URLs: outside the API, no token needed. */
+const LOG_BLOB_PATH = '/_blobs/job-logs/';
 
 type Handler = (context: RouteContext) => Reply;
 
@@ -298,7 +331,11 @@ export async function startGitHubStandIn({
           status: 200,
           body: {
             name: params.branch,
-            commit: { sha, url: `${repoUrl(state)}/commits/${sha}` },
+            commit: {
+              sha,
+              url: `${repoUrl(state)}/commits/${sha}`,
+              commit: { message: state.commitMessages.get(sha) ?? '' },
+            },
             protected: false,
           },
         };
@@ -426,9 +463,16 @@ export async function startGitHubStandIn({
     ],
     [
       'GET /repos/{owner}/{repo}/pulls/{pull_number}',
-      ({ params }) => {
+      ({ params, headers }) => {
         const state = requireRepo(params.owner ?? '', params.repo ?? '');
-        return { status: 200, body: pullJson(state, requirePull(state, params.pull_number)) };
+        const pull = requirePull(state, params.pull_number);
+        if (/application\/vnd\.github(?:\.v3)?\.diff/.test(headers.accept ?? ''))
+          return {
+            status: 200,
+            raw: state.diffs.get(pull.number) ?? '',
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+          };
+        return { status: 200, body: pullJson(state, pull) };
       },
     ],
     [
@@ -598,6 +642,52 @@ export async function startGitHubStandIn({
       },
     ],
     [
+      'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+      ({ params }) => {
+        const state = requireRepo(params.owner ?? '', params.repo ?? '');
+        const jobs = state.workflowJobs.filter((j) => j.runId === Number(params.run_id));
+        return {
+          status: 200,
+          body: { total_count: jobs.length, jobs: jobs.map((j) => workflowJobJson(state, j)) },
+        };
+      },
+    ],
+    [
+      'GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs',
+      ({ params }) => {
+        const state = requireRepo(params.owner ?? '', params.repo ?? '');
+        const job = state.workflowJobs.find((j) => j.id === Number(params.job_id));
+        if (!job) return { status: 404, body: notFound() };
+        // GitHub answers with a redirect to a short-lived blob URL on another host.
+        return { status: 302, headers: { location: `${origin}${LOG_BLOB_PATH}${job.id}` } };
+      },
+    ],
+    [
+      'GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs',
+      ({ params }) => {
+        const state = requireRepo(params.owner ?? '', params.repo ?? '');
+        const jobs = state.workflowJobs.filter((j) => j.checkSuiteId === Number(params.check_suite_id));
+        return {
+          status: 200,
+          body: {
+            total_count: jobs.length,
+            check_runs: jobs.map((j) => ({
+              id: j.id,
+              name: j.name,
+              head_sha: j.headSha,
+              status: 'completed',
+              conclusion: j.conclusion,
+              html_url: `${htmlRepoUrl(state)}/actions/runs/${j.runId}/job/${j.id}`,
+              details_url: `${htmlRepoUrl(state)}/actions/runs/${j.runId}/job/${j.id}`,
+              output: { title: null, summary: null, text: null, annotations_count: 0 },
+              check_suite: { id: j.checkSuiteId },
+              app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
+            })),
+          },
+        };
+      },
+    ],
+    [
       'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
       ({ params }) => {
         const state = requireRepo(params.owner ?? '', params.repo ?? '');
@@ -683,8 +773,41 @@ export async function startGitHubStandIn({
     return rule.fault;
   };
 
+  const workflowJobJson = (state: RepoState, job: StandInWorkflowJob) => ({
+    id: job.id,
+    run_id: job.runId,
+    head_sha: job.headSha,
+    name: job.name,
+    status: 'completed',
+    conclusion: job.conclusion,
+    html_url: `${htmlRepoUrl(state)}/actions/runs/${job.runId}/job/${job.id}`,
+    check_run_url: `${repoUrl(state)}/check-runs/${job.id}`,
+    steps: [],
+  });
+  const findJobLog = (id: number) => {
+    for (const state of repos.values()) {
+      const job = state.workflowJobs.find((j) => j.id === id);
+      if (job) return job.log;
+    }
+    return undefined;
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
+    if (request.method === 'GET' && url.pathname.startsWith(LOG_BLOB_PATH)) {
+      const log = findJobLog(Number(url.pathname.slice(LOG_BLOB_PATH.length)));
+      requests.push({
+        method: 'GET',
+        path: url.pathname,
+        route: `GET ${LOG_BLOB_PATH}{job_id}`,
+        headers: { authorization: request.headers.authorization },
+        body: '',
+        status: log === undefined ? 404 : 200,
+      });
+      response.writeHead(log === undefined ? 404 : 200, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(log ?? 'Not Found');
+      return;
+    }
     const raw = await readBody(request);
     let body: unknown = raw;
     if (raw !== '') {
@@ -724,14 +847,20 @@ export async function startGitHubStandIn({
       reply = { status: 404, body: notFound() };
     } else {
       try {
-        reply = match.handler({ params: match.params, query: url.searchParams, body, user: STAND_IN_USER });
+        reply = match.handler({
+          params: match.params,
+          query: url.searchParams,
+          body,
+          user: STAND_IN_USER,
+          headers,
+        });
       } catch (error: unknown) {
         if (!(error instanceof ReplyError)) throw error;
         reply = error.reply;
       }
     }
     record.status = reply.status;
-    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    const payload = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     response.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
       'x-github-request-id': `STAND-IN:${requests.length}`,
@@ -784,6 +913,9 @@ export async function startGitHubStandIn({
         labels: new Map(),
         checkRuns: new Map(),
         permissions: new Map(),
+        workflowJobs: [],
+        commitMessages: new Map(),
+        diffs: new Map(),
       });
     },
     setBranch({ owner, repo, branch, sha }) {
@@ -794,6 +926,18 @@ export async function startGitHubStandIn({
     },
     setPermission({ owner, repo, user, permission }) {
       requireState(owner, repo).permissions.set(user.toLowerCase(), permission);
+    },
+    addWorkflowJobs({ owner, repo, runId, checkSuiteId, headSha, jobs }) {
+      const state = requireState(owner, repo);
+      const added = jobs.map((job) => ({ ...job, id: nextId++, runId, checkSuiteId, headSha }));
+      state.workflowJobs.push(...added);
+      return added;
+    },
+    setCommitMessage({ owner, repo, sha, message }) {
+      requireState(owner, repo).commitMessages.set(sha, message);
+    },
+    setPullDiff({ owner, repo, number, diff }) {
+      requireState(owner, repo).diffs.set(number, diff);
     },
     failNext({ route, times = 1, fault }) {
       faults.push({ route, times, fault });
