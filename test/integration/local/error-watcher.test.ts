@@ -86,11 +86,12 @@ describe('ErrorWatcher on local files', () => {
     expect(notices.some((n) => n.kind === 'truncated')).toBe(true);
   });
 
+  // Lines 120 ms apart against a 1 s quiet period: the margin absorbs a loaded machine's stalls.
   it('assembles a trace written slowly line by line into one record', async () => {
     const dir = setup();
     const log = join(dir, 'app.log');
     writeFileSync(log, 'INFO start\n');
-    const { watcher, errors } = makeWatcher({ patterns: [log], quietMs: 400, maxHoldMs: 5000 });
+    const { watcher, errors } = makeWatcher({ patterns: [log], quietMs: 1000, maxHoldMs: 8000 });
     await started(watcher);
 
     for (const line of pythonTrace('slow').split('\n')) {
@@ -99,7 +100,8 @@ describe('ErrorWatcher on local files', () => {
       await watcher.idle();
     }
     await waitFor(() => errors.length >= 1, { what: 'the slow trace' });
-    await new Promise((r) => setTimeout(r, 500));
+    // Long enough for a second half to show up, were the trace split.
+    await new Promise((r) => setTimeout(r, 300));
 
     expect(errors).toHaveLength(1);
     expect(errors[0]?.record).toMatchObject({ exceptionType: 'KeyError', message: "'sku-slow'" });
