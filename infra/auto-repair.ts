@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -32,9 +35,21 @@ export const REPAIR_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(ANALYZER_TIMEOUT
 
 const DETECTOR_ENTRY = fileURLToPath(new URL('../functions/detector/handler.ts', import.meta.url));
 const ANALYZER_ENTRY = fileURLToPath(new URL('../functions/analyzer/handler.ts', import.meta.url));
+const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
+
+/** GitHub gives a webhook 10 s to answer; the handler only verifies, de-duplicates and enqueues. */
+export const WEBHOOK_TIMEOUT = Duration.seconds(10);
+
+/** The webhook and incident-page secrets (Secrets Manager names; create them before deploying). */
+export interface WebhookSecretProps {
+  /** the secret GitHub signs webhook deliveries with; default `ai-ops/github-webhook-secret` */
+  githubWebhookSecretName?: string;
+  /** the key incident-page links are signed with; default `ai-ops/link-signing-key` */
+  linkSigningSecretName?: string;
+}
 
 /** Props are the same settings as the `ai-ops` context block in cdk.json; all are validated. */
-export type AutoRepairProps = AiOpsConfigInput;
+export type AutoRepairProps = AiOpsConfigInput & WebhookSecretProps;
 
 /**
  * The whole ai-ops pipeline: subscription filters on existing log groups → detector Lambda →
@@ -48,12 +63,24 @@ export class AutoRepair extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly incidentsTable: dynamodb.Table;
+  /** GitHub webhooks (`POST /webhook`) and the signed incident pages (`/incidents/{key}`) */
+  readonly webhook: AiOpsFunction;
+  readonly httpApi: apigwv2.HttpApi;
+  /** the Payload URL to configure in GitHub */
+  readonly webhookUrl: string;
+  /** what emailed incident links start with */
+  readonly incidentPageBaseUrl: string;
   /** Names of ai-ops's own log groups; never subscribed, so ai-ops cannot feed on its own errors. */
   readonly ownLogGroupNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: AutoRepairProps) {
     super(scope, id);
-    const config = parseAiOpsConfig(props);
+    const {
+      githubWebhookSecretName = 'ai-ops/github-webhook-secret',
+      linkSigningSecretName = 'ai-ops/link-signing-key',
+      ...configInput
+    } = props;
+    const config = parseAiOpsConfig(configInput);
     this.config = config;
     const routing = resolveRepositoryRouting(config);
     assertRoutingFitsEnvironment(JSON.stringify(routing));
@@ -61,7 +88,14 @@ export class AutoRepair extends Construct {
 
     const detectorLogGroupName = `/ai-ops/${config.instanceName}/detector`;
     const analyzerLogGroupName = `/ai-ops/${config.instanceName}/analyzer`;
-    this.ownLogGroupNames = [detectorLogGroupName, analyzerLogGroupName];
+    const webhookLogGroupName = `/ai-ops/${config.instanceName}/webhook`;
+    const apiAccessLogGroupName = `/ai-ops/${config.instanceName}/webhook-access`;
+    this.ownLogGroupNames = [
+      detectorLogGroupName,
+      analyzerLogGroupName,
+      webhookLogGroupName,
+      apiAccessLogGroupName,
+    ];
     assertNoOwnLogGroupSubscribed(Object.keys(config.logGroups), this.ownLogGroupNames);
 
     this.incidentsTable = new dynamodb.Table(this, 'Incidents', {
@@ -191,6 +225,101 @@ export class AutoRepair extends Construct {
         ],
       }),
     );
+
+    const linkSigningKey = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'LinkSigningKey',
+      linkSigningSecretName,
+    );
+    this.webhook = new AiOpsFunction(this, 'Webhook', {
+      entry: WEBHOOK_ENTRY,
+      description: 'ai-ops: GitHub webhooks (CI results, /ai-ops comments, merges) and the incident pages',
+      logGroupName: webhookLogGroupName,
+      logRetentionDays: retention,
+      timeout: WEBHOOK_TIMEOUT,
+      memorySize: 256,
+      serviceName: 'ai-ops-webhook',
+      logLevel: config.logLevel,
+    });
+    // Incidents are read; delivery ids and branch links are put (and a failed delivery's id
+    // deleted); the page's snooze/ignore is one conditional UpdateItem. No Query, no Scan.
+    bindTable({
+      fn: this.webhook,
+      table: this.incidentsTable,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    });
+    bindQueueSender({ fn: this.webhook, queue: this.repairQueue });
+    bindSecret({
+      fn: this.webhook,
+      envName: 'WEBHOOK_SECRET_ARN',
+      secret: secretsmanager.Secret.fromSecretNameV2(this, 'GithubWebhookSecret', githubWebhookSecretName),
+    });
+    bindSecret({ fn: this.webhook, envName: 'LINK_SIGNING_SECRET_ARN', secret: linkSigningKey });
+
+    this.httpApi = new apigwv2.HttpApi(this, 'WebhookApi', {
+      description: 'ai-ops: GitHub webhooks and incident pages',
+      createDefaultStage: false,
+    });
+    const apiAccessLog = new logs.LogGroup(this, 'WebhookApiAccessLog', {
+      logGroupName: apiAccessLogGroupName,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new apigwv2.HttpStage(this, 'WebhookApiStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      // GitHub sends a handful of deliveries a minute; this only bounds what a flood can cost.
+      throttle: { rateLimit: 20, burstLimit: 40 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(apiAccessLog),
+        // No path or query string: incident links carry their signature in the query.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            length: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const integration = new HttpLambdaIntegration('WebhookIntegration', this.webhook);
+    const routes = [
+      ...this.httpApi.addRoutes({ path: '/webhook', methods: [apigwv2.HttpMethod.POST], integration }),
+      ...this.httpApi.addRoutes({ path: '/incidents/{key}', methods: [apigwv2.HttpMethod.GET], integration }),
+      ...this.httpApi.addRoutes({
+        path: '/incidents/{key}/{action}',
+        methods: [apigwv2.HttpMethod.POST],
+        integration,
+      }),
+    ];
+    for (const route of routes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GitHub cannot sign in to API Gateway: /webhook verifies the HMAC-SHA256 X-Hub-Signature-256 over the raw body, and /incidents/* verify an HMAC-signed, expiring link, both in the function.',
+      });
+    }
+    // The default stage serves at the root of the API's endpoint.
+    this.incidentPageBaseUrl = `${this.httpApi.apiEndpoint}/`;
+    this.webhookUrl = `${this.httpApi.apiEndpoint}/webhook`;
+    this.webhook.addEnvironment('INCIDENT_PAGE_BASE_URL', this.incidentPageBaseUrl);
+    // The analyzer signs the incident links it emails.
+    this.analyzer.addEnvironment('INCIDENT_PAGE_BASE_URL', this.incidentPageBaseUrl);
+    bindSecret({ fn: this.analyzer, envName: 'LINK_SIGNING_SECRET_ARN', secret: linkSigningKey });
+    // Fixed ids, so `cdk deploy --outputs-file` and the README name them the same in every stack.
+    new CfnOutput(this, 'WebhookUrl', {
+      description: 'GitHub webhook Payload URL (content type application/json)',
+      value: this.webhookUrl,
+    }).overrideLogicalId('WebhookUrl');
+    new CfnOutput(this, 'IncidentPageBaseUrl', {
+      description: 'Base URL of the signed incident pages linked from ai-ops emails',
+      value: this.incidentPageBaseUrl,
+    }).overrideLogicalId('IncidentPageBaseUrl');
 
     this.analyzer.addEventSource(
       new SqsEventSource(this.repairQueue, {

@@ -11,7 +11,12 @@ import {
   synthAiOps,
 } from './synth-ai-ops.ts';
 
-const OWN_LOG_GROUPS = ['/ai-ops/ai-ops/detector', '/ai-ops/ai-ops/analyzer'];
+const OWN_LOG_GROUPS = [
+  '/ai-ops/ai-ops/detector',
+  '/ai-ops/ai-ops/analyzer',
+  '/ai-ops/ai-ops/webhook',
+  '/ai-ops/ai-ops/webhook-access',
+];
 
 /** Renders Fn::Join / Ref ARNs as text, e.g. arn:<AWS::Partition>:ses:<AWS::Region>:…, for comparisons. */
 function renderArn(value: unknown): string {
@@ -131,7 +136,7 @@ describe('AutoRepair template', () => {
 
   it('runs every function on ARM64 and Node 24 with its own log group and retention', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -211,7 +216,7 @@ describe('AutoRepair permissions', () => {
     expect(detector.flatMap(actionsOf).filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
   });
 
-  it('lets the analyzer read exactly the two named secrets', () => {
+  it('lets the analyzer read exactly the three named secrets', () => {
     const secretStatements = analyzer.filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
     );
@@ -220,6 +225,8 @@ describe('AutoRepair permissions', () => {
     expect(secretStatements.flatMap(resourcesOf).sort()).toEqual([
       'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ai-ops/anthropic-api-key-??????',
       'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ai-ops/github-token-??????',
+      // to sign the incident-page links it emails
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ai-ops/link-signing-key-??????',
     ]);
   });
 

@@ -10,7 +10,7 @@ describe('real bundling (local esbuild, no Docker)', () => {
     const { app } = synthAiOps({ bundle: true });
     const outdir = app.outdir;
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets).toHaveLength(2);
+    expect(assets).toHaveLength(3);
     for (const asset of assets) {
       const files = readdirSync(join(outdir, asset)).sort();
       expect(files).toEqual(['index.mjs', 'index.mjs.map']);
