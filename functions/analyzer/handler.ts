@@ -190,17 +190,20 @@ function init(): ReturnType<typeof makeHandler> {
   const config = loadAnalyzerConfig(process.env);
   const logger = new Logger({ serviceName: config.serviceName });
   const secret = makeSecretReader({ client: secretsManager });
+  // A secret that cannot be read fails the batch (the records go back to the queue).
+  const repairDeps = () =>
+    buildRepairDeps({
+      config,
+      secret,
+      dynamodb,
+      ses,
+      onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
+    });
   return makeHandler({
-    // A secret that cannot be read fails the batch (the records go back to the queue).
-    repairDeps: () =>
-      buildRepairDeps({
-        config,
-        secret,
-        dynamodb,
-        ses,
-        onProgress: ({ incidentKey, stage, detail }) =>
-          logger.info(`repair ${stage}`, { incidentKey, detail }),
-      }),
+    repairDeps,
+    followUps: {
+      recurrence: async (job) => refreshPullRequest(job, await repairDeps()),
+    },
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),
