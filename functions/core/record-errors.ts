@@ -231,6 +231,8 @@ export async function shouldEnqueue({
   const action = decideRecurrence(result.incident.status, {
     ...(result.incident.retryAfter !== undefined ? { retryAfter: result.incident.retryAfter } : {}),
     ...(result.incident.merge ? { mergedAt: result.incident.merge.mergedAt } : {}),
+    ...(result.incident.snoozedUntil !== undefined ? { snoozedUntil: result.incident.snoozedUntil } : {}),
+    ...(result.incident.ignored !== undefined ? { ignored: result.incident.ignored } : {}),
     now: now(),
   });
   if (action.kind === 'count_only') return { enqueue: false, reopened: false };
