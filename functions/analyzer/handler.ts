@@ -8,12 +8,18 @@ import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
 import { GitTransientError } from '../adapters/git-workspace.ts';
 import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
+import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { type RepairJob, type RepairJobKind, RepairJobSchema } from '../core/contracts.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
+import type { FollowUpDeps } from '../core/follow-up-deps.ts';
+import { handleCiVerdict } from '../core/handle-ci-verdict.ts';
+import { announceRegression, recordMerge } from '../core/record-merge.ts';
+import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
+import { reviseIncident } from '../core/revise-incident.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 
 /** What the handler logs through: Powertools in Lambda, a fake in tests. */
@@ -35,6 +41,11 @@ export interface AnalyzerDeps {
    * queue and on to the dead-letter queue, where it waits for a build that handles it.
    */
   followUps?: Partial<Record<Exclude<RepairJobKind, 'repair'>, FollowUpHandler>>;
+  /**
+   * Runs before a `repair` job: a merged fix whose error came back is announced (PR comment,
+   * email) and reset here; `proceed: false` when another worker holds the incident.
+   */
+  beforeRepair?: (job: RepairJob) => Promise<{ proceed: boolean }>;
   logger: AnalyzerLogger;
 }
 
@@ -46,6 +57,7 @@ export interface AnalyzerDeps {
 export function makeHandler({
   repairDeps,
   followUps = {},
+  beforeRepair,
   logger,
 }: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
@@ -73,9 +85,12 @@ export function makeHandler({
         continue;
       }
       try {
+        const proceed = followUp || !beforeRepair ? true : (await beforeRepair(job)).proceed;
         const outcome: unknown = followUp
           ? await followUp(job)
-          : await repairIncident(job, await repairDeps());
+          : proceed
+            ? await repairIncident(job, await repairDeps())
+            : { kind: 'ignored', reason: 'claimed_elsewhere' };
         logger.info('repair finished', { incidentKey: job.incidentKey, kind: job.kind, outcome });
       } catch (error: unknown) {
         logger.error('repair failed; the job goes back to the queue', {
@@ -199,10 +214,22 @@ function init(): ReturnType<typeof makeHandler> {
       ses,
       onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
     });
+  const followUpDeps = async (): Promise<FollowUpDeps> => {
+    const deps = await repairDeps();
+    const token = await secret(config.githubTokenSecretArn);
+    return { ...deps, codeHost: createOctokitCodeHost({ auth: token, baseUrl: config.githubApiUrl }) };
+  };
   return makeHandler({
     repairDeps,
+    beforeRepair: async (job) => ({
+      proceed: (await announceRegression(job, await followUpDeps())).kind !== 'claimed_elsewhere',
+    }),
     followUps: {
       recurrence: async (job) => refreshPullRequest(job, await repairDeps()),
+      revise: async (job) => reviseIncident(job, await followUpDeps()),
+      ci_passed: async (job) => handleCiVerdict(job, await followUpDeps()),
+      ci_failed: async (job) => handleCiVerdict(job, await followUpDeps()),
+      merged: async (job) => recordMerge(job, await followUpDeps()),
     },
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),
