@@ -1,9 +1,12 @@
 import { runDetect } from './detect-command.ts';
+import { createRepairPipeline } from './repair-pipeline.ts';
+import { runWatch } from './watch-command.ts';
 
 const USAGE = `ai-ops — turns production errors into reviewed fix pull requests
 
 Usage:
   ai-ops detect [options] < input     show what the detector sees in log text
+  ai-ops watch [options] [<file>…]    follow log files; record their errors and open fix PRs
   ai-ops help [command]               this text, or a command's own help
 
 Run "ai-ops <command> --help" for a command's options.
@@ -24,11 +27,14 @@ export async function main(
   switch (command) {
     case 'detect':
       return runDetect(rest, io);
+    case 'watch':
+      return runWatch(rest, io, { createHandler: createRepairPipeline({ stderr: io.stderr }) });
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       if (rest[0] === 'detect') return runDetect(['--help'], io);
+      if (rest[0] === 'watch') return runWatch(['--help'], io);
       io.stdout.write(USAGE);
       return 0;
     default:

@@ -7,8 +7,7 @@ import { SesMailer } from '../adapters/ses-mailer.ts';
 import { SmtpMailer } from '../adapters/smtp-mailer.ts';
 import type { SqliteDatabase } from '../adapters/sqlite-incident-store.ts';
 import { SqliteRepairBudget } from '../adapters/sqlite-repair-budget.ts';
-import type { RepairJob } from '../core/contracts.ts';
-import type { DetectedError } from '../core/detect/detect-errors.ts';
+import type { RepairJob, RepoRef } from '../core/contracts.ts';
 import type { FixAdvisor } from '../core/fix-advisor.ts';
 import type { IncidentStore } from '../core/incident-store.ts';
 import type { Mailer } from '../core/mailer.ts';
@@ -18,152 +17,121 @@ import {
   isRetryableRepairError,
   type RepairDeps,
   type RepairOutcome,
-  type RepairStage,
   repairIncident,
 } from '../core/repair-incident.ts';
 import { dryRunPullRequests, dryRunWorkspaces } from './dry-run.ts';
 import type { LocalConfig } from './local-config.ts';
 import { recordLocalError } from './record-local-error.ts';
+import {
+  type HandledError,
+  type HandleError,
+  type HandleErrorContext,
+  UNCONFIGURED_REPO,
+  type WatchDeps,
+  type WorkOutcome,
+} from './watch-command.ts';
 
 export const BOT_IDENTITY = { name: 'ai-ops[bot]', email: 'ai-ops-bot@users.noreply.github.com' };
 
-export type PipelineEvent =
-  | {
-      kind: 'detected';
-      incidentKey: string;
-      exceptionType: string;
-      message: string;
-      count: number;
-      queued: boolean;
-    }
-  | { kind: 'progress'; incidentKey: string; stage: RepairStage; detail?: string }
-  | { kind: 'finished'; incidentKey: string; outcome: RepairOutcome }
-  | { kind: 'retrying'; incidentKey: string; attempt: number; error: string }
-  | { kind: 'crashed'; incidentKey: string; error: string };
-
-export interface PipelineSummary {
-  errors: number;
-  incidents: Set<string>;
-  outcomes: Map<string, RepairOutcome | { kind: 'crashed'; reason: string }>;
-}
-
-export interface LocalPipeline {
-  handleError(detected: DetectedError): Promise<void>;
-  /** resolves once every repair started so far has finished */
-  idle(): Promise<PipelineSummary>;
+/** What a finished repair means for `--once`'s exit status and the summary line. */
+export function toWorkOutcome(outcome: RepairOutcome): WorkOutcome {
+  switch (outcome.kind) {
+    case 'pr_open':
+      return { kind: 'succeeded', detail: outcome.pr.url };
+    case 'no_fix':
+      return { kind: 'nothing_to_do', detail: `no safe fix: ${outcome.reason}` };
+    case 'skipped':
+      return { kind: 'nothing_to_do', detail: outcome.reason };
+    case 'ignored':
+      return { kind: 'nothing_to_do', detail: outcome.reason };
+    case 'failed':
+      return { kind: 'failed', detail: outcome.reason };
+  }
 }
 
 /**
- * The one-machine repair pipeline: the same incident rules and repair use case as the Lambdas,
- * with an in-process queue (bounded concurrency, retries for retryable failures) instead of SQS.
+ * The one-machine repair pipeline behind `ai-ops watch`: the same incident rules and repair use
+ * case as the Lambdas, with an in-process queue (bounded concurrency, retries for retryable
+ * failures) where the cloud has SQS. Each error is recorded on its own (exactly-once counting
+ * across restarts); a repair runs as the error's `work`.
  */
-export function makeLocalPipeline({
-  config,
+export function makeRepairHandler({
   store,
+  repo,
   repairDeps,
-  onEvent,
   concurrency = 2,
   maxAttempts = 3,
   retryDelayMs = (attempt: number) => 1000 * 2 ** (attempt - 1),
+  now = Date.now,
 }: {
-  config: Pick<LocalConfig, 'repo'>;
   store: IncidentStore;
-  /** undefined: detect and record only (no repository or keys configured) */
-  repairDeps: RepairDeps | undefined;
-  onEvent: (event: PipelineEvent) => void;
+  repo: RepoRef;
+  repairDeps: RepairDeps;
   concurrency?: number;
   maxAttempts?: number;
   retryDelayMs?: (attempt: number) => number;
-}): LocalPipeline {
-  const summary: PipelineSummary = { errors: 0, incidents: new Set(), outcomes: new Map() };
-  const waiting: RepairJob[] = [];
-  const running = new Set<Promise<void>>();
-  let idleWaiters: (() => void)[] = [];
+  now?: () => number;
+}): HandleError {
+  const limit = makeLimiter(concurrency);
 
-  const pump = () => {
-    while (running.size < concurrency && waiting.length > 0) {
-      const job = waiting.shift();
-      if (!job) break;
-      const task = runJob(job).finally(() => {
-        running.delete(task);
-        pump();
-      });
-      running.add(task);
-    }
-    if (running.size === 0 && waiting.length === 0) {
-      for (const resolve of idleWaiters) resolve();
-      idleWaiters = [];
-    }
-  };
-
-  const runJob = async (job: RepairJob): Promise<void> => {
-    if (!repairDeps) return;
+  const run = async (job: RepairJob, report: HandleErrorContext['report']): Promise<WorkOutcome> => {
     const deps: RepairDeps = {
       ...repairDeps,
-      onProgress: (progress) => onEvent({ kind: 'progress', ...progress }),
+      onProgress: ({ incidentKey, stage, detail }) =>
+        report({ incidentKey, stage, ...(detail ? { detail } : {}) }),
     };
     for (let attempt = 1; ; attempt++) {
       try {
         if (job.kind === 'recurrence') {
-          await refreshPullRequest(job, deps);
-          return;
+          const refreshed = await refreshPullRequest(job, deps);
+          return { kind: 'nothing_to_do', detail: refreshed.kind };
         }
         const outcome = await repairIncident(job, deps);
-        summary.outcomes.set(job.incidentKey, outcome);
-        onEvent({ kind: 'finished', incidentKey: job.incidentKey, outcome });
-        return;
+        if (outcome.kind === 'no_fix' || outcome.kind === 'skipped' || outcome.kind === 'failed') {
+          report({ incidentKey: job.incidentKey, stage: outcome.kind, detail: outcome.reason });
+        }
+        return toWorkOutcome(outcome);
       } catch (error: unknown) {
         const message = error instanceof Error ? error.message : String(error);
-        if (isRetryableRepairError(error) && attempt < maxAttempts) {
-          onEvent({ kind: 'retrying', incidentKey: job.incidentKey, attempt, error: message });
-          await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
-          continue;
-        }
-        summary.outcomes.set(job.incidentKey, { kind: 'crashed', reason: message });
-        onEvent({ kind: 'crashed', incidentKey: job.incidentKey, error: message });
-        return;
+        const retryable = (repairDeps.isRetryable ?? isRetryableRepairError)(error);
+        if (!retryable || attempt >= maxAttempts) return { kind: 'failed', detail: message };
+        report({ incidentKey: job.incidentKey, stage: 'analysing', detail: `retrying after: ${message}` });
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
       }
     }
   };
 
-  return {
-    async handleError({ record }) {
-      summary.errors++;
-      const repo = config.repo ?? {
-        owner: 'local',
-        name: 'unconfigured',
-        baseBranch: 'main',
-        pathPrefix: '',
-      };
-      const { incidentKey, result } = await recordLocalError({ record, repo, store });
-      summary.incidents.add(incidentKey);
-      const { enqueue } = await shouldEnqueue({ result, store, now: Date.now });
-      const refresh = result.kind === 'existing' && result.incident.status === 'pr_open';
-      const queued = Boolean(repairDeps) && (enqueue || refresh);
-      onEvent({
-        kind: 'detected',
-        incidentKey,
-        exceptionType: record.exceptionType,
-        message: record.message,
-        count: result.incident.count,
-        queued: queued && enqueue,
-      });
-      if (!queued) return;
-      waiting.push({
-        v: 1,
-        kind: enqueue ? 'repair' : 'recurrence',
-        incidentKey,
-        error: record,
-        repo,
-        attempt: 0,
-      });
-      pump();
-    },
-    async idle() {
-      if (running.size > 0 || waiting.length > 0)
-        await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      return summary;
-    },
+  return async ({ record }, { report }) => {
+    const { incidentKey, result } = await recordLocalError({ record, repo, store, now });
+    const { enqueue } = await shouldEnqueue({ result, store, now });
+    const refresh = !enqueue && result.kind === 'existing' && result.incident.status === 'pr_open';
+    const handled: HandledError = { incidentKey, result: result.kind, totalCount: result.incident.count };
+    if (!enqueue && !refresh) return handled;
+    const job: RepairJob = {
+      v: 1,
+      kind: enqueue ? 'repair' : 'recurrence',
+      incidentKey,
+      error: record,
+      repo,
+      attempt: 0,
+    };
+    return { ...handled, work: limit(() => run(job, report)) };
+  };
+}
+
+/** Runs at most `concurrency` tasks at once, in arrival order. */
+function makeLimiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
   };
 }
 
@@ -234,4 +202,38 @@ function makeMailer(config: LocalConfig): Mailer {
     case 'ses':
       return new SesMailer();
   }
+}
+
+/**
+ * `ai-ops watch`'s pipeline factory: repairs when the settings allow them, otherwise record only,
+ * saying plainly which settings are missing (never their values).
+ */
+export function createRepairPipeline({
+  stderr,
+  advisor,
+}: {
+  stderr: NodeJS.WritableStream;
+  /** a pre-built advisor (the demo's recorded conversation) */
+  advisor?: FixAdvisor;
+}): NonNullable<WatchDeps['createHandler']> {
+  return ({ config, store, dryRun }) => {
+    const deps = makeLocalRepairDeps({
+      config,
+      store,
+      database: store.database,
+      dryRun,
+      ...(advisor ? { advisor } : {}),
+    });
+    const repo = config.repo ?? UNCONFIGURED_REPO;
+    if ('missing' in deps) {
+      stderr.write(
+        `ai-ops watch: repairs are off until these settings are given: ${deps.missing.join(', ')} — errors are detected and recorded only\n`,
+      );
+      return async ({ record }) => {
+        const { incidentKey, result } = await recordLocalError({ record, repo, store });
+        return { incidentKey, result: result.kind, totalCount: result.incident.count };
+      };
+    }
+    return makeRepairHandler({ store, repo, repairDeps: deps });
+  };
 }
