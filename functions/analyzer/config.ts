@@ -21,6 +21,9 @@ const EnvSchema = z.object({
     )
     .pipe(z.array(z.email()).min(1)),
   GITHUB_API_URL: z.url().default('https://api.github.com'),
+  /** the incident page the email links to (signed links); without it emails carry no page link */
+  INCIDENT_PAGE_BASE_URL: z.url().optional(),
+  LINK_SIGNING_SECRET_ARN: z.string().min(1).optional(),
   DAILY_REPAIR_CAP: z.coerce.number().int().nonnegative().default(10),
   REPAIRS_ENABLED: flag.default(true),
   MAX_USD_PER_JOB: z.coerce.number().positive().default(2),
@@ -39,6 +42,7 @@ export type AnalyzerConfig = Readonly<{
   sender: string;
   reviewers: readonly string[];
   githubApiUrl: string;
+  incidentPage?: Readonly<{ baseUrl: string; signingSecretArn: string }>;
   dailyRepairCap: number;
   repairsEnabled: boolean;
   maxUsdPerJob: number;
@@ -79,6 +83,14 @@ export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefin
     sender: e.SENDER_EMAIL,
     reviewers: Object.freeze([...e.REVIEWER_EMAILS]),
     githubApiUrl: e.GITHUB_API_URL,
+    ...(e.INCIDENT_PAGE_BASE_URL && e.LINK_SIGNING_SECRET_ARN
+      ? {
+          incidentPage: Object.freeze({
+            baseUrl: e.INCIDENT_PAGE_BASE_URL,
+            signingSecretArn: e.LINK_SIGNING_SECRET_ARN,
+          }),
+        }
+      : {}),
     dailyRepairCap: e.DAILY_REPAIR_CAP,
     repairsEnabled: e.REPAIRS_ENABLED,
     maxUsdPerJob: e.MAX_USD_PER_JOB,

@@ -16,6 +16,7 @@ import { type RepairJob, type RepairJobKind, RepairJobSchema } from '../core/con
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import { handleCiVerdict } from '../core/handle-ci-verdict.ts';
+import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident-link.ts';
 import { announceRegression, recordMerge } from '../core/record-merge.ts';
 import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
@@ -158,10 +159,22 @@ export async function buildRepairDeps({
   anthropicBaseUrl,
   onProgress,
 }: RepairDepsSources): Promise<RepairDeps> {
-  const [githubToken, anthropicKey] = await Promise.all([
+  const [githubToken, anthropicKey, linkKey] = await Promise.all([
     secret(config.githubTokenSecretArn),
     secret(config.anthropicApiKeySecretArn),
+    config.incidentPage ? secret(config.incidentPage.signingSecretArn) : Promise.resolve(undefined),
   ]);
+  const page = config.incidentPage;
+  const incidentLink =
+    page && linkKey
+      ? (incidentKey: string) =>
+          signIncidentLink({
+            baseUrl: page.baseUrl,
+            incidentKey,
+            expiresAt: Date.now() + INCIDENT_LINK_TTL_MS,
+            secret: linkKey,
+          })
+      : undefined;
   return {
     store: new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName }),
     budget: new DynamoDbRepairBudget({ client: dynamodb, tableName: config.incidentsTableName }),
@@ -187,6 +200,7 @@ export async function buildRepairDeps({
       sender: config.sender,
       reviewers: [...config.reviewers],
       editPolicy: { ...DEFAULT_EDIT_POLICY, scope: config.editScope },
+      ...(incidentLink ? { incidentLink } : {}),
     },
     isRetryable: isRetryableAnalyzerError,
     ...(onProgress ? { onProgress } : {}),
