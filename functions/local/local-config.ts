@@ -33,7 +33,7 @@ const SettingsSchema = z.object({
   GITHUB_BASE_BRANCH: z.string().min(1).default('main'),
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: z.url().optional(),
-  AI_OPS_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  AI_OPS_MODEL: z.string().min(1).default('claude-sonnet-4-6'),
   LOG_FILE_PATH: optionalText,
   SMTP_HOST: optionalText,
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
@@ -307,7 +307,7 @@ export const CONFIG_HELP = `Settings (environment, or the same names in ai-ops.c
   GITHUB_API_URL           GitHub Enterprise API, default https://api.github.com
   GITHUB_BASE_BRANCH       default main
   ANTHROPIC_API_KEY        Claude API key (never printed); ANTHROPIC_BASE_URL is the SDK's own
-  AI_OPS_MODEL             model id, default claude-sonnet-4-5
+  AI_OPS_MODEL             model id, default claude-sonnet-4-6
   AI_OPS_STATE             state file (incidents and read offsets), default .ai-ops/state.db
   AI_OPS_MAIL              outbox | smtp | ses (default outbox, smtp when SMTP_HOST is set)
   AI_OPS_OUTBOX            outbox folder for .eml files, default .ai-ops/outbox

@@ -40,7 +40,7 @@ describe('loadLocalConfig', () => {
     expect(config).toMatchObject({
       logFiles: [],
       githubApiUrl: 'https://api.github.com',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       statePath: '/srv/app/.ai-ops/state.db',
       mail: { kind: 'outbox', directory: '/srv/app/.ai-ops/outbox' },
       dailyRepairCap: 10,
