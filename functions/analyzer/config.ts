@@ -6,7 +6,12 @@ const flag = z
 
 const EnvSchema = z.object({
   INCIDENTS_TABLE_NAME: z.string().min(1),
-  GITHUB_TOKEN_SECRET_ARN: z.string().min(1),
+  /** `token`: a personal or fine-grained token; `app`: a GitHub App's installation tokens */
+  GITHUB_AUTH: z.enum(['token', 'app']).default('token'),
+  /** required when GITHUB_AUTH=token */
+  GITHUB_TOKEN_SECRET_ARN: z.string().min(1).optional(),
+  /** required when GITHUB_AUTH=app: a JSON secret {"appId": "…", "privateKey": "…"} */
+  GITHUB_APP_SECRET_ARN: z.string().min(1).optional(),
   ANTHROPIC_API_KEY_SECRET_ARN: z.string().min(1),
   MODEL_ID: z.string().min(1).default('claude-sonnet-4-6'),
   SENDER_EMAIL: z.email(),
@@ -36,7 +41,10 @@ const EnvSchema = z.object({
 
 export type AnalyzerConfig = Readonly<{
   incidentsTableName: string;
+  /** the token secret when `githubAuth.kind` is `token`; `''` with a GitHub App */
   githubTokenSecretArn: string;
+  /** where the GitHub tokens come from (GITHUB_AUTH) */
+  githubAuth: GitHubAuthConfig;
   anthropicApiKeySecretArn: string;
   model: string;
   sender: string;
@@ -52,6 +60,10 @@ export type AnalyzerConfig = Readonly<{
   serviceName: string;
 }>;
 
+export type GitHubAuthConfig = Readonly<
+  { kind: 'token'; tokenSecretArn: string } | { kind: 'app'; appSecretArn: string }
+>;
+
 /** The analyzer's environment is incomplete or malformed; the message names every variable at fault. */
 export class AnalyzerConfigError extends Error {
   override readonly name = 'AnalyzerConfigError';
@@ -66,18 +78,29 @@ export class AnalyzerConfigError extends Error {
 /** Reads and validates the analyzer's environment once; throws AnalyzerConfigError listing every problem. */
 export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefined>>): AnalyzerConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new AnalyzerConfigError(
-      parsed.error.issues.map((issue) => {
+  // The secret GITHUB_AUTH needs is checked beside the schema, so it is listed with every other problem.
+  const authSecret = env.GITHUB_AUTH === 'app' ? 'GITHUB_APP_SECRET_ARN' : 'GITHUB_TOKEN_SECRET_ARN';
+  const missingAuthSecret = env[authSecret]
+    ? []
+    : [`${authSecret} is missing (GITHUB_AUTH=${env.GITHUB_AUTH ?? 'token'})`];
+  if (!parsed.success || missingAuthSecret.length > 0) {
+    throw new AnalyzerConfigError([
+      ...(parsed.error?.issues ?? []).map((issue) => {
         const name = issue.path.map(String).join('.');
         return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
       }),
-    );
+      ...missingAuthSecret,
+    ]);
   }
   const e = parsed.data;
+  const githubAuth: GitHubAuthConfig =
+    e.GITHUB_AUTH === 'app'
+      ? { kind: 'app', appSecretArn: e.GITHUB_APP_SECRET_ARN ?? '' }
+      : { kind: 'token', tokenSecretArn: e.GITHUB_TOKEN_SECRET_ARN ?? '' };
   return Object.freeze({
     incidentsTableName: e.INCIDENTS_TABLE_NAME,
-    githubTokenSecretArn: e.GITHUB_TOKEN_SECRET_ARN,
+    githubTokenSecretArn: githubAuth.kind === 'token' ? githubAuth.tokenSecretArn : '',
+    githubAuth: Object.freeze(githubAuth),
     anthropicApiKeySecretArn: e.ANTHROPIC_API_KEY_SECRET_ARN,
     model: e.MODEL_ID,
     sender: e.SENDER_EMAIL,

@@ -8,11 +8,19 @@ import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
 import { GitTransientError } from '../adapters/git-workspace.ts';
 import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
+import {
+  createCredentialsOctokit,
+  type GitHubCredentials,
+  githubAppCredentials,
+  parseGitHubAppSecret,
+  tokenCredentials,
+} from '../adapters/github-credentials.ts';
 import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
+import { makeSecretStringReader } from '../adapters/secret-string-reader.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
-import { type RepairJob, type RepairJobKind, RepairJobSchema } from '../core/contracts.ts';
+import { type RepairJob, type RepairJobKind, RepairJobSchema, type RepoRef } from '../core/contracts.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import { handleCiVerdict } from '../core/handle-ci-verdict.ts';
@@ -144,6 +152,11 @@ export interface RepairDepsSources {
   /** the Messages API root; the SDK default (api.anthropic.com) when omitted */
   anthropicBaseUrl?: string;
   onProgress?: RepairDeps['onProgress'];
+  /**
+   * where git and the PR client get their GitHub token, per repository; build it once per
+   * container (`githubCredentials`) so installation tokens are reused. Default: the token secret.
+   */
+  credentials?: GitHubCredentials;
 }
 
 /**
@@ -158,9 +171,9 @@ export async function buildRepairDeps({
   ses,
   anthropicBaseUrl,
   onProgress,
+  credentials = githubCredentials({ config, secret }),
 }: RepairDepsSources): Promise<RepairDeps> {
-  const [githubToken, anthropicKey, linkKey] = await Promise.all([
-    secret(config.githubTokenSecretArn),
+  const [anthropicKey, linkKey] = await Promise.all([
     secret(config.anthropicApiKeySecretArn),
     config.incidentPage ? secret(config.incidentPage.signingSecretArn) : Promise.resolve(undefined),
   ]);
@@ -185,12 +198,10 @@ export async function buildRepairDeps({
       maxUsd: config.maxUsdPerJob,
       ...(anthropicBaseUrl ? { baseURL: anthropicBaseUrl } : {}),
     }),
-    workspaces: makeGitWorkspaces({
-      apiUrl: config.githubApiUrl,
-      token: () => secret(config.githubTokenSecretArn),
-      author: config.bot,
+    workspaces: repositoryWorkspaces({ config, credentials }),
+    pullRequests: createOctokitPullRequests({
+      octokit: createCredentialsOctokit({ credentials, baseUrl: config.githubApiUrl }),
     }),
-    pullRequests: createOctokitPullRequests({ auth: githubToken, baseUrl: config.githubApiUrl }),
     mailer: new SesMailer({ client: ses }),
     settings: {
       repairsEnabled: config.repairsEnabled,
@@ -207,6 +218,52 @@ export async function buildRepairDeps({
   };
 }
 
+/**
+ * The GitHub credentials GITHUB_AUTH chooses: the token secret, or a GitHub App whose JSON secret
+ * (`secretString`, read whole) signs the JWTs that mint installation tokens.
+ */
+export function githubCredentials({
+  config,
+  secret,
+  secretString,
+}: {
+  config: AnalyzerConfig;
+  secret: (secretId: string) => Promise<string>;
+  /** reads a secret's whole text (a JSON document stays whole); required for a GitHub App */
+  secretString?: (secretId: string) => Promise<string>;
+}): GitHubCredentials {
+  const auth = config.githubAuth;
+  if (auth.kind === 'token') return tokenCredentials({ token: () => secret(auth.tokenSecretArn) });
+  // `secret` answers only the first field of a JSON secret: the app id without its key.
+  if (!secretString)
+    throw new Error('githubCredentials: GITHUB_AUTH=app needs `secretString` to read the app secret whole');
+  const readWhole = secretString;
+  return githubAppCredentials({
+    app: async () => parseGitHubAppSecret(await readWhole(auth.appSecretArn)),
+    baseUrl: config.githubApiUrl,
+  });
+}
+
+/** git asks for the token of the repository it clones, so one GitHub App serves many installations. */
+function repositoryWorkspaces({
+  config,
+  credentials,
+}: {
+  config: AnalyzerConfig;
+  credentials: GitHubCredentials;
+}): RepairDeps['workspaces'] {
+  const forRepo = (repo: RepoRef) =>
+    makeGitWorkspaces({
+      apiUrl: config.githubApiUrl,
+      token: () => credentials.token(repo),
+      author: config.bot,
+    });
+  return {
+    clone: (options) => forRepo(options.repo).clone(options),
+    remoteBranchHead: (options) => forRepo(options.repo).remoteBranchHead(options),
+  };
+}
+
 // Built once per container; warm invocations reuse them.
 const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
 const ses = new SESClient({ maxAttempts: 4 });
@@ -219,31 +276,39 @@ function init(): ReturnType<typeof makeHandler> {
   const config = loadAnalyzerConfig(process.env);
   const logger = new Logger({ serviceName: config.serviceName });
   const secret = makeSecretReader({ client: secretsManager });
+  // Once per container, so a GitHub App's installation tokens outlive a batch.
+  const credentials = githubCredentials({
+    config,
+    secret,
+    secretString: makeSecretStringReader({ client: secretsManager }),
+  });
   // A secret that cannot be read fails the batch (the records go back to the queue).
   const repairDeps = () =>
     buildRepairDeps({
       config,
       secret,
+      credentials,
       dynamodb,
       ses,
       onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
     });
-  const followUpDeps = async (): Promise<FollowUpDeps> => {
+  // The code host's GraphQL call names no repository, so it gets the token of the job's repository.
+  const followUpDeps = async (repo: RepoRef): Promise<FollowUpDeps> => {
     const deps = await repairDeps();
-    const token = await secret(config.githubTokenSecretArn);
+    const token = await credentials.token(repo);
     return { ...deps, codeHost: createOctokitCodeHost({ auth: token, baseUrl: config.githubApiUrl }) };
   };
   return makeHandler({
     repairDeps,
     beforeRepair: async (job) => ({
-      proceed: (await announceRegression(job, await followUpDeps())).kind !== 'claimed_elsewhere',
+      proceed: (await announceRegression(job, await followUpDeps(job.repo))).kind !== 'claimed_elsewhere',
     }),
     followUps: {
       recurrence: async (job) => refreshPullRequest(job, await repairDeps()),
-      revise: async (job) => reviseIncident(job, await followUpDeps()),
-      ci_passed: async (job) => handleCiVerdict(job, await followUpDeps()),
-      ci_failed: async (job) => handleCiVerdict(job, await followUpDeps()),
-      merged: async (job) => recordMerge(job, await followUpDeps()),
+      revise: async (job) => reviseIncident(job, await followUpDeps(job.repo)),
+      ci_passed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
+      ci_failed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
+      merged: async (job) => recordMerge(job, await followUpDeps(job.repo)),
     },
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),

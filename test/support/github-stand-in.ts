@@ -1,6 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type GitHubAppStandInOptions,
+  type MintedInstallationToken,
+  makeGitHubAppState,
+} from './github-app-stand-in.ts';
 
 /**
  * A stateful stand-in for the slice of GitHub's REST (and GraphQL) API that ai-ops uses,
@@ -26,6 +31,12 @@ export interface GitHubStandInOptions {
    * forwarded there, so git and the API share one host, as on github.com and GitHub Enterprise
    */
   gitOrigin?: string;
+  /**
+   * act as a GitHub App: `GET /repos/{owner}/{repo}/installation` and
+   * `POST /app/installations/{id}/access_tokens` take the app's JWT, and the installation tokens
+   * they mint are accepted by every other route (besides `tokens`) until they expire
+   */
+  app?: GitHubAppStandInOptions;
 }
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
@@ -171,6 +182,10 @@ export interface GitHubStandIn {
   /** what `GET /pulls/{n}` answers with `Accept: application/vnd.github.diff` */
   setPullDiff(options: { owner: string; repo: string; number: number; diff: string }): void;
   failNext(rule: FaultRule): void;
+  /** install the app (`app` option) on a repository; returns the installation id */
+  installApp(options: { owner: string; repo: string }): number;
+  /** every installation token minted so far, oldest first */
+  installationTokens(): MintedInstallationToken[];
   pulls(options: { owner: string; repo: string }): StandInPull[];
   comments(options: { owner: string; repo: string }): StandInComment[];
   labels(options: { owner: string; repo: string }): StandInLabel[];
@@ -209,6 +224,7 @@ export async function startGitHubStandIn({
   resolveBranch,
   tokens,
   gitOrigin,
+  app,
 }: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
   const repos = new Map<string, RepoState>();
   const requests: RecordedRequest[] = [];
@@ -707,6 +723,60 @@ export async function startGitHubStandIn({
     ],
   ];
 
+  // GitHub App routes: answered only with the app's JWT (checked in `handle`), like GitHub.
+  const appState = app ? makeGitHubAppState(app) : undefined;
+  const APP_ROUTES = new Set([
+    'GET /repos/{owner}/{repo}/installation',
+    'POST /app/installations/{id}/access_tokens',
+  ]);
+  if (appState) {
+    routes.push(
+      [
+        'GET /repos/{owner}/{repo}/installation',
+        ({ params }) => {
+          const state = requireRepo(params.owner ?? '', params.repo ?? '');
+          const id = appState.installationOf(repoKey(state.owner, state.name));
+          if (id === undefined) return { status: 404, body: notFound() };
+          return {
+            status: 200,
+            body: {
+              id,
+              app_id: Number(app?.appId),
+              account: { login: state.owner, id: 1, type: 'Organization' },
+              repository_selection: 'selected',
+              target_type: 'Organization',
+              access_tokens_url: `${origin}${basePath}/app/installations/${id}/access_tokens`,
+              permissions: { contents: 'write', pull_requests: 'write', issues: 'write', checks: 'read' },
+              events: ['check_suite', 'workflow_run', 'issue_comment', 'pull_request'],
+            },
+          };
+        },
+      ],
+      [
+        'POST /app/installations/{id}/access_tokens',
+        ({ params }) => {
+          const id = Number(params.id);
+          if (!appState.hasInstallation(id)) return { status: 404, body: notFound() };
+          const minted = appState.mint(id);
+          return {
+            status: 201,
+            body: {
+              token: minted.token,
+              expires_at: minted.expiresAt,
+              permissions: { contents: 'write', pull_requests: 'write', issues: 'write', checks: 'read' },
+              repository_selection: 'selected',
+            },
+          };
+        },
+      ],
+    );
+  }
+  const isAuthorized = (route: string | undefined, token: string | undefined): boolean => {
+    if (appState && route !== undefined && APP_ROUTES.has(route)) return appState.isAppJwt(token);
+    if (appState?.isInstallationToken(token)) return true;
+    return token !== undefined && (!tokens || tokens.includes(token));
+  };
+
   const graphql = (body: unknown): Reply => {
     const { query, variables } = asRecord(body);
     if (typeof query !== 'string')
@@ -839,7 +909,7 @@ export async function startGitHubStandIn({
     const fault = takeFault(record.route);
     if (fault) {
       reply = faultReply(fault);
-    } else if (!token || (tokens && !tokens.includes(token))) {
+    } else if (!isAuthorized(record.route, token)) {
       reply = { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
     } else if (isGraphql) {
       reply = graphql(body);
@@ -942,6 +1012,14 @@ export async function startGitHubStandIn({
     failNext({ route, times = 1, fault }) {
       faults.push({ route, times, fault });
     },
+    installApp({ owner, repo }) {
+      if (!appState) throw new Error('start the stand-in with the `app` option to install a GitHub App');
+      const state = requireState(owner, repo);
+      const id = nextId++;
+      appState.install(repoKey(state.owner, state.name), id);
+      return id;
+    },
+    installationTokens: () => [...(appState?.minted ?? [])],
     pulls: ({ owner, repo }) => requireState(owner, repo).pulls,
     comments: ({ owner, repo }) => requireState(owner, repo).comments,
     labels: ({ owner, repo }) => [...requireState(owner, repo).labels.values()],
