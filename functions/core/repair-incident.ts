@@ -428,7 +428,7 @@ function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
   const link = deps.settings.incidentLink?.(incident.incidentKey);
   const common = { incident, ...(link ? { incidentUrl: link } : {}) };
   if (incident.status === 'pr_open' && incident.prUrl)
-    return renderFixEmail({ ...common, pr: { url: incident.prUrl, number: incident.prNumber ?? 0 } });
+    return renderFixEmail({ ...common, pr: { url: incident.prUrl, number: incident.prNumber ?? 0, draft: true } });
   return renderNoFixEmail({ ...common, ...(incident.lastError ? { reason: incident.lastError } : {}) });
 }
 
