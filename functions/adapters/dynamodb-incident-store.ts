@@ -1,15 +1,17 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type Incident, IncidentSchema } from '../core/contracts.ts';
+import { type Incident, IncidentSchema, type IncidentStatus } from '../core/contracts.ts';
 import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
 import { assertTransition } from '../core/incident-rules.ts';
 import type {
-  IncidentStore,
+  ListableIncidentStore,
   OccurrenceInput,
   OccurrenceResult,
   TransitionInput,
@@ -22,7 +24,7 @@ const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false
  * is a single conditional UpdateItem; throttling is retried by the client (`maxAttempts`), and
  * what still fails is thrown so the Lambda invocation is retried.
  */
-export class DynamoDbIncidentStore implements IncidentStore, IncidentFlagStore {
+export class DynamoDbIncidentStore implements ListableIncidentStore, IncidentFlagStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
 
@@ -173,6 +175,36 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentFlagStore {
       }),
     );
     return Item ? parseIncident(Item) : undefined;
+  }
+
+  /**
+   * A paginated Scan filtered on `status`, stopping once `limit` incidents are found. A Scan
+   * rather than a status index: the table holds one item per fingerprint (expiring after
+   * `INCIDENT_TTL_DAYS`) plus small bookkeeping items, and the sweep reads it once an hour, which
+   * costs less than an index that every status change writes to. Delivery ids, branch links and
+   * budget reservations carry no `status` and no `fingerprint`, so the filter skips them.
+   */
+  async listByStatus(status: IncidentStatus, { limit }: { limit: number }): Promise<Incident[]> {
+    const found: Incident[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    while (found.length < limit) {
+      const page = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          FilterExpression: '#status = :status AND attribute_exists(#fingerprint)',
+          ExpressionAttributeNames: { '#status': 'status', '#fingerprint': 'fingerprint' },
+          ExpressionAttributeValues: marshall({ ':status': status }),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (found.length >= limit) break;
+        found.push(parseIncident(item));
+      }
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return found;
   }
 }
 

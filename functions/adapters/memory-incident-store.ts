@@ -1,8 +1,8 @@
-import type { Incident } from '../core/contracts.ts';
+import type { Incident, IncidentStatus } from '../core/contracts.ts';
 import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
 import { assertTransition } from '../core/incident-rules.ts';
 import type {
-  IncidentStore,
+  ListableIncidentStore,
   OccurrenceInput,
   OccurrenceResult,
   TransitionInput,
@@ -13,7 +13,7 @@ import type {
  * Same semantics as the DynamoDB store (the shared contract suite holds both to them); each
  * method runs without an `await` in between, which is what makes it atomic here.
  */
-export class MemoryIncidentStore implements IncidentStore, IncidentFlagStore {
+export class MemoryIncidentStore implements ListableIncidentStore, IncidentFlagStore {
   readonly #items = new Map<string, { incident: Incident; lastBatchId: string }>();
 
   async recordOccurrence(input: OccurrenceInput): Promise<OccurrenceResult> {
@@ -62,6 +62,15 @@ export class MemoryIncidentStore implements IncidentStore, IncidentFlagStore {
   async get(incidentKey: string): Promise<Incident | undefined> {
     const item = this.#items.get(incidentKey);
     return item ? structuredClone(item.incident) : undefined;
+  }
+
+  async listByStatus(status: IncidentStatus, { limit }: { limit: number }): Promise<Incident[]> {
+    const found: Incident[] = [];
+    for (const { incident } of this.#items.values()) {
+      if (found.length >= limit) break;
+      if (incident.status === status) found.push(structuredClone(incident));
+    }
+    return found;
   }
 
   async setFlags({ incidentKey, flags }: { incidentKey: string; flags: IncidentFlags }): Promise<boolean> {

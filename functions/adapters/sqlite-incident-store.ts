@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { type Incident, IncidentSchema } from '../core/contracts.ts';
+import { type Incident, IncidentSchema, type IncidentStatus } from '../core/contracts.ts';
 import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
 import { assertTransition } from '../core/incident-rules.ts';
 import type {
-  IncidentStore,
+  ListableIncidentStore,
   OccurrenceInput,
   OccurrenceResult,
   TransitionInput,
@@ -43,12 +43,13 @@ interface IncidentRow {
  * is one IMMEDIATE transaction, so a second process on the same file cannot interleave with it.
  * The whole incident is kept as JSON; status and fingerprint are columns for listing.
  */
-export class SqliteIncidentStore implements IncidentStore, IncidentFlagStore {
+export class SqliteIncidentStore implements ListableIncidentStore, IncidentFlagStore {
   readonly database: SqliteDatabase;
   readonly #select: Database.Statement<[string], IncidentRow>;
   readonly #insert: Database.Statement<[string, string, string, string, string, number]>;
   readonly #update: Database.Statement<[string, string, string, number, string]>;
   readonly #list: Database.Statement<[], { incident: string }>;
+  readonly #listByStatus: Database.Statement<[string, number], { incident: string }>;
 
   /** `database` from openStateDatabase (shared with the offset store), or a `path` to open. */
   constructor(options: { database: SqliteDatabase } | { path: string }) {
@@ -74,6 +75,10 @@ export class SqliteIncidentStore implements IncidentStore, IncidentFlagStore {
       'UPDATE incidents SET status = ?, incident = ?, last_batch_id = ?, last_seen = ? WHERE incident_key = ?',
     );
     this.#list = this.database.prepare('SELECT incident FROM incidents ORDER BY last_seen DESC');
+    // Served by the (status, last_seen) index; the oldest first, so a bounded sweep drains a backlog.
+    this.#listByStatus = this.database.prepare(
+      'SELECT incident FROM incidents WHERE status = ? ORDER BY last_seen ASC LIMIT ?',
+    );
   }
 
   async recordOccurrence(input: OccurrenceInput): Promise<OccurrenceResult> {
@@ -153,6 +158,11 @@ export class SqliteIncidentStore implements IncidentStore, IncidentFlagStore {
   async get(incidentKey: string): Promise<Incident | undefined> {
     const row = this.#select.get(incidentKey);
     return row ? parseIncident(row.incident) : undefined;
+  }
+
+  async listByStatus(status: IncidentStatus, { limit }: { limit: number }): Promise<Incident[]> {
+    if (limit <= 0) return [];
+    return this.#listByStatus.all(status, Math.floor(limit)).map((row) => parseIncident(row.incident));
   }
 
   /** Every incident, most recently seen first: for `ai-ops status` and tests. */

@@ -78,3 +78,15 @@ export interface IncidentStore {
   /** The incident, or undefined. */
   get(incidentKey: string): Promise<Incident | undefined>;
 }
+
+/**
+ * A store that can also list incidents by status, for the scheduled sweep. Beside
+ * `IncidentStore` rather than in it, so the use cases that never list keep their narrow fakes.
+ */
+export interface ListableIncidentStore extends IncidentStore {
+  /**
+   * Up to `limit` incidents currently in `status`, in no particular order (the post-merge and
+   * no-CI sweep). Items that are not incidents (delivery ids, branch links, budgets) never appear.
+   */
+  listByStatus(status: IncidentStatus, options: { limit: number }): Promise<Incident[]>;
+}

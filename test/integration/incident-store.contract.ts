@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord, RepoRef } from '../../functions/core/contracts.ts';
 import { IncidentTransitionError } from '../../functions/core/incident-rules.ts';
-import type { IncidentStore, OccurrenceInput } from '../../functions/core/incident-store.ts';
+import type { ListableIncidentStore, OccurrenceInput } from '../../functions/core/incident-store.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
 
@@ -45,7 +45,7 @@ function makeOccurrence(overrides: Partial<OccurrenceInput> = {}): OccurrenceInp
  */
 export function describeIncidentStoreContract(
   name: string,
-  makeStore: () => IncidentStore | Promise<IncidentStore>,
+  makeStore: () => ListableIncidentStore | Promise<ListableIncidentStore>,
 ) {
   describe(`IncidentStore contract: ${name}`, () => {
     it('creates an unknown incident as new, with count, times, sample, ttl and zeroed attempts and cost', async () => {
@@ -215,6 +215,38 @@ export function describeIncidentStoreContract(
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       expect((await store.get(input.incidentKey))?.attempts).toBe(2);
+    });
+
+    it('lists incidents by status, bounded by the limit, and only those still in it', async () => {
+      const store = await makeStore();
+      const inputs = [makeOccurrence(), makeOccurrence(), makeOccurrence()];
+      const steps = [
+        ['new', 'analyzing'],
+        ['analyzing', 'pr_open'],
+        ['pr_open', 'resolved_pending'],
+      ] as const;
+      for (const input of inputs) {
+        await store.recordOccurrence(input);
+        for (const [from, to] of steps) await store.transition({ incidentKey: input.incidentKey, from, to });
+      }
+      const keys = inputs.map((input) => input.incidentKey);
+      // A store may be shared by the suite: only this test's keys are compared exactly.
+      const mine = async (limit: number) =>
+        (await store.listByStatus('resolved_pending', { limit })).filter((i) => keys.includes(i.incidentKey));
+
+      const all = await store.listByStatus('resolved_pending', { limit: 1000 });
+      expect(all.every((incident) => incident.status === 'resolved_pending')).toBe(true);
+      expect((await mine(1000)).map((i) => i.incidentKey).sort()).toEqual([...keys].sort());
+      expect((await mine(1000))[0]).toEqual(await store.get((await mine(1000))[0]?.incidentKey ?? ''));
+      expect(await store.listByStatus('resolved_pending', { limit: 2 })).toHaveLength(2);
+      expect(await store.listByStatus('resolved_pending', { limit: 0 })).toEqual([]);
+
+      const [first] = keys;
+      await store.transition({ incidentKey: first ?? '', from: 'resolved_pending', to: 'resolved' });
+      expect((await mine(1000)).map((i) => i.incidentKey).sort()).toEqual(keys.slice(1).sort());
+      expect((await store.listByStatus('resolved', { limit: 1000 })).map((i) => i.incidentKey)).toContain(
+        first,
+      );
     });
 
     it('stores the analysis and removes a field given as undefined', async () => {
