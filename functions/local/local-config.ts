@@ -289,7 +289,7 @@ export function describeConfig(config: LocalConfig): string {
   ];
   if (config.missingForRepair.length > 0)
     lines.push(
-      `mode:           detect and record only — set ${config.missingForRepair.join(', ')} to open fix pull requests (--dry-run works without them)`,
+      `mode:           detect and record only — set ${config.missingForRepair.join(', ')} to open fix pull requests`,
     );
   return `${lines.join('\n')}\n`;
 }
@@ -316,5 +316,6 @@ export const CONFIG_HELP = `Settings (environment, or the same names in ai-ops.c
   AI_OPS_REPAIRS_ENABLED   false = detect and record only (kill switch)
   AWS_REGION, AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_*   read by the AWS SDK itself (AI_OPS_MAIL=ses)
 Without GITHUB_TOKEN, GITHUB_REPO or ANTHROPIC_API_KEY ai-ops still detects and records incidents;
---dry-run needs none of them.
+--dry-run (nothing pushed, opened or mailed) needs GITHUB_REPO and ANTHROPIC_API_KEY, and a token
+only for a private repository.
 `;
