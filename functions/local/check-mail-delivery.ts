@@ -55,7 +55,7 @@ export async function checkMailDelivery({
           {
             status: 'ok',
             area,
-            message: `mail goes to .eml files in ${mail.directory}, nothing is sent (set AI_OPS_MAIL=smtp or ses to send it); ${folder.message}`,
+            message: `mail is written as .eml files, not sent (AI_OPS_MAIL=smtp or ses sends it); ${folder.message}`,
           },
         ]
       : [folder];

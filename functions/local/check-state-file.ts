@@ -40,7 +40,7 @@ export async function checkStateFile({ path, fs }: CheckStateFileOptions): Promi
   });
   if (directory.status !== 'ok') return [directory];
   if (!exists)
-    return [{ status: 'ok', area, message: `${path} will be created on first use (${directory.message})` }];
+    return [{ status: 'ok', area, message: `${path} will be created on first use; ${directory.message}` }];
   try {
     await fs.access(path, constants.R_OK | constants.W_OK);
   } catch {

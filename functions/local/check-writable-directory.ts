@@ -62,6 +62,6 @@ export async function checkWritableDirectory({
     message:
       existing === directory
         ? `${directory} is writable (${purpose})`
-        : `${directory} will be created for ${purpose} (${existing} is writable)`,
+        : `${directory} can be created for ${purpose}, ${existing} is writable`,
   };
 }

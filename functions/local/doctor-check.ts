@@ -23,7 +23,7 @@ export function describeNetworkError(error: unknown, timeoutMs: number): string 
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found (DNS)';
   if (code === 'ECONNRESET') return 'connection reset';
   if (code?.includes('CERT') || code?.startsWith('ERR_TLS')) return `TLS certificate problem (${code})`;
-  return chain.map((e) => (e instanceof Error ? e.message : String(e))).join(': ');
+  return chain.map((e) => (e instanceof Error ? e.message : String(e)).replace(/\.$/, '')).join(': ');
 }
 
 /** The error and its causes, outermost first (fetch wraps the system error it failed with). */

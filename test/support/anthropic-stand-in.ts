@@ -79,9 +79,26 @@ const ERROR_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-/** Start the stand-in on a random port; it plays `script`, then answers 400 to anything more. */
-export async function startAnthropicStandIn(options: { script: StandInStep[] }): Promise<AnthropicStandIn> {
+/** Model ids `GET /v1/models` knows unless the test passes its own `models`. */
+export const STAND_IN_MODELS = [
+  'claude-sonnet-4-6',
+  'claude-sonnet-4-5',
+  'claude-haiku-4-5',
+  'claude-opus-4-5',
+];
+
+/**
+ * Start the stand-in on a random port; it plays `script`, then answers 400 to anything more.
+ * The free Models API (GET /v1/models, GET /v1/models/{id}) answers from `models` without using
+ * the script; `apiKeys`, when given, is the only keys accepted (401 otherwise) on every route.
+ */
+export async function startAnthropicStandIn(options: {
+  script: StandInStep[];
+  models?: readonly string[];
+  apiKeys?: readonly string[];
+}): Promise<AnthropicStandIn> {
   const script = [...options.script];
+  const models = options.models ?? STAND_IN_MODELS;
   const requests: RecordedRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -92,6 +109,15 @@ export async function startAnthropicStandIn(options: { script: StandInStep[] }):
       const json = parseJson(raw);
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       requests.push({ method: req.method ?? '', path, headers: req.headers, raw, json });
+      const key = req.headers['x-api-key'];
+      if (options.apiKeys && !(typeof key === 'string' && options.apiKeys.includes(key))) {
+        sendError({ res, status: 401, message: 'invalid x-api-key' });
+        return;
+      }
+      if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
+        serveModels({ res, path, models });
+        return;
+      }
       handle({ req, res, path, json, script });
     });
   });
@@ -166,6 +192,36 @@ function handle(options: {
   const timer = setTimeout(play, step.delayMs);
   // The client gave up (its timeout): forget the answer instead of writing to a dead socket.
   res.on('close', () => clearTimeout(timer));
+}
+
+/** The Models API's shapes (docs.anthropic.com/en/api/models); no key check beyond `apiKeys`. */
+function serveModels(options: { res: ServerResponse; path: string; models: readonly string[] }): void {
+  const { res, path, models } = options;
+  const info = (id: string) => ({
+    type: 'model',
+    id,
+    display_name: id.replace(/^claude-/, 'Claude ').replace(/-/g, ' '),
+    created_at: '2025-01-01T00:00:00Z',
+  });
+  if (path === '/v1/models') {
+    sendJson({
+      res,
+      status: 200,
+      body: {
+        data: models.map(info),
+        has_more: false,
+        first_id: models[0] ?? null,
+        last_id: models.at(-1) ?? null,
+      },
+    });
+    return;
+  }
+  const id = decodeURIComponent(path.slice('/v1/models/'.length));
+  if (!models.includes(id)) {
+    sendError({ res, status: 404, message: `model: ${id}` });
+    return;
+  }
+  sendJson({ res, status: 200, body: info(id) });
 }
 
 function messageBody(options: { step: Extract<StandInStep, { kind: 'message' }>; model: string }) {
