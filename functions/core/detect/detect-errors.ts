@@ -229,7 +229,8 @@ function closeBlock(block: Block, cache: ParseCache): DetectedError {
   const endsBatch = block.lines[block.lines.length - 1]?.isLast === true;
   return {
     record: toRecord(parsed, raw, lines),
-    needsContext: perLine && (parsed.frames.length === 0 || endsBatch),
+    // Python prints the exception line last: a parsed Python trace that ends the batch is whole.
+    needsContext: perLine && (parsed.frames.length === 0 || (endsBatch && parsed.language !== 'python')),
   };
 }
 
