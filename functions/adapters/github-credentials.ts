@@ -120,18 +120,15 @@ export function githubAppCredentials({
   now = Date.now,
   refreshMarginMs = 5 * 60 * 1000,
 }: GitHubAppCredentialsOptions): GitHubCredentials {
-  let client: { key: string; appId: string; octokit: Octokit } | undefined;
-  const installations = new Map<string, Promise<number>>();
-  const tokens = new Map<number, CachedToken>();
+  let current: AppClient | undefined;
 
-  const appClient = async () => {
+  // The secret is read (through its cached reader) on every call, so a rotated key or another app
+  // id takes effect with a new client whose caches start empty.
+  const appClient = async (): Promise<AppClient> => {
     const { appId, privateKey } = await app();
     const key = `${appId}\n${privateKey}`;
-    if (client?.key !== key) {
-      // A rotated key or another app: nothing minted under the old one is reused.
-      installations.clear();
-      tokens.clear();
-      client = {
+    if (current?.key !== key) {
+      current = {
         key,
         appId,
         octokit: new Octokit({
@@ -141,78 +138,92 @@ export function githubAppCredentials({
           userAgent: 'ai-ops',
           log: SILENT_LOG,
           // auth-app sends its JWT and mints tokens through this client's request, so the
-          // private key's signatures and the tokens only ever travel to the configured API root.
+          // app's signatures and the tokens only ever travel to the configured API root.
           request: { fetch: pinnedFetch({ baseUrl, fetch }) },
         }),
+        installations: new Map(),
+        tokens: new Map(),
       };
     }
-    return client;
-  };
-
-  const lookUpInstallation = async (repo: RepoCoordinates): Promise<number> => {
-    const { appId, octokit } = await appClient();
-    try {
-      const { data } = await octokit.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.name });
-      return data.id;
-    } catch (error: unknown) {
-      throw toAppError(error, { appId, repo, action: `find the installation on ${repo.owner}/${repo.name}` });
-    }
-  };
-
-  const installationOf = (repo: RepoCoordinates): Promise<number> => {
-    const key = `${repo.owner}/${repo.name}`.toLowerCase();
-    let pending = installations.get(key);
-    if (!pending) {
-      pending = lookUpInstallation(repo);
-      installations.set(key, pending);
-      // A failure is not remembered: the app may be installed a minute later.
-      pending.catch(() => installations.delete(key));
-    }
-    return pending;
-  };
-
-  const mint = async (
-    repo: RepoCoordinates,
-    installationId: number,
-  ): Promise<{ token: string; expiresAt: number }> => {
-    const { appId, octokit } = await appClient();
-    try {
-      const auth = (await octokit.auth({ type: 'installation', installationId, refresh: true })) as {
-        token: string;
-        expiresAt: string;
-      };
-      return { token: auth.token, expiresAt: Date.parse(auth.expiresAt) };
-    } catch (error: unknown) {
-      throw toAppError(error, { appId, repo, action: `mint a token for installation ${installationId}` });
-    }
+    return current;
   };
 
   return {
     async token(repo) {
-      const installationId = await installationOf(repo);
-      const cached = tokens.get(installationId);
+      const client = await appClient();
+      const installationId = await installationOf(client, repo);
+      const cached = client.tokens.get(installationId);
       if (cached && (cached.expiresAt === undefined || cached.expiresAt - refreshMarginMs > now())) {
         return cached.token;
       }
       const entry: CachedToken = {
-        token: mint(repo, installationId).then(
+        token: mintToken(client, { repo, installationId }).then(
           (minted) => {
             entry.expiresAt = minted.expiresAt;
             return minted.token;
           },
           (error: unknown) => {
-            if (tokens.get(installationId) === entry) tokens.delete(installationId);
+            if (client.tokens.get(installationId) === entry) client.tokens.delete(installationId);
             // The installation was removed since it was looked up: look it up again next time.
-            if (error instanceof GitHubAppNotInstalledError)
-              installations.delete(`${repo.owner}/${repo.name}`.toLowerCase());
+            if (error instanceof GitHubAppNotInstalledError) client.installations.delete(repoKey(repo));
             throw error;
           },
         ),
       };
-      tokens.set(installationId, entry);
+      client.tokens.set(installationId, entry);
       return entry.token;
     },
   };
+}
+
+interface AppClient {
+  key: string;
+  appId: string;
+  octokit: Octokit;
+  /** `owner/name` (lower case) → installation id */
+  installations: Map<string, Promise<number>>;
+  /** installation id → its current token (one token serves every repository of the installation) */
+  tokens: Map<number, CachedToken>;
+}
+
+const repoKey = (repo: RepoCoordinates) => `${repo.owner}/${repo.name}`.toLowerCase();
+
+function installationOf(client: AppClient, repo: RepoCoordinates): Promise<number> {
+  const key = repoKey(repo);
+  let pending = client.installations.get(key);
+  if (!pending) {
+    pending = lookUpInstallation(client, repo);
+    client.installations.set(key, pending);
+    // A failure is not remembered: the app may be installed a minute later.
+    pending.catch(() => client.installations.delete(key));
+  }
+  return pending;
+}
+
+async function lookUpInstallation({ appId, octokit }: AppClient, repo: RepoCoordinates): Promise<number> {
+  try {
+    // auth-app signs this route with the app's JWT (it is one of the app-only routes).
+    const { data } = await octokit.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.name });
+    return data.id;
+  } catch (error: unknown) {
+    throw toAppError(error, { appId, repo, action: `find the installation on ${repo.owner}/${repo.name}` });
+  }
+}
+
+async function mintToken(
+  { appId, octokit }: AppClient,
+  { repo, installationId }: { repo: RepoCoordinates; installationId: number },
+): Promise<{ token: string; expiresAt: number }> {
+  try {
+    // `refresh`: auth-app's own cache would answer for 59 minutes whatever `expires_at` says.
+    const auth = (await octokit.auth({ type: 'installation', installationId, refresh: true })) as {
+      token: string;
+      expiresAt: string;
+    };
+    return { token: auth.token, expiresAt: Date.parse(auth.expiresAt) };
+  } catch (error: unknown) {
+    throw toAppError(error, { appId, repo, action: `mint a token for installation ${installationId}` });
+  }
 }
 
 function toAppError(
