@@ -239,6 +239,15 @@ export async function handleNoCi(
       key: `no-ci=${pr.headSha}`,
       body: `No CI check ran on ${sha}, so nothing has verified this fix. It stays a draft: please build and test it before marking it ready for review.`,
     });
+    // Recorded like a verdict (as `mark_ready` does), so the sweep does not come back to this head;
+    // a CI run that reports later is still handled, since `no_ci` is neither green nor red.
+    const now = deps.now ?? Date.now;
+    await deps.store.transition({
+      incidentKey,
+      from: 'pr_open',
+      to: 'pr_open',
+      set: { ci: { headSha: pr.headSha, conclusion: 'no_ci', at: now() } },
+    });
     return { kind: 'left_draft', comment: { id: comment.id, url: comment.url } };
   }
   return markReadyAndAnnounce({

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import type { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
+import type { RepairJob } from '../../functions/core/contracts.ts';
+import type { FollowUpDeps } from '../../functions/core/follow-up-deps.ts';
+import { DEFAULT_REGRESSION_GRACE_MS } from '../../functions/core/incident-rules.ts';
+import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
+import { DEFAULT_RESOLVE_WINDOW_MS } from '../../functions/core/record-merge.ts';
+import { type SweepDeps, sweepIncidents } from '../../functions/core/sweep-incidents.ts';
+import { INCIDENT_KEY, makeDeps, REPO, seedStore } from '../support/follow-up-fakes.ts';
+
+const MERGED_AT = 1_700_000_000_000;
+const MINUTE = 60 * 1000;
+
+class FakeQueue implements JobQueue {
+  readonly jobs: RepairJob[] = [];
+  refuse = false;
+  async enqueue(jobs: readonly RepairJob[]): Promise<EnqueueResult> {
+    if (this.refuse)
+      return {
+        sent: [],
+        failed: jobs.map((j) => ({ incidentKey: j.incidentKey, code: 'Throttled', message: 'slow down' })),
+      };
+    this.jobs.push(...jobs);
+    return { sent: jobs.map((j) => j.incidentKey), failed: [] };
+  }
+}
+
+/** The seeded incident with its fix merged at MERGED_AT, last seen at `lastSeen`. */
+async function mergedStore({ lastSeen = MERGED_AT - MINUTE }: { lastSeen?: number } = {}) {
+  const store = await seedStore({ lastSeen });
+  await store.transition({
+    incidentKey: INCIDENT_KEY,
+    from: 'pr_open',
+    to: 'resolved_pending',
+    set: { merge: { sha: 'f'.repeat(40), mergedAt: MERGED_AT } },
+  });
+  return store;
+}
+
+/** Sweep deps over the store and the fake GitHub of follow-up-fakes; counts what reached GitHub. */
+function makeSweep(store: MemoryIncidentStore, { now }: { now: number }) {
+  const queue = new FakeQueue();
+  const followUp = makeDeps({ store });
+  followUp.github.checks = false;
+  let prReads = 0;
+  let followUpBuilds = 0;
+  const pullRequests: FollowUpDeps['pullRequests'] = {
+    ...followUp.github.pullRequests,
+    get: (options) => {
+      prReads += 1;
+      return followUp.github.pullRequests.get(options);
+    },
+  };
+  const deps: SweepDeps = {
+    store,
+    queue,
+    followUpDeps: async () => {
+      followUpBuilds += 1;
+      return { ...followUp.deps, pullRequests, now: () => now };
+    },
+    now: () => now,
+  };
+  return {
+    deps,
+    queue,
+    github: followUp.github,
+    mailer: followUp.mailer,
+    counts: () => ({ prReads, followUpBuilds }),
+  };
+}
+
+describe('sweepIncidents: merged fixes', () => {
+  it('resolves a resolved_pending incident that stayed quiet past its window', async () => {
+    const store = await mergedStore();
+    const { deps, queue } = makeSweep(store, { now: MERGED_AT + DEFAULT_RESOLVE_WINDOW_MS + 1 });
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'resolved' }]);
+    expect((await store.get(INCIDENT_KEY))?.status).toBe('resolved');
+    expect(queue.jobs).toEqual([]);
+  });
+
+  it('leaves one inside its window alone, saying when to look again', async () => {
+    const store = await mergedStore();
+    const { deps } = makeSweep(store, { now: MERGED_AT + 60 * MINUTE });
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'waiting', until: MERGED_AT + DEFAULT_RESOLVE_WINDOW_MS },
+    ]);
+    expect((await store.get(INCIDENT_KEY))?.status).toBe('resolved_pending');
+  });
+
+  it('reopens one seen after the grace period and enqueues one repair job, marking it queued', async () => {
+    const store = await mergedStore({ lastSeen: MERGED_AT + DEFAULT_REGRESSION_GRACE_MS + MINUTE });
+    const { deps, queue } = makeSweep(store, { now: MERGED_AT + 2 * DEFAULT_REGRESSION_GRACE_MS });
+
+    const first = await sweepIncidents(deps);
+    const second = await sweepIncidents(deps);
+
+    expect(first.results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'regression', enqueued: true }]);
+    expect(second.results).toEqual([]);
+    expect(queue.jobs).toHaveLength(1);
+    expect(queue.jobs[0]).toMatchObject({
+      v: 1,
+      kind: 'repair',
+      incidentKey: INCIDENT_KEY,
+      repo: REPO,
+      attempt: 0,
+    });
+    // The merge stays recorded: announceRegression needs it to comment on the merged PR.
+    expect(await store.get(INCIDENT_KEY)).toMatchObject({
+      status: 'queued',
+      regression: true,
+      merge: { mergedAt: MERGED_AT },
+    });
+  });
+
+  it('leaves a regression new when the queue refuses its job, for the next occurrence to queue', async () => {
+    const store = await mergedStore({ lastSeen: MERGED_AT + DEFAULT_REGRESSION_GRACE_MS + MINUTE });
+    const { deps, queue } = makeSweep(store, { now: MERGED_AT + 2 * DEFAULT_REGRESSION_GRACE_MS });
+    queue.refuse = true;
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'regression', enqueued: false }]);
+    expect((await store.get(INCIDENT_KEY))?.status).toBe('new');
+  });
+
+  it('never reopens an incident a person ignored; it is resolved after the window instead', async () => {
+    const store = await mergedStore({ lastSeen: MERGED_AT + DEFAULT_REGRESSION_GRACE_MS + MINUTE });
+    await store.setFlags({ incidentKey: INCIDENT_KEY, flags: { ignored: true } });
+    const { deps, queue } = makeSweep(store, { now: MERGED_AT + DEFAULT_RESOLVE_WINDOW_MS + 1 });
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'resolved' }]);
+    expect(queue.jobs).toEqual([]);
+  });
+});
+
+describe('sweepIncidents: drafts without CI', () => {
+  // seedStore marks the fix email sent at t=1, i.e. the PR opened long ago.
+  it('gives a draft with no CI after 30 minutes the no-CI treatment once, however often it runs', async () => {
+    const store = await seedStore();
+    const { deps, github, counts } = makeSweep(store, { now: 1 + 31 * MINUTE });
+
+    const first = await sweepIncidents(deps);
+    const second = await sweepIncidents(deps);
+
+    expect(first.results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'no_ci', outcome: expect.objectContaining({ kind: 'left_draft' }) },
+    ]);
+    expect(second.results).toEqual([]);
+    expect(counts()).toEqual({ prReads: 1, followUpBuilds: 1 });
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]?.body).toContain('No CI check ran');
+    expect(github.pr.draft).toBe(true);
+    expect((await store.get(INCIDENT_KEY))?.ci).toMatchObject({ conclusion: 'no_ci' });
+  });
+
+  it('marks it ready once when the policy says so', async () => {
+    const store = await seedStore();
+    const { deps, github, mailer } = makeSweep(store, { now: 1 + 31 * MINUTE });
+
+    await sweepIncidents(deps, { noCiPolicy: 'mark_ready' });
+    await sweepIncidents(deps, { noCiPolicy: 'mark_ready' });
+
+    expect(github.pr.draft).toBe(false);
+    expect(github.calls.filter((call) => call === 'markReady')).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('does not look at a draft younger than 30 minutes, nor build GitHub clients for it', async () => {
+    const store = await seedStore();
+    const { deps, github, counts } = makeSweep(store, { now: 1 + 29 * MINUTE });
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'not_due' }]);
+    expect(counts()).toEqual({ prReads: 0, followUpBuilds: 0 });
+    expect(github.comments).toEqual([]);
+  });
+
+  it('keeps waiting while the head has checks but no verdict yet', async () => {
+    const store = await seedStore();
+    const { deps, github } = makeSweep(store, { now: 1 + 31 * MINUTE });
+    github.checks = true;
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'no_ci', outcome: { kind: 'has_ci' } },
+    ]);
+    expect((await store.get(INCIDENT_KEY))?.ci).toBeUndefined();
+  });
+
+  it('reports a failing incident and goes on with the rest', async () => {
+    const store = await seedStore();
+    const other = await mergedStore();
+    const merged = await other.get(INCIDENT_KEY);
+    if (!merged) throw new Error('seed failed');
+    // Two incidents in one store: the draft (INCIDENT_KEY) and a merged one under another key.
+    await store.recordOccurrence({
+      incidentKey: 'acme/shop#other',
+      repo: REPO,
+      fingerprint: 'other',
+      count: 1,
+      firstSeen: 1,
+      lastSeen: MERGED_AT - MINUTE,
+      sample: merged.sample,
+      ttl: 1,
+      batchId: 'x',
+    });
+    for (const [from, to] of [
+      ['new', 'analyzing'],
+      ['analyzing', 'pr_open'],
+    ] as const)
+      await store.transition({ incidentKey: 'acme/shop#other', from, to });
+    await store.transition({
+      incidentKey: 'acme/shop#other',
+      from: 'pr_open',
+      to: 'resolved_pending',
+      set: { merge: { sha: 'e'.repeat(40), mergedAt: MERGED_AT } },
+    });
+    const { deps } = makeSweep(store, { now: MERGED_AT + DEFAULT_RESOLVE_WINDOW_MS + 1 });
+    deps.followUpDeps = async () => {
+      throw new Error('secret unreadable');
+    };
+
+    const summary = await sweepIncidents(deps);
+
+    expect(summary.counts).toEqual({ resolved: 1, failed: 1 });
+    expect(summary.results).toContainEqual({
+      incidentKey: INCIDENT_KEY,
+      kind: 'failed',
+      message: 'secret unreadable',
+    });
+  });
+
+  it('looks at no more than `limit` incidents per status', async () => {
+    const store = await seedStore();
+    const sample = (await store.get(INCIDENT_KEY))?.sample;
+    if (!sample) throw new Error('seed failed');
+    for (const key of ['acme/shop#b', 'acme/shop#c']) {
+      await store.recordOccurrence({
+        incidentKey: key,
+        repo: REPO,
+        fingerprint: key,
+        count: 1,
+        firstSeen: 1,
+        lastSeen: 2,
+        sample,
+        ttl: 1,
+        batchId: key,
+      });
+      await store.transition({ incidentKey: key, from: 'new', to: 'analyzing' });
+      await store.transition({ incidentKey: key, from: 'analyzing', to: 'pr_open', set: { prNumber: 9 } });
+    }
+    const { deps } = makeSweep(store, { now: 1 + 29 * MINUTE });
+
+    const summary = await sweepIncidents(deps, { limit: 2 });
+
+    expect(summary.results).toHaveLength(2);
+  });
+});
