@@ -1,3 +1,4 @@
+import type { BranchLinks } from './branch-links.ts';
 import { buildRepairPrompt } from './build-repair-prompt.ts';
 import type { Incident, IncidentAnalysis, RepairJob, RepoRef } from './contracts.ts';
 import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditPolicy, type EditRejection } from './edit-policy.ts';
@@ -58,6 +59,12 @@ export interface RepairDeps {
    * which carry no `retryable` flag).
    */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * Links the fix branch to the incident right before the first push, so a CI run that finishes
+   * before the webhook hears of the PR still finds its incident. Without it, the webhook links the
+   * branch when it sees the PR opened (the one-machine runner has no webhook).
+   */
+  branchLinks?: Pick<BranchLinks, 'link'>;
   /** progress for people (the one-machine runner's status line) and logs */
   onProgress?: (event: { incidentKey: string; stage: RepairStage; detail?: string }) => void;
 }
@@ -343,6 +350,13 @@ async function proposeAndApply({
       // not a fast-forward). One that dies before finds no branch and asks the model again.
       const set = { analysis, branch, costUsd };
       await claimedTransition(deps, incident, { to: 'analyzing', set });
+      // Idempotent (a put of the same key): a retried job links again harmlessly. It lives as long as the incident.
+      await deps.branchLinks?.link({
+        repo: incident.repo,
+        branch,
+        incidentKey: incident.incidentKey,
+        ttl: incident.ttl,
+      });
       await workspace.push({ branch });
       return { kind: 'applied', incident: { ...incident, ...set }, analysis };
     }
@@ -428,7 +442,10 @@ function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
   const link = deps.settings.incidentLink?.(incident.incidentKey);
   const common = { incident, ...(link ? { incidentUrl: link } : {}) };
   if (incident.status === 'pr_open' && incident.prUrl)
-    return renderFixEmail({ ...common, pr: { url: incident.prUrl, number: incident.prNumber ?? 0, draft: true } });
+    return renderFixEmail({
+      ...common,
+      pr: { url: incident.prUrl, number: incident.prNumber ?? 0, draft: true },
+    });
   return renderNoFixEmail({ ...common, ...(incident.lastError ? { reason: incident.lastError } : {}) });
 }
 

@@ -817,6 +817,29 @@ describe('repairIncident', () => {
     expect(world.mailer.sent).toHaveLength(2);
   });
 
+  it('links the fix branch to the incident before pushing it, once, so an early CI run finds it', async () => {
+    const links: Array<{ branch: string; incidentKey: string; ttl: number; pushesBefore: number }> = [];
+    let world: World | undefined;
+    world = await makeWorld({
+      deps: {
+        branchLinks: {
+          async link({ branch, incidentKey, ttl }) {
+            links.push({ branch, incidentKey, ttl, pushesBefore: world?.fixPushes().length ?? -1 });
+          },
+        },
+      },
+    });
+
+    await world.run();
+    await world.run(); // a duplicate delivery links nothing more
+
+    const incident = await world.incident();
+    expect(links).toEqual([
+      { branch: incident.branch, incidentKey: INCIDENT_KEY, ttl: incident.ttl, pushesBefore: 0 },
+    ]);
+    expectOneFix(world, incident);
+  });
+
   it('ignores a job whose incident does not exist', async () => {
     const world = await makeWorld();
     expect(await world.run(makeJob({ incidentKey: 'acme/shop#nope' }))).toEqual({
