@@ -11,6 +11,7 @@ import {
   type DoctorFs,
   describeNetworkError,
   errorCode,
+  noAnswerWithin,
 } from './doctor-check.ts';
 import type { MailSettings } from './local-config.ts';
 
@@ -112,7 +113,7 @@ async function checkSmtp({
     const reason = refused
       ? 'connection refused (nothing listens there)'
       : timedOut
-        ? `no answer within ${timeoutMs / 1000} s`
+        ? noAnswerWithin(timeoutMs)
         : code === 'EDNS' || /ENOTFOUND|EAI_AGAIN/.test(text)
           ? 'host name not found (DNS)'
           : describeNetworkError(error, timeoutMs);

@@ -17,7 +17,7 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 5000;
 /** A network failure (refused, DNS, timeout) in words a person can act on; never throws. */
 export function describeNetworkError(error: unknown, timeoutMs: number): string {
   const chain = causeChain(error);
-  if (chain.some(isTimeout)) return `no answer within ${formatSeconds(timeoutMs)}`;
+  if (chain.some(isTimeout)) return noAnswerWithin(timeoutMs);
   const code = chain.map(errorCode).find((c) => c !== undefined);
   if (code === 'ECONNREFUSED') return 'connection refused (nothing listens there)';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found (DNS)';
@@ -55,8 +55,9 @@ export function errorCode(error: unknown): string | undefined {
     : undefined;
 }
 
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+/** "no answer within 5 s" (or "300 ms"): how a timed-out check reads. */
+export function noAnswerWithin(timeoutMs: number): string {
+  return `no answer within ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`;
 }
 
 /** The file-system calls the local checks make; node:fs/promises by default, a fake in tests. */

@@ -109,7 +109,8 @@ export async function startAnthropicStandIn(options: {
       const json = parseJson(raw);
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       requests.push({ method: req.method ?? '', path, headers: req.headers, raw, json });
-      const key = req.headers['x-api-key'];
+      // the SDK sends the key as `x-api-key` or as `Authorization: Bearer <key>`, by version
+      const key = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
       if (options.apiKeys && !(typeof key === 'string' && options.apiKeys.includes(key))) {
         sendError({ res, status: 401, message: 'invalid x-api-key' });
         return;
