@@ -197,11 +197,21 @@ export class AutoRepair extends Construct {
     });
     // The analyzer enqueues follow-up jobs (revise, ci_failed) on the same queue.
     bindQueueSender({ fn: this.analyzer, queue: this.repairQueue });
-    bindSecret({
-      fn: this.analyzer,
-      envName: 'GITHUB_TOKEN_SECRET_ARN',
-      secret: secretsmanager.Secret.fromSecretNameV2(this, 'GithubToken', config.githubTokenSecretName),
-    });
+    // Only the secret of the chosen GitHub authentication is readable by the analyzer.
+    this.analyzer.addEnvironment('GITHUB_AUTH', config.githubAuth);
+    if (config.githubAuth === 'app') {
+      bindSecret({
+        fn: this.analyzer,
+        envName: 'GITHUB_APP_SECRET_ARN',
+        secret: secretsmanager.Secret.fromSecretNameV2(this, 'GithubApp', config.githubAppSecretName),
+      });
+    } else {
+      bindSecret({
+        fn: this.analyzer,
+        envName: 'GITHUB_TOKEN_SECRET_ARN',
+        secret: secretsmanager.Secret.fromSecretNameV2(this, 'GithubToken', config.githubTokenSecretName),
+      });
+    }
     bindSecret({
       fn: this.analyzer,
       envName: 'ANTHROPIC_API_KEY_SECRET_ARN',

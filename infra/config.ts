@@ -72,7 +72,11 @@ export const aiOpsConfigSchema = z
     reviewerEmails: z.array(emailSchema).min(1, 'list at least one reviewer address'),
     modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
     githubApiUrl: z.url({ protocol: /^https$/ }).default('https://api.github.com'),
+    /** `token`: a personal or fine-grained token; `app`: a GitHub App's short-lived installation tokens */
+    githubAuth: z.enum(['token', 'app']).default('token'),
     githubTokenSecretName: z.string().min(1).default('ai-ops/github-token'),
+    /** with `githubAuth: "app"`: a JSON secret `{"appId": "…", "privateKey": "…"}` */
+    githubAppSecretName: z.string().min(1).default('ai-ops/github-app'),
     anthropicApiKeySecretName: z.string().min(1).default('ai-ops/anthropic-api-key'),
     /** Kill switch: false keeps detecting and recording incidents but opens no pull requests. */
     repairsEnabled: z.boolean().default(true),
