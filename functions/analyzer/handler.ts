@@ -264,24 +264,24 @@ function repositoryWorkspaces({
   };
 }
 
-// Built once per container; warm invocations reuse them.
-const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
-const ses = new SESClient({ maxAttempts: 4 });
-const secretsManager = new SecretsManagerClient({ maxAttempts: 4 });
+/** What `makeAnalyzer` composes: the config, the clients, and where secrets and logs go. */
+export interface AnalyzerSources extends Omit<RepairDepsSources, 'onProgress'> {
+  logger: AnalyzerLogger;
+}
 
-let cached: ReturnType<typeof makeHandler> | undefined;
-
-// Config is read on the first invocation, not on import, so importing this file needs no env.
-function init(): ReturnType<typeof makeHandler> {
-  const config = loadAnalyzerConfig(process.env);
-  const logger = new Logger({ serviceName: config.serviceName });
-  const secret = makeSecretReader({ client: secretsManager });
-  // Once per container, so a GitHub App's installation tokens outlive a batch.
-  const credentials = githubCredentials({
-    config,
-    secret,
-    secretString: makeSecretStringReader({ client: secretsManager }),
-  });
+/**
+ * The analyzer as deployed, minus the environment: every job kind wired to its use case over
+ * the real adapters. `init()` calls it with AWS clients; the e2e tests with the stand-ins'.
+ */
+export function makeAnalyzer({
+  config,
+  secret,
+  dynamodb,
+  ses,
+  anthropicBaseUrl,
+  logger,
+  credentials = githubCredentials({ config, secret }),
+}: AnalyzerSources): ReturnType<typeof makeHandler> {
   // A secret that cannot be read fails the batch (the records go back to the queue).
   const repairDeps = () =>
     buildRepairDeps({
@@ -290,6 +290,7 @@ function init(): ReturnType<typeof makeHandler> {
       credentials,
       dynamodb,
       ses,
+      ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
       onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
     });
   // The code host's GraphQL call names no repository, so it gets the token of the job's repository.
@@ -310,6 +311,33 @@ function init(): ReturnType<typeof makeHandler> {
       ci_failed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
       merged: async (job) => recordMerge(job, await followUpDeps(job.repo)),
     },
+    logger,
+  });
+}
+
+// Built once per container; warm invocations reuse them.
+const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
+const ses = new SESClient({ maxAttempts: 4 });
+const secretsManager = new SecretsManagerClient({ maxAttempts: 4 });
+
+let cached: ReturnType<typeof makeHandler> | undefined;
+
+// Config is read on the first invocation, not on import, so importing this file needs no env.
+function init(): ReturnType<typeof makeHandler> {
+  const config = loadAnalyzerConfig(process.env);
+  const logger = new Logger({ serviceName: config.serviceName });
+  const secret = makeSecretReader({ client: secretsManager });
+  return makeAnalyzer({
+    config,
+    secret,
+    // Once per container, so a GitHub App's installation tokens outlive a batch.
+    credentials: githubCredentials({
+      config,
+      secret,
+      secretString: makeSecretStringReader({ client: secretsManager }),
+    }),
+    dynamodb,
+    ses,
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),
