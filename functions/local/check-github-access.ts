@@ -17,6 +17,8 @@ type Answer =
   | { kind: 'unreachable'; reason: string };
 
 const area = 'GitHub';
+const unreachableFix =
+  'check GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3), the network and any proxy';
 
 // Only the fields the checks read; anything else GitHub sends is ignored.
 const UserBody = z.object({ login: z.string() });
@@ -69,7 +71,7 @@ export async function checkGitHubAccess({
         status: 'fail',
         area,
         message: `cannot reach ${base}: ${user.reason}`,
-        fix: 'check GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3), the network and any proxy',
+        fix: unreachableFix,
       },
     ];
   if (user.status === 401)
@@ -86,13 +88,13 @@ export async function checkGitHubAccess({
     if (user.status === 403 && problem.status === 'warn') checks.push(problem);
     else return [problem];
   }
-  if (!repo) return checks;
+  if (!repo) return [...checks, scopeCheck({ scopes, isPrivate: undefined, createToken })];
 
   const repoAnswer = await get(`/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`);
   if (repoAnswer.kind === 'unreachable')
     return [
       ...checks,
-      { status: 'fail', area, message: `cannot reach ${base}: ${repoAnswer.reason}`, fix: 'try again' },
+      { status: 'fail', area, message: `cannot reach ${base}: ${repoAnswer.reason}`, fix: unreachableFix },
     ];
   if (repoAnswer.status === 404)
     return [
@@ -139,7 +141,7 @@ export async function checkGitHubAccess({
       status: 'fail',
       area,
       message: `cannot reach ${base}: ${branch.reason}`,
-      fix: 'try again',
+      fix: unreachableFix,
     });
   else if (branch.status === 200)
     checks.push({ status: 'ok', area, message: `base branch ${repo.baseBranch} exists` });

@@ -183,20 +183,6 @@ async function checkSes({
 function sesFailure({ error, timeoutMs }: { error: unknown; timeoutMs: number }): DoctorCheck {
   const name = error instanceof Error ? error.name : '';
   const text = error instanceof Error ? error.message : String(error);
-  if (name === 'CredentialsProviderError' || /credential/i.test(text))
-    return {
-      status: 'fail',
-      area,
-      message: `no usable AWS credentials for SES: ${text}`,
-      fix: 'set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available',
-    };
-  if (/region is missing/i.test(text))
-    return {
-      status: 'fail',
-      area,
-      message: 'no AWS region for SES',
-      fix: 'set AWS_REGION to the region SES sends from',
-    };
   if (name === 'AccessDenied' || name === 'AccessDeniedException')
     return {
       status: 'warn',
@@ -215,6 +201,20 @@ function sesFailure({ error, timeoutMs }: { error: unknown; timeoutMs: number })
       area,
       message: `AWS rejected the credentials (${name})`,
       fix: 'refresh them (aws sso login, or new access keys) and check AWS_PROFILE',
+    };
+  if (name === 'CredentialsProviderError' || /credential/i.test(text))
+    return {
+      status: 'fail',
+      area,
+      message: `no usable AWS credentials for SES: ${text}`,
+      fix: 'set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available',
+    };
+  if (/region is missing/i.test(text))
+    return {
+      status: 'fail',
+      area,
+      message: 'no AWS region for SES',
+      fix: 'set AWS_REGION to the region SES sends from',
     };
   const isHttpAnswer =
     typeof error === 'object' && error !== null && '$metadata' in error && name !== '' && name !== 'Error';
