@@ -21,7 +21,7 @@ export async function refreshPullRequest(
     return { kind: 'ignored', reason: 'no_open_pr' };
   const repo = { owner: incident.repo.owner, name: incident.repo.name };
   const pr = await pullRequests.get({ repo, number: incident.prNumber });
-  if (!pr || pr.state !== 'open') return { kind: 'ignored', reason: 'no_open_pr' };
+  if (pr?.state !== 'open') return { kind: 'ignored', reason: 'no_open_pr' };
   const body = updateOccurrences(pr.body, {
     count: incident.count,
     firstSeen: incident.firstSeen,

@@ -136,7 +136,7 @@ export function readStructuredError(body: string): StructuredError | undefined {
   const message = text(pick(obj, MESSAGE_PATHS)) ?? '';
   return {
     level: level ?? 'error',
-    ...(trace && trace.includes('\n') ? { trace } : {}),
+    ...(trace?.includes('\n') ? { trace } : {}),
     ...(exceptionType ? { exceptionType } : {}),
     message: message.split('\n', 1)[0] ?? '',
   };
