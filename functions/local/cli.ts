@@ -1,4 +1,5 @@
 import { runDetect } from './detect-command.ts';
+import { runDoctor } from './doctor-command.ts';
 import { createRepairPipeline } from './repair-pipeline.ts';
 import { runWatch } from './watch-command.ts';
 
@@ -7,6 +8,7 @@ const USAGE = `ai-ops — turns production errors into reviewed fix pull request
 Usage:
   ai-ops detect [options] < input     show what the detector sees in log text
   ai-ops watch [options] [<file>…]    follow log files; record their errors and open fix PRs
+  ai-ops doctor [options]             check the settings, GitHub, Anthropic and mail; say how to fix
   ai-ops help [command]               this text, or a command's own help
 
 Run "ai-ops <command> --help" for a command's options.
@@ -27,6 +29,8 @@ export async function main(
   switch (command) {
     case 'detect':
       return runDetect(rest, io);
+    case 'doctor':
+      return runDoctor(rest, io);
     case 'watch':
       return runWatch(rest, io, { createHandler: createRepairPipeline({ stderr: io.stderr }) });
     case undefined:
@@ -35,6 +39,7 @@ export async function main(
     case '-h':
       if (rest[0] === 'detect') return runDetect(['--help'], io);
       if (rest[0] === 'watch') return runWatch(['--help'], io);
+      if (rest[0] === 'doctor') return runDoctor(['--help'], io);
       io.stdout.write(USAGE);
       return 0;
     default:

@@ -91,7 +91,7 @@ function checkConfiguration(config: LocalConfig): DoctorCheck[] {
     checks.push({
       status: 'fail',
       area: 'configuration',
-      message: `repairs need ${config.missingForRepair.join(', ')}; until then ai-ops only detects and records incidents (--dry-run works)`,
+      message: `repairs need ${config.missingForRepair.join(', ')}; until then ai-ops only detects and records incidents`,
       fix: `set ${config.missingForRepair.join(', ')} in the environment or ai-ops.config.json`,
     });
   if (!config.repairsEnabled)
