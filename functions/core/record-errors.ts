@@ -174,6 +174,9 @@ export async function recordErrors(
       ({ result, group }) =>
         result.kind === 'existing' &&
         result.incident.status === 'pr_open' &&
+        // Snoozed or ignored on the incident page: no new work, not even a PR refresh.
+        result.incident.ignored !== true &&
+        !(result.incident.snoozedUntil !== undefined && now() < result.incident.snoozedUntil) &&
         crossesDoubling(result.incident.count - group.records.length, result.incident.count),
     )
     .map(({ group }) => ({
