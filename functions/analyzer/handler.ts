@@ -2,8 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
+import { DynamoDbBranchLinks } from '../adapters/dynamodb-branch-links.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
 import { GitTransientError } from '../adapters/git-workspace.ts';
@@ -20,6 +22,7 @@ import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts'
 import { makeSecretStringReader } from '../adapters/secret-string-reader.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
+import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { type RepairJob, type RepairJobKind, RepairJobSchema, type RepoRef } from '../core/contracts.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
@@ -30,6 +33,10 @@ import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
 import { reviseIncident } from '../core/revise-incident.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
+import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
+import { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
+
+export { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
 
 /** What the handler logs through: Powertools in Lambda, a fake in tests. */
 export interface AnalyzerLogger {
@@ -191,6 +198,8 @@ export async function buildRepairDeps({
   return {
     store: new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName }),
     budget: new DynamoDbRepairBudget({ client: dynamodb, tableName: config.incidentsTableName }),
+    // Written before the first push, so a CI run that beats the PR-opened webhook finds the incident.
+    branchLinks: new DynamoDbBranchLinks({ client: dynamodb, tableName: config.incidentsTableName }),
     advisor: makeAnthropicFixAdvisor({
       apiKey: anthropicKey,
       model: config.model,
@@ -315,19 +324,62 @@ export function makeAnalyzer({
   });
 }
 
+/** What `makeAnalyzerSweep` composes: the analyzer's sources plus the queue and the sweep's settings. */
+export interface AnalyzerSweepSources extends AnalyzerSources {
+  sqs: SQSClient;
+  sweepConfig: SweepConfig;
+}
+
+/**
+ * The scheduled sweep over the real adapters. The store and the queue need no secret, so a run
+ * with nothing due reads none; GitHub clients are built per repository only for a draft that is due.
+ */
+export function makeAnalyzerSweep({
+  sqs,
+  sweepConfig,
+  logger,
+  ...sources
+}: AnalyzerSweepSources): ReturnType<typeof makeSweepHandler> {
+  const { config, dynamodb, secret } = sources;
+  const credentials = sources.credentials ?? githubCredentials({ config, secret });
+  const followUpDeps = async (repo: RepoRef): Promise<FollowUpDeps> => {
+    const deps = await buildRepairDeps({ ...sources, credentials });
+    const token = await credentials.token(repo);
+    return { ...deps, codeHost: createOctokitCodeHost({ auth: token, baseUrl: config.githubApiUrl }) };
+  };
+  const store = new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName });
+  const queue = new SqsJobQueue({ client: sqs, queueUrl: sweepConfig.repairQueueUrl });
+  return makeSweepHandler({
+    sweepDeps: () => ({ store, queue, followUpDeps }),
+    options: {
+      limit: sweepConfig.limit,
+      noCiAfterMs: sweepConfig.noCiAfterMs,
+      noCiPolicy: sweepConfig.noCiPolicy,
+    },
+    logger,
+  });
+}
+
 // Built once per container; warm invocations reuse them.
 const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
 const ses = new SESClient({ maxAttempts: 4 });
 const secretsManager = new SecretsManagerClient({ maxAttempts: 4 });
+const sqs = new SQSClient({ maxAttempts: 4 });
 
-let cached: ReturnType<typeof makeHandler> | undefined;
+interface Entries {
+  jobs: ReturnType<typeof makeHandler>;
+  sweep: ReturnType<typeof makeSweepHandler>;
+}
+
+let cached: Entries | undefined;
 
 // Config is read on the first invocation, not on import, so importing this file needs no env.
-function init(): ReturnType<typeof makeHandler> {
+function init(): Entries {
   const config = loadAnalyzerConfig(process.env);
+  const sweepConfig = loadSweepConfig(process.env);
   const logger = new Logger({ serviceName: config.serviceName });
   const secret = makeSecretReader({ client: secretsManager });
-  return makeAnalyzer({
+  const sources: AnalyzerSources = {
     config,
     secret,
     // Once per container, so a GitHub App's installation tokens outlive a batch.
@@ -342,10 +394,14 @@ function init(): ReturnType<typeof makeHandler> {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),
     },
-  });
+  };
+  return { jobs: makeAnalyzer(sources), sweep: makeAnalyzerSweep({ ...sources, sqs, sweepConfig }) };
 }
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+/** One function, two triggers: repair jobs from SQS, and the scheduled sweep from EventBridge. */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse>;
+export async function handler(event: ScheduledEvent): Promise<SweepResponse>;
+export async function handler(event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse | SweepResponse> {
   cached ??= init();
-  return cached(event);
-};
+  return isScheduledEvent(event) ? cached.sweep(event) : cached.jobs(event);
+}

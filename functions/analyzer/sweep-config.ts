@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  /** where the sweep sends a regression's repair job (the analyzer's own queue) */
+  REPAIR_QUEUE_URL: z.url(),
+  /** incidents per status and run */
+  SWEEP_LIMIT: z.coerce.number().int().positive().default(50),
+  /** minutes a draft waits for a CI check before the no-CI policy applies */
+  NO_CI_AFTER_MINUTES: z.coerce.number().positive().default(30),
+  NO_CI_POLICY: z.enum(['leave_draft', 'mark_ready']).default('leave_draft'),
+});
+
+export type SweepConfig = Readonly<{
+  repairQueueUrl: string;
+  limit: number;
+  noCiAfterMs: number;
+  noCiPolicy: 'leave_draft' | 'mark_ready';
+}>;
+
+/** The scheduled sweep's part of the analyzer environment is incomplete or malformed. */
+export class SweepConfigError extends Error {
+  override readonly name = 'SweepConfigError';
+  readonly code = 'SWEEP_CONFIG_INVALID';
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`analyzer sweep configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the sweep's settings once; throws SweepConfigError listing every problem. */
+export function loadSweepConfig(env: Readonly<Record<string, string | undefined>>): SweepConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success)
+    throw new SweepConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.map(String).join('.');
+        return env[name] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
+      }),
+    );
+  const e = parsed.data;
+  return Object.freeze({
+    repairQueueUrl: e.REPAIR_QUEUE_URL,
+    limit: e.SWEEP_LIMIT,
+    noCiAfterMs: e.NO_CI_AFTER_MINUTES * 60 * 1000,
+    noCiPolicy: e.NO_CI_POLICY,
+  });
+}
