@@ -173,9 +173,11 @@ interface Flow {
   }): Promise<APIGatewayProxyStructuredResultV2>;
   page(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2>;
   /** receive what is queued with the real SQS client and run the analyzer on it, as Lambda would */
-  process(): Promise<{ jobs: RepairJob[]; response: SQSBatchResponse }>;
+  process(): Promise<{ jobs: RepairJob[]; outcomes: unknown[]; response: SQSBatchResponse }>;
   incident(): Promise<Incident>;
   head(): string;
+  /** SQS delivers at least once: the same job body sent again */
+  redeliver(job: RepairJob | undefined): Promise<void>;
 }
 
 /** A fresh repository, queue and model script; runs the first fix up to the open draft PR and its branch link. */
@@ -220,13 +222,20 @@ async function openDraftFix({
     [config.anthropicApiKeySecretArn]: 'sk-ant-fake-key-for-the-stand-in',
     ...(config.incidentPage ? { [config.incidentPage.signingSecretArn]: LINK_SECRET } : {}),
   };
+  const outcomes: unknown[] = [];
   const analyzer = makeAnalyzer({
     config,
     secret: async (arn) => secrets[arn] ?? '',
     dynamodb: dynamoClient,
     ses: sesClient,
     anthropicBaseUrl: anthropic.url,
-    logger: { info: () => {}, error: () => {} },
+    // The use cases' outcomes, as the handler logs them.
+    logger: {
+      info: (message, attributes) => {
+        if (message === 'repair finished') outcomes.push(attributes?.outcome);
+      },
+      error: () => {},
+    },
   });
   const webhook = makeWebhookHandler({
     webhook: {
@@ -250,9 +259,10 @@ async function openDraftFix({
       }),
     );
     const jobs = Messages.map((m) => RepairJobSchema.parse(JSON.parse(m.Body ?? '')));
+    outcomes.length = 0;
     const response = await analyzer(toSqsEvent(Messages));
     await deleteSettled({ queueUrl, messages: Messages, response });
-    return { jobs, response };
+    return { jobs, outcomes: [...outcomes], response };
   };
 
   // The first fix, exactly as in production: log line → detector → SQS → analyzer.
@@ -310,6 +320,10 @@ async function openDraftFix({
       return incident;
     },
     head: () => readBranchHead(bare, branch)?.commit ?? '',
+    async redeliver(job) {
+      if (!job) throw new Error('nothing to redeliver');
+      expect((await queue.enqueue([job])).failed).toEqual([]);
+    },
   };
 
   // GitHub tells us about the PR it just opened: the webhook links the fix branch for CI events.
@@ -440,6 +454,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(asked.statusCode).toBe(202);
     const revise = await flow.process();
     expect(revise.jobs.map((j) => j.kind)).toEqual(['revise']);
+    expect(revise.outcomes).toEqual([expect.objectContaining({ kind: 'revised', resumed: false })]);
     expect(revise.response.batchItemFailures).toEqual([]);
 
     const revision = readBranchHead(flow.bare, flow.branch);
@@ -453,6 +468,12 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     const reply = commentsOn(flow).find((body) => body.startsWith('@octocat I pushed'));
     expect(reply).toContain((revision?.commit ?? '').slice(0, 7));
     expect(flow.anthropic.requests[2]?.raw.toString('utf8')).toContain('also accept surrounding whitespace');
+    expect(flow.anthropic.requests).toHaveLength(3);
+    // The same job again (SQS redelivery): no second commit, no second reply, no model call.
+    await flow.redeliver(revise.jobs[0]);
+    expect((await flow.process()).outcomes).toEqual([{ kind: 'ignored', reason: 'already_done' }]);
+    expect(flow.head()).toBe(revision?.commit);
+    expect(commentsOn(flow).filter((body) => body.startsWith('@octocat'))).toHaveLength(1);
     expect(flow.anthropic.requests).toHaveLength(3);
 
     // CI fails on the revision: its failing job's log goes to the model, which revises again.
@@ -468,6 +489,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(red.statusCode).toBe(202);
     const ciFix = await flow.process();
     expect(ciFix.jobs.map((j) => j.kind)).toEqual(['ci_failed']);
+    expect(ciFix.outcomes).toEqual([expect.objectContaining({ kind: 'revised', resumed: false })]);
     expect(ciFix.response.batchItemFailures).toEqual([]);
     const ciRevision = readBranchHead(flow.bare, flow.branch);
     expect(ciRevision).toMatchObject({
@@ -494,6 +516,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(again.statusCode).toBe(202);
     const stop = await flow.process();
     expect(stop.jobs.map((j) => j.kind)).toEqual(['ci_failed']);
+    expect(stop.outcomes).toEqual([expect.objectContaining({ kind: 'needs_human' })]);
     expect(stop.response.batchItemFailures).toEqual([]);
     expect(flow.anthropic.requests).toHaveLength(4);
     expect(flow.head()).toBe(ciRevision?.commit);
@@ -507,6 +530,12 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
       expect.stringContaining('fix PR #1 needs a person'),
     ]);
     expect(await flow.incident()).toMatchObject({ status: 'pr_open', ciFailures: 2, revisions: 2 });
+    // Redelivered, the verdict is already recorded: no second label comment or email.
+    await flow.redeliver(stop.jobs[0]);
+    expect((await flow.process()).response.batchItemFailures).toEqual([]);
+    expect(commentsOn(flow).filter((body) => body.includes('I stopped revising'))).toHaveLength(1);
+    expect(await emailsFor(flow)).toHaveLength(2);
+    expect(flow.anthropic.requests).toHaveLength(4);
   }, 30_000);
 
   it('marks the PR ready once on green (same delivery twice, a second delivery of the same verdict), records the merge, and ignores bad signatures and untrusted comments', async () => {
@@ -546,6 +575,10 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(statuses).toEqual([202, 200, 202]);
     const verdicts = await flow.process();
     expect(verdicts.jobs.map((j) => j.kind)).toEqual(['ci_passed', 'ci_passed']);
+    expect(verdicts.outcomes).toEqual([
+      expect.objectContaining({ kind: 'ready', headSha: head }),
+      { kind: 'ignored', reason: 'already_done', status: 'pr_open' },
+    ]);
     expect(verdicts.response.batchItemFailures).toEqual([]);
 
     const [pr] = github.pulls({ owner: OWNER, repo: flow.repo.name });
@@ -567,6 +600,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(merged.statusCode).toBe(202);
     const merge = await flow.process();
     expect(merge.jobs.map((j) => j.kind)).toEqual(['merged']);
+    expect(merge.outcomes).toEqual([expect.objectContaining({ kind: 'resolved_pending' })]);
     expect(merge.response.batchItemFailures).toEqual([]);
     expect(await flow.incident()).toMatchObject({
       status: 'resolved_pending',
