@@ -3,15 +3,19 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 /**
  * Reads a secret by ARN through Secrets Manager and keeps it for `ttlMs`, so a warm Lambda does
  * not pay a call per job yet picks up a rotated value within minutes. Never logs the value.
+ * By default a JSON secret answers its first string field (`{"token": "…"}`); `whole` answers
+ * the document itself (a GitHub App's `{"appId", "privateKey"}` needs both).
  */
 export function makeSecretReader({
   client,
   ttlMs = 5 * 60 * 1000,
   now = Date.now,
+  whole = false,
 }: {
-  client: SecretsManagerClient;
+  client: Pick<SecretsManagerClient, 'send'>;
   ttlMs?: number;
   now?: () => number;
+  whole?: boolean;
 }): (secretId: string) => Promise<string> {
   const cache = new Map<string, { value: string; until: number }>();
   return async (secretId) => {
@@ -23,7 +27,7 @@ export function makeSecretReader({
         `secret ${secretId} is empty: store the value with "aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string …"`,
       );
     }
-    const value = readSecretValue(SecretString);
+    const value = whole ? SecretString : readSecretValue(SecretString);
     cache.set(secretId, { value, until: now() + ttlMs });
     return value;
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -65,13 +66,10 @@ export type GitHubAuthConfig = Readonly<
 >;
 
 /** The analyzer's environment is incomplete or malformed; the message names every variable at fault. */
-export class AnalyzerConfigError extends Error {
+export class AnalyzerConfigError extends EnvConfigError {
   override readonly name = 'AnalyzerConfigError';
-  readonly code = 'invalid_config';
-  readonly issues: string[];
   constructor(issues: string[]) {
-    super(`analyzer configuration is invalid — set these environment variables: ${issues.join('; ')}`);
-    this.issues = issues;
+    super('analyzer', issues);
   }
 }
 
@@ -85,10 +83,7 @@ export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefin
     : [`${authSecret} is missing (GITHUB_AUTH=${env.GITHUB_AUTH ?? 'token'})`];
   if (!parsed.success || missingAuthSecret.length > 0) {
     throw new AnalyzerConfigError([
-      ...(parsed.error?.issues ?? []).map((issue) => {
-        const name = issue.path.map(String).join('.');
-        return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
-      }),
+      ...describeEnvIssues(parsed.error?.issues ?? [], env),
       ...missingAuthSecret,
     ]);
   }

@@ -19,7 +19,6 @@ import {
 } from '../adapters/github-credentials.ts';
 import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
-import { makeSecretStringReader } from '../adapters/secret-string-reader.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
@@ -386,7 +385,7 @@ function init(): Entries {
     credentials: githubCredentials({
       config,
       secret,
-      secretString: makeSecretStringReader({ client: secretsManager }),
+      secretString: makeSecretReader({ client: secretsManager, whole: true }),
     }),
     dynamodb,
     ses,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type RepoRef, RepoRefSchema } from '../core/contracts.ts';
+import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const RepositoriesSchema = z.object({
   default: RepoRefSchema.nullable().default(null),
@@ -46,16 +47,12 @@ export interface DetectorConfig {
   readonly metricsNamespace: string;
 }
 
-export type ConfigErrorCode = 'invalid_config';
 
 /** The detector's environment is incomplete or malformed; `issues` names every variable at fault. */
-export class ConfigError extends Error {
+export class ConfigError extends EnvConfigError {
   override readonly name = 'ConfigError';
-  readonly code: ConfigErrorCode = 'invalid_config';
-  readonly issues: string[];
   constructor(issues: string[]) {
-    super(`detector configuration is invalid — set these environment variables: ${issues.join('; ')}`);
-    this.issues = issues;
+    super('detector', issues);
   }
 }
 
@@ -63,12 +60,7 @@ export class ConfigError extends Error {
 export function loadDetectorConfig(env: Readonly<Record<string, string | undefined>>): DetectorConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path.map(String).join('.');
-        return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
-      }),
-    );
+    throw new ConfigError(describeEnvIssues(parsed.error.issues, env));
   }
   const e = parsed.data;
   return Object.freeze({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const EnvSchema = z.object({
   INCIDENTS_TABLE_NAME: z.string().min(1),
@@ -22,13 +23,10 @@ export type WebhookConfig = Readonly<{
 }>;
 
 /** The webhook's environment is incomplete or malformed; `issues` names every variable at fault. */
-export class WebhookConfigError extends Error {
+export class WebhookConfigError extends EnvConfigError {
   override readonly name = 'WebhookConfigError';
-  readonly code = 'invalid_config';
-  readonly issues: string[];
   constructor(issues: string[]) {
-    super(`webhook configuration is invalid — set these environment variables: ${issues.join('; ')}`);
-    this.issues = issues;
+    super('webhook', issues);
   }
 }
 
@@ -36,12 +34,7 @@ export class WebhookConfigError extends Error {
 export function loadWebhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new WebhookConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path.map(String).join('.');
-        return env[String(issue.path[0])] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
-      }),
-    );
+    throw new WebhookConfigError(describeEnvIssues(parsed.error.issues, env));
   }
   const e = parsed.data;
   return Object.freeze({

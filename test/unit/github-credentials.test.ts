@@ -8,7 +8,7 @@ import {
   parseGitHubAppSecret,
   tokenCredentials,
 } from '../../functions/adapters/github-credentials.ts';
-import { makeSecretStringReader } from '../../functions/adapters/secret-string-reader.ts';
+import { makeSecretReader } from '../../functions/adapters/secrets.ts';
 import { AnalyzerConfigError, loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
 import { githubCredentials } from '../../functions/analyzer/handler.ts';
 
@@ -179,7 +179,7 @@ describe('createCredentialsOctokit', () => {
   });
 });
 
-describe('makeSecretStringReader', () => {
+describe('makeSecretReader({ whole: true })', () => {
   it('answers a JSON secret whole, cached for the ttl, and names an empty secret', async () => {
     let calls = 0;
     let value: string | undefined = '{"appId": "1", "privateKey": "k"}';
@@ -190,7 +190,7 @@ describe('makeSecretStringReader', () => {
         return { SecretString: value, $metadata: {} };
       },
     };
-    const read = makeSecretStringReader({ client, ttlMs: 1000, now: () => clock });
+    const read = makeSecretReader({ client, ttlMs: 1000, now: () => clock, whole: true });
 
     expect(await read(APP_ARN)).toBe('{"appId": "1", "privateKey": "k"}');
     expect(await read(APP_ARN)).toBe('{"appId": "1", "privateKey": "k"}');
