@@ -6,6 +6,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -40,16 +42,8 @@ const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', i
 /** GitHub gives a webhook 10 s to answer; the handler only verifies, de-duplicates and enqueues. */
 export const WEBHOOK_TIMEOUT = Duration.seconds(10);
 
-/** The webhook and incident-page secrets (Secrets Manager names; create them before deploying). */
-export interface WebhookSecretProps {
-  /** the secret GitHub signs webhook deliveries with; default `ai-ops/github-webhook-secret` */
-  githubWebhookSecretName?: string;
-  /** the key incident-page links are signed with; default `ai-ops/link-signing-key` */
-  linkSigningSecretName?: string;
-}
-
 /** Props are the same settings as the `ai-ops` context block in cdk.json; all are validated. */
-export type AutoRepairProps = AiOpsConfigInput & WebhookSecretProps;
+export type AutoRepairProps = AiOpsConfigInput;
 
 /**
  * The whole ai-ops pipeline: subscription filters on existing log groups → detector Lambda →
@@ -62,6 +56,8 @@ export class AutoRepair extends Construct {
   readonly repairQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** runs the analyzer's sweep (post-merge check, drafts without CI) every `sweepIntervalMinutes` */
+  readonly sweepRule: events.Rule;
   readonly incidentsTable: dynamodb.Table;
   /** GitHub webhooks (`POST /webhook`) and the signed incident pages (`/incidents/{key}`) */
   readonly webhook: AiOpsFunction;
@@ -75,12 +71,7 @@ export class AutoRepair extends Construct {
 
   constructor(scope: Construct, id: string, props: AutoRepairProps) {
     super(scope, id);
-    const {
-      githubWebhookSecretName = 'ai-ops/github-webhook-secret',
-      linkSigningSecretName = 'ai-ops/link-signing-key',
-      ...configInput
-    } = props;
-    const config = parseAiOpsConfig(configInput);
+    const config = parseAiOpsConfig(props);
     this.config = config;
     const routing = resolveRepositoryRouting(config);
     assertRoutingFitsEnvironment(JSON.stringify(routing));
@@ -193,7 +184,14 @@ export class AutoRepair extends Construct {
     bindTable({
       fn: this.analyzer,
       table: this.incidentsTable,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      // Scan: the sweep lists incidents by status (an hourly, bounded read of a small table).
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
     });
     // The analyzer enqueues follow-up jobs (revise, ci_failed) on the same queue.
     bindQueueSender({ fn: this.analyzer, queue: this.repairQueue });
@@ -239,7 +237,7 @@ export class AutoRepair extends Construct {
     const linkSigningKey = secretsmanager.Secret.fromSecretNameV2(
       this,
       'LinkSigningKey',
-      linkSigningSecretName,
+      config.linkSigningSecretName,
     );
     this.webhook = new AiOpsFunction(this, 'Webhook', {
       entry: WEBHOOK_ENTRY,
@@ -262,7 +260,11 @@ export class AutoRepair extends Construct {
     bindSecret({
       fn: this.webhook,
       envName: 'WEBHOOK_SECRET_ARN',
-      secret: secretsmanager.Secret.fromSecretNameV2(this, 'GithubWebhookSecret', githubWebhookSecretName),
+      secret: secretsmanager.Secret.fromSecretNameV2(
+        this,
+        'GithubWebhookSecret',
+        config.githubWebhookSecretName,
+      ),
     });
     bindSecret({ fn: this.webhook, envName: 'LINK_SIGNING_SECRET_ARN', secret: linkSigningKey });
 
@@ -338,6 +340,17 @@ export class AutoRepair extends Construct {
         maxConcurrency: config.analyzerMaxConcurrency,
       }),
     );
+
+    // The same function on a schedule: it tells the EventBridge event from an SQS batch by its
+    // shape, and uses the table, queue and secrets it already holds (no grant of its own).
+    this.sweepRule = new events.Rule(this, 'SweepSchedule', {
+      description: 'ai-ops: resolve quiet merged fixes, reopen regressions, act on drafts without CI',
+      schedule: events.Schedule.rate(Duration.minutes(config.sweepIntervalMinutes)),
+      targets: [
+        // A missed run is caught up by the next one; every step of the sweep is conditional.
+        new eventsTargets.LambdaFunction(this.analyzer, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+      ],
+    });
 
     for (const [index, logGroupName] of Object.keys(config.logGroups).entries()) {
       const watched = logs.LogGroup.fromLogGroupName(this, `Watched${index}`, logGroupName);

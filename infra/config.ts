@@ -78,6 +78,15 @@ export const aiOpsConfigSchema = z
     /** with `githubAuth: "app"`: a JSON secret `{"appId": "…", "privateKey": "…"}` */
     githubAppSecretName: z.string().min(1).default('ai-ops/github-app'),
     anthropicApiKeySecretName: z.string().min(1).default('ai-ops/anthropic-api-key'),
+    /** The secret GitHub signs webhook deliveries with. */
+    githubWebhookSecretName: z.string().min(1).default('ai-ops/github-webhook-secret'),
+    /** The key the emailed incident-page links are signed with. */
+    linkSigningSecretName: z.string().min(1).default('ai-ops/link-signing-key'),
+    /**
+     * How often the analyzer sweeps: merged fixes quiet for a day are resolved, and drafts no CI
+     * reported on get the no-CI treatment. EventBridge schedules run at most once a minute.
+     */
+    sweepIntervalMinutes: z.int().min(1).max(1440).default(60),
     /** Kill switch: false keeps detecting and recording incidents but opens no pull requests. */
     repairsEnabled: z.boolean().default(true),
     analyzerReservedConcurrency: z.int().min(1).max(100).default(2),
