@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import {
@@ -11,23 +10,22 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchLogsContext } from '../../functions/adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
-import { buildRepairDeps, makeHandler as makeAnalyzerHandler } from '../../functions/analyzer/handler.ts';
+import { makeAnalyzer } from '../../functions/analyzer/handler.ts';
 import type { Incident, RepoRef } from '../../functions/core/contracts.ts';
 import { makeHandler as makeDetectorHandler } from '../../functions/detector/handler.ts';
-import type { DetectorLogger, DetectorMetrics } from '../../functions/detector/telemetry.ts';
 import {
   type AnthropicStandIn,
   type StandInStep,
   startAnthropicStandIn,
   step,
 } from '../support/anthropic-stand-in.ts';
-import { type DynaliteServer, FAKE_CREDENTIALS, startDynalite } from '../support/dynalite-server.ts';
+import { type DynaliteServer, startDynalite } from '../support/dynalite-server.ts';
 import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';
 import {
   changedPathsBetween,
@@ -44,60 +42,26 @@ import {
 } from '../support/github-stand-in.ts';
 import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 import { type SesServer, startSesServer } from '../support/ses-server.ts';
+import {
+  APP_FILES,
+  APP_PY,
+  FIX_INPUT,
+  FIX_NEW,
+  FIX_OLD,
+  GOOD_SCRIPT,
+  makeLogsStub,
+  noMetrics,
+  pythonTraceback,
+  silentDetectorLogger,
+  toSqsEvent,
+} from './support/seed-app.ts';
 
-// The application under repair: the seed's example, a Python app under /app in its container.
-const APP_PY = [
-  'def process_data(value):',
-  '    return int(value)',
-  '',
-  '',
-  'def main():',
-  '    print(process_data("abc"))',
-  '',
-  '',
-  'main()',
-  '',
-].join('\n');
-const CI_YML =
-  'name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n';
-const FIX_OLD = '    return int(value)\n';
-const FIX_NEW = '    return int(value) if str(value).strip().lstrip("-").isdigit() else 0\n';
 // Built by concatenation so secret scanners do not flag the repository; the detector must redact it.
 const FAKE_AWS_KEY = `AKIA${'IOSFODNN7EXAMPLE'}`;
 
 const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
 const REVIEWER = 'oncall@acme.example';
 const OWNER = 'acme';
-
-function pythonTraceback(message: string): string {
-  return [
-    'Traceback (most recent call last):',
-    '  File "/app/app.py", line 9, in <module>',
-    '    main()',
-    '  File "/app/app.py", line 6, in main',
-    '    print(process_data("abc"))',
-    '  File "/app/app.py", line 2, in process_data',
-    '    return int(value)',
-    `ValueError: ${message}`,
-  ].join('\n');
-}
-
-const FIX_INPUT = {
-  title: 'Return 0 for non-numeric input in process_data',
-  rootCause: 'process_data passes its argument to int() without checking that it holds digits.',
-  explanation: 'Check the text before converting it, and fall back to 0 as the caller expects a number.',
-  confidence: 'medium',
-  edits: [{ path: 'app.py', oldText: FIX_OLD, newText: FIX_NEW }],
-};
-
-const GOOD_SCRIPT: StandInStep[] = [
-  step.toolUse([{ id: 'toolu_view', name: 'view_file', input: { path: 'app.py' } }], {
-    text: 'Let me read app.py.',
-  }),
-  step.toolUse([{ id: 'toolu_fix', name: 'submit_fix', input: FIX_INPUT }], {
-    text: 'int() gets the text "abc".',
-  }),
-];
 
 let git: GitServer;
 let github: GitHubStandIn;
@@ -142,26 +106,6 @@ afterAll(async () => {
   ]);
 });
 
-const silentLogger: DetectorLogger = {
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  withKeys: () => silentLogger,
-};
-const noMetrics: DetectorMetrics = { count: () => {}, publish: () => {} };
-
-/** GetLogEvents answered in process (the traces in these payloads are complete, so it is never needed). */
-function makeLogsStub(): CloudWatchLogsClient {
-  const client = new CloudWatchLogsClient({ region: 'us-east-1', credentials: FAKE_CREDENTIALS });
-  client.middlewareStack.add(
-    () => async () => {
-      throw new Error('GetLogEvents was not expected in this flow');
-    },
-    { step: 'initialize', name: 'noLogEvents' },
-  );
-  return client;
-}
-
 interface Flow {
   repo: RepoRef;
   bare: string;
@@ -190,7 +134,7 @@ async function makeFlow({
     server: git,
     owner: OWNER,
     name,
-    files: { 'app.py': APP_PY, 'requirements.txt': 'requests==2.32.3\n', '.github/workflows/ci.yml': CI_YML },
+    files: APP_FILES,
   });
   github.addRepo({ owner: OWNER, repo: name, defaultBranch: 'main' });
   const logGroup = `/ecs/${name}`;
@@ -204,7 +148,7 @@ async function makeFlow({
     queue: new SqsJobQueue({ client: sqsClient, queueUrl }),
     logContext: new CloudWatchLogsContext({ client: makeLogsStub() }),
     resolveRepo: (group) => (group === logGroup ? repo : undefined),
-    logger: silentLogger,
+    logger: silentDetectorLogger,
     metrics: noMetrics,
   });
   const config = loadAnalyzerConfig({
@@ -220,15 +164,13 @@ async function makeFlow({
     [config.githubTokenSecretArn]: GIT_TOKEN,
     [config.anthropicApiKeySecretArn]: 'sk-ant-fake-key-for-the-stand-in',
   };
-  const analyzer = makeAnalyzerHandler({
-    repairDeps: () =>
-      buildRepairDeps({
-        config,
-        secret: async (arn) => secrets[arn] ?? '',
-        dynamodb: dynamoClient,
-        ses: sesClient,
-        anthropicBaseUrl: anthropic.url,
-      }),
+  // The analyzer as deployed (every job kind wired), on the stand-ins' endpoints.
+  const analyzer = makeAnalyzer({
+    config,
+    secret: async (arn) => secrets[arn] ?? '',
+    dynamodb: dynamoClient,
+    ses: sesClient,
+    anthropicBaseUrl: anthropic.url,
     logger: { info: () => {}, error: () => {} },
   });
   return {
@@ -278,27 +220,6 @@ const incidentKeys = new Map<string, string>();
 async function listIncidentKeys(store: DynamoDbIncidentStore, repo: RepoRef): Promise<Incident | undefined> {
   const key = incidentKeys.get(repo.name);
   return key ? store.get(key) : undefined;
-}
-
-function toSqsEvent(messages: Message[]): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-        SenderId: m.Attributes?.SenderId ?? 'detector',
-        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-      },
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:repairs',
-      awsRegion: 'us-east-1',
-    })),
-  };
 }
 
 /** Detector → one SQS message, remembered with its incident key. */
