@@ -268,8 +268,14 @@ function groupByIncident({
   fingerprint: (record: ErrorRecord) => string;
 }): Map<string, IncidentGroup> {
   const groups = new Map<string, IncidentGroup>();
+  // An error storm is one text thousands of times: identical raw text has one fingerprint.
+  const byRaw = new Map<string, string>();
   for (const record of records) {
-    const print = fingerprint(record);
+    let print = byRaw.get(record.raw);
+    if (print === undefined) {
+      print = fingerprint(record);
+      byRaw.set(record.raw, print);
+    }
     const incidentKey = buildIncidentKey({ repo, fingerprint: print });
     const group = groups.get(incidentKey);
     if (!group) {
