@@ -476,6 +476,18 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(commentsOn(flow).filter((body) => body.startsWith('@octocat'))).toHaveLength(1);
     expect(flow.anthropic.requests).toHaveLength(3);
 
+    // A green run on the first fix, which is no longer the head, proves nothing about the PR.
+    const stale = await flow.deliver({
+      fixture: 'workflow_run.completed',
+      edits: [
+        ['workflow_run.conclusion', 'success'],
+        ['workflow_run.head_sha', firstFix],
+      ],
+    });
+    expect(stale.statusCode).toBe(202);
+    expect((await flow.process()).outcomes).toEqual([expect.objectContaining({ reason: 'stale' })]);
+    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })[0]?.draft).toBe(true);
+
     // CI fails on the revision: its failing job's log goes to the model, which revises again.
     publishPullDiff(flow);
     const red = await flow.deliver({
@@ -559,6 +571,18 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     });
     expect([contributor.statusCode, bot.statusCode]).toEqual([200, 200]);
     expect(sqs.peekBodies(flow.queueName)).toEqual([]);
+    // A member GitHub vouches for, who cannot push: queued, then refused by the API check, silently.
+    github.setPermission({ owner: OWNER, repo: flow.repo.name, user: 'mallory', permission: 'read' });
+    const member = await flow.deliver({
+      fixture: 'issue_comment.created',
+      edits: [
+        ['comment.user.login', 'mallory'],
+        ['sender.login', 'mallory'],
+      ],
+    });
+    expect(member.statusCode).toBe(202);
+    expect((await flow.process()).outcomes).toEqual([{ kind: 'ignored', reason: 'not_authorized' }]);
+    expect(commentsOn(flow)).toEqual([]);
 
     // CI passes on the fix's head: the same delivery twice, and another delivery of the same verdict.
     const head = flow.head();
