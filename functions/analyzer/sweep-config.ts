@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const EnvSchema = z.object({
   /** where the sweep sends a regression's repair job (the analyzer's own queue) */
@@ -18,26 +19,17 @@ export type SweepConfig = Readonly<{
 }>;
 
 /** The scheduled sweep's part of the analyzer environment is incomplete or malformed. */
-export class SweepConfigError extends Error {
+export class SweepConfigError extends EnvConfigError {
   override readonly name = 'SweepConfigError';
-  readonly code = 'SWEEP_CONFIG_INVALID';
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`analyzer sweep configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.problems = problems;
+  constructor(issues: string[]) {
+    super('analyzer sweep', issues);
   }
 }
 
 /** Reads and validates the sweep's settings once; throws SweepConfigError listing every problem. */
 export function loadSweepConfig(env: Readonly<Record<string, string | undefined>>): SweepConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success)
-    throw new SweepConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path.map(String).join('.');
-        return env[name] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
-      }),
-    );
+  if (!parsed.success) throw new SweepConfigError(describeEnvIssues(parsed.error.issues, env));
   const e = parsed.data;
   return Object.freeze({
     repairQueueUrl: e.REPAIR_QUEUE_URL,
