@@ -574,4 +574,25 @@ describe('recordErrors while the fix PR is open', () => {
     // 1→2, 2→4, 4→8, 8→16: four doublings in 21 occurrences.
     expect(queue.jobs.filter((j) => j.kind === 'recurrence')).toHaveLength(4);
   });
+
+  it.each([
+    ['snoozed', { snoozedUntil: NOW + 1 }],
+    ['ignored', { ignored: true }],
+  ] as const)('asks for no refresh once the incident is %s on its page', async (_, flags) => {
+    const { deps, store, queue } = makeDeps();
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'p0' }) }, deps);
+    const key = queue.jobs[0]?.incidentKey ?? '';
+    await store.transition({ incidentKey: key, from: 'queued', to: 'analyzing' });
+    await store.transition({
+      incidentKey: key,
+      from: 'analyzing',
+      to: 'pr_open',
+      set: { prNumber: 7, ...flags },
+    });
+    for (let i = 1; i <= 3; i++) {
+      await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: `p${i}` }) }, deps);
+    }
+    expect((await store.get(key))?.count).toBe(4);
+    expect(queue.jobs.map((j) => j.kind)).toEqual(['repair']);
+  });
 });
