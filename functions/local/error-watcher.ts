@@ -189,7 +189,10 @@ export class ErrorWatcher {
     let holdFrom = lines.length;
     const lastId = events[events.length - 1]?.id;
     const last = detected[detected.length - 1];
-    if (mayHold && last && lastId !== undefined && last.record.eventIds.includes(lastId)) {
+    // A trace the detector knows is whole (a Python traceback ends with its exception line) is
+    // not held: it goes out at once, in milliseconds, as the seed promised.
+    const isWhole = last !== undefined && !last.needsContext && last.record.frames.length > 0;
+    if (mayHold && last && !isWhole && lastId !== undefined && last.record.eventIds.includes(lastId)) {
       // The last record reaches the end of what was read: its trace may still be being written.
       const first = indexOfEvent(events, last.record.eventIds[0]);
       if (lines.length - first <= this.#options.maxHoldLines) holdFrom = first;
