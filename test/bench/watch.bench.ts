@@ -23,6 +23,13 @@ const TRACE = (i: number) =>
     '    total = price(item)',
     `KeyError: 'sku-${i}'`,
   ].join('\n');
+// A Java trace has no closing line: at the end of the file it may still be being written.
+const JAVA_TRACE = (i: number) =>
+  [
+    `java.lang.IllegalStateException: order ${i} has no lines`,
+    '\tat com.example.orders.OrderService.total(OrderService.java:88)',
+    '\tat com.example.orders.OrderController.checkout(OrderController.java:41)',
+  ].join('\n');
 
 interface Harness {
   watcher: ErrorWatcher;
@@ -167,16 +174,23 @@ export default async function run(): Promise<void> {
     const atEnd = await latency({
       dir,
       name: 'at-end',
-      samples: 40,
+      samples: 1000,
       quietMs: 300,
       append: (i) => `${TRACE(i)}\n`,
     });
-    const atEndShort = await latency({
+    const javaAtEnd = await latency({
       dir,
-      name: 'at-end-20',
+      name: 'java-at-end',
+      samples: 40,
+      quietMs: 300,
+      append: (i) => `${JAVA_TRACE(i)}\n`,
+    });
+    const javaAtEndShort = await latency({
+      dir,
+      name: 'java-at-end-20',
       samples: 200,
       quietMs: 20,
-      append: (i) => `${TRACE(i)}\n`,
+      append: (i) => `${JAVA_TRACE(i)}\n`,
     });
 
     const row = (label: string, t: number[]) =>
@@ -186,8 +200,9 @@ export default async function run(): Promise<void> {
     console.log(`|${'-'.repeat(62)}|-------|---------|---------|---------|`);
     console.log(row('error line, closed by the next line (same write)', closed));
     console.log(row('4-line trace, closed by the next line (same write)', closedTrace));
-    console.log(row('trace at the end of the file, quiet period 300 ms (default)', atEnd));
-    console.log(row('trace at the end of the file, --quiet-ms 20', atEndShort));
+    console.log(row('Python trace at the end of the file (whole: not held)', atEnd));
+    console.log(row('Java trace at the end of the file, held 300 ms (default)', javaAtEnd));
+    console.log(row('Java trace at the end of the file, --quiet-ms 20', javaAtEndShort));
 
     const totalLines = 400_000;
     const result = await ingest(dir, totalLines);
