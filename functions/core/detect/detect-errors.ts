@@ -143,7 +143,15 @@ function capLine(text: string): string {
 
 function parseLine(line: Line): Parsed {
   const { level, body } = stripLogPrefix(line.text);
-  return level ? { ...line, body, level } : { ...line, body };
+  const parsed: Parsed = {
+    text: line.text,
+    event: line.event,
+    isWholeEvent: line.isWholeEvent,
+    isLast: line.isLast,
+    body,
+  };
+  if (level) parsed.level = level;
+  return parsed;
 }
 
 function assembleStream(source: LineSource, assembly: Assembly, emit: (d: DetectedError) => void): void {
@@ -169,10 +177,16 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       const first = block.lines[0];
       const isSealed = first !== undefined && !first.isWholeEvent && line.event !== first.event;
       const open = block;
-      const continuing =
-        !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS
-          ? open.parsers.filter((p) => p.continuesTrace(body, open.bodies))
-          : [];
+      const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
+      const only = open.parsers.length === 1 ? open.parsers[0] : undefined;
+      // One candidate language is the common case: ask it without building a new array per line.
+      const continuing = !mayContinue
+        ? []
+        : only
+          ? only.continuesTrace(body, open.bodies)
+            ? open.parsers
+            : []
+          : open.parsers.filter((p) => p.continuesTrace(body, open.bodies));
       if (continuing.length > 0) {
         open.parsers = continuing;
         open.lines.push(line);

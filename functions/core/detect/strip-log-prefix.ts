@@ -68,6 +68,9 @@ export function toLevel(value: unknown): Level | undefined {
 
 /** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
 export function stripLogPrefix(line: string): LineParts {
+  // Indented lines (a trace's frames) and empty ones carry no prefix: most lines of a trace.
+  const first = line.charCodeAt(0);
+  if (first === 32 || first === 9 || Number.isNaN(first)) return { body: line };
   let rest = line;
   let level: Level | undefined;
   const take = (re: RegExp): RegExpExecArray | null => {
