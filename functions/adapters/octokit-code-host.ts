@@ -1,5 +1,11 @@
 import { Octokit } from '@octokit/rest';
-import type { BranchHead, CodeHost, FailingJobLog, FailingJobLogsRequest } from '../core/code-host.ts';
+import type {
+  BranchHead,
+  CodeHost,
+  CombinedChecks,
+  FailingJobLog,
+  FailingJobLogsRequest,
+} from '../core/code-host.ts';
 import {
   GitHubNotFoundError,
   GitHubRequestError,
@@ -28,6 +34,10 @@ export interface OctokitCodeHostOptions {
 const DEFAULT_BASE_URL = 'https://api.github.com';
 const FAILED = new Set(['failure', 'timed_out', 'startup_failure']);
 const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
+/** Completed check runs that let a fix be ready; any other conclusion (failure, cancelled, stale…) does not. */
+const PASSED = new Set(['success', 'neutral', 'skipped']);
+/** Pages of 100 check runs read per commit; a commit with more is treated as still pending. */
+const MAX_CHECK_PAGES = 10;
 // Actions log lines start with an ISO timestamp; it costs tokens and tells the model nothing.
 const LOG_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/gm;
 
@@ -148,6 +158,36 @@ export class OctokitCodeHost implements CodeHost {
       }),
     );
     return data.total_count > 0;
+  }
+
+  async combinedChecks({ repo, sha }: { repo: RepoCoordinates; sha: string }): Promise<CombinedChecks> {
+    let seen = 0;
+    let failed = false;
+    for (let page = 1; page <= MAX_CHECK_PAGES; page++) {
+      const { data } = await this.#call('list check runs', () =>
+        this.#octokit.rest.checks.listForRef({
+          owner: repo.owner,
+          repo: repo.name,
+          ref: sha,
+          // A re-run replaces its check run: only the latest of each name counts.
+          filter: 'latest',
+          per_page: 100,
+          page,
+          request: { signal: AbortSignal.timeout(this.#timeoutMs) },
+        }),
+      );
+      for (const run of data.check_runs) {
+        if (run.status !== 'completed') return 'pending';
+        if (run.conclusion === null || !PASSED.has(run.conclusion)) failed = true;
+      }
+      seen += data.check_runs.length;
+      if (data.check_runs.length < 100 || seen >= data.total_count) {
+        if (seen === 0) return 'none';
+        return failed ? 'failure' : 'success';
+      }
+    }
+    // Runs beyond the pages read are unknown: waiting is the answer that cannot mark a red fix ready.
+    return 'pending';
   }
 
   async branchHead({

@@ -19,6 +19,13 @@ export interface CodeHost {
   failingJobLogs(options: FailingJobLogsRequest): Promise<FailingJobLog[]>;
   /** true when anything reported a check or a status on the commit (a repository with CI) */
   hasChecks(options: { repo: RepoCoordinates; sha: string }): Promise<boolean>;
+  /**
+   * The state of every check run on the commit, across all its check suites (each Actions
+   * workflow is its own suite): `pending` while any has not completed, `failure` when any
+   * completed without passing, `success` when all passed (success, neutral or skipped), `none`
+   * when there are no check runs at all.
+   */
+  combinedChecks(options: { repo: RepoCoordinates; sha: string }): Promise<CombinedChecks>;
   /** the head commit of `branch` with its message, or undefined when there is no such branch */
   branchHead(options: { repo: RepoCoordinates; branch: string }): Promise<BranchHead | undefined>;
   /** the PR's unified diff against its base, cut to `maxChars` */
@@ -30,6 +37,8 @@ export interface CodeHost {
     marker: string;
   }): Promise<{ id: number; url: string } | undefined>;
 }
+
+export type CombinedChecks = 'pending' | 'success' | 'failure' | 'none';
 
 export interface FailingJobLogsRequest {
   repo: RepoCoordinates;

@@ -25,6 +25,10 @@ export type CiVerdictOutcome =
         /** the verdict is about a commit that is no longer the PR's head */
         | 'stale'
         | 'already_done'
+        /** another check run on the head (another workflow, say) has not completed yet */
+        | 'checks_pending'
+        /** another check run on the head failed: its own `ci_failed` job revises */
+        | 'checks_failed'
         | 'branch_gone'
         | 'claimed_elsewhere';
       status?: IncidentStatus;
@@ -38,8 +42,9 @@ export type CiVerdictOutcome =
  * A `ci_passed` / `ci_failed` job. Green on the PR's current head → mark the draft ready, one
  * comment, one email. Red on the current head → a revision commit from the failing jobs' logs,
  * until `maxCiAttempts` commits have failed; then the `needs-human` label, a comment and an
- * email. A verdict about any other commit is stale and ignored: a fix never becomes ready
- * without a green run on its latest commit.
+ * email. A verdict about any other commit is stale and ignored, and a green one waits until
+ * every check run on the head (all workflows) passed: a fix never becomes ready without a
+ * green CI on its latest commit.
  */
 export async function handleCiVerdict(job: RepairJob, deps: FollowUpDeps): Promise<CiVerdictOutcome> {
   const verdict = job.ci;
@@ -60,6 +65,12 @@ export async function handleCiVerdict(job: RepairJob, deps: FollowUpDeps): Promi
     if (pr.headSha !== verdict.headSha) return { kind: 'ignored', reason: 'stale', status: incident.status };
     if (incident.ci?.headSha === verdict.headSha && GREEN.has(incident.ci.conclusion))
       return { kind: 'ignored', reason: 'already_done', status: incident.status };
+    // One suite's verdict speaks for one workflow only. Nothing is recorded when we wait or defer:
+    // the last suite to complete sends its own verdict, which must find the incident unchanged.
+    // `none` (no check run listed, e.g. the API lags the webhook) leaves the verdict to decide alone.
+    const combined = await deps.codeHost.combinedChecks({ repo: incident.repo, sha: verdict.headSha });
+    if (combined === 'pending') return { kind: 'ignored', reason: 'checks_pending', status: incident.status };
+    if (combined === 'failure') return { kind: 'ignored', reason: 'checks_failed', status: incident.status };
     const link = verdict.url ? ` ([run](${safeLink(verdict.url)}))` : '';
     return markReadyAndAnnounce({
       incident,

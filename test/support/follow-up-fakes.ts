@@ -1,5 +1,5 @@
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
-import type { BranchHead, CodeHost, FailingJobLog } from '../../functions/core/code-host.ts';
+import type { BranchHead, CodeHost, CombinedChecks, FailingJobLog } from '../../functions/core/code-host.ts';
 import type { ErrorRecord, FixProposal } from '../../functions/core/contracts.ts';
 import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/fix-advisor.ts';
 import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up-deps.ts';
@@ -88,6 +88,8 @@ export interface FakeGitHub {
   calls: string[];
   logs: FailingJobLog[];
   checks: boolean;
+  /** what `combinedChecks` answers for every commit (all green by default) */
+  combined: CombinedChecks;
 }
 
 export function makeFakeGitHub(): FakeGitHub {
@@ -106,6 +108,7 @@ export function makeFakeGitHub(): FakeGitHub {
       { name: 'test', conclusion: 'failure', log: 'FAILED tests/test_users.py::test_get', truncated: false },
     ],
     checks: true,
+    combined: 'success',
     pr: {
       number: 7,
       url: 'https://github.com/acme/shop/pull/7',
@@ -161,6 +164,9 @@ export function makeFakeGitHub(): FakeGitHub {
       },
       async hasChecks() {
         return github.checks;
+      },
+      async combinedChecks() {
+        return github.combined;
       },
       async branchHead({ branch }) {
         return heads.get(branch);

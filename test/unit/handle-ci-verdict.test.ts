@@ -73,6 +73,50 @@ describe('handleCiVerdict: green', () => {
     expect(github.comments).toHaveLength(1);
   });
 
+  it('waits while another check run on the head is pending: no ready, no comment, no email, nothing recorded', async () => {
+    const { deps, github, mailer, store } = makeDeps({ store: await seedStore() });
+    github.combined = 'pending';
+
+    const waiting = await handleCiVerdict(ciJob('ci_passed'), deps);
+
+    expect(waiting).toMatchObject({ kind: 'ignored', reason: 'checks_pending' });
+    expect(github.pr.draft).toBe(true);
+    expect(github.calls).toEqual([]);
+    expect(mailer.sent).toHaveLength(0);
+    expect((await store.get(INCIDENT_KEY))?.ci).toBeUndefined();
+
+    // the other workflow completes green: its own verdict marks the draft ready, once
+    github.combined = 'success';
+    const ready = await handleCiVerdict(ciJob('ci_passed'), deps);
+    const again = await handleCiVerdict(ciJob('ci_passed'), deps);
+
+    expect(ready).toMatchObject({ kind: 'ready', headSha: HEAD });
+    expect(again).toMatchObject({ kind: 'ignored', reason: 'already_done' });
+    expect(github.calls.filter((c) => c === 'markReady')).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('leaves the draft when another check run on the head failed (its own ci_failed job revises)', async () => {
+    const { deps, github, mailer, store } = makeDeps({ store: await seedStore() });
+    github.combined = 'failure';
+
+    const outcome = await handleCiVerdict(ciJob('ci_passed'), deps);
+
+    expect(outcome).toMatchObject({ kind: 'ignored', reason: 'checks_failed' });
+    expect(github.pr.draft).toBe(true);
+    expect(github.calls).toEqual([]);
+    expect(mailer.sent).toHaveLength(0);
+    expect((await store.get(INCIDENT_KEY))?.ci).toBeUndefined();
+  });
+
+  it('lets the verdict decide alone when the API lists no check runs on the head', async () => {
+    const { deps, github } = makeDeps({ store: await seedStore() });
+    github.combined = 'none';
+
+    expect(await handleCiVerdict(ciJob('ci_passed'), deps)).toMatchObject({ kind: 'ready' });
+    expect(github.pr.draft).toBe(false);
+  });
+
   it('decides by the conclusion, not the job kind: a cancelled run does nothing', async () => {
     const { deps, github, mailer } = makeDeps({ store: await seedStore() });
 
