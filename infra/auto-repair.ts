@@ -10,6 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
@@ -56,6 +57,9 @@ export class AutoRepair extends Construct {
   readonly repairQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** detector invocations that failed all async retries (see the replay note where it is created) */
+  readonly detectorFailureQueue: sqs.Queue;
+  readonly detectorFailureAlarm: cloudwatch.Alarm;
   /** runs the analyzer's sweep (post-merge check, drafts without CI) every `sweepIntervalMinutes` */
   readonly sweepRule: events.Rule;
   readonly incidentsTable: dynamodb.Table;
@@ -127,9 +131,49 @@ export class AutoRepair extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // CloudWatch Logs invokes the detector asynchronously: after Lambda's retries a failed batch
+    // is dropped unless it has an on-failure destination. This queue keeps it, 14 days.
+    // Replay: each message is an invocation record whose `requestPayload` is the original
+    // `{awslogs:{data}}` event and whose `requestContext.functionArn` is the detector, so
+    //   Q=$(aws sqs get-queue-url --queue-name <DetectorFailureQueueName> --query QueueUrl --output text)
+    //   M=$(aws sqs receive-message --queue-url "$Q" --query 'Messages[0]')
+    //   echo "$M" | jq -r .Body | jq -c .requestPayload > payload.json &&
+    //   aws lambda invoke --invocation-type Event --cli-binary-format raw-in-base64-out \
+    //     --function-name "$(echo "$M" | jq -r .Body | jq -r .requestContext.functionArn)" \
+    //     --payload file://payload.json /dev/null &&
+    //   aws sqs delete-message --queue-url "$Q" --receipt-handle "$(echo "$M" | jq -r .ReceiptHandle)"
+    // replays one; an Event replay that fails again comes back here. Incidents are keyed by
+    // fingerprint, so replaying a batch that half-succeeded opens no second incident (its
+    // occurrences may be counted twice).
+    this.detectorFailureQueue = new sqs.Queue(this, 'DetectorFailureQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Only a replay that keeps receiving a record without deleting it gets here: it is parked
+      // beside the failed repair jobs (alarmed too); a console redrive returns it to this queue.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.detectorFailureAlarm = new cloudwatch.Alarm(this, 'DetectorFailureAlarm', {
+      alarmDescription:
+        'ai-ops: the detector failed on a batch of log events 3 times; replay it from the detector failure queue',
+      metric: this.detectorFailureQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    new CfnOutput(this, 'DetectorFailureQueueName', {
+      description: 'Detector invocations that failed 3 times (replay: see infra/auto-repair.ts)',
+      value: this.detectorFailureQueue.queueName,
+    }).overrideLogicalId('DetectorFailureQueueName');
+
     if (config.alarmTopicArn) {
       const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
       this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+      this.detectorFailureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
     }
 
     const retention = config.logRetentionDays as logs.RetentionDays;
@@ -180,6 +224,13 @@ export class AutoRepair extends Construct {
       actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     });
     bindQueueSender({ fn: this.detector, queue: this.repairQueue });
+    // SqsDestination grants sqs:SendMessage on the failure queue to the detector's role only.
+    this.detector.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.detectorFailureQueue),
+      retryAttempts: 2,
+      // Lambda's maximum: a batch held back by throttling is still worth detecting hours later.
+      maxEventAge: Duration.hours(6),
+    });
 
     bindTable({
       fn: this.analyzer,

@@ -65,7 +65,8 @@ describe('AutoRepair template', () => {
   });
 
   it('has a repair queue with SSE, a dead-letter queue after 5 receives, and an alarm on DLQ depth', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    // repair queue, its DLQ, and the detector failure queue (test/infra/detector-failures.test.ts)
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
@@ -88,9 +89,9 @@ describe('AutoRepair template', () => {
     });
   });
 
-  it('denies non-TLS access to both queues', () => {
+  it('denies non-TLS access to every queue', () => {
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({
@@ -105,9 +106,11 @@ describe('AutoRepair template', () => {
   it('keeps a message invisible for at least 6x the analyzer timeout', () => {
     const analyzerTimeout = functionProperties(template, 'ai-ops-analyzer').Timeout as number;
     expect(analyzerTimeout).toBe(ANALYZER_TIMEOUT.toSeconds());
-    const queues = Object.values(
+    const queues = Object.entries(
       template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } }),
-    );
+    )
+      .filter(([id]) => !id.includes('DetectorFailureQueue'))
+      .map(([, queue]) => queue);
     expect(queues).toHaveLength(1);
     expect(queues[0]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * analyzerTimeout);
   });
