@@ -117,6 +117,8 @@ export const IncidentSchema = z.object({
   sample: ErrorRecordSchema,
   prUrl: z.string().optional(),
   prNumber: z.number().int().optional(),
+  /** epoch ms the fix PR was recorded as open (the no-CI sweep times its wait from here) */
+  prOpenedAt: z.number().optional(),
   branch: z.string().optional(),
   attempts: z.number().int().nonnegative(),
   lastError: z.string().optional(),

@@ -46,6 +46,7 @@ export interface TransitionInput {
       Incident,
       | 'prUrl'
       | 'prNumber'
+      | 'prOpenedAt'
       | 'branch'
       | 'attempts'
       | 'lastError'

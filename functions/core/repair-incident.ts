@@ -111,13 +111,15 @@ const FORGET_PREVIOUS_LIFE = {
   branch: undefined,
   prUrl: undefined,
   prNumber: undefined,
+  prOpenedAt: undefined,
   emailedAt: undefined,
   retryAfter: undefined,
   lastError: undefined,
 } as const;
 
 function withoutPreviousLife(incident: Incident): Incident {
-  const { analysis, branch, prUrl, prNumber, emailedAt, retryAfter, lastError, ...rest } = incident;
+  const { analysis, branch, prUrl, prNumber, prOpenedAt, emailedAt, retryAfter, lastError, ...rest } =
+    incident;
   return rest;
 }
 
@@ -401,7 +403,8 @@ async function finishWithPr({
   progress: (stage: RepairStage, detail?: string) => void;
   resumed: boolean;
 }): Promise<RepairOutcome> {
-  const set = { prUrl: pr.url, prNumber: pr.number, branch };
+  const now = deps.now ?? Date.now;
+  const set = { prUrl: pr.url, prNumber: pr.number, prOpenedAt: now(), branch };
   await claimedTransition(deps, incident, { to: 'pr_open', set });
   progress('pr', pr.url);
   const open: Incident = { ...incident, ...set, status: 'pr_open' };

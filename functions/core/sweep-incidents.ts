@@ -156,11 +156,11 @@ async function enqueueRepair(incident: Incident, deps: SweepDeps): Promise<boole
 }
 
 /**
- * When the draft PR opened. The incident records no such time; the fix email is marked sent
- * right after the PR opens (the analyzer always has reviewers), so its time stands in for it.
+ * When the draft PR opened. Incidents recorded before `prOpenedAt` existed fall back to the fix
+ * email's time: it is marked sent right after the PR opens (the analyzer always has reviewers).
  */
 function pullRequestOpenedAt(incident: Incident): number | undefined {
-  return incident.emailedAt;
+  return incident.prOpenedAt ?? incident.emailedAt;
 }
 
 function memoizeByRepo(

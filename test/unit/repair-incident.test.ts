@@ -502,6 +502,8 @@ describe('repairIncident', () => {
     });
     expect(incident.costUsd).toBeCloseTo(0.05);
     expect(incident.emailedAt).toBe(T0);
+    // the no-CI sweep times its wait from here
+    expect(incident.prOpenedAt).toBe(T0);
     expect(world.advisor.calls).toBe(1);
     const [push] = world.fixPushes();
     expect(push).toMatchObject({ parent: 'c0', author: BOT });

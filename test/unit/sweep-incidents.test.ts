@@ -184,6 +184,25 @@ describe('sweepIncidents: drafts without CI', () => {
     expect(github.comments).toEqual([]);
   });
 
+  it('times the wait from when the PR opened, not from the email, when the incident records it', async () => {
+    const store = await seedStore();
+    // the email went out at t=1, but the PR was recorded open only at 10 minutes
+    await store.transition({
+      incidentKey: INCIDENT_KEY,
+      from: 'pr_open',
+      to: 'pr_open',
+      set: { prOpenedAt: 10 * MINUTE },
+    });
+
+    const early = await sweepIncidents(makeSweep(store, { now: 1 + 31 * MINUTE }).deps);
+    const due = await sweepIncidents(makeSweep(store, { now: 41 * MINUTE }).deps);
+
+    expect(early.results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'not_due' }]);
+    expect(due.results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'no_ci', outcome: expect.objectContaining({ kind: 'left_draft' }) },
+    ]);
+  });
+
   it('keeps waiting while the head has checks but no verdict yet', async () => {
     const store = await seedStore();
     const { deps, github } = makeSweep(store, { now: 1 + 31 * MINUTE });
