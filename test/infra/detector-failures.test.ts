@@ -47,7 +47,8 @@ describe('the detector failure queue', () => {
       ),
     );
     expect(own).toHaveLength(1);
-    expect((own[0]?.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+    const document = own[0]?.Properties.PolicyDocument as { Statement: unknown[] } | undefined;
+    expect(document?.Statement).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',
         Action: 'sqs:*',
