@@ -30,23 +30,11 @@ import {
   startAnthropicStandIn,
   step,
 } from '../support/anthropic-stand-in.ts';
-import { type DynaliteServer, startDynalite } from '../support/dynalite-server.ts';
-import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';
-import {
-  createBareRepo,
-  type GitServer,
-  readBlobAt,
-  readBranchHead,
-  runGit,
-  startGitServer,
-} from '../support/git-server.ts';
-import {
-  bareRepoBranchResolver,
-  type GitHubStandIn,
-  startGitHubStandIn,
-} from '../support/github-stand-in.ts';
+import type { SqsStandIn } from '../support/fauxqs-server.ts';
+import { createBareRepo, type GitServer, readBlobAt, readBranchHead, runGit } from '../support/git-server.ts';
+import type { GitHubStandIn } from '../support/github-stand-in.ts';
 import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
-import { type SesServer, type StoredEmail, startSesServer } from '../support/ses-server.ts';
+import type { SesServer, StoredEmail } from '../support/ses-server.ts';
 import {
   LINK_SECRET,
   makeApiEvent,
@@ -67,6 +55,7 @@ import {
   silentDetectorLogger,
   toSqsEvent,
 } from './support/seed-app.ts';
+import { type E2eStandIns, startE2eStandIns, stopE2eStandIns } from './support/stand-ins.ts';
 
 /**
  * Seed phase 3 end to end: GitHub's webhook deliveries (the fixtures, re-pointed at the stand-in's
@@ -113,46 +102,21 @@ function submitFix(id: string, title: string, oldText: string, newText: string):
 
 let git: GitServer;
 let github: GitHubStandIn;
-let dynalite: DynaliteServer;
 let sqs: SqsStandIn;
 let ses: SesServer;
 let dynamoClient: DynamoDBClient;
 let sqsClient: SQSClient;
 let sesClient: SESClient;
+let started: Partial<E2eStandIns> = {};
 const tableName = `incidents-${randomUUID()}`;
 const standIns: AnthropicStandIn[] = [];
 
 beforeAll(async () => {
-  git = await startGitServer({ token: GIT_TOKEN });
-  [github, dynalite, sqs, ses] = await Promise.all([
-    startGitHubStandIn({
-      tokens: [GIT_TOKEN],
-      gitOrigin: git.url,
-      resolveBranch: bareRepoBranchResolver({ dirFor: (owner, name) => git.repoPath(owner, name) }),
-    }),
-    startDynalite(),
-    startSqsStandIn(),
-    startSesServer(),
-  ]);
-  await dynalite.createIncidentsTable(tableName);
-  dynamoClient = dynalite.makeClient();
-  sqsClient = sqs.makeClient();
-  sesClient = ses.makeClient();
+  started = await startE2eStandIns({ token: GIT_TOKEN, tableName });
+  ({ git, github, sqs, ses, dynamoClient, sqsClient, sesClient } = started as E2eStandIns);
 }, 30_000);
 
-afterAll(async () => {
-  dynamoClient?.destroy();
-  sqsClient?.destroy();
-  sesClient?.destroy();
-  await Promise.all([
-    ...standIns.map((s) => s.close()),
-    github?.close(),
-    git?.close(),
-    dynalite?.stop(),
-    sqs?.stop(),
-    ses?.stop(),
-  ]);
-});
+afterAll(() => stopE2eStandIns(started, standIns));
 
 interface Flow {
   repo: RepoRef;

@@ -25,23 +25,17 @@ import {
   startAnthropicStandIn,
   step,
 } from '../support/anthropic-stand-in.ts';
-import { type DynaliteServer, startDynalite } from '../support/dynalite-server.ts';
-import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';
+import type { SqsStandIn } from '../support/fauxqs-server.ts';
 import {
   changedPathsBetween,
   createBareRepo,
   type GitServer,
   readBlobAt,
   readBranchHead,
-  startGitServer,
 } from '../support/git-server.ts';
-import {
-  bareRepoBranchResolver,
-  type GitHubStandIn,
-  startGitHubStandIn,
-} from '../support/github-stand-in.ts';
+import type { GitHubStandIn } from '../support/github-stand-in.ts';
 import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
-import { type SesServer, startSesServer } from '../support/ses-server.ts';
+import type { SesServer } from '../support/ses-server.ts';
 import {
   APP_FILES,
   APP_PY,
@@ -55,6 +49,7 @@ import {
   silentDetectorLogger,
   toSqsEvent,
 } from './support/seed-app.ts';
+import { type E2eStandIns, startE2eStandIns, stopE2eStandIns } from './support/stand-ins.ts';
 
 // Built by concatenation so secret scanners do not flag the repository; the detector must redact it.
 const FAKE_AWS_KEY = `AKIA${'IOSFODNN7EXAMPLE'}`;
@@ -65,46 +60,21 @@ const OWNER = 'acme';
 
 let git: GitServer;
 let github: GitHubStandIn;
-let dynalite: DynaliteServer;
 let sqs: SqsStandIn;
 let ses: SesServer;
 let dynamoClient: DynamoDBClient;
 let sqsClient: SQSClient;
 let sesClient: SESClient;
+let started: Partial<E2eStandIns> = {};
 const tableName = `incidents-${randomUUID()}`;
 const standIns: AnthropicStandIn[] = [];
 
 beforeAll(async () => {
-  git = await startGitServer({ token: GIT_TOKEN });
-  [github, dynalite, sqs, ses] = await Promise.all([
-    startGitHubStandIn({
-      tokens: [GIT_TOKEN],
-      gitOrigin: git.url,
-      resolveBranch: bareRepoBranchResolver({ dirFor: (owner, name) => git.repoPath(owner, name) }),
-    }),
-    startDynalite(),
-    startSqsStandIn(),
-    startSesServer(),
-  ]);
-  await dynalite.createIncidentsTable(tableName);
-  dynamoClient = dynalite.makeClient();
-  sqsClient = sqs.makeClient();
-  sesClient = ses.makeClient();
+  started = await startE2eStandIns({ token: GIT_TOKEN, tableName });
+  ({ git, github, sqs, ses, dynamoClient, sqsClient, sesClient } = started as E2eStandIns);
 }, 30_000);
 
-afterAll(async () => {
-  dynamoClient?.destroy();
-  sqsClient?.destroy();
-  sesClient?.destroy();
-  await Promise.all([
-    ...standIns.map((s) => s.close()),
-    github?.close(),
-    git?.close(),
-    dynalite?.stop(),
-    sqs?.stop(),
-    ses?.stop(),
-  ]);
-});
+afterAll(() => stopE2eStandIns(started, standIns));
 
 interface Flow {
   repo: RepoRef;
