@@ -87,6 +87,13 @@ export const aiOpsConfigSchema = z
      * reported on get the no-CI treatment. EventBridge schedules run at most once a minute.
      */
     sweepIntervalMinutes: z.int().min(1).max(1440).default(60),
+    /**
+     * A draft fix on which no CI check reported: `leave_draft` explains why it stays a draft,
+     * `mark_ready` marks it ready for review anyway (saying nothing verified it).
+     */
+    noCiPolicy: z.enum(['leave_draft', 'mark_ready']).default('leave_draft'),
+    /** Minutes after its PR opened that a draft without any CI check gets the no-CI policy (one week at most). */
+    noCiAfterMinutes: z.int().min(1).max(10_080).default(30),
     /** Kill switch: false keeps detecting and recording incidents but opens no pull requests. */
     repairsEnabled: z.boolean().default(true),
     analyzerReservedConcurrency: z.int().min(1).max(100).default(2),

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadSweepConfig } from '../../functions/analyzer/sweep-config.ts';
+import { AiOpsConfigError, parseAiOpsConfig } from '../../infra/config.ts';
+import { functionProperties, makeAutoRepairProps, synthAiOps } from './synth-ai-ops.ts';
+
+function analyzerEnv(props = makeAutoRepairProps()): Record<string, unknown> {
+  const { template } = synthAiOps({ props });
+  return (
+    functionProperties(template, 'ai-ops-analyzer').Environment as { Variables: Record<string, unknown> }
+  ).Variables;
+}
+
+describe('infra: the no-CI policy from cdk.json', () => {
+  it('defaults to leaving the draft after 30 minutes, and the analyzer sweep reads what was set', () => {
+    const defaults = analyzerEnv();
+    const configured = analyzerEnv(makeAutoRepairProps({ noCiPolicy: 'mark_ready', noCiAfterMinutes: 90 }));
+
+    expect(defaults).toMatchObject({ NO_CI_POLICY: 'leave_draft', NO_CI_AFTER_MINUTES: '30' });
+    expect(configured).toMatchObject({ NO_CI_POLICY: 'mark_ready', NO_CI_AFTER_MINUTES: '90' });
+    // the names and values the analyzer's own config loader accepts
+    const sweep = loadSweepConfig({
+      REPAIR_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+      NO_CI_POLICY: String(configured.NO_CI_POLICY),
+      NO_CI_AFTER_MINUTES: String(configured.NO_CI_AFTER_MINUTES),
+    });
+    expect(sweep).toMatchObject({ noCiPolicy: 'mark_ready', noCiAfterMs: 90 * 60 * 1000 });
+  });
+
+  it('rejects an unknown policy and a zero wait, naming both', () => {
+    const attempt = () =>
+      parseAiOpsConfig({ ...makeAutoRepairProps(), noCiPolicy: 'merge', noCiAfterMinutes: 0 });
+    expect(attempt).toThrow(AiOpsConfigError);
+    try {
+      attempt();
+    } catch (error: unknown) {
+      const problems = (error as AiOpsConfigError).problems.join('\n');
+      expect(problems).toMatch(/noCiPolicy/);
+      expect(problems).toMatch(/noCiAfterMinutes/);
+    }
+  });
+});
