@@ -554,6 +554,21 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
       ['workflow_run.conclusion', 'success'],
       ['workflow_run.head_sha', head],
     ] as const;
+    // Another workflow on the same commit still runs: one suite's green is not the fix's green.
+    const checks = { owner: OWNER, repo: flow.repo.name, ref: head };
+    const mailsBefore = (await emailsFor(flow)).length;
+    github.setCheckRuns({
+      ...checks,
+      checkRuns: [{ name: 'test' }, { name: 'lint', status: 'in_progress' }],
+    });
+    expect((await flow.deliver({ fixture: 'workflow_run.completed', edits: green })).statusCode).toBe(202);
+    expect((await flow.process()).outcomes).toEqual([
+      { kind: 'ignored', reason: 'checks_pending', status: 'pr_open' },
+    ]);
+    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })[0]?.draft).toBe(true);
+    expect(await emailsFor(flow)).toHaveLength(mailsBefore);
+    // It completes green: its own delivery (below, with duplicates) marks the draft ready.
+    github.setCheckRuns({ ...checks, checkRuns: [{ name: 'test' }, { name: 'lint' }] });
     const deliveryId = randomUUID();
     const statuses = [
       (await flow.deliver({ fixture: 'workflow_run.completed', edits: green, deliveryId })).statusCode,
