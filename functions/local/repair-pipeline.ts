@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
 import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
+import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
 import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
@@ -9,9 +10,11 @@ import type { SqliteDatabase } from '../adapters/sqlite-incident-store.ts';
 import { SqliteRepairBudget } from '../adapters/sqlite-repair-budget.ts';
 import type { RepairJob, RepoRef } from '../core/contracts.ts';
 import type { FixAdvisor } from '../core/fix-advisor.ts';
+import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import type { IncidentStore } from '../core/incident-store.ts';
 import type { Mailer } from '../core/mailer.ts';
 import { shouldEnqueue } from '../core/record-errors.ts';
+import { announceRegression } from '../core/record-merge.ts';
 import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import {
   isRetryableRepairError,
@@ -21,6 +24,7 @@ import {
 } from '../core/repair-incident.ts';
 import { dryRunPullRequests, dryRunWorkspaces } from './dry-run.ts';
 import type { LocalConfig } from './local-config.ts';
+import type { SweepSource } from './local-sweep.ts';
 import { recordLocalError } from './record-local-error.ts';
 import {
   type HandledError,
@@ -49,29 +53,26 @@ export function toWorkOutcome(outcome: RepairOutcome): WorkOutcome {
   }
 }
 
+/** Runs one job to its outcome; what the watcher and the local sweep share (one concurrency limit). */
+export type RepairRunner = (job: RepairJob, report: HandleErrorContext['report']) => Promise<WorkOutcome>;
+
 /**
- * The one-machine repair pipeline behind `ai-ops watch`: the same incident rules and repair use
- * case as the Lambdas, with an in-process queue (bounded concurrency, retries for retryable
- * failures) where the cloud has SQS. Each error is recorded on its own (exactly-once counting
- * across restarts); a repair runs as the error's `work`.
+ * The in-process queue's worker: bounded concurrency, retries for retryable failures, and like
+ * the analyzer `beforeRepair` (the regression announcement) ahead of a `repair` job.
  */
-export function makeRepairHandler({
-  store,
-  repo,
+export function makeRepairRunner({
   repairDeps,
+  beforeRepair,
   concurrency = 2,
   maxAttempts = 3,
   retryDelayMs = (attempt: number) => 1000 * 2 ** (attempt - 1),
-  now = Date.now,
 }: {
-  store: IncidentStore;
-  repo: RepoRef;
   repairDeps: RepairDeps;
+  beforeRepair?: (job: RepairJob) => Promise<{ proceed: boolean }>;
   concurrency?: number;
   maxAttempts?: number;
   retryDelayMs?: (attempt: number) => number;
-  now?: () => number;
-}): HandleError {
+}): RepairRunner {
   const limit = makeLimiter(concurrency);
 
   const run = async (job: RepairJob, report: HandleErrorContext['report']): Promise<WorkOutcome> => {
@@ -86,6 +87,9 @@ export function makeRepairHandler({
           const refreshed = await refreshPullRequest(job, deps);
           return { kind: 'nothing_to_do', detail: refreshed.kind };
         }
+        // Safe to repeat on a retry: the announcement is idempotent.
+        if (job.kind === 'repair' && beforeRepair && !(await beforeRepair(job)).proceed)
+          return { kind: 'nothing_to_do', detail: 'claimed_elsewhere' };
         const outcome = await repairIncident(job, deps);
         if (outcome.kind === 'no_fix' || outcome.kind === 'skipped' || outcome.kind === 'failed') {
           report({ incidentKey: job.incidentKey, stage: outcome.kind, detail: outcome.reason });
@@ -100,6 +104,43 @@ export function makeRepairHandler({
       }
     }
   };
+  return (job, report) => limit(() => run(job, report));
+}
+
+/**
+ * The one-machine repair pipeline behind `ai-ops watch`: the same incident rules and repair use
+ * case as the Lambdas, with an in-process queue (bounded concurrency, retries for retryable
+ * failures) where the cloud has SQS. Each error is recorded on its own (exactly-once counting
+ * across restarts); a repair runs as the error's `work`.
+ */
+export function makeRepairHandler({
+  store,
+  repo,
+  repairDeps,
+  runner,
+  concurrency,
+  maxAttempts,
+  retryDelayMs,
+  now = Date.now,
+}: {
+  store: IncidentStore;
+  repo: RepoRef;
+  repairDeps: RepairDeps;
+  /** shared with the local sweep; built from the options below when absent */
+  runner?: RepairRunner;
+  concurrency?: number;
+  maxAttempts?: number;
+  retryDelayMs?: (attempt: number) => number;
+  now?: () => number;
+}): HandleError {
+  const run =
+    runner ??
+    makeRepairRunner({
+      repairDeps,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+      ...(retryDelayMs !== undefined ? { retryDelayMs } : {}),
+    });
 
   return async ({ record }, { report }) => {
     const { incidentKey, result } = await recordLocalError({ record, repo, store, now });
@@ -115,7 +156,7 @@ export function makeRepairHandler({
       repo,
       attempt: 0,
     };
-    return { ...handled, work: limit(() => run(job, report)) };
+    return { ...handled, work: run(job, report) };
   };
 }
 
@@ -216,7 +257,7 @@ export function createRepairPipeline({
   /** a pre-built advisor (the demo's recorded conversation) */
   advisor?: FixAdvisor;
 }): NonNullable<WatchDeps['createHandler']> {
-  return ({ config, store, dryRun }) => {
+  return ({ config, store, dryRun, registerSweep }) => {
     const deps = makeLocalRepairDeps({
       config,
       store,
@@ -234,6 +275,21 @@ export function createRepairPipeline({
         return { incidentKey, result: result.kind, totalCount: result.incident.count };
       };
     }
-    return makeRepairHandler({ store, repo, repairDeps: deps });
+    // Dry runs touch no PR: the regression announcement comments, so it is left out with the sweep.
+    if (dryRun) return makeRepairHandler({ store, repo, repairDeps: deps });
+    const followUpDeps = async (): Promise<FollowUpDeps> => ({
+      ...deps,
+      codeHost: createOctokitCodeHost({ auth: config.githubToken ?? '', baseUrl: config.githubApiUrl }),
+    });
+    const runner = makeRepairRunner({
+      repairDeps: deps,
+      // As in the analyzer: a reopened merged fix is announced (PR comment, email) before its new fix.
+      beforeRepair: async (job) => ({
+        proceed: (await announceRegression(job, await followUpDeps())).kind !== 'claimed_elsewhere',
+      }),
+    });
+    const source: SweepSource = { runRepair: runner, followUpDeps };
+    registerSweep?.(source);
+    return makeRepairHandler({ store, repo, repairDeps: deps, runner });
   };
 }

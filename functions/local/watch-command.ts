@@ -14,6 +14,13 @@ import {
   LocalConfigError,
   loadLocalConfig,
 } from './local-config.ts';
+import {
+  DEFAULT_SWEEP_MINUTES,
+  type LocalSweep,
+  type SweepScheduler,
+  type SweepSource,
+  startLocalSweep,
+} from './local-sweep.ts';
 import { recordLocalError } from './record-local-error.ts';
 import { SqliteOffsetStore } from './sqlite-offset-store.ts';
 import { type ProgressEvent, WatchProgress } from './watch-progress.ts';
@@ -37,6 +44,11 @@ Options:
   --state <file>     state file (default AI_OPS_STATE or .ai-ops/state.db)
   --config <file>    settings file (default ./ai-ops.config.json when it exists)
   --quiet-ms <ms>    hold a trace at the end of a file this long for more lines (default 300)
+  --sweep-minutes <n>
+                     while watching with repairs on, every n minutes resolve merged fixes that
+                     stayed quiet, reopen (and repair) regressions, and act on drafts no CI
+                     reported on, like the cloud's schedule (default ${DEFAULT_SWEEP_MINUTES}; 0 = off;
+                     never with --once or --dry-run)
   -h, --help         this text
 
 ${CONFIG_HELP}
@@ -79,7 +91,11 @@ export interface WatchDeps {
     config: LocalConfig;
     store: SqliteIncidentStore;
     dryRun: boolean;
+    /** the pipeline offers its repair runner and follow-up ports to the periodic sweep */
+    registerSweep?: (source: SweepSource) => void;
   }) => HandleError;
+  /** the sweep's timer (default setInterval) */
+  sweepScheduler?: SweepScheduler;
   /** stops watching (default: SIGINT or SIGTERM) */
   signal?: AbortSignal;
   isTty?: boolean;
@@ -104,6 +120,7 @@ interface Values {
   state?: string;
   config?: string;
   'quiet-ms'?: string;
+  'sweep-minutes'?: string;
   help?: boolean;
 }
 
@@ -122,6 +139,7 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
         state: { type: 'string' },
         config: { type: 'string' },
         'quiet-ms': { type: 'string' },
+        'sweep-minutes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -138,6 +156,12 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
   const quietMs = values['quiet-ms'] === undefined ? 300 : Number(values['quiet-ms']);
   if (!Number.isFinite(quietMs) || quietMs < 0 || quietMs > 60_000) {
     io.stderr.write('ai-ops watch: --quiet-ms must be a number of milliseconds between 0 and 60000\n');
+    return 2;
+  }
+  const sweepMinutes =
+    values['sweep-minutes'] === undefined ? DEFAULT_SWEEP_MINUTES : Number(values['sweep-minutes']);
+  if (!Number.isInteger(sweepMinutes) || sweepMinutes < 0 || sweepMinutes > 1440) {
+    io.stderr.write('ai-ops watch: --sweep-minutes must be a whole number of minutes between 0 and 1440\n');
     return 2;
   }
 
@@ -175,9 +199,17 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
   try {
     const store = new SqliteIncidentStore({ database });
     const offsets = new SqliteOffsetStore({ database });
+    let sweepSource: SweepSource | undefined;
     const handle =
       deps.handleError ??
-      deps.createHandler?.({ config, store, dryRun }) ??
+      deps.createHandler?.({
+        config,
+        store,
+        dryRun,
+        registerSweep: (source) => {
+          sweepSource = source;
+        },
+      }) ??
       recordOnly({ store, repo: config.repo ?? UNCONFIGURED_REPO });
 
     if (!deps.handleError && !deps.createHandler)
@@ -192,6 +224,22 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
     const tally = { errors: 0, created: 0, existing: 0, duplicate: 0, succeeded: 0, failed: 0 };
     const work: Promise<void>[] = [];
     const report = (event: ProgressEvent) => progress.progress(event);
+    const track = (incidentKey: string, started: Promise<WorkOutcome>) =>
+      work.push(
+        started.then(
+          (outcome) => {
+            if (outcome.kind === 'succeeded') tally.succeeded += 1;
+            if (outcome.kind === 'failed') {
+              tally.failed += 1;
+              report({ incidentKey, stage: 'failed', detail: outcome.detail });
+            }
+          },
+          (failure: unknown) => {
+            tally.failed += 1;
+            report({ incidentKey, stage: 'failed', detail: String(failure) });
+          },
+        ),
+      );
     const watcher = new ErrorWatcher({
       patterns,
       cwd,
@@ -201,6 +249,7 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
       onNotice: (notice) => progress.notice(notice),
       onError: async (error) => {
         const handled = await handle(error, { report, dryRun });
+        if (handled.work) track(handled.incidentKey, handled.work);
         tally.errors += 1;
         tally[handled.result] += 1;
         if (handled.result !== 'duplicate')
@@ -213,36 +262,40 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
                 ? 'new incident'
                 : `seen ${handled.totalCount ?? 'again'}${handled.totalCount ? ' times' : ''}`,
           });
-        if (handled.work)
-          work.push(
-            handled.work.then(
-              (outcome) => {
-                if (outcome.kind === 'succeeded') tally.succeeded += 1;
-                if (outcome.kind === 'failed') {
-                  tally.failed += 1;
-                  report({ incidentKey: handled.incidentKey, stage: 'failed', detail: outcome.detail });
-                }
-              },
-              (failure: unknown) => {
-                tally.failed += 1;
-                report({ incidentKey: handled.incidentKey, stage: 'failed', detail: String(failure) });
-              },
-            ),
-          );
       },
     });
 
     let failure: unknown;
+    let sweep: LocalSweep | undefined;
     try {
       if (values.once) await watcher.runOnce();
       else {
         await watcher.start();
+        if (sweepSource && !dryRun && sweepMinutes > 0)
+          sweep = startLocalSweep({
+            store,
+            source: sweepSource,
+            intervalMs: sweepMinutes * 60_000,
+            onWork: (job, started) => track(job.incidentKey, started),
+            onSummary: ({ results }) => {
+              for (const result of results)
+                if (result.kind !== 'not_due' && result.kind !== 'waiting')
+                  progress.info(`sweep: ${result.kind} ${result.incidentKey}`, { sweep: result });
+            },
+            onFailure: (error) =>
+              progress.info(
+                `sweep failed, trying again in ${sweepMinutes} minute(s): ${error instanceof Error ? error.message : String(error)}`,
+              ),
+            report,
+            ...(deps.sweepScheduler ? { scheduler: deps.sweepScheduler } : {}),
+          });
         deps.onReady?.(watcher);
         await untilStopped(watcher, deps.signal);
       }
     } catch (error: unknown) {
       failure = error;
     } finally {
+      await sweep?.stop();
       await watcher.close();
     }
     await Promise.all(work);

@@ -1,0 +1,108 @@
+import type { RepairJob, RepoRef } from '../core/contracts.ts';
+import type { FollowUpDeps } from '../core/follow-up-deps.ts';
+import type { ListableIncidentStore } from '../core/incident-store.ts';
+import type { JobQueue } from '../core/job-queue.ts';
+import { type SweepOptions, type SweepSummary, sweepIncidents } from '../core/sweep-incidents.ts';
+import type { WorkOutcome } from './watch-command.ts';
+import type { ProgressEvent } from './watch-progress.ts';
+
+/** How often `ai-ops watch` sweeps unless `--sweep-minutes` says otherwise (0 turns it off). */
+export const DEFAULT_SWEEP_MINUTES = 10;
+
+/** What the repair pipeline lends the sweep: how it runs a repair job, and the follow-up ports. */
+export interface SweepSource {
+  runRepair: (job: RepairJob, report: (progress: ProgressEvent) => void) => Promise<WorkOutcome>;
+  followUpDeps: (repo: RepoRef) => Promise<FollowUpDeps>;
+}
+
+/** Calls `tick` every `ms` until the returned function is called (tests pass one they drive). */
+export type SweepScheduler = (tick: () => void, ms: number) => () => void;
+
+export const intervalScheduler: SweepScheduler = (tick, ms) => {
+  const timer = setInterval(tick, ms);
+  // The watcher keeps the process alive; the sweep alone must not.
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+export interface LocalSweep {
+  /** one sweep now; a tick while one runs joins it instead of overlapping */
+  tick(): Promise<void>;
+  /** no more ticks; resolves once a running one finished (its repairs are the caller's `onWork`) */
+  stop(): Promise<void>;
+}
+
+export interface LocalSweepOptions {
+  store: ListableIncidentStore;
+  source: SweepSource;
+  intervalMs: number;
+  /** a repair job the sweep started (a regression); the caller waits for it and tallies it */
+  onWork: (job: RepairJob, work: Promise<WorkOutcome>) => void;
+  onSummary: (summary: SweepSummary) => void;
+  /** the sweep could not list incidents; the next tick tries again */
+  onFailure: (error: unknown) => void;
+  report: (progress: ProgressEvent) => void;
+  scheduler?: SweepScheduler;
+  now?: () => number;
+  options?: SweepOptions;
+}
+
+/**
+ * The cloud's scheduled sweep on one machine: `sweepIncidents` over the SQLite store every
+ * `intervalMs`, with an in-process queue whose `repair` jobs (regressions) go to the pipeline's
+ * repair runner. Jobs start after the tick, so the sweep has marked them `queued` first, as
+ * with SQS.
+ */
+export function startLocalSweep({
+  store,
+  source,
+  intervalMs,
+  onWork,
+  onSummary,
+  onFailure,
+  report,
+  scheduler = intervalScheduler,
+  now,
+  options = {},
+}: LocalSweepOptions): LocalSweep {
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const sweepOnce = async () => {
+    const pending: RepairJob[] = [];
+    const queue: JobQueue = {
+      async enqueue(jobs) {
+        pending.push(...jobs);
+        return { sent: jobs.map((job) => job.incidentKey), failed: [] };
+      },
+    };
+    try {
+      const summary = await sweepIncidents(
+        { store, queue, followUpDeps: source.followUpDeps, ...(now ? { now } : {}) },
+        options,
+      );
+      onSummary(summary);
+    } catch (error: unknown) {
+      onFailure(error);
+    }
+    for (const job of pending) onWork(job, source.runRepair(job, report));
+  };
+
+  const tick = () => {
+    if (stopped) return Promise.resolve();
+    running ??= sweepOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const cancel = scheduler(() => void tick(), intervalMs);
+
+  return {
+    tick,
+    async stop() {
+      stopped = true;
+      cancel();
+      await running;
+    },
+  };
+}
