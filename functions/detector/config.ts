@@ -47,7 +47,6 @@ export interface DetectorConfig {
   readonly metricsNamespace: string;
 }
 
-
 /** The detector's environment is incomplete or malformed; `issues` names every variable at fault. */
 export class ConfigError extends EnvConfigError {
   override readonly name = 'ConfigError';
