@@ -109,7 +109,11 @@ function sanitizeProse(text: string): string {
           isSafeUrl(url) && url !== '' ? `[image: ${alt || 'link'}](${url})` : alt,
         )
         .replace(/!\[/g, '!\\[')
-        .replace(LINK, (match, label: string, url: string) => (isSafeUrl(url) ? match : label)),
+        .replace(LINK, (match, label: string, url: string) => (isSafeUrl(url) ? match : label))
+        // A `](javascript:` left over (its `[` earlier, or in text we append) cannot close a link once escaped.
+        .replace(/\](\(\s*)([a-z][a-z0-9+.-]*:)/gi, (match, paren: string, scheme: string) =>
+          SAFE_SCHEME.test(scheme.toLowerCase()) ? match : `\\]${paren}${scheme}`,
+        ),
     ),
   );
 }
