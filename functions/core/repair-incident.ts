@@ -309,6 +309,11 @@ async function proposeAndApply({
     pathPrefix: incident.repo.pathPrefix,
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
+  const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
+  progress(
+    'analysing',
+    `prompt ~${prompt.estimatedTokens} tokens, ${mapped}/${prompt.mappings.length} frames mapped to files`,
+  );
 
   let advice: AdviceResult = await advisor.advise({
     system: prompt.system,
