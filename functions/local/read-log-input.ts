@@ -44,9 +44,10 @@ export function readLogInput(
       if ('awslogs' in whole || 'messageType' in whole)
         return { format: 'subscription', events: subscription(whole) };
     }
-    if (whole === undefined || trimmed.includes('\n'))
-      return { format: 'jsonl', events: jsonLines(text, logGroup, logStream) };
-    return { format: 'jsonl', events: jsonLines(trimmed, logGroup, logStream) };
+    // `{timestamp, message}` objects are events; any other JSON is a structured log line
+    // (pino, Powertools, zap …) and is read as text, so the detector sees all of its fields.
+    const first = tryJson(trimmed.split('\n', 1)[0] ?? '');
+    if (isEventObject(first)) return { format: 'jsonl', events: jsonLines(text, logGroup, logStream) };
   }
   if (BASE64_ONLY.test(trimmed) && trimmed.startsWith('H4sI')) {
     // H4sI is base64 for gzip's magic bytes: the bare `awslogs.data` string.
@@ -59,6 +60,14 @@ export function readLogInput(
     format: 'text',
     events: lines.map((message, i) => ({ id: String(i + 1), timestamp: at, message, logGroup, logStream })),
   };
+}
+
+const EVENT_KEYS = new Set(['timestamp', 'message', 'id', 'logGroup', 'logStream']);
+
+function isEventObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.includes('message') && keys.every((k) => EVENT_KEYS.has(k));
 }
 
 function tryJson(text: string): unknown {

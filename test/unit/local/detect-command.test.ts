@@ -10,6 +10,8 @@ const TRACE = `Traceback (most recent call last):
   File "/app/shop/cart.py", line 12, in checkout
     total = price(item)
 KeyError: 'sku'`;
+const JS_TRACE = `TypeError: Cannot read properties of undefined (reading 'id')
+    at handler (/var/task/index.js:10:21)`;
 
 async function run(
   argv: string[],
@@ -87,6 +89,21 @@ describe('ai-ops detect', () => {
     }
   });
 
+  it('reads structured log lines (JSON that is not an event) as the log text they are', async () => {
+    const zap = JSON.stringify({ level: 'error', ts: 1.5, msg: 'payment failed', error: 'card declined' });
+    const pino = JSON.stringify({
+      level: 50,
+      msg: 'request failed',
+      err: { type: 'TypeError', stack: JS_TRACE },
+    });
+    const found = records((await run(['detect'], `${zap}\n${pino}\n`)).out);
+    expect(found.map((r) => r.message)).toEqual([
+      'payment failed',
+      "Cannot read properties of undefined (reading 'id')",
+    ]);
+    expect(found[1]).toMatchObject({ language: 'javascript', exceptionType: 'TypeError' });
+  });
+
   it('exits 0 with no output when there is no error, or no input', async () => {
     expect(await run(['detect'], 'INFO all good\nDEBUG fine\n')).toEqual({ code: 0, out: '', err: '' });
     expect(await run(['detect'], '')).toEqual({ code: 0, out: '', err: '' });
@@ -95,7 +112,7 @@ describe('ai-ops detect', () => {
   it.each([
     ['a corrupt subscription payload', JSON.stringify({ awslogs: { data: 'H4sIAAAA-not-gzip' } })],
     ['JSON Lines with a broken line', '{"message": "ok"}\n{"message": \n'],
-    ['JSON Lines without a message', '{"timestamp": 1}\n{"timestamp": 2}\n'],
+    ['JSON Lines with a line that is not an event', '{"timestamp": 1, "message": "a"}\n{"timestamp": 2}\n'],
     ['binary input', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x00])],
   ])('exits 2 with a clear message on unreadable input: %s', async (_name, input) => {
     const { code, out, err } = await run(['detect'], input);
