@@ -1,28 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SESClient } from '@aws-sdk/client-ses';
-import {
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudWatchLogsContext } from '../../functions/adapters/cloudwatch-logs-context.ts';
 import { DynamoDbBranchLinks } from '../../functions/adapters/dynamodb-branch-links.ts';
 import { DynamoDbDeliveryLog } from '../../functions/adapters/dynamodb-delivery-log.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
-import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
-import { makeAnalyzer } from '../../functions/analyzer/handler.ts';
 import {
   type Incident,
   type RepairJob,
   RepairJobSchema,
   type RepoRef,
 } from '../../functions/core/contracts.ts';
-import { makeHandler as makeDetectorHandler } from '../../functions/detector/handler.ts';
 import { makeHandler as makeWebhookHandler } from '../../functions/webhook/handler.ts';
 import {
   type AnthropicStandIn,
@@ -31,9 +21,8 @@ import {
   step,
 } from '../support/anthropic-stand-in.ts';
 import type { SqsStandIn } from '../support/fauxqs-server.ts';
-import { createBareRepo, type GitServer, readBlobAt, readBranchHead, runGit } from '../support/git-server.ts';
+import { readBlobAt, readBranchHead, runGit } from '../support/git-server.ts';
 import type { GitHubStandIn } from '../support/github-stand-in.ts';
-import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 import type { SesServer, StoredEmail } from '../support/ses-server.ts';
 import {
   LINK_SECRET,
@@ -44,17 +33,14 @@ import {
   type WebhookFixture,
 } from '../support/webhook-requests.ts';
 import {
-  APP_FILES,
-  APP_PY,
-  FIX_NEW,
-  FIX_OLD,
-  GOOD_SCRIPT,
-  makeLogsStub,
-  noMetrics,
-  pythonTraceback,
-  silentDetectorLogger,
-  toSqsEvent,
-} from './support/seed-app.ts';
+  analyzeAndSettle,
+  appErrorPayload,
+  makeAppDetector,
+  makeE2eAnalyzer,
+  receiveQueued,
+  seedAppRepo,
+} from './support/app-flow.ts';
+import { APP_PY, FIX_NEW, FIX_OLD, GOOD_SCRIPT } from './support/seed-app.ts';
 import { type E2eStandIns, startE2eStandIns, stopE2eStandIns } from './support/stand-ins.ts';
 
 /**
@@ -100,20 +86,18 @@ function submitFix(id: string, title: string, oldText: string, newText: string):
   );
 }
 
-let git: GitServer;
 let github: GitHubStandIn;
 let sqs: SqsStandIn;
 let ses: SesServer;
 let dynamoClient: DynamoDBClient;
 let sqsClient: SQSClient;
-let sesClient: SESClient;
 let started: Partial<E2eStandIns> = {};
 const tableName = `incidents-${randomUUID()}`;
 const standIns: AnthropicStandIn[] = [];
 
 beforeAll(async () => {
   started = await startE2eStandIns({ token: GIT_TOKEN, tableName });
-  ({ git, github, sqs, ses, dynamoClient, sqsClient, sesClient } = started as E2eStandIns);
+  ({ github, sqs, ses, dynamoClient, sqsClient } = started as E2eStandIns);
 }, 30_000);
 
 afterAll(() => stopE2eStandIns(started, standIns));
@@ -152,47 +136,25 @@ async function openDraftFix({
   script: StandInStep[];
   env?: Record<string, string>;
 }): Promise<Flow> {
-  const name = `shop-${randomUUID().slice(0, 8)}`;
-  const repo: RepoRef = { owner: OWNER, name, baseBranch: 'main', pathPrefix: '' };
-  await createBareRepo({ server: git, owner: OWNER, name, files: APP_FILES });
-  github.addRepo({ owner: OWNER, repo: name, defaultBranch: 'main' });
-  const bare = git.repoPath(OWNER, name);
-  const logGroup = `/ecs/${name}`;
-  const queueName = `repairs-${name}`;
-  const queueUrl = sqs.createQueue(queueName);
+  const servers = started as E2eStandIns;
+  const app = await seedAppRepo({ standIns: servers, owner: OWNER });
+  const { repo, bare, queueName, queueUrl } = app;
+  const name = repo.name;
   const anthropic = await startAnthropicStandIn({ script });
   standIns.push(anthropic);
   const store = new DynamoDbIncidentStore({ client: dynamoClient, tableName });
   const queue = new SqsJobQueue({ client: sqsClient, queueUrl });
-  const detector = makeDetectorHandler({
-    store,
-    queue,
-    logContext: new CloudWatchLogsContext({ client: makeLogsStub() }),
-    resolveRepo: (group) => (group === logGroup ? repo : undefined),
-    logger: silentDetectorLogger,
-    metrics: noMetrics,
-  });
-  const config = loadAnalyzerConfig({
-    INCIDENTS_TABLE_NAME: tableName,
-    GITHUB_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token',
-    ANTHROPIC_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic-key',
-    SENDER_EMAIL: 'ai-ops@acme.example',
-    REVIEWER_EMAILS: REVIEWER,
-    GITHUB_API_URL: github.baseUrl,
-    ...env,
-  });
-  const secrets: Record<string, string> = {
-    [config.githubTokenSecretArn]: GIT_TOKEN,
-    [config.anthropicApiKeySecretArn]: 'sk-ant-fake-key-for-the-stand-in',
-    ...(config.incidentPage ? { [config.incidentPage.signingSecretArn]: LINK_SECRET } : {}),
-  };
+  const detector = makeAppDetector({ app, store, queue });
   const outcomes: unknown[] = [];
-  const analyzer = makeAnalyzer({
-    config,
-    secret: async (arn) => secrets[arn] ?? '',
-    dynamodb: dynamoClient,
-    ses: sesClient,
-    anthropicBaseUrl: anthropic.url,
+  const analyzer = makeE2eAnalyzer({
+    standIns: servers,
+    tableName,
+    token: GIT_TOKEN,
+    reviewer: REVIEWER,
+    anthropicUrl: anthropic.url,
+    env,
+    extraSecrets: (config) =>
+      config.incidentPage ? { [config.incidentPage.signingSecretArn]: LINK_SECRET } : {},
     // The use cases' outcomes, as the handler logs them.
     logger: {
       info: (message, attributes) => {
@@ -214,28 +176,15 @@ async function openDraftFix({
   });
 
   const process = async () => {
-    const { Messages = [] } = await sqsClient.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const jobs = Messages.map((m) => RepairJobSchema.parse(JSON.parse(m.Body ?? '')));
+    const messages = await receiveQueued({ standIns: servers, queueUrl });
+    const jobs = messages.map((m) => RepairJobSchema.parse(JSON.parse(m.Body ?? '')));
     outcomes.length = 0;
-    const response = await analyzer(toSqsEvent(Messages));
-    await deleteSettled({ queueUrl, messages: Messages, response });
+    const response = await analyzeAndSettle({ standIns: servers, queueUrl, analyzer, messages });
     return { jobs, outcomes: [...outcomes], response };
   };
 
   // The first fix, exactly as in production: log line → detector → SQS → analyzer.
-  await detector(
-    makeDataPayload(makeLogEvents([pythonTraceback("invalid literal for int() with base 10: 'abc'")]), {
-      logGroup,
-      logStream: 'web/0123456789abcdef',
-    }),
-  );
+  await detector(appErrorPayload({ app, message: "invalid literal for int() with base 10: 'abc'" }));
   const first = await process();
   expect(first.jobs.map((j) => j.kind)).toEqual(['repair']);
   expect(first.response.batchItemFailures).toEqual([]);
@@ -257,13 +206,7 @@ async function openDraftFix({
     branch,
     prNumber: 1,
     prUrl,
-    detect: (message, prefix) =>
-      detector(
-        makeDataPayload(makeLogEvents([pythonTraceback(message)], { prefix }), {
-          logGroup,
-          logStream: 'web/0123456789abcdef',
-        }),
-      ),
+    detect: (message, prefix) => detector(appErrorPayload({ app, message, prefix })),
     async deliver({ fixture, edits = [], deliveryId, secret }) {
       const body = adaptFixture({ fixture, flow, prBody, edits });
       const response = await webhook(
@@ -295,21 +238,6 @@ async function openDraftFix({
   expect(link.statusCode).toBe(200);
   expect(JSON.parse(link.body ?? '{}')).toMatchObject({ linked: branch, incident: incidentKey });
   return flow;
-}
-
-async function deleteSettled({
-  queueUrl,
-  messages,
-  response,
-}: {
-  queueUrl: string;
-  messages: Message[];
-  response: SQSBatchResponse;
-}): Promise<void> {
-  // Like Lambda's event source mapping: what did not fail is deleted.
-  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-  for (const m of messages.filter((m) => !failed.has(m.MessageId ?? '')))
-    await sqsClient.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
 }
 
 /**

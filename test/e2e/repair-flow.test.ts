@@ -3,22 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SESClient } from '@aws-sdk/client-ses';
-import {
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudWatchLogsContext } from '../../functions/adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
-import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
-import { makeAnalyzer } from '../../functions/analyzer/handler.ts';
 import type { Incident, RepoRef } from '../../functions/core/contracts.ts';
-import { makeHandler as makeDetectorHandler } from '../../functions/detector/handler.ts';
 import {
   type AnthropicStandIn,
   type StandInStep,
@@ -26,29 +16,19 @@ import {
   step,
 } from '../support/anthropic-stand-in.ts';
 import type { SqsStandIn } from '../support/fauxqs-server.ts';
-import {
-  changedPathsBetween,
-  createBareRepo,
-  type GitServer,
-  readBlobAt,
-  readBranchHead,
-} from '../support/git-server.ts';
+import { changedPathsBetween, readBlobAt, readBranchHead } from '../support/git-server.ts';
 import type { GitHubStandIn } from '../support/github-stand-in.ts';
-import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
+import type { makeDataPayload } from '../support/payloads.ts';
 import type { SesServer } from '../support/ses-server.ts';
 import {
-  APP_FILES,
-  APP_PY,
-  FIX_INPUT,
-  FIX_NEW,
-  FIX_OLD,
-  GOOD_SCRIPT,
-  makeLogsStub,
-  noMetrics,
-  pythonTraceback,
-  silentDetectorLogger,
-  toSqsEvent,
-} from './support/seed-app.ts';
+  analyzeAndSettle,
+  appErrorPayload,
+  makeAppDetector,
+  makeE2eAnalyzer,
+  receiveQueued,
+  seedAppRepo,
+} from './support/app-flow.ts';
+import { APP_PY, FIX_INPUT, FIX_NEW, FIX_OLD, GOOD_SCRIPT } from './support/seed-app.ts';
 import { type E2eStandIns, startE2eStandIns, stopE2eStandIns } from './support/stand-ins.ts';
 
 // Built by concatenation so secret scanners do not flag the repository; the detector must redact it.
@@ -58,20 +38,18 @@ const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
 const REVIEWER = 'oncall@acme.example';
 const OWNER = 'acme';
 
-let git: GitServer;
 let github: GitHubStandIn;
 let sqs: SqsStandIn;
 let ses: SesServer;
 let dynamoClient: DynamoDBClient;
 let sqsClient: SQSClient;
-let sesClient: SESClient;
 let started: Partial<E2eStandIns> = {};
 const tableName = `incidents-${randomUUID()}`;
 const standIns: AnthropicStandIn[] = [];
 
 beforeAll(async () => {
   started = await startE2eStandIns({ token: GIT_TOKEN, tableName });
-  ({ git, github, sqs, ses, dynamoClient, sqsClient, sesClient } = started as E2eStandIns);
+  ({ github, sqs, ses, dynamoClient, sqsClient } = started as E2eStandIns);
 }, 30_000);
 
 afterAll(() => stopE2eStandIns(started, standIns));
@@ -98,90 +76,41 @@ async function makeFlow({
   script: StandInStep[];
   env?: Record<string, string>;
 }): Promise<Flow> {
-  const name = `shop-${randomUUID().slice(0, 8)}`;
-  const repo: RepoRef = { owner: OWNER, name, baseBranch: 'main', pathPrefix: '' };
-  const mainHead = await createBareRepo({
-    server: git,
-    owner: OWNER,
-    name,
-    files: APP_FILES,
-  });
-  github.addRepo({ owner: OWNER, repo: name, defaultBranch: 'main' });
-  const logGroup = `/ecs/${name}`;
-  const queueName = `repairs-${name}`;
-  const queueUrl = sqs.createQueue(queueName);
+  const servers = started as E2eStandIns;
+  const app = await seedAppRepo({ standIns: servers, owner: OWNER });
+  const { repo, queueUrl } = app;
   const anthropic = await startAnthropicStandIn({ script });
   standIns.push(anthropic);
   const store = new DynamoDbIncidentStore({ client: dynamoClient, tableName });
-  const detector = makeDetectorHandler({
+  const detector = makeAppDetector({
+    app,
     store,
     queue: new SqsJobQueue({ client: sqsClient, queueUrl }),
-    logContext: new CloudWatchLogsContext({ client: makeLogsStub() }),
-    resolveRepo: (group) => (group === logGroup ? repo : undefined),
-    logger: silentDetectorLogger,
-    metrics: noMetrics,
   });
-  const config = loadAnalyzerConfig({
-    INCIDENTS_TABLE_NAME: tableName,
-    GITHUB_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token',
-    ANTHROPIC_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic-key',
-    SENDER_EMAIL: 'ai-ops@acme.example',
-    REVIEWER_EMAILS: REVIEWER,
-    GITHUB_API_URL: github.baseUrl,
-    ...env,
-  });
-  const secrets: Record<string, string> = {
-    [config.githubTokenSecretArn]: GIT_TOKEN,
-    [config.anthropicApiKeySecretArn]: 'sk-ant-fake-key-for-the-stand-in',
-  };
-  // The analyzer as deployed (every job kind wired), on the stand-ins' endpoints.
-  const analyzer = makeAnalyzer({
-    config,
-    secret: async (arn) => secrets[arn] ?? '',
-    dynamodb: dynamoClient,
-    ses: sesClient,
-    anthropicBaseUrl: anthropic.url,
-    logger: { info: () => {}, error: () => {} },
+  const analyzer = makeE2eAnalyzer({
+    standIns: servers,
+    tableName,
+    token: GIT_TOKEN,
+    reviewer: REVIEWER,
+    anthropicUrl: anthropic.url,
+    env,
   });
   return {
     repo,
-    bare: git.repoPath(OWNER, name),
-    mainHead,
-    logGroup,
-    queueName,
+    bare: app.bare,
+    mainHead: app.mainHead,
+    logGroup: app.logGroup,
+    queueName: app.queueName,
     anthropic,
     detect: (payload) => detector(payload),
-    async receive() {
-      const { Messages = [] } = await sqsClient.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
-      return Messages;
-    },
-    async analyze(messages) {
-      const response = await analyzer(toSqsEvent(messages));
-      // like Lambda's event source mapping: what did not fail is deleted
-      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      for (const m of messages.filter((m) => !failed.has(m.MessageId ?? '')))
-        await sqsClient.send(
-          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }),
-        );
-      return response;
-    },
+    receive: () => receiveQueued({ standIns: servers, queueUrl }),
+    analyze: (messages) => analyzeAndSettle({ standIns: servers, queueUrl, analyzer, messages }),
     async incident() {
       const keys = await listIncidentKeys(store, repo);
       if (!keys) throw new Error(`no incident for ${repo.name}`);
       return keys;
     },
-    payload: (message, prefix = 'a') =>
-      makeDataPayload(makeLogEvents([pythonTraceback(message)], { prefix }), {
-        logGroup,
-        logStream: 'web/0123456789abcdef',
-      }),
+    payload: (message, prefix = 'a') => appErrorPayload({ app, message, prefix }),
   };
 }
 

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { CloudWatchLogsContext } from '../../../functions/adapters/cloudwatch-logs-context.ts';
+import type { DynamoDbIncidentStore } from '../../../functions/adapters/dynamodb-incident-store.ts';
+import type { SqsJobQueue } from '../../../functions/adapters/sqs-job-queue.ts';
+import { type AnalyzerConfig, loadAnalyzerConfig } from '../../../functions/analyzer/config.ts';
+import { type AnalyzerSources, makeAnalyzer } from '../../../functions/analyzer/handler.ts';
+import type { RepoRef } from '../../../functions/core/contracts.ts';
+import {
+  type DetectorHandler,
+  makeHandler as makeDetectorHandler,
+} from '../../../functions/detector/handler.ts';
+import { createBareRepo } from '../../support/git-server.ts';
+import { makeDataPayload, makeLogEvents } from '../../support/payloads.ts';
+import {
+  APP_FILES,
+  makeLogsStub,
+  noMetrics,
+  pythonTraceback,
+  silentDetectorLogger,
+  toSqsEvent,
+} from './seed-app.ts';
+import type { E2eStandIns } from './stand-ins.ts';
+
+/** One test's application: its repository (seeded with APP_FILES), log group and repair queue. */
+export interface AppRepo {
+  repo: RepoRef;
+  bare: string;
+  mainHead: string;
+  logGroup: string;
+  queueName: string;
+  queueUrl: string;
+}
+
+type Servers = Pick<E2eStandIns, 'git' | 'github' | 'sqs'>;
+
+/** Seeds a fresh application repository on the git and GitHub stand-ins, with its own SQS queue. */
+export async function seedAppRepo({
+  standIns,
+  owner,
+}: {
+  standIns: Servers;
+  owner: string;
+}): Promise<AppRepo> {
+  const name = `shop-${randomUUID().slice(0, 8)}`;
+  const repo: RepoRef = { owner, name, baseBranch: 'main', pathPrefix: '' };
+  const mainHead = await createBareRepo({ server: standIns.git, owner, name, files: APP_FILES });
+  standIns.github.addRepo({ owner, repo: name, defaultBranch: 'main' });
+  const queueName = `repairs-${name}`;
+  return {
+    repo,
+    bare: standIns.git.repoPath(owner, name),
+    mainHead,
+    logGroup: `/ecs/${name}`,
+    queueName,
+    queueUrl: standIns.sqs.createQueue(queueName),
+  };
+}
+
+/** The detector as deployed, resolving only the app's log group to its repository. */
+export function makeAppDetector({
+  app,
+  store,
+  queue,
+}: {
+  app: AppRepo;
+  store: DynamoDbIncidentStore;
+  queue: SqsJobQueue;
+}): DetectorHandler {
+  return makeDetectorHandler({
+    store,
+    queue,
+    logContext: new CloudWatchLogsContext({ client: makeLogsStub() }),
+    resolveRepo: (group) => (group === app.logGroup ? app.repo : undefined),
+    logger: silentDetectorLogger,
+    metrics: noMetrics,
+  });
+}
+
+/** The subscription payload of the app's traceback for `message`, as CloudWatch Logs delivers it. */
+export function appErrorPayload({
+  app,
+  message,
+  prefix = 'a',
+}: {
+  app: AppRepo;
+  message: string;
+  prefix?: string;
+}): ReturnType<typeof makeDataPayload> {
+  return makeDataPayload(makeLogEvents([pythonTraceback(message)], { prefix }), {
+    logGroup: app.logGroup,
+    logStream: 'web/0123456789abcdef',
+  });
+}
+
+/**
+ * The analyzer as deployed (every job kind wired), on the stand-ins' endpoints; `env` adds to
+ * or overrides its configuration, `extraSecrets` answers the secrets that configuration names.
+ */
+export function makeE2eAnalyzer({
+  standIns,
+  tableName,
+  token,
+  reviewer,
+  anthropicUrl,
+  env = {},
+  extraSecrets = () => ({}),
+  logger = { info: () => {}, error: () => {} },
+}: {
+  standIns: Pick<E2eStandIns, 'github' | 'dynamoClient' | 'sesClient'>;
+  tableName: string;
+  token: string;
+  reviewer: string;
+  anthropicUrl: string;
+  env?: Record<string, string>;
+  extraSecrets?: (config: AnalyzerConfig) => Record<string, string>;
+  logger?: AnalyzerSources['logger'];
+}): ReturnType<typeof makeAnalyzer> {
+  const config = loadAnalyzerConfig({
+    INCIDENTS_TABLE_NAME: tableName,
+    GITHUB_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token',
+    ANTHROPIC_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic-key',
+    SENDER_EMAIL: 'ai-ops@acme.example',
+    REVIEWER_EMAILS: reviewer,
+    GITHUB_API_URL: standIns.github.baseUrl,
+    ...env,
+  });
+  const secrets: Record<string, string> = {
+    [config.githubTokenSecretArn]: token,
+    [config.anthropicApiKeySecretArn]: 'sk-ant-fake-key-for-the-stand-in',
+    ...extraSecrets(config),
+  };
+  return makeAnalyzer({
+    config,
+    secret: async (arn) => secrets[arn] ?? '',
+    dynamodb: standIns.dynamoClient,
+    ses: standIns.sesClient,
+    anthropicBaseUrl: anthropicUrl,
+    logger,
+  });
+}
+
+/** Receives what is queued with the real SQS client, system attributes included, without waiting. */
+export async function receiveQueued({
+  standIns,
+  queueUrl,
+}: {
+  standIns: Pick<E2eStandIns, 'sqsClient'>;
+  queueUrl: string;
+}): Promise<Message[]> {
+  const { Messages = [] } = await standIns.sqsClient.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  return Messages;
+}
+
+/** Runs the analyzer on received messages and, like Lambda's event source mapping, deletes what did not fail. */
+export async function analyzeAndSettle({
+  standIns,
+  queueUrl,
+  analyzer,
+  messages,
+}: {
+  standIns: Pick<E2eStandIns, 'sqsClient'>;
+  queueUrl: string;
+  analyzer: ReturnType<typeof makeAnalyzer>;
+  messages: Message[];
+}): Promise<SQSBatchResponse> {
+  const response = await analyzer(toSqsEvent(messages));
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const m of messages.filter((m) => !failed.has(m.MessageId ?? '')))
+    await standIns.sqsClient.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }),
+    );
+  return response;
+}
