@@ -281,6 +281,7 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     assembleStream(source, assembly, (d) => inner.push(d));
     const best = inner.find((d) => d.record.frames.length > 0) ?? inner[0];
     if (best) parsed = best.record;
+    if (!parsed?.frames.length && GO_FRAMES.test(error.trace)) parsed = goStack(error, assembly) ?? parsed;
   }
   const message = redact(error.message);
   parsed ??= {
@@ -291,6 +292,22 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     causes: [],
   };
   return { record: toRecord(parsed, redact(line.body), [line]), needsContext: false };
+}
+
+// zap and logrus print a goroutine's frames without the panic header around them.
+const GO_FRAMES = /^[\w./*()-]{1,300}\(?.*\)?\n\t\S{1,500}\.go:\d/m;
+
+/** A Go logger's bare stack (zap's `stacktrace`), read by the Go parser under a borrowed header. */
+function goStack(error: StructuredError, assembly: Assembly): ParsedTrace | undefined {
+  const go = assembly.parsers.find((p) => p.language === 'go');
+  // zap writes `main.charge` where a panic writes `main.charge(0x1, …)`.
+  const frames = (error.trace ?? '')
+    .split('\n')
+    .map((l) => (l === '' || l.startsWith('\t') || l.endsWith(')') ? l : `${l}()`))
+    .join('\n');
+  const parsed = go?.parse(redact(`panic: logged error\n\ngoroutine 1 [running]:\n${frames}`));
+  if (!parsed || parsed.frames.length === 0) return undefined;
+  return { ...parsed, exceptionType: error.exceptionType ?? 'error', message: redact(error.message) };
 }
 
 /** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */

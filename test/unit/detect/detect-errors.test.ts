@@ -190,6 +190,29 @@ describe('detectErrors on structured logs', () => {
     expect(found[0]?.record.frames.length).toBeGreaterThan(0);
   });
 
+  it("reads zap's bare Go stack (no panic header) as Go frames", () => {
+    const zap = {
+      level: 'error',
+      ts: 1714564800.1,
+      caller: 'app/main.go:25',
+      msg: 'payment failed',
+      error: 'card declined',
+      stacktrace:
+        'main.charge\n\t/app/main.go:25\nmain.main\n\t/app/main.go:40\nruntime.main\n\t/usr/local/go/src/runtime/proc.go:250',
+    };
+    const [found] = detectErrors(makeEvents([JSON.stringify(zap)]));
+    expect(found?.record).toMatchObject({
+      language: 'go',
+      exceptionType: 'error',
+      message: 'payment failed',
+    });
+    expect(found?.record.frames.map((f) => [f.function, f.inApp])).toEqual([
+      ['runtime.main', false],
+      ['main.main', true],
+      ['main.charge', true],
+    ]);
+  });
+
   it('reads the Lambda Node runtime error line', () => {
     const line = `2024-05-01T12:00:00.123Z\t6f1c2a9e-51d2-4a39-9f0e-2d7b1f6c4c11\tERROR\tInvoke Error \t${JSON.stringify(
       {
