@@ -1,32 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { javaParser } from '../../../functions/core/parse-trace/java.ts';
 import { javascriptParser } from '../../../functions/core/parse-trace/javascript.ts';
-import type { ParsedTrace, TraceParser } from '../../../functions/core/parse-trace/parsed-trace.ts';
+import type { ParsedTrace } from '../../../functions/core/parse-trace/parsed-trace.ts';
 import { pythonParser } from '../../../functions/core/parse-trace/python.ts';
 import { rustParser } from '../../../functions/core/parse-trace/rust.ts';
-
-// The shared evaluation corpus lives outside the repository (see ../shared/corpus/README.md);
-// these tests run only where it is present and never copy it in.
-const corpusDir = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
-
-interface CorpusFrame {
-  file: string | null;
-  line: number | null;
-  function: string | null;
-}
-
-interface CorpusRecord {
-  id: string;
-  events: string[];
-  expected: {
-    exception_type: string | null;
-    message: string | null;
-    frames: CorpusFrame[];
-    panic_location?: { file: string; line: number };
-  };
-}
+import { type CorpusFrame, type CorpusRecord, describeCorpus } from '../../support/corpus.ts';
 
 /**
  * Records whose annotation we knowingly do not reproduce, with the reason. Everything else must
@@ -70,56 +47,23 @@ function expectedFrames(language: string, record: CorpusRecord): CorpusFrame[] {
   return frames;
 }
 
-function matches(language: string, parser: TraceParser, record: CorpusRecord): boolean {
-  const trace = parser.parse(record.events.join('\n'));
-  if (!trace) return false;
-  const actual = {
-    exceptionType: trace.exceptionType,
-    message: trace.message,
-    frames: toCorpusFrames(language, trace),
-  };
-  const expected = {
+describeCorpus({
+  languages: [
+    ['python', pythonParser],
+    ['java', javaParser],
+    ['javascript', javascriptParser],
+    ['rust', rustParser],
+  ],
+  knownDifferences: KNOWN_DIFFERENCES,
+  actualOf: ({ language, trace }) =>
+    trace && {
+      exceptionType: trace.exceptionType,
+      message: trace.message,
+      frames: toCorpusFrames(language, trace),
+    },
+  expectedOf: ({ language, record }) => ({
     exceptionType: record.expected.exception_type ?? '',
     message: record.expected.message ?? '',
     frames: expectedFrames(language, record),
-  };
-  return JSON.stringify(actual) === JSON.stringify(expected);
-}
-
-const LANGUAGES: readonly (readonly [string, TraceParser])[] = [
-  ['python', pythonParser],
-  ['java', javaParser],
-  ['javascript', javascriptParser],
-  ['rust', rustParser],
-];
-
-describe.skipIf(!existsSync(corpusDir))('shared corpus (python, java, javascript, rust)', () => {
-  for (const [language, parser] of LANGUAGES) {
-    describe(language, () => {
-      const records = existsSync(corpusDir)
-        ? readFileSync(`${corpusDir}${language}.jsonl`, 'utf8')
-            .split('\n')
-            .filter((line) => line.trim() !== '')
-            .map((line) => JSON.parse(line) as CorpusRecord)
-        : [];
-
-      it.each(records.map((record) => [record.id, record] as const))('%s', (id, record) => {
-        const trace = parser.parse(record.events.join('\n'));
-        if (id in KNOWN_DIFFERENCES) {
-          expect(matches(language, parser, record)).toBe(false);
-          return;
-        }
-        expect(trace).toBeDefined();
-        expect({
-          exceptionType: trace?.exceptionType,
-          message: trace?.message,
-          frames: trace ? toCorpusFrames(language, trace) : [],
-        }).toEqual({
-          exceptionType: record.expected.exception_type ?? '',
-          message: record.expected.message ?? '',
-          frames: expectedFrames(language, record),
-        });
-      });
-    });
-  }
+  }),
 });

@@ -1,32 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { dotnetParser } from '../../../functions/core/parse-trace/dotnet.ts';
 import { goParser } from '../../../functions/core/parse-trace/go.ts';
-import type { ParsedTrace, TraceParser } from '../../../functions/core/parse-trace/parsed-trace.ts';
+import type { ParsedTrace } from '../../../functions/core/parse-trace/parsed-trace.ts';
 import { phpParser } from '../../../functions/core/parse-trace/php.ts';
 import { rubyParser } from '../../../functions/core/parse-trace/ruby.ts';
-
-// The shared evaluation corpus lives outside the repository (see ../shared/corpus/README.md);
-// these tests run only where it is present and never copy it in.
-const corpusDir = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
-
-interface CorpusFrame {
-  file: string | null;
-  line: number | null;
-  function: string | null;
-}
-
-interface CorpusRecord {
-  id: string;
-  events: string[];
-  expected: {
-    exception_type: string | null;
-    message: string | null;
-    frames: CorpusFrame[];
-    inner?: { exception_type: string; message: string };
-  };
-}
+import { type CorpusFrame, type CorpusRecord, describeCorpus } from '../../support/corpus.ts';
 
 /**
  * Records whose annotation we knowingly do not reproduce, with the reason. Everything else must
@@ -77,31 +54,14 @@ function expectedOf(record: CorpusRecord): unknown {
   };
 }
 
-const LANGUAGES: readonly (readonly [string, TraceParser])[] = [
-  ['go', goParser],
-  ['ruby', rubyParser],
-  ['php', phpParser],
-  ['csharp', dotnetParser],
-];
-
-describe.skipIf(!existsSync(corpusDir))('shared corpus (go, ruby, php, csharp)', () => {
-  for (const [language, parser] of LANGUAGES) {
-    describe(language, () => {
-      const records = existsSync(corpusDir)
-        ? readFileSync(`${corpusDir}${language}.jsonl`, 'utf8')
-            .split('\n')
-            .filter((line) => line.trim() !== '')
-            .map((line) => JSON.parse(line) as CorpusRecord)
-        : [];
-
-      it.each(records.map((record) => [record.id, record] as const))('%s', (id, record) => {
-        const actual = actualOf(language, parser.parse(record.events.join('\n')), record);
-        if (id in KNOWN_DIFFERENCES) {
-          expect(actual).not.toEqual(expectedOf(record));
-          return;
-        }
-        expect(actual).toEqual(expectedOf(record));
-      });
-    });
-  }
+describeCorpus({
+  languages: [
+    ['go', goParser],
+    ['ruby', rubyParser],
+    ['php', phpParser],
+    ['csharp', dotnetParser],
+  ],
+  knownDifferences: KNOWN_DIFFERENCES,
+  actualOf: ({ language, trace, record }) => actualOf(language, trace, record),
+  expectedOf: ({ record }) => expectedOf(record),
 });

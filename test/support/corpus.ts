@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ParsedTrace, TraceParser } from '../../functions/core/parse-trace/parsed-trace.ts';
+
+// The shared evaluation corpus lives outside the repository (see ../shared/corpus/README.md);
+// its tests run only where it is present and never copy it in.
+const corpusDir = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+
+export interface CorpusFrame {
+  file: string | null;
+  line: number | null;
+  function: string | null;
+}
+
+/** One annotated record of `<language>.jsonl`; the optional fields are annotated for some languages only. */
+export interface CorpusRecord {
+  id: string;
+  events: string[];
+  expected: {
+    exception_type: string | null;
+    message: string | null;
+    frames: CorpusFrame[];
+    panic_location?: { file: string; line: number };
+    inner?: { exception_type: string; message: string };
+  };
+}
+
+/** The records of one language, or none where the corpus is absent. */
+function readCorpus(language: string): CorpusRecord[] {
+  if (!existsSync(corpusDir)) return [];
+  return readFileSync(`${corpusDir}${language}.jsonl`, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as CorpusRecord);
+}
+
+/**
+ * One test per corpus record of each language, skipped where the corpus is absent: the parser's
+ * result, in corpus terms (`actualOf`), must equal `expectedOf`. A record in `knownDifferences`
+ * must differ, so a known miss that starts matching fails and the list stays honest.
+ */
+export function describeCorpus({
+  languages,
+  knownDifferences,
+  actualOf,
+  expectedOf,
+}: {
+  languages: readonly (readonly [string, TraceParser])[];
+  knownDifferences: Readonly<Record<string, string>>;
+  actualOf: (options: { language: string; trace: ParsedTrace | undefined; record: CorpusRecord }) => unknown;
+  expectedOf: (options: { language: string; record: CorpusRecord }) => unknown;
+}): void {
+  const names = languages.map(([language]) => language).join(', ');
+  describe.skipIf(!existsSync(corpusDir))(`shared corpus (${names})`, () => {
+    for (const [language, parser] of languages) {
+      describe(language, () => {
+        const records = readCorpus(language);
+        it.each(records.map((record) => [record.id, record] as const))('%s', (id, record) => {
+          const trace = parser.parse(record.events.join('\n'));
+          const actual = actualOf({ language, trace, record });
+          const expected = expectedOf({ language, record });
+          if (id in knownDifferences) expect(actual).not.toEqual(expected);
+          else expect(actual).toEqual(expected);
+        });
+      });
+    }
+  });
+}
