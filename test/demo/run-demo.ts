@@ -11,10 +11,10 @@ import { PassThrough } from 'node:stream';
 import { SqliteIncidentStore } from '../../functions/adapters/sqlite-incident-store.ts';
 import { createRepairPipeline } from '../../functions/local/repair-pipeline.ts';
 import { runWatch } from '../../functions/local/watch-command.ts';
-import { type AnthropicStandIn, startAnthropicStandIn, step } from '../support/anthropic-stand-in.ts';
+import { type AnthropicStandIn, startAnthropicStandIn } from '../support/anthropic-stand-in.ts';
 import { createBareRepo, readBranchHead, runGit, startGitServer } from '../support/git-server.ts';
 import { bareRepoBranchResolver, startGitHubStandIn } from '../support/github-stand-in.ts';
-import { APP_PY, FIXED_APP_PY, RECORDED_TRACEBACK } from './shop-app.ts';
+import { APP_PY, RECORDED_TRACEBACK, recordedConversation } from './shop-app.ts';
 
 const OWNER = 'demo';
 const REPO = 'shop';
@@ -176,42 +176,5 @@ function textPart(eml: string): string {
       : text;
   return `${headers.join('\n')}\n\n${decoded.trimEnd()}`;
 }
-
-/** What Claude answered when this demo was recorded: read app.py, then submit one fix. */
-function recordedConversation() {
-  return [
-    step.toolUse([{ id: 'toolu_demo_view', name: 'view_file', input: { path: 'app.py' } }], {
-      text: 'The ValueError comes from int() on the raw quantity in process_data. Let me read the whole file.',
-      usage: { input_tokens: 2900, output_tokens: 80 },
-    }),
-    step.toolUse(
-      [
-        {
-          id: 'toolu_demo_fix',
-          name: 'submit_fix',
-          input: {
-            title: 'Reject a non-numeric quantity instead of crashing in process_data',
-            rootCause:
-              'process_data calls int() on the client-supplied quantity without validating it, so a value such as "three" raises ValueError and the request fails with an unhandled exception.',
-            explanation:
-              'process_data now returns None for a quantity that is missing or not a whole number and logs a warning; handle_request skips such an order instead of crashing. Valid quantities are processed exactly as before.',
-            confidence: 'high',
-            edits: [{ path: 'app.py', oldText: APP_PY_FUNCTIONS, newText: FIXED_FUNCTIONS }],
-          },
-        },
-      ],
-      { usage: { input_tokens: 3400, output_tokens: 420 } },
-    ),
-  ];
-}
-
-const APP_PY_FUNCTIONS = APP_PY.slice(
-  APP_PY.indexOf('def process_data'),
-  APP_PY.indexOf('\n\n\nif __name__'),
-);
-const FIXED_FUNCTIONS = FIXED_APP_PY.slice(
-  FIXED_APP_PY.indexOf('def process_data'),
-  FIXED_APP_PY.indexOf('\n\n\nif __name__'),
-);
 
 process.exitCode = await main();

@@ -1,3 +1,5 @@
+import { type StandInStep, step } from '../support/anthropic-stand-in.ts';
+
 // The seed design's example application, as the demo's repository holds it (and as fixed).
 
 export const APP_PY = `"""A tiny order service: the example of ai-ops's original design."""
@@ -71,3 +73,40 @@ Traceback (most recent call last):
            ^^^^^^^^^^^^^^^^^^^^
 ValueError: invalid literal for int() with base 10: 'three'
 `;
+
+/** What Claude answered when this demo was recorded: read app.py, then submit one fix. */
+export function recordedConversation(): StandInStep[] {
+  return [
+    step.toolUse([{ id: 'toolu_demo_view', name: 'view_file', input: { path: 'app.py' } }], {
+      text: 'The ValueError comes from int() on the raw quantity in process_data. Let me read the whole file.',
+      usage: { input_tokens: 2900, output_tokens: 80 },
+    }),
+    step.toolUse(
+      [
+        {
+          id: 'toolu_demo_fix',
+          name: 'submit_fix',
+          input: {
+            title: 'Reject a non-numeric quantity instead of crashing in process_data',
+            rootCause:
+              'process_data calls int() on the client-supplied quantity without validating it, so a value such as "three" raises ValueError and the request fails with an unhandled exception.',
+            explanation:
+              'process_data now returns None for a quantity that is missing or not a whole number and logs a warning; handle_request skips such an order instead of crashing. Valid quantities are processed exactly as before.',
+            confidence: 'high',
+            edits: [{ path: 'app.py', oldText: APP_PY_FUNCTIONS, newText: FIXED_FUNCTIONS }],
+          },
+        },
+      ],
+      { usage: { input_tokens: 3400, output_tokens: 420 } },
+    ),
+  ];
+}
+
+const APP_PY_FUNCTIONS = APP_PY.slice(
+  APP_PY.indexOf('def process_data'),
+  APP_PY.indexOf('\n\n\nif __name__'),
+);
+const FIXED_FUNCTIONS = FIXED_APP_PY.slice(
+  FIXED_APP_PY.indexOf('def process_data'),
+  FIXED_APP_PY.indexOf('\n\n\nif __name__'),
+);

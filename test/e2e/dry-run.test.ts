@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepairPipeline } from '../../functions/local/repair-pipeline.ts';
+import { runWatch } from '../../functions/local/watch-command.ts';
+import { APP_PY, RECORDED_TRACEBACK, recordedConversation } from '../demo/shop-app.ts';
+import { type AnthropicStandIn, startAnthropicStandIn } from '../support/anthropic-stand-in.ts';
+import { createBareRepo, type GitServer, readBranchHead, startGitServer } from '../support/git-server.ts';
+import {
+  bareRepoBranchResolver,
+  type GitHubStandIn,
+  startGitHubStandIn,
+} from '../support/github-stand-in.ts';
+
+const TOKEN = 'dry-run-token-not-a-secret';
+let git: GitServer;
+let github: GitHubStandIn;
+let anthropic: AnthropicStandIn;
+
+beforeAll(async () => {
+  git = await startGitServer({ token: TOKEN });
+  github = await startGitHubStandIn({
+    tokens: [TOKEN],
+    gitOrigin: git.url,
+    resolveBranch: bareRepoBranchResolver({ dirFor: git.repoPath }),
+  });
+  anthropic = await startAnthropicStandIn({ script: recordedConversation() });
+  await createBareRepo({ server: git, owner: 'demo', name: 'shop', files: { 'app.py': APP_PY } });
+  github.addRepo({ owner: 'demo', repo: 'shop' });
+});
+
+afterAll(async () => {
+  await Promise.allSettled([github.close(), git.close(), anthropic.close()]);
+});
+
+describe('ai-ops watch --dry-run', () => {
+  it('analyses for real but pushes, opens and mails nothing: patch, PR text and email go to the outbox', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-ops-dry-run-'));
+    const log = join(dir, 'app.log');
+    writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
+    const outbox = join(dir, 'outbox');
+    const out = new PassThrough();
+    let printed = '';
+    out.on('data', (c: Buffer) => {
+      printed += c.toString();
+    });
+    const code = await runWatch(
+      ['--once', '--dry-run', log],
+      { stdin: new PassThrough(), stdout: out, stderr: out },
+      {
+        env: {
+          GITHUB_TOKEN: TOKEN,
+          GITHUB_REPO: 'demo/shop',
+          GITHUB_API_URL: github.baseUrl,
+          ANTHROPIC_API_KEY: 'recorded',
+          ANTHROPIC_BASE_URL: anthropic.url,
+          AI_OPS_STATE: join(dir, 'state.db'),
+          AI_OPS_OUTBOX: outbox,
+          SMTP_FROM: 'ai-ops@shop.example',
+          SMTP_TO: 'you@shop.example',
+        },
+        cwd: dir,
+        isTty: false,
+        createHandler: createRepairPipeline({ stderr: out }),
+      },
+    );
+    expect(code, printed).toBe(0);
+
+    const files = readdirSync(outbox);
+    const patch = files.find((f) => f.endsWith('.patch'));
+    const pr = files.find((f) => f.endsWith('.pr.md'));
+    expect(patch).toMatch(/^fix_value-error-process-data-[0-9a-f]{8}\.patch$/);
+    expect(pr).toBeDefined();
+    expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(1);
+    expect(readFileSync(join(outbox, pr ?? ''), 'utf8')).toContain(
+      '# fix(ai): Reject a non-numeric quantity',
+    );
+
+    // The patch is a real one: it applies to a checkout of the base branch with git.
+    const checkout = join(dir, 'checkout');
+    execFileSync('git', ['clone', '--quiet', git.repoPath('demo', 'shop'), checkout]);
+    execFileSync('git', ['apply', join(outbox, patch ?? '')], { cwd: checkout });
+    expect(readFileSync(join(checkout, 'app.py'), 'utf8')).toContain(
+      'except (KeyError, TypeError, ValueError):',
+    );
+
+    // …and nothing left this machine: no branch, no pull request.
+    const branch = (patch ?? '').replace(/^fix_/, 'fix/').replace(/\.patch$/, '');
+    expect(readBranchHead(git.repoPath('demo', 'shop'), branch)).toBeUndefined();
+    expect(github.pulls({ owner: 'demo', repo: 'shop' })).toEqual([]);
+  });
+});
