@@ -5,13 +5,8 @@ import type { GetSesVerification, VerifySmtp } from './check-mail-delivery.ts';
 import type { CliIo } from './cli.ts';
 import type { DoctorCheck, DoctorFs } from './doctor-check.ts';
 import { runDoctorChecks } from './doctor-checks.ts';
-import {
-  CONFIG_HELP,
-  describeConfig,
-  type LocalConfig,
-  LocalConfigError,
-  loadLocalConfig,
-} from './local-config.ts';
+import { loadCliConfig } from './load-cli-config.ts';
+import { CONFIG_HELP, describeConfig } from './local-config.ts';
 
 const HELP = `ai-ops doctor — check the settings and every system ai-ops talks to
 
@@ -94,19 +89,17 @@ export async function runDoctor(argv: readonly string[], io: CliIo, deps: Doctor
   }
 
   const cwd = deps.cwd ?? process.cwd();
-  let config: LocalConfig;
-  try {
-    config = loadLocalConfig({
-      env: deps.env ?? process.env,
-      cwd,
-      ...(values.config !== undefined ? { configFile: values.config } : {}),
-    });
-  } catch (error: unknown) {
-    if (!(error instanceof LocalConfigError)) throw error;
-    if (values.json) io.stdout.write(`${JSON.stringify({ ok: false, configErrors: error.issues })}\n`);
-    io.stderr.write(`ai-ops doctor: ${error.message}\n`);
-    return 2;
-  }
+  const config = loadCliConfig({
+    command: 'doctor',
+    io,
+    env: deps.env ?? process.env,
+    cwd,
+    configFile: values.config,
+    onInvalid: (error) => {
+      if (values.json) io.stdout.write(`${JSON.stringify({ ok: false, configErrors: error.issues })}\n`);
+    },
+  });
+  if (!config) return 2;
 
   const checks = await runDoctorChecks({
     config,

@@ -7,13 +7,8 @@ import type { OccurrenceResult } from '../core/incident-store.ts';
 import type { CliIo } from './cli.ts';
 import { ErrorWatcher, type WatchedError } from './error-watcher.ts';
 import { FileFollowError } from './file-follower.ts';
-import {
-  CONFIG_HELP,
-  describeConfig,
-  type LocalConfig,
-  LocalConfigError,
-  loadLocalConfig,
-} from './local-config.ts';
+import { loadCliConfig } from './load-cli-config.ts';
+import { CONFIG_HELP, describeConfig, type LocalConfig } from './local-config.ts';
 import {
   DEFAULT_SWEEP_MINUTES,
   type LocalSweep,
@@ -166,18 +161,14 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
   }
 
   const cwd = deps.cwd ?? process.cwd();
-  let config: LocalConfig;
-  try {
-    config = loadLocalConfig({
-      env: deps.env ?? process.env,
-      cwd,
-      ...(values.config !== undefined ? { configFile: values.config } : {}),
-    });
-  } catch (error: unknown) {
-    if (!(error instanceof LocalConfigError)) throw error;
-    io.stderr.write(`ai-ops watch: ${error.message}\n`);
-    return 2;
-  }
+  const config = loadCliConfig({
+    command: 'watch',
+    io,
+    env: deps.env ?? process.env,
+    cwd,
+    configFile: values.config,
+  });
+  if (!config) return 2;
   const patterns = positionals.length > 0 ? positionals : [...config.logFiles];
   if (patterns.length === 0) {
     io.stderr.write('ai-ops watch: which file? Pass a file or glob, or set LOG_FILE_PATH.\n\n');
