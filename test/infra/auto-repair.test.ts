@@ -4,10 +4,12 @@ import { ANALYZER_TIMEOUT, OwnLogGroupSubscribedError } from '../../infra/auto-r
 import { AiOpsConfigError } from '../../infra/config.ts';
 import {
   actionsOf,
+  functionEnvironment,
   functionProperties,
   makeAutoRepairProps,
+  renderArn,
+  resourcesOf,
   roleStatements,
-  type Statement,
   synthAiOps,
 } from './synth-ai-ops.ts';
 
@@ -17,25 +19,6 @@ const OWN_LOG_GROUPS = [
   '/ai-ops/ai-ops/webhook',
   '/ai-ops/ai-ops/webhook-access',
 ];
-
-/** Renders Fn::Join / Ref ARNs as text, e.g. arn:<AWS::Partition>:ses:<AWS::Region>:…, for comparisons. */
-function renderArn(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    if ('Ref' in value) return `<${String(value.Ref)}>`;
-    if ('Fn::Join' in value) {
-      const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
-      return parts.map(renderArn).join(separator);
-    }
-    if ('Fn::GetAtt' in value) return `<${(value['Fn::GetAtt'] as string[]).join('.')}>`;
-  }
-  return JSON.stringify(value);
-}
-
-function resourcesOf(statement: Statement): string[] {
-  const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-  return resources.map(renderArn);
-}
 
 describe('AutoRepair template', () => {
   // Synthesized once: the assertions below only read it.
@@ -56,9 +39,7 @@ describe('AutoRepair template', () => {
   });
 
   it('tells the detector which log groups are its own, and they exist with those names', () => {
-    const env = (
-      functionProperties(template, 'ai-ops-detector').Environment as { Variables: Record<string, unknown> }
-    ).Variables;
+    const env = functionEnvironment(template, 'ai-ops-detector');
     expect(String(env.OWN_LOG_GROUPS).split(',')).toEqual(OWN_LOG_GROUPS);
     for (const own of OWN_LOG_GROUPS)
       template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: own });
@@ -150,8 +131,7 @@ describe('AutoRepair template', () => {
   });
 
   it('sets exactly the environment agreed with the handlers', () => {
-    const detectorEnv = (functionProperties(template, 'ai-ops-detector').Environment as { Variables: object })
-      .Variables;
+    const detectorEnv = functionEnvironment(template, 'ai-ops-detector');
     expect(Object.keys(detectorEnv).sort()).toEqual(
       [
         'INCIDENTS_TABLE_NAME',
@@ -177,8 +157,7 @@ describe('AutoRepair template', () => {
         },
       },
     });
-    const analyzerEnv = (functionProperties(template, 'ai-ops-analyzer').Environment as { Variables: object })
-      .Variables as Record<string, unknown>;
+    const analyzerEnv = functionEnvironment(template, 'ai-ops-analyzer');
     expect(analyzerEnv).toMatchObject({
       MODEL_ID: 'claude-sonnet-4-6',
       SENDER_EMAIL: 'ai-ops@mail.acme.test',

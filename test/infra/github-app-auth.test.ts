@@ -1,48 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionsOf,
-  functionProperties,
+  functionEnvironment,
   makeAutoRepairProps,
+  renderArn,
+  resourcesOf,
   roleStatements,
   type Statement,
   synthAiOps,
 } from './synth-ai-ops.ts';
 
-/** Renders Fn::Join / Ref values as text, e.g. arn:<AWS::Partition>:secretsmanager:…, for comparisons. */
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    if ('Ref' in value) return `<${String(value.Ref)}>`;
-    if ('Fn::Join' in value) {
-      const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(separator);
-    }
-  }
-  return JSON.stringify(value);
-}
-
 /** Which secrets (by name) the analyzer may read. */
 function readableSecrets(statements: Statement[]): string[] {
   return statements
     .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
-    .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(render))
+    .flatMap(resourcesOf)
     .map((arn) => arn.replace(/^.*:secret:/, '').replace(/-\?{6}$/, ''))
     .sort();
-}
-
-function analyzerEnvironment(template: ReturnType<typeof synthAiOps>['template']): Record<string, unknown> {
-  return (
-    functionProperties(template, 'ai-ops-analyzer').Environment as { Variables: Record<string, unknown> }
-  ).Variables;
 }
 
 describe('GitHub authentication of the analyzer', () => {
   it('with a GitHub App, reads the app secret and not the token secret', () => {
     const { template } = synthAiOps({ props: makeAutoRepairProps({ githubAuth: 'app' }) });
-    const env = analyzerEnvironment(template);
+    const env = functionEnvironment(template, 'ai-ops-analyzer');
 
     expect(env.GITHUB_AUTH).toBe('app');
-    expect(render(env.GITHUB_APP_SECRET_ARN)).toBe(
+    expect(renderArn(env.GITHUB_APP_SECRET_ARN)).toBe(
       'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ai-ops/github-app',
     );
     expect(env).not.toHaveProperty('GITHUB_TOKEN_SECRET_ARN');
@@ -53,7 +36,7 @@ describe('GitHub authentication of the analyzer', () => {
 
   it('with a token (the default), reads the token secret and not the app secret', () => {
     const { template } = synthAiOps();
-    const env = analyzerEnvironment(template);
+    const env = functionEnvironment(template, 'ai-ops-analyzer');
 
     expect(env.GITHUB_AUTH).toBe('token');
     expect(env).not.toHaveProperty('GITHUB_APP_SECRET_ARN');

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AiOpsStack } from '../../infra/ai-ops-stack.ts';
 import type { AutoRepairProps } from '../../infra/auto-repair.ts';
+import { AiOpsConfigError, parseAiOpsConfig } from '../../infra/config.ts';
 
 /** A valid configuration with two watched log groups; tests override what they examine. */
 export function makeAutoRepairProps(overrides: Partial<AutoRepairProps> = {}): AutoRepairProps {
@@ -51,6 +52,28 @@ export function functionProperties(template: Template, serviceName: string): Rec
   return fn.Properties;
 }
 
+/** The function's environment variables, as synthesized (values may be tokens: see renderArn). */
+export function functionEnvironment(template: Template, serviceName: string): Record<string, unknown> {
+  const environment = functionProperties(template, serviceName).Environment as {
+    Variables: Record<string, unknown>;
+  };
+  return environment.Variables;
+}
+
+/** Renders Fn::Join / Ref / Fn::GetAtt values as text, e.g. arn:<AWS::Partition>:ses:<AWS::Region>:…, for comparisons. */
+export function renderArn(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    if ('Ref' in value) return `<${String(value.Ref)}>`;
+    if ('Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
+      return parts.map(renderArn).join(separator);
+    }
+    if ('Fn::GetAtt' in value) return `<${(value['Fn::GetAtt'] as string[]).join('.')}>`;
+  }
+  return JSON.stringify(value);
+}
+
 export interface Statement {
   Effect: string;
   Action: string | string[];
@@ -74,4 +97,20 @@ export function roleStatements(template: Template, serviceName: string): Stateme
 
 export function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** The statement's resources, rendered with renderArn. */
+export function resourcesOf(statement: Statement): string[] {
+  return (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map(renderArn);
+}
+
+/** The problems parseAiOpsConfig lists for `raw`, one a line; throws when it accepts `raw`. */
+export function configProblems(raw: unknown): string {
+  try {
+    parseAiOpsConfig(raw);
+  } catch (error: unknown) {
+    if (error instanceof AiOpsConfigError) return error.problems.join('\n');
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
 }

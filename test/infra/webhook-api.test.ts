@@ -3,39 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { WEBHOOK_TIMEOUT } from '../../infra/auto-repair.ts';
 import {
   actionsOf,
+  functionEnvironment,
   functionProperties,
   makeAutoRepairProps,
+  renderArn,
+  resourcesOf,
   roleStatements,
-  type Statement,
   synthAiOps,
 } from './synth-ai-ops.ts';
-
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    if ('Ref' in value) return `<${String(value.Ref)}>`;
-    if ('Fn::Join' in value) {
-      const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(separator);
-    }
-    if ('Fn::GetAtt' in value) return `<${(value['Fn::GetAtt'] as string[]).join('.')}>`;
-  }
-  return JSON.stringify(value);
-}
-
-function resourcesOf(statement: Statement): string[] {
-  return (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map(render);
-}
 
 const SECRET_ARN = 'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:';
 
 describe('webhook HTTP API', () => {
   const { template } = synthAiOps();
-  const webhookEnv = (
-    functionProperties(template, 'ai-ops-webhook').Environment as {
-      Variables: Record<string, unknown>;
-    }
-  ).Variables;
+  const webhookEnv = functionEnvironment(template, 'ai-ops-webhook');
 
   it('is one HTTP API with the webhook and incident-page routes on one Lambda', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
@@ -54,7 +35,7 @@ describe('webhook HTTP API', () => {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
     });
-    expect(render(integrations[0]?.Properties.IntegrationUri)).toContain('Webhook');
+    expect(renderArn(integrations[0]?.Properties.IntegrationUri)).toContain('Webhook');
   });
 
   it('throttles and access-logs the default stage, without query strings (they hold link signatures)', () => {
@@ -93,19 +74,17 @@ describe('webhook HTTP API', () => {
         'WEBHOOK_SECRET_ARN',
       ].sort(),
     );
-    expect(render(webhookEnv.WEBHOOK_SECRET_ARN)).toBe(`${SECRET_ARN}ai-ops/github-webhook-secret`);
-    expect(render(webhookEnv.LINK_SIGNING_SECRET_ARN)).toBe(`${SECRET_ARN}ai-ops/link-signing-key`);
-    expect(render(webhookEnv.INCIDENT_PAGE_BASE_URL)).toMatch(/^<AutoRepairWebhookApi\w+\.ApiEndpoint>\/$/);
+    expect(renderArn(webhookEnv.WEBHOOK_SECRET_ARN)).toBe(`${SECRET_ARN}ai-ops/github-webhook-secret`);
+    expect(renderArn(webhookEnv.LINK_SIGNING_SECRET_ARN)).toBe(`${SECRET_ARN}ai-ops/link-signing-key`);
+    expect(renderArn(webhookEnv.INCIDENT_PAGE_BASE_URL)).toMatch(
+      /^<AutoRepairWebhookApi\w+\.ApiEndpoint>\/$/,
+    );
   });
 
   it('gives the analyzer the page base URL and the link-signing key, so emails can link the page', () => {
-    const analyzerEnv = (
-      functionProperties(template, 'ai-ops-analyzer').Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    expect(render(analyzerEnv.INCIDENT_PAGE_BASE_URL)).toBe(render(webhookEnv.INCIDENT_PAGE_BASE_URL));
-    expect(render(analyzerEnv.LINK_SIGNING_SECRET_ARN)).toBe(`${SECRET_ARN}ai-ops/link-signing-key`);
+    const analyzerEnv = functionEnvironment(template, 'ai-ops-analyzer');
+    expect(renderArn(analyzerEnv.INCIDENT_PAGE_BASE_URL)).toBe(renderArn(webhookEnv.INCIDENT_PAGE_BASE_URL));
+    expect(renderArn(analyzerEnv.LINK_SIGNING_SECRET_ARN)).toBe(`${SECRET_ARN}ai-ops/link-signing-key`);
   });
 
   it('takes other secret names from props', () => {
@@ -116,17 +95,17 @@ describe('webhook HTTP API', () => {
         linkSigningSecretName: 'acme/links',
       },
     });
-    const env = (
-      functionProperties(renamed, 'ai-ops-webhook').Environment as { Variables: Record<string, unknown> }
-    ).Variables;
-    expect(render(env.WEBHOOK_SECRET_ARN)).toBe(`${SECRET_ARN}acme/hook`);
-    expect(render(env.LINK_SIGNING_SECRET_ARN)).toBe(`${SECRET_ARN}acme/links`);
+    const env = functionEnvironment(renamed, 'ai-ops-webhook');
+    expect(renderArn(env.WEBHOOK_SECRET_ARN)).toBe(`${SECRET_ARN}acme/hook`);
+    expect(renderArn(env.LINK_SIGNING_SECRET_ARN)).toBe(`${SECRET_ARN}acme/links`);
   });
 
   it('outputs WebhookUrl and IncidentPageBaseUrl', () => {
     const outputs = template.findOutputs('*');
-    expect(render(outputs.WebhookUrl?.Value)).toMatch(/^<AutoRepairWebhookApi\w+\.ApiEndpoint>\/webhook$/);
-    expect(render(outputs.IncidentPageBaseUrl?.Value)).toMatch(/^<AutoRepairWebhookApi\w+\.ApiEndpoint>\/$/);
+    expect(renderArn(outputs.WebhookUrl?.Value)).toMatch(/^<AutoRepairWebhookApi\w+\.ApiEndpoint>\/webhook$/);
+    expect(renderArn(outputs.IncidentPageBaseUrl?.Value)).toMatch(
+      /^<AutoRepairWebhookApi\w+\.ApiEndpoint>\/$/,
+    );
   });
 });
 
