@@ -1,4 +1,5 @@
 import type { ErrorRecord, FixProposal, StackFrame } from './contracts.ts';
+import { escapeHtml } from './escape-html.ts';
 import type { RepoCoordinates } from './pull-requests.ts';
 import type { OccurrenceCounts } from './render-pull-request.ts';
 
@@ -209,15 +210,6 @@ function truncate(text: string, max: number): string {
 function stripControl(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function safeUrl(url: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import type { Incident } from './contracts.ts';
+import { escapeHtml } from './escape-html.ts';
 import type { RenderedEmail } from './render-email.ts';
 
 /** The emails of the follow-up use cases that the first-fix renderer has no variant for. */
@@ -93,15 +94,6 @@ function time(ms: number): string {
 function oneLine(text: string, max: number): string {
   const flat = text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function safeUrl(url: string | undefined): string | undefined {
