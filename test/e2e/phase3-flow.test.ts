@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbBranchLinks } from '../../functions/adapters/dynamodb-branch-links.ts';
 import { DynamoDbDeliveryLog } from '../../functions/adapters/dynamodb-delivery-log.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
@@ -14,16 +12,9 @@ import {
   type RepoRef,
 } from '../../functions/core/contracts.ts';
 import { makeHandler as makeWebhookHandler } from '../../functions/webhook/handler.ts';
-import {
-  type AnthropicStandIn,
-  type StandInStep,
-  startAnthropicStandIn,
-  step,
-} from '../support/anthropic-stand-in.ts';
-import type { SqsStandIn } from '../support/fauxqs-server.ts';
+import { type AnthropicStandIn, type StandInStep, step } from '../support/anthropic-stand-in.ts';
 import { readBlobAt, readBranchHead, runGit } from '../support/git-server.ts';
-import type { GitHubStandIn } from '../support/github-stand-in.ts';
-import type { SesServer, StoredEmail } from '../support/ses-server.ts';
+import type { StoredEmail } from '../support/ses-server.ts';
 import {
   LINK_SECRET,
   makeApiEvent,
@@ -41,7 +32,7 @@ import {
   seedAppRepo,
 } from './support/app-flow.ts';
 import { APP_PY, FIX_NEW, FIX_OLD, GOOD_SCRIPT } from './support/seed-app.ts';
-import { type E2eStandIns, startE2eStandIns, stopE2eStandIns } from './support/stand-ins.ts';
+import { useE2eStandIns } from './support/stand-ins.ts';
 
 /**
  * Seed phase 3 end to end: GitHub's webhook deliveries (the fixtures, re-pointed at the stand-in's
@@ -86,21 +77,7 @@ function submitFix(id: string, title: string, oldText: string, newText: string):
   );
 }
 
-let github: GitHubStandIn;
-let sqs: SqsStandIn;
-let ses: SesServer;
-let dynamoClient: DynamoDBClient;
-let sqsClient: SQSClient;
-let started: Partial<E2eStandIns> = {};
-const tableName = `incidents-${randomUUID()}`;
-const standIns: AnthropicStandIn[] = [];
-
-beforeAll(async () => {
-  started = await startE2eStandIns({ token: GIT_TOKEN, tableName });
-  ({ github, sqs, ses, dynamoClient, sqsClient } = started as E2eStandIns);
-}, 30_000);
-
-afterAll(() => stopE2eStandIns(started, standIns));
+const { tableName, servers, startAnthropic } = useE2eStandIns({ token: GIT_TOKEN });
 
 interface Flow {
   repo: RepoRef;
@@ -136,14 +113,12 @@ async function openDraftFix({
   script: StandInStep[];
   env?: Record<string, string>;
 }): Promise<Flow> {
-  const servers = started as E2eStandIns;
   const app = await seedAppRepo({ standIns: servers, owner: OWNER });
   const { repo, bare, queueName, queueUrl } = app;
   const name = repo.name;
-  const anthropic = await startAnthropicStandIn({ script });
-  standIns.push(anthropic);
-  const store = new DynamoDbIncidentStore({ client: dynamoClient, tableName });
-  const queue = new SqsJobQueue({ client: sqsClient, queueUrl });
+  const anthropic = await startAnthropic(script);
+  const store = new DynamoDbIncidentStore({ client: servers.dynamoClient, tableName });
+  const queue = new SqsJobQueue({ client: servers.sqsClient, queueUrl });
   const detector = makeAppDetector({ app, store, queue });
   const outcomes: unknown[] = [];
   const analyzer = makeE2eAnalyzer({
@@ -166,9 +141,9 @@ async function openDraftFix({
   const webhook = makeWebhookHandler({
     webhook: {
       secret: async () => WEBHOOK_SECRET,
-      deliveries: new DynamoDbDeliveryLog({ client: dynamoClient, tableName }),
+      deliveries: new DynamoDbDeliveryLog({ client: servers.dynamoClient, tableName }),
       store,
-      branchLinks: new DynamoDbBranchLinks({ client: dynamoClient, tableName }),
+      branchLinks: new DynamoDbBranchLinks({ client: servers.dynamoClient, tableName }),
       queue,
     },
     page: { secret: async () => LINK_SECRET, store, flags: store, baseUrl: PAGE_BASE },
@@ -191,7 +166,7 @@ async function openDraftFix({
   const incidentKey = first.jobs[0]?.incidentKey ?? '';
   const opened = await store.get(incidentKey);
   expect(opened).toMatchObject({ status: 'pr_open', prNumber: 1 });
-  const [pr] = github.pulls({ owner: OWNER, repo: name });
+  const [pr] = servers.github.pulls({ owner: OWNER, repo: name });
   expect(pr).toMatchObject({ draft: true, state: 'open' });
   const branch = opened?.branch ?? '';
   const prUrl = opened?.prUrl ?? '';
@@ -292,20 +267,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** What GitHub answers for the PR's diff: the fix branch against main, from the bare repository. */
 function publishPullDiff(flow: Flow): void {
   const diff = runGit(['--git-dir', flow.bare, 'diff', `main...${flow.branch}`]).toString();
-  github.setPullDiff({ owner: OWNER, repo: flow.repo.name, number: flow.prNumber, diff });
+  servers.github.setPullDiff({ owner: OWNER, repo: flow.repo.name, number: flow.prNumber, diff });
 }
 
 async function emailsFor(flow: Flow): Promise<StoredEmail[]> {
-  return (await ses.emails()).filter((e) => e.subject.includes(flow.repo.name));
+  return (await servers.ses.emails()).filter((e) => e.subject.includes(flow.repo.name));
 }
 
 function commentsOn(flow: Flow): string[] {
-  return github.comments({ owner: OWNER, repo: flow.repo.name }).map((c) => c.body);
+  return servers.github.comments({ owner: OWNER, repo: flow.repo.name }).map((c) => c.body);
 }
 
 /** The body of a failed workflow run's `workflow_run` delivery for `sha`, with its failing job's log. */
 function failedRun(flow: Flow, { runId, sha, log }: { runId: number; sha: string; log: string }) {
-  github.addWorkflowJobs({
+  servers.github.addWorkflowJobs({
     owner: OWNER,
     repo: flow.repo.name,
     runId,
@@ -333,7 +308,12 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
         submitFix('toolu_ci', 'Return -1 for junk as the tests expect', REVISED, CI_REVISED),
       ],
     });
-    github.setPermission({ owner: OWNER, repo: flow.repo.name, user: 'octocat', permission: 'write' });
+    servers.github.setPermission({
+      owner: OWNER,
+      repo: flow.repo.name,
+      user: 'octocat',
+      permission: 'write',
+    });
     const firstFix = flow.head();
     expect(readBlobAt(flow.bare, flow.branch, 'app.py').toString()).toBe(APP_PY.replace(FIX_OLD, FIX_NEW));
 
@@ -378,7 +358,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     });
     expect(stale.statusCode).toBe(202);
     expect((await flow.process()).outcomes).toEqual([expect.objectContaining({ reason: 'stale' })]);
-    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })[0]?.draft).toBe(true);
+    expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })[0]?.draft).toBe(true);
 
     // CI fails on the revision: its failing job's log goes to the model, which revises again.
     publishPullDiff(flow);
@@ -424,7 +404,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(stop.response.batchItemFailures).toEqual([]);
     expect(flow.anthropic.requests).toHaveLength(4);
     expect(flow.head()).toBe(ciRevision?.commit);
-    const [pr] = github.pulls({ owner: OWNER, repo: flow.repo.name });
+    const [pr] = servers.github.pulls({ owner: OWNER, repo: flow.repo.name });
     expect(pr?.labels).toContain('needs-human');
     expect(pr?.draft).toBe(true);
     expect(commentsOn(flow).filter((body) => body.includes('I stopped revising'))).toHaveLength(1);
@@ -444,7 +424,12 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
 
   it('marks the PR ready once on green (same delivery twice, a second delivery of the same verdict), records the merge, and ignores bad signatures and untrusted comments', async () => {
     const flow = await openDraftFix({ script: GOOD_SCRIPT });
-    github.setPermission({ owner: OWNER, repo: flow.repo.name, user: 'octocat', permission: 'write' });
+    servers.github.setPermission({
+      owner: OWNER,
+      repo: flow.repo.name,
+      user: 'octocat',
+      permission: 'write',
+    });
 
     // A forged delivery: 401, nothing queued.
     const forged = await flow.deliver({ fixture: 'issue_comment.created', secret: 'not-the-webhook-secret' });
@@ -462,9 +447,9 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
       ],
     });
     expect([contributor.statusCode, bot.statusCode]).toEqual([200, 200]);
-    expect(sqs.peekBodies(flow.queueName)).toEqual([]);
+    expect(servers.sqs.peekBodies(flow.queueName)).toEqual([]);
     // A member GitHub vouches for, who cannot push: queued, then refused by the API check, silently.
-    github.setPermission({ owner: OWNER, repo: flow.repo.name, user: 'mallory', permission: 'read' });
+    servers.github.setPermission({ owner: OWNER, repo: flow.repo.name, user: 'mallory', permission: 'read' });
     const member = await flow.deliver({
       fixture: 'issue_comment.created',
       edits: [
@@ -485,7 +470,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     // Another workflow on the same commit still runs: one suite's green is not the fix's green.
     const checks = { owner: OWNER, repo: flow.repo.name, ref: head };
     const mailsBefore = (await emailsFor(flow)).length;
-    github.setCheckRuns({
+    servers.github.setCheckRuns({
       ...checks,
       checkRuns: [{ name: 'test' }, { name: 'lint', status: 'in_progress' }],
     });
@@ -493,10 +478,10 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect((await flow.process()).outcomes).toEqual([
       { kind: 'ignored', reason: 'checks_pending', status: 'pr_open' },
     ]);
-    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })[0]?.draft).toBe(true);
+    expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })[0]?.draft).toBe(true);
     expect(await emailsFor(flow)).toHaveLength(mailsBefore);
     // It completes green: its own delivery (below, with duplicates) marks the draft ready.
-    github.setCheckRuns({ ...checks, checkRuns: [{ name: 'test' }, { name: 'lint' }] });
+    servers.github.setCheckRuns({ ...checks, checkRuns: [{ name: 'test' }, { name: 'lint' }] });
     const deliveryId = randomUUID();
     const statuses = [
       (await flow.deliver({ fixture: 'workflow_run.completed', edits: green, deliveryId })).statusCode,
@@ -512,9 +497,9 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     ]);
     expect(verdicts.response.batchItemFailures).toEqual([]);
 
-    const [pr] = github.pulls({ owner: OWNER, repo: flow.repo.name });
+    const [pr] = servers.github.pulls({ owner: OWNER, repo: flow.repo.name });
     expect(pr?.draft).toBe(false);
-    expect(github.requests.filter((r) => r.route === 'POST /graphql')).toHaveLength(1);
+    expect(servers.github.requests.filter((r) => r.route === 'POST /graphql')).toHaveLength(1);
     const ready = (await emailsFor(flow)).filter((m) => m.subject.includes('ready for review'));
     expect(ready).toHaveLength(1);
     expect(ready[0]?.body.text).toContain(flow.prUrl);
@@ -523,7 +508,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     expect(flow.anthropic.requests).toHaveLength(2);
 
     // A person merges it.
-    github.closePull({ owner: OWNER, repo: flow.repo.name, number: flow.prNumber, merged: true });
+    servers.github.closePull({ owner: OWNER, repo: flow.repo.name, number: flow.prNumber, merged: true });
     const merged = await flow.deliver({
       fixture: 'pull_request.closed-merged',
       edits: [['pull_request.merged_at', new Date().toISOString()]],
@@ -582,7 +567,7 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
 
     // The error happens again: counted, and nothing queued.
     await flow.detect("invalid literal for int() with base 10: 'zz'", 'snoozed');
-    expect(sqs.peekBodies(flow.queueName)).toEqual([]);
+    expect(servers.sqs.peekBodies(flow.queueName)).toEqual([]);
     expect(await flow.incident()).toMatchObject({ status: 'pr_open', count: 2 });
   }, 30_000);
 });

@@ -1,25 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import type { Incident, RepoRef } from '../../functions/core/contracts.ts';
-import {
-  type AnthropicStandIn,
-  type StandInStep,
-  startAnthropicStandIn,
-  step,
-} from '../support/anthropic-stand-in.ts';
-import type { SqsStandIn } from '../support/fauxqs-server.ts';
+import { type AnthropicStandIn, type StandInStep, step } from '../support/anthropic-stand-in.ts';
 import { changedPathsBetween, readBlobAt, readBranchHead } from '../support/git-server.ts';
-import type { GitHubStandIn } from '../support/github-stand-in.ts';
 import type { makeDataPayload } from '../support/payloads.ts';
-import type { SesServer } from '../support/ses-server.ts';
 import {
   analyzeAndSettle,
   appErrorPayload,
@@ -29,7 +19,7 @@ import {
   seedAppRepo,
 } from './support/app-flow.ts';
 import { APP_PY, FIX_INPUT, FIX_NEW, FIX_OLD, GOOD_SCRIPT } from './support/seed-app.ts';
-import { type E2eStandIns, startE2eStandIns, stopE2eStandIns } from './support/stand-ins.ts';
+import { useE2eStandIns } from './support/stand-ins.ts';
 
 // Built by concatenation so secret scanners do not flag the repository; the detector must redact it.
 const FAKE_AWS_KEY = `AKIA${'IOSFODNN7EXAMPLE'}`;
@@ -38,21 +28,7 @@ const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
 const REVIEWER = 'oncall@acme.example';
 const OWNER = 'acme';
 
-let github: GitHubStandIn;
-let sqs: SqsStandIn;
-let ses: SesServer;
-let dynamoClient: DynamoDBClient;
-let sqsClient: SQSClient;
-let started: Partial<E2eStandIns> = {};
-const tableName = `incidents-${randomUUID()}`;
-const standIns: AnthropicStandIn[] = [];
-
-beforeAll(async () => {
-  started = await startE2eStandIns({ token: GIT_TOKEN, tableName });
-  ({ github, sqs, ses, dynamoClient, sqsClient } = started as E2eStandIns);
-}, 30_000);
-
-afterAll(() => stopE2eStandIns(started, standIns));
+const { tableName, servers, startAnthropic } = useE2eStandIns({ token: GIT_TOKEN });
 
 interface Flow {
   repo: RepoRef;
@@ -76,16 +52,14 @@ async function makeFlow({
   script: StandInStep[];
   env?: Record<string, string>;
 }): Promise<Flow> {
-  const servers = started as E2eStandIns;
   const app = await seedAppRepo({ standIns: servers, owner: OWNER });
   const { repo, queueUrl } = app;
-  const anthropic = await startAnthropicStandIn({ script });
-  standIns.push(anthropic);
-  const store = new DynamoDbIncidentStore({ client: dynamoClient, tableName });
+  const anthropic = await startAnthropic(script);
+  const store = new DynamoDbIncidentStore({ client: servers.dynamoClient, tableName });
   const detector = makeAppDetector({
     app,
     store,
-    queue: new SqsJobQueue({ client: sqsClient, queueUrl }),
+    queue: new SqsJobQueue({ client: servers.sqsClient, queueUrl }),
   });
   const analyzer = makeE2eAnalyzer({
     standIns: servers,
@@ -135,7 +109,7 @@ async function detectOne(
 }
 
 async function emailsFor(flow: Flow) {
-  return (await ses.emails()).filter(
+  return (await servers.ses.emails()).filter(
     (e) => e.subject.includes(flow.repo.name) || e.body.text?.includes(flow.repo.name),
   );
 }
@@ -174,7 +148,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(fixed).toBe(APP_PY.replace(FIX_OLD, FIX_NEW));
 
     // the draft PR in the GitHub stand-in
-    const [pr, ...others] = github.pulls({ owner: OWNER, repo: flow.repo.name });
+    const [pr, ...others] = servers.github.pulls({ owner: OWNER, repo: flow.repo.name });
     expect(others).toEqual([]);
     expect(pr).toMatchObject({ head: branch, base: 'main', draft: true, state: 'open' });
     expect(pr?.labels).toContain('ai-ops');
@@ -212,10 +186,12 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
 
     // the same payload again (a redelivered subscription batch): no new message
     await flow.detect(flow.payload(`invalid literal for int() with base 10: 'abc' key=${FAKE_AWS_KEY}`));
-    expect(sqs.peekBodies(flow.queueName)).toEqual([]);
+    expect(servers.sqs.peekBodies(flow.queueName)).toEqual([]);
     // a recurrence while the PR is open: counted, and at most a PR refresh, never a second repair
     await flow.detect(flow.payload(`invalid literal for int() with base 10: 'xyz' key=${FAKE_AWS_KEY}`, 'b'));
-    expect(sqs.peekBodies(flow.queueName).map((body) => JSON.parse(body).kind)).not.toContain('repair');
+    expect(servers.sqs.peekBodies(flow.queueName).map((body) => JSON.parse(body).kind)).not.toContain(
+      'repair',
+    );
     expect((await flow.incident()).count).toBe(2);
     const refresh = await flow.receive();
     expect((await flow.analyze(refresh)).batchItemFailures).toEqual([]);
@@ -224,7 +200,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     const again = await flow.analyze(messages);
     expect(again.batchItemFailures).toEqual([]);
     expect(readBranchHead(flow.bare, branch)?.commit).toBe(head?.commit);
-    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })).toHaveLength(1);
+    expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toHaveLength(1);
     expect(await emailsFor(flow)).toHaveLength(1);
     expect(flow.anthropic.requests).toHaveLength(2);
   });
@@ -256,7 +232,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
 
   it('fails for good, without an email, when GitHub answers 401 on the PR', async () => {
     const flow = await makeFlow({ script: GOOD_SCRIPT });
-    github.failNext({ route: 'POST /repos/{owner}/{repo}/pulls', fault: { kind: 'unauthorized' } });
+    servers.github.failNext({ route: 'POST /repos/{owner}/{repo}/pulls', fault: { kind: 'unauthorized' } });
 
     const response = await flow.analyze(await detectOne(flow));
 
@@ -264,7 +240,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     const incident = await flow.incident();
     expect(incident.status).toBe('failed');
     expect(incident.lastError).toMatch(/401|credentials|auth/i);
-    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
+    expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
     expect(await emailsFor(flow)).toEqual([]);
   });
 
@@ -281,7 +257,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(incident.status).toBe('failed');
     expect(incident.lastError).toMatch(/push rejected/);
     expect(readBranchHead(flow.bare, incident.branch ?? 'fix/none')).toBeUndefined();
-    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
+    expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
     expect(await emailsFor(flow)).toEqual([]);
   });
 
@@ -322,7 +298,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(flow.anthropic.requests[1]?.raw.toString('utf8')).toContain('forbidden_path');
     const branches = readRefs(flow.bare);
     expect(branches).toEqual(['refs/heads/main']);
-    expect(github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
+    expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
     const mails = await emailsFor(flow);
     expect(mails).toHaveLength(1);
     expect(mails[0]?.body.text).toContain('forbidden_path');

@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { AnthropicStandIn } from '../../support/anthropic-stand-in.ts';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  type AnthropicStandIn,
+  type StandInStep,
+  startAnthropicStandIn,
+} from '../../support/anthropic-stand-in.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite-server.ts';
 import { type SqsStandIn, startSqsStandIn } from '../../support/fauxqs-server.ts';
 import { type GitServer, startGitServer } from '../../support/git-server.ts';
@@ -72,4 +78,37 @@ export async function stopE2eStandIns(
     standIns.sqs?.stop(),
     standIns.ses?.stop(),
   ]);
+}
+
+/** What a test file gets from useE2eStandIns. */
+export interface E2eSuite {
+  /** the incidents table, created fresh for this file */
+  tableName: string;
+  /** filled in before the file's first test */
+  servers: E2eStandIns;
+  /** an Anthropic stand-in playing `script`, stopped with the rest after the file's tests */
+  startAnthropic(script: StandInStep[]): Promise<AnthropicStandIn>;
+}
+
+/** Starts the stand-ins before the file's tests and stops them, and every Anthropic stand-in it started, after. */
+export function useE2eStandIns({ token }: { token: string }): E2eSuite {
+  const tableName = `incidents-${randomUUID()}`;
+  const anthropics: AnthropicStandIn[] = [];
+  let started: Partial<E2eStandIns> = {};
+  // Filled in place, so the tests can hold on to it before beforeAll has run.
+  const servers = {} as E2eStandIns;
+  beforeAll(async () => {
+    started = await startE2eStandIns({ token, tableName });
+    Object.assign(servers, started);
+  }, 30_000);
+  afterAll(() => stopE2eStandIns(started, anthropics));
+  return {
+    tableName,
+    servers,
+    async startAnthropic(script) {
+      const anthropic = await startAnthropicStandIn({ script });
+      anthropics.push(anthropic);
+      return anthropic;
+    },
+  };
 }
