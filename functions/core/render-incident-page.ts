@@ -1,4 +1,5 @@
 import type { Incident } from './contracts.ts';
+import { escapeHtml } from './escape-html.ts';
 
 export interface RenderIncidentPageInput {
   incident: Incident;
@@ -166,13 +167,4 @@ function firstLine(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… [cut]`;
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
