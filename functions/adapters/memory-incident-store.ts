@@ -7,6 +7,7 @@ import type {
   OccurrenceResult,
   TransitionInput,
 } from '../core/incident-store.ts';
+import { newIncident, transitioned, withOccurrences } from '../core/incident-writes.ts';
 
 /**
  * IncidentStore in process memory: the core tests' store and the one-machine runner's base.
@@ -19,43 +20,23 @@ export class MemoryIncidentStore implements ListableIncidentStore, IncidentFlagS
   async recordOccurrence(input: OccurrenceInput): Promise<OccurrenceResult> {
     const item = this.#items.get(input.incidentKey);
     if (!item) {
-      const incident: Incident = {
-        incidentKey: input.incidentKey,
-        repo: { ...input.repo },
-        fingerprint: input.fingerprint,
-        status: 'new',
-        count: input.count,
-        firstSeen: input.firstSeen,
-        lastSeen: input.lastSeen,
-        sample: structuredClone(input.sample),
-        attempts: 0,
-        costUsd: 0,
-        ttl: input.ttl,
-      };
+      const incident = newIncident(input);
       this.#items.set(input.incidentKey, { incident, lastBatchId: input.batchId });
       return { kind: 'created', incident: structuredClone(incident) };
     }
     if (item.lastBatchId === input.batchId)
       return { kind: 'duplicate', incident: structuredClone(item.incident) };
-    const { incident } = item;
-    incident.count += input.count;
-    // Like DynamoDB's one-write update: firstSeen stays, lastSeen is this delivery's.
-    incident.lastSeen = input.lastSeen;
-    incident.ttl = input.ttl;
+    item.incident = withOccurrences(item.incident, input);
     item.lastBatchId = input.batchId;
-    return { kind: 'existing', incident: structuredClone(incident) };
+    return { kind: 'existing', incident: structuredClone(item.incident) };
   }
 
-  async transition({ incidentKey, from, to, expectAttempts, set = {} }: TransitionInput): Promise<boolean> {
-    assertTransition(from, to);
+  async transition({ incidentKey, ...change }: TransitionInput): Promise<boolean> {
+    assertTransition(change.from, change.to);
     const item = this.#items.get(incidentKey);
-    if (!item || item.incident.status !== from) return false;
-    if (expectAttempts !== undefined && item.incident.attempts !== expectAttempts) return false;
-    for (const [field, value] of Object.entries(structuredClone(set))) {
-      if (value === undefined) delete (item.incident as Record<string, unknown>)[field];
-      else (item.incident as Record<string, unknown>)[field] = value;
-    }
-    item.incident.status = to;
+    const next = item && transitioned(item.incident, change);
+    if (!item || !next) return false;
+    item.incident = next;
     return true;
   }
 

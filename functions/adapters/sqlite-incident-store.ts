@@ -8,6 +8,7 @@ import type {
   OccurrenceResult,
   TransitionInput,
 } from '../core/incident-store.ts';
+import { newIncident, transitioned, withOccurrences } from '../core/incident-writes.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -86,19 +87,7 @@ export class SqliteIncidentStore implements ListableIncidentStore, IncidentFlagS
       .transaction((): OccurrenceResult => {
         const row = this.#select.get(input.incidentKey);
         if (!row) {
-          const incident: Incident = {
-            incidentKey: input.incidentKey,
-            repo: { ...input.repo },
-            fingerprint: input.fingerprint,
-            status: 'new',
-            count: input.count,
-            firstSeen: input.firstSeen,
-            lastSeen: input.lastSeen,
-            sample: input.sample,
-            attempts: 0,
-            costUsd: 0,
-            ttl: input.ttl,
-          };
+          const incident = newIncident(input);
           this.#insert.run(
             input.incidentKey,
             input.fingerprint,
@@ -109,35 +98,23 @@ export class SqliteIncidentStore implements ListableIncidentStore, IncidentFlagS
           );
           return { kind: 'created', incident: structuredClone(incident) };
         }
-        const incident = parseIncident(row.incident);
-        if (row.last_batch_id === input.batchId) return { kind: 'duplicate', incident };
-        incident.count += input.count;
-        // Like DynamoDB's one-write update: firstSeen stays, lastSeen is this delivery's.
-        incident.lastSeen = input.lastSeen;
-        incident.ttl = input.ttl;
+        const stored = parseIncident(row.incident);
+        if (row.last_batch_id === input.batchId) return { kind: 'duplicate', incident: stored };
+        const incident = withOccurrences(stored, input);
         this.#write(incident, input.batchId);
         return { kind: 'existing', incident };
       })
       .immediate();
   }
 
-  async transition({ incidentKey, from, to, expectAttempts, set = {} }: TransitionInput): Promise<boolean> {
-    assertTransition(from, to);
+  async transition({ incidentKey, ...change }: TransitionInput): Promise<boolean> {
+    assertTransition(change.from, change.to);
     return this.database
       .transaction((): boolean => {
         const row = this.#select.get(incidentKey);
-        if (!row) return false;
-        const incident = parseIncident(row.incident);
-        if (incident.status !== from) return false;
-        if (expectAttempts !== undefined && incident.attempts !== expectAttempts) return false;
-        const fields = incident as Record<string, unknown>;
-        // Like the memory and DynamoDB stores: a field given as undefined is removed.
-        for (const [field, value] of Object.entries(set)) {
-          if (value === undefined) delete fields[field];
-          else fields[field] = value;
-        }
-        incident.status = to;
-        this.#write(incident, row.last_batch_id);
+        const next = row && transitioned(parseIncident(row.incident), change);
+        if (!row || !next) return false;
+        this.#write(next, row.last_batch_id);
         return true;
       })
       .immediate();
