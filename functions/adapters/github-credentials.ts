@@ -1,5 +1,5 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import {
   GitHubAuthError,
@@ -7,7 +7,8 @@ import {
   GitHubRequestError,
   type RepoCoordinates,
 } from '../core/pull-requests.ts';
-import { pinnedFetch, toGitHubError } from './octokit-pull-requests.ts';
+import { makeGitHubOctokit, SILENT_LOG } from './github-octokit.ts';
+import { toGitHubError } from './octokit-pull-requests.ts';
 
 /**
  * Where the analyzer's GitHub clients (git over HTTPS, the REST API) get their token: a personal
@@ -104,8 +105,6 @@ interface CachedToken {
   expiresAt?: number;
 }
 
-const SILENT_LOG = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
 /**
  * A GitHub App: a JWT signed with the app's private key finds the repository's installation
  * (cached per repository) and mints an installation token (cached per installation until
@@ -131,15 +130,13 @@ export function githubAppCredentials({
       current = {
         key,
         appId,
-        octokit: new Octokit({
+        // auth-app sends its JWT and mints tokens through this client's request, so the
+        // app's signatures and the tokens only ever travel to the configured API root.
+        octokit: makeGitHubOctokit({
+          baseUrl,
+          fetch,
           authStrategy: createAppAuth,
           auth: { appId, privateKey, log: SILENT_LOG },
-          baseUrl: baseUrl.replace(/\/+$/, ''),
-          userAgent: 'ai-ops',
-          log: SILENT_LOG,
-          // auth-app sends its JWT and mints tokens through this client's request, so the
-          // app's signatures and the tokens only ever travel to the configured API root.
-          request: { fetch: pinnedFetch({ baseUrl, fetch }) },
         }),
         installations: new Map(),
         tokens: new Map(),
@@ -261,13 +258,7 @@ export function createCredentialsOctokit({
   baseUrl?: string;
   fetch?: typeof globalThis.fetch;
 }): Octokit {
-  const octokit = new Octokit({
-    baseUrl: baseUrl.replace(/\/+$/, ''),
-    userAgent: 'ai-ops',
-    // Octokit's own console logging would duplicate ours and can echo request URLs.
-    log: SILENT_LOG,
-    request: { fetch: pinnedFetch({ baseUrl, fetch }) },
-  });
+  const octokit = makeGitHubOctokit({ baseUrl, fetch });
   octokit.hook.before('request', async (options) => {
     const { owner, repo } = options as { owner?: unknown; repo?: unknown };
     if (typeof owner !== 'string' || typeof repo !== 'string') {

@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import type {
   BranchHead,
   CodeHost,
@@ -13,6 +13,7 @@ import {
   type RepoCoordinates,
 } from '../core/pull-requests.ts';
 import { redact } from '../core/redact.ts';
+import { DEFAULT_GITHUB_API_URL, makeGitHubOctokit, pinnedFetch } from './github-octokit.ts';
 import { toGitHubError } from './octokit-pull-requests.ts';
 
 export interface OctokitCodeHostOptions {
@@ -31,7 +32,6 @@ export interface OctokitCodeHostOptions {
   now?: () => number;
 }
 
-const DEFAULT_BASE_URL = 'https://api.github.com';
 const FAILED = new Set(['failure', 'timed_out', 'startup_failure']);
 const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
 /** Completed check runs that let a fix be ready; any other conclusion (failure, cancelled, stale…) does not. */
@@ -53,7 +53,7 @@ export class OctokitCodeHost implements CodeHost {
 
   constructor({
     auth,
-    baseUrl = DEFAULT_BASE_URL,
+    baseUrl = DEFAULT_GITHUB_API_URL,
     octokit,
     fetch = globalThis.fetch,
     timeoutMs = 10_000,
@@ -63,15 +63,7 @@ export class OctokitCodeHost implements CodeHost {
   }: OctokitCodeHostOptions) {
     this.#root = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
     this.#fetch = fetch;
-    this.#octokit =
-      octokit ??
-      new Octokit({
-        auth,
-        baseUrl: baseUrl.replace(/\/+$/, ''),
-        userAgent: 'ai-ops',
-        log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-        request: { fetch: this.#pinned('error') },
-      });
+    this.#octokit = octokit ?? makeGitHubOctokit({ baseUrl, fetch, ...(auth ? { auth } : {}) });
     this.#timeoutMs = timeoutMs;
     this.#maxJobs = maxJobs;
     this.#maxLogBytes = maxLogBytes;
@@ -339,7 +331,10 @@ export class OctokitCodeHost implements CodeHost {
         owner: repo.owner,
         repo: repo.name,
         job_id: jobId,
-        request: { fetch: this.#pinned('manual'), signal: AbortSignal.timeout(this.#timeoutMs) },
+        request: {
+          fetch: pinnedFetch({ baseUrl: this.#root.href, fetch: this.#fetch, redirect: 'manual' }),
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        },
       }),
     );
     const location = (response.headers as Record<string, string | undefined>).location;
@@ -358,23 +353,6 @@ export class OctokitCodeHost implements CodeHost {
       return `(the log of this job could not be downloaded: HTTP ${blob.status})`;
     }
     return readTail(blob.body, this.#maxLogBytes);
-  }
-
-  /** A fetch that only talks to the API root (and its GraphQL endpoint), so the token cannot leak. */
-  #pinned(redirect: 'error' | 'manual'): typeof globalThis.fetch {
-    const root = this.#root;
-    const graphql = new URL(root.pathname.endsWith('/api/v3/') ? '../graphql' : 'graphql', root);
-    return (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      const allowed =
-        url.origin === root.origin &&
-        (`${url.pathname}/`.startsWith(root.pathname) || url.pathname === graphql.pathname);
-      if (!allowed)
-        return Promise.reject(
-          new GitHubRequestError(`refusing to send a GitHub request outside ${root.origin}${root.pathname}`),
-        );
-      return this.#fetch(input, { ...init, redirect });
-    };
   }
 
   async #call<T>(action: string, send: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import {
   GitHubAuthError,
   GitHubError,
@@ -14,6 +14,7 @@ import {
   type PullRequests,
   type RepoCoordinates,
 } from '../core/pull-requests.ts';
+import { DEFAULT_GITHUB_API_URL, makeGitHubOctokit } from './github-octokit.ts';
 
 export interface OctokitPullRequestsOptions {
   /** a token (installation, fine-grained or classic); ignored when `octokit` is given */
@@ -34,8 +35,6 @@ export interface OctokitPullRequestsOptions {
   labelColor?: string;
 }
 
-const DEFAULT_BASE_URL = 'https://api.github.com';
-
 /** `PullRequests` over the GitHub REST API through @octokit/rest. */
 export class OctokitPullRequests implements PullRequests {
   readonly #octokit: Octokit;
@@ -48,7 +47,7 @@ export class OctokitPullRequests implements PullRequests {
 
   constructor({
     auth,
-    baseUrl = DEFAULT_BASE_URL,
+    baseUrl = DEFAULT_GITHUB_API_URL,
     octokit,
     fetch = globalThis.fetch,
     timeoutMs = 10_000,
@@ -58,16 +57,7 @@ export class OctokitPullRequests implements PullRequests {
     now = Date.now,
     labelColor = '5319e7',
   }: OctokitPullRequestsOptions) {
-    this.#octokit =
-      octokit ??
-      new Octokit({
-        auth,
-        baseUrl: baseUrl.replace(/\/+$/, ''),
-        userAgent: 'ai-ops',
-        // Octokit's own console logging would duplicate ours and can echo request URLs.
-        log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-        request: { fetch: pinnedFetch({ baseUrl, fetch }) },
-      });
+    this.#octokit = octokit ?? makeGitHubOctokit({ baseUrl, fetch, ...(auth ? { auth } : {}) });
     this.#timeoutMs = timeoutMs;
     this.#maxRetries = maxRetries;
     this.#retryDelayMs = retryDelayMs;
@@ -288,30 +278,6 @@ export class OctokitPullRequests implements PullRequests {
 /** Build the adapter; see `OctokitPullRequestsOptions`. */
 export function createOctokitPullRequests(options: OctokitPullRequestsOptions): PullRequests {
   return new OctokitPullRequests(options);
-}
-
-/**
- * A fetch that only talks to the configured API root, so the token Octokit attaches can
- * never be sent to another host (an absolute URL in a response, a mistyped route).
- */
-export function pinnedFetch({
-  baseUrl,
-  fetch,
-}: {
-  baseUrl: string;
-  fetch: typeof globalThis.fetch;
-}): typeof globalThis.fetch {
-  const root = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  return (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.origin !== root.origin || !`${url.pathname}/`.startsWith(root.pathname)) {
-      return Promise.reject(
-        new GitHubRequestError(`refusing to send a GitHub request outside ${root.origin}${root.pathname}`),
-      );
-    }
-    // Redirects are followed by fetch with our headers; refuse them instead of trusting the target.
-    return fetch(input, { ...init, redirect: 'error' });
-  };
 }
 
 interface OctokitErrorShape {

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OctokitPullRequests, pinnedFetch } from '../../functions/adapters/octokit-pull-requests.ts';
+import { pinnedFetch } from '../../functions/adapters/github-octokit.ts';
+import { OctokitPullRequests } from '../../functions/adapters/octokit-pull-requests.ts';
 import {
   GitHubAuthError,
   GitHubNotFoundError,

@@ -1,0 +1,56 @@
+import { Octokit } from '@octokit/rest';
+import { GitHubRequestError } from '../core/pull-requests.ts';
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+// Octokit's own console logging would duplicate ours and can echo request URLs.
+export const SILENT_LOG = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * A fetch that only talks to the configured API root and its GraphQL endpoint (`/graphql` on
+ * github.com, `/api/graphql` on GitHub Enterprise Server), so the token Octokit attaches can never
+ * reach another host: not through an absolute URL in a response, not through a redirect.
+ */
+export function pinnedFetch({
+  baseUrl,
+  fetch,
+  redirect = 'error',
+}: {
+  baseUrl: string;
+  fetch: typeof globalThis.fetch;
+  /** 'manual' where the caller follows a redirect itself, without the token (Actions logs) */
+  redirect?: 'error' | 'manual';
+}): typeof globalThis.fetch {
+  const root = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  const graphql = new URL(root.pathname.endsWith('/api/v3/') ? '../graphql' : 'graphql', root);
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const allowed =
+      url.origin === root.origin &&
+      (`${url.pathname}/`.startsWith(root.pathname) || url.pathname === graphql.pathname);
+    if (!allowed) {
+      return Promise.reject(
+        new GitHubRequestError(`refusing to send a GitHub request outside ${root.origin}${root.pathname}`),
+      );
+    }
+    return fetch(input, { ...init, redirect });
+  };
+}
+
+/** An Octokit for one API root: pinned fetch, no console logging, our user agent. */
+export function makeGitHubOctokit({
+  baseUrl = DEFAULT_GITHUB_API_URL,
+  fetch = globalThis.fetch,
+  ...auth
+}: {
+  baseUrl?: string;
+  fetch?: typeof globalThis.fetch;
+} & Pick<ConstructorParameters<typeof Octokit>[0] & object, 'auth' | 'authStrategy'>): Octokit {
+  return new Octokit({
+    ...auth,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    userAgent: 'ai-ops',
+    log: SILENT_LOG,
+    request: { fetch: pinnedFetch({ baseUrl, fetch }) },
+  });
+}
