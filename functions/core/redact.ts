@@ -74,6 +74,11 @@ const EMPTY_VALUE =
 const NOT_A_SECRET_KEY =
   /(?:count|length|len|size|type|limit|max|min|ttl|expires?_?in|expires?_?at|expiry|used|usage|index|idx|policy|rotation)$|^tokens$/i;
 
+// A key that is really a source file name (`token_store.py`), and a value that is its line (and column).
+const SOURCE_FILE_KEY =
+  /\.(?:py|pyw|js|mjs|cjs|jsx|ts|tsx|mts|cts|vue|svelte|java|kt|scala|groovy|go|rb|erb|rake|php|cs|fs|vb|rs|c|cc|cpp|h|hpp|swift|m|mm|ex|exs|erl|clj|lua|pl|pm|sh|dart|cshtml|razor)$/i;
+const LINE_NUMBER_VALUE = /^\d{1,7}(?::\d{1,7})?(?::[A-Za-z]{0,12})?$/;
+
 function isLuhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
@@ -108,6 +113,48 @@ function hasDigit(text: string): boolean {
 const SEP = String.raw`(?:\\?["'])?[ \t]{0,5}(?::|=>?)[ \t]{0,5}(?:\\?["'])?`;
 // A value: up to the closing quote when the value is quoted, else up to whitespace or punctuation.
 const VALUE = String.raw`(?<=["'])[^"'\\\r\n]{1,512}|[^\s"'\\,;&)}\]]{1,512}`;
+
+// Vendor tokens with a recognisable prefix, after gitleaks' common rules: [rule, a substring
+// every match holds (a cheap pre-check), pattern]. Bounded quantifiers only.
+const VENDOR_TOKENS: ReadonlyArray<readonly [string, string, string]> = [
+  [
+    'gitlab_token',
+    'gl',
+    String.raw`gl(?:pat|ptt|rt|dt|soat|cbt|imt|agent|ft|oas|ffct)-[0-9A-Za-z_-]{20,300}`,
+  ],
+  ['gitlab_runner_token', 'GR1348941', String.raw`GR1348941[0-9A-Za-z_-]{20,300}`],
+  ['sendgrid_api_key', 'SG.', String.raw`SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}`],
+  ['twilio_api_key', 'SK', String.raw`SK[0-9a-fA-F]{32}`],
+  ['mailgun_api_key', 'key-', String.raw`key-[0-9a-f]{32}`],
+  ['mailchimp_api_key', '-us', String.raw`[0-9a-f]{32}-us[0-9]{1,2}`],
+  ['pypi_token', 'pypi-', String.raw`pypi-AgEIcHlwaS5vcmc[0-9A-Za-z_-]{50,400}`],
+  ['digitalocean_token', '_v1_', String.raw`do[opr]_v1_[0-9a-f]{64}`],
+  ['shopify_token', 'shp', String.raw`shp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}`],
+  ['square_token', 'sq0', String.raw`sq0(?:atp|csp)-[0-9A-Za-z_-]{22,60}`],
+  ['square_access_token', 'EAAA', String.raw`EAAA[0-9A-Za-z_+-]{60}`],
+  ['doppler_token', 'dp.', String.raw`dp\.(?:pt|st|sa|ct|scim|audit)\.[0-9A-Za-z]{40,44}`],
+  ['databricks_token', 'dapi', String.raw`dapi[0-9a-f]{32}(?:-[0-9])?`],
+  ['vault_token', 'hv', String.raw`hv[sbr]\.[0-9A-Za-z_-]{24,300}`],
+  ['terraform_cloud_token', '.atlasv1.', String.raw`[0-9a-z]{14}\.atlasv1\.[0-9a-z_=-]{60,70}`],
+  ['linear_api_key', 'lin_api_', String.raw`lin_api_[0-9A-Za-z]{40}`],
+  ['postman_api_key', 'PMAK-', String.raw`PMAK-[0-9a-f]{24}-[0-9a-f]{34}`],
+  ['pulumi_token', 'pul-', String.raw`pul-[0-9a-f]{40}`],
+  ['huggingface_token', 'hf_', String.raw`hf_[A-Za-z]{34}`],
+  ['grafana_token', 'gl', String.raw`glsa_[0-9A-Za-z]{32}_[0-9A-Fa-f]{8}|glc_[0-9A-Za-z+/]{32,400}={0,2}`],
+  ['age_secret_key', 'AGE-SECRET-KEY-1', String.raw`AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}`],
+  ['dynatrace_token', 'dt0c01.', String.raw`dt0c01\.[0-9A-Za-z]{24}\.[0-9A-Za-z]{64}`],
+  ['newrelic_key', 'NR', String.raw`NR(?:AK|AA|II|JS)-[0-9A-Za-z]{19,32}`],
+  ['dockerhub_token', 'dckr_', String.raw`dckr_(?:pat|oat)_[0-9A-Za-z_-]{27,32}`],
+  ['telegram_bot_token', ':AA', String.raw`[0-9]{5,16}:AA[0-9A-Za-z_-]{33}`],
+  ['atlassian_token', 'ATATT', String.raw`ATATT3[0-9A-Za-z_=-]{150,300}`],
+  ['sentry_token', 'sntr', String.raw`sntr[ysu]_[0-9A-Za-z+/=_-]{30,400}`],
+  ['rubygems_token', 'rubygems_', String.raw`rubygems_[0-9a-f]{48}`],
+  ['supabase_token', 'sbp_', String.raw`sbp_[0-9a-f]{40}`],
+  ['planetscale_token', 'pscale_', String.raw`pscale_(?:tkn|pw|oauth)_[0-9A-Za-z_.=-]{32,64}`],
+  ['sendinblue_key', 'xkeysib-', String.raw`xkeysib-[0-9a-f]{64}-[0-9A-Za-z]{16}`],
+  ['alibaba_key_id', 'LTAI', String.raw`LTAI[0-9A-Za-z]{20}`],
+  ['notion_token', 'ntn_', String.raw`ntn_[0-9A-Za-z]{40,50}`],
+];
 
 /** Every rule, in the order redaction applies them (specific before generic). */
 export const SECRET_RULES: readonly SecretRule[] = [
@@ -160,7 +207,11 @@ export const SECRET_RULES: readonly SecretRule[] = [
     // `sk-` also starts long kebab-case words; real keys always carry digits.
     accept: hasDigit,
   },
-  { name: 'slack_token', requires: 'xox', pattern: /(?<![A-Za-z0-9_-])xox[abposr]-[A-Za-z0-9-]{10,250}/g },
+  {
+    name: 'slack_token',
+    requires: 'x',
+    pattern: /(?<![A-Za-z0-9_-])(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,250}/g,
+  },
   {
     name: 'slack_webhook',
     requires: 'hooks.slack.com/services/',
@@ -171,17 +222,31 @@ export const SECRET_RULES: readonly SecretRule[] = [
     pattern: /(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100})/g,
   },
   { name: 'npm_token', requires: 'npm_', pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g },
+  ...VENDOR_TOKENS.map(([name, requires, source]) => ({
+    name,
+    requires,
+    // Each starts where its own alphabet does not continue, so a long run costs one attempt.
+    pattern: new RegExp(`(?<![A-Za-z0-9_.-])(?:${source})(?![A-Za-z0-9_-])`, 'g'),
+  })),
   {
     name: 'jwt',
     requires: 'eyJ',
     pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,4096}\.eyJ[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{0,4096}/g,
   },
   {
-    // scheme://user:pass@host keeps user and host, so the log still says where it connected.
+    // scheme://user:pass@host keeps user and host, so the log still says where it connected. An
+    // unencoded `@` inside the password (`p@ss@host`) is part of it: the authority ends at its last `@`.
     name: 'url_password',
     requires: '://',
     pattern:
-      /(?<pre>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:/@]{0,256}:)(?<secret>[^\s/@]{1,256})(?<post>@)/g,
+      /(?<pre>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:/@]{0,256}:)(?<secret>[^\s/]{1,256})(?<post>@)(?=[^\s/@]{0,256}(?:[/?#\s]|$))/g,
+  },
+  {
+    // Go's database/sql DSN: `user:pass@tcp(host:3306)/db` has no scheme to anchor on.
+    name: 'dsn_password',
+    requires: '@',
+    pattern:
+      /(?<pre>(?<![\w.+-])[\w.+-]{1,64}:)(?<secret>[^\s/]{1,256})(?<post>@(?:tcp6?|udp|unix|unixgram)\()/g,
   },
   {
     name: 'authorization',
@@ -211,6 +276,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
     accept: (secret, groups) => {
       const key = groups.key ?? '';
       if (NOT_A_SECRET_KEY.test(key)) return false;
+      // `session.js:12:5`, `SessionManager.java:7`: a source file and a line number, not a key and a value.
+      if (SOURCE_FILE_KEY.test(key) && LINE_NUMBER_VALUE.test(secret)) return false;
       // PWD=/var/task is the shell's working directory, not a password.
       if (/^pwd$/i.test(key) && secret.startsWith('/')) return false;
       return isSecretValue(secret);
@@ -228,6 +295,24 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
 ];
 
+const MAX_TOKEN_BACKOFF = 512;
+
+function isTokenChar(code: number): boolean {
+  // A-Z a-z 0-9 and the characters tokens are made of: + - . / = _ ~
+  return (
+    (code >= 48 && code <= 57) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 43 ||
+    code === 45 ||
+    code === 46 ||
+    code === 47 ||
+    code === 61 ||
+    code === 95 ||
+    code === 126
+  );
+}
+
 /** Cuts every line longer than `maxLineLength`, marking the cut, so matching stays linear. */
 export function capLineLength(text: string, maxLineLength: number = DEFAULT_MAX_LINE_LENGTH): string {
   if (text.length <= maxLineLength) return text;
@@ -235,7 +320,17 @@ export function capLineLength(text: string, maxLineLength: number = DEFAULT_MAX_
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
     if (line.length > maxLineLength) {
-      lines[i] = `${line.slice(0, maxLineLength)}…[truncated ${line.length - maxLineLength} chars]`;
+      // A token running over the cut would leave a prefix too short for its rule: cut before it.
+      // Runs longer than MAX_TOKEN_BACKOFF are no token a fixed-length rule knows; the
+      // open-ended rules (JWT, key=value) still match their prefix.
+      let cut = maxLineLength;
+      if (isTokenChar(line.charCodeAt(cut)) && isTokenChar(line.charCodeAt(cut - 1))) {
+        let start = cut;
+        while (start > 0 && cut - start <= MAX_TOKEN_BACKOFF && isTokenChar(line.charCodeAt(start - 1)))
+          start--;
+        if (start > 0 && cut - start <= MAX_TOKEN_BACKOFF) cut = start;
+      }
+      lines[i] = `${line.slice(0, cut)}…[truncated ${line.length - cut} chars]`;
     }
   }
   return lines.join('\n');
@@ -283,14 +378,101 @@ function applyRule(text: string, rule: SecretRule): string {
   });
 }
 
-/** Replaces secrets and personal data with `[REDACTED:<rule>]`; long lines are cut first. */
+// Candidates for the unlabelled rules: a run of token characters that starts where the
+// alphabet does not continue (one attempt per run, so linear) and is bounded.
+const TOKEN_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-][A-Za-z0-9+/=_-]{19,511}(?![A-Za-z0-9+/=_-])/g;
+// Words that make a nearby random-looking token a credential: `signing key was …`, `auth …`.
+const SECRETISH_WORD =
+  /(?:key|token|secret|passw|pwd|auth|credential|signature|\bsig\b|bearer|cookie|session|private|cert|salt|nonce)/i;
+const SECRETISH_WINDOW = 48;
+
+function shannonEntropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/** Identifiers and paths are made of words; random tokens rarely hold four lower-case letters in a row. */
+function isWordy(token: string): boolean {
+  let inWords = 0;
+  for (const match of token.matchAll(/[a-z]{4,}/g)) inWords += match[0].length;
+  return inWords * 2 >= token.length;
+}
+
+function hasClasses(token: string, { upper }: { upper: boolean }): boolean {
+  return /[0-9]/.test(token) && /[a-z]/.test(token) && (!upper || /[A-Z]/.test(token));
+}
+
+/**
+ * The unlabelled rules, found procedurally: a bare 40-character AWS secret access key, and the
+ * entropy fallback (a long random-looking token within a few words after a secret-ish word).
+ */
+function findUnlabelledTokens(text: string): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  for (const match of text.matchAll(TOKEN_RUN)) {
+    const token = match[0];
+    const index = match.index;
+    if (token.startsWith('/') || token.includes('//') || isWordy(token)) continue;
+    if (token.length === 40 && /^[A-Za-z0-9/+]+$/.test(token)) {
+      if (hasClasses(token, { upper: true }) && shannonEntropy(token) >= 4) {
+        findings.push({ rule: 'aws_secret_access_key', index, length: 40 });
+      }
+      continue;
+    }
+    const lineStart = text.lastIndexOf('\n', index) + 1;
+    const before = text.slice(Math.max(lineStart, index - SECRETISH_WINDOW), index);
+    if (!SECRETISH_WORD.test(before) || !hasClasses(token, { upper: false })) continue;
+    const isHex = /^[0-9a-f]+$/i.test(token);
+    if (shannonEntropy(token) >= (isHex ? 3 : 3.5))
+      findings.push({ rule: 'high_entropy', index, length: token.length });
+  }
+  return findings;
+}
+
+function redactUnlabelled(text: string): string {
+  let out = '';
+  let copied = 0;
+  for (const finding of findUnlabelledTokens(text)) {
+    out += `${text.slice(copied, finding.index)}[REDACTED:${finding.rule}]`;
+    copied = finding.index + finding.length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+// Trojan Source: bidi overrides and isolates reorder what a reader (or a model) sees; zero-width
+// and other invisible characters hide text. Shown as `<U+XXXX>` so they can neither act nor hide.
+const HIDDEN_CHARACTER =
+  /[\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0]/g;
+
+/** Bidi, zero-width and invisible characters shown as `<U+XXXX>`; HTML comments shown as text. */
+export function revealHiddenText(text: string): string {
+  return text
+    .replace(HIDDEN_CHARACTER, (ch) => `<U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`)
+    .replaceAll('<!--', '&lt;!--')
+    .replaceAll('-->', '--&gt;');
+}
+
+/** True when the text holds a bidi control or an invisible character. */
+export function hasHiddenCharacter(text: string): boolean {
+  return new RegExp(HIDDEN_CHARACTER.source).test(text);
+}
+
+/**
+ * Replaces secrets and personal data with `[REDACTED:<rule>]` and reveals hidden characters and
+ * HTML comments; long lines are cut first.
+ */
 export function redact(
   text: string,
   { maxLineLength = DEFAULT_MAX_LINE_LENGTH }: RedactOptions = {},
 ): string {
   let out = redactPrivateKeys(capLineLength(text, maxLineLength));
   for (const rule of SECRET_RULES) out = applyRule(out, rule);
-  return out;
+  return revealHiddenText(redactUnlabelled(out));
 }
 
 /** Lists the secrets in `text` by the same rules as `redact` (e.g. to vet model output). */
@@ -309,5 +491,6 @@ export function findSecrets(text: string): SecretFinding[] {
       findings.push({ rule: rule.name, index: match.index + pre.length, length: secret.length });
     }
   }
+  findings.push(...findUnlabelledTokens(text));
   return findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
 }
