@@ -1,18 +1,22 @@
-import type { FixProposal } from './contracts.ts';
+import { type AddedCodeFinding, addedLines, checkAddedCode } from './check-added-code.ts';
+import type { ErrorRecord, FixProposal, Language } from './contracts.ts';
 import { isBinary, normalizeRepoPath } from './fix-advisor/read-only-tools.ts';
 import type { RepoReader } from './ports.ts';
-import { findSecrets } from './redact.ts';
+import { findSecrets, hasHiddenCharacter } from './redact.ts';
 
 /**
  * Our code, not the prompt, decides what a model may change. Every proposal passes here
- * before a byte is written: paths confined to the repository, only ordinary text files the
- * trace implicates, never the files that steer builds, CI, dependencies, secrets or agents.
+ * before a byte is written. An allow-list, not a deny-list: only existing source files of the
+ * trace's languages that its frames implicate (never generated or vendored code), and only
+ * added lines that import, run, fetch, evaluate, encode or hide nothing new. The deny-list of
+ * files that steer builds, CI, dependencies, secrets or agents stays as a second wall.
  */
 
 export interface EditPolicy {
   /** 'trace': only files mapped from the trace's in-app frames; 'repository': any allowed file */
   scope: 'trace' | 'repository';
   maxFiles: number;
+  /** lines added + removed; an added line counts once per LINE_BYTES bytes, so one huge line cannot pass */
   maxChangedLines: number;
   maxFileBytes: number;
   /** edit files of mode 100755 too (scripts); by default only ordinary 100644 files */
@@ -42,7 +46,9 @@ export type EditRejectionCode =
   | 'too_many_lines'
   | 'secret_in_output'
   | 'new_url'
-  | 'redaction_marker';
+  | 'redaction_marker'
+  | 'not_source'
+  | AddedCodeFinding['concern'];
 
 export interface EditRejection {
   code: EditRejectionCode;
@@ -70,13 +76,13 @@ export type EditOutcome =
 // Files that steer builds, CI, dependencies, deployment, secrets or coding agents: a fix for a
 // runtime error never needs them, and a prompt-injected log line would love to reach them.
 const FORBIDDEN_SEGMENT =
-  /^(?:\.git.*|\.circleci|\.buildkite|\.husky|\.devcontainer|\.cursor|\.claude|\.aider.*|\.windsurf|\.roo|\.continue|\.kiro|\.codex|\.gemini|\.amazonq|\.vscode|\.idea|\.terraform|\.aws-sam|\.serverless|cdk\.out|node_modules|vendor)$/i;
+  /^(?:\.git.*|requirements|\.woodpecker|\.circleci|\.buildkite|\.husky|\.devcontainer|\.cursor|\.claude|\.aider.*|\.windsurf|\.roo|\.continue|\.kiro|\.codex|\.gemini|\.amazonq|\.vscode|\.idea|\.terraform|\.aws-sam|\.serverless|cdk\.out|node_modules|vendor)$/i;
 const FORBIDDEN_FILE = new RegExp(
   [
     // CI and automation
-    '^(?:\\.gitlab-ci\\.ya?ml|\\.travis\\.ya?ml|jenkinsfile|azure-pipelines\\.ya?ml|bitbucket-pipelines\\.ya?ml|buildspec\\.ya?ml|appveyor\\.ya?ml|cloudbuild\\.ya?ml|\\.pre-commit-config\\.ya?ml|codeowners|makefile)$',
+    '^(?:\\.gitlab-ci\\.ya?ml|\\.travis\\.ya?ml|\\.drone\\.ya?ml|\\.woodpecker\\.ya?ml|lefthook(?:-local)?\\.ya?ml|\\.lefthook\\.ya?ml|\\.?overcommit\\.ya?ml|justfile|taskfile\\.ya?ml|rakefile|gulpfile\\..*|gruntfile\\..*|noxfile\\.py|tox\\.ini|conftest\\.py|jenkinsfile|azure-pipelines\\.ya?ml|bitbucket-pipelines\\.ya?ml|buildspec\\.ya?ml|appveyor\\.ya?ml|cloudbuild\\.ya?ml|\\.pre-commit-config\\.ya?ml|codeowners|makefile)$',
     // dependency manifests and lockfiles
-    '^(?:package\\.json|package-lock\\.json|npm-shrinkwrap\\.json|yarn\\.lock|pnpm-lock\\.yaml|pnpm-workspace\\.yaml|bun\\.lockb?|\\.npmrc|\\.yarnrc(?:\\.yml)?|requirements.*\\.(?:txt|in)|constraints\\.txt|pipfile(?:\\.lock)?|pyproject\\.toml|poetry\\.lock|uv\\.lock|setup\\.py|setup\\.cfg|go\\.mod|go\\.sum|go\\.work|cargo\\.toml|cargo\\.lock|gemfile(?:\\.lock)?|.*\\.gemspec|composer\\.json|composer\\.lock|pom\\.xml|build\\.gradle(?:\\.kts)?|settings\\.gradle(?:\\.kts)?|gradle\\.properties|.*\\.csproj|.*\\.fsproj|.*\\.sln|packages\\.config|packages\\.lock\\.json|directory\\.packages\\.props|nuget\\.config|mix\\.exs|mix\\.lock|deno\\.jsonc?|deno\\.lock|build\\.sbt|package\\.swift|package\\.resolved|podfile(?:\\.lock)?|pubspec\\.(?:yaml|lock)|environment\\.ya?ml|flake\\.(?:nix|lock)|lerna\\.json|renovate\\.json5?|\\.renovaterc.*|\\.tool-versions|\\.nvmrc|\\.node-version|\\.python-version|runtime\\.txt|global\\.json|directory\\.build\\.(?:props|targets)|libs\\.versions\\.toml|gradlew(?:\\.bat)?|mvnw(?:\\.cmd)?)$',
+    '^(?:package\\.json|package-lock\\.json|npm-shrinkwrap\\.json|yarn\\.lock|pnpm-lock\\.yaml|pnpm-workspace\\.yaml|bun\\.lockb?|\\.npmrc|\\.yarnrc(?:\\.yml)?|(?:.*[-_.])?requirements.*\\.(?:txt|in)|constraints.*\\.txt|pdm\\.lock|uv\\.toml|pixi\\.(?:toml|lock)|module\\.bazel(?:\\.lock)?|workspace(?:\\.bazel)?|build(?:\\.bazel)?|\\.bazelrc|\\.bazelversion|pipfile(?:\\.lock)?|pyproject\\.toml|poetry\\.lock|uv\\.lock|setup\\.py|setup\\.cfg|go\\.mod|go\\.sum|go\\.work|cargo\\.toml|cargo\\.lock|gemfile(?:\\.lock)?|.*\\.gemspec|composer\\.json|composer\\.lock|pom\\.xml|build\\.gradle(?:\\.kts)?|settings\\.gradle(?:\\.kts)?|gradle\\.properties|.*\\.csproj|.*\\.fsproj|.*\\.sln|packages\\.config|packages\\.lock\\.json|directory\\.packages\\.props|nuget\\.config|mix\\.exs|mix\\.lock|deno\\.jsonc?|deno\\.lock|build\\.sbt|package\\.swift|package\\.resolved|podfile(?:\\.lock)?|pubspec\\.(?:yaml|lock)|environment\\.ya?ml|flake\\.(?:nix|lock)|lerna\\.json|renovate\\.json5?|\\.renovaterc.*|\\.tool-versions|\\.nvmrc|\\.node-version|\\.python-version|runtime\\.txt|global\\.json|directory\\.build\\.(?:props|targets)|libs\\.versions\\.toml|gradlew(?:\\.bat)?|mvnw(?:\\.cmd)?)$',
     // containers and infrastructure as code
     '^(?:dockerfile.*|.*\\.dockerfile|containerfile|docker-compose.*\\.ya?ml|compose\\.ya?ml|\\.dockerignore|.*\\.tf|.*\\.tf\\.json|.*\\.tfvars|.*\\.hcl|.*\\.bicep|pulumi(?:\\..*)?\\.ya?ml|cdk\\.json|serverless\\.ya?ml|template\\.ya?ml|samconfig\\.toml|chart\\.yaml|values\\.yaml|skaffold\\.yaml|kustomization\\.yaml|procfile|app\\.yaml|vercel\\.json|netlify\\.toml|fly\\.toml)$',
     // secrets and credentials
@@ -90,8 +96,81 @@ const FORBIDDEN_FILE = new RegExp(
 // and `wss://`, `ftp://` or `s3://` exfiltrate as well as `https://`.
 const URL_PATTERN = /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s'"`<>)\]}]{1,500}/g;
 
+// The source files of each language a trace can come from: the only files a fix may touch.
+const SOURCE_EXTENSIONS: Readonly<Record<Exclude<Language, 'unknown'>, readonly string[]>> = {
+  python: ['py', 'pyw'],
+  javascript: ['js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'mts', 'cts', 'vue', 'svelte'],
+  java: ['java', 'kt', 'scala', 'groovy'],
+  go: ['go'],
+  ruby: ['rb', 'erb', 'rake'],
+  php: ['php'],
+  dotnet: ['cs', 'fs', 'vb'],
+  rust: ['rs'],
+};
+// Generated or vendored code: edited at its source, never in place.
+const GENERATED_SEGMENT =
+  /^(?:dist|build|out|target|obj|generated|__generated__|\.next|\.nuxt|\.svelte-kit|coverage|third_party|third-party|bower_components|site-packages|\.venv|venv|__pycache__)$/i;
+const GENERATED_FILE =
+  /(?:\.min\.[cm]?js|\.bundle\.[cm]?js|[._-]pb2(?:_grpc)?\.py|\.pb(?:\.gw)?\.go|_gen\.go|_generated\.go|\.gen\.[a-z]+|\.generated\.[a-z]+|\.g\.(?:cs|dart)|\.g\.i\.cs|\.designer\.cs|\.d\.[cm]?ts|_pb\.(?:js|ts)|\.pyi)$/i;
+const GENERATED_HEADER =
+  /(?:Code generated\b.{0,200}\bDO NOT EDIT|@generated\b|<auto-generated|This file (?:is|was) (?:automatically |auto-)?generated)/i;
+
+/** The languages whose source files a trace's frames can implicate ('unknown' allows every language). */
+export function sourceExtensions(languages: readonly Language[]): Set<string> {
+  const known = languages.filter((l): l is Exclude<Language, 'unknown'> => l !== 'unknown');
+  const chosen =
+    known.length === 0 || known.length < languages.length ? Object.keys(SOURCE_EXTENSIONS) : known;
+  return new Set(chosen.flatMap((l) => SOURCE_EXTENSIONS[l as Exclude<Language, 'unknown'>]));
+}
+
+/** The languages of an error and its chained causes: whose source files a fix may edit. */
+export function traceLanguages(error: Pick<ErrorRecord, 'language' | 'causes'>): Language[] {
+  const languages = new Set<Language>([error.language]);
+  for (const cause of error.causes) for (const l of traceLanguages(cause)) languages.add(l);
+  return [...languages];
+}
+
+/** Why a path is not a source file of the trace's languages a fix may edit, or undefined when it is. */
+export function notSourceReason(
+  path: string,
+  languages: readonly Language[] = ['unknown'],
+): string | undefined {
+  const segments = path.split('/');
+  const name = segments[segments.length - 1] ?? '';
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  const allowed = sourceExtensions(languages);
+  if (!allowed.has(extension)) {
+    return `${path} is not a source file of this ${languages.filter((l) => l !== 'unknown').join('/') || 'trace'}'s language (ai-ops edits only ${[...allowed].map((e) => `.${e}`).join(' ')} files)`;
+  }
+  if (segments.slice(0, -1).some((s) => GENERATED_SEGMENT.test(s)) || GENERATED_FILE.test(name)) {
+    return `${path} is generated or vendored code; fix its source instead`;
+  }
+  return undefined;
+}
+
+// Windows and macOS resolve several spellings to one file: `GIT~1` (an 8.3 short name),
+// `package.json.` and `x.py ` (trailing dots and spaces dropped), `x.py::$DATA` (an alternate
+// data stream), and on HFS+ zero-width characters are ignored (`.git\u200c`). A checked-out
+// copy on such a system would write a different file than the one this policy judged.
+function aliasReason(path: string): string | undefined {
+  for (const segment of path.split('/')) {
+    if (/~\d/.test(segment))
+      return `${path} contains an 8.3 short name (${segment}) that can alias another file`;
+    if (/[. ]$/.test(segment)) return `${path} has a name ending in a dot or space, which Windows drops`;
+    if (segment.includes(':')) return `${path} names an alternate data stream or a drive (":")`;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+    if (hasHiddenCharacter(segment) || /[\u0000-\u001f\u007f]/.test(segment)) {
+      return `${path} contains invisible or control characters`;
+    }
+  }
+  return undefined;
+}
+
 /** Why a path may never be edited, or undefined when it may be (scope aside). */
-export function forbiddenPathReason(path: string): string | undefined {
+export function forbiddenPathReason(given: string): string | undefined {
+  // Judge the case-folded, compatibility-normalised name: `.GITHUB`, `ＭＡＫＥＦＩＬＥ`.
+  const path = given.normalize('NFKC');
   const segments = path.split('/');
   const name = segments[segments.length - 1] ?? '';
   if (segments.slice(0, -1).some((s) => FORBIDDEN_SEGMENT.test(s)) || FORBIDDEN_SEGMENT.test(name)) {
@@ -110,12 +189,15 @@ export async function applyFixProposal({
   proposal,
   repo,
   implicatedPaths,
+  languages = ['unknown'],
   policy = DEFAULT_EDIT_POLICY,
 }: {
   proposal: Pick<FixProposal, 'edits'>;
   repo: RepoReader;
-  /** repository paths the trace's frames map to: the 'trace' scope */
+  /** repository paths the trace's frames map to: the 'trace' scope (non-source files never count) */
   implicatedPaths: ReadonlySet<string>;
+  /** the trace's languages (the error and its causes): only their source files are editable */
+  languages?: readonly Language[];
   policy?: EditPolicy;
 }): Promise<EditOutcome> {
   const rejections: EditRejection[] = [];
@@ -129,7 +211,7 @@ export async function applyFixProposal({
   const entries = new Map((await repo.listFiles()).map((e) => [e.path, e.kind]));
   const byPath = new Map<string, FixProposal['edits']>();
   for (const edit of proposal.edits) {
-    const path = checkPath(edit.path, { entries, implicatedPaths, policy, reject });
+    const path = checkPath(edit.path, { entries, implicatedPaths, languages, policy, reject });
     if (path === undefined) continue;
     const list = byPath.get(path) ?? [];
     list.push(edit);
@@ -147,14 +229,27 @@ export async function applyFixProposal({
     const changed = await applyToFile({ path, edits, repo, policy, reject });
     if (changed) files.push(changed);
   }
-  const changedLines = files.reduce((n, f) => n + f.added + f.removed, 0);
+  // Counted in bytes too: one 50 KB line is not one line's worth of review.
+  const changedLines = files.reduce((n, f) => n + f.added + f.removed + extraLineWeight(f), 0);
   if (changedLines > policy.maxChangedLines) {
     reject(
       'too_many_lines',
-      `the proposal changes ${changedLines} lines; at most ${policy.maxChangedLines} are allowed`,
+      `the proposal changes ${changedLines} lines (a long line counts once per ${LINE_BYTES} bytes); at most ${policy.maxChangedLines} are allowed`,
     );
   }
   return rejections.length > 0 ? { kind: 'rejected', rejections } : { kind: 'applied', files };
+}
+
+/** A changed line's share of the line cap beyond its first: one more per LINE_BYTES bytes. */
+const LINE_BYTES = 160;
+
+function extraLineWeight(file: Pick<ChangedFile, 'before' | 'afterText'>): number {
+  const encoder = new TextEncoder();
+  let extra = 0;
+  for (const line of addedLines(file.before, file.afterText)) {
+    extra += Math.max(0, Math.ceil(encoder.encode(line).length / LINE_BYTES) - 1);
+  }
+  return extra;
 }
 
 function checkPath(
@@ -162,11 +257,13 @@ function checkPath(
   {
     entries,
     implicatedPaths,
+    languages,
     policy,
     reject,
   }: {
     entries: ReadonlyMap<string, string>;
     implicatedPaths: ReadonlySet<string>;
+    languages: readonly Language[];
     policy: EditPolicy;
     reject: (code: EditRejectionCode, message: string, path?: string) => void;
   },
@@ -180,6 +277,11 @@ function checkPath(
   const path = normalizeRepoPath(given);
   if (path === undefined || path === '') {
     reject('unsafe_path', `${JSON.stringify(given)} leaves the repository`, given);
+    return undefined;
+  }
+  const alias = aliasReason(path);
+  if (alias) {
+    reject('unsafe_path', alias, path);
     return undefined;
   }
   const forbidden = forbiddenPathReason(path);
@@ -196,8 +298,17 @@ function checkPath(
     reject('not_regular_file', `${path} is a ${kind}, not an ordinary file; ai-ops edits only those`, path);
     return undefined;
   }
+  const notSource = notSourceReason(path, languages);
+  if (notSource) {
+    reject('not_source', notSource, path);
+    return undefined;
+  }
   if (policy.scope === 'trace' && !implicatedPaths.has(path)) {
-    const allowed = [...implicatedPaths].join(', ') || 'none could be mapped';
+    // A frame that points at a manifest or config file (forged or not) never widens the scope.
+    const inScope = [...implicatedPaths].filter(
+      (p) => notSourceReason(p, languages) === undefined && forbiddenPathReason(p) === undefined,
+    );
+    const allowed = inScope.join(', ') || 'none could be mapped';
     reject('out_of_scope', `${path} is not implicated by the stack trace (files in scope: ${allowed})`, path);
     return undefined;
   }
@@ -245,6 +356,10 @@ async function applyToFile({
     decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     reject('not_text', `${path} is not valid UTF-8 text; ai-ops only edits UTF-8 files`, path);
+    return undefined;
+  }
+  if (GENERATED_HEADER.test(decoded.slice(0, 2000))) {
+    reject('not_source', `${path} says it is generated code; fix what generates it instead`, path);
     return undefined;
   }
   const bom = decoded.startsWith('\uFEFF');
@@ -335,6 +450,31 @@ async function applyToFile({
   const newUrl = (text.match(URL_PATTERN) ?? []).find((url) => !knownUrls.has(url));
   if (newUrl !== undefined) {
     reject('new_url', `the edit of ${path} introduces a URL not already in the file (${newUrl})`, path);
+    return undefined;
+  }
+
+  // Before judging the content: a file whose change alone is over the cap is refused for that.
+  const weight = added + removed + extraLineWeight({ before: toLf(original), afterText: toLf(text) });
+  if (weight > policy.maxChangedLines) {
+    reject(
+      'too_many_lines',
+      `the edits of ${path} change ${weight} lines (a long line counts once per ${LINE_BYTES} bytes); at most ${policy.maxChangedLines} are allowed`,
+      path,
+    );
+    return undefined;
+  }
+  const findings = checkAddedCode({ path, before: toLf(original), after: toLf(text) });
+  const [first] = findings;
+  if (first) {
+    const listed = findings
+      .slice(0, 3)
+      .map((f) => `${f.concern}: ${f.detail} in ${JSON.stringify(f.line)}`)
+      .join('; ');
+    reject(
+      first.concern,
+      `the edit of ${path} adds code that ai-ops never pushes unreviewed (${listed}${findings.length > 3 ? `; ${findings.length - 3} more` : ''}). Fix the error without new imports, processes, network calls, eval, hosts or URLs, encoded data or invisible characters`,
+      path,
+    );
     return undefined;
   }
 

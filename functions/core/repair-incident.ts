@@ -1,7 +1,13 @@
 import type { BranchLinks } from './branch-links.ts';
 import { buildRepairPrompt } from './build-repair-prompt.ts';
 import type { Incident, IncidentAnalysis, RepairJob, RepoRef } from './contracts.ts';
-import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditPolicy, type EditRejection } from './edit-policy.ts';
+import {
+  applyFixProposal,
+  DEFAULT_EDIT_POLICY,
+  type EditPolicy,
+  type EditRejection,
+  traceLanguages,
+} from './edit-policy.ts';
 import {
   type AdviceProposal,
   type AdviceResult,
@@ -328,6 +334,7 @@ async function proposeAndApply({
       proposal: advice.proposal,
       repo: workspace,
       implicatedPaths: prompt.implicatedPaths,
+      languages: traceLanguages(job.error),
       policy,
     });
     if (outcome.kind === 'applied') {

@@ -1,7 +1,7 @@
 import { buildRevisionPrompt, type RevisionRequest } from './build-revision-prompt.ts';
 import { commentOnce, replyMarker } from './comment-once.ts';
 import type { Incident, IncidentStatus, RepairJob } from './contracts.ts';
-import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditRejection } from './edit-policy.ts';
+import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditRejection, traceLanguages } from './edit-policy.ts';
 import { type AdviceResult, isProposal } from './fix-advisor.ts';
 import { FOLLOW_UP_DEFAULTS, type FollowUpDeps } from './follow-up-deps.ts';
 import type { TransitionInput } from './incident-store.ts';
@@ -132,6 +132,7 @@ export async function pushRevision({
         proposal: advice.proposal,
         repo: workspace,
         implicatedPaths: prompt.implicatedPaths,
+        languages: traceLanguages(incident.sample),
         policy,
       });
       if (outcome.kind === 'applied') {

@@ -206,8 +206,8 @@ describe('applyFixProposal: file kinds and encodings', () => {
   it('rejects a binary file', async () => {
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0x61, 0x0a]);
     const outcome = await apply({
-      files: { 'src/logo.png': bytes },
-      edits: [{ path: 'src/logo.png', oldText: 'a', newText: 'b' }],
+      files: { 'src/logo.py': bytes },
+      edits: [{ path: 'src/logo.py', oldText: 'a', newText: 'b' }],
     });
     expect(rejections(outcome)).toEqual([
       expect.objectContaining({ code: 'not_text', message: expect.stringMatching(/binary/) }),
