@@ -97,7 +97,17 @@ export async function executeReadOnlyTool(options: {
   repo: RepoReader;
 }): Promise<ToolExecution> {
   const { name, input, repo } = options;
-  const result = await runTool({ name, input, repo });
+  let result: ToolExecution;
+  try {
+    result = await runTool({ name, input, repo });
+  } catch (error: unknown) {
+    // A path the model made up (`app.py/x`: ENOTDIR, a directory read as a file, a missing
+    // object) is a wrong guess, not a failed repair: the model hears why and tries again.
+    result = {
+      isError: true,
+      content: `${name} could not read the repository there: ${describeReadError(error)}`,
+    };
+  }
   // Redact first, then clip: a cut through a secret could leave a prefix no rule recognises.
   const content = redact(result.content);
   const clipped =
@@ -131,6 +141,17 @@ async function runTool(options: { name: string; input: unknown; repo: RepoReader
         content: `Unknown tool "${name}". Available: ${READ_ONLY_TOOLS.map((t) => t.name).join(', ')}, submit_fix.`,
       };
   }
+}
+
+function describeReadError(error: unknown): string {
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+      ? error.code
+      : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  // The first line only: a stack or an absolute path of the workspace tells the model nothing useful.
+  const first = (message.split('\n')[0] ?? '').slice(0, 200);
+  return code ? `${code} (${first})` : first || 'unknown error';
 }
 
 function invalidInput(name: string, error: z.ZodError): ToolExecution {
