@@ -153,11 +153,35 @@ function requestSections(
   return [`CI failed on the fix's latest commit ${request.headSha.slice(0, 12)}.`, ...logs];
 }
 
-/** Paths a unified diff changes (`+++ b/<path>`), new files excluded by the policy later. */
-function diffPaths(diff: string): string[] {
+/**
+ * Paths a unified diff changes: the `+++ b/<path>` of each file header only. Inside a hunk a
+ * line that reads `+++ b/x` is an added line `++ b/x` (the diff's own text, which the model or
+ * an attacker's earlier edit wrote), so hunks are skipped by their line counts, never scanned.
+ */
+export function diffPaths(diff: string): string[] {
   const paths: string[] = [];
-  for (const match of diff.matchAll(/^\+\+\+ b\/(.+)$/gm)) {
-    const path = match[1]?.trim();
+  let oldLeft = 0;
+  let newLeft = 0;
+  for (const line of diff.split('\n')) {
+    if (oldLeft > 0 || newLeft > 0) {
+      // `\ No newline at end of file` belongs to the hunk and counts for neither side.
+      if (line.startsWith('\\')) continue;
+      if (line.startsWith('+')) newLeft--;
+      else if (line.startsWith('-')) oldLeft--;
+      else {
+        oldLeft--;
+        newLeft--;
+      }
+      continue;
+    }
+    const hunk = line.match(/^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/);
+    if (hunk) {
+      oldLeft = hunk[1] === undefined ? 1 : Number(hunk[1]);
+      newLeft = hunk[2] === undefined ? 1 : Number(hunk[2]);
+      continue;
+    }
+    const header = line.match(/^\+\+\+ b\/(.+)$/);
+    const path = header?.[1]?.trim();
     if (path) paths.push(path);
   }
   return paths;
