@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BranchLinks } from './branch-links.ts';
 import type { Incident, RepairJobKind } from './contracts.ts';
 import type { DeliveryLog } from './delivery-log.ts';
@@ -32,7 +33,7 @@ export type WebhookOutcome =
   | { kind: 'unauthorized'; reason: string }
   /** signed, but not something GitHub sends (no delivery id, not JSON): 400 */
   | { kind: 'bad_request'; reason: string }
-  /** this delivery id was handled already */
+  /** this signed body was handled already (whatever delivery id it came with) */
   | { kind: 'duplicate'; deliveryId: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'queued'; job: RepairJobKind; incidentKey: string }
@@ -42,7 +43,7 @@ export type WebhookOutcome =
 
 /**
  * Handles one GitHub webhook delivery: verify the signature over the raw body, drop repeats of a
- * delivery id, turn the event into at most one job and enqueue it. Only enqueues, so it answers
+ * signed body, turn the event into at most one job and enqueue it. Only enqueues, so it answers
  * well within GitHub's 10 s; the analyzer does the work.
  */
 export async function receiveWebhook(
@@ -71,7 +72,11 @@ export async function receiveWebhook(
     return { kind: 'bad_request', reason: 'the body is not JSON (set the content type to application/json)' };
   }
 
-  if (!(await deliveries.firstTime(deliveryId, deliveryTtlSeconds))) return { kind: 'duplicate', deliveryId };
+  // Replay protection keys on what the signature covers: the body. The delivery id header is
+  // not signed, so a captured request replayed under a fresh id must still count as a repeat
+  // (GitHub's own redeliveries resend the same body, so they are repeats too).
+  const replayKey = `body-sha256:${createHash('sha256').update(request.rawBody).digest('hex')}`;
+  if (!(await deliveries.firstTime(replayKey, deliveryTtlSeconds))) return { kind: 'duplicate', deliveryId };
   try {
     const outcome = await actOnEvent({
       eventName,
@@ -82,11 +87,11 @@ export async function receiveWebhook(
       now,
       branchLinkTtlDays,
     });
-    if (outcome.kind === 'enqueue_failed') await deliveries.forget(deliveryId);
+    if (outcome.kind === 'enqueue_failed') await deliveries.forget(replayKey);
     return outcome;
   } catch (error: unknown) {
     // Not handled after all: GitHub's redelivery of this id must not be taken for a repeat.
-    await deliveries.forget(deliveryId);
+    await deliveries.forget(replayKey);
     throw error;
   }
 }

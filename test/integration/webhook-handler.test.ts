@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,7 @@ describe('webhook handler on DynamoDB (dynalite) and SQS (fauxqs)', () => {
     );
     expect(response).toMatchObject({ statusCode: 401 });
     expect(jobsOnQueue()).toEqual([]);
+    const bodyHash = createHash('sha256').update(readWebhookFixture('issue_comment.created')).digest('hex');
     const { Item } = await dynalite
       .makeClient()
       .send(new GetItemCommand({ TableName: TABLE, Key: { incidentKey: { S: 'delivery#d-bad' } } }));
@@ -89,12 +91,20 @@ describe('webhook handler on DynamoDB (dynalite) and SQS (fauxqs)', () => {
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 202]);
     expect((await deliver('issue_comment', 'issue_comment.created', 'd-comment')).status).toBe(200);
+    // the same signed body under another delivery id: a replay, not a new comment
+    expect((await deliver('issue_comment', 'issue_comment.created', 'd-replayed')).status).toBe(200);
     const jobs = jobsOnQueue();
     expect(jobs.map((j) => j.kind)).toEqual(['revise']);
     expect(jobs[0]?.incidentKey).toBe(INCIDENT_KEY);
+    const bodyHash = createHash('sha256').update(readWebhookFixture('issue_comment.created')).digest('hex');
     const { Item } = await dynalite
       .makeClient()
-      .send(new GetItemCommand({ TableName: TABLE, Key: { incidentKey: { S: 'delivery#d-comment' } } }));
+      .send(
+        new GetItemCommand({
+          TableName: TABLE,
+          Key: { incidentKey: { S: `delivery#body-sha256:${bodyHash}` } },
+        }),
+      );
     expect(Number(Item?.ttl?.N)).toBeGreaterThan(Date.now() / 1000);
   });
 

@@ -129,6 +129,18 @@ describe('webhook deliveries', () => {
     expect(queue.jobs).toHaveLength(1);
   });
 
+  it('treats a captured body replayed under a new delivery id as a repeat (issue #11)', async () => {
+    const first = await deliver('issue_comment.created', {
+      deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0960',
+    });
+    expect(first.status).toBe(202);
+    const replay = await deliver('issue_comment.created', {
+      deliveryId: '0badc0de-0000-4000-8000-000000000000',
+    });
+    expect(replay.status).toBe(200);
+    expect(queue.jobs).toHaveLength(1);
+  });
+
   it('answers 500 and forgets the delivery when the queue refuses, so a redelivery works', async () => {
     const deliveryId = '72d3162e-cc78-11e3-81ab-4c9367dc0959';
     queue.refuseAll = true;
