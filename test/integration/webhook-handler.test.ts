@@ -77,7 +77,6 @@ describe('webhook handler on DynamoDB (dynalite) and SQS (fauxqs)', () => {
     );
     expect(response).toMatchObject({ statusCode: 401 });
     expect(jobsOnQueue()).toEqual([]);
-    const bodyHash = createHash('sha256').update(readWebhookFixture('issue_comment.created')).digest('hex');
     const { Item } = await dynalite
       .makeClient()
       .send(new GetItemCommand({ TableName: TABLE, Key: { incidentKey: { S: 'delivery#d-bad' } } }));
