@@ -96,14 +96,12 @@ describe('webhook handler on DynamoDB (dynalite) and SQS (fauxqs)', () => {
     expect(jobs.map((j) => j.kind)).toEqual(['revise']);
     expect(jobs[0]?.incidentKey).toBe(INCIDENT_KEY);
     const bodyHash = createHash('sha256').update(readWebhookFixture('issue_comment.created')).digest('hex');
-    const { Item } = await dynalite
-      .makeClient()
-      .send(
-        new GetItemCommand({
-          TableName: TABLE,
-          Key: { incidentKey: { S: `delivery#body-sha256:${bodyHash}` } },
-        }),
-      );
+    const { Item } = await dynalite.makeClient().send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { incidentKey: { S: `delivery#body-sha256:${bodyHash}` } },
+      }),
+    );
     expect(Number(Item?.ttl?.N)).toBeGreaterThan(Date.now() / 1000);
   });
 
