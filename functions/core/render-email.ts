@@ -2,6 +2,7 @@ import type { ErrorRecord, FixProposal, StackFrame } from './contracts.ts';
 import { escapeHtml } from './escape-html.ts';
 import type { RepoCoordinates } from './pull-requests.ts';
 import type { OccurrenceCounts } from './render-pull-request.ts';
+import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from './scrub-prose.ts';
 
 interface EmailCommon {
   repo: RepoCoordinates;
@@ -56,7 +57,14 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const where = frame
     ? `${frame.function ?? '<unknown>'} at ${[frame.file, frame.line].filter((p) => p !== undefined).join(':')}`
     : undefined;
-  const message = truncate(stripControl(input.error.message), MESSAGE_MAX);
+  // Model prose and log text alike: redacted again, URLs outside the repository defanged (mail
+  // clients auto-link bare URLs, and a click would carry `?d=<whatever leaked>` away).
+  const scopes: LinkScope[] = [];
+  const prScope = input.kind === 'fix' ? linkScopeOfUrl(input.pr.url) : undefined;
+  if (prScope) scopes.push(prScope);
+  const safe = (text: string) => defangForeignUrls(scrubProse(text), scopes);
+  const prose = (text: string) => proseBlock(safe(text));
+  const message = truncate(stripControl(safe(input.error.message)), MESSAGE_MAX);
   const facts: Array<[string, string]> = [
     ['Type', type],
     ...(where ? [['Where', oneLine(where, 300)] as [string, string]] : []),
@@ -84,7 +92,7 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
       ? `ai-ops opened a draft pull request that may fix this error. It becomes ready for review once CI passes; nothing is merged automatically.`
       : `ai-ops proposes a fix for this error. Please review the pull request; nothing is merged automatically.`;
     const sections: Array<[string, string]> = [
-      ['Proposed fix', oneLine(input.analysis.title, 200)],
+      ['Proposed fix', oneLine(safe(input.analysis.title), 200)],
       ['Root cause', prose(input.analysis.rootCause)],
       ['Explanation', prose(input.analysis.explanation)],
       ['Confidence', input.analysis.confidence],
@@ -190,7 +198,7 @@ function paragraphs(text: string): string {
     .join('');
 }
 
-function prose(text: string): string {
+function proseBlock(text: string): string {
   return truncate(stripControl(text).replace(/\r\n?/g, '\n').trim(), PROSE_MAX) || '(none given)';
 }
 

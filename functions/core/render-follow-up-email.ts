@@ -1,6 +1,7 @@
 import type { Incident } from './contracts.ts';
 import { escapeHtml } from './escape-html.ts';
 import type { RenderedEmail } from './render-email.ts';
+import { defangForeignUrls, linkScopeOfUrl, scrubProse } from './scrub-prose.ts';
 
 /** The emails of the follow-up use cases that the first-fix renderer has no variant for. */
 export type FollowUpEmailInput =
@@ -38,13 +39,16 @@ export function renderFollowUpEmail(input: FollowUpEmailInput): RenderedEmail {
       ? ([['Incident', safeUrl(input.incidentUrl) ?? '']] as Array<[string, string]>)
       : []),
   ];
-  const message = oneLine(input.incident.sample.message, 500);
+  // Log text and the model's words: redacted again, URLs outside the repository defanged.
+  const scope = linkScopeOfUrl(input.pr?.url);
+  const safe = (text: string) => defangForeignUrls(scrubProse(text), scope ? [scope] : []);
+  const message = oneLine(safe(input.incident.sample.message), 500);
   let subject: string;
   let paragraphs: string[];
   if (input.kind === 'needs_human') {
     subject = `${type} in ${repo}: fix PR #${input.pr.number} needs a person`;
     paragraphs = [
-      `ai-ops stopped revising its fix for this error and labelled the pull request for a person: ${oneLine(input.reason, 500)}.`,
+      `ai-ops stopped revising its fix for this error and labelled the pull request for a person: ${oneLine(safe(input.reason), 500)}.`,
       'The pull request stays a draft; nothing is merged automatically.',
     ];
   } else {

@@ -1,5 +1,6 @@
 import type { Incident } from './contracts.ts';
 import { escapeHtml } from './escape-html.ts';
+import { scrubProse } from './scrub-prose.ts';
 
 export interface RenderIncidentPageInput {
   incident: Incident;
@@ -100,7 +101,7 @@ function renderFix(incident: Incident): string {
   if (incident.merge)
     rows.push(['Merged', `${incident.merge.sha.slice(0, 7)} at ${formatTime(incident.merge.mergedAt)}`]);
   if (incident.revisions) rows.push(['Revisions', String(incident.revisions)]);
-  if (incident.lastError) rows.push(['Last problem', truncate(incident.lastError, 500)]);
+  if (incident.lastError) rows.push(['Last problem', truncate(scrubProse(incident.lastError), 500)]);
   rows.push([
     'Cost',
     `$${incident.costUsd.toFixed(2)} (Claude, ${incident.attempts} attempt${incident.attempts === 1 ? '' : 's'})`,
@@ -112,11 +113,13 @@ function renderFix(incident: Incident): string {
 function renderAnalysis(incident: Incident): string {
   const { analysis } = incident;
   if (!analysis) return '<p class="muted">Claude has not analysed this error yet.</p>';
+  // The model's prose is redacted like log text before it is shown (it read both logs and code).
+  const prose = (text: string) => escapeHtml(truncate(scrubProse(text), PROSE_MAX));
   return [
-    `<p><strong>${escapeHtml(analysis.title)}</strong> ${badge(`${analysis.confidence} confidence`, analysis.confidence === 'high' ? 'ok' : '')}</p>`,
-    `<p><strong>Root cause.</strong> ${escapeHtml(truncate(analysis.rootCause, PROSE_MAX))}</p>`,
-    `<p><strong>Explanation.</strong> ${escapeHtml(truncate(analysis.explanation, PROSE_MAX))}</p>`,
-    analysis.notes ? `<pre>${escapeHtml(truncate(analysis.notes, PROSE_MAX))}</pre>` : '',
+    `<p><strong>${prose(analysis.title)}</strong> ${badge(`${analysis.confidence} confidence`, analysis.confidence === 'high' ? 'ok' : '')}</p>`,
+    `<p><strong>Root cause.</strong> ${prose(analysis.rootCause)}</p>`,
+    `<p><strong>Explanation.</strong> ${prose(analysis.explanation)}</p>`,
+    analysis.notes ? `<pre>${prose(analysis.notes)}</pre>` : '',
     analysis.changes.length > 0
       ? `<ul>${analysis.changes.map((c) => `<li><code>${escapeHtml(c.path)}</code> +${c.additions} −${c.deletions}</li>`).join('')}</ul>`
       : '',

@@ -1,5 +1,6 @@
 import type { ErrorRecord, FileEdit, FixProposal, Incident, StackFrame } from './contracts.ts';
 import { fencedCode, inlineCode, neutralizeMentions, sanitizeMarkdown } from './sanitize-markdown.ts';
+import { type LinkScope, repositoryLinkScope, scrubProse } from './scrub-prose.ts';
 
 /** How much one file changed, for the PR body's "Files changed" list. */
 export interface FileChangeSummary {
@@ -17,7 +18,9 @@ export interface OccurrenceCounts {
 }
 
 export interface RenderPullRequestInput {
-  incident: Pick<Incident, 'incidentKey' | 'fingerprint' | 'count' | 'firstSeen' | 'lastSeen'>;
+  /** `repo`, when given, is where the model's links may point (its own pages); otherwise nowhere */
+  incident: Pick<Incident, 'incidentKey' | 'fingerprint' | 'count' | 'firstSeen' | 'lastSeen'> &
+    Partial<Pick<Incident, 'repo'>>;
   error: ErrorRecord;
   proposal: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'>;
   changes: FileChangeSummary[];
@@ -118,8 +121,9 @@ export function summarizeEdits(edits: FileEdit[]): FileChangeSummary[] {
   return [...byPath.values()];
 }
 
-function renderTitle(title: string): string {
-  const flat = neutralizeMentions(title.replace(/\s+/g, ' ').trim()) || 'fix the reported error';
+/** The model's title as one safe line: redacted, mentions neutralised, cut to TITLE_MAX. */
+export function renderTitle(title: string): string {
+  const flat = neutralizeMentions(scrubProse(title).replace(/\s+/g, ' ').trim()) || 'fix the reported error';
   return flat.length > TITLE_MAX ? `${flat.slice(0, TITLE_MAX - 1).trimEnd()}…` : flat;
 }
 
@@ -156,13 +160,15 @@ function renderBody({
   model,
   frame,
 }: RenderPullRequestInput & { frame: StackFrame | undefined }): string {
-  const message =
-    error.message.length > MESSAGE_MAX ? `${error.message.slice(0, MESSAGE_MAX)}…` : error.message;
+  const scrubbed = scrubProse(error.message);
+  const message = scrubbed.length > MESSAGE_MAX ? `${scrubbed.slice(0, MESSAGE_MAX)}…` : scrubbed;
+  const allowedLinks: LinkScope[] = incident.repo ? [repositoryLinkScope(incident.repo)] : [];
   const files =
     changes.length === 0
       ? ['_No files changed._']
       : changes.map((c) => `- ${inlineCode(c.path)} (+${c.additions} / −${c.deletions})`);
-  const prose = (text: string) => sanitizeMarkdown(text, { maxLength: PROSE_MAX }) || '_(none given)_';
+  const prose = (text: string) =>
+    sanitizeMarkdown(scrubProse(text), { maxLength: PROSE_MAX, allowedLinks }) || '_(none given)_';
   return [
     fingerprintMarker(incident.fingerprint),
     '> [!NOTE]',

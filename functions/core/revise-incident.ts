@@ -5,8 +5,10 @@ import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditRejection, traceLanguag
 import { type AdviceResult, isProposal } from './fix-advisor.ts';
 import { FOLLOW_UP_DEFAULTS, type FollowUpDeps } from './follow-up-deps.ts';
 import type { TransitionInput } from './incident-store.ts';
+import { renderTitle } from './render-pull-request.ts';
 import { isRetryableRepairError } from './repair-incident.ts';
-import { inlineCode, neutralizeMentions, sanitizeMarkdown } from './sanitize-markdown.ts';
+import { inlineCode, sanitizeMarkdown } from './sanitize-markdown.ts';
+import { repositoryLinkScope, scrubProse } from './scrub-prose.ts';
 
 /** An incident whose fix PR is known: what every follow-up job works on. */
 export type IncidentWithPr = Incident & { prNumber: number; branch: string };
@@ -138,7 +140,7 @@ export async function pushRevision({
       if (outcome.kind === 'applied') {
         const { proposal } = advice;
         for (const file of outcome.files) await workspace.writeFile(file.path, file.after);
-        const title = neutralizeMentions(proposal.title.replace(/\s+/g, ' ').trim()).slice(0, 120);
+        const title = renderTitle(proposal.title);
         const message = [
           `fix(ai): ${title}`,
           '',
@@ -158,9 +160,14 @@ export async function pushRevision({
           ...record,
         });
         const files = outcome.files.map((f) => `- ${inlineCode(f.path)} (+${f.added} / −${f.removed})`);
-        const summary = [sanitizeMarkdown(proposal.explanation, { maxLength: 3000 }), '', ...files].join(
-          '\n',
-        );
+        const summary = [
+          sanitizeMarkdown(scrubProse(proposal.explanation), {
+            maxLength: 3000,
+            allowedLinks: [repositoryLinkScope(repo)],
+          }),
+          '',
+          ...files,
+        ].join('\n');
         return { kind: 'pushed', commit, title, summary, resumed: false, costUsd: advice.usage.costUsd };
       }
       rejections = outcome.rejections;
@@ -282,7 +289,7 @@ export async function reviseIncident(job: RepairJob, deps: FollowUpDeps): Promis
         kind: 'no_revision',
         reason: result.reason,
         reply: await reply(
-          `${mention} I looked into it but made no new commit: ${sanitizeMarkdown(result.reason, { maxLength: 2000 })}`,
+          `${mention} I looked into it but made no new commit: ${sanitizeMarkdown(scrubProse(result.reason), { maxLength: 2000 })}`,
         ),
       };
     case 'ignored':

