@@ -21,8 +21,8 @@ export interface SecretRule {
   readonly pattern: RegExp;
   /** Rejects a match the regex cannot judge alone (Luhn, `token_count=5`, `password=null`). */
   readonly accept?: (secret: string, groups: Readonly<Record<string, string | undefined>>) => boolean;
-  /** a substring every match contains: text without it skips the rule (most logs hold no `@`) */
-  readonly requires?: string;
+  /** a substring every match contains (or one of several): text without it skips the rule (most logs hold no `@`) */
+  readonly requires?: string | readonly string[];
 }
 
 /** Where a secret was found: `index`/`length` cover the secret value, not its kept key or host. */
@@ -240,7 +240,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     // Go's database/sql DSN: `user:pass@tcp(host:3306)/db` has no scheme to anchor on.
     name: 'dsn_password',
-    requires: '@',
+    requires: ['@tcp', '@udp', '@unix'],
     pattern:
       /(?<pre>(?<![\w.+-])[\w.+-]{1,64}:)(?<secret>[^\s/]{1,256})(?<post>@(?:tcp6?|udp|unix|unixgram)\()/g,
   },
@@ -357,8 +357,13 @@ function redactPrivateKeys(text: string): string {
   return out + text.slice(copiedUpTo);
 }
 
+function hasRequired(text: string, { requires }: SecretRule): boolean {
+  if (requires === undefined) return true;
+  return typeof requires === 'string' ? text.includes(requires) : requires.some((r) => text.includes(r));
+}
+
 function applyRule(text: string, rule: SecretRule): string {
-  if (rule.requires !== undefined && !text.includes(rule.requires)) return text;
+  if (!hasRequired(text, rule)) return text;
   return text.replace(rule.pattern, (...args: unknown[]) => {
     const match = String(args[0]);
     const last = args[args.length - 1];
@@ -382,26 +387,48 @@ const SECRETISH_WORD =
   /(?:key|token|secret|passw|pwd|auth|credential|signature|\bsig\b|bearer|cookie|session|private|cert|salt|nonce)/i;
 const SECRETISH_WINDOW = 48;
 
-function shannonEntropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) {
-    const p = n / text.length;
-    bits -= p * Math.log2(p);
-  }
-  return bits;
+interface TokenStats {
+  hasUpper: boolean;
+  hasLower: boolean;
+  hasDigit: boolean;
+  /** Shannon entropy in bits per character */
+  entropy: number;
+  /** identifiers and paths are made of words; random tokens rarely hold four lower-case letters in a row */
+  isWordy: boolean;
 }
 
-/** Identifiers and paths are made of words; random tokens rarely hold four lower-case letters in a row. */
-function isWordy(token: string): boolean {
+const counts = new Uint32Array(128);
+
+/** One pass over a token (ASCII only, as TOKEN_RUN guarantees): classes, entropy, wordiness. */
+function tokenStats(token: string): TokenStats {
+  counts.fill(0);
+  let hasUpper = false;
+  let hasLower = false;
+  let hasDigit = false;
+  let lowerRun = 0;
   let inWords = 0;
-  for (const match of token.matchAll(/[a-z]{4,}/g)) inWords += match[0].length;
-  return inWords * 2 >= token.length;
-}
-
-function hasClasses(token: string, { upper }: { upper: boolean }): boolean {
-  return /[0-9]/.test(token) && /[a-z]/.test(token) && (!upper || /[A-Z]/.test(token));
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    counts[code & 127] = (counts[code & 127] ?? 0) + 1;
+    const isLower = code >= 97 && code <= 122;
+    if (isLower) {
+      hasLower = true;
+      lowerRun++;
+    } else {
+      if (lowerRun >= 4) inWords += lowerRun;
+      lowerRun = 0;
+      if (code >= 65 && code <= 90) hasUpper = true;
+      else if (code >= 48 && code <= 57) hasDigit = true;
+    }
+  }
+  if (lowerRun >= 4) inWords += lowerRun;
+  let entropy = 0;
+  for (const n of counts) {
+    if (n === 0) continue;
+    const p = n / token.length;
+    entropy -= p * Math.log2(p);
+  }
+  return { hasUpper, hasLower, hasDigit, entropy, isWordy: inWords * 2 >= token.length };
 }
 
 /**
@@ -410,21 +437,25 @@ function hasClasses(token: string, { upper }: { upper: boolean }): boolean {
  */
 function findUnlabelledTokens(text: string): SecretFinding[] {
   const findings: SecretFinding[] = [];
-  for (const match of text.matchAll(TOKEN_RUN)) {
+  // exec, not matchAll: on a megabyte of tokens the iterator's garbage costs more than the scan.
+  const run = new RegExp(TOKEN_RUN.source, 'g');
+  for (let match = run.exec(text); match !== null; match = run.exec(text)) {
     const token = match[0];
     const index = match.index;
-    if (token.startsWith('/') || token.includes('//') || isWordy(token)) continue;
+    if (token.startsWith('/') || token.includes('//')) continue;
+    const stats = tokenStats(token);
+    if (stats.isWordy || !stats.hasDigit || !stats.hasLower) continue;
     if (token.length === 40 && /^[A-Za-z0-9/+]+$/.test(token)) {
-      if (hasClasses(token, { upper: true }) && shannonEntropy(token) >= 4) {
+      if (stats.hasUpper && stats.entropy >= 4)
         findings.push({ rule: 'aws_secret_access_key', index, length: 40 });
-      }
       continue;
     }
-    const lineStart = text.lastIndexOf('\n', index) + 1;
-    const before = text.slice(Math.max(lineStart, index - SECRETISH_WINDOW), index);
-    if (!SECRETISH_WORD.test(before) || !hasClasses(token, { upper: false })) continue;
+    // Only the window before the token, and only its own line: bounded work per token.
+    const window = text.slice(Math.max(0, index - SECRETISH_WINDOW), index);
+    const before = window.slice(window.lastIndexOf('\n') + 1);
+    if (!SECRETISH_WORD.test(before)) continue;
     const isHex = /^[0-9a-f]+$/i.test(token);
-    if (shannonEntropy(token) >= (isHex ? 3 : 3.5))
+    if (stats.entropy >= (isHex ? 3 : 3.5))
       findings.push({ rule: 'high_entropy', index, length: token.length });
   }
   return findings;
@@ -477,7 +508,7 @@ export function findSecrets(text: string): SecretFinding[] {
   // bounded by its quantifier bounds, which keeps the scan linear without one.
   const findings: SecretFinding[] = [];
   for (const rule of SECRET_RULES) {
-    if (rule.requires !== undefined && !text.includes(rule.requires)) continue;
+    if (!hasRequired(text, rule)) continue;
     for (const match of text.matchAll(rule.pattern)) {
       const groups = match.groups ?? {};
       const pre = groups.pre ?? '';
@@ -487,6 +518,6 @@ export function findSecrets(text: string): SecretFinding[] {
       findings.push({ rule: rule.name, index: match.index + pre.length, length: secret.length });
     }
   }
-  findings.push(...findUnlabelledTokens(text));
-  return findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
+  for (const finding of findUnlabelledTokens(text)) findings.push(finding);
+  return findings.sort((a, b) => a.index - b.index || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
 }

@@ -88,3 +88,40 @@ describe('redact keeps file:line structure (issue #9)', () => {
     expect(redact('password: 123456')).toBe('password: [REDACTED:secret]');
   });
 });
+
+describe('the new rules stay linear on hostile input', () => {
+  const MB5 = 5 * 1024 * 1024;
+  const linearPass = (text: string): number => {
+    let count = 0;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) count++;
+    return count;
+  };
+  const timeMs = (run: () => unknown): number => {
+    const start = performance.now();
+    run();
+    return performance.now() - start;
+  };
+  it.each([
+    ['a 5 MB token run', 'Ab3/'.repeat(MB5 / 4)],
+    ['secret-ish words and tokens', 'key Ab3dEf6hIj9kLm2nOp5q '.repeat(MB5 / 24)],
+    ['token-length runs on many lines', `${'Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0f'}\n`.repeat(MB5 / 41)],
+    ["'p@' after a scheme", `a://u:${'p@'.repeat(MB5 / 2)}`],
+    ["'x:y@' repeated (DSN-shaped)", 'x:y@'.repeat(MB5 / 4)],
+    ["'SG.' repeated", 'SG.'.repeat(MB5 / 3)],
+    ["'glpat-' repeated", 'glpat-'.repeat(MB5 / 6)],
+    ['hex runs with -us', `${'a'.repeat(31)}-us1 `.repeat(MB5 / 37)],
+    ['hidden characters', '\u202E\u200B'.repeat(MB5 / 2)],
+  ])('%s', (_name, input) => {
+    linearPass(input);
+    const baseline = Math.max(
+      timeMs(() => linearPass(input)),
+      1,
+    );
+    const redactMs = timeMs(() => redact(input));
+    const findMs = timeMs(() => findSecrets(input));
+    expect(redactMs).toBeLessThan(4000);
+    expect(findMs).toBeLessThan(4000);
+    expect(redactMs / baseline).toBeLessThan(1000);
+    expect(findMs / baseline).toBeLessThan(1000);
+  });
+});
