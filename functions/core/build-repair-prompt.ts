@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorRecord, StackFrame } from './contracts.ts';
+import { notSourceReason, traceLanguages } from './edit-policy.ts';
 import { estimateTokens } from './fix-advisor/model-cost.ts';
 import { isBinary, MAX_LINE_CHARS } from './fix-advisor/read-only-tools.ts';
 import { type FrameMapping, mapFramesToRepo } from './map-frames.ts';
@@ -82,7 +83,14 @@ export async function buildRepairPrompt({
     .map((e) => e.path);
   const frames = allFrames(error);
   const mappings = mapFramesToRepo({ frames, files, pathPrefix });
-  const implicatedPaths = new Set(mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path] : [])));
+  // Only source files of the trace's languages are editable: a frame that names a manifest
+  // (forged or not) is shown as code but never offered as in scope (the policy refuses it anyway).
+  const languages = traceLanguages(error);
+  const implicatedPaths = new Set(
+    mappings.flatMap((m) =>
+      m.kind === 'mapped' && notSourceReason(m.path, languages) === undefined ? [m.path] : [],
+    ),
+  );
   const unmapped = mappings.filter((m) => m.kind === 'unmapped' && m.reason !== 'not_in_app');
 
   // Everything taken from the log goes inside the fence, the parsed summary too: an exception

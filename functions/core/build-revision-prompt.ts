@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Incident, StackFrame } from './contracts.ts';
+import { notSourceReason, traceLanguages } from './edit-policy.ts';
 import { estimateTokens } from './fix-advisor/model-cost.ts';
 import { mapFramesToRepo } from './map-frames.ts';
 import type { RepoReader } from './ports.ts';
@@ -87,9 +88,12 @@ export async function buildRevisionPrompt({
     .filter((e) => e.kind === 'file' || e.kind === 'executable')
     .map((e) => e.path);
   const mapped = mapFramesToRepo({ frames: allFrames(error), files, pathPrefix: incident.repo.pathPrefix });
+  const languages = traceLanguages(error);
   const implicatedPaths = new Set(mapped.flatMap((m) => (m.kind === 'mapped' ? [m.path] : [])));
   for (const path of diffPaths(diff)) implicatedPaths.add(path);
   for (const change of incident.analysis?.changes ?? []) implicatedPaths.add(change.path);
+  // Only source files of the trace's languages are ever editable: offer no others.
+  for (const path of implicatedPaths) if (notSourceReason(path, languages)) implicatedPaths.delete(path);
 
   const fence = `AIOPS-DATA-${randomFence()}`;
   const fenced = (text: string) => {

@@ -395,6 +395,15 @@ async function applyToFile({
       );
       return undefined;
     }
+    if (first === undefined && /<U\+[0-9A-F]{4}>|&lt;!--|--&gt;/.test(oldText)) {
+      // The model saw hidden characters and HTML comments revealed (`<U+202E>`, `&lt;!--`).
+      reject(
+        'old_text_not_found',
+        `oldText of ${path} quotes text as ai-ops showed it (<U+XXXX> stands for an invisible character, &lt;!-- for <!--); quote lines without it`,
+        path,
+      );
+      return undefined;
+    }
     if (first === undefined) {
       reject(
         'old_text_not_found',

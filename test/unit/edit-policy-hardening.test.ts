@@ -191,6 +191,8 @@ describe('edit policy: an allow-list of source files (issue #11)', () => {
       eventIds: ['1'],
     };
     const prompt = await buildRepairPrompt({ error, repo });
+    expect([...prompt.implicatedPaths]).toEqual(['app.py']);
+    expect(prompt.prompt).toContain('Files in scope for edits: app.py.');
     for (const path of ['requirements/dev.txt', 'pdm.lock', '.drone.yml']) {
       const outcome = await applyFixProposal({
         proposal: { edits: [{ path, oldText: 'x', newText: 'evil' }] },
