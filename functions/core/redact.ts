@@ -116,8 +116,24 @@ const VALUE = String.raw`(?<=["'])[^"'\\\r\n]{1,512}|[^\s"'\\,;&)}\]]{1,512}`;
 
 // Vendor tokens with a recognisable prefix, after gitleaks' common rules: [rule, a substring
 // every match holds (a cheap pre-check), pattern]. Bounded quantifiers only.
-const VENDOR_TOKENS: ReadonlyArray<readonly [string, string, string]> = [
-  ['gitlab_token', 'gl', 'gl(?:pat|ptt|rt|dt|soat|cbt|imt|agent|ft|oas|ffct)-[0-9A-Za-z_-]{20,300}'],
+const VENDOR_TOKENS: ReadonlyArray<readonly [string, string | readonly string[], string]> = [
+  [
+    'gitlab_token',
+    [
+      'glpat-',
+      'glptt-',
+      'glrt-',
+      'gldt-',
+      'glsoat-',
+      'glcbt-',
+      'glimt-',
+      'glagent-',
+      'glft-',
+      'gloas-',
+      'glffct-',
+    ],
+    'gl(?:pat|ptt|rt|dt|soat|cbt|imt|agent|ft|oas|ffct)-[0-9A-Za-z_-]{20,300}',
+  ],
   ['gitlab_runner_token', 'GR1348941', 'GR1348941[0-9A-Za-z_-]{20,300}'],
   ['sendgrid_api_key', 'SG.', String.raw`SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}`],
   ['twilio_api_key', 'SK', 'SK[0-9a-fA-F]{32}'],
@@ -136,7 +152,7 @@ const VENDOR_TOKENS: ReadonlyArray<readonly [string, string, string]> = [
   ['postman_api_key', 'PMAK-', 'PMAK-[0-9a-f]{24}-[0-9a-f]{34}'],
   ['pulumi_token', 'pul-', 'pul-[0-9a-f]{40}'],
   ['huggingface_token', 'hf_', 'hf_[A-Za-z]{34}'],
-  ['grafana_token', 'gl', 'glsa_[0-9A-Za-z]{32}_[0-9A-Fa-f]{8}|glc_[0-9A-Za-z+/]{32,400}={0,2}'],
+  ['grafana_token', ['glsa_', 'glc_'], 'glsa_[0-9A-Za-z]{32}_[0-9A-Fa-f]{8}|glc_[0-9A-Za-z+/]{32,400}={0,2}'],
   ['age_secret_key', 'AGE-SECRET-KEY-1', 'AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}'],
   ['dynatrace_token', 'dt0c01.', String.raw`dt0c01\.[0-9A-Za-z]{24}\.[0-9A-Za-z]{64}`],
   ['newrelic_key', 'NR', 'NR(?:AK|AA|II|JS)-[0-9A-Za-z]{19,32}'],
@@ -205,7 +221,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'slack_token',
-    requires: 'x',
+    requires: ['xox', 'xapp-'],
     pattern: /(?<![A-Za-z0-9_-])(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,250}/g,
   },
   {
