@@ -474,7 +474,9 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
       ...checks,
       checkRuns: [{ name: 'test' }, { name: 'lint', status: 'in_progress' }],
     });
-    expect((await flow.deliver({ fixture: 'workflow_run.completed', edits: green })).statusCode).toBe(202);
+    // Another run than the one below: GitHub's bodies of two runs differ (replays are keyed on the body).
+    const otherRun = [...green, ['workflow_run.id', 900_000_001]] as const;
+    expect((await flow.deliver({ fixture: 'workflow_run.completed', edits: otherRun })).statusCode).toBe(202);
     expect((await flow.process()).outcomes).toEqual([
       { kind: 'ignored', reason: 'checks_pending', status: 'pr_open' },
     ]);
@@ -486,7 +488,13 @@ describe('phase 3: webhook → SQS → analyzer on an open draft fix PR', () => 
     const statuses = [
       (await flow.deliver({ fixture: 'workflow_run.completed', edits: green, deliveryId })).statusCode,
       (await flow.deliver({ fixture: 'workflow_run.completed', edits: green, deliveryId })).statusCode,
-      (await flow.deliver({ fixture: 'workflow_run.completed', edits: green })).statusCode,
+      // the same verdict reported again by another event (a re-run): a new body, so not a replay
+      (
+        await flow.deliver({
+          fixture: 'workflow_run.completed',
+          edits: [...green, ['workflow_run.run_attempt', 2]],
+        })
+      ).statusCode,
     ];
     expect(statuses).toEqual([202, 200, 202]);
     const verdicts = await flow.process();
