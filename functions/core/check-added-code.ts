@@ -61,17 +61,19 @@ const CHECKS: Readonly<Record<Family, Checks>> = {
     new_import: /^\s*(?:import\s+[\w.]|from\s+[\w.]+\s+import\b)|\b__import__\s*\(|\bimportlib\b/,
     process_execution:
       /\bos\.(?:system|popen|exec\w*|spawn\w*|posix_spawn\w*|fork\w*)\b|\bsubprocess\b|\bPopen\b|\bpty\.spawn\b|\bcommands\.get/,
+    // Modules at the start of a name (`requests.post`), not attributes (`self.requests.append`).
     network_call:
-      /\b(?:requests|httpx|aiohttp|urllib\d?|urlopen|http\.client|socket|smtplib|ftplib|telnetlib|paramiko|websockets?)\s*\./,
+      /(?<![\w.])(?:requests|httpx|aiohttp|urllib\d?|urlopen|http\.client|socket|smtplib|ftplib|telnetlib|paramiko|websockets?)\s*\./,
+    // The builtins, not methods of the same name (`re.compile`, `cursor.execute`).
     dynamic_code:
-      /\b(?:eval|exec|execfile|compile)\s*\(|\b(?:pickle|marshal|dill|shelve)\.loads?\b|\byaml\.(?:load|unsafe_load)\s*\(|\b__builtins__\b|\bglobals\s*\(\s*\)\s*\[/,
+      /(?<![\w.])(?:eval|exec|execfile|compile)\s*\(|\bbuiltins\b|\b(?:pickle|marshal|dill|shelve)\.loads?\b|\byaml\.(?:load|unsafe_load)\s*\(|\b__builtins__\b|\bglobals\s*\(\s*\)\s*\[/,
   },
   javascript: {
     new_import: /^\s*import\b|\bimport\s*\(|\brequire\s*\(|^\s*export\s[^;]*\bfrom\s*['"]/,
     process_execution:
-      /\bchild_process\b|\b(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|fork)\s*\(|\bprocess\.(?:binding|dlopen)\b|\bDeno\.(?:run|Command)\b|\bBun\.spawn/,
+      /\bchild_process\b|(?<![\w.$])(?:exec|fork)\s*\(|\b(?:execSync|execFile|execFileSync|spawn|spawnSync)\s*\(|\bprocess\.(?:binding|dlopen)\b|\bDeno\.(?:run|Command)\b|\bBun\.spawn/,
     network_call:
-      /\bfetch\s*\(|\b(?:https?|http2|net|tls|dgram|dns)\.(?:request|get|connect|createConnection|Socket|lookup)\b|\baxios\b|\bXMLHttpRequest\b|\bWebSocket\b|\bsendBeacon\b|\bEventSource\b|\bnew\s+Image\s*\(/,
+      /(?<![\w.$])fetch\s*\(|\b(?:globalThis|window|self)\.fetch\b|\b(?:https?|http2|net|tls|dgram|dns)\.(?:request|get|connect|createConnection|Socket|lookup)\b|\baxios\b|\bXMLHttpRequest\b|\bWebSocket\b|\bsendBeacon\b|\bEventSource\b|\bnew\s+Image\s*\(/,
     dynamic_code:
       /\beval\s*\(|\bnew\s+Function\s*\(|\bFunction\s*\(\s*['"`]|\bvm\.(?:run\w*|Script|compileFunction)\b|\bset(?:Timeout|Interval)\s*\(\s*['"`]|\bprocess\.mainModule\b|\bmodule\.constructor\b/,
   },
@@ -94,7 +96,7 @@ const CHECKS: Readonly<Record<Family, Checks>> = {
   ruby: {
     new_import: /^\s*(?:require|require_relative|load|autoload)\b|^\s*gem\s+['"]/,
     process_execution:
-      /(?:^|[^\w.])(?:system|exec|spawn|syscall|fork)\s*[\s(]|`[^`]*`|%x[\s({[<|!]|\bIO\.popen\b|\bOpen3\b|\bPTY\.spawn\b|\bKernel\.(?:system|exec|spawn|open)\b/,
+      /(?:^|[^\w.:])(?:system|exec|spawn|syscall|fork)(?:\s*\(|\s+['"%[`])|`[^`]*`|%x[\s({[<|!]|\bIO\.popen\b|\bOpen3\b|\bPTY\.spawn\b|\bKernel\.(?:system|exec|spawn|open)\b/,
     network_call:
       /\bNet::(?:HTTP|FTP|SMTP)\b|\bopen-uri\b|\bURI\.open\b|\bFaraday\b|\bHTTParty\b|\bRestClient\b|\b(?:TCP|UDP)Socket\b|\bSocket\.new\b|\bExcon\b|\bTyphoeus\b/,
     dynamic_code:
@@ -137,7 +139,7 @@ const URL_IN_TEXT = /[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s'"`<>)\]}]{1,500}/;
 const URL_FRAGMENT =
   /^(?:(?:https?|wss?|ftps?|file|data|javascript|gopher|ldap|dict|sftp|ssh|s3|gs):?\/{0,2}|\/\/[\w.-]*)$/i;
 const HOST_IN_TEXT =
-  /(?:^|[^\w.@-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|sh|ru|cn|su|xyz|top|info|biz|dev|app|co|cc|tk|ml|ga|cf|gq|pw|ws|site|online|club|link|cloud|ai|uk|de|fr|jp|br|ly|gg|zip|mov|click|live|host|tech|store|icu|buzz|lol|onion|ngrok-free\.app|workers\.dev|pages\.dev))(?![\w-])/i;
+  /(?:^|[^\w.@-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|sh|ru|cn|su|xyz|top|info|biz|dev|app|co|cc|tk|ml|ga|cf|gq|pw|ws|site|online|club|link|cloud|ai|uk|de|fr|jp|br|ly|gg|zip|mov|click|live|host|tech|store|icu|buzz|lol|onion|ngrok-free\.app|workers\.dev|pages\.dev))(?![\w.-])/i;
 const IPV4_IN_TEXT =
   /(?:^|[^\d.])((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?![\d.])/;
 

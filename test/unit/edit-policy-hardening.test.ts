@@ -299,3 +299,22 @@ describe('checkAddedCode', () => {
     expect(finding).toMatchObject({ concern: 'hidden_character', line: 'y = "<U+202E>"' });
   });
 });
+
+describe('checkAddedCode leaves ordinary fixes alone', () => {
+  it.each([
+    ['a.py', 'PATTERN = re.compile(r"^\\d+$")'],
+    ['a.py', 'self.requests.append(item)'],
+    ['a.py', 'rows = cursor.execute(query, params)'],
+    ['a.js', 'const m = /(\\d+)/.exec(input);'],
+    ['a.js', 'const user = await repo.fetch(id);'],
+    ['a.rb', 'raise ArgumentError, "file system error"'],
+    ['a.rb', 'value = Rails.cache.fetch(key) { compute }'],
+    ['a.py', 'log.info("saved %s", "report.store.txt")'],
+    ['a.go', 'return fmt.Errorf("parse %q: %w", s, err)'],
+    ['A.java', 'if (user == null) throw new IllegalArgumentException("user is required");'],
+    ['a.cs', 'handler?.Invoke(this, EventArgs.Empty);'],
+    ['a.rs', 'let n: u32 = s.trim().parse().map_err(|e| Error::Parse(e))?;'],
+  ])('%s: %s', (path, line) => {
+    expect(checkAddedCode({ path, before: 'x\n', after: `x\n${line}\n` })).toEqual([]);
+  });
+});
