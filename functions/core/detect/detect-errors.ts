@@ -232,8 +232,10 @@ function closeBlock(block: Block, cache: ParseCache): DetectedError {
   const original = bodies.join('\n');
   let hit = cache.get(original);
   if (!hit) {
-    const redacted = redact(original);
-    hit = { text: redacted, parsed: firstParse(block.parsers, redacted) ?? parseUnknown(redacted) };
+    // Parse the text as logged, then redact what leaves the detector: a redaction rule must never
+    // cost a frame its file or line (`session.js:12`, `SessionManager.java:7`, `token_store.py`).
+    const parsed = firstParse(block.parsers, original) ?? parseUnknown(original);
+    hit = { text: redact(original), parsed: redactParsed(parsed) };
     cache.set(original, hit);
   }
   const { text, parsed } = hit;
@@ -245,6 +247,19 @@ function closeBlock(block: Block, cache: ParseCache): DetectedError {
     record: toRecord(parsed, raw, lines),
     // Python prints the exception line last: a parsed Python trace that ends the batch is whole.
     needsContext: perLine && (parsed.frames.length === 0 || (endsBatch && parsed.language !== 'python')),
+  };
+}
+
+/**
+ * The fields of a parsed trace that carry the program's data (type, message, causes' messages)
+ * redacted; frames keep their files, functions and lines as parsed, since those name code.
+ */
+function redactParsed(parsed: ParsedTrace): ParsedTrace {
+  return {
+    ...parsed,
+    exceptionType: redact(parsed.exceptionType),
+    message: redact(parsed.message),
+    causes: parsed.causes.map(redactParsed),
   };
 }
 
@@ -261,8 +276,9 @@ function firstParse(parsers: readonly TraceParser[], text: string): ParsedTrace 
 }
 
 function singleLineError(line: Parsed): DetectedError {
-  const text = redact(line.body.trim());
-  const parsed = parseUnknown(text, line.level);
+  const body = line.body.trim();
+  const text = redact(body);
+  const parsed = redactParsed(parseUnknown(body, line.level));
   // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
   const isHeader = EXCEPTION_HEADER.test(line.body);
   return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
@@ -305,9 +321,13 @@ function goStack(error: StructuredError, assembly: Assembly): ParsedTrace | unde
     .split('\n')
     .map((l) => (l === '' || l.startsWith('\t') || l.endsWith(')') ? l : `${l}()`))
     .join('\n');
-  const parsed = go?.parse(redact(`panic: logged error\n\ngoroutine 1 [running]:\n${frames}`));
+  const parsed = go?.parse(`panic: logged error\n\ngoroutine 1 [running]:\n${frames}`);
   if (!parsed || parsed.frames.length === 0) return undefined;
-  return { ...parsed, exceptionType: error.exceptionType ?? 'error', message: redact(error.message) };
+  return {
+    ...redactParsed(parsed),
+    exceptionType: error.exceptionType ?? 'error',
+    message: redact(error.message),
+  };
 }
 
 /** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
