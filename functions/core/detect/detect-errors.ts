@@ -1,4 +1,5 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
+import { readEmbeddedError } from '../parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from '../parse-trace/index.ts';
 import { redact } from '../redact.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
@@ -34,7 +35,8 @@ interface Parsed extends Line {
   level?: Level;
 }
 
-type ParseCache = Map<string, { text: string; parsed: ParsedTrace }>;
+/** `parsed` is undefined when no parser claimed the text */
+type ParseCache = Map<string, { text: string; parsed: ParsedTrace | undefined }>;
 
 interface Assembly {
   parsers: readonly TraceParser[];
@@ -57,15 +59,16 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
-  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)/;
+  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']/;
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines.
 const MAY_MATTER =
-  /err|xcept|fatal|critical|severe|panic|traceback|uncaught|unhandled|throwable|file "|goroutine|thread '|caused by|^\s*at |^\s*#\d|^[ef]\d{4} |"level": ?[56]\d|"@l"/i;
+  /err|xcept|fatal|critical|severe|panic|traceback|uncaught|unhandled|throwable|file "|goroutine|thread '|caused by|^\s*at |^\s*#\d|^[ef]\d{4} |"level": ?[56]\d|"@l"|:\d+:in [`']/i;
 const EXCEPTION_HEADER =
   /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
   /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
+const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
 
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
@@ -194,7 +197,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
         open.chars += body.length;
         return;
       }
-      emit(closeBlock(open, assembly.cache));
+      closeBlock(open, assembly.cache, emit);
       block = undefined;
     }
 
@@ -217,7 +220,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     flushPending();
     if (isErrorLine(line)) pending = line;
   });
-  if (block) emit(closeBlock(block, assembly.cache));
+  if (block) closeBlock(block, assembly.cache, emit);
   flushPending();
 }
 
@@ -226,7 +229,7 @@ function isErrorLine(line: Parsed): boolean {
   return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
 }
 
-function closeBlock(block: Block, cache: ParseCache): DetectedError {
+function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) => void): void {
   const bodies = [...block.bodies];
   while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
   const original = bodies.join('\n');
@@ -234,20 +237,35 @@ function closeBlock(block: Block, cache: ParseCache): DetectedError {
   if (!hit) {
     // Parse the text as logged, then redact what leaves the detector: a redaction rule must never
     // cost a frame its file or line (`session.js:12`, `SessionManager.java:7`, `token_store.py`).
-    const parsed = firstParse(block.parsers, original) ?? parseUnknown(original);
-    hit = { text: redact(original), parsed: redactParsed(parsed) };
+    const parsed = firstParse(block.parsers, original);
+    hit = { text: redact(original), parsed: parsed && redactParsed(parsed) };
     cache.set(original, hit);
   }
-  const { text, parsed } = hit;
+  const only = block.lines[0];
+  if (!hit.parsed && block.lines.length === 1 && only && !block.lead) {
+    // A line that only might have opened a trace (`import failed: SyntaxError: …` with no frames
+    // after it) is judged like any other single line: an error only at an error level.
+    if (isErrorLine(only)) emit(singleLineError(only));
+    return;
+  }
+  const text = hit.text;
+  const parsed = hit.parsed ?? redactParsed(parseUnknown(original));
   const lines = block.lead ? [block.lead, ...block.lines] : block.lines;
   const raw = block.lead ? `${redact(block.lead.body)}\n${text}` : text;
   const perLine = block.lines.every((l) => l.isWholeEvent);
   const endsBatch = block.lines[block.lines.length - 1]?.isLast === true;
-  return {
-    record: toRecord(parsed, raw, lines),
+  emit({
+    record: toRecord(withLeadHeader(parsed, block.lead), raw, lines),
     // Python prints the exception line last: a parsed Python trace that ends the batch is whole.
     needsContext: perLine && (parsed.frames.length === 0 || (endsBatch && parsed.language !== 'python')),
-  };
+  });
+}
+
+/** Frames printed with no header of their own (`puts e.backtrace`) take type and message from the line before. */
+function withLeadHeader(parsed: ParsedTrace, lead: Parsed | undefined): ParsedTrace {
+  if (parsed.exceptionType !== '' || !lead) return parsed;
+  const header = parseUnknown(lead.body.trim(), lead.level);
+  return { ...parsed, exceptionType: header.exceptionType, message: redact(header.message) };
 }
 
 /**
@@ -333,7 +351,8 @@ function goStack(error: StructuredError, assembly: Assembly): ParsedTrace | unde
 /** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
 function parseUnknown(text: string, level?: Level): ParsedTrace {
   const first = (text.split('\n', 1)[0] ?? '').trim();
-  const header = EXCEPTION_HEADER.exec(first);
+  // `ValueError: x`; with Python's `%(name)s` first, `root ValueError: x`.
+  const header = EXCEPTION_HEADER.exec(first) ?? EXCEPTION_HEADER.exec(first.replace(LOGGER_NAME, ''));
   if (header?.[1]) {
     return {
       language: 'unknown',
@@ -343,6 +362,9 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
       causes: [],
     };
   }
+  // `feed import failed: SyntaxError: …`: the error a message names is its type.
+  const embedded = first.includes(': ') ? readEmbeddedError(first) : undefined;
+  if (embedded) return { language: 'unknown', ...embedded, frames: [], causes: [] };
   const logfmt = LOGFMT_MSG.exec(first);
   const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;
   const type = level === 'fatal' ? 'FATAL' : 'ERROR';
