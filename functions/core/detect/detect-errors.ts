@@ -68,7 +68,10 @@ const EXCEPTION_HEADER =
   /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
   /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
+// What a logger or a person leaves where it cut lines out of a trace: `[...]`, `...`, `…`.
+const ELISION = /^\s*(?:\[(?:\.\.\.|…)\]|\.\.\.|…)\s*$/;
 const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
+const LOGFMT_ERROR = /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
 
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
@@ -190,8 +193,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
             ? open.parsers
             : []
           : open.parsers.filter((p) => p.continuesTrace(body, open.bodies));
-      if (continuing.length > 0) {
-        open.parsers = continuing;
+      // An elision mark inside a trace is part of it, whatever the parsers make of it.
+      const isElided = mayContinue && continuing.length === 0 && ELISION.test(body);
+      if (continuing.length > 0 || isElided) {
+        if (!isElided) open.parsers = continuing;
         open.lines.push(line);
         open.bodies.push(body);
         open.chars += body.length;
@@ -237,7 +242,10 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
   if (!hit) {
     // Parse the text as logged, then redact what leaves the detector: a redaction rule must never
     // cost a frame its file or line (`session.js:12`, `SessionManager.java:7`, `token_store.py`).
-    const parsed = firstParse(block.parsers, original);
+    const parseable = bodies.some((b) => ELISION.test(b))
+      ? bodies.filter((b) => !ELISION.test(b)).join('\n')
+      : original;
+    const parsed = firstParse(block.parsers, parseable);
     hit = { text: redact(original), parsed: parsed && redactParsed(parsed) };
     cache.set(original, hit);
   }
@@ -365,7 +373,8 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   // `feed import failed: SyntaxError: …`: the error a message names is its type.
   const embedded = first.includes(': ') ? readEmbeddedError(first) : undefined;
   if (embedded) return { language: 'unknown', ...embedded, frames: [], causes: [] };
-  const logfmt = LOGFMT_MSG.exec(first);
+  // logrus: `msg="charge failed" error="card declined"`: the error field is the error's own text.
+  const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);
   const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;
   const type = level === 'fatal' ? 'FATAL' : 'ERROR';
   return { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
