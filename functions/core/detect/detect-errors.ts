@@ -128,11 +128,13 @@ function linesOf(events: readonly LogEvent[]): LineSource {
     const lastIndex = events.length - 1;
     events.forEach((event, index) => {
       const message = event.message;
-      if (!message.includes('\n')) {
+      // The Lambda Python runtime ends each line of an unhandled error's report with `\r` alone.
+      const hasCarriageReturns = message.includes('\r');
+      if (!hasCarriageReturns && !message.includes('\n')) {
         visit(capLine(message), event, true, index === lastIndex);
         return;
       }
-      const parts = message.split('\n');
+      const parts = hasCarriageReturns ? message.split(/\r\n|\r|\n/) : message.split('\n');
       while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
       const lastPart = parts.length - 1;
       parts.forEach((part, i) => {
