@@ -142,15 +142,18 @@ function isWrapContinuation(line: string, previous: string, width: number | unde
 function unwrap(lines: readonly string[]): string[] {
   const width = wrapWidth(lines);
   const out: string[] = [];
+  // The previous physical line: the width test applies to it, not to what it was joined into.
+  let piece: string | undefined;
   for (const line of lines) {
     const previous = out.at(-1);
-    if (
-      previous !== undefined &&
-      out.length < MAX_MESSAGE_LINES * 40 &&
-      isWrapContinuation(line, previous, width)
-    ) {
+    if (previous !== undefined && piece !== undefined && isWrapContinuation(line, piece, width)) {
       out[out.length - 1] = previous + line;
-    } else out.push(line);
+      // A frame may be cut twice: the joined frame is what must show its `)`.
+      piece = isOpenFrame(previous) ? previous + line : line;
+    } else {
+      out.push(line);
+      piece = line;
+    }
   }
   return out;
 }
