@@ -129,7 +129,28 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
  * always adds the normalised message, since there the message is what names the bug.
  */
 export function fingerprintError(record: FingerprintInput): string {
-  const parts = fingerprintParts(record);
+  // A storm of one-line errors repeats one text with other ids: a frameless, causeless record's
+  // fingerprint depends on its message only through normalizeMessage, whose every rule reads a
+  // digit as a class (never by value, `0x` aside), so the text with its digits 1-9 folded to `1`
+  // names the same fingerprint.
+  const key =
+    record.frames.length === 0 && record.causes.length === 0 && record.message.length <= 2048
+      ? `${record.language}\u0000${record.exceptionType}\u0000${record.message.replace(/[1-9]/g, '1')}`
+      : undefined;
+  const known = key === undefined ? undefined : FRAMELESS_MEMO.get(key);
+  if (known !== undefined) return known;
+  const print = hashParts(fingerprintParts(record));
+  if (key !== undefined) {
+    if (FRAMELESS_MEMO.size >= MAX_MEMO_ENTRIES) FRAMELESS_MEMO.clear();
+    FRAMELESS_MEMO.set(key, print);
+  }
+  return print;
+}
+
+const FRAMELESS_MEMO = new Map<string, string>();
+const MAX_MEMO_ENTRIES = 10_000;
+
+function hashParts(parts: FingerprintParts): string {
   const canonical = JSON.stringify([
     'v1',
     parts.language,

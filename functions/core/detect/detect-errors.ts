@@ -68,6 +68,9 @@ const EXCEPTION_HEADER =
   /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
   /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
+// Headers that open a trace and say nothing else: alone, they are a trace cut off after them.
+const TRACE_ONLY_HEADER =
+  /Traceback \(most recent call last\):|^goroutine \d+ \[|^Stack trace:|^stack backtrace:|^Exception in thread "/;
 // What a logger or a person leaves where it cut lines out of a trace: `[...]`, `...`, `…`.
 const ELISION = /^\s*(?:\[(?:\.\.\.|…)\]|\.\.\.|…)\s*$/;
 const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
@@ -183,7 +186,12 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       // A trace logged as one multi-line event is whole: the next event starts something else,
       // even when it is another trace of the same shape (a storm of identical tracebacks).
       const first = block.lines[0];
-      const isSealed = first !== undefined && !first.isWholeEvent && line.event !== first.event;
+      // So is a trace logged one line per event once a line with its own level prefix arrives:
+      // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads).
+      const isSealed =
+        first !== undefined &&
+        ((!first.isWholeEvent && line.event !== first.event) ||
+          (line.isWholeEvent && line.level !== undefined));
       const open = block;
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
       const only = open.parsers.length === 1 ? open.parsers[0] : undefined;
@@ -240,7 +248,22 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
   const bodies = [...block.bodies];
   while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
   const original = bodies.join('\n');
+  const only = block.lines[0];
+  const isLoneLine = block.lines.length === 1 && only !== undefined && !block.lead;
   let hit = cache.get(original);
+  if (!hit && isLoneLine && only) {
+    // A line that only might have opened a trace (`import failed: SyntaxError: …` with no frames
+    // after it, a storm of one-line `ERROR … Exception: …` heads) is judged like any other single
+    // line: an error only at an error level. Parsed before anything is redacted.
+    if (!firstParse(block.parsers, original)) {
+      if (isErrorLine(only)) {
+        emit(singleLineError(only));
+        return;
+      }
+      // `Traceback (most recent call last):` alone is a trace whose rest was not delivered.
+      if (!TRACE_ONLY_HEADER.test(only.body)) return;
+    }
+  }
   if (!hit) {
     // Parse the text as logged, then redact what leaves the detector: a redaction rule must never
     // cost a frame its file or line (`session.js:12`, `SessionManager.java:7`, `token_store.py`).
@@ -250,13 +273,6 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
     const parsed = firstParse(block.parsers, parseable);
     hit = { text: redact(original), parsed: parsed && redactParsed(parsed) };
     cache.set(original, hit);
-  }
-  const only = block.lines[0];
-  if (!hit.parsed && block.lines.length === 1 && only && !block.lead) {
-    // A line that only might have opened a trace (`import failed: SyntaxError: …` with no frames
-    // after it) is judged like any other single line: an error only at an error level.
-    if (isErrorLine(only)) emit(singleLineError(only));
-    return;
   }
   const text = hit.text;
   const parsed = hit.parsed ?? redactParsed(parseUnknown(original));
@@ -304,9 +320,9 @@ function firstParse(parsers: readonly TraceParser[], text: string): ParsedTrace 
 }
 
 function singleLineError(line: Parsed): DetectedError {
-  const body = line.body.trim();
-  const text = redact(body);
-  const parsed = redactParsed(parseUnknown(body, line.level));
+  // One line has no frames to protect: redact it once and read type and message from that.
+  const text = redact(line.body.trim());
+  const parsed = parseUnknown(text, line.level);
   // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
   const isHeader = EXCEPTION_HEADER.test(line.body);
   return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
