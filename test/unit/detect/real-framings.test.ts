@@ -306,3 +306,62 @@ describe('structured loggers: the error field is the message', () => {
     expect(found?.record).toMatchObject({ message: 'card declined: insufficient funds' });
   });
 });
+
+describe('held-out captures (expectations written from the captures by hand, before any tuning)', () => {
+  // type, message, innermost in-app frame (file suffix, line)
+  it.each<[string, string, string, string, number]>([
+    ['python/py311-logging-exception-raise-from.txt', 'RuntimeError', 'config unreadable', '/a.py', 7],
+    ['python/py311-zero-division-in-method.txt', 'ZeroDivisionError', 'division by zero', '/b.py', 3],
+    ['javascript/node20-unhandled-rejection-excerpt.txt', 'RangeError', 'user 42 out of range', '/c.js', 1],
+    [
+      'javascript/node20-console-error-syntaxerror.txt',
+      'SyntaxError',
+      'Unexpected token \'o\', "nope" is not valid JSON',
+      '/d.js',
+      1,
+    ],
+    [
+      'java/openjdk17-caused-by-numberformat.txt',
+      'java.lang.IllegalStateException',
+      'bad config',
+      'E.java',
+      3,
+    ],
+    [
+      'go/go119-index-out-of-range-inlined.txt',
+      'panic',
+      'runtime error: index out of range [5] with length 2',
+      '/f.go',
+      3,
+    ],
+    [
+      'ruby/ruby31-nomethod-nil-error-highlight.txt',
+      'NoMethodError',
+      "undefined method `[]' for nil:NilClass",
+      'g.rb',
+      2,
+    ],
+    [
+      'ruby/ruby31-logger-argumenterror-no-progname.txt',
+      'ArgumentError',
+      'invalid value for Integer(): "12a"',
+      'j.rb',
+      4,
+    ],
+    ['php/php82-error-log-division-by-zero.txt', 'DivisionByZeroError', 'Division by zero', '/h.php', 2],
+    [
+      'php/php82-display-errors-typeerror.txt',
+      'TypeError',
+      'f(): Argument #1 ($s) must be of type string, array given, called in /tmp/held/i.php on line 3',
+      '/i.php',
+      3,
+    ],
+    ['rust/rust195-expect-none-backtrace-1.txt', 'panic', 'config value missing', 'src/main.rs', 3],
+  ])('%s', (path, exceptionType, message, file, line) => {
+    const record = detectBothShapes(fixture(path));
+    expect([record.exceptionType, record.message]).toEqual([exceptionType, message]);
+    const inner = record.frames.filter((f) => f.inApp).at(-1);
+    expect(inner?.file.endsWith(file)).toBe(true);
+    expect(inner?.line).toBe(line);
+  });
+});
