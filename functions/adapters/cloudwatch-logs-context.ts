@@ -42,20 +42,23 @@ export class CloudWatchLogsContext implements LogContextSource {
   async fetchAround({ logGroup, logStream, timestamp }: LogContextRequest): Promise<LogEvent[]> {
     const events: LogEvent[] = [];
     let nextToken: string | undefined;
+    let startTime = timestamp - this.#beforeMs;
     for (let page = 0; page < this.#maxPages && events.length < this.#maxEvents; page++) {
+      const limit = this.#maxEvents - events.length;
       const response = await this.#client.send(
         new GetLogEventsCommand({
           logGroupName: logGroup,
           logStreamName: logStream,
-          startTime: timestamp - this.#beforeMs,
+          startTime,
           // endTime is exclusive
           endTime: timestamp + this.#afterMs + 1,
           startFromHead: true,
-          limit: this.#maxEvents - events.length,
+          limit,
           nextToken,
         }),
       );
-      for (const event of response.events ?? []) {
+      const received = response.events ?? [];
+      for (const event of received) {
         if (events.length === this.#maxEvents) break;
         events.push({
           id: `ctx-${timestamp}-${events.length}`,
@@ -65,10 +68,22 @@ export class CloudWatchLogsContext implements LogContextSource {
           logStream,
         });
       }
+      const last = received.at(-1)?.timestamp;
+      if (page === 0 && last !== undefined && last < timestamp && received.length >= limit) {
+        // A dense stream filled the page before reaching the event: keep the lines just before it
+        // (a trace's header may precede the delivered line) and read on from the event itself.
+        events.splice(0, Math.max(0, events.length - KEPT_BEFORE));
+        startTime = timestamp;
+        nextToken = undefined;
+        continue;
+      }
       // GetLogEvents signals the end of the stream by handing back the token it was given.
       if (!response.nextForwardToken || response.nextForwardToken === nextToken) break;
       nextToken = response.nextForwardToken;
     }
-    return events;
+    return events.map((event, i) => ({ ...event, id: `ctx-${timestamp}-${i}` }));
   }
 }
+
+/** Lines before the event kept when a dense stream's first page ended before reaching it. */
+const KEPT_BEFORE = 50;

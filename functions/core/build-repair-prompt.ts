@@ -3,8 +3,8 @@ import type { ErrorRecord, StackFrame } from './contracts.ts';
 import { notSourceReason, traceLanguages } from './edit-policy.ts';
 import { estimateTokens } from './fix-advisor/model-cost.ts';
 import { isBinary, MAX_LINE_CHARS } from './fix-advisor/read-only-tools.ts';
-import { type FrameMapping, mapFramesToRepo } from './map-frames.ts';
-import type { RepoReader } from './ports.ts';
+import { type FrameMapping, mapFramesToRepo, resolveSymlinkTarget } from './map-frames.ts';
+import type { RepoEntry, RepoReader } from './ports.ts';
 import { redact } from './redact.ts';
 
 /** The first message of a repair conversation, and what went into it. */
@@ -78,11 +78,17 @@ export async function buildRepairPrompt({
   randomFence?: () => string;
 }): Promise<RepairPrompt> {
   const limits = { ...DEFAULT_PROMPT_LIMITS, ...limitOverrides };
-  const files = (await repo.listFiles())
-    .filter((e) => e.kind === 'file' || e.kind === 'executable')
-    .map((e) => e.path);
-  const frames = allFrames(error);
-  const mappings = mapFramesToRepo({ frames, files, pathPrefix });
+  const entries = await repo.listFiles();
+  const files = entries.filter((e) => e.kind === 'file' || e.kind === 'executable').map((e) => e.path);
+  // A 2,000-frame recursion must not make a megabyte prompt: the innermost frames locate the bug.
+  const frames = allFrames(error).slice(0, MAX_MAPPED_FRAMES);
+  const mappings = mapFramesToRepo({
+    frames,
+    files,
+    pathPrefix,
+    ownPackages: await readOwnPackages(repo, files),
+    symlinks: await readSymlinks(repo, entries, new Set(files)),
+  });
   // Only source files of the trace's languages are editable: a frame that names a manifest
   // (forged or not) is shown as code but never offered as in scope (the policy refuses it anyway).
   const languages = traceLanguages(error);
@@ -103,11 +109,16 @@ export async function buildRepairPrompt({
     ),
   ];
   if (unmapped.length > 0) {
-    const listed = unmapped.map(
-      (m) =>
-        `${oneLine(redact(m.frame.file))}${m.frame.line ? `:${m.frame.line}` : ''} (${m.kind === 'unmapped' ? m.reason : ''})`,
+    const listed = unmapped
+      .slice(0, MAX_LISTED_UNMAPPED)
+      .map(
+        (m) =>
+          `${oneLine(redact(m.frame.file))}${m.frame.line ? `:${m.frame.line}` : ''} (${m.kind === 'unmapped' ? m.reason : ''})`,
+      );
+    const more = unmapped.length - listed.length;
+    summary.push(
+      `Frames not found in the repository: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
     );
-    summary.push(`Frames not found in the repository: ${listed.join(', ')}`);
   }
   const data = `${summary.join('\n')}\n\n${clip(redact(error.raw), limits.maxLogChars)}`;
   const fence = `AIOPS-LOG-${randomFence()}`;
@@ -138,6 +149,51 @@ export async function buildRepairPrompt({
     mappings,
     estimatedTokens: estimateTokens(REPAIR_SYSTEM_PROMPT) + estimateTokens(prompt),
   };
+}
+
+/** Frames (innermost first, causes' too) mapped to files; the rest are not looked at. */
+const MAX_MAPPED_FRAMES = 200;
+/** Unmapped frames named in the prompt; the model can read the raw excerpt for the rest. */
+const MAX_LISTED_UNMAPPED = 20;
+/** Symlinks read to follow entry points: a repository of thousands of links costs no more. */
+const MAX_SYMLINKS_READ = 200;
+
+/**
+ * The names under which this repository is installed as a dependency: package.json's `name`
+ * (`node_modules/<name>/`) and go.mod's module (`pkg/mod/<module>@v/`), at the root.
+ */
+async function readOwnPackages(repo: RepoReader, files: readonly string[]): Promise<Set<string>> {
+  const names = new Set<string>();
+  const decode = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : '');
+  if (files.includes('package.json')) {
+    try {
+      const name: unknown = JSON.parse(decode(await repo.readFile('package.json'))).name;
+      if (typeof name === 'string' && name.length <= 214) names.add(name);
+    } catch {
+      // An unreadable manifest names no package; mapping goes on without it.
+    }
+  }
+  if (files.includes('go.mod')) {
+    const module = /^module\s+(\S{1,300})\s*$/m.exec(decode(await repo.readFile('go.mod')))?.[1];
+    if (module) names.add(module.replace(/^"|"$/g, ''));
+  }
+  return names;
+}
+
+/** The repository's symlinks that point at one of its files (git stores the target as the blob). */
+async function readSymlinks(
+  repo: RepoReader,
+  entries: readonly RepoEntry[],
+  files: ReadonlySet<string>,
+): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
+  for (const entry of entries.filter((e) => e.kind === 'symlink').slice(0, MAX_SYMLINKS_READ)) {
+    const bytes = await repo.readFile(entry.path);
+    if (!bytes || bytes.length > 4096) continue;
+    const target = resolveSymlinkTarget(entry.path, new TextDecoder().decode(bytes).trim());
+    if (target !== undefined && files.has(target)) links.set(entry.path, target);
+  }
+  return links;
 }
 
 /** JSON-encodes `text` with every occurrence of `fence` escaped, so the result never contains it. */

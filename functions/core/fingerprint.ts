@@ -51,12 +51,17 @@ const GENERIC_TYPES = new Set([
   'standarderror',
 ]);
 
-function pathTail(file: string): string {
-  return normalizeFramePath(file).split('/').filter(Boolean).slice(-PATH_TAIL_SEGMENTS).join('/');
+function pathTail(file: string, language: string): string {
+  let path = normalizeFramePath(file);
+  // RUST_BACKTRACE=1 prints `./src/x.rs`, `full` the absolute `/build/app/src/x.rs`: the crate's
+  // `src/` is where both agree (the function path names the crate).
+  const src = language === 'rust' ? path.lastIndexOf('/src/') : -1;
+  if (src >= 0) path = path.slice(src + 1);
+  return path.split('/').filter(Boolean).slice(-PATH_TAIL_SEGMENTS).join('/');
 }
 
-function frameKey(frame: StackFrame): string {
-  return `${pathTail(frame.file)}:${normalizeFunctionName(frame.function ?? '')}`;
+function frameKey(frame: StackFrame, language: string): string {
+  return `${pathTail(frame.file, language)}:${normalizeFunctionName(frame.function ?? '')}`;
 }
 
 // Recursion repeats the same frame; its depth is data, not a different bug.
@@ -100,10 +105,10 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   let keys: string[] = [];
   if (inApp.length > 0) {
     frameSource = 'in-app';
-    keys = collapseRepeats(inApp.map(frameKey)).slice(-MAX_IN_APP_FRAMES);
+    keys = collapseRepeats(inApp.map((frame) => frameKey(frame, record.language))).slice(-MAX_IN_APP_FRAMES);
   } else if (frames.length > 0) {
     frameSource = 'innermost';
-    keys = collapseRepeats(frames.map(frameKey)).slice(-MAX_OTHER_FRAMES);
+    keys = collapseRepeats(frames.map((frame) => frameKey(frame, record.language))).slice(-MAX_OTHER_FRAMES);
   }
 
   const isMessageNeeded = frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase());
@@ -124,7 +129,28 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
  * always adds the normalised message, since there the message is what names the bug.
  */
 export function fingerprintError(record: FingerprintInput): string {
-  const parts = fingerprintParts(record);
+  // A storm of one-line errors repeats one text with other ids: a frameless, causeless record's
+  // fingerprint depends on its message only through normalizeMessage, whose every rule reads a
+  // digit as a class (never by value, `0x` aside), so the text with its digits 1-9 folded to `1`
+  // names the same fingerprint.
+  const key =
+    record.frames.length === 0 && record.causes.length === 0 && record.message.length <= 2048
+      ? `${record.language}\u0000${record.exceptionType}\u0000${record.message.replace(/[1-9]/g, '1')}`
+      : undefined;
+  const known = key === undefined ? undefined : FRAMELESS_MEMO.get(key);
+  if (known !== undefined) return known;
+  const print = hashParts(fingerprintParts(record));
+  if (key !== undefined) {
+    if (FRAMELESS_MEMO.size >= MAX_MEMO_ENTRIES) FRAMELESS_MEMO.clear();
+    FRAMELESS_MEMO.set(key, print);
+  }
+  return print;
+}
+
+const FRAMELESS_MEMO = new Map<string, string>();
+const MAX_MEMO_ENTRIES = 10_000;
+
+function hashParts(parts: FingerprintParts): string {
   const canonical = JSON.stringify([
     'v1',
     parts.language,

@@ -14,7 +14,7 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   ruby: /[\\/]ruby[\\/]\d+\.\d+\.\d+[\\/]|[\\/]lib[\\/]ruby[\\/]|^<internal:|[\\/]gems[\\/]|^[\w.-]+ \([\w.]+\)$/,
   php: /^\[internal function\]$|[\\/]vendor[\\/]/,
   dotnet: /^(?:System|Microsoft|Newtonsoft|Npgsql|Grpc|Amazon|Azure|Polly|MediatR|Castle)\./,
-  rust: /^(?:std|core|alloc|tokio|futures|hyper|tower|axum|actix|rayon|__rust|__rustc|rust_begin_unwind|backtrace)::|^<(?:std|core|alloc)::|^(?:rust_begin_unwind|__rust_try|__rust_start_panic|start_thread|clone3?|__libc_start_main|__libc_start_call_main|_start|<unknown>)$|\/rustc\/[0-9a-f]+\/|[\\/]library[\\/](?:std|core|alloc)[\\/]|\.[cS]$/,
+  rust: /^(?:std|core|alloc|tokio|futures|hyper|tower|axum|actix|rayon|__rust|__rustc|rust_begin_unwind|backtrace)::|^<(?:std|core|alloc)::|^(?:rust_begin_unwind|__rust_try|__rust_start_panic|start_thread|clone3?|__libc_start_main|__libc_start_main_impl|__libc_start_call_main|_start|main|<unknown>)$|\/rustc\/[0-9a-f]+\/|[\\/]library[\\/](?:std|core|alloc)[\\/]|\.[cS]$/,
 };
 
 /**

@@ -345,8 +345,8 @@ function hashEventIds(records: readonly ErrorRecord[]): string {
 
 interface FetchedContext {
   logStream: string;
-  events: LogEvent[];
-  detected: DetectedError[];
+  /** the records found in the fetched events, by the delivered event ids they hold */
+  byEventId: Map<string, DetectedError>;
 }
 
 /**
@@ -369,22 +369,36 @@ async function completeCutOffTraces({
   const report: ContextFetchReport = { fetched: 0, assembled: 0, skipped: 0, failures: [] };
   if (!detected.some((d) => d.needsContext)) return { records: detected.map((d) => d.record), report };
 
-  const eventsById = new Map(events.map((e) => [e.id, e]));
+  // Nothing is indexed per delivery or per fetch: a record knows its first event's stream, time
+  // and id, and fetched events find their delivered twins by binary search (GetLogEvents gives
+  // no ids). Re-indexing 10,000 delivered events on each fetch cost more than detecting them.
+  let delivered: readonly LogEvent[] | undefined;
   const fetchedContexts: FetchedContext[] = [];
   const completed: ErrorRecord[] = [];
   const kept: ErrorRecord[] = [];
 
   for (const { record, needsContext } of detected) {
-    const origin = eventsById.get(record.eventIds[0] ?? '');
-    if (!needsContext || !origin) {
+    const id = record.eventIds[0];
+    if (!needsContext || id === undefined) {
       kept.push(record);
       continue;
     }
+    const origin = {
+      id,
+      timestamp: record.timestamp,
+      logGroup: record.logGroup,
+      logStream: record.logStream,
+    };
     // A storm of cut-off traces from one stream is usually covered by one earlier fetch.
-    let found = fetchedContexts
-      .filter((c) => c.logStream === origin.logStream)
-      .map((c) => findCovering(c.detected, origin.id))
-      .find((d) => d !== undefined && !d.needsContext);
+    let found: DetectedError | undefined;
+    for (const context of fetchedContexts) {
+      if (context.logStream !== origin.logStream) continue;
+      const covering = context.byEventId.get(origin.id);
+      if (covering && !covering.needsContext) {
+        found = covering;
+        break;
+      }
+    }
     if (!found) {
       if (report.fetched >= maxContextFetches) {
         report.skipped += 1;
@@ -398,14 +412,13 @@ async function completeCutOffTraces({
           logStream: origin.logStream,
           timestamp: origin.timestamp,
         });
-        const contextEvents = adoptDeliveredIds(fetched, events);
-        const context = {
+        delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
+        const context: FetchedContext = {
           logStream: origin.logStream,
-          events: contextEvents,
-          detected: detect(contextEvents),
+          byEventId: indexByDeliveredId(detect(adoptDeliveredIds(fetched, delivered))),
         };
         fetchedContexts.push(context);
-        found = findCovering(context.detected, origin.id);
+        found = context.byEventId.get(origin.id);
       } catch (error: unknown) {
         // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
         report.failures.push({
@@ -435,18 +448,44 @@ async function completeCutOffTraces({
   return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), report };
 }
 
-function findCovering(detected: readonly DetectedError[], eventId: string): DetectedError | undefined {
-  return detected.find((d) => d.record.eventIds.includes(eventId));
+/** The first record holding each event id (ids the fetch adopted from the delivery included). */
+function indexByDeliveredId(detected: readonly DetectedError[]): Map<string, DetectedError> {
+  const byId = new Map<string, DetectedError>();
+  for (const d of detected) {
+    for (const id of d.record.eventIds) if (!byId.has(id)) byId.set(id, d);
+  }
+  return byId;
 }
 
-/** GetLogEvents returns no event ids: match fetched events to delivered ones by timestamp and text. */
+function isSortedByTime(events: readonly LogEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) {
+    if ((events[i]?.timestamp ?? 0) < (events[i - 1]?.timestamp ?? 0)) return false;
+  }
+  return true;
+}
+
+/** GetLogEvents returns no event ids: match fetched events to delivered ones by stream, timestamp and text. */
 function adoptDeliveredIds(fetched: readonly LogEvent[], delivered: readonly LogEvent[]): LogEvent[] {
-  const ids = new Map<string, string>();
-  for (const e of delivered) ids.set(`${e.logStream}\0${e.timestamp}\0${e.message}`, e.id);
   return fetched.map((e) => {
-    const id = ids.get(`${e.logStream}\0${e.timestamp}\0${e.message}`);
-    return id === undefined ? e : { ...e, id };
+    for (let i = firstAtOrAfter(delivered, e.timestamp); i < delivered.length; i++) {
+      const d = delivered[i];
+      if (!d || d.timestamp !== e.timestamp) break;
+      if (d.message === e.message && d.logStream === e.logStream) return { ...e, id: d.id };
+    }
+    return e;
   });
+}
+
+/** Index of the first event at or after `timestamp` in events sorted by time. */
+function firstAtOrAfter(events: readonly LogEvent[], timestamp: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((events[mid]?.timestamp ?? 0) < timestamp) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 async function mapWithConcurrency<T, R>(

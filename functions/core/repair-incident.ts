@@ -8,6 +8,7 @@ import {
   type EditRejection,
   traceLanguages,
 } from './edit-policy.ts';
+import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
 import {
   type AdviceProposal,
   type AdviceResult,
@@ -315,6 +316,8 @@ async function proposeAndApply({
     pathPrefix: incident.repo.pathPrefix,
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
+  const unplaced = explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope });
+  if (unplaced) return closeWithoutModel({ incident, deps, reason: unplaced });
   const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
   progress(
     'analysing',
@@ -396,6 +399,31 @@ async function proposeAndApply({
   const costUsd = incident.costUsd + usage.costUsd;
   await claimedTransition(deps, incident, { to: 'no_fix', set: { analysis, lastError: reason, costUsd } });
   const done: Incident = { ...incident, status: 'no_fix', analysis, lastError: reason, costUsd };
+  await sendOnce(deps, done, () => outcomeEmail(deps, done));
+  return { kind: 'no_fix', reason };
+}
+
+/** Ends the attempt as no_fix with `reason` recorded and mailed, before any model call. */
+async function closeWithoutModel({
+  incident,
+  deps,
+  reason,
+}: {
+  incident: Incident;
+  deps: RepairDeps;
+  reason: string;
+}): Promise<Extract<RepairOutcome, { kind: 'no_fix' }>> {
+  const analysis: IncidentAnalysis = {
+    title: `No fix attempted for ${incident.sample.exceptionType}`,
+    rootCause: '',
+    explanation: reason,
+    confidence: 'low',
+    changes: [],
+    model: deps.settings.model,
+    notes: reason,
+  };
+  await claimedTransition(deps, incident, { to: 'no_fix', set: { analysis, lastError: reason } });
+  const done: Incident = { ...incident, status: 'no_fix', analysis, lastError: reason };
   await sendOnce(deps, done, () => outcomeEmail(deps, done));
   return { kind: 'no_fix', reason };
 }

@@ -99,3 +99,28 @@ describe('CloudWatchLogsContext', () => {
     expect(new Set(fewer.map((e) => e.id)).size).toBe(20);
   });
 });
+
+describe('CloudWatchLogsContext on a dense stream', () => {
+  it('reads on from the event itself when the first page ends before reaching it', async () => {
+    // 2,000 lines in the 5 s before the event: a first page of 500 from `startTime` ends long before it.
+    const stream = [
+      ...Array.from({ length: 2_000 }, (_, i) => ({ timestamp: AT - 4_000 + i, message: `before ${i}` })),
+      { timestamp: AT, message: 'ERROR c.e.Orders - java.lang.IllegalStateException: boom' },
+      { timestamp: AT, message: '\tat com.example.Orders.total(Orders.java:88)' },
+    ];
+    const { client, calls } = makeClient((input) => {
+      const from = stream.findIndex((e) => e.timestamp >= (input.startTime ?? 0));
+      const events = stream.slice(from, from + (input.limit ?? 500));
+      return { events, nextForwardToken: `f/${from + events.length}` };
+    });
+    const context = new CloudWatchLogsContext({ client, maxEvents: 500 });
+
+    const events = await context.fetchAround({ logGroup: '/ecs/shop', logStream: 's1', timestamp: AT });
+
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.startTime).toBe(AT);
+    expect(events.map((e) => e.message)).toContain('\tat com.example.Orders.total(Orders.java:88)');
+    expect(events[0]?.message).toBe('before 450');
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  });
+});

@@ -17,6 +17,10 @@ export interface CorpusFrame {
 export interface CorpusRecord {
   id: string;
   events: string[];
+  context_before?: string[];
+  context_after?: string[];
+  note?: string;
+  derived_from?: string;
   expected: {
     exception_type: string | null;
     message: string | null;
@@ -27,7 +31,7 @@ export interface CorpusRecord {
 }
 
 /** The records of one language, or none where the corpus is absent. */
-function readCorpus(language: string): CorpusRecord[] {
+export function readCorpus(language: string): CorpusRecord[] {
   if (!existsSync(corpusDir)) return [];
   return readFileSync(`${corpusDir}${language}.jsonl`, 'utf8')
     .split('\n')
@@ -66,4 +70,68 @@ export function describeCorpus({
       });
     }
   });
+}
+
+export const isCorpusPresent = (): boolean => existsSync(corpusDir);
+
+/** The trace languages of the corpus (file names), `csharp` being our `dotnet`. */
+export const CORPUS_LANGUAGES = [
+  'python',
+  'java',
+  'javascript',
+  'go',
+  'ruby',
+  'php',
+  'csharp',
+  'rust',
+] as const;
+
+/**
+ * A parsed trace in the corpus's terms: frames innermost first; Java's function is
+ * `package.Class.method`; .NET lists the frames of every inner exception in printed order;
+ * a frame with no file (`[internal function]`, a bare `<anonymous>`) has file null.
+ */
+export function toCorpusView(language: string, trace: ParsedTrace): CorpusView {
+  const frames = language === 'csharp' ? [trace, ...trace.causes].flatMap((t) => t.frames) : trace.frames;
+  return {
+    exceptionType: trace.exceptionType,
+    message: trace.message,
+    frames: [...frames].reverse().map((frame) => ({
+      file: frame.file === '' || frame.file === '[internal function]' ? null : frame.file,
+      line: frame.line ?? null,
+      function:
+        language === 'java' && frame.module && frame.function
+          ? `${frame.module}.${frame.function}`
+          : (frame.function ?? null),
+    })),
+  };
+}
+
+export interface CorpusView {
+  exceptionType: string;
+  message: string;
+  frames: CorpusFrame[];
+}
+
+/**
+ * The annotation in the same terms. Our conventions where the corpus leaves a choice: a Rust
+ * panic without a backtrace has its location as the one frame; a Java frame's class has no
+ * JPMS module (`java.base/`), so in-app package rules apply.
+ */
+export function expectedCorpusView(language: string, record: CorpusRecord): CorpusView {
+  const { frames, panic_location: location } = record.expected;
+  let expected = frames;
+  if (frames.length === 0 && location)
+    expected = [{ file: location.file, line: location.line, function: null }];
+  if (language === 'java') {
+    expected = frames.map((frame) => ({
+      ...frame,
+      function: frame.function?.replace(/^[^/(]*\//, '') ?? null,
+    }));
+  }
+  return {
+    exceptionType: record.expected.exception_type ?? '',
+    message: record.expected.message ?? '',
+    frames: expected,
+  };
 }

@@ -277,3 +277,73 @@ describe('buildRepairPrompt', () => {
     expect(inside).toMatch(/more characters cut\]$/);
   });
 });
+
+describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', () => {
+  it('maps a trace through site-packages/<pkg>/x.py to <pkg>/x.py and shows its code window', async () => {
+    const repo = makeFakeRepo({
+      'shop/token_store.py': sourceFile('token_store', 20, {
+        6: '        return self._tokens[token_id]["owner"]',
+      }),
+      'shop/__init__.py': '',
+      'setup.py': 'from setuptools import setup\n',
+    });
+    const error = makeErrorRecord({
+      exceptionType: 'KeyError',
+      message: "'t-1'",
+      // as the parser marks them: a pip-installed app's frames look like a dependency's
+      frames: [
+        frame('/usr/local/bin/shop-worker', 8, { inApp: true }),
+        frame('/usr/local/lib/python3.12/site-packages/shop/token_store.py', 6, { inApp: false }),
+      ],
+    });
+    const built = await buildRepairPrompt({ error, repo });
+    expect([...built.implicatedPaths]).toEqual(['shop/token_store.py']);
+    expect(built.prompt).toContain('--- shop/token_store.py (lines 1-20) ---');
+    expect(built.prompt).toContain('    6          return self._tokens[token_id]["owner"]');
+    expect(built.prompt).toContain('Files in scope for edits: shop/token_store.py.');
+  });
+
+  it('maps node_modules/<pkg>/ frames when the repository is that package (package.json name)', async () => {
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: '@acme/feed', version: '1.0.0' }),
+      'lib/parse.js': sourceFile('parse', 30),
+    });
+    const error = makeErrorRecord({
+      language: 'javascript',
+      frames: [frame('/srv/app/node_modules/@acme/feed/lib/parse.js', 12, { inApp: false })],
+    });
+    const built = await buildRepairPrompt({ error, repo });
+    expect([...built.implicatedPaths]).toEqual(['lib/parse.js']);
+    const stranger = await buildRepairPrompt({
+      error,
+      repo: makeFakeRepo({ 'package.json': '{"name":"other"}', 'lib/parse.js': 'x\n' }),
+    });
+    expect(stranger.implicatedPaths.size).toBe(0);
+  });
+
+  it('follows a symlinked entry point to the code it links to', async () => {
+    const repo = makeFakeRepo(
+      { 'shop/cli.py': sourceFile('cli', 10) },
+      { symlinks: [{ path: 'bin/shop', target: '../shop/cli.py' }] },
+    );
+    const error = makeErrorRecord({ frames: [frame('/usr/local/bin/shop', 4)] });
+    const built = await buildRepairPrompt({ error, repo });
+    expect([...built.implicatedPaths]).toEqual(['shop/cli.py']);
+    expect(built.prompt).toContain('--- shop/cli.py (lines 1-10) ---');
+  });
+
+  it('keeps a 2,000-frame traceback from making a megabyte prompt', async () => {
+    const repo = makeFakeRepo({ 'src/app.py': sourceFile('app', 300) });
+    const deep = Array.from({ length: 2_000 }, (_, i) =>
+      frame(`/app/src/module_${i}/recursive_helper_with_a_long_name_${i}.py`, 10 + i),
+    );
+    const error = makeErrorRecord({
+      frames: [...deep, frame('/app/src/app.py', 50)],
+      raw: deep.map((f) => `  File "${f.file}", line ${f.line}, in walk`).join('\n'),
+    });
+    const built = await buildRepairPrompt({ error, repo });
+    expect(built.prompt.length).toBeLessThan(40_000);
+    expect(built.prompt).toContain('--- src/app.py (lines 10-70) ---');
+    expect(built.prompt).toMatch(/Frames not found in the repository: .* and \d+ more/);
+  });
+});

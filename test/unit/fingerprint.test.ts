@@ -334,3 +334,44 @@ describe('fingerprintError properties', () => {
     );
   });
 });
+
+describe('fingerprintError on a storm of one-line errors (memoised by digit shape)', () => {
+  const record = (message: string) => ({
+    language: 'unknown' as const,
+    exceptionType: 'IllegalStateException',
+    message,
+    frames: [],
+    causes: [],
+  });
+  it('gives each message the fingerprint its own parts give, whatever was seen before', () => {
+    const messages = [
+      'order 4411 has no lines',
+      'order 9999 has no lines',
+      'token 0x1f expired',
+      'token 1x1f expired',
+      'token 2x1f expired',
+      'seen at 2024-05-01 and 1-2-3',
+      'seen at 1111-11-11 and 1-2-3',
+      'card 4111 1111 1111 1111 declined',
+      'card 4111 1111 1111 1112 declined',
+    ];
+    const first = messages.map((m) => fingerprintError(record(m)));
+    const again = [...messages]
+      .reverse()
+      .map((m) => fingerprintError(record(m)))
+      .reverse();
+    expect(again).toEqual(first);
+    // what an unmemoised computation says: the parts decide
+    for (const [i, m] of messages.entries()) {
+      const twin = messages.find(
+        (other) =>
+          other !== m && fingerprintParts(record(other)).message === fingerprintParts(record(m)).message,
+      );
+      if (twin) expect(first[i]).toBe(fingerprintError(record(twin)));
+      else expect(first.filter((f) => f === first[i])).toHaveLength(1);
+    }
+    expect(fingerprintError(record('token 0x1f expired'))).not.toBe(
+      fingerprintError(record('token 1x1f expired')),
+    );
+  });
+});

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StackFrame } from '../../functions/core/contracts.ts';
-import { type FrameMapping, mapFramesToRepo, stripDeployPrefix } from '../../functions/core/map-frames.ts';
+import {
+  type FrameMapping,
+  mapFramesToRepo,
+  resolveSymlinkTarget,
+  stripDeployPrefix,
+} from '../../functions/core/map-frames.ts';
 import { goParser } from '../../functions/core/parse-trace/go.ts';
 import { javaParser } from '../../functions/core/parse-trace/java.ts';
 import { pythonParser } from '../../functions/core/parse-trace/python.ts';
@@ -196,8 +201,8 @@ describe('mapFramesToRepo', () => {
     expect(mappings.map(pathOf)).toEqual(['main.go', 'pkg/cart/cart.go']);
   });
 
-  it('never maps a Python site-packages frame, even when the parser called it in-app', () => {
-    const repoFiles = ['src/app.py', 'src/requests/api.py', 'api.py'];
+  it("never maps a dependency's frame onto an application file by its basename", () => {
+    const repoFiles = ['src/app.py', 'api.py', 'lib/router/index.js'];
     const parsed = pythonParser.parse(
       [
         'Traceback (most recent call last):',
@@ -213,18 +218,105 @@ describe('mapFramesToRepo', () => {
       'src/app.py',
       'unmapped:not_in_app',
     ]);
-    // A parser slip must not send the model to the application's own api.py.
+    // A parser slip must not send the model to the application's own api.py either.
     const slipped = mapOne({
       file: '/usr/local/lib/python3.12/site-packages/requests/api.py',
       files: repoFiles,
       overrides: { inApp: true },
     });
     expect(slipped).toMatchObject({ kind: 'unmapped', reason: 'not_in_app' });
+    // node_modules/<pkg>/ names no directory of the package: without the package's name, no match.
     const nodeModules = mapOne({
       file: '/var/task/node_modules/express/lib/router/index.js',
-      files: ['lib/router/index.js'],
+      files: repoFiles,
     });
     expect(nodeModules).toMatchObject({ kind: 'unmapped', reason: 'not_in_app' });
+  });
+
+  describe('in-app is decided by the repository being repaired (issue #9)', () => {
+    it.each([
+      // a pip-installed app: site-packages/<pkg>/x.py is <pkg>/x.py of its repository
+      [
+        '/usr/local/lib/python3.12/site-packages/shop/token_store.py',
+        ['shop/token_store.py', 'setup.py'],
+        'shop/token_store.py',
+      ],
+      [
+        '/opt/venv/lib/python3.11/site-packages/shop/api/views.py',
+        ['src/shop/api/views.py', 'src/shop/views.py'],
+        'src/shop/api/views.py',
+      ],
+      ['/usr/lib/python3/dist-packages/shop/cli.py', ['shop/cli.py'], 'shop/cli.py'],
+      // a gem-installed app: gems/<gem>-<version>/lib/<gem>/x.rb is lib/<gem>/x.rb
+      [
+        '/usr/local/bundle/gems/shop-1.2.0/lib/shop/pricing.rb',
+        ['lib/shop/pricing.rb', 'lib/pricing.rb'],
+        'lib/shop/pricing.rb',
+      ],
+      // Homebrew's Cellar keeps a formula's Python package in its own site-packages
+      [
+        '/opt/homebrew/Cellar/shop/1.2.0/libexec/lib/python3.12/site-packages/shop/cli.py',
+        ['shop/cli.py', 'tests/test_cli.py'],
+        'shop/cli.py',
+      ],
+      // a CI build directory is only a prefix: the suffix decides
+      ['/home/runner/work/shop/shop/src/shop/cli.py', ['src/shop/cli.py'], 'src/shop/cli.py'],
+    ])('%s → %s', (file, files, expected) => {
+      expect(pathOf(mapOne({ file, files, overrides: { inApp: false } }))).toBe(expected);
+    });
+
+    it('maps node_modules/<pkg>/ and pkg/mod/<module>@v/ frames when the repository is that package', () => {
+      const files = ['lib/router/index.js', 'lib/application.js', 'pkg/cart/cart.go'];
+      const ownPackages = new Set(['express', 'github.com/acme/shop']);
+      const [router, other, goModule] = mapFramesToRepo({
+        frames: [
+          frame('/var/task/node_modules/express/lib/router/index.js', { inApp: false }),
+          frame('/var/task/node_modules/body-parser/lib/router/index.js', { inApp: false }),
+          frame('/root/go/pkg/mod/github.com/acme/shop@v1.4.2/pkg/cart/cart.go', { inApp: false }),
+        ],
+        files,
+        ownPackages,
+      });
+      expect([router, other, goModule].map((m) => m && pathOf(m))).toEqual([
+        'lib/router/index.js',
+        'unmapped:not_in_app',
+        'pkg/cart/cart.go',
+      ]);
+    });
+
+    it('prefers the longest suffix to a basename match, and refuses a basename-only match for a dependency', () => {
+      const files = ['views.py', 'shop/api/views.py'];
+      expect(pathOf(mapOne({ file: '/srv/site-packages/shop/api/views.py', files }))).toBe(
+        'shop/api/views.py',
+      );
+      expect(pathOf(mapOne({ file: '/srv/site-packages/other/views.py', files }))).toBe(
+        'unmapped:not_in_app',
+      );
+    });
+
+    it('keeps runtime frames out unless a long suffix says the repository is the runtime', () => {
+      const stdlib = mapOne({
+        file: '/usr/lib/python3.12/json/decoder.py',
+        files: ['json/decoder.py'],
+        overrides: { inApp: false },
+      });
+      expect(stdlib).toMatchObject({ kind: 'unmapped', reason: 'not_in_app' });
+    });
+
+    it('follows a symlinked entry point to the file it links to', () => {
+      const symlinks = new Map([['bin/shop', 'shop/cli.py']]);
+      const mapping = mapOne({ file: '/usr/local/bin/shop', files: ['shop/cli.py'], overrides: {} });
+      expect(mapping).toMatchObject({ kind: 'unmapped', reason: 'no_match' });
+      const [followed] = mapFramesToRepo({
+        frames: [frame('/usr/local/bin/shop')],
+        files: ['shop/cli.py'],
+        symlinks,
+      });
+      expect(followed && pathOf(followed)).toBe('shop/cli.py');
+      expect(resolveSymlinkTarget('bin/shop', '../shop/cli.py')).toBe('shop/cli.py');
+      expect(resolveSymlinkTarget('bin/shop', '../../etc/passwd')).toBeUndefined();
+      expect(resolveSymlinkTarget('bin/shop', '/etc/passwd')).toBeUndefined();
+    });
   });
 
   it('keeps the frames in order and says which could not be mapped', () => {

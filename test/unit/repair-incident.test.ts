@@ -14,6 +14,7 @@ import type {
   RepairJob,
   RepoRef,
 } from '../../functions/core/contracts.ts';
+import { DEFAULT_EDIT_POLICY } from '../../functions/core/edit-policy.ts';
 import {
   type AdviceNoProposal,
   type AdviceProposal,
@@ -673,6 +674,59 @@ describe('repairIncident', () => {
     expect(world.prs.prs).toHaveLength(0);
     expect(world.mailer.sent).toHaveLength(1);
     expect(world.mailer.sent[0]?.text).toContain('form validation');
+  });
+
+  describe('a trace that maps to no file of the repository (issue #9)', () => {
+    it.each([
+      [
+        'frames in files the repository does not have',
+        [{ file: '/app/billing/invoice.py', line: 7, function: 'total', inApp: true }],
+        'matched no file of the repository',
+      ],
+      [
+        "only a dependency's frames",
+        [
+          {
+            file: '/usr/local/lib/python3.12/site-packages/requests/api.py',
+            line: 73,
+            function: 'get',
+            inApp: false,
+          },
+        ],
+        'dependency or runtime code',
+      ],
+      ['no frames at all', [], 'without a stack trace'],
+    ])('ends as no_fix with %s: a clear record and email, and no model call', async (_, frames, why) => {
+      const world = await makeWorld();
+
+      const outcome = await world.run(makeJob({ error: makeErrorRecord({ frames }) }));
+
+      expect(outcome).toEqual({ kind: 'no_fix', reason: expect.stringContaining(why) });
+      expect(world.advisor.calls).toBe(0);
+      const incident = await world.incident();
+      expect(incident).toMatchObject({ status: 'no_fix', costUsd: 0 });
+      expect(incident.lastError).toContain('no fix was attempted');
+      expect(incident.lastError).toContain('no model call was made');
+      expect(world.fixPushes()).toHaveLength(0);
+      expect(world.mailer.sent).toHaveLength(1);
+      expect(world.mailer.sent[0]?.text).toContain(why);
+      // A redelivered job neither calls the model nor mails again.
+      await world.run(makeJob({ error: makeErrorRecord({ frames }) }));
+      expect(world.advisor.calls).toBe(0);
+      expect(world.mailer.sent).toHaveLength(1);
+    });
+
+    it('still asks the model when the edit policy allows the whole repository', async () => {
+      const world = await makeWorld({
+        settings: { editPolicy: { ...DEFAULT_EDIT_POLICY, scope: 'repository' } },
+      });
+      await world.run(
+        makeJob({
+          error: makeErrorRecord({ frames: [{ file: '/app/billing/invoice.py', line: 7, inApp: true }] }),
+        }),
+      );
+      expect(world.advisor.calls).toBe(1);
+    });
   });
 
   it('gives a rejected proposal one retry with the reason, and opens the PR for the revision', async () => {

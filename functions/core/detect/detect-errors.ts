@@ -1,4 +1,5 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
+import { readEmbeddedError } from '../parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from '../parse-trace/index.ts';
 import { redact } from '../redact.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
@@ -34,7 +35,8 @@ interface Parsed extends Line {
   level?: Level;
 }
 
-type ParseCache = Map<string, { text: string; parsed: ParsedTrace }>;
+/** `parsed` is undefined when no parser claimed the text */
+type ParseCache = Map<string, { text: string; parsed: ParsedTrace | undefined }>;
 
 interface Assembly {
   parsers: readonly TraceParser[];
@@ -57,15 +59,22 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
-  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)/;
+  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']/;
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines.
 const MAY_MATTER =
-  /err|xcept|fatal|critical|severe|panic|traceback|uncaught|unhandled|throwable|file "|goroutine|thread '|caused by|^\s*at |^\s*#\d|^[ef]\d{4} |"level": ?[56]\d|"@l"/i;
+  /err|xcept|fatal|critical|severe|panic|traceback|uncaught|unhandled|throwable|file "|goroutine|thread '|caused by|^\s*at |^\s*#\d|^[ef]\d{4} |"level": ?[56]\d|"@l"|:\d+:in [`']/i;
 const EXCEPTION_HEADER =
   /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
   /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
+// Headers that open a trace and say nothing else: alone, they are a trace cut off after them.
+const TRACE_ONLY_HEADER =
+  /Traceback \(most recent call last\):|^goroutine \d+ \[|^Stack trace:|^stack backtrace:|^Exception in thread "/;
+// What a logger or a person leaves where it cut lines out of a trace: `[...]`, `...`, `…`.
+const ELISION = /^\s*(?:\[(?:\.\.\.|…)\]|\.\.\.|…)\s*$/;
+const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
+const LOGFMT_ERROR = /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
 
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
@@ -122,11 +131,13 @@ function linesOf(events: readonly LogEvent[]): LineSource {
     const lastIndex = events.length - 1;
     events.forEach((event, index) => {
       const message = event.message;
-      if (!message.includes('\n')) {
+      // The Lambda Python runtime ends each line of an unhandled error's report with `\r` alone.
+      const hasCarriageReturns = message.includes('\r');
+      if (!hasCarriageReturns && !message.includes('\n')) {
         visit(capLine(message), event, true, index === lastIndex);
         return;
       }
-      const parts = message.split('\n');
+      const parts = hasCarriageReturns ? message.split(/\r\n|\r|\n/) : message.split('\n');
       while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
       const lastPart = parts.length - 1;
       parts.forEach((part, i) => {
@@ -175,7 +186,12 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       // A trace logged as one multi-line event is whole: the next event starts something else,
       // even when it is another trace of the same shape (a storm of identical tracebacks).
       const first = block.lines[0];
-      const isSealed = first !== undefined && !first.isWholeEvent && line.event !== first.event;
+      // So is a trace logged one line per event once a line with its own level prefix arrives:
+      // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads).
+      const isSealed =
+        first !== undefined &&
+        ((!first.isWholeEvent && line.event !== first.event) ||
+          (line.isWholeEvent && line.level !== undefined));
       const open = block;
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
       const only = open.parsers.length === 1 ? open.parsers[0] : undefined;
@@ -187,14 +203,16 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
             ? open.parsers
             : []
           : open.parsers.filter((p) => p.continuesTrace(body, open.bodies));
-      if (continuing.length > 0) {
-        open.parsers = continuing;
+      // An elision mark inside a trace is part of it, whatever the parsers make of it.
+      const isElided = mayContinue && continuing.length === 0 && ELISION.test(body);
+      if (continuing.length > 0 || isElided) {
+        if (!isElided) open.parsers = continuing;
         open.lines.push(line);
         open.bodies.push(body);
         open.chars += body.length;
         return;
       }
-      emit(closeBlock(open, assembly.cache));
+      closeBlock(open, assembly.cache, emit);
       block = undefined;
     }
 
@@ -217,7 +235,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     flushPending();
     if (isErrorLine(line)) pending = line;
   });
-  if (block) emit(closeBlock(block, assembly.cache));
+  if (block) closeBlock(block, assembly.cache, emit);
   flushPending();
 }
 
@@ -226,25 +244,66 @@ function isErrorLine(line: Parsed): boolean {
   return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
 }
 
-function closeBlock(block: Block, cache: ParseCache): DetectedError {
+function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) => void): void {
   const bodies = [...block.bodies];
   while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
   const original = bodies.join('\n');
+  const only = block.lines[0];
+  const isLoneLine = block.lines.length === 1 && only !== undefined && !block.lead;
   let hit = cache.get(original);
+  if (!hit && isLoneLine && only) {
+    // A line that only might have opened a trace (`import failed: SyntaxError: …` with no frames
+    // after it, a storm of one-line `ERROR … Exception: …` heads) is judged like any other single
+    // line: an error only at an error level. Parsed before anything is redacted.
+    if (!firstParse(block.parsers, original)) {
+      if (isErrorLine(only)) {
+        emit(singleLineError(only));
+        return;
+      }
+      // `Traceback (most recent call last):` alone is a trace whose rest was not delivered.
+      if (!TRACE_ONLY_HEADER.test(only.body)) return;
+    }
+  }
   if (!hit) {
-    const redacted = redact(original);
-    hit = { text: redacted, parsed: firstParse(block.parsers, redacted) ?? parseUnknown(redacted) };
+    // Parse the text as logged, then redact what leaves the detector: a redaction rule must never
+    // cost a frame its file or line (`session.js:12`, `SessionManager.java:7`, `token_store.py`).
+    const parseable = bodies.some((b) => ELISION.test(b))
+      ? bodies.filter((b) => !ELISION.test(b)).join('\n')
+      : original;
+    const parsed = firstParse(block.parsers, parseable);
+    hit = { text: redact(original), parsed: parsed && redactParsed(parsed) };
     cache.set(original, hit);
   }
-  const { text, parsed } = hit;
+  const text = hit.text;
+  const parsed = hit.parsed ?? redactParsed(parseUnknown(original));
   const lines = block.lead ? [block.lead, ...block.lines] : block.lines;
   const raw = block.lead ? `${redact(block.lead.body)}\n${text}` : text;
   const perLine = block.lines.every((l) => l.isWholeEvent);
   const endsBatch = block.lines[block.lines.length - 1]?.isLast === true;
-  return {
-    record: toRecord(parsed, raw, lines),
+  emit({
+    record: toRecord(withLeadHeader(parsed, block.lead), raw, lines),
     // Python prints the exception line last: a parsed Python trace that ends the batch is whole.
     needsContext: perLine && (parsed.frames.length === 0 || (endsBatch && parsed.language !== 'python')),
+  });
+}
+
+/** Frames printed with no header of their own (`puts e.backtrace`) take type and message from the line before. */
+function withLeadHeader(parsed: ParsedTrace, lead: Parsed | undefined): ParsedTrace {
+  if (parsed.exceptionType !== '' || !lead) return parsed;
+  const header = parseUnknown(lead.body.trim(), lead.level);
+  return { ...parsed, exceptionType: header.exceptionType, message: redact(header.message) };
+}
+
+/**
+ * The fields of a parsed trace that carry the program's data (type, message, causes' messages)
+ * redacted; frames keep their files, functions and lines as parsed, since those name code.
+ */
+function redactParsed(parsed: ParsedTrace): ParsedTrace {
+  return {
+    ...parsed,
+    exceptionType: redact(parsed.exceptionType),
+    message: redact(parsed.message),
+    causes: parsed.causes.map(redactParsed),
   };
 }
 
@@ -261,6 +320,7 @@ function firstParse(parsers: readonly TraceParser[], text: string): ParsedTrace 
 }
 
 function singleLineError(line: Parsed): DetectedError {
+  // One line has no frames to protect: redact it once and read type and message from that.
   const text = redact(line.body.trim());
   const parsed = parseUnknown(text, line.level);
   // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
@@ -305,15 +365,20 @@ function goStack(error: StructuredError, assembly: Assembly): ParsedTrace | unde
     .split('\n')
     .map((l) => (l === '' || l.startsWith('\t') || l.endsWith(')') ? l : `${l}()`))
     .join('\n');
-  const parsed = go?.parse(redact(`panic: logged error\n\ngoroutine 1 [running]:\n${frames}`));
+  const parsed = go?.parse(`panic: logged error\n\ngoroutine 1 [running]:\n${frames}`);
   if (!parsed || parsed.frames.length === 0) return undefined;
-  return { ...parsed, exceptionType: error.exceptionType ?? 'error', message: redact(error.message) };
+  return {
+    ...redactParsed(parsed),
+    exceptionType: error.exceptionType ?? 'error',
+    message: redact(error.message),
+  };
 }
 
 /** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
 function parseUnknown(text: string, level?: Level): ParsedTrace {
   const first = (text.split('\n', 1)[0] ?? '').trim();
-  const header = EXCEPTION_HEADER.exec(first);
+  // `ValueError: x`; with Python's `%(name)s` first, `root ValueError: x`.
+  const header = EXCEPTION_HEADER.exec(first) ?? EXCEPTION_HEADER.exec(first.replace(LOGGER_NAME, ''));
   if (header?.[1]) {
     return {
       language: 'unknown',
@@ -323,7 +388,11 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
       causes: [],
     };
   }
-  const logfmt = LOGFMT_MSG.exec(first);
+  // `feed import failed: SyntaxError: …`: the error a message names is its type.
+  const embedded = first.includes(': ') ? readEmbeddedError(first) : undefined;
+  if (embedded) return { language: 'unknown', ...embedded, frames: [], causes: [] };
+  // logrus: `msg="charge failed" error="card declined"`: the error field is the error's own text.
+  const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);
   const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;
   const type = level === 'fatal' ? 'FATAL' : 'ERROR';
   return { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };

@@ -15,14 +15,24 @@ const LAMBDA_PYTHON =
   /^\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t/;
 const LAMBDA_PYTHON_UNHANDLED = /^\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b)/;
 const CRI = /^\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] /;
+// Log shippers that tag each line with its date and stream: `2021/05/01<TAB>stderr<TAB>…`
+// (optionally with the time), as in Elastic Beanstalk's and several PaaS log views.
+const DATED_STREAM = /^\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:stdout|stderr)\t/;
+// Ruby's Logger: `E, [2026-12-04T15:42:41.015177 #12508] ERROR -- checkout: …`
+const RUBY_LOGGER = /^[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) -- [^:\n]{0,100}: /;
+// Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
+const MONOLOG_CHANNEL = /^[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /;
 const TIMESTAMP =
-  /^\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6})\]?,? +/;
+  /^\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6}|\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?: [A-Za-z][\w/+-]{0,40})?)\]?,? +/;
 const LEVEL_WORD =
   /^(?:\[|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?:\]|>)?:? +/;
 const THREAD = /^\[[^\]\n]{1,120}\] +/;
 const PID = /^\d{1,7} +/;
 // `c.e.Foo - `, `com.example.Foo: `, `root: ` — a logger name ending the prefix (log4j, logback, Python logging)
 const LOGGER = /^[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/;
+// An exception type is the program's text, not a logger name: `ERROR KeyError: 't-1'`.
+const EXCEPTION_TYPE_FIRST =
+  /^[A-Za-z_$][\w$.]{0,150}(?:Error|Exception|Exit|Interrupt|Warning|Fault|Panic): /;
 // `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, Python's most copied format
 const PY_DASHED = /^- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /;
 const PY_LOGGING = /^(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/;
@@ -85,13 +95,20 @@ export function stripLogPrefix(line: string): LineParts {
   }
   const klog = take(KLOG);
   if (klog) return { level: toLevel(klog[1]), body: rest };
-  take(CRI);
+  const ruby = take(RUBY_LOGGER);
+  if (ruby) {
+    const level = toLevel(ruby[1]);
+    return level ? { level, body: rest } : { body: rest };
+  }
+  take(CRI) ?? take(DATED_STREAM);
   const py = take(PY_LOGGING);
   if (py) return { level: toLevel(py[1]), body: rest };
   const stamped = take(TIMESTAMP) !== null;
   if (stamped) {
     const dashed = take(PY_DASHED);
     if (dashed) return { level: toLevel(dashed[1]), body: rest };
+    const monolog = take(MONOLOG_CHANNEL);
+    if (monolog) return { level: toLevel(monolog[1]), body: rest };
     take(PID);
   }
   // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.
@@ -99,13 +116,18 @@ export function stripLogPrefix(line: string): LineParts {
   // Without a timestamp only an upper-case level counts: `fatal error: …` (Go) and `error: …`
   // (compilers, CLIs) are the program's words, not a logging framework's prefix.
   const word = levelMatch?.[1];
-  if (word && (stamped || (word.length > 1 && word === word.toUpperCase()))) {
+  // A lower-case level counts when a timestamp follows it: `error 2021-05-01T12:00:00.000Z : …`.
+  const isStampedAfter = word !== undefined && TIMESTAMP.test(rest.slice(levelMatch?.[0].length ?? 0));
+  if (word && (stamped || isStampedAfter || (word.length > 1 && word === word.toUpperCase()))) {
     rest = rest.slice(levelMatch?.[0].length ?? 0);
     level = toLevel(word);
   }
   if (stamped || level) {
     take(THREAD);
-    if (level && !stamped) take(TIMESTAMP);
+    if (level && !stamped) {
+      take(TIMESTAMP);
+      take(/^: +/);
+    }
     if (!level) {
       const after = LEVEL_WORD.exec(rest);
       if (after?.[1]) {
@@ -114,7 +136,7 @@ export function stripLogPrefix(line: string): LineParts {
         take(THREAD);
       }
     }
-    if (level) take(LOGGER);
+    if (level && !EXCEPTION_TYPE_FIRST.test(rest)) take(LOGGER);
   }
   return level ? { level, body: rest } : { body: rest };
 }

@@ -35,6 +35,15 @@ function pick(obj: Json, paths: readonly string[]): unknown {
   return undefined;
 }
 
+/** The first path that holds text: `"error": true` or `"error": {…}` are not a message. */
+function pickText(obj: Json, paths: readonly string[]): string | undefined {
+  for (const path of paths) {
+    const value = text(pick(obj, [path]));
+    if (value !== undefined && value.trim() !== '') return value;
+  }
+  return undefined;
+}
+
 const text = (value: unknown): string | undefined => {
   if (typeof value === 'string') return value;
   // Lambda's Node runtime and some loggers print the stack as an array of lines.
@@ -83,18 +92,20 @@ const TYPE_PATHS = [
   'exception.type',
   'exception.class',
 ];
+// zap (`"error":"card declined"` beside `"msg":"charge failed"`) and logrus (`"error":…`) put
+// the error's own text in `error`: that is the message; `msg` says only what the program was doing.
 const MESSAGE_PATHS = [
   'err.message',
   'error.message',
   'errorMessage',
   'exception.message',
+  'error',
+  'err',
   'msg',
   'message',
   'event',
   '@m',
   '@mt',
-  'error',
-  'err',
 ];
 
 /**
@@ -133,7 +144,7 @@ export function readStructuredError(body: string): StructuredError | undefined {
   // The Lambda runtime's own error objects carry no level: errorType is the tell.
   const isRuntimeError = rawLevel === undefined && typeof obj.errorType === 'string';
   if (!isError && !isRuntimeError) return undefined;
-  const message = text(pick(obj, MESSAGE_PATHS)) ?? '';
+  const message = pickText(obj, MESSAGE_PATHS) ?? '';
   return {
     level: level ?? 'error',
     ...(trace?.includes('\n') ? { trace } : {}),

@@ -120,8 +120,46 @@ function toTrace(section: Section): ParsedTrace {
   };
 }
 
+/** A frame a console cut at its width before the location closed: `\tat com.x.Service.calcula`. */
+const isOpenFrame = (line: string): boolean => FRAME.test(line) && !line.includes(')');
+// A frame this long without its `(` may be one a console cut short.
+const MIN_WRAP_WIDTH = 60;
+// Terminal and `fold` widths: a header exactly that long was most likely cut there.
+const CONSOLE_WIDTHS = new Set([80, 100, 120, 132, 160, 200]);
+
+/** The header line's length when it looks cut at a console's width, else undefined. */
+function wrapWidth(block: readonly string[]): number | undefined {
+  const width = (block[0] ?? '').length;
+  return CONSOLE_WIDTHS.has(width) ? width : undefined;
+}
+
+function isWrapContinuation(line: string, previous: string, width: number | undefined): boolean {
+  if (line.trim() === '' || FRAME.test(line) || CAUSED_BY.test(line) || OMITTED.test(line)) return false;
+  return isOpenFrame(previous) || (width !== undefined && previous.length === width && !FRAME.test(previous));
+}
+
+/** Joins the pieces of lines a console wrapped at its width (frames cut mid-name, a long message). */
+function unwrap(lines: readonly string[]): string[] {
+  const width = wrapWidth(lines);
+  const out: string[] = [];
+  // The previous physical line: the width test applies to it, not to what it was joined into.
+  let piece: string | undefined;
+  for (const line of lines) {
+    const previous = out.at(-1);
+    if (previous !== undefined && piece !== undefined && isWrapContinuation(line, piece, width)) {
+      out[out.length - 1] = previous + line;
+      // A frame may be cut twice: the joined frame is what must show its `)`.
+      piece = isOpenFrame(previous) ? previous + line : line;
+    } else {
+      out.push(line);
+      piece = line;
+    }
+  }
+  return out;
+}
+
 function parseJava(text: string): ParsedTrace | undefined {
-  const lines = text.split(/\r?\n/);
+  const lines = unwrap(text.split(/\r?\n/));
   const sections: Section[] = [];
   let current: Section | undefined;
   // `Suppressed:` blocks are skipped (documented in the report): they are not the cause chain.
@@ -172,7 +210,8 @@ function parseJava(text: string): ParsedTrace | undefined {
 function continuesJava(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const head = line.slice(0, MAX_LINE);
-  if (FRAME.test(head) && head.includes('(')) return true;
+  if (FRAME.test(head) && (head.includes('(') || head.length >= MIN_WRAP_WIDTH)) return true;
+  if (isWrapContinuation(head, (block.at(-1) ?? '').slice(0, MAX_LINE), wrapWidth(block))) return true;
   if (OMITTED.test(head) || CAUSED_BY.test(head) || SUPPRESSED.test(head)) return true;
   // A multi-line message (blank, indented or nested-exception lines such as javax.mail prints) is
   // accepted only while the newest exception has printed no frame yet.

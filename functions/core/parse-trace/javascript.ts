@@ -1,5 +1,6 @@
 import type { StackFrame } from '../contracts.ts';
 import { isInApp } from '../in-app.ts';
+import { readEmbeddedError } from './embedded-error.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
@@ -11,6 +12,7 @@ const CAUSE = /^\s*\[cause\]: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 /** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
+const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
 const INSPECT_CLOSE = /^\s*[\]}],?$/;
 /** Longest line a regex sees; a real frame or header is far shorter. */
@@ -54,6 +56,20 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
   return { exceptionType: name, message, opensProps };
 }
 
+/**
+ * `feed import failed: SyntaxError: …` (a message that embeds `err.stack`) and console.trace's
+ * `Trace: TypeError: …`: the error named inside the line.
+ */
+function readEmbeddedHeader(line: string): Header | undefined {
+  const found = readEmbeddedError(bounded(line).trim());
+  return found && { ...found, opensProps: false };
+}
+
+/** The header of the top exception: its own, else one embedded in a message, else any `Name: msg`. */
+function readTopHeader(line: string): Header | undefined {
+  return readHeader(line) ?? readEmbeddedHeader(line) ?? readHeader(line, { anyName: true });
+}
+
 /** Strips the `file://` scheme so ESM paths look like CommonJS ones (and map onto the repository). */
 function normaliseFile(file: string): string {
   if (!file.startsWith('file://')) return file;
@@ -95,11 +111,10 @@ function readFrame(rawBody: string): StackFrame {
   }
   // `async fn` is the same function as `fn`; keeping the keyword would split fingerprints.
   if (fn?.startsWith('async ')) fn = fn.slice('async '.length);
-  return {
-    ...where,
-    ...(fn ? { function: fn } : {}),
-    inApp: isInApp({ language: 'javascript', file: where.file }),
-  };
+  const inApp = isInApp({ language: 'javascript', file: where.file });
+  // `at Array.map (<anonymous>)`, `(native)`: V8 names no file there, only that there is none.
+  if (where.line === undefined && BUILTIN_LOCATION.test(where.file)) where = { file: '' };
+  return { ...where, ...(fn ? { function: fn } : {}), inApp };
 }
 
 function toTrace(section: Section): ParsedTrace {
@@ -132,7 +147,7 @@ function findHeader(lines: readonly string[]): number {
     const line = lines[i] ?? '';
     if (readHeader(line)) return i;
     // Any `Name: msg` directly followed by a frame is a (custom-named) error too.
-    if (FRAME.test(bounded(lines[i + 1] ?? '')) && readHeader(line, { anyName: true })) return i;
+    if (FRAME.test(bounded(lines[i + 1] ?? '')) && readTopHeader(line)) return i;
   }
   return -1;
 }
@@ -144,7 +159,8 @@ function parseJavascript(text: string): ParsedTrace | undefined {
     .map((line, i) => (i === 0 ? line.slice(line.lastIndexOf('\t') + 1) : line));
   const headerAt = findHeader(lines);
   if (headerAt < 0) return undefined;
-  const top = readHeader(lines[headerAt] ?? '', { anyName: true });
+  const topLine = lines[headerAt] ?? '';
+  const top = readTopHeader(topLine);
   if (!top) return undefined;
   const sections: Section[] = [newSection(top)];
   let current: Section = sections[0] as Section;
@@ -190,6 +206,9 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   }
   const [first, ...causes] = sections;
   if (!first) return undefined;
+  // A line that merely mentions an error inside its text is a trace only when frames follow it.
+  const isEmbedded = readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
+  if (isEmbedded && !first.hasFrameLine) return undefined;
   return { ...toTrace(first), causes: causes.map(toTrace) };
 }
 
@@ -219,7 +238,11 @@ export const javascriptParser: TraceParser = {
   language: 'javascript',
   startsTrace: (line) => {
     const head = bounded(line);
-    return readHeader(head) !== undefined || EXCERPT_HEADER.test(head.trim());
+    return (
+      readHeader(head) !== undefined ||
+      EXCERPT_HEADER.test(head.trim()) ||
+      (head.includes(': ') && readEmbeddedHeader(head) !== undefined)
+    );
   },
   continuesTrace: continuesJavascript,
   parse: (text) => {

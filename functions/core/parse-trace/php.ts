@@ -66,6 +66,11 @@ function readHeader(line: string): Found | undefined {
   if (PHP5.test(line)) {
     return readException(line);
   }
+  // A handler's `error_log('app.ERROR: Uncaught ' . $e)` (Monolog-style channel already stripped)
+  if (line.startsWith('Uncaught ')) {
+    const logged = readException(line.slice('Uncaught '.length));
+    return logged?.complete ? logged : undefined;
+  }
   const fatal = FATAL.exec(line);
   if (fatal) {
     // `PHP Fatal error:  Allowed memory size … in /x.php on line 12`: no exception object, no trace

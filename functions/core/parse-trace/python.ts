@@ -85,26 +85,60 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
     current.messageLines = [message];
     inMessage = true;
   }
-  return sections.filter((s) => s.exceptionType !== undefined);
+  return sections;
+}
+
+// Python's exception names: `KeyError`, `botocore.exceptions.ClientError`, `SystemExit`, `UserWarning`.
+const LEAD_EXCEPTION = /^([A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt|Warning)): (.*)$/;
+
+/**
+ * The Lambda Python runtime logs an unhandled exception as `[ERROR] KeyError: 't-1'` followed by
+ * `Traceback …` and the frames, with no exception line after them: the lead line names it.
+ */
+function readLead(line: string): { exceptionType: string; message: string } | undefined {
+  const lead = LEAD_EXCEPTION.exec(line.slice(0, MAX_LINE));
+  return lead ? { exceptionType: lead[1] ?? '', message: lead[2] ?? '' } : undefined;
+}
+
+/** A traceback a logger indented as a whole (`logging.error("…:\n%s", indent(tb))`) reads like one at column 0. */
+function dedent(lines: string[]): string[] {
+  const header = lines.find((line) => line.includes(HEADER));
+  const indent = header ? header.length - header.trimStart().length : 0;
+  if (indent === 0 || !header?.trimStart().startsWith(HEADER)) return lines;
+  const prefix = header.slice(0, indent);
+  return lines.map((line) => (line.startsWith(prefix) ? line.slice(indent) : line));
 }
 
 function parsePython(text: string): ParsedTrace | undefined {
   const isGroup = text.includes('Exception Group Traceback');
-  let lines = text.split(/\r?\n/);
+  let lines = dedent(text.split(/\r?\n/));
   if (isGroup) lines = lines.map((line) => line.replace(GROUP_BORDER, ''));
+  const lead = lines[0]?.includes(HEADER) ? undefined : readLead(lines[0] ?? '');
+  // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
+  if (lead && !text.includes(HEADER)) return undefined;
   const sections = readSections(lines, isGroup);
-  if (sections.length === 0) return undefined;
+  const last = sections.at(-1);
+  if (lead && (!last || last.exceptionType === undefined)) {
+    const section = last ?? { frames: [], messageLines: [] };
+    section.exceptionType = lead.exceptionType;
+    section.messageLines = [lead.message];
+    if (!last) sections.push(section);
+  }
+  const named = sections.filter((s) => s.exceptionType !== undefined);
+  if (named.length === 0) return undefined;
   // A group prints itself first and its sub-exceptions after; a chain prints the record last.
-  const [first, ...rest] = sections;
+  const [first, ...rest] = named;
   if (isGroup && first) return { ...toTrace(first), causes: rest.map(toTrace) };
-  const record = sections.at(-1);
+  const record = named.at(-1);
   if (!record) return undefined;
   // Nearest cause first, like Java's "Caused by" order.
-  return { ...toTrace(record), causes: sections.slice(0, -1).reverse().map(toTrace) };
+  return { ...toTrace(record), causes: named.slice(0, -1).reverse().map(toTrace) };
 }
 
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
+  // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it.
+  if (block.length === 1 && !isPythonStart(block[0] ?? '')) return line.trimStart().startsWith(HEADER);
   const trimmed = line.trim();
   if (trimmed === '' || isIndented(line) || CHAIN.test(trimmed)) return true;
   if (line.includes(HEADER)) {
@@ -128,13 +162,15 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
 }
 
+function isPythonStart(line: string): boolean {
+  const head = line.slice(0, MAX_LINE);
+  return head.includes(HEADER) || (FRAME.test(head) && isIndented(head));
+}
+
 /** Python tracebacks: chained exceptions, 3.11 markers, header-less SyntaxError, exception groups. */
 export const pythonParser: TraceParser = {
   language: 'python',
-  startsTrace: (line) => {
-    const head = line.slice(0, MAX_LINE);
-    return head.includes(HEADER) || (FRAME.test(head) && isIndented(head));
-  },
+  startsTrace: (line) => isPythonStart(line) || readLead(line) !== undefined,
   continuesTrace: continuesPython,
   parse: (text) => {
     try {

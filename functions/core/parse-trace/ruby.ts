@@ -1,5 +1,6 @@
 import type { StackFrame } from '../contracts.ts';
 import { isInApp } from '../in-app.ts';
+import { readEmbeddedError } from './embedded-error.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every pattern is anchored and free of nested quantifiers: log text is attacker-controlled.
@@ -86,6 +87,31 @@ function readLoggedHeader(line: string): OpenHeader | undefined {
   return undefined;
 }
 
+// `Error: key not found`, `KeyError: key not found`: a header a program printed itself.
+const BARE_HEADER = /^([A-Z]\w{0,200}(?:::[A-Z]\w{0,100}){0,5}): (.*)$/;
+
+/**
+ * A header a program or its logger wrote before printing `e.backtrace` line by line:
+ * `Error: msg`, `payment failed: KeyError: msg` (Logger's `E, […] ERROR -- prog:` already
+ * stripped). Believed only when Ruby frames follow it (see parseRuby).
+ */
+function readPrintedHeader(line: string): OpenHeader | undefined {
+  if (/^\s/.test(line)) return undefined;
+  const bare = BARE_HEADER.exec(line);
+  if (bare && (bare[1] === 'Error' || isErrorTypeName(bare[1] ?? ''))) {
+    return { exceptionType: bare[1] ?? '', message: bare[2] ?? '', closed: true };
+  }
+  const embedded = readEmbeddedError(line);
+  return embedded && { ...embedded, closed: true };
+}
+
+/** `app/models/user.rb:13:in 'magic'` at column 0: `puts e.backtrace` without a header. */
+function isColumnZeroFrame(line: string): boolean {
+  if (/^\s/.test(line) || !IN_METHOD.test(line)) return false;
+  const frame = readFrame(line);
+  return frame !== undefined && frame.function !== undefined;
+}
+
 function toFrame(parts: FrameParts): StackFrame {
   return {
     file: parts.file,
@@ -102,6 +128,8 @@ type Building = {
   frames: StackFrame[];
   open: boolean;
   ended: boolean;
+  /** the header was printed by the program (or missing): only frames make it a trace */
+  needsFrames?: boolean;
 };
 
 function parseRuby(text: string): ParsedTrace | undefined {
@@ -124,16 +152,19 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (!current) {
       if (line.trim() === '') continue;
       const logged = readLoggedHeader(line);
-      if (!logged) return undefined;
+      const printed = logged ? undefined : readPrintedHeader(line);
+      const header = logged ?? printed;
+      if (!header && !isColumnZeroFrame(line)) return undefined;
       current = {
-        exceptionType: logged.exceptionType,
-        message: [logged.message],
+        exceptionType: header?.exceptionType ?? '',
+        message: header ? [header.message] : [],
         frames: [],
-        open: !logged.closed,
-        ended: false,
+        open: header ? !header.closed : false,
+        ended: header === undefined,
+        needsFrames: logged === undefined,
       };
       built.push(current);
-      continue;
+      if (header) continue;
     }
     if (current.open) {
       // a Rails header whose message spans lines: it ends at the line closing with `):`
@@ -151,6 +182,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) current.ended = true;
     if (!current.ended && current.frames.length <= 1) current.message.push(line);
   }
+  if (built[0]?.needsFrames && built[0].frames.length === 0) return undefined;
   const [primary, ...causes] = built.map(
     (b): ParsedTrace => ({
       language: 'ruby',
@@ -173,7 +205,11 @@ function countMessageLines(block: readonly string[]): number {
 /** Ruby's uncaught-exception report (with causes), Rails `Type (msg):` logs and Logger's `msg (Type)` + backtrace. */
 export const rubyParser: TraceParser = {
   language: 'ruby',
-  startsTrace: (line) => readUncaught(line) !== undefined || readLoggedHeader(line) !== undefined,
+  startsTrace: (line) =>
+    readUncaught(line) !== undefined ||
+    readLoggedHeader(line) !== undefined ||
+    isColumnZeroFrame(line) ||
+    readPrintedHeader(line) !== undefined,
   continuesTrace: (line, block) => {
     if (readFrame(line) !== undefined || readUncaught(line) !== undefined) return true;
     const head = block[0] ?? '';

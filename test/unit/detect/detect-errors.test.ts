@@ -204,7 +204,8 @@ describe('detectErrors on structured logs', () => {
     expect(found?.record).toMatchObject({
       language: 'go',
       exceptionType: 'error',
-      message: 'payment failed',
+      // zap's `error` field is the error's text; `msg` is what the program was doing (issue #9).
+      message: 'card declined',
     });
     expect(found?.record.frames.map((f) => [f.function, f.inApp])).toEqual([
       ['runtime.main', false],
@@ -229,7 +230,7 @@ describe('detectErrors on structured logs', () => {
     const found = detectErrors(
       makeEvents([JSON.stringify({ level: 'error', msg: 'payment declined', error: 'card expired' })]),
     );
-    expect(found[0]?.record).toMatchObject({ language: 'unknown', message: 'payment declined' });
+    expect(found[0]?.record).toMatchObject({ language: 'unknown', message: 'card expired' });
   });
 });
 

@@ -97,8 +97,9 @@ describe('ai-ops detect', () => {
       err: { type: 'TypeError', stack: JS_TRACE },
     });
     const found = records((await run(['detect'], `${zap}\n${pino}\n`)).out);
+    // zap's `error` field is the error's own text; `msg` only says what the program was doing.
     expect(found.map((r) => r.message)).toEqual([
-      'payment failed',
+      'card declined',
       "Cannot read properties of undefined (reading 'id')",
     ]);
     expect(found[1]).toMatchObject({ language: 'javascript', exceptionType: 'TypeError' });

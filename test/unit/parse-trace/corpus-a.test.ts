@@ -18,9 +18,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'java-fb-elastic': 'malformed frames, best-effort annotation',
   // "V8 errors stack trace" has no exception type at all; we return no record rather than guess.
   'js-de-v8': 'no exception type in the text',
-  // `(<anonymous>)` without a line is annotated file null; we keep `<anonymous>` as the file,
-  // as for `(<anonymous>:3:9)` in the same record, so in-app rules see it.
-  'js-de-client': 'bare <anonymous> location kept as the file',
 };
 
 /** Our frames are outermost first; the corpus lists them innermost first. Java puts the class in `module`. */

@@ -13,8 +13,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   // Derived variants: the noise changed in `events` but `expected` keeps the original text.
   'rb-de-1-var-addr': 'expected message keeps the original object address',
   'php-de-gae-var-deploy': 'expected frames keep the original deploy-version path',
-  // Backtrace lines with no header at all: no exception type to report, so no record.
-  'rb-ab-windows': 'no exception header in the text',
   // The multi-line SQL message is annotated null; we keep the message text up to ` ---> `.
   'cs-stp-runawaybugstacktrace': 'expected message is null although the text has one',
 };
