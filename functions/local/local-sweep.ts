@@ -18,11 +18,14 @@ export interface SweepSource {
   onClosedUnmerged?: PollDeps['onClosedUnmerged'];
 }
 
-/** Calls `tick` every `ms` until the returned function is called (tests pass one they drive). */
-export type SweepScheduler = (tick: () => void, ms: number) => () => void;
+/**
+ * Calls `tick` every `ms` until the returned function is called (tests pass one they drive, and
+ * may await the sweep it starts).
+ */
+export type SweepScheduler = (tick: () => Promise<void>, ms: number) => () => void;
 
 export const intervalScheduler: SweepScheduler = (tick, ms) => {
-  const timer = setInterval(tick, ms);
+  const timer = setInterval(() => void tick(), ms);
   // The watcher keeps the process alive; the sweep alone must not.
   timer.unref();
   return () => clearInterval(timer);
@@ -112,7 +115,7 @@ export function startLocalSweep({
     });
     return running;
   };
-  const cancel = scheduler(() => void tick(), intervalMs);
+  const cancel = scheduler(tick, intervalMs);
 
   return {
     tick,

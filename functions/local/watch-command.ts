@@ -333,7 +333,9 @@ function recordOnly({ store, repo }: { store: SqliteIncidentStore; repo: RepoRef
 function describePoll(result: PollResult): string {
   switch (result.kind) {
     case 'verdict':
-      return result.outcome.kind === 'ignored' ? `checks seen (${result.outcome.reason})` : result.outcome.kind;
+      return result.outcome.kind === 'ignored'
+        ? `checks seen (${result.outcome.reason})`
+        : result.outcome.kind;
     case 'merged':
       return result.outcome.kind === 'ignored' ? `merge seen (${result.outcome.reason})` : 'merged';
     case 'failed':
