@@ -222,6 +222,70 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
   }, 60_000);
 });
 
+describe('ai-ops watch --once with a test command that stays red', () => {
+  it('opens the draft labelled needs-human after the one revision also fails, and says nothing follows it up', async () => {
+    const model = await startAnthropicStandIn({
+      script: [
+        submit('toolu_first', 'Give 0 for a quantity that is not a number', ORIGINAL, FIRST_FIX),
+        submit('toolu_revision', 'Give -1 instead', FIRST_FIX, FIRST_FIX.replace('return 0', 'return -1')),
+      ],
+    });
+    try {
+      await createBareRepo({
+        server: git,
+        owner: 'demo',
+        name: 'stays-red',
+        files: { 'app.py': APP_PY, 'test_app.py': TEST_PY },
+      });
+      github.addRepo({ owner: 'demo', repo: 'stays-red' });
+      const dir = mkdtempSync(join(tmpdir(), 'ai-ops-local-red-'));
+      const log = join(dir, 'app.log');
+      writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
+      const outbox = join(dir, 'outbox');
+      const out = new PassThrough();
+      let printed = '';
+      out.on('data', (c: Buffer) => {
+        printed += c.toString();
+      });
+      const code = await runWatch(
+        ['--once', log],
+        { stdin: new PassThrough(), stdout: out, stderr: out },
+        {
+          env: {
+            GITHUB_TOKEN: TOKEN,
+            GITHUB_REPO: 'demo/stays-red',
+            GITHUB_API_URL: github.baseUrl,
+            ANTHROPIC_API_KEY: 'stand-in',
+            ANTHROPIC_BASE_URL: model.url,
+            AI_OPS_STATE: join(dir, 'state.db'),
+            AI_OPS_OUTBOX: outbox,
+            AI_OPS_TEST_COMMAND: 'python3 test_app.py',
+          },
+          cwd: dir,
+          isTty: false,
+          createHandler: createRepairPipeline({ stderr: out }),
+        },
+      );
+      expect(code, printed).toBe(0);
+      const [pr] = github.pulls({ owner: 'demo', repo: 'stays-red' });
+      expect(pr).toMatchObject({ draft: true, state: 'open' });
+      expect(pr?.labels).toEqual(expect.arrayContaining(['ai-ops', 'needs-human']));
+      expect(pr?.body).toContain('still fails after one revision');
+      expect(pr?.body).toContain('a quantity that is not a number must give None');
+      expect(pr?.body).toContain('nothing follows this draft up');
+      expect(model.requests).toHaveLength(2);
+      const email = readFileSync(
+        join(outbox, readdirSync(outbox).find((f) => f.endsWith('.eml')) ?? ''),
+        'utf8',
+      );
+      expect(email).toContain('Subject: [ai-ops] ValueError in demo/stays-red: draft fix PR #1 opened, its');
+      expect(email.replace(/=\r?\n/g, '')).toContain('labelled needs-human for a person to take over');
+    } finally {
+      await model.close();
+    }
+  }, 60_000);
+});
+
 async function tickNow(tick: (() => Promise<void>) | undefined): Promise<void> {
   if (!tick) throw new Error('the sweep was not started');
   await tick();
