@@ -166,15 +166,14 @@ export function loadLocalConfig({
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '');
-      // Never echo a value: it may be a token in the wrong variable.
-      issues.push(`${name}: ${issue.message} (from the ${sources[name] ?? 'environment'})`);
+      // Never echo a value: it may be a token in the wrong variable. A JSON setting's inner path is named.
+      const inner = issue.path.slice(1).filter((p) => typeof p === 'string').join('.');
+      issues.push(
+        `${name}${inner ? `.${inner}` : ''}: ${issue.message} (from the ${sources[name] ?? 'environment'})`,
+      );
     }
   }
   issues.push(...mailIssues(raw));
-  const unpriced = parsed.success
-    ? unpricedModelIssue(parsed.data.AI_OPS_MODEL, parsed.data.AI_OPS_MODEL_PRICES)
-    : undefined;
-  if (unpriced) issues.push(`AI_OPS_MODEL_PRICES: ${unpriced}`);
   if (!parsed.success || issues.length > 0) throw new LocalConfigError(issues);
   const s = parsed.data;
   const mail = resolveMail(s, cwd);
@@ -184,6 +183,8 @@ export function loadLocalConfig({
     ...(s.GITHUB_TOKEN ? [] : ['GITHUB_TOKEN']),
     ...(repo ? [] : ['GITHUB_REPO']),
     ...(s.ANTHROPIC_API_KEY ? [] : ['ANTHROPIC_API_KEY']),
+    // The per-repair dollar cap cannot be enforced on a guess: no prices, no model calls.
+    ...(unpricedModelIssue(s.AI_OPS_MODEL, s.AI_OPS_MODEL_PRICES) ? ['AI_OPS_MODEL_PRICES'] : []),
   ];
   return Object.freeze({
     logFiles: Object.freeze(

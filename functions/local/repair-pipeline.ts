@@ -197,8 +197,10 @@ export function makeLocalRepairDeps({
 }): RepairDeps | { missing: readonly string[] } {
   const missing = config.missingForRepair.filter((name) => !(advisor && name === 'ANTHROPIC_API_KEY'));
   const repo = config.repo;
-  // missingForRepair already names GITHUB_REPO when it is unset; a dry run needs it too.
-  if (!repo || (!dryRun && missing.length > 0))
+  // missingForRepair already names GITHUB_REPO when it is unset; a dry run needs it too, and
+  // prices for its model (its dollar cap is enforced on a dry run as well).
+  const unpriced = missing.includes('AI_OPS_MODEL_PRICES');
+  if (!repo || unpriced || (!dryRun && missing.length > 0))
     return { missing: repo || missing.includes('GITHUB_REPO') ? missing : ['GITHUB_REPO', ...missing] };
   const outbox = config.mail.kind === 'outbox' ? config.mail.directory : join('.ai-ops', 'outbox');
   const workspaces = makeGitWorkspaces({
