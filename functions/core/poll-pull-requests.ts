@@ -11,8 +11,7 @@ export const DEFAULT_POLL_LIMIT = 50;
 
 export type PollResult = {
   incidentKey: string;
-} & /** a check on the head has not finished, or nothing reported yet (the sweep's no-CI rule decides later) */
-(
+} /** a check on the head has not finished, or nothing reported yet (the sweep's no-CI rule decides later) */ & (
   | { kind: 'waiting'; checks: 'pending' | 'none' }
   /** this head's verdict is already recorded */
   | { kind: 'unchanged' }

@@ -167,7 +167,10 @@ export function loadLocalConfig({
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '');
       // Never echo a value: it may be a token in the wrong variable. A JSON setting's inner path is named.
-      const inner = issue.path.slice(1).filter((p) => typeof p === 'string').join('.');
+      const inner = issue.path
+        .slice(1)
+        .filter((p) => typeof p === 'string')
+        .join('.');
       issues.push(
         `${name}${inner ? `.${inner}` : ''}: ${issue.message} (from the ${sources[name] ?? 'environment'})`,
       );
