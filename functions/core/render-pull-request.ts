@@ -237,7 +237,7 @@ const FOLLOW_UP_NOTE = {
   webhook: 'A collaborator with write access can comment `/ai-ops <instruction>` to ask for a revision.',
   polling:
     'Opened by `ai-ops watch` on one machine: it follows CI and the merge while it runs, but does not read comments.',
-  none: 'Opened by `ai-ops watch --once`: nothing follows this draft up; mark it ready for review yourself once CI passes.',
+  none: 'Opened by `ai-ops watch` without its sweep (`--once`, `--sweep-minutes 0`): nothing follows this draft up; mark it ready for review yourself once CI passes.',
 } as const;
 
 function renderVerification(verification: NonNullable<IncidentAnalysis['verification']>): string[] {
