@@ -208,6 +208,7 @@ export class AutoRepair extends Construct {
       reservedConcurrentExecutions: config.analyzerReservedConcurrency,
       environment: {
         MODEL_ID: config.modelId,
+        ...(config.modelPrices ? { MODEL_PRICES: JSON.stringify(config.modelPrices) } : {}),
         SENDER_EMAIL: config.senderEmail,
         REVIEWER_EMAILS: config.reviewerEmails.join(','),
         GITHUB_API_URL: config.githubApiUrl,

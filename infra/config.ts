@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelPricesSchema, unpricedModelIssue } from '../functions/core/fix-advisor/model-cost.ts';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -71,6 +72,8 @@ export const aiOpsConfigSchema = z
     senderIdentity: z.string().min(1).optional(),
     reviewerEmails: z.array(emailSchema).min(1, 'list at least one reviewer address'),
     modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
+    /** USD per million tokens for a `modelId` ai-ops has no prices for: `{ "input": 3, "output": 15 }` */
+    modelPrices: ModelPricesSchema.optional(),
     githubApiUrl: z.url({ protocol: /^https$/ }).default('https://api.github.com'),
     /** `token`: a personal or fine-grained token; `app`: a GitHub App's short-lived installation tokens */
     githubAuth: z.enum(['token', 'app']).default('token'),
@@ -129,6 +132,8 @@ export const aiOpsConfigSchema = z
         }
       }
     }
+    const unpriced = unpricedModelIssue(config.modelId, config.modelPrices);
+    if (unpriced) ctx.addIssue({ code: 'custom', path: ['modelPrices'], message: unpriced });
     if (config.analyzerMaxConcurrency > config.analyzerReservedConcurrency) {
       ctx.addIssue({
         code: 'custom',

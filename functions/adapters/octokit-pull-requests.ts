@@ -370,6 +370,7 @@ interface OctokitPull {
   state: string;
   merged?: boolean;
   merged_at: string | null;
+  merge_commit_sha?: string | null;
   labels: Array<{ name?: string } | string>;
 }
 
@@ -386,6 +387,12 @@ function toPullRequest(pr: OctokitPull): PullRequest {
     draft: pr.draft ?? false,
     state: pr.state === 'closed' ? 'closed' : 'open',
     merged: pr.merged ?? pr.merged_at !== null,
+    ...(pr.merged_at && Number.isFinite(Date.parse(pr.merged_at))
+      ? { mergedAt: Date.parse(pr.merged_at) }
+      : {}),
+    ...(pr.merge_commit_sha && (pr.merged ?? pr.merged_at !== null)
+      ? { mergeCommitSha: pr.merge_commit_sha }
+      : {}),
     labels: pr.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
+import { type ModelPrices, ModelPricesSchema, unpricedModelIssue } from '../core/fix-advisor/model-cost.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -15,6 +16,20 @@ const EnvSchema = z.object({
   GITHUB_APP_SECRET_ARN: z.string().min(1).optional(),
   ANTHROPIC_API_KEY_SECRET_ARN: z.string().min(1),
   MODEL_ID: z.string().min(1).default('claude-sonnet-4-6'),
+  /** JSON `{"input": 3, "output": 15}` (USD per million tokens) for a MODEL_ID without known prices */
+  MODEL_PRICES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"input": 3, "output": 15}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(ModelPricesSchema.optional()),
   SENDER_EMAIL: z.email(),
   REVIEWER_EMAILS: z
     .string()
@@ -48,6 +63,8 @@ export type AnalyzerConfig = Readonly<{
   githubAuth: GitHubAuthConfig;
   anthropicApiKeySecretArn: string;
   model: string;
+  /** configured prices for a model the built-in table does not know */
+  modelPrices?: ModelPrices;
   sender: string;
   reviewers: readonly string[];
   githubApiUrl: string;
@@ -81,10 +98,14 @@ export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefin
   const missingAuthSecret = env[authSecret]
     ? []
     : [`${authSecret} is missing (GITHUB_AUTH=${env.GITHUB_AUTH ?? 'token'})`];
-  if (!parsed.success || missingAuthSecret.length > 0) {
+  const unpriced = parsed.success
+    ? unpricedModelIssue(parsed.data.MODEL_ID, parsed.data.MODEL_PRICES)
+    : undefined;
+  if (!parsed.success || missingAuthSecret.length > 0 || unpriced) {
     throw new AnalyzerConfigError([
       ...describeEnvIssues(parsed.error?.issues ?? [], env),
       ...missingAuthSecret,
+      ...(unpriced ? [`MODEL_PRICES: ${unpriced}`] : []),
     ]);
   }
   const e = parsed.data;
@@ -98,6 +119,7 @@ export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefin
     githubAuth: Object.freeze(githubAuth),
     anthropicApiKeySecretArn: e.ANTHROPIC_API_KEY_SECRET_ARN,
     model: e.MODEL_ID,
+    ...(e.MODEL_PRICES ? { modelPrices: Object.freeze(e.MODEL_PRICES) } : {}),
     sender: e.SENDER_EMAIL,
     reviewers: Object.freeze([...e.REVIEWER_EMAILS]),
     githubApiUrl: e.GITHUB_API_URL,

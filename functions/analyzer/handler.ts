@@ -202,6 +202,7 @@ export async function buildRepairDeps({
     advisor: makeAnthropicFixAdvisor({
       apiKey: anthropicKey,
       model: config.model,
+      ...(config.modelPrices ? { prices: config.modelPrices } : {}),
       maxTurns: config.maxTurns,
       maxUsd: config.maxUsdPerJob,
       ...(anthropicBaseUrl ? { baseURL: anthropicBaseUrl } : {}),

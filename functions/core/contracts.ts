@@ -102,6 +102,16 @@ export const IncidentAnalysisSchema = z.object({
   model: z.string(),
   /** the model's prose besides the proposal (all of it for `no_fix`) */
   notes: z.string().default(''),
+  /** the test command's verdict on the fix before its PR opened (one-machine runner only) */
+  verification: z
+    .object({
+      command: z.string(),
+      outcome: z.enum(['passed', 'failed', 'not_run']),
+      runs: z.number().int().nonnegative(),
+      revised: z.boolean(),
+      detail: z.string().optional(),
+    })
+    .optional(),
 });
 export type IncidentAnalysis = z.infer<typeof IncidentAnalysisSchema>;
 

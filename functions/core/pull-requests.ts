@@ -23,6 +23,10 @@ export interface PullRequest {
   draft: boolean;
   state: 'open' | 'closed';
   merged: boolean;
+  /** epoch ms of the merge, when merged */
+  mergedAt?: number;
+  /** the commit the merge made on the base branch, when GitHub reports it */
+  mergeCommitSha?: string;
   labels: string[];
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRecord, FixProposal, StackFrame } from './contracts.ts';
 import { escapeHtml } from './escape-html.ts';
+import type { VerificationRecord } from './fix-verifier.ts';
 import type { RepoCoordinates } from './pull-requests.ts';
 import type { OccurrenceCounts } from './render-pull-request.ts';
 import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from './scrub-prose.ts';
@@ -18,6 +19,10 @@ export type RenderEmailInput =
       analysis: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'>;
       /** `draft: true` while CI has not passed yet */
       pr: { number: number; url: string; draft?: boolean };
+      /** who follows the draft up (default `webhook`): the email promises only that */
+      followUp?: FollowUpMode;
+      /** the test command's verdict before the PR opened (one-machine runner) */
+      verification?: VerificationRecord;
     })
   | (EmailCommon & {
       kind: 'no_fix';
@@ -37,7 +42,8 @@ const MESSAGE_MAX = 1500;
 const SUBJECT_MAX = 200;
 const STYLE = {
   body: 'margin:0;padding:0;background:#ffffff;',
-  wrap: 'max-width:680px;margin:0 auto;padding:16px;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#1f2328;',
+  // Single quotes inside: the value goes into a double-quoted style attribute.
+  wrap: "max-width:680px;margin:0 auto;padding:16px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#1f2328;",
   h1: 'font-size:20px;margin:0 0 8px;',
   h2: 'font-size:16px;margin:24px 0 8px;border-bottom:1px solid #d1d9e0;padding-bottom:4px;',
   button:
@@ -76,9 +82,12 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
 
   if (input.kind === 'fix') {
     const prUrl = safeUrl(input.pr.url);
-    const status = input.pr.draft
-      ? `draft fix PR #${input.pr.number} opened`
-      : `fix PR #${input.pr.number} ready for review`;
+    const failing = input.verification?.outcome === 'failed';
+    const status = failing
+      ? `draft fix PR #${input.pr.number} opened, its tests fail`
+      : input.pr.draft
+        ? `draft fix PR #${input.pr.number} opened`
+        : `fix PR #${input.pr.number} ready for review`;
     const links: Array<[string, string]> = [
       ...(prUrl
         ? [
@@ -89,10 +98,13 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
       ...(incidentUrl ? [['Incident', incidentUrl] as [string, string]] : []),
     ];
     const intro = input.pr.draft
-      ? `ai-ops opened a draft pull request that may fix this error. It becomes ready for review once CI passes; nothing is merged automatically.`
+      ? `ai-ops opened a draft pull request that may fix this error. ${DRAFT_NEXT[failing ? 'failing' : (input.followUp ?? 'webhook')]} Nothing is merged automatically.`
       : `ai-ops proposes a fix for this error. Please review the pull request; nothing is merged automatically.`;
     const sections: Array<[string, string]> = [
       ['Proposed fix', oneLine(safe(input.analysis.title), 200)],
+      ...(input.verification
+        ? [['Tests', safe(describeVerification(input.verification))] as [string, string]]
+        : []),
       ['Root cause', prose(input.analysis.rootCause)],
       ['Explanation', prose(input.analysis.explanation)],
       ['Confidence', input.analysis.confidence],
@@ -118,6 +130,28 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
     html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
     text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
   };
+}
+
+// What happens to a draft next, by who follows it up: never promise a step nobody will take.
+const DRAFT_NEXT = {
+  webhook: 'It becomes ready for review once CI passes.',
+  polling:
+    'ai-ops watch checks its CI at every sweep while it runs and marks it ready for review once every check passes.',
+  none: 'Nothing follows it up automatically: mark it ready for review yourself once CI passes.',
+  failing: 'Its tests still fail, so it is labelled needs-human for a person to take over.',
+} as const;
+
+function describeVerification(v: VerificationRecord): string {
+  switch (v.outcome) {
+    case 'passed':
+      return v.revised
+        ? `${v.command} failed on the first fix and passed after one revision.`
+        : `${v.command} passed on this fix before the pull request was opened.`;
+    case 'failed':
+      return `${v.command} still fails${v.revised ? ' after one revision' : ''}.${v.detail ? `\n\n${v.detail.slice(-1500)}` : ''}`;
+    case 'not_run':
+      return `${v.command} could not be run (${v.detail ?? 'no detail'}), so the fix is untested.`;
+  }
 }
 
 interface EmailParts {
@@ -263,15 +297,20 @@ export interface IncidentEmailInput {
       confidence: FixProposal['confidence'];
       /** the model's prose besides the proposal (all of it for `no_fix`) */
       notes?: string;
+      verification?: VerificationRecord;
     };
   };
   pr?: { number: number; url: string; draft?: boolean };
   incidentUrl?: string;
   reason?: string;
+  followUp?: FollowUpMode;
 }
 
+/** Who follows a draft up: the webhook (cloud), `ai-ops watch` polling, or nobody (`--once`). */
+export type FollowUpMode = 'webhook' | 'polling' | 'none';
+
 /** The fix email for an incident whose PR is open. */
-export function renderFixEmail({ incident, pr, incidentUrl }: IncidentEmailInput): RenderedEmail {
+export function renderFixEmail({ incident, pr, incidentUrl, followUp }: IncidentEmailInput): RenderedEmail {
   if (!pr) throw new Error('renderFixEmail needs the pull request');
   const analysis = incident.analysis ?? {
     title: 'See the pull request',
@@ -287,6 +326,8 @@ export function renderFixEmail({ incident, pr, incidentUrl }: IncidentEmailInput
     analysis,
     pr,
     incidentUrl,
+    ...(followUp ? { followUp } : {}),
+    ...(incident.analysis?.verification ? { verification: incident.analysis.verification } : {}),
   });
 }
 

@@ -1,4 +1,11 @@
-import type { ErrorRecord, FileEdit, FixProposal, Incident, StackFrame } from './contracts.ts';
+import type {
+  ErrorRecord,
+  FileEdit,
+  FixProposal,
+  Incident,
+  IncidentAnalysis,
+  StackFrame,
+} from './contracts.ts';
 import { fencedCode, inlineCode, neutralizeMentions, sanitizeMarkdown } from './sanitize-markdown.ts';
 import { type LinkScope, repositoryLinkScope, scrubProse } from './scrub-prose.ts';
 
@@ -25,6 +32,10 @@ export interface RenderPullRequestInput {
   proposal: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'>;
   changes: FileChangeSummary[];
   model: { name: string; costUsd: number };
+  /** the test command's verdict before the PR opened (one-machine runner) */
+  verification?: NonNullable<IncidentAnalysis['verification']>;
+  /** who follows the draft up; without the webhook no `/ai-ops` comment is read (default `webhook`) */
+  followUp?: 'webhook' | 'polling' | 'none';
 }
 
 export interface RenderedPullRequest {
@@ -48,6 +59,8 @@ export function renderPullRequest({
   proposal,
   changes,
   model,
+  verification,
+  followUp,
 }: RenderPullRequestInput): RenderedPullRequest {
   const title = renderTitle(proposal.title);
   const frame = innermostFrame(error);
@@ -55,7 +68,16 @@ export function renderPullRequest({
     branch: renderBranchName({ error, fingerprint: incident.fingerprint }),
     commitMessage: renderCommitMessage({ title, error, frame, incident }),
     title: `fix(ai): ${title}`,
-    body: renderBody({ incident, error, proposal, changes, model, frame }),
+    body: renderBody({
+      incident,
+      error,
+      proposal,
+      changes,
+      model,
+      frame,
+      ...(verification ? { verification } : {}),
+      ...(followUp ? { followUp } : {}),
+    }),
   };
 }
 
@@ -159,6 +181,8 @@ function renderBody({
   changes,
   model,
   frame,
+  verification,
+  followUp = 'webhook',
 }: RenderPullRequestInput & { frame: StackFrame | undefined }): string {
   const scrubbed = scrubProse(error.message);
   const message = scrubbed.length > MESSAGE_MAX ? `${scrubbed.slice(0, MESSAGE_MAX)}…` : scrubbed;
@@ -199,6 +223,7 @@ function renderBody({
     '',
     ...files,
     '',
+    ...(verification ? renderVerification(verification) : []),
     '## Occurrences',
     '',
     renderOccurrencesLine(incident),
@@ -208,9 +233,39 @@ function renderBody({
     `${inlineCode(model.name)} · cost ${formatUsd(model.costUsd)}`,
     '',
     '---',
-    `<sub>Incident ${inlineCode(incident.incidentKey)} · fingerprint ${inlineCode(incident.fingerprint)}. A collaborator with write access can comment \`/ai-ops <instruction>\` to ask for a revision.</sub>`,
+    `<sub>Incident ${inlineCode(incident.incidentKey)} · fingerprint ${inlineCode(incident.fingerprint)}. ${FOLLOW_UP_NOTE[followUp]}</sub>`,
     '',
   ].join('\n');
+}
+
+// Only what will really happen: on one machine there is no webhook to hear a comment.
+const FOLLOW_UP_NOTE = {
+  webhook: 'A collaborator with write access can comment `/ai-ops <instruction>` to ask for a revision.',
+  polling:
+    'Opened by `ai-ops watch` on one machine: it follows CI and the merge while it runs, but does not read comments.',
+  none: 'Opened by `ai-ops watch` without its sweep (`--once`, `--sweep-minutes 0`): nothing follows this draft up; mark it ready for review yourself once CI passes.',
+} as const;
+
+function renderVerification(verification: NonNullable<IncidentAnalysis['verification']>): string[] {
+  const command = inlineCode(verification.command);
+  const summary = {
+    passed: verification.revised
+      ? `${command} failed on the first fix and passed after one revision, before this PR was opened.`
+      : `${command} passed on this fix before this PR was opened.`,
+    failed: `${command} still fails${verification.revised ? ' after one revision' : ' (no usable revision was proposed)'}: this fix needs a person.`,
+    not_run: `${command} could not be run, so this fix is untested.`,
+  }[verification.outcome];
+  return [
+    '## Tests',
+    '',
+    summary,
+    ...(verification.detail ? ['', fencedCode(tailOf(verification.detail, 3000))] : []),
+    '',
+  ];
+}
+
+function tailOf(text: string, max: number): string {
+  return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
 /** Where the error was raised in the application's own code: the innermost in-app frame. */

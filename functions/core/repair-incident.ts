@@ -16,12 +16,14 @@ import {
   isProposal,
   ModelUnavailableError,
 } from './fix-advisor.ts';
+import type { FixVerifier } from './fix-verifier.ts';
 import type { IncidentStore, TransitionInput } from './incident-store.ts';
 import type { Mailer } from './mailer.ts';
 import type { GitIdentity, ModelUsage, RepoWorkspace } from './ports.ts';
 import type { PullRequest, PullRequests } from './pull-requests.ts';
-import { type RenderedEmail, renderFixEmail, renderNoFixEmail } from './render-email.ts';
+import { type FollowUpMode, type RenderedEmail, renderFixEmail, renderNoFixEmail } from './render-email.ts';
 import { renderBranchName, renderPullRequest } from './render-pull-request.ts';
+import { verificationLabels, verifyFix } from './verify-fix.ts';
 
 /** Clones and inspects the application's repository (isomorphic-git + memfs in the adapter). */
 export interface Workspaces {
@@ -49,6 +51,12 @@ export interface RepairSettings {
   labels?: string[];
   /** a signed link to the incident page, when one is served */
   incidentLink?: (incidentKey: string) => string | undefined;
+  /**
+   * What follows the draft once it is open, so the PR and the email promise only that: the
+   * webhook (CI verdicts, `/ai-ops` comments; the default), `ai-ops watch` polling CI and merges
+   * (no comments), or nothing (`ai-ops watch --once`).
+   */
+  followUp?: FollowUpMode;
 }
 
 export interface RepairDeps {
@@ -72,6 +80,8 @@ export interface RepairDeps {
    * branch when it sees the PR opened (the one-machine runner has no webhook).
    */
   branchLinks?: Pick<BranchLinks, 'link'>;
+  /** runs the application's tests on the committed fix before it is pushed (one machine only) */
+  verifier?: FixVerifier;
   /** progress for people (the one-machine runner's status line) and logs */
   onProgress?: (event: { incidentKey: string; stage: RepairStage; detail?: string }) => void;
 }
@@ -237,6 +247,8 @@ async function runRepair({
     proposal: analysis,
     changes: analysis.changes,
     model: { name: analysis.model, costUsd: incident.costUsd },
+    ...(analysis.verification ? { verification: analysis.verification } : {}),
+    ...(settings.followUp ? { followUp: settings.followUp } : {}),
   });
   const opened = await pullRequests.open({
     repo,
@@ -245,7 +257,7 @@ async function runRepair({
     title: rendered.title,
     body: rendered.body,
     draft: true,
-    labels: settings.labels ?? ['ai-ops'],
+    labels: [...(settings.labels ?? ['ai-ops']), ...verificationLabels(analysis.verification)],
   });
   return finishWithPr({
     incident,
@@ -343,8 +355,8 @@ async function proposeAndApply({
     if (outcome.kind === 'applied') {
       const proposal = advice.proposal;
       progress('proposed', proposal.title);
-      const costUsd = incident.costUsd + advice.usage.costUsd;
-      const analysis: IncidentAnalysis = {
+      let costUsd = incident.costUsd + advice.usage.costUsd;
+      let analysis: IncidentAnalysis = {
         title: proposal.title,
         rootCause: proposal.rootCause,
         explanation: proposal.explanation,
@@ -361,7 +373,30 @@ async function proposeAndApply({
         changes: analysis.changes,
         model: { name: settings.model, costUsd },
       });
-      await workspace.commit({ branch, message: rendered.commitMessage, author: settings.bot });
+      const commit = await workspace.commit({
+        branch,
+        message: rendered.commitMessage,
+        author: settings.bot,
+      });
+      // ── Issue #12, local verification: the tests on the committed fix, before anything is pushed.
+      if (deps.verifier) {
+        const verified = await verifyFix({
+          verifier: deps.verifier,
+          workspace,
+          branch,
+          commit,
+          incident,
+          analysis,
+          changed: outcome.files,
+          advisor,
+          policy,
+          bot: settings.bot,
+          onProgress: (detail) => progress('proposed', detail),
+        });
+        analysis = verified.analysis;
+        costUsd += verified.costUsd;
+      }
+      // ── end of the verification hook
       // Recorded before the push: a job that dies after pushing finds the analysis and the branch
       // and opens the PR without a second model call (or a push that the remote would refuse as
       // not a fast-forward). One that dies before finds no branch and asks the model again.
@@ -488,6 +523,7 @@ function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
     return renderFixEmail({
       ...common,
       pr: { url: incident.prUrl, number: incident.prNumber ?? 0, draft: true },
+      ...(deps.settings.followUp ? { followUp: deps.settings.followUp } : {}),
     });
   return renderNoFixEmail({ ...common, ...(incident.lastError ? { reason: incident.lastError } : {}) });
 }

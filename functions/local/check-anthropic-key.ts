@@ -1,5 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { findModelPrices, MODEL_PRICES } from '../core/fix-advisor/model-cost.ts';
+import {
+  findModelPrices,
+  MODEL_PRICES,
+  MODEL_PRICES_EXAMPLE,
+  type ModelPrices,
+} from '../core/fix-advisor/model-cost.ts';
 import { DEFAULT_CHECK_TIMEOUT_MS, type DoctorCheck, describeNetworkError } from './doctor-check.ts';
 
 export interface CheckAnthropicKeyOptions {
@@ -8,6 +13,8 @@ export interface CheckAnthropicKeyOptions {
   baseUrl?: string;
   /** AI_OPS_MODEL */
   model: string;
+  /** AI_OPS_MODEL_PRICES, for a model the built-in table does not know */
+  prices?: ModelPrices;
   /** the SDK's fetch (tests pass a fake) */
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
@@ -24,6 +31,7 @@ export async function checkAnthropicKey({
   apiKey,
   baseUrl,
   model,
+  prices,
   fetch,
   timeoutMs = DEFAULT_CHECK_TIMEOUT_MS,
 }: CheckAnthropicKeyOptions): Promise<DoctorCheck[]> {
@@ -49,12 +57,12 @@ export async function checkAnthropicKey({
   } catch (error: unknown) {
     checks.push(await failureOf({ error, client, model, endpoint, timeoutMs }));
   }
-  if (findModelPrices(model) === undefined)
+  if (prices === undefined && findModelPrices(model) === undefined)
     checks.push({
       status: 'fail',
       area,
       message: `ai-ops has no prices for ${model}, so it cannot enforce the per-repair dollar cap`,
-      fix: `set AI_OPS_MODEL to a model it knows: ${Object.keys(MODEL_PRICES).join(', ')}`,
+      fix: `set AI_OPS_MODEL_PRICES to its prices in USD per million tokens, e.g. ${MODEL_PRICES_EXAMPLE}, or AI_OPS_MODEL to a model it knows: ${Object.keys(MODEL_PRICES).join(', ')}`,
     });
   return checks;
 }

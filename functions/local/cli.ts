@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { runDetect } from './detect-command.ts';
 import { runDoctor } from './doctor-command.ts';
 import { createRepairPipeline } from './repair-pipeline.ts';
@@ -10,6 +11,7 @@ Usage:
   ai-ops watch [options] [<file>…]    follow log files; record their errors and open fix PRs
   ai-ops doctor [options]             check the settings, GitHub, Anthropic and mail; say how to fix
   ai-ops help [command]               this text, or a command's own help
+  ai-ops --version                    the version of ai-ops
 
 Run "ai-ops <command> --help" for a command's options.
 `;
@@ -33,6 +35,11 @@ export async function main(
       return runDoctor(rest, io);
     case 'watch':
       return runWatch(rest, io, { createHandler: createRepairPipeline({ stderr: io.stderr }) });
+    case '--version':
+    case '-V':
+    case 'version':
+      io.stdout.write(`ai-ops ${readVersion()}\n`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':
@@ -45,5 +52,24 @@ export async function main(
     default:
       io.stderr.write(`ai-ops: unknown command "${command}"\n\n${USAGE}`);
       return 2;
+  }
+}
+
+/**
+ * The version in ai-ops' own package.json. The CLI runs from its sources, so that is the nearest
+ * package.json above this file (looked up, not counted, so moving the file does not break it).
+ */
+export function readVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const { name, version } = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (name === 'ai-ops' && typeof version === 'string') return version;
+    } catch {
+      // no package.json here: look one folder up
+    }
+    if (dir.pathname === '/') return 'unknown';
   }
 }

@@ -55,6 +55,7 @@ export async function runDoctorChecks({
           apiKey: config.anthropicApiKey,
           ...(config.anthropicBaseUrl ? { baseUrl: config.anthropicBaseUrl } : {}),
           model: config.model,
+          ...(config.modelPrices ? { prices: config.modelPrices } : {}),
           ...(fetch ? { fetch } : {}),
           timeoutMs,
         })

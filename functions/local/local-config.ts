@@ -2,6 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { RepoRef } from '../core/contracts.ts';
+import {
+  MODEL_PRICES_EXAMPLE,
+  type ModelPrices,
+  ModelPricesSchema,
+  unpricedModelIssue,
+} from '../core/fix-advisor/model-cost.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -34,6 +40,21 @@ const SettingsSchema = z.object({
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: z.url().optional(),
   AI_OPS_MODEL: z.string().min(1).default('claude-sonnet-4-6'),
+  AI_OPS_MODEL_PRICES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be JSON, e.g. ${MODEL_PRICES_EXAMPLE}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(ModelPricesSchema.optional()),
+  AI_OPS_TEST_COMMAND: optionalText,
+  AI_OPS_TEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   LOG_FILE_PATH: optionalText,
   SMTP_HOST: optionalText,
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
@@ -74,6 +95,10 @@ export type LocalConfig = Readonly<{
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
   model: string;
+  /** prices given for a model the built-in table does not know (AI_OPS_MODEL_PRICES) */
+  modelPrices?: ModelPrices;
+  /** run on each fix before its PR opens, in a temporary copy of the tree (AI_OPS_TEST_COMMAND) */
+  testCommand?: Readonly<{ command: string; timeoutMs: number }>;
   statePath: string;
   mail: MailSettings;
   dailyRepairCap: number;
@@ -141,8 +166,14 @@ export function loadLocalConfig({
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '');
-      // Never echo a value: it may be a token in the wrong variable.
-      issues.push(`${name}: ${issue.message} (from the ${sources[name] ?? 'environment'})`);
+      // Never echo a value: it may be a token in the wrong variable. A JSON setting's inner path is named.
+      const inner = issue.path
+        .slice(1)
+        .filter((p) => typeof p === 'string')
+        .join('.');
+      issues.push(
+        `${name}${inner ? `.${inner}` : ''}: ${issue.message} (from the ${sources[name] ?? 'environment'})`,
+      );
     }
   }
   issues.push(...mailIssues(raw));
@@ -155,6 +186,8 @@ export function loadLocalConfig({
     ...(s.GITHUB_TOKEN ? [] : ['GITHUB_TOKEN']),
     ...(repo ? [] : ['GITHUB_REPO']),
     ...(s.ANTHROPIC_API_KEY ? [] : ['ANTHROPIC_API_KEY']),
+    // The per-repair dollar cap cannot be enforced on a guess: no prices, no model calls.
+    ...(unpricedModelIssue(s.AI_OPS_MODEL, s.AI_OPS_MODEL_PRICES) ? ['AI_OPS_MODEL_PRICES'] : []),
   ];
   return Object.freeze({
     logFiles: Object.freeze(
@@ -169,6 +202,15 @@ export function loadLocalConfig({
     ...(s.ANTHROPIC_API_KEY ? { anthropicApiKey: s.ANTHROPIC_API_KEY } : {}),
     ...(s.ANTHROPIC_BASE_URL ? { anthropicBaseUrl: s.ANTHROPIC_BASE_URL } : {}),
     model: s.AI_OPS_MODEL,
+    ...(s.AI_OPS_MODEL_PRICES ? { modelPrices: Object.freeze(s.AI_OPS_MODEL_PRICES) } : {}),
+    ...(s.AI_OPS_TEST_COMMAND
+      ? {
+          testCommand: Object.freeze({
+            command: s.AI_OPS_TEST_COMMAND,
+            timeoutMs: s.AI_OPS_TEST_TIMEOUT_SECONDS * 1000,
+          }),
+        }
+      : {}),
     statePath: resolve(cwd, s.AI_OPS_STATE),
     mail,
     dailyRepairCap: s.AI_OPS_DAILY_CAP,
@@ -268,8 +310,14 @@ export function maskSecret(value: string | undefined): string {
   return value.length <= 8 ? '****' : `${value.slice(0, 4)}…${'*'.repeat(4)} (${value.length} chars)`;
 }
 
-/** The configuration as lines for people and logs, tokens masked. */
-export function describeConfig(config: LocalConfig): string {
+/**
+ * The configuration as lines for people and logs, tokens masked. `logFiles`: what this run
+ * really follows, when files were passed on the command line instead of LOG_FILE_PATH.
+ */
+export function describeConfig(
+  config: LocalConfig,
+  { logFiles = config.logFiles }: { logFiles?: readonly string[] } = {},
+): string {
   const mail =
     config.mail.kind === 'outbox'
       ? `outbox folder ${config.mail.directory}`
@@ -277,12 +325,13 @@ export function describeConfig(config: LocalConfig): string {
         ? `SMTP ${config.mail.host}:${config.mail.port}${config.mail.user ? ` as ${config.mail.user} (password ${maskSecret(config.mail.password)})` : ''}, from ${config.mail.from} to ${config.mail.to.join(', ')}`
         : `SES from ${config.mail.from} to ${config.mail.to.join(', ')}`;
   const lines = [
-    `log files:      ${config.logFiles.join(', ') || '(none: pass a file or set LOG_FILE_PATH)'}`,
+    `log files:      ${logFiles.join(', ') || '(none: pass a file or set LOG_FILE_PATH)'}`,
     `repository:     ${config.repo ? `${config.repo.owner}/${config.repo.name} (base ${config.repo.baseBranch})` : '(GITHUB_REPO not set)'}`,
     `GitHub API:     ${config.githubApiUrl}`,
     `GitHub token:   ${maskSecret(config.githubToken)}`,
     `Anthropic key:  ${maskSecret(config.anthropicApiKey)}${config.anthropicBaseUrl ? ` (base URL ${config.anthropicBaseUrl})` : ''}`,
-    `model:          ${config.model}`,
+    `model:          ${config.model}${config.modelPrices ? ` (prices from AI_OPS_MODEL_PRICES: $${config.modelPrices.input}/$${config.modelPrices.output} per million input/output tokens)` : ''}`,
+    `tests:          ${config.testCommand ? `${config.testCommand.command} (before each PR, at most ${config.testCommand.timeoutMs / 1000} s)` : '(none: set AI_OPS_TEST_COMMAND to test each fix before its PR opens)'}`,
     `state file:     ${config.statePath}`,
     `mail:           ${mail}`,
     `repairs:        ${config.repairsEnabled ? `enabled, at most ${config.dailyRepairCap} a day` : 'disabled (AI_OPS_REPAIRS_ENABLED=false)'}`,
@@ -308,6 +357,12 @@ export const CONFIG_HELP = `Settings (environment, or the same names in ai-ops.c
   GITHUB_BASE_BRANCH       default main
   ANTHROPIC_API_KEY        Claude API key (never printed); ANTHROPIC_BASE_URL is the SDK's own
   AI_OPS_MODEL             model id, default claude-sonnet-4-6
+  AI_OPS_MODEL_PRICES      USD per million tokens for a model ai-ops has no prices for, JSON:
+                           {"input": 3, "output": 15} (cache rates default to 1.25x / 0.1x input)
+  AI_OPS_TEST_COMMAND      shell command run on each fix in a temporary copy of the repository
+                           before its PR opens, e.g. "pytest -q" or "npm ci && npm test"; red →
+                           one revision from its output, still red → the draft is labelled needs-human
+  AI_OPS_TEST_TIMEOUT_SECONDS  time limit of one test run, default 600
   AI_OPS_STATE             state file (incidents and read offsets), default .ai-ops/state.db
   AI_OPS_MAIL              outbox | smtp | ses (default outbox, smtp when SMTP_HOST is set)
   AI_OPS_OUTBOX            outbox folder for .eml files, default .ai-ops/outbox

@@ -2,6 +2,7 @@ import type { RepairJob, RepoRef } from '../core/contracts.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import type { ListableIncidentStore } from '../core/incident-store.ts';
 import type { JobQueue } from '../core/job-queue.ts';
+import { type PollDeps, type PollResult, pollPullRequests } from '../core/poll-pull-requests.ts';
 import { type SweepOptions, type SweepSummary, sweepIncidents } from '../core/sweep-incidents.ts';
 import type { WorkOutcome } from './watch-command.ts';
 import type { ProgressEvent } from './watch-progress.ts';
@@ -13,13 +14,18 @@ export const DEFAULT_SWEEP_MINUTES = 10;
 export interface SweepSource {
   runRepair: (job: RepairJob, report: (progress: ProgressEvent) => void) => Promise<WorkOutcome>;
   followUpDeps: (repo: RepoRef) => Promise<FollowUpDeps>;
+  /** a fix PR closed without a merge (issue #10's `dismissed` plugs in here) */
+  onClosedUnmerged?: PollDeps['onClosedUnmerged'];
 }
 
-/** Calls `tick` every `ms` until the returned function is called (tests pass one they drive). */
-export type SweepScheduler = (tick: () => void, ms: number) => () => void;
+/**
+ * Calls `tick` every `ms` until the returned function is called (tests pass one they drive, and
+ * may await the sweep it starts).
+ */
+export type SweepScheduler = (tick: () => Promise<void>, ms: number) => () => void;
 
 export const intervalScheduler: SweepScheduler = (tick, ms) => {
-  const timer = setInterval(tick, ms);
+  const timer = setInterval(() => void tick(), ms);
   // The watcher keeps the process alive; the sweep alone must not.
   timer.unref();
   return () => clearInterval(timer);
@@ -39,6 +45,8 @@ export interface LocalSweepOptions {
   /** a repair job the sweep started (a regression); the caller waits for it and tallies it */
   onWork: (job: RepairJob, work: Promise<WorkOutcome>) => void;
   onSummary: (summary: SweepSummary) => void;
+  /** what polling the open fix PRs found (checks, merges), before the sweep proper */
+  onPoll?: (results: PollResult[]) => void;
   /** the sweep could not list incidents; the next tick tries again */
   onFailure: (error: unknown) => void;
   report: (progress: ProgressEvent) => void;
@@ -48,8 +56,9 @@ export interface LocalSweepOptions {
 }
 
 /**
- * The cloud's scheduled sweep on one machine: `sweepIncidents` over the SQLite store every
- * `intervalMs`, with an in-process queue whose `repair` jobs (regressions) go to the pipeline's
+ * The cloud's scheduled sweep on one machine, and the webhook's part too: every `intervalMs`,
+ * `pollPullRequests` (CI verdicts and merges of the open fix PRs), then `sweepIncidents` over
+ * the SQLite store, with an in-process queue whose `repair` jobs (regressions) go to the pipeline's
  * repair runner. Jobs start after the tick, so the sweep has marked them `queued` first, as
  * with SQS.
  */
@@ -59,6 +68,7 @@ export function startLocalSweep({
   intervalMs,
   onWork,
   onSummary,
+  onPoll,
   onFailure,
   report,
   scheduler = intervalScheduler,
@@ -77,6 +87,16 @@ export function startLocalSweep({
       },
     };
     try {
+      // No webhook reaches this machine: read each open fix PR's checks and merge state instead.
+      // First, so a merge seen now is settled by the sweep's post-merge rules from this tick on.
+      onPoll?.(
+        await pollPullRequests({
+          store,
+          followUpDeps: source.followUpDeps,
+          ...(source.onClosedUnmerged ? { onClosedUnmerged: source.onClosedUnmerged } : {}),
+          ...(now ? { now } : {}),
+        }),
+      );
       const summary = await sweepIncidents(
         { store, queue, followUpDeps: source.followUpDeps, ...(now ? { now } : {}) },
         options,
@@ -95,7 +115,7 @@ export function startLocalSweep({
     });
     return running;
   };
-  const cancel = scheduler(() => void tick(), intervalMs);
+  const cancel = scheduler(tick, intervalMs);
 
   return {
     tick,

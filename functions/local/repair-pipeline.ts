@@ -22,6 +22,7 @@ import {
   type RepairOutcome,
   repairIncident,
 } from '../core/repair-incident.ts';
+import { makeCommandFixVerifier } from './command-fix-verifier.ts';
 import { dryRunPullRequests, dryRunWorkspaces } from './dry-run.ts';
 import type { LocalConfig } from './local-config.ts';
 import type { SweepSource } from './local-sweep.ts';
@@ -183,18 +184,24 @@ export function makeLocalRepairDeps({
   database,
   dryRun,
   advisor,
+  followUp = 'none',
 }: {
   config: LocalConfig;
   store: IncidentStore;
   database: SqliteDatabase;
   dryRun: boolean;
+  /** whether the sweep will poll the draft (the PR and email say only what will happen) */
+  followUp?: 'polling' | 'none';
   /** a pre-built advisor (the demo's recorded conversation); otherwise Anthropic from the settings */
   advisor?: FixAdvisor;
 }): RepairDeps | { missing: readonly string[] } {
   const missing = config.missingForRepair.filter((name) => !(advisor && name === 'ANTHROPIC_API_KEY'));
   const repo = config.repo;
-  if (!repo || (!dryRun && missing.length > 0))
-    return { missing: repo ? missing : ['GITHUB_REPO', ...missing] };
+  // missingForRepair already names GITHUB_REPO when it is unset; a dry run needs it too, and
+  // prices for its model (its dollar cap is enforced on a dry run as well).
+  const unpriced = missing.includes('AI_OPS_MODEL_PRICES');
+  if (!repo || unpriced || (!dryRun && missing.length > 0))
+    return { missing: repo || missing.includes('GITHUB_REPO') ? missing : ['GITHUB_REPO', ...missing] };
   const outbox = config.mail.kind === 'outbox' ? config.mail.directory : join('.ai-ops', 'outbox');
   const workspaces = makeGitWorkspaces({
     apiUrl: config.githubApiUrl,
@@ -207,6 +214,7 @@ export function makeLocalRepairDeps({
       apiKey: config.anthropicApiKey ?? '',
       ...(config.anthropicBaseUrl ? { baseURL: config.anthropicBaseUrl } : {}),
       model: config.model,
+      ...(config.modelPrices ? { prices: config.modelPrices } : {}),
     });
   return {
     store,
@@ -217,7 +225,16 @@ export function makeLocalRepairDeps({
       ? dryRunPullRequests({ outbox })
       : createOctokitPullRequests({ auth: config.githubToken ?? '', baseUrl: config.githubApiUrl }),
     mailer: dryRun ? new OutboxMailer({ directory: outbox }) : makeMailer(config),
+    ...(config.testCommand
+      ? {
+          verifier: makeCommandFixVerifier({
+            command: config.testCommand.command,
+            timeoutMs: config.testCommand.timeoutMs,
+          }),
+        }
+      : {}),
     settings: {
+      followUp,
       repairsEnabled: config.repairsEnabled,
       dailyRepairCap: config.dailyRepairCap,
       model: config.model,
@@ -257,12 +274,13 @@ export function createRepairPipeline({
   /** a pre-built advisor (the demo's recorded conversation) */
   advisor?: FixAdvisor;
 }): NonNullable<WatchDeps['createHandler']> {
-  return ({ config, store, dryRun, registerSweep }) => {
+  return ({ config, store, dryRun, registerSweep, followUp }) => {
     const deps = makeLocalRepairDeps({
       config,
       store,
       database: store.database,
       dryRun,
+      ...(followUp ? { followUp } : {}),
       ...(advisor ? { advisor } : {}),
     });
     const repo = config.repo ?? UNCONFIGURED_REPO;

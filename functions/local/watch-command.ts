@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { openStateDatabase, SqliteIncidentStore } from '../adapters/sqlite-incident-store.ts';
 import type { RepoRef } from '../core/contracts.ts';
 import type { OccurrenceResult } from '../core/incident-store.ts';
+import type { PollResult } from '../core/poll-pull-requests.ts';
 import type { CliIo } from './cli.ts';
 import { ErrorWatcher, type WatchedError } from './error-watcher.ts';
 import { FileFollowError } from './file-follower.ts';
@@ -88,6 +89,8 @@ export interface WatchDeps {
     dryRun: boolean;
     /** the pipeline offers its repair runner and follow-up ports to the periodic sweep */
     registerSweep?: (source: SweepSource) => void;
+    /** `polling` when the sweep will follow the fix PRs up (CI, merges), `none` with --once or without a sweep */
+    followUp?: 'polling' | 'none';
   }) => HandleError;
   /** the sweep's timer (default setInterval) */
   sweepScheduler?: SweepScheduler;
@@ -197,6 +200,7 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
         config,
         store,
         dryRun,
+        followUp: values.once !== true && !dryRun && sweepMinutes > 0 ? 'polling' : 'none',
         registerSweep: (source) => {
           sweepSource = source;
         },
@@ -207,7 +211,7 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
       progress.info(
         `repair pipeline not configured: errors are detected and recorded in ${statePath}, no fix is attempted`,
       );
-    if (values.json !== true) progress.info(describeConfig(config).trimEnd());
+    if (values.json !== true) progress.info(describeConfig(config, { logFiles: patterns }).trimEnd());
     progress.info(
       `${values.once ? 'reading' : 'watching'} ${patterns.join(', ')}${dryRun ? ' (dry run)' : ''}`,
     );
@@ -268,6 +272,11 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
             source: sweepSource,
             intervalMs: sweepMinutes * 60_000,
             onWork: (job, started) => track(job.incidentKey, started),
+            onPoll: (results) => {
+              for (const result of results)
+                if (result.kind !== 'waiting' && result.kind !== 'unchanged')
+                  progress.info(`poll: ${describePoll(result)} ${result.incidentKey}`, { poll: result });
+            },
             onSummary: ({ results }) => {
               for (const result of results)
                 if (result.kind !== 'not_due' && result.kind !== 'waiting')
@@ -319,6 +328,21 @@ function recordOnly({ store, repo }: { store: SqliteIncidentStore; repo: RepoRef
     const { incidentKey, result } = await recordLocalError({ record, repo, store });
     return { incidentKey, result: result.kind, totalCount: result.incident.count };
   };
+}
+
+function describePoll(result: PollResult): string {
+  switch (result.kind) {
+    case 'verdict':
+      return result.outcome.kind === 'ignored'
+        ? `checks seen (${result.outcome.reason})`
+        : result.outcome.kind;
+    case 'merged':
+      return result.outcome.kind === 'ignored' ? `merge seen (${result.outcome.reason})` : 'merged';
+    case 'failed':
+      return `failed (${result.message})`;
+    default:
+      return result.kind;
+  }
 }
 
 function summarize({ record }: WatchedError): string {

@@ -1,4 +1,5 @@
 import type { FileEdit, FixProposal } from '../contracts.ts';
+import { functionBlockEdit } from './function-block.ts';
 import { normalizeRepoPath } from './read-only-tools.ts';
 
 /** One `<code_block filename="…">…</code_block>` of a whole-file answer. */
@@ -13,7 +14,8 @@ export type CodeBlockParse =
 
 export interface SkippedBlock {
   filename: string;
-  why: 'not_in_repo' | 'bad_path' | 'unchanged';
+  /** `function_not_found`: the block is one function the file does not have (a whole file it is not) */
+  why: 'not_in_repo' | 'bad_path' | 'unchanged' | 'function_not_found';
 }
 
 const CODE_BLOCK = /<code_block\s+filename\s*=\s*(["'])(.*?)\1\s*>([\s\S]*?)<\/code_block>/g;
@@ -37,8 +39,8 @@ export function extractCodeBlocks(answer: string): CodeBlock[] {
 /**
  * Turn the seed's whole-file answer into a FixProposal: each block replaces the whole
  * current file (oldText = the file, newText = the block, in the file's own line endings
- * and final-newline habit). Files not in `currentFiles` are skipped: an edit must match
- * text that exists.
+ * and final-newline habit), except a block holding just one function, which replaces that
+ * function only. Files not in `currentFiles` are skipped: an edit must match text that exists.
  */
 export function parseCodeBlockAnswer(options: {
   answer: string;
@@ -50,7 +52,8 @@ export function parseCodeBlockAnswer(options: {
   if (blocks.length === 0)
     return { kind: 'none', reason: 'the answer holds no <code_block> files', skipped: [] };
 
-  const byPath = new Map<string, FileEdit>();
+  const byPath = new Map<string, FileEdit[]>();
+  const functions: string[] = [];
   const skipped: SkippedBlock[] = [];
   for (const block of blocks) {
     const path = normalizeRepoPath(block.filename);
@@ -63,13 +66,30 @@ export function parseCodeBlockAnswer(options: {
       skipped.push({ filename: block.filename, why: 'not_in_repo' });
       continue;
     }
+    const partial = functionBlockEdit({ block: block.content, current });
+    if (partial.kind === 'not_found') {
+      skipped.push({ filename: block.filename, why: 'function_not_found' });
+      continue;
+    }
+    if (partial.kind === 'function') {
+      if (partial.newText === partial.oldText) {
+        skipped.push({ filename: block.filename, why: 'unchanged' });
+        continue;
+      }
+      const edits = byPath.get(path) ?? [];
+      // The same function given twice: the later block is the model's final word.
+      const others = edits.filter((e) => e.oldText !== partial.oldText);
+      byPath.set(path, [...others, { path, oldText: partial.oldText, newText: partial.newText }]);
+      functions.push(`${partial.name} in ${path}`);
+      continue;
+    }
     const newText = matchFileConventions({ text: block.content, like: current });
     if (newText === current) {
       skipped.push({ filename: block.filename, why: 'unchanged' });
       continue;
     }
     // A file given twice: the later block is the model's final word.
-    byPath.set(path, { path, oldText: current, newText });
+    byPath.set(path, [{ path, oldText: current, newText }]);
   }
   if (byPath.size === 0) {
     return { kind: 'none', reason: 'no <code_block> names an existing file it changes', skipped };
@@ -80,10 +100,15 @@ export function parseCodeBlockAnswer(options: {
   const proposal: FixProposal = {
     title: titleFrom({ prose, paths }),
     rootCause: prose === '' ? 'Not stated: the model answered with whole files only.' : prose,
-    explanation: prose === '' ? `Replaced the content of ${paths.join(', ')}.` : prose,
+    explanation:
+      prose !== ''
+        ? prose
+        : functions.length > 0
+          ? `Replaced ${functions.join(', ')}.`
+          : `Replaced the content of ${paths.join(', ')}.`,
     // The model skipped the structured tool, so it never stated a confidence; claim none.
     confidence: 'low',
-    edits: [...byPath.values()],
+    edits: [...byPath.values()].flat(),
   };
   return { kind: 'proposal', proposal, skipped };
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ModelUsage } from '../ports.ts';
 
 /** USD per million tokens, as on Anthropic's pricing page (5-minute cache writes). */
@@ -42,6 +43,35 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrices>> = {
   'claude-haiku-4-5': HAIKU_45,
   'claude-3-5-haiku': HAIKU_35,
 };
+
+/**
+ * Prices given in the configuration for a model the table does not know (USD per million
+ * tokens). Cache rates default to Anthropic's usual ratios: writes 1.25× input, reads 0.1×.
+ */
+export const ModelPricesSchema = z
+  .strictObject({
+    input: z.number().positive(),
+    output: z.number().positive(),
+    cacheWrite: z.number().positive().optional(),
+    cacheRead: z.number().positive().optional(),
+  })
+  .transform(
+    (p): ModelPrices => ({
+      input: p.input,
+      output: p.output,
+      cacheWrite: p.cacheWrite ?? p.input * 1.25,
+      cacheRead: p.cacheRead ?? p.input * 0.1,
+    }),
+  );
+
+/** How a setting that holds prices as JSON (`AI_OPS_MODEL_PRICES`, `MODEL_PRICES`) is spelled, for messages. */
+export const MODEL_PRICES_EXAMPLE = '{"input": 3, "output": 15}';
+
+/** The issue with a model whose prices are neither known nor configured, or undefined when it can be priced. */
+export function unpricedModelIssue(model: string, configured: ModelPrices | undefined): string | undefined {
+  if (configured || findModelPrices(model)) return undefined;
+  return `no prices are known for model "${model}": give its prices in USD per million tokens, e.g. ${MODEL_PRICES_EXAMPLE}, so the per-job dollar cap can be enforced`;
+}
 
 /** The prices of a model id, dated or not; undefined when the table does not know it. */
 export function findModelPrices(model: string): ModelPrices | undefined {
