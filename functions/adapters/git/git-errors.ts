@@ -7,6 +7,7 @@ export type GitErrorCode =
   | 'git_network'
   | 'git_server'
   | 'git_invalid_path'
+  | 'git_ref_refused'
   | 'git_failed';
 
 /** Base of every error the git workspace throws; `code` is what callers branch on. */
@@ -60,6 +61,19 @@ export class GitInvalidPathError extends GitWorkspaceError {
     super('git_invalid_path', `invalid repository path ${JSON.stringify(path)}: ${why}`);
     this.name = 'GitInvalidPathError';
     this.path = path;
+  }
+}
+
+/**
+ * A push to a ref the workspace must never write: anything but a `fix/…` branch, or the base
+ * branch. The analyzer's token may write the whole repository; this keeps it to its own branches.
+ */
+export class GitRefRefusedError extends GitWorkspaceError {
+  readonly ref: string;
+  constructor(ref: string, why: string) {
+    super('git_ref_refused', `refusing to push ${ref}: ${why}`);
+    this.name = 'GitRefRefusedError';
+    this.ref = ref;
   }
 }
 
