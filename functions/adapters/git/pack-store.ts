@@ -12,6 +12,7 @@ export type GitObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 const TYPE_CODES: Record<number, GitObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
+const RECENT_BYTES = 16 * 1024 * 1024;
 
 interface PackedObject {
   type: GitObjectType;
@@ -58,14 +59,30 @@ export class PackStore {
     const count = pack.readUInt32BE(8);
     const offsets = new Map<string, number>();
     const trees = new Map<string, Buffer>();
-    // inflated objects by offset while indexing: the bases deltas are applied to
-    const resolved = new Map<number, PackedObject>();
+    const store = new PackStore(pack, offsets, trees);
+    // recently inflated objects by offset: git writes a delta's base shortly before it, so a
+    // bounded cache serves nearly every base (an evicted one is inflated again from the pack)
+    // without keeping the whole repository inflated
+    const recent = new Map<number, PackedObject>();
+    let recentBytes = 0;
     const waiting: Array<{ offset: number; header: ObjectHeader; delta: Buffer }> = [];
     const record = (offset: number, object: PackedObject) => {
       const oid = hashObject(object.type, object.data);
       offsets.set(oid, offset);
-      resolved.set(offset, object);
       if (object.type === 'tree') trees.set(oid, object.data);
+      recent.set(offset, object);
+      recentBytes += object.data.byteLength;
+      for (const [old, { data }] of recent) {
+        if (recentBytes <= RECENT_BYTES) break;
+        recent.delete(old);
+        recentBytes -= data.byteLength;
+      }
+    };
+    const resolve = (header: ObjectHeader, delta: Buffer): PackedObject | undefined => {
+      const baseOffset = typeof header.base === 'number' ? header.base : offsets.get(header.base ?? '');
+      if (baseOffset === undefined) return undefined;
+      const base = recent.get(baseOffset) ?? store.#readAt(baseOffset, 0);
+      return { type: base.type, data: applyDelta(base.data, delta) };
     };
     let at = 12;
     for (let i = 0; i < count; i++) {
@@ -74,12 +91,8 @@ export class PackStore {
       const { data, end } = inflateAt(pack, header);
       at = end;
       const type = TYPE_CODES[header.typeCode];
-      if (type) {
-        record(offset, { type, data });
-        continue;
-      }
-      const base = baseOf(header, offsets, resolved);
-      if (base) record(offset, { type: base.type, data: applyDelta(base.data, data) });
+      const object = type ? { type, data } : resolve(header, data);
+      if (object) record(offset, object);
       else waiting.push({ offset, header, delta: data });
     }
     if (at !== pack.byteLength - 20) throw new CorruptPackError('trailing bytes after the last object');
@@ -89,15 +102,15 @@ export class PackStore {
       progress = false;
       for (let i = waiting.length - 1; i >= 0; i--) {
         const item = waiting[i] as (typeof waiting)[number];
-        const base = baseOf(item.header, offsets, resolved);
-        if (!base) continue;
-        record(item.offset, { type: base.type, data: applyDelta(base.data, item.delta) });
+        const object = resolve(item.header, item.delta);
+        if (!object) continue;
+        record(item.offset, object);
         waiting.splice(i, 1);
         progress = true;
       }
     }
     if (waiting.length > 0) throw new CorruptPackError(`${waiting.length} deltas without a base in the pack`);
-    return new PackStore(pack, offsets, trees);
+    return store;
   }
 
   has(oid: string): boolean {
@@ -134,15 +147,6 @@ export class PackStore {
     const base = this.#readAt(baseOffset, depth + 1);
     return { type: base.type, data: applyDelta(base.data, data) };
   }
-}
-
-function baseOf(
-  header: ObjectHeader,
-  offsets: Map<string, number>,
-  resolved: Map<number, PackedObject>,
-): PackedObject | undefined {
-  const offset = typeof header.base === 'number' ? header.base : offsets.get(header.base ?? '');
-  return offset === undefined ? undefined : resolved.get(offset);
 }
 
 /** The git object id: SHA-1 of `<type> <size>\0<content>`. */
@@ -182,8 +186,12 @@ function inflateAt(pack: Buffer, header: ObjectHeader): { data: Buffer; end: num
   // a zlib stream is at most a little longer than its content; bounding the input keeps
   // inflateSync from looking at the rest of the pack
   const limit = Math.min(pack.byteLength - 20, header.dataStart + header.size + 64 + (header.size >> 7));
+  // chunkSize: the output is a slice of one chunk, so a default 16 KB chunk per small object
+  // would keep 16 KB alive for each (600 MB for 38k objects); one byte more than the content
+  // lets zlib see the end of the stream without a second chunk
   const { buffer, engine } = inflateSync(pack.subarray(header.dataStart, limit), {
     info: true,
+    chunkSize: Math.max(64, header.size + 1),
   }) as unknown as {
     buffer: Buffer;
     engine: { bytesWritten: number };
