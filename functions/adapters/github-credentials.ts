@@ -1,6 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import type { Octokit } from '@octokit/rest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   GitHubAuthError,
   GitHubNotFoundError,
@@ -26,14 +26,22 @@ export function tokenCredentials({ token }: { token: () => Promise<string> }): G
 
 /** The JSON secret of a GitHub App: `{"appId": "123456", "privateKey": "<the .pem file's text>"}`. */
 export const GitHubAppSecretSchema = z.object({
-  appId: z
-    .union([z.string().regex(/^\d+$/, 'must be the numeric App ID'), z.int().positive()])
-    .transform(String),
+  appId: z.pipe(
+    z.union([z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')), z.int().check(z.positive())]),
+    z.transform(String),
+  ),
   privateKey: z
-    .string()
-    // A key pasted into JSON by hand often keeps its line breaks as the two characters "\n".
-    .transform((key) => key.replace(/\\n/g, '\n').trim())
-    .refine((key) => key.includes('PRIVATE KEY-----'), 'must be the PEM text of the private key (.pem file)'),
+    .pipe(
+      z.string(),
+      // A key pasted into JSON by hand often keeps its line breaks as the two characters "\n".
+      z.transform((key: string) => key.replace(/\\n/g, '\n').trim()),
+    )
+    .check(
+      z.refine(
+        (key) => key.includes('PRIVATE KEY-----'),
+        'must be the PEM text of the private key (.pem file)',
+      ),
+    ),
 });
 
 export type GitHubAppSecret = z.output<typeof GitHubAppSecretSchema>;
