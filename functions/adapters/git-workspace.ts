@@ -8,10 +8,11 @@ import git, { type FsClient, type HttpClient, type TreeEntry } from 'isomorphic-
 import nodeHttp from 'isomorphic-git/http/node';
 import type { GitIdentity, RepoEntry, RepoEntryKind, RepoWorkspace } from '../core/ports.ts';
 import { discoverRefs, fetchPack } from './git/fetch-pack.ts';
-import { GitInvalidPathError, GitRefRefusedError, toGitError } from './git/git-errors.ts';
+import { GitInvalidPathError, GitRefRefusedError } from './git/git-errors.ts';
 import { MapFs } from './git/map-fs.ts';
 import { PackStore, parseTree } from './git/pack-store.ts';
 import { pushObjects } from './git/push-objects.ts';
+import { toGitError } from './git/to-git-error.ts';
 
 export {
   GitAuthError,

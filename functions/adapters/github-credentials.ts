@@ -1,4 +1,3 @@
-import { createAppAuth } from '@octokit/auth-app';
 import type { Octokit } from '@octokit/rest';
 import * as z from 'zod/mini';
 import {
@@ -135,6 +134,8 @@ export function githubAppCredentials({
     const { appId, privateKey } = await app();
     const key = `${appId}\n${privateKey}`;
     if (current?.key !== key) {
+      // loaded by the first token a GitHub App mints: with token auth it is never needed
+      const { createAppAuth } = await import('@octokit/auth-app');
       current = {
         key,
         appId,
