@@ -132,10 +132,11 @@ export function githubAppCredentials({
   // id takes effect with a new client whose caches start empty.
   const appClient = async (): Promise<AppClient> => {
     const { appId, privateKey } = await app();
+    // loaded by the first token a GitHub App mints (token auth never needs it); awaited before
+    // the check below, so concurrent callers still share one client
+    const { createAppAuth } = await import('@octokit/auth-app');
     const key = `${appId}\n${privateKey}`;
     if (current?.key !== key) {
-      // loaded by the first token a GitHub App mints: with token auth it is never needed
-      const { createAppAuth } = await import('@octokit/auth-app');
       current = {
         key,
         appId,
