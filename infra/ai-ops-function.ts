@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { AI_OPS_BUNDLING, AI_OPS_NODE_OPTIONS } from './bundling.ts';
+import { AI_OPS_BUNDLING, nodeOptions } from './bundling.ts';
 
 /** The newest GA Node.js runtime aws-cdk-lib 2.276 offers; the tests pin every function to it. */
 export const AI_OPS_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -23,6 +23,8 @@ export interface AiOpsFunctionProps {
   logLevel: string;
   environment?: Record<string, string>;
   reservedConcurrentExecutions?: number;
+  /** `--enable-source-maps`: readable traces in the logs for a slower cold start (bundling.ts) */
+  sourceMapsInTraces: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export class AiOpsFunction extends NodejsFunction {
       logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
-        NODE_OPTIONS: AI_OPS_NODE_OPTIONS,
+        ...(props.sourceMapsInTraces ? { NODE_OPTIONS: nodeOptions(true) } : {}),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'AiOps',
         POWERTOOLS_LOG_LEVEL: props.logLevel,

@@ -130,13 +130,19 @@ describe('AutoRepair template', () => {
     }
   });
 
+  it('maps stack traces in the analyzer and webhook logs, not in the detector (its cold start)', () => {
+    expect(functionEnvironment(template, 'ai-ops-detector')).not.toHaveProperty('NODE_OPTIONS');
+    expect(functionEnvironment(template, 'ai-ops-analyzer')).toMatchObject({
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
   it('sets exactly the environment agreed with the handlers', () => {
     const detectorEnv = functionEnvironment(template, 'ai-ops-detector');
     expect(Object.keys(detectorEnv).sort()).toEqual(
       [
         'INCIDENTS_TABLE_NAME',
         'INCIDENT_TTL_DAYS',
-        'NODE_OPTIONS',
         'OWN_LOG_GROUPS',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
