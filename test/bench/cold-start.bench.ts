@@ -71,9 +71,13 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** ms to import() the bundle in a fresh node process (process start excluded). */
+/**
+ * CPU ms (user + system, all threads) to import() the bundle in a fresh node process, process
+ * start excluded. CPU time rather than wall time: on a shared machine the wall time of one
+ * import swung ±50% between neighbouring runs, while a Lambda cold start runs uncontended.
+ */
 function importTimeMs(file: string, nodeOptions: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
+  const script = `const c = process.cpuUsage(); await import(${JSON.stringify(pathToFileURL(file).href)}); const d = process.cpuUsage(c); console.log((d.user + d.system) / 1000);`;
   return Number(
     execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
@@ -138,7 +142,7 @@ export default async function run(): Promise<void> {
       };
     }
     console.log(
-      `import of each deployed bundle in a fresh node with its deployed NODE_OPTIONS, the SDK-only bundle likewise; median of ${RUNS} alternating runs; goal handler / SDK ≤ ${GOAL}×`,
+      `CPU ms to import each deployed bundle in a fresh node with its deployed NODE_OPTIONS, the SDK-only bundle likewise; median of ${RUNS} alternating runs; goal handler / SDK ≤ ${GOAL}×`,
     );
     console.table(rows);
     for (const fn of FUNCTIONS) console.log(`  ${fn.name} SDK-only baseline: ${fn.sdkLabel}`);

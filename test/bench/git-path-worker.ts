@@ -17,6 +17,8 @@ export interface GitPathWorkerInput {
 export interface GitPathWorkerOutput {
   phases: Record<string, number>;
   totalMs: number;
+  /** user + system CPU of the whole process from the clone on */
+  cpuMs: number;
   maxRssMb: number;
   files: number;
   commit: string;
@@ -24,6 +26,7 @@ export interface GitPathWorkerOutput {
 
 async function runWorker(input: GitPathWorkerInput): Promise<GitPathWorkerOutput> {
   const phases: Record<string, number> = {};
+  const cpu = process.cpuUsage();
   let mark = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
@@ -58,7 +61,9 @@ async function runWorker(input: GitPathWorkerInput): Promise<GitPathWorkerOutput
     lap('push');
   }
   const totalMs = Object.values(phases).reduce((a, b) => a + b, 0);
-  return { phases, totalMs, maxRssMb: process.resourceUsage().maxRSS / 1024, files, commit };
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  return { phases, totalMs, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, files, commit };
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as GitPathWorkerInput;

@@ -27,6 +27,8 @@ const GOAL_RSS_MB = 200;
 
 interface Measurement {
   ms: number;
+  /** user + system CPU of the process(es), a check on the wall times of a busy machine */
+  cpuMs: number;
   rssMb: number;
   phases?: Record<string, number>;
 }
@@ -81,7 +83,7 @@ export default async function run(): Promise<void> {
           paths: repo.paths,
         });
         if (out.files !== repo.files) throw new Error(`ours listed ${out.files} files, native ${repo.files}`);
-        ours.push({ ms: out.totalMs, rssMb: out.maxRssMb, phases: out.phases });
+        ours.push({ ms: out.totalMs, cpuMs: out.cpuMs, rssMb: out.maxRssMb, phases: out.phases });
       }
       const n = median(native.map((m) => m.ms));
       const o = median(ours.map((m) => m.ms));
@@ -97,6 +99,7 @@ export default async function run(): Promise<void> {
         o.toFixed(0),
         oursRss.toFixed(0),
         `${ratio.toFixed(2)}× ${ratio <= GOAL_RATIO ? 'ok' : 'MISSED'}`,
+        `${median(ours.map((m) => m.cpuMs)).toFixed(0)} / ${median(native.map((m) => m.cpuMs)).toFixed(0)}`,
         Object.entries(oursPhases)
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
           .join(' · '),
@@ -112,12 +115,13 @@ export default async function run(): Promise<void> {
         'ours ms',
         'ours MB',
         'ours/native',
+        'CPU ms ours / native',
         'ours phases (ms)',
       ],
       rows,
     );
     console.log(
-      `median of ${RUNS} alternating runs, same server, same run; MB = peak RSS (max of the runs); goal: ours/native ≤ ${GOAL_RATIO}× and ours ≤ ${GOAL_RSS_MB} MB`,
+      `median of ${RUNS} alternating runs, same server, same run; MB = peak RSS (max of the runs); CPU = user + system (native: all its git processes); goal: ours/native ≤ ${GOAL_RATIO}× and ours ≤ ${GOAL_RSS_MB} MB`,
     );
   } finally {
     await server.close();
@@ -200,7 +204,9 @@ git push --quiet '${authed}' "$commit:refs/heads/${branch}"
   const ms = performance.now() - start;
   await rm(dir, { recursive: true, force: true });
   const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-  return { ms, rssMb: kb / 1024 };
+  const seconds = (label: string) =>
+    Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? Number.NaN);
+  return { ms, cpuMs: (seconds('User') + seconds('System')) * 1000, rssMb: kb / 1024 };
 }
 
 async function runWorker(worker: string, input: GitPathWorkerInput): Promise<GitPathWorkerOutput> {

@@ -42,6 +42,11 @@ export async function discoverRefs(options: {
       `${url}: the server asked for credentials, and the token is only sent to the configured git host`,
     );
   }
+  if (response.statusCode === 401 || response.statusCode === 403) {
+    throw new GitAuthError(
+      `${url}: the git server answered HTTP ${response.statusCode}; check that the token is valid and may access the repository`,
+    );
+  }
   if (response.statusCode === 404) {
     throw new GitNotFoundError(
       `${url}: the git server answered HTTP 404; check the owner and repository name`,
