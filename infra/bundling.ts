@@ -20,12 +20,12 @@ export const AI_OPS_BUNDLING = {
 /**
  * Which functions map stack traces in their logs back to the TypeScript sources. Node parses the
  * map at import when `--enable-source-maps` is on; measured with test/bench/cold-start.bench.ts
- * (same run, median of 5, Node 20 here): detector 250 → 371 ms, a third more than its AWS
- * clients' own import, for a function that logs its own messages rather than traces; analyzer
- * and webhook +15…45 ms, within their goal. The maps ship in every bundle either way, so a
- * detector trace can be mapped by hand (`node --enable-source-maps` on the downloaded asset).
+ * (CPU ms of the import, median of 7, Node 20): detector 135 → 176 and analyzer 271 → 299, which
+ * puts both over 1.2× their SDK clients' own import; webhook 124 → 157, within it. The maps ship
+ * in every bundle either way, so a trace can be mapped by hand (`node --enable-source-maps` on
+ * the bundle from cdk.out).
  */
-export const SOURCE_MAPS_IN_TRACES = { detector: false, analyzer: true, webhook: true } as const;
+export const SOURCE_MAPS_IN_TRACES = { detector: false, analyzer: false, webhook: true } as const;
 
 /** NODE_OPTIONS of a function: `--enable-source-maps` where traces are mapped, else none. */
 export function nodeOptions(sourceMapsInTraces: boolean): string {

@@ -130,11 +130,9 @@ describe('AutoRepair template', () => {
     }
   });
 
-  it('maps stack traces in the analyzer and webhook logs, not in the detector (its cold start)', () => {
+  it('leaves --enable-source-maps off where it costs the cold start its goal', () => {
     expect(functionEnvironment(template, 'ai-ops-detector')).not.toHaveProperty('NODE_OPTIONS');
-    expect(functionEnvironment(template, 'ai-ops-analyzer')).toMatchObject({
-      NODE_OPTIONS: '--enable-source-maps',
-    });
+    expect(functionEnvironment(template, 'ai-ops-analyzer')).not.toHaveProperty('NODE_OPTIONS');
   });
 
   it('sets exactly the environment agreed with the handlers', () => {
