@@ -4,13 +4,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AI_OPS_BUNDLING, nodeOptions } from './bundling.ts';
 
 /** The newest GA Node.js runtime aws-cdk-lib 2.276 offers; the tests pin every function to it. */
 export const AI_OPS_RUNTIME = lambda.Runtime.NODEJS_24_X;
-
-/** The bundles are ESM; some dependencies are CJS and call `require`, which ESM lacks. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __aiOpsCreateRequire } from 'node:module'; const require = __aiOpsCreateRequire(import.meta.url);";
 
 export interface AiOpsFunctionProps {
   /** Path to the handler's TypeScript file (exports `handler`). */
@@ -26,11 +23,14 @@ export interface AiOpsFunctionProps {
   logLevel: string;
   environment?: Record<string, string>;
   reservedConcurrentExecutions?: number;
+  /** `--enable-source-maps`: readable traces in the logs for a slower cold start (bundling.ts) */
+  sourceMapsInTraces: boolean;
 }
 
 /**
  * One place for the defaults every ai-ops function shares: ARM64, the current Node runtime,
- * local esbuild bundling to minified ESM with source maps, and an explicit log group with retention.
+ * local esbuild bundling to minified ESM with source maps (without the sources in them: the
+ * maps are parsed at cold start), and an explicit log group with retention.
  */
 export class AiOpsFunction extends NodejsFunction {
   readonly ownLogGroup: logs.LogGroup;
@@ -63,7 +63,7 @@ export class AiOpsFunction extends NodejsFunction {
       logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.sourceMapsInTraces ? { NODE_OPTIONS: nodeOptions(true) } : {}),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'AiOps',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -72,10 +72,12 @@ export class AiOpsFunction extends NodejsFunction {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
+        mainFields: [...AI_OPS_BUNDLING.mainFields],
+        banner: AI_OPS_BUNDLING.banner,
+        minify: AI_OPS_BUNDLING.minify,
+        sourceMap: AI_OPS_BUNDLING.sourceMap,
+        sourcesContent: AI_OPS_BUNDLING.sourcesContent,
+        target: AI_OPS_BUNDLING.target,
         // Bundle the AWS SDK too: the versions the tests ran are the versions that run.
         externalModules: [],
       },

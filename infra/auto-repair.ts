@@ -19,6 +19,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AiOpsFunction } from './ai-ops-function.ts';
+import { SOURCE_MAPS_IN_TRACES } from './bundling.ts';
 import {
   type AiOpsConfig,
   AiOpsConfigError,
@@ -179,6 +180,7 @@ export class AutoRepair extends Construct {
     const retention = config.logRetentionDays as logs.RetentionDays;
 
     this.detector = new AiOpsFunction(this, 'Detector', {
+      sourceMapsInTraces: SOURCE_MAPS_IN_TRACES.detector,
       entry: DETECTOR_ENTRY,
       description: 'ai-ops: turns error log events into incidents and repair jobs',
       logGroupName: detectorLogGroupName,
@@ -195,6 +197,7 @@ export class AutoRepair extends Construct {
     });
 
     this.analyzer = new AiOpsFunction(this, 'Analyzer', {
+      sourceMapsInTraces: SOURCE_MAPS_IN_TRACES.analyzer,
       entry: ANALYZER_ENTRY,
       description: 'ai-ops: asks Claude for a fix, opens a draft pull request, emails reviewers',
       logGroupName: analyzerLogGroupName,
@@ -295,6 +298,7 @@ export class AutoRepair extends Construct {
       config.linkSigningSecretName,
     );
     this.webhook = new AiOpsFunction(this, 'Webhook', {
+      sourceMapsInTraces: SOURCE_MAPS_IN_TRACES.webhook,
       entry: WEBHOOK_ENTRY,
       description: 'ai-ops: GitHub webhooks (CI results, /ai-ops comments, merges) and the incident pages',
       logGroupName: webhookLogGroupName,

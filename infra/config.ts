@@ -73,7 +73,7 @@ export const aiOpsConfigSchema = z
     reviewerEmails: z.array(emailSchema).min(1, 'list at least one reviewer address'),
     modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
     /** USD per million tokens for a `modelId` ai-ops has no prices for: `{ "input": 3, "output": 15 }` */
-    modelPrices: ModelPricesSchema.optional(),
+    modelPrices: z.optional(ModelPricesSchema),
     githubApiUrl: z.url({ protocol: /^https$/ }).default('https://api.github.com'),
     /** `token`: a personal or fine-grained token; `app`: a GitHub App's short-lived installation tokens */
     githubAuth: z.enum(['token', 'app']).default('token'),

@@ -10,7 +10,7 @@ import type {
   ToolUseBlock,
   ToolUseBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FixProposal, FixProposalSchema } from '../core/contracts.ts';
 import { extractCodeBlocks, parseCodeBlockAnswer } from '../core/fix-advisor/code-block-fallback.ts';
 import {
@@ -146,7 +146,7 @@ function buildTools(): Tool[] {
   return [...readOnly, submit];
 }
 
-function toInputSchema(schema: z.ZodType): Tool.InputSchema {
+function toInputSchema(schema: z.ZodMiniType): Tool.InputSchema {
   // `io: 'input'` keeps defaulted fields optional for the model, as the parser treats them.
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
   return { ...rest, type: 'object' };

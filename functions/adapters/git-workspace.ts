@@ -1,20 +1,25 @@
-// The analyzer's working copy: a shallow, single-branch clone into memfs that never checks out.
-// Checking out (and committing through the index) walks every tree and writes every blob;
-// on a 13k-object repository that alone was ~9x native git. Instead files are read lazily
-// from the object store, and a commit writes only the changed blobs and the trees on their
-// paths (leaf to root), so its cost grows with the change, not with the repository.
+// The analyzer's working copy: a shallow, single-branch clone held in memory that never checks
+// out. Checking out (and committing through the index) walks every tree and writes every blob;
+// on a 13k-object repository that alone was ~9x native git. Instead the fetched pack is indexed
+// once (git/pack-store.ts: synchronous SHA-1 and inflate, trees kept parsed), files are read
+// lazily from it, and a commit writes only the changed blobs and the trees on their paths (leaf
+// to root) through isomorphic-git into a small Map-backed fs, so its cost grows with the change.
 import git, { type FsClient, type HttpClient, type TreeEntry } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-import { createFsFromVolume, Volume } from 'memfs';
 import type { GitIdentity, RepoEntry, RepoEntryKind, RepoWorkspace } from '../core/ports.ts';
-import { GitInvalidPathError, toGitError } from './git/git-errors.ts';
+import { discoverRefs, fetchPack } from './git/fetch-pack.ts';
+import { GitInvalidPathError, GitRefRefusedError } from './git/git-errors.ts';
+import { MapFs } from './git/map-fs.ts';
+import { PackStore, parseTree } from './git/pack-store.ts';
 import { pushObjects } from './git/push-objects.ts';
+import { toGitError } from './git/to-git-error.ts';
 
 export {
   GitAuthError,
   GitInvalidPathError,
   GitNotFoundError,
   GitPushRejectedError,
+  GitRefRefusedError,
   GitTransientError,
   GitWorkspaceError,
   isRetryableGitError,
@@ -23,12 +28,13 @@ export {
 /** GitHub's convention for a token used over HTTPS Basic auth. */
 const TOKEN_USERNAME = 'x-access-token';
 const GITDIR = '/repo/.git';
-const DIR = '/repo';
 const MODE_FILE = '100644';
 const MODE_EXECUTABLE = '100755';
 const MODE_SYMLINK = '120000';
 const MODE_SUBMODULE = '160000';
 const MODE_TREE = '040000';
+/** the only branches the workspace pushes: the fix branches it names (render-pull-request.ts) */
+const FIX_BRANCH = /^fix\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 export interface RemoteOptions {
   /** clone URL, e.g. https://github.com/owner/name.git (never with credentials in it) */
@@ -41,8 +47,11 @@ export interface RemoteOptions {
 
 export interface CloneWorkspaceOptions extends RemoteOptions {
   branch: string;
+  /** the repository's base branch: never pushed to, even if it were named `fix/…` */
+  baseBranch?: string;
   /** committer of every commit, and author when `commit` is not given one */
   author: GitIdentity;
+  /** where the objects and refs the workspace writes live (a fresh MapFs by default) */
   fs?: FsClient;
   depth?: number;
   /** clock for commit timestamps */
@@ -71,14 +80,6 @@ export function gitUrlFromApiUrl(apiUrl: string, owner: string, name: string): s
   return `${url.protocol}//${url.host}${base}/${encodeURIComponent(owner)}/${encodeURIComponent(name)}.git`;
 }
 
-/** The token goes only to the configured host: a clone URL elsewhere gets a cancel, never the secret. */
-function makeOnAuth(token: string | undefined, allowedHost: string) {
-  return (url: string) => {
-    if (token === undefined || new URL(url).host !== allowedHost.toLowerCase()) return { cancel: true };
-    return { username: TOKEN_USERNAME, password: token };
-  };
-}
-
 /** The Basic credentials for `url`, or undefined when its host is not the configured git host. */
 function basicAuthorization({ url, token, allowedHost }: RemoteOptions): string | undefined {
   if (token === undefined || new URL(url).host !== allowedHost.toLowerCase()) return undefined;
@@ -89,15 +90,15 @@ function basicAuthorization({ url, token, allowedHost }: RemoteOptions): string 
 export async function remoteBranchHead(
   options: RemoteOptions & { branch: string },
 ): Promise<string | undefined> {
-  const { url, token, allowedHost, http = nodeHttp, branch } = options;
+  const { url, http = nodeHttp, branch } = options;
   try {
-    const refs = await git.listServerRefs({
+    const { refs } = await discoverRefs({
       http,
       url,
-      onAuth: makeOnAuth(token, allowedHost),
-      protocolVersion: 1,
+      authorization: basicAuthorization(options),
+      service: 'git-upload-pack',
     });
-    return refs.find((ref) => ref.ref === `refs/heads/${branch}`)?.oid;
+    return refs.get(`refs/heads/${branch}`);
   } catch (error: unknown) {
     throw toGitError(error, `listing the branches of ${url}`);
   }
@@ -108,45 +109,36 @@ export async function cloneWorkspace(options: CloneWorkspaceOptions): Promise<Gi
   const {
     url,
     branch,
+    baseBranch,
     token,
     allowedHost,
     author,
     http = nodeHttp,
-    fs = createFsFromVolume(new Volume()) as unknown as FsClient,
+    fs = new MapFs() as unknown as FsClient,
     depth = 1,
     now = () => new Date(),
   } = options;
-  // One cache for every call: it keeps the parsed pack index and the pack bytes, which
-  // otherwise are re-read from memfs (and the pack re-hashed) on each object read.
-  const cache = {};
-  const onAuth = makeOnAuth(token, allowedHost);
   let head: string;
+  let pack: PackStore;
   try {
-    await git.clone({
-      fs,
-      http,
-      dir: DIR,
-      gitdir: GITDIR,
-      url,
-      ref: branch,
-      singleBranch: true,
-      noCheckout: true,
-      noTags: true,
-      depth,
-      cache,
-      onAuth,
-    });
-    head = await git.resolveRef({ fs, gitdir: GITDIR, ref: `refs/remotes/origin/${branch}` });
+    const fetched = await fetchPack({ http, url, authorization: basicAuthorization(options), branch, depth });
+    head = fetched.head;
+    pack = PackStore.index(fetched.pack);
   } catch (error: unknown) {
     throw toGitError(error, `cloning ${branch} of ${url}`);
   }
-  const rootTree = (await git.readCommit({ fs, gitdir: GITDIR, oid: head, cache })).commit.tree;
+  const commit = pack.read(head);
+  const rootTree =
+    commit?.type === 'commit' ? /^tree ([0-9a-f]{40})/.exec(commit.data.toString('latin1'))?.[1] : undefined;
+  if (rootTree === undefined)
+    throw toGitError(new Error(`the pack lacks the commit ${head}`), `cloning ${branch} of ${url}`);
   return new MemoryGitWorkspace({
     fs,
     http,
-    cache,
+    pack,
     url,
     branch,
+    baseBranch,
     head,
     rootTree,
     author,
@@ -168,12 +160,17 @@ class MemoryGitWorkspace implements GitWorkspace {
   #rootTree: string;
   readonly #fs: FsClient;
   readonly #http: HttpClient;
-  readonly #cache: object;
+  /** isomorphic-git's object cache for the objects the workspace wrote */
+  readonly #cache = {};
+  readonly #pack: PackStore;
+  readonly #baseBranch: string | undefined;
   readonly #url: string;
   readonly #author: GitIdentity;
   readonly #now: () => Date;
   readonly #remote: RemoteOptions;
   readonly #trees = new Map<string, TreeEntry[]>();
+  /** the sorted listing, until the next write: the analyzer lists several times per job */
+  #listing: RepoEntry[] | undefined;
   /** written but not yet committed, by path */
   readonly #pending = new Map<string, PendingWrite>();
   readonly #changed = new Set<string>();
@@ -185,9 +182,10 @@ class MemoryGitWorkspace implements GitWorkspace {
   constructor(init: {
     fs: FsClient;
     http: HttpClient;
-    cache: object;
+    pack: PackStore;
     url: string;
     branch: string;
+    baseBranch: string | undefined;
     head: string;
     rootTree: string;
     author: GitIdentity;
@@ -197,7 +195,8 @@ class MemoryGitWorkspace implements GitWorkspace {
   }) {
     this.#fs = init.fs;
     this.#http = init.http;
-    this.#cache = init.cache;
+    this.#pack = init.pack;
+    this.#baseBranch = init.baseBranch;
     this.#url = init.url;
     this.branch = init.branch;
     this.headCommit = init.head;
@@ -222,6 +221,11 @@ class MemoryGitWorkspace implements GitWorkspace {
   }
 
   async listFiles(): Promise<RepoEntry[]> {
+    this.#listing ??= await this.#list();
+    return [...this.#listing];
+  }
+
+  async #list(): Promise<RepoEntry[]> {
     const entries = new Map<string, RepoEntryKind>();
     const walk = async (treeOid: string, prefix: string): Promise<void> => {
       for (const entry of await this.#readTree(treeOid)) {
@@ -243,6 +247,9 @@ class MemoryGitWorkspace implements GitWorkspace {
     if (pending) return pending.content.slice();
     const entry = await this.#lookup(clean);
     if (!entry || entry.mode === MODE_TREE || entry.mode === MODE_SUBMODULE) return undefined;
+    // inflated afresh on every read, so the caller may keep or change it
+    const packed = this.#pack.read(entry.oid);
+    if (packed) return new Uint8Array(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength);
     const { blob } = await git.readBlob({ fs: this.#fs, gitdir: GITDIR, oid: entry.oid, cache: this.#cache });
     // a copy: the object cache may hold the same buffer
     return blob.slice();
@@ -256,6 +263,7 @@ class MemoryGitWorkspace implements GitWorkspace {
     const copy = content.slice();
     const oid = await git.writeBlob({ fs: this.#fs, gitdir: GITDIR, blob: copy });
     this.#pending.set(clean, { oid, content: copy });
+    if (!this.#listing?.some((e) => e.path === clean)) this.#listing = undefined;
     this.#unpushed.add(oid);
     this.#changed.add(clean);
   }
@@ -301,6 +309,10 @@ class MemoryGitWorkspace implements GitWorkspace {
   async push(options: { branch: string }): Promise<void> {
     const { branch } = options;
     const ref = `refs/heads/${branch}`;
+    if (!FIX_BRANCH.test(branch) || branch.includes('..') || branch.endsWith('.lock')) {
+      throw new GitRefRefusedError(ref, 'the workspace pushes only fix/… branches');
+    }
+    if (branch === this.#baseBranch) throw new GitRefRefusedError(ref, 'it is the base branch');
     try {
       const oid = await git.resolveRef({ fs: this.#fs, gitdir: GITDIR, ref });
       // an explicit URL, never a remote name read from the clone's config
@@ -325,7 +337,10 @@ class MemoryGitWorkspace implements GitWorkspace {
   async #readTree(oid: string): Promise<TreeEntry[]> {
     let entries = this.#trees.get(oid);
     if (!entries) {
-      ({ tree: entries } = await git.readTree({ fs: this.#fs, gitdir: GITDIR, oid, cache: this.#cache }));
+      const packed = this.#pack.tree(oid);
+      entries = packed
+        ? parseTree(packed).map((e) => ({ ...e, type: treeEntryType(e.mode) }))
+        : (await git.readTree({ fs: this.#fs, gitdir: GITDIR, oid, cache: this.#cache })).tree;
       this.#trees.set(oid, entries);
     }
     return entries;
@@ -384,6 +399,12 @@ class MemoryGitWorkspace implements GitWorkspace {
     this.#unpushed.add(oid);
     return oid;
   }
+}
+
+function treeEntryType(mode: string): TreeEntry['type'] {
+  if (mode === MODE_TREE) return 'tree';
+  if (mode === MODE_SUBMODULE) return 'commit';
+  return 'blob';
 }
 
 function kindOf(mode: string): RepoEntryKind {

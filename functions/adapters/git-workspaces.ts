@@ -4,7 +4,7 @@ import type { GitIdentity } from '../core/ports.ts';
 import type { Workspaces } from '../core/repair-incident.ts';
 import { cloneWorkspace, gitUrlFromApiUrl, remoteBranchHead } from './git-workspace.ts';
 
-/** Workspaces over isomorphic-git + memfs: the clone URL follows from the GitHub API URL. */
+/** Workspaces over the in-memory git workspace: the clone URL follows from the GitHub API URL. */
 export function makeGitWorkspaces({
   apiUrl,
   token,
@@ -28,7 +28,7 @@ export function makeGitWorkspaces({
   };
   return {
     async clone({ repo, branch }) {
-      return cloneWorkspace({ ...(await remote(repo)), branch, author });
+      return cloneWorkspace({ ...(await remote(repo)), branch, baseBranch: repo.baseBranch, author });
     },
     async remoteBranchHead({ repo, branch }) {
       return remoteBranchHead({ ...(await remote(repo)), branch });

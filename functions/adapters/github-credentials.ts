@@ -1,6 +1,5 @@
-import { createAppAuth } from '@octokit/auth-app';
 import type { Octokit } from '@octokit/rest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   GitHubAuthError,
   GitHubNotFoundError,
@@ -26,14 +25,22 @@ export function tokenCredentials({ token }: { token: () => Promise<string> }): G
 
 /** The JSON secret of a GitHub App: `{"appId": "123456", "privateKey": "<the .pem file's text>"}`. */
 export const GitHubAppSecretSchema = z.object({
-  appId: z
-    .union([z.string().regex(/^\d+$/, 'must be the numeric App ID'), z.int().positive()])
-    .transform(String),
+  appId: z.pipe(
+    z.union([z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')), z.int().check(z.positive())]),
+    z.transform(String),
+  ),
   privateKey: z
-    .string()
-    // A key pasted into JSON by hand often keeps its line breaks as the two characters "\n".
-    .transform((key) => key.replace(/\\n/g, '\n').trim())
-    .refine((key) => key.includes('PRIVATE KEY-----'), 'must be the PEM text of the private key (.pem file)'),
+    .pipe(
+      z.string(),
+      // A key pasted into JSON by hand often keeps its line breaks as the two characters "\n".
+      z.transform((key: string) => key.replace(/\\n/g, '\n').trim()),
+    )
+    .check(
+      z.refine(
+        (key) => key.includes('PRIVATE KEY-----'),
+        'must be the PEM text of the private key (.pem file)',
+      ),
+    ),
 });
 
 export type GitHubAppSecret = z.output<typeof GitHubAppSecretSchema>;
@@ -125,6 +132,9 @@ export function githubAppCredentials({
   // id takes effect with a new client whose caches start empty.
   const appClient = async (): Promise<AppClient> => {
     const { appId, privateKey } = await app();
+    // loaded by the first token a GitHub App mints (token auth never needs it); awaited before
+    // the check below, so concurrent callers still share one client
+    const { createAppAuth } = await import('@octokit/auth-app');
     const key = `${appId}\n${privateKey}`;
     if (current?.key !== key) {
       current = {

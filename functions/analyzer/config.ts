@@ -1,58 +1,63 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 import { type ModelPrices, ModelPricesSchema, unpricedModelIssue } from '../core/fix-advisor/model-cost.ts';
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const flag = z.pipe(
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']),
+  z.transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
 
 const EnvSchema = z.object({
-  INCIDENTS_TABLE_NAME: z.string().min(1),
+  INCIDENTS_TABLE_NAME: z.string().check(z.minLength(1)),
   /** `token`: a personal or fine-grained token; `app`: a GitHub App's installation tokens */
-  GITHUB_AUTH: z.enum(['token', 'app']).default('token'),
+  GITHUB_AUTH: z._default(z.enum(['token', 'app']), 'token'),
   /** required when GITHUB_AUTH=token */
-  GITHUB_TOKEN_SECRET_ARN: z.string().min(1).optional(),
+  GITHUB_TOKEN_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
   /** required when GITHUB_AUTH=app: a JSON secret {"appId": "…", "privateKey": "…"} */
-  GITHUB_APP_SECRET_ARN: z.string().min(1).optional(),
-  ANTHROPIC_API_KEY_SECRET_ARN: z.string().min(1),
-  MODEL_ID: z.string().min(1).default('claude-sonnet-4-6'),
+  GITHUB_APP_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  ANTHROPIC_API_KEY_SECRET_ARN: z.string().check(z.minLength(1)),
+  MODEL_ID: z._default(z.string().check(z.minLength(1)), 'claude-sonnet-4-6'),
   /** JSON `{"input": 3, "output": 15}` (USD per million tokens) for a MODEL_ID without known prices */
-  MODEL_PRICES: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return undefined;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"input": 3, "output": 15}' });
-        return z.NEVER;
-      }
-    })
-    .pipe(ModelPricesSchema.optional()),
+  MODEL_PRICES: z.pipe(
+    z.pipe(
+      z.optional(z.string()),
+      z.transform((text, ctx) => {
+        if (text === undefined || text.trim() === '') return undefined;
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'must be JSON, e.g. {"input": 3, "output": 15}', input: text });
+          return z.NEVER;
+        }
+      }),
+    ),
+    z.optional(ModelPricesSchema),
+  ),
   SENDER_EMAIL: z.email(),
-  REVIEWER_EMAILS: z
-    .string()
-    .min(1)
-    .transform((text) =>
-      text
-        .split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== ''),
-    )
-    .pipe(z.array(z.email()).min(1)),
-  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  REVIEWER_EMAILS: z.pipe(
+    z.pipe(
+      z.string().check(z.minLength(1)),
+      z.transform((text) =>
+        text
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
+      ),
+    ),
+    z.array(z.email()).check(z.minLength(1)),
+  ),
+  GITHUB_API_URL: z._default(z.url(), 'https://api.github.com'),
   /** the incident page the email links to (signed links); without it emails carry no page link */
-  INCIDENT_PAGE_BASE_URL: z.url().optional(),
-  LINK_SIGNING_SECRET_ARN: z.string().min(1).optional(),
-  DAILY_REPAIR_CAP: z.coerce.number().int().nonnegative().default(10),
-  REPAIRS_ENABLED: flag.default(true),
-  MAX_USD_PER_JOB: z.coerce.number().positive().default(2),
-  MAX_TURNS: z.coerce.number().int().positive().default(12),
-  EDIT_SCOPE: z.enum(['trace', 'repository']).default('trace'),
-  BOT_NAME: z.string().min(1).default('ai-ops[bot]'),
-  BOT_EMAIL: z.email().default('ai-ops-bot@users.noreply.github.com'),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('ai-ops-analyzer'),
+  INCIDENT_PAGE_BASE_URL: z.optional(z.url()),
+  LINK_SIGNING_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  DAILY_REPAIR_CAP: z._default(z.pipe(z.coerce.number(), z.int()).check(z.nonnegative()), 10),
+  REPAIRS_ENABLED: z._default(flag, true),
+  MAX_USD_PER_JOB: z._default(z.coerce.number().check(z.positive()), 2),
+  MAX_TURNS: z._default(z.pipe(z.coerce.number(), z.int()).check(z.positive()), 12),
+  EDIT_SCOPE: z._default(z.enum(['trace', 'repository']), 'trace'),
+  BOT_NAME: z._default(z.string().check(z.minLength(1)), 'ai-ops[bot]'),
+  BOT_EMAIL: z._default(z.email(), 'ai-ops-bot@users.noreply.github.com'),
+  POWERTOOLS_SERVICE_NAME: z._default(z.string().check(z.minLength(1)), 'ai-ops-analyzer'),
 });
 
 export type AnalyzerConfig = Readonly<{

@@ -8,8 +8,7 @@ import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
 import { DynamoDbBranchLinks } from '../adapters/dynamodb-branch-links.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
-import { GitTransientError } from '../adapters/git-workspace.ts';
-import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
+import { GitTransientError } from '../adapters/git/git-errors.ts';
 import {
   createCredentialsOctokit,
   type GitHubCredentials,
@@ -25,12 +24,8 @@ import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { type RepairJob, type RepairJobKind, RepairJobSchema, type RepoRef } from '../core/contracts.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
-import { handleCiVerdict } from '../core/handle-ci-verdict.ts';
 import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident-link.ts';
-import { announceRegression, recordMerge } from '../core/record-merge.ts';
-import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
-import { reviseIncident } from '../core/revise-incident.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
 import { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
@@ -261,15 +256,19 @@ function repositoryWorkspaces({
   config: AnalyzerConfig;
   credentials: GitHubCredentials;
 }): RepairDeps['workspaces'] {
-  const forRepo = (repo: RepoRef) =>
-    makeGitWorkspaces({
+  // Loaded by the first job that clones: isomorphic-git is ~150 ms of import that CI verdicts,
+  // merges, recurrences and the sweep never use (test/bench/cold-start.bench.ts).
+  const forRepo = async (repo: RepoRef) => {
+    const { makeGitWorkspaces } = await import('../adapters/git-workspaces.ts');
+    return makeGitWorkspaces({
       apiUrl: config.githubApiUrl,
       token: () => credentials.token(repo),
       author: config.bot,
     });
+  };
   return {
-    clone: (options) => forRepo(options.repo).clone(options),
-    remoteBranchHead: (options) => forRepo(options.repo).remoteBranchHead(options),
+    clone: async (options) => (await forRepo(options.repo)).clone(options),
+    remoteBranchHead: async (options) => (await forRepo(options.repo)).remoteBranchHead(options),
   };
 }
 
@@ -310,15 +309,24 @@ export function makeAnalyzer({
   };
   return makeHandler({
     repairDeps,
-    beforeRepair: async (job) => ({
-      proceed: (await announceRegression(job, await followUpDeps(job.repo))).kind !== 'claimed_elsewhere',
-    }),
+    beforeRepair: async (job) => {
+      const { announceRegression } = await import('../core/record-merge.ts');
+      return {
+        proceed: (await announceRegression(job, await followUpDeps(job.repo))).kind !== 'claimed_elsewhere',
+      };
+    },
+    // each use case is imported by the first job of its kind
     followUps: {
-      recurrence: async (job) => refreshPullRequest(job, await repairDeps()),
-      revise: async (job) => reviseIncident(job, await followUpDeps(job.repo)),
-      ci_passed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
-      ci_failed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
-      merged: async (job) => recordMerge(job, await followUpDeps(job.repo)),
+      recurrence: async (job) =>
+        (await import('../core/refresh-pull-request.ts')).refreshPullRequest(job, await repairDeps()),
+      revise: async (job) =>
+        (await import('../core/revise-incident.ts')).reviseIncident(job, await followUpDeps(job.repo)),
+      ci_passed: async (job) =>
+        (await import('../core/handle-ci-verdict.ts')).handleCiVerdict(job, await followUpDeps(job.repo)),
+      ci_failed: async (job) =>
+        (await import('../core/handle-ci-verdict.ts')).handleCiVerdict(job, await followUpDeps(job.repo)),
+      merged: async (job) =>
+        (await import('../core/record-merge.ts')).recordMerge(job, await followUpDeps(job.repo)),
     },
     logger,
   });

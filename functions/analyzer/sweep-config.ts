@@ -1,14 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const EnvSchema = z.object({
   /** where the sweep sends a regression's repair job (the analyzer's own queue) */
   REPAIR_QUEUE_URL: z.url(),
   /** incidents per status and run */
-  SWEEP_LIMIT: z.coerce.number().int().positive().default(50),
+  SWEEP_LIMIT: z._default(z.pipe(z.coerce.number(), z.int()).check(z.positive()), 50),
   /** minutes a draft waits for a CI check before the no-CI policy applies */
-  NO_CI_AFTER_MINUTES: z.coerce.number().positive().default(30),
-  NO_CI_POLICY: z.enum(['leave_draft', 'mark_ready']).default('leave_draft'),
+  NO_CI_AFTER_MINUTES: z._default(z.coerce.number().check(z.positive()), 30),
+  NO_CI_POLICY: z._default(z.enum(['leave_draft', 'mark_ready']), 'leave_draft'),
 });
 
 export type SweepConfig = Readonly<{

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.ts';
 
 /**
  * The versioned contracts between modules (DESIGN.md, Contracts). Every boundary parses
@@ -30,10 +31,10 @@ export type Language = z.infer<typeof LanguageSchema>;
 
 export const StackFrameSchema = z.object({
   file: z.string(),
-  line: z.number().int().optional(),
-  column: z.number().int().optional(),
-  function: z.string().optional(),
-  module: z.string().optional(),
+  line: z.optional(z.int()),
+  column: z.optional(z.int()),
+  function: z.optional(z.string()),
+  module: z.optional(z.string()),
   /** false for third-party and runtime code (site-packages, node_modules, JDK, GOROOT, vendor…) */
   inApp: z.boolean(),
 });
@@ -55,7 +56,7 @@ export interface ErrorRecord {
   eventIds: string[];
 }
 
-export const ErrorRecordSchema: z.ZodType<ErrorRecord> = z.lazy(() =>
+export const ErrorRecordSchema: z.ZodMiniType<ErrorRecord> = z.lazy(() =>
   z.object({
     language: LanguageSchema,
     exceptionType: z.string(),
@@ -84,11 +85,11 @@ export const IncidentStatusSchema = z.enum([
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
 export const RepoRefSchema = z.object({
-  owner: z.string().min(1),
-  name: z.string().min(1),
-  baseBranch: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  baseBranch: z.string().check(z.minLength(1)),
   /** path of the application inside a monorepo, '' for the repository root */
-  pathPrefix: z.string().default(''),
+  pathPrefix: z._default(z.string(), ''),
 });
 export type RepoRef = z.infer<typeof RepoRefSchema>;
 
@@ -98,20 +99,20 @@ export const IncidentAnalysisSchema = z.object({
   rootCause: z.string(),
   explanation: z.string(),
   confidence: z.enum(['low', 'medium', 'high']),
-  changes: z.array(z.object({ path: z.string(), additions: z.number().int(), deletions: z.number().int() })),
+  changes: z.array(z.object({ path: z.string(), additions: z.int(), deletions: z.int() })),
   model: z.string(),
   /** the model's prose besides the proposal (all of it for `no_fix`) */
-  notes: z.string().default(''),
+  notes: z._default(z.string(), ''),
   /** the test command's verdict on the fix before its PR opened (one-machine runner only) */
-  verification: z
-    .object({
+  verification: z.optional(
+    z.object({
       command: z.string(),
       outcome: z.enum(['passed', 'failed', 'not_run']),
-      runs: z.number().int().nonnegative(),
+      runs: z.int().check(z.nonnegative()),
       revised: z.boolean(),
-      detail: z.string().optional(),
-    })
-    .optional(),
+      detail: z.optional(z.string()),
+    }),
+  ),
 });
 export type IncidentAnalysis = z.infer<typeof IncidentAnalysisSchema>;
 
@@ -121,37 +122,37 @@ export const IncidentSchema = z.object({
   repo: RepoRefSchema,
   fingerprint: z.string(),
   status: IncidentStatusSchema,
-  count: z.number().int().nonnegative(),
+  count: z.int().check(z.nonnegative()),
   firstSeen: z.number(),
   lastSeen: z.number(),
   sample: ErrorRecordSchema,
-  prUrl: z.string().optional(),
-  prNumber: z.number().int().optional(),
+  prUrl: z.optional(z.string()),
+  prNumber: z.optional(z.int()),
   /** epoch ms the fix PR was recorded as open (the no-CI sweep times its wait from here) */
-  prOpenedAt: z.number().optional(),
-  branch: z.string().optional(),
-  attempts: z.number().int().nonnegative(),
-  lastError: z.string().optional(),
-  costUsd: z.number().nonnegative(),
+  prOpenedAt: z.optional(z.number()),
+  branch: z.optional(z.string()),
+  attempts: z.int().check(z.nonnegative()),
+  lastError: z.optional(z.string()),
+  costUsd: z.number().check(z.nonnegative()),
   /** epoch seconds, DynamoDB TTL */
-  ttl: z.number().int(),
-  analysis: IncidentAnalysisSchema.optional(),
+  ttl: z.int(),
+  analysis: z.optional(IncidentAnalysisSchema),
   /** epoch ms the outcome email was handed to the mailer (at most once per outcome) */
-  emailedAt: z.number().optional(),
+  emailedAt: z.optional(z.number()),
   /** epoch ms before which a `skipped` incident is not queued again (spend caps reset) */
-  retryAfter: z.number().optional(),
+  retryAfter: z.optional(z.number()),
   /** revisions pushed after the first fix (reviewer requests and CI failures), for the caps */
-  revisions: z.number().int().nonnegative().optional(),
-  ciFailures: z.number().int().nonnegative().optional(),
+  revisions: z.optional(z.int().check(z.nonnegative())),
+  ciFailures: z.optional(z.int().check(z.nonnegative())),
   /** the latest CI verdict on the fix branch's head */
-  ci: z.object({ headSha: z.string(), conclusion: z.string(), at: z.number() }).optional(),
+  ci: z.optional(z.object({ headSha: z.string(), conclusion: z.string(), at: z.number() })),
   /** the merge of the fix: the post-merge check watches for the error after `mergedAt` + grace */
-  merge: z.object({ sha: z.string(), mergedAt: z.number() }).optional(),
+  merge: z.optional(z.object({ sha: z.string(), mergedAt: z.number() })),
   /** a person snoozed (until epoch ms) or ignored the fingerprint from the incident page */
-  snoozedUntil: z.number().optional(),
-  ignored: z.boolean().optional(),
+  snoozedUntil: z.optional(z.number()),
+  ignored: z.optional(z.boolean()),
   /** the error came back after its fix was merged */
-  regression: z.boolean().optional(),
+  regression: z.optional(z.boolean()),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 
@@ -177,36 +178,36 @@ export const RepairJobSchema = z.object({
   incidentKey: z.string(),
   error: ErrorRecordSchema,
   repo: RepoRefSchema,
-  attempt: z.number().int().nonnegative(),
-  pr: z.object({ number: z.number().int(), url: z.string(), branch: z.string() }).optional(),
-  comment: z.object({ id: z.number().int(), body: z.string(), author: z.string() }).optional(),
+  attempt: z.int().check(z.nonnegative()),
+  pr: z.optional(z.object({ number: z.int(), url: z.string(), branch: z.string() })),
+  comment: z.optional(z.object({ id: z.int(), body: z.string(), author: z.string() })),
   /** the CI run a `ci_failed` / `ci_passed` job is about */
-  ci: z
-    .object({
+  ci: z.optional(
+    z.object({
       headSha: z.string(),
       conclusion: z.string(),
       /** workflow_run id or check_suite id, for fetching the failing jobs' logs */
-      runId: z.number().int().optional(),
-      checkSuiteId: z.number().int().optional(),
-      url: z.string().optional(),
-    })
-    .optional(),
+      runId: z.optional(z.int()),
+      checkSuiteId: z.optional(z.int()),
+      url: z.optional(z.string()),
+    }),
+  ),
   /** the merge a `merged` job is about */
-  merge: z.object({ sha: z.string(), mergedAt: z.number() }).optional(),
+  merge: z.optional(z.object({ sha: z.string(), mergedAt: z.number() })),
 });
 export type RepairJob = z.infer<typeof RepairJobSchema>;
 
 export const FileEditSchema = z.object({
-  path: z.string().min(1),
+  path: z.string().check(z.minLength(1)),
   oldText: z.string(),
   newText: z.string(),
 });
 export type FileEdit = z.infer<typeof FileEditSchema>;
 
 export const FixProposalSchema = z.object({
-  title: z.string().min(1).max(200),
-  rootCause: z.string().min(1),
-  explanation: z.string().min(1),
+  title: z.string().check(z.minLength(1), z.maxLength(200)),
+  rootCause: z.string().check(z.minLength(1)),
+  explanation: z.string().check(z.minLength(1)),
   confidence: z.enum(['low', 'medium', 'high']),
   edits: z.array(FileEditSchema),
 });

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LogEvent } from './contracts.ts';
 
 /** What a CloudWatch Logs subscription delivered, once decoded and validated. */
@@ -32,15 +32,15 @@ export class PayloadError extends Error {
   }
 }
 
-const EnvelopeSchema = z.object({ awslogs: z.object({ data: z.string().min(1) }) });
+const EnvelopeSchema = z.object({ awslogs: z.object({ data: z.string().check(z.minLength(1)) }) });
 
 const SubscriptionMessageSchema = z.discriminatedUnion('messageType', [
   z.object({ messageType: z.literal('CONTROL_MESSAGE') }),
   z.object({
     messageType: z.literal('DATA_MESSAGE'),
     owner: z.string(),
-    logGroup: z.string().min(1),
-    logStream: z.string().min(1),
+    logGroup: z.string().check(z.minLength(1)),
+    logStream: z.string().check(z.minLength(1)),
     subscriptionFilters: z.array(z.string()),
   }),
 ]);

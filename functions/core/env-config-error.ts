@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * A Lambda's environment is incomplete or malformed. Raised at cold start with every variable at

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Incident, RepairJob } from './contracts.ts';
 import { buildIncidentKey } from './incident-rules.ts';
 import type { RepoCoordinates } from './pull-requests.ts';
@@ -16,20 +16,20 @@ const RepositorySchema = z.object({
   owner: z.object({ login: z.string() }),
 });
 
-const UserSchema = z.object({ login: z.string(), type: z.string().optional() });
+const UserSchema = z.object({ login: z.string(), type: z.optional(z.string()) });
 
-const PullRequestRefSchema = z.object({ number: z.number().int() });
+const PullRequestRefSchema = z.object({ number: z.int() });
 
 const CheckSuitePayloadSchema = z.object({
   action: z.string(),
   repository: RepositorySchema,
   check_suite: z.object({
-    id: z.number().int(),
-    head_branch: z.string().nullable(),
+    id: z.int(),
+    head_branch: z.nullable(z.string()),
     head_sha: z.string(),
-    conclusion: z.string().nullable(),
-    url: z.string().optional(),
-    pull_requests: z.array(PullRequestRefSchema).default([]),
+    conclusion: z.nullable(z.string()),
+    url: z.optional(z.string()),
+    pull_requests: z._default(z.array(PullRequestRefSchema), []),
   }),
 });
 
@@ -37,19 +37,19 @@ const WorkflowRunPayloadSchema = z.object({
   action: z.string(),
   repository: RepositorySchema,
   workflow_run: z.object({
-    id: z.number().int(),
-    check_suite_id: z.number().int().optional(),
-    head_branch: z.string().nullable(),
+    id: z.int(),
+    check_suite_id: z.optional(z.int()),
+    head_branch: z.nullable(z.string()),
     head_sha: z.string(),
-    conclusion: z.string().nullable(),
-    html_url: z.string().optional(),
-    pull_requests: z.array(PullRequestRefSchema).default([]),
+    conclusion: z.nullable(z.string()),
+    html_url: z.optional(z.string()),
+    pull_requests: z._default(z.array(PullRequestRefSchema), []),
   }),
 });
 
 const CommentSchema = z.object({
-  id: z.number().int(),
-  body: z.string().nullable(),
+  id: z.int(),
+  body: z.nullable(z.string()),
   user: UserSchema,
   author_association: z.string(),
 });
@@ -59,26 +59,26 @@ const IssueCommentPayloadSchema = z.object({
   repository: RepositorySchema,
   sender: UserSchema,
   issue: z.object({
-    number: z.number().int(),
-    body: z.string().nullable(),
+    number: z.int(),
+    body: z.nullable(z.string()),
     // Present only when the issue is a pull request.
-    pull_request: z.object({ html_url: z.string().optional() }).optional(),
+    pull_request: z.optional(z.object({ html_url: z.optional(z.string()) })),
   }),
   comment: CommentSchema,
 });
 
 const PullRequestSchema = z.object({
-  number: z.number().int(),
+  number: z.int(),
   html_url: z.string(),
-  body: z.string().nullable(),
-  merged: z.boolean().nullable().optional(),
-  merged_at: z.string().nullable().optional(),
-  merge_commit_sha: z.string().nullable().optional(),
+  body: z.nullable(z.string()),
+  merged: z.optional(z.nullable(z.boolean())),
+  merged_at: z.optional(z.nullable(z.string())),
+  merge_commit_sha: z.optional(z.nullable(z.string())),
   head: z.object({
     ref: z.string(),
     sha: z.string(),
     // null when the fork the PR came from was deleted
-    repo: z.object({ full_name: z.string() }).nullable(),
+    repo: z.nullable(z.object({ full_name: z.string() })),
   }),
 });
 
@@ -247,7 +247,7 @@ export function parseWebhookEvent({ name, payload }: { name: string; payload: un
   }
 }
 
-function malformed(name: string, error: z.ZodError): ParsedWebhook {
+function malformed(name: string, error: z.core.$ZodError): ParsedWebhook {
   const where = error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.')}: ${issue.message}`)

@@ -1,40 +1,42 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type RepoRef, RepoRefSchema } from '../core/contracts.ts';
 import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const RepositoriesSchema = z.object({
-  default: RepoRefSchema.nullable().default(null),
-  logGroups: z.record(z.string().min(1), RepoRefSchema).default({}),
+  default: z._default(z.nullable(RepoRefSchema), null),
+  logGroups: z._default(z.record(z.string().check(z.minLength(1)), RepoRefSchema), {}),
 });
 export type Repositories = z.infer<typeof RepositoriesSchema>;
 
 const EnvSchema = z.object({
-  INCIDENTS_TABLE_NAME: z.string().min(1),
+  INCIDENTS_TABLE_NAME: z.string().check(z.minLength(1)),
   REPAIR_QUEUE_URL: z.url(),
-  REPOSITORIES: z
-    .string()
-    .min(1)
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(RepositoriesSchema),
-  OWN_LOG_GROUPS: z
-    .string()
-    .default('')
-    .transform((text) =>
+  REPOSITORIES: z.pipe(
+    z.pipe(
+      z.string().check(z.minLength(1)),
+      z.transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'is not JSON', input: text });
+          return z.NEVER;
+        }
+      }),
+    ),
+    RepositoriesSchema,
+  ),
+  OWN_LOG_GROUPS: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((text) =>
       text
         .split(',')
         .map((name) => name.trim())
         .filter((name) => name.length > 0),
     ),
-  INCIDENT_TTL_DAYS: z.coerce.number().int().positive().default(90),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1),
-  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+  ),
+  INCIDENT_TTL_DAYS: z._default(z.pipe(z.coerce.number(), z.int()).check(z.positive()), 90),
+  POWERTOOLS_SERVICE_NAME: z.string().check(z.minLength(1)),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().check(z.minLength(1)),
 });
 
 export interface DetectorConfig {

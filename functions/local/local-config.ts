@@ -52,7 +52,7 @@ const SettingsSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(ModelPricesSchema.optional()),
+    .pipe(z.optional(ModelPricesSchema)),
   AI_OPS_TEST_COMMAND: optionalText,
   AI_OPS_TEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   LOG_FILE_PATH: optionalText,

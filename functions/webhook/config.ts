@@ -1,15 +1,15 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
 
 const EnvSchema = z.object({
-  INCIDENTS_TABLE_NAME: z.string().min(1),
+  INCIDENTS_TABLE_NAME: z.string().check(z.minLength(1)),
   REPAIR_QUEUE_URL: z.url(),
-  WEBHOOK_SECRET_ARN: z.string().min(1),
-  LINK_SIGNING_SECRET_ARN: z.string().min(1),
+  WEBHOOK_SECRET_ARN: z.string().check(z.minLength(1)),
+  LINK_SIGNING_SECRET_ARN: z.string().check(z.minLength(1)),
   /** the public base of the incident pages; absent: taken from the request's host */
-  INCIDENT_PAGE_BASE_URL: z.url().optional(),
-  DELIVERY_TTL_DAYS: z.coerce.number().int().positive().default(7),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('ai-ops-webhook'),
+  INCIDENT_PAGE_BASE_URL: z.optional(z.url()),
+  DELIVERY_TTL_DAYS: z._default(z.pipe(z.coerce.number(), z.int()).check(z.positive()), 7),
+  POWERTOOLS_SERVICE_NAME: z._default(z.string().check(z.minLength(1)), 'ai-ops-webhook'),
 });
 
 export type WebhookConfig = Readonly<{

@@ -1,191 +1,200 @@
-// The analyzer's repair git path (clone → read the implicated files → commit → push) with our
-// workspace, with naive isomorphic-git (checkout + index) and with native git, against the same
-// local smart-HTTP server. Ours and naive run in a child process each so that peak RSS is theirs
-// alone (`process.resourceUsage().maxRSS`); native is measured with /usr/bin/time -v.
-// This file is also that child: `tsx git-path.bench.ts --worker '<json>'`.
+// The analyzer's git path (clone → list → read 3 → edit → commit → push) with our workspace
+// against native git doing the same work, both on the same local smart-HTTP server, alternating,
+// median of RUNS. Native does no checkout either: a bare depth-1 clone, `ls-tree -r`, `cat-file`,
+// then `hash-object` + `mktree` (leaf to root) + `commit-tree` and a push of that commit.
+// Repositories: the real svelte, tldr and rails when AI_OPS_BENCH_REPOS names a folder holding
+// them (see findRealRepo), otherwise generated to their measured shape (git-repo-shapes.ts).
+// Ours runs from an esbuild bundle (like the Lambda) in a process of its own, so its peak RSS
+// is its own; native's is measured with /usr/bin/time -v.
+// AI_OPS_BENCH_GIT_REPOS=svelte,tldr limits the repositories; AI_OPS_BENCH_GIT_RUNS sets RUNS.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { runGit, startGitServer } from '../support/git-server.ts';
+import { BUNDLE_OPTIONS } from './bundle-options.ts';
+import type { GitPathWorkerInput, GitPathWorkerOutput } from './git-path-worker.ts';
+import { findRealRepo, REPO_SHAPES, type RepoShape, writeGeneratedRepo } from './git-repo-shapes.ts';
 
 const TOKEN = 'bench-token';
 const TIME_BIN = '/usr/bin/time';
-const RUNS = 3;
-
-interface RepoShape {
-  label: string;
-  dirs: number;
-  filesPerDir: number;
-  commits: number;
-}
-
-const SHAPES: RepoShape[] = [
-  { label: 'small', dirs: 6, filesPerDir: 5, commits: 1 },
-  // ~4k files in ~600 dirs, 3 commits that each touch every file: ~13k objects in all
-  { label: '13k-object', dirs: 600, filesPerDir: 7, commits: 3 },
-  { label: '40k-file', dirs: 2000, filesPerDir: 20, commits: 1 },
-];
-
-interface WorkerInput {
-  mode: 'ours' | 'naive' | 'idle';
-  url: string;
-  host: string;
-  branch: string;
-  paths: string[];
-}
-
-interface WorkerOutput {
-  phases: Record<string, number>;
-  totalMs: number;
-  maxRssMb: number;
-  commit: string;
-}
+const RUNS = Math.max(3, Number(process.env.AI_OPS_BENCH_GIT_RUNS ?? 3));
+const GOAL_RATIO = 1.5;
+const GOAL_RSS_MB = 200;
 
 interface Measurement {
   ms: number;
+  /** user + system CPU of the process(es), a check on the wall times of a busy machine */
+  cpuMs: number;
   rssMb: number;
   phases?: Record<string, number>;
+}
+
+interface ServedRepo {
+  url: string;
+  base: string;
+  source: string;
+  objects: number;
+  files: number;
+  paths: string[];
 }
 
 export default async function run(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'git-path-bench-'));
   const server = await startGitServer({ root: join(root, 'srv'), token: TOKEN });
   try {
-    const idle = await runWorker({ mode: 'idle', url: '', host: '', branch: '', paths: [] });
+    const worker = join(root, 'git-path-worker.mjs');
+    await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: [fileURLToPath(new URL('./git-path-worker.ts', import.meta.url))],
+      outfile: worker,
+    });
+    const only = (process.env.AI_OPS_BENCH_GIT_REPOS ?? '').split(',').filter(Boolean);
+    const shapes = REPO_SHAPES.filter((s) => only.length === 0 || only.includes(s.label));
+    const idle = await runWorker(worker, {
+      mode: 'idle',
+      url: '',
+      host: '',
+      token: '',
+      base: '',
+      branch: '',
+      paths: [],
+    });
     console.log(
-      `node + tsx baseline RSS of a worker: ${idle.maxRssMb.toFixed(0)} MB (included in "ours"/"naive" RSS)`,
+      `peak RSS of the bundled worker importing the adapter only: ${idle.maxRssMb.toFixed(0)} MB (in "ours MB")`,
     );
     const rows: string[][] = [];
-    for (const shape of SHAPES) {
-      const { objects, paths } = await generateRepo({ root, server, shape });
-      const url = server.repoUrl('bench', shape.label);
+    for (const shape of shapes) {
+      const repo = await serveRepo({ root, server, shape });
       const native: Measurement[] = [];
       const ours: Measurement[] = [];
       for (let i = 0; i < RUNS; i++) {
-        native.push(await runNative({ root, url, paths, branch: `fix/native-${i}` }));
-        const out = await runWorker({ mode: 'ours', url, host: server.host, branch: `fix/ours-${i}`, paths });
-        ours.push({ ms: out.totalMs, rssMb: out.maxRssMb, phases: out.phases });
+        native.push(await runNative({ root, repo, branch: `fix/native-${i}` }));
+        const out = await runWorker(worker, {
+          mode: 'ours',
+          url: repo.url,
+          host: server.host,
+          token: TOKEN,
+          base: repo.base,
+          branch: `fix/ours-${i}`,
+          paths: repo.paths,
+        });
+        if (out.files !== repo.files) throw new Error(`ours listed ${out.files} files, native ${repo.files}`);
+        ours.push({ ms: out.totalMs, cpuMs: out.cpuMs, rssMb: out.maxRssMb, phases: out.phases });
       }
-      // naive once: it is the slow reference, not the thing being tuned
-      const naive =
-        shape.label === '40k-file'
-          ? undefined
-          : await runWorker({
-              mode: 'naive',
-              url,
-              host: server.host,
-              branch: 'fix/naive',
-              paths,
-            });
       const n = median(native.map((m) => m.ms));
       const o = median(ours.map((m) => m.ms));
       const oursPhases = ours.find((m) => m.ms === o)?.phases ?? {};
+      const oursRss = Math.max(...ours.map((m) => m.rssMb));
+      const ratio = o / n;
       rows.push([
-        shape.label,
-        String(objects),
-        fmtMs(n),
-        `${Math.max(...native.map((m) => m.rssMb)).toFixed(0)}`,
-        fmtMs(o),
-        `${(o / n).toFixed(2)}x`,
-        `${Math.max(...ours.map((m) => m.rssMb)).toFixed(0)}`,
+        `${shape.label} (${repo.source})`,
+        `${repo.objects}`,
+        `${repo.files}`,
+        n.toFixed(0),
+        Math.max(...native.map((m) => m.rssMb)).toFixed(0),
+        o.toFixed(0),
+        oursRss.toFixed(0),
+        `${ratio.toFixed(2)}× ${ratio <= GOAL_RATIO ? 'ok' : 'MISSED'}`,
+        `${median(ours.map((m) => m.cpuMs)).toFixed(0)} / ${median(native.map((m) => m.cpuMs)).toFixed(0)}`,
         Object.entries(oursPhases)
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
           .join(' · '),
-        naive
-          ? `${fmtMs(naive.totalMs)} (${(naive.totalMs / n).toFixed(1)}x, ${naive.maxRssMb.toFixed(0)} MB)`
-          : 'skipped',
       ]);
     }
     printTable(
       [
         'repo',
         'objects',
+        'files',
         'native ms',
         'native MB',
         'ours ms',
-        'ours/native',
         'ours MB',
+        'ours/native',
+        'CPU ms ours / native',
         'ours phases (ms)',
-        'naive isomorphic-git',
       ],
       rows,
     );
-    console.log(`median of ${RUNS}; MB = peak RSS; goal on 13k-object: ≤ 2x native and ≤ 256 MB`);
+    console.log(
+      `median of ${RUNS} alternating runs, same server, same run; MB = peak RSS (max of the runs); CPU = user + system (native: all its git processes); goal: ours/native ≤ ${GOAL_RATIO}× and ours ≤ ${GOAL_RSS_MB} MB`,
+    );
   } finally {
     await server.close();
     await rm(root, { recursive: true, force: true });
   }
 }
 
-async function generateRepo(options: {
+/** Puts the head commit of the real repository (or a generated one) on the server at depth 1. */
+async function serveRepo(options: {
   root: string;
   server: Awaited<ReturnType<typeof startGitServer>>;
   shape: RepoShape;
-}): Promise<{ objects: number; paths: string[] }> {
+}): Promise<ServedRepo> {
   const { root, server, shape } = options;
-  const work = join(root, `work-${shape.label}`);
-  runGit(['init', '--quiet', '--initial-branch=main', work]);
-  const paths: string[] = [];
-  for (let d = 0; d < shape.dirs; d++) {
-    for (let f = 0; f < shape.filesPerDir; f++) {
-      paths.push(`src/pkg${d % 40}/mod${d}/file${f}.py`);
-    }
-  }
-  for (let c = 0; c < shape.commits; c++) {
-    await Promise.all(
-      chunk(paths, 500).map(async (group) => {
-        for (const path of group) {
-          const full = join(work, path);
-          await mkdir(dirname(full), { recursive: true });
-          await writeFile(full, sourceText(path, c));
-        }
-      }),
-    );
-    runGit(['add', '--all'], { cwd: work });
-    runGit(['commit', '--quiet', '-m', `commit ${c}`], { cwd: work });
-  }
   const bare = server.repoPath('bench', shape.label);
   await mkdir(dirname(bare), { recursive: true });
-  runGit(['clone', '--quiet', '--bare', work, bare]);
+  const realRoot = process.env.AI_OPS_BENCH_REPOS;
+  const real = realRoot ? findRealRepo(realRoot, shape) : undefined;
+  let source = 'generated';
+  if (real) {
+    let from = real;
+    if (real.endsWith('.bundle')) {
+      from = join(root, `${shape.label}-unbundled.git`);
+      runGit(['clone', '--quiet', '--bare', real, from]);
+    }
+    // only the head commit, as a shallow repository the server can serve
+    runGit(['clone', '--quiet', '--bare', '--depth', '1', '--no-tags', `file://${from}`, bare]);
+    source = 'real';
+  } else {
+    runGit(['init', '--quiet', '--bare', '--initial-branch=main', bare]);
+    await writeGeneratedRepo(bare, shape);
+  }
+  runGit(['config', 'http.receivepack', 'true'], { cwd: bare });
   runGit(['repack', '-adq'], { cwd: bare });
-  await rm(work, { recursive: true, force: true });
+  const base = runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: bare }).toString().trim();
   const count = runGit(['count-objects', '-v'], { cwd: bare }).toString();
   const objects = Number(/in-pack: (\d+)/.exec(count)?.[1] ?? 0);
-  // the implicated files of a trace: a handful, spread over the tree
-  const step = Math.floor(paths.length / 5);
-  return { objects, paths: [0, 1, 2, 3, 4].map((i) => paths[i * step] ?? '') };
+  const listing = runGit(['ls-tree', '-r', '-l', 'HEAD'], { cwd: bare }).toString().trim().split('\n');
+  // the implicated files of a trace: three ordinary source files spread over the tree
+  const candidates = listing
+    .map((line) => {
+      const [meta = '', path = ''] = line.split('\t');
+      const [mode, , , size] = meta.split(/\s+/);
+      return { mode, path, size: Number(size) };
+    })
+    .filter((e) => e.mode === '100644' && e.size > 200 && e.size < 50_000 && /^[\w./-]+$/.test(e.path));
+  const paths = [1, 2, 3].map((i) => candidates[Math.floor((i * candidates.length) / 4)]?.path ?? '');
+  return { url: server.repoUrl('bench', shape.label), base, source, objects, files: listing.length, paths };
 }
 
-function sourceText(path: string, version: number): string {
-  const lines = [`# ${path} v${version}`];
-  let seed = [...path].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, version + 7);
-  for (let i = 0; i < 40; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    lines.push(`def f${i}_${seed.toString(36)}(x):\n    return x * ${seed % 997} + ${i}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-async function runNative(options: {
-  root: string;
-  url: string;
-  paths: string[];
-  branch: string;
-}): Promise<Measurement> {
-  const { root, url, paths, branch } = options;
+async function runNative(options: { root: string; repo: ServedRepo; branch: string }): Promise<Measurement> {
+  const { root, repo, branch } = options;
   const dir = join(root, `native-${Date.now()}`);
-  const authed = url.replace('http://', `http://x-access-token:${TOKEN}@`);
-  const script = [
-    `git clone --quiet --depth 1 --single-branch --branch main '${authed}' '${dir}'`,
-    `cd '${dir}'`,
-    `cat ${paths.map((p) => `'${p}'`).join(' ')} > /dev/null`,
-    `echo '# fixed' >> '${paths[0]}'`,
-    `git -c user.name=bot -c user.email=bot@example.test commit --quiet -am 'fix(ai): bench'`,
-    `git push --quiet origin 'HEAD:refs/heads/${branch}'`,
-  ].join(' && ');
+  const authed = repo.url.replace('http://', `http://x-access-token:${TOKEN}@`);
+  const [first = '', ...rest] = repo.paths;
+  const script = `
+set -e
+git clone --quiet --bare --depth 1 --single-branch --no-tags --branch '${repo.base}' '${authed}' '${dir}'
+cd '${dir}'
+git ls-tree -r --full-tree HEAD > /dev/null
+for p in '${first}' ${rest.map((p) => `'${p}'`).join(' ')}; do git cat-file blob "HEAD:$p" > /dev/null; done
+oid=$( { git cat-file blob 'HEAD:${first}'; echo '# fixed'; } | git hash-object -w --stdin )
+path='${first}'
+while :; do
+  dir=$(dirname "$path"); name=$(basename "$path")
+  if [ "$dir" = . ]; then parent='HEAD^{tree}'; else parent="HEAD:$dir"; fi
+  oid=$(git ls-tree "$parent" | awk -v n="$name" -v o="$oid" 'BEGIN{FS=OFS="\\t"} $2==n {split($1,a," "); $1=a[1]" "a[2]" "o} {print}' | git mktree)
+  [ "$dir" = . ] && break
+  path=$dir
+done
+commit=$(git -c user.name=bot -c user.email=bot@example.test commit-tree "$oid" -p HEAD -m 'fix(ai): bench')
+git push --quiet '${authed}' "$commit:refs/heads/${branch}"
+`;
   const hasTime = existsSync(TIME_BIN);
   const start = performance.now();
   const { stderr } = await spawnAsync(
@@ -195,20 +204,15 @@ async function runNative(options: {
   const ms = performance.now() - start;
   await rm(dir, { recursive: true, force: true });
   const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-  return { ms, rssMb: kb / 1024 };
+  const seconds = (label: string) =>
+    Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? Number.NaN);
+  return { ms, cpuMs: (seconds('User') + seconds('System')) * 1000, rssMb: kb / 1024 };
 }
 
-async function runWorker(input: WorkerInput): Promise<WorkerOutput> {
-  const self = fileURLToPath(import.meta.url);
-  const { stdout } = await spawnAsync(process.execPath, [
-    '--import',
-    'tsx',
-    self,
-    '--worker',
-    JSON.stringify(input),
-  ]);
+async function runWorker(worker: string, input: GitPathWorkerInput): Promise<GitPathWorkerOutput> {
+  const { stdout } = await spawnAsync(process.execPath, [worker, JSON.stringify(input)]);
   const line = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as WorkerOutput;
+  return JSON.parse(line) as GitPathWorkerOutput;
 }
 
 function spawnAsync(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -233,87 +237,9 @@ function spawnAsync(cmd: string, args: string[]): Promise<{ stdout: string; stde
   });
 }
 
-async function worker(input: WorkerInput): Promise<WorkerOutput> {
-  const phases: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    phases[name] = now - mark;
-    mark = now;
-  };
-  const bot = { name: 'ai-ops bot', email: 'bot@example.test' };
-  let commit = '';
-  if (input.mode === 'ours') {
-    const { cloneWorkspace } = await import('../../functions/adapters/git-workspace.ts');
-    mark = performance.now();
-    const ws = await cloneWorkspace({
-      url: input.url,
-      branch: 'main',
-      token: TOKEN,
-      allowedHost: input.host,
-      author: bot,
-    });
-    lap('clone');
-    const first = input.paths[0] ?? '';
-    let content: Uint8Array = new Uint8Array();
-    for (const path of input.paths) {
-      const bytes = await ws.readFile(path);
-      if (path === first && bytes) content = bytes;
-    }
-    lap('read');
-    await ws.writeFile(first, Buffer.concat([content, Buffer.from('# fixed\n')]));
-    commit = await ws.commit({ branch: input.branch, message: 'fix(ai): bench', author: bot });
-    lap('commit');
-    await ws.push({ branch: input.branch });
-    lap('push');
-  } else if (input.mode === 'naive') {
-    const git = (await import('isomorphic-git')).default;
-    const http = (await import('isomorphic-git/http/node')).default;
-    const { createFsFromVolume, Volume } = await import('memfs');
-    const fs = createFsFromVolume(new Volume());
-    const dir = '/repo';
-    const onAuth = () => ({ username: 'x-access-token', password: TOKEN });
-    mark = performance.now();
-    await git.clone({
-      fs,
-      http,
-      dir,
-      url: input.url,
-      ref: 'main',
-      singleBranch: true,
-      depth: 1,
-      noTags: true,
-      onAuth,
-    });
-    lap('clone');
-    for (const path of input.paths) await fs.promises.readFile(`${dir}/${path}`);
-    lap('read');
-    const first = input.paths[0] ?? '';
-    await fs.promises.appendFile(`${dir}/${first}`, '# fixed\n');
-    await git.add({ fs, dir, filepath: first });
-    await git.branch({ fs, dir, ref: input.branch, checkout: true });
-    commit = await git.commit({ fs, dir, message: 'fix(ai): bench', author: bot });
-    lap('commit');
-    await git.push({ fs, http, dir, url: input.url, ref: input.branch, remoteRef: input.branch, onAuth });
-    lap('push');
-  }
-  const totalMs = Object.values(phases).reduce((a, b) => a + b, 0);
-  return { phases, totalMs, maxRssMb: process.resourceUsage().maxRSS / 1024, commit };
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function fmtMs(ms: number): string {
-  return ms.toFixed(0);
 }
 
 function printTable(header: string[], rows: string[][]): void {
@@ -322,10 +248,4 @@ function printTable(header: string[], rows: string[][]): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
-}
-
-if (process.argv[2] === '--worker' && process.argv[1] === fileURLToPath(import.meta.url)) {
-  const input = JSON.parse(process.argv[3] ?? '{}') as WorkerInput;
-  const output = await worker(input);
-  console.log(JSON.stringify(output));
 }

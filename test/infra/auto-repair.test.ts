@@ -130,13 +130,17 @@ describe('AutoRepair template', () => {
     }
   });
 
+  it('leaves --enable-source-maps off where it costs the cold start its goal', () => {
+    expect(functionEnvironment(template, 'ai-ops-detector')).not.toHaveProperty('NODE_OPTIONS');
+    expect(functionEnvironment(template, 'ai-ops-analyzer')).not.toHaveProperty('NODE_OPTIONS');
+  });
+
   it('sets exactly the environment agreed with the handlers', () => {
     const detectorEnv = functionEnvironment(template, 'ai-ops-detector');
     expect(Object.keys(detectorEnv).sort()).toEqual(
       [
         'INCIDENTS_TABLE_NAME',
         'INCIDENT_TTL_DAYS',
-        'NODE_OPTIONS',
         'OWN_LOG_GROUPS',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',

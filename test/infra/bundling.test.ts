@@ -14,6 +14,13 @@ describe('real bundling (local esbuild, no Docker)', () => {
     for (const asset of assets) {
       const files = readdirSync(join(outdir, asset)).sort();
       expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      // maps without the sources: --enable-source-maps parses the whole map at import
+      const map = JSON.parse(readFileSync(join(outdir, asset, 'index.mjs.map'), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: unknown[];
+      };
+      expect(map.sources.length).toBeGreaterThan(0);
+      expect((map.sourcesContent ?? []).filter((content) => content !== null)).toEqual([]);
       const code = readFileSync(join(outdir, asset, 'index.mjs'), 'utf8');
       expect(code.startsWith('import { createRequire as __aiOpsCreateRequire }')).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);

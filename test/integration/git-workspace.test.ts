@@ -1,20 +1,25 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FsClient } from 'isomorphic-git';
+import { createFsFromVolume, Volume } from 'memfs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cloneWorkspace,
   GitAuthError,
   GitNotFoundError,
   GitPushRejectedError,
+  GitRefRefusedError,
   gitUrlFromApiUrl,
   isRetryableGitError,
   remoteBranchHead,
 } from '../../functions/adapters/git-workspace.ts';
 import {
+  commitToBareRepo,
   createBareRepo,
   type GitServer,
   readBlobAt,
   readBranchHead,
+  runGit,
   startGitServer,
 } from '../support/git-server.ts';
 
@@ -216,6 +221,79 @@ describe('cloneWorkspace', () => {
     expect(error).toBeInstanceOf(GitPushRejectedError);
     expect(isRetryableGitError(error)).toBe(true);
     expect(readBranchHead(server.repoPath('acme', 'shop'), 'fix/raced')?.commit).toBe(winner);
+  });
+});
+
+describe('cloneWorkspace over other file systems and packs', () => {
+  it('works the same with memfs holding the written objects', async () => {
+    const ws = await clone({ fs: createFsFromVolume(new Volume()) as unknown as FsClient });
+    await ws.writeFile('src/app.py', encode('# over memfs\n'));
+    const commit = await ws.commit({ branch: 'fix/memfs', message: 'fix(ai): memfs', author: BOT });
+    await ws.push({ branch: 'fix/memfs' });
+    const bare = server.repoPath('acme', 'shop');
+    expect(readBranchHead(bare, 'fix/memfs')?.commit).toBe(commit);
+    expect(readBlobAt(bare, 'fix/memfs', 'src/app.py').toString()).toBe('# over memfs\n');
+  });
+
+  it('reads every file of a pack full of deltas byte for byte as native git does', async () => {
+    // similar files make git store most of them as deltas of one another (ofs-delta chains)
+    const files: Record<string, string> = {};
+    const body = Array.from({ length: 200 }, (_, i) => `line ${i} of a long shared module body\n`).join('');
+    for (let i = 0; i < 40; i++)
+      files[`pkg/m${i % 7}/file${i}.txt`] = `${body}variant ${i}\n${body.slice(0, i * 50)}`;
+    await createBareRepo({ server, owner: 'acme', name: 'deltas', files });
+    await commitToBareRepo({
+      bare: server.repoPath('acme', 'deltas'),
+      branch: 'main',
+      files: { 'pkg/m0/file0.txt': `${body}changed\n` },
+    });
+    runGit(['repack', '-adq', '--depth=50'], { cwd: server.repoPath('acme', 'deltas') });
+    const ws = await clone({ url: server.repoUrl('acme', 'deltas') });
+    const listed = await ws.listFiles();
+    expect(listed.map((e) => e.path)).toEqual(Object.keys(files).sort());
+    for (const { path } of listed) {
+      const native = readBlobAt(server.repoPath('acme', 'deltas'), 'main', path);
+      expect(Buffer.from((await ws.readFile(path)) ?? new Uint8Array()).equals(native)).toBe(true);
+    }
+  });
+
+  it('lists a file written since the clone, once per change', async () => {
+    const ws = await clone();
+    const before = await ws.listFiles();
+    await ws.writeFile('src/added.py', encode('A = 1\n'));
+    const after = await ws.listFiles();
+    expect(after.length).toBe(before.length + 1);
+    expect(after.find((e) => e.path === 'src/added.py')).toEqual({ path: 'src/added.py', kind: 'file' });
+    // the caller may change what it gets without changing the workspace
+    after.length = 0;
+    expect((await ws.listFiles()).length).toBe(before.length + 1);
+  });
+});
+
+describe('push ref guard', () => {
+  it.each([
+    ['main', 'the base branch'],
+    ['feature/x', 'not a fix branch'],
+    ['fix', 'no fix/ prefix'],
+    ['fixed/x', 'a look-alike prefix'],
+  ])('refuses to push %s (%s) before talking to the server', async (branch) => {
+    const ws = await clone();
+    await ws.writeFile('src/app.py', encode('# nope\n'));
+    await ws.commit({ branch, message: 'fix(ai): nope', author: BOT });
+    const pushesBefore = server.requests.filter((r) => r.path.includes('receive-pack')).length;
+    const error = await ws.push({ branch }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitRefRefusedError);
+    expect(error).toMatchObject({ code: 'git_ref_refused', ref: `refs/heads/${branch}` });
+    expect(isRetryableGitError(error)).toBe(false);
+    expect(server.requests.filter((r) => r.path.includes('receive-pack')).length).toBe(pushesBefore);
+    expect(readBranchHead(server.repoPath('acme', 'shop'), 'main')?.commit).toBe(base);
+  });
+
+  it('refuses the base branch even when it is named like a fix branch', async () => {
+    const ws = await clone({ baseBranch: 'fix/base' });
+    await ws.writeFile('src/app.py', encode('# base\n'));
+    await ws.commit({ branch: 'fix/base', message: 'fix(ai): base', author: BOT });
+    await expect(ws.push({ branch: 'fix/base' })).rejects.toBeInstanceOf(GitRefRefusedError);
   });
 });
 

@@ -184,8 +184,13 @@ const gitEnv = (): NodeJS.ProcessEnv => ({
  * Runs native git on local paths, failing loudly; returns stdout. Synchronous, so never use it
  * against a server running in the same process (the server could not answer): use runGitAsync.
  */
-export function runGit(args: string[], options: { cwd?: string } = {}): Buffer {
-  const result = spawnSync('git', args, { cwd: options.cwd, maxBuffer: 1 << 30, env: gitEnv() });
+export function runGit(args: string[], options: { cwd?: string; input?: string } = {}): Buffer {
+  const result = spawnSync('git', args, {
+    cwd: options.cwd,
+    input: options.input,
+    maxBuffer: 1 << 30,
+    env: gitEnv(),
+  });
   if (result.status !== 0) {
     throw new Error(`git ${args.join(' ')} failed (${result.status}): ${result.stderr?.toString()}`);
   }

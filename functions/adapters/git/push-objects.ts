@@ -4,6 +4,7 @@
 // The workspace already knows its new objects, so this speaks receive-pack (protocol v0) itself.
 import git, { type FsClient, type HttpClient } from 'isomorphic-git';
 import { GitAuthError, GitPushRejectedError, GitTransientError, GitWorkspaceError } from './git-errors.ts';
+import { collectBody, FLUSH_PKT, oneChunk, parseAdvertisement, pktLine, readPktLines } from './pkt-line.ts';
 
 const ZERO_OID = '0000000000000000000000000000000000000000';
 
@@ -49,7 +50,7 @@ export async function pushObjects(options: PushObjectsOptions): Promise<void> {
   if (!packfile) throw new GitWorkspaceError('git_failed', 'packObjects returned no packfile');
   const caps = ['report-status', 'agent=ai-ops'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
   const command = pktLine(`${old} ${oid} ${ref}\0${caps.join(' ')}\n`);
-  const body = Buffer.concat([command, Buffer.from('0000'), packfile]);
+  const body = Buffer.concat([command, FLUSH_PKT, packfile]);
   const response = await http.request({
     url: `${base}/git-receive-pack`,
     method: 'POST',
@@ -72,7 +73,7 @@ export async function pushObjects(options: PushObjectsOptions): Promise<void> {
   }
 }
 
-function checkStatus(statusCode: number, action: string): void {
+export function checkStatus(statusCode: number, action: string): void {
   if (statusCode === 200) return;
   if (statusCode === 401 || statusCode === 403) {
     throw new GitAuthError(
@@ -83,48 +84,4 @@ function checkStatus(statusCode: number, action: string): void {
     throw new GitTransientError('git_server', `${action}: the git server answered HTTP ${statusCode}`);
   }
   throw new GitWorkspaceError('git_failed', `${action}: the git server answered HTTP ${statusCode}`);
-}
-
-async function collectBody(body: AsyncIterableIterator<Uint8Array> | undefined): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  if (body) for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-async function* oneChunk(buffer: Uint8Array): AsyncIterableIterator<Uint8Array> {
-  yield buffer;
-}
-
-function pktLine(text: string): Buffer {
-  const payload = Buffer.from(text);
-  return Buffer.concat([Buffer.from((payload.byteLength + 4).toString(16).padStart(4, '0')), payload]);
-}
-
-function readPktLines(buffer: Buffer): string[] {
-  const lines: string[] = [];
-  let at = 0;
-  while (at + 4 <= buffer.byteLength) {
-    const length = Number.parseInt(buffer.subarray(at, at + 4).toString('latin1'), 16);
-    if (Number.isNaN(length)) break;
-    if (length < 4) {
-      at += 4;
-      continue;
-    }
-    lines.push(buffer.subarray(at + 4, at + length).toString('utf8'));
-    at += length;
-  }
-  return lines;
-}
-
-function parseAdvertisement(buffer: Buffer): { refs: Map<string, string>; capabilities: Set<string> } {
-  const refs = new Map<string, string>();
-  let capabilities = new Set<string>();
-  for (const line of readPktLines(buffer)) {
-    if (line.startsWith('#')) continue;
-    const [head = '', caps] = line.replace(/\n$/, '').split('\0');
-    if (caps !== undefined) capabilities = new Set(caps.split(' '));
-    const [oid, name] = head.split(' ');
-    if (oid && name && name !== 'capabilities^{}') refs.set(name, oid);
-  }
-  return { refs, capabilities };
 }

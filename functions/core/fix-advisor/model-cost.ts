@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ModelUsage } from '../ports.ts';
 
 /** USD per million tokens, as on Anthropic's pricing page (5-minute cache writes). */
@@ -48,21 +48,22 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrices>> = {
  * Prices given in the configuration for a model the table does not know (USD per million
  * tokens). Cache rates default to Anthropic's usual ratios: writes 1.25× input, reads 0.1×.
  */
-export const ModelPricesSchema = z
-  .strictObject({
-    input: z.number().positive(),
-    output: z.number().positive(),
-    cacheWrite: z.number().positive().optional(),
-    cacheRead: z.number().positive().optional(),
-  })
-  .transform(
+export const ModelPricesSchema = z.pipe(
+  z.strictObject({
+    input: z.number().check(z.positive()),
+    output: z.number().check(z.positive()),
+    cacheWrite: z.optional(z.number().check(z.positive())),
+    cacheRead: z.optional(z.number().check(z.positive())),
+  }),
+  z.transform(
     (p): ModelPrices => ({
       input: p.input,
       output: p.output,
       cacheWrite: p.cacheWrite ?? p.input * 1.25,
       cacheRead: p.cacheRead ?? p.input * 0.1,
     }),
-  );
+  ),
+);
 
 /** How a setting that holds prices as JSON (`AI_OPS_MODEL_PRICES`, `MODEL_PRICES`) is spelled, for messages. */
 export const MODEL_PRICES_EXAMPLE = '{"input": 3, "output": 15}';

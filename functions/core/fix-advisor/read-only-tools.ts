@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { describe } from 'zod/v4/core';
 import type { RepoReader } from '../ports.ts';
 import { redact } from '../redact.ts';
 
@@ -24,34 +25,37 @@ export const MAX_SEARCH_FILE_BYTES = 512 * 1024;
 
 const RepoPathSchema = z
   .string()
-  .max(1000)
-  .describe('Path relative to the repository root, e.g. "src/app.py"');
+  .check(z.maxLength(1000), describe('Path relative to the repository root, e.g. "src/app.py"'));
+
+const LineSchema = z.int().check(z.minimum(1), z.maximum(10_000_000));
 
 export const ViewFileInputSchema = z.object({
   path: RepoPathSchema,
-  startLine: z.number().int().min(1).max(10_000_000).optional().describe('First line to show (1-based)'),
-  endLine: z.number().int().min(1).max(10_000_000).optional().describe('Last line to show (inclusive)'),
+  startLine: z.optional(LineSchema).check(describe('First line to show (1-based)')),
+  endLine: z.optional(LineSchema).check(describe('Last line to show (inclusive)')),
 });
 
 export const ListDirectoryInputSchema = z.object({
   path: z
-    .string()
-    .max(1000)
-    .default('')
-    .describe('Directory relative to the repository root; "" for the root'),
+    ._default(z.string().check(z.maxLength(1000)), '')
+    .check(describe('Directory relative to the repository root; "" for the root')),
 });
 
 export const SearchTextInputSchema = z.object({
-  query: z.string().min(1).max(200).describe('Literal text to find (not a regular expression)'),
-  path: z.string().max(1000).default('').describe('Only search under this directory; "" for everywhere'),
-  ignoreCase: z.boolean().default(false),
-  maxResults: z.number().int().min(1).max(MAX_SEARCH_RESULTS).default(DEFAULT_SEARCH_RESULTS),
+  query: z
+    .string()
+    .check(z.minLength(1), z.maxLength(200), describe('Literal text to find (not a regular expression)')),
+  path: z
+    ._default(z.string().check(z.maxLength(1000)), '')
+    .check(describe('Only search under this directory; "" for everywhere')),
+  ignoreCase: z._default(z.boolean(), false),
+  maxResults: z._default(z.int().check(z.minimum(1), z.maximum(MAX_SEARCH_RESULTS)), DEFAULT_SEARCH_RESULTS),
 });
 
 export interface ReadOnlyToolDefinition {
   name: ReadOnlyToolName;
   description: string;
-  inputSchema: z.ZodObject;
+  inputSchema: z.ZodMiniObject;
 }
 
 export type ReadOnlyToolName = 'view_file' | 'list_directory' | 'search_text';
@@ -154,7 +158,7 @@ function describeReadError(error: unknown): string {
   return code ? `${code} (${first})` : first || 'unknown error';
 }
 
-function invalidInput(name: string, error: z.ZodError): ToolExecution {
+function invalidInput(name: string, error: z.core.$ZodError): ToolExecution {
   return { isError: true, content: `Invalid input for ${name}:\n${z.prettifyError(error)}` };
 }
 
