@@ -80,6 +80,8 @@ export const IncidentStatusSchema = z.enum([
   'skipped',
   'resolved_pending',
   'resolved',
+  /** the fix PR was closed without merging: a person said no; a later recurrence starts anew */
+  'dismissed',
 ]);
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
@@ -142,6 +144,19 @@ export const IncidentSchema = z.object({
   ignored: z.boolean().optional(),
   /** the error came back after its fix was merged */
   regression: z.boolean().optional(),
+  /**
+   * Who holds the incident and until when (epoch ms): the worker of a claimed job (`analyzing`),
+   * or the queue for a job sent but not yet claimed (`queued`). Every side effect is preceded by
+   * a write conditioned on this exact lease, so a worker that lost it stops before acting.
+   */
+  lease: z.object({ owner: z.string(), until: z.number() }).optional(),
+  /**
+   * The outbox: an outcome email recorded as owed, with the stable key its Message-ID is derived
+   * from. Cleared once the mailer accepted it; resumed by the next delivery or the sweep.
+   */
+  pendingEmail: z.object({ key: z.string(), recordedAt: z.number(), tries: z.number().int() }).optional(),
+  /** the closed-unmerged PR of an earlier attempt, linked from the next one */
+  dismissedPr: z.object({ number: z.number().int(), url: z.string(), closedAt: z.number() }).optional(),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 

@@ -34,6 +34,7 @@ import {
   type PullRequests,
 } from '../../functions/core/pull-requests.ts';
 import {
+  DEFAULT_LEASE_MS,
   type RepairDeps,
   type RepairOutcome,
   type RepairSettings,
@@ -526,8 +527,6 @@ describe('repairIncident', () => {
       // the analysis was recorded and the branch is on the remote: no second model call
       { point: 'push', modelCalls: 1, redelivered: 'pr_open' },
       { point: 'open', modelCalls: 1, redelivered: 'pr_open' },
-      // the email was marked before it went out: nothing is left to do
-      { point: 'send', modelCalls: 1, redelivered: 'ignored' },
     ];
     it.each(cases)(
       'after $point → one push, one PR, one email ($modelCalls model calls)',
@@ -536,7 +535,10 @@ describe('repairIncident', () => {
         world.crash.armed = point;
 
         await expect(world.run()).rejects.toThrow(CrashError);
-        world.crash.dead = false; // a new Lambda picks the message up after the visibility timeout
+        world.crash.dead = false;
+        // before the dead worker's lease runs out, a redelivery leaves the incident alone
+        expect(await world.run()).toEqual({ kind: 'ignored', reason: 'claimed_elsewhere' });
+        world.clock.now += DEFAULT_LEASE_MS + 1000; // a new Lambda picks the message up after the lease
         const second = await world.run();
         const third = await world.run(); // and a duplicate delivery of the same message
 
@@ -547,6 +549,27 @@ describe('repairIncident', () => {
         expect(third).toEqual({ kind: 'ignored', reason: 'already_done', status: 'pr_open' });
       },
     );
+  });
+
+  it('sends again, with the same idempotency key, an email the mailer accepted right before a crash (at least once)', async () => {
+    const world = await makeWorld();
+    world.crash.armed = 'send';
+
+    await expect(world.run()).rejects.toThrow(CrashError);
+    world.crash.dead = false;
+    world.clock.now += DEFAULT_LEASE_MS + 1000;
+    const second = await world.run();
+    const third = await world.run();
+
+    expect(second.kind).toBe('pr_open');
+    expect(third).toEqual({ kind: 'ignored', reason: 'already_done', status: 'pr_open' });
+    expect(world.prs.prs).toHaveLength(1);
+    expect(world.advisor.calls).toBe(1);
+    const keys = world.mailer.sent.map((m) => m.idempotencyKey);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+    expect(await world.incident()).toMatchObject({ emailedAt: expect.any(Number) });
+    expect((await world.incident()).pendingEmail).toBeUndefined();
   });
 
   it('ignores a duplicate job for an incident whose PR is open; the detector only counts the recurrence', async () => {
@@ -599,6 +622,9 @@ describe('repairIncident', () => {
 
     const first = world.run();
     await new Promise((resolve) => setTimeout(resolve, 10));
+    // while the first holds its lease, a duplicate is turned away
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'claimed_elsewhere' });
+    world.clock.now += DEFAULT_LEASE_MS + 1000; // the first stalls past its lease: it counts as dead
     const second = await world.run();
     release();
 
@@ -813,7 +839,7 @@ describe('repairIncident', () => {
 
     const incident = await world.incident();
     expect(outcome.kind).toBe('pr_open');
-    expect(incident.branch).toBe(`${first.branch}-${incident.attempts - 1}`);
+    expect(incident.branch).toBe(`${first.branch}-${incident.attempts}`);
     expect(incident.prNumber).toBe(2);
     expect(world.advisor.calls).toBe(2);
     expect(world.mailer.sent).toHaveLength(2);
