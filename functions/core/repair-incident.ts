@@ -278,7 +278,13 @@ function randomId(): string {
   return globalThis.crypto.randomUUID();
 }
 
-async function runRepair({ ctx, incident: claimed }: { ctx: RunContext; incident: Incident }): Promise<RepairOutcome> {
+async function runRepair({
+  ctx,
+  incident: claimed,
+}: {
+  ctx: RunContext;
+  incident: Incident;
+}): Promise<RepairOutcome> {
   const { deps, progress } = ctx;
   const { settings, workspaces, pullRequests } = deps;
   let incident = claimed;

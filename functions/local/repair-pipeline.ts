@@ -13,7 +13,7 @@ import type { FixAdvisor } from '../core/fix-advisor.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import type { IncidentStore } from '../core/incident-store.ts';
 import type { Mailer } from '../core/mailer.ts';
-import { shouldEnqueue } from '../core/record-errors.ts';
+import { decideOccurrence } from '../core/record-errors.ts';
 import { announceRegression } from '../core/record-merge.ts';
 import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import {
@@ -25,6 +25,7 @@ import {
 import { dryRunPullRequests, dryRunWorkspaces } from './dry-run.ts';
 import type { LocalConfig } from './local-config.ts';
 import type { SweepSource } from './local-sweep.ts';
+import { isLocalLeaseAbandoned, makeLocalLeaseOwner } from './process-lease.ts';
 import { recordLocalError } from './record-local-error.ts';
 import {
   type HandledError,
@@ -142,15 +143,18 @@ export function makeRepairHandler({
       ...(retryDelayMs !== undefined ? { retryDelayMs } : {}),
     });
 
+  // The in-process queue is this process: its lease names it, so a restart after a crash takes
+  // the job over at once (the dead process's lease is abandoned) instead of waiting it out.
+  const queueOwner = makeLocalLeaseOwner();
   return async ({ record }, { report }) => {
     const { incidentKey, result } = await recordLocalError({ record, repo, store, now });
-    const { enqueue } = await shouldEnqueue({ result, store, now });
-    const refresh = !enqueue && result.kind === 'existing' && result.incident.status === 'pr_open';
+    // The cloud detector's occurrence path: one job per incident, a PR refresh per doubling.
+    const { repair, refresh } = await decideOccurrence({ result, added: 1, store, now, queueOwner });
     const handled: HandledError = { incidentKey, result: result.kind, totalCount: result.incident.count };
-    if (!enqueue && !refresh) return handled;
+    if (!repair && !refresh) return handled;
     const job: RepairJob = {
       v: 1,
-      kind: enqueue ? 'repair' : 'recurrence',
+      kind: repair ? 'repair' : 'recurrence',
       incidentKey,
       error: record,
       repo,
@@ -217,6 +221,9 @@ export function makeLocalRepairDeps({
       ? dryRunPullRequests({ outbox })
       : createOctokitPullRequests({ auth: config.githubToken ?? '', baseUrl: config.githubApiUrl }),
     mailer: dryRun ? new OutboxMailer({ directory: outbox }) : makeMailer(config),
+    randomId: makeLocalLeaseOwner,
+    isLeaseAbandoned: (lease) => isLocalLeaseAbandoned(lease),
+    leaseMs: config.leaseSeconds * 1000,
     settings: {
       repairsEnabled: config.repairsEnabled,
       dailyRepairCap: config.dailyRepairCap,
