@@ -47,7 +47,7 @@ const SettingsSchema = z.object({
   AI_OPS_DAILY_CAP: z.coerce.number().int().nonnegative().default(10),
   AI_OPS_REPAIRS_ENABLED: flag.default(true),
   AI_OPS_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  AI_OPS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  AI_OPS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
 });
 
 type Settings = z.infer<typeof SettingsSchema>;
@@ -323,7 +323,7 @@ export const CONFIG_HELP = `Settings (environment, or the same names in ai-ops.c
   AI_OPS_DAILY_CAP         repairs per repository and day, default 10
   AI_OPS_REPAIRS_ENABLED   false = detect and record only (kill switch)
   AI_OPS_LEASE_SECONDS     how long a repair's claim holds without renewal, default 900
-  AI_OPS_MAX_ATTEMPTS      repair attempts per incident before resuming a failed one stops, default 3
+  AI_OPS_MAX_ATTEMPTS      repair attempts per incident before resuming a failed one stops, default 5
   AWS_REGION, AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_*   read by the AWS SDK itself (AI_OPS_MAIL=ses)
 Without GITHUB_TOKEN, GITHUB_REPO or ANTHROPIC_API_KEY ai-ops still detects and records incidents;
 --dry-run (nothing pushed, opened or mailed) needs GITHUB_REPO and ANTHROPIC_API_KEY, and a token

@@ -295,7 +295,16 @@ export function createRepairPipeline({
         proceed: (await announceRegression(job, await followUpDeps())).kind !== 'claimed_elsewhere',
       }),
     });
-    const source: SweepSource = { runRepair: runner, followUpDeps };
+    const source: SweepSource = {
+      runRepair: runner,
+      followUpDeps,
+      isLeaseAbandoned: (lease) => isLocalLeaseAbandoned(lease),
+      resumeOptions: {
+        maxAttempts: config.maxAttempts,
+        queueOwner: makeLocalLeaseOwner(),
+        queueLeaseMs: config.leaseSeconds * 1000,
+      },
+    };
     registerSweep?.(source);
     return makeRepairHandler({ store, repo, repairDeps: deps, runner });
   };

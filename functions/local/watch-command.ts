@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { openStateDatabase, SqliteIncidentStore } from '../adapters/sqlite-incident-store.ts';
 import type { RepoRef } from '../core/contracts.ts';
 import type { OccurrenceResult } from '../core/incident-store.ts';
+import type { ResumeReason } from '../core/sweep-incidents.ts';
 import type { CliIo } from './cli.ts';
 import { ErrorWatcher, type WatchedError } from './error-watcher.ts';
 import { FileFollowError } from './file-follower.ts';
@@ -12,10 +13,19 @@ import { CONFIG_HELP, describeConfig, type LocalConfig } from './local-config.ts
 import {
   DEFAULT_SWEEP_MINUTES,
   type LocalSweep,
+  resumeLocalWork,
   type SweepScheduler,
   type SweepSource,
   startLocalSweep,
 } from './local-sweep.ts';
+
+const RESUME_REASONS: Record<ResumeReason, string> = {
+  queued: 'its repair never started',
+  analyzing: 'its repair was interrupted',
+  failed: 'its repair failed and has attempts left',
+  email: 'its email was not sent yet',
+};
+
 import { recordLocalError } from './record-local-error.ts';
 import { SqliteOffsetStore } from './sqlite-offset-store.ts';
 import { type ProgressEvent, WatchProgress } from './watch-progress.ts';
@@ -259,6 +269,23 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
     let failure: unknown;
     let sweep: LocalSweep | undefined;
     try {
+      // Whatever an earlier run left unfinished (killed mid-repair, failed with attempts left,
+      // an email owed) is picked up first, with --once too.
+      if (sweepSource && !dryRun) {
+        const resumed = await resumeLocalWork({
+          store,
+          source: sweepSource,
+          onWork: (job, started) => track(job.incidentKey, started),
+          report,
+        });
+        for (const result of resumed)
+          progress.info(
+            result.kind === 'resumed'
+              ? `resuming ${result.incidentKey} (${RESUME_REASONS[result.from]})`
+              : `could not resume ${result.incidentKey}: ${result.kind === 'failed' ? result.message : result.kind}`,
+            { resume: result },
+          );
+      }
       if (values.once) await watcher.runOnce();
       else {
         await watcher.start();
