@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   LINK_SIGNING_SECRET_ARN: z.string().min(1).optional(),
   DAILY_REPAIR_CAP: z.coerce.number().int().nonnegative().default(10),
   REPAIRS_ENABLED: flag.default(true),
+  /** how long a repair's claim holds without renewal: the function's timeout */
+  REPAIR_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   MAX_USD_PER_JOB: z.coerce.number().positive().default(2),
   MAX_TURNS: z.coerce.number().int().positive().default(12),
   EDIT_SCOPE: z.enum(['trace', 'repository']).default('trace'),
@@ -53,6 +55,7 @@ export type AnalyzerConfig = Readonly<{
   githubApiUrl: string;
   incidentPage?: Readonly<{ baseUrl: string; signingSecretArn: string }>;
   dailyRepairCap: number;
+  repairLeaseMs: number;
   repairsEnabled: boolean;
   maxUsdPerJob: number;
   maxTurns: number;
@@ -110,6 +113,7 @@ export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefin
         }
       : {}),
     dailyRepairCap: e.DAILY_REPAIR_CAP,
+    repairLeaseMs: e.REPAIR_LEASE_SECONDS * 1000,
     repairsEnabled: e.REPAIRS_ENABLED,
     maxUsdPerJob: e.MAX_USD_PER_JOB,
     maxTurns: e.MAX_TURNS,

@@ -222,6 +222,7 @@ export async function buildRepairDeps({
       ...(incidentLink ? { incidentLink } : {}),
     },
     isRetryable: isRetryableAnalyzerError,
+    leaseMs: config.repairLeaseMs,
     ...(onProgress ? { onProgress } : {}),
   };
 }
