@@ -355,6 +355,7 @@ export function makeAnalyzerSweep({
       limit: sweepConfig.limit,
       noCiAfterMs: sweepConfig.noCiAfterMs,
       noCiPolicy: sweepConfig.noCiPolicy,
+      maxAttempts: sweepConfig.maxAttempts,
     },
     logger,
   });

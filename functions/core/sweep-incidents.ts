@@ -230,20 +230,25 @@ async function settle({
   }
 }
 
-/** Like the detector: one `repair` job, then `new → queued` (false when the analyzer claimed it first). */
+/** Like the detector: `new → queued` with a queue lease, then one `repair` job (handed back if refused). */
 async function enqueueRepair(incident: Incident, deps: SweepDeps): Promise<boolean> {
+  const now = deps.now ?? Date.now;
+  const lease = { owner: 'sqs', until: now() + DEFAULT_QUEUE_LEASE_MS };
+  const incidentKey = incident.incidentKey;
+  // false: the analyzer (or another sweep) took it first
+  if (!(await deps.store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } }))) return false;
   const job: RepairJob = {
     v: 1,
     kind: 'repair',
-    incidentKey: incident.incidentKey,
+    incidentKey,
     error: incident.sample,
     repo: incident.repo,
     attempt: 0,
   };
   const { sent } = await deps.queue.enqueue([job]);
-  if (!sent.includes(incident.incidentKey)) return false;
-  await deps.store.transition({ incidentKey: incident.incidentKey, from: 'new', to: 'queued' });
-  return true;
+  if (sent.includes(incidentKey)) return true;
+  await releaseQueueLease({ store: deps.store, incidentKey, lease });
+  return false;
 }
 
 /**
