@@ -114,6 +114,19 @@ export function isRetryableRepairError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === true;
 }
 
+/**
+ * When the service that failed asked to be tried again (epoch ms), if it said: GitHub's rate
+ * limit reset or `retry-after`, the model API's `retry-after` (both carried as `resetAt`).
+ */
+export function requestedRetryAt(error: unknown): number | undefined {
+  return typeof error === 'object' &&
+    error !== null &&
+    'resetAt' in error &&
+    typeof error.resetAt === 'number'
+    ? error.resetAt
+    : undefined;
+}
+
 /** Another worker claimed the incident after this one did (a duplicate delivery): stop writing. */
 export class ClaimLostError extends Error {
   override readonly name = 'ClaimLostError';
@@ -245,7 +258,10 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
         costUsd: latest.costUsd + spent,
         lease: undefined,
         // When the sweep may resume it: transient failures soon, others never on their own.
-        retryAfter: retryable ? now() + failureBackoffMs(claim.attempts) : undefined,
+        // The service's own `retry-after` wins when it asks for longer.
+        retryAfter: retryable
+          ? Math.max(now() + failureBackoffMs(claim.attempts), requestedRetryAt(error) ?? 0)
+          : undefined,
       },
     });
     if (retryable) throw error;

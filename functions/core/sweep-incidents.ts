@@ -236,7 +236,8 @@ async function enqueueRepair(incident: Incident, deps: SweepDeps): Promise<boole
   const lease = { owner: 'sqs', until: now() + DEFAULT_QUEUE_LEASE_MS };
   const incidentKey = incident.incidentKey;
   // false: the analyzer (or another sweep) took it first
-  if (!(await deps.store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } }))) return false;
+  if (!(await deps.store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } })))
+    return false;
   const job: RepairJob = {
     v: 1,
     kind: 'repair',

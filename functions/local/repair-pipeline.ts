@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
+import { GitTransientError } from '../adapters/git-workspace.ts';
 import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
 import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
@@ -21,6 +22,7 @@ import {
   type RepairDeps,
   type RepairOutcome,
   repairIncident,
+  requestedRetryAt,
 } from '../core/repair-incident.ts';
 import { dryRunPullRequests, dryRunWorkspaces } from './dry-run.ts';
 import type { LocalConfig } from './local-config.ts';
@@ -67,12 +69,17 @@ export function makeRepairRunner({
   concurrency = 2,
   maxAttempts = 3,
   retryDelayMs = (attempt: number) => 1000 * 2 ** (attempt - 1),
+  maxWaitMs = 60_000,
+  now = Date.now,
 }: {
   repairDeps: RepairDeps;
   beforeRepair?: (job: RepairJob) => Promise<{ proceed: boolean }>;
   concurrency?: number;
   maxAttempts?: number;
   retryDelayMs?: (attempt: number) => number;
+  /** the longest wait for a retry in this run; a service asking for longer is left to the resume */
+  maxWaitMs?: number;
+  now?: () => number;
 }): RepairRunner {
   const limit = makeLimiter(concurrency);
 
@@ -100,8 +107,16 @@ export function makeRepairRunner({
         const message = error instanceof Error ? error.message : String(error);
         const retryable = (repairDeps.isRetryable ?? isRetryableRepairError)(error);
         if (!retryable || attempt >= maxAttempts) return { kind: 'failed', detail: message };
+        // A rate limit's `retry-after` is honoured; one longer than a run should wait is left to
+        // the next start or sweep tick, which keep the incident's `retryAfter`.
+        const wait = Math.max(retryDelayMs(attempt), (requestedRetryAt(error) ?? 0) - now());
+        if (wait > maxWaitMs)
+          return {
+            kind: 'failed',
+            detail: `${message} (asked to wait ${Math.ceil(wait / 1000)} s: resumed later)`,
+          };
         report({ incidentKey: job.incidentKey, stage: 'analysing', detail: `retrying after: ${message}` });
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   };
@@ -222,6 +237,8 @@ export function makeLocalRepairDeps({
       : createOctokitPullRequests({ auth: config.githubToken ?? '', baseUrl: config.githubApiUrl }),
     mailer: dryRun ? new OutboxMailer({ directory: outbox }) : makeMailer(config),
     randomId: makeLocalLeaseOwner,
+    // As in the analyzer: git connection failures and 5xx are worth another try.
+    isRetryable: (error) => isRetryableRepairError(error) || error instanceof GitTransientError,
     isLeaseAbandoned: (lease) => isLocalLeaseAbandoned(lease),
     leaseMs: config.leaseSeconds * 1000,
     settings: {

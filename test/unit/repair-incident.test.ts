@@ -35,6 +35,7 @@ import {
 } from '../../functions/core/pull-requests.ts';
 import {
   DEFAULT_LEASE_MS,
+  failureBackoffMs,
   type RepairDeps,
   type RepairOutcome,
   type RepairSettings,
@@ -771,6 +772,24 @@ describe('repairIncident', () => {
     expect((await world.run()).kind).toBe('pr_open');
     expect(world.advisor.calls).toBe(1);
     expectOneFix(world, await world.incident());
+  });
+
+  it("records GitHub's retry-after as the failed incident's retryAfter when it asks for longer than the backoff", async () => {
+    const world = await makeWorld();
+    const resetAt = T0 + 6 * 60 * 60 * 1000;
+    world.faults.open = [new GitHubRateLimitError('secondary rate limit', { status: 403, resetAt })];
+
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+
+    expect(await world.incident()).toMatchObject({ status: 'failed', retryAfter: resetAt });
+    expect((await world.incident()).lease).toBeUndefined();
+  });
+
+  it('backs a transient failure off by attempt when nobody asked for longer', async () => {
+    const world = await makeWorld();
+    world.faults.open = [new GitHubRateLimitError('rate limited', { status: 403, resetAt: T0 + 1000 })];
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+    expect((await world.incident()).retryAfter).toBe(T0 + failureBackoffMs(1));
   });
 
   it.each([
