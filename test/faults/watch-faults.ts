@@ -38,7 +38,7 @@ export interface FaultWorld {
 let counter = 0;
 
 /** A fresh application (repo, log with one Python traceback), stand-ins and state directory. */
-export async function makeFaultWorld(): Promise<FaultWorld> {
+export async function makeFaultWorld({ conversations = 2 } = {}): Promise<FaultWorld> {
   const git = await startGitServer({ token: TOKEN });
   const github = await startGitHubStandIn({
     tokens: [TOKEN],
@@ -46,9 +46,9 @@ export async function makeFaultWorld(): Promise<FaultWorld> {
     resolveBranch: bareRepoBranchResolver({ dirFor: git.repoPath }),
   });
   const smtp = await startSmtpStandIn();
-  // Twice the conversation: a second model call would still find a script (and be counted).
+  // By default twice the conversation: a second model call would still find a script (and be counted).
   const anthropic = await startAnthropicStandIn({
-    script: [...recordedConversation(), ...recordedConversation()],
+    script: Array.from({ length: conversations }, () => recordedConversation()).flat(),
   });
   const owner = 'faults';
   const name = `shop${++counter}`;
