@@ -60,7 +60,7 @@ describe('an error storm while the fix PR is open', () => {
 
     const storm = Number(process.env.AI_OPS_STORM ?? 1000);
     appendFileSync(w.log, trace.repeat(storm));
-    const second = await watchOnce(w);
+    await watchOnce(w);
 
     // (Reading 1,000 traces in one go, the watcher splits a handful at read-chunk boundaries into
     // stray records of their own: the detection's business, not the PR refresh's; only the
