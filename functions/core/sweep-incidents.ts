@@ -59,6 +59,8 @@ export type SweepResult = { incidentKey: string } & (
 
 /** Why the sweep resumed an incident. */
 export type ResumeReason =
+  /** it is `new` with no job sent (the queue refused it, or a person asked to retry it) */
+  | 'new'
   /** its job was queued but never claimed before the queue lease ran out (a lost message) */
   | 'queued'
   /** its worker's lease ran out (a crash, a kill, a timeout) */
@@ -146,6 +148,19 @@ export async function resumeIncidents(deps: SweepDeps, options: SweepOptions = {
     isLeaseExpired(incident.lease, { now: now(), isAbandoned: deps.isLeaseAbandoned });
   const due: { incident: Incident; from: ResumeReason }[] = [];
 
+  // `new` with no job: the detector's enqueue was refused, or `ai-ops retry` sent it back.
+  for (const incident of await deps.store.listByStatus('new', { limit })) {
+    if (incident.ignored === true || (incident.snoozedUntil !== undefined && now() < incident.snoozedUntil))
+      continue;
+    const lease = { owner: queueOwner, until: now() + queueLeaseMs };
+    const taken = await deps.store.transition({
+      incidentKey: incident.incidentKey,
+      from: 'new',
+      to: 'queued',
+      set: { lease },
+    });
+    if (taken) due.push({ incident: { ...incident, status: 'queued', lease }, from: 'new' });
+  }
   for (const incident of await deps.store.listByStatus('queued', { limit })) {
     if (!expired(incident)) continue;
     // Taken over with a fresh queue lease first, so two sweeps cannot both send it.
@@ -181,7 +196,7 @@ export async function resumeIncidents(deps: SweepDeps, options: SweepOptions = {
   );
   for (const { incidentKey } of failed) {
     const entry = due.find((d) => d.incident.incidentKey === incidentKey);
-    if (entry?.from === 'queued' && entry.incident.lease)
+    if ((entry?.from === 'queued' || entry?.from === 'new') && entry.incident.lease)
       await releaseQueueLease({ store: deps.store, incidentKey, lease: entry.incident.lease });
   }
   const sentKeys = new Set(sent);
