@@ -27,7 +27,7 @@ import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import { handleCiVerdict } from '../core/handle-ci-verdict.ts';
 import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident-link.ts';
-import { announceRegression, recordMerge } from '../core/record-merge.ts';
+import { announceRegression, recordDismissal, recordMerge } from '../core/record-merge.ts';
 import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
 import { reviseIncident } from '../core/revise-incident.ts';
@@ -319,6 +319,7 @@ export function makeAnalyzer({
       ci_passed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
       ci_failed: async (job) => handleCiVerdict(job, await followUpDeps(job.repo)),
       merged: async (job) => recordMerge(job, await followUpDeps(job.repo)),
+      dismissed: async (job) => recordDismissal(job, await followUpDeps(job.repo)),
     },
     logger,
   });

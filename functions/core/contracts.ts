@@ -173,6 +173,8 @@ export const RepairJobKindSchema = z.enum([
   'merged',
   /** the error keeps occurring while its PR is open: refresh the PR's occurrence count */
   'recurrence',
+  /** the fix PR was closed without merging: the incident is dismissed */
+  'dismissed',
 ]);
 export type RepairJobKind = z.infer<typeof RepairJobKindSchema>;
 
@@ -198,6 +200,8 @@ export const RepairJobSchema = z.object({
     .optional(),
   /** the merge a `merged` job is about */
   merge: z.object({ sha: z.string(), mergedAt: z.number() }).optional(),
+  /** when the PR a `dismissed` job is about was closed (epoch ms) */
+  closedAt: z.number().optional(),
 });
 export type RepairJob = z.infer<typeof RepairJobSchema>;
 

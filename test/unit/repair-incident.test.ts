@@ -22,7 +22,12 @@ import {
   type FixAdvisor,
   ModelUnavailableError,
 } from '../../functions/core/fix-advisor.ts';
-import { buildIncidentKey, computeTtl, decideRecurrence } from '../../functions/core/incident-rules.ts';
+import {
+  buildIncidentKey,
+  computeTtl,
+  DEFAULT_REGRESSION_GRACE_MS,
+  decideRecurrence,
+} from '../../functions/core/incident-rules.ts';
 import type { IncidentStore } from '../../functions/core/incident-store.ts';
 import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
 import type { GitIdentity, ModelUsage, RepoWorkspace } from '../../functions/core/ports.ts';
@@ -33,6 +38,8 @@ import {
   type PullRequest,
   type PullRequests,
 } from '../../functions/core/pull-requests.ts';
+import { decideOccurrence } from '../../functions/core/record-errors.ts';
+import { recordDismissal } from '../../functions/core/record-merge.ts';
 import {
   DEFAULT_LEASE_MS,
   failureBackoffMs,
@@ -862,6 +869,52 @@ describe('repairIncident', () => {
     expect(incident.prNumber).toBe(2);
     expect(world.advisor.calls).toBe(2);
     expect(world.mailer.sent).toHaveLength(2);
+  });
+
+  it('a PR closed unmerged dismisses the incident; a recurrence after the grace period opens a new attempt linking it', async () => {
+    const world = await makeWorld();
+    await world.run();
+    world.prs.prs[0] = { ...(world.prs.prs[0] as PullRequest), state: 'closed', merged: false };
+    const closedAt = world.clock.now;
+    const dismissed = await recordDismissal(
+      makeJob({ kind: 'dismissed', closedAt, pr: { number: 1, url: 'u', branch: 'b' } }),
+      { store: world.store },
+    );
+    expect(dismissed).toEqual({ kind: 'dismissed', closedAt });
+    expect(await world.incident()).toMatchObject({
+      status: 'dismissed',
+      dismissedPr: { number: 1, closedAt },
+    });
+
+    const occur = async (batchId: string) =>
+      decideOccurrence({
+        result: await world.memory.recordOccurrence({
+          incidentKey: INCIDENT_KEY,
+          repo: REPO,
+          fingerprint: FINGERPRINT,
+          count: 1,
+          firstSeen: world.clock.now,
+          lastSeen: world.clock.now,
+          sample: makeErrorRecord(),
+          ttl: computeTtl({ nowMs: T0, ttlDays: 30 }),
+          batchId,
+        }),
+        added: 1,
+        store: world.memory,
+        now: () => world.clock.now,
+        queueOwner: 'sqs',
+      });
+    // the occurrences the reviewer saw when closing it do not reopen it
+    expect((await occur('soon')).repair).toBe(false);
+    world.clock.now += DEFAULT_REGRESSION_GRACE_MS;
+    expect(await occur('later')).toMatchObject({ repair: true, reopened: true });
+
+    const again = await world.run();
+
+    expect(again.kind).toBe('pr_open');
+    expect(world.prs.prs).toHaveLength(2);
+    expect(world.prs.requests[1]?.body).toContain('[#1](https://github.example/acme/shop/pull/1)');
+    expect(world.advisor.calls).toBe(2);
   });
 
   it('links the fix branch to the incident before pushing it, once, so an early CI run finds it', async () => {
