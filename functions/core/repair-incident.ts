@@ -2,6 +2,7 @@ import type { BranchLinks } from './branch-links.ts';
 import { buildRepairPrompt } from './build-repair-prompt.ts';
 import type { Incident, IncidentAnalysis, RepairJob, RepoRef } from './contracts.ts';
 import { applyFixProposal, DEFAULT_EDIT_POLICY, type EditPolicy, type EditRejection } from './edit-policy.ts';
+import { escapeHtml } from './escape-html.ts';
 import {
   type AdviceProposal,
   type AdviceResult,
@@ -394,7 +395,56 @@ async function checkSpendGuards({
     set: { lastError: reason, retryAfter },
     release: true,
   });
+  await announceStop({ ctx, incident, reason, at });
   return { kind: 'skipped', reason };
+}
+
+/**
+ * Tells the reviewers, once per repository and UTC day, that the kill switch or the daily cap
+ * stopped repairs (the first incident stopped that day takes the day's one notice, through the
+ * budget's idempotent reservation). Best effort: the stop itself is recorded already.
+ */
+async function announceStop({
+  ctx,
+  incident,
+  reason,
+  at,
+}: {
+  ctx: RunContext;
+  incident: Incident;
+  reason: string;
+  at: number;
+}): Promise<void> {
+  const { settings, budget, mailer } = ctx.deps;
+  if (settings.reviewers.length === 0) return;
+  const day = new Date(at).toISOString().slice(0, 10);
+  const repoKey = `${incident.repo.owner}/${incident.repo.name}`;
+  try {
+    const first = await budget.reserve({
+      repoKey: `${repoKey}#stop-notice`,
+      day,
+      incidentKey: incident.incidentKey,
+      cap: 1,
+    });
+    if (!first) return;
+    const text = [
+      `ai-ops stopped repairing errors in ${repoKey} on ${day}: ${reason}.`,
+      '',
+      `The first incident it left alone: ${incident.incidentKey} (${incident.sample.exceptionType}).`,
+      'Errors are still recorded; repairs start again when the cap resets (the next UTC day) or the kill switch is turned back on.',
+      'This is the only such email for this repository today.',
+    ].join('\n');
+    await mailer.send({
+      to: settings.reviewers,
+      from: settings.sender,
+      subject: `[ai-ops] repairs stopped for ${repoKey} today`,
+      text,
+      html: `<p>${text.split('\n').filter(Boolean).map(escapeHtml).join('</p><p>')}</p>`,
+      idempotencyKey: `${repoKey}#stop-notice#${day}`,
+    });
+  } catch {
+    // A lost notice costs nothing but the notice; the incident says why it was skipped.
+  }
 }
 
 type Proposed =

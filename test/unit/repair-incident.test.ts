@@ -642,6 +642,30 @@ describe('repairIncident', () => {
     expect(world.advisor.calls).toBe(2);
   });
 
+  it('tells the reviewers once per repository and day that the kill switch stopped repairs, not once per job', async () => {
+    const world = await makeWorld({ settings: { repairsEnabled: false } });
+    const others = ['a1', 'b2', 'c3'].map((suffix) => ({
+      key: buildIncidentKey({ repo: REPO, fingerprint: `${FINGERPRINT}${suffix}` }),
+      fingerprint: `${FINGERPRINT}${suffix}`,
+    }));
+    for (const other of others) await seedIncident(world.memory, other.key, other.fingerprint);
+
+    await world.run();
+    for (const other of others) await world.run(makeJob({ incidentKey: other.key }));
+
+    expect(world.mailer.sent).toHaveLength(1);
+    expect(world.mailer.sent[0]).toMatchObject({
+      subject: '[ai-ops] repairs stopped for acme/shop today',
+      idempotencyKey: `acme/shop#stop-notice#${new Date(T0).toISOString().slice(0, 10)}`,
+    });
+    expect(world.mailer.sent[0]?.text).toContain('kill switch');
+    // the next day, the first stop is told again
+    world.clock.now += 24 * 60 * 60 * 1000;
+    await world.memory.transition({ incidentKey: INCIDENT_KEY, from: 'skipped', to: 'new' });
+    await world.run();
+    expect(world.mailer.sent).toHaveLength(2);
+  });
+
   it('skips without a model call while the kill switch is off, until an hour later', async () => {
     const world = await makeWorld({ settings: { repairsEnabled: false } });
 
@@ -652,7 +676,8 @@ describe('repairIncident', () => {
     expect(incident).toMatchObject({ status: 'skipped', retryAfter: T0 + 60 * 60 * 1000 });
     expect(world.advisor.calls).toBe(0);
     expect(world.remote.clones).toBe(0);
-    expect(world.mailer.sent).toHaveLength(0);
+    // only the day's one notice that repairs stopped, no outcome email
+    expect(world.mailer.sent.map((m) => m.subject)).toEqual(['[ai-ops] repairs stopped for acme/shop today']);
   });
 
   it('skips at the daily cap until the next UTC day, when a recurrence reopens it and the repair runs', async () => {
@@ -666,6 +691,9 @@ describe('repairIncident', () => {
     expect(outcome).toEqual({ kind: 'skipped', reason: expect.stringContaining('daily cap of 1') });
     expect(await world.incident()).toMatchObject({ status: 'skipped', retryAfter: midnight });
     expect(world.advisor.calls).toBe(0);
+    // the reviewers hear that repairs stopped (once a day, see below)
+    expect(world.mailer.sent.map((m) => m.subject)).toEqual(['[ai-ops] repairs stopped for acme/shop today']);
+    world.mailer.sent.splice(0);
     expect(decideRecurrence('skipped', { retryAfter: midnight, now: midnight - 1 })).toEqual({
       kind: 'count_only',
     });
