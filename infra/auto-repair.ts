@@ -218,6 +218,8 @@ export class AutoRepair extends Construct {
         DAILY_REPAIR_CAP: String(config.dailyRepairCapPerRepository),
         REPAIRS_ENABLED: String(config.repairsEnabled),
         MAX_USD_PER_JOB: String(config.maxUsdPerJob),
+        // A claim outlives no invocation: once the timeout passed, its worker is surely gone.
+        REPAIR_LEASE_SECONDS: String(ANALYZER_TIMEOUT.toSeconds()),
         // read by the scheduled sweep (functions/analyzer/sweep-config.ts)
         NO_CI_POLICY: config.noCiPolicy,
         NO_CI_AFTER_MINUTES: String(config.noCiAfterMinutes),

@@ -59,6 +59,12 @@ export interface AnthropicFixAdvisorOptions {
   timeoutMs?: number;
   /** the SDK's own retries for 408/409/429/5xx/529, timeouts and connection errors */
   maxRetries?: number;
+  /**
+   * The whole of one model call, body included and the SDK's retries with it. The SDK's
+   * `timeout` stops when the headers arrive, so an answer that stalls mid-body would hang the
+   * job; this bound ends it as a retryable ModelUnavailableError. Default 3 minutes.
+   */
+  callTimeoutMs?: number;
   /** USD per million tokens; required when `model` is not in MODEL_PRICES */
   prices?: ModelPrices;
 }
@@ -91,6 +97,7 @@ interface Settings {
   maxUsd: number;
   prices: ModelPrices;
   tools: Tool[];
+  callTimeoutMs: number;
 }
 
 /** The Claude adapter behind the FixAdvisor port: a bounded Messages API tool loop over read-only repo tools. */
@@ -103,6 +110,7 @@ export function makeAnthropicFixAdvisor(options: AnthropicFixAdvisorOptions): Fi
     maxUsd = 2,
     timeoutMs = 60_000,
     maxRetries = 3,
+    callTimeoutMs = 180_000,
   } = options;
   const prices = options.prices ?? findModelPrices(model);
   if (prices === undefined) throw new UnknownModelPricesError(model);
@@ -122,6 +130,7 @@ export function makeAnthropicFixAdvisor(options: AnthropicFixAdvisorOptions): Fi
     maxOutputTokens,
     maxUsd,
     prices,
+    callTimeoutMs,
     tools: buildTools(),
   };
   return {
@@ -215,19 +224,43 @@ class Conversation {
   }
 
   private async send(): Promise<Message> {
-    const { client, model, maxOutputTokens, tools } = this.settings;
+    const { client, model, maxOutputTokens, tools, callTimeoutMs } = this.settings;
+    // One deadline for the whole call: aborting the signal ends a body that stalls after its
+    // headers (the SDK's own timeout no longer runs then); the race covers a body read that
+    // does not watch the signal.
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new CallTimeoutError(callTimeoutMs));
+      }, callTimeoutMs);
+    });
     try {
-      return await client.messages.create({
-        model,
-        max_tokens: maxOutputTokens,
-        // One breakpoint on the system prompt caches tools + system (the stable prefix) ...
-        system: [{ type: 'text', text: this.request.system, cache_control: { type: 'ephemeral' } }],
-        tools,
-        // ... and one on the newest user turn caches the conversation so far for the next turn.
-        messages: withConversationBreakpoint(this.turns),
-      });
+      const call = client.messages.create(
+        {
+          model,
+          max_tokens: maxOutputTokens,
+          // One breakpoint on the system prompt caches tools + system (the stable prefix) ...
+          system: [{ type: 'text', text: this.request.system, cache_control: { type: 'ephemeral' } }],
+          tools,
+          // ... and one on the newest user turn caches the conversation so far for the next turn.
+          messages: withConversationBreakpoint(this.turns),
+        },
+        { signal: controller.signal },
+      );
+      return await Promise.race([call, deadline]);
     } catch (error: unknown) {
+      if (controller.signal.aborted || error instanceof CallTimeoutError)
+        throw new ModelUnavailableError({
+          message: `The Anthropic API did not finish answering within ${callTimeoutMs} ms (headers or body); the job is retried`,
+          retryable: true,
+          usage: { ...this.usage },
+          cause: error,
+        });
       throw toModelUnavailable({ error, usage: { ...this.usage } });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -442,6 +475,27 @@ async function readNamedFiles(options: {
   return files;
 }
 
+/** The whole-call deadline passed. */
+class CallTimeoutError extends Error {
+  override readonly name = 'CallTimeoutError';
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`);
+  }
+}
+
+/** `retry-after` (seconds or an HTTP date) or `retry-after-ms` of a failed response, as epoch ms. */
+function resetAtOf(headers: unknown, now = Date.now()): number | undefined {
+  if (!(headers instanceof Headers)) return undefined;
+  const ms = Number(headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return now + ms;
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return now + seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? date : undefined;
+}
+
 function toModelUnavailable(options: { error: unknown; usage: ModelUsage }): unknown {
   const { error, usage } = options;
   // APIConnectionError (timeouts included) extends APIError, so it is tested first.
@@ -456,7 +510,9 @@ function toModelUnavailable(options: { error: unknown; usage: ModelUsage }): unk
   if (error instanceof APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
     const retryable = status !== undefined && isRetryableModelStatus(status);
+    const resetAt = resetAtOf(error.headers);
     return new ModelUnavailableError({
+      ...(resetAt !== undefined ? { resetAt } : {}),
       message: retryable
         ? `The Anthropic API kept failing (HTTP ${status}) after the SDK's retries: ${error.message}`
         : `The Anthropic API refused the request (HTTP ${status ?? 'none'}); check the API key, model id and request: ${error.message}`,

@@ -97,7 +97,14 @@ export class DynamoDbIncidentStore implements ListableIncidentStore, IncidentFla
     }
   }
 
-  async transition({ incidentKey, from, to, expectAttempts, set = {} }: TransitionInput): Promise<boolean> {
+  async transition({
+    incidentKey,
+    from,
+    to,
+    expectAttempts,
+    expectLease,
+    set = {},
+  }: TransitionInput): Promise<boolean> {
     assertTransition(from, to);
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from, ':to': to };
@@ -118,6 +125,14 @@ export class DynamoDbIncidentStore implements ListableIncidentStore, IncidentFla
       names['#attempts'] = 'attempts';
       values[':attempts'] = expectAttempts;
       condition += ' AND #attempts = :attempts';
+    }
+    if (expectLease === null) {
+      names['#lease'] = 'lease';
+      condition += ' AND attribute_not_exists(#lease)';
+    } else if (expectLease !== undefined) {
+      Object.assign(names, { '#lease': 'lease', '#leaseOwner': 'owner', '#leaseUntil': 'until' });
+      Object.assign(values, { ':leaseOwner': expectLease.owner, ':leaseUntil': expectLease.until });
+      condition += ' AND #lease.#leaseOwner = :leaseOwner AND #lease.#leaseUntil = :leaseUntil';
     }
     try {
       await this.#client.send(

@@ -26,7 +26,11 @@ const EnvSchema = z.object({
         try {
           return JSON.parse(text) as unknown;
         } catch {
-          ctx.issues.push({ code: 'custom', message: 'must be JSON, e.g. {"input": 3, "output": 15}', input: text });
+          ctx.issues.push({
+            code: 'custom',
+            message: 'must be JSON, e.g. {"input": 3, "output": 15}',
+            input: text,
+          });
           return z.NEVER;
         }
       }),
@@ -52,6 +56,11 @@ const EnvSchema = z.object({
   LINK_SIGNING_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
   DAILY_REPAIR_CAP: z._default(z.pipe(z.coerce.number(), z.int()).check(z.nonnegative()), 10),
   REPAIRS_ENABLED: z._default(flag, true),
+  /** how long a repair's claim holds without renewal: the function's timeout */
+  REPAIR_LEASE_SECONDS: z._default(
+    z.pipe(z.coerce.number(), z.int()).check(z.minimum(1), z.maximum(86_400)),
+    900,
+  ),
   MAX_USD_PER_JOB: z._default(z.coerce.number().check(z.positive()), 2),
   MAX_TURNS: z._default(z.pipe(z.coerce.number(), z.int()).check(z.positive()), 12),
   EDIT_SCOPE: z._default(z.enum(['trace', 'repository']), 'trace'),
@@ -75,6 +84,7 @@ export type AnalyzerConfig = Readonly<{
   githubApiUrl: string;
   incidentPage?: Readonly<{ baseUrl: string; signingSecretArn: string }>;
   dailyRepairCap: number;
+  repairLeaseMs: number;
   repairsEnabled: boolean;
   maxUsdPerJob: number;
   maxTurns: number;
@@ -137,6 +147,7 @@ export function loadAnalyzerConfig(env: Readonly<Record<string, string | undefin
         }
       : {}),
     dailyRepairCap: e.DAILY_REPAIR_CAP,
+    repairLeaseMs: e.REPAIR_LEASE_SECONDS * 1000,
     repairsEnabled: e.REPAIRS_ENABLED,
     maxUsdPerJob: e.MAX_USD_PER_JOB,
     maxTurns: e.MAX_TURNS,

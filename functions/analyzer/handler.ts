@@ -218,6 +218,7 @@ export async function buildRepairDeps({
       ...(incidentLink ? { incidentLink } : {}),
     },
     isRetryable: isRetryableAnalyzerError,
+    leaseMs: config.repairLeaseMs,
     ...(onProgress ? { onProgress } : {}),
   };
 }
@@ -327,6 +328,8 @@ export function makeAnalyzer({
         (await import('../core/handle-ci-verdict.ts')).handleCiVerdict(job, await followUpDeps(job.repo)),
       merged: async (job) =>
         (await import('../core/record-merge.ts')).recordMerge(job, await followUpDeps(job.repo)),
+      dismissed: async (job) =>
+        (await import('../core/record-merge.ts')).recordDismissal(job, await followUpDeps(job.repo)),
     },
     logger,
   });
@@ -363,6 +366,7 @@ export function makeAnalyzerSweep({
       limit: sweepConfig.limit,
       noCiAfterMs: sweepConfig.noCiAfterMs,
       noCiPolicy: sweepConfig.noCiPolicy,
+      maxAttempts: sweepConfig.maxAttempts,
     },
     logger,
   });

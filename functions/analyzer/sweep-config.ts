@@ -9,6 +9,8 @@ const EnvSchema = z.object({
   /** minutes a draft waits for a CI check before the no-CI policy applies */
   NO_CI_AFTER_MINUTES: z._default(z.coerce.number().check(z.positive()), 30),
   NO_CI_POLICY: z._default(z.enum(['leave_draft', 'mark_ready']), 'leave_draft'),
+  /** repair attempts of one incident after which the sweep no longer resumes a failed one */
+  MAX_REPAIR_ATTEMPTS: z._default(z.pipe(z.coerce.number(), z.int()).check(z.minimum(1), z.maximum(20)), 3),
 });
 
 export type SweepConfig = Readonly<{
@@ -16,6 +18,7 @@ export type SweepConfig = Readonly<{
   limit: number;
   noCiAfterMs: number;
   noCiPolicy: 'leave_draft' | 'mark_ready';
+  maxAttempts: number;
 }>;
 
 /** The scheduled sweep's part of the analyzer environment is incomplete or malformed. */
@@ -36,5 +39,6 @@ export function loadSweepConfig(env: Readonly<Record<string, string | undefined>
     limit: e.SWEEP_LIMIT,
     noCiAfterMs: e.NO_CI_AFTER_MINUTES * 60 * 1000,
     noCiPolicy: e.NO_CI_POLICY,
+    maxAttempts: e.MAX_REPAIR_ATTEMPTS,
   });
 }

@@ -81,6 +81,8 @@ export const IncidentStatusSchema = z.enum([
   'skipped',
   'resolved_pending',
   'resolved',
+  /** the fix PR was closed without merging: a person said no; a later recurrence starts anew */
+  'dismissed',
 ]);
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
@@ -153,6 +155,19 @@ export const IncidentSchema = z.object({
   ignored: z.optional(z.boolean()),
   /** the error came back after its fix was merged */
   regression: z.optional(z.boolean()),
+  /**
+   * Who holds the incident and until when (epoch ms): the worker of a claimed job (`analyzing`),
+   * or the queue for a job sent but not yet claimed (`queued`). Every side effect is preceded by
+   * a write conditioned on this exact lease, so a worker that lost it stops before acting.
+   */
+  lease: z.optional(z.object({ owner: z.string(), until: z.number() })),
+  /**
+   * The outbox: an outcome email recorded as owed, with the stable key its Message-ID is derived
+   * from. Cleared once the mailer accepted it; resumed by the next delivery or the sweep.
+   */
+  pendingEmail: z.optional(z.object({ key: z.string(), recordedAt: z.number(), tries: z.int() })),
+  /** the closed-unmerged PR of an earlier attempt, linked from the next one */
+  dismissedPr: z.optional(z.object({ number: z.int(), url: z.string(), closedAt: z.number() })),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 
@@ -169,6 +184,8 @@ export const RepairJobKindSchema = z.enum([
   'merged',
   /** the error keeps occurring while its PR is open: refresh the PR's occurrence count */
   'recurrence',
+  /** the fix PR was closed without merging: the incident is dismissed */
+  'dismissed',
 ]);
 export type RepairJobKind = z.infer<typeof RepairJobKindSchema>;
 
@@ -194,6 +211,8 @@ export const RepairJobSchema = z.object({
   ),
   /** the merge a `merged` job is about */
   merge: z.optional(z.object({ sha: z.string(), mergedAt: z.number() })),
+  /** when the PR a `dismissed` job is about was closed (epoch ms) */
+  closedAt: z.optional(z.number()),
 });
 export type RepairJob = z.infer<typeof RepairJobSchema>;
 

@@ -74,18 +74,22 @@ export class ModelUnavailableError extends Error {
   readonly status: number | undefined;
   /** what the conversation had already cost before the failure, so the job can still account for it */
   readonly usage: ModelUsage | undefined;
+  /** epoch ms the API asked us to wait until (its `retry-after`), when it said */
+  readonly resetAt: number | undefined;
 
   constructor(options: {
     message: string;
     retryable: boolean;
     status?: number;
     usage?: ModelUsage;
+    resetAt?: number;
     cause?: unknown;
   }) {
     super(options.message, { cause: options.cause });
     this.retryable = options.retryable;
     this.status = options.status;
     this.usage = options.usage;
+    this.resetAt = options.resetAt;
   }
 }
 

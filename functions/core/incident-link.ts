@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** How long an emailed incident link works. */
 export const INCIDENT_LINK_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
-export type IncidentLinkAction = 'snooze' | 'ignore';
+export type IncidentLinkAction = 'snooze' | 'ignore' | 'retry';
 
 export type IncidentLinkVerdict =
   | { kind: 'ok'; expiresAt: number }

@@ -9,20 +9,27 @@ import type { IncidentStatus, RepoRef } from './contracts.ts';
  * - `resolved_pending → pr_open`: the merge was reverted or the PR reopened.
  * - `resolved_pending → new`: the error came back after the merge's grace period (a regression).
  * - `resolved → new`: the error came back after its fix shipped, so it is worked on again.
+ * - `queued → queued`: the sweep re-sends a job the queue lost (its queue lease ran out);
+ *   `queued → new`: the queue refused the job, so the next delivery or the sweep sends it again.
+ * - `pr_open → dismissed`: the PR was closed without merging; `dismissed → new`: the error came
+ *   back after a grace period, a new attempt starts (linking the closed PR).
+ * - `no_fix | failed | skipped | dismissed → new`: a person asked to try again (`ai-ops retry`,
+ *   the incident page's "Try again").
  */
 export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
   new: ['queued', 'analyzing'],
-  queued: ['analyzing'],
+  queued: ['analyzing', 'queued', 'new'],
   // analyzing → analyzing: a redelivered job resumes (claimed by attempt count), and the
   // analyzer records progress (the analysis, the branch) while it works.
   analyzing: ['analyzing', 'pr_open', 'no_fix', 'failed', 'skipped'],
   // pr_open → pr_open and no_fix → no_fix record the outcome email without changing the status.
-  pr_open: ['pr_open', 'resolved_pending', 'analyzing'],
-  no_fix: ['no_fix'],
-  // failed → analyzing: SQS redelivers a job that failed in a retryable way.
-  failed: ['analyzing'],
+  pr_open: ['pr_open', 'resolved_pending', 'analyzing', 'dismissed'],
+  no_fix: ['no_fix', 'new'],
+  // failed → analyzing: SQS redelivers a job that failed in a retryable way, or the sweep resumes it.
+  failed: ['analyzing', 'new'],
   // skipped → new: the spend cap that stopped it has reset and the error is still happening.
   skipped: ['new'],
+  dismissed: ['new'],
   resolved_pending: ['resolved', 'pr_open', 'new'],
   resolved: ['new'],
 };
@@ -78,6 +85,7 @@ export function decideRecurrence(
   {
     retryAfter,
     mergedAt,
+    dismissedAt,
     regressionGraceMs = DEFAULT_REGRESSION_GRACE_MS,
     snoozedUntil,
     ignored = false,
@@ -86,6 +94,8 @@ export function decideRecurrence(
     retryAfter?: number;
     /** `incident.merge.mergedAt` of a `resolved_pending` incident */
     mergedAt?: number;
+    /** `incident.dismissedPr.closedAt` of a `dismissed` incident */
+    dismissedAt?: number;
     regressionGraceMs?: number;
     /** set from the incident page: snoozed until (epoch ms), or ignored for good */
     snoozedUntil?: number;
@@ -114,6 +124,11 @@ export function decideRecurrence(
       // Skipped by a spend cap or the kill switch: once that resets, a new occurrence starts a job.
       return retryAfter !== undefined && now >= retryAfter
         ? { kind: 'enqueue', reopenFrom: 'skipped' }
+        : { kind: 'count_only' };
+    case 'dismissed':
+      // A person closed the PR: occurrences until the grace period ends are the ones they saw.
+      return dismissedAt !== undefined && now >= dismissedAt + regressionGraceMs
+        ? { kind: 'enqueue', reopenFrom: 'dismissed' }
         : { kind: 'count_only' };
     case 'no_fix':
     case 'failed':

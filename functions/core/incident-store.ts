@@ -40,6 +40,11 @@ export interface TransitionInput {
   to: IncidentStatus;
   /** and only when `attempts` is still this (claims a job: two workers cannot both resume it) */
   expectAttempts?: number;
+  /**
+   * and only when the lease is exactly this (`null`: when there is none). The fencing check: a
+   * worker whose lease was taken over (a later claim wrote another one) finds its writes refused.
+   */
+  expectLease?: { owner: string; until: number } | null;
   /** fields set together with the status; a field given as `undefined` is removed */
   set?: Partial<
     Pick<
@@ -59,6 +64,9 @@ export interface TransitionInput {
       | 'ci'
       | 'merge'
       | 'regression'
+      | 'lease'
+      | 'pendingEmail'
+      | 'dismissedPr'
     >
   >;
 }

@@ -35,14 +35,23 @@ export function withOccurrences(incident: Incident, input: OccurrenceInput): Inc
  */
 export function transitioned(
   incident: Incident,
-  { from, to, expectAttempts, set = {} }: Omit<TransitionInput, 'incidentKey'>,
+  { from, to, expectAttempts, expectLease, set = {} }: Omit<TransitionInput, 'incidentKey'>,
 ): Incident | undefined {
   if (incident.status !== from) return undefined;
   if (expectAttempts !== undefined && incident.attempts !== expectAttempts) return undefined;
+  if (expectLease !== undefined && !isSameLease(incident.lease, expectLease)) return undefined;
   const next: Record<string, unknown> = { ...incident, status: to };
   for (const [field, value] of Object.entries(structuredClone(set))) {
     if (value === undefined) delete next[field];
     else next[field] = value;
   }
   return next as Incident;
+}
+
+function isSameLease(
+  held: Incident['lease'],
+  expected: NonNullable<TransitionInput['expectLease']> | null,
+): boolean {
+  if (expected === null) return held === undefined;
+  return held !== undefined && held.owner === expected.owner && held.until === expected.until;
 }

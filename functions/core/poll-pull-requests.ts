@@ -2,8 +2,12 @@ import type { Incident, RepairJob, RepoRef } from './contracts.ts';
 import type { FollowUpDeps } from './follow-up-deps.ts';
 import { type CiVerdictOutcome, handleCiVerdict } from './handle-ci-verdict.ts';
 import type { ListableIncidentStore } from './incident-store.ts';
-import type { PullRequest } from './pull-requests.ts';
-import { type RecordMergeOutcome, recordMerge } from './record-merge.ts';
+import {
+  type RecordDismissalOutcome,
+  type RecordMergeOutcome,
+  recordDismissal,
+  recordMerge,
+} from './record-merge.ts';
 import { hasPullRequest } from './revise-incident.ts';
 
 /** Open fix PRs looked at per poll: a backlog is worked through over several polls. */
@@ -17,8 +21,8 @@ export type PollResult = {
   | { kind: 'unchanged' }
   | { kind: 'verdict'; outcome: CiVerdictOutcome }
   | { kind: 'merged'; outcome: RecordMergeOutcome }
-  /** closed without a merge: what happens to the incident is `onClosedUnmerged`'s (issue #10) */
-  | { kind: 'closed'; outcome?: unknown }
+  /** closed without a merge: the incident is `dismissed` */
+  | { kind: 'closed'; outcome: RecordDismissalOutcome }
   | { kind: 'gone' }
   | { kind: 'failed'; message: string }
 );
@@ -26,15 +30,6 @@ export type PollResult = {
 export interface PollDeps {
   store: ListableIncidentStore;
   followUpDeps: (repo: RepoRef) => Promise<FollowUpDeps>;
-  /**
-   * A fix PR closed without a merge. The hook where the incident's `dismissed` handling (issue
-   * #10) plugs in; without it the incident is left as it is.
-   */
-  onClosedUnmerged?: (options: {
-    incident: Incident;
-    pr: PullRequest;
-    deps: FollowUpDeps;
-  }) => Promise<unknown>;
   now?: () => number;
 }
 
@@ -105,8 +100,12 @@ export async function pollPullRequests(
       return { kind: 'merged', outcome: await recordMerge(job('merged', { merge }), followUp) };
     }
     if (pr.state === 'closed') {
-      const outcome = await deps.onClosedUnmerged?.({ incident, pr, deps: followUp });
-      return { kind: 'closed', ...(outcome !== undefined ? { outcome } : {}) };
+      // Closed without a merge: the person said no to this fix (GitHub's REST pull has closed_at,
+      // the port does not carry it; the tick's time is within a sweep interval of it).
+      return {
+        kind: 'closed',
+        outcome: await recordDismissal(job('dismissed', { closedAt: now() }), followUp),
+      };
     }
     // A recorded green or red verdict on this head was acted on; `no_ci` is not a verdict (a CI
     // that reports late is still heard, as with the webhook).

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ErrorRecord, IncidentStatus, LogEvent, RepairJob, RepoRef } from './contracts.ts';
+import type { ErrorRecord, Incident, IncidentStatus, LogEvent, RepairJob, RepoRef } from './contracts.ts';
 import { type DecodedSubscription, decodeSubscriptionEvent, PayloadError } from './decode-subscription.ts';
 import { type DetectedError, detectErrors } from './detect/detect-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
@@ -25,6 +25,10 @@ export interface RecordErrorsDeps {
   maxContextFetches?: number;
   /** store writes in flight at once */
   concurrency?: number;
+  /** the queue lease's owner on `queued` incidents (default `sqs`) */
+  queueOwner?: string;
+  /** how long a queued job may stay unclaimed before the sweep sends it again */
+  queueLeaseMs?: number;
 }
 
 export interface IncidentReport {
@@ -112,6 +116,8 @@ export async function recordErrors(
     fingerprint = fingerprintError,
     maxContextFetches = 10,
     concurrency = 16,
+    queueOwner = 'sqs',
+    queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
   }: RecordErrorsDeps,
 ): Promise<RecordErrorsOutcome> {
   let decoded: DecodedSubscription;
@@ -139,6 +145,9 @@ export async function recordErrors(
 
   const groups = groupByIncident({ records, repo, fingerprint });
   const ttl = computeTtl({ nowMs: now(), ttlDays });
+  // Queue leases taken in this delivery: if it fails before their jobs are sent, they are
+  // handed back, so the retried delivery sends them rather than finding them `queued`.
+  const taken: { incidentKey: string; lease: NonNullable<Incident['lease']> }[] = [];
   const recorded = await mapWithConcurrency([...groups.values()], concurrency, async (group) => {
     const result = await store.recordOccurrence({
       incidentKey: group.incidentKey,
@@ -151,49 +160,42 @@ export async function recordErrors(
       ttl,
       batchId: hashEventIds(group.records),
     });
-    const wantsJob = await shouldEnqueue({ result, store, now });
-    return { group, result, ...wantsJob };
+    const decision = await decideOccurrence({
+      result,
+      added: group.records.length,
+      store,
+      now,
+      queueOwner,
+      queueLeaseMs,
+    });
+    if (decision.lease) taken.push({ incidentKey: group.incidentKey, lease: decision.lease });
+    return { group, result, ...decision };
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled(taken.map((t) => releaseQueueLease({ store, ...t })));
+    throw error;
   });
 
-  const jobs: RepairJob[] = recorded
-    .filter((r) => r.enqueue)
-    .map(({ group }) => ({
-      v: 1,
-      kind: 'repair',
-      incidentKey: group.incidentKey,
-      error: group.sample,
-      repo,
-      attempt: 0,
-    }));
+  const toJob = (group: IncidentGroup, kind: RepairJob['kind']): RepairJob => ({
+    v: 1,
+    kind,
+    incidentKey: group.incidentKey,
+    error: group.sample,
+    repo,
+    attempt: 0,
+  });
+  const jobs = recorded.filter((r) => r.repair).map(({ group }) => toJob(group, 'repair'));
   const { sent, failed } = jobs.length > 0 ? await queue.enqueue(jobs) : { sent: [], failed: [] };
-  // A recurrence while the PR is open refreshes its occurrence count, each time the count
-  // doubles: 10,000 errors are 14 updates, not 10,000. Best effort: a lost refresh is cosmetic,
-  // and the next doubling carries the count anyway.
-  const refreshes: RepairJob[] = recorded
-    .filter(
-      ({ result, group }) =>
-        result.kind === 'existing' &&
-        result.incident.status === 'pr_open' &&
-        // Snoozed or ignored on the incident page: no new work, not even a PR refresh.
-        result.incident.ignored !== true &&
-        !(result.incident.snoozedUntil !== undefined && now() < result.incident.snoozedUntil) &&
-        crossesDoubling(result.incident.count - group.records.length, result.incident.count),
-    )
-    .map(({ group }) => ({
-      v: 1,
-      kind: 'recurrence',
-      incidentKey: group.incidentKey,
-      error: group.sample,
-      repo,
-      attempt: 0,
-    }));
+  // Best effort: a lost refresh is cosmetic, and the next doubling carries the count anyway.
+  const refreshes = recorded.filter((r) => r.refresh).map(({ group }) => toJob(group, 'recurrence'));
   if (refreshes.length > 0) await queue.enqueue(refreshes).catch(() => undefined);
   const sentKeys = new Set(sent);
-  // A false transition means the analyzer already claimed the incident: that is fine.
-  const queued = new Set<string>();
-  await mapWithConcurrency(sent, concurrency, async (incidentKey) => {
-    if (await store.transition({ incidentKey, from: 'new', to: 'queued' })) queued.add(incidentKey);
+  // The queue refused these: hand the incident back (`queued → new`) so the retried delivery,
+  // the next occurrence or the sweep sends the job. A false return means it moved on already.
+  await mapWithConcurrency(failed, concurrency, async ({ incidentKey }) => {
+    const lease = recorded.find((r) => r.group.incidentKey === incidentKey)?.lease;
+    if (lease) await releaseQueueLease({ store, incidentKey, lease });
   });
+  const queued = new Set(sent);
 
   const incidents: IncidentReport[] = recorded.map(({ group, result, reopened }) => {
     const enqueued = sentKeys.has(group.incidentKey);
@@ -220,33 +222,107 @@ export async function recordErrors(
   return outcome;
 }
 
-/** Whether an occurrence (just recorded) should get a repair job; reopens the incident when the rules say so. */
-export async function shouldEnqueue({
+/** How long a job handed to the queue may stay unclaimed before the sweep sends it again. */
+export const DEFAULT_QUEUE_LEASE_MS = 30 * 60 * 1000;
+
+/** What an occurrence, just recorded, asks for; shared by the detector and `ai-ops watch`. */
+export interface OccurrenceDecision {
+  /** this caller won `new → queued` and must hand a repair job to its queue */
+  repair: boolean;
+  /** the queue lease written with `queued` (to release it when the queue refuses the job) */
+  lease?: NonNullable<Incident['lease']>;
+  /** the PR is open and the count just passed a power of two: refresh its occurrence count */
+  refresh: boolean;
+  /** a resolved, skipped or dismissed incident was reopened as `new` by this occurrence */
+  reopened: boolean;
+}
+
+/**
+ * The one occurrence path: reopen what the rules reopen, then queue a job once per incident —
+ * the conditional `new → queued` (with a queue lease) lets exactly one of any number of
+ * deliveries send it; one that finds the incident `queued` sends nothing. A PR is refreshed when
+ * the count doubles (10,000 errors are 14 updates, not 10,000); snoozed or ignored incidents
+ * get neither.
+ */
+export async function decideOccurrence({
   result,
+  added,
   store,
   now,
+  queueOwner,
+  queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
 }: {
   result: OccurrenceResult;
+  /** occurrences this write added */
+  added: number;
   store: IncidentStore;
   now: () => number;
-}): Promise<{ enqueue: boolean; reopened: boolean }> {
-  if (result.kind === 'created') return { enqueue: true, reopened: false };
-  const action = decideRecurrence(result.incident.status, {
-    ...(result.incident.retryAfter !== undefined ? { retryAfter: result.incident.retryAfter } : {}),
-    ...(result.incident.merge ? { mergedAt: result.incident.merge.mergedAt } : {}),
-    ...(result.incident.snoozedUntil !== undefined ? { snoozedUntil: result.incident.snoozedUntil } : {}),
-    ...(result.incident.ignored !== undefined ? { ignored: result.incident.ignored } : {}),
-    now: now(),
+  /** whose queue the job goes to (the one-machine runner names its process) */
+  queueOwner: string;
+  queueLeaseMs?: number;
+}): Promise<OccurrenceDecision> {
+  const incident = result.incident;
+  const muted =
+    incident.ignored === true || (incident.snoozedUntil !== undefined && now() < incident.snoozedUntil);
+  const refresh =
+    result.kind === 'existing' &&
+    incident.status === 'pr_open' &&
+    !muted &&
+    crossesDoubling(incident.count - added, incident.count);
+  // A redelivered batch counts nothing, but still sends the job a refused enqueue left owed (`new`).
+  if (result.kind === 'duplicate' && incident.status !== 'new')
+    return { repair: false, refresh: false, reopened: false };
+  let reopened = false;
+  if (result.kind === 'existing') {
+    const action = decideRecurrence(incident.status, {
+      ...(incident.retryAfter !== undefined ? { retryAfter: incident.retryAfter } : {}),
+      ...(incident.merge ? { mergedAt: incident.merge.mergedAt } : {}),
+      ...(incident.dismissedPr ? { dismissedAt: incident.dismissedPr.closedAt } : {}),
+      ...(incident.snoozedUntil !== undefined ? { snoozedUntil: incident.snoozedUntil } : {}),
+      ...(incident.ignored !== undefined ? { ignored: incident.ignored } : {}),
+      now: now(),
+    });
+    if (action.kind === 'count_only') return { repair: false, refresh, reopened: false };
+    if (action.reopenFrom) {
+      // Two detectors may see the same resolved incident come back: only the one that reopens it goes on.
+      reopened = await store.transition({
+        incidentKey: incident.incidentKey,
+        from: action.reopenFrom,
+        to: 'new',
+        // whatever an earlier life held is over
+        set: { lease: undefined },
+      });
+      if (!reopened) return { repair: false, refresh, reopened: false };
+    }
+  }
+  const lease = { owner: queueOwner, until: now() + queueLeaseMs };
+  const repair = await store.transition({
+    incidentKey: incident.incidentKey,
+    // `new` is left by one writer only: the status alone decides who sends the job.
+    from: 'new',
+    to: 'queued',
+    set: { lease },
   });
-  if (action.kind === 'count_only') return { enqueue: false, reopened: false };
-  if (!action.reopenFrom) return { enqueue: true, reopened: false };
-  // Two detectors may see the same resolved incident come back: only the one that reopens it enqueues.
-  const reopened = await store.transition({
-    incidentKey: result.incident.incidentKey,
-    from: action.reopenFrom,
+  return repair ? { repair, lease, refresh, reopened } : { repair, refresh, reopened };
+}
+
+/** Hands a `queued` incident whose job the queue refused back to `new` (its lease, exactly). */
+export async function releaseQueueLease({
+  store,
+  incidentKey,
+  lease,
+}: {
+  store: IncidentStore;
+  incidentKey: string;
+  lease: NonNullable<Incident['lease']>;
+}): Promise<boolean> {
+  return store.transition({
+    incidentKey,
+    from: 'queued',
     to: 'new',
+    expectLease: lease,
+    set: { lease: undefined },
   });
-  return { enqueue: reopened, reopened };
 }
 
 interface IncidentGroup {

@@ -43,6 +43,45 @@ export async function recordMerge(
   return { kind: 'resolved_pending', merge: { sha: merge.sha, mergedAt: merge.mergedAt } };
 }
 
+export type RecordDismissalOutcome =
+  | {
+      kind: 'ignored';
+      reason: 'no_close' | 'unknown_incident' | 'other_pull_request' | 'not_open';
+      status?: IncidentStatus;
+    }
+  | { kind: 'dismissed'; closedAt: number };
+
+/**
+ * A `dismissed` job: the fix PR was closed without merging → `dismissed`, keeping the closed PR
+ * so a recurrence after the grace period starts a new attempt that links it.
+ */
+export async function recordDismissal(
+  job: RepairJob,
+  deps: Pick<FollowUpDeps, 'store'>,
+): Promise<RecordDismissalOutcome> {
+  if (job.kind !== 'dismissed' || job.closedAt === undefined) return { kind: 'ignored', reason: 'no_close' };
+  const incident = await deps.store.get(job.incidentKey);
+  if (!incident) return { kind: 'ignored', reason: 'unknown_incident' };
+  if (job.pr && incident.prNumber !== undefined && job.pr.number !== incident.prNumber)
+    return { kind: 'ignored', reason: 'other_pull_request', status: incident.status };
+  if (incident.status !== 'pr_open') return { kind: 'ignored', reason: 'not_open', status: incident.status };
+  const moved = await deps.store.transition({
+    incidentKey: incident.incidentKey,
+    from: 'pr_open',
+    to: 'dismissed',
+    set: {
+      dismissedPr: {
+        number: incident.prNumber ?? job.pr?.number ?? 0,
+        url: incident.prUrl ?? job.pr?.url ?? '',
+        closedAt: job.closedAt,
+      },
+      lease: undefined,
+    },
+  });
+  if (!moved) return { kind: 'ignored', reason: 'not_open', status: incident.status };
+  return { kind: 'dismissed', closedAt: job.closedAt };
+}
+
 export type SettleOutcome =
   | { kind: 'not_pending'; status: IncidentStatus }
   /** still inside the window: look again after `until` */

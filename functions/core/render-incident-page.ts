@@ -5,7 +5,8 @@ import { scrubProse } from './scrub-prose.ts';
 export interface RenderIncidentPageInput {
   incident: Incident;
   /** where the two forms post (signed like the page link) */
-  actions: { snooze: string; ignore: string };
+  /** `retry` only when the incident's outcome may be tried again */
+  actions: { snooze: string; ignore: string; retry?: string };
   /** epoch ms, to tell a running snooze from a past one */
   now: number;
   /** shown after a form posted (`?done=snooze`) */
@@ -58,6 +59,9 @@ export function renderIncidentPage({ incident, actions, now, notice }: RenderInc
     '<p class="muted">Snoozing or ignoring stops new work on this error; occurrences are still counted.</p>',
     `<form method="post" action="${escapeHtml(actions.snooze)}"><button type="submit">Snooze 7 days</button></form>`,
     `<form method="post" action="${escapeHtml(actions.ignore)}"><button type="submit">Ignore this error</button></form>`,
+    actions.retry
+      ? `<form method="post" action="${escapeHtml(actions.retry)}"><button type="submit">Try again</button></form>`
+      : '',
     `<p class="muted"><small>Incident ${escapeHtml(incident.incidentKey)}</small></p>`,
   ].join('\n');
   return page({ title: `ai-ops: ${truncate(heading, 100)}`, body });

@@ -8,6 +8,7 @@ import {
   type EditRejection,
   traceLanguages,
 } from './edit-policy.ts';
+import { escapeHtml } from './escape-html.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
 import {
   type AdviceProposal,
@@ -84,6 +85,33 @@ export interface RepairDeps {
   verifier?: FixVerifier;
   /** progress for people (the one-machine runner's status line) and logs */
   onProgress?: (event: { incidentKey: string; stage: RepairStage; detail?: string }) => void;
+  /**
+   * How long a claim holds without renewal (default 15 minutes, the analyzer's timeout). Each
+   * step renews it; a worker that died leaves it to run out, and then the job may be resumed.
+   */
+  leaseMs?: number;
+  /** this run's name on the lease; unique per run (default a random id) */
+  owner?: string;
+  /**
+   * True when a lease's owner is known to be gone (the one-machine runner: a process id that no
+   * longer runs), so its lease is taken over at once instead of after it runs out.
+   */
+  isLeaseAbandoned?: (lease: Lease) => boolean;
+  /** a fresh random id (the default lease owner) */
+  randomId?: () => string;
+}
+
+export type Lease = NonNullable<Incident['lease']>;
+
+/** How long a claim holds by default: the analyzer Lambda's timeout. */
+export const DEFAULT_LEASE_MS = 15 * 60 * 1000;
+
+/** True when `lease` no longer protects its holder's work at `now`. */
+export function isLeaseExpired(
+  lease: Lease | undefined,
+  { now, isAbandoned }: { now: number; isAbandoned?: ((lease: Lease) => boolean) | undefined },
+): boolean {
+  return lease === undefined || lease.until <= now || isAbandoned?.(lease) === true;
 }
 
 export type RepairStage = 'analysing' | 'proposed' | 'pushed' | 'pr' | 'emailed';
@@ -102,6 +130,19 @@ export type RepairOutcome =
 /** Marks a failure the queue should retry (throttling, outages); anything else fails the job for good. */
 export function isRetryableRepairError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === true;
+}
+
+/**
+ * When the service that failed asked to be tried again (epoch ms), if it said: GitHub's rate
+ * limit reset or `retry-after`, the model API's `retry-after` (both carried as `resetAt`).
+ */
+export function requestedRetryAt(error: unknown): number | undefined {
+  return typeof error === 'object' &&
+    error !== null &&
+    'resetAt' in error &&
+    typeof error.resetAt === 'number'
+    ? error.resetAt
+    : undefined;
 }
 
 /** Another worker claimed the incident after this one did (a duplicate delivery): stop writing. */
@@ -154,67 +195,133 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
 
   let incident = await store.get(job.incidentKey);
   if (!incident) return { kind: 'ignored', reason: 'unknown_incident' };
-  if (EMAIL_PENDING.has(incident.status) && needsEmail(deps, incident)) {
-    // Crashed between deciding the outcome and mailing it: finish the one step left.
-    const pending = incident;
-    await sendOnce(deps, pending, () => outcomeEmail(deps, pending));
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const owner = deps.owner ?? `${deps.randomId?.() ?? randomId()}`;
+  const heldElsewhere = (seen: Incident) =>
+    seen.status === 'analyzing' || seen.pendingEmail
+      ? !isLeaseExpired(seen.lease, { now: now(), isAbandoned: deps.isLeaseAbandoned })
+      : false;
+
+  if (EMAIL_PENDING.has(incident.status) && incident.pendingEmail) {
+    // Crashed between deciding the outcome and mailing it: finish the one step left, under a lease.
+    if (heldElsewhere(incident)) return { kind: 'ignored', reason: 'claimed_elsewhere' };
+    const claim: Claim = { owner, attempts: incident.attempts, lease: { owner, until: now() + leaseMs } };
+    const taken = await store.transition({
+      incidentKey: incident.incidentKey,
+      from: incident.status,
+      to: incident.status,
+      expectAttempts: incident.attempts,
+      expectLease: incident.lease ?? null,
+      set: { lease: claim.lease },
+    });
+    if (!taken) return { kind: 'ignored', reason: 'claimed_elsewhere' };
+    const pending: Incident = { ...incident, lease: claim.lease };
+    try {
+      await deliverPendingEmail({ deps, claim, incident: pending, now, leaseMs });
+    } catch (error: unknown) {
+      if (error instanceof ClaimLostError) return { kind: 'ignored', reason: 'claimed_elsewhere' };
+      throw error;
+    }
     return pending.status === 'pr_open'
       ? prOutcome(pending, true)
       : { kind: 'no_fix', reason: pending.lastError ?? 'no fix' };
   }
   if (!CLAIMABLE.has(incident.status))
     return { kind: 'ignored', reason: 'already_done', status: incident.status };
+  // A live worker holds it (a duplicate delivery, or the sweep's resume racing the first run).
+  if (heldElsewhere(incident)) return { kind: 'ignored', reason: 'claimed_elsewhere' };
 
-  // The claim: a compare-and-set on the attempt count. Every later write of this attempt
-  // expects this count, so an attempt that lost its claim to a redelivery cannot overwrite it.
+  // The claim: a compare-and-set on the attempt count and the lease this run saw (a queue lease
+  // for `queued`, the last worker's for `analyzing`). Every later write of this attempt expects
+  // the lease it wrote, so an attempt whose lease was taken over cannot act or overwrite.
+  const claim: Claim = { owner, attempts: incident.attempts + 1, lease: { owner, until: now() + leaseMs } };
   const claimed = await store.transition({
     incidentKey: incident.incidentKey,
     from: incident.status,
     to: 'analyzing',
     expectAttempts: incident.attempts,
-    set: { attempts: incident.attempts + 1, ...(FRESH.has(incident.status) ? FORGET_PREVIOUS_LIFE : {}) },
+    expectLease: incident.lease ?? null,
+    set: {
+      attempts: claim.attempts,
+      lease: claim.lease,
+      ...(FRESH.has(incident.status) ? FORGET_PREVIOUS_LIFE : {}),
+    },
   });
   if (!claimed) return { kind: 'ignored', reason: 'claimed_elsewhere' };
   incident = {
     ...(FRESH.has(incident.status) ? withoutPreviousLife(incident) : incident),
     status: 'analyzing',
-    attempts: incident.attempts + 1,
+    attempts: claim.attempts,
+    lease: claim.lease,
   };
 
+  const ctx: RunContext = { job, deps, claim, progress, now, leaseMs };
   try {
-    return await runRepair({ job, incident, deps, progress, now });
+    return await runRepair({ ctx, incident });
   } catch (error: unknown) {
     if (error instanceof ClaimLostError) return { kind: 'ignored', reason: 'claimed_elsewhere' };
     const message = error instanceof Error ? error.message : String(error);
     // A model call that failed still cost what it spent before failing.
     const spent = error instanceof ModelUnavailableError ? (error.usage?.costUsd ?? 0) : 0;
     const latest = (await store.get(incident.incidentKey)) ?? incident;
+    const retryable = isRetryable(error);
     await store.transition({
       incidentKey: incident.incidentKey,
       from: 'analyzing',
       to: 'failed',
-      expectAttempts: incident.attempts,
-      set: { lastError: message.slice(0, 1000), costUsd: latest.costUsd + spent },
+      expectAttempts: claim.attempts,
+      expectLease: claim.lease,
+      set: {
+        lastError: message.slice(0, 1000),
+        costUsd: latest.costUsd + spent,
+        lease: undefined,
+        // When the sweep may resume it: transient failures soon, others never on their own.
+        // The service's own `retry-after` wins when it asks for longer.
+        retryAfter: retryable
+          ? Math.max(now() + failureBackoffMs(claim.attempts), requestedRetryAt(error) ?? 0)
+          : undefined,
+      },
     });
-    if (isRetryable(error)) throw error;
+    if (retryable) throw error;
     return { kind: 'failed', reason: message };
   }
 }
 
-async function runRepair({
-  job,
-  incident,
-  deps,
-  progress,
-  now,
-}: {
+/** The lease a running attempt holds; renewed (and its `until` moved) by every claimed write. */
+interface Claim {
+  owner: string;
+  attempts: number;
+  lease: Lease;
+}
+
+interface RunContext {
   job: RepairJob;
-  incident: Incident;
   deps: RepairDeps;
+  claim: Claim;
   progress: (stage: RepairStage, detail?: string) => void;
   now: () => number;
+  leaseMs: number;
+}
+
+/** Backoff before the sweep resumes a failed attempt: 5 min, 20 min, 80 min … capped at 6 h. */
+export function failureBackoffMs(attempts: number): number {
+  return Math.min(5 * 60 * 1000 * 4 ** Math.max(0, attempts - 1), 6 * 60 * 60 * 1000);
+}
+
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+async function runRepair({
+  ctx,
+  incident: claimed,
+}: {
+  ctx: RunContext;
+  incident: Incident;
 }): Promise<RepairOutcome> {
+  const { deps, progress } = ctx;
   const { settings, workspaces, pullRequests } = deps;
+  let incident = claimed;
   const repo = incident.repo;
   const branch =
     incident.branch ?? renderBranchName({ error: incident.sample, fingerprint: incident.fingerprint });
@@ -222,18 +329,20 @@ async function runRepair({
   // A previous attempt may have gone as far as the PR: find it rather than open another.
   const existing = await pullRequests.findOpen({ repo, branch });
   if (existing && incident.analysis)
-    return finishWithPr({ incident, pr: existing, branch, deps, progress, resumed: true });
+    return finishWithPr({ ctx, incident, pr: existing, branch, resumed: true });
 
   const remoteHead = await workspaces.remoteBranchHead({ repo, branch });
   let analysis = remoteHead ? incident.analysis : undefined;
   if (!analysis) {
-    const guard = await checkSpendGuards({ incident, deps, now });
+    const guard = await checkSpendGuards({ ctx, incident });
     if (guard) return guard;
+    // The model call is the expensive step: only the lease holder makes it.
+    await claimedTransition(ctx, incident, { to: 'analyzing' });
     progress('analysing');
     // A branch of that name left by an earlier life of the incident (a merged fix that came
     // back) is not ours to move: push the new fix beside it.
     const target = remoteHead ? `${branch}-${incident.attempts}` : branch;
-    const proposed = await proposeAndApply({ job, incident, deps, branch: target, progress });
+    const proposed = await proposeAndApply({ ctx, incident, branch: target });
     if (proposed.kind === 'no_fix') return proposed;
     incident = proposed.incident;
     analysis = proposed.analysis;
@@ -250,34 +359,35 @@ async function runRepair({
     ...(analysis.verification ? { verification: analysis.verification } : {}),
     ...(settings.followUp ? { followUp: settings.followUp } : {}),
   });
+  // The fencing check right before the side effect: a stale worker stops here, not after.
+  await claimedTransition(ctx, incident, { to: 'analyzing' });
   const opened = await pullRequests.open({
     repo,
     head,
     base: repo.baseBranch,
     title: rendered.title,
-    body: rendered.body,
+    body: withDismissedLink(rendered.body, incident),
     draft: true,
     labels: [...(settings.labels ?? ['ai-ops']), ...verificationLabels(analysis.verification)],
   });
-  return finishWithPr({
-    incident,
-    pr: opened.pr,
-    branch: head,
-    deps,
-    progress,
-    resumed: opened.kind === 'existing',
-  });
+  return finishWithPr({ ctx, incident, pr: opened.pr, branch: head, resumed: opened.kind === 'existing' });
+}
+
+/** A new attempt after a person closed the previous PR unmerged says so, linking that PR. */
+function withDismissedLink(body: string, incident: Incident): string {
+  const closed = incident.dismissedPr;
+  if (!closed) return body;
+  return `${body}\n\n---\nAn earlier fix for this error ([#${closed.number}](${closed.url})) was closed without merging; the error has occurred again since.\n`;
 }
 
 async function checkSpendGuards({
+  ctx,
   incident,
-  deps,
-  now,
 }: {
+  ctx: RunContext;
   incident: Incident;
-  deps: RepairDeps;
-  now: () => number;
 }): Promise<RepairOutcome | undefined> {
+  const { deps, now } = ctx;
   const { settings, budget } = deps;
   const at = now();
   let reason: string | undefined;
@@ -299,8 +409,61 @@ async function checkSpendGuards({
     }
   }
   if (!reason) return undefined;
-  await claimedTransition(deps, incident, { to: 'skipped', set: { lastError: reason, retryAfter } });
+  await claimedTransition(ctx, incident, {
+    to: 'skipped',
+    set: { lastError: reason, retryAfter },
+    release: true,
+  });
+  await announceStop({ ctx, incident, reason, at });
   return { kind: 'skipped', reason };
+}
+
+/**
+ * Tells the reviewers, once per repository and UTC day, that the kill switch or the daily cap
+ * stopped repairs (the first incident stopped that day takes the day's one notice, through the
+ * budget's idempotent reservation). Best effort: the stop itself is recorded already.
+ */
+async function announceStop({
+  ctx,
+  incident,
+  reason,
+  at,
+}: {
+  ctx: RunContext;
+  incident: Incident;
+  reason: string;
+  at: number;
+}): Promise<void> {
+  const { settings, budget, mailer } = ctx.deps;
+  if (settings.reviewers.length === 0) return;
+  const day = new Date(at).toISOString().slice(0, 10);
+  const repoKey = `${incident.repo.owner}/${incident.repo.name}`;
+  try {
+    const first = await budget.reserve({
+      repoKey: `${repoKey}#stop-notice`,
+      day,
+      incidentKey: incident.incidentKey,
+      cap: 1,
+    });
+    if (!first) return;
+    const text = [
+      `ai-ops stopped repairing errors in ${repoKey} on ${day}: ${reason}.`,
+      '',
+      `The first incident it left alone: ${incident.incidentKey} (${incident.sample.exceptionType}).`,
+      'Errors are still recorded; repairs start again when the cap resets (the next UTC day) or the kill switch is turned back on.',
+      'This is the only such email for this repository today.',
+    ].join('\n');
+    await mailer.send({
+      to: settings.reviewers,
+      from: settings.sender,
+      subject: `[ai-ops] repairs stopped for ${repoKey} today`,
+      text,
+      html: `<p>${text.split('\n').filter(Boolean).map(escapeHtml).join('</p><p>')}</p>`,
+      idempotencyKey: `${repoKey}#stop-notice#${day}`,
+    });
+  } catch {
+    // A lost notice costs nothing but the notice; the incident says why it was skipped.
+  }
 }
 
 type Proposed =
@@ -308,18 +471,15 @@ type Proposed =
   | Extract<RepairOutcome, { kind: 'no_fix' }>;
 
 async function proposeAndApply({
-  job,
+  ctx,
   incident,
-  deps,
   branch,
-  progress,
 }: {
-  job: RepairJob;
+  ctx: RunContext;
   incident: Incident;
-  deps: RepairDeps;
   branch: string;
-  progress: (stage: RepairStage, detail?: string) => void;
 }): Promise<Proposed> {
+  const { job, deps, progress } = ctx;
   const { settings, advisor, workspaces } = deps;
   const workspace = await workspaces.clone({ repo: incident.repo, branch: incident.repo.baseBranch });
   const prompt = await buildRepairPrompt({
@@ -329,7 +489,7 @@ async function proposeAndApply({
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
   const unplaced = explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope });
-  if (unplaced) return closeWithoutModel({ incident, deps, reason: unplaced });
+  if (unplaced) return closeWithoutModel({ ctx, incident, reason: unplaced });
   const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
   progress(
     'analysing',
@@ -400,8 +560,9 @@ async function proposeAndApply({
       // Recorded before the push: a job that dies after pushing finds the analysis and the branch
       // and opens the PR without a second model call (or a push that the remote would refuse as
       // not a fast-forward). One that dies before finds no branch and asks the model again.
+      // The same write is the fencing check of the push: a stale worker stops here.
       const set = { analysis, branch, costUsd };
-      await claimedTransition(deps, incident, { to: 'analyzing', set });
+      await claimedTransition(ctx, incident, { to: 'analyzing', set });
       // Idempotent (a put of the same key): a retried job links again harmlessly. It lives as long as the incident.
       await deps.branchLinks?.link({
         repo: incident.repo,
@@ -432,20 +593,26 @@ async function proposeAndApply({
     notes: advice.analysis,
   };
   const costUsd = incident.costUsd + usage.costUsd;
-  await claimedTransition(deps, incident, { to: 'no_fix', set: { analysis, lastError: reason, costUsd } });
+  const pendingEmail = outboxEntry(ctx, incident, 'no_fix');
+  await claimedTransition(ctx, incident, {
+    to: 'no_fix',
+    set: { analysis, lastError: reason, costUsd, pendingEmail },
+    release: pendingEmail === undefined,
+  });
   const done: Incident = { ...incident, status: 'no_fix', analysis, lastError: reason, costUsd };
-  await sendOnce(deps, done, () => outcomeEmail(deps, done));
+  if (pendingEmail)
+    await deliverPendingEmail({ ...ctx, incident: { ...done, pendingEmail, lease: ctx.claim.lease } });
   return { kind: 'no_fix', reason };
 }
 
 /** Ends the attempt as no_fix with `reason` recorded and mailed, before any model call. */
 async function closeWithoutModel({
+  ctx,
   incident,
-  deps,
   reason,
 }: {
+  ctx: RunContext;
   incident: Incident;
-  deps: RepairDeps;
   reason: string;
 }): Promise<Extract<RepairOutcome, { kind: 'no_fix' }>> {
   const analysis: IncidentAnalysis = {
@@ -454,53 +621,70 @@ async function closeWithoutModel({
     explanation: reason,
     confidence: 'low',
     changes: [],
-    model: deps.settings.model,
+    model: ctx.deps.settings.model,
     notes: reason,
   };
-  await claimedTransition(deps, incident, { to: 'no_fix', set: { analysis, lastError: reason } });
+  const pendingEmail = outboxEntry(ctx, incident, 'no_fix');
+  await claimedTransition(ctx, incident, {
+    to: 'no_fix',
+    set: { analysis, lastError: reason, pendingEmail },
+    release: pendingEmail === undefined,
+  });
   const done: Incident = { ...incident, status: 'no_fix', analysis, lastError: reason };
-  await sendOnce(deps, done, () => outcomeEmail(deps, done));
+  if (pendingEmail)
+    await deliverPendingEmail({ ...ctx, incident: { ...done, pendingEmail, lease: ctx.claim.lease } });
   return { kind: 'no_fix', reason };
 }
 
 async function finishWithPr({
+  ctx,
   incident,
   pr,
   branch,
-  deps,
-  progress,
   resumed,
 }: {
+  ctx: RunContext;
   incident: Incident;
   pr: PullRequest;
   branch: string;
-  deps: RepairDeps;
-  progress: (stage: RepairStage, detail?: string) => void;
   resumed: boolean;
 }): Promise<RepairOutcome> {
-  const now = deps.now ?? Date.now;
-  const set = { prUrl: pr.url, prNumber: pr.number, prOpenedAt: now(), branch };
-  await claimedTransition(deps, incident, { to: 'pr_open', set });
+  const { progress, now } = ctx;
+  const pendingEmail = outboxEntry(ctx, incident, 'pr_open');
+  const set = { prUrl: pr.url, prNumber: pr.number, prOpenedAt: now(), branch, pendingEmail };
+  // The outcome and the email it owes are recorded together (the outbox); the lease is kept
+  // until the email is out, so a crash in between leaves it to the next delivery or the sweep.
+  await claimedTransition(ctx, incident, { to: 'pr_open', set, release: pendingEmail === undefined });
   progress('pr', pr.url);
   const open: Incident = { ...incident, ...set, status: 'pr_open' };
-  await sendOnce(deps, open, () => outcomeEmail(deps, open));
-  progress('emailed');
+  if (pendingEmail) {
+    await deliverPendingEmail({ ...ctx, incident: { ...open, pendingEmail, lease: ctx.claim.lease } });
+    progress('emailed');
+  }
   return { kind: 'pr_open', pr: { number: pr.number, url: pr.url }, branch, resumed };
 }
 
-/** A write of the attempt that holds the claim; throws ClaimLostError when another attempt took it. */
+/**
+ * A write of the attempt that holds the claim, renewing its lease (or releasing it with
+ * `release`); throws ClaimLostError when another attempt took the incident over.
+ */
 async function claimedTransition(
-  deps: RepairDeps,
-  incident: Incident,
-  change: Pick<TransitionInput, 'to' | 'set'>,
+  ctx: Pick<RunContext, 'deps' | 'claim' | 'now' | 'leaseMs'>,
+  incident: Pick<Incident, 'incidentKey' | 'status'>,
+  change: Pick<TransitionInput, 'to' | 'set'> & { release?: boolean },
 ): Promise<void> {
+  const { deps, claim, now, leaseMs } = ctx;
+  const renewed: Lease = { owner: claim.owner, until: Math.max(now() + leaseMs, claim.lease.until + 1) };
   const done = await deps.store.transition({
     incidentKey: incident.incidentKey,
     from: incident.status,
-    expectAttempts: incident.attempts,
-    ...change,
+    to: change.to,
+    expectAttempts: claim.attempts,
+    expectLease: claim.lease,
+    set: { ...change.set, lease: change.release ? undefined : renewed },
   });
   if (!done) throw new ClaimLostError(incident.incidentKey);
+  claim.lease = renewed;
 }
 
 function prOutcome(incident: Incident, resumed: boolean): RepairOutcome {
@@ -512,8 +696,15 @@ function prOutcome(incident: Incident, resumed: boolean): RepairOutcome {
   };
 }
 
-function needsEmail(deps: RepairDeps, incident: Incident): boolean {
-  return incident.emailedAt === undefined && deps.settings.reviewers.length > 0;
+/** The outbox entry an outcome records, or undefined when nobody is to be mailed. */
+function outboxEntry(
+  ctx: Pick<RunContext, 'deps' | 'now'>,
+  incident: Incident,
+  status: 'pr_open' | 'no_fix',
+): Incident['pendingEmail'] {
+  if (ctx.deps.settings.reviewers.length === 0) return undefined;
+  // Stable for this outcome of this attempt: a resend carries the same Message-ID.
+  return { key: `${incident.incidentKey}#${status}#${incident.attempts}`, recordedAt: ctx.now(), tries: 0 };
 }
 
 function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
@@ -528,42 +719,52 @@ function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
   return renderNoFixEmail({ ...common, ...(incident.lastError ? { reason: incident.lastError } : {}) });
 }
 
+/** Failed sends of one outcome email before the outbox gives up on it (and says so in lastError). */
+export const MAX_EMAIL_TRIES = 8;
+
 /**
- * Sends the outcome email at most once: the incident records the send first, so a redelivered
- * job never mails twice; a failed send clears the mark so the retry sends it. The mark also
- * bumps the attempt count, so of two deliveries racing to mail only one wins the write.
+ * The outbox's send step, run by the lease holder: renew (the fencing check), send, then mark it
+ * sent. At least once: a crash after the mail service accepted it and before the mark sends it
+ * again, with the same Message-ID (derived from the entry's key), so a repeat is recognisable.
+ * A failed send keeps the entry and releases the lease: the retry, the next delivery or the
+ * sweep sends it.
  */
-async function sendOnce(deps: RepairDeps, incident: Incident, render: () => RenderedEmail): Promise<void> {
-  if (!needsEmail(deps, incident)) return;
-  const { store, mailer, settings, now = Date.now } = deps;
-  const marked = await store.transition({
-    incidentKey: incident.incidentKey,
-    from: incident.status,
-    to: incident.status,
-    expectAttempts: incident.attempts,
-    set: { emailedAt: now(), attempts: incident.attempts + 1 },
-  });
-  if (!marked) return;
-  const email = render();
+async function deliverPendingEmail(
+  ctx: Pick<RunContext, 'deps' | 'claim' | 'now' | 'leaseMs'> & { incident: Incident },
+): Promise<void> {
+  const { deps, incident } = ctx;
+  const entry = incident.pendingEmail;
+  if (!entry) return;
+  await claimedTransition(ctx, incident, { to: incident.status });
+  const email = outcomeEmail(deps, incident);
   try {
-    await mailer.send({
-      to: settings.reviewers,
-      from: settings.sender,
+    await deps.mailer.send({
+      to: deps.settings.reviewers,
+      from: deps.settings.sender,
       subject: email.subject,
       html: email.html,
       text: email.text,
-      idempotencyKey: `${incident.incidentKey}#${incident.status}`,
+      idempotencyKey: entry.key,
     });
   } catch (error: unknown) {
-    await store.transition({
-      incidentKey: incident.incidentKey,
-      from: incident.status,
+    const tries = entry.tries + 1;
+    const giveUp = !(deps.isRetryable ?? isRetryableRepairError)(error) || tries >= MAX_EMAIL_TRIES;
+    const message = error instanceof Error ? error.message : String(error);
+    await claimedTransition(ctx, incident, {
       to: incident.status,
-      expectAttempts: incident.attempts + 1,
-      set: { emailedAt: undefined },
+      set: giveUp
+        ? { pendingEmail: undefined, lastError: `the email could not be sent: ${message}`.slice(0, 1000) }
+        : { pendingEmail: { ...entry, tries } },
+      release: true,
     });
+    if (giveUp) return;
     throw error;
   }
+  await claimedTransition(ctx, incident, {
+    to: incident.status,
+    set: { pendingEmail: undefined, emailedAt: ctx.now() },
+    release: true,
+  });
 }
 
 function describeRejections(rejections: readonly EditRejection[]): string {

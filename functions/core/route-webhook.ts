@@ -135,6 +135,8 @@ export type WebhookEvent =
       repo: RepoCoordinates;
       pr: EventPullRequest;
       merge?: { sha: string; mergedAt: number };
+      /** closed without merging: a person said no to the fix */
+      dismissal?: { closedAt: number };
     };
 
 export type ParsedWebhook = { kind: 'event'; event: WebhookEvent } | { kind: 'ignored'; reason: string };
@@ -222,7 +224,8 @@ export function parseWebhookEvent({ name, payload }: { name: string; payload: un
       if (!parsed.success) return malformed(name, parsed.error);
       const { action, repository, pull_request: pr } = parsed.data;
       const isMerge = action === 'closed' && pr.merged === true;
-      if (!isMerge && !PR_LINK_ACTIONS.has(action)) {
+      const isDismissal = action === 'closed' && pr.merged !== true;
+      if (!isMerge && !isDismissal && !PR_LINK_ACTIONS.has(action)) {
         return {
           kind: 'ignored',
           reason: `pull_request ${action}${action === 'closed' ? ' without merge' : ''}`,
@@ -239,12 +242,20 @@ export function parseWebhookEvent({ name, payload }: { name: string; payload: un
           ...(isMerge && pr.merge_commit_sha && Number.isFinite(mergedAt)
             ? { merge: { sha: pr.merge_commit_sha, mergedAt } }
             : {}),
+          ...(isDismissal ? { dismissal: { closedAt: closedAtOf(payload) } } : {}),
         },
       };
     }
     default:
       return { kind: 'ignored', reason: `event ${name} is not one ai-ops listens to` };
   }
+}
+
+/** `pull_request.closed_at` of a delivery, or now when it is missing or unreadable. */
+function closedAtOf(payload: unknown): number {
+  const parsed = z.object({ pull_request: z.object({ closed_at: z.string() }) }).safeParse(payload);
+  const at = parsed.success ? Date.parse(parsed.data.pull_request.closed_at) : Number.NaN;
+  return Number.isFinite(at) ? at : Date.now();
 }
 
 function malformed(name: string, error: z.core.$ZodError): ParsedWebhook {
@@ -436,6 +447,17 @@ export function routeWebhook({
         kind: 'merged',
         ...(branch && prUrl ? { pr: { number: event.pr.number, url: prUrl, branch } } : {}),
         merge: event.merge,
+      },
+    };
+  }
+  if (event.dismissal) {
+    return {
+      kind: 'job',
+      job: {
+        ...jobBase(incident),
+        kind: 'dismissed',
+        ...(branch && prUrl ? { pr: { number: event.pr.number, url: prUrl, branch } } : {}),
+        closedAt: event.dismissal.closedAt,
       },
     };
   }

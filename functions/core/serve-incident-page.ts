@@ -1,3 +1,4 @@
+import type { IncidentStatus } from './contracts.ts';
 import type { IncidentFlagStore, IncidentFlags } from './incident-flags.ts';
 import {
   decodeIncidentKey,
@@ -23,7 +24,7 @@ export interface IncidentPageRequest {
 export interface IncidentPageDeps {
   /** the link-signing key (Secrets Manager, cached by the caller) */
   secret: () => Promise<string>;
-  store: Pick<IncidentStore, 'get'>;
+  store: Pick<IncidentStore, 'get' | 'transition'>;
   flags: IncidentFlagStore;
   /** the public base URL the links were signed for */
   baseUrl: string;
@@ -37,18 +38,26 @@ export type IncidentPageResponse =
   /** after a form: back to the page (303, so a reload does not post again) */
   | { kind: 'redirect'; location: string };
 
-const ACTIONS: Record<IncidentLinkAction, { done: string; flags: (now: number) => IncidentFlags }> = {
+type FlagAction = Exclude<IncidentLinkAction, 'retry'>;
+
+const ACTIONS: Record<FlagAction, { done: string; flags: (now: number) => IncidentFlags }> = {
   snooze: { done: 'Snoozed for 7 days.', flags: (now) => ({ snoozedUntil: now + SNOOZE_MS }) },
   ignore: { done: 'Ignored: ai-ops will not work on this error again.', flags: () => ({ ignored: true }) },
 };
 
-function isAction(action: string | undefined): action is IncidentLinkAction {
+const RETRY_DONE = 'Queued for another attempt: the next sweep repairs it again.';
+
+/** Outcomes a person may send back for another attempt ("Try again"). */
+export const RETRYABLE_STATUSES: readonly IncidentStatus[] = ['no_fix', 'failed', 'skipped', 'dismissed'];
+
+function isFlagAction(action: string | undefined): action is FlagAction {
   return action === 'snooze' || action === 'ignore';
 }
 
 /**
  * The signed incident page. GET only reads (mail scanners pre-fetch links, so a GET must never
- * change anything); POST `snooze` or `ignore` with the same signature sets the flag, then 303.
+ * change anything); POST `snooze` or `ignore` with the same signature sets the flag, `retry`
+ * sends a no_fix, failed, skipped or dismissed incident back to `new` for the sweep; then 303.
  */
 export async function serveIncidentPage(
   request: IncidentPageRequest,
@@ -66,7 +75,22 @@ export async function serveIncidentPage(
   const signed = { baseUrl, incidentKey, exp: exp ?? '', sig: sig ?? '' };
 
   if (request.method === 'POST') {
-    if (!isAction(request.action)) return notFound;
+    if (request.action === 'retry') {
+      // Back to `new` (a compare-and-set on the status seen); the sweep queues it.
+      const incident = await store.get(incidentKey);
+      if (!incident) return notFound;
+      if (RETRYABLE_STATUSES.includes(incident.status))
+        await store.transition({
+          incidentKey,
+          from: incident.status,
+          to: 'new',
+          set: { retryAfter: undefined, lease: undefined, lastError: undefined },
+        });
+      const location = new URL(incidentPageUrl(signed));
+      location.searchParams.set('done', 'retry');
+      return { kind: 'redirect', location: location.toString() };
+    }
+    if (!isFlagAction(request.action)) return notFound;
     const changed = await flags.setFlags({ incidentKey, flags: ACTIONS[request.action].flags(now()) });
     if (!changed) return notFound;
     const location = new URL(incidentPageUrl(signed));
@@ -86,8 +110,15 @@ export async function serveIncidentPage(
       actions: {
         snooze: incidentActionUrl({ ...signed, action: 'snooze' }),
         ignore: incidentActionUrl({ ...signed, action: 'ignore' }),
+        ...(RETRYABLE_STATUSES.includes(incident.status)
+          ? { retry: incidentActionUrl({ ...signed, action: 'retry' }) }
+          : {}),
       },
-      ...(isAction(done) ? { notice: ACTIONS[done].done } : {}),
+      ...(isFlagAction(done)
+        ? { notice: ACTIONS[done].done }
+        : done === 'retry'
+          ? { notice: RETRY_DONE }
+          : {}),
     }),
   };
 }

@@ -3,7 +3,12 @@ import type { FollowUpDeps, NoCiPolicy } from './follow-up-deps.ts';
 import { handleNoCi, type NoCiOutcome } from './handle-ci-verdict.ts';
 import type { ListableIncidentStore } from './incident-store.ts';
 import type { JobQueue } from './job-queue.ts';
+import { DEFAULT_QUEUE_LEASE_MS, releaseQueueLease } from './record-errors.ts';
 import { settleResolved } from './record-merge.ts';
+import { isLeaseExpired, type Lease } from './repair-incident.ts';
+
+/** Repair attempts of one incident after which a failed one is left to a person (`ai-ops retry`). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** How long after its PR opened a draft without any CI check counts as a repository without CI. */
 export const DEFAULT_NO_CI_AFTER_MS = 30 * 60 * 1000;
@@ -17,6 +22,8 @@ export interface SweepDeps {
   /** the follow-up ports for one repository; only asked for when a draft is due a no-CI check */
   followUpDeps: (repo: RepoRef) => Promise<FollowUpDeps>;
   now?: () => number;
+  /** a lease whose owner is known to be gone (a dead local process) counts as run out */
+  isLeaseAbandoned?: (lease: Lease) => boolean;
 }
 
 export interface SweepOptions {
@@ -29,6 +36,11 @@ export interface SweepOptions {
   graceMs?: number;
   /** overrides the follow-up settings' `noCiPolicy` */
   noCiPolicy?: NoCiPolicy;
+  /** attempts after which a failed incident is no longer resumed (default 3) */
+  maxAttempts?: number;
+  /** the queue lease written when a lost job is sent again */
+  queueOwner?: string;
+  queueLeaseMs?: number;
 }
 
 export type SweepResult = { incidentKey: string } & (
@@ -41,7 +53,22 @@ export type SweepResult = { incidentKey: string } & (
   | { kind: 'not_due' }
   | { kind: 'no_ci'; outcome: NoCiOutcome }
   | { kind: 'failed'; message: string }
+  /** work that was interrupted or lost, handed to the queue again */
+  | { kind: 'resumed'; from: ResumeReason }
 );
+
+/** Why the sweep resumed an incident. */
+export type ResumeReason =
+  /** it is `new` with no job sent (the queue refused it, or a person asked to retry it) */
+  | 'new'
+  /** its job was queued but never claimed before the queue lease ran out (a lost message) */
+  | 'queued'
+  /** its worker's lease ran out (a crash, a kill, a timeout) */
+  | 'analyzing'
+  /** it failed in a way worth retrying, has attempts left, and its backoff passed */
+  | 'failed'
+  /** its outcome email is recorded as owed */
+  | 'email';
 
 export interface SweepSummary {
   results: SweepResult[];
@@ -73,6 +100,8 @@ export async function sweepIncidents(deps: SweepDeps, options: SweepOptions = {}
     }
   };
 
+  results.push(...(await resumeIncidents(deps, options)));
+
   for (const incident of await deps.store.listByStatus('resolved_pending', { limit })) {
     await attempt(incident, () => settle({ incident, deps, at: now(), windowMs, graceMs }));
   }
@@ -99,6 +128,83 @@ export async function sweepIncidents(deps: SweepDeps, options: SweepOptions = {}
   const counts: SweepSummary['counts'] = {};
   for (const result of results) counts[result.kind] = (counts[result.kind] ?? 0) + 1;
   return { results, counts };
+}
+
+/**
+ * Resume: hands the queue a job for every incident whose work was lost — `queued` past its
+ * queue lease, `analyzing` past its worker's lease, `failed` with attempts left once its backoff
+ * passed, and outcome emails recorded as owed whose lease ran out. The job's claim is fenced on
+ * the lease, so a resume that races a slow but live worker costs nothing but a refused write.
+ */
+export async function resumeIncidents(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult[]> {
+  const {
+    limit = DEFAULT_SWEEP_LIMIT,
+    maxAttempts = DEFAULT_MAX_ATTEMPTS,
+    queueOwner = 'sqs',
+    queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
+  } = options;
+  const now = deps.now ?? Date.now;
+  const expired = (incident: Incident) =>
+    isLeaseExpired(incident.lease, { now: now(), isAbandoned: deps.isLeaseAbandoned });
+  const due: { incident: Incident; from: ResumeReason }[] = [];
+
+  // `new` with no job: the detector's enqueue was refused, or `ai-ops retry` sent it back.
+  for (const incident of await deps.store.listByStatus('new', { limit })) {
+    if (incident.ignored === true || (incident.snoozedUntil !== undefined && now() < incident.snoozedUntil))
+      continue;
+    const lease = { owner: queueOwner, until: now() + queueLeaseMs };
+    const taken = await deps.store.transition({
+      incidentKey: incident.incidentKey,
+      from: 'new',
+      to: 'queued',
+      set: { lease },
+    });
+    if (taken) due.push({ incident: { ...incident, status: 'queued', lease }, from: 'new' });
+  }
+  for (const incident of await deps.store.listByStatus('queued', { limit })) {
+    if (!expired(incident)) continue;
+    // Taken over with a fresh queue lease first, so two sweeps cannot both send it.
+    const lease = { owner: queueOwner, until: now() + queueLeaseMs };
+    const taken = await deps.store.transition({
+      incidentKey: incident.incidentKey,
+      from: 'queued',
+      to: 'queued',
+      expectLease: incident.lease ?? null,
+      set: { lease },
+    });
+    if (taken) due.push({ incident: { ...incident, lease }, from: 'queued' });
+  }
+  for (const incident of await deps.store.listByStatus('analyzing', { limit }))
+    if (expired(incident)) due.push({ incident, from: 'analyzing' });
+  for (const incident of await deps.store.listByStatus('failed', { limit }))
+    if (incident.attempts < maxAttempts && incident.retryAfter !== undefined && incident.retryAfter <= now())
+      due.push({ incident, from: 'failed' });
+  for (const status of ['pr_open', 'no_fix'] as const)
+    for (const incident of await deps.store.listByStatus(status, { limit }))
+      if (incident.pendingEmail && expired(incident)) due.push({ incident, from: 'email' });
+
+  if (due.length === 0) return [];
+  const { sent, failed } = await deps.queue.enqueue(
+    due.map(({ incident }) => ({
+      v: 1,
+      kind: 'repair',
+      incidentKey: incident.incidentKey,
+      error: incident.sample,
+      repo: incident.repo,
+      attempt: incident.attempts,
+    })),
+  );
+  for (const { incidentKey } of failed) {
+    const entry = due.find((d) => d.incident.incidentKey === incidentKey);
+    if ((entry?.from === 'queued' || entry?.from === 'new') && entry.incident.lease)
+      await releaseQueueLease({ store: deps.store, incidentKey, lease: entry.incident.lease });
+  }
+  const sentKeys = new Set(sent);
+  return due.flatMap(({ incident, from }): SweepResult[] =>
+    sentKeys.has(incident.incidentKey)
+      ? [{ incidentKey: incident.incidentKey, kind: 'resumed', from }]
+      : [{ incidentKey: incident.incidentKey, kind: 'failed', message: 'the queue refused the resumed job' }],
+  );
 }
 
 async function settle({
@@ -139,20 +245,26 @@ async function settle({
   }
 }
 
-/** Like the detector: one `repair` job, then `new → queued` (false when the analyzer claimed it first). */
+/** Like the detector: `new → queued` with a queue lease, then one `repair` job (handed back if refused). */
 async function enqueueRepair(incident: Incident, deps: SweepDeps): Promise<boolean> {
+  const now = deps.now ?? Date.now;
+  const lease = { owner: 'sqs', until: now() + DEFAULT_QUEUE_LEASE_MS };
+  const incidentKey = incident.incidentKey;
+  // false: the analyzer (or another sweep) took it first
+  if (!(await deps.store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } })))
+    return false;
   const job: RepairJob = {
     v: 1,
     kind: 'repair',
-    incidentKey: incident.incidentKey,
+    incidentKey,
     error: incident.sample,
     repo: incident.repo,
     attempt: 0,
   };
   const { sent } = await deps.queue.enqueue([job]);
-  if (!sent.includes(incident.incidentKey)) return false;
-  await deps.store.transition({ incidentKey: incident.incidentKey, from: 'new', to: 'queued' });
-  return true;
+  if (sent.includes(incidentKey)) return true;
+  await releaseQueueLease({ store: deps.store, incidentKey, lease });
+  return false;
 }
 
 /**

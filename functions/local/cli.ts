@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { runDetect } from './detect-command.ts';
 import { runDoctor } from './doctor-command.ts';
 import { createRepairPipeline } from './repair-pipeline.ts';
+import { runRetry } from './retry-command.ts';
 import { runWatch } from './watch-command.ts';
 
 const USAGE = `ai-ops — turns production errors into reviewed fix pull requests
@@ -10,6 +11,7 @@ Usage:
   ai-ops detect [options] < input     show what the detector sees in log text
   ai-ops watch [options] [<file>…]    follow log files; record their errors and open fix PRs
   ai-ops doctor [options]             check the settings, GitHub, Anthropic and mail; say how to fix
+  ai-ops retry <incident>             repair a no_fix, failed, skipped or dismissed incident again
   ai-ops help [command]               this text, or a command's own help
   ai-ops --version                    the version of ai-ops
 
@@ -33,6 +35,8 @@ export async function main(
       return runDetect(rest, io);
     case 'doctor':
       return runDoctor(rest, io);
+    case 'retry':
+      return runRetry(rest, io);
     case 'watch':
       return runWatch(rest, io, { createHandler: createRepairPipeline({ stderr: io.stderr }) });
     case '--version':
@@ -47,6 +51,7 @@ export async function main(
       if (rest[0] === 'detect') return runDetect(['--help'], io);
       if (rest[0] === 'watch') return runWatch(['--help'], io);
       if (rest[0] === 'doctor') return runDoctor(['--help'], io);
+      if (rest[0] === 'retry') return runRetry(['--help'], io);
       io.stdout.write(USAGE);
       return 0;
     default:

@@ -67,6 +67,8 @@ const SettingsSchema = z.object({
   AI_OPS_MAIL: z.enum(['outbox', 'smtp', 'ses']).optional(),
   AI_OPS_DAILY_CAP: z.coerce.number().int().nonnegative().default(10),
   AI_OPS_REPAIRS_ENABLED: flag.default(true),
+  AI_OPS_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  AI_OPS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
 });
 
 type Settings = z.infer<typeof SettingsSchema>;
@@ -103,6 +105,10 @@ export type LocalConfig = Readonly<{
   mail: MailSettings;
   dailyRepairCap: number;
   repairsEnabled: boolean;
+  /** how long a repair's claim holds without renewal (a claim of a killed process is taken over at once) */
+  leaseSeconds: number;
+  /** repair attempts of one incident before resuming stops (a failed one is retried with backoff) */
+  maxAttempts: number;
   /**
    * Repairs need a GitHub token, a repository and an Anthropic key. Without them ai-ops still
    * detects and records incidents (and `--dry-run` works); this lists what is missing.
@@ -215,6 +221,8 @@ export function loadLocalConfig({
     mail,
     dailyRepairCap: s.AI_OPS_DAILY_CAP,
     repairsEnabled: s.AI_OPS_REPAIRS_ENABLED,
+    leaseSeconds: s.AI_OPS_LEASE_SECONDS,
+    maxAttempts: s.AI_OPS_MAX_ATTEMPTS,
     missingForRepair: Object.freeze(missingForRepair),
     sources: Object.freeze(sources),
   });
@@ -369,6 +377,8 @@ export const CONFIG_HELP = `Settings (environment, or the same names in ai-ops.c
   SMTP_HOST SMTP_PORT SMTP_USER SMTP_PASSWORD SMTP_FROM SMTP_TO   mail settings (SMTP_FROM/SMTP_TO also for SES)
   AI_OPS_DAILY_CAP         repairs per repository and day, default 10
   AI_OPS_REPAIRS_ENABLED   false = detect and record only (kill switch)
+  AI_OPS_LEASE_SECONDS     how long a repair's claim holds without renewal, default 900
+  AI_OPS_MAX_ATTEMPTS      repair attempts per incident before resuming a failed one stops, default 5
   AWS_REGION, AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_*   read by the AWS SDK itself (AI_OPS_MAIL=ses)
 Without GITHUB_TOKEN, GITHUB_REPO or ANTHROPIC_API_KEY ai-ops still detects and records incidents;
 --dry-run (nothing pushed, opened or mailed) needs GITHUB_REPO and ANTHROPIC_API_KEY, and a token

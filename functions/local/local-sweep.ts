@@ -2,8 +2,15 @@ import type { RepairJob, RepoRef } from '../core/contracts.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import type { ListableIncidentStore } from '../core/incident-store.ts';
 import type { JobQueue } from '../core/job-queue.ts';
-import { type PollDeps, type PollResult, pollPullRequests } from '../core/poll-pull-requests.ts';
-import { type SweepOptions, type SweepSummary, sweepIncidents } from '../core/sweep-incidents.ts';
+import { type PollResult, pollPullRequests } from '../core/poll-pull-requests.ts';
+import type { Lease } from '../core/repair-incident.ts';
+import {
+  resumeIncidents,
+  type SweepOptions,
+  type SweepResult,
+  type SweepSummary,
+  sweepIncidents,
+} from '../core/sweep-incidents.ts';
 import type { WorkOutcome } from './watch-command.ts';
 import type { ProgressEvent } from './watch-progress.ts';
 
@@ -14,8 +21,57 @@ export const DEFAULT_SWEEP_MINUTES = 10;
 export interface SweepSource {
   runRepair: (job: RepairJob, report: (progress: ProgressEvent) => void) => Promise<WorkOutcome>;
   followUpDeps: (repo: RepoRef) => Promise<FollowUpDeps>;
-  /** a fix PR closed without a merge (issue #10's `dismissed` plugs in here) */
-  onClosedUnmerged?: PollDeps['onClosedUnmerged'];
+  /** leases of processes that no longer run are taken over at once */
+  isLeaseAbandoned?: (lease: Lease) => boolean;
+  /** the resume settings (attempt cap, this process's queue lease) */
+  resumeOptions?: Pick<SweepOptions, 'maxAttempts' | 'queueOwner' | 'queueLeaseMs'>;
+}
+
+/** An in-process queue: what the sweep sends is collected and run after it, as SQS would. */
+function collectingQueue(): { queue: JobQueue; pending: RepairJob[] } {
+  const pending: RepairJob[] = [];
+  return {
+    pending,
+    queue: {
+      async enqueue(jobs) {
+        pending.push(...jobs);
+        return { sent: jobs.map((job) => job.incidentKey), failed: [] };
+      },
+    },
+  };
+}
+
+/**
+ * What each `ai-ops watch` start does before reading: resume the work an earlier run left —
+ * repairs interrupted (a kill, a crash) or failed with attempts left, jobs never started, and
+ * emails recorded as owed (SMTP was down). Each resumed job goes to `onWork`.
+ */
+export async function resumeLocalWork({
+  store,
+  source,
+  onWork,
+  report,
+  now,
+}: {
+  store: ListableIncidentStore;
+  source: SweepSource;
+  onWork: (job: RepairJob, work: Promise<WorkOutcome>) => void;
+  report: (progress: ProgressEvent) => void;
+  now?: () => number;
+}): Promise<SweepResult[]> {
+  const { queue, pending } = collectingQueue();
+  const results = await resumeIncidents(
+    {
+      store,
+      queue,
+      followUpDeps: source.followUpDeps,
+      ...(now ? { now } : {}),
+      ...(source.isLeaseAbandoned ? { isLeaseAbandoned: source.isLeaseAbandoned } : {}),
+    },
+    source.resumeOptions ?? {},
+  );
+  for (const job of pending) onWork(job, source.runRepair(job, report));
+  return results;
 }
 
 /**
@@ -79,13 +135,7 @@ export function startLocalSweep({
   let stopped = false;
 
   const sweepOnce = async () => {
-    const pending: RepairJob[] = [];
-    const queue: JobQueue = {
-      async enqueue(jobs) {
-        pending.push(...jobs);
-        return { sent: jobs.map((job) => job.incidentKey), failed: [] };
-      },
-    };
+    const { queue, pending } = collectingQueue();
     try {
       // No webhook reaches this machine: read each open fix PR's checks and merge state instead.
       // First, so a merge seen now is settled by the sweep's post-merge rules from this tick on.
@@ -93,13 +143,18 @@ export function startLocalSweep({
         await pollPullRequests({
           store,
           followUpDeps: source.followUpDeps,
-          ...(source.onClosedUnmerged ? { onClosedUnmerged: source.onClosedUnmerged } : {}),
           ...(now ? { now } : {}),
         }),
       );
       const summary = await sweepIncidents(
-        { store, queue, followUpDeps: source.followUpDeps, ...(now ? { now } : {}) },
-        options,
+        {
+          store,
+          queue,
+          followUpDeps: source.followUpDeps,
+          ...(now ? { now } : {}),
+          ...(source.isLeaseAbandoned ? { isLeaseAbandoned: source.isLeaseAbandoned } : {}),
+        },
+        { ...source.resumeOptions, ...options },
       );
       onSummary(summary);
     } catch (error: unknown) {

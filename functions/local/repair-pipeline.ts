@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
+import { GitTransientError } from '../adapters/git-workspace.ts';
 import { makeGitWorkspaces } from '../adapters/git-workspaces.ts';
 import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
@@ -13,7 +14,7 @@ import type { FixAdvisor } from '../core/fix-advisor.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import type { IncidentStore } from '../core/incident-store.ts';
 import type { Mailer } from '../core/mailer.ts';
-import { shouldEnqueue } from '../core/record-errors.ts';
+import { decideOccurrence } from '../core/record-errors.ts';
 import { announceRegression } from '../core/record-merge.ts';
 import { refreshPullRequest } from '../core/refresh-pull-request.ts';
 import {
@@ -21,11 +22,13 @@ import {
   type RepairDeps,
   type RepairOutcome,
   repairIncident,
+  requestedRetryAt,
 } from '../core/repair-incident.ts';
 import { makeCommandFixVerifier } from './command-fix-verifier.ts';
 import { dryRunPullRequests, dryRunWorkspaces } from './dry-run.ts';
 import type { LocalConfig } from './local-config.ts';
 import type { SweepSource } from './local-sweep.ts';
+import { isLocalLeaseAbandoned, makeLocalLeaseOwner } from './process-lease.ts';
 import { recordLocalError } from './record-local-error.ts';
 import {
   type HandledError,
@@ -67,12 +70,17 @@ export function makeRepairRunner({
   concurrency = 2,
   maxAttempts = 3,
   retryDelayMs = (attempt: number) => 1000 * 2 ** (attempt - 1),
+  maxWaitMs = 60_000,
+  now = Date.now,
 }: {
   repairDeps: RepairDeps;
   beforeRepair?: (job: RepairJob) => Promise<{ proceed: boolean }>;
   concurrency?: number;
   maxAttempts?: number;
   retryDelayMs?: (attempt: number) => number;
+  /** the longest wait for a retry in this run; a service asking for longer is left to the resume */
+  maxWaitMs?: number;
+  now?: () => number;
 }): RepairRunner {
   const limit = makeLimiter(concurrency);
 
@@ -100,8 +108,16 @@ export function makeRepairRunner({
         const message = error instanceof Error ? error.message : String(error);
         const retryable = (repairDeps.isRetryable ?? isRetryableRepairError)(error);
         if (!retryable || attempt >= maxAttempts) return { kind: 'failed', detail: message };
+        // A rate limit's `retry-after` is honoured; one longer than a run should wait is left to
+        // the next start or sweep tick, which keep the incident's `retryAfter`.
+        const wait = Math.max(retryDelayMs(attempt), (requestedRetryAt(error) ?? 0) - now());
+        if (wait > maxWaitMs)
+          return {
+            kind: 'failed',
+            detail: `${message} (asked to wait ${Math.ceil(wait / 1000)} s: resumed later)`,
+          };
         report({ incidentKey: job.incidentKey, stage: 'analysing', detail: `retrying after: ${message}` });
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   };
@@ -143,15 +159,18 @@ export function makeRepairHandler({
       ...(retryDelayMs !== undefined ? { retryDelayMs } : {}),
     });
 
+  // The in-process queue is this process: its lease names it, so a restart after a crash takes
+  // the job over at once (the dead process's lease is abandoned) instead of waiting it out.
+  const queueOwner = makeLocalLeaseOwner();
   return async ({ record }, { report }) => {
     const { incidentKey, result } = await recordLocalError({ record, repo, store, now });
-    const { enqueue } = await shouldEnqueue({ result, store, now });
-    const refresh = !enqueue && result.kind === 'existing' && result.incident.status === 'pr_open';
+    // The cloud detector's occurrence path: one job per incident, a PR refresh per doubling.
+    const { repair, refresh } = await decideOccurrence({ result, added: 1, store, now, queueOwner });
     const handled: HandledError = { incidentKey, result: result.kind, totalCount: result.incident.count };
-    if (!enqueue && !refresh) return handled;
+    if (!repair && !refresh) return handled;
     const job: RepairJob = {
       v: 1,
-      kind: enqueue ? 'repair' : 'recurrence',
+      kind: repair ? 'repair' : 'recurrence',
       incidentKey,
       error: record,
       repo,
@@ -233,6 +252,11 @@ export function makeLocalRepairDeps({
           }),
         }
       : {}),
+    randomId: makeLocalLeaseOwner,
+    // As in the analyzer: git connection failures and 5xx are worth another try.
+    isRetryable: (error) => isRetryableRepairError(error) || error instanceof GitTransientError,
+    isLeaseAbandoned: (lease) => isLocalLeaseAbandoned(lease),
+    leaseMs: config.leaseSeconds * 1000,
     settings: {
       followUp,
       repairsEnabled: config.repairsEnabled,
@@ -306,7 +330,16 @@ export function createRepairPipeline({
         proceed: (await announceRegression(job, await followUpDeps())).kind !== 'claimed_elsewhere',
       }),
     });
-    const source: SweepSource = { runRepair: runner, followUpDeps };
+    const source: SweepSource = {
+      runRepair: runner,
+      followUpDeps,
+      isLeaseAbandoned: (lease) => isLocalLeaseAbandoned(lease),
+      resumeOptions: {
+        maxAttempts: config.maxAttempts,
+        queueOwner: makeLocalLeaseOwner(),
+        queueLeaseMs: config.leaseSeconds * 1000,
+      },
+    };
     registerSweep?.(source);
     return makeRepairHandler({ store, repo, repairDeps: deps, runner });
   };

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStateDatabase, SqliteIncidentStore } from '../adapters/sqlite-incident-store.ts';
+import type { SqliteIncidentStore } from '../adapters/sqlite-incident-store.ts';
 import type { RepoRef } from '../core/contracts.ts';
 import type { OccurrenceResult } from '../core/incident-store.ts';
 import type { PollResult } from '../core/poll-pull-requests.ts';
+import type { ResumeReason } from '../core/sweep-incidents.ts';
 import type { CliIo } from './cli.ts';
 import { ErrorWatcher, type WatchedError } from './error-watcher.ts';
 import { FileFollowError } from './file-follower.ts';
@@ -13,12 +14,22 @@ import { CONFIG_HELP, describeConfig, type LocalConfig } from './local-config.ts
 import {
   DEFAULT_SWEEP_MINUTES,
   type LocalSweep,
+  resumeLocalWork,
   type SweepScheduler,
   type SweepSource,
   startLocalSweep,
 } from './local-sweep.ts';
+
+const RESUME_REASONS: Record<ResumeReason, string> = {
+  new: 'its repair was never queued, or a retry was asked for',
+  queued: 'its repair never started',
+  analyzing: 'its repair was interrupted',
+  failed: 'its repair failed and has attempts left',
+  email: 'its email was not sent yet',
+};
+
+import { openStateFile, type StateFile, StateFileError } from './open-state-file.ts';
 import { recordLocalError } from './record-local-error.ts';
-import { SqliteOffsetStore } from './sqlite-offset-store.ts';
 import { type ProgressEvent, WatchProgress } from './watch-progress.ts';
 
 const HELP = `ai-ops watch — follow log files, turn their errors into incidents (and fixes)
@@ -189,10 +200,16 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
   });
   const statePath = values.state !== undefined ? resolve(cwd, values.state) : config.statePath;
   mkdirSync(dirname(statePath), { recursive: true });
-  const database = openStateDatabase({ path: statePath });
+  let state: StateFile;
   try {
-    const store = new SqliteIncidentStore({ database });
-    const offsets = new SqliteOffsetStore({ database });
+    state = openStateFile({ path: statePath });
+  } catch (error: unknown) {
+    if (!(error instanceof StateFileError)) throw error;
+    io.stderr.write(`ai-ops watch: ${error.message}\n`);
+    return 2;
+  }
+  const { database, store, offsets } = state;
+  try {
     let sweepSource: SweepSource | undefined;
     const handle =
       deps.handleError ??
@@ -263,6 +280,23 @@ export async function runWatch(argv: readonly string[], io: CliIo, deps: WatchDe
     let failure: unknown;
     let sweep: LocalSweep | undefined;
     try {
+      // Whatever an earlier run left unfinished (killed mid-repair, failed with attempts left,
+      // an email owed) is picked up first, with --once too.
+      if (sweepSource && !dryRun) {
+        const resumed = await resumeLocalWork({
+          store,
+          source: sweepSource,
+          onWork: (job, started) => track(job.incidentKey, started),
+          report,
+        });
+        for (const result of resumed)
+          progress.info(
+            result.kind === 'resumed'
+              ? `resuming ${result.incidentKey} (${RESUME_REASONS[result.from]})`
+              : `could not resume ${result.incidentKey}: ${result.kind === 'failed' ? result.message : result.kind}`,
+            { resume: result },
+          );
+      }
       if (values.once) await watcher.runOnce();
       else {
         await watcher.start();

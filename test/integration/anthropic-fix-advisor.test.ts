@@ -386,6 +386,38 @@ describe('makeAnthropicFixAdvisor through the real SDK against the stand-in', ()
     expect(standIn?.requests).toHaveLength(2);
   });
 
+  it('ends a call whose headers arrive but whose body stalls, as a retryable failure, within the call timeout', async () => {
+    const stalled = step.toolUse([{ id: 'toolu_stall', name: 'submit_fix', input: VALID_FIX }], {
+      stallBodyMs: 60_000,
+    });
+    const started = Date.now();
+    const failure = advise({
+      script: [stalled],
+      advisor: { timeoutMs: 200, maxRetries: 0, callTimeoutMs: 500 },
+    });
+    await expect(failure).rejects.toMatchObject({
+      name: 'ModelUnavailableError',
+      retryable: true,
+      message: expect.stringContaining('headers or body'),
+    });
+    // bounded by the call timeout, not by the 60 s stall (generous: the machine is shared)
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it("carries the API's retry-after on the failure, for the job's next try", async () => {
+    const limited = {
+      kind: 'error' as const,
+      status: 429,
+      errorType: 'rate_limit_error',
+      headers: { 'retry-after': '3600' },
+    };
+    const before = Date.now();
+    const failure = advise({ script: [limited], advisor: { maxRetries: 0 } });
+    await expect(failure).rejects.toBeInstanceOf(ModelUnavailableError);
+    const error = await failure.catch((e: unknown) => e);
+    expect((error as ModelUnavailableError).resetAt).toBeGreaterThanOrEqual(before + 3_600_000);
+  });
+
   it('uses an injected client as it is', async () => {
     standIn = await startAnthropicStandIn({
       script: [step.toolUse([{ id: 'toolu_1', name: 'submit_fix', input: VALID_FIX }])],

@@ -217,6 +217,78 @@ export function describeIncidentStoreContract(
       expect((await store.get(input.incidentKey))?.attempts).toBe(2);
     });
 
+    it('fences on the exact lease: a write expecting a lease that was taken over is refused', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      const key = { incidentKey: input.incidentKey };
+      const a = { owner: 'run-a', until: 1000 };
+      const b = { owner: 'run-b', until: 2000 };
+      // the detector's queue lease, only when there is none yet
+      expect(
+        await store.transition({ ...key, from: 'new', to: 'queued', expectLease: null, set: { lease: a } }),
+      ).toBe(true);
+      expect(
+        await store.transition({
+          ...key,
+          from: 'queued',
+          to: 'queued',
+          expectLease: null,
+          set: { lease: b },
+        }),
+      ).toBe(false);
+      // a claim takes over the exact lease it saw; the old holder's renewal is then refused
+      const claims = await Promise.all([
+        store.transition({ ...key, from: 'queued', to: 'analyzing', expectLease: a, set: { lease: b } }),
+        store.transition({ ...key, from: 'queued', to: 'analyzing', expectLease: a, set: { lease: b } }),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(
+        await store.transition({
+          ...key,
+          from: 'analyzing',
+          to: 'analyzing',
+          expectLease: a,
+          set: { lease: a },
+        }),
+      ).toBe(false);
+      expect(await store.get(input.incidentKey)).toMatchObject({ status: 'analyzing', lease: b });
+      // released: removed with the outcome, and then only a claim expecting none succeeds
+      expect(
+        await store.transition({
+          ...key,
+          from: 'analyzing',
+          to: 'failed',
+          expectLease: b,
+          set: { lease: undefined },
+        }),
+      ).toBe(true);
+      expect((await store.get(input.incidentKey))?.lease).toBeUndefined();
+      expect(await store.transition({ ...key, from: 'failed', to: 'analyzing', expectLease: b })).toBe(false);
+      expect(await store.transition({ ...key, from: 'failed', to: 'analyzing', expectLease: null })).toBe(
+        true,
+      );
+    });
+
+    it('keeps an outbox entry and removes it once sent', async () => {
+      const store = await makeStore();
+      const input = makeOccurrence();
+      await store.recordOccurrence(input);
+      const key = { incidentKey: input.incidentKey };
+      const pendingEmail = { key: `${input.incidentKey}#pr_open#1`, recordedAt: 5, tries: 0 };
+      await store.transition({ ...key, from: 'new', to: 'analyzing' });
+      await store.transition({ ...key, from: 'analyzing', to: 'pr_open', set: { pendingEmail } });
+      expect((await store.get(input.incidentKey))?.pendingEmail).toEqual(pendingEmail);
+      await store.transition({
+        ...key,
+        from: 'pr_open',
+        to: 'pr_open',
+        set: { pendingEmail: undefined, emailedAt: 6 },
+      });
+      expect(await store.get(input.incidentKey)).toMatchObject({ emailedAt: 6 });
+      expect((await store.get(input.incidentKey))?.pendingEmail).toBeUndefined();
+    });
+
     it('lists incidents by status, bounded by the limit, and only those still in it', async () => {
       const store = await makeStore();
       const inputs = [makeOccurrence(), makeOccurrence(), makeOccurrence()];

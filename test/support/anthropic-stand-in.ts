@@ -38,6 +38,8 @@ export type StandInStep =
       usage?: Partial<StandInUsage>;
       /** answer only after this long: longer than the client's timeout makes it time out */
       delayMs?: number;
+      /** send the headers and half the body, then stall this long before the rest */
+      stallBodyMs?: number;
     }
   | {
       kind: 'error';
@@ -184,7 +186,17 @@ function handle(options: {
       });
       return;
     }
-    sendJson({ res, status: 200, body: messageBody({ step, model: modelOf(json) }) });
+    const body = messageBody({ step, model: modelOf(json) });
+    if (step.stallBodyMs !== undefined) {
+      const text = JSON.stringify(body);
+      const half = Math.floor(text.length / 2);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.write(text.slice(0, half));
+      const rest = setTimeout(() => res.end(text.slice(half)), step.stallBodyMs);
+      res.on('close', () => clearTimeout(rest));
+      return;
+    }
+    sendJson({ res, status: 200, body });
   };
   if (step.delayMs === undefined) {
     play();

@@ -62,6 +62,10 @@ export type Fault =
   | { kind: 'rate_limit'; resetAt?: number }
   | { kind: 'secondary_rate_limit'; retryAfterSeconds?: number }
   | { kind: 'server_error'; status?: number }
+  /** never answer (a GitHub that hangs): the request is held until the client gives up or dies */
+  | { kind: 'stall' }
+  /** do what the request asks, then never answer (the PR exists, but the client never learns it) */
+  | { kind: 'stall_after' }
   /** answer with exactly this (e.g. an empty list, to play a read that raced a write) */
   | { kind: 'respond'; status: number; body: unknown; headers?: Record<string, string> };
 
@@ -907,7 +911,8 @@ export async function startGitHubStandIn({
     record.route = isGraphql ? 'POST /graphql' : match?.route;
     const token = bearer(headers.authorization);
     const fault = takeFault(record.route);
-    if (fault) {
+    if (fault?.kind === 'stall') return;
+    if (fault && fault.kind !== 'stall_after') {
       reply = faultReply(fault);
     } else if (!isAuthorized(record.route, token)) {
       reply = { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
@@ -930,6 +935,7 @@ export async function startGitHubStandIn({
       }
     }
     record.status = reply.status;
+    if (fault?.kind === 'stall_after') return;
     const payload = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     response.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
@@ -1108,7 +1114,7 @@ function matchRoute(
   return undefined;
 }
 
-function faultReply(fault: Fault): Reply {
+function faultReply(fault: Exclude<Fault, { kind: 'stall' | 'stall_after' }>): Reply {
   switch (fault.kind) {
     case 'unauthorized':
       return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };

@@ -17,6 +17,13 @@ export interface SmtpStandInOptions {
   rejectRecipients?: readonly string[];
   /** reply to the end of DATA, e.g. `451 4.3.0 try again later`; default 250 */
   dataReply?: string;
+  /**
+   * What to do at the end of DATA instead of replying: `hold` keeps the message unaccepted and
+   * never answers (a server stalled mid-transaction; the message is lost with the connection),
+   * `accept_then_hold` stores it and never answers (accepted, but the client never learns it).
+   * Mutable through `setStall`.
+   */
+  stall?: 'hold' | 'accept_then_hold';
 }
 
 export interface SmtpStandIn {
@@ -24,6 +31,9 @@ export interface SmtpStandIn {
   messages: ReceivedMail[];
   /** the commands received, for asserting on the conversation (AUTH payloads elided) */
   commands: string[];
+  /** transactions that reached the end of DATA and are held (see `stall`) */
+  readonly held: number;
+  setStall(stall: SmtpStandInOptions['stall']): void;
   close(): Promise<void>;
 }
 
@@ -35,11 +45,13 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
   const messages: ReceivedMail[] = [];
   const commands: string[] = [];
   const sockets = new Set<Socket>();
+  const heldCount = { value: 0 };
+  const live: SmtpStandInOptions = { ...options };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    serve(socket, { options, messages, commands });
+    serve(socket, { options: live, messages, commands, heldCount });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -49,6 +61,12 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
     port: address.port,
     messages,
     commands,
+    get held() {
+      return heldCount.value;
+    },
+    setStall(stall) {
+      live.stall = stall;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -62,7 +80,13 @@ function serve(
     options,
     messages,
     commands,
-  }: { options: SmtpStandInOptions; messages: ReceivedMail[]; commands: string[] },
+    heldCount,
+  }: {
+    options: SmtpStandInOptions;
+    messages: ReceivedMail[];
+    commands: string[];
+    heldCount: { value: number };
+  },
 ): void {
   const reply = (line: string) => socket.write(`${line}\r\n`);
   let buffer = '';
@@ -167,6 +191,12 @@ function serve(
         buffer = buffer.slice(atStart ? 3 : end + 5);
         const data = body.replace(/^\.\./gm, '.');
         mode = 'command';
+        if (options.stall) {
+          if (options.stall === 'accept_then_hold')
+            messages.push({ from: from ?? '', to, data, ...(user ? { user } : {}) });
+          heldCount.value += 1;
+          return;
+        }
         const dataReply = options.dataReply ?? '250 2.0.0 OK queued';
         if (dataReply.startsWith('250'))
           messages.push({ from: from ?? '', to, data, ...(user ? { user } : {}) });

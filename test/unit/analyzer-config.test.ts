@@ -129,6 +129,7 @@ describe('loadSweepConfig', () => {
       limit: 50,
       noCiAfterMs: 30 * 60 * 1000,
       noCiPolicy: 'leave_draft',
+      maxAttempts: 3,
     });
   });
 

@@ -5,6 +5,7 @@ import {
   buildIncidentKey,
   canTransition,
   computeTtl,
+  DEFAULT_REGRESSION_GRACE_MS,
   decideRecurrence,
   IncidentTransitionError,
   parseIncidentKey,
@@ -32,7 +33,8 @@ describe('incident transitions', () => {
     ['new', 'pr_open'],
     ['queued', 'resolved'],
     ['no_fix', 'queued'],
-    ['failed', 'new'],
+    ['failed', 'pr_open'],
+    ['dismissed', 'analyzing'],
     ['resolved', 'queued'],
     ['pr_open', 'new'],
   ] as const)('forbids %s → %s with a named error', (from, to) => {
@@ -48,9 +50,24 @@ describe('incident transitions', () => {
     expect(error).toMatchObject({ code: 'invalid_transition', from, to });
   });
 
-  it('lets a status stay only where the analyzer records progress or an email in place', () => {
+  it('lets a status stay only where the analyzer records progress or an email in place, or the sweep re-queues', () => {
     const staying = IncidentStatusSchema.options.filter((status) => canTransition(status, status));
-    expect(staying).toEqual(['analyzing', 'pr_open', 'no_fix']);
+    expect(staying).toEqual(['queued', 'analyzing', 'pr_open', 'no_fix']);
+  });
+
+  it('lets a person try again after no_fix, failed, skipped or a dismissed PR', () => {
+    for (const from of ['no_fix', 'failed', 'skipped', 'dismissed'] as const)
+      expect(canTransition(from, 'new')).toBe(true);
+  });
+
+  it('reopens a dismissed incident only after the grace period from the close', () => {
+    const closedAt = 1_000_000;
+    expect(decideRecurrence('dismissed', { dismissedAt: closedAt, now: closedAt + 1000 })).toEqual({
+      kind: 'count_only',
+    });
+    expect(
+      decideRecurrence('dismissed', { dismissedAt: closedAt, now: closedAt + DEFAULT_REGRESSION_GRACE_MS }),
+    ).toEqual({ kind: 'enqueue', reopenFrom: 'dismissed' });
   });
 });
 

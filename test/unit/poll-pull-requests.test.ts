@@ -15,18 +15,13 @@ async function world({ script = [] }: { script?: Parameters<typeof makeFakeAdvis
   const store = await seedStore();
   const github = makeFakeGitHub();
   const made = makeDeps({ store, github, advisor: makeFakeAdvisor(script) });
-  const closed: number[] = [];
   const poll = () =>
     pollPullRequests({
       store,
       followUpDeps: async () => made.deps,
-      onClosedUnmerged: async ({ pr }) => {
-        closed.push(pr.number);
-        return 'dismissed';
-      },
       now: () => 1_700_000_200_000,
     });
-  return { ...made, store, github, poll, closed };
+  return { ...made, store, github, poll };
 }
 
 describe('pollPullRequests: the webhook’s work on a machine no webhook reaches', () => {
@@ -89,12 +84,21 @@ describe('pollPullRequests: the webhook’s work on a machine no webhook reaches
     expect(await poll()).toEqual([]);
   });
 
-  it('a PR closed without a merge goes to the hook (issue #10 dismisses it), nothing else', async () => {
-    const { poll, github, closed, store } = await world();
+  it('a PR closed without a merge dismisses the incident, linking the closed PR, and nothing else', async () => {
+    const { poll, github, store } = await world();
     Object.assign(github.pr, { state: 'closed', merged: false });
-    expect(await poll()).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'closed', outcome: 'dismissed' }]);
-    expect(closed).toEqual([7]);
-    expect((await store.get(INCIDENT_KEY))?.status).toBe('pr_open');
+    expect(await poll()).toEqual([
+      {
+        incidentKey: INCIDENT_KEY,
+        kind: 'closed',
+        outcome: { kind: 'dismissed', closedAt: 1_700_000_200_000 },
+      },
+    ]);
+    const incident = await store.get(INCIDENT_KEY);
+    expect(incident?.status).toBe('dismissed');
+    expect(incident?.dismissedPr?.number).toBe(7);
+    // dismissed is no longer polled
+    expect(await poll()).toEqual([]);
   });
 
   it('one failing PR does not stop the poll', async () => {

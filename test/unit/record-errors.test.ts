@@ -7,6 +7,7 @@ import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts'
 import type { LogContextRequest, LogContextSource } from '../../functions/core/log-context-source.ts';
 import {
   capSample,
+  DEFAULT_QUEUE_LEASE_MS,
   EnqueueFailedError,
   type RecordErrorsDeps,
   type RecordErrorsOutcome,
@@ -594,5 +595,68 @@ describe('recordErrors while the fix PR is open', () => {
     }
     expect((await store.get(key))?.count).toBe(4);
     expect(queue.jobs.map((j) => j.kind)).toEqual(['repair']);
+  });
+});
+
+describe('one job per incident (the conditional new → queued)', () => {
+  it('queues once when concurrent deliveries of other batches all find the incident new', async () => {
+    const { deps, queue, store } = makeDeps();
+    const slowStore: IncidentStore = {
+      // every delivery records before any of them queues: the old code sent one job per delivery
+      recordOccurrence: async (input) => {
+        const result = await store.recordOccurrence(input);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return result;
+      },
+      transition: (input) => store.transition(input),
+      get: (key) => store.get(key),
+    };
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map((prefix) =>
+        recordErrors({ event: payload(['ERR KeyError sku'], { prefix }) }, { ...deps, store: slowStore }),
+      ),
+    );
+
+    expect(queue.jobs).toHaveLength(1);
+    expect(await store.get('acme/shop#KeyError-sku-')).toMatchObject({
+      status: 'queued',
+      count: 4,
+      lease: { owner: 'sqs', until: NOW + DEFAULT_QUEUE_LEASE_MS },
+    });
+  });
+
+  it('does not queue again on a redelivery while queued, and hands a refused job back as new', async () => {
+    const { deps, queue, store } = makeDeps();
+    queue.refuse.add('acme/shop#KeyError-sku-');
+    await expect(
+      recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'a' }) }, deps),
+    ).rejects.toThrow(EnqueueFailedError);
+    expect((await store.get('acme/shop#KeyError-sku-'))?.status).toBe('new');
+    expect((await store.get('acme/shop#KeyError-sku-'))?.lease).toBeUndefined();
+
+    queue.refuse.clear();
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'a' }) }, deps);
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'b' }) }, deps);
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'b' }) }, deps);
+
+    expect(queue.jobs.filter((j) => j.kind === 'repair')).toHaveLength(1);
+    expect((await store.get('acme/shop#KeyError-sku-'))?.status).toBe('queued');
+  });
+
+  it('refreshes an open PR only when the count doubles, and never while snoozed', async () => {
+    const { deps, queue, store } = makeDeps();
+    await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: 'p0' }) }, deps);
+    const key = 'acme/shop#KeyError-sku-';
+    await store.transition({ incidentKey: key, from: 'queued', to: 'analyzing' });
+    await store.transition({ incidentKey: key, from: 'analyzing', to: 'pr_open' });
+    for (let i = 1; i <= 1000; i++)
+      await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: `p${i}` }) }, deps);
+    // 2, 4, 8, …, 512 (1001 occurrences)
+    expect(queue.jobs.filter((j) => j.kind === 'recurrence')).toHaveLength(9);
+
+    await store.inner.setFlags({ incidentKey: key, flags: { snoozedUntil: NOW + 60_000 } });
+    for (let i = 1001; i <= 1100; i++)
+      await recordErrors({ event: payload(['ERR KeyError sku'], { prefix: `p${i}` }) }, deps);
+    expect(queue.jobs.filter((j) => j.kind === 'recurrence')).toHaveLength(9);
   });
 });

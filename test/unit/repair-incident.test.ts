@@ -23,7 +23,12 @@ import {
   type FixAdvisor,
   ModelUnavailableError,
 } from '../../functions/core/fix-advisor.ts';
-import { buildIncidentKey, computeTtl, decideRecurrence } from '../../functions/core/incident-rules.ts';
+import {
+  buildIncidentKey,
+  computeTtl,
+  DEFAULT_REGRESSION_GRACE_MS,
+  decideRecurrence,
+} from '../../functions/core/incident-rules.ts';
 import type { IncidentStore } from '../../functions/core/incident-store.ts';
 import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
 import type { GitIdentity, ModelUsage, RepoWorkspace } from '../../functions/core/ports.ts';
@@ -34,7 +39,11 @@ import {
   type PullRequest,
   type PullRequests,
 } from '../../functions/core/pull-requests.ts';
+import { decideOccurrence } from '../../functions/core/record-errors.ts';
+import { recordDismissal } from '../../functions/core/record-merge.ts';
 import {
+  DEFAULT_LEASE_MS,
+  failureBackoffMs,
   type RepairDeps,
   type RepairOutcome,
   type RepairSettings,
@@ -527,8 +536,6 @@ describe('repairIncident', () => {
       // the analysis was recorded and the branch is on the remote: no second model call
       { point: 'push', modelCalls: 1, redelivered: 'pr_open' },
       { point: 'open', modelCalls: 1, redelivered: 'pr_open' },
-      // the email was marked before it went out: nothing is left to do
-      { point: 'send', modelCalls: 1, redelivered: 'ignored' },
     ];
     it.each(cases)(
       'after $point → one push, one PR, one email ($modelCalls model calls)',
@@ -537,7 +544,10 @@ describe('repairIncident', () => {
         world.crash.armed = point;
 
         await expect(world.run()).rejects.toThrow(CrashError);
-        world.crash.dead = false; // a new Lambda picks the message up after the visibility timeout
+        world.crash.dead = false;
+        // before the dead worker's lease runs out, a redelivery leaves the incident alone
+        expect(await world.run()).toEqual({ kind: 'ignored', reason: 'claimed_elsewhere' });
+        world.clock.now += DEFAULT_LEASE_MS + 1000; // a new Lambda picks the message up after the lease
         const second = await world.run();
         const third = await world.run(); // and a duplicate delivery of the same message
 
@@ -548,6 +558,27 @@ describe('repairIncident', () => {
         expect(third).toEqual({ kind: 'ignored', reason: 'already_done', status: 'pr_open' });
       },
     );
+  });
+
+  it('sends again, with the same idempotency key, an email the mailer accepted right before a crash (at least once)', async () => {
+    const world = await makeWorld();
+    world.crash.armed = 'send';
+
+    await expect(world.run()).rejects.toThrow(CrashError);
+    world.crash.dead = false;
+    world.clock.now += DEFAULT_LEASE_MS + 1000;
+    const second = await world.run();
+    const third = await world.run();
+
+    expect(second.kind).toBe('pr_open');
+    expect(third).toEqual({ kind: 'ignored', reason: 'already_done', status: 'pr_open' });
+    expect(world.prs.prs).toHaveLength(1);
+    expect(world.advisor.calls).toBe(1);
+    const keys = world.mailer.sent.map((m) => m.idempotencyKey);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+    expect(await world.incident()).toMatchObject({ emailedAt: expect.any(Number) });
+    expect((await world.incident()).pendingEmail).toBeUndefined();
   });
 
   it('ignores a duplicate job for an incident whose PR is open; the detector only counts the recurrence', async () => {
@@ -600,6 +631,9 @@ describe('repairIncident', () => {
 
     const first = world.run();
     await new Promise((resolve) => setTimeout(resolve, 10));
+    // while the first holds its lease, a duplicate is turned away
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'claimed_elsewhere' });
+    world.clock.now += DEFAULT_LEASE_MS + 1000; // the first stalls past its lease: it counts as dead
     const second = await world.run();
     release();
 
@@ -607,6 +641,30 @@ describe('repairIncident', () => {
     expect(await first).toEqual({ kind: 'ignored', reason: 'claimed_elsewhere' });
     expectOneFix(world, await world.incident());
     expect(world.advisor.calls).toBe(2);
+  });
+
+  it('tells the reviewers once per repository and day that the kill switch stopped repairs, not once per job', async () => {
+    const world = await makeWorld({ settings: { repairsEnabled: false } });
+    const others = ['a1', 'b2', 'c3'].map((suffix) => ({
+      key: buildIncidentKey({ repo: REPO, fingerprint: `${FINGERPRINT}${suffix}` }),
+      fingerprint: `${FINGERPRINT}${suffix}`,
+    }));
+    for (const other of others) await seedIncident(world.memory, other.key, other.fingerprint);
+
+    await world.run();
+    for (const other of others) await world.run(makeJob({ incidentKey: other.key }));
+
+    expect(world.mailer.sent).toHaveLength(1);
+    expect(world.mailer.sent[0]).toMatchObject({
+      subject: '[ai-ops] repairs stopped for acme/shop today',
+      idempotencyKey: `acme/shop#stop-notice#${new Date(T0).toISOString().slice(0, 10)}`,
+    });
+    expect(world.mailer.sent[0]?.text).toContain('kill switch');
+    // the next day, the first stop is told again
+    world.clock.now += 24 * 60 * 60 * 1000;
+    await world.memory.transition({ incidentKey: INCIDENT_KEY, from: 'skipped', to: 'new' });
+    await world.run();
+    expect(world.mailer.sent).toHaveLength(2);
   });
 
   it('skips without a model call while the kill switch is off, until an hour later', async () => {
@@ -619,7 +677,8 @@ describe('repairIncident', () => {
     expect(incident).toMatchObject({ status: 'skipped', retryAfter: T0 + 60 * 60 * 1000 });
     expect(world.advisor.calls).toBe(0);
     expect(world.remote.clones).toBe(0);
-    expect(world.mailer.sent).toHaveLength(0);
+    // only the day's one notice that repairs stopped, no outcome email
+    expect(world.mailer.sent.map((m) => m.subject)).toEqual(['[ai-ops] repairs stopped for acme/shop today']);
   });
 
   it('skips at the daily cap until the next UTC day, when a recurrence reopens it and the repair runs', async () => {
@@ -633,6 +692,9 @@ describe('repairIncident', () => {
     expect(outcome).toEqual({ kind: 'skipped', reason: expect.stringContaining('daily cap of 1') });
     expect(await world.incident()).toMatchObject({ status: 'skipped', retryAfter: midnight });
     expect(world.advisor.calls).toBe(0);
+    // the reviewers hear that repairs stopped (once a day, see below)
+    expect(world.mailer.sent.map((m) => m.subject)).toEqual(['[ai-ops] repairs stopped for acme/shop today']);
+    world.mailer.sent.splice(0);
     expect(decideRecurrence('skipped', { retryAfter: midnight, now: midnight - 1 })).toEqual({
       kind: 'count_only',
     });
@@ -801,6 +863,24 @@ describe('repairIncident', () => {
     expectOneFix(world, await world.incident());
   });
 
+  it("records GitHub's retry-after as the failed incident's retryAfter when it asks for longer than the backoff", async () => {
+    const world = await makeWorld();
+    const resetAt = T0 + 6 * 60 * 60 * 1000;
+    world.faults.open = [new GitHubRateLimitError('secondary rate limit', { status: 403, resetAt })];
+
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+
+    expect(await world.incident()).toMatchObject({ status: 'failed', retryAfter: resetAt });
+    expect((await world.incident()).lease).toBeUndefined();
+  });
+
+  it('backs a transient failure off by attempt when nobody asked for longer', async () => {
+    const world = await makeWorld();
+    world.faults.open = [new GitHubRateLimitError('rate limited', { status: 403, resetAt: T0 + 1000 })];
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+    expect((await world.incident()).retryAfter).toBe(T0 + failureBackoffMs(1));
+  });
+
   it.each([
     { name: 'a git auth failure', point: 'clone' as const, error: new GitAuthError('clone: HTTP 401') },
     {
@@ -867,10 +947,56 @@ describe('repairIncident', () => {
 
     const incident = await world.incident();
     expect(outcome.kind).toBe('pr_open');
-    expect(incident.branch).toBe(`${first.branch}-${incident.attempts - 1}`);
+    expect(incident.branch).toBe(`${first.branch}-${incident.attempts}`);
     expect(incident.prNumber).toBe(2);
     expect(world.advisor.calls).toBe(2);
     expect(world.mailer.sent).toHaveLength(2);
+  });
+
+  it('a PR closed unmerged dismisses the incident; a recurrence after the grace period opens a new attempt linking it', async () => {
+    const world = await makeWorld();
+    await world.run();
+    world.prs.prs[0] = { ...(world.prs.prs[0] as PullRequest), state: 'closed', merged: false };
+    const closedAt = world.clock.now;
+    const dismissed = await recordDismissal(
+      makeJob({ kind: 'dismissed', closedAt, pr: { number: 1, url: 'u', branch: 'b' } }),
+      { store: world.store },
+    );
+    expect(dismissed).toEqual({ kind: 'dismissed', closedAt });
+    expect(await world.incident()).toMatchObject({
+      status: 'dismissed',
+      dismissedPr: { number: 1, closedAt },
+    });
+
+    const occur = async (batchId: string) =>
+      decideOccurrence({
+        result: await world.memory.recordOccurrence({
+          incidentKey: INCIDENT_KEY,
+          repo: REPO,
+          fingerprint: FINGERPRINT,
+          count: 1,
+          firstSeen: world.clock.now,
+          lastSeen: world.clock.now,
+          sample: makeErrorRecord(),
+          ttl: computeTtl({ nowMs: T0, ttlDays: 30 }),
+          batchId,
+        }),
+        added: 1,
+        store: world.memory,
+        now: () => world.clock.now,
+        queueOwner: 'sqs',
+      });
+    // the occurrences the reviewer saw when closing it do not reopen it
+    expect((await occur('soon')).repair).toBe(false);
+    world.clock.now += DEFAULT_REGRESSION_GRACE_MS;
+    expect(await occur('later')).toMatchObject({ repair: true, reopened: true });
+
+    const again = await world.run();
+
+    expect(again.kind).toBe('pr_open');
+    expect(world.prs.prs).toHaveLength(2);
+    expect(world.prs.requests[1]?.body).toContain('[#1](https://github.example/acme/shop/pull/1)');
+    expect(world.advisor.calls).toBe(2);
   });
 
   it('links the fix branch to the incident before pushing it, once, so an early CI run finds it', async () => {

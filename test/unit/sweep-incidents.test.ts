@@ -5,7 +5,7 @@ import type { FollowUpDeps } from '../../functions/core/follow-up-deps.ts';
 import { DEFAULT_REGRESSION_GRACE_MS } from '../../functions/core/incident-rules.ts';
 import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
 import { DEFAULT_RESOLVE_WINDOW_MS } from '../../functions/core/record-merge.ts';
-import { type SweepDeps, sweepIncidents } from '../../functions/core/sweep-incidents.ts';
+import { resumeIncidents, type SweepDeps, sweepIncidents } from '../../functions/core/sweep-incidents.ts';
 import { INCIDENT_KEY, makeDeps, REPO, seedStore } from '../support/follow-up-fakes.ts';
 
 const MERGED_AT = 1_700_000_000_000;
@@ -283,5 +283,113 @@ describe('sweepIncidents: drafts without CI', () => {
     const summary = await sweepIncidents(deps, { limit: 2 });
 
     expect(summary.results).toHaveLength(2);
+  });
+});
+
+describe('resumeIncidents: work that was lost is handed to the queue again', () => {
+  const NOW = 1_800_000_000_000;
+  async function storeWith(status: 'queued' | 'analyzing' | 'failed' | 'pr_open', set = {}) {
+    const { MemoryIncidentStore } = await import('../../functions/adapters/memory-incident-store.ts');
+    const store = new MemoryIncidentStore();
+    const sample = {
+      language: 'python' as const,
+      exceptionType: 'KeyError',
+      message: "'sku'",
+      frames: [],
+      causes: [],
+      raw: "KeyError: 'sku'",
+      logGroup: 'g',
+      logStream: 's',
+      timestamp: 1,
+      eventIds: ['e1'],
+    };
+    await store.recordOccurrence({
+      incidentKey: INCIDENT_KEY,
+      repo: REPO,
+      fingerprint: 'f',
+      count: 1,
+      firstSeen: 1,
+      lastSeen: 1,
+      sample,
+      ttl: 1,
+      batchId: 'b',
+    });
+    const path: Record<typeof status, ('queued' | 'analyzing' | 'failed' | 'pr_open')[]> = {
+      queued: ['queued'],
+      analyzing: ['analyzing'],
+      failed: ['analyzing', 'failed'],
+      pr_open: ['analyzing', 'pr_open'],
+    };
+    let from: 'new' | 'queued' | 'analyzing' | 'failed' | 'pr_open' = 'new';
+    for (const to of path[status]) {
+      await store.transition({ incidentKey: INCIDENT_KEY, from, to, ...(to === status ? { set } : {}) });
+      from = to;
+    }
+    return store;
+  }
+  const run = async (
+    store: MemoryIncidentStore,
+    options: { isLeaseAbandoned?: () => boolean; maxAttempts?: number } = {},
+  ) => {
+    const queue = new FakeQueue();
+    const results = await resumeIncidents(
+      {
+        store,
+        queue,
+        followUpDeps: async () => {
+          throw new Error('not needed');
+        },
+        now: () => NOW,
+        ...(options.isLeaseAbandoned ? { isLeaseAbandoned: options.isLeaseAbandoned } : {}),
+      },
+      options.maxAttempts ? { maxAttempts: options.maxAttempts } : {},
+    );
+    return { results, queue };
+  };
+
+  it('re-sends a queued job only once its queue lease ran out, taking a fresh lease', async () => {
+    const live = await storeWith('queued', { lease: { owner: 'sqs', until: NOW + 1 } });
+    expect((await run(live)).queue.jobs).toHaveLength(0);
+
+    const lost = await storeWith('queued', { lease: { owner: 'sqs', until: NOW - 1 } });
+    const { results, queue } = await run(lost);
+    expect(results).toEqual([{ incidentKey: INCIDENT_KEY, kind: 'resumed', from: 'queued' }]);
+    expect(queue.jobs).toHaveLength(1);
+    expect((await lost.get(INCIDENT_KEY))?.lease?.until).toBeGreaterThan(NOW);
+    expect((await run(lost)).queue.jobs).toHaveLength(0);
+  });
+
+  it('resumes an analyzing incident past its lease, or at once when its owner is gone', async () => {
+    const held = await storeWith('analyzing', { lease: { owner: 'w', until: NOW + 60_000 } });
+    expect((await run(held)).queue.jobs).toHaveLength(0);
+    expect((await run(held, { isLeaseAbandoned: () => true })).results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'resumed', from: 'analyzing' },
+    ]);
+    const expired = await storeWith('analyzing', { lease: { owner: 'w', until: NOW - 1 } });
+    expect((await run(expired)).queue.jobs).toHaveLength(1);
+  });
+
+  it('retries a failed incident after its backoff, while attempts are left; never a final failure', async () => {
+    const waiting = await storeWith('failed', { attempts: 1, retryAfter: NOW + 1 });
+    expect((await run(waiting)).queue.jobs).toHaveLength(0);
+    const due = await storeWith('failed', { attempts: 1, retryAfter: NOW - 1 });
+    expect((await run(due)).results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'resumed', from: 'failed' },
+    ]);
+    const spent = await storeWith('failed', { attempts: 3, retryAfter: NOW - 1 });
+    expect((await run(spent, { maxAttempts: 3 })).queue.jobs).toHaveLength(0);
+    const final = await storeWith('failed', { attempts: 1 });
+    expect((await run(final)).queue.jobs).toHaveLength(0);
+  });
+
+  it('resumes an owed email whose sender is gone', async () => {
+    const owed = await storeWith('pr_open', {
+      pendingEmail: { key: 'k', recordedAt: 1, tries: 1 },
+      prUrl: 'u',
+      prNumber: 1,
+    });
+    expect((await run(owed)).results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'resumed', from: 'email' },
+    ]);
   });
 });

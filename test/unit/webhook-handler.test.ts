@@ -298,14 +298,28 @@ describe('merges', () => {
     });
   });
 
-  it('ignores a PR closed without a merge, and a merged PR ai-ops did not open', async () => {
+  it('queues a dismissed job for the ai-ops PR closed without a merge', async () => {
     const closed = editWebhookFixture('pull_request.closed-merged', [
+      ['pull_request.merged', false],
+      ['pull_request.merged_at', null],
+      ['pull_request.closed_at', '2019-05-15T16:00:00Z'],
+    ]);
+    expect((await deliver('pull_request.closed-merged', { body: closed })).status).toBe(202);
+    expect(RepairJobSchema.parse(queue.jobs[0])).toMatchObject({
+      kind: 'dismissed',
+      closedAt: Date.parse('2019-05-15T16:00:00Z'),
+    });
+  });
+
+  it('ignores a merged or closed PR ai-ops did not open', async () => {
+    const human = editWebhookFixture('pull_request.closed-merged', [['pull_request.body', 'Bump deps']]);
+    expect((await deliver('pull_request.closed-merged', { body: human })).status).toBe(200);
+    const closed = editWebhookFixture('pull_request.closed-merged', [
+      ['pull_request.body', 'Bump deps'],
       ['pull_request.merged', false],
       ['pull_request.merged_at', null],
     ]);
     expect((await deliver('pull_request.closed-merged', { body: closed })).status).toBe(200);
-    const human = editWebhookFixture('pull_request.closed-merged', [['pull_request.body', 'Bump deps']]);
-    expect((await deliver('pull_request.closed-merged', { body: human })).status).toBe(200);
     expect(queue.jobs).toEqual([]);
   });
 
