@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelPricesSchema, unpricedModelIssue } from '../functions/core/fix-advisor/model-cost.ts';
+import { ModelPricesSchema, unpricedModelIssue } from '../functions/core/repair/fix-advisor/model-cost.ts';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [

@@ -12,21 +12,6 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages';
 import * as z from 'zod/mini';
 import { type FixProposal, FixProposalSchema } from '../core/contracts.ts';
-import { extractCodeBlocks, parseCodeBlockAnswer } from '../core/fix-advisor/code-block-fallback.ts';
-import {
-  addTurnUsage,
-  emptyUsage,
-  estimateRequestCostUsd,
-  estimateTokens,
-  findModelPrices,
-  type ModelPrices,
-} from '../core/fix-advisor/model-cost.ts';
-import {
-  executeReadOnlyTool,
-  isBinary,
-  normalizeRepoPath,
-  READ_ONLY_TOOLS,
-} from '../core/fix-advisor/read-only-tools.ts';
 import {
   type AdviceRequest,
   type AdviceResult,
@@ -35,9 +20,24 @@ import {
   ModelUnavailableError,
   type NoProposalReason,
   type ProposalSource,
-} from '../core/fix-advisor.ts';
-import type { ModelUsage, RepoReader } from '../core/ports.ts';
-import { redact } from '../core/redact.ts';
+} from '../core/ports/fix-advisor.ts';
+import type { ModelUsage, RepoReader } from '../core/ports/repo-workspace.ts';
+import { extractCodeBlocks, parseCodeBlockAnswer } from '../core/repair/fix-advisor/code-block-fallback.ts';
+import {
+  addTurnUsage,
+  emptyUsage,
+  estimateRequestCostUsd,
+  estimateTokens,
+  findModelPrices,
+  type ModelPrices,
+} from '../core/repair/fix-advisor/model-cost.ts';
+import {
+  executeReadOnlyTool,
+  isBinary,
+  normalizeRepoPath,
+  READ_ONLY_TOOLS,
+} from '../core/repair/fix-advisor/read-only-tools.ts';
+import { redact } from '../core/text/redact.ts';
 
 export const SUBMIT_FIX_TOOL = 'submit_fix';
 

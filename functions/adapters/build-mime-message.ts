@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type { OutgoingEmail } from '../core/mailer.ts';
+import type { OutgoingEmail } from '../core/ports/mailer.ts';
 
 export const IDEMPOTENCY_HEADER = 'X-AI-Ops-Idempotency-Key';
 

@@ -1,6 +1,6 @@
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogEvent } from '../core/contracts.ts';
-import type { LogContextRequest, LogContextSource } from '../core/log-context-source.ts';
+import type { LogContextRequest, LogContextSource } from '../core/ports/log-context-source.ts';
 
 export interface CloudWatchLogsContextOptions {
   client: CloudWatchLogsClient;

@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { type BranchLinks, branchLinkKey } from '../core/branch-links.ts';
-import type { RepoCoordinates } from '../core/pull-requests.ts';
+import { type BranchLinks, branchLinkKey } from '../core/ports/branch-links.ts';
+import type { RepoCoordinates } from '../core/ports/pull-requests.ts';
 
 /** BranchLinks in the incidents table: `branch#<owner>/<name>#<branch>` → `target` (the incident key), with TTL. */
 export class DynamoDbBranchLinks implements BranchLinks {

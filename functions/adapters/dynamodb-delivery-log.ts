@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DeliveryLog } from '../core/delivery-log.ts';
+import type { DeliveryLog } from '../core/ports/delivery-log.ts';
 
 /**
  * DeliveryLog in the incidents table: one item `delivery#<id>` per webhook delivery, written with

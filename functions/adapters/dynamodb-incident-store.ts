@@ -8,14 +8,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Incident, IncidentSchema, type IncidentStatus } from '../core/contracts.ts';
-import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
-import { assertTransition } from '../core/incident-rules.ts';
+import type { IncidentFlagStore, IncidentFlags } from '../core/incident/incident-flags.ts';
+import { assertTransition } from '../core/incident/incident-rules.ts';
 import type {
   ListableIncidentStore,
   OccurrenceInput,
   OccurrenceResult,
   TransitionInput,
-} from '../core/incident-store.ts';
+} from '../core/ports/incident-store.ts';
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 

@@ -3,7 +3,7 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { RepairBudget } from '../core/repair-incident.ts';
+import type { RepairBudget } from '../core/repair/repair-incident.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;
 

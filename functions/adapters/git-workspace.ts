@@ -6,7 +6,7 @@
 // to root) through isomorphic-git into a small Map-backed fs, so its cost grows with the change.
 import git, { type FsClient, type HttpClient, type TreeEntry } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-import type { GitIdentity, RepoEntry, RepoEntryKind, RepoWorkspace } from '../core/ports.ts';
+import type { GitIdentity, RepoEntry, RepoEntryKind, RepoWorkspace } from '../core/ports/repo-workspace.ts';
 import { discoverRefs, fetchPack } from './git/fetch-pack.ts';
 import { GitInvalidPathError, GitRefRefusedError } from './git/git-errors.ts';
 import { MapFs } from './git/map-fs.ts';

@@ -1,7 +1,7 @@
 import type { HttpClient } from 'isomorphic-git';
 import type { RepoRef } from '../core/contracts.ts';
-import type { GitIdentity } from '../core/ports.ts';
-import type { Workspaces } from '../core/repair-incident.ts';
+import type { GitIdentity } from '../core/ports/repo-workspace.ts';
+import type { Workspaces } from '../core/repair/repair-incident.ts';
 import { cloneWorkspace, gitUrlFromApiUrl, remoteBranchHead } from './git-workspace.ts';
 
 /** Workspaces over the in-memory git workspace: the clone URL follows from the GitHub API URL. */

@@ -5,7 +5,7 @@ import {
   GitHubNotFoundError,
   GitHubRequestError,
   type RepoCoordinates,
-} from '../core/pull-requests.ts';
+} from '../core/ports/pull-requests.ts';
 import { makeGitHubOctokit, SILENT_LOG } from './github-octokit.ts';
 import { toGitHubError } from './octokit-pull-requests.ts';
 

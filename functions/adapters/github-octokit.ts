@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import { GitHubRequestError } from '../core/pull-requests.ts';
+import { GitHubRequestError } from '../core/ports/pull-requests.ts';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 

@@ -1,5 +1,5 @@
-import { type BranchLinks, branchLinkKey } from '../core/branch-links.ts';
-import type { RepoCoordinates } from '../core/pull-requests.ts';
+import { type BranchLinks, branchLinkKey } from '../core/ports/branch-links.ts';
+import type { RepoCoordinates } from '../core/ports/pull-requests.ts';
 
 /** BranchLinks in process memory, for tests and the one-machine runner. */
 export class MemoryBranchLinks implements BranchLinks {

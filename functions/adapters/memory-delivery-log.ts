@@ -1,4 +1,4 @@
-import type { DeliveryLog } from '../core/delivery-log.ts';
+import type { DeliveryLog } from '../core/ports/delivery-log.ts';
 
 /** DeliveryLog in process memory, for tests and the one-machine runner. */
 export class MemoryDeliveryLog implements DeliveryLog {

@@ -1,13 +1,13 @@
 import type { Incident, IncidentStatus } from '../core/contracts.ts';
-import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
-import { assertTransition } from '../core/incident-rules.ts';
+import type { IncidentFlagStore, IncidentFlags } from '../core/incident/incident-flags.ts';
+import { assertTransition } from '../core/incident/incident-rules.ts';
+import { newIncident, transitioned, withOccurrences } from '../core/incident/incident-writes.ts';
 import type {
   ListableIncidentStore,
   OccurrenceInput,
   OccurrenceResult,
   TransitionInput,
-} from '../core/incident-store.ts';
-import { newIncident, transitioned, withOccurrences } from '../core/incident-writes.ts';
+} from '../core/ports/incident-store.ts';
 
 /**
  * IncidentStore in process memory: the core tests' store and the one-machine runner's base.

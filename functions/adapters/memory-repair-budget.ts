@@ -1,4 +1,4 @@
-import type { RepairBudget } from '../core/repair-incident.ts';
+import type { RepairBudget } from '../core/repair/repair-incident.ts';
 
 /** RepairBudget in memory: tests and a single process. */
 export class MemoryRepairBudget implements RepairBudget {

@@ -5,14 +5,14 @@ import type {
   CombinedChecks,
   FailingJobLog,
   FailingJobLogsRequest,
-} from '../core/code-host.ts';
+} from '../core/ports/code-host.ts';
 import {
   GitHubNotFoundError,
   GitHubRequestError,
   GitHubValidationError,
   type RepoCoordinates,
-} from '../core/pull-requests.ts';
-import { redact } from '../core/redact.ts';
+} from '../core/ports/pull-requests.ts';
+import { redact } from '../core/text/redact.ts';
 import { DEFAULT_GITHUB_API_URL, makeGitHubOctokit, pinnedFetch } from './github-octokit.ts';
 import { toGitHubError } from './octokit-pull-requests.ts';
 

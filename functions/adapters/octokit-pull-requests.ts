@@ -13,7 +13,7 @@ import {
   type PullRequest,
   type PullRequests,
   type RepoCoordinates,
-} from '../core/pull-requests.ts';
+} from '../core/ports/pull-requests.ts';
 import { DEFAULT_GITHUB_API_URL, makeGitHubOctokit } from './github-octokit.ts';
 
 export interface OctokitPullRequestsOptions {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/mailer.ts';
+import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/ports/mailer.ts';
 import { buildMimeMessage, messageIdFor } from './build-mime-message.ts';
 
 export interface OutboxMailerOptions {

@@ -1,5 +1,5 @@
 import { SESClient, type SESClientConfig, SESServiceException, SendEmailCommand } from '@aws-sdk/client-ses';
-import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/mailer.ts';
+import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/ports/mailer.ts';
 
 export interface SesMailerOptions {
   /** a pre-built client (module scope in a handler); otherwise one is built from the options below */

@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/mailer.ts';
+import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/ports/mailer.ts';
 import { IDEMPOTENCY_HEADER, messageIdFor } from './build-mime-message.ts';
 
 export interface SmtpMailerOptions {

@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
 import { type Incident, IncidentSchema, type IncidentStatus } from '../core/contracts.ts';
-import type { IncidentFlagStore, IncidentFlags } from '../core/incident-flags.ts';
-import { assertTransition } from '../core/incident-rules.ts';
+import type { IncidentFlagStore, IncidentFlags } from '../core/incident/incident-flags.ts';
+import { assertTransition } from '../core/incident/incident-rules.ts';
+import { newIncident, transitioned, withOccurrences } from '../core/incident/incident-writes.ts';
 import type {
   ListableIncidentStore,
   OccurrenceInput,
   OccurrenceResult,
   TransitionInput,
-} from '../core/incident-store.ts';
-import { newIncident, transitioned, withOccurrences } from '../core/incident-writes.ts';
+} from '../core/ports/incident-store.ts';
 
 export type SqliteDatabase = Database.Database;
 

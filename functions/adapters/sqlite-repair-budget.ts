@@ -1,4 +1,4 @@
-import type { RepairBudget } from '../core/repair-incident.ts';
+import type { RepairBudget } from '../core/repair/repair-incident.ts';
 import type { SqliteDatabase } from './sqlite-incident-store.ts';
 
 /** The daily repair cap in the one-machine state file: one row per repository, day and incident. */

@@ -4,7 +4,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { RepairJob } from '../core/contracts.ts';
-import type { EnqueueFailure, EnqueueResult, JobQueue } from '../core/job-queue.ts';
+import type { EnqueueFailure, EnqueueResult, JobQueue } from '../core/ports/job-queue.ts';
 
 // SQS caps a batch at 10 entries and 256 KiB in total (the classic limit; some regions allow more).
 const MAX_BATCH_ENTRIES = 10;

@@ -1,6 +1,10 @@
 import * as z from 'zod/mini';
 import { describeEnvIssues, EnvConfigError } from '../core/env-config-error.ts';
-import { type ModelPrices, ModelPricesSchema, unpricedModelIssue } from '../core/fix-advisor/model-cost.ts';
+import {
+  type ModelPrices,
+  ModelPricesSchema,
+  unpricedModelIssue,
+} from '../core/repair/fix-advisor/model-cost.ts';
 
 const flag = z.pipe(
   z.enum(['true', 'false', '1', '0', 'yes', 'no']),

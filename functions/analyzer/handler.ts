@@ -22,10 +22,10 @@ import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { type RepairJob, type RepairJobKind, RepairJobSchema, type RepoRef } from '../core/contracts.ts';
-import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
-import type { FollowUpDeps } from '../core/follow-up-deps.ts';
-import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident-link.ts';
-import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
+import type { FollowUpDeps } from '../core/follow-up/follow-up-deps.ts';
+import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident/incident-link.ts';
+import { DEFAULT_EDIT_POLICY } from '../core/repair/edit-policy.ts';
+import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair/repair-incident.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
 import { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
@@ -311,7 +311,7 @@ export function makeAnalyzer({
   return makeHandler({
     repairDeps,
     beforeRepair: async (job) => {
-      const { announceRegression } = await import('../core/record-merge.ts');
+      const { announceRegression } = await import('../core/follow-up/record-merge.ts');
       return {
         proceed: (await announceRegression(job, await followUpDeps(job.repo))).kind !== 'claimed_elsewhere',
       };
@@ -319,17 +319,32 @@ export function makeAnalyzer({
     // each use case is imported by the first job of its kind
     followUps: {
       recurrence: async (job) =>
-        (await import('../core/refresh-pull-request.ts')).refreshPullRequest(job, await repairDeps()),
+        (await import('../core/follow-up/refresh-pull-request.ts')).refreshPullRequest(
+          job,
+          await repairDeps(),
+        ),
       revise: async (job) =>
-        (await import('../core/revise-incident.ts')).reviseIncident(job, await followUpDeps(job.repo)),
+        (await import('../core/follow-up/revise-incident.ts')).reviseIncident(
+          job,
+          await followUpDeps(job.repo),
+        ),
       ci_passed: async (job) =>
-        (await import('../core/handle-ci-verdict.ts')).handleCiVerdict(job, await followUpDeps(job.repo)),
+        (await import('../core/follow-up/handle-ci-verdict.ts')).handleCiVerdict(
+          job,
+          await followUpDeps(job.repo),
+        ),
       ci_failed: async (job) =>
-        (await import('../core/handle-ci-verdict.ts')).handleCiVerdict(job, await followUpDeps(job.repo)),
+        (await import('../core/follow-up/handle-ci-verdict.ts')).handleCiVerdict(
+          job,
+          await followUpDeps(job.repo),
+        ),
       merged: async (job) =>
-        (await import('../core/record-merge.ts')).recordMerge(job, await followUpDeps(job.repo)),
+        (await import('../core/follow-up/record-merge.ts')).recordMerge(job, await followUpDeps(job.repo)),
       dismissed: async (job) =>
-        (await import('../core/record-merge.ts')).recordDismissal(job, await followUpDeps(job.repo)),
+        (await import('../core/follow-up/record-merge.ts')).recordDismissal(
+          job,
+          await followUpDeps(job.repo),
+        ),
     },
     logger,
   });

@@ -4,7 +4,7 @@ import {
   type SweepOptions,
   type SweepSummary,
   sweepIncidents,
-} from '../core/sweep-incidents.ts';
+} from '../core/incident/sweep-incidents.ts';
 
 /** What the sweep logs through (the analyzer's logger). */
 export interface SweepLogger {

@@ -5,7 +5,11 @@ import type { Context } from 'aws-lambda';
 import { CloudWatchLogsContext } from '../adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
-import { type RecordErrorsDeps, type RecordErrorsOutcome, recordErrors } from '../core/record-errors.ts';
+import {
+  type RecordErrorsDeps,
+  type RecordErrorsOutcome,
+  recordErrors,
+} from '../core/detect/record-errors.ts';
 import { loadDetectorConfig, makeRepositoryResolver } from './config.ts';
 import { reportFailure, reportOutcome } from './report-outcome.ts';
 import { type DetectorLogger, type DetectorMetrics, makePowertoolsTelemetry } from './telemetry.ts';

@@ -1,4 +1,4 @@
-import { EnqueueFailedError, type RecordErrorsOutcome } from '../core/record-errors.ts';
+import { EnqueueFailedError, type RecordErrorsOutcome } from '../core/detect/record-errors.ts';
 import type { DetectorLogger, DetectorMetrics } from './telemetry.ts';
 
 /**

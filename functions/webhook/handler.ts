@@ -8,13 +8,17 @@ import { DynamoDbDeliveryLog } from '../adapters/dynamodb-delivery-log.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
-import { type ReceiveWebhookDeps, receiveWebhook, type WebhookOutcome } from '../core/receive-webhook.ts';
 import {
   type IncidentPageDeps,
   type IncidentPageResponse,
   serveIncidentPage,
-} from '../core/serve-incident-page.ts';
-import { readRawBody } from '../core/webhook-signature.ts';
+} from '../core/incident/serve-incident-page.ts';
+import {
+  type ReceiveWebhookDeps,
+  receiveWebhook,
+  type WebhookOutcome,
+} from '../core/webhook/receive-webhook.ts';
+import { readRawBody } from '../core/webhook/webhook-signature.ts';
 import { loadWebhookConfig } from './config.ts';
 
 /** What the handler logs through: Powertools in Lambda, a fake in tests. */

@@ -8,7 +8,7 @@ import {
   type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchLogsContext } from '../../functions/adapters/cloudwatch-logs-context.ts';
-import type { LogContextSource } from '../../functions/core/log-context-source.ts';
+import type { LogContextSource } from '../../functions/core/ports/log-context-source.ts';
 
 const START = 1_714_564_800_000;
 const EXCEPTIONS = [

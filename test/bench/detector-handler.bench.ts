@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import type { LogContextSource } from '../../functions/core/log-context-source.ts';
+import type { LogContextSource } from '../../functions/core/ports/log-context-source.ts';
 import { makeHandler } from '../../functions/detector/handler.ts';
 import type { DetectorLogger } from '../../functions/detector/telemetry.ts';
 import { makeDataPayload, makeLogEvents, pythonTrace } from '../support/payloads.ts';

@@ -11,10 +11,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import { decodeSubscriptionEvent } from '../../functions/core/decode-subscription.ts';
+import { decodeSubscriptionEvent } from '../../functions/core/detect/decode-subscription.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
-import { fingerprintError } from '../../functions/core/fingerprint.ts';
-import { recordErrors } from '../../functions/core/record-errors.ts';
+import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
+import { recordErrors } from '../../functions/core/detect/record-errors.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
 
 const PY_TRACE = `Traceback (most recent call last):

@@ -5,9 +5,9 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../functions/adapters/sqlite-incident-store.ts';
 import type { Incident } from '../../functions/core/contracts.ts';
-import type { SweepScheduler } from '../../functions/local/local-sweep.ts';
-import { createRepairPipeline } from '../../functions/local/repair-pipeline.ts';
-import { runWatch } from '../../functions/local/watch-command.ts';
+import { runWatch } from '../../functions/local/commands/watch-command.ts';
+import type { SweepScheduler } from '../../functions/local/pipeline/local-sweep.ts';
+import { createRepairPipeline } from '../../functions/local/pipeline/repair-pipeline.ts';
 import { APP_PY, RECORDED_TRACEBACK } from '../demo/shop-app.ts';
 import { waitFor } from '../integration/local/watch-helpers.ts';
 import {

@@ -1,8 +1,8 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepairPipeline } from '../../functions/local/repair-pipeline.ts';
-import { runWatch } from '../../functions/local/watch-command.ts';
+import { runWatch } from '../../functions/local/commands/watch-command.ts';
+import { createRepairPipeline } from '../../functions/local/pipeline/repair-pipeline.ts';
 import { type FaultWorld, makeFaultWorld, readIncidents, TOKEN } from './watch-faults.ts';
 
 /**

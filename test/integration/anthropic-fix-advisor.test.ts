@@ -5,8 +5,12 @@ import {
   makeAnthropicFixAdvisor,
 } from '../../functions/adapters/anthropic-fix-advisor.ts';
 import type { FixProposal } from '../../functions/core/contracts.ts';
-import { type AdviceResult, isProposal, ModelUnavailableError } from '../../functions/core/fix-advisor.ts';
-import type { RepoEntry, RepoReader } from '../../functions/core/ports.ts';
+import {
+  type AdviceResult,
+  isProposal,
+  ModelUnavailableError,
+} from '../../functions/core/ports/fix-advisor.ts';
+import type { RepoEntry, RepoReader } from '../../functions/core/ports/repo-workspace.ts';
 import {
   type AnthropicStandIn,
   type RecordedRequest,

@@ -8,7 +8,7 @@ import {
   githubAppCredentials,
 } from '../../functions/adapters/github-credentials.ts';
 import { createOctokitPullRequests } from '../../functions/adapters/octokit-pull-requests.ts';
-import { isRetryableGitHubError } from '../../functions/core/pull-requests.ts';
+import { isRetryableGitHubError } from '../../functions/core/ports/pull-requests.ts';
 import { createBareRepo, type GitServer, startGitServer, TEST_GIT_USERNAME } from '../support/git-server.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../support/github-stand-in.ts';
 

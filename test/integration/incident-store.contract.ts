@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord, RepoRef } from '../../functions/core/contracts.ts';
-import { IncidentTransitionError } from '../../functions/core/incident-rules.ts';
-import type { ListableIncidentStore, OccurrenceInput } from '../../functions/core/incident-store.ts';
+import { IncidentTransitionError } from '../../functions/core/incident/incident-rules.ts';
+import type { ListableIncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
 

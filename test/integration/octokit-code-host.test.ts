@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OctokitCodeHost } from '../../functions/adapters/octokit-code-host.ts';
 import { OctokitPullRequests } from '../../functions/adapters/octokit-pull-requests.ts';
-import { replyMarker } from '../../functions/core/comment-once.ts';
-import { GitHubAuthError, GitHubNotFoundError } from '../../functions/core/pull-requests.ts';
+import { replyMarker } from '../../functions/core/follow-up/comment-once.ts';
+import { GitHubAuthError, GitHubNotFoundError } from '../../functions/core/ports/pull-requests.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../support/github-stand-in.ts';
 
 // Obviously fake; built by concatenation so secret scanners stay quiet.

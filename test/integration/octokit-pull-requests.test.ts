@@ -10,7 +10,7 @@ import {
   GitHubServerError,
   isRetryableGitHubError,
   type OpenPullRequestRequest,
-} from '../../functions/core/pull-requests.ts';
+} from '../../functions/core/ports/pull-requests.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../support/github-stand-in.ts';
 
 // Obviously fake; built by concatenation so secret scanners stay quiet.

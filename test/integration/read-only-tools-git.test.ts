@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneWorkspace } from '../../functions/adapters/git-workspace.ts';
-import { executeReadOnlyTool } from '../../functions/core/fix-advisor/read-only-tools.ts';
-import type { RepoReader } from '../../functions/core/ports.ts';
+import type { RepoReader } from '../../functions/core/ports/repo-workspace.ts';
+import { executeReadOnlyTool } from '../../functions/core/repair/fix-advisor/read-only-tools.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../support/git-server.ts';
 
 // obviously fake, built so no scanner mistakes it for a credential

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SesMailer, toMailerError } from '../../functions/adapters/ses-mailer.ts';
-import { MailerError } from '../../functions/core/mailer.ts';
-import { renderEmail } from '../../functions/core/render-email.ts';
+import { MailerError } from '../../functions/core/ports/mailer.ts';
+import { renderEmail } from '../../functions/core/repair/render-email.ts';
 import { type SesServer, startSesServer } from '../support/ses-server.ts';
 
 let ses: SesServer;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../functions/adapters/sqlite-incident-store.ts';
-import type { OccurrenceInput } from '../../functions/core/incident-store.ts';
+import type { OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 import { describeIncidentStoreContract } from './incident-store.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ai-ops-sqlite-'));

@@ -7,8 +7,8 @@ import { DynamoDbDeliveryLog } from '../../functions/adapters/dynamodb-delivery-
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { RepairJobSchema } from '../../functions/core/contracts.ts';
-import { signIncidentLink } from '../../functions/core/incident-link.ts';
-import { decideRecurrence } from '../../functions/core/incident-rules.ts';
+import { signIncidentLink } from '../../functions/core/incident/incident-link.ts';
+import { decideRecurrence } from '../../functions/core/incident/incident-rules.ts';
 import { makeHandler } from '../../functions/webhook/handler.ts';
 import { type DynaliteServer, startDynalite } from '../support/dynalite-server.ts';
 import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';

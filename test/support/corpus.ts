@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ParsedTrace, TraceParser } from '../../functions/core/parse-trace/parsed-trace.ts';
+import type { ParsedTrace, TraceParser } from '../../functions/core/detect/parse-trace/parsed-trace.ts';
 
 // The shared evaluation corpus lives outside the repository (see ../shared/corpus/README.md);
 // its tests run only where it is present and never copy it in.

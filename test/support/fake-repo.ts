@@ -1,4 +1,4 @@
-import type { RepoEntry, RepoEntryKind, RepoReader } from '../../functions/core/ports.ts';
+import type { RepoEntry, RepoEntryKind, RepoReader } from '../../functions/core/ports/repo-workspace.ts';
 
 /** Content of a fake file: text is stored as UTF-8, bytes as given. */
 export type FakeFileContent = string | Uint8Array;

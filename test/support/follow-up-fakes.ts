@@ -1,12 +1,17 @@
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
-import type { BranchHead, CodeHost, CombinedChecks, FailingJobLog } from '../../functions/core/code-host.ts';
 import type { ErrorRecord, FixProposal } from '../../functions/core/contracts.ts';
-import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/fix-advisor.ts';
-import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up-deps.ts';
-import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
-import type { ModelUsage, RepoEntry, RepoWorkspace } from '../../functions/core/ports.ts';
-import type { PullRequest, PullRequests } from '../../functions/core/pull-requests.ts';
-import type { Workspaces } from '../../functions/core/repair-incident.ts';
+import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up/follow-up-deps.ts';
+import type {
+  BranchHead,
+  CodeHost,
+  CombinedChecks,
+  FailingJobLog,
+} from '../../functions/core/ports/code-host.ts';
+import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/ports/fix-advisor.ts';
+import type { Mailer, OutgoingEmail } from '../../functions/core/ports/mailer.ts';
+import type { PullRequest, PullRequests } from '../../functions/core/ports/pull-requests.ts';
+import type { ModelUsage, RepoEntry, RepoWorkspace } from '../../functions/core/ports/repo-workspace.ts';
+import type { Workspaces } from '../../functions/core/repair/repair-incident.ts';
 
 export const REPO = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
 export const BRANCH = 'fix/key-error-get-user-9a37fcc8';

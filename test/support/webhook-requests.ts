@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ErrorRecord, Incident, RepairJob } from '../../functions/core/contracts.ts';
-import type { IncidentStore } from '../../functions/core/incident-store.ts';
-import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
-import { signWebhookBody } from '../../functions/core/webhook-signature.ts';
+import type { IncidentStore } from '../../functions/core/ports/incident-store.ts';
+import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
+import { signWebhookBody } from '../../functions/core/webhook/webhook-signature.ts';
 
 /** The fixtures' PR (test/fixtures/github-webhooks) belongs to this incident. */
 export const FINGERPRINT = '0123456789abcdef0123456789abcdef';

@@ -2,8 +2,8 @@ import type { ScheduledEvent, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { isScheduledEvent, makeSweepHandler } from '../../functions/analyzer/handler.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
-import { DEFAULT_RESOLVE_WINDOW_MS } from '../../functions/core/record-merge.ts';
+import { DEFAULT_RESOLVE_WINDOW_MS } from '../../functions/core/follow-up/record-merge.ts';
+import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import { INCIDENT_KEY, makeDeps, seedStore } from '../support/follow-up-fakes.ts';
 
 // The shape EventBridge delivers for a schedule rule (AWS docs, "Amazon EventBridge scheduled events").

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorRecord, StackFrame } from '../../functions/core/contracts.ts';
 import {
   buildRepairPrompt,
   type PromptLimits,
   REPAIR_SYSTEM_PROMPT,
   type RepairPrompt,
-} from '../../functions/core/build-repair-prompt.ts';
-import type { ErrorRecord, StackFrame } from '../../functions/core/contracts.ts';
+} from '../../functions/core/repair/build-repair-prompt.ts';
 import { type FakeFileContent, makeFakeRepo } from '../support/fake-repo.ts';
 
 // Obviously fake, and split so that secret scanners do not flag this file.

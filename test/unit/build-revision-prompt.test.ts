@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRevisionPrompt, diffPaths } from '../../functions/core/build-revision-prompt.ts';
+import { buildRevisionPrompt, diffPaths } from '../../functions/core/follow-up/build-revision-prompt.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
 import { makeErrorRecord, REPO } from '../support/follow-up-fakes.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCodeBlockAnswer } from '../../functions/core/fix-advisor/code-block-fallback.ts';
-import { functionBlockEdit } from '../../functions/core/fix-advisor/function-block.ts';
+import { parseCodeBlockAnswer } from '../../functions/core/repair/fix-advisor/code-block-fallback.ts';
+import { functionBlockEdit } from '../../functions/core/repair/fix-advisor/function-block.ts';
 
 /** Applies a parsed answer's edits to the files, as the edit policy would (each oldText exactly once). */
 function applyAnswer(answer: string, files: Record<string, string>): Record<string, string> {

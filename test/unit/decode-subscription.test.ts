@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeSubscriptionEvent, PayloadError } from '../../functions/core/decode-subscription.ts';
+import { decodeSubscriptionEvent, PayloadError } from '../../functions/core/detect/decode-subscription.ts';
 
 // The shape AWS documents for a subscription filter delivery to Lambda.
 const message = {

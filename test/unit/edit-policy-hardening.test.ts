@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildRepairPrompt } from '../../functions/core/build-repair-prompt.ts';
-import { addedLines, checkAddedCode } from '../../functions/core/check-added-code.ts';
 import type { ErrorRecord, FileEdit, Language } from '../../functions/core/contracts.ts';
+import { buildRepairPrompt } from '../../functions/core/repair/build-repair-prompt.ts';
+import { addedLines, checkAddedCode } from '../../functions/core/repair/check-added-code.ts';
 import {
   applyFixProposal,
   DEFAULT_EDIT_POLICY,
   type EditOutcome,
   type EditPolicy,
   type EditRejection,
-} from '../../functions/core/edit-policy.ts';
-import { hasHiddenCharacter } from '../../functions/core/redact.ts';
+} from '../../functions/core/repair/edit-policy.ts';
+import { hasHiddenCharacter } from '../../functions/core/text/redact.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
 
 const APP_PY = [

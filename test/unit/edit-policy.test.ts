@@ -8,7 +8,7 @@ import {
   type EditPolicy,
   type EditRejection,
   forbiddenPathReason,
-} from '../../functions/core/edit-policy.ts';
+} from '../../functions/core/repair/edit-policy.ts';
 import { type FakeFileContent, type FakeRepoOptions, makeFakeRepo } from '../support/fake-repo.ts';
 
 // Obviously fake, and split so that secret scanners do not flag this file.

@@ -6,11 +6,11 @@ import {
   type FingerprintInput,
   fingerprintError,
   fingerprintParts,
-} from '../../functions/core/fingerprint.ts';
-import { isInApp } from '../../functions/core/in-app.ts';
-import { TRACE_PARSERS } from '../../functions/core/parse-trace/index.ts';
-import type { ParsedTrace } from '../../functions/core/parse-trace/parsed-trace.ts';
-import { redact } from '../../functions/core/redact.ts';
+} from '../../functions/core/detect/fingerprint.ts';
+import { isInApp } from '../../functions/core/detect/in-app.ts';
+import { TRACE_PARSERS } from '../../functions/core/detect/parse-trace/index.ts';
+import type { ParsedTrace } from '../../functions/core/detect/parse-trace/parsed-trace.ts';
+import { redact } from '../../functions/core/text/redact.ts';
 
 // The shared evaluation corpus lives outside the repository (../shared/corpus/README.md); this
 // file runs only where it is present and never copies it in.

@@ -8,7 +8,7 @@ import {
   normalizeFramePath,
   normalizeFunctionName,
   normalizeMessage,
-} from '../../functions/core/fingerprint.ts';
+} from '../../functions/core/detect/fingerprint.ts';
 
 function makeFrame(overrides: Partial<StackFrame> = {}): StackFrame {
   return {

@@ -1,28 +1,28 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FixProposalSchema } from '../../functions/core/contracts.ts';
+import { isRetryableModelStatus, ModelUnavailableError } from '../../functions/core/ports/fix-advisor.ts';
+import type { RepoEntry, RepoReader } from '../../functions/core/ports/repo-workspace.ts';
 import {
   extractCodeBlocks,
   parseCodeBlockAnswer,
-} from '../../functions/core/fix-advisor/code-block-fallback.ts';
+} from '../../functions/core/repair/fix-advisor/code-block-fallback.ts';
 import {
   addTurnUsage,
   computeCostUsd,
   emptyUsage,
   estimateRequestCostUsd,
   findModelPrices,
-} from '../../functions/core/fix-advisor/model-cost.ts';
+} from '../../functions/core/repair/fix-advisor/model-cost.ts';
 import {
   executeReadOnlyTool,
   MAX_TOOL_OUTPUT_CHARS,
   MAX_VIEW_LINES,
   normalizeRepoPath,
-} from '../../functions/core/fix-advisor/read-only-tools.ts';
-import { isRetryableModelStatus, ModelUnavailableError } from '../../functions/core/fix-advisor.ts';
-import type { RepoEntry, RepoReader } from '../../functions/core/ports.ts';
+} from '../../functions/core/repair/fix-advisor/read-only-tools.ts';
 
 // A stand-in rule, so these tests prove every tool output goes through redact() whatever
 // the real rules are (those are tested with redact itself).
-vi.mock('../../functions/core/redact.ts', () => ({
+vi.mock('../../functions/core/text/redact.ts', () => ({
   redact: (text: string) => text.replaceAll(/tok_[a-z0-9]+/g, '[REDACTED:test]'),
 }));
 

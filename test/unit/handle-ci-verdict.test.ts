@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import { handleCiVerdict, handleNoCi } from '../../functions/core/handle-ci-verdict.ts';
+import { handleCiVerdict, handleNoCi } from '../../functions/core/follow-up/handle-ci-verdict.ts';
 import {
   BRANCH,
   HEAD,

@@ -4,7 +4,7 @@ import {
   encodeIncidentKey,
   signIncidentLink,
   verifyIncidentLink,
-} from '../../functions/core/incident-link.ts';
+} from '../../functions/core/incident/incident-link.ts';
 import { INCIDENT_KEY, LINK_SECRET } from '../support/webhook-requests.ts';
 
 const BASE = 'https://abc123.execute-api.eu-west-1.amazonaws.com/';

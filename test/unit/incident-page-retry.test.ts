@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
-import { signIncidentLink } from '../../functions/core/incident-link.ts';
-import { serveIncidentPage } from '../../functions/core/serve-incident-page.ts';
+import { signIncidentLink } from '../../functions/core/incident/incident-link.ts';
+import { serveIncidentPage } from '../../functions/core/incident/serve-incident-page.ts';
 
 const BASE = 'https://ai-ops.example/incidents';
 const SECRET = 'link-secret-for-tests';

@@ -9,7 +9,7 @@ import {
   decideRecurrence,
   IncidentTransitionError,
   parseIncidentKey,
-} from '../../functions/core/incident-rules.ts';
+} from '../../functions/core/incident/incident-rules.ts';
 
 describe('incident transitions', () => {
   it.each([

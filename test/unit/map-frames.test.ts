@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { StackFrame } from '../../functions/core/contracts.ts';
+import { goParser } from '../../functions/core/detect/parse-trace/go.ts';
+import { javaParser } from '../../functions/core/detect/parse-trace/java.ts';
+import { pythonParser } from '../../functions/core/detect/parse-trace/python.ts';
 import {
   type FrameMapping,
   mapFramesToRepo,
   resolveSymlinkTarget,
   stripDeployPrefix,
-} from '../../functions/core/map-frames.ts';
-import { goParser } from '../../functions/core/parse-trace/go.ts';
-import { javaParser } from '../../functions/core/parse-trace/java.ts';
-import { pythonParser } from '../../functions/core/parse-trace/python.ts';
+} from '../../functions/core/repair/map-frames.ts';
 
 const frame = (file: string, overrides: Partial<StackFrame> = {}): StackFrame => ({
   file,

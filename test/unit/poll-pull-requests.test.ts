@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollPullRequests } from '../../functions/core/poll-pull-requests.ts';
+import { pollPullRequests } from '../../functions/core/follow-up/poll-pull-requests.ts';
 import {
   BRANCH,
   HEAD,

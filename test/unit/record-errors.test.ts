@@ -2,9 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord, LogEvent, RepairJob, RepoRef } from '../../functions/core/contracts.ts';
 import type { DetectedError } from '../../functions/core/detect/detect-errors.ts';
-import type { IncidentStore, OccurrenceInput } from '../../functions/core/incident-store.ts';
-import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
-import type { LogContextRequest, LogContextSource } from '../../functions/core/log-context-source.ts';
 import {
   capSample,
   DEFAULT_QUEUE_LEASE_MS,
@@ -12,7 +9,10 @@ import {
   type RecordErrorsDeps,
   type RecordErrorsOutcome,
   recordErrors,
-} from '../../functions/core/record-errors.ts';
+} from '../../functions/core/detect/record-errors.ts';
+import type { IncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
+import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
+import type { LogContextRequest, LogContextSource } from '../../functions/core/ports/log-context-source.ts';
 import { makeControlPayload, makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };

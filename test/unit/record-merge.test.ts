@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import { decideRecurrence } from '../../functions/core/incident-rules.ts';
-import { announceRegression, recordMerge, settleResolved } from '../../functions/core/record-merge.ts';
+import {
+  announceRegression,
+  recordMerge,
+  settleResolved,
+} from '../../functions/core/follow-up/record-merge.ts';
+import { decideRecurrence } from '../../functions/core/incident/incident-rules.ts';
 import {
   BRANCH,
   INCIDENT_KEY,

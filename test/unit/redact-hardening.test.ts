@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capLineLength, findSecrets, redact, revealHiddenText } from '../../functions/core/redact.ts';
+import { capLineLength, findSecrets, redact, revealHiddenText } from '../../functions/core/text/redact.ts';
 import { SECRET_FORMATS, secretCore } from '../support/secret-formats.ts';
 
 describe('redact: the secret-format table (gitleaks common rules)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capLineLength, findSecrets, redact, SECRET_RULES } from '../../functions/core/redact.ts';
+import { capLineLength, findSecrets, redact, SECRET_RULES } from '../../functions/core/text/redact.ts';
 
 // Every credential below is fake and assembled from pieces, so secret scanners that read this
 // repository find nothing that looks like a real key.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
-import type { PullRequest, PullRequests } from '../../functions/core/pull-requests.ts';
-import { refreshPullRequest } from '../../functions/core/refresh-pull-request.ts';
-import { renderOccurrencesLine } from '../../functions/core/render-pull-request.ts';
+import { refreshPullRequest } from '../../functions/core/follow-up/refresh-pull-request.ts';
+import type { PullRequest, PullRequests } from '../../functions/core/ports/pull-requests.ts';
+import { renderOccurrencesLine } from '../../functions/core/repair/render-pull-request.ts';
 
 const sample: ErrorRecord = {
   language: 'python',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type RenderEmailInput, renderEmail } from '../../functions/core/render-email.ts';
-import { renderPullRequest } from '../../functions/core/render-pull-request.ts';
+import { type RenderEmailInput, renderEmail } from '../../functions/core/repair/render-email.ts';
+import { renderPullRequest } from '../../functions/core/repair/render-pull-request.ts';
 
 type FixInput = Extract<RenderEmailInput, { kind: 'fix' }>;
 

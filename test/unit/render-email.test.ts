@@ -4,7 +4,7 @@ import {
   renderEmail,
   renderFixEmail,
   renderNoFixEmail,
-} from '../../functions/core/render-email.ts';
+} from '../../functions/core/repair/render-email.ts';
 
 type FixInput = Extract<RenderEmailInput, { kind: 'fix' }>;
 type NoFixInput = Extract<RenderEmailInput, { kind: 'no_fix' }>;

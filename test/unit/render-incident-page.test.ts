@@ -4,10 +4,13 @@ import { MemoryBranchLinks } from '../../functions/adapters/memory-branch-links.
 import { MemoryDeliveryLog } from '../../functions/adapters/memory-delivery-log.ts';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { Incident } from '../../functions/core/contracts.ts';
-import { signIncidentLink } from '../../functions/core/incident-link.ts';
-import { decideRecurrence } from '../../functions/core/incident-rules.ts';
-import { renderIncidentPage, renderLinkRefusedPage } from '../../functions/core/render-incident-page.ts';
-import { SNOOZE_MS } from '../../functions/core/serve-incident-page.ts';
+import { signIncidentLink } from '../../functions/core/incident/incident-link.ts';
+import { decideRecurrence } from '../../functions/core/incident/incident-rules.ts';
+import {
+  renderIncidentPage,
+  renderLinkRefusedPage,
+} from '../../functions/core/incident/render-incident-page.ts';
+import { SNOOZE_MS } from '../../functions/core/incident/serve-incident-page.ts';
 import { makeHandler } from '../../functions/webhook/handler.ts';
 import {
   FakeQueue,

@@ -8,9 +8,9 @@ import {
   renderPullRequest,
   summarizeEdits,
   updateOccurrences,
-} from '../../functions/core/render-pull-request.ts';
-import { fencedCode, inlineCode, sanitizeMarkdown } from '../../functions/core/sanitize-markdown.ts';
-import { repositoryLinkScope } from '../../functions/core/scrub-prose.ts';
+} from '../../functions/core/repair/render-pull-request.ts';
+import { fencedCode, inlineCode, sanitizeMarkdown } from '../../functions/core/text/sanitize-markdown.ts';
+import { repositoryLinkScope } from '../../functions/core/text/scrub-prose.ts';
 
 const FINGERPRINT = '1a2b3c4d5e6f708192a3b4c5d6e7f809';
 

@@ -14,7 +14,14 @@ import type {
   RepairJob,
   RepoRef,
 } from '../../functions/core/contracts.ts';
-import { DEFAULT_EDIT_POLICY } from '../../functions/core/edit-policy.ts';
+import { decideOccurrence } from '../../functions/core/detect/record-errors.ts';
+import { recordDismissal } from '../../functions/core/follow-up/record-merge.ts';
+import {
+  buildIncidentKey,
+  computeTtl,
+  DEFAULT_REGRESSION_GRACE_MS,
+  decideRecurrence,
+} from '../../functions/core/incident/incident-rules.ts';
 import {
   type AdviceNoProposal,
   type AdviceProposal,
@@ -22,25 +29,18 @@ import {
   type AdviceResult,
   type FixAdvisor,
   ModelUnavailableError,
-} from '../../functions/core/fix-advisor.ts';
-import {
-  buildIncidentKey,
-  computeTtl,
-  DEFAULT_REGRESSION_GRACE_MS,
-  decideRecurrence,
-} from '../../functions/core/incident-rules.ts';
-import type { IncidentStore } from '../../functions/core/incident-store.ts';
-import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
-import type { GitIdentity, ModelUsage, RepoWorkspace } from '../../functions/core/ports.ts';
+} from '../../functions/core/ports/fix-advisor.ts';
+import type { IncidentStore } from '../../functions/core/ports/incident-store.ts';
+import type { Mailer, OutgoingEmail } from '../../functions/core/ports/mailer.ts';
 import {
   GitHubAuthError,
   GitHubRateLimitError,
   type OpenPullRequestRequest,
   type PullRequest,
   type PullRequests,
-} from '../../functions/core/pull-requests.ts';
-import { decideOccurrence } from '../../functions/core/record-errors.ts';
-import { recordDismissal } from '../../functions/core/record-merge.ts';
+} from '../../functions/core/ports/pull-requests.ts';
+import type { GitIdentity, ModelUsage, RepoWorkspace } from '../../functions/core/ports/repo-workspace.ts';
+import { DEFAULT_EDIT_POLICY } from '../../functions/core/repair/edit-policy.ts';
 import {
   DEFAULT_LEASE_MS,
   failureBackoffMs,
@@ -49,7 +49,7 @@ import {
   type RepairSettings,
   repairIncident,
   type Workspaces,
-} from '../../functions/core/repair-incident.ts';
+} from '../../functions/core/repair/repair-incident.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
 
 // ── the application under repair ────────────────────────────────────────────────────────────

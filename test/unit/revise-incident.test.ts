@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import { reviseIncident } from '../../functions/core/revise-incident.ts';
+import { reviseIncident } from '../../functions/core/follow-up/revise-incident.ts';
 import {
   BRANCH,
   INCIDENT_KEY,

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../functions/core/contracts.ts';
-import { renderEmail } from '../../functions/core/render-email.ts';
-import { renderFollowUpEmail } from '../../functions/core/render-follow-up-email.ts';
-import { renderIncidentPage } from '../../functions/core/render-incident-page.ts';
-import { renderPullRequest } from '../../functions/core/render-pull-request.ts';
+import { renderFollowUpEmail } from '../../functions/core/follow-up/render-follow-up-email.ts';
+import { renderIncidentPage } from '../../functions/core/incident/render-incident-page.ts';
+import { renderEmail } from '../../functions/core/repair/render-email.ts';
+import { renderPullRequest } from '../../functions/core/repair/render-pull-request.ts';
 import {
   defangForeignUrls,
   isAllowedLink,
   repositoryLinkScope,
   scrubProse,
-} from '../../functions/core/scrub-prose.ts';
+} from '../../functions/core/text/scrub-prose.ts';
 import { makeErrorRecord } from '../support/webhook-requests.ts';
 
 // Obviously fake, assembled so that secret scanners do not flag this file.

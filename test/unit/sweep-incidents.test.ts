@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import type { FollowUpDeps } from '../../functions/core/follow-up-deps.ts';
-import { DEFAULT_REGRESSION_GRACE_MS } from '../../functions/core/incident-rules.ts';
-import type { EnqueueResult, JobQueue } from '../../functions/core/job-queue.ts';
-import { DEFAULT_RESOLVE_WINDOW_MS } from '../../functions/core/record-merge.ts';
-import { resumeIncidents, type SweepDeps, sweepIncidents } from '../../functions/core/sweep-incidents.ts';
+import type { FollowUpDeps } from '../../functions/core/follow-up/follow-up-deps.ts';
+import { DEFAULT_RESOLVE_WINDOW_MS } from '../../functions/core/follow-up/record-merge.ts';
+import { DEFAULT_REGRESSION_GRACE_MS } from '../../functions/core/incident/incident-rules.ts';
+import {
+  resumeIncidents,
+  type SweepDeps,
+  sweepIncidents,
+} from '../../functions/core/incident/sweep-incidents.ts';
+import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import { INCIDENT_KEY, makeDeps, REPO, seedStore } from '../support/follow-up-fakes.ts';
 
 const MERGED_AT = 1_700_000_000_000;

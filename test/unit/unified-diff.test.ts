@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { unifiedDiff } from '../../functions/core/unified-diff.ts';
+import { unifiedDiff } from '../../functions/core/repair/unified-diff.ts';
 
 /** Applies the patch with native git, the way a reviewer would, and returns the result. */
 function applyWithGit(before: string, patch: string): string {

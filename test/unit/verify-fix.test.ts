@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentAnalysis } from '../../functions/core/contracts.ts';
-import { applyFixProposal, DEFAULT_EDIT_POLICY } from '../../functions/core/edit-policy.ts';
-import type { FixVerifier, VerificationResult } from '../../functions/core/fix-verifier.ts';
-import type { RepoReader } from '../../functions/core/ports.ts';
-import { verificationLabels, verifyFix } from '../../functions/core/verify-fix.ts';
+import type { FixVerifier, VerificationResult } from '../../functions/core/ports/fix-verifier.ts';
+import type { RepoReader } from '../../functions/core/ports/repo-workspace.ts';
+import { applyFixProposal, DEFAULT_EDIT_POLICY } from '../../functions/core/repair/edit-policy.ts';
+import { verificationLabels, verifyFix } from '../../functions/core/repair/verify-fix.ts';
 import {
   BRANCH,
   INCIDENT_KEY,

@@ -4,7 +4,7 @@ import {
   readRawBody,
   signWebhookBody,
   verifyWebhookSignature,
-} from '../../functions/core/webhook-signature.ts';
+} from '../../functions/core/webhook/webhook-signature.ts';
 import { readWebhookFixture, WEBHOOK_SECRET } from '../support/webhook-requests.ts';
 
 const raw = readWebhookFixture('issue_comment.created');

@@ -1,7 +1,7 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
-import { readEmbeddedError } from '../parse-trace/embedded-error.ts';
-import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from '../parse-trace/index.ts';
-import { redact } from '../redact.ts';
+import { redact } from '../text/redact.ts';
+import { readEmbeddedError } from './parse-trace/embedded-error.ts';
+import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import { isQuietStructuredLine, readStructuredError, type StructuredError } from './structured-log.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeCommandFixVerifier } from '../../../functions/local/command-fix-verifier.ts';
+import { makeCommandFixVerifier } from '../../../functions/local/pipeline/command-fix-verifier.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
 import { tempDir } from './watch-helpers.ts';
 

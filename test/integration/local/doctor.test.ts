@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { DoctorCheck } from '../../../functions/local/doctor-check.ts';
-import { type DoctorDeps, runDoctor } from '../../../functions/local/doctor-command.ts';
+import type { DoctorCheck } from '../../../functions/local/doctor/doctor-check.ts';
+import { type DoctorDeps, runDoctor } from '../../../functions/local/doctor/doctor-command.ts';
 import {
   type AnthropicStandIn,
   STAND_IN_MODELS,

@@ -2,10 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../functions/local/cli.ts';
-import { describeConfig, LocalConfigError, loadLocalConfig } from '../../../functions/local/local-config.ts';
-import { createRepairPipeline } from '../../../functions/local/repair-pipeline.ts';
-import { runWatch } from '../../../functions/local/watch-command.ts';
+import { main } from '../../../functions/local/commands/cli.ts';
+import {
+  describeConfig,
+  LocalConfigError,
+  loadLocalConfig,
+} from '../../../functions/local/commands/local-config.ts';
+import { runWatch } from '../../../functions/local/commands/watch-command.ts';
+import { createRepairPipeline } from '../../../functions/local/pipeline/repair-pipeline.ts';
 import { tempDir } from './watch-helpers.ts';
 
 /** What a new user sees on a first run: each rough edge of issue #12 that was in the way. */

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorWatcher } from '../../../functions/local/error-watcher.ts';
-import { MemoryOffsetStore } from '../../../functions/local/offset-store.ts';
+import { ErrorWatcher } from '../../../functions/local/follow/error-watcher.ts';
+import { MemoryOffsetStore } from '../../../functions/local/follow/offset-store.ts';
 import { pythonTrace, tempDir } from './watch-helpers.ts';
 
 const cleanups: (() => void)[] = [];

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxMailer } from '../../../functions/adapters/outbox-mailer.ts';
-import type { OutgoingEmail } from '../../../functions/core/mailer.ts';
+import type { OutgoingEmail } from '../../../functions/core/ports/mailer.ts';
 import { tempDir } from './watch-helpers.ts';
 
 const cleanups: (() => void)[] = [];

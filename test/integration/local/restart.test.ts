@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../../functions/adapters/sqlite-incident-store.ts';
 import type { RepoRef } from '../../../functions/core/contracts.ts';
-import { ErrorWatcher } from '../../../functions/local/error-watcher.ts';
-import { recordLocalError } from '../../../functions/local/record-local-error.ts';
-import { SqliteOffsetStore } from '../../../functions/local/sqlite-offset-store.ts';
+import { ErrorWatcher } from '../../../functions/local/follow/error-watcher.ts';
+import { recordLocalError } from '../../../functions/local/follow/record-local-error.ts';
+import { SqliteOffsetStore } from '../../../functions/local/follow/sqlite-offset-store.ts';
 import { pythonTrace, tempDir } from './watch-helpers.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };

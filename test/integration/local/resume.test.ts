@@ -1,8 +1,8 @@
 import { appendFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FollowerNotice } from '../../../functions/local/file-follower.ts';
-import { MemoryOffsetStore } from '../../../functions/local/offset-store.ts';
+import type { FollowerNotice } from '../../../functions/local/follow/file-follower.ts';
+import { MemoryOffsetStore } from '../../../functions/local/follow/offset-store.ts';
 import { makeWatcher, pythonTrace, tempDir, waitFor } from './watch-helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];

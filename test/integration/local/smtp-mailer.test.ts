@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpMailer } from '../../../functions/adapters/smtp-mailer.ts';
-import { MailerError, type OutgoingEmail } from '../../../functions/core/mailer.ts';
+import { MailerError, type OutgoingEmail } from '../../../functions/core/ports/mailer.ts';
 import { type SmtpStandIn, type SmtpStandInOptions, startSmtpStandIn } from '../../support/smtp-server.ts';
 
 const servers: SmtpStandIn[] = [];

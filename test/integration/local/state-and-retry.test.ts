@@ -5,9 +5,9 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../../functions/adapters/sqlite-incident-store.ts';
-import { resumeIncidents } from '../../../functions/core/sweep-incidents.ts';
-import { runRetry } from '../../../functions/local/retry-command.ts';
-import { runWatch } from '../../../functions/local/watch-command.ts';
+import { resumeIncidents } from '../../../functions/core/incident/sweep-incidents.ts';
+import { runRetry } from '../../../functions/local/commands/retry-command.ts';
+import { runWatch } from '../../../functions/local/commands/watch-command.ts';
 
 function io() {
   const stdout = new PassThrough();

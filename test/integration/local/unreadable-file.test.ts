@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileFollowError, toFollowError } from '../../../functions/local/file-follower.ts';
+import { FileFollowError, toFollowError } from '../../../functions/local/follow/file-follower.ts';
 import { makeWatcher, tempDir } from './watch-helpers.ts';
 
 const cleanups: (() => void)[] = [];

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../../functions/adapters/sqlite-incident-store.ts';
-import type { ErrorWatcher } from '../../../functions/local/error-watcher.ts';
-import { type HandleError, runWatch, type WatchDeps } from '../../../functions/local/watch-command.ts';
+import { runWatch, type WatchDeps } from '../../../functions/local/commands/watch-command.ts';
+import type { ErrorWatcher } from '../../../functions/local/follow/error-watcher.ts';
+import type { HandleError } from '../../../functions/local/pipeline/handle-error.ts';
 import { pythonTrace, tempDir, waitFor } from './watch-helpers.ts';
 
 const FAKE_TOKEN = ['ghp', 'FAKEFAKEFAKEFAKEFAKE0123456789abcdefgh'].join('_');

@@ -5,8 +5,8 @@ import {
   ErrorWatcher,
   type ErrorWatcherOptions,
   type WatchedError,
-} from '../../../functions/local/error-watcher.ts';
-import { MemoryOffsetStore, type OffsetStore } from '../../../functions/local/offset-store.ts';
+} from '../../../functions/local/follow/error-watcher.ts';
+import { MemoryOffsetStore, type OffsetStore } from '../../../functions/local/follow/offset-store.ts';
 
 export function pythonTrace(n: number | string): string {
   return [

@@ -4,9 +4,9 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../../functions/adapters/sqlite-incident-store.ts';
 import type { IncidentStatus } from '../../../functions/core/contracts.ts';
-import { DEFAULT_RESOLVE_WINDOW_MS } from '../../../functions/core/record-merge.ts';
-import type { SweepScheduler, SweepSource } from '../../../functions/local/local-sweep.ts';
-import { runWatch, type WatchDeps } from '../../../functions/local/watch-command.ts';
+import { DEFAULT_RESOLVE_WINDOW_MS } from '../../../functions/core/follow-up/record-merge.ts';
+import { runWatch, type WatchDeps } from '../../../functions/local/commands/watch-command.ts';
+import type { SweepScheduler, SweepSource } from '../../../functions/local/pipeline/local-sweep.ts';
 import { INCIDENT_KEY, makeErrorRecord, REPO } from '../../support/follow-up-fakes.ts';
 import { tempDir } from './watch-helpers.ts';
 

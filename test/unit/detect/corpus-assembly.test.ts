@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { fingerprintError } from '../../../functions/core/fingerprint.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { makeEvents } from '../../support/log-events.ts';
 
 const corpusDir = join(import.meta.dirname, '../../../../shared/corpus');

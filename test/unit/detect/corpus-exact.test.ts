@@ -7,7 +7,7 @@ import {
   fingerprintError,
   normalizeFramePath,
   normalizeMessage,
-} from '../../../functions/core/fingerprint.ts';
+} from '../../../functions/core/detect/fingerprint.ts';
 import {
   CORPUS_LANGUAGES,
   type CorpusRecord,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { fingerprintError } from '../../../functions/core/fingerprint.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { deliveries, makeEvents } from '../../support/log-events.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/traces');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { fingerprintError } from '../../../functions/core/fingerprint.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { deliveries, makeEvents } from '../../support/log-events.ts';
 
 const fixture = (path: string): string =>

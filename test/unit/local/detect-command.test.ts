@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../functions/local/cli.ts';
+import { main } from '../../../functions/local/commands/cli.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const TRACE = `Traceback (most recent call last):

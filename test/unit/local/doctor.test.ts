@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../../../functions/adapters/sqlite-incident-store.ts';
-import type { GetSesVerification, VerifySmtp } from '../../../functions/local/check-mail-delivery.ts';
-import type { DoctorCheck, DoctorFs } from '../../../functions/local/doctor-check.ts';
-import { type DoctorDeps, runDoctor } from '../../../functions/local/doctor-command.ts';
+import type { GetSesVerification, VerifySmtp } from '../../../functions/local/doctor/check-mail-delivery.ts';
+import type { DoctorCheck, DoctorFs } from '../../../functions/local/doctor/doctor-check.ts';
+import { type DoctorDeps, runDoctor } from '../../../functions/local/doctor/doctor-command.ts';
 
 // Obviously fake, and built so no scanner mistakes them for real credentials.
 const FAKE_TOKEN = ['ghp', 'FAKEFAKEFAKEFAKEFAKE0123456789abcdefgh'].join('_');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globToRegex, hasGlob } from '../../../functions/local/glob-to-regex.ts';
+import { globToRegex, hasGlob } from '../../../functions/local/follow/glob-to-regex.ts';
 
 describe('globToRegex', () => {
   it.each([

@@ -4,7 +4,7 @@ import {
   LocalConfigError,
   loadLocalConfig,
   maskSecret,
-} from '../../../functions/local/local-config.ts';
+} from '../../../functions/local/commands/local-config.ts';
 
 // Obviously fake, and built so no scanner mistakes it for a real token.
 const FAKE_TOKEN = ['ghp', 'FAKEFAKEFAKEFAKEFAKE0123456789abcdefgh'].join('_');

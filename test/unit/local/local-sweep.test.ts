@@ -5,10 +5,10 @@ import {
   SqliteIncidentStore,
 } from '../../../functions/adapters/sqlite-incident-store.ts';
 import type { IncidentStatus, RepairJob } from '../../../functions/core/contracts.ts';
-import { DEFAULT_REGRESSION_GRACE_MS } from '../../../functions/core/incident-rules.ts';
-import { DEFAULT_RESOLVE_WINDOW_MS } from '../../../functions/core/record-merge.ts';
-import type { SweepSummary } from '../../../functions/core/sweep-incidents.ts';
-import { type SweepSource, startLocalSweep } from '../../../functions/local/local-sweep.ts';
+import { DEFAULT_RESOLVE_WINDOW_MS } from '../../../functions/core/follow-up/record-merge.ts';
+import { DEFAULT_REGRESSION_GRACE_MS } from '../../../functions/core/incident/incident-rules.ts';
+import type { SweepSummary } from '../../../functions/core/incident/sweep-incidents.ts';
+import { type SweepSource, startLocalSweep } from '../../../functions/local/pipeline/local-sweep.ts';
 import { INCIDENT_KEY, makeErrorRecord, REPO } from '../../support/follow-up-fakes.ts';
 
 const MERGED_AT = 1_700_000_000_000;

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { WatchProgress } from '../../../functions/local/watch-progress.ts';
+import { WatchProgress } from '../../../functions/local/commands/watch-progress.ts';
 
 function make(options: { json?: boolean; isTty?: boolean }) {
   const stdout = new PassThrough();

@@ -1,8 +1,8 @@
-import { javaParser } from '../../../functions/core/parse-trace/java.ts';
-import { javascriptParser } from '../../../functions/core/parse-trace/javascript.ts';
-import type { ParsedTrace } from '../../../functions/core/parse-trace/parsed-trace.ts';
-import { pythonParser } from '../../../functions/core/parse-trace/python.ts';
-import { rustParser } from '../../../functions/core/parse-trace/rust.ts';
+import { javaParser } from '../../../functions/core/detect/parse-trace/java.ts';
+import { javascriptParser } from '../../../functions/core/detect/parse-trace/javascript.ts';
+import type { ParsedTrace } from '../../../functions/core/detect/parse-trace/parsed-trace.ts';
+import { pythonParser } from '../../../functions/core/detect/parse-trace/python.ts';
+import { rustParser } from '../../../functions/core/detect/parse-trace/rust.ts';
 import { type CorpusFrame, type CorpusRecord, describeCorpus } from '../../support/corpus.ts';
 
 /**

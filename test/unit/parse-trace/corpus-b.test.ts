@@ -1,8 +1,8 @@
-import { dotnetParser } from '../../../functions/core/parse-trace/dotnet.ts';
-import { goParser } from '../../../functions/core/parse-trace/go.ts';
-import type { ParsedTrace } from '../../../functions/core/parse-trace/parsed-trace.ts';
-import { phpParser } from '../../../functions/core/parse-trace/php.ts';
-import { rubyParser } from '../../../functions/core/parse-trace/ruby.ts';
+import { dotnetParser } from '../../../functions/core/detect/parse-trace/dotnet.ts';
+import { goParser } from '../../../functions/core/detect/parse-trace/go.ts';
+import type { ParsedTrace } from '../../../functions/core/detect/parse-trace/parsed-trace.ts';
+import { phpParser } from '../../../functions/core/detect/parse-trace/php.ts';
+import { rubyParser } from '../../../functions/core/detect/parse-trace/ruby.ts';
 import { type CorpusFrame, type CorpusRecord, describeCorpus } from '../../support/corpus.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dotnetParser } from '../../../functions/core/parse-trace/dotnet.ts';
+import { dotnetParser } from '../../../functions/core/detect/parse-trace/dotnet.ts';
 
 // .NET is not installable here: these fixtures are hand-written from Microsoft's documented formats.
 const fixture = (name: string): string =>

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { goParser } from '../../../functions/core/parse-trace/go.ts';
+import { goParser } from '../../../functions/core/detect/parse-trace/go.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/go/${name}.txt`, import.meta.url), 'utf8');

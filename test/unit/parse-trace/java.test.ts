@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { javaParser } from '../../../functions/core/parse-trace/java.ts';
+import { javaParser } from '../../../functions/core/detect/parse-trace/java.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/java/${name}.txt`, import.meta.url), 'utf8');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { javascriptParser } from '../../../functions/core/parse-trace/javascript.ts';
+import { javascriptParser } from '../../../functions/core/detect/parse-trace/javascript.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/javascript/${name}.txt`, import.meta.url), 'utf8');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { phpParser } from '../../../functions/core/parse-trace/php.ts';
+import { phpParser } from '../../../functions/core/detect/parse-trace/php.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/php/${name}.txt`, import.meta.url), 'utf8');

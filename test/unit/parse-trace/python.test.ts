@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pythonParser } from '../../../functions/core/parse-trace/python.ts';
+import { pythonParser } from '../../../functions/core/detect/parse-trace/python.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/python/${name}.txt`, import.meta.url), 'utf8');

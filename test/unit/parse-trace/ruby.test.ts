@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rubyParser } from '../../../functions/core/parse-trace/ruby.ts';
+import { rubyParser } from '../../../functions/core/detect/parse-trace/ruby.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/ruby/${name}.txt`, import.meta.url), 'utf8');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rustParser } from '../../../functions/core/parse-trace/rust.ts';
+import { rustParser } from '../../../functions/core/detect/parse-trace/rust.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/rust/${name}.txt`, import.meta.url), 'utf8');

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { ErrorRecord, StackFrame } from '../contracts.ts';
+import { normalizeFramePath } from './normalize-frame-path.ts';
+import { normalizeFunctionName } from './normalize-function-name.ts';
+import { normalizeMessage } from './normalize-message.ts';
+
+export { normalizeFramePath } from './normalize-frame-path.ts';
+export { normalizeFunctionName } from './normalize-function-name.ts';
+export { normalizeMessage } from './normalize-message.ts';
+
+export type FingerprintInput = Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames'> & {
+  causes: readonly FingerprintInput[];
+};
+
+/** What a fingerprint is made of, before hashing (kept separate so tests and logs can show it). */
+export interface FingerprintParts {
+  language: string;
+  exceptionType: string;
+  /** the deepest cause's type, when the error wraps another */
+  rootCauseType?: string;
+  /** the normalised message, when the type and frames alone cannot tell bugs apart */
+  message?: string;
+  /** `path-tail:function` of the frames used, outermost first */
+  frames: string[];
+  /** which frames were used */
+  frameSource: 'in-app' | 'innermost' | 'none';
+}
+
+// Bounded so a deep recursion or a framework with a variable number of app-level middleware
+// layers far from the fault does not split one bug; the innermost frames locate it.
+const MAX_IN_APP_FRAMES = 10;
+const MAX_OTHER_FRAMES = 3;
+const MAX_FRAMES_CONSIDERED = 1000;
+// The directory tail beyond the basename: enough to tell `users/index.ts` from `orders/index.ts`
+// without depending on where the checkout lives.
+const PATH_TAIL_SEGMENTS = 3;
+
+// Types that name no bug on their own: Go and Rust panics, `throw new Error(…)`, bare Exception.
+const GENERIC_TYPES = new Set([
+  '',
+  'panic',
+  'fatal error',
+  'error',
+  'exception',
+  'runtimeerror',
+  'runtimeexception',
+  'java.lang.runtimeexception',
+  'java.lang.exception',
+  'java.lang.error',
+  'system.exception',
+  'standarderror',
+]);
+
+function pathTail(file: string, language: string): string {
+  let path = normalizeFramePath(file);
+  // RUST_BACKTRACE=1 prints `./src/x.rs`, `full` the absolute `/build/app/src/x.rs`: the crate's
+  // `src/` is where both agree (the function path names the crate).
+  const src = language === 'rust' ? path.lastIndexOf('/src/') : -1;
+  if (src >= 0) path = path.slice(src + 1);
+  return path.split('/').filter(Boolean).slice(-PATH_TAIL_SEGMENTS).join('/');
+}
+
+function frameKey(frame: StackFrame, language: string): string {
+  return `${pathTail(frame.file, language)}:${normalizeFunctionName(frame.function ?? '')}`;
+}
+
+// Recursion repeats the same frame; its depth is data, not a different bug.
+function collapseRepeats(keys: string[]): string[] {
+  return keys.filter((key, i) => i === 0 || keys[i - 1] !== key);
+}
+
+function rootCause(record: FingerprintInput): FingerprintInput {
+  let current = record;
+  // Bounded walk: causes come from parsed, attacker-controlled text.
+  for (let depth = 0; depth < 32; depth++) {
+    const next = current.causes[current.causes.length - 1];
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+function framesOf(record: FingerprintInput): readonly StackFrame[] {
+  if (record.frames.length > 0) return record.frames;
+  // .NET and Java sometimes print the frames only under the inner/cause exception.
+  const pending = [...record.causes];
+  for (let seen = 0; pending.length > 0 && seen < 32; seen++) {
+    const cause = pending.shift();
+    if (cause && cause.frames.length > 0) return cause.frames;
+    if (cause) pending.push(...cause.causes);
+  }
+  return [];
+}
+
+/** The normalised parts a fingerprint hashes (see `fingerprintError`). */
+export function fingerprintParts(record: FingerprintInput): FingerprintParts {
+  const exceptionType = normalizeMessage(record.exceptionType);
+  const root = rootCause(record);
+  const rootCauseType = root === record ? undefined : normalizeMessage(root.exceptionType);
+
+  // Parsed from attacker-controlled text: look no further than the innermost frames.
+  const frames = framesOf(record).slice(-MAX_FRAMES_CONSIDERED);
+  const inApp = frames.filter((frame) => frame.inApp);
+  let frameSource: FingerprintParts['frameSource'] = 'none';
+  let keys: string[] = [];
+  if (inApp.length > 0) {
+    frameSource = 'in-app';
+    keys = collapseRepeats(inApp.map((frame) => frameKey(frame, record.language))).slice(-MAX_IN_APP_FRAMES);
+  } else if (frames.length > 0) {
+    frameSource = 'innermost';
+    keys = collapseRepeats(frames.map((frame) => frameKey(frame, record.language))).slice(-MAX_OTHER_FRAMES);
+  }
+
+  const isMessageNeeded = frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase());
+  return {
+    language: record.language,
+    exceptionType,
+    ...(rootCauseType === undefined ? {} : { rootCauseType }),
+    ...(isMessageNeeded ? { message: normalizeMessage(record.message) } : {}),
+    frames: keys,
+    frameSource,
+  };
+}
+
+/**
+ * A stable 32-hex-char hash of one bug: language, exception type, the root cause's type and the
+ * in-app frames' path tails and functions (never line numbers). Without in-app frames the
+ * innermost frames and the normalised message stand in; a generic type (`panic`, `Error`)
+ * always adds the normalised message, since there the message is what names the bug.
+ */
+export function fingerprintError(record: FingerprintInput): string {
+  // A storm of one-line errors repeats one text with other ids: a frameless, causeless record's
+  // fingerprint depends on its message only through normalizeMessage, whose every rule reads a
+  // digit as a class (never by value, `0x` aside), so the text with its digits 1-9 folded to `1`
+  // names the same fingerprint.
+  const key =
+    record.frames.length === 0 && record.causes.length === 0 && record.message.length <= 2048
+      ? `${record.language}\u0000${record.exceptionType}\u0000${record.message.replace(/[1-9]/g, '1')}`
+      : undefined;
+  const known = key === undefined ? undefined : FRAMELESS_MEMO.get(key);
+  if (known !== undefined) return known;
+  const print = hashParts(fingerprintParts(record));
+  if (key !== undefined) {
+    if (FRAMELESS_MEMO.size >= MAX_MEMO_ENTRIES) FRAMELESS_MEMO.clear();
+    FRAMELESS_MEMO.set(key, print);
+  }
+  return print;
+}
+
+const FRAMELESS_MEMO = new Map<string, string>();
+const MAX_MEMO_ENTRIES = 10_000;
+
+function hashParts(parts: FingerprintParts): string {
+  const canonical = JSON.stringify([
+    'v1',
+    parts.language,
+    parts.exceptionType,
+    parts.rootCauseType ?? null,
+    parts.message ?? null,
+    parts.frames,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}

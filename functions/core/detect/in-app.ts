@@ -1,0 +1,40 @@
+import type { Language } from '../contracts.ts';
+
+// Paths that belong to dependencies or the runtime, whatever the language.
+const VENDORED =
+  /(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod)[\\/]/;
+
+const RUNTIME: Partial<Record<Language, RegExp>> = {
+  python: /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$/,
+  javascript: /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\./,
+  java: /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.springframework|org\.apache|org\.hibernate|io\.netty|reactor|com\.fasterxml|org\.junit|org\.eclipse|ch\.qos|org\.slf4j)\./,
+  // module: the package path (a bare `runtime` too); file: GOROOT (golang image, Debian's /usr/lib/go-1.x), -trimpath std paths
+  go: /^(?:runtime|net|sync|reflect|testing|internal|syscall|os|io|encoding|crypto|fmt|strconv|errors|context|bufio|time|strings|bytes|sort|log|math|database|path|text|html|mime|regexp|unicode|compress|container|hash|expvar|flag|embed|slices|maps|cmp|iter)(?:[./]|$)|\/usr\/(?:local\/)?go\/src\/|\/usr\/lib\/go(?:-[\d.]+)?\/src\/|(?:^|\/)go\/src\/(?:runtime|net|sync|reflect|testing|internal)\//,
+  // module: a Rails backtrace's gem prefix, `actionpack (5.1.4)`
+  ruby: /[\\/]ruby[\\/]\d+\.\d+\.\d+[\\/]|[\\/]lib[\\/]ruby[\\/]|^<internal:|[\\/]gems[\\/]|^[\w.-]+ \([\w.]+\)$/,
+  php: /^\[internal function\]$|[\\/]vendor[\\/]/,
+  dotnet: /^(?:System|Microsoft|Newtonsoft|Npgsql|Grpc|Amazon|Azure|Polly|MediatR|Castle)\./,
+  rust: /^(?:std|core|alloc|tokio|futures|hyper|tower|axum|actix|rayon|__rust|__rustc|rust_begin_unwind|backtrace)::|^<(?:std|core|alloc)::|^(?:rust_begin_unwind|__rust_try|__rust_start_panic|start_thread|clone3?|__libc_start_main|__libc_start_main_impl|__libc_start_call_main|_start|main|<unknown>)$|\/rustc\/[0-9a-f]+\/|[\\/]library[\\/](?:std|core|alloc)[\\/]|\.[cS]$/,
+};
+
+/**
+ * True when a frame is the application's own code: not a dependency, not the runtime.
+ * `file` is the frame's path; `module` its package/namespace/function where the language
+ * puts the owner there (Java class, .NET type, Go package, Rust path).
+ */
+export function isInApp({
+  language,
+  file,
+  module,
+}: {
+  language: Language;
+  file?: string;
+  module?: string;
+}): boolean {
+  if (file && VENDORED.test(file)) return false;
+  const runtime = RUNTIME[language];
+  if (!runtime) return true;
+  if (file && runtime.test(file)) return false;
+  if (module && runtime.test(module)) return false;
+  return true;
+}

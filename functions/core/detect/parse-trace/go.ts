@@ -1,0 +1,168 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every pattern is anchored and free of nested quantifiers: log text is attacker-controlled.
+// `log.Printf`'s default prefix, which net/http's recovered-panic line carries when it is not stripped.
+const GO_LOG_PREFIX = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)? /;
+const PANIC = /^panic: /;
+const FATAL = /^fatal error: /;
+const HTTP_PANIC = /^http: panic serving \S+: /;
+const REPANIC = /^\s+panic: /;
+// Go 1.23 prints `[recovered, repanicked]` when the same value is panicked again.
+const RECOVERED_SUFFIX = / \[recovered(?:, repanicked)?\]$/;
+// `goroutine 7 [running]:`; Go 1.23 adds `gp=… m=… mp=…` before the state with GOTRACEBACK=system.
+const GOROUTINE = /^goroutine \d+ (?:[^[\]]* )?\[[^\]]*\]:$/;
+const CREATED_BY = /^created by \S/;
+const SIGNAL = /^\[signal /;
+const ORIGINATING = /^\[originating from goroutine \d+\]:$/;
+const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
+const STACK_UNAVAILABLE = /^\s+goroutine running on other thread; stack unavailable$/;
+const RUNTIME_STACK = /^runtime stack:$/;
+// Go indents only locations with a tab; a cut-off one (`\t/tmp/ap`) still belongs to the dump.
+const TAB_INDENTED = /^\t\S/;
+// `\t/app/main.go:12 +0x1d fp=… sp=… pc=…`; `+0x…` is absent for inlined frames.
+const LOCATION =
+  /^\s+(\S[^\t]*):(\d+)(?: \+0x[0-9a-fA-F]+)?(?: fp=0x[0-9a-fA-F]+ sp=0x[0-9a-fA-F]+(?: pc=0x[0-9a-fA-F]+)?)?$/;
+
+type Header = { exceptionType: 'panic' | 'fatal error'; message: string };
+
+function readHeader(rawLine: string): Header | undefined {
+  const line = rawLine.replace(GO_LOG_PREFIX, '');
+  if (PANIC.test(line)) return { exceptionType: 'panic', message: line.slice('panic: '.length) };
+  if (FATAL.test(line)) return { exceptionType: 'fatal error', message: line.slice('fatal error: '.length) };
+  const http = HTTP_PANIC.exec(line);
+  if (http) return { exceptionType: 'panic', message: line.slice(http[0].length) };
+  return undefined;
+}
+
+/** `main.(*Cache).Put(0xc000…)` → `main.(*Cache).Put`; undefined when the line is not a call. */
+function readCall(line: string): string | undefined {
+  if (!line.endsWith(')') || /^\s/.test(line)) return undefined;
+  const open = line.lastIndexOf('(');
+  if (open <= 0) return undefined;
+  const name = line.slice(0, open);
+  if (/\s/.test(name) || line.slice(open + 1, -1).includes(')')) return undefined;
+  return name;
+}
+
+/** The package path of a Go symbol: up to the first dot after the last slash (`net/http.(*conn).serve` → `net/http`). */
+function packageOf(fn: string): string {
+  const slash = fn.lastIndexOf('/');
+  const dot = fn.indexOf('.', slash + 1);
+  if (dot < 0) return 'runtime'; // the builtin `panic(…)` frame is runtime.gopanic
+  return fn.slice(0, dot);
+}
+
+function isBlockLine(line: string): boolean {
+  return (
+    line.trim() === '' ||
+    GOROUTINE.test(line) ||
+    CREATED_BY.test(line) ||
+    SIGNAL.test(line) ||
+    ORIGINATING.test(line) ||
+    ELIDED.test(line) ||
+    STACK_UNAVAILABLE.test(line) ||
+    RUNTIME_STACK.test(line) ||
+    REPANIC.test(line) ||
+    LOCATION.test(line) ||
+    TAB_INDENTED.test(line) ||
+    readCall(line) !== undefined
+  );
+}
+
+function stripRecovered(message: string): string {
+  return message.replace(RECOVERED_SUFFIX, '');
+}
+
+/** Frames of the first goroutine block, in printed order (innermost first). */
+function readFirstGoroutine(lines: readonly string[]): StackFrame[] {
+  const frames: StackFrame[] = [];
+  const start = lines.findIndex((l) => GOROUTINE.test(l));
+  if (start < 0) return frames;
+  let pending: string | undefined;
+  let afterCreatedBy = false;
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '' || GOROUTINE.test(line)) break;
+    if (CREATED_BY.test(line)) {
+      // the creator's location follows; it is where the goroutine started, not a frame
+      afterCreatedBy = true;
+      pending = undefined;
+      continue;
+    }
+    const call = readCall(line);
+    if (call !== undefined) {
+      pending = call;
+      afterCreatedBy = false;
+      continue;
+    }
+    const location = LOCATION.exec(line);
+    if (location && pending !== undefined && !afterCreatedBy) {
+      const file = location[1] ?? '';
+      const module = packageOf(pending);
+      frames.push({
+        file,
+        line: Number(location[2]),
+        function: pending,
+        module,
+        inApp: isInApp({ language: 'go', file, module }),
+      });
+    }
+    pending = undefined;
+  }
+  return frames;
+}
+
+function parseGo(text: string): ParsedTrace | undefined {
+  const lines = text.split(/\r?\n/);
+  const first = lines.findIndex((l) => l.trim() !== '');
+  const header = first < 0 ? undefined : readHeader(lines[first] ?? '');
+  if (!header) return undefined;
+  const rest = lines.slice(first + 1);
+  const hasGoroutine = rest.some((l) => GOROUTINE.test(l));
+  // A bare `panic: x` with nothing Go-shaped after it is too weak to claim.
+  if (!hasGoroutine && rest.some((l) => l.trim() !== '')) return undefined;
+
+  // `panic: a [recovered]` + `\tpanic: b`: b is what killed the program, a is its cause.
+  const values = [header.message];
+  for (const line of rest) {
+    if (GOROUTINE.test(line)) break;
+    if (REPANIC.test(line)) values.push(line.replace(REPANIC, ''));
+  }
+  const messages = values.map(stripRecovered).reverse();
+  const causes: ParsedTrace[] = messages.slice(1).map((message) => ({
+    language: 'go',
+    exceptionType: 'panic',
+    message,
+    frames: [],
+    causes: [],
+  }));
+  return {
+    language: 'go',
+    exceptionType: header.exceptionType,
+    message: messages[0] ?? header.message,
+    frames: readFirstGoroutine(rest).reverse(),
+    causes,
+  };
+}
+
+/** Go panics, `fatal error:` crashes and net/http recovered panics, including whole GOTRACEBACK=all dumps. */
+export const goParser: TraceParser = {
+  language: 'go',
+  startsTrace: (line) => readHeader(line) !== undefined,
+  continuesTrace: (line, block) => {
+    if (line.trim() === '') {
+      // dumps separate goroutines by one blank line; two in a row end the record
+      const last = block[block.length - 1];
+      return last !== undefined && last.trim() !== '';
+    }
+    return isBlockLine(line);
+  },
+  parse: (text) => {
+    try {
+      return parseGo(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

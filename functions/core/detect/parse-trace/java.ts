@@ -1,0 +1,241 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
+const FRAME = /^\s*at\s+(\S.*)$/;
+const OMITTED = /^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$/;
+const CAUSED_BY = /^\s*Caused by: (.*)$/;
+const SUPPRESSED = /^(\s*)Suppressed: /;
+const THREAD_PREFIX = 'Exception in thread "';
+const TYPE_TOKEN = /^[\w$.]+/;
+const SEGMENT = /^[A-Za-z_$][\w$]*$/;
+const THROWABLE_NAME = /(?:Exception|Error|Throwable|Failure)$/;
+/** Longest line a regex sees; a real frame or header is far shorter. */
+const MAX_LINE = 8192;
+/** How many `: `-separated prefixes (logger names, timestamps) a header line may carry. */
+const MAX_PREFIXES = 6;
+/** Lines of multi-line message the assembler accepts before the first frame. */
+const MAX_MESSAGE_LINES = 12;
+
+interface Header {
+  exceptionType: string;
+  message: string;
+  /** "Exception in thread" printed it, so the type needs no Exception/Error suffix to be believed */
+  isThreadHeader: boolean;
+}
+
+interface Section extends Header {
+  messageLines: string[];
+  frames: StackFrame[];
+}
+
+/** A type name as Java prints it: `pkg.Outer$Inner` segments, the last one a class. */
+function isTypeName(token: string): boolean {
+  const segments = token.split('.');
+  return segments.every((s) => SEGMENT.test(s));
+}
+
+/** `Type`, `Type: message` or Elasticsearch's `Type[message]`, starting exactly at `text`'s start. */
+function readTypeAndMessage(text: string): { exceptionType: string; message: string } | undefined {
+  const token = TYPE_TOKEN.exec(text)?.[0];
+  if (!token || !isTypeName(token)) return undefined;
+  const rest = text.slice(token.length);
+  if (rest === '' || rest.trim() === '') return { exceptionType: token, message: '' };
+  if (rest.startsWith(': ') || rest === ':') return { exceptionType: token, message: rest.slice(2) };
+  if (rest.startsWith('[') && rest.trimEnd().endsWith(']')) {
+    return { exceptionType: token, message: rest.trimEnd().slice(1, -1) };
+  }
+  return undefined;
+}
+
+/** Unqualified `…Error` names are left to JavaScript (listed after Java): `TypeError: x` is not Java. */
+function isBelievable(exceptionType: string): boolean {
+  if (!exceptionType.includes('.')) return /(?:Exception|Throwable)$/.test(exceptionType);
+  return THROWABLE_NAME.test(exceptionType.slice(exceptionType.lastIndexOf('.') + 1));
+}
+
+/**
+ * Finds the exception header in a line, tolerating what loggers print before it
+ * (`Exception in thread "main" `, a java.util.logging `… MakeLog: `, a syslog date).
+ */
+function readHeader(line: string): Header | undefined {
+  const text = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+  const thread = text.indexOf(THREAD_PREFIX);
+  if (thread >= 0) {
+    const close = text.indexOf('" ', thread + THREAD_PREFIX.length);
+    if (close < 0) return undefined;
+    const found = readTypeAndMessage(text.slice(close + 2));
+    return found ? { ...found, isThreadHeader: true } : undefined;
+  }
+  const starts = [text.length - text.trimStart().length];
+  for (let from = 0, i = 0; i < MAX_PREFIXES; i += 1) {
+    const at = text.indexOf(': ', from);
+    if (at < 0) break;
+    starts.push(at + 2);
+    from = at + 2;
+  }
+  for (const start of starts) {
+    const found = readTypeAndMessage(text.slice(start));
+    if (found && isBelievable(found.exceptionType)) return { ...found, isThreadHeader: false };
+  }
+  return undefined;
+}
+
+/** `pkg.Class.method(File.java:12)`, `java.base/…(Native Method)`, ` ~[jar:1.0]` suffixes. */
+function readFrame(body: string): StackFrame {
+  const open = body.indexOf('(');
+  const close = body.lastIndexOf(')');
+  const qualified = (open >= 0 ? body.slice(0, open) : body).trim();
+  // JPMS prints `java.base/` or `app//` before the class; it is not part of the class name.
+  const name = qualified.slice(qualified.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  const module = dot > 0 ? name.slice(0, dot) : undefined;
+  const method = dot > 0 ? name.slice(dot + 1) : name;
+  const location = open >= 0 && close > open ? body.slice(open + 1, close) : '';
+  const colon = location.lastIndexOf(':');
+  const lineText = colon >= 0 ? location.slice(colon + 1) : '';
+  const hasLine = /^\d+$/.test(lineText);
+  const file = hasLine ? location.slice(0, colon) : location;
+  return {
+    file,
+    ...(hasLine ? { line: Number(lineText) } : {}),
+    ...(method ? { function: method } : {}),
+    ...(module ? { module } : {}),
+    inApp: isInApp({ language: 'java', file, ...(module ? { module } : {}) }),
+  };
+}
+
+const indentOf = (line: string): number => line.length - line.trimStart().length;
+
+function toTrace(section: Section): ParsedTrace {
+  const lines = [section.message, ...section.messageLines];
+  while (lines.length > 1 && (lines.at(-1) ?? '').trim() === '') lines.pop();
+  return {
+    language: 'java',
+    exceptionType: section.exceptionType,
+    message: lines.join('\n'),
+    frames: [...section.frames].reverse(),
+    causes: [],
+  };
+}
+
+/** A frame a console cut at its width before the location closed: `\tat com.x.Service.calcula`. */
+const isOpenFrame = (line: string): boolean => FRAME.test(line) && !line.includes(')');
+// A frame this long without its `(` may be one a console cut short.
+const MIN_WRAP_WIDTH = 60;
+// Terminal and `fold` widths: a header exactly that long was most likely cut there.
+const CONSOLE_WIDTHS = new Set([80, 100, 120, 132, 160, 200]);
+
+/** The header line's length when it looks cut at a console's width, else undefined. */
+function wrapWidth(block: readonly string[]): number | undefined {
+  const width = (block[0] ?? '').length;
+  return CONSOLE_WIDTHS.has(width) ? width : undefined;
+}
+
+function isWrapContinuation(line: string, previous: string, width: number | undefined): boolean {
+  if (line.trim() === '' || FRAME.test(line) || CAUSED_BY.test(line) || OMITTED.test(line)) return false;
+  return isOpenFrame(previous) || (width !== undefined && previous.length === width && !FRAME.test(previous));
+}
+
+/** Joins the pieces of lines a console wrapped at its width (frames cut mid-name, a long message). */
+function unwrap(lines: readonly string[]): string[] {
+  const width = wrapWidth(lines);
+  const out: string[] = [];
+  // The previous physical line: the width test applies to it, not to what it was joined into.
+  let piece: string | undefined;
+  for (const line of lines) {
+    const previous = out.at(-1);
+    if (previous !== undefined && piece !== undefined && isWrapContinuation(line, piece, width)) {
+      out[out.length - 1] = previous + line;
+      // A frame may be cut twice: the joined frame is what must show its `)`.
+      piece = isOpenFrame(previous) ? previous + line : line;
+    } else {
+      out.push(line);
+      piece = line;
+    }
+  }
+  return out;
+}
+
+function parseJava(text: string): ParsedTrace | undefined {
+  const lines = unwrap(text.split(/\r?\n/));
+  const sections: Section[] = [];
+  let current: Section | undefined;
+  // `Suppressed:` blocks are skipped (documented in the report): they are not the cause chain.
+  let suppressedIndent = -1;
+  for (const raw of lines) {
+    const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
+    if (suppressedIndent >= 0) {
+      if (line.trim() === '' || indentOf(line) >= suppressedIndent) continue;
+      suppressedIndent = -1;
+    }
+    if (!current) {
+      const header = readHeader(line);
+      if (header) {
+        current = { ...header, messageLines: [], frames: [] };
+        sections.push(current);
+      }
+      continue;
+    }
+    const frame = FRAME.exec(line);
+    if (frame) {
+      current.frames.push(readFrame(frame[1] ?? ''));
+      continue;
+    }
+    if (OMITTED.test(line)) continue;
+    const suppressed = SUPPRESSED.exec(line);
+    if (suppressed) {
+      suppressedIndent = (suppressed[1] ?? '').length;
+      continue;
+    }
+    const cause = CAUSED_BY.exec(line);
+    if (cause) {
+      const found = readTypeAndMessage((cause[1] ?? '').trim());
+      if (!found) break;
+      current = { ...found, isThreadHeader: false, messageLines: [], frames: [] };
+      sections.push(current);
+      continue;
+    }
+    // Before its first frame an exception's message may run over several lines; after, the trace is over.
+    if (current.frames.length > 0) break;
+    current.messageLines.push(raw);
+  }
+  const [first, ...causes] = sections;
+  if (!first) return undefined;
+  if (!first.isThreadHeader && first.frames.length === 0 && causes.length === 0) return undefined;
+  return { ...toTrace(first), causes: causes.map(toTrace) };
+}
+
+function continuesJava(line: string, block: readonly string[]): boolean {
+  if (block.length === 0) return false;
+  const head = line.slice(0, MAX_LINE);
+  if (FRAME.test(head) && (head.includes('(') || head.length >= MIN_WRAP_WIDTH)) return true;
+  if (isWrapContinuation(head, (block.at(-1) ?? '').slice(0, MAX_LINE), wrapWidth(block))) return true;
+  if (OMITTED.test(head) || CAUSED_BY.test(head) || SUPPRESSED.test(head)) return true;
+  // A multi-line message (blank, indented or nested-exception lines such as javax.mail prints) is
+  // accepted only while the newest exception has printed no frame yet.
+  const isMessageLike = head.trim() === '' || /^\s/.test(head) || readTypeAndMessage(head) !== undefined;
+  if (!isMessageLike) return false;
+  for (let i = block.length - 1, seen = 0; i >= 0; i -= 1, seen += 1) {
+    const previous = block[i] ?? '';
+    if (FRAME.test(previous.slice(0, MAX_LINE)) || OMITTED.test(previous)) return false;
+    if (seen >= MAX_MESSAGE_LINES) return false;
+    if (i === 0 || CAUSED_BY.test(previous.slice(0, MAX_LINE))) return true;
+  }
+  return false;
+}
+
+/** Java and Kotlin stack traces: `Caused by` chains, `... N more`, JPMS modules, logger prefixes. */
+export const javaParser: TraceParser = {
+  language: 'java',
+  startsTrace: (line) => readHeader(line) !== undefined,
+  continuesTrace: continuesJava,
+  parse: (text) => {
+    try {
+      return parseJava(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

@@ -1,0 +1,255 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import { readEmbeddedError } from './embedded-error.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
+const FRAME = /^\s*at\s+(\S.*)$/;
+/** `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught RangeError`, util.inspect's `[AggregateError: msg] {` */
+const HEADER = /^\s*(?:Uncaught )?(\[?)([A-Za-z_$][\w$]*)(?: \[([\w.-]+)\])?(?:(:) ?(.*))?$/;
+const ERROR_NAME = /(?:Error|Exception)$/;
+const CAUSE = /^\s*\[cause\]: (.*)$/;
+const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
+/** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
+const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
+const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
+const INSPECT_OPEN = /(?:\{|\[)$/;
+const INSPECT_CLOSE = /^\s*[\]}],?$/;
+/** Longest line a regex sees; a real frame or header is far shorter. */
+const MAX_LINE = 8192;
+/** How far back the assembler looks for an open util.inspect brace. */
+const MAX_LOOKBACK = 500;
+
+interface Header {
+  exceptionType: string;
+  message: string;
+  /** util.inspect printed `{` after the header: what follows is props, not message */
+  opensProps: boolean;
+}
+
+interface Section extends Header {
+  messageLines: string[];
+  frames: StackFrame[];
+  hasFrameLine: boolean;
+}
+
+const bounded = (line: string): string => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
+
+function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {}): Header | undefined {
+  const match = HEADER.exec(bounded(line).trimEnd());
+  if (!match) return undefined;
+  const [, bracket, name = '', , colon, rest = ''] = match;
+  if (!anyName && !ERROR_NAME.test(name)) return undefined;
+  if (!colon && rest !== '') return undefined;
+  let message = rest;
+  let opensProps = false;
+  if (bracket) {
+    // `[AggregateError: All promises were rejected] {`: the brackets are util.inspect's, not the message's.
+    const close = message.lastIndexOf(']');
+    if (close < 0) return undefined;
+    opensProps = message.slice(close + 1).trim() === '{';
+    message = message.slice(0, close);
+  } else if (message.endsWith(' {')) {
+    opensProps = true;
+    message = message.slice(0, -2);
+  }
+  return { exceptionType: name, message, opensProps };
+}
+
+/**
+ * `feed import failed: SyntaxError: …` (a message that embeds `err.stack`) and console.trace's
+ * `Trace: TypeError: …`: the error named inside the line.
+ */
+function readEmbeddedHeader(line: string): Header | undefined {
+  const found = readEmbeddedError(bounded(line).trim());
+  return found && { ...found, opensProps: false };
+}
+
+/** The header of the top exception: its own, else one embedded in a message, else any `Name: msg`. */
+function readTopHeader(line: string): Header | undefined {
+  return readHeader(line) ?? readEmbeddedHeader(line) ?? readHeader(line, { anyName: true });
+}
+
+/** Strips the `file://` scheme so ESM paths look like CommonJS ones (and map onto the repository). */
+function normaliseFile(file: string): string {
+  if (!file.startsWith('file://')) return file;
+  const path = file.slice('file://'.length);
+  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;
+}
+
+/** `file:line:col`, `file:line` or a bare location (`native`, `<anonymous>`, `index 0`). */
+function readLocation(location: string): Pick<StackFrame, 'file' | 'line' | 'column'> {
+  const last = location.lastIndexOf(':');
+  const tail = location.slice(last + 1);
+  if (last < 0 || !/^\d+$/.test(tail)) return { file: normaliseFile(location) };
+  const head = location.slice(0, last);
+  const previous = head.lastIndexOf(':');
+  const lineText = head.slice(previous + 1);
+  if (previous >= 0 && /^\d+$/.test(lineText)) {
+    return { file: normaliseFile(head.slice(0, previous)), line: Number(lineText), column: Number(tail) };
+  }
+  return { file: normaliseFile(head), line: Number(tail) };
+}
+
+function readFrame(rawBody: string): StackFrame {
+  // The last frame before a util.inspect props block ends in ` {`; inside `[errors]` in `,`.
+  let body = rawBody.trimEnd();
+  if (body.endsWith(' {')) body = body.slice(0, -2);
+  if (body.endsWith(',')) body = body.slice(0, -1);
+  let fn: string | undefined;
+  let location = body;
+  const open = body.indexOf(' (');
+  if (open > 0 && body.endsWith(')')) {
+    fn = body.slice(0, open);
+    location = body.slice(open + 2, -1);
+  }
+  let where = readLocation(location);
+  if (fn === undefined && where.line === undefined && !/[\\/<]/.test(location)) {
+    // `at a_function_name`: a name with no location at all.
+    fn = location;
+    where = { file: '' };
+  }
+  // `async fn` is the same function as `fn`; keeping the keyword would split fingerprints.
+  if (fn?.startsWith('async ')) fn = fn.slice('async '.length);
+  const inApp = isInApp({ language: 'javascript', file: where.file });
+  // `at Array.map (<anonymous>)`, `(native)`: V8 names no file there, only that there is none.
+  if (where.line === undefined && BUILTIN_LOCATION.test(where.file)) where = { file: '' };
+  return { ...where, ...(fn ? { function: fn } : {}), inApp };
+}
+
+function toTrace(section: Section): ParsedTrace {
+  const lines = [section.message, ...section.messageLines];
+  while (lines.length > 1 && (lines.at(-1) ?? '').trim() === '') lines.pop();
+  return {
+    language: 'javascript',
+    exceptionType: section.exceptionType,
+    message: lines.join('\n'),
+    frames: [...section.frames].reverse(),
+    causes: [],
+  };
+}
+
+const newSection = (header: Header): Section => ({
+  ...header,
+  messageLines: [],
+  frames: [],
+  hasFrameLine: false,
+});
+
+/** Index of the line holding the top exception's header, skipping Node's uncaught-exception code excerpt. */
+function findHeader(lines: readonly string[]): number {
+  let start = 0;
+  if (EXCERPT_HEADER.test(bounded(lines[0] ?? '').trim())) {
+    const blank = lines.findIndex((line, i) => i > 0 && line.trim() === '');
+    start = blank < 0 ? 1 : blank + 1;
+  }
+  for (let i = start; i < lines.length; i += 1) {
+    const line = lines[i] ?? '';
+    if (readHeader(line)) return i;
+    // Any `Name: msg` directly followed by a frame is a (custom-named) error too.
+    if (FRAME.test(bounded(lines[i + 1] ?? '')) && readTopHeader(line)) return i;
+  }
+  return -1;
+}
+
+function parseJavascript(text: string): ParsedTrace | undefined {
+  // A Lambda-style `timestamp\trequest-id\t` prefix may survive on the first line.
+  const lines = text
+    .split(/\r?\n/)
+    .map((line, i) => (i === 0 ? line.slice(line.lastIndexOf('\t') + 1) : line));
+  const headerAt = findHeader(lines);
+  if (headerAt < 0) return undefined;
+  const topLine = lines[headerAt] ?? '';
+  const top = readTopHeader(topLine);
+  if (!top) return undefined;
+  const sections: Section[] = [newSection(top)];
+  let current: Section = sections[0] as Section;
+  let inProps = top.opensProps;
+  let inErrors = false;
+  for (const raw of lines.slice(headerAt + 1)) {
+    const line = bounded(raw);
+    const frame = FRAME.exec(line);
+    if (frame) {
+      current.frames.push(readFrame(frame[1] ?? ''));
+      current.hasFrameLine = true;
+      if (line.trimEnd().endsWith(' {')) inProps = true;
+      continue;
+    }
+    const cause = CAUSE.exec(line);
+    if (cause) {
+      const header = readHeader(cause[1] ?? '', { anyName: true });
+      if (header) {
+        current = newSection(header);
+        sections.push(current);
+      }
+      continue;
+    }
+    if (ERRORS_OPEN.test(line)) {
+      inErrors = true;
+      continue;
+    }
+    if (inErrors) {
+      // AggregateError members are listed as causes too: they are what actually failed.
+      const member = readHeader(line, { anyName: true });
+      if (member && /^\s/.test(line)) {
+        current = newSection(member);
+        sections.push(current);
+        continue;
+      }
+    }
+    if (INSPECT_CLOSE.test(line)) {
+      if (line.trim().startsWith(']')) inErrors = false;
+      continue;
+    }
+    if (inProps || current.opensProps || current.hasFrameLine) continue;
+    if (current === sections[0]) current.messageLines.push(raw);
+  }
+  const [first, ...causes] = sections;
+  if (!first) return undefined;
+  // A line that merely mentions an error inside its text is a trace only when frames follow it.
+  const isEmbedded = readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
+  if (isEmbedded && !first.hasFrameLine) return undefined;
+  return { ...toTrace(first), causes: causes.map(toTrace) };
+}
+
+function continuesJavascript(line: string, block: readonly string[]): boolean {
+  if (block.length === 0) return false;
+  const head = bounded(line);
+  if (FRAME.test(head)) return true;
+  const first = bounded(block[0] ?? '').trim();
+  // Node's uncaught print: `/app/x.js:10`, the source line, the caret line, a blank, then the error.
+  if (EXCERPT_HEADER.test(first) && !block.some((l) => readHeader(l) !== undefined)) {
+    return block.length < 4 || readHeader(head) !== undefined;
+  }
+  if (head.trim() === '') return false;
+  // Inside a util.inspect block (`{ [cause]: …, code: 'ERR_X' }`, `[errors]: [ … ]`) until it closes.
+  let depth = 0;
+  for (let i = block.length - 1, seen = 0; i >= 0 && seen < MAX_LOOKBACK; i -= 1, seen += 1) {
+    const previous = bounded(block[i] ?? '').trimEnd();
+    if (INSPECT_CLOSE.test(previous)) depth -= 1;
+    else if (INSPECT_OPEN.test(previous)) depth += 1;
+    if (depth > 0) return true;
+  }
+  return false;
+}
+
+/** Node.js / TypeScript (V8) stack traces: `[cause]`, AggregateError, async frames, uncaught prints. */
+export const javascriptParser: TraceParser = {
+  language: 'javascript',
+  startsTrace: (line) => {
+    const head = bounded(line);
+    return (
+      readHeader(head) !== undefined ||
+      EXCERPT_HEADER.test(head.trim()) ||
+      (head.includes(': ') && readEmbeddedHeader(head) !== undefined)
+    );
+  },
+  continuesTrace: continuesJavascript,
+  parse: (text) => {
+    try {
+      return parseJavascript(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

@@ -1,0 +1,25 @@
+import type { Language, StackFrame } from '../../contracts.ts';
+
+/** What a language parser extracts from one assembled trace; the detector adds raw text, ids and stream. */
+export interface ParsedTrace {
+  language: Language;
+  exceptionType: string;
+  message: string;
+  /** outermost first, innermost (where it was raised) last — the DESIGN.md contract */
+  frames: StackFrame[];
+  causes: ParsedTrace[];
+}
+
+/**
+ * One language's knowledge of its traces. The assembler feeds it lines (log prefixes already
+ * stripped); it must run in linear time on hostile input (no nested quantifiers).
+ */
+export interface TraceParser {
+  readonly language: Language;
+  /** `line` opens a trace of this language (a header such as `Traceback …`, `panic: …`). */
+  startsTrace(line: string): boolean;
+  /** `line` belongs to the trace whose lines so far are `block` (frames, `Caused by:`, blank lines in a Go dump…). */
+  continuesTrace(line: string, block: readonly string[]): boolean;
+  /** Parse one whole assembled trace; `undefined` when the text is not this language's trace. */
+  parse(text: string): ParsedTrace | undefined;
+}

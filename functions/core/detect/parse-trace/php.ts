@@ -1,0 +1,198 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every pattern is anchored and free of nested quantifiers: log text is attacker-controlled.
+// `PHP Fatal error:  Uncaught …` (error_log) or `Fatal error: Uncaught …` (display_errors).
+const UNCAUGHT = /^(?:PHP )?Fatal error: +Uncaught /;
+const FATAL = /^(?:PHP )?(Fatal error|Parse error): +/;
+const NEXT = /^Next /;
+// PHP 5: `exception 'Type' with message 'msg' in /file.php:5`
+const PHP5 = /^exception '([^']+)' with message '/;
+// PHP 7+: `Type: msg in /file.php:5`; namespaced types use backslashes.
+const PHP7_TYPE = /^([A-Za-z_\\][\w\\]*): /;
+const STACK_TRACE = /^Stack trace:$/;
+const FRAME = /^#(\d+) /;
+const THROWN_IN = /^\s+thrown in .+ on line \d+$/;
+const LINE_SUFFIX = /:(\d+)$/;
+const ON_LINE_SUFFIX = / on line (\d+)$/;
+const PHP_FILE = /\.(?:php\d?|phtml|inc)$/;
+const DEFINED_SUFFIX = / and defined$/;
+const MAX_MESSAGE_LINES = 20;
+
+type Exception = { exceptionType: string; message: string };
+// `quoted`: the PHP 5 format, whose message sits in quotes that close just before ` in /file:line`
+type Found = Exception & { complete: boolean; quoted: boolean };
+
+/** Splits `… in /file.php:5` off the end; undefined when the text does not end with a PHP location. */
+function splitLocation(text: string): { before: string } | undefined {
+  const suffix = LINE_SUFFIX.exec(text);
+  if (!suffix) return undefined;
+  const at = text.lastIndexOf(' in ', suffix.index);
+  if (at < 0) return undefined;
+  const file = text.slice(at + 4, suffix.index);
+  if (!PHP_FILE.test(file)) return undefined;
+  return { before: text.slice(0, at) };
+}
+
+/** The exception named in a header body (after `Uncaught ` / `Next ` / nothing); complete once the location is seen. */
+function readException(body: string): Found | undefined {
+  const located = splitLocation(body);
+  const text = located ? located.before : body;
+  const php5 = PHP5.exec(text);
+  if (php5) {
+    const rest = text.slice(php5[0].length);
+    const message = located && rest.endsWith("'") ? rest.slice(0, -1) : rest;
+    return { exceptionType: php5[1] ?? '', message, complete: located !== undefined, quoted: true };
+  }
+  const php7 = PHP7_TYPE.exec(text);
+  if (php7) {
+    // A TypeError's report appends ` and defined` (then ` in <callee file>:<line>`) to its message.
+    const message = text.slice(php7[0].length);
+    return {
+      exceptionType: php7[1] ?? '',
+      message: located && message.includes(', called in ') ? message.replace(DEFINED_SUFFIX, '') : message,
+      complete: located !== undefined,
+      quoted: false,
+    };
+  }
+  return undefined;
+}
+
+function readHeader(line: string): Found | undefined {
+  if (UNCAUGHT.test(line)) {
+    return readException(line.replace(UNCAUGHT, ''));
+  }
+  if (PHP5.test(line)) {
+    return readException(line);
+  }
+  // A handler's `error_log('app.ERROR: Uncaught ' . $e)` (Monolog-style channel already stripped)
+  if (line.startsWith('Uncaught ')) {
+    const logged = readException(line.slice('Uncaught '.length));
+    return logged?.complete ? logged : undefined;
+  }
+  const fatal = FATAL.exec(line);
+  if (fatal) {
+    // `PHP Fatal error:  Allowed memory size … in /x.php on line 12`: no exception object, no trace
+    const body = line.slice(fatal[0].length);
+    const onLine = ON_LINE_SUFFIX.exec(body);
+    const at = onLine ? body.lastIndexOf(' in ', onLine.index) : -1;
+    if (!onLine || at < 0) return undefined;
+    return {
+      exceptionType: fatal[1] ?? 'Fatal error',
+      message: body.slice(0, at),
+      complete: true,
+      quoted: false,
+    };
+  }
+  // PHP 7+ `(string) $e` as logged by an application: only with a PHP file location, to stay specific
+  const bare = readException(line);
+  if (bare?.complete && (/\\/.test(bare.exceptionType) || /(?:Exception|Error)$/.test(bare.exceptionType))) {
+    return bare;
+  }
+  return undefined;
+}
+
+/** `#1 /var/www/app.php(12): Cls->method('x')` or `#0 [internal function]: fn()`; `{main}` is not a frame. */
+function readFrame(line: string): StackFrame | 'main' | undefined {
+  const numbered = FRAME.exec(line);
+  if (!numbered) return undefined;
+  const body = line.slice(numbered[0].length);
+  if (body === '{main}') return 'main';
+  let file: string;
+  let lineNo: number | undefined;
+  let callee: string;
+  if (body.startsWith('[internal function]: ')) {
+    file = '[internal function]';
+    callee = body.slice('[internal function]: '.length);
+  } else {
+    const colon = body.indexOf('): ');
+    const open = colon < 0 ? -1 : body.lastIndexOf('(', colon);
+    if (open <= 0) return undefined;
+    const digits = body.slice(open + 1, colon);
+    if (!/^\d+$/.test(digits)) return undefined;
+    file = body.slice(0, open);
+    lineNo = Number(digits);
+    callee = body.slice(colon + 3);
+  }
+  const paren = callee.indexOf('(');
+  const fn = paren < 0 ? callee : callee.slice(0, paren);
+  return {
+    file,
+    ...(lineNo !== undefined ? { line: lineNo } : {}),
+    function: fn,
+    inApp: isInApp({ language: 'php', file }),
+  };
+}
+
+type Building = Found & { frames: StackFrame[] };
+
+function parsePhp(text: string): ParsedTrace | undefined {
+  const lines = text.split(/\r?\n/);
+  const first = lines.findIndex((l) => l.trim() !== '');
+  const header = first < 0 ? undefined : readHeader(lines[first] ?? '');
+  if (!header) return undefined;
+  const built: Building[] = [{ ...header, frames: [] }];
+  for (const line of lines.slice(first + 1)) {
+    const current = built[built.length - 1];
+    if (!current) break;
+    if (NEXT.test(line)) {
+      const next = readException(line.slice('Next '.length));
+      if (next) {
+        built.push({ ...next, frames: [] });
+        continue;
+      }
+    }
+    if (!current.complete) {
+      // a multi-line message: the header's ` in /file.php:5` closes it on a later line
+      const located = splitLocation(line);
+      const part = located ? located.before : line;
+      const unquoted = located && current.quoted && part.endsWith("'") ? part.slice(0, -1) : part;
+      current.message += `\n${unquoted}`;
+      current.complete = located !== undefined;
+      continue;
+    }
+    const frame = readFrame(line);
+    if (frame && frame !== 'main') current.frames.push(frame);
+  }
+  // PHP prints the earliest (previous) exception first; the last `Next` is the one that was thrown.
+  const [primary, ...causes] = built.reverse().map(
+    (b): ParsedTrace => ({
+      language: 'php',
+      exceptionType: b.exceptionType,
+      message: b.message,
+      frames: b.frames.reverse(),
+      causes: [],
+    }),
+  );
+  return primary && { ...primary, causes };
+}
+
+function isOpenMessage(block: readonly string[]): boolean {
+  if (block.length > MAX_MESSAGE_LINES) return false;
+  const header = readHeader(block[0] ?? '');
+  if (!header || header.complete) return false;
+  return !block.slice(1).some((l) => splitLocation(l) !== undefined || STACK_TRACE.test(l));
+}
+
+/** PHP uncaught exceptions (PHP 5 and 7+ formats, `Next` chains, `[internal function]`) and fatal errors. */
+export const phpParser: TraceParser = {
+  language: 'php',
+  startsTrace: (line) => readHeader(line) !== undefined,
+  continuesTrace: (line, block) => {
+    const last = block[block.length - 1] ?? '';
+    if (THROWN_IN.test(last)) return false;
+    if (STACK_TRACE.test(line) || FRAME.test(line) || THROWN_IN.test(line)) return true;
+    // a chained exception: `#N {main}`, a blank line, then `Next Type: msg in …`
+    if (line.trim() === '') return /^#\d+ \{main\}$/.test(last);
+    if (NEXT.test(line)) return readException(line.slice('Next '.length)) !== undefined;
+    return isOpenMessage(block);
+  },
+  parse: (text) => {
+    try {
+      return parsePhp(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

@@ -1,0 +1,182 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
+const HEADER = 'Traceback (most recent call last):';
+const FRAME = /^\s*File "([^"]*)", line (\d+)(?:, in (.*))?$/;
+const CHAIN =
+  /^(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$/;
+const EXCEPTION_LINE = /^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$/;
+// Exception-group borders (`  | `, `  +-+---- 1 ----`, `    +----`), stripped to flatten the group.
+const GROUP_BORDER = /^(?:\s*[|+])+ ?/;
+const GROUP_SEPARATOR = /^[-+]+(?: \d+ [-+]+| \.\.\. .*)?$/;
+/** Longest line a regex sees; a frame or exception line longer than this is not a real one. */
+const MAX_LINE = 8192;
+
+interface Section {
+  frames: StackFrame[];
+  exceptionType?: string;
+  messageLines: string[];
+}
+
+const isIndented = (line: string): boolean => line.startsWith(' ') || line.startsWith('\t');
+
+function toFrame(match: RegExpExecArray): StackFrame {
+  const file = match[1] ?? '';
+  const fn = match[3]?.trim();
+  return {
+    file,
+    line: Number(match[2]),
+    ...(fn ? { function: fn } : {}),
+    inApp: isInApp({ language: 'python', file }),
+  };
+}
+
+function toTrace(section: Section): ParsedTrace {
+  const lines = [...section.messageLines];
+  while (lines.length > 0 && (lines.at(-1) ?? '').trim() === '') lines.pop();
+  return {
+    language: 'python',
+    exceptionType: section.exceptionType ?? '',
+    message: lines.join('\n'),
+    frames: section.frames,
+    causes: [],
+  };
+}
+
+/** Splits a traceback (possibly chained, possibly an exception group flattened) into its printed sections. */
+function readSections(lines: readonly string[], isGroup: boolean): Section[] {
+  const sections: Section[] = [];
+  let current: Section | undefined;
+  let inMessage = false;
+  for (const raw of lines) {
+    const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
+    if (line.includes(HEADER)) {
+      current = { frames: [], messageLines: [] };
+      sections.push(current);
+      inMessage = false;
+      continue;
+    }
+    if (CHAIN.test(line.trim()) || (isGroup && GROUP_SEPARATOR.test(line.trim()))) {
+      current = undefined;
+      inMessage = false;
+      continue;
+    }
+    if (inMessage && current) {
+      current.messageLines.push(raw);
+      continue;
+    }
+    const frame = FRAME.exec(line);
+    if (frame) {
+      // A SyntaxError report has no "Traceback" header: its `File` line opens the section.
+      if (!current) {
+        current = { frames: [], messageLines: [] };
+        sections.push(current);
+      }
+      current.frames.push(toFrame(frame));
+      continue;
+    }
+    if (!current || isIndented(line) || line.trim() === '') continue;
+    const exception = EXCEPTION_LINE.exec(line);
+    if (!exception) continue;
+    current.exceptionType = exception[1];
+    const message = raw.slice((exception[1] ?? '').length).replace(/^: ?/, '');
+    current.messageLines = [message];
+    inMessage = true;
+  }
+  return sections;
+}
+
+// Python's exception names: `KeyError`, `botocore.exceptions.ClientError`, `SystemExit`, `UserWarning`.
+const LEAD_EXCEPTION = /^([A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt|Warning)): (.*)$/;
+
+/**
+ * The Lambda Python runtime logs an unhandled exception as `[ERROR] KeyError: 't-1'` followed by
+ * `Traceback …` and the frames, with no exception line after them: the lead line names it.
+ */
+function readLead(line: string): { exceptionType: string; message: string } | undefined {
+  const lead = LEAD_EXCEPTION.exec(line.slice(0, MAX_LINE));
+  return lead ? { exceptionType: lead[1] ?? '', message: lead[2] ?? '' } : undefined;
+}
+
+/** A traceback a logger indented as a whole (`logging.error("…:\n%s", indent(tb))`) reads like one at column 0. */
+function dedent(lines: string[]): string[] {
+  const header = lines.find((line) => line.includes(HEADER));
+  const indent = header ? header.length - header.trimStart().length : 0;
+  if (indent === 0 || !header?.trimStart().startsWith(HEADER)) return lines;
+  const prefix = header.slice(0, indent);
+  return lines.map((line) => (line.startsWith(prefix) ? line.slice(indent) : line));
+}
+
+function parsePython(text: string): ParsedTrace | undefined {
+  const isGroup = text.includes('Exception Group Traceback');
+  let lines = dedent(text.split(/\r?\n/));
+  if (isGroup) lines = lines.map((line) => line.replace(GROUP_BORDER, ''));
+  const lead = lines[0]?.includes(HEADER) ? undefined : readLead(lines[0] ?? '');
+  // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
+  if (lead && !text.includes(HEADER)) return undefined;
+  const sections = readSections(lines, isGroup);
+  const last = sections.at(-1);
+  if (lead && (!last || last.exceptionType === undefined)) {
+    const section = last ?? { frames: [], messageLines: [] };
+    section.exceptionType = lead.exceptionType;
+    section.messageLines = [lead.message];
+    if (!last) sections.push(section);
+  }
+  const named = sections.filter((s) => s.exceptionType !== undefined);
+  if (named.length === 0) return undefined;
+  // A group prints itself first and its sub-exceptions after; a chain prints the record last.
+  const [first, ...rest] = named;
+  if (isGroup && first) return { ...toTrace(first), causes: rest.map(toTrace) };
+  const record = named.at(-1);
+  if (!record) return undefined;
+  // Nearest cause first, like Java's "Caused by" order.
+  return { ...toTrace(record), causes: named.slice(0, -1).reverse().map(toTrace) };
+}
+
+function continuesPython(line: string, block: readonly string[]): boolean {
+  if (block.length === 0) return false;
+  // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it.
+  if (block.length === 1 && !isPythonStart(block[0] ?? '')) return line.trimStart().startsWith(HEADER);
+  const trimmed = line.trim();
+  if (trimmed === '' || isIndented(line) || CHAIN.test(trimmed)) return true;
+  if (line.includes(HEADER)) {
+    // Another traceback belongs to this one only as a chained exception ("During handling…",
+    // "The above exception was the direct cause…"); otherwise it is the next error.
+    for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
+      const previous = (block[i] ?? '').trim();
+      if (previous !== '') return CHAIN.test(previous);
+    }
+    return false;
+  }
+  // A column-0 line is the exception line only while this section has not printed one yet:
+  // look back to the latest column-0 line (bounded, so a long block cannot make this quadratic).
+  for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
+    const previous = block[i] ?? '';
+    if (previous.trim() === '' || isIndented(previous)) continue;
+    if (previous.includes(HEADER)) return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
+    return false;
+  }
+  // Only indented lines so far: a header-less SyntaxError report or a group; the exception line ends it.
+  return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
+}
+
+function isPythonStart(line: string): boolean {
+  const head = line.slice(0, MAX_LINE);
+  return head.includes(HEADER) || (FRAME.test(head) && isIndented(head));
+}
+
+/** Python tracebacks: chained exceptions, 3.11 markers, header-less SyntaxError, exception groups. */
+export const pythonParser: TraceParser = {
+  language: 'python',
+  startsTrace: (line) => isPythonStart(line) || readLead(line) !== undefined,
+  continuesTrace: continuesPython,
+  parse: (text) => {
+    try {
+      return parsePython(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

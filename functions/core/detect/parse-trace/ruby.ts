@@ -1,0 +1,235 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import { readEmbeddedError } from './embedded-error.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every pattern is anchored and free of nested quantifiers: log text is attacker-controlled.
+const TYPE = '[A-Z]\\w*(?:::[A-Z]\\w*)*';
+// Ruby ≤3.3 quotes the method as `meth', 3.4 as 'Class#meth'.
+const IN_METHOD = /:(\d+):in [`']/;
+const FROM = /^\s*from /;
+const GEM_PREFIX = /^([\w.-]+) \(([\w.]+)\) /;
+const RUBY_SOURCE = /\.(?:rb|erb|haml|slim|rake|ru|builder|jbuilder|rabl)$/;
+const LINE_SUFFIX = /:(\d+)$/;
+const TYPE_SUFFIX = new RegExp(`^(.*) \\((${TYPE})\\)$`);
+// Rails logs `ActionView::Template::Error (msg):`; the message may run over several lines.
+const RAILS_HEADER = new RegExp(`^\\s*(${TYPE}) \\((.*)$`);
+const RAILS_EXTRACT = /^\s+\d+: /;
+const MAX_MESSAGE_LINES = 20;
+
+type FrameParts = { file: string; line: number; function?: string; gem?: string };
+
+/** `from app.rb:7:in 'meth'`, `  actionpack (5.1.4) lib/x.rb:3:in `call'`, `app/views/x.erb:1`. */
+function readFrame(raw: string): FrameParts | undefined {
+  let text = raw.trimStart();
+  if (FROM.test(text)) text = text.replace(FROM, '');
+  let gem: string | undefined;
+  const prefix = GEM_PREFIX.exec(text);
+  if (prefix) {
+    gem = `${prefix[1]} (${prefix[2]})`;
+    text = text.slice(prefix[0].length);
+  }
+  const method = IN_METHOD.exec(text);
+  if (method && text.endsWith("'")) {
+    const file = text.slice(0, method.index);
+    const fn = text.slice(method.index + method[0].length, -1);
+    if (file === '' || fn.includes("': ")) return undefined;
+    return { file, line: Number(method[1]), function: fn, ...(gem ? { gem } : {}) };
+  }
+  const bare = LINE_SUFFIX.exec(text);
+  if (bare) {
+    const file = text.slice(0, bare.index);
+    if (!RUBY_SOURCE.test(file) || /\s/.test(file.charAt(0))) return undefined;
+    return { file, line: Number(bare[1]), ...(gem ? { gem } : {}) };
+  }
+  return undefined;
+}
+
+type Uncaught = FrameParts & { message: string; exceptionType: string };
+
+/** `app.rb:3:in 'divide': divided by 0 (ZeroDivisionError)` — the header of Ruby's own uncaught report. */
+function readUncaught(line: string): Uncaught | undefined {
+  if (/^\s/.test(line)) return undefined;
+  const method = IN_METHOD.exec(line);
+  if (!method) return undefined;
+  const rest = line.slice(method.index + method[0].length);
+  const close = rest.indexOf("': ");
+  if (close < 0) return undefined;
+  const typed = TYPE_SUFFIX.exec(rest.slice(close + 3));
+  if (!typed) return undefined;
+  return {
+    file: line.slice(0, method.index),
+    line: Number(method[1]),
+    function: rest.slice(0, close),
+    message: typed[1] ?? '',
+    exceptionType: typed[2] ?? '',
+  };
+}
+
+function isErrorTypeName(type: string): boolean {
+  return type.includes('::') || /(?:Error|Exception)$/.test(type);
+}
+
+type OpenHeader = { exceptionType: string; message: string; closed: boolean };
+
+/** Rails `Type (msg):` or Logger's `msg (Type)`. */
+function readLoggedHeader(line: string): OpenHeader | undefined {
+  const rails = RAILS_HEADER.exec(line);
+  if (rails && isErrorTypeName(rails[1] ?? '')) {
+    const body = rails[2] ?? '';
+    const closed = body.endsWith('):');
+    return { exceptionType: rails[1] ?? '', message: closed ? body.slice(0, -2) : body, closed };
+  }
+  const logger = /^\S/.test(line) ? TYPE_SUFFIX.exec(line) : null;
+  if (logger && isErrorTypeName(logger[2] ?? '') && readUncaught(line) === undefined) {
+    return { exceptionType: logger[2] ?? '', message: logger[1] ?? '', closed: true };
+  }
+  return undefined;
+}
+
+// `Error: key not found`, `KeyError: key not found`: a header a program printed itself.
+const BARE_HEADER = /^([A-Z]\w{0,200}(?:::[A-Z]\w{0,100}){0,5}): (.*)$/;
+
+/**
+ * A header a program or its logger wrote before printing `e.backtrace` line by line:
+ * `Error: msg`, `payment failed: KeyError: msg` (Logger's `E, […] ERROR -- prog:` already
+ * stripped). Believed only when Ruby frames follow it (see parseRuby).
+ */
+function readPrintedHeader(line: string): OpenHeader | undefined {
+  if (/^\s/.test(line)) return undefined;
+  const bare = BARE_HEADER.exec(line);
+  if (bare && (bare[1] === 'Error' || isErrorTypeName(bare[1] ?? ''))) {
+    return { exceptionType: bare[1] ?? '', message: bare[2] ?? '', closed: true };
+  }
+  const embedded = readEmbeddedError(line);
+  return embedded && { ...embedded, closed: true };
+}
+
+/** `app/models/user.rb:13:in 'magic'` at column 0: `puts e.backtrace` without a header. */
+function isColumnZeroFrame(line: string): boolean {
+  if (/^\s/.test(line) || !IN_METHOD.test(line)) return false;
+  const frame = readFrame(line);
+  return frame !== undefined && frame.function !== undefined;
+}
+
+function toFrame(parts: FrameParts): StackFrame {
+  return {
+    file: parts.file,
+    line: parts.line,
+    ...(parts.function !== undefined ? { function: parts.function } : {}),
+    ...(parts.gem !== undefined ? { module: parts.gem } : {}),
+    inApp: isInApp({ language: 'ruby', file: parts.file, module: parts.gem }),
+  };
+}
+
+type Building = {
+  exceptionType: string;
+  message: string[];
+  frames: StackFrame[];
+  open: boolean;
+  ended: boolean;
+  /** the header was printed by the program (or missing): only frames make it a trace */
+  needsFrames?: boolean;
+};
+
+function parseRuby(text: string): ParsedTrace | undefined {
+  const lines = text.split(/\r?\n/);
+  const built: Building[] = [];
+  let current: Building | undefined;
+  for (const line of lines) {
+    const uncaught = readUncaught(line);
+    if (uncaught) {
+      current = {
+        exceptionType: uncaught.exceptionType,
+        message: [uncaught.message],
+        frames: [toFrame(uncaught)],
+        open: false,
+        ended: false,
+      };
+      built.push(current);
+      continue;
+    }
+    if (!current) {
+      if (line.trim() === '') continue;
+      const logged = readLoggedHeader(line);
+      const printed = logged ? undefined : readPrintedHeader(line);
+      const header = logged ?? printed;
+      if (!header && !isColumnZeroFrame(line)) return undefined;
+      current = {
+        exceptionType: header?.exceptionType ?? '',
+        message: header ? [header.message] : [],
+        frames: [],
+        open: header ? !header.closed : false,
+        ended: header === undefined,
+        needsFrames: logged === undefined,
+      };
+      built.push(current);
+      if (header) continue;
+    }
+    if (current.open) {
+      // a Rails header whose message spans lines: it ends at the line closing with `):`
+      const closes = line.endsWith('):');
+      current.message.push(closes ? line.slice(0, -2) : line);
+      current.open = !closes;
+      continue;
+    }
+    const frame = readFrame(line);
+    if (frame) {
+      current.frames.push(toFrame(frame));
+      continue;
+    }
+    // Before the frames: more message lines, until a blank line (error_highlight's snippet follows one).
+    if (line.trim() === '' || RAILS_EXTRACT.test(line)) current.ended = true;
+    if (!current.ended && current.frames.length <= 1) current.message.push(line);
+  }
+  if (built[0]?.needsFrames && built[0].frames.length === 0) return undefined;
+  const [primary, ...causes] = built.map(
+    (b): ParsedTrace => ({
+      language: 'ruby',
+      exceptionType: b.exceptionType,
+      message: b.message.join('\n'),
+      frames: [...b.frames].reverse(),
+      causes: [],
+    }),
+  );
+  if (!primary) return undefined;
+  return { ...primary, causes };
+}
+
+function countMessageLines(block: readonly string[]): number {
+  let count = 0;
+  for (const line of block) if (readFrame(line) === undefined) count += 1;
+  return count;
+}
+
+/** Ruby's uncaught-exception report (with causes), Rails `Type (msg):` logs and Logger's `msg (Type)` + backtrace. */
+export const rubyParser: TraceParser = {
+  language: 'ruby',
+  startsTrace: (line) =>
+    readUncaught(line) !== undefined ||
+    readLoggedHeader(line) !== undefined ||
+    isColumnZeroFrame(line) ||
+    readPrintedHeader(line) !== undefined,
+  continuesTrace: (line, block) => {
+    if (readFrame(line) !== undefined || readUncaught(line) !== undefined) return true;
+    const head = block[0] ?? '';
+    const hasFrames = block.slice(1).some((l) => readFrame(l) !== undefined);
+    if (hasFrames) return false;
+    // Ruby's own report: extra message lines, error_highlight's snippet; Rails: blank and source-extract lines.
+    if (readUncaught(head) !== undefined) return countMessageLines(block) <= MAX_MESSAGE_LINES;
+    const logged = readLoggedHeader(head);
+    if (!logged) return false;
+    if (line.trim() === '' || RAILS_EXTRACT.test(line)) {
+      return RAILS_HEADER.test(head) && block.length <= MAX_MESSAGE_LINES;
+    }
+    const stillOpen = !logged.closed && !block.slice(1).some((l) => l.endsWith('):'));
+    return stillOpen && block.length <= MAX_MESSAGE_LINES;
+  },
+  parse: (text) => {
+    try {
+      return parseRuby(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

@@ -1,0 +1,151 @@
+import type { StackFrame } from '../../contracts.ts';
+import { isInApp } from '../in-app.ts';
+import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+
+// Every regex here is anchored or bounded by literal text, free of nested quantifiers:
+// log text is attacker-controlled.
+/** `thread 'main' panicked at …`, `thread 'main' (140213) panicked at …` (Rust ≥ 1.89 prints the id) */
+const HEADER = /^thread '([^'\n]*)'(?: \(\d+\))? panicked at (.*)$/;
+const BACKTRACE_START = /^stack backtrace:\s*$/;
+/** `   3: shop::main` or, with RUST_BACKTRACE=full, `   3:     0x55d0c4a1f5fa - shop::main::h1234…` */
+const FRAME = /^\s*\d+:\s+(?:0x[0-9a-fA-F]+ - )?(\S.*)$/;
+const FRAME_AT = /^\s+at (\S.*)$/;
+const OMITTED = /^\s*\[\.\.\. omitted \d+ frames? \.\.\.\]\s*$/;
+const NOTE = /^note: /;
+const SYMBOL_HASH = /::h[0-9a-f]{16}$/;
+const CRATE_HASH = /\[[0-9a-f]{16}\]/g;
+/** Longest line a regex sees; a real header or frame is far shorter. */
+const MAX_LINE = 8192;
+
+interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+const bounded = (line: string): string => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
+
+/** `src/main.rs:5:9` (an optional `./` stripped so it maps onto the repository). */
+function readLocation(text: string): Location {
+  const parts = text.trim().split(':');
+  const column = parts.length >= 3 ? parts.at(-1) : undefined;
+  const line = parts.length >= 3 ? parts.at(-2) : parts.length === 2 ? parts.at(-1) : undefined;
+  const isNumbered =
+    line !== undefined && /^\d+$/.test(line) && (column === undefined || /^\d+$/.test(column));
+  const pathParts = isNumbered ? parts.slice(0, column === undefined ? -1 : -2) : parts;
+  const file = pathParts.join(':').replace(/^\.\//, '');
+  return {
+    file,
+    ...(isNumbered ? { line: Number(line) } : {}),
+    ...(isNumbered && column !== undefined ? { column: Number(column) } : {}),
+  };
+}
+
+/** Either the new `at src/main.rs:5:9:` (message on the next lines) or the old `at 'msg', src/main.rs:5:9`. */
+function readPanicAt(rest: string): { location: Location; inlineMessage?: string } {
+  if (rest.startsWith("'")) {
+    const end = rest.lastIndexOf("', ");
+    if (end > 0) return { location: readLocation(rest.slice(end + 3)), inlineMessage: rest.slice(1, end) };
+  }
+  return { location: readLocation(rest.endsWith(':') ? rest.slice(0, -1) : rest) };
+}
+
+function cleanSymbol(symbol: string): string {
+  return symbol.trim().replace(CRATE_HASH, '').replace(SYMBOL_HASH, '');
+}
+
+function toFrame(symbol: string, location: Location | undefined): StackFrame {
+  const fn = cleanSymbol(symbol);
+  // The owner path lets in-app rules see `std::`/`core::`/`<alloc::…>` even when no `at` line exists.
+  const path = fn.startsWith('<') ? fn : (fn.split('<')[0] ?? fn);
+  const split = path.lastIndexOf('::');
+  const module = split > 0 ? path.slice(0, split) : fn;
+  const file = location?.file ?? '';
+  return {
+    file,
+    ...(location?.line !== undefined ? { line: location.line } : {}),
+    ...(location?.column !== undefined ? { column: location.column } : {}),
+    function: fn,
+    module,
+    inApp: isInApp({ language: 'rust', file, module }),
+  };
+}
+
+function parseRust(text: string): ParsedTrace | undefined {
+  const lines = text.split(/\r?\n/).map(bounded);
+  const headerAt = lines.findIndex((line) => HEADER.test(line));
+  if (headerAt < 0) return undefined;
+  const header = HEADER.exec(lines[headerAt] ?? '');
+  const { location, inlineMessage } = readPanicAt(header?.[2] ?? '');
+  const messageLines: string[] = inlineMessage === undefined ? [] : [inlineMessage];
+  const symbols: { symbol: string; location?: Location }[] = [];
+  let inBacktrace = false;
+  let hasBacktrace = false;
+  let isMessageDone = inlineMessage !== undefined;
+  for (const line of lines.slice(headerAt + 1)) {
+    // A second panic (another thread, or a panic during cleanup) is a record of its own.
+    if (HEADER.test(line)) break;
+    if (BACKTRACE_START.test(line)) {
+      inBacktrace = true;
+      hasBacktrace = true;
+      isMessageDone = true;
+      continue;
+    }
+    if (NOTE.test(line)) {
+      inBacktrace = false;
+      isMessageDone = true;
+      continue;
+    }
+    if (!inBacktrace) {
+      if (!isMessageDone) messageLines.push(line);
+      continue;
+    }
+    if (OMITTED.test(line)) continue;
+    const at = FRAME_AT.exec(line);
+    const last = symbols.at(-1);
+    if (at) {
+      // Only the first `at` belongs to the symbol; inlined frames repeat the index instead.
+      if (last && !last.location) last.location = readLocation(at[1] ?? '');
+      continue;
+    }
+    const frame = FRAME.exec(line);
+    if (frame) symbols.push({ symbol: frame[1] ?? '' });
+    else inBacktrace = false;
+  }
+  while (messageLines.length > 0 && (messageLines.at(-1) ?? '').trim() === '') messageLines.pop();
+  // Without a backtrace the panic location is the only frame there is; keep it so the
+  // analyzer knows which file to read (Rust services rarely run with RUST_BACKTRACE).
+  const frames = hasBacktrace
+    ? symbols.map((s) => toFrame(s.symbol, s.location)).reverse()
+    : [{ ...location, inApp: isInApp({ language: 'rust', file: location.file }) }];
+  return { language: 'rust', exceptionType: 'panic', message: messageLines.join('\n'), frames, causes: [] };
+}
+
+function continuesRust(line: string, block: readonly string[]): boolean {
+  if (block.length === 0) return false;
+  const head = bounded(line);
+  if (HEADER.test(head)) return false;
+  if (BACKTRACE_START.test(head) || NOTE.test(head)) return true;
+  if (FRAME.test(head) || FRAME_AT.test(head) || OMITTED.test(head)) return true;
+  // The new format prints the message on the line after the header (assert_eq! adds
+  // indented `left:`/`right:` lines); the old format has it inline.
+  const header = HEADER.exec(bounded(block[0] ?? ''));
+  const isNewFormat = header !== null && !(header[2] ?? '').startsWith("'");
+  if (!isNewFormat) return false;
+  const isMessageOpen = !block.some((l) => BACKTRACE_START.test(l) || NOTE.test(l));
+  return isMessageOpen && (block.length === 1 || /^\s/.test(head) || /^\s*(?:left|right): /.test(head));
+}
+
+/** Rust panics: old (`panicked at 'msg', file`) and new (message on the next line) formats, backtraces. */
+export const rustParser: TraceParser = {
+  language: 'rust',
+  startsTrace: (line) => HEADER.test(bounded(line)),
+  continuesTrace: continuesRust,
+  parse: (text) => {
+    try {
+      return parseRust(text);
+    } catch {
+      return undefined;
+    }
+  },
+};

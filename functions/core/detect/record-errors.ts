@@ -1,0 +1,587 @@
+import { createHash } from 'node:crypto';
+import type { ErrorRecord, Incident, IncidentStatus, LogEvent, RepairJob, RepoRef } from '../contracts.ts';
+import { buildIncidentKey, computeTtl, decideRecurrence } from '../incident/incident-rules.ts';
+import type { IncidentStore, OccurrenceResult } from '../ports/incident-store.ts';
+import type { EnqueueFailure, JobQueue } from '../ports/job-queue.ts';
+import type { LogContextSource } from '../ports/log-context-source.ts';
+import { type DecodedSubscription, decodeSubscriptionEvent, PayloadError } from './decode-subscription.ts';
+import { type DetectedError, detectErrors } from './detect-errors.ts';
+import { fingerprintError } from './fingerprint.ts';
+
+export interface RecordErrorsDeps {
+  store: IncidentStore;
+  queue: JobQueue;
+  logContext: LogContextSource;
+  /** the repository that owns a log group's code, or undefined when none is configured */
+  resolveRepo: (logGroup: string) => RepoRef | undefined;
+  /** ai-ops' own log groups: never turned into incidents, even if a filter points at them */
+  ownLogGroups?: ReadonlySet<string>;
+  ttlDays?: number;
+  now?: () => number;
+  decode?: (event: unknown) => DecodedSubscription;
+  detect?: (events: readonly LogEvent[]) => DetectedError[];
+  fingerprint?: (record: ErrorRecord) => string;
+  /** GetLogEvents calls per delivery at most: a storm of cut-off traces must not become a storm of reads */
+  maxContextFetches?: number;
+  /** store writes in flight at once */
+  concurrency?: number;
+  /** the queue lease's owner on `queued` incidents (default `sqs`) */
+  queueOwner?: string;
+  /** how long a queued job may stay unclaimed before the sweep sends it again */
+  queueLeaseMs?: number;
+}
+
+export interface IncidentReport {
+  incidentKey: string;
+  result: OccurrenceResult['kind'];
+  /** the status after this delivery */
+  status: IncidentStatus;
+  /** occurrences in this delivery */
+  count: number;
+  /** occurrences recorded so far, this delivery included */
+  totalCount: number;
+  enqueued: boolean;
+  reopened: boolean;
+}
+
+export interface ContextFetchReport {
+  /** GetLogEvents calls made */
+  fetched: number;
+  /** cut-off traces completed from the fetched events */
+  assembled: number;
+  /** cut-off traces left as they were because the cap was reached */
+  skipped: number;
+  failures: { logStream: string; timestamp: number; message: string }[];
+}
+
+export type RecordErrorsOutcome =
+  | { kind: 'rejected'; code: string; reason: string }
+  | { kind: 'control' }
+  | { kind: 'ignored'; reason: 'own_log_group'; logGroup: string }
+  | { kind: 'unrouted'; logGroup: string; errorsSeen: number }
+  | {
+      kind: 'recorded';
+      logGroup: string;
+      logStream: string;
+      eventsSeen: number;
+      errorsSeen: number;
+      context: ContextFetchReport;
+      incidents: IncidentReport[];
+    };
+
+export type EnqueueFailedErrorCode = 'enqueue_failed';
+
+/**
+ * Some jobs did not reach the queue. Their incidents stay `new`, so redelivering the payload
+ * (Lambda retries a failed asynchronous invocation) enqueues exactly those again.
+ */
+export class EnqueueFailedError extends Error {
+  override readonly name = 'EnqueueFailedError';
+  readonly code: EnqueueFailedErrorCode = 'enqueue_failed';
+  readonly failures: EnqueueFailure[];
+  readonly outcome: Extract<RecordErrorsOutcome, { kind: 'recorded' }>;
+  constructor({
+    failures,
+    outcome,
+  }: {
+    failures: EnqueueFailure[];
+    outcome: Extract<RecordErrorsOutcome, { kind: 'recorded' }>;
+  }) {
+    const first = failures[0];
+    super(
+      `${failures.length} repair job(s) were not accepted by the queue (first: ${first?.incidentKey}: ${first?.code} ${first?.message}); their incidents stay 'new' and are enqueued again on redelivery`,
+    );
+    this.failures = failures;
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * The detector use case: decode a subscription delivery, find its errors (fetching the rest of
+ * cut-off traces), record one conditional write per fingerprint and enqueue a repair job for
+ * every incident that has none. Throws when the store or the queue fails, so the delivery is retried.
+ */
+export async function recordErrors(
+  { event }: { event: unknown },
+  {
+    store,
+    queue,
+    logContext,
+    resolveRepo,
+    ownLogGroups = new Set(),
+    ttlDays = 90,
+    now = Date.now,
+    decode = decodeSubscriptionEvent,
+    detect = detectErrors,
+    fingerprint = fingerprintError,
+    maxContextFetches = 10,
+    concurrency = 16,
+    queueOwner = 'sqs',
+    queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
+  }: RecordErrorsDeps,
+): Promise<RecordErrorsOutcome> {
+  let decoded: DecodedSubscription;
+  try {
+    decoded = decode(event);
+  } catch (error: unknown) {
+    // Only a payload that can never decode is swallowed; anything else is a bug and must surface.
+    if (error instanceof PayloadError) return { kind: 'rejected', code: error.code, reason: error.message };
+    throw error;
+  }
+  if (decoded.kind === 'control') return { kind: 'control' };
+  const { logGroup, logStream, events } = decoded;
+  if (ownLogGroups.has(logGroup)) return { kind: 'ignored', reason: 'own_log_group', logGroup };
+
+  const repo = resolveRepo(logGroup);
+  if (!repo) return { kind: 'unrouted', logGroup, errorsSeen: detect(events).length };
+
+  const { records, report: context } = await completeCutOffTraces({
+    detected: detect(events),
+    events,
+    logContext,
+    detect,
+    maxContextFetches,
+  });
+
+  const groups = groupByIncident({ records, repo, fingerprint });
+  const ttl = computeTtl({ nowMs: now(), ttlDays });
+  // Queue leases taken in this delivery: if it fails before their jobs are sent, they are
+  // handed back, so the retried delivery sends them rather than finding them `queued`.
+  const taken: { incidentKey: string; lease: NonNullable<Incident['lease']> }[] = [];
+  const recorded = await mapWithConcurrency([...groups.values()], concurrency, async (group) => {
+    const result = await store.recordOccurrence({
+      incidentKey: group.incidentKey,
+      repo,
+      fingerprint: group.fingerprint,
+      count: group.records.length,
+      firstSeen: group.firstSeen,
+      lastSeen: group.lastSeen,
+      sample: group.sample,
+      ttl,
+      batchId: hashEventIds(group.records),
+    });
+    const decision = await decideOccurrence({
+      result,
+      added: group.records.length,
+      store,
+      now,
+      queueOwner,
+      queueLeaseMs,
+    });
+    if (decision.lease) taken.push({ incidentKey: group.incidentKey, lease: decision.lease });
+    return { group, result, ...decision };
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled(taken.map((t) => releaseQueueLease({ store, ...t })));
+    throw error;
+  });
+
+  const toJob = (group: IncidentGroup, kind: RepairJob['kind']): RepairJob => ({
+    v: 1,
+    kind,
+    incidentKey: group.incidentKey,
+    error: group.sample,
+    repo,
+    attempt: 0,
+  });
+  const jobs = recorded.filter((r) => r.repair).map(({ group }) => toJob(group, 'repair'));
+  const { sent, failed } = jobs.length > 0 ? await queue.enqueue(jobs) : { sent: [], failed: [] };
+  // Best effort: a lost refresh is cosmetic, and the next doubling carries the count anyway.
+  const refreshes = recorded.filter((r) => r.refresh).map(({ group }) => toJob(group, 'recurrence'));
+  if (refreshes.length > 0) await queue.enqueue(refreshes).catch(() => undefined);
+  const sentKeys = new Set(sent);
+  // The queue refused these: hand the incident back (`queued → new`) so the retried delivery,
+  // the next occurrence or the sweep sends the job. A false return means it moved on already.
+  await mapWithConcurrency(failed, concurrency, async ({ incidentKey }) => {
+    const lease = recorded.find((r) => r.group.incidentKey === incidentKey)?.lease;
+    if (lease) await releaseQueueLease({ store, incidentKey, lease });
+  });
+  const queued = new Set(sent);
+
+  const incidents: IncidentReport[] = recorded.map(({ group, result, reopened }) => {
+    const enqueued = sentKeys.has(group.incidentKey);
+    return {
+      incidentKey: group.incidentKey,
+      result: result.kind,
+      status: queued.has(group.incidentKey) ? 'queued' : reopened ? 'new' : result.incident.status,
+      count: result.kind === 'duplicate' ? 0 : group.records.length,
+      totalCount: result.incident.count,
+      enqueued,
+      reopened,
+    };
+  });
+  const outcome = {
+    kind: 'recorded',
+    logGroup,
+    logStream,
+    eventsSeen: events.length,
+    errorsSeen: records.length,
+    context,
+    incidents,
+  } as const;
+  if (failed.length > 0) throw new EnqueueFailedError({ failures: failed, outcome });
+  return outcome;
+}
+
+/** How long a job handed to the queue may stay unclaimed before the sweep sends it again. */
+export const DEFAULT_QUEUE_LEASE_MS = 30 * 60 * 1000;
+
+/** What an occurrence, just recorded, asks for; shared by the detector and `ai-ops watch`. */
+export interface OccurrenceDecision {
+  /** this caller won `new → queued` and must hand a repair job to its queue */
+  repair: boolean;
+  /** the queue lease written with `queued` (to release it when the queue refuses the job) */
+  lease?: NonNullable<Incident['lease']>;
+  /** the PR is open and the count just passed a power of two: refresh its occurrence count */
+  refresh: boolean;
+  /** a resolved, skipped or dismissed incident was reopened as `new` by this occurrence */
+  reopened: boolean;
+}
+
+/**
+ * The one occurrence path: reopen what the rules reopen, then queue a job once per incident —
+ * the conditional `new → queued` (with a queue lease) lets exactly one of any number of
+ * deliveries send it; one that finds the incident `queued` sends nothing. A PR is refreshed when
+ * the count doubles (10,000 errors are 14 updates, not 10,000); snoozed or ignored incidents
+ * get neither.
+ */
+export async function decideOccurrence({
+  result,
+  added,
+  store,
+  now,
+  queueOwner,
+  queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
+}: {
+  result: OccurrenceResult;
+  /** occurrences this write added */
+  added: number;
+  store: IncidentStore;
+  now: () => number;
+  /** whose queue the job goes to (the one-machine runner names its process) */
+  queueOwner: string;
+  queueLeaseMs?: number;
+}): Promise<OccurrenceDecision> {
+  const incident = result.incident;
+  const muted =
+    incident.ignored === true || (incident.snoozedUntil !== undefined && now() < incident.snoozedUntil);
+  const refresh =
+    result.kind === 'existing' &&
+    incident.status === 'pr_open' &&
+    !muted &&
+    crossesDoubling(incident.count - added, incident.count);
+  // A redelivered batch counts nothing, but still sends the job a refused enqueue left owed (`new`).
+  if (result.kind === 'duplicate' && incident.status !== 'new')
+    return { repair: false, refresh: false, reopened: false };
+  let reopened = false;
+  if (result.kind === 'existing') {
+    const action = decideRecurrence(incident.status, {
+      ...(incident.retryAfter !== undefined ? { retryAfter: incident.retryAfter } : {}),
+      ...(incident.merge ? { mergedAt: incident.merge.mergedAt } : {}),
+      ...(incident.dismissedPr ? { dismissedAt: incident.dismissedPr.closedAt } : {}),
+      ...(incident.snoozedUntil !== undefined ? { snoozedUntil: incident.snoozedUntil } : {}),
+      ...(incident.ignored !== undefined ? { ignored: incident.ignored } : {}),
+      now: now(),
+    });
+    if (action.kind === 'count_only') return { repair: false, refresh, reopened: false };
+    if (action.reopenFrom) {
+      // Two detectors may see the same resolved incident come back: only the one that reopens it goes on.
+      reopened = await store.transition({
+        incidentKey: incident.incidentKey,
+        from: action.reopenFrom,
+        to: 'new',
+        // whatever an earlier life held is over
+        set: { lease: undefined },
+      });
+      if (!reopened) return { repair: false, refresh, reopened: false };
+    }
+  }
+  const lease = { owner: queueOwner, until: now() + queueLeaseMs };
+  const repair = await store.transition({
+    incidentKey: incident.incidentKey,
+    // `new` is left by one writer only: the status alone decides who sends the job.
+    from: 'new',
+    to: 'queued',
+    set: { lease },
+  });
+  return repair ? { repair, lease, refresh, reopened } : { repair, refresh, reopened };
+}
+
+/** Hands a `queued` incident whose job the queue refused back to `new` (its lease, exactly). */
+export async function releaseQueueLease({
+  store,
+  incidentKey,
+  lease,
+}: {
+  store: IncidentStore;
+  incidentKey: string;
+  lease: NonNullable<Incident['lease']>;
+}): Promise<boolean> {
+  return store.transition({
+    incidentKey,
+    from: 'queued',
+    to: 'new',
+    expectLease: lease,
+    set: { lease: undefined },
+  });
+}
+
+interface IncidentGroup {
+  incidentKey: string;
+  fingerprint: string;
+  records: ErrorRecord[];
+  sample: ErrorRecord;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+function groupByIncident({
+  records,
+  repo,
+  fingerprint,
+}: {
+  records: readonly ErrorRecord[];
+  repo: RepoRef;
+  fingerprint: (record: ErrorRecord) => string;
+}): Map<string, IncidentGroup> {
+  const groups = new Map<string, IncidentGroup>();
+  // An error storm is one text thousands of times: identical raw text has one fingerprint.
+  const byRaw = new Map<string, string>();
+  for (const record of records) {
+    let print = byRaw.get(record.raw);
+    if (print === undefined) {
+      print = fingerprint(record);
+      byRaw.set(record.raw, print);
+    }
+    const incidentKey = buildIncidentKey({ repo, fingerprint: print });
+    const group = groups.get(incidentKey);
+    if (!group) {
+      groups.set(incidentKey, {
+        incidentKey,
+        fingerprint: print,
+        records: [record],
+        sample: capSample(record),
+        firstSeen: record.timestamp,
+        lastSeen: record.timestamp,
+      });
+      continue;
+    }
+    group.records.push(record);
+    // The most complete trace of the group is the one worth showing the model.
+    if (record.frames.length > group.sample.frames.length) group.sample = capSample(record);
+    group.firstSeen = Math.min(group.firstSeen, record.timestamp);
+    group.lastSeen = Math.max(group.lastSeen, record.timestamp);
+  }
+  return groups;
+}
+
+// A DynamoDB item holds 400 KB and an SQS message 256 KB, while the detector may assemble a
+// trace of a megabyte: the sample keeps the head and the innermost end, which matter most.
+const MAX_SAMPLE_RAW_CHARS = 64 * 1024;
+const MAX_SAMPLE_FRAMES = 200;
+/** causes per record, and chain depth */
+const MAX_SAMPLE_CAUSES = 5;
+const MAX_SAMPLE_EVENT_IDS = 100;
+const CUT_MARK = '\n… [cut by ai-ops to fit the incident store] …\n';
+
+/** Bounds a record's size for storage and queueing; a record within bounds comes back as it is. */
+export function capSample(record: ErrorRecord, depth = 0): ErrorRecord {
+  const { raw, frames, causes, eventIds } = record;
+  const cappedCauses =
+    depth + 1 >= MAX_SAMPLE_CAUSES
+      ? []
+      : causes.slice(0, MAX_SAMPLE_CAUSES).map((c) => capSample(c, depth + 1));
+  const isWithinBounds =
+    raw.length <= MAX_SAMPLE_RAW_CHARS &&
+    frames.length <= MAX_SAMPLE_FRAMES &&
+    eventIds.length <= MAX_SAMPLE_EVENT_IDS &&
+    cappedCauses.length === causes.length &&
+    cappedCauses.every((c, i) => c === causes[i]);
+  if (isWithinBounds) return record;
+  const head = Math.floor(MAX_SAMPLE_RAW_CHARS * 0.75);
+  return {
+    ...record,
+    raw:
+      raw.length <= MAX_SAMPLE_RAW_CHARS
+        ? raw
+        : raw.slice(0, head) + CUT_MARK + raw.slice(raw.length - (MAX_SAMPLE_RAW_CHARS - head)),
+    // Frames run outermost to innermost: the innermost ones, where it was raised, are kept whole.
+    frames:
+      frames.length <= MAX_SAMPLE_FRAMES
+        ? frames
+        : [...frames.slice(0, 50), ...frames.slice(-(MAX_SAMPLE_FRAMES - 50))],
+    causes: cappedCauses,
+    eventIds: eventIds.slice(0, MAX_SAMPLE_EVENT_IDS),
+  };
+}
+
+function hashEventIds(records: readonly ErrorRecord[]): string {
+  const ids = records.flatMap((r) => r.eventIds).sort();
+  return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32);
+}
+
+interface FetchedContext {
+  logStream: string;
+  /** the records found in the fetched events, by the delivered event ids they hold */
+  byEventId: Map<string, DetectedError>;
+}
+
+/**
+ * Replaces each record the detector marked `needsContext` with the record found in the rest of
+ * its stream (GetLogEvents around its timestamp), the one that covers the original event.
+ */
+async function completeCutOffTraces({
+  detected,
+  events,
+  logContext,
+  detect,
+  maxContextFetches,
+}: {
+  detected: readonly DetectedError[];
+  events: readonly LogEvent[];
+  logContext: LogContextSource;
+  detect: (events: readonly LogEvent[]) => DetectedError[];
+  maxContextFetches: number;
+}): Promise<{ records: ErrorRecord[]; report: ContextFetchReport }> {
+  const report: ContextFetchReport = { fetched: 0, assembled: 0, skipped: 0, failures: [] };
+  if (!detected.some((d) => d.needsContext)) return { records: detected.map((d) => d.record), report };
+
+  // Nothing is indexed per delivery or per fetch: a record knows its first event's stream, time
+  // and id, and fetched events find their delivered twins by binary search (GetLogEvents gives
+  // no ids). Re-indexing 10,000 delivered events on each fetch cost more than detecting them.
+  let delivered: readonly LogEvent[] | undefined;
+  const fetchedContexts: FetchedContext[] = [];
+  const completed: ErrorRecord[] = [];
+  const kept: ErrorRecord[] = [];
+
+  for (const { record, needsContext } of detected) {
+    const id = record.eventIds[0];
+    if (!needsContext || id === undefined) {
+      kept.push(record);
+      continue;
+    }
+    const origin = {
+      id,
+      timestamp: record.timestamp,
+      logGroup: record.logGroup,
+      logStream: record.logStream,
+    };
+    // A storm of cut-off traces from one stream is usually covered by one earlier fetch.
+    let found: DetectedError | undefined;
+    for (const context of fetchedContexts) {
+      if (context.logStream !== origin.logStream) continue;
+      const covering = context.byEventId.get(origin.id);
+      if (covering && !covering.needsContext) {
+        found = covering;
+        break;
+      }
+    }
+    if (!found) {
+      if (report.fetched >= maxContextFetches) {
+        report.skipped += 1;
+        kept.push(record);
+        continue;
+      }
+      report.fetched += 1;
+      try {
+        const fetched = await logContext.fetchAround({
+          logGroup: origin.logGroup,
+          logStream: origin.logStream,
+          timestamp: origin.timestamp,
+        });
+        delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
+        const context: FetchedContext = {
+          logStream: origin.logStream,
+          byEventId: indexByDeliveredId(detect(adoptDeliveredIds(fetched, delivered))),
+        };
+        fetchedContexts.push(context);
+        found = context.byEventId.get(origin.id);
+      } catch (error: unknown) {
+        // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
+        report.failures.push({
+          logStream: origin.logStream,
+          timestamp: origin.timestamp,
+          message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    }
+    if (found) {
+      report.assembled += 1;
+      completed.push(found.record);
+    } else {
+      kept.push(record);
+    }
+  }
+
+  // A completed trace may swallow other records of the delivery (its own later lines): keep it once.
+  const covered = new Set<string>();
+  const unique: ErrorRecord[] = [];
+  for (const record of completed) {
+    if (record.eventIds.every((id) => covered.has(id))) continue;
+    for (const id of record.eventIds) covered.add(id);
+    unique.push(record);
+  }
+  const rest = kept.filter((r) => r.eventIds.length === 0 || !r.eventIds.every((id) => covered.has(id)));
+  return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), report };
+}
+
+/** The first record holding each event id (ids the fetch adopted from the delivery included). */
+function indexByDeliveredId(detected: readonly DetectedError[]): Map<string, DetectedError> {
+  const byId = new Map<string, DetectedError>();
+  for (const d of detected) {
+    for (const id of d.record.eventIds) if (!byId.has(id)) byId.set(id, d);
+  }
+  return byId;
+}
+
+function isSortedByTime(events: readonly LogEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) {
+    if ((events[i]?.timestamp ?? 0) < (events[i - 1]?.timestamp ?? 0)) return false;
+  }
+  return true;
+}
+
+/** GetLogEvents returns no event ids: match fetched events to delivered ones by stream, timestamp and text. */
+function adoptDeliveredIds(fetched: readonly LogEvent[], delivered: readonly LogEvent[]): LogEvent[] {
+  return fetched.map((e) => {
+    for (let i = firstAtOrAfter(delivered, e.timestamp); i < delivered.length; i++) {
+      const d = delivered[i];
+      if (!d || d.timestamp !== e.timestamp) break;
+      if (d.message === e.message && d.logStream === e.logStream) return { ...e, id: d.id };
+    }
+    return e;
+  });
+}
+
+/** Index of the first event at or after `timestamp` in events sorted by time. */
+function firstAtOrAfter(events: readonly LogEvent[], timestamp: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((events[mid]?.timestamp ?? 0) < timestamp) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** True when a count going from `before` to `after` passes a power of two. */
+function crossesDoubling(before: number, after: number): boolean {
+  return before >= 1 && Math.floor(Math.log2(after)) > Math.floor(Math.log2(before));
+}

@@ -1,0 +1,17 @@
+import type { LogEvent } from '../contracts.ts';
+
+export interface LogContextRequest {
+  logGroup: string;
+  logStream: string;
+  /** the timestamp (ms) of the event whose surroundings are wanted */
+  timestamp: number;
+}
+
+/**
+ * The rest of a log stream around one event: where the detector finds the lines of a stack
+ * trace that the subscription filter did not deliver. Bounded by the adapter (time window,
+ * events, pages). Returned events carry ids of the source's own making, unique per response.
+ */
+export interface LogContextSource {
+  fetchAround(request: LogContextRequest): Promise<LogEvent[]>;
+}

@@ -1,0 +1,176 @@
+import type { StackFrame } from '../contracts.ts';
+
+/** A frame and the repository file it points at, or why it points at none. */
+export type FrameMapping =
+  | { frame: StackFrame; kind: 'mapped'; path: string }
+  | { frame: StackFrame; kind: 'unmapped'; reason: 'not_in_app' | 'no_match' | 'ambiguous' };
+
+// Where applications live inside containers, Lambda and build outputs; also URL-ish schemes.
+// Applied in order, each at most once. Suffix matching would find most files without them; they
+// keep the segments that do not belong to the repository from blurring a suffix tie.
+const DEPLOY_PREFIXES = [
+  // `webpack:///src/x.js` (no namespace) and `webpack://app-name/./src/x.js`
+  /^webpack:\/\/[^/]*\/(?:\.\/)?/,
+  /^webpack-internal:\/\/\/(?:\.\/)?/,
+  /^file:\/\//,
+  // `C:\build\x`, and `/C:/build/x` left over from `file:///C:/build/x`
+  /^\/?[A-Za-z]:[\\/]/,
+  /^\/var\/task\//,
+  /^\/var\/app\/current\//,
+  /^\/usr\/src\/app\//,
+  /^\/opt\/app\//,
+  /^\/app\//,
+  /^\/srv\/(?:app\/)?/,
+  /^\/workspace\//,
+  // .NET deterministic builds (`PathMap` to `/_/`)
+  /^\/_\//,
+  /^\/home\/[^/]+\/(?:app\/)?/,
+  /^\.\//,
+];
+
+/** The frame's path with container, build and URL prefixes stripped, in posix form. */
+export function stripDeployPrefix(file: string): string {
+  let path = file.replaceAll('\\', '/');
+  for (const prefix of DEPLOY_PREFIXES) path = path.replace(prefix, '');
+  return path.replace(/^\/+/, '');
+}
+
+// Dependency trees. A frame there is the application's own code only when the repository being
+// repaired is that dependency: `site-packages/shop/x.py` of a pip-installed app is `shop/x.py`.
+const VENDORED_SEGMENT =
+  /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|\.cargo\/registry|gems)\//;
+// Dependencies committed to the repository (Go and PHP `vendor/`): never the frame's file, and
+// a tie with the application's own `pkg/x.go` would make the real file ambiguous.
+const VENDORED_REPO_DIR =
+  /(?:^|\/)(?:vendor|node_modules|site-packages|dist-packages|\.venv|venv|bower_components)\//;
+// A package install names no directory of its own inside the package (`node_modules/express/lib/x.js`
+// is `lib/x.js` of express): these map only when the repository declares that package's name.
+const NAMED_INSTALL = /(?:^|\/)(?:node_modules\/((?:@[^/]+\/)?[^/]+)|pkg\/mod\/(.+?)@[^/]+)\/(.*)$/;
+/** Segments a dependency or runtime frame must share with a repository file beyond its basename. */
+const MIN_VENDORED_SUFFIX = 2;
+const MIN_RUNTIME_SUFFIX = 3;
+/** Symlinks followed per path: a loop or a chain ends here. */
+const MAX_SYMLINK_HOPS = 4;
+
+/** The path segments a frame names, most specific last (Java frames name a class, not a path). */
+function frameSegments(frame: StackFrame, path = stripDeployPrefix(frame.file)): string[] {
+  const segments = path.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.length === 1 && frame.module && /\.(?:java|kt|scala|groovy)$/.test(path)) {
+    // com.example.orders.OrderService → com/example/orders/OrderService.java
+    const pkg = frame.module.split('.').slice(0, -1);
+    return [...pkg, ...segments];
+  }
+  return segments;
+}
+
+type Placement =
+  | { kind: 'own'; segments: string[]; minSuffix: number }
+  | { kind: 'unmapped'; reason: 'not_in_app' };
+
+/**
+ * Where to look for a frame in the repository. In-app frames match on any suffix; a dependency's
+ * frame only on more than its basename (or, for node_modules and Go's module cache, when the
+ * repository is the named package); a runtime frame on a longer suffix still.
+ */
+function placeFrame(frame: StackFrame, ownPackages: ReadonlySet<string>): Placement {
+  const posix = frame.file.replaceAll('\\', '/');
+  const named = NAMED_INSTALL.exec(posix);
+  if (named) {
+    const name = named[1] ?? named[2] ?? '';
+    if (!ownPackages.has(name)) return { kind: 'unmapped', reason: 'not_in_app' };
+    return { kind: 'own', segments: frameSegments(frame, named[3] ?? ''), minSuffix: 1 };
+  }
+  if (VENDORED_SEGMENT.test(posix)) {
+    return { kind: 'own', segments: frameSegments(frame), minSuffix: MIN_VENDORED_SUFFIX };
+  }
+  return { kind: 'own', segments: frameSegments(frame), minSuffix: frame.inApp ? 1 : MIN_RUNTIME_SUFFIX };
+}
+
+/**
+ * Maps frames to repository files by the longest common path suffix, never by a basename alone
+ * when a longer match exists. Whether a frame is the application's code is decided here, by the
+ * repository: a `site-packages/` or `gems/` frame whose path matches a file is in-app (a pip- or
+ * gem-installed app), and `ownPackages` (package.json's name, go.mod's module) admits
+ * `node_modules/<name>/` and `pkg/mod/<module>@v/` frames. `pathPrefix` (an application inside a
+ * monorepo) wins ties; a tie it cannot break is reported, not guessed. A match on a symlink (an
+ * entry point) is followed to its target when `symlinks` names it.
+ */
+export function mapFramesToRepo({
+  frames,
+  files,
+  pathPrefix = '',
+  ownPackages = new Set(),
+  symlinks = new Map(),
+}: {
+  frames: readonly StackFrame[];
+  files: readonly string[];
+  pathPrefix?: string;
+  ownPackages?: ReadonlySet<string>;
+  /** repository symlink → its target, relative to the repository root */
+  symlinks?: ReadonlyMap<string, string>;
+}): FrameMapping[] {
+  const byBasename = new Map<string, string[]>();
+  for (const file of [...files, ...symlinks.keys()]) {
+    if (VENDORED_REPO_DIR.test(file)) continue;
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    const list = byBasename.get(base);
+    if (!list) byBasename.set(base, [file]);
+    else if (!list.includes(file)) list.push(file);
+  }
+  const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
+  return frames.map((frame): FrameMapping => {
+    const placement = placeFrame(frame, ownPackages);
+    if (placement.kind === 'unmapped') return { frame, kind: 'unmapped', reason: placement.reason };
+    const { segments, minSuffix } = placement;
+    const candidates = byBasename.get(segments[segments.length - 1] ?? '') ?? [];
+    let best: string[] = [];
+    let bestScore = 0;
+    let bestSuffix = 0;
+    for (const candidate of candidates) {
+      const suffix = commonSuffix(candidate.split('/'), segments);
+      const score = suffix * 2 + (prefix && candidate.startsWith(`${prefix}/`) ? 1 : 0);
+      if (score > bestScore) {
+        best = [candidate];
+        bestScore = score;
+        bestSuffix = suffix;
+      } else if (score === bestScore) best.push(candidate);
+    }
+    if (bestSuffix < minSuffix) {
+      return { frame, kind: 'unmapped', reason: frame.inApp && minSuffix === 1 ? 'no_match' : 'not_in_app' };
+    }
+    const [path] = best;
+    if (best.length === 1 && path) return { frame, kind: 'mapped', path: followSymlinks(path, symlinks) };
+    return { frame, kind: 'unmapped', reason: best.length > 1 ? 'ambiguous' : 'no_match' };
+  });
+}
+
+/** `bin/shop` → `shop/cli.py` when the repository links its entry point to the code. */
+function followSymlinks(path: string, symlinks: ReadonlyMap<string, string>): string {
+  let current = path;
+  for (let hop = 0; hop < MAX_SYMLINK_HOPS; hop++) {
+    const target = symlinks.get(current);
+    if (target === undefined) return current;
+    current = target;
+  }
+  return current;
+}
+
+/** A symlink's target resolved against the link's directory; undefined when it leaves the repository. */
+export function resolveSymlinkTarget(link: string, target: string): string | undefined {
+  if (target.startsWith('/')) return undefined;
+  const parts = link.split('/').slice(0, -1);
+  for (const segment of target.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(segment);
+  }
+  return parts.join('/');
+}
+
+function commonSuffix(a: readonly string[], b: readonly string[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[a.length - 1 - n] === b[b.length - 1 - n]) n++;
+  return n;
+}

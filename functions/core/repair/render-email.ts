@@ -1,0 +1,349 @@
+import type { ErrorRecord, FixProposal, StackFrame } from '../contracts.ts';
+import type { VerificationRecord } from '../ports/fix-verifier.ts';
+import type { RepoCoordinates } from '../ports/pull-requests.ts';
+import { escapeHtml } from '../text/escape-html.ts';
+import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from '../text/scrub-prose.ts';
+import type { OccurrenceCounts } from './render-pull-request.ts';
+
+interface EmailCommon {
+  repo: RepoCoordinates;
+  error: Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames' | 'logGroup'>;
+  occurrences?: OccurrenceCounts;
+  /** a page about the incident (dashboard, console link), if the deployment has one */
+  incidentUrl?: string;
+}
+
+export type RenderEmailInput =
+  | (EmailCommon & {
+      kind: 'fix';
+      analysis: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'>;
+      /** `draft: true` while CI has not passed yet */
+      pr: { number: number; url: string; draft?: boolean };
+      /** who follows the draft up (default `webhook`): the email promises only that */
+      followUp?: FollowUpMode;
+      /** the test command's verdict before the PR opened (one-machine runner) */
+      verification?: VerificationRecord;
+    })
+  | (EmailCommon & {
+      kind: 'no_fix';
+      analysis: { rootCause?: string; explanation: string };
+      /** why no PR was opened, e.g. "the proposed edit touched a CI workflow" */
+      reason: string;
+    });
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const PROSE_MAX = 6000;
+const MESSAGE_MAX = 1500;
+const SUBJECT_MAX = 200;
+const STYLE = {
+  body: 'margin:0;padding:0;background:#ffffff;',
+  // Single quotes inside: the value goes into a double-quoted style attribute.
+  wrap: "max-width:680px;margin:0 auto;padding:16px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#1f2328;",
+  h1: 'font-size:20px;margin:0 0 8px;',
+  h2: 'font-size:16px;margin:24px 0 8px;border-bottom:1px solid #d1d9e0;padding-bottom:4px;',
+  button:
+    'display:inline-block;padding:8px 14px;background:#1f883d;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600;',
+  link: 'color:#0969da;',
+  pre: 'white-space:pre-wrap;word-break:break-word;background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:8px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;',
+  code: 'font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;background:#f6f8fa;padding:1px 4px;border-radius:4px;',
+  label: 'color:#59636e;padding:2px 12px 2px 0;vertical-align:top;white-space:nowrap;',
+  footer: 'color:#59636e;font-size:12px;margin-top:24px;',
+} as const;
+
+/** Render the notification email (subject, HTML and plain text) for a fix PR or a no-fix analysis. */
+export function renderEmail(input: RenderEmailInput): RenderedEmail {
+  const type = oneLine(input.error.exceptionType, 80) || 'Error';
+  const repo = `${input.repo.owner}/${input.repo.name}`;
+  const frame = innermostFrame(input.error.frames);
+  const where = frame
+    ? `${frame.function ?? '<unknown>'} at ${[frame.file, frame.line].filter((p) => p !== undefined).join(':')}`
+    : undefined;
+  // Model prose and log text alike: redacted again, URLs outside the repository defanged (mail
+  // clients auto-link bare URLs, and a click would carry `?d=<whatever leaked>` away).
+  const scopes: LinkScope[] = [];
+  const prScope = input.kind === 'fix' ? linkScopeOfUrl(input.pr.url) : undefined;
+  if (prScope) scopes.push(prScope);
+  const safe = (text: string) => defangForeignUrls(scrubProse(text), scopes);
+  const prose = (text: string) => proseBlock(safe(text));
+  const message = truncate(stripControl(safe(input.error.message)), MESSAGE_MAX);
+  const facts: Array<[string, string]> = [
+    ['Type', type],
+    ...(where ? [['Where', oneLine(where, 300)] as [string, string]] : []),
+    ['Language', input.error.language],
+    ['Log group', oneLine(input.error.logGroup, 300)],
+    ...(input.occurrences ? [['Occurrences', formatOccurrences(input.occurrences)] as [string, string]] : []),
+  ];
+  const incidentUrl = safeUrl(input.incidentUrl);
+
+  if (input.kind === 'fix') {
+    const prUrl = safeUrl(input.pr.url);
+    const failing = input.verification?.outcome === 'failed';
+    const status = failing
+      ? `draft fix PR #${input.pr.number} opened, its tests fail`
+      : input.pr.draft
+        ? `draft fix PR #${input.pr.number} opened`
+        : `fix PR #${input.pr.number} ready for review`;
+    const links: Array<[string, string]> = [
+      ...(prUrl
+        ? [
+            [`Review PR #${input.pr.number}`, prUrl] as [string, string],
+            ['Files changed', `${prUrl}/files`] as [string, string],
+          ]
+        : []),
+      ...(incidentUrl ? [['Incident', incidentUrl] as [string, string]] : []),
+    ];
+    const intro = input.pr.draft
+      ? `ai-ops opened a draft pull request that may fix this error. ${DRAFT_NEXT[failing ? 'failing' : (input.followUp ?? 'webhook')]} Nothing is merged automatically.`
+      : `ai-ops proposes a fix for this error. Please review the pull request; nothing is merged automatically.`;
+    const sections: Array<[string, string]> = [
+      ['Proposed fix', oneLine(safe(input.analysis.title), 200)],
+      ...(input.verification
+        ? [['Tests', safe(describeVerification(input.verification))] as [string, string]]
+        : []),
+      ['Root cause', prose(input.analysis.rootCause)],
+      ['Explanation', prose(input.analysis.explanation)],
+      ['Confidence', input.analysis.confidence],
+    ];
+    return {
+      subject: subject(`${type} in ${repo}: ${status}`),
+      html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
+      text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
+    };
+  }
+
+  const intro = 'ai-ops analysed this error but did not open a pull request.';
+  const sections: Array<[string, string]> = [
+    ['Why no fix was made', prose(input.reason)],
+    ...(input.analysis.rootCause
+      ? [['Root cause', prose(input.analysis.rootCause)] as [string, string]]
+      : []),
+    ['Analysis', prose(input.analysis.explanation)],
+  ];
+  const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
+  return {
+    subject: subject(`${type} in ${repo}: analysed, no fix proposed`),
+    html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
+    text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
+  };
+}
+
+// What happens to a draft next, by who follows it up: never promise a step nobody will take.
+const DRAFT_NEXT = {
+  webhook: 'It becomes ready for review once CI passes.',
+  polling:
+    'ai-ops watch checks its CI at every sweep while it runs and marks it ready for review once every check passes.',
+  none: 'Nothing follows it up automatically: mark it ready for review yourself once CI passes.',
+  failing: 'Its tests still fail, so it is labelled needs-human for a person to take over.',
+} as const;
+
+function describeVerification(v: VerificationRecord): string {
+  switch (v.outcome) {
+    case 'passed':
+      return v.revised
+        ? `${v.command} failed on the first fix and passed after one revision.`
+        : `${v.command} passed on this fix before the pull request was opened.`;
+    case 'failed':
+      return `${v.command} still fails${v.revised ? ' after one revision' : ''}.${v.detail ? `\n\n${v.detail.slice(-1500)}` : ''}`;
+    case 'not_run':
+      return `${v.command} could not be run (${v.detail ?? 'no detail'}), so the fix is untested.`;
+  }
+}
+
+interface EmailParts {
+  heading: string;
+  intro: string;
+  links: Array<[label: string, url: string]>;
+  facts: Array<[label: string, value: string]>;
+  message: string;
+  sections: Array<[title: string, body: string]>;
+}
+
+function renderHtml({ heading, intro, links, facts, message, sections }: EmailParts): string {
+  const [primary, ...secondary] = links;
+  const linkHtml = [
+    primary
+      ? `<a href="${escapeHtml(primary[1])}" style="${STYLE.button}">${escapeHtml(primary[0])}</a>`
+      : '',
+    ...secondary.map(
+      ([label, url]) => `<a href="${escapeHtml(url)}" style="${STYLE.link}">${escapeHtml(label)}</a>`,
+    ),
+  ]
+    .filter((l) => l !== '')
+    .join(' &nbsp; ');
+  const rows = facts
+    .map(
+      ([label, value]) =>
+        `<tr><td style="${STYLE.label}">${escapeHtml(label)}</td><td><code style="${STYLE.code}">${escapeHtml(value)}</code></td></tr>`,
+    )
+    .join('');
+  const sectionHtml = sections
+    .map(([title, body]) => `<h2 style="${STYLE.h2}">${escapeHtml(title)}</h2>${paragraphs(body)}`)
+    .join('\n');
+  return [
+    '<!DOCTYPE html>',
+    '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
+    `<body style="${STYLE.body}"><div style="${STYLE.wrap}">`,
+    `<h1 style="${STYLE.h1}">${escapeHtml(heading)}</h1>`,
+    `<p>${escapeHtml(intro)}</p>`,
+    linkHtml ? `<p>${linkHtml}</p>` : '',
+    `<h2 style="${STYLE.h2}">Error</h2>`,
+    `<table role="presentation" style="border-collapse:collapse;">${rows}</table>`,
+    `<pre style="${STYLE.pre}">${escapeHtml(message)}</pre>`,
+    sectionHtml,
+    `<p style="${STYLE.footer}">Sent by ai-ops. The analysis is machine-written from production logs: treat it as a lead, not a verdict.</p>`,
+    '</div></body></html>',
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+function renderText({ heading, intro, links, facts, message, sections }: EmailParts): string {
+  const width = Math.max(...facts.map(([label]) => label.length));
+  return [
+    heading,
+    '='.repeat(Math.min(heading.length, 72)),
+    '',
+    intro,
+    '',
+    ...links.map(([label, url]) => `${label}: ${url}`),
+    ...(links.length > 0 ? [''] : []),
+    'Error',
+    '-----',
+    ...facts.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}`),
+    '',
+    indent(message),
+    '',
+    ...sections.flatMap(([title, body]) => [title, '-'.repeat(title.length), body, '']),
+    '-- ',
+    'Sent by ai-ops. The analysis is machine-written from production logs: treat it as a lead, not a verdict.',
+    '',
+  ].join('\n');
+}
+
+function paragraphs(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((p) => `<p style="margin:0 0 8px;">${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+    .join('');
+}
+
+function proseBlock(text: string): string {
+  return truncate(stripControl(text).replace(/\r\n?/g, '\n').trim(), PROSE_MAX) || '(none given)';
+}
+
+function subject(text: string): string {
+  // Header injection: the exception type comes from attacker-controlled log text.
+  return oneLine(`[ai-ops] ${text}`, SUBJECT_MAX);
+}
+
+function oneLine(text: string, max: number): string {
+  return truncate(stripControl(text).replace(/\s+/g, ' ').trim(), max);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+}
+
+function stripControl(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+
+function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:'
+      ? parsed.toString().replace(/\/$/, '')
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+function innermostFrame(frames: StackFrame[]): StackFrame | undefined {
+  return frames.findLast((f) => f.inApp) ?? frames.at(-1);
+}
+
+function formatOccurrences({ count, firstSeen, lastSeen }: OccurrenceCounts): string {
+  const time = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${count.toLocaleString('en-US')} (first seen ${time(firstSeen)}, last seen ${time(lastSeen)})`;
+}
+
+/** What the repair use case holds when it mails: the incident with its stored analysis. */
+export interface IncidentEmailInput {
+  incident: {
+    repo: RepoCoordinates;
+    sample: EmailCommon['error'];
+    count: number;
+    firstSeen: number;
+    lastSeen: number;
+    analysis?: {
+      title: string;
+      rootCause: string;
+      explanation: string;
+      confidence: FixProposal['confidence'];
+      /** the model's prose besides the proposal (all of it for `no_fix`) */
+      notes?: string;
+      verification?: VerificationRecord;
+    };
+  };
+  pr?: { number: number; url: string; draft?: boolean };
+  incidentUrl?: string;
+  reason?: string;
+  followUp?: FollowUpMode;
+}
+
+/** Who follows a draft up: the webhook (cloud), `ai-ops watch` polling, or nobody (`--once`). */
+export type FollowUpMode = 'webhook' | 'polling' | 'none';
+
+/** The fix email for an incident whose PR is open. */
+export function renderFixEmail({ incident, pr, incidentUrl, followUp }: IncidentEmailInput): RenderedEmail {
+  if (!pr) throw new Error('renderFixEmail needs the pull request');
+  const analysis = incident.analysis ?? {
+    title: 'See the pull request',
+    rootCause: '(not recorded)',
+    explanation: '(not recorded)',
+    confidence: 'low' as const,
+  };
+  return renderEmail({
+    kind: 'fix',
+    repo: incident.repo,
+    error: incident.sample,
+    occurrences: { count: incident.count, firstSeen: incident.firstSeen, lastSeen: incident.lastSeen },
+    analysis,
+    pr,
+    incidentUrl,
+    ...(followUp ? { followUp } : {}),
+    ...(incident.analysis?.verification ? { verification: incident.analysis.verification } : {}),
+  });
+}
+
+/** The analysis-only email for an incident that ended without a PR. */
+export function renderNoFixEmail({ incident, incidentUrl, reason }: IncidentEmailInput): RenderedEmail {
+  const { analysis } = incident;
+  return renderEmail({
+    kind: 'no_fix',
+    repo: incident.repo,
+    error: incident.sample,
+    occurrences: { count: incident.count, firstSeen: incident.firstSeen, lastSeen: incident.lastSeen },
+    analysis: {
+      rootCause: analysis?.rootCause,
+      explanation: analysis?.notes || analysis?.explanation || 'The model gave no analysis.',
+    },
+    reason: reason ?? 'No reason was recorded.',
+    incidentUrl,
+  });
+}
