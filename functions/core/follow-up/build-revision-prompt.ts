@@ -4,6 +4,7 @@ import type { RepoReader } from '../ports/repo-workspace.ts';
 import { notSourceReason, traceLanguages } from '../repair/edit-policy.ts';
 import { estimateTokens } from '../repair/fix-advisor/model-cost.ts';
 import { mapFramesToRepo } from '../repair/map-frames.ts';
+import { fenceData } from '../text/fence.ts';
 import { redact } from '../text/redact.ts';
 
 /** Why the fix is revised: a trusted reviewer's comment, or the CI run that failed on it. */
@@ -96,14 +97,7 @@ export async function buildRevisionPrompt({
   for (const path of implicatedPaths) if (notSourceReason(path, languages)) implicatedPaths.delete(path);
 
   const fence = `AIOPS-DATA-${randomFence()}`;
-  const fenced = (text: string) => {
-    const data = redact(text);
-    // A fence inside the data (guessed or replayed) could close it early: encode such data.
-    const body = data.includes(fence)
-      ? `(JSON-encoded because it contained the fence)\n${encodeWithoutFence(data, fence)}`
-      : data;
-    return `${fence}\n${body}\n${fence}`;
-  };
+  const fenced = (text: string) => fenceData(redact(text), fence);
 
   const errorText = [
     `Exception: ${oneLine(error.exceptionType)}`,
@@ -193,15 +187,6 @@ export function diffPaths(diff: string): string[] {
 
 function allFrames(error: Incident['sample']): StackFrame[] {
   return [...error.frames].reverse().concat(error.causes.flatMap(allFrames));
-}
-
-/** JSON-encodes `text` with every occurrence of `fence` escaped, so the result never contains it. */
-function encodeWithoutFence(text: string, fence: string): string {
-  const json = JSON.stringify(text);
-  const first = fence.charAt(0);
-  const escaped = `\\u${first.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  const once = json.replaceAll(fence, escaped + fence.slice(1));
-  return once.includes(fence) ? once.replaceAll(first, escaped) : once;
 }
 
 function oneLine(text: string): string {

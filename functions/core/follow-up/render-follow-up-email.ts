@@ -1,6 +1,7 @@
 import type { Incident } from '../contracts.ts';
 import type { RenderedEmail } from '../repair/render-email.ts';
 import { escapeHtml } from '../text/escape-html.ts';
+import { safeHttpUrl } from '../text/safe-url.ts';
 import { defangForeignUrls, linkScopeOfUrl, scrubProse } from '../text/scrub-prose.ts';
 
 /** The emails of the follow-up use cases that the first-fix renderer has no variant for. */
@@ -32,11 +33,11 @@ const CONTROL = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
 export function renderFollowUpEmail(input: FollowUpEmailInput): RenderedEmail {
   const type = oneLine(input.incident.sample.exceptionType, 80) || 'Error';
   const repo = `${input.incident.repo.owner}/${input.incident.repo.name}`;
-  const prUrl = safeUrl(input.pr?.url);
+  const prUrl = safeHttpUrl(input.pr?.url);
   const links: Array<[string, string]> = [
     ...(input.pr && prUrl ? [[`PR #${input.pr.number}`, prUrl] as [string, string]] : []),
-    ...(safeUrl(input.incidentUrl)
-      ? ([['Incident', safeUrl(input.incidentUrl) ?? '']] as Array<[string, string]>)
+    ...(safeHttpUrl(input.incidentUrl)
+      ? ([['Incident', safeHttpUrl(input.incidentUrl) ?? '']] as Array<[string, string]>)
       : []),
   ];
   // Log text and the model's words: redacted again, URLs outside the repository defanged.
@@ -98,14 +99,4 @@ function time(ms: number): string {
 function oneLine(text: string, max: number): string {
   const flat = text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.toString() : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,6 +2,7 @@ import type { ErrorRecord, FixProposal, StackFrame } from '../contracts.ts';
 import type { VerificationRecord } from '../ports/fix-verifier.ts';
 import type { RepoCoordinates } from '../ports/pull-requests.ts';
 import { escapeHtml } from '../text/escape-html.ts';
+import { safeHttpUrl } from '../text/safe-url.ts';
 import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from '../text/scrub-prose.ts';
 import type { OccurrenceCounts } from './render-pull-request.ts';
 
@@ -254,16 +255,9 @@ function stripControl(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
+/** An http(s) link without the trailing slash URL normalisation adds to a bare origin. */
 function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:'
-      ? parsed.toString().replace(/\/$/, '')
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return safeHttpUrl(url)?.replace(/\/$/, '');
 }
 
 function indent(text: string): string {
