@@ -1066,7 +1066,10 @@ describe('analyzer handler', () => {
   it('reports garbage bodies as batch item failures (they reach the DLQ) and settles good ones', async () => {
     const world = await makeWorld();
     const logger = makeLogger();
-    const handler = makeHandler({ repairDeps: async () => world.deps, logger });
+    const handler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, world.deps) }),
+      logger,
+    });
 
     const response = await handler(sqsEvent('not json', JSON.stringify({ v: 2 }), JSON.stringify(makeJob())));
 
@@ -1077,7 +1080,10 @@ describe('analyzer handler', () => {
 
   it('reports a retryable failure as a batch item failure and a final one as settled', async () => {
     const world = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
-    const handler = makeHandler({ repairDeps: async () => world.deps, logger: makeLogger() });
+    const handler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, world.deps) }),
+      logger: makeLogger(),
+    });
     world.faults.clone = [new GitTransientError('git_server', 'HTTP 503')];
 
     expect((await handler(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([
@@ -1088,7 +1094,10 @@ describe('analyzer handler', () => {
 
     const other = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
     other.faults.clone = [new GitAuthError('HTTP 401')];
-    const settled = makeHandler({ repairDeps: async () => other.deps, logger: makeLogger() });
+    const settled = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, other.deps) }),
+      logger: makeLogger(),
+    });
     expect((await settled(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([]);
     expect((await other.incident()).status).toBe('failed');
   });
@@ -1100,8 +1109,13 @@ describe('analyzer handler', () => {
     await world.memory.transition({ incidentKey: INCIDENT_KEY, from: 'analyzing', to: 'failed' });
     const seen: string[] = [];
     const handler = makeHandler({
-      repairDeps: async () => world.deps,
-      followUps: { ci_failed: async (job) => seen.push(job.kind) },
+      useCases: () => ({
+        repair: (job) => repairIncident(job, world.deps),
+        ci_failed: async (job) => {
+          seen.push(job.kind);
+          return { kind: 'done' };
+        },
+      }),
       logger: makeLogger(),
     });
 
