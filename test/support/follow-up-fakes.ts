@@ -1,6 +1,6 @@
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { BranchHead, CodeHost, CombinedChecks, FailingJobLog } from '../../functions/core/code-host.ts';
-import type { ErrorRecord, FixProposal } from '../../functions/core/contracts.ts';
+import type { ErrorRecord, FixProposal, RepairJob } from '../../functions/core/contracts.ts';
 import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/fix-advisor.ts';
 import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up-deps.ts';
 import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
@@ -25,6 +25,22 @@ export function makeErrorRecord(overrides: Partial<ErrorRecord> = {}): ErrorReco
     logStream: 's',
     timestamp: 1_700_000_000_000,
     eventIds: ['e1'],
+    ...overrides,
+  };
+}
+
+/** The fix PR `seedStore` records, as a follow-up job carries it. */
+export const PR_REF = { number: 7, url: 'https://github.com/acme/shop/pull/7', branch: BRANCH };
+
+/** A job about the seeded incident; `kind` and the rest by override (`{ kind: 'merged', pr: PR_REF }`). */
+export function makeRepairJob(overrides: Partial<RepairJob> = {}): RepairJob {
+  return {
+    v: 1,
+    kind: 'repair',
+    incidentKey: INCIDENT_KEY,
+    error: makeErrorRecord(),
+    repo: REPO,
+    attempt: 0,
     ...overrides,
   };
 }

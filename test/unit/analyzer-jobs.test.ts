@@ -4,8 +4,9 @@ import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
 import { makeAnalyzer } from '../../functions/analyzer/handler.ts';
-import type { RepairJob, RepairJobKind } from '../../functions/core/contracts.ts';
-import { INCIDENT_KEY, makeErrorRecord, REPO } from '../support/follow-up-fakes.ts';
+import type { RepairJobKind } from '../../functions/core/contracts.ts';
+import { makeRepairJob } from '../support/follow-up-fakes.ts';
+import { sqsEvent } from '../support/sqs-events.ts';
 
 // Nothing listens on the discard port: each store call fails at once, after the adapters were built.
 const NOWHERE = 'http://127.0.0.1:9';
@@ -25,36 +26,8 @@ const config = loadAnalyzerConfig({
   GITHUB_API_URL: NOWHERE,
 });
 
-function sqsEvent(...kinds: RepairJobKind[]): SQSEvent {
-  return {
-    Records: kinds.map((kind, i) => {
-      const job: RepairJob = {
-        v: 1,
-        kind,
-        incidentKey: INCIDENT_KEY,
-        error: makeErrorRecord(),
-        repo: REPO,
-        attempt: 0,
-      };
-      return {
-        messageId: `m${i}`,
-        receiptHandle: `r${i}`,
-        body: JSON.stringify(job),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '1700000000000',
-          SenderId: 'detector',
-          ApproximateFirstReceiveTimestamp: '1700000000000',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:repairs',
-        awsRegion: 'us-east-1',
-      };
-    }),
-  };
-}
+const jobs = (...kinds: RepairJobKind[]): SQSEvent =>
+  sqsEvent(kinds.map((kind) => JSON.stringify(makeRepairJob({ kind }))));
 
 /** The analyzer as deployed over unreachable AWS endpoints, counting the secrets each batch reads. */
 function makeCountingAnalyzer({ failFirstRead = false } = {}) {
@@ -83,7 +56,7 @@ describe('analyzer job runner', () => {
   it('builds the adapters once per invocation, whatever the kinds of its jobs', async () => {
     const { analyzer, anthropicReads, tokenReads } = makeCountingAnalyzer();
 
-    const response = await analyzer(sqsEvent('recurrence', 'recurrence', 'ci_passed', 'merged'));
+    const response = await analyzer(jobs('recurrence', 'recurrence', 'ci_passed', 'merged'));
 
     // the recurrences reached their use case, which failed on the unreachable table
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).slice(0, 2)).toEqual(['m0', 'm1']);
@@ -92,14 +65,14 @@ describe('analyzer job runner', () => {
     expect(anthropicReads()).toBe(1);
 
     // the next invocation builds its own (a rotated secret reaches it)
-    await analyzer(sqsEvent('recurrence'));
+    await analyzer(jobs('recurrence'));
     expect(anthropicReads()).toBe(2);
   });
 
   it('does not keep a failed build: the next job of the batch tries again', async () => {
     const { analyzer, anthropicReads } = makeCountingAnalyzer({ failFirstRead: true });
 
-    const response = await analyzer(sqsEvent('recurrence', 'recurrence', 'recurrence'));
+    const response = await analyzer(jobs('recurrence', 'recurrence', 'recurrence'));
 
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m0', 'm1', 'm2']);
     expect(anthropicReads()).toBe(2);

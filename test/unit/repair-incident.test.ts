@@ -51,6 +51,7 @@ import {
   type Workspaces,
 } from '../../functions/core/repair-incident.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
+import { sqsEvent } from '../support/sqs-events.ts';
 
 // ── the application under repair ────────────────────────────────────────────────────────────
 
@@ -1032,26 +1033,6 @@ describe('repairIncident', () => {
 });
 
 describe('analyzer handler', () => {
-  function sqsEvent(...bodies: string[]) {
-    return {
-      Records: bodies.map((body, i) => ({
-        messageId: `m${i}`,
-        receiptHandle: `r${i}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(T0),
-          SenderId: 'detector',
-          ApproximateFirstReceiveTimestamp: String(T0),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:repairs',
-        awsRegion: 'eu-west-1',
-      })),
-    };
-  }
   function makeLogger() {
     const lines: Array<{ level: string; message: string; attributes?: Record<string, unknown> }> = [];
     return {
@@ -1071,7 +1052,9 @@ describe('analyzer handler', () => {
       logger,
     });
 
-    const response = await handler(sqsEvent('not json', JSON.stringify({ v: 2 }), JSON.stringify(makeJob())));
+    const response = await handler(
+      sqsEvent(['not json', JSON.stringify({ v: 2 }), JSON.stringify(makeJob())]),
+    );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]);
     expect((await world.incident()).status).toBe('pr_open');
@@ -1086,10 +1069,10 @@ describe('analyzer handler', () => {
     });
     world.faults.clone = [new GitTransientError('git_server', 'HTTP 503')];
 
-    expect((await handler(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([
+    expect((await handler(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([
       { itemIdentifier: 'm0' },
     ]);
-    expect((await handler(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([]);
+    expect((await handler(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([]);
     expect((await world.incident()).status).toBe('pr_open');
 
     const other = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
@@ -1098,7 +1081,7 @@ describe('analyzer handler', () => {
       useCases: () => ({ repair: (job) => repairIncident(job, other.deps) }),
       logger: makeLogger(),
     });
-    expect((await settled(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([]);
+    expect((await settled(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([]);
     expect((await other.incident()).status).toBe('failed');
   });
 
@@ -1120,11 +1103,11 @@ describe('analyzer handler', () => {
     });
 
     const response = await handler(
-      sqsEvent(
+      sqsEvent([
         JSON.stringify(makeJob({ kind: 'revise' })),
         JSON.stringify(makeJob({ kind: 'recurrence' })),
         JSON.stringify(makeJob({ kind: 'ci_failed' })),
-      ),
+      ]),
     );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RepairJob, RepairJobKind } from '../../functions/core/contracts.ts';
 import type { RepairOutcome } from '../../functions/core/repair-incident.ts';
 import { type FollowUpJobKind, type JobUseCases, runJob } from '../../functions/core/run-job.ts';
-import { INCIDENT_KEY, makeErrorRecord, REPO } from '../support/follow-up-fakes.ts';
+import { makeRepairJob } from '../support/follow-up-fakes.ts';
 
 const FOLLOW_UP_KINDS: readonly FollowUpJobKind[] = [
   'recurrence',
@@ -13,9 +13,7 @@ const FOLLOW_UP_KINDS: readonly FollowUpJobKind[] = [
   'dismissed',
 ];
 
-function makeJob(kind: RepairJobKind): RepairJob {
-  return { v: 1, kind, incidentKey: INCIDENT_KEY, error: makeErrorRecord(), repo: REPO, attempt: 0 };
-}
+const makeJob = (kind: RepairJobKind): RepairJob => makeRepairJob({ kind });
 
 /** Every use case records the kinds it was handed; `omit` leaves kinds without one. */
 function makeUseCases({
