@@ -3,6 +3,7 @@ import type { BranchHead, CodeHost, CombinedChecks, FailingJobLog } from '../../
 import type { ErrorRecord, FixProposal, RepairJob } from '../../functions/core/contracts.ts';
 import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/fix-advisor.ts';
 import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up-deps.ts';
+import type { IncidentStore } from '../../functions/core/incident-store.ts';
 import type { Mailer, OutgoingEmail } from '../../functions/core/mailer.ts';
 import type { ModelUsage, RepoEntry, RepoWorkspace } from '../../functions/core/ports.ts';
 import type { PullRequest, PullRequests } from '../../functions/core/pull-requests.ts';
@@ -43,6 +44,45 @@ export function makeRepairJob(overrides: Partial<RepairJob> = {}): RepairJob {
     attempt: 0,
     ...overrides,
   };
+}
+
+/**
+ * Puts the seeded incident into `store` as a merged fix leaves it (`resolved_pending`, merge
+ * recorded), first seen an hour before the merge unless told otherwise.
+ */
+export async function seedMergedIncident(
+  store: IncidentStore,
+  {
+    mergedAt,
+    firstSeen = mergedAt - 60 * 60 * 1000,
+    lastSeen = firstSeen,
+    prUrl,
+  }: { mergedAt: number; firstSeen?: number; lastSeen?: number; prUrl?: string },
+): Promise<void> {
+  await store.recordOccurrence({
+    incidentKey: INCIDENT_KEY,
+    repo: REPO,
+    fingerprint: '9a37fcc8aa',
+    count: 1,
+    firstSeen,
+    lastSeen,
+    sample: makeErrorRecord(),
+    ttl: 1,
+    batchId: 'b1',
+  });
+  await store.transition({ incidentKey: INCIDENT_KEY, from: 'new', to: 'analyzing', set: { attempts: 1 } });
+  await store.transition({
+    incidentKey: INCIDENT_KEY,
+    from: 'analyzing',
+    to: 'pr_open',
+    set: { prNumber: 7, ...(prUrl ? { prUrl } : {}) },
+  });
+  await store.transition({
+    incidentKey: INCIDENT_KEY,
+    from: 'pr_open',
+    to: 'resolved_pending',
+    set: { merge: { sha: 'f'.repeat(40), mergedAt } },
+  });
 }
 
 /** A store holding one incident with an open draft fix PR (as the first fix leaves it). */
