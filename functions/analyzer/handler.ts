@@ -21,11 +21,12 @@ import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts'
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
-import { type RepairJob, type RepairJobKind, RepairJobSchema, type RepoRef } from '../core/contracts.ts';
+import { RepairJobSchema, type RepoRef } from '../core/contracts.ts';
 import type { FollowUpDeps } from '../core/follow-up/follow-up-deps.ts';
 import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident/incident-link.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/repair/edit-policy.ts';
 import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair/repair-incident.ts';
+import { type JobUseCases, runJob } from '../core/run-job.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
 import { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
@@ -38,40 +39,28 @@ export interface AnalyzerLogger {
   error(message: string, attributes?: Record<string, unknown>): void;
 }
 
-/** A use case for one of the job kinds besides `repair` (CI verdicts, revisions, merges, recurrences). */
-export type FollowUpHandler = (job: RepairJob) => Promise<unknown>;
-
 export interface AnalyzerDeps {
-  /** builds the use case's dependencies (secrets are read lazily, once per warm container) */
-  repairDeps: () => Promise<RepairDeps>;
   /**
-   * The use cases for the other job kinds. A kind without one is never handed to the repair use
-   * case (it would claim a failed incident and repair it again): a `recurrence` is settled (its
-   * refresh is cosmetic and the next doubling carries the count), any other goes back to the
-   * queue and on to the dead-letter queue, where it waits for a build that handles it.
+   * The use cases by job kind, built once per invocation (one SQS batch) so its jobs share the
+   * adapters; each may import its code on first use. A kind without one is settled or sent back
+   * to the queue as `runJob` says.
    */
-  followUps?: Partial<Record<Exclude<RepairJobKind, 'repair'>, FollowUpHandler>>;
-  /**
-   * Runs before a `repair` job: a merged fix whose error came back is announced (PR comment,
-   * email) and reset here; `proceed: false` when another worker holds the incident.
-   */
-  beforeRepair?: (job: RepairJob) => Promise<{ proceed: boolean }>;
+  useCases: () => JobUseCases;
   logger: AnalyzerLogger;
 }
 
 /**
- * The analyzer Lambda: one SQS record → one repair. A record whose job failed in a way worth
+ * The analyzer Lambda: one SQS record → one job. A record whose job failed in a way worth
  * retrying is reported in `batchItemFailures`, so SQS redelivers it (and after five receives
  * moves it to the dead-letter queue); everything else, including garbage, is settled here.
  */
 export function makeHandler({
-  repairDeps,
-  followUps = {},
-  beforeRepair,
+  useCases,
   logger,
 }: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    const jobUseCases = useCases();
     for (const record of event.Records) {
       const parsed = parseJob(record.body);
       if (!parsed.success) {
@@ -84,23 +73,18 @@ export function makeHandler({
         continue;
       }
       const job = parsed.job;
-      const followUp = job.kind === 'repair' ? undefined : followUps[job.kind];
-      if (job.kind !== 'repair' && !followUp) {
-        const settle = job.kind === 'recurrence';
-        logger[settle ? 'info' : 'error'](`no handler for ${job.kind} jobs in this analyzer`, {
-          incidentKey: job.incidentKey,
-          messageId: record.messageId,
-        });
-        if (!settle) batchItemFailures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
       try {
-        const proceed = followUp || !beforeRepair ? true : (await beforeRepair(job)).proceed;
-        const outcome: unknown = followUp
-          ? await followUp(job)
-          : proceed
-            ? await repairIncident(job, await repairDeps())
-            : { kind: 'ignored', reason: 'claimed_elsewhere' };
+        const run = await runJob(job, jobUseCases);
+        if (run.kind === 'unhandled') {
+          logger[run.settle ? 'info' : 'error'](`no handler for ${job.kind} jobs in this analyzer`, {
+            incidentKey: job.incidentKey,
+            messageId: record.messageId,
+          });
+          if (!run.settle) batchItemFailures.push({ itemIdentifier: record.messageId });
+          continue;
+        }
+        const outcome =
+          run.kind === 'claimed_elsewhere' ? { kind: 'ignored', reason: 'claimed_elsewhere' } : run.outcome;
         logger.info('repair finished', { incidentKey: job.incidentKey, kind: job.kind, outcome });
       } catch (error: unknown) {
         logger.error('repair failed; the job goes back to the queue', {
@@ -113,6 +97,35 @@ export function makeHandler({
       }
     }
     return { batchItemFailures };
+  };
+}
+
+/**
+ * Memoizes `build` for the life of one use-case map (one invocation); a rejection is not kept,
+ * so a secret that could not be read fails that job only and the next job tries again.
+ */
+function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/** Same as `once`, per key (the follow-up ports carry a code host for the job's repository). */
+function oncePer<T>(build: (key: RepoRef) => Promise<T>): (key: RepoRef) => Promise<T> {
+  const byKey = new Map<string, () => Promise<T>>();
+  return (key) => {
+    const id = `${key.owner}/${key.name}`;
+    let get = byKey.get(id);
+    if (!get) {
+      get = once(() => build(key));
+      byKey.set(id, get);
+    }
+    return get();
   };
 }
 
@@ -291,33 +304,36 @@ export function makeAnalyzer({
   logger,
   credentials = githubCredentials({ config, secret }),
 }: AnalyzerSources): ReturnType<typeof makeHandler> {
-  // A secret that cannot be read fails the batch (the records go back to the queue).
-  const repairDeps = () =>
-    buildRepairDeps({
-      config,
-      secret,
-      credentials,
-      dynamodb,
-      ses,
-      ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
-      onProgress: ({ incidentKey, stage, detail }) => logger.info(`repair ${stage}`, { incidentKey, detail }),
+  // Adapters are built once per invocation, on the first job that needs them: a rotated secret
+  // (installation tokens last an hour) reaches the next batch without a Secrets Manager call per job.
+  const useCases = (): JobUseCases => {
+    const repairDeps = once(() =>
+      buildRepairDeps({
+        config,
+        secret,
+        credentials,
+        dynamodb,
+        ses,
+        ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
+        onProgress: ({ incidentKey, stage, detail }) =>
+          logger.info(`repair ${stage}`, { incidentKey, detail }),
+      }),
+    );
+    // The code host's GraphQL call names no repository, so it gets the token of the job's repository.
+    const followUpDeps = oncePer(async (repo: RepoRef): Promise<FollowUpDeps> => {
+      const deps = await repairDeps();
+      const token = await credentials.token(repo);
+      return { ...deps, codeHost: createOctokitCodeHost({ auth: token, baseUrl: config.githubApiUrl }) };
     });
-  // The code host's GraphQL call names no repository, so it gets the token of the job's repository.
-  const followUpDeps = async (repo: RepoRef): Promise<FollowUpDeps> => {
-    const deps = await repairDeps();
-    const token = await credentials.token(repo);
-    return { ...deps, codeHost: createOctokitCodeHost({ auth: token, baseUrl: config.githubApiUrl }) };
-  };
-  return makeHandler({
-    repairDeps,
-    beforeRepair: async (job) => {
-      const { announceRegression } = await import('../core/follow-up/record-merge.ts');
-      return {
-        proceed: (await announceRegression(job, await followUpDeps(job.repo))).kind !== 'claimed_elsewhere',
-      };
-    },
     // each use case is imported by the first job of its kind
-    followUps: {
+    return {
+      repair: async (job) => repairIncident(job, await repairDeps()),
+      beforeRepair: async (job) => {
+        const { announceRegression } = await import('../core/follow-up/record-merge.ts');
+        return {
+          proceed: (await announceRegression(job, await followUpDeps(job.repo))).kind !== 'claimed_elsewhere',
+        };
+      },
       recurrence: async (job) =>
         (await import('../core/follow-up/refresh-pull-request.ts')).refreshPullRequest(
           job,
@@ -345,9 +361,9 @@ export function makeAnalyzer({
           job,
           await followUpDeps(job.repo),
         ),
-    },
-    logger,
-  });
+    };
+  };
+  return makeHandler({ useCases, logger });
 }
 
 /** What `makeAnalyzerSweep` composes: the analyzer's sources plus the queue and the sweep's settings. */

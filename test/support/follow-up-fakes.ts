@@ -1,5 +1,5 @@
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
-import type { ErrorRecord, FixProposal } from '../../functions/core/contracts.ts';
+import type { ErrorRecord, FixProposal, RepairJob } from '../../functions/core/contracts.ts';
 import type { FollowUpDeps, FollowUpSettings } from '../../functions/core/follow-up/follow-up-deps.ts';
 import type {
   BranchHead,
@@ -8,6 +8,7 @@ import type {
   FailingJobLog,
 } from '../../functions/core/ports/code-host.ts';
 import type { AdviceRequest, AdviceResult, FixAdvisor } from '../../functions/core/ports/fix-advisor.ts';
+import type { IncidentStore } from '../../functions/core/ports/incident-store.ts';
 import type { Mailer, OutgoingEmail } from '../../functions/core/ports/mailer.ts';
 import type { PullRequest, PullRequests } from '../../functions/core/ports/pull-requests.ts';
 import type { ModelUsage, RepoEntry, RepoWorkspace } from '../../functions/core/ports/repo-workspace.ts';
@@ -32,6 +33,61 @@ export function makeErrorRecord(overrides: Partial<ErrorRecord> = {}): ErrorReco
     eventIds: ['e1'],
     ...overrides,
   };
+}
+
+/** The fix PR `seedStore` records, as a follow-up job carries it. */
+export const PR_REF = { number: 7, url: 'https://github.com/acme/shop/pull/7', branch: BRANCH };
+
+/** A job about the seeded incident; `kind` and the rest by override (`{ kind: 'merged', pr: PR_REF }`). */
+export function makeRepairJob(overrides: Partial<RepairJob> = {}): RepairJob {
+  return {
+    v: 1,
+    kind: 'repair',
+    incidentKey: INCIDENT_KEY,
+    error: makeErrorRecord(),
+    repo: REPO,
+    attempt: 0,
+    ...overrides,
+  };
+}
+
+/**
+ * Puts the seeded incident into `store` as a merged fix leaves it (`resolved_pending`, merge
+ * recorded), first seen an hour before the merge unless told otherwise.
+ */
+export async function seedMergedIncident(
+  store: IncidentStore,
+  {
+    mergedAt,
+    firstSeen = mergedAt - 60 * 60 * 1000,
+    lastSeen = firstSeen,
+    prUrl,
+  }: { mergedAt: number; firstSeen?: number; lastSeen?: number; prUrl?: string },
+): Promise<void> {
+  await store.recordOccurrence({
+    incidentKey: INCIDENT_KEY,
+    repo: REPO,
+    fingerprint: '9a37fcc8aa',
+    count: 1,
+    firstSeen,
+    lastSeen,
+    sample: makeErrorRecord(),
+    ttl: 1,
+    batchId: 'b1',
+  });
+  await store.transition({ incidentKey: INCIDENT_KEY, from: 'new', to: 'analyzing', set: { attempts: 1 } });
+  await store.transition({
+    incidentKey: INCIDENT_KEY,
+    from: 'analyzing',
+    to: 'pr_open',
+    set: { prNumber: 7, ...(prUrl ? { prUrl } : {}) },
+  });
+  await store.transition({
+    incidentKey: INCIDENT_KEY,
+    from: 'pr_open',
+    to: 'resolved_pending',
+    set: { merge: { sha: 'f'.repeat(40), mergedAt } },
+  });
 }
 
 /** A store holding one incident with an open draft fix PR (as the first fix leaves it). */

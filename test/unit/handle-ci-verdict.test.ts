@@ -6,10 +6,10 @@ import {
   HEAD,
   INCIDENT_KEY,
   makeDeps,
-  makeErrorRecord,
   makeFakeAdvisor,
+  makeRepairJob,
+  PR_REF,
   proposal,
-  REPO,
   seedStore,
 } from '../support/follow-up-fakes.ts';
 
@@ -18,16 +18,11 @@ function ciJob(
   headSha = HEAD,
   conclusion = kind === 'ci_passed' ? 'success' : 'failure',
 ): RepairJob {
-  return {
-    v: 1,
+  return makeRepairJob({
     kind,
-    incidentKey: INCIDENT_KEY,
-    error: makeErrorRecord(),
-    repo: REPO,
-    attempt: 0,
-    pr: { number: 7, url: 'https://github.com/acme/shop/pull/7', branch: BRANCH },
+    pr: PR_REF,
     ci: { headSha, conclusion, runId: 42, url: 'https://github.com/acme/shop/actions/runs/42' },
-  };
+  });
 }
 
 describe('handleCiVerdict: green', () => {

@@ -10,8 +10,8 @@ import {
   BRANCH,
   INCIDENT_KEY,
   makeDeps,
-  makeErrorRecord,
-  REPO,
+  makeRepairJob,
+  PR_REF,
   seedStore,
 } from '../support/follow-up-fakes.ts';
 
@@ -20,16 +20,11 @@ const MERGE_SHA = 'd'.repeat(40);
 const HOUR = 60 * 60 * 1000;
 
 function job(kind: 'merged' | 'repair'): RepairJob {
-  return {
-    v: 1,
+  return makeRepairJob({
     kind,
-    incidentKey: INCIDENT_KEY,
-    error: makeErrorRecord(),
-    repo: REPO,
-    attempt: 0,
-    pr: { number: 7, url: 'https://github.com/acme/shop/pull/7', branch: BRANCH },
+    pr: PR_REF,
     ...(kind === 'merged' ? { merge: { sha: MERGE_SHA, mergedAt: MERGED_AT } } : {}),
-  };
+  });
 }
 
 describe('recordMerge', () => {

@@ -51,6 +51,7 @@ import {
   type Workspaces,
 } from '../../functions/core/repair/repair-incident.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
+import { sqsEvent } from '../support/sqs-events.ts';
 
 // ── the application under repair ────────────────────────────────────────────────────────────
 
@@ -1032,26 +1033,6 @@ describe('repairIncident', () => {
 });
 
 describe('analyzer handler', () => {
-  function sqsEvent(...bodies: string[]) {
-    return {
-      Records: bodies.map((body, i) => ({
-        messageId: `m${i}`,
-        receiptHandle: `r${i}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(T0),
-          SenderId: 'detector',
-          ApproximateFirstReceiveTimestamp: String(T0),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:repairs',
-        awsRegion: 'eu-west-1',
-      })),
-    };
-  }
   function makeLogger() {
     const lines: Array<{ level: string; message: string; attributes?: Record<string, unknown> }> = [];
     return {
@@ -1066,9 +1047,14 @@ describe('analyzer handler', () => {
   it('reports garbage bodies as batch item failures (they reach the DLQ) and settles good ones', async () => {
     const world = await makeWorld();
     const logger = makeLogger();
-    const handler = makeHandler({ repairDeps: async () => world.deps, logger });
+    const handler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, world.deps) }),
+      logger,
+    });
 
-    const response = await handler(sqsEvent('not json', JSON.stringify({ v: 2 }), JSON.stringify(makeJob())));
+    const response = await handler(
+      sqsEvent(['not json', JSON.stringify({ v: 2 }), JSON.stringify(makeJob())]),
+    );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]);
     expect((await world.incident()).status).toBe('pr_open');
@@ -1077,19 +1063,25 @@ describe('analyzer handler', () => {
 
   it('reports a retryable failure as a batch item failure and a final one as settled', async () => {
     const world = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
-    const handler = makeHandler({ repairDeps: async () => world.deps, logger: makeLogger() });
+    const handler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, world.deps) }),
+      logger: makeLogger(),
+    });
     world.faults.clone = [new GitTransientError('git_server', 'HTTP 503')];
 
-    expect((await handler(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([
+    expect((await handler(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([
       { itemIdentifier: 'm0' },
     ]);
-    expect((await handler(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([]);
+    expect((await handler(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([]);
     expect((await world.incident()).status).toBe('pr_open');
 
     const other = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
     other.faults.clone = [new GitAuthError('HTTP 401')];
-    const settled = makeHandler({ repairDeps: async () => other.deps, logger: makeLogger() });
-    expect((await settled(sqsEvent(JSON.stringify(makeJob())))).batchItemFailures).toEqual([]);
+    const settled = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, other.deps) }),
+      logger: makeLogger(),
+    });
+    expect((await settled(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([]);
     expect((await other.incident()).status).toBe('failed');
   });
 
@@ -1100,17 +1092,22 @@ describe('analyzer handler', () => {
     await world.memory.transition({ incidentKey: INCIDENT_KEY, from: 'analyzing', to: 'failed' });
     const seen: string[] = [];
     const handler = makeHandler({
-      repairDeps: async () => world.deps,
-      followUps: { ci_failed: async (job) => seen.push(job.kind) },
+      useCases: () => ({
+        repair: (job) => repairIncident(job, world.deps),
+        ci_failed: async (job) => {
+          seen.push(job.kind);
+          return { kind: 'done' };
+        },
+      }),
       logger: makeLogger(),
     });
 
     const response = await handler(
-      sqsEvent(
+      sqsEvent([
         JSON.stringify(makeJob({ kind: 'revise' })),
         JSON.stringify(makeJob({ kind: 'recurrence' })),
         JSON.stringify(makeJob({ kind: 'ci_failed' })),
-      ),
+      ]),
     );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);

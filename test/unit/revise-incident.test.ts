@@ -5,10 +5,10 @@ import {
   BRANCH,
   INCIDENT_KEY,
   makeDeps,
-  makeErrorRecord,
   makeFakeAdvisor,
+  makeRepairJob,
+  PR_REF,
   proposal,
-  REPO,
   seedStore,
 } from '../support/follow-up-fakes.ts';
 
@@ -20,16 +20,7 @@ function reviseJob({
   body = '/ai-ops please log the missing id',
   id = 9001,
 } = {}): RepairJob {
-  return {
-    v: 1,
-    kind: 'revise',
-    incidentKey: INCIDENT_KEY,
-    error: makeErrorRecord(),
-    repo: REPO,
-    attempt: 0,
-    pr: { number: 7, url: 'https://github.com/acme/shop/pull/7', branch: BRANCH },
-    comment: { id, body, author },
-  };
+  return makeRepairJob({ kind: 'revise', pr: PR_REF, comment: { id, body, author } });
 }
 
 describe('reviseIncident', () => {

@@ -24,6 +24,7 @@ import {
   repairIncident,
   requestedRetryAt,
 } from '../../core/repair/repair-incident.ts';
+import { type JobUseCases, runJob } from '../../core/run-job.ts';
 import type { LocalConfig } from '../commands/local-config.ts';
 import type { WatchDeps } from '../commands/watch-command.ts';
 import { recordLocalError } from '../follow/record-local-error.ts';
@@ -90,20 +91,34 @@ export function makeRepairRunner({
       onProgress: ({ incidentKey, stage, detail }) =>
         report({ incidentKey, stage, ...(detail ? { detail } : {}) }),
     };
+    // Built once per job (its progress goes to this job's report) over adapters built once per run.
+    const useCases: JobUseCases = {
+      repair: (repairJob) => repairIncident(repairJob, deps),
+      ...(beforeRepair ? { beforeRepair } : {}),
+      recurrence: (recurrenceJob) => refreshPullRequest(recurrenceJob, deps),
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        if (job.kind === 'recurrence') {
-          const refreshed = await refreshPullRequest(job, deps);
-          return { kind: 'nothing_to_do', detail: refreshed.kind };
+        // Safe to repeat on a retry: the regression announcement is idempotent.
+        const ran = await runJob(job, useCases);
+        switch (ran.kind) {
+          case 'claimed_elsewhere':
+            return { kind: 'nothing_to_do', detail: 'claimed_elsewhere' };
+          case 'followed_up':
+            return { kind: 'nothing_to_do', detail: ran.outcome.kind };
+          case 'unhandled':
+            // The watcher and the sweep send only repairs and recurrences; another kind is a bug here.
+            return ran.settle
+              ? { kind: 'nothing_to_do', detail: `no handler for ${ran.jobKind} jobs` }
+              : { kind: 'failed', detail: `no handler for ${ran.jobKind} jobs` };
+          case 'repaired': {
+            const outcome = ran.outcome;
+            if (outcome.kind === 'no_fix' || outcome.kind === 'skipped' || outcome.kind === 'failed') {
+              report({ incidentKey: job.incidentKey, stage: outcome.kind, detail: outcome.reason });
+            }
+            return toWorkOutcome(outcome);
+          }
         }
-        // Safe to repeat on a retry: the announcement is idempotent.
-        if (job.kind === 'repair' && beforeRepair && !(await beforeRepair(job)).proceed)
-          return { kind: 'nothing_to_do', detail: 'claimed_elsewhere' };
-        const outcome = await repairIncident(job, deps);
-        if (outcome.kind === 'no_fix' || outcome.kind === 'skipped' || outcome.kind === 'failed') {
-          report({ incidentKey: job.incidentKey, stage: outcome.kind, detail: outcome.reason });
-        }
-        return toWorkOutcome(outcome);
       } catch (error: unknown) {
         const message = error instanceof Error ? error.message : String(error);
         const retryable = (repairDeps.isRetryable ?? isRetryableRepairError)(error);

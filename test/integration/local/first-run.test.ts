@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../functions/local/commands/cli.ts';
 import {
@@ -10,7 +9,7 @@ import {
 } from '../../../functions/local/commands/local-config.ts';
 import { runWatch } from '../../../functions/local/commands/watch-command.ts';
 import { createRepairPipeline } from '../../../functions/local/pipeline/repair-pipeline.ts';
-import { tempDir } from './watch-helpers.ts';
+import { capture, tempDir } from './watch-helpers.ts';
 
 /** What a new user sees on a first run: each rough edge of issue #12 that was in the way. */
 
@@ -18,20 +17,6 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c.toString()));
-  stderr.on('data', (c: Buffer) => err.push(c.toString()));
-  return {
-    io: { stdin: new PassThrough(), stdout, stderr },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 async function watchOnce(env: Record<string, string>) {
   const { dir, cleanup } = tempDir();

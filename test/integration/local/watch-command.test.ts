@@ -1,32 +1,17 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../../functions/adapters/sqlite-incident-store.ts';
 import { runWatch, type WatchDeps } from '../../../functions/local/commands/watch-command.ts';
 import type { ErrorWatcher } from '../../../functions/local/follow/error-watcher.ts';
 import type { HandleError } from '../../../functions/local/pipeline/handle-error.ts';
-import { pythonTrace, tempDir, waitFor } from './watch-helpers.ts';
+import { capture, pythonTrace, tempDir, waitFor } from './watch-helpers.ts';
 
 const FAKE_TOKEN = ['ghp', 'FAKEFAKEFAKEFAKEFAKE0123456789abcdefgh'].join('_');
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c.toString()));
-  stderr.on('data', (c: Buffer) => err.push(c.toString()));
-  return {
-    io: { stdin: new PassThrough(), stdout, stderr },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 function workspace() {
   const { dir, cleanup } = tempDir();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import {
   ErrorWatcher,
   type ErrorWatcherOptions,
@@ -17,6 +18,21 @@ export function pythonTrace(n: number | string): string {
     "    return item['sku']",
     `KeyError: 'sku-${n}'`,
   ].join('\n');
+}
+
+/** Standard streams for a command under test, and what it wrote to each so far. */
+export function capture() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c.toString()));
+  stderr.on('data', (c: Buffer) => err.push(c.toString()));
+  return {
+    io: { stdin: new PassThrough(), stdout, stderr },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
 }
 
 export function tempDir(): { dir: string; cleanup: () => void } {

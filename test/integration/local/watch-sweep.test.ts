@@ -7,7 +7,7 @@ import type { IncidentStatus } from '../../../functions/core/contracts.ts';
 import { DEFAULT_RESOLVE_WINDOW_MS } from '../../../functions/core/follow-up/record-merge.ts';
 import { runWatch, type WatchDeps } from '../../../functions/local/commands/watch-command.ts';
 import type { SweepScheduler, SweepSource } from '../../../functions/local/pipeline/local-sweep.ts';
-import { INCIDENT_KEY, makeErrorRecord, REPO } from '../../support/follow-up-fakes.ts';
+import { INCIDENT_KEY, seedMergedIncident } from '../../support/follow-up-fakes.ts';
 import { tempDir } from './watch-helpers.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -38,30 +38,7 @@ async function workspaceWithQuietMergedFix() {
   writeFileSync(log, 'INFO boot\n');
   const mergedAt = Date.now() - DEFAULT_RESOLVE_WINDOW_MS - HOUR;
   await withStore(dir, async (store) => {
-    await store.recordOccurrence({
-      incidentKey: INCIDENT_KEY,
-      repo: REPO,
-      fingerprint: '9a37fcc8aa',
-      count: 1,
-      firstSeen: mergedAt - HOUR,
-      lastSeen: mergedAt - HOUR,
-      sample: makeErrorRecord(),
-      ttl: 1,
-      batchId: 'b1',
-    });
-    await store.transition({ incidentKey: INCIDENT_KEY, from: 'new', to: 'analyzing', set: { attempts: 1 } });
-    await store.transition({
-      incidentKey: INCIDENT_KEY,
-      from: 'analyzing',
-      to: 'pr_open',
-      set: { prNumber: 7 },
-    });
-    await store.transition({
-      incidentKey: INCIDENT_KEY,
-      from: 'pr_open',
-      to: 'resolved_pending',
-      set: { merge: { sha: 'f'.repeat(40), mergedAt } },
-    });
+    await seedMergedIncident(store, { mergedAt });
   });
   return { dir, log };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_RESOLVE_WINDOW_MS } from '../../../functions/core/follow-up/rec
 import { DEFAULT_REGRESSION_GRACE_MS } from '../../../functions/core/incident/incident-rules.ts';
 import type { SweepSummary } from '../../../functions/core/incident/sweep-incidents.ts';
 import { type SweepSource, startLocalSweep } from '../../../functions/local/pipeline/local-sweep.ts';
-import { INCIDENT_KEY, makeErrorRecord, REPO } from '../../support/follow-up-fakes.ts';
+import { INCIDENT_KEY, REPO, seedMergedIncident } from '../../support/follow-up-fakes.ts';
 
 const MERGED_AT = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -24,29 +24,11 @@ async function mergedStore(lastSeen: number): Promise<SqliteIncidentStore> {
   const database = openStateDatabase({ path: ':memory:' });
   databases.push(database);
   const store = new SqliteIncidentStore({ database });
-  await store.recordOccurrence({
-    incidentKey: INCIDENT_KEY,
-    repo: REPO,
-    fingerprint: '9a37fcc8aa',
-    count: 1,
+  await seedMergedIncident(store, {
+    mergedAt: MERGED_AT,
     firstSeen: MERGED_AT - 60 * MINUTE,
     lastSeen,
-    sample: makeErrorRecord(),
-    ttl: 1,
-    batchId: 'b1',
-  });
-  await store.transition({ incidentKey: INCIDENT_KEY, from: 'new', to: 'analyzing', set: { attempts: 1 } });
-  await store.transition({
-    incidentKey: INCIDENT_KEY,
-    from: 'analyzing',
-    to: 'pr_open',
-    set: { prNumber: 7, prUrl: 'https://github.test/acme/shop/pull/7' },
-  });
-  await store.transition({
-    incidentKey: INCIDENT_KEY,
-    from: 'pr_open',
-    to: 'resolved_pending',
-    set: { merge: { sha: 'f'.repeat(40), mergedAt: MERGED_AT } },
+    prUrl: 'https://github.test/acme/shop/pull/7',
   });
   return store;
 }

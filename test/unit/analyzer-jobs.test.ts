@@ -1,0 +1,80 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESClient } from '@aws-sdk/client-ses';
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
+import { makeAnalyzer } from '../../functions/analyzer/handler.ts';
+import type { RepairJobKind } from '../../functions/core/contracts.ts';
+import { makeRepairJob } from '../support/follow-up-fakes.ts';
+import { sqsEvent } from '../support/sqs-events.ts';
+
+// Nothing listens on the discard port: each store call fails at once, after the adapters were built.
+const NOWHERE = 'http://127.0.0.1:9';
+const AWS = {
+  region: 'us-east-1',
+  endpoint: NOWHERE,
+  maxAttempts: 1,
+  credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+};
+
+const config = loadAnalyzerConfig({
+  INCIDENTS_TABLE_NAME: 'incidents',
+  GITHUB_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token',
+  ANTHROPIC_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic-key',
+  SENDER_EMAIL: 'ai-ops@acme.example',
+  REVIEWER_EMAILS: 'dev@acme.example',
+  GITHUB_API_URL: NOWHERE,
+});
+
+const jobs = (...kinds: RepairJobKind[]): SQSEvent =>
+  sqsEvent(kinds.map((kind) => JSON.stringify(makeRepairJob({ kind }))));
+
+/** The analyzer as deployed over unreachable AWS endpoints, counting the secrets each batch reads. */
+function makeCountingAnalyzer({ failFirstRead = false } = {}) {
+  const reads: string[] = [];
+  let failNext = failFirstRead;
+  const analyzer = makeAnalyzer({
+    config,
+    secret: async (arn) => {
+      reads.push(arn);
+      if (failNext) {
+        failNext = false;
+        throw new Error('Secrets Manager throttled');
+      }
+      return 'secret-value';
+    },
+    dynamodb: new DynamoDBClient(AWS),
+    ses: new SESClient(AWS),
+    logger: { info: () => {}, error: () => {} },
+  });
+  const anthropicReads = () => reads.filter((arn) => arn === config.anthropicApiKeySecretArn).length;
+  const tokenReads = () => reads.filter((arn) => arn === config.githubTokenSecretArn).length;
+  return { analyzer, anthropicReads, tokenReads };
+}
+
+describe('analyzer job runner', () => {
+  it('builds the adapters once per invocation, whatever the kinds of its jobs', async () => {
+    const { analyzer, anthropicReads, tokenReads } = makeCountingAnalyzer();
+
+    const response = await analyzer(jobs('recurrence', 'recurrence', 'ci_passed', 'merged'));
+
+    // the recurrences reached their use case, which failed on the unreachable table
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).slice(0, 2)).toEqual(['m0', 'm1']);
+    // the follow-ups built their code host with the repository's token
+    expect(tokenReads()).toBeGreaterThan(0);
+    expect(anthropicReads()).toBe(1);
+
+    // the next invocation builds its own (a rotated secret reaches it)
+    await analyzer(jobs('recurrence'));
+    expect(anthropicReads()).toBe(2);
+  });
+
+  it('does not keep a failed build: the next job of the batch tries again', async () => {
+    const { analyzer, anthropicReads } = makeCountingAnalyzer({ failFirstRead: true });
+
+    const response = await analyzer(jobs('recurrence', 'recurrence', 'recurrence'));
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m0', 'm1', 'm2']);
+    expect(anthropicReads()).toBe(2);
+  });
+});
