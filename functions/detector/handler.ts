@@ -1,9 +1,10 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { CloudWatchLogsContext } from '../adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
-import type { LogContextSource } from '../core/log-context-source.ts';
 import { type RecordErrorsDeps, type RecordErrorsOutcome, recordErrors } from '../core/record-errors.ts';
 import { loadDetectorConfig, makeRepositoryResolver } from './config.ts';
 import { reportFailure, reportOutcome } from './report-outcome.ts';
@@ -40,26 +41,7 @@ export function makeHandler({ logger, metrics, ...useCase }: DetectorDeps): Dete
 // backoff; what still fails after that is thrown (see makeHandler).
 const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
 const sqs = new SQSClient({ maxAttempts: 6 });
-
-// The CloudWatch Logs client serves only deliveries holding a cut-off trace: it is imported and
-// built on the first such delivery, so most cold starts never evaluate it.
-let logs: Promise<LogContextSource> | undefined;
-const logContext: LogContextSource = {
-  fetchAround: async (request) => {
-    logs ??= Promise.all([
-      import('@aws-sdk/client-cloudwatch-logs'),
-      import('../adapters/cloudwatch-logs-context.ts'),
-    ]).then(
-      ([{ CloudWatchLogsClient }, { CloudWatchLogsContext }]) =>
-        new CloudWatchLogsContext({ client: new CloudWatchLogsClient({ maxAttempts: 3 }) }),
-      (error: unknown) => {
-        logs = undefined;
-        throw error;
-      },
-    );
-    return (await logs).fetchAround(request);
-  },
-};
+const logs = new CloudWatchLogsClient({ maxAttempts: 3 });
 
 let cached: { handle: DetectorHandler; addContext: (context: Context) => void } | undefined;
 
@@ -73,7 +55,7 @@ function init(): NonNullable<typeof cached> {
   const handle = makeHandler({
     store: new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName }),
     queue: new SqsJobQueue({ client: sqs, queueUrl: config.repairQueueUrl }),
-    logContext,
+    logContext: new CloudWatchLogsContext({ client: logs }),
     resolveRepo: makeRepositoryResolver(config.repositories),
     ownLogGroups: new Set(config.ownLogGroups),
     ttlDays: config.incidentTtlDays,
