@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord, LogEvent, RepairJob, RepoRef } from '../../functions/core/contracts.ts';
-import type { DetectedError } from '../../functions/core/detect/detect-errors.ts';
+import { type DetectedError, detectErrors } from '../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import {
   capSample,
   DEFAULT_QUEUE_LEASE_MS,
@@ -496,6 +497,78 @@ describe('recordErrors', () => {
       const { deps } = makeDeps({ logContext });
       await recordErrors({ event: payload(['ERR KeyError sku']) }, deps);
       expect(logContext.requests).toHaveLength(0);
+    });
+
+    it('completes every trace of a storm of cut-off heads in one stream with the records the whole stream holds', async () => {
+      // A Java service logging 300 traces 1 ms apart; a level filter delivered only the heads.
+      const start = 1_714_564_800_000;
+      const types = [
+        'java.lang.IllegalStateException',
+        'java.net.SocketTimeoutException',
+        'com.example.CardDeclinedException',
+      ];
+      const frames = [
+        '\tat com.example.orders.OrderService.total(OrderService.java:88)',
+        '\tat com.example.orders.OrderController.checkout(OrderController.java:41)',
+        '\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)',
+      ];
+      const stream: LogEvent[] = [];
+      const heads: { timestamp: number; message: string }[] = [];
+      for (let i = 0; i < 300; i++) {
+        const timestamp = start + i;
+        const message = `2024-05-01 12:00:00.${String(i % 1000).padStart(3, '0')} ERROR [exec-${i % 8}] c.e.Orders - ${types[i % 3]}: order ${4000 + i} failed`;
+        heads.push({ timestamp, message });
+        for (const line of [message, ...frames])
+          stream.push({
+            id: `s-${stream.length}`,
+            timestamp,
+            message: line,
+            logGroup: LOG_GROUP,
+            logStream: STREAM,
+          });
+      }
+      // As the CloudWatch Logs adapter reads: forward from shortly before the event, 500 events at most.
+      const logContext = new FakeLogContext(async ({ timestamp }) =>
+        stream
+          .filter((e) => e.timestamp >= timestamp - 5)
+          .slice(0, 500)
+          .map((e, i) => ({ ...e, id: `ctx-${timestamp}-${i}` })),
+      );
+      const used: ErrorRecord[] = [];
+      const { deps } = makeDeps({
+        logContext,
+        detect: detectErrors,
+        fingerprint: (record) => {
+          used.push(record);
+          return fingerprintError(record);
+        },
+      });
+      const delivered = heads.map((h, i) => ({ id: `d-${String(i).padStart(4, '0')}`, ...h }));
+
+      const outcome = recorded(
+        await recordErrors(
+          { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+
+      expect(outcome.context).toMatchObject({ assembled: 300, skipped: 0, failures: [] });
+      // One read of 500 events covers some 120 traces: the storm costs a handful of reads, not 300.
+      expect(outcome.context.fetched).toBeLessThanOrEqual(4);
+      // Reference: the records detected over the whole stream at once, one per head.
+      const shape = (r: ErrorRecord) => ({
+        timestamp: r.timestamp,
+        exceptionType: r.exceptionType,
+        message: r.message,
+        frames: r.frames,
+        raw: r.raw,
+      });
+      const whole = detectErrors(stream).map((d) => d.record);
+      expect(whole).toHaveLength(300);
+      expect(used).toHaveLength(300);
+      expect(used.map(shape)).toEqual(whole.map(shape));
+      for (const [i, record] of used.entries()) expect(record.eventIds).toContain(delivered[i]?.id);
+      expect(outcome.incidents.map((r) => r.count)).toEqual([100, 100, 100]);
     });
   });
 });
