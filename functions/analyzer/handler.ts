@@ -25,7 +25,12 @@ import { type RepairJob, type RepairJobKind, RepairJobSchema, type RepoRef } fro
 import { DEFAULT_EDIT_POLICY } from '../core/edit-policy.ts';
 import type { FollowUpDeps } from '../core/follow-up-deps.ts';
 import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident-link.ts';
-import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair-incident.ts';
+import {
+  isRetryableRepairError,
+  type RepairDeps,
+  type RepairOutcome,
+  repairIncident,
+} from '../core/repair-incident.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
 import { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
@@ -56,6 +61,8 @@ export interface AnalyzerDeps {
    * email) and reset here; `proceed: false` when another worker holds the incident.
    */
   beforeRepair?: (job: RepairJob) => Promise<{ proceed: boolean }>;
+  /** hears each repair the kill switch or the daily cap stopped (the CloudWatch metric the alarm watches) */
+  onRepairsStopped?: (stop: { incidentKey: string; reason: string }) => void;
   logger: AnalyzerLogger;
 }
 
@@ -68,6 +75,7 @@ export function makeHandler({
   repairDeps,
   followUps = {},
   beforeRepair,
+  onRepairsStopped,
   logger,
 }: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
@@ -102,6 +110,8 @@ export function makeHandler({
             ? await repairIncident(job, await repairDeps())
             : { kind: 'ignored', reason: 'claimed_elsewhere' };
         logger.info('repair finished', { incidentKey: job.incidentKey, kind: job.kind, outcome });
+        if (!followUp && isStopped(outcome))
+          onRepairsStopped?.({ incidentKey: job.incidentKey, reason: outcome.reason });
       } catch (error: unknown) {
         logger.error('repair failed; the job goes back to the queue', {
           incidentKey: job.incidentKey,
@@ -114,6 +124,51 @@ export function makeHandler({
     }
     return { batchItemFailures };
   };
+}
+
+/** `skipped` is the spend guards' outcome only: the kill switch is off or the daily cap is reached. */
+function isStopped(outcome: unknown): outcome is Extract<RepairOutcome, { kind: 'skipped' }> {
+  return typeof outcome === 'object' && outcome !== null && 'kind' in outcome && outcome.kind === 'skipped';
+}
+
+/** The metric the "repairs stopped" alarm watches (infra/auto-repair.ts names it too). */
+export const REPAIRS_STOPPED_METRIC = 'RepairsStopped';
+
+/**
+ * One CloudWatch embedded-metric-format line for a stopped repair. Written by hand rather than
+ * through Powertools Metrics: one metric, a few times a day at most, is not worth its import on
+ * the analyzer's cold start. The dimension is Powertools' own (`service`), like the detector's.
+ */
+export function repairsStoppedEmf({
+  namespace,
+  service,
+  incidentKey,
+  reason,
+  now = Date.now(),
+}: {
+  namespace: string;
+  service: string;
+  incidentKey: string;
+  reason: string;
+  now?: number;
+}): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [['service']],
+          Metrics: [{ Name: REPAIRS_STOPPED_METRIC, Unit: 'Count' }],
+        },
+      ],
+    },
+    service,
+    [REPAIRS_STOPPED_METRIC]: 1,
+    // properties, not dimensions: searchable in Logs Insights without multiplying metric series
+    incidentKey,
+    reason,
+  });
 }
 
 function parseJob(
@@ -273,9 +328,10 @@ function repositoryWorkspaces({
   };
 }
 
-/** What `makeAnalyzer` composes: the config, the clients, and where secrets and logs go. */
+/** What `makeAnalyzer` composes: the config, the clients, and where secrets, logs and metrics go. */
 export interface AnalyzerSources extends Omit<RepairDepsSources, 'onProgress'> {
   logger: AnalyzerLogger;
+  onRepairsStopped?: AnalyzerDeps['onRepairsStopped'];
 }
 
 /**
@@ -289,6 +345,7 @@ export function makeAnalyzer({
   ses,
   anthropicBaseUrl,
   logger,
+  onRepairsStopped,
   credentials = githubCredentials({ config, secret }),
 }: AnalyzerSources): ReturnType<typeof makeHandler> {
   // A secret that cannot be read fails the batch (the records go back to the queue).
@@ -331,6 +388,7 @@ export function makeAnalyzer({
       dismissed: async (job) =>
         (await import('../core/record-merge.ts')).recordDismissal(job, await followUpDeps(job.repo)),
     },
+    ...(onRepairsStopped ? { onRepairsStopped } : {}),
     logger,
   });
 }
@@ -406,8 +464,18 @@ function init(): Entries {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),
     },
+    // Lambda sends stdout to CloudWatch Logs, which turns an EMF line into the metric.
+    onRepairsStopped: ({ incidentKey, reason }) =>
+      process.stdout.write(
+        `${repairsStoppedEmf({ namespace: metricsNamespace(process.env), service: config.serviceName, incidentKey, reason })}\n`,
+      ),
   };
   return { jobs: makeAnalyzer(sources), sweep: makeAnalyzerSweep({ ...sources, sqs, sweepConfig }) };
+}
+
+/** The namespace AiOpsFunction sets for every function (`POWERTOOLS_METRICS_NAMESPACE`). */
+function metricsNamespace(env: NodeJS.ProcessEnv): string {
+  return env.POWERTOOLS_METRICS_NAMESPACE || 'AiOps';
 }
 
 /** One function, two triggers: repair jobs from SQS, and the scheduled sweep from EventBridge. */
