@@ -38,6 +38,11 @@ export const ANALYZER_TIMEOUT = Duration.minutes(5);
 export const REPAIR_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(ANALYZER_TIMEOUT.toSeconds() * 6);
 
 const DETECTOR_ENTRY = fileURLToPath(new URL('../functions/detector/handler.ts', import.meta.url));
+const ANALYZER_SERVICE_NAME = 'ai-ops-analyzer';
+/** The POWERTOOLS_METRICS_NAMESPACE AiOpsFunction gives every function (a template test checks both agree). */
+const METRICS_NAMESPACE = 'AiOps';
+/** Must match `REPAIRS_STOPPED_METRIC` in functions/analyzer/handler.ts (not imported: its SDK clients stay out of synth). */
+const REPAIRS_STOPPED_METRIC = 'RepairsStopped';
 const ANALYZER_ENTRY = fileURLToPath(new URL('../functions/analyzer/handler.ts', import.meta.url));
 const WEBHOOK_ENTRY = fileURLToPath(new URL('../functions/webhook/handler.ts', import.meta.url));
 
@@ -61,6 +66,8 @@ export class AutoRepair extends Construct {
   /** detector invocations that failed all async retries (see the replay note where it is created) */
   readonly detectorFailureQueue: sqs.Queue;
   readonly detectorFailureAlarm: cloudwatch.Alarm;
+  /** the kill switch or the daily cap stopped a repair (the analyzer's RepairsStopped metric) */
+  readonly repairsStoppedAlarm: cloudwatch.Alarm;
   /** runs the analyzer's sweep (post-merge check, drafts without CI) every `sweepIntervalMinutes` */
   readonly sweepRule: events.Rule;
   readonly incidentsTable: dynamodb.Table;
@@ -171,10 +178,29 @@ export class AutoRepair extends Construct {
       value: this.detectorFailureQueue.queueName,
     }).overrideLogicalId('DetectorFailureQueueName');
 
+    // The analyzer writes one EMF line per stopped repair (functions/analyzer/handler.ts); the
+    // reviewers get a once-a-day email, this tells whoever watches the account.
+    this.repairsStoppedAlarm = new cloudwatch.Alarm(this, 'RepairsStoppedAlarm', {
+      alarmDescription:
+        'ai-ops: the kill switch or the daily repair cap stopped a repair; errors are still recorded, no fix is attempted until the cap resets (next UTC day) or repairs are switched back on',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: REPAIRS_STOPPED_METRIC,
+        dimensionsMap: { service: ANALYZER_SERVICE_NAME },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     if (config.alarmTopicArn) {
       const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
       this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
       this.detectorFailureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+      this.repairsStoppedAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
     }
 
     const retention = config.logRetentionDays as logs.RetentionDays;
@@ -205,7 +231,7 @@ export class AutoRepair extends Construct {
       timeout: ANALYZER_TIMEOUT,
       // The repository is cloned into memory (memfs), so memory is the working disk.
       memorySize: 2048,
-      serviceName: 'ai-ops-analyzer',
+      serviceName: ANALYZER_SERVICE_NAME,
       logLevel: config.logLevel,
       // The spend cap: at most this many Claude conversations run at once.
       reservedConcurrentExecutions: config.analyzerReservedConcurrency,

@@ -25,7 +25,12 @@ import { RepairJobSchema, type RepoRef } from '../core/contracts.ts';
 import type { FollowUpDeps } from '../core/follow-up/follow-up-deps.ts';
 import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident/incident-link.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/repair/edit-policy.ts';
-import { isRetryableRepairError, type RepairDeps, repairIncident } from '../core/repair/repair-incident.ts';
+import {
+  isRetryableRepairError,
+  type RepairDeps,
+  type RepairOutcome,
+  repairIncident,
+} from '../core/repair/repair-incident.ts';
 import { type JobUseCases, runJob } from '../core/run-job.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
@@ -46,6 +51,8 @@ export interface AnalyzerDeps {
    * to the queue as `runJob` says.
    */
   useCases: () => JobUseCases;
+  /** hears each repair the kill switch or the daily cap stopped (the CloudWatch metric the alarm watches) */
+  onRepairsStopped?: (stop: { incidentKey: string; reason: string }) => void;
   logger: AnalyzerLogger;
 }
 
@@ -56,6 +63,7 @@ export interface AnalyzerDeps {
  */
 export function makeHandler({
   useCases,
+  onRepairsStopped,
   logger,
 }: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
@@ -86,6 +94,8 @@ export function makeHandler({
         const outcome =
           run.kind === 'claimed_elsewhere' ? { kind: 'ignored', reason: 'claimed_elsewhere' } : run.outcome;
         logger.info('repair finished', { incidentKey: job.incidentKey, kind: job.kind, outcome });
+        if (run.kind === 'repaired' && isStopped(run.outcome))
+          onRepairsStopped?.({ incidentKey: job.incidentKey, reason: run.outcome.reason });
       } catch (error: unknown) {
         logger.error('repair failed; the job goes back to the queue', {
           incidentKey: job.incidentKey,
@@ -127,6 +137,51 @@ function oncePer<T>(build: (key: RepoRef) => Promise<T>): (key: RepoRef) => Prom
     }
     return get();
   };
+}
+
+/** `skipped` is the spend guards' outcome only: the kill switch is off or the daily cap is reached. */
+function isStopped(outcome: unknown): outcome is Extract<RepairOutcome, { kind: 'skipped' }> {
+  return typeof outcome === 'object' && outcome !== null && 'kind' in outcome && outcome.kind === 'skipped';
+}
+
+/** The metric the "repairs stopped" alarm watches (infra/auto-repair.ts names it too). */
+export const REPAIRS_STOPPED_METRIC = 'RepairsStopped';
+
+/**
+ * One CloudWatch embedded-metric-format line for a stopped repair. Written by hand rather than
+ * through Powertools Metrics: one metric, a few times a day at most, is not worth its import on
+ * the analyzer's cold start. The dimension is Powertools' own (`service`), like the detector's.
+ */
+export function repairsStoppedEmf({
+  namespace,
+  service,
+  incidentKey,
+  reason,
+  now = Date.now(),
+}: {
+  namespace: string;
+  service: string;
+  incidentKey: string;
+  reason: string;
+  now?: number;
+}): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [['service']],
+          Metrics: [{ Name: REPAIRS_STOPPED_METRIC, Unit: 'Count' }],
+        },
+      ],
+    },
+    service,
+    [REPAIRS_STOPPED_METRIC]: 1,
+    // properties, not dimensions: searchable in Logs Insights without multiplying metric series
+    incidentKey,
+    reason,
+  });
 }
 
 function parseJob(
@@ -286,9 +341,10 @@ function repositoryWorkspaces({
   };
 }
 
-/** What `makeAnalyzer` composes: the config, the clients, and where secrets and logs go. */
+/** What `makeAnalyzer` composes: the config, the clients, and where secrets, logs and metrics go. */
 export interface AnalyzerSources extends Omit<RepairDepsSources, 'onProgress'> {
   logger: AnalyzerLogger;
+  onRepairsStopped?: AnalyzerDeps['onRepairsStopped'];
 }
 
 /**
@@ -302,6 +358,7 @@ export function makeAnalyzer({
   ses,
   anthropicBaseUrl,
   logger,
+  onRepairsStopped,
   credentials = githubCredentials({ config, secret }),
 }: AnalyzerSources): ReturnType<typeof makeHandler> {
   // Adapters are built once per invocation, on the first job that needs them: a rotated secret
@@ -363,7 +420,7 @@ export function makeAnalyzer({
         ),
     };
   };
-  return makeHandler({ useCases, logger });
+  return makeHandler({ useCases, ...(onRepairsStopped ? { onRepairsStopped } : {}), logger });
 }
 
 /** What `makeAnalyzerSweep` composes: the analyzer's sources plus the queue and the sweep's settings. */
@@ -437,8 +494,18 @@ function init(): Entries {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),
     },
+    // Lambda sends stdout to CloudWatch Logs, which turns an EMF line into the metric.
+    onRepairsStopped: ({ incidentKey, reason }) =>
+      process.stdout.write(
+        `${repairsStoppedEmf({ namespace: metricsNamespace(process.env), service: config.serviceName, incidentKey, reason })}\n`,
+      ),
   };
   return { jobs: makeAnalyzer(sources), sweep: makeAnalyzerSweep({ ...sources, sqs, sweepConfig }) };
+}
+
+/** The namespace AiOpsFunction sets for every function (`POWERTOOLS_METRICS_NAMESPACE`). */
+function metricsNamespace(env: NodeJS.ProcessEnv): string {
+  return env.POWERTOOLS_METRICS_NAMESPACE || 'AiOps';
 }
 
 /** One function, two triggers: repair jobs from SQS, and the scheduled sweep from EventBridge. */

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { REPAIRS_STOPPED_METRIC } from '../../functions/analyzer/handler.ts';
 import { ANALYZER_TIMEOUT, OwnLogGroupSubscribedError } from '../../infra/auto-repair.ts';
 import { AiOpsConfigError } from '../../infra/config.ts';
 import {
@@ -68,6 +69,32 @@ describe('AutoRepair template', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  });
+
+  it('alarms when the kill switch or the daily cap stops repairs, on the metric the analyzer emits', () => {
+    const alarm = {
+      Namespace: 'AiOps',
+      MetricName: REPAIRS_STOPPED_METRIC,
+      Dimensions: [{ Name: 'service', Value: 'ai-ops-analyzer' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...alarm, AlarmActions: Match.absent() });
+    // the namespace and the dimension the analyzer's EMF line carries (functions/analyzer/handler.ts)
+    const env = functionEnvironment(template, 'ai-ops-analyzer');
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(alarm.Namespace);
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('ai-ops-analyzer');
+
+    const topicArn = 'arn:aws:sns:eu-west-1:111122223333:ai-ops-alarms';
+    const { template: alarmed } = synthAiOps({ props: makeAutoRepairProps({ alarmTopicArn: topicArn }) });
+    alarmed.hasResourceProperties('AWS::CloudWatch::Alarm', { ...alarm, AlarmActions: [topicArn] });
+    // dead letters, detector failures, repairs stopped: all three notify the topic
+    const actions = Object.values(alarmed.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties.AlarmActions,
+    );
+    expect(actions).toEqual([[topicArn], [topicArn], [topicArn]]);
   });
 
   it('denies non-TLS access to every queue', () => {

@@ -6,7 +6,11 @@ import {
 } from '../../functions/adapters/git/git-errors.ts';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import { MemoryRepairBudget } from '../../functions/adapters/memory-repair-budget.ts';
-import { isRetryableAnalyzerError, makeHandler } from '../../functions/analyzer/handler.ts';
+import {
+  isRetryableAnalyzerError,
+  makeHandler,
+  repairsStoppedEmf,
+} from '../../functions/analyzer/handler.ts';
 import type {
   ErrorRecord,
   FixProposal,
@@ -1083,6 +1087,66 @@ describe('analyzer handler', () => {
     });
     expect((await settled(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([]);
     expect((await other.incident()).status).toBe('failed');
+  });
+
+  it('emits the RepairsStopped metric (one EMF line) when the kill switch or the daily cap stops a repair, not otherwise', async () => {
+    const stops: Array<{ incidentKey: string; reason: string }> = [];
+    const stopped = await makeWorld({ settings: { repairsEnabled: false } });
+    const handler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, stopped.deps) }),
+      onRepairsStopped: (stop) => stops.push(stop),
+      logger: makeLogger(),
+    });
+    expect((await handler(sqsEvent([JSON.stringify(makeJob())]))).batchItemFailures).toEqual([]);
+    expect(stops).toEqual([{ incidentKey: INCIDENT_KEY, reason: expect.stringContaining('kill switch') }]);
+
+    const capped = await makeWorld({ settings: { dailyRepairCap: 1 } });
+    const day = new Date(T0).toISOString().slice(0, 10);
+    await capped.budget.reserve({ repoKey: 'acme/shop', day, incidentKey: 'acme/shop#other', cap: 1 });
+    const cappedHandler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, capped.deps) }),
+      onRepairsStopped: (stop) => stops.push(stop),
+      logger: makeLogger(),
+    });
+    await cappedHandler(sqsEvent([JSON.stringify(makeJob())]));
+    expect(stops[1]?.reason).toContain('daily cap of 1');
+
+    const repaired = await makeWorld();
+    const repairHandler = makeHandler({
+      useCases: () => ({ repair: (job) => repairIncident(job, repaired.deps) }),
+      onRepairsStopped: (stop) => stops.push(stop),
+      logger: makeLogger(),
+    });
+    await repairHandler(sqsEvent([JSON.stringify(makeJob())]));
+    expect((await repaired.incident()).status).toBe('pr_open');
+    expect(stops).toHaveLength(2);
+
+    // The line CloudWatch Logs turns into the metric the alarm in infra/auto-repair.ts watches.
+    const emf = JSON.parse(
+      repairsStoppedEmf({
+        namespace: 'AiOps',
+        service: 'ai-ops-analyzer',
+        incidentKey: INCIDENT_KEY,
+        reason: stops[0]?.reason ?? '',
+        now: T0,
+      }),
+    );
+    expect(emf).toEqual({
+      _aws: {
+        Timestamp: T0,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'AiOps',
+            Dimensions: [['service']],
+            Metrics: [{ Name: 'RepairsStopped', Unit: 'Count' }],
+          },
+        ],
+      },
+      service: 'ai-ops-analyzer',
+      RepairsStopped: 1,
+      incidentKey: INCIDENT_KEY,
+      reason: expect.stringContaining('kill switch'),
+    });
   });
 
   it('never hands another job kind to the repair use case', async () => {

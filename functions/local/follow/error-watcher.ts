@@ -45,6 +45,8 @@ interface FileState {
   heldSince: number;
   timer?: NodeJS.Timeout;
   lastTimestamp: number;
+  /** the held lines end at a read-chunk boundary, not at the file's end: the rest is already there */
+  heldAtChunk: boolean;
 }
 
 export interface WatchStats {
@@ -157,11 +159,29 @@ export class ErrorWatcher {
     let state = this.#files.get(batch.path);
     if (!state || state.ino !== batch.ino || state.dev !== batch.dev) {
       if (state?.timer) clearTimeout(state.timer);
-      state = { dev: batch.dev, ino: batch.ino, held: [], heldSince: now, lastTimestamp: 0 };
+      state = {
+        dev: batch.dev,
+        ino: batch.ino,
+        held: [],
+        heldSince: now,
+        lastTimestamp: 0,
+        heldAtChunk: false,
+      };
       this.#files.set(batch.path, state);
     }
-    // "Nothing new" is not activity: it must not restart the quiet period of a held trace.
-    if (batch.lines.length === 0 && (!batch.final || state.held.length === 0)) return;
+    // "Nothing new" is not activity: it must not restart the quiet period of a held trace. Lines
+    // held only because a chunk ended under them are judged now that the file's end is reached.
+    if (batch.lines.length === 0 && (!batch.final || state.held.length === 0)) {
+      if (batch.atEnd && state.heldAtChunk && state.held.length > 0) {
+        if (state.timer) clearTimeout(state.timer);
+        state.timer = undefined;
+        await this.#process(batch.path, state, [...state.held], {
+          mayHold: now - state.heldSince < this.#options.maxHoldMs,
+          atChunk: false,
+        });
+      }
+      return;
+    }
     // One file is one stream: keep its timestamps non-decreasing so the detector keeps line order.
     const timestamp = Math.max(now, state.lastTimestamp);
     state.lastTimestamp = timestamp;
@@ -173,10 +193,15 @@ export class ErrorWatcher {
     state.timer = undefined;
     const mayHold =
       !batch.final && now - (state.held.length > 0 ? state.heldSince : now) < this.#options.maxHoldMs;
-    await this.#process(batch.path, state, lines, { mayHold });
+    await this.#process(batch.path, state, lines, { mayHold, atChunk: !batch.atEnd && !batch.final });
   }
 
-  async #process(path: string, state: FileState, lines: HeldLine[], { mayHold }: { mayHold: boolean }) {
+  async #process(
+    path: string,
+    state: FileState,
+    lines: HeldLine[],
+    { mayHold, atChunk }: { mayHold: boolean; atChunk: boolean },
+  ) {
     const hadHeld = state.held.length > 0;
     const events: LogEvent[] = lines.map((line) => ({
       id: `${path}:${line.offset}`,
@@ -192,7 +217,16 @@ export class ErrorWatcher {
     // A trace the detector knows is whole (a Python traceback ends with its exception line) is
     // not held: it goes out at once, in milliseconds, as the seed promised.
     const isWhole = last !== undefined && !last.needsContext && last.record.frames.length > 0;
-    if (mayHold && last && !isWhole && lastId !== undefined && last.record.eventIds.includes(lastId)) {
+    if (atChunk) {
+      // A read chunk ended here and the file already holds what follows: whatever the detector
+      // makes of this tail (a "whole" trace whose chained cause is next, a lead error line whose
+      // traceback header sits alone and unrecognised at the end), it is decided with the next
+      // batch. Held from the last record's start, or the last lines when no record was found.
+      const first = last
+        ? indexOfEvent(events, last.record.eventIds[0])
+        : Math.max(0, lines.length - CHUNK_TAIL_LINES);
+      if (lines.length - first <= this.#options.maxHoldLines) holdFrom = first;
+    } else if (mayHold && last && !isWhole && lastId !== undefined && last.record.eventIds.includes(lastId)) {
       // The last record reaches the end of what was read: its trace may still be being written.
       const first = indexOfEvent(events, last.record.eventIds[0]);
       if (lines.length - first <= this.#options.maxHoldLines) holdFrom = first;
@@ -211,10 +245,13 @@ export class ErrorWatcher {
         this.#options.offsets.commit({ path, dev: state.dev, ino: state.ino, offset: end });
     }
     state.held = lines.slice(holdFrom);
+    state.heldAtChunk = atChunk && state.held.length > 0;
     const commitTo = state.held[0]?.offset ?? lines[lines.length - 1]?.end;
     if (commitTo !== undefined)
       this.#options.offsets.commit({ path, dev: state.dev, ino: state.ino, offset: commitTo });
-    if (state.held.length === 0) return;
+    // No quiet-period timer for a chunk's tail: the follower reads the next chunk at once, and a
+    // timer firing during that read (a slow disk, a loaded machine) would cut the trace in two.
+    if (state.held.length === 0 || state.heldAtChunk) return;
     if (!hadHeld || holdFrom > 0) state.heldSince = state.held[0]?.timestamp ?? this.#options.now();
     const wait = Math.max(
       0,
@@ -224,11 +261,17 @@ export class ErrorWatcher {
       state.timer = undefined;
       void this.#enqueue(async () => {
         if (state.held.length === 0 || this.#files.get(path) !== state) return;
-        await this.#process(path, state, [...state.held], { mayHold: false });
+        await this.#process(path, state, [...state.held], { mayHold: false, atChunk: false });
       }).catch(() => undefined);
     }, wait);
   }
 }
+
+/**
+ * Lines kept from a chunk's end when it holds no record: enough for a lead error line plus a
+ * trace header the detector does not recognise alone, few enough to stay cheap to re-detect.
+ */
+const CHUNK_TAIL_LINES = 8;
 
 function indexOfEvent(events: readonly LogEvent[], id: string | undefined): number {
   for (let i = events.length - 1; i >= 0; i--) if (events[i]?.id === id) return i;

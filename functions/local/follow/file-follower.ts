@@ -396,7 +396,10 @@ export class FileFollower {
       file.partial = Buffer.from(data.subarray(start));
       file.partialStart = base + start;
       if (lines.length > 0) {
-        await onBatch({ path: file.path, dev: file.dev, ino: file.ino, lines, atEnd: false, final: false });
+        // A short read reached what the file holds now; a full chunk means more is already there,
+        // so a trace cut at this chunk's end continues in the next batch, not later.
+        const atEnd = bytesRead < chunkSize;
+        await onBatch({ path: file.path, dev: file.dev, ino: file.ino, lines, atEnd, final: false });
       }
     }
     if (final && file.partial.length > 0) {
