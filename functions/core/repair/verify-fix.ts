@@ -4,7 +4,13 @@ import { type AdviceResult, type FixAdvisor, isProposal } from '../ports/fix-adv
 import type { FixVerifier, VerificationRecord, VerificationResult } from '../ports/fix-verifier.ts';
 import type { GitIdentity, RepoWorkspace } from '../ports/repo-workspace.ts';
 import { redact } from '../text/redact.ts';
-import { applyFixProposal, type ChangedFile, type EditPolicy, type EditRejection } from './edit-policy.ts';
+import {
+  applyFixProposal,
+  type ChangedFile,
+  type EditPolicy,
+  type EditRejection,
+  traceLanguages,
+} from './edit-policy.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
 /** Characters of the failing output kept (its end, where test runners print the failures). */
@@ -96,6 +102,7 @@ export async function verifyFix({
       proposal: advice.proposal,
       repo: workspace,
       implicatedPaths: prompt.implicatedPaths,
+      languages: traceLanguages(incident.sample),
       policy,
     });
     if (outcome.kind === 'applied') {
