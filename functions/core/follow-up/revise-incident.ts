@@ -1,12 +1,7 @@
 import type { Incident, IncidentStatus, RepairJob } from '../contracts.ts';
-import { type AdviceResult, isProposal } from '../ports/fix-advisor.ts';
+import { isProposal } from '../ports/fix-advisor.ts';
 import type { TransitionInput } from '../ports/incident-store.ts';
-import {
-  applyFixProposal,
-  DEFAULT_EDIT_POLICY,
-  type EditRejection,
-  traceLanguages,
-} from '../repair/edit-policy.ts';
+import { DEFAULT_EDIT_POLICY, describeRejections } from '../repair/edit-policy.ts';
 import { renderTitle } from '../repair/render-pull-request.ts';
 import { isRetryableRepairError } from '../repair/repair-incident.ts';
 import { inlineCode, sanitizeMarkdown } from '../text/sanitize-markdown.ts';
@@ -14,6 +9,7 @@ import { repositoryLinkScope, scrubProse } from '../text/scrub-prose.ts';
 import { buildRevisionPrompt, type RevisionRequest } from './build-revision-prompt.ts';
 import { commentOnce, replyMarker } from './comment-once.ts';
 import { FOLLOW_UP_DEFAULTS, type FollowUpDeps } from './follow-up-deps.ts';
+import { proposeRevision } from './propose-revision.ts';
 
 /** An incident whose fix PR is known: what every follow-up job works on. */
 export type IncidentWithPr = Incident & { prNumber: number; branch: string };
@@ -128,56 +124,47 @@ export async function pushRevision({
       limits: { maxDiffChars },
     });
     const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
-    let advice: AdviceResult = await deps.advisor.advise({
-      system: prompt.system,
-      prompt: prompt.prompt,
-      repo: workspace,
+    const attempt = await proposeRevision({
+      advisor: deps.advisor,
+      prompt,
+      workspace,
+      sample: incident.sample,
+      policy,
     });
-    let rejections: EditRejection[] = [];
-    for (let round = 0; round < 2 && isProposal(advice); round++) {
-      const outcome = await applyFixProposal({
-        proposal: advice.proposal,
-        repo: workspace,
-        implicatedPaths: prompt.implicatedPaths,
-        languages: traceLanguages(incident.sample),
-        policy,
+    if (attempt.kind === 'applied') {
+      const { advice, files: changed } = attempt;
+      const { proposal } = advice;
+      const title = renderTitle(proposal.title);
+      const message = [
+        `fix(ai): ${title}`,
+        '',
+        describe,
+        '',
+        `${revisionTrailer(token)}`,
+        `Incident: ${incident.incidentKey}`,
+        '',
+      ].join('\n');
+      const commit = await workspace.commit({ branch: incident.branch, message, author: settings.bot });
+      await workspace.push({ branch: incident.branch });
+      const costUsd = incident.costUsd + advice.usage.costUsd;
+      await release({
+        revisions: (incident.revisions ?? 0) + 1,
+        costUsd,
+        lastError: undefined,
+        ...record,
       });
-      if (outcome.kind === 'applied') {
-        const { proposal } = advice;
-        for (const file of outcome.files) await workspace.writeFile(file.path, file.after);
-        const title = renderTitle(proposal.title);
-        const message = [
-          `fix(ai): ${title}`,
-          '',
-          describe,
-          '',
-          `${revisionTrailer(token)}`,
-          `Incident: ${incident.incidentKey}`,
-          '',
-        ].join('\n');
-        const commit = await workspace.commit({ branch: incident.branch, message, author: settings.bot });
-        await workspace.push({ branch: incident.branch });
-        const costUsd = incident.costUsd + advice.usage.costUsd;
-        await release({
-          revisions: (incident.revisions ?? 0) + 1,
-          costUsd,
-          lastError: undefined,
-          ...record,
-        });
-        const files = outcome.files.map((f) => `- ${inlineCode(f.path)} (+${f.added} / −${f.removed})`);
-        const summary = [
-          sanitizeMarkdown(scrubProse(proposal.explanation), {
-            maxLength: 3000,
-            allowedLinks: [repositoryLinkScope(repo)],
-          }),
-          '',
-          ...files,
-        ].join('\n');
-        return { kind: 'pushed', commit, title, summary, resumed: false, costUsd: advice.usage.costUsd };
-      }
-      rejections = outcome.rejections;
-      if (round === 0) advice = await advice.reject(describeRejections(rejections));
+      const files = changed.map((f) => `- ${inlineCode(f.path)} (+${f.added} / −${f.removed})`);
+      const summary = [
+        sanitizeMarkdown(scrubProse(proposal.explanation), {
+          maxLength: 3000,
+          allowedLinks: [repositoryLinkScope(repo)],
+        }),
+        '',
+        ...files,
+      ].join('\n');
+      return { kind: 'pushed', commit, title, summary, resumed: false, costUsd: advice.usage.costUsd };
     }
+    const { advice, rejections } = attempt;
     const reason = isProposal(advice)
       ? `the proposed revision was rejected twice by the edit policy: ${describeRejections(rejections)}`
       : rejections.length > 0
@@ -320,8 +307,4 @@ function hasTrailer(message: string, token: string): boolean {
 
 function subjectOf(message: string): string {
   return (message.split('\n')[0] ?? '').replace(/^fix\(ai\):\s*/, '').trim();
-}
-
-function describeRejections(rejections: readonly EditRejection[]): string {
-  return rejections.map((r) => `${r.code}: ${r.message}`).join('; ');
 }

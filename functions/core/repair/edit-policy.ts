@@ -551,3 +551,8 @@ function longestCommonSubsequence(a: readonly string[], b: readonly string[]): n
   }
   return previous[b.length] ?? 0;
 }
+
+/** The rejections as one line of feedback for the model (and the incident's reason). */
+export function describeRejections(rejections: readonly EditRejection[]): string {
+  return rejections.map((r) => `${r.code}: ${r.message}`).join('; ');
+}

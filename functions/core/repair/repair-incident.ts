@@ -17,6 +17,7 @@ import { buildRepairPrompt } from './build-repair-prompt.ts';
 import {
   applyFixProposal,
   DEFAULT_EDIT_POLICY,
+  describeRejections,
   type EditPolicy,
   type EditRejection,
   traceLanguages,
@@ -765,8 +766,4 @@ async function deliverPendingEmail(
     set: { pendingEmail: undefined, emailedAt: ctx.now() },
     release: true,
   });
-}
-
-function describeRejections(rejections: readonly EditRejection[]): string {
-  return rejections.map((r) => `${r.code}: ${r.message}`).join('; ');
 }

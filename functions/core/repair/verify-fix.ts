@@ -1,16 +1,11 @@
 import type { Incident, IncidentAnalysis } from '../contracts.ts';
 import { buildRevisionPrompt } from '../follow-up/build-revision-prompt.ts';
-import { type AdviceResult, type FixAdvisor, isProposal } from '../ports/fix-advisor.ts';
+import { proposeRevision } from '../follow-up/propose-revision.ts';
+import type { FixAdvisor } from '../ports/fix-advisor.ts';
 import type { FixVerifier, VerificationRecord, VerificationResult } from '../ports/fix-verifier.ts';
 import type { GitIdentity, RepoWorkspace } from '../ports/repo-workspace.ts';
 import { redact } from '../text/redact.ts';
-import {
-  applyFixProposal,
-  type ChangedFile,
-  type EditPolicy,
-  type EditRejection,
-  traceLanguages,
-} from './edit-policy.ts';
+import type { ChangedFile, EditPolicy } from './edit-policy.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
 /** Characters of the failing output kept (its end, where test runners print the failures). */
@@ -91,59 +86,41 @@ export async function verifyFix({
     repo: workspace,
     limits: { maxLogChars: maxOutputChars },
   });
-  let advice: AdviceResult = await advisor.advise({
-    system: prompt.system,
-    prompt: prompt.prompt,
-    repo: workspace,
-  });
-  let rejections: EditRejection[] = [];
-  for (let round = 0; round < 2 && isProposal(advice); round++) {
-    const outcome = await applyFixProposal({
-      proposal: advice.proposal,
-      repo: workspace,
-      implicatedPaths: prompt.implicatedPaths,
-      languages: traceLanguages(incident.sample),
-      policy,
+  const attempt = await proposeRevision({ advisor, prompt, workspace, sample: incident.sample, policy });
+  if (attempt.kind === 'applied') {
+    const title = attempt.advice.proposal.title.replace(/\s+/g, ' ').trim().slice(0, 120);
+    const revision = await workspace.commit({
+      branch,
+      message: [
+        `fix(ai): ${title}`,
+        '',
+        `Revision after the test command failed on ${commit.slice(0, 12)}.`,
+        '',
+        `Incident: ${incident.incidentKey}`,
+        '',
+      ].join('\n'),
+      author: bot,
     });
-    if (outcome.kind === 'applied') {
-      for (const file of outcome.files) await workspace.writeFile(file.path, file.after);
-      const title = advice.proposal.title.replace(/\s+/g, ' ').trim().slice(0, 120);
-      const revision = await workspace.commit({
-        branch,
-        message: [
-          `fix(ai): ${title}`,
-          '',
-          `Revision after the test command failed on ${commit.slice(0, 12)}.`,
-          '',
-          `Incident: ${incident.incidentKey}`,
-          '',
-        ].join('\n'),
-        author: bot,
-      });
-      const extra = {
-        costUsd: advice.usage.costUsd,
-        commit: revision,
-        analysis: { ...analysis, changes: combinedChanges(changed, outcome.files) },
-      };
-      onProgress?.(`testing the revision: ${command}`);
-      const second = await verifier.verify({ tree: workspace, commit: revision });
-      if (second.kind === 'passed')
-        return record({ command, outcome: 'passed', runs: 2, revised: true }, extra);
-      if (second.kind === 'not_run')
-        return record({ command, outcome: 'not_run', runs: 1, revised: true, detail: second.detail }, extra);
-      return record(
-        { command, outcome: 'failed', runs: 2, revised: true, detail: failingOutput(second, maxOutputChars) },
-        extra,
-      );
-    }
-    rejections = outcome.rejections;
-    if (round === 0)
-      advice = await advice.reject(rejections.map((r) => `${r.code}: ${r.message}`).join('; '));
+    const extra = {
+      costUsd: attempt.advice.usage.costUsd,
+      commit: revision,
+      analysis: { ...analysis, changes: combinedChanges(changed, attempt.files) },
+    };
+    onProgress?.(`testing the revision: ${command}`);
+    const second = await verifier.verify({ tree: workspace, commit: revision });
+    if (second.kind === 'passed')
+      return record({ command, outcome: 'passed', runs: 2, revised: true }, extra);
+    if (second.kind === 'not_run')
+      return record({ command, outcome: 'not_run', runs: 1, revised: true, detail: second.detail }, extra);
+    return record(
+      { command, outcome: 'failed', runs: 2, revised: true, detail: failingOutput(second, maxOutputChars) },
+      extra,
+    );
   }
   // No usable revision: the first fix stands, red; a person takes it from the draft.
   return record(
     { command, outcome: 'failed', runs: 1, revised: false, detail: output },
-    { costUsd: advice.usage.costUsd },
+    { costUsd: attempt.advice.usage.costUsd },
   );
 }
 
