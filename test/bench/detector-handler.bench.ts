@@ -17,7 +17,7 @@ import { makeHandler } from '../../functions/detector/handler.ts';
 import type { DetectorLogger } from '../../functions/detector/telemetry.ts';
 import { makeDataPayload, makeLogEvents, pythonTrace } from '../support/payloads.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
-import { payloadOf, realisticMessages } from './detector.bench.ts';
+import { payloadOf, realisticMessages } from './detector-workload.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The same options as infra/ai-ops-function.ts (NodejsFunction bundling).

@@ -13,7 +13,7 @@ import type { RepoRef } from '../../functions/core/contracts.ts';
 import { ErrorWatcher } from '../../functions/local/follow/error-watcher.ts';
 import { recordLocalError } from '../../functions/local/follow/record-local-error.ts';
 import { SqliteOffsetStore } from '../../functions/local/follow/sqlite-offset-store.ts';
-import { realisticMessages } from './detector.bench.ts';
+import { realisticMessages } from './detector-workload.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
 const TRACE = (i: number) =>

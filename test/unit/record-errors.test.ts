@@ -480,6 +480,93 @@ describe('recordErrors', () => {
       expect(queue.jobs).toHaveLength(1);
     });
 
+    it('completes a head beyond every read like the heads of its signature, without a read', async () => {
+      const start = 1_714_564_800_000;
+      // The stream around the first head only: its trace, then another head of the same signature.
+      const logContext = new FakeLogContext(async ({ logGroup, logStream, timestamp }) =>
+        timestamp !== start
+          ? []
+          : [
+              [start, 'CUT KeyError'],
+              [start, '  at load_cart'],
+              [start, '  at price_item'],
+            ].map(([at, message], i) => ({
+              id: `ctx-${i}`,
+              timestamp: Number(at),
+              message: String(message),
+              logGroup,
+              logStream,
+            })),
+      );
+      const { deps, queue, store } = makeDeps({ logContext });
+      const events = [
+        { id: 'd-1', timestamp: start, message: 'CUT KeyError' },
+        { id: 'd-2', timestamp: start + 60_000, message: 'CUT KeyError' },
+      ];
+
+      const outcome = recorded(
+        await recordErrors(
+          { event: makeDataPayload(events, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+
+      expect(logContext.requests).toHaveLength(1);
+      expect(outcome.context).toMatchObject({ fetched: 1, assembled: 1, inferred: 1, skipped: 0 });
+      // One incident of two occurrences, not a second, frameless one that no fix could place.
+      expect(outcome.incidents).toEqual([
+        expect.objectContaining({ incidentKey: 'acme/shop#KeyError--load_cart>price_item', count: 2 }),
+      ]);
+      // The incident's sample is the trace read from the stream.
+      expect(queue.jobs[0]?.error.eventIds).toEqual(['d-1', 'ctx-1', 'ctx-2']);
+      expect(store.occurrences[0]).toMatchObject({ count: 2, firstSeen: start, lastSeen: start + 60_000 });
+    });
+
+    it('reads again when heads of one signature were completed to different traces', async () => {
+      const start = 1_714_564_800_000;
+      // Two `KeyError` heads from two places in the code, then a third beyond the first read.
+      const logContext = new FakeLogContext(async ({ logGroup, logStream, timestamp }) =>
+        (timestamp === start
+          ? [
+              [start, 'CUT KeyError'],
+              [start, '  at load_cart'],
+              [start + 1, 'CUT KeyError'],
+              [start + 1, '  at apply_coupon'],
+            ]
+          : [
+              [timestamp, 'CUT KeyError'],
+              [timestamp, '  at load_cart'],
+            ]
+        ).map(([at, message], i) => ({
+          id: `ctx-${timestamp}-${i}`,
+          timestamp: Number(at),
+          message: String(message),
+          logGroup,
+          logStream,
+        })),
+      );
+      const { deps } = makeDeps({ logContext });
+      const events = [start, start + 1, start + 60_000].map((timestamp, i) => ({
+        id: `d-${i}`,
+        timestamp,
+        message: 'CUT KeyError',
+      }));
+
+      const outcome = recorded(
+        await recordErrors(
+          { event: makeDataPayload(events, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+
+      expect(logContext.requests.map((r) => r.timestamp)).toEqual([start, start + 60_000]);
+      expect(outcome.context).toMatchObject({ fetched: 2, assembled: 3, inferred: 0 });
+      expect(outcome.incidents.map((i) => [i.incidentKey, i.count])).toEqual([
+        ['acme/shop#KeyError--load_cart', 2],
+        ['acme/shop#KeyError--apply_coupon', 1],
+      ]);
+    });
+
     it('caps the reads per delivery', async () => {
       const logContext = new FakeLogContext(async () => []);
       const { deps } = makeDeps({ logContext, maxContextFetches: 3 });
@@ -535,7 +622,7 @@ describe('recordErrors', () => {
           .map((e, i) => ({ ...e, id: `ctx-${timestamp}-${i}` })),
       );
       const used: ErrorRecord[] = [];
-      const { deps } = makeDeps({
+      const { deps, store } = makeDeps({
         logContext,
         detect: detectErrors,
         fingerprint: (record) => {
@@ -552,9 +639,11 @@ describe('recordErrors', () => {
         ),
       );
 
-      expect(outcome.context).toMatchObject({ assembled: 300, skipped: 0, failures: [] });
-      // One read of 500 events covers some 120 traces: the storm costs a handful of reads, not 300.
-      expect(outcome.context.fetched).toBeLessThanOrEqual(4);
+      // One read of 500 events covers some 120 traces, each type's heads completed alike; the
+      // heads beyond it are completed like them, with no read of their own.
+      expect(outcome.context).toMatchObject({ fetched: 1, skipped: 0, failures: [] });
+      expect(outcome.context.assembled).toBeGreaterThanOrEqual(100);
+      expect(outcome.context.assembled + outcome.context.inferred).toBe(300);
       // Reference: the records detected over the whole stream at once, one per head.
       const shape = (r: ErrorRecord) => ({
         timestamp: r.timestamp,
@@ -565,9 +654,21 @@ describe('recordErrors', () => {
       });
       const whole = detectErrors(stream).map((d) => d.record);
       expect(whole).toHaveLength(300);
-      expect(used).toHaveLength(300);
-      expect(used.map(shape)).toEqual(whole.map(shape));
-      for (const [i, record] of used.entries()) expect(record.eventIds).toContain(delivered[i]?.id);
+      // The records read from the stream are exactly the reference's (the cut-off heads' own
+      // frameless fingerprints, their signatures, are asked for too).
+      const read = used.filter((r) => r.frames.length > 0);
+      expect(read).toHaveLength(outcome.context.assembled);
+      for (const record of read) {
+        const reference = whole.find((w) => w.timestamp === record.timestamp);
+        expect(shape(record)).toEqual(reference && shape(reference));
+        expect(record.eventIds).toContain(delivered.find((d) => d.timestamp === record.timestamp)?.id);
+      }
+      // Every incident's sample is a trace read from the stream, with the reference's frames.
+      for (const [i, type] of types.entries()) {
+        const sample = store.occurrences.find((o) => o.sample.exceptionType === type)?.sample;
+        expect(sample?.frames).toEqual(whole[i]?.frames);
+        expect(sample?.raw).toBe(whole.find((w) => w.timestamp === sample?.timestamp)?.raw);
+      }
       expect(outcome.incidents.map((r) => r.count)).toEqual([100, 100, 100]);
     });
   });

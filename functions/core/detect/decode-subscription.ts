@@ -120,7 +120,10 @@ export function toDecoded(message: unknown): DecodedSubscription {
       );
     }
     // Completed in place: these objects were just parsed from JSON and belong to nobody else.
-    Object.assign(e, { logGroup, logStream });
+    // Two plain stores, not Object.assign with a new object per event.
+    const event = e as LogEvent;
+    event.logGroup = logGroup;
+    event.logStream = logStream;
   }
   return {
     kind: 'data',

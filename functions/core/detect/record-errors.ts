@@ -49,6 +49,11 @@ export interface ContextFetchReport {
   fetched: number;
   /** cut-off traces completed from the fetched events */
   assembled: number;
+  /**
+   * cut-off traces completed, with no read of their own, from the fetched trace of an earlier head
+   * of the same signature (type and normalised message) in this delivery
+   */
+  inferred: number;
   /** cut-off traces left as they were because the cap was reached */
   skipped: number;
   failures: { logStream: string; timestamp: number; message: string }[];
@@ -135,15 +140,20 @@ export async function recordErrors(
   const repo = resolveRepo(logGroup);
   if (!repo) return { kind: 'unrouted', logGroup, errorsSeen: detect(events).length };
 
-  const { records, report: context } = await completeCutOffTraces({
+  const {
+    records,
+    prints,
+    report: context,
+  } = await completeCutOffTraces({
     detected: detect(events),
     events,
     logContext,
     detect,
+    fingerprint,
     maxContextFetches,
   });
 
-  const groups = groupByIncident({ records, repo, fingerprint });
+  const groups = groupByIncident({ records, repo, fingerprint, prints });
   const ttl = computeTtl({ nowMs: now(), ttlDays });
   // Queue leases taken in this delivery: if it fails before their jobs are sent, they are
   // handed back, so the retried delivery sends them rather than finding them `queued`.
@@ -338,16 +348,19 @@ function groupByIncident({
   records,
   repo,
   fingerprint,
+  prints,
 }: {
   records: readonly ErrorRecord[];
   repo: RepoRef;
   fingerprint: (record: ErrorRecord) => string;
+  /** fingerprints already known (records completed by likeness carry their model's) */
+  prints: ReadonlyMap<ErrorRecord, string>;
 }): Map<string, IncidentGroup> {
   const groups = new Map<string, IncidentGroup>();
   // An error storm is one text thousands of times: identical raw text has one fingerprint.
   const byRaw = new Map<string, string>();
   for (const record of records) {
-    let print = byRaw.get(record.raw);
+    let print = prints.get(record) ?? byRaw.get(record.raw);
     if (print === undefined) {
       print = fingerprint(record);
       byRaw.set(record.raw, print);
@@ -425,25 +438,43 @@ interface FetchedContext {
   byEventId: Map<string, DetectedError>;
 }
 
+/** What the exactly completed heads of one signature became. */
+interface Likeness {
+  record: ErrorRecord;
+  print: string;
+  /** heads of this signature completed to different fingerprints: it names no single trace */
+  isAmbiguous: boolean;
+}
+
 /**
  * Replaces each record the detector marked `needsContext` with the record found in the rest of
  * its stream (GetLogEvents around its timestamp), the one that covers the original event.
+ *
+ * A storm of cut-off heads repeats a few signatures (type and normalised message) hundreds of
+ * times: once heads of one signature have been completed from the stream, and all to one
+ * fingerprint, a later head of that signature outside every read is completed like them —
+ * it takes their frames and causes, keeps its own text, ids and time — with no read of its own.
+ * GetLogEvents is throttled per account (25 calls a second), and a frameless record would
+ * otherwise become an incident of its own that no fix can place in the code.
  */
 async function completeCutOffTraces({
   detected,
   events,
   logContext,
   detect,
+  fingerprint,
   maxContextFetches,
 }: {
   detected: readonly DetectedError[];
   events: readonly LogEvent[];
   logContext: LogContextSource;
   detect: (events: readonly LogEvent[]) => DetectedError[];
+  fingerprint: (record: ErrorRecord) => string;
   maxContextFetches: number;
-}): Promise<{ records: ErrorRecord[]; report: ContextFetchReport }> {
-  const report: ContextFetchReport = { fetched: 0, assembled: 0, skipped: 0, failures: [] };
-  if (!detected.some((d) => d.needsContext)) return { records: detected.map((d) => d.record), report };
+}): Promise<{ records: ErrorRecord[]; prints: Map<ErrorRecord, string>; report: ContextFetchReport }> {
+  const report: ContextFetchReport = { fetched: 0, assembled: 0, inferred: 0, skipped: 0, failures: [] };
+  const prints = new Map<ErrorRecord, string>();
+  if (!detected.some((d) => d.needsContext)) return { records: detected.map((d) => d.record), prints, report };
 
   // Nothing is indexed per delivery or per fetch: a record knows its first event's stream, time
   // and id, and fetched events find their delivered twins by binary search (GetLogEvents gives
@@ -452,6 +483,17 @@ async function completeCutOffTraces({
   const fetchedContexts: FetchedContext[] = [];
   const completed: ErrorRecord[] = [];
   const kept: ErrorRecord[] = [];
+  // by the cut-off record's own (frameless) fingerprint, per stream
+  const learned = new Map<string, Likeness>();
+  const signatureOf = (record: ErrorRecord) => `${record.logStream}\u0000${fingerprint(record)}`;
+  const learn = (signature: string, found: ErrorRecord) => {
+    if (found.frames.length === 0 && found.causes.length === 0) return;
+    const print = fingerprint(found);
+    prints.set(found, print);
+    const known = learned.get(signature);
+    if (!known) learned.set(signature, { record: found, print, isAmbiguous: false });
+    else if (known.print !== print) known.isAmbiguous = true;
+  };
 
   for (const { record, needsContext } of detected) {
     const id = record.eventIds[0];
@@ -475,7 +517,16 @@ async function completeCutOffTraces({
         break;
       }
     }
+    const signature = signatureOf(record);
     if (!found) {
+      const like = learned.get(signature);
+      if (like && !like.isAmbiguous) {
+        const inferred = completedLike(record, like.record);
+        prints.set(inferred, like.print);
+        completed.push(inferred);
+        report.inferred += 1;
+        continue;
+      }
       if (report.fetched >= maxContextFetches) {
         report.skipped += 1;
         kept.push(record);
@@ -507,6 +558,7 @@ async function completeCutOffTraces({
     if (found) {
       report.assembled += 1;
       completed.push(found.record);
+      learn(signature, found.record);
     } else {
       kept.push(record);
     }
@@ -521,7 +573,21 @@ async function completeCutOffTraces({
     unique.push(record);
   }
   const rest = kept.filter((r) => r.eventIds.length === 0 || !r.eventIds.every((id) => covered.has(id)));
-  return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), report };
+  return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), prints, report };
+}
+
+/** A cut-off record completed like `model`: its frames and causes, the record's own text, ids and time. */
+function completedLike(record: ErrorRecord, model: ErrorRecord): ErrorRecord {
+  return {
+    ...model,
+    exceptionType: record.exceptionType,
+    message: record.message,
+    raw: record.raw,
+    logGroup: record.logGroup,
+    logStream: record.logStream,
+    timestamp: record.timestamp,
+    eventIds: record.eventIds,
+  };
 }
 
 /** The first record holding each event id (ids the fetch adopted from the delivery included). */

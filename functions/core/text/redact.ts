@@ -23,6 +23,8 @@ export interface SecretRule {
   readonly accept?: (secret: string, groups: Readonly<Record<string, string | undefined>>) => boolean;
   /** a substring every match contains (or one of several): text without it skips the rule (most logs hold no `@`) */
   readonly requires?: string | readonly string[];
+  /** the same for a case-insensitive pattern: lower-case substrings, one of which the lower-cased text holds */
+  readonly requiresAnyCase?: readonly string[];
 }
 
 /** Where a secret was found: `index`/`length` cover the secret value, not its kept key or host. */
@@ -178,11 +180,13 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'aws_access_key_id',
+    requires: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA', 'ASCA'],
     pattern:
       /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g,
   },
   {
     name: 'aws_secret_access_key',
+    requiresAnyCase: ['aws'],
     pattern: new RegExp(
       `(?<pre>aws_?secret_?(?:access_?)?key${SEP})(?<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])`,
       'gi',
@@ -195,6 +199,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'azure_key',
+    requiresAnyCase: ['accountkey', 'sharedaccess'],
     pattern:
       /(?<pre>(?:AccountKey|SharedAccessKey|SharedAccessSignature)=)(?<secret>[A-Za-z0-9+/=%]{10,400})/gi,
   },
@@ -205,6 +210,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'github_token',
+    requires: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
     pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})/g,
   },
   {
@@ -231,6 +237,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'stripe_key',
+    requires: ['_live_', '_test_', 'whsec_'],
     pattern: /(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100})/g,
   },
   { name: 'npm_token', requires: 'npm_', pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g },
@@ -262,6 +269,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'authorization',
+    requiresAnyCase: ['authorization'],
     pattern: new RegExp(
       String.raw`(?<pre>\b(?:proxy-)?authorization${SEP}(?:(?:bearer|basic|token|digest|negotiate|apikey|aws4-hmac-sha256)[ \t]{1,5})?)(?<secret>[^\r\n"'\\]{1,2048})`,
       'gi',
@@ -270,17 +278,32 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'bearer_token',
+    requiresAnyCase: ['bearer'],
     pattern: /(?<pre>\bbearer[ \t]{1,5})(?<secret>[A-Za-z0-9._~+/-]{8,4096}=*)/gi,
     // "bearer authentication" is prose; tokens have digits or are long.
     accept: (secret) => hasDigit(secret) || secret.length >= 20,
   },
   {
     name: 'cookie',
+    requiresAnyCase: ['cookie'],
     pattern: new RegExp(String.raw`(?<pre>\b(?:set-)?cookie${SEP})(?<secret>[^\r\n"'\\]{1,4096})`, 'gi'),
     accept: isSecretValue,
   },
   {
     name: 'secret',
+    // every alternative of `key` below holds one of these
+    requiresAnyCase: [
+      'passw',
+      'passphrase',
+      'pwd',
+      'secret',
+      'token',
+      'api',
+      'access',
+      'private',
+      'credential',
+      'session',
+    ],
     pattern: new RegExp(
       String.raw`(?<pre>(?<key>(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|session(?:[_-]?(?:id|key|token))?)[\w.-]{0,30})${SEP})(?<secret>${VALUE})`,
       'gi',
@@ -306,6 +329,15 @@ export const SECRET_RULES: readonly SecretRule[] = [
     accept: isCardNumber,
   },
 ];
+
+const ANY_REQUIRED = anyOf(
+  SECRET_RULES.flatMap((r) => (r.requires === undefined ? [] : [r.requires].flat())),
+  '',
+);
+const ANY_REQUIRED_ANY_CASE = anyOf(
+  SECRET_RULES.flatMap((r) => r.requiresAnyCase ?? []),
+  'i',
+);
 
 const MAX_TOKEN_BACKOFF = 512;
 
@@ -373,13 +405,55 @@ function redactPrivateKeys(text: string): string {
   return out + text.slice(copiedUpTo);
 }
 
-function hasRequired(text: string, { requires }: SecretRule): boolean {
-  if (requires === undefined) return true;
-  return typeof requires === 'string' ? text.includes(requires) : requires.some((r) => text.includes(r));
+/**
+ * Which pre-checks a text can pass at all: most log lines hold none of the rules' substrings, and
+ * one scan for any of them is cheaper than a check per rule.
+ */
+interface Gates {
+  /** the text holds some rule's `requires` substring */
+  anyRequired: boolean;
+  /** the text holds some rule's `requiresAnyCase` substring, in any case */
+  anyRequiredAnyCase: boolean;
+  /** the text lower-cased, made on first use */
+  lower: () => string;
 }
 
-function applyRule(text: string, rule: SecretRule): string {
-  if (!hasRequired(text, rule)) return text;
+function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function anyOf(literals: readonly string[], flags: string): RegExp {
+  return new RegExp([...new Set(literals)].map(escapeRegExp).join('|'), flags);
+}
+
+function gatesOf(text: string): Gates {
+  let lower: string | undefined;
+  return {
+    anyRequired: ANY_REQUIRED.test(text),
+    anyRequiredAnyCase: ANY_REQUIRED_ANY_CASE.test(text),
+    lower: () => {
+      lower ??= text.toLowerCase();
+      return lower;
+    },
+  };
+}
+
+function includesAny(text: string, literals: string | readonly string[]): boolean {
+  if (typeof literals === 'string') return text.includes(literals);
+  for (const literal of literals) if (text.includes(literal)) return true;
+  return false;
+}
+
+function hasRequired(text: string, gates: Gates, { requires, requiresAnyCase }: SecretRule): boolean {
+  if (requiresAnyCase !== undefined) {
+    if (!gates.anyRequiredAnyCase || !includesAny(gates.lower(), requiresAnyCase)) return false;
+  }
+  if (requires === undefined) return true;
+  return gates.anyRequired && includesAny(text, requires);
+}
+
+function applyRule(text: string, gates: Gates, rule: SecretRule): string {
+  if (!hasRequired(text, gates, rule)) return text;
   return text.replace(rule.pattern, (...args: unknown[]) => {
     const match = String(args[0]);
     const last = args[args.length - 1];
@@ -403,21 +477,16 @@ const SECRETISH_WORD =
   /(?:key|token|secret|passw|pwd|auth|credential|signature|\bsig\b|bearer|cookie|session|private|cert|salt|nonce)/i;
 const SECRETISH_WINDOW = 48;
 
-interface TokenStats {
+interface TokenClasses {
   hasUpper: boolean;
   hasLower: boolean;
   hasDigit: boolean;
-  /** Shannon entropy in bits per character */
-  entropy: number;
   /** identifiers and paths are made of words; random tokens rarely hold four lower-case letters in a row */
   isWordy: boolean;
 }
 
-const counts = new Uint32Array(128);
-
-/** One pass over a token (ASCII only, as TOKEN_RUN guarantees): classes, entropy, wordiness. */
-function tokenStats(token: string): TokenStats {
-  counts.fill(0);
+/** One pass over a token (ASCII only, as TOKEN_RUN guarantees): character classes and wordiness. */
+function tokenClasses(token: string): TokenClasses {
   let hasUpper = false;
   let hasLower = false;
   let hasDigit = false;
@@ -425,26 +494,36 @@ function tokenStats(token: string): TokenStats {
   let inWords = 0;
   for (let i = 0; i < token.length; i++) {
     const code = token.charCodeAt(i);
-    counts[code & 127] = (counts[code & 127] ?? 0) + 1;
-    const isLower = code >= 97 && code <= 122;
-    if (isLower) {
+    if (code >= 97 && code <= 122) {
       hasLower = true;
       lowerRun++;
-    } else {
-      if (lowerRun >= 4) inWords += lowerRun;
-      lowerRun = 0;
-      if (code >= 65 && code <= 90) hasUpper = true;
-      else if (code >= 48 && code <= 57) hasDigit = true;
+      continue;
     }
+    if (lowerRun >= 4) inWords += lowerRun;
+    lowerRun = 0;
+    if (code >= 65 && code <= 90) hasUpper = true;
+    else if (code >= 48 && code <= 57) hasDigit = true;
   }
   if (lowerRun >= 4) inWords += lowerRun;
+  return { hasUpper, hasLower, hasDigit, isWordy: inWords * 2 >= token.length };
+}
+
+const counts = new Uint32Array(128);
+
+/** Shannon entropy of an ASCII token, in bits per character (asked only of tokens that could be secrets). */
+function entropyOf(token: string): number {
+  counts.fill(0);
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i) & 127;
+    counts[code] = (counts[code] ?? 0) + 1;
+  }
   let entropy = 0;
   for (const n of counts) {
     if (n === 0) continue;
     const p = n / token.length;
     entropy -= p * Math.log2(p);
   }
-  return { hasUpper, hasLower, hasDigit, entropy, isWordy: inWords * 2 >= token.length };
+  return entropy;
 }
 
 /**
@@ -459,10 +538,10 @@ function findUnlabelledTokens(text: string): SecretFinding[] {
     const token = match[0];
     const index = match.index;
     if (token.startsWith('/') || token.includes('//')) continue;
-    const stats = tokenStats(token);
+    const stats = tokenClasses(token);
     if (stats.isWordy || !stats.hasDigit || !stats.hasLower) continue;
     if (token.length === 40 && /^[A-Za-z0-9/+]+$/.test(token)) {
-      if (stats.hasUpper && stats.entropy >= 4)
+      if (stats.hasUpper && entropyOf(token) >= 4)
         findings.push({ rule: 'aws_secret_access_key', index, length: 40 });
       continue;
     }
@@ -471,7 +550,7 @@ function findUnlabelledTokens(text: string): SecretFinding[] {
     const before = window.slice(window.lastIndexOf('\n') + 1);
     if (!SECRETISH_WORD.test(before)) continue;
     const isHex = /^[0-9a-f]+$/i.test(token);
-    if (stats.entropy >= (isHex ? 3 : 3.5))
+    if (entropyOf(token) >= (isHex ? 3 : 3.5))
       findings.push({ rule: 'high_entropy', index, length: token.length });
   }
   return findings;
@@ -514,7 +593,13 @@ export function redact(
   { maxLineLength = DEFAULT_MAX_LINE_LENGTH }: RedactOptions = {},
 ): string {
   let out = redactPrivateKeys(capLineLength(text, maxLineLength));
-  for (const rule of SECRET_RULES) out = applyRule(out, rule);
+  let gates = gatesOf(out);
+  for (const rule of SECRET_RULES) {
+    const next = applyRule(out, gates, rule);
+    // A rule that replaced something changed the text the next rules' pre-checks read.
+    if (next !== out) gates = gatesOf(next);
+    out = next;
+  }
   return revealHiddenText(redactUnlabelled(out));
 }
 
@@ -523,8 +608,9 @@ export function findSecrets(text: string): SecretFinding[] {
   // No line cap here: indices must point into `text`, and every rule's per-position work is
   // bounded by its quantifier bounds, which keeps the scan linear without one.
   const findings: SecretFinding[] = [];
+  const gates = gatesOf(text);
   for (const rule of SECRET_RULES) {
-    if (!hasRequired(text, rule)) continue;
+    if (!hasRequired(text, gates, rule)) continue;
     for (const match of text.matchAll(rule.pattern)) {
       const groups = match.groups ?? {};
       const pre = groups.pre ?? '';

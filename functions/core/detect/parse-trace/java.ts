@@ -8,8 +8,11 @@ const OMITTED = /^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$/;
 const CAUSED_BY = /^\s*Caused by: (.*)$/;
 const SUPPRESSED = /^(\s*)Suppressed: /;
 const THREAD_PREFIX = 'Exception in thread "';
-const TYPE_TOKEN = /^[\w$.]+/;
-const SEGMENT = /^[A-Za-z_$][\w$]*$/;
+// A type name as Java prints it: `pkg.Outer$Inner` segments, none empty, none starting with a digit.
+// Each repetition starts with its own `.`, so the match is linear.
+const TYPE_NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/;
+// What may follow a whole type name: another name character means the name was not valid.
+const NAME_CHAR = /^[\w$.]/;
 const THROWABLE_NAME = /(?:Exception|Error|Throwable|Failure)$/;
 /** Longest line a regex sees; a real frame or header is far shorter. */
 const MAX_LINE = 8192;
@@ -30,17 +33,13 @@ interface Section extends Header {
   frames: StackFrame[];
 }
 
-/** A type name as Java prints it: `pkg.Outer$Inner` segments, the last one a class. */
-function isTypeName(token: string): boolean {
-  const segments = token.split('.');
-  return segments.every((s) => SEGMENT.test(s));
-}
-
 /** `Type`, `Type: message` or Elasticsearch's `Type[message]`, starting exactly at `text`'s start. */
 function readTypeAndMessage(text: string): { exceptionType: string; message: string } | undefined {
-  const token = TYPE_TOKEN.exec(text)?.[0];
-  if (!token || !isTypeName(token)) return undefined;
+  const token = TYPE_NAME.exec(text)?.[0];
+  if (!token) return undefined;
   const rest = text.slice(token.length);
+  // `com.1abc.X`, `a..b`, `java.lang.`: the name stopped where it stopped being one.
+  if (NAME_CHAR.test(rest)) return undefined;
   if (rest === '' || rest.trim() === '') return { exceptionType: token, message: '' };
   if (rest.startsWith(': ') || rest === ':') return { exceptionType: token, message: rest.slice(2) };
   if (rest.startsWith('[') && rest.trimEnd().endsWith(']')) {
@@ -68,18 +67,16 @@ function readHeader(line: string): Header | undefined {
     const found = readTypeAndMessage(text.slice(close + 2));
     return found ? { ...found, isThreadHeader: true } : undefined;
   }
-  const starts = [text.length - text.trimStart().length];
-  for (let from = 0, i = 0; i < MAX_PREFIXES; i += 1) {
-    const at = text.indexOf(': ', from);
-    if (at < 0) break;
-    starts.push(at + 2);
+  // At the text's start, then after each of the first `: `-separated prefixes.
+  let start = text.length - text.trimStart().length;
+  for (let i = 0, from = 0; ; i += 1) {
+    const found = readTypeAndMessage(start === 0 ? text : text.slice(start));
+    if (found && isBelievable(found.exceptionType)) return { ...found, isThreadHeader: false };
+    const at = i < MAX_PREFIXES ? text.indexOf(': ', from) : -1;
+    if (at < 0) return undefined;
+    start = at + 2;
     from = at + 2;
   }
-  for (const start of starts) {
-    const found = readTypeAndMessage(text.slice(start));
-    if (found && isBelievable(found.exceptionType)) return { ...found, isThreadHeader: false };
-  }
-  return undefined;
 }
 
 /** `pkg.Class.method(File.java:12)`, `java.base/…(Native Method)`, ` ~[jar:1.0]` suffixes. */
@@ -231,6 +228,8 @@ export const javaParser: TraceParser = {
   language: 'java',
   startsTrace: (line) => readHeader(line) !== undefined,
   continuesTrace: continuesJava,
+  // Only `Exception in thread "main" …` is a trace without frames (see parseJava).
+  parsesAlone: (line) => line.includes(THREAD_PREFIX),
   parse: (text) => {
     try {
       return parseJava(text);

@@ -22,4 +22,10 @@ export interface TraceParser {
   continuesTrace(line: string, block: readonly string[]): boolean;
   /** Parse one whole assembled trace; `undefined` when the text is not this language's trace. */
   parse(text: string): ParsedTrace | undefined;
+  /**
+   * False when `line` alone can never parse (a header whose trace needs frames after it): the
+   * detector then skips the parse of a lone line, which a storm of one-line heads makes hot.
+   * Absent means it may.
+   */
+  parsesAlone?(line: string): boolean;
 }
