@@ -132,12 +132,15 @@ export function detectErrors(
   return found;
 }
 
-function groupByStream(events: readonly LogEvent[]): LogEvent[][] {
+function groupByStream(events: readonly LogEvent[]): (readonly LogEvent[])[] {
+  // A subscription payload is one stream, in time order: one pass checks both, and the events
+  // are used as they came, with no copy.
+  if (isOneSortedStream(events)) return [events];
   const streams = new Map<string, LogEvent[]>();
   let current: LogEvent[] | undefined;
   let previous: LogEvent | undefined;
   for (const event of events) {
-    // A subscription payload is one stream: skip the key building while the stream stays the same.
+    // Skip the key building while the stream stays the same.
     if (!current || event.logStream !== previous?.logStream || event.logGroup !== previous.logGroup) {
       const key = `${event.logGroup}\u0000${event.logStream}`;
       current = streams.get(key);
@@ -151,13 +154,20 @@ function groupByStream(events: readonly LogEvent[]): LogEvent[][] {
   }
   // Array.prototype.sort is stable: events with one timestamp keep their delivery order.
   return [...streams.values()].map((list) =>
-    isSorted(list) ? list : list.sort((a, b) => a.timestamp - b.timestamp),
+    isOneSortedStream(list) ? list : list.sort((a, b) => a.timestamp - b.timestamp),
   );
 }
 
-function isSorted(list: readonly LogEvent[]): boolean {
+function isOneSortedStream(list: readonly LogEvent[]): boolean {
+  const first = list[0];
+  if (!first) return true;
+  const { logGroup, logStream } = first;
+  let previous = first.timestamp;
   for (let i = 1; i < list.length; i++) {
-    if ((list[i]?.timestamp ?? 0) < (list[i - 1]?.timestamp ?? 0)) return false;
+    const event = list[i] as LogEvent;
+    const timestamp = event.timestamp;
+    if (timestamp < previous || event.logStream !== logStream || event.logGroup !== logGroup) return false;
+    previous = timestamp;
   }
   return true;
 }

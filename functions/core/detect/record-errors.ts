@@ -474,7 +474,8 @@ async function completeCutOffTraces({
 }): Promise<{ records: ErrorRecord[]; prints: Map<ErrorRecord, string>; report: ContextFetchReport }> {
   const report: ContextFetchReport = { fetched: 0, assembled: 0, inferred: 0, skipped: 0, failures: [] };
   const prints = new Map<ErrorRecord, string>();
-  if (!detected.some((d) => d.needsContext)) return { records: detected.map((d) => d.record), prints, report };
+  if (!detected.some((d) => d.needsContext))
+    return { records: detected.map((d) => d.record), prints, report };
 
   // Nothing is indexed per delivery or per fetch: a record knows its first event's stream, time
   // and id, and fetched events find their delivered twins by binary search (GetLogEvents gives
@@ -600,8 +601,12 @@ function indexByDeliveredId(detected: readonly DetectedError[]): Map<string, Det
 }
 
 function isSortedByTime(events: readonly LogEvent[]): boolean {
+  // Each timestamp read once: a read of a millisecond timestamp (past 2^31) may box a number.
+  let previous = events[0]?.timestamp ?? 0;
   for (let i = 1; i < events.length; i++) {
-    if ((events[i]?.timestamp ?? 0) < (events[i - 1]?.timestamp ?? 0)) return false;
+    const timestamp = (events[i] as LogEvent).timestamp;
+    if (timestamp < previous) return false;
+    previous = timestamp;
   }
   return true;
 }

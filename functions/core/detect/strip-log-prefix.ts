@@ -76,67 +76,74 @@ export function toLevel(value: unknown): Level | undefined {
   return LEVELS[value.toUpperCase()];
 }
 
+/** The unread rest of a line; `take` consumes a prefix that matches. A class, not a closure over a
+ * local: this runs on every line that may matter, and a closure's context is garbage per call. */
+class Cursor {
+  constructor(public rest: string) {}
+  take(re: RegExp): RegExpExecArray | null {
+    const m = re.exec(this.rest);
+    if (m) this.rest = this.rest.slice(m[0].length);
+    return m;
+  }
+}
+
 /** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
 export function stripLogPrefix(line: string): LineParts {
   // Indented lines (a trace's frames) and empty ones carry no prefix: most lines of a trace.
   const first = line.charCodeAt(0);
   if (first === 32 || first === 9 || Number.isNaN(first)) return { body: line };
-  let rest = line;
+  const cursor = new Cursor(line);
   let level: Level | undefined;
-  const take = (re: RegExp): RegExpExecArray | null => {
-    const m = re.exec(rest);
-    if (m) rest = rest.slice(m[0].length);
-    return m;
-  };
-  const lambda = take(LAMBDA_NODE) ?? take(LAMBDA_PYTHON) ?? take(LAMBDA_PYTHON_UNHANDLED);
+  const lambda =
+    cursor.take(LAMBDA_NODE) ?? cursor.take(LAMBDA_PYTHON) ?? cursor.take(LAMBDA_PYTHON_UNHANDLED);
   if (lambda) {
     const level = toLevel(lambda[1]);
-    return level ? { level, body: rest } : { body: rest };
+    return level ? { level, body: cursor.rest } : { body: cursor.rest };
   }
-  const klog = take(KLOG);
-  if (klog) return { level: toLevel(klog[1]), body: rest };
-  const ruby = take(RUBY_LOGGER);
+  const klog = cursor.take(KLOG);
+  if (klog) return { level: toLevel(klog[1]), body: cursor.rest };
+  const ruby = cursor.take(RUBY_LOGGER);
   if (ruby) {
     const level = toLevel(ruby[1]);
-    return level ? { level, body: rest } : { body: rest };
+    return level ? { level, body: cursor.rest } : { body: cursor.rest };
   }
-  take(CRI) ?? take(DATED_STREAM);
-  const py = take(PY_LOGGING);
-  if (py) return { level: toLevel(py[1]), body: rest };
-  const stamped = take(TIMESTAMP) !== null;
+  cursor.take(CRI) ?? cursor.take(DATED_STREAM);
+  const py = cursor.take(PY_LOGGING);
+  if (py) return { level: toLevel(py[1]), body: cursor.rest };
+  const stamped = cursor.take(TIMESTAMP) !== null;
   if (stamped) {
-    const dashed = take(PY_DASHED);
-    if (dashed) return { level: toLevel(dashed[1]), body: rest };
-    const monolog = take(MONOLOG_CHANNEL);
-    if (monolog) return { level: toLevel(monolog[1]), body: rest };
-    take(PID);
+    const dashed = cursor.take(PY_DASHED);
+    if (dashed) return { level: toLevel(dashed[1]), body: cursor.rest };
+    const monolog = cursor.take(MONOLOG_CHANNEL);
+    if (monolog) return { level: toLevel(monolog[1]), body: cursor.rest };
+    cursor.take(PID);
   }
   // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.
-  const levelMatch = LEVEL_WORD.exec(rest);
+  const levelMatch = LEVEL_WORD.exec(cursor.rest);
   // Without a timestamp only an upper-case level counts: `fatal error: …` (Go) and `error: …`
   // (compilers, CLIs) are the program's words, not a logging framework's prefix.
   const word = levelMatch?.[1];
   // A lower-case level counts when a timestamp follows it: `error 2021-05-01T12:00:00.000Z : …`.
-  const isStampedAfter = word !== undefined && TIMESTAMP.test(rest.slice(levelMatch?.[0].length ?? 0));
+  const isStampedAfter = word !== undefined && TIMESTAMP.test(cursor.rest.slice(levelMatch?.[0].length ?? 0));
   if (word && (stamped || isStampedAfter || (word.length > 1 && word === word.toUpperCase()))) {
-    rest = rest.slice(levelMatch?.[0].length ?? 0);
+    cursor.rest = cursor.rest.slice(levelMatch?.[0].length ?? 0);
     level = toLevel(word);
   }
   if (stamped || level) {
-    take(THREAD);
+    cursor.take(THREAD);
     if (level && !stamped) {
-      take(TIMESTAMP);
-      take(/^: +/);
+      cursor.take(TIMESTAMP);
+      cursor.take(/^: +/);
     }
     if (!level) {
-      const after = LEVEL_WORD.exec(rest);
+      const after = LEVEL_WORD.exec(cursor.rest);
       if (after?.[1]) {
-        rest = rest.slice(after[0].length);
+        cursor.rest = cursor.rest.slice(after[0].length);
         level = toLevel(after[1]);
-        take(THREAD);
+        cursor.take(THREAD);
       }
     }
-    if (level && !EXCEPTION_TYPE_FIRST.test(rest)) take(LOGGER);
+    if (level && !EXCEPTION_TYPE_FIRST.test(cursor.rest)) cursor.take(LOGGER);
   }
-  return level ? { level, body: rest } : { body: rest };
+  return level ? { level, body: cursor.rest } : { body: cursor.rest };
 }

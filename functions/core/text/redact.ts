@@ -180,7 +180,20 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'aws_access_key_id',
-    requires: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA', 'ASCA'],
+    requires: [
+      'AKIA',
+      'ASIA',
+      'ABIA',
+      'ACCA',
+      'AGPA',
+      'AIDA',
+      'AIPA',
+      'ANPA',
+      'ANVA',
+      'AROA',
+      'APKA',
+      'ASCA',
+    ],
     pattern:
       /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g,
   },
@@ -410,12 +423,13 @@ function redactPrivateKeys(text: string): string {
  * one scan for any of them is cheaper than a check per rule.
  */
 interface Gates {
+  text: string;
   /** the text holds some rule's `requires` substring */
   anyRequired: boolean;
   /** the text holds some rule's `requiresAnyCase` substring, in any case */
   anyRequiredAnyCase: boolean;
   /** the text lower-cased, made on first use */
-  lower: () => string;
+  lower?: string;
 }
 
 function escapeRegExp(literal: string): string {
@@ -427,33 +441,36 @@ function anyOf(literals: readonly string[], flags: string): RegExp {
 }
 
 function gatesOf(text: string): Gates {
-  let lower: string | undefined;
   return {
+    text,
     anyRequired: ANY_REQUIRED.test(text),
     anyRequiredAnyCase: ANY_REQUIRED_ANY_CASE.test(text),
-    lower: () => {
-      lower ??= text.toLowerCase();
-      return lower;
-    },
   };
 }
 
 function includesAny(text: string, literals: string | readonly string[]): boolean {
   if (typeof literals === 'string') return text.includes(literals);
-  for (const literal of literals) if (text.includes(literal)) return true;
+  for (let i = 0; i < literals.length; i++) if (text.includes(literals[i] as string)) return true;
   return false;
 }
 
 function hasRequired(text: string, gates: Gates, { requires, requiresAnyCase }: SecretRule): boolean {
   if (requiresAnyCase !== undefined) {
-    if (!gates.anyRequiredAnyCase || !includesAny(gates.lower(), requiresAnyCase)) return false;
+    if (!gates.anyRequiredAnyCase) return false;
+    gates.lower ??= gates.text.toLowerCase();
+    if (!includesAny(gates.lower, requiresAnyCase)) return false;
   }
   if (requires === undefined) return true;
   return gates.anyRequired && includesAny(text, requires);
 }
 
 function applyRule(text: string, gates: Gates, rule: SecretRule): string {
-  if (!hasRequired(text, gates, rule)) return text;
+  // The replacement callback lives in its own function: a closure over `rule` here would make
+  // every call allocate its context, even the ~50 calls per line whose pre-check says no.
+  return hasRequired(text, gates, rule) ? replaceMatches(text, rule) : text;
+}
+
+function replaceMatches(text: string, rule: SecretRule): string {
   return text.replace(rule.pattern, (...args: unknown[]) => {
     const match = String(args[0]);
     const last = args[args.length - 1];
@@ -533,7 +550,10 @@ function entropyOf(token: string): number {
 function findUnlabelledTokens(text: string): SecretFinding[] {
   const findings: SecretFinding[] = [];
   // exec, not matchAll: on a megabyte of tokens the iterator's garbage costs more than the scan.
-  const run = new RegExp(TOKEN_RUN.source, 'g');
+  // One global regex for every call (this loop neither recurses nor yields): a new RegExp per
+  // call was most of what redacting a short line allocated.
+  const run = TOKEN_RUN;
+  run.lastIndex = 0;
   for (let match = run.exec(text); match !== null; match = run.exec(text)) {
     const token = match[0];
     const index = match.index;
@@ -594,8 +614,9 @@ export function redact(
 ): string {
   let out = redactPrivateKeys(capLineLength(text, maxLineLength));
   let gates = gatesOf(out);
-  for (const rule of SECRET_RULES) {
-    const next = applyRule(out, gates, rule);
+  // Indexed, not for…of: redaction runs per line, and the iterator's results were garbage each time.
+  for (let i = 0; i < SECRET_RULES.length; i++) {
+    const next = applyRule(out, gates, SECRET_RULES[i] as SecretRule);
     // A rule that replaced something changed the text the next rules' pre-checks read.
     if (next !== out) gates = gatesOf(next);
     out = next;
