@@ -60,8 +60,9 @@ export class CloudWatchLogsContext implements LogContextSource {
       const received = response.events ?? [];
       for (const event of received) {
         if (events.length === this.#maxEvents) break;
+        // ids are given once the events are final (the first page may be cut below)
         events.push({
-          id: `ctx-${timestamp}-${events.length}`,
+          id: '',
           timestamp: event.timestamp ?? timestamp,
           message: event.message ?? '',
           logGroup,
@@ -81,7 +82,8 @@ export class CloudWatchLogsContext implements LogContextSource {
       if (!response.nextForwardToken || response.nextForwardToken === nextToken) break;
       nextToken = response.nextForwardToken;
     }
-    return events.map((event, i) => ({ ...event, id: `ctx-${timestamp}-${i}` }));
+    for (let i = 0; i < events.length; i++) (events[i] as LogEvent).id = `ctx-${timestamp}-${i}`;
+    return events;
   }
 }
 

@@ -265,6 +265,11 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
       closeBlock(open, assembly.cache, emit);
       block = undefined;
+      // The line that ended the trace is judged like any line outside one.
+      if (!mayMatter(text) || isQuietStructuredLine(text)) {
+        flushPending();
+        return;
+      }
     }
 
     const structured = line.body.includes('{') ? readStructuredError(line.body) : undefined;

@@ -352,6 +352,9 @@ const ANY_REQUIRED_ANY_CASE = anyOf(
   'i',
 );
 
+/** By rule index: the rule has a pre-check substring. */
+const IS_GATED = SECRET_RULES.map((r) => r.requires !== undefined || r.requiresAnyCase !== undefined);
+
 const MAX_TOKEN_BACKOFF = 512;
 
 function isTokenChar(code: number): boolean {
@@ -593,11 +596,15 @@ const HIDDEN_CHARACTER =
 
 /** Bidi, zero-width and invisible characters shown as `<U+XXXX>`; HTML comments shown as text. */
 export function revealHiddenText(text: string): string {
+  // One scan says whether any of the three replacements has work to do: most text has none.
+  if (!HIDDEN_OR_COMMENT.test(text)) return text;
   return text
     .replace(HIDDEN_CHARACTER, (ch) => `<U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`)
     .replaceAll('<!--', '&lt;!--')
     .replaceAll('-->', '--&gt;');
 }
+
+const HIDDEN_OR_COMMENT = new RegExp(`${HIDDEN_CHARACTER.source}|<!--|-->`);
 
 /** True when the text holds a bidi control or an invisible character. */
 export function hasHiddenCharacter(text: string): boolean {
@@ -616,6 +623,8 @@ export function redact(
   let gates = gatesOf(out);
   // Indexed, not for…of: redaction runs per line, and the iterator's results were garbage each time.
   for (let i = 0; i < SECRET_RULES.length; i++) {
+    // Text that holds no rule's pre-check substring (most lines) needs only the rules without one.
+    if (IS_GATED[i] && !gates.anyRequired && !gates.anyRequiredAnyCase) continue;
     const next = applyRule(out, gates, SECRET_RULES[i] as SecretRule);
     // A rule that replaced something changed the text the next rules' pre-checks read.
     if (next !== out) gates = gatesOf(next);

@@ -172,6 +172,9 @@ export const pythonParser: TraceParser = {
   language: 'python',
   startsTrace: (line) => isPythonStart(line) || readLead(line) !== undefined,
   continuesTrace: continuesPython,
+  // One line is never a traceback: a header without frames, a frame without its exception line, or
+  // a lone `KeyError: …` (left to the single-line rules).
+  parsesAlone: () => false,
   parse: (text) => {
     try {
       return parsePython(text);
