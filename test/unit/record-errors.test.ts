@@ -626,7 +626,8 @@ describe('recordErrors', () => {
         logContext,
         detect: detectErrors,
         fingerprint: (record) => {
-          used.push(record);
+          // as the fingerprint saw it (a cut-off record completed by likeness is completed in place)
+          used.push({ ...record });
           return fingerprintError(record);
         },
       });

@@ -355,10 +355,12 @@ function withLeadHeader(parsed: ParsedTrace, lead: Parsed | undefined): ParsedTr
  * redacted; frames keep their files, functions and lines as parsed, since those name code.
  */
 function redactParsed(parsed: ParsedTrace): ParsedTrace {
+  // Every field named, not spread: an object spread costs several times a literal in V8.
   return {
-    ...parsed,
+    language: parsed.language,
     exceptionType: redact(parsed.exceptionType),
     message: redact(parsed.message),
+    frames: parsed.frames,
     causes: parsed.causes.map(redactParsed),
   };
 }
@@ -474,5 +476,9 @@ function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): Err
     timestamp: first?.timestamp ?? 0,
     eventIds: [],
   });
-  return { ...convert(parsed), raw, eventIds: ids };
+  // Completed in place, not spread into a new object: this runs for every record.
+  const record = convert(parsed);
+  record.raw = raw;
+  record.eventIds = ids;
+  return record;
 }

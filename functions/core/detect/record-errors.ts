@@ -522,7 +522,7 @@ async function completeCutOffTraces({
     if (!found) {
       const like = learned.get(signature);
       if (like && !like.isAmbiguous) {
-        const inferred = completedLike(record, like.record);
+        const inferred = completeLike(record, like.record);
         prints.set(inferred, like.print);
         completed.push(inferred);
         report.inferred += 1;
@@ -577,18 +577,15 @@ async function completeCutOffTraces({
   return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), prints, report };
 }
 
-/** A cut-off record completed like `model`: its frames and causes, the record's own text, ids and time. */
-function completedLike(record: ErrorRecord, model: ErrorRecord): ErrorRecord {
-  return {
-    ...model,
-    exceptionType: record.exceptionType,
-    message: record.message,
-    raw: record.raw,
-    logGroup: record.logGroup,
-    logStream: record.logStream,
-    timestamp: record.timestamp,
-    eventIds: record.eventIds,
-  };
+/**
+ * A cut-off record completed like `model`: its frames and causes (shared, never mutated), the
+ * record's own text, ids and time. In place: the record was made by this delivery's detection.
+ */
+function completeLike(record: ErrorRecord, model: ErrorRecord): ErrorRecord {
+  record.language = model.language;
+  record.frames = model.frames;
+  record.causes = model.causes;
+  return record;
 }
 
 /** The first record holding each event id (ids the fetch adopted from the delivery included). */

@@ -13,7 +13,8 @@ const THREAD_PREFIX = 'Exception in thread "';
 const TYPE_NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/;
 // What may follow a whole type name: another name character means the name was not valid.
 const NAME_CHAR = /^[\w$.]/;
-const THROWABLE_NAME = /(?:Exception|Error|Throwable|Failure)$/;
+// What the class name of a Throwable ends with (a qualified name's last segment).
+const THROWABLE_SUFFIXES = ['Exception', 'Error', 'Throwable', 'Failure'];
 /** Longest line a regex sees; a real frame or header is far shorter. */
 const MAX_LINE = 8192;
 /** How many `: `-separated prefixes (logger names, timestamps) a header line may carry. */
@@ -50,8 +51,10 @@ function readTypeAndMessage(text: string): { exceptionType: string; message: str
 
 /** Unqualified `…Error` names are left to JavaScript (listed after Java): `TypeError: x` is not Java. */
 function isBelievable(exceptionType: string): boolean {
-  if (!exceptionType.includes('.')) return /(?:Exception|Throwable)$/.test(exceptionType);
-  return THROWABLE_NAME.test(exceptionType.slice(exceptionType.lastIndexOf('.') + 1));
+  // endsWith, not a `$`-anchored regex: that one is tried at every position of the name.
+  if (!exceptionType.includes('.'))
+    return exceptionType.endsWith('Exception') || exceptionType.endsWith('Throwable');
+  return THROWABLE_SUFFIXES.some((suffix) => exceptionType.endsWith(suffix));
 }
 
 /**
@@ -65,13 +68,17 @@ function readHeader(line: string): Header | undefined {
     const close = text.indexOf('" ', thread + THREAD_PREFIX.length);
     if (close < 0) return undefined;
     const found = readTypeAndMessage(text.slice(close + 2));
-    return found ? { ...found, isThreadHeader: true } : undefined;
+    return found
+      ? { exceptionType: found.exceptionType, message: found.message, isThreadHeader: true }
+      : undefined;
   }
   // At the text's start, then after each of the first `: `-separated prefixes.
   let start = text.length - text.trimStart().length;
   for (let i = 0, from = 0; ; i += 1) {
     const found = readTypeAndMessage(start === 0 ? text : text.slice(start));
-    if (found && isBelievable(found.exceptionType)) return { ...found, isThreadHeader: false };
+    // A literal, not a spread: this runs on every line that might open a trace.
+    if (found && isBelievable(found.exceptionType))
+      return { exceptionType: found.exceptionType, message: found.message, isThreadHeader: false };
     const at = i < MAX_PREFIXES ? text.indexOf(': ', from) : -1;
     if (at < 0) return undefined;
     start = at + 2;

@@ -62,7 +62,7 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
  */
 function readEmbeddedHeader(line: string): Header | undefined {
   const found = readEmbeddedError(bounded(line).trim());
-  return found && { ...found, opensProps: false };
+  return found && { exceptionType: found.exceptionType, message: found.message, opensProps: false };
 }
 
 /** The header of the top exception: its own, else one embedded in a message, else any `Name: msg`. */
