@@ -1,7 +1,7 @@
 // Cold start as deployed: each Lambda handler bundled exactly as `cdk synth` bundles it
-// (infra/bundling.ts: minified ESM, source maps without sources) and imported in a fresh `node`
-// with its deployed NODE_OPTIONS (infra/bundling.ts), against a bundle of only the SDK clients
-// that function builds, bundled and imported the same way.
+// (infra/bundling.ts: minified ESM, source maps without sources, split into chunks where
+// CODE_SPLITTING says so) and imported in a fresh `node` with its deployed NODE_OPTIONS, against
+// a bundle of only the SDK clients that function builds, bundled and imported the same way.
 //
 // Measured in pairs: each pair imports the handler and the SDK-only bundle back to back (which
 // goes first alternates), and the result is the median of the per-pair ratios, with their
@@ -12,12 +12,12 @@
 // The analyzer loads isomorphic-git, the follow-up use cases and auth-app on the first job that
 // needs them, so its import excludes them; the last line measures that deferred import alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { nodeOptions, SOURCE_MAPS_IN_TRACES } from '../../infra/bundling.ts';
+import { CODE_SPLITTING, nodeOptions, SOURCE_MAPS_IN_TRACES, SPLIT_OUTPUT } from '../../infra/bundling.ts';
 import { BUNDLE_OPTIONS } from './bundle-options.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -155,36 +155,74 @@ export function pairedImport({
 }
 
 export interface BuiltFunction {
+  /** the entry file to import */
   handler: string;
   sdk: string;
   handlerMeta: Metafile;
   sdkMeta: Metafile;
 }
 
-/** Bundles the handler and its SDK-only counterpart into `dir` with the infra's options. */
+/**
+ * Bundles the handler and its SDK-only counterpart into `dir` with the infra's options: one file,
+ * or `index.mjs` and its chunks in a folder where the function is deployed split.
+ */
 export async function buildFunction(fn: FunctionUnderTest, dir: string): Promise<BuiltFunction> {
-  const handler = join(dir, `${fn.name}.mjs`);
-  const sdk = join(dir, `${fn.name}-sdk.mjs`);
+  const split = CODE_SPLITTING[fn.name];
+  const output = (name: string) =>
+    split ? { ...SPLIT_OUTPUT, outdir: join(dir, name) } : { outfile: join(dir, `${name}.mjs`) };
+  const entryOf = (name: string) => (split ? join(dir, name, 'index.mjs') : join(dir, `${name}.mjs`));
   const built = await build({
     ...BUNDLE_OPTIONS,
+    ...output(fn.name),
     entryPoints: [join(ROOT, fn.entry)],
-    outfile: handler,
     metafile: true,
   });
   const sdkBuilt = await build({
     ...BUNDLE_OPTIONS,
+    ...output(`${fn.name}-sdk`),
     stdin: { contents: fn.sdkOnly, resolveDir: ROOT, loader: 'ts' },
-    outfile: sdk,
     metafile: true,
   });
-  return { handler, sdk, handlerMeta: built.metafile, sdkMeta: sdkBuilt.metafile };
+  return {
+    handler: entryOf(fn.name),
+    sdk: entryOf(`${fn.name}-sdk`),
+    handlerMeta: built.metafile,
+    sdkMeta: sdkBuilt.metafile,
+  };
 }
 
-/** Bundle bytes per package (or per ai-ops source folder) in the one output of a metafile. */
-function bytesByPackage(metafile: Metafile): Map<string, number> {
+/** The output files an import of the entry reads before it returns (the entry and its static chunks). */
+function loadedAtImport(metafile: Metafile, entryFile: string): string[] {
+  const outputs = metafile.outputs;
+  // (chunks that `import()` loads name an entry point too)
+  const entry = Object.keys(outputs).find((path) => resolve(path) === entryFile);
+  const seen = new Set(entry ? [entry] : []);
+  const queue = [...seen];
+  while (queue.length > 0) {
+    for (const imported of outputs[queue.shift() as string]?.imports ?? []) {
+      if (imported.kind !== 'import-statement' || imported.external || seen.has(imported.path)) continue;
+      seen.add(imported.path);
+      queue.push(imported.path);
+    }
+  }
+  return [...seen];
+}
+
+/** KB of code an import of the entry reads, and of their source maps. */
+function kbAtImport(metafile: Metafile, entryFile: string): { code: number; map: number } {
+  const files = loadedAtImport(metafile, entryFile);
+  const kb = (path: string) => (existsSync(path) ? statSync(path).size / 1024 : 0);
+  return {
+    code: files.reduce((sum, path) => sum + kb(path), 0),
+    map: files.reduce((sum, path) => sum + kb(`${path}.map`), 0),
+  };
+}
+
+/** Bundle bytes per package (or per ai-ops source folder) in the files read at import. */
+function bytesByPackage(metafile: Metafile, entryFile: string): Map<string, number> {
   const sizes = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+  for (const file of loadedAtImport(metafile, entryFile)) {
+    for (const [path, { bytesInOutput }] of Object.entries(metafile.outputs[file]?.inputs ?? {})) {
       const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
       const key = inPackage?.[1] ?? path.replace(/\/[^/]+$/, '/');
       sizes.set(key, (sizes.get(key) ?? 0) + bytesInOutput);
@@ -195,8 +233,8 @@ function bytesByPackage(metafile: Metafile): Map<string, number> {
 
 /** What the handler bundle holds beyond the SDK-only bundle, largest first, in KB. */
 export function extraBytes(built: BuiltFunction, top = 6): string {
-  const handler = bytesByPackage(built.handlerMeta);
-  const sdk = bytesByPackage(built.sdkMeta);
+  const handler = bytesByPackage(built.handlerMeta, built.handler);
+  const sdk = bytesByPackage(built.sdkMeta, built.sdk);
   return [...handler]
     .map(([key, bytes]) => [key, bytes - (sdk.get(key) ?? 0)] as const)
     .filter(([, bytes]) => bytes > 1024)
@@ -205,8 +243,6 @@ export function extraBytes(built: BuiltFunction, top = 6): string {
     .map(([key, bytes]) => `${key} ${(bytes / 1024).toFixed(0)}`)
     .join(', ');
 }
-
-const kb = (file: string) => statSync(file).size / 1024;
 
 const formatRatio = (r: PairedImport) =>
   `${r.ratio.toFixed(2)}× ${r.ratio <= GOAL ? 'ok' : 'MISSED'} (IQR ${r.q1.toFixed(2)}–${r.q3.toFixed(2)})`;
@@ -222,6 +258,7 @@ export default async function run(): Promise<void> {
     for (const fn of FUNCTIONS.filter((f) => !only || f.name === only)) {
       const built = await buildFunction(fn, dir);
       const deployedMaps = SOURCE_MAPS_IN_TRACES[fn.name];
+      const handlerKb = kbAtImport(built.handlerMeta, built.handler);
       const settings = withOtherMaps ? [deployedMaps, !deployedMaps] : [deployedMaps];
       for (const maps of settings) {
         const options = nodeOptions(maps);
@@ -231,7 +268,7 @@ export default async function run(): Promise<void> {
           'handler ms': r.handlerMs.toFixed(0),
           'SDK-only ms': r.sdkMs.toFixed(0),
           'handler / SDK, median of pairs': formatRatio(r),
-          'KB bundle / map / SDK-only': `${kb(built.handler).toFixed(0)} / ${kb(`${built.handler}.map`).toFixed(0)} / ${kb(built.sdk).toFixed(0)}`,
+          'KB at import: code / map / SDK-only': `${handlerKb.code.toFixed(0)} / ${handlerKb.map.toFixed(0)} / ${kbAtImport(built.sdkMeta, built.sdk).code.toFixed(0)}${CODE_SPLITTING[fn.name] ? ' (split)' : ''}`,
         };
       }
       extras.push(`  ${fn.name}: SDK-only is ${fn.sdkLabel}; KB beyond it: ${extraBytes(built)}`);
