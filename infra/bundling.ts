@@ -23,8 +23,10 @@ export const AI_OPS_BUNDLING = {
 /**
  * Which functions map stack traces in their logs back to the TypeScript sources. Node parses the
  * map at import when `--enable-source-maps` is on; measured with test/bench/cold-start.bench.ts
- * (CPU ms of the import, median of 7, Node 20): detector 135 → 176 and analyzer 271 → 299, which
- * puts both over 1.2× their SDK clients' own import; webhook 124 → 157, within it. The maps ship
+ * (CPU ms of the import, then still medians of 7 unpaired runs, Node 20, before the detector lost
+ * Powertools and the analyzer was split): detector 135 → 176 and analyzer 271 → 299, which put
+ * both over 1.2× their SDK clients' own import; webhook 124 → 157, within it (paired, now: webhook
+ * 1.17–1.18× with maps; `AI_OPS_BENCH_COLD_MAPS=1` measures the other setting too). The maps ship
  * in every bundle either way, so a trace can be mapped by hand (`node --enable-source-maps` on
  * the bundle from cdk.out).
  */
