@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { AI_OPS_BUNDLING, nodeOptions } from './bundling.ts';
+import { AI_OPS_BUNDLING, nodeOptions, splitBundleHooks } from './bundling.ts';
 
 /** The newest GA Node.js runtime aws-cdk-lib 2.276 offers; the tests pin every function to it. */
 export const AI_OPS_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -25,6 +25,8 @@ export interface AiOpsFunctionProps {
   reservedConcurrentExecutions?: number;
   /** `--enable-source-maps`: readable traces in the logs for a slower cold start (bundling.ts) */
   sourceMapsInTraces: boolean;
+  /** esbuild code splitting: modules loaded with `import()` go to chunks read on first use (bundling.ts) */
+  codeSplitting: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export class AiOpsFunction extends NodejsFunction {
         target: AI_OPS_BUNDLING.target,
         // Bundle the AWS SDK too: the versions the tests ran are the versions that run.
         externalModules: [],
+        ...(props.codeSplitting ? { commandHooks: splitBundleHooks(props.entry) } : {}),
       },
     });
     this.ownLogGroup = logGroup;

@@ -19,7 +19,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AiOpsFunction } from './ai-ops-function.ts';
-import { SOURCE_MAPS_IN_TRACES } from './bundling.ts';
+import { CODE_SPLITTING, SOURCE_MAPS_IN_TRACES } from './bundling.ts';
 import {
   type AiOpsConfig,
   AiOpsConfigError,
@@ -207,6 +207,7 @@ export class AutoRepair extends Construct {
 
     this.detector = new AiOpsFunction(this, 'Detector', {
       sourceMapsInTraces: SOURCE_MAPS_IN_TRACES.detector,
+      codeSplitting: CODE_SPLITTING.detector,
       entry: DETECTOR_ENTRY,
       description: 'ai-ops: turns error log events into incidents and repair jobs',
       logGroupName: detectorLogGroupName,
@@ -224,6 +225,7 @@ export class AutoRepair extends Construct {
 
     this.analyzer = new AiOpsFunction(this, 'Analyzer', {
       sourceMapsInTraces: SOURCE_MAPS_IN_TRACES.analyzer,
+      codeSplitting: CODE_SPLITTING.analyzer,
       entry: ANALYZER_ENTRY,
       description: 'ai-ops: asks Claude for a fix, opens a draft pull request, emails reviewers',
       logGroupName: analyzerLogGroupName,
@@ -327,6 +329,7 @@ export class AutoRepair extends Construct {
     );
     this.webhook = new AiOpsFunction(this, 'Webhook', {
       sourceMapsInTraces: SOURCE_MAPS_IN_TRACES.webhook,
+      codeSplitting: CODE_SPLITTING.webhook,
       entry: WEBHOOK_ENTRY,
       description: 'ai-ops: GitHub webhooks (CI results, /ai-ops comments, merges) and the incident pages',
       logGroupName: webhookLogGroupName,

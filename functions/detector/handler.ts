@@ -12,7 +12,7 @@ import {
 } from '../core/detect/record-errors.ts';
 import { loadDetectorConfig, makeRepositoryResolver } from './config.ts';
 import { reportFailure, reportOutcome } from './report-outcome.ts';
-import { type DetectorLogger, type DetectorMetrics, makePowertoolsTelemetry } from './telemetry.ts';
+import { type DetectorLogger, type DetectorMetrics, makeDetectorTelemetry } from './telemetry.ts';
 
 export interface DetectorDeps extends RecordErrorsDeps {
   logger: DetectorLogger;
@@ -52,7 +52,7 @@ let cached: { handle: DetectorHandler; addContext: (context: Context) => void } 
 // Config is read on the first invocation, not on import, so importing this file needs no env.
 function init(): NonNullable<typeof cached> {
   const config = loadDetectorConfig(process.env);
-  const { powertoolsLogger, logger, metrics } = makePowertoolsTelemetry({
+  const { logger, metrics, addContext } = makeDetectorTelemetry({
     serviceName: config.serviceName,
     namespace: config.metricsNamespace,
   });
@@ -66,7 +66,7 @@ function init(): NonNullable<typeof cached> {
     logger,
     metrics,
   });
-  return { handle, addContext: (context) => powertoolsLogger.addContext(context) };
+  return { handle, addContext };
 }
 
 export const handler = async (event: unknown, context: Context): Promise<RecordErrorsOutcome> => {

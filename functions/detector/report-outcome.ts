@@ -72,7 +72,12 @@ function reportRecorded({
     });
   }
   for (const failure of outcome.context.failures) {
-    logger.warn('could not read the rest of a cut-off stack trace; recorded what was delivered', failure);
+    // `message` and `timestamp` name the line's own fields, so the failure's go under other names.
+    logger.warn('could not read the rest of a cut-off stack trace; recorded what was delivered', {
+      logStream: failure.logStream,
+      eventTimestamp: failure.timestamp,
+      reason: failure.message,
+    });
   }
   if (outcome.context.skipped > 0) {
     logger.warn('left cut-off stack traces incomplete: too many context reads for one delivery', {
@@ -89,6 +94,7 @@ function reportRecorded({
     jobsEnqueued: enqueued,
     contextFetches: outcome.context.fetched,
     tracesAssembled: outcome.context.assembled,
+    tracesInferred: outcome.context.inferred,
   });
 }
 

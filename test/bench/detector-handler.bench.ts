@@ -1,90 +1,41 @@
-// The detector Lambda end to end. (a) Cold start: the esbuild bundle of the handler (the infra's
-// options) imported in fresh node processes, against a bundle of only its three SDK clients —
-// what the handler adds on top of the SDK it cannot do without. (b) Warm invocation of a
-// 10,000-event payload through makeHandler with in-memory store and queue, against the decode
-// floor (base64 + gunzip + JSON.parse) of the same payload, measured in the same run.
-import { execFileSync } from 'node:child_process';
+// The detector Lambda end to end. (a) Cold start: the deployed bundle of the handler against a
+// bundle of only its three SDK clients, imported in pairs in fresh node processes, as
+// cold-start.bench.ts measures every function — what the handler adds on top of the SDK it cannot
+// do without. (b) Warm invocation of a 10,000-event payload through makeHandler with in-memory
+// store and queue, against the decode floor (base64 + gunzip + JSON.parse) of the same payload,
+// measured in the same run.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { type BuildOptions, build } from 'esbuild';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
 import type { LogContextSource } from '../../functions/core/ports/log-context-source.ts';
 import { makeHandler } from '../../functions/detector/handler.ts';
 import type { DetectorLogger } from '../../functions/detector/telemetry.ts';
+import { nodeOptions, SOURCE_MAPS_IN_TRACES } from '../../infra/bundling.ts';
 import { makeDataPayload, makeLogEvents, pythonTrace } from '../support/payloads.ts';
+import { buildFunction, FUNCTIONS, pairedImport, quantile } from './cold-start.bench.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
 import { payloadOf, realisticMessages } from './detector-workload.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// The same options as infra/ai-ops-function.ts (NodejsFunction bundling).
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __aiOpsCreateRequire } from 'node:module'; const require = __aiOpsCreateRequire(import.meta.url);";
-const BUILD_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  minify: true,
-  mainFields: ['module', 'main'],
-  banner: { js: ESM_REQUIRE_BANNER },
-  logLevel: 'error',
-};
+const median = (values: readonly number[]) => quantile(values, 0.5);
 
-const SDK_ONLY = `
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-export const clients = [new DynamoDBClient({ maxAttempts: 6 }), new SQSClient({ maxAttempts: 6 }), new CloudWatchLogsClient({ maxAttempts: 3 })];
-`;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-/** ms to import() the module in a fresh node process (process start excluded). */
-function importTimeMs(file: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  return Number(
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      // the SDK's Node-version notice on stderr is noise here
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim(),
-  );
-}
-
-async function coldStart(runs: number) {
+async function coldStart(pairs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ai-ops-detector-bench-'));
   try {
-    const handlerFile = join(dir, 'handler.mjs');
-    const sdkFile = join(dir, 'sdk-only.mjs');
-    await build({
-      ...BUILD_OPTIONS,
-      entryPoints: [join(ROOT, 'functions/detector/handler.ts')],
-      outfile: handlerFile,
-    });
-    await build({
-      ...BUILD_OPTIONS,
-      stdin: { contents: SDK_ONLY, resolveDir: ROOT, loader: 'ts' },
-      outfile: sdkFile,
-    });
-    const handler: number[] = [];
-    const sdk: number[] = [];
-    // Interleaved, so machine noise hits both alike.
-    for (let i = 0; i < runs; i++) {
-      handler.push(importTimeMs(handlerFile));
-      sdk.push(importTimeMs(sdkFile));
-    }
+    const detector = FUNCTIONS.find((fn) => fn.name === 'detector');
+    if (!detector) throw new Error('cold-start.bench.ts lists no detector');
+    const built = await buildFunction(detector, dir);
     return {
-      handlerMs: median(handler),
-      sdkMs: median(sdk),
-      handlerKb: statSync(handlerFile).size / 1024,
-      sdkKb: statSync(sdkFile).size / 1024,
+      ...pairedImport({
+        handler: built.handler,
+        sdk: built.sdk,
+        nodeOptions: nodeOptions(SOURCE_MAPS_IN_TRACES.detector),
+        pairs,
+      }),
+      handlerKb: statSync(built.handler).size / 1024,
+      sdkKb: statSync(built.sdk).size / 1024,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -138,15 +89,17 @@ async function warmInvocation(
 }
 
 export default async function run(): Promise<void> {
-  const cold = await coldStart(7);
+  const cold = await coldStart(Math.max(5, Number(process.env.AI_OPS_BENCH_COLD_PAIRS ?? 41)));
   console.log(
-    `bundle: handler ${cold.handlerKb.toFixed(0)} KB, SDK clients only ${cold.sdkKb.toFixed(0)} KB (ESM, node22, minified)`,
+    `bundle as deployed: handler ${cold.handlerKb.toFixed(0)} KB, SDK clients only ${cold.sdkKb.toFixed(0)} KB`,
   );
   console.table({
-    'import handler bundle': { 'median ms': cold.handlerMs.toFixed(1) },
-    'import SDK-clients-only bundle': { 'median ms': cold.sdkMs.toFixed(1) },
+    'import handler bundle': { 'median CPU ms': cold.handlerMs.toFixed(1) },
+    'import SDK-clients-only bundle': { 'median CPU ms': cold.sdkMs.toFixed(1) },
   });
-  console.log(`cold-start import ratio handler / SDK only: ${(cold.handlerMs / cold.sdkMs).toFixed(2)}×`);
+  console.log(
+    `cold-start import ratio handler / SDK only, median of ${cold.pairs} pairs: ${cold.ratio.toFixed(2)}× (IQR ${cold.q1.toFixed(2)}–${cold.q3.toFixed(2)})`,
+  );
 
   const events = 10_000;
   const mix = makeDataPayload(makeLogEvents(realisticMessages(events)));

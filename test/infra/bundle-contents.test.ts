@@ -1,6 +1,7 @@
 // What the deployed bundles contain and evaluate at import, checked on esbuild's metafile with
-// the infra's options: full zod (classic) would add ~360 KB to each, and isomorphic-git at the
-// analyzer's import ~150 ms (test/bench/cold-start.bench.ts measures both).
+// the infra's options: full zod (classic) would add ~360 KB to each, isomorphic-git at the
+// analyzer's import ~150 ms, Powertools ~0.04 and the decode/config schemas ~0.04 of the
+// detector's SDK-only import (test/bench/cold-start.bench.ts measures them).
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +53,19 @@ describe('Lambda bundles', () => {
     const reached = staticallyReached(await metafileOf(entry), entry);
     expect(reached.length).toBeGreaterThan(50);
     expect(reached.filter((path) => /\/(isomorphic-git|pako|@octokit\/auth-app)\//.test(path))).toEqual([]);
+  }, 30_000);
+
+  it('the detector carries no Powertools, and its decode and config build no zod schema', async () => {
+    const metafile = await metafileOf('functions/detector/handler.ts');
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs.filter((path) => path.includes('@aws-lambda-powertools/'))).toEqual([]);
+    for (const own of ['functions/core/detect/decode-subscription.ts', 'functions/detector/config.ts']) {
+      const imports = Object.entries(metafile.inputs).find(([path]) => path.endsWith(own))?.[1].imports;
+      expect(imports, own).toBeDefined();
+      expect(
+        imports?.filter((i) => i.path.includes('/zod/')),
+        own,
+      ).toEqual([]);
+    }
   }, 30_000);
 });

@@ -11,9 +11,19 @@ describe('real bundling (local esbuild, no Docker)', () => {
     const outdir = app.outdir;
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(3);
+    const split: string[] = [];
     for (const asset of assets) {
       const files = readdirSync(join(outdir, asset)).sort();
-      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const chunks = files.filter((name) => name.startsWith('chunk-'));
+      expect(files.filter((name) => !chunks.includes(name))).toEqual(['index.mjs', 'index.mjs.map']);
+      if (chunks.length > 0) split.push(asset);
+      // every chunk has its map, and carries the require shim like the entry
+      expect(
+        chunks
+          .filter((name) => name.endsWith('.mjs'))
+          .map((name) => `${name}.map`)
+          .sort(),
+      ).toEqual(chunks.filter((name) => name.endsWith('.map')));
       // maps without the sources: --enable-source-maps parses the whole map at import
       const map = JSON.parse(readFileSync(join(outdir, asset, 'index.mjs.map'), 'utf8')) as {
         sources: string[];
@@ -38,5 +48,7 @@ describe('real bundling (local esbuild, no Docker)', () => {
       expect(loaded.status, loaded.stderr).toBe(0);
       expect(loaded.stdout).toBe('function');
     }
+    // the analyzer's asset is split (CODE_SPLITTING in infra/bundling.ts), the others are one file
+    expect(split).toHaveLength(1);
   }, 60_000);
 });

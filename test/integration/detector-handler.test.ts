@@ -18,7 +18,7 @@ import type {
   DetectorMetricName,
   DetectorMetrics,
 } from '../../functions/detector/telemetry.ts';
-import { makePowertoolsTelemetry } from '../../functions/detector/telemetry.ts';
+import { makeDetectorTelemetry } from '../../functions/detector/telemetry.ts';
 import { type DynaliteServer, FAKE_CREDENTIALS, startDynalite } from '../support/dynalite-server.ts';
 import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';
 import {
@@ -429,7 +429,7 @@ describe('detector handler (dynalite + fauxqs)', () => {
     }
   });
 
-  it('writes JSON log lines with the incident key and EMF metrics through Powertools', async () => {
+  it('writes JSON log lines with the incident key and EMF metrics', async () => {
     const { store } = await makeSetup();
     const writes: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -437,7 +437,7 @@ describe('detector handler (dynalite + fauxqs)', () => {
       return true;
     });
     try {
-      const { logger, metrics } = makePowertoolsTelemetry({
+      const { logger, metrics } = makeDetectorTelemetry({
         serviceName: 'ai-ops-detector',
         namespace: 'AiOpsTest',
       });

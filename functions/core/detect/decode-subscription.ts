@@ -1,5 +1,4 @@
 import { gunzipSync } from 'node:zlib';
-import * as z from 'zod/mini';
 import type { LogEvent } from '../contracts.ts';
 
 /** What a CloudWatch Logs subscription delivered, once decoded and validated. */
@@ -32,19 +31,6 @@ export class PayloadError extends Error {
   }
 }
 
-const EnvelopeSchema = z.object({ awslogs: z.object({ data: z.string().check(z.minLength(1)) }) });
-
-const SubscriptionMessageSchema = z.discriminatedUnion('messageType', [
-  z.object({ messageType: z.literal('CONTROL_MESSAGE') }),
-  z.object({
-    messageType: z.literal('DATA_MESSAGE'),
-    owner: z.string(),
-    logGroup: z.string().check(z.minLength(1)),
-    logStream: z.string().check(z.minLength(1)),
-    subscriptionFilters: z.array(z.string()),
-  }),
-]);
-
 // CloudWatch Logs caps a subscription delivery at 1 MB compressed; a decoded payload far beyond
 // that is not one AWS sent, and inflating it without a bound would let one event exhaust memory.
 const MAX_DECODED_BYTES = 64 * 1024 * 1024;
@@ -52,14 +38,15 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes `{ awslogs: { data } }` (base64 → gunzip → JSON) into log events; throws PayloadError. */
 export function decodeSubscriptionEvent(event: unknown): DecodedSubscription {
-  const envelope = EnvelopeSchema.safeParse(event);
-  if (!envelope.success) {
+  const awslogs = isObject(event) ? event.awslogs : undefined;
+  const data = isObject(awslogs) ? awslogs.data : undefined;
+  if (typeof data !== 'string' || data.length === 0) {
     throw new PayloadError(
       'not_an_object',
       'expected a CloudWatch Logs subscription event { awslogs: { data } }',
     );
   }
-  return decodeSubscriptionData(envelope.data.awslogs.data);
+  return decodeSubscriptionData(data);
 }
 
 /** Decodes the base64 `awslogs.data` string alone. */
@@ -94,45 +81,66 @@ export function parseSubscriptionJson(json: string): DecodedSubscription {
 
 /** Validates a decoded subscription message object. */
 export function toDecoded(message: unknown): DecodedSubscription {
-  // The envelope goes through zod; the events are checked by hand below, in place: zod per event
-  // costs more than the whole gunzip of a 10,000-event batch.
-  const raw: { logEvents?: unknown } = typeof message === 'object' && message !== null ? message : {};
-  const { logEvents, ...envelope } = raw;
-  const result = SubscriptionMessageSchema.safeParse(envelope);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new PayloadError('bad_shape', `not a subscription message${where}: ${issue?.message ?? 'invalid'}`);
+  // Checked by hand, not with zod: building the schemas cost the detector's cold start more than
+  // the checks they make (test/bench/cold-start.bench.ts), and zod per event costs more than the
+  // whole gunzip of a 10,000-event batch. The messages are zod's, so a rejection reads the same.
+  const msg: Record<string, unknown> = isObject(message) ? message : {};
+  const type = msg.messageType;
+  if (type === 'CONTROL_MESSAGE') return { kind: 'control' };
+  if (type !== 'DATA_MESSAGE') {
+    throw shapeError(
+      'messageType',
+      "Invalid discriminator value. Expected 'CONTROL_MESSAGE' | 'DATA_MESSAGE'",
+    );
   }
-  const msg = result.data;
-  if (msg.messageType === 'CONTROL_MESSAGE') return { kind: 'control' };
-  if (!Array.isArray(logEvents)) {
-    throw new PayloadError('bad_shape', 'not a subscription message at logEvents: expected an array');
+  const { owner, logGroup, logStream, subscriptionFilters, logEvents } = msg;
+  if (typeof owner !== 'string') throw shapeError('owner', expected('string', owner));
+  const group = nonEmptyString('logGroup', logGroup);
+  const stream = nonEmptyString('logStream', logStream);
+  if (!Array.isArray(subscriptionFilters)) {
+    throw shapeError('subscriptionFilters', expected('array', subscriptionFilters));
   }
-  const { logGroup, logStream } = msg;
+  subscriptionFilters.forEach((filter: unknown, i) => {
+    if (typeof filter !== 'string') throw shapeError(`subscriptionFilters.${i}`, expected('string', filter));
+  });
+  if (!Array.isArray(logEvents)) throw shapeError('logEvents', 'expected an array');
   const events: LogEvent[] = logEvents;
   for (let i = 0; i < events.length; i++) {
     const e: unknown = events[i];
-    if (!isRawEvent(e)) {
-      throw new PayloadError(
-        'bad_shape',
-        `not a subscription message at logEvents.${i}: expected {id, timestamp, message}`,
-      );
-    }
+    if (!isRawEvent(e)) throw shapeError(`logEvents.${i}`, 'expected {id, timestamp, message}');
     // Completed in place: these objects were just parsed from JSON and belong to nobody else.
     // Two plain stores, not Object.assign with a new object per event.
     const event = e as LogEvent;
-    event.logGroup = logGroup;
-    event.logStream = logStream;
+    event.logGroup = group;
+    event.logStream = stream;
   }
   return {
     kind: 'data',
-    owner: msg.owner,
-    logGroup,
-    logStream,
-    subscriptionFilters: msg.subscriptionFilters,
+    owner,
+    logGroup: group,
+    logStream: stream,
+    subscriptionFilters: subscriptionFilters as string[],
     events,
   };
+}
+
+function shapeError(path: string, problem: string): PayloadError {
+  return new PayloadError('bad_shape', `not a subscription message at ${path}: ${problem}`);
+}
+
+function nonEmptyString(path: string, value: unknown): string {
+  if (typeof value !== 'string') throw shapeError(path, expected('string', value));
+  if (value.length === 0) throw shapeError(path, 'Too small: expected string to have >=1 characters');
+  return value;
+}
+
+function expected(type: string, value: unknown): string {
+  const received = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `Invalid input: expected ${type}, received ${received}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function isRawEvent(value: unknown): value is { id: string; timestamp: number; message: string } {
