@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
 import type { LogContextSource } from '../../functions/core/ports/log-context-source.ts';
@@ -17,7 +16,7 @@ import { nodeOptions, SOURCE_MAPS_IN_TRACES } from '../../infra/bundling.ts';
 import { makeDataPayload, makeLogEvents, pythonTrace } from '../support/payloads.ts';
 import { buildFunction, FUNCTIONS, pairedImport, quantile } from './cold-start.bench.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
-import { payloadOf, realisticMessages } from './detector-workload.ts';
+import { decodeFloor, payloadOf, realisticMessages } from './detector-workload.ts';
 
 const median = (values: readonly number[]) => quantile(values, 0.5);
 
@@ -67,7 +66,7 @@ async function warmInvocation(
     });
     return handle(payload);
   };
-  const floor = () => JSON.parse(gunzipSync(Buffer.from(payload.awslogs.data, 'base64')).toString('utf8'));
+  const floor = () => decodeFloor(payload);
   let outcome: Awaited<ReturnType<typeof invoke>> | undefined;
   for (let i = 0; i < 3; i++) {
     outcome = await invoke();

@@ -12,7 +12,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
-import { decodeSubscriptionEvent } from '../../functions/core/detect/decode-subscription.ts';
+import { decodeSubscriptionEvent, textOf } from '../../functions/core/detect/decode-subscription.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import { recordErrors } from '../../functions/core/detect/record-errors.ts';
@@ -81,6 +81,16 @@ export function payloadOf(
     logEvents,
   });
   return { awslogs: { data: gzipSync(json).toString('base64') } };
+}
+
+/**
+ * The decode floor: base64 → gunzip → text → JSON.parse, nothing else. The text step is the
+ * detector's own (`textOf`: ASCII read as latin1): with Node 20's `toString('utf8')`, 7× slower
+ * than Node 24's (the Lambda runtime), the floor would be inflated by work the deployed runtime
+ * does not do, and every ratio against it would flatter the detector.
+ */
+export function decodeFloor(payload: { awslogs: { data: string } }): unknown {
+  return JSON.parse(textOf(gunzipSync(Buffer.from(payload.awslogs.data, 'base64'))));
 }
 
 function median(values: number[]): number {
@@ -170,7 +180,7 @@ export function heavyDetector(events: number, headEvery: number) {
 
 async function runHeavy(name: string, events: number, headEvery: number): Promise<void> {
   const { payload, invoke, calls } = heavyDetector(events, headEvery);
-  const floor = () => JSON.parse(gunzipSync(Buffer.from(payload.awslogs.data, 'base64')).toString('utf8'));
+  const floor = () => decodeFloor(payload);
   const before = calls();
   const outcome = await invoke();
   const fetchesPerRun = calls() - before;
@@ -200,7 +210,7 @@ export async function measureDetector(): Promise<void> {
   const events = 10_000;
   const payload = payloadOf(realisticMessages(events));
   let records = 0;
-  const floor = () => JSON.parse(gunzipSync(Buffer.from(payload.awslogs.data, 'base64')).toString('utf8'));
+  const floor = () => decodeFloor(payload);
   const detector = () => {
     const decoded = decodeSubscriptionEvent(payload);
     if (decoded.kind !== 'data') throw new Error('expected data');
@@ -210,6 +220,9 @@ export async function measureDetector(): Promise<void> {
   };
   const { a: floorMs, b: detectorMs, ratio } = timePair(floor, detector, 41);
   const perSec = (ms: number) => Math.round((events / ms) * 1000);
+  console.log(
+    `Node.js ${process.version} (Lambda runs the nodejs24.x runtime; AI_OPS_BENCH_NODE picks another node)`,
+  );
   console.log(
     `payload: ${events} events, ${(payload.awslogs.data.length / 1024).toFixed(0)} KB base64, ${records} error records`,
   );

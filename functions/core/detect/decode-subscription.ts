@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import type { LogEvent } from '../contracts.ts';
 
@@ -65,7 +66,16 @@ export function decodeSubscriptionData(data: string): DecodedSubscription {
         })
       : new PayloadError('bad_gzip', 'awslogs.data is not gzip data', { cause: error });
   }
-  return parseSubscriptionJson(inflated.toString('utf8'));
+  return parseSubscriptionJson(textOf(inflated));
+}
+
+/**
+ * The text of UTF-8 bytes. Bytes that are all ASCII (most log payloads) are read as latin1, the
+ * same text at memcpy speed: Node 20 decodes UTF-8 at ~3 ms per MB (6.3 ms of a 10,000-event
+ * delivery, more than its gunzip and JSON.parse together), Node 24 ~7× faster.
+ */
+export function textOf(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** Validates an already-decoded subscription message (the JSON inside `awslogs.data`). */
