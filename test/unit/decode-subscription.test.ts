@@ -37,6 +37,20 @@ describe('decodeSubscriptionEvent', () => {
     });
   });
 
+  it('decodes UTF-8 text as UTF-8 and ASCII alike (the ASCII fast path changes no character)', () => {
+    const texts = [
+      'ERROR Zahlung für Bestellung fehlgeschlagen: ungültige Währung €',
+      'ERROR 注文 失敗 😀',
+      'ERROR plain',
+    ];
+    for (const text of texts) {
+      const withText = { ...message, logEvents: [{ ...message.logEvents[0], message: text }] };
+      const decoded = decodeSubscriptionEvent(wrap(gzipSync(JSON.stringify(withText))));
+      if (decoded.kind !== 'data') throw new Error('expected data');
+      expect(decoded.events[0]?.message).toBe(text);
+    }
+  });
+
   it('reports CONTROL_MESSAGE as control, with no events', () => {
     const control = {
       messageType: 'CONTROL_MESSAGE',
