@@ -7,36 +7,38 @@ export interface LineParts {
 
 export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 
-// Every pattern is anchored and made of bounded or disjoint pieces, so each runs in linear time
-// on a hostile line. They are tried in order; the first that matches wins.
+// Every pattern is sticky (matched at the cursor, with no substring cut per step) and made of
+// bounded or disjoint pieces, so each runs in linear time on a hostile line. They are tried in
+// order; the first that matches wins. Each is tried only where its first character can start it.
 const LAMBDA_NODE =
-  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/;
+  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/y;
 const LAMBDA_PYTHON =
-  /^\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t/;
-const LAMBDA_PYTHON_UNHANDLED = /^\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b)/;
-const CRI = /^\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] /;
+  /\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t/y;
+const LAMBDA_PYTHON_UNHANDLED = /\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b)/y;
+const CRI = /\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] /y;
 // Log shippers that tag each line with its date and stream: `2021/05/01<TAB>stderr<TAB>…`
 // (optionally with the time), as in Elastic Beanstalk's and several PaaS log views.
-const DATED_STREAM = /^\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:stdout|stderr)\t/;
+const DATED_STREAM = /\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:stdout|stderr)\t/y;
 // Ruby's Logger: `E, [2026-12-04T15:42:41.015177 #12508] ERROR -- checkout: …`
-const RUBY_LOGGER = /^[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) -- [^:\n]{0,100}: /;
+const RUBY_LOGGER = /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) -- [^:\n]{0,100}: /y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
-const MONOLOG_CHANNEL = /^[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /;
+const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
 const TIMESTAMP =
-  /^\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6}|\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?: [A-Za-z][\w/+-]{0,40})?)\]?,? +/;
+  /\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6}|\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?: [A-Za-z][\w/+-]{0,40})?)\]?,? +/y;
 const LEVEL_WORD =
-  /^(?:\[|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?:\]|>)?:? +/;
-const THREAD = /^\[[^\]\n]{1,120}\] +/;
-const PID = /^\d{1,7} +/;
+  /(?:\[|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?:\]|>)?:? +/y;
+const THREAD = /\[[^\]\n]{1,120}\] +/y;
+const PID = /\d{1,7} +/y;
+const COLON_GAP = /: +/y;
 // `c.e.Foo - `, `com.example.Foo: `, `root: ` — a logger name ending the prefix (log4j, logback, Python logging)
-const LOGGER = /^[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/;
+const LOGGER = /[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/y;
 // An exception type is the program's text, not a logger name: `ERROR KeyError: 't-1'`.
 const EXCEPTION_TYPE_FIRST =
-  /^[A-Za-z_$][\w$.]{0,150}(?:Error|Exception|Exit|Interrupt|Warning|Fault|Panic): /;
+  /[A-Za-z_$][\w$.]{0,150}(?:Error|Exception|Exit|Interrupt|Warning|Fault|Panic): /y;
 // `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, Python's most copied format
-const PY_DASHED = /^- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /;
-const PY_LOGGING = /^(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/;
-const KLOG = /^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w.-]{1,100}:\d{1,6}\] /;
+const PY_DASHED = /- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /y;
+const PY_LOGGING = /(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/y;
+const KLOG = /([EWIF])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w.-]{1,100}:\d{1,6}\] /y;
 
 const LEVELS: Record<string, Level> = {
   FATAL: 'fatal',
@@ -76,16 +78,40 @@ export function toLevel(value: unknown): Level | undefined {
   return LEVELS[value.toUpperCase()];
 }
 
-/** The unread rest of a line; `take` consumes a prefix that matches. A class, not a closure over a
- * local: this runs on every line that may matter, and a closure's context is garbage per call. */
+/**
+ * A position in a line; `take` consumes a prefix that matches there. A class, not a closure over
+ * a local: this runs on every line that may matter, and a closure's context is garbage per call.
+ */
 class Cursor {
-  constructor(public rest: string) {}
+  at = 0;
+  constructor(readonly line: string) {}
   take(re: RegExp): RegExpExecArray | null {
-    const m = re.exec(this.rest);
-    if (m) this.rest = this.rest.slice(m[0].length);
+    re.lastIndex = this.at;
+    const m = re.exec(this.line);
+    if (m) this.at += m[0].length;
     return m;
   }
+  /** the match at the cursor, without consuming it */
+  peek(re: RegExp): RegExpExecArray | null {
+    re.lastIndex = this.at;
+    return re.exec(this.line);
+  }
+  test(re: RegExp, at = this.at): boolean {
+    re.lastIndex = at;
+    return re.test(this.line);
+  }
+  /** the character code at the cursor (NaN at the end) */
+  get code(): number {
+    return this.line.charCodeAt(this.at);
+  }
+  get rest(): string {
+    return this.at === 0 ? this.line : this.line.slice(this.at);
+  }
 }
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const isUpper = (code: number) => code >= 65 && code <= 90;
+const OPEN_BRACKET = 91;
 
 /** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
 export function stripLogPrefix(line: string): LineParts {
@@ -93,57 +119,68 @@ export function stripLogPrefix(line: string): LineParts {
   const first = line.charCodeAt(0);
   if (first === 32 || first === 9 || Number.isNaN(first)) return { body: line };
   const cursor = new Cursor(line);
-  let level: Level | undefined;
-  const lambda =
-    cursor.take(LAMBDA_NODE) ?? cursor.take(LAMBDA_PYTHON) ?? cursor.take(LAMBDA_PYTHON_UNHANDLED);
+  const firstIsDigit = isDigit(first);
+  const lambda = firstIsDigit
+    ? cursor.take(LAMBDA_NODE)
+    : first === OPEN_BRACKET
+      ? (cursor.take(LAMBDA_PYTHON) ?? cursor.take(LAMBDA_PYTHON_UNHANDLED))
+      : null;
   if (lambda) {
     const level = toLevel(lambda[1]);
     return level ? { level, body: cursor.rest } : { body: cursor.rest };
   }
-  const klog = cursor.take(KLOG);
-  if (klog) return { level: toLevel(klog[1]), body: cursor.rest };
-  const ruby = cursor.take(RUBY_LOGGER);
-  if (ruby) {
-    const level = toLevel(ruby[1]);
-    return level ? { level, body: cursor.rest } : { body: cursor.rest };
+  if (isUpper(first)) {
+    const klog = isDigit(line.charCodeAt(1)) ? cursor.take(KLOG) : null;
+    if (klog) return { level: toLevel(klog[1]), body: cursor.rest };
+    const ruby = line.charCodeAt(1) === 44 ? cursor.take(RUBY_LOGGER) : null;
+    if (ruby) {
+      const level = toLevel(ruby[1]);
+      return level ? { level, body: cursor.rest } : { body: cursor.rest };
+    }
   }
-  cursor.take(CRI) ?? cursor.take(DATED_STREAM);
-  const py = cursor.take(PY_LOGGING);
+  if (firstIsDigit) cursor.take(CRI) ?? cursor.take(DATED_STREAM);
+  const py = isUpper(cursor.code) ? cursor.take(PY_LOGGING) : null;
   if (py) return { level: toLevel(py[1]), body: cursor.rest };
-  const stamped = cursor.take(TIMESTAMP) !== null;
+  const opens = cursor.code;
+  const stamped =
+    (isDigit(opens) || isUpper(opens) || opens === OPEN_BRACKET) && cursor.take(TIMESTAMP) !== null;
   if (stamped) {
-    const dashed = cursor.take(PY_DASHED);
+    const dashed = cursor.code === 45 ? cursor.take(PY_DASHED) : null;
     if (dashed) return { level: toLevel(dashed[1]), body: cursor.rest };
     const monolog = cursor.take(MONOLOG_CHANNEL);
     if (monolog) return { level: toLevel(monolog[1]), body: cursor.rest };
-    cursor.take(PID);
+    if (isDigit(cursor.code)) cursor.take(PID);
   }
+  let level: Level | undefined;
   // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.
-  const levelMatch = LEVEL_WORD.exec(cursor.rest);
+  const levelMatch = cursor.peek(LEVEL_WORD);
   // Without a timestamp only an upper-case level counts: `fatal error: …` (Go) and `error: …`
   // (compilers, CLIs) are the program's words, not a logging framework's prefix.
   const word = levelMatch?.[1];
-  // A lower-case level counts when a timestamp follows it: `error 2021-05-01T12:00:00.000Z : …`.
-  const isStampedAfter = word !== undefined && TIMESTAMP.test(cursor.rest.slice(levelMatch?.[0].length ?? 0));
-  if (word && (stamped || isStampedAfter || (word.length > 1 && word === word.toUpperCase()))) {
-    cursor.rest = cursor.rest.slice(levelMatch?.[0].length ?? 0);
+  if (
+    word !== undefined &&
+    (stamped ||
+      (word.length > 1 && word === word.toUpperCase()) ||
+      // A lower-case level counts when a timestamp follows it: `error 2021-05-01T12:00:00.000Z : …`.
+      cursor.test(TIMESTAMP, cursor.at + (levelMatch?.[0].length ?? 0)))
+  ) {
+    cursor.at += levelMatch?.[0].length ?? 0;
     level = toLevel(word);
   }
   if (stamped || level) {
-    cursor.take(THREAD);
+    if (cursor.code === OPEN_BRACKET) cursor.take(THREAD);
     if (level && !stamped) {
       cursor.take(TIMESTAMP);
-      cursor.take(/^: +/);
+      cursor.take(COLON_GAP);
     }
     if (!level) {
-      const after = LEVEL_WORD.exec(cursor.rest);
+      const after = cursor.take(LEVEL_WORD);
       if (after?.[1]) {
-        cursor.rest = cursor.rest.slice(after[0].length);
         level = toLevel(after[1]);
-        cursor.take(THREAD);
+        if (cursor.code === OPEN_BRACKET) cursor.take(THREAD);
       }
     }
-    if (level && !EXCEPTION_TYPE_FIRST.test(cursor.rest)) cursor.take(LOGGER);
+    if (level && !cursor.test(EXCEPTION_TYPE_FIRST)) cursor.take(LOGGER);
   }
   return level ? { level, body: cursor.rest } : { body: cursor.rest };
 }
