@@ -140,11 +140,7 @@ export async function recordErrors(
   const repo = resolveRepo(logGroup);
   if (!repo) return { kind: 'unrouted', logGroup, errorsSeen: detect(events).length };
 
-  const {
-    records,
-    prints,
-    report: context,
-  } = await completeCutOffTraces({
+  const { records, report: context } = await completeCutOffTraces({
     detected: detect(events),
     events,
     logContext,
@@ -153,7 +149,7 @@ export async function recordErrors(
     maxContextFetches,
   });
 
-  const groups = groupByIncident({ records, repo, fingerprint, prints });
+  const groups = groupByIncident({ records, repo, fingerprint });
   const ttl = computeTtl({ nowMs: now(), ttlDays });
   // Queue leases taken in this delivery: if it fails before their jobs are sent, they are
   // handed back, so the retried delivery sends them rather than finding them `queued`.
@@ -348,19 +344,17 @@ function groupByIncident({
   records,
   repo,
   fingerprint,
-  prints,
 }: {
-  records: readonly ErrorRecord[];
+  /** each with its fingerprint when already known (records completed by likeness carry their model's) */
+  records: readonly Completed[];
   repo: RepoRef;
   fingerprint: (record: ErrorRecord) => string;
-  /** fingerprints already known (records completed by likeness carry their model's) */
-  prints: ReadonlyMap<ErrorRecord, string>;
 }): Map<string, IncidentGroup> {
   const groups = new Map<string, IncidentGroup>();
   // An error storm is one text thousands of times: identical raw text has one fingerprint.
   const byRaw = new Map<string, string>();
-  for (const record of records) {
-    let print = prints.get(record) ?? byRaw.get(record.raw);
+  for (const { record, print: known } of records) {
+    let print = known ?? byRaw.get(record.raw);
     if (print === undefined) {
       print = fingerprint(record);
       byRaw.set(record.raw, print);
@@ -434,6 +428,9 @@ function hashEventIds(records: readonly ErrorRecord[]): string {
 
 interface FetchedContext {
   logStream: string;
+  /** the time span of the fetched events: a record outside it cannot be covered by them */
+  from: number;
+  to: number;
   /** the records found in the fetched events, by the delivered event ids they hold */
   byEventId: Map<string, DetectedError>;
 }
@@ -446,6 +443,12 @@ interface Likeness {
   isAmbiguous: boolean;
 }
 
+/** A record with its fingerprint, when completing it already computed one. */
+interface Completed {
+  record: ErrorRecord;
+  print?: string;
+}
+
 /**
  * Replaces each record the detector marked `needsContext` with the record found in the rest of
  * its stream (GetLogEvents around its timestamp), the one that covers the original event.
@@ -456,6 +459,10 @@ interface Likeness {
  * it takes their frames and causes, keeps its own text, ids and time — with no read of its own.
  * GetLogEvents is throttled per account (25 calls a second), and a frameless record would
  * otherwise become an incident of its own that no fix can place in the code.
+ *
+ * This runs once per record of a storm (10,000 in one delivery): records are never used as map
+ * keys (an object's first use as a key costs it an identity hash), signatures are looked up by
+ * strings that already carry their hash, and only records from reads are checked for overlap.
  */
 async function completeCutOffTraces({
   detected,
@@ -471,29 +478,35 @@ async function completeCutOffTraces({
   detect: (events: readonly LogEvent[]) => DetectedError[];
   fingerprint: (record: ErrorRecord) => string;
   maxContextFetches: number;
-}): Promise<{ records: ErrorRecord[]; prints: Map<ErrorRecord, string>; report: ContextFetchReport }> {
+}): Promise<{ records: Completed[]; report: ContextFetchReport }> {
   const report: ContextFetchReport = { fetched: 0, assembled: 0, inferred: 0, skipped: 0, failures: [] };
-  const prints = new Map<ErrorRecord, string>();
   if (!detected.some((d) => d.needsContext))
-    return { records: detected.map((d) => d.record), prints, report };
+    return { records: detected.map(({ record }) => ({ record })), report };
 
   // Nothing is indexed per delivery or per fetch: a record knows its first event's stream, time
   // and id, and fetched events find their delivered twins by binary search (GetLogEvents gives
   // no ids). Re-indexing 10,000 delivered events on each fetch cost more than detecting them.
   let delivered: readonly LogEvent[] | undefined;
   const fetchedContexts: FetchedContext[] = [];
-  const completed: ErrorRecord[] = [];
+  // the delivered ids that fetched events were matched to
+  const adopted = new Set<string>();
+  // Records found in reads (they may hold other delivered events, which they then cover) and
+  // records completed by likeness (they hold only their own events), in the order they were met.
+  const completed: (Completed & { isRead: boolean })[] = [];
   const kept: ErrorRecord[] = [];
-  // by the cut-off record's own (frameless) fingerprint, per stream
-  const learned = new Map<string, Likeness>();
-  const signatureOf = (record: ErrorRecord) => `${record.logStream}\u0000${fingerprint(record)}`;
-  const learn = (signature: string, found: ErrorRecord) => {
-    if (found.frames.length === 0 && found.causes.length === 0) return;
+  // by stream, then by the cut-off record's own (frameless) fingerprint
+  const learned = new Map<string, Map<string, Likeness>>();
+  const learn = (
+    stream: Map<string, Likeness>,
+    signature: string,
+    found: ErrorRecord,
+  ): string | undefined => {
+    if (found.frames.length === 0 && found.causes.length === 0) return undefined;
     const print = fingerprint(found);
-    prints.set(found, print);
-    const known = learned.get(signature);
-    if (!known) learned.set(signature, { record: found, print, isAmbiguous: false });
+    const known = stream.get(signature);
+    if (!known) stream.set(signature, { record: found, print, isAmbiguous: false });
     else if (known.print !== print) known.isAmbiguous = true;
+    return print;
   };
 
   for (const { record, needsContext } of detected) {
@@ -502,29 +515,27 @@ async function completeCutOffTraces({
       kept.push(record);
       continue;
     }
-    const origin = {
-      id,
-      timestamp: record.timestamp,
-      logGroup: record.logGroup,
-      logStream: record.logStream,
-    };
+    const { logGroup, logStream, timestamp } = record;
     // A storm of cut-off traces from one stream is usually covered by one earlier fetch.
     let found: DetectedError | undefined;
     for (const context of fetchedContexts) {
-      if (context.logStream !== origin.logStream) continue;
-      const covering = context.byEventId.get(origin.id);
+      if (context.logStream !== logStream || timestamp < context.from || timestamp > context.to) continue;
+      const covering = context.byEventId.get(id);
       if (covering && !covering.needsContext) {
         found = covering;
         break;
       }
     }
-    const signature = signatureOf(record);
+    let stream = learned.get(logStream);
+    if (!stream) {
+      stream = new Map();
+      learned.set(logStream, stream);
+    }
+    const signature = fingerprint(record);
     if (!found) {
-      const like = learned.get(signature);
+      const like = stream.get(signature);
       if (like && !like.isAmbiguous) {
-        const inferred = completeLike(record, like.record);
-        prints.set(inferred, like.print);
-        completed.push(inferred);
+        completed.push({ record: completeLike(record, like.record), print: like.print, isRead: false });
         report.inferred += 1;
         continue;
       }
@@ -535,46 +546,71 @@ async function completeCutOffTraces({
       }
       report.fetched += 1;
       try {
-        const fetched = await logContext.fetchAround({
-          logGroup: origin.logGroup,
-          logStream: origin.logStream,
-          timestamp: origin.timestamp,
-        });
+        const fetched = await logContext.fetchAround({ logGroup, logStream, timestamp });
         delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
+        const span = spanOf(fetched);
         const context: FetchedContext = {
-          logStream: origin.logStream,
-          byEventId: indexByDeliveredId(detect(adoptDeliveredIds(fetched, delivered))),
+          logStream,
+          from: Math.min(timestamp, span.from),
+          to: Math.max(timestamp, span.to),
+          byEventId: indexByDeliveredId(detect(adoptDeliveredIds(fetched, delivered, adopted))),
         };
         fetchedContexts.push(context);
-        found = context.byEventId.get(origin.id);
+        found = context.byEventId.get(id);
       } catch (error: unknown) {
         // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
         report.failures.push({
-          logStream: origin.logStream,
-          timestamp: origin.timestamp,
+          logStream,
+          timestamp,
           message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         });
       }
     }
     if (found) {
       report.assembled += 1;
-      completed.push(found.record);
-      learn(signature, found.record);
+      const print = learn(stream, signature, found.record);
+      completed.push(
+        print === undefined
+          ? { record: found.record, isRead: true }
+          : { record: found.record, print, isRead: true },
+      );
     } else {
       kept.push(record);
     }
   }
 
-  // A completed trace may swallow other records of the delivery (its own later lines): keep it once.
+  // A trace completed from a read may swallow other records of the delivery (its own later
+  // lines, another head's read of the same trace): keep it once. A record completed by likeness
+  // holds only its own cut-off events, which no other record of the delivery holds (one line
+  // makes one record): it swallows nothing and is swallowed only by a read that covers it.
+  // A read holding several delivered events could be covered by them only with the likeness
+  // records' ids counted too: then every id is tracked. (A read's other ids are fetched events'.)
+  const tracksAll = completed.some(
+    (c) => c.isRead && c.record.eventIds.reduce((n, id) => (adopted.has(id) ? n + 1 : n), 0) > 1,
+  );
   const covered = new Set<string>();
-  const unique: ErrorRecord[] = [];
-  for (const record of completed) {
-    if (record.eventIds.every((id) => covered.has(id))) continue;
-    for (const id of record.eventIds) covered.add(id);
-    unique.push(record);
+  const isCovered = (r: ErrorRecord) => covered.size > 0 && r.eventIds.every((id) => covered.has(id));
+  const unique: Completed[] = [];
+  for (const { record, print, isRead } of completed) {
+    // A likeness record can be covered only by a read holding several delivered events.
+    if ((isRead || tracksAll) && isCovered(record)) continue;
+    if (isRead || tracksAll) for (const id of record.eventIds) covered.add(id);
+    unique.push(print === undefined ? { record } : { record, print });
   }
-  const rest = kept.filter((r) => r.eventIds.length === 0 || !r.eventIds.every((id) => covered.has(id)));
-  return { records: [...rest, ...unique].sort((a, b) => a.timestamp - b.timestamp), prints, report };
+  const rest: Completed[] = [];
+  for (const record of kept) if (record.eventIds.length === 0 || !isCovered(record)) rest.push({ record });
+  return { records: [...rest, ...unique].sort((a, b) => a.record.timestamp - b.record.timestamp), report };
+}
+
+/** The earliest and latest timestamps of events in any order (none: an empty span, from > to). */
+function spanOf(events: readonly LogEvent[]): { from: number; to: number } {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const { timestamp } of events) {
+    if (timestamp < from) from = timestamp;
+    if (timestamp > to) to = timestamp;
+  }
+  return { from, to };
 }
 
 /**
@@ -609,12 +645,20 @@ function isSortedByTime(events: readonly LogEvent[]): boolean {
 }
 
 /** GetLogEvents returns no event ids: match fetched events to delivered ones by stream, timestamp and text. */
-function adoptDeliveredIds(fetched: readonly LogEvent[], delivered: readonly LogEvent[]): LogEvent[] {
+function adoptDeliveredIds(
+  fetched: readonly LogEvent[],
+  delivered: readonly LogEvent[],
+  /** receives the ids adopted */
+  adopted: Set<string>,
+): LogEvent[] {
   return fetched.map((e) => {
     for (let i = firstAtOrAfter(delivered, e.timestamp); i < delivered.length; i++) {
       const d = delivered[i];
       if (!d || d.timestamp !== e.timestamp) break;
-      if (d.message === e.message && d.logStream === e.logStream) return { ...e, id: d.id };
+      if (d.message === e.message && d.logStream === e.logStream) {
+        adopted.add(d.id);
+        return { ...e, id: d.id };
+      }
     }
     return e;
   });
