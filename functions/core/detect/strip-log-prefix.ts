@@ -65,6 +65,14 @@ const LEVELS: Record<string, Level> = {
   V: 'debug',
 };
 
+// A Map, not an object: a level read from a log line must never find `constructor` or `__proto__`.
+const LEVEL_BY_NAME = new Map<string, Level>(
+  Object.entries(LEVELS).flatMap(([name, level]) => [
+    [name, level],
+    [name.toLowerCase(), level],
+  ]),
+);
+
 /** Normalises a level name or number (pino/bunyan: 50 error, 60 fatal) to a Level. */
 export function toLevel(value: unknown): Level | undefined {
   if (typeof value === 'number') {
@@ -75,7 +83,8 @@ export function toLevel(value: unknown): Level | undefined {
     return 'debug';
   }
   if (typeof value !== 'string' || value.length > 20) return undefined;
-  return LEVELS[value.toUpperCase()];
+  // Levels come in upper or lower case: looked up as they are first, upper-cased only otherwise.
+  return LEVEL_BY_NAME.get(value) ?? LEVEL_BY_NAME.get(value.toUpperCase());
 }
 
 /**

@@ -113,6 +113,8 @@ const MESSAGE_PATHS = [
  * are such lines that merely mention "error" (`"error":null`): this answers without parsing them.
  */
 export function isQuietStructuredLine(line: string): boolean {
+  // A text line (most lines) has no `{"`: one fast scan, not the anchored pattern's 40 steps.
+  if (!line.includes('{"')) return false;
   const declared = DECLARED_LEVEL.exec(line);
   if (!declared) return false;
   const level = toLevel(declared[1] ?? Number(declared[2]));

@@ -50,4 +50,16 @@ describe('stripLogPrefix', () => {
       undefined,
     ]);
   });
+
+  it('reads levels in any case and never a name an object inherits', () => {
+    expect(['ERROR', 'error', 'Error', 'eRRoR'].map(toLevel)).toEqual(['error', 'error', 'error', 'error']);
+    expect(['warning', 'Info', 'crit', 'T'].map(toLevel)).toEqual(['warn', 'info', 'fatal', 'debug']);
+    expect(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'loud'].map(toLevel)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
 });
