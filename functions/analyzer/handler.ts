@@ -287,6 +287,7 @@ export async function buildRepairDeps({
     },
     isRetryable: isRetryableAnalyzerError,
     leaseMs: config.repairLeaseMs,
+    waitForRetryAfter: true,
     ...(onProgress ? { onProgress } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
-import { makeAnalyzer } from '../../functions/analyzer/handler.ts';
+import { buildRepairDeps, makeAnalyzer } from '../../functions/analyzer/handler.ts';
 import type { RepairJobKind } from '../../functions/core/contracts.ts';
 import { makeRepairJob } from '../support/follow-up-fakes.ts';
 import { sqsEvent } from '../support/sqs-events.ts';
@@ -76,5 +76,15 @@ describe('analyzer job runner', () => {
 
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m0', 'm1', 'm2']);
     expect(anthropicReads()).toBe(2);
+  });
+
+  it('leaves a job SQS sent back before the recorded retryAfter to the sweep', async () => {
+    const deps = await buildRepairDeps({
+      config,
+      secret: async () => 'secret-value',
+      dynamodb: new DynamoDBClient(AWS),
+      ses: new SESClient(AWS),
+    });
+    expect(deps.waitForRetryAfter).toBe(true);
   });
 });

@@ -879,6 +879,31 @@ describe('repairIncident', () => {
     expect((await world.incident()).lease).toBeUndefined();
   });
 
+  it("leaves a job sent back before the failure's retryAfter to the sweep when told to wait (the cloud), and runs it once due", async () => {
+    const world = await makeWorld({ deps: { waitForRetryAfter: true } });
+    const resetAt = T0 + 2 * 60 * 60 * 1000;
+    world.faults.open = [new GitHubRateLimitError('secondary rate limit', { status: 403, resetAt })];
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+
+    // SQS sends the job back after its 30-minute visibility timeout: too early.
+    world.clock.now = T0 + 30 * 60 * 1000;
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'not_due', status: 'failed' });
+    expect(await world.incident()).toMatchObject({ status: 'failed', attempts: 1, retryAfter: resetAt });
+
+    world.clock.now = resetAt;
+    expect((await world.run()).kind).toBe('pr_open');
+    expect(world.advisor.calls).toBe(1);
+  });
+
+  it('runs a job for a failed incident at once when not told to wait (the one-machine runner retries in process)', async () => {
+    const world = await makeWorld();
+    world.faults.open = [
+      new GitHubRateLimitError('secondary rate limit', { status: 403, resetAt: T0 + 60 * 60 * 1000 }),
+    ];
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+    expect((await world.run()).kind).toBe('pr_open');
+  });
+
   it('backs a transient failure off by attempt when nobody asked for longer', async () => {
     const world = await makeWorld();
     world.faults.open = [new GitHubRateLimitError('rate limited', { status: 403, resetAt: T0 + 1000 })];

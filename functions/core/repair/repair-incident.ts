@@ -100,6 +100,14 @@ export interface RepairDeps {
   isLeaseAbandoned?: (lease: Lease) => boolean;
   /** a fresh random id (the default lease owner) */
   randomId?: () => string;
+  /**
+   * Leave a job for a `failed` incident whose `retryAfter` has not come to the sweep, rather than
+   * run it early. The cloud sets this: SQS sends a failed job back after its visibility timeout
+   * (30 minutes) whatever backoff or `retry-after` the failure recorded, so a rate limit that
+   * asked for two hours was retried in thirty minutes. The one-machine runner retries in process,
+   * on its own schedule, and leaves it off.
+   */
+  waitForRetryAfter?: boolean;
 }
 
 export type Lease = NonNullable<Incident['lease']>;
@@ -120,7 +128,7 @@ export type RepairStage = 'analysing' | 'proposed' | 'pushed' | 'pr' | 'emailed'
 export type RepairOutcome =
   | {
       kind: 'ignored';
-      reason: 'unknown_incident' | 'already_done' | 'claimed_elsewhere';
+      reason: 'unknown_incident' | 'already_done' | 'claimed_elsewhere' | 'not_due';
       status?: Incident['status'];
     }
   | { kind: 'skipped'; reason: string }
@@ -231,6 +239,14 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     return { kind: 'ignored', reason: 'already_done', status: incident.status };
   // A live worker holds it (a duplicate delivery, or the sweep's resume racing the first run).
   if (heldElsewhere(incident)) return { kind: 'ignored', reason: 'claimed_elsewhere' };
+  // Sent back before its time: the sweep resumes it once `retryAfter` has passed.
+  if (
+    deps.waitForRetryAfter &&
+    incident.status === 'failed' &&
+    incident.retryAfter !== undefined &&
+    incident.retryAfter > now()
+  )
+    return { kind: 'ignored', reason: 'not_due', status: incident.status };
 
   // The claim: a compare-and-set on the attempt count and the lease this run saw (a queue lease
   // for `queued`, the last worker's for `analyzing`). Every later write of this attempt expects
