@@ -13,7 +13,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
 import { decodeSubscriptionEvent, textOf } from '../../functions/core/detect/decode-subscription.ts';
-import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
+import { detectErrors, mayMatter } from '../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import { recordErrors } from '../../functions/core/detect/record-errors.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
@@ -194,6 +194,15 @@ async function runHeavy(name: string, events: number, headEvery: number): Promis
   const outcome = await invoke();
   const fetchesPerRun = calls() - before;
   const { a: floorMs, b: detectorMs, ratio } = await timePairAsync(floor, invoke, 21);
+  // The ceiling no tuning of detection can pass: decoding plus the one keyword check every
+  // delivered line must pass, with no detection, completion or store after it.
+  const gateOnly = () => {
+    const decoded = decodeSubscriptionEvent(payload);
+    let may = 0;
+    if (decoded.kind === 'data') for (const event of decoded.events) if (mayMatter(event.message)) may++;
+    return may;
+  };
+  const ceiling = timePair(floor, gateOnly, 21).ratio;
   const perSec = (ms: number) => Math.round((events / ms) * 1000);
   if (outcome.kind !== 'recorded') throw new Error(`expected a recorded outcome, got ${outcome.kind}`);
   console.log(
@@ -211,6 +220,9 @@ async function runHeavy(name: string, events: number, headEvery: number): Promis
   });
   console.log(
     `${name}: detector / floor throughput ratio: ${ratio.toFixed(2)}× (floor ${floorMs.toFixed(2)} ms, same run; median of 21 alternating rounds; goal ≥ 0.5×)`,
+  );
+  console.log(
+    `${name}: ceiling, decode + the per-line keyword check alone: ${ceiling.toFixed(2)}× of the floor (the rest of the detector must fit between it and the goal)`,
   );
 }
 
