@@ -11,6 +11,8 @@
 // function name, AI_OPS_BENCH_COLD_MAPS=1 adds the other source-map setting as a second row.
 // The analyzer loads isomorphic-git, the follow-up use cases and auth-app on the first job that
 // needs them, so its import excludes them; the last line measures that deferred import alone.
+// AI_OPS_BENCH_NODE=/path/to/node imports under another Node.js, such as the major of the Lambda
+// runtime infra deploys (nodejs24.x); by default the node running the bench.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,7 +93,7 @@ const median = (values: readonly number[]) => quantile(values, 0.5);
 export function importCpuMs(file: string, nodeOptions: string): number {
   const script = `const c = process.cpuUsage(); await import(${JSON.stringify(pathToFileURL(file).href)}); const d = process.cpuUsage(c); console.log((d.user + d.system) / 1000);`;
   return Number(
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    execFileSync(process.env.AI_OPS_BENCH_NODE || process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
       // the handlers read their configuration lazily; the SDK's Node-version notice is noise
       env: { ...process.env, NODE_OPTIONS: nodeOptions, AWS_REGION: 'eu-west-1' },
@@ -274,7 +276,7 @@ export default async function run(): Promise<void> {
       extras.push(`  ${fn.name}: SDK-only is ${fn.sdkLabel}; KB beyond it: ${extraBytes(built)}`);
     }
     console.log(
-      `CPU ms to import each deployed bundle in a fresh node with its deployed NODE_OPTIONS, paired with the SDK-only bundle; ${pairs} pairs; goal handler / SDK ≤ ${GOAL}×`,
+      `CPU ms to import each deployed bundle in a fresh node (${process.env.AI_OPS_BENCH_NODE || process.execPath}) with its deployed NODE_OPTIONS, paired with the SDK-only bundle; ${pairs} pairs; goal handler / SDK ≤ ${GOAL}×`,
     );
     console.table(rows);
     for (const line of extras) console.log(line);
