@@ -160,13 +160,14 @@ function init(): ReturnType<typeof makeHandler> {
   const logger = new Logger({ serviceName: config.serviceName });
   const secret = makeSecretReader({ client: secretsManager });
   const store = new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName });
+  const queue = new SqsJobQueue({ client: sqs, queueUrl: config.repairQueueUrl, entryRetries: 1 });
   return makeHandler({
     webhook: {
       secret: () => secret(config.webhookSecretArn),
       deliveries: new DynamoDbDeliveryLog({ client: dynamodb, tableName: config.incidentsTableName }),
       store,
       branchLinks: new DynamoDbBranchLinks({ client: dynamodb, tableName: config.incidentsTableName }),
-      queue: new SqsJobQueue({ client: sqs, queueUrl: config.repairQueueUrl, entryRetries: 1 }),
+      queue,
       deliveryTtlSeconds: config.deliveryTtlSeconds,
     },
     page: {
@@ -174,6 +175,7 @@ function init(): ReturnType<typeof makeHandler> {
       store,
       flags: store,
       baseUrl: config.incidentPageBaseUrl,
+      queue,
     },
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),

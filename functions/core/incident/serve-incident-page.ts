@@ -1,5 +1,6 @@
-import type { IncidentStatus } from '../contracts.ts';
+import type { Incident, IncidentStatus } from '../contracts.ts';
 import type { IncidentStore } from '../ports/incident-store.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
 import type { IncidentFlagStore, IncidentFlags } from './incident-flags.ts';
 import {
   decodeIncidentKey,
@@ -28,6 +29,13 @@ export interface IncidentPageDeps {
   flags: IncidentFlagStore;
   /** the public base URL the links were signed for */
   baseUrl: string;
+  /**
+   * where "Try again" sends the repair job at once (the cloud's repair queue); without one, or
+   * when the queue refuses it, the incident waits in `new` for the next sweep
+   */
+  queue?: JobQueue;
+  /** how long the job may stay unclaimed before the sweep sends it again */
+  queueLeaseMs?: number;
   now?: () => number;
 }
 
@@ -45,7 +53,10 @@ const ACTIONS: Record<FlagAction, { done: string; flags: (now: number) => Incide
   ignore: { done: 'Ignored: ai-ops will not work on this error again.', flags: () => ({ ignored: true }) },
 };
 
-const RETRY_DONE = 'Queued for another attempt: the next sweep repairs it again.';
+const RETRY_DONE = 'Queued for another attempt.';
+const RETRY_LATER = 'Sent back for another attempt: the next sweep queues it.';
+// As the detector's queue lease (record-errors' DEFAULT_QUEUE_LEASE_MS).
+const QUEUE_LEASE_MS = 30 * 60 * 1000;
 
 /** Outcomes a person may send back for another attempt ("Try again"). */
 export const RETRYABLE_STATUSES: readonly IncidentStatus[] = ['no_fix', 'failed', 'skipped', 'dismissed'];
@@ -61,7 +72,7 @@ function isFlagAction(action: string | undefined): action is FlagAction {
  */
 export async function serveIncidentPage(
   request: IncidentPageRequest,
-  { secret, store, flags, baseUrl, now = Date.now }: IncidentPageDeps,
+  { secret, store, flags, baseUrl, queue, queueLeaseMs = QUEUE_LEASE_MS, now = Date.now }: IncidentPageDeps,
 ): Promise<IncidentPageResponse> {
   const notFound = { kind: 'not_found', html: renderIncidentGonePage() } as const;
   const incidentKey = decodeIncidentKey(request.keySegment);
@@ -76,18 +87,22 @@ export async function serveIncidentPage(
 
   if (request.method === 'POST') {
     if (request.action === 'retry') {
-      // Back to `new` (a compare-and-set on the status seen); the sweep queues it.
+      // Back to `new` (a compare-and-set on the status seen), then queued at once when a queue is
+      // at hand; otherwise, or if the queue refuses, the sweep queues it.
       const incident = await store.get(incidentKey);
       if (!incident) return notFound;
-      if (RETRYABLE_STATUSES.includes(incident.status))
-        await store.transition({
+      const sentBack =
+        RETRYABLE_STATUSES.includes(incident.status) &&
+        (await store.transition({
           incidentKey,
           from: incident.status,
           to: 'new',
           set: { retryAfter: undefined, lease: undefined, lastError: undefined },
-        });
+        }));
+      const queued =
+        sentBack && queue ? await queueNow({ incident, store, queue, queueLeaseMs, now }) : false;
       const location = new URL(incidentPageUrl(signed));
-      location.searchParams.set('done', 'retry');
+      location.searchParams.set('done', queued || !sentBack ? 'retry' : 'retry_later');
       return { kind: 'redirect', location: location.toString() };
     }
     if (!isFlagAction(request.action)) return notFound;
@@ -118,7 +133,55 @@ export async function serveIncidentPage(
         ? { notice: ACTIONS[done].done }
         : done === 'retry'
           ? { notice: RETRY_DONE }
-          : {}),
+          : done === 'retry_later'
+            ? { notice: RETRY_LATER }
+            : {}),
     }),
   };
+}
+
+/**
+ * Takes the queue lease (`new → queued`, as the detector does) and sends the repair job; a refused
+ * or failed send hands the incident back to `new`, where the sweep finds it.
+ */
+async function queueNow({
+  incident,
+  store,
+  queue,
+  queueLeaseMs,
+  now,
+}: {
+  incident: Incident;
+  store: Pick<IncidentStore, 'transition'>;
+  queue: JobQueue;
+  queueLeaseMs: number;
+  now: () => number;
+}): Promise<boolean> {
+  const { incidentKey } = incident;
+  const lease = { owner: 'sqs', until: now() + queueLeaseMs };
+  if (!(await store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } }))) return false;
+  const sent = await queue
+    .enqueue([
+      {
+        v: 1,
+        kind: 'repair',
+        incidentKey,
+        error: incident.sample,
+        repo: incident.repo,
+        attempt: incident.attempts,
+      },
+    ])
+    .then(
+      (result) => result.sent.includes(incidentKey),
+      () => false,
+    );
+  if (!sent)
+    await store.transition({
+      incidentKey,
+      from: 'queued',
+      to: 'new',
+      expectLease: lease,
+      set: { lease: undefined },
+    });
+  return sent;
 }
