@@ -5,12 +5,12 @@ import { type DetectedError, detectErrors } from '../../functions/core/detect/de
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import {
   capSample,
-  DEFAULT_QUEUE_LEASE_MS,
   EnqueueFailedError,
   type RecordErrorsDeps,
   type RecordErrorsOutcome,
   recordErrors,
 } from '../../functions/core/detect/record-errors.ts';
+import { DEFAULT_QUEUE_LEASE_MS } from '../../functions/core/incident/queue-lease.ts';
 import type { IncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import type { LogContextRequest, LogContextSource } from '../../functions/core/ports/log-context-source.ts';

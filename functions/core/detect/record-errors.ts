@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ErrorRecord, Incident, IncidentStatus, LogEvent, RepairJob, RepoRef } from '../contracts.ts';
 import { buildIncidentKey, computeTtl, decideRecurrence } from '../incident/incident-rules.ts';
+import { DEFAULT_QUEUE_LEASE_MS, releaseQueueLease } from '../incident/queue-lease.ts';
 import type { IncidentStore, OccurrenceResult } from '../ports/incident-store.ts';
 import type { EnqueueFailure, JobQueue } from '../ports/job-queue.ts';
 import type { LogContextSource } from '../ports/log-context-source.ts';
@@ -228,9 +229,6 @@ export async function recordErrors(
   return outcome;
 }
 
-/** How long a job handed to the queue may stay unclaimed before the sweep sends it again. */
-export const DEFAULT_QUEUE_LEASE_MS = 30 * 60 * 1000;
-
 /** What an occurrence, just recorded, asks for; shared by the detector and `ai-ops watch`. */
 export interface OccurrenceDecision {
   /** this caller won `new → queued` and must hand a repair job to its queue */
@@ -310,25 +308,6 @@ export async function decideOccurrence({
     set: { lease },
   });
   return repair ? { repair, lease, refresh, reopened } : { repair, refresh, reopened };
-}
-
-/** Hands a `queued` incident whose job the queue refused back to `new` (its lease, exactly). */
-export async function releaseQueueLease({
-  store,
-  incidentKey,
-  lease,
-}: {
-  store: IncidentStore;
-  incidentKey: string;
-  lease: NonNullable<Incident['lease']>;
-}): Promise<boolean> {
-  return store.transition({
-    incidentKey,
-    from: 'queued',
-    to: 'new',
-    expectLease: lease,
-    set: { lease: undefined },
-  });
 }
 
 interface IncidentGroup {

@@ -1,4 +1,4 @@
-import type { Incident, IncidentStatus } from '../contracts.ts';
+import type { IncidentStatus } from '../contracts.ts';
 import type { IncidentStore } from '../ports/incident-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { IncidentFlagStore, IncidentFlags } from './incident-flags.ts';
@@ -9,6 +9,7 @@ import {
   incidentPageUrl,
   verifyIncidentLink,
 } from './incident-link.ts';
+import { enqueueRepair } from './queue-lease.ts';
 import { renderIncidentGonePage, renderIncidentPage, renderLinkRefusedPage } from './render-incident-page.ts';
 
 export const SNOOZE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -34,8 +35,6 @@ export interface IncidentPageDeps {
    * when the queue refuses it, the incident waits in `new` for the next sweep
    */
   queue?: JobQueue;
-  /** how long the job may stay unclaimed before the sweep sends it again */
-  queueLeaseMs?: number;
   now?: () => number;
 }
 
@@ -55,8 +54,6 @@ const ACTIONS: Record<FlagAction, { done: string; flags: (now: number) => Incide
 
 const RETRY_DONE = 'Queued for another attempt.';
 const RETRY_LATER = 'Sent back for another attempt: the next sweep queues it.';
-// As the detector's queue lease (record-errors' DEFAULT_QUEUE_LEASE_MS).
-const QUEUE_LEASE_MS = 30 * 60 * 1000;
 
 /** Outcomes a person may send back for another attempt ("Try again"). */
 export const RETRYABLE_STATUSES: readonly IncidentStatus[] = ['no_fix', 'failed', 'skipped', 'dismissed'];
@@ -72,7 +69,7 @@ function isFlagAction(action: string | undefined): action is FlagAction {
  */
 export async function serveIncidentPage(
   request: IncidentPageRequest,
-  { secret, store, flags, baseUrl, queue, queueLeaseMs = QUEUE_LEASE_MS, now = Date.now }: IncidentPageDeps,
+  { secret, store, flags, baseUrl, queue, now = Date.now }: IncidentPageDeps,
 ): Promise<IncidentPageResponse> {
   const notFound = { kind: 'not_found', html: renderIncidentGonePage() } as const;
   const incidentKey = decodeIncidentKey(request.keySegment);
@@ -99,8 +96,7 @@ export async function serveIncidentPage(
           to: 'new',
           set: { retryAfter: undefined, lease: undefined, lastError: undefined },
         }));
-      const queued =
-        sentBack && queue ? await queueNow({ incident, store, queue, queueLeaseMs, now }) : false;
+      const queued = sentBack && queue ? await enqueueRepair(incident, { store, queue, now }) : false;
       const location = new URL(incidentPageUrl(signed));
       location.searchParams.set('done', queued || !sentBack ? 'retry' : 'retry_later');
       return { kind: 'redirect', location: location.toString() };
@@ -138,50 +134,4 @@ export async function serveIncidentPage(
             : {}),
     }),
   };
-}
-
-/**
- * Takes the queue lease (`new → queued`, as the detector does) and sends the repair job; a refused
- * or failed send hands the incident back to `new`, where the sweep finds it.
- */
-async function queueNow({
-  incident,
-  store,
-  queue,
-  queueLeaseMs,
-  now,
-}: {
-  incident: Incident;
-  store: Pick<IncidentStore, 'transition'>;
-  queue: JobQueue;
-  queueLeaseMs: number;
-  now: () => number;
-}): Promise<boolean> {
-  const { incidentKey } = incident;
-  const lease = { owner: 'sqs', until: now() + queueLeaseMs };
-  if (!(await store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } }))) return false;
-  const sent = await queue
-    .enqueue([
-      {
-        v: 1,
-        kind: 'repair',
-        incidentKey,
-        error: incident.sample,
-        repo: incident.repo,
-        attempt: incident.attempts,
-      },
-    ])
-    .then(
-      (result) => result.sent.includes(incidentKey),
-      () => false,
-    );
-  if (!sent)
-    await store.transition({
-      incidentKey,
-      from: 'queued',
-      to: 'new',
-      expectLease: lease,
-      set: { lease: undefined },
-    });
-  return sent;
 }

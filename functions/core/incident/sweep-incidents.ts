@@ -1,11 +1,11 @@
-import type { Incident, RepairJob, RepoRef } from '../contracts.ts';
-import { DEFAULT_QUEUE_LEASE_MS, releaseQueueLease } from '../detect/record-errors.ts';
+import type { Incident, RepoRef } from '../contracts.ts';
 import type { FollowUpDeps, NoCiPolicy } from '../follow-up/follow-up-deps.ts';
 import { handleNoCi, type NoCiOutcome } from '../follow-up/handle-ci-verdict.ts';
 import { settleResolved } from '../follow-up/record-merge.ts';
 import type { ListableIncidentStore } from '../ports/incident-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import { isLeaseExpired, type Lease } from '../repair/repair-incident.ts';
+import { DEFAULT_QUEUE_LEASE_MS, enqueueRepair, releaseQueueLease } from './queue-lease.ts';
 
 /** Repair attempts of one incident after which a failed one is left to a person (`ai-ops retry`). */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -243,28 +243,6 @@ async function settle({
     case 'not_pending':
       return { incidentKey, kind: 'raced' };
   }
-}
-
-/** Like the detector: `new → queued` with a queue lease, then one `repair` job (handed back if refused). */
-async function enqueueRepair(incident: Incident, deps: SweepDeps): Promise<boolean> {
-  const now = deps.now ?? Date.now;
-  const lease = { owner: 'sqs', until: now() + DEFAULT_QUEUE_LEASE_MS };
-  const incidentKey = incident.incidentKey;
-  // false: the analyzer (or another sweep) took it first
-  if (!(await deps.store.transition({ incidentKey, from: 'new', to: 'queued', set: { lease } })))
-    return false;
-  const job: RepairJob = {
-    v: 1,
-    kind: 'repair',
-    incidentKey,
-    error: incident.sample,
-    repo: incident.repo,
-    attempt: 0,
-  };
-  const { sent } = await deps.queue.enqueue([job]);
-  if (sent.includes(incidentKey)) return true;
-  await releaseQueueLease({ store: deps.store, incidentKey, lease });
-  return false;
 }
 
 /**
