@@ -78,7 +78,7 @@ describe('analyzer job runner', () => {
     expect(anthropicReads()).toBe(2);
   });
 
-  it('leaves a job SQS sent back before the recorded retryAfter to the sweep', async () => {
+  it('builds the deployed repair deps with waitForRetryAfter, so a job SQS sends back early is left to the sweep', async () => {
     const deps = await buildRepairDeps({
       config,
       secret: async () => 'secret-value',
