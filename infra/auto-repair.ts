@@ -251,6 +251,8 @@ export class AutoRepair extends Construct {
         // read by the scheduled sweep (functions/analyzer/sweep-config.ts)
         NO_CI_POLICY: config.noCiPolicy,
         NO_CI_AFTER_MINUTES: String(config.noCiAfterMinutes),
+        // read by the sweep and, for a failed job SQS sends back, by the repair itself
+        MAX_REPAIR_ATTEMPTS: String(config.maxRepairAttempts),
       },
     });
 

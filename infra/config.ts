@@ -97,6 +97,11 @@ export const aiOpsConfigSchema = z
     noCiPolicy: z.enum(['leave_draft', 'mark_ready']).default('leave_draft'),
     /** Minutes after its PR opened that a draft without any CI check gets the no-CI policy (one week at most). */
     noCiAfterMinutes: z.int().min(1).max(10_080).default(30),
+    /**
+     * Repair attempts of one incident: a failed one is retried after a backoff (5, 20, 80 minutes …)
+     * until it has had this many, then left to a person (the incident page's Try again).
+     */
+    maxRepairAttempts: z.int().min(1).max(20).default(3),
     /** Kill switch: false keeps detecting and recording incidents but opens no pull requests. */
     repairsEnabled: z.boolean().default(true),
     analyzerReservedConcurrency: z.int().min(1).max(100).default(2),

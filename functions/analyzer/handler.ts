@@ -226,6 +226,8 @@ export interface RepairDepsSources {
    * container (`githubCredentials`) so installation tokens are reused. Default: the token secret.
    */
   credentials?: GitHubCredentials;
+  /** MAX_REPAIR_ATTEMPTS: a failed job SQS sends back after this many attempts is not run again */
+  maxAttempts?: number;
 }
 
 /**
@@ -241,6 +243,7 @@ export async function buildRepairDeps({
   anthropicBaseUrl,
   onProgress,
   credentials = githubCredentials({ config, secret }),
+  maxAttempts,
 }: RepairDepsSources): Promise<RepairDeps> {
   const [anthropicKey, linkKey] = await Promise.all([
     secret(config.anthropicApiKeySecretArn),
@@ -288,6 +291,7 @@ export async function buildRepairDeps({
     isRetryable: isRetryableAnalyzerError,
     leaseMs: config.repairLeaseMs,
     waitForRetryAfter: true,
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
 }
@@ -361,6 +365,7 @@ export function makeAnalyzer({
   logger,
   onRepairsStopped,
   credentials = githubCredentials({ config, secret }),
+  maxAttempts,
 }: AnalyzerSources): ReturnType<typeof makeHandler> {
   // Adapters are built once per invocation, on the first job that needs them: a rotated secret
   // (installation tokens last an hour) reaches the next batch without a Secrets Manager call per job.
@@ -373,6 +378,7 @@ export function makeAnalyzer({
         dynamodb,
         ses,
         ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
+        ...(maxAttempts !== undefined ? { maxAttempts } : {}),
         onProgress: ({ incidentKey, stage, detail }) =>
           logger.info(`repair ${stage}`, { incidentKey, detail }),
       }),
@@ -491,6 +497,7 @@ function init(): Entries {
     }),
     dynamodb,
     ses,
+    maxAttempts: sweepConfig.maxAttempts,
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),

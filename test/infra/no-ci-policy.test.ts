@@ -7,7 +7,7 @@ function analyzerEnv(props = makeAutoRepairProps()): Record<string, unknown> {
   return functionEnvironment(template, 'ai-ops-analyzer');
 }
 
-describe('infra: the no-CI policy from cdk.json', () => {
+describe('infra: the no-CI policy and the attempt limit from cdk.json', () => {
   it('defaults to leaving the draft after 30 minutes, and the analyzer sweep reads what was set', () => {
     const defaults = analyzerEnv();
     const configured = analyzerEnv(makeAutoRepairProps({ noCiPolicy: 'mark_ready', noCiAfterMinutes: 90 }));
@@ -21,6 +21,18 @@ describe('infra: the no-CI policy from cdk.json', () => {
       NO_CI_AFTER_MINUTES: String(configured.NO_CI_AFTER_MINUTES),
     });
     expect(sweep).toMatchObject({ noCiPolicy: 'mark_ready', noCiAfterMs: 90 * 60 * 1000 });
+  });
+
+  it('hands maxRepairAttempts to the analyzer as MAX_REPAIR_ATTEMPTS (default 3), read back by its sweep config', () => {
+    expect(analyzerEnv()).toMatchObject({ MAX_REPAIR_ATTEMPTS: '3' });
+    const configured = analyzerEnv(makeAutoRepairProps({ maxRepairAttempts: 1 }));
+    expect(configured).toMatchObject({ MAX_REPAIR_ATTEMPTS: '1' });
+    const sweep = loadSweepConfig({
+      REPAIR_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+      MAX_REPAIR_ATTEMPTS: String(configured.MAX_REPAIR_ATTEMPTS),
+    });
+    expect(sweep.maxAttempts).toBe(1);
+    expect(configProblems({ ...makeAutoRepairProps(), maxRepairAttempts: 0 })).toMatch(/maxRepairAttempts/);
   });
 
   it('rejects an unknown policy and a zero wait, naming both', () => {

@@ -78,7 +78,7 @@ describe('analyzer job runner', () => {
     expect(anthropicReads()).toBe(2);
   });
 
-  it('builds the deployed repair deps with waitForRetryAfter, so a job SQS sends back early is left to the sweep', async () => {
+  it('builds the deployed repair deps with waitForRetryAfter and the attempt limit, so a job SQS sends back early or past the limit is left alone', async () => {
     const deps = await buildRepairDeps({
       config,
       secret: async () => 'secret-value',
@@ -86,5 +86,14 @@ describe('analyzer job runner', () => {
       ses: new SESClient(AWS),
     });
     expect(deps.waitForRetryAfter).toBe(true);
+    // MAX_REPAIR_ATTEMPTS reaches the repair too, so a redelivery cannot pass it
+    const limited = await buildRepairDeps({
+      config,
+      secret: async () => 'secret-value',
+      dynamodb: new DynamoDBClient(AWS),
+      ses: new SESClient(AWS),
+      maxAttempts: 1,
+    });
+    expect(limited.maxAttempts).toBe(1);
   });
 });

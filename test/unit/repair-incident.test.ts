@@ -895,6 +895,31 @@ describe('repairIncident', () => {
     expect(world.advisor.calls).toBe(1);
   });
 
+  it('does not run a due job SQS sends back once the incident has had its attempts (maxAttempts), nor a job for a failure that is not retryable', async () => {
+    const world = await makeWorld({ deps: { waitForRetryAfter: true, maxAttempts: 1 } });
+    world.faults.open = [new GitHubRateLimitError('rate limited', { status: 403, resetAt: T0 + 60_000 })];
+    await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
+    const failed = await world.incident();
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+
+    // Redelivered after the visibility timeout, past the backoff: due, but no attempt is left.
+    world.clock.now = T0 + 30 * 60 * 1000;
+    expect(failed.retryAfter).toBeLessThanOrEqual(world.clock.now);
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'no_attempts_left', status: 'failed' });
+    expect(await world.incident()).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(world.advisor.calls).toBe(1);
+    expect(world.prs.prs).toHaveLength(0);
+
+    // A failure for good (no retryAfter) redelivered, e.g. after a crash before the ack: left alone.
+    const once = await makeWorld({
+      deps: { waitForRetryAfter: true, isRetryable: isRetryableAnalyzerError },
+    });
+    once.faults.push = [new GitPushRejectedError('pre-receive hook declined')];
+    expect((await once.run()).kind).toBe('failed');
+    expect(await once.run()).toEqual({ kind: 'ignored', reason: 'not_retryable', status: 'failed' });
+    expect(once.advisor.calls).toBe(1);
+  });
+
   it('runs a job for a failed incident at once when not told to wait (the one-machine runner retries in process)', async () => {
     const world = await makeWorld();
     world.faults.open = [

@@ -4,11 +4,8 @@ import { handleNoCi, type NoCiOutcome } from '../follow-up/handle-ci-verdict.ts'
 import { settleResolved } from '../follow-up/record-merge.ts';
 import type { ListableIncidentStore } from '../ports/incident-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
-import { isLeaseExpired, type Lease } from '../repair/repair-incident.ts';
+import { DEFAULT_MAX_ATTEMPTS, isLeaseExpired, type Lease } from '../repair/repair-incident.ts';
 import { DEFAULT_QUEUE_LEASE_MS, enqueueRepair, releaseQueueLease } from './queue-lease.ts';
-
-/** Repair attempts of one incident after which a failed one is left to a person (`ai-ops retry`). */
-export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** How long after its PR opened a draft without any CI check counts as a repository without CI. */
 export const DEFAULT_NO_CI_AFTER_MS = 30 * 60 * 1000;

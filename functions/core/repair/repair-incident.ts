@@ -108,6 +108,12 @@ export interface RepairDeps {
    * on its own schedule, and leaves it off.
    */
   waitForRetryAfter?: boolean;
+  /**
+   * With `waitForRetryAfter`: attempts after which a `failed` incident is left as it is (the
+   * sweep's MAX_REPAIR_ATTEMPTS, default 3). SQS sends a failed job back whatever the count, so a
+   * limit of 1 or 2 would otherwise be passed by redeliveries (up to the queue's maxReceiveCount).
+   */
+  maxAttempts?: number;
 }
 
 export type Lease = NonNullable<Incident['lease']>;
@@ -128,7 +134,13 @@ export type RepairStage = 'analysing' | 'proposed' | 'pushed' | 'pr' | 'emailed'
 export type RepairOutcome =
   | {
       kind: 'ignored';
-      reason: 'unknown_incident' | 'already_done' | 'claimed_elsewhere' | 'not_due';
+      reason:
+        | 'unknown_incident'
+        | 'already_done'
+        | 'claimed_elsewhere'
+        | 'not_due'
+        | 'no_attempts_left'
+        | 'not_retryable';
       status?: Incident['status'];
     }
   | { kind: 'skipped'; reason: string }
@@ -239,14 +251,16 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     return { kind: 'ignored', reason: 'already_done', status: incident.status };
   // A live worker holds it (a duplicate delivery, or the sweep's resume racing the first run).
   if (heldElsewhere(incident)) return { kind: 'ignored', reason: 'claimed_elsewhere' };
-  // Sent back before its time: the sweep resumes it once `retryAfter` has passed.
-  if (
-    deps.waitForRetryAfter &&
-    incident.status === 'failed' &&
-    incident.retryAfter !== undefined &&
-    incident.retryAfter > now()
-  )
-    return { kind: 'ignored', reason: 'not_due', status: incident.status };
+  // A job sent back for a failed incident runs only when the sweep would resume it: a retryable
+  // failure, past its backoff, with attempts left. Otherwise the sweep resumes it when due, or
+  // nothing does (a person's Try again or `ai-ops retry` sends it back as `new`).
+  if (deps.waitForRetryAfter && incident.status === 'failed') {
+    const status = incident.status;
+    if (incident.retryAfter === undefined) return { kind: 'ignored', reason: 'not_retryable', status };
+    if (incident.attempts >= (deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS))
+      return { kind: 'ignored', reason: 'no_attempts_left', status };
+    if (incident.retryAfter > now()) return { kind: 'ignored', reason: 'not_due', status };
+  }
 
   // The claim: a compare-and-set on the attempt count and the lease this run saw (a queue lease
   // for `queued`, the last worker's for `analyzing`). Every later write of this attempt expects
@@ -319,6 +333,9 @@ interface RunContext {
   now: () => number;
   leaseMs: number;
 }
+
+/** Repair attempts of one incident after which a failed one is left to a person (`ai-ops retry`). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** Backoff before the sweep resumes a failed attempt: 5 min, 20 min, 80 min … capped at 6 h. */
 export function failureBackoffMs(attempts: number): number {
