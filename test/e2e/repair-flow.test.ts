@@ -230,7 +230,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(await emailsFor(flow)).toEqual([]);
   });
 
-  it('fails for good, without an email, when GitHub answers 401 on the PR', async () => {
+  it('fails for good when GitHub answers 401 on the PR, and tells the reviewers why', async () => {
     const flow = await makeFlow({ script: GOOD_SCRIPT });
     servers.github.failNext({ route: 'POST /repos/{owner}/{repo}/pulls', fault: { kind: 'unauthorized' } });
 
@@ -241,10 +241,14 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(incident.status).toBe('failed');
     expect(incident.lastError).toMatch(/401|credentials|auth/i);
     expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
-    expect(await emailsFor(flow)).toEqual([]);
+    const mails = await emailsFor(flow);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toMatch(/repair failed, ai-ops stopped trying/);
+    expect(mails[0]?.body.text).toContain(incident.lastError?.slice(0, 40));
+    expect(incident.pendingEmail).toBeUndefined();
   });
 
-  it('fails with a clear lastError when the repository refuses the push', async () => {
+  it('fails with a clear lastError when the repository refuses the push, and mails it', async () => {
     const flow = await makeFlow({ script: GOOD_SCRIPT });
     const hook = join(flow.bare, 'hooks', 'pre-receive');
     await writeFile(hook, '#!/bin/sh\necho "pushes to fix/ branches are blocked by policy" >&2\nexit 1\n');
@@ -258,7 +262,9 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(incident.lastError).toMatch(/push rejected/);
     expect(readBranchHead(flow.bare, incident.branch ?? 'fix/none')).toBeUndefined();
     expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
-    expect(await emailsFor(flow)).toEqual([]);
+    const mails = await emailsFor(flow);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.body.text).toContain('push rejected');
   });
 
   it('refuses a CI workflow edit a log line asked for: one retry, then no_fix with the analysis emailed', async () => {

@@ -52,7 +52,7 @@ describe('incident transitions', () => {
 
   it('lets a status stay only where the analyzer records progress or an email in place, or the sweep re-queues', () => {
     const staying = IncidentStatusSchema.options.filter((status) => canTransition(status, status));
-    expect(staying).toEqual(['queued', 'analyzing', 'pr_open', 'no_fix']);
+    expect(staying).toEqual(['queued', 'analyzing', 'pr_open', 'no_fix', 'failed']);
   });
 
   it('lets a person try again after no_fix, failed, skipped or a dismissed PR', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type RenderEmailInput,
   renderEmail,
+  renderFailedEmail,
   renderFixEmail,
   renderNoFixEmail,
 } from '../../functions/core/repair/render-email.ts';
@@ -173,5 +174,27 @@ describe('renderFixEmail / renderNoFixEmail (from an incident)', () => {
     expect(subject).toContain('analysed, no fix proposed');
     expect(text).toContain('Longer notes from the model.');
     expect(text).toContain('edit touched .github/workflows');
+  });
+
+  it('renders the failed email: what stopped it (redacted, escaped), how often it tried, how to try again', () => {
+    const reason = 'Bad credentials <b>token ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE</b>';
+    const { subject, text, html } = renderFailedEmail({
+      incident,
+      reason,
+      attempts: 3,
+      incidentUrl: 'https://ops.example.com/incident?k=1',
+    });
+    expect(subject).toBe('[ai-ops] ValueError in my-org/my-app: repair failed, ai-ops stopped trying');
+    expect(text).toContain('tried to repair this error 3 times and stopped: nothing was changed');
+    expect(text).toContain('Try again on its incident page');
+    expect(text).toContain('https://ops.example.com/incident?k=1');
+    expect(text).not.toContain('ghp_FAKE');
+    expect(html).not.toContain('<b>token');
+    expect(html).toContain('Bad credentials');
+    // the analysis fields of an earlier attempt are not shown as if they were this one's
+    expect(text).not.toContain('Longer notes from the model.');
+    expect(renderFailedEmail({ incident, reason: 'x', attempts: 1 }).text).toContain(
+      'tried to repair this error once',
+    );
   });
 });

@@ -895,29 +895,65 @@ describe('repairIncident', () => {
     expect(world.advisor.calls).toBe(1);
   });
 
-  it('does not run a due job SQS sends back once the incident has had its attempts (maxAttempts), nor a job for a failure that is not retryable', async () => {
-    const world = await makeWorld({ deps: { waitForRetryAfter: true, maxAttempts: 1 } });
-    world.faults.open = [new GitHubRateLimitError('rate limited', { status: 403, resetAt: T0 + 60_000 })];
+  it('mails the reviewers once when the last allowed attempt fails (no throw, nothing left to retry), and runs no redelivery after it', async () => {
+    const world = await makeWorld({ deps: { waitForRetryAfter: true, maxAttempts: 2 } });
+    world.faults.open = [
+      new GitHubRateLimitError('rate limited', { status: 403, resetAt: T0 + 60_000 }),
+      new GitHubRateLimitError('rate limited again', { status: 403, resetAt: T0 + 60_000 }),
+    ];
+    // Attempt 1 of 2: retryable, thrown for SQS to send back; nobody is mailed yet.
     await expect(world.run()).rejects.toBeInstanceOf(GitHubRateLimitError);
-    const failed = await world.incident();
-    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(world.mailer.sent).toHaveLength(0);
 
-    // Redelivered after the visibility timeout, past the backoff: due, but no attempt is left.
+    // Redelivered after the visibility timeout, past the backoff: attempt 2 is the last one.
     world.clock.now = T0 + 30 * 60 * 1000;
-    expect(failed.retryAfter).toBeLessThanOrEqual(world.clock.now);
-    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'no_attempts_left', status: 'failed' });
-    expect(await world.incident()).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(world.advisor.calls).toBe(1);
-    expect(world.prs.prs).toHaveLength(0);
+    expect(await world.run()).toEqual({ kind: 'failed', reason: 'rate limited again' });
+    const failed = await world.incident();
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2, lastError: 'rate limited again' });
+    expect(failed.retryAfter).toBeUndefined();
+    expect(failed.pendingEmail).toBeUndefined();
+    expect(failed.lease).toBeUndefined();
+    expect(world.mailer.sent).toHaveLength(1);
+    expect(world.mailer.sent[0]?.subject).toMatch(/repair failed, ai-ops stopped trying/);
+    expect(world.mailer.sent[0]?.text).toContain('tried to repair this error 2 times');
+    expect(world.mailer.sent[0]?.text).toContain('rate limited again');
 
-    // A failure for good (no retryAfter) redelivered, e.g. after a crash before the ack: left alone.
-    const once = await makeWorld({
+    // A duplicate delivery of the same job (a crash before the ack): no third attempt, no second email.
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'no_attempts_left', status: 'failed' });
+    expect(await world.incident()).toMatchObject({ status: 'failed', attempts: 2 });
+    // the second attempt reused the analysis the first one stored
+    expect(world.advisor.calls).toBe(1);
+    expect(world.mailer.sent).toHaveLength(1);
+    expect(world.prs.prs).toHaveLength(0);
+  });
+
+  it('runs no job SQS sends back for a failure that is not retryable', async () => {
+    const world = await makeWorld({
       deps: { waitForRetryAfter: true, isRetryable: isRetryableAnalyzerError },
     });
-    once.faults.push = [new GitPushRejectedError('pre-receive hook declined')];
-    expect((await once.run()).kind).toBe('failed');
-    expect(await once.run()).toEqual({ kind: 'ignored', reason: 'not_retryable', status: 'failed' });
-    expect(once.advisor.calls).toBe(1);
+    world.faults.push = [new GitPushRejectedError('pre-receive hook declined')];
+    expect((await world.run()).kind).toBe('failed');
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'not_retryable', status: 'failed' });
+    expect(world.advisor.calls).toBe(1);
+    expect(world.mailer.sent).toHaveLength(1);
+  });
+
+  it('keeps the email of a repair that failed for good owed when the mail service fails, and the redelivery sends it', async () => {
+    const world = await makeWorld({
+      deps: { waitForRetryAfter: true, isRetryable: isRetryableAnalyzerError },
+    });
+    world.faults.push = [new GitPushRejectedError('pre-receive hook declined')];
+    const throttled = Object.assign(new Error('Throttling'), { retryable: true });
+    world.faults.send = [throttled];
+
+    await expect(world.run()).rejects.toBe(throttled);
+    expect(await world.incident()).toMatchObject({ status: 'failed', pendingEmail: { tries: 1 } });
+
+    expect(await world.run()).toEqual({ kind: 'failed', reason: 'push rejected: pre-receive hook declined' });
+    expect(world.mailer.sent).toHaveLength(1);
+    expect(world.mailer.sent[0]?.text).toContain('pre-receive hook declined');
+    expect((await world.incident()).pendingEmail).toBeUndefined();
+    expect(world.advisor.calls).toBe(1);
   });
 
   it('runs a job for a failed incident at once when not told to wait (the one-machine runner retries in process)', async () => {
@@ -948,17 +984,23 @@ describe('repairIncident', () => {
       point: 'push' as const,
       error: new GitPushRejectedError('pre-receive hook declined'),
     },
-  ])('fails for good on $name: no throw, lastError kept, no email', async ({ point, error }) => {
-    const world = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
-    world.faults[point] = [error];
+  ])(
+    'fails for good on $name: no throw, lastError kept, the reviewers told why',
+    async ({ point, error }) => {
+      const world = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
+      world.faults[point] = [error];
 
-    const outcome = await world.run();
+      const outcome = await world.run();
 
-    expect(outcome).toEqual({ kind: 'failed', reason: error.message });
-    expect(await world.incident()).toMatchObject({ status: 'failed', lastError: error.message });
-    expect(world.prs.prs).toHaveLength(0);
-    expect(world.mailer.sent).toHaveLength(0);
-  });
+      expect(outcome).toEqual({ kind: 'failed', reason: error.message });
+      expect(await world.incident()).toMatchObject({ status: 'failed', lastError: error.message });
+      expect((await world.incident()).retryAfter).toBeUndefined();
+      expect(world.prs.prs).toHaveLength(0);
+      expect(world.mailer.sent).toHaveLength(1);
+      expect(world.mailer.sent[0]?.subject).toMatch(/repair failed/);
+      expect(world.mailer.sent[0]?.text).toContain(error.message);
+    },
+  );
 
   it('sends the email on the retry when the mailer failed, and only once', async () => {
     const world = await makeWorld();

@@ -386,13 +386,21 @@ describe('resumeIncidents: work that was lost is handed to the queue again', () 
     expect((await run(final)).queue.jobs).toHaveLength(0);
   });
 
-  it('resumes an owed email whose sender is gone', async () => {
+  it("resumes an owed email whose sender is gone, a failed incident's too", async () => {
     const owed = await storeWith('pr_open', {
       pendingEmail: { key: 'k', recordedAt: 1, tries: 1 },
       prUrl: 'u',
       prNumber: 1,
     });
     expect((await run(owed)).results).toEqual([
+      { incidentKey: INCIDENT_KEY, kind: 'resumed', from: 'email' },
+    ]);
+    // the email of a repair that failed for good, with no attempt left to resume
+    const failed = await storeWith('failed', {
+      attempts: 3,
+      pendingEmail: { key: 'k', recordedAt: 1, tries: 1 },
+    });
+    expect((await run(failed, { maxAttempts: 3 })).results).toEqual([
       { incidentKey: INCIDENT_KEY, kind: 'resumed', from: 'email' },
     ]);
   });

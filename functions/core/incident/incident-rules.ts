@@ -26,7 +26,8 @@ export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly Inci
   pr_open: ['pr_open', 'resolved_pending', 'analyzing', 'dismissed'],
   no_fix: ['no_fix', 'new'],
   // failed → analyzing: SQS redelivers a job that failed in a retryable way, or the sweep resumes it.
-  failed: ['analyzing', 'new'],
+  // failed → failed records the email of a repair that failed for good.
+  failed: ['failed', 'analyzing', 'new'],
   // skipped → new: the spend cap that stopped it has reset and the error is still happening.
   skipped: ['new'],
   dismissed: ['new'],

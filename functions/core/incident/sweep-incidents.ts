@@ -176,7 +176,7 @@ export async function resumeIncidents(deps: SweepDeps, options: SweepOptions = {
   for (const incident of await deps.store.listByStatus('failed', { limit }))
     if (incident.attempts < maxAttempts && incident.retryAfter !== undefined && incident.retryAfter <= now())
       due.push({ incident, from: 'failed' });
-  for (const status of ['pr_open', 'no_fix'] as const)
+  for (const status of ['pr_open', 'no_fix', 'failed'] as const)
     for (const incident of await deps.store.listByStatus(status, { limit }))
       if (incident.pendingEmail && expired(incident)) due.push({ incident, from: 'email' });
 

@@ -30,6 +30,13 @@ export type RenderEmailInput =
       analysis: { rootCause?: string; explanation: string };
       /** why no PR was opened, e.g. "the proposed edit touched a CI workflow" */
       reason: string;
+    })
+  | (EmailCommon & {
+      kind: 'failed';
+      /** the error that ended the last attempt */
+      reason: string;
+      /** attempts made, the last one included */
+      attempts: number;
     });
 
 export interface RenderedEmail {
@@ -56,7 +63,7 @@ const STYLE = {
   footer: 'color:#59636e;font-size:12px;margin-top:24px;',
 } as const;
 
-/** Render the notification email (subject, HTML and plain text) for a fix PR or a no-fix analysis. */
+/** Render the notification email (subject, HTML and plain text): a fix PR, a no-fix analysis, or a repair that failed for good. */
 export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const type = oneLine(input.error.exceptionType, 80) || 'Error';
   const repo = `${input.repo.owner}/${input.repo.name}`;
@@ -112,6 +119,18 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
     ];
     return {
       subject: subject(`${type} in ${repo}: ${status}`),
+      html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
+      text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
+    };
+  }
+
+  if (input.kind === 'failed') {
+    const tries = input.attempts === 1 ? 'once' : `${input.attempts} times`;
+    const intro = `ai-ops tried to repair this error ${tries} and stopped: nothing was changed in the repository. Once what stopped it is fixed, send the incident back for another attempt (Try again on its incident page, or \`ai-ops retry\` on one machine).`;
+    const sections: Array<[string, string]> = [['What stopped it', prose(input.reason)]];
+    const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
+    return {
+      subject: subject(`${type} in ${repo}: repair failed, ai-ops stopped trying`),
       html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
       text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
     };
@@ -338,6 +357,24 @@ export function renderNoFixEmail({ incident, incidentUrl, reason }: IncidentEmai
       explanation: analysis?.notes || analysis?.explanation || 'The model gave no analysis.',
     },
     reason: reason ?? 'No reason was recorded.',
+    incidentUrl,
+  });
+}
+
+/** The email for an incident whose repair failed and will not be tried again on its own. */
+export function renderFailedEmail({
+  incident,
+  incidentUrl,
+  reason,
+  attempts,
+}: IncidentEmailInput & { attempts: number }): RenderedEmail {
+  return renderEmail({
+    kind: 'failed',
+    repo: incident.repo,
+    error: incident.sample,
+    occurrences: { count: incident.count, firstSeen: incident.firstSeen, lastSeen: incident.lastSeen },
+    reason: reason ?? 'No reason was recorded.',
+    attempts,
     incidentUrl,
   });
 }

@@ -23,7 +23,13 @@ import {
   traceLanguages,
 } from './edit-policy.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
-import { type FollowUpMode, type RenderedEmail, renderFixEmail, renderNoFixEmail } from './render-email.ts';
+import {
+  type FollowUpMode,
+  type RenderedEmail,
+  renderFailedEmail,
+  renderFixEmail,
+  renderNoFixEmail,
+} from './render-email.ts';
 import { renderBranchName, renderPullRequest } from './render-pull-request.ts';
 import { verificationLabels, verifyFix } from './verify-fix.ts';
 
@@ -109,9 +115,11 @@ export interface RepairDeps {
    */
   waitForRetryAfter?: boolean;
   /**
-   * With `waitForRetryAfter`: attempts after which a `failed` incident is left as it is (the
-   * sweep's MAX_REPAIR_ATTEMPTS, default 3). SQS sends a failed job back whatever the count, so a
-   * limit of 1 or 2 would otherwise be passed by redeliveries (up to the queue's maxReceiveCount).
+   * Attempts one incident gets (the sweep's MAX_REPAIR_ATTEMPTS / AI_OPS_MAX_ATTEMPTS). A
+   * retryable failure of the last one is final: recorded without a retry time, mailed to the
+   * reviewers, not thrown. With `waitForRetryAfter`, a failed job sent back after it is left
+   * alone (default 3): SQS sends a failed job back whatever the count, up to maxReceiveCount.
+   * Unset, only failures that are not retryable are final.
    */
   maxAttempts?: number;
 }
@@ -203,7 +211,7 @@ function withoutPreviousLife(incident: Incident): Incident {
 }
 
 /** The outcome is decided but its email is not out yet: the one step a redelivery still owes. */
-const EMAIL_PENDING = new Set<Incident['status']>(['pr_open', 'no_fix']);
+const EMAIL_PENDING = new Set<Incident['status']>(['pr_open', 'no_fix', 'failed']);
 
 /**
  * The analyzer's use case: one repair job → at most one branch, one draft PR and one email.
@@ -243,8 +251,9 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
       if (error instanceof ClaimLostError) return { kind: 'ignored', reason: 'claimed_elsewhere' };
       throw error;
     }
-    return pending.status === 'pr_open'
-      ? prOutcome(pending, true)
+    if (pending.status === 'pr_open') return prOutcome(pending, true);
+    return pending.status === 'failed'
+      ? { kind: 'failed', reason: pending.lastError ?? 'failed' }
       : { kind: 'no_fix', reason: pending.lastError ?? 'no fix' };
   }
   if (!CLAIMABLE.has(incident.status))
@@ -256,9 +265,9 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
   // nothing does (a person's Try again or `ai-ops retry` sends it back as `new`).
   if (deps.waitForRetryAfter && incident.status === 'failed') {
     const status = incident.status;
-    if (incident.retryAfter === undefined) return { kind: 'ignored', reason: 'not_retryable', status };
     if (incident.attempts >= (deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS))
       return { kind: 'ignored', reason: 'no_attempts_left', status };
+    if (incident.retryAfter === undefined) return { kind: 'ignored', reason: 'not_retryable', status };
     if (incident.retryAfter > now()) return { kind: 'ignored', reason: 'not_due', status };
   }
 
@@ -296,24 +305,45 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     const spent = error instanceof ModelUnavailableError ? (error.usage?.costUsd ?? 0) : 0;
     const latest = (await store.get(incident.incidentKey)) ?? incident;
     const retryable = isRetryable(error);
-    await store.transition({
+    // The last attempt the rules allow, or a failure no retry can mend: nothing will try again on
+    // its own, so the reviewers are told (through the outbox, like every outcome) rather than left
+    // to find a silent `failed` incident.
+    const isFinal = !retryable || (deps.maxAttempts !== undefined && claim.attempts >= deps.maxAttempts);
+    const lastError = message.slice(0, 1000);
+    const pendingEmail = isFinal ? outboxEntry(ctx, incident, 'failed') : undefined;
+    const renewed: Lease = { owner, until: Math.max(now() + leaseMs, claim.lease.until + 1) };
+    const failed = await store.transition({
       incidentKey: incident.incidentKey,
       from: 'analyzing',
       to: 'failed',
       expectAttempts: claim.attempts,
       expectLease: claim.lease,
       set: {
-        lastError: message.slice(0, 1000),
+        lastError,
         costUsd: latest.costUsd + spent,
-        lease: undefined,
+        // kept while the email is owed: its sender holds the claim
+        lease: pendingEmail ? renewed : undefined,
+        pendingEmail,
         // When the sweep may resume it: transient failures soon, others never on their own.
         // The service's own `retry-after` wins when it asks for longer.
-        retryAfter: retryable
-          ? Math.max(now() + failureBackoffMs(claim.attempts), requestedRetryAt(error) ?? 0)
-          : undefined,
+        retryAfter:
+          retryable && !isFinal
+            ? Math.max(now() + failureBackoffMs(claim.attempts), requestedRetryAt(error) ?? 0)
+            : undefined,
       },
     });
-    if (retryable) throw error;
+    if (failed && pendingEmail) {
+      claim.lease = renewed;
+      const owed: Incident = { ...latest, status: 'failed', lastError, pendingEmail, lease: renewed };
+      try {
+        await deliverPendingEmail({ ...ctx, incident: owed });
+      } catch (sendError: unknown) {
+        if (sendError instanceof ClaimLostError) return { kind: 'ignored', reason: 'claimed_elsewhere' };
+        // Still owed: the redelivery or the sweep sends it.
+        throw sendError;
+      }
+    }
+    if (retryable && !isFinal) throw error;
     return { kind: 'failed', reason: message };
   }
 }
@@ -734,7 +764,7 @@ function prOutcome(incident: Incident, resumed: boolean): RepairOutcome {
 function outboxEntry(
   ctx: Pick<RunContext, 'deps' | 'now'>,
   incident: Incident,
-  status: 'pr_open' | 'no_fix',
+  status: 'pr_open' | 'no_fix' | 'failed',
 ): Incident['pendingEmail'] {
   if (ctx.deps.settings.reviewers.length === 0) return undefined;
   // Stable for this outcome of this attempt: a resend carries the same Message-ID.
@@ -750,7 +780,10 @@ function outcomeEmail(deps: RepairDeps, incident: Incident): RenderedEmail {
       pr: { url: incident.prUrl, number: incident.prNumber ?? 0, draft: true },
       ...(deps.settings.followUp ? { followUp: deps.settings.followUp } : {}),
     });
-  return renderNoFixEmail({ ...common, ...(incident.lastError ? { reason: incident.lastError } : {}) });
+  const reason = incident.lastError ? { reason: incident.lastError } : {};
+  if (incident.status === 'failed')
+    return renderFailedEmail({ ...common, ...reason, attempts: incident.attempts });
+  return renderNoFixEmail({ ...common, ...reason });
 }
 
 /** Failed sends of one outcome email before the outbox gives up on it (and says so in lastError). */

@@ -272,6 +272,8 @@ export function makeLocalRepairDeps({
     isRetryable: (error) => isRetryableRepairError(error) || error instanceof GitTransientError,
     isLeaseAbandoned: (lease) => isLocalLeaseAbandoned(lease),
     leaseMs: config.leaseSeconds * 1000,
+    // the incident's last attempt ends it as failed for good, mailed, like the cloud's
+    maxAttempts: config.maxAttempts,
     settings: {
       followUp,
       repairsEnabled: config.repairsEnabled,
