@@ -126,7 +126,9 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
 
   if (input.kind === 'failed') {
     const tries = input.attempts === 1 ? 'once' : `${input.attempts} times`;
-    const intro = `ai-ops tried to repair this error ${tries} and stopped: nothing was changed in the repository. Once what stopped it is fixed, send the incident back for another attempt (Try again on its incident page, or \`ai-ops retry\` on one machine).`;
+    // Only the way back this deployment has: the cloud's incident page, or the one-machine CLI.
+    const back = incidentUrl ? 'Try again on its incident page' : '`ai-ops retry <incident>`';
+    const intro = `ai-ops tried to repair this error ${tries} and stopped: nothing was changed in the repository. Once what stopped it is fixed, send the incident back for another attempt (${back}).`;
     const sections: Array<[string, string]> = [['What stopped it', prose(input.reason)]];
     const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
     return {
