@@ -193,8 +193,10 @@ describe('renderFixEmail / renderNoFixEmail (from an incident)', () => {
     expect(html).toContain('Bad credentials');
     // the analysis fields of an earlier attempt are not shown as if they were this one's
     expect(text).not.toContain('Longer notes from the model.');
-    expect(renderFailedEmail({ incident, reason: 'x', attempts: 1 }).text).toContain(
-      'tried to repair this error once',
-    );
+    // without an incident page (one machine), the way back is the CLI
+    const local = renderFailedEmail({ incident, reason: 'x', attempts: 1 }).text;
+    expect(local).toContain('tried to repair this error once');
+    expect(local).toContain('`ai-ops retry <incident>`');
+    expect(local).not.toContain('incident page');
   });
 });
