@@ -260,11 +260,13 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     const incident = await flow.incident();
     expect(incident.status).toBe('failed');
     expect(incident.lastError).toMatch(/push rejected/);
+    // the hook's own words, read from git's side band: the reason a person can act on
+    expect(incident.lastError).toContain('remote: pushes to fix/ branches are blocked by policy');
     expect(readBranchHead(flow.bare, incident.branch ?? 'fix/none')).toBeUndefined();
     expect(servers.github.pulls({ owner: OWNER, repo: flow.repo.name })).toEqual([]);
     const mails = await emailsFor(flow);
     expect(mails).toHaveLength(1);
-    expect(mails[0]?.body.text).toContain('push rejected');
+    expect(mails[0]?.body.text).toContain('pushes to fix/ branches are blocked by policy');
   });
 
   it('refuses a CI workflow edit a log line asked for: one retry, then no_fix with the analysis emailed', async () => {

@@ -10,7 +10,12 @@ export const FLUSH_PKT = Buffer.from('0000');
 
 /** Every pkt-line payload of `buffer` as text; flushes and delimiters are skipped. */
 export function readPktLines(buffer: Buffer): string[] {
-  const lines: string[] = [];
+  return readPktPayloads(buffer).map((payload) => payload.toString('utf8'));
+}
+
+/** Every pkt-line payload of `buffer` as bytes (a side band's first byte names its band). */
+export function readPktPayloads(buffer: Buffer): Buffer[] {
+  const payloads: Buffer[] = [];
   let at = 0;
   while (at + 4 <= buffer.byteLength) {
     const length = Number.parseInt(buffer.subarray(at, at + 4).toString('latin1'), 16);
@@ -19,10 +24,10 @@ export function readPktLines(buffer: Buffer): string[] {
       at += 4;
       continue;
     }
-    lines.push(buffer.subarray(at + 4, at + length).toString('utf8'));
+    payloads.push(buffer.subarray(at + 4, at + length));
     at += length;
   }
-  return lines;
+  return payloads;
 }
 
 /** The refs and capabilities of a protocol v0 advertisement (`# service=…` line included or not). */

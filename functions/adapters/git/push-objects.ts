@@ -3,8 +3,17 @@
 // chains): ~5 s on a 13k-object repository and ~40 s on a 40k-file one, for a one-file change.
 // The workspace already knows its new objects, so this speaks receive-pack (protocol v0) itself.
 import git, { type FsClient, type HttpClient } from 'isomorphic-git';
+import { stripControlCharacters } from '../../core/text/strip-control.ts';
 import { GitAuthError, GitPushRejectedError, GitTransientError, GitWorkspaceError } from './git-errors.ts';
-import { collectBody, FLUSH_PKT, oneChunk, parseAdvertisement, pktLine, readPktLines } from './pkt-line.ts';
+import {
+  collectBody,
+  FLUSH_PKT,
+  oneChunk,
+  parseAdvertisement,
+  pktLine,
+  readPktLines,
+  readPktPayloads,
+} from './pkt-line.ts';
 
 const ZERO_OID = '0000000000000000000000000000000000000000';
 
@@ -48,7 +57,11 @@ export async function pushObjects(options: PushObjectsOptions): Promise<void> {
 
   const { packfile } = await git.packObjects({ fs, gitdir, cache, oids: objects });
   if (!packfile) throw new GitWorkspaceError('git_failed', 'packObjects returned no packfile');
-  const caps = ['report-status', 'agent=ai-ops'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
+  // side-band-64k carries what the server's hooks say (GitHub's rule and push-protection
+  // explanations, a pre-receive hook's stderr): the reason a rejected push is worth reading.
+  const caps = ['report-status', 'side-band-64k', 'agent=ai-ops'].filter(
+    (c) => c.startsWith('agent=') || capabilities.has(c),
+  );
   const command = pktLine(`${old} ${oid} ${ref}\0${caps.join(' ')}\n`);
   const body = Buffer.concat([command, FLUSH_PKT, packfile]);
   const response = await http.request({
@@ -64,13 +77,52 @@ export async function pushObjects(options: PushObjectsOptions): Promise<void> {
   });
   const result = await collectBody(response.body);
   checkStatus(response.statusCode, 'push');
-  const lines = readPktLines(result).map((line) => line.replace(/\n$/, ''));
+  const { lines, remote } = readPushResult(result, caps.includes('side-band-64k'));
+  const said = remote ? ` (remote: ${remote})` : '';
   const unpack = lines.find((line) => line.startsWith('unpack '));
-  if (unpack !== 'unpack ok') throw new GitPushRejectedError(unpack ?? 'the remote sent no status');
+  if (unpack !== 'unpack ok')
+    throw new GitPushRejectedError(`${unpack ?? 'the remote sent no status'}${said}`);
   const status = lines.find((line) => line.startsWith('ok ') || line.startsWith('ng '));
   if (!status?.startsWith('ok ')) {
-    throw new GitPushRejectedError(status ? status.slice(3) : 'the remote sent no status for the ref');
+    throw new GitPushRejectedError(
+      `${status ? status.slice(3) : 'the remote sent no status for the ref'}${said}`,
+    );
   }
+}
+
+// What the remote said is kept short and plain: it goes into lastError, the email and the page.
+const MAX_REMOTE_CHARS = 600;
+// Colours some servers add to their messages: dropped whole, not left as `[31m`.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape is the point
+const ANSI_ESCAPE = /\u001b\[[\d;]{0,20}[A-Za-z]/g;
+
+/**
+ * The report-status lines of a receive-pack response and what the remote said besides. With
+ * side-band-64k the report is band 1, the server's messages band 2 (progress drawn with `\r`
+ * included) and a fatal error band 3.
+ */
+export function readPushResult(result: Buffer, sideband: boolean): { lines: string[]; remote: string } {
+  if (!sideband) return { lines: readPktLines(result).map((line) => line.replace(/\n$/, '')), remote: '' };
+  const report: Buffer[] = [];
+  const messages: string[] = [];
+  for (const payload of readPktPayloads(result)) {
+    const band = payload[0];
+    if (band === 1) report.push(payload.subarray(1));
+    else if (band === 2 || band === 3) messages.push(payload.subarray(1).toString('utf8'));
+  }
+  const lines = readPktLines(Buffer.concat(report)).map((line) => line.replace(/\n$/, ''));
+  const remote = messages
+    .join('')
+    .split(/\r\n|\r|\n/)
+    // the server's text, shown to people
+    .map((line) => stripControlCharacters(line.replace(ANSI_ESCAPE, '')).replace(/\t/g, ' ').trim())
+    // progress meters (`Resolving deltas: 100% (3/3)`) say nothing about a rejection
+    .filter((line) => line !== '' && !/^[\w ]{1,40}: +\d{1,3}% /.test(line))
+    .join(' / ');
+  return {
+    lines,
+    remote: remote.length > MAX_REMOTE_CHARS ? `${remote.slice(0, MAX_REMOTE_CHARS)}…` : remote,
+  };
 }
 
 export function checkStatus(statusCode: number, action: string): void {

@@ -4,6 +4,7 @@ import type { RepoCoordinates } from '../ports/pull-requests.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { safeHttpUrl } from '../text/safe-url.ts';
 import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from '../text/scrub-prose.ts';
+import { stripControlCharacters } from '../text/strip-control.ts';
 import type { OccurrenceCounts } from './render-pull-request.ts';
 
 interface EmailCommon {
@@ -78,7 +79,7 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
   if (prScope) scopes.push(prScope);
   const safe = (text: string) => defangForeignUrls(scrubProse(text), scopes);
   const prose = (text: string) => proseBlock(safe(text));
-  const message = truncate(stripControl(safe(input.error.message)), MESSAGE_MAX);
+  const message = truncate(stripControlCharacters(safe(input.error.message)), MESSAGE_MAX);
   const facts: Array<[string, string]> = [
     ['Type', type],
     ...(where ? [['Where', oneLine(where, 300)] as [string, string]] : []),
@@ -255,7 +256,7 @@ function paragraphs(text: string): string {
 }
 
 function proseBlock(text: string): string {
-  return truncate(stripControl(text).replace(/\r\n?/g, '\n').trim(), PROSE_MAX) || '(none given)';
+  return truncate(stripControlCharacters(text).replace(/\r\n?/g, '\n').trim(), PROSE_MAX) || '(none given)';
 }
 
 function subject(text: string): string {
@@ -264,16 +265,11 @@ function subject(text: string): string {
 }
 
 function oneLine(text: string, max: number): string {
-  return truncate(stripControl(text).replace(/\s+/g, ' ').trim(), max);
+  return truncate(stripControlCharacters(text).replace(/\s+/g, ' ').trim(), max);
 }
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
-}
-
-function stripControl(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
 /** An http(s) link without the trailing slash URL normalisation adds to a bare origin. */

@@ -1,4 +1,5 @@
 import { defangForeignUrls, isAllowedLink, type LinkScope } from './scrub-prose.ts';
+import { stripControlCharacters } from './strip-control.ts';
 
 /**
  * Model prose ends up in PR bodies and comments that GitHub renders. The model read
@@ -185,9 +186,4 @@ function findClosingRun(line: string, from: number, length: number): number {
     index = runEnd;
   }
   return -1;
-}
-
-function stripControlCharacters(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
 }
