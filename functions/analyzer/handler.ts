@@ -32,6 +32,7 @@ import {
   repairIncident,
 } from '../core/repair/repair-incident.ts';
 import { type JobUseCases, runJob } from '../core/run-job.ts';
+import { webHostOfApiUrl } from '../core/text/scrub-prose.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from './config.ts';
 import { loadSweepConfig, type SweepConfig } from './sweep-config.ts';
 import { isScheduledEvent, makeSweepHandler, type SweepResponse } from './sweep-handler.ts';
@@ -283,6 +284,7 @@ export async function buildRepairDeps({
       dailyRepairCap: config.dailyRepairCap,
       model: config.model,
       bot: config.bot,
+      webHost: webHostOfApiUrl(config.githubApiUrl),
       sender: config.sender,
       reviewers: [...config.reviewers],
       editPolicy: { ...DEFAULT_EDIT_POLICY, scope: config.editScope },

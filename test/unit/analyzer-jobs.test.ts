@@ -86,6 +86,10 @@ describe('analyzer job runner', () => {
       ses: new SESClient(AWS),
     });
     expect(deps.waitForRetryAfter).toBe(true);
+    // the PR keeps the model's links into the repository on the configured GitHub's host
+    expect(deps.settings.webHost).toBe(
+      new URL(config.githubApiUrl).hostname.replace(/^api\.github\.com$/, 'github.com'),
+    );
     // MAX_REPAIR_ATTEMPTS reaches the repair too, so a redelivery cannot pass it
     const limited = await buildRepairDeps({
       config,

@@ -10,7 +10,7 @@ import {
   updateOccurrences,
 } from '../../functions/core/repair/render-pull-request.ts';
 import { fencedCode, inlineCode, sanitizeMarkdown } from '../../functions/core/text/sanitize-markdown.ts';
-import { repositoryLinkScope } from '../../functions/core/text/scrub-prose.ts';
+import { repositoryLinkScope, webHostOfApiUrl } from '../../functions/core/text/scrub-prose.ts';
 
 const FINGERPRINT = '1a2b3c4d5e6f708192a3b4c5d6e7f809';
 
@@ -322,6 +322,36 @@ describe('renderPullRequest', () => {
     expect(body).toContain('````text\n```\n# pwned\n<img src=x onerror=alert(1)>\n````');
     // The unclosed fence is closed before our next section starts.
     expect(body).toMatch(/unclosed fence @team\n```\n\n## Confidence/);
+  });
+
+  it("keeps the model's links into the repository on a GitHub Enterprise Server host, and only there", () => {
+    const explanation =
+      'See [the handler](https://ghes.corp.example/acme/shop/blob/main/app/orders.py#L12) and [docs](https://github.com/acme/shop/wiki).';
+    const input = makeInput({
+      incident: {
+        ...makeInput().incident,
+        repo: { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' },
+      },
+      proposal: { ...makeInput().proposal, explanation },
+    });
+    const onGhes = renderPullRequest({
+      ...input,
+      webHost: webHostOfApiUrl('https://ghes.corp.example/api/v3'),
+    }).body;
+    expect(onGhes).toContain(
+      '[the handler](https://ghes.corp.example/acme/shop/blob/main/app/orders.py#L12)',
+    );
+    expect(onGhes).not.toContain('](https://github.com/acme/shop/wiki)');
+    // github.com is the default: there the GHES link is the foreign one
+    const onGithub = renderPullRequest(input).body;
+    expect(onGithub).toContain('[docs](https://github.com/acme/shop/wiki)');
+    expect(onGithub).not.toContain('](https://ghes.corp.example/');
+  });
+
+  it('names the web host of a GitHub API URL', () => {
+    expect(webHostOfApiUrl('https://api.github.com')).toBe('github.com');
+    expect(webHostOfApiUrl('https://GHES.corp.example/api/v3')).toBe('ghes.corp.example');
+    expect(webHostOfApiUrl('not a url')).toBe('github.com');
   });
 
   it('updates the occurrences line in place, or appends it when missing', () => {

@@ -157,7 +157,9 @@ export async function pushRevision({
       const summary = [
         sanitizeMarkdown(scrubProse(proposal.explanation), {
           maxLength: 3000,
-          allowedLinks: [repositoryLinkScope(repo)],
+          allowedLinks: [
+            repositoryLinkScope({ ...repo, ...(settings.webHost ? { host: settings.webHost } : {}) }),
+          ],
         }),
         '',
         ...files,

@@ -36,6 +36,8 @@ export interface RenderPullRequestInput {
   verification?: NonNullable<IncidentAnalysis['verification']>;
   /** who follows the draft up; without the webhook no `/ai-ops` comment is read (default `webhook`) */
   followUp?: 'webhook' | 'polling' | 'none';
+  /** the host of the repository's pages (a GitHub Enterprise Server's), default github.com */
+  webHost?: string;
 }
 
 export interface RenderedPullRequest {
@@ -61,6 +63,7 @@ export function renderPullRequest({
   model,
   verification,
   followUp,
+  webHost,
 }: RenderPullRequestInput): RenderedPullRequest {
   const title = renderTitle(proposal.title);
   const frame = innermostFrame(error);
@@ -77,6 +80,7 @@ export function renderPullRequest({
       frame,
       ...(verification ? { verification } : {}),
       ...(followUp ? { followUp } : {}),
+      ...(webHost ? { webHost } : {}),
     }),
   };
 }
@@ -183,10 +187,13 @@ function renderBody({
   frame,
   verification,
   followUp = 'webhook',
+  webHost,
 }: RenderPullRequestInput & { frame: StackFrame | undefined }): string {
   const scrubbed = scrubProse(error.message);
   const message = scrubbed.length > MESSAGE_MAX ? `${scrubbed.slice(0, MESSAGE_MAX)}…` : scrubbed;
-  const allowedLinks: LinkScope[] = incident.repo ? [repositoryLinkScope(incident.repo)] : [];
+  const allowedLinks: LinkScope[] = incident.repo
+    ? [repositoryLinkScope({ ...incident.repo, ...(webHost ? { host: webHost } : {}) })]
+    : [];
   const files =
     changes.length === 0
       ? ['_No files changed._']

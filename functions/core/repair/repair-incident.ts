@@ -65,6 +65,11 @@ export interface RepairSettings {
    * (no comments), or nothing (`ai-ops watch --once`).
    */
   followUp?: FollowUpMode;
+  /**
+   * The host the repository's pages are on (`webHostOfApiUrl`; default github.com): the model's
+   * links into the repository stay links in the PR only on that host.
+   */
+  webHost?: string;
 }
 
 export interface RepairDeps {
@@ -422,6 +427,7 @@ async function runRepair({
     model: { name: analysis.model, costUsd: incident.costUsd },
     ...(analysis.verification ? { verification: analysis.verification } : {}),
     ...(settings.followUp ? { followUp: settings.followUp } : {}),
+    ...(settings.webHost ? { webHost: settings.webHost } : {}),
   });
   // The fencing check right before the side effect: a stale worker stops here, not after.
   await claimedTransition(ctx, incident, { to: 'analyzing' });
@@ -596,6 +602,7 @@ async function proposeAndApply({
         proposal,
         changes: analysis.changes,
         model: { name: settings.model, costUsd },
+        ...(settings.webHost ? { webHost: settings.webHost } : {}),
       });
       const commit = await workspace.commit({
         branch,

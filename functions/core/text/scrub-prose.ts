@@ -40,6 +40,19 @@ export function repositoryLinkScope({
   return { host: host.toLowerCase(), pathPrefix: `/${owner}/${name}`.toLowerCase() };
 }
 
+/**
+ * The host people browse repositories on, from the REST API URL: `https://api.github.com` →
+ * `github.com`; a GitHub Enterprise Server's `https://HOST/api/v3` → `HOST`.
+ */
+export function webHostOfApiUrl(apiUrl: string): string {
+  try {
+    const host = new URL(apiUrl).hostname.toLowerCase();
+    return host === 'api.github.com' ? 'github.com' : host;
+  } catch {
+    return 'github.com';
+  }
+}
+
 /** The scope of the repository a URL of it (a PR link) belongs to, if the URL is one. */
 export function linkScopeOfUrl(url: string | undefined): LinkScope | undefined {
   if (!url) return undefined;

@@ -25,6 +25,7 @@ import {
   requestedRetryAt,
 } from '../../core/repair/repair-incident.ts';
 import { type JobUseCases, runJob } from '../../core/run-job.ts';
+import { webHostOfApiUrl } from '../../core/text/scrub-prose.ts';
 import type { LocalConfig } from '../commands/local-config.ts';
 import type { WatchDeps } from '../commands/watch-command.ts';
 import { recordLocalError } from '../follow/record-local-error.ts';
@@ -276,6 +277,7 @@ export function makeLocalRepairDeps({
     maxAttempts: config.maxAttempts,
     settings: {
       followUp,
+      webHost: webHostOfApiUrl(config.githubApiUrl),
       repairsEnabled: config.repairsEnabled,
       dailyRepairCap: config.dailyRepairCap,
       model: config.model,
