@@ -586,6 +586,37 @@ describe('repairIncident', () => {
     expect((await world.incident()).pendingEmail).toBeUndefined();
   });
 
+  it('sends the email of a repair that failed for good after a crash right after the mailer accepted it (at least once, same key), and no more attempts', async () => {
+    const world = await makeWorld({
+      deps: { waitForRetryAfter: true, isRetryable: isRetryableAnalyzerError },
+    });
+    world.faults.push = [new GitPushRejectedError('pre-receive hook declined')];
+    world.crash.armed = 'send';
+
+    await expect(world.run()).rejects.toThrow(CrashError);
+    expect(await world.memory.get(INCIDENT_KEY)).toMatchObject({
+      status: 'failed',
+      pendingEmail: { tries: 0 },
+    });
+    world.crash.dead = false;
+    // The redelivery waits for the dead worker's lease, then only finishes the email.
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'claimed_elsewhere' });
+    world.clock.now += DEFAULT_LEASE_MS + 1000;
+    expect((await world.run()).kind).toBe('failed');
+    expect(await world.run()).toEqual({ kind: 'ignored', reason: 'not_retryable', status: 'failed' });
+
+    const keys = world.mailer.sent.map((m) => m.idempotencyKey);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+    expect(await world.incident()).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      emailedAt: expect.any(Number),
+    });
+    expect((await world.incident()).pendingEmail).toBeUndefined();
+    expect(world.remote.pushes).toHaveLength(0);
+  });
+
   it('ignores a duplicate job for an incident whose PR is open; the detector only counts the recurrence', async () => {
     const world = await makeWorld();
     await world.run();

@@ -207,11 +207,23 @@ const FORGET_PREVIOUS_LIFE = {
   emailedAt: undefined,
   retryAfter: undefined,
   lastError: undefined,
+  // an email an earlier life still owed (a mail outage, then Try again) speaks of that life
+  pendingEmail: undefined,
 } as const;
 
 function withoutPreviousLife(incident: Incident): Incident {
-  const { analysis, branch, prUrl, prNumber, prOpenedAt, emailedAt, retryAfter, lastError, ...rest } =
-    incident;
+  const {
+    analysis,
+    branch,
+    prUrl,
+    prNumber,
+    prOpenedAt,
+    emailedAt,
+    retryAfter,
+    lastError,
+    pendingEmail,
+    ...rest
+  } = incident;
   return rest;
 }
 
