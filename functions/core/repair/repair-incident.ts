@@ -328,7 +328,7 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     const isFinal = !retryable || (deps.maxAttempts !== undefined && claim.attempts >= deps.maxAttempts);
     const lastError = message.slice(0, 1000);
     const pendingEmail = isFinal ? outboxEntry(ctx, incident, 'failed') : undefined;
-    const renewed: Lease = { owner, until: Math.max(now() + leaseMs, claim.lease.until + 1) };
+    const renewed = renewedLease(claim, now() + leaseMs);
     const failed = await store.transition({
       incidentKey: incident.incidentKey,
       from: 'analyzing',
@@ -757,7 +757,7 @@ async function claimedTransition(
   change: Pick<TransitionInput, 'to' | 'set'> & { release?: boolean },
 ): Promise<void> {
   const { deps, claim, now, leaseMs } = ctx;
-  const renewed: Lease = { owner: claim.owner, until: Math.max(now() + leaseMs, claim.lease.until + 1) };
+  const renewed = renewedLease(claim, now() + leaseMs);
   const done = await deps.store.transition({
     incidentKey: incident.incidentKey,
     from: incident.status,
@@ -768,6 +768,11 @@ async function claimedTransition(
   });
   if (!done) throw new ClaimLostError(incident.incidentKey);
   claim.lease = renewed;
+}
+
+/** The claim's lease moved on to `until`, and always forward, so the fencing check tells writes apart. */
+function renewedLease(claim: Claim, until: number): Lease {
+  return { owner: claim.owner, until: Math.max(until, claim.lease.until + 1) };
 }
 
 function prOutcome(incident: Incident, resumed: boolean): RepairOutcome {
