@@ -244,6 +244,11 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     const mails = await emailsFor(flow);
     expect(mails).toHaveLength(1);
     expect(mails[0]?.subject).toMatch(/repair failed, ai-ops stopped trying/);
+    // the branch went out before GitHub refused the PR: the email says so, not "nothing changed"
+    expect(incident.branch).toMatch(/^fix\//);
+    expect(mails[0]?.body.text).toContain(
+      `its fix branch ${incident.branch} was pushed, but no pull request was opened`,
+    );
     expect(mails[0]?.body.text).toContain(incident.lastError?.slice(0, 40));
     expect(incident.pendingEmail).toBeUndefined();
   });
@@ -267,6 +272,7 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     const mails = await emailsFor(flow);
     expect(mails).toHaveLength(1);
     expect(mails[0]?.body.text).toContain('pushes to fix/ branches are blocked by policy');
+    expect(mails[0]?.body.text).toContain('nothing was changed in the repository');
   });
 
   it('refuses a CI workflow edit a log line asked for: one retry, then no_fix with the analysis emailed', async () => {

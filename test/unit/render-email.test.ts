@@ -198,5 +198,16 @@ describe('renderFixEmail / renderNoFixEmail (from an incident)', () => {
     expect(local).toContain('tried to repair this error once');
     expect(local).toContain('`ai-ops retry <incident>`');
     expect(local).not.toContain('incident page');
+    expect(local).toContain('nothing was changed in the repository');
+    // a branch pushed before the PR was refused is named, never hidden behind "nothing changed"
+    const pushed = renderFailedEmail({
+      incident: { ...incident, branch: 'fix/value-error-1' },
+      reason: 'x',
+      attempts: 1,
+    });
+    expect(pushed.text).toContain(
+      'its fix branch fix/value-error-1 was pushed, but no pull request was opened',
+    );
+    expect(pushed.text).not.toContain('nothing was changed');
   });
 });

@@ -38,6 +38,8 @@ export type RenderEmailInput =
       reason: string;
       /** attempts made, the last one included */
       attempts: number;
+      /** the fix branch, when one was pushed before the attempt failed (no PR opened) */
+      branch?: string;
     });
 
 export interface RenderedEmail {
@@ -129,7 +131,11 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
     const tries = input.attempts === 1 ? 'once' : `${input.attempts} times`;
     // Only the way back this deployment has: the cloud's incident page, or the one-machine CLI.
     const back = incidentUrl ? 'Try again on its incident page' : '`ai-ops retry <incident>`';
-    const intro = `ai-ops tried to repair this error ${tries} and stopped: nothing was changed in the repository. Once what stopped it is fixed, send the incident back for another attempt (${back}).`;
+    // Never "nothing changed" when a fix branch was pushed before the failure (a refused PR).
+    const left = input.branch
+      ? `its fix branch ${oneLine(input.branch, 120)} was pushed, but no pull request was opened`
+      : 'nothing was changed in the repository';
+    const intro = `ai-ops tried to repair this error ${tries} and stopped: ${left}. Once what stopped it is fixed, send the incident back for another attempt (${back}).`;
     const sections: Array<[string, string]> = [['What stopped it', prose(input.reason)]];
     const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
     return {
@@ -365,7 +371,7 @@ export function renderFailedEmail({
   incidentUrl,
   reason,
   attempts,
-}: IncidentEmailInput & { attempts: number }): RenderedEmail {
+}: IncidentEmailInput & { attempts: number; incident: { branch?: string } }): RenderedEmail {
   return renderEmail({
     kind: 'failed',
     repo: incident.repo,
@@ -373,6 +379,7 @@ export function renderFailedEmail({
     occurrences: { count: incident.count, firstSeen: incident.firstSeen, lastSeen: incident.lastSeen },
     reason: reason ?? 'No reason was recorded.',
     attempts,
+    ...(incident.branch ? { branch: incident.branch } : {}),
     incidentUrl,
   });
 }

@@ -328,6 +328,17 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     const isFinal = !retryable || (deps.maxAttempts !== undefined && claim.attempts >= deps.maxAttempts);
     const lastError = message.slice(0, 1000);
     const pendingEmail = isFinal ? outboxEntry(ctx, incident, 'failed') : undefined;
+    // A final failure keeps the fix branch only if it reached the remote (a PR refused after the
+    // push), so its email can say so; one recorded but never pushed is forgotten. If the remote
+    // cannot be asked, it is kept: "was pushed" wrongly is the lesser error than "nothing changed".
+    const branch = latest.branch;
+    const isBranchGone =
+      isFinal && branch !== undefined
+        ? await deps.workspaces.remoteBranchHead({ repo: incident.repo, branch }).then(
+            (head) => head === undefined,
+            () => false,
+          )
+        : false;
     const renewed = renewedLease(claim, now() + leaseMs);
     const failed = await store.transition({
       incidentKey: incident.incidentKey,
@@ -341,6 +352,7 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
         // kept while the email is owed: its sender holds the claim
         lease: pendingEmail ? renewed : undefined,
         pendingEmail,
+        ...(isBranchGone ? { branch: undefined } : {}),
         // When the sweep may resume it: transient failures soon, others never on their own.
         // The service's own `retry-after` wins when it asks for longer.
         retryAfter:
@@ -352,6 +364,7 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     if (failed && pendingEmail) {
       claim.lease = renewed;
       const owed: Incident = { ...latest, status: 'failed', lastError, pendingEmail, lease: renewed };
+      if (isBranchGone) delete owed.branch;
       try {
         await deliverPendingEmail({ ...ctx, incident: owed });
       } catch (sendError: unknown) {
