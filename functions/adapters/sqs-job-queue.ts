@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
   type SendMessageBatchCommandOutput,
   type SQSClient,
@@ -10,6 +11,8 @@ import type { EnqueueFailure, EnqueueResult, JobQueue } from '../core/ports/job-
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
 const TRUNCATION_MARK = '\n… [truncated to fit an SQS message]';
+// ChangeMessageVisibility's ceiling: 12 hours.
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
@@ -64,6 +67,21 @@ export class SqsJobQueue implements JobQueue {
       failed.push(...result.failed);
     }
     return { sent, failed };
+  }
+
+  /**
+   * Makes a received message visible again in `seconds` (0 to 12 hours, as SQS allows): a job
+   * sent back for a retry comes back when its backoff or `retry-after` ends, not when the queue's
+   * visibility timeout does.
+   */
+  async redeliverIn(receiptHandle: string, seconds: number): Promise<void> {
+    await this.#client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.#queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds))),
+      }),
+    );
   }
 
   async #sendChunk(chunk: readonly { incidentKey: string; body: string }[]): Promise<EnqueueResult> {

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
 import { DynamoDbBranchLinks } from '../adapters/dynamodb-branch-links.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
@@ -21,7 +21,7 @@ import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts'
 import { makeSecretReader } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
-import { RepairJobSchema, type RepoRef } from '../core/contracts.ts';
+import { type RepairJob, RepairJobSchema, type RepoRef } from '../core/contracts.ts';
 import type { FollowUpDeps } from '../core/follow-up/follow-up-deps.ts';
 import { INCIDENT_LINK_TTL_MS, signIncidentLink } from '../core/incident/incident-link.ts';
 import { DEFAULT_EDIT_POLICY } from '../core/repair/edit-policy.ts';
@@ -30,6 +30,7 @@ import {
   type RepairDeps,
   type RepairOutcome,
   repairIncident,
+  retryDueAt,
 } from '../core/repair/repair-incident.ts';
 import { type JobUseCases, runJob } from '../core/run-job.ts';
 import { webHostOfApiUrl } from '../core/text/scrub-prose.ts';
@@ -55,6 +56,20 @@ export interface AnalyzerDeps {
   /** hears each repair the kill switch or the daily cap stopped (the CloudWatch metric the alarm watches) */
   onRepairsStopped?: (stop: { incidentKey: string; reason: string }) => void;
   logger: AnalyzerLogger;
+  /**
+   * Sends a job that failed in a way worth retrying back when it is due (its backoff or the
+   * `retry-after` asked for), rather than when the queue's visibility timeout ends (30 minutes).
+   */
+  sendBack?: SendBack;
+  now?: () => number;
+}
+
+/** When a job sent back for a retry is due, and how to have SQS deliver it then. */
+export interface SendBack {
+  /** when the job is due again (undefined: leave it to the queue's timeout) */
+  dueAt(job: RepairJob): Promise<number | undefined>;
+  /** makes the received message visible again in `seconds` */
+  redeliverIn(receiptHandle: string, seconds: number): Promise<void>;
 }
 
 /**
@@ -66,6 +81,8 @@ export function makeHandler({
   useCases,
   onRepairsStopped,
   logger,
+  sendBack,
+  now = Date.now,
 }: AnalyzerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
@@ -105,10 +122,44 @@ export function makeHandler({
           error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
         });
         batchItemFailures.push({ itemIdentifier: record.messageId });
+        if (sendBack) await sendBackWhenDue({ sendBack, job, record, now, logger });
       }
     }
     return { batchItemFailures };
   };
+}
+
+/** Best effort: a job whose timing cannot be set comes back at the queue's timeout, as before. */
+async function sendBackWhenDue({
+  sendBack,
+  job,
+  record,
+  now,
+  logger,
+}: {
+  sendBack: SendBack;
+  job: RepairJob;
+  record: SQSRecord;
+  now: () => number;
+  logger: AnalyzerLogger;
+}): Promise<void> {
+  try {
+    const due = await sendBack.dueAt(job);
+    if (due === undefined) return;
+    const seconds = Math.max(0, Math.ceil((due - now()) / 1000));
+    await sendBack.redeliverIn(record.receiptHandle, seconds);
+    logger.info('repair job sent back for when it is due', {
+      incidentKey: job.incidentKey,
+      messageId: record.messageId,
+      inSeconds: seconds,
+    });
+  } catch (error: unknown) {
+    logger.error('could not time the retry; the queue timeout applies', {
+      incidentKey: job.incidentKey,
+      messageId: record.messageId,
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
+  }
 }
 
 /**
@@ -352,6 +403,8 @@ function repositoryWorkspaces({
 export interface AnalyzerSources extends Omit<RepairDepsSources, 'onProgress'> {
   logger: AnalyzerLogger;
   onRepairsStopped?: AnalyzerDeps['onRepairsStopped'];
+  /** the queue the analyzer consumes: a job sent back for a retry is timed to come back when due */
+  repairQueue?: { sqs: SQSClient; queueUrl: string };
 }
 
 /**
@@ -368,6 +421,7 @@ export function makeAnalyzer({
   onRepairsStopped,
   credentials = githubCredentials({ config, secret }),
   maxAttempts,
+  repairQueue,
 }: AnalyzerSources): ReturnType<typeof makeHandler> {
   // Adapters are built once per invocation, on the first job that needs them: a rotated secret
   // (installation tokens last an hour) reaches the next batch without a Secrets Manager call per job.
@@ -429,7 +483,33 @@ export function makeAnalyzer({
         ),
     };
   };
-  return makeHandler({ useCases, ...(onRepairsStopped ? { onRepairsStopped } : {}), logger });
+  const sendBack = repairQueue ? makeSendBack({ config, dynamodb, ...repairQueue }) : undefined;
+  return makeHandler({
+    useCases,
+    ...(onRepairsStopped ? { onRepairsStopped } : {}),
+    ...(sendBack ? { sendBack } : {}),
+    logger,
+  });
+}
+
+/** SendBack over the incidents table (the failed incident's `retryAfter`) and the repair queue. */
+function makeSendBack({
+  config,
+  dynamodb,
+  sqs,
+  queueUrl,
+}: {
+  config: AnalyzerConfig;
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+  queueUrl: string;
+}): SendBack {
+  const store = new DynamoDbIncidentStore({ client: dynamodb, tableName: config.incidentsTableName });
+  const queue = new SqsJobQueue({ client: sqs, queueUrl });
+  return {
+    dueAt: (job) => retryDueAt(job, store),
+    redeliverIn: (receiptHandle, seconds) => queue.redeliverIn(receiptHandle, seconds),
+  };
 }
 
 /** What `makeAnalyzerSweep` composes: the analyzer's sources plus the queue and the sweep's settings. */
@@ -500,6 +580,8 @@ function init(): Entries {
     dynamodb,
     ses,
     maxAttempts: sweepConfig.maxAttempts,
+    // the sweep's queue is the one the analyzer consumes
+    repairQueue: { sqs, queueUrl: sweepConfig.repairQueueUrl },
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),

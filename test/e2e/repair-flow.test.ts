@@ -37,6 +37,8 @@ interface Flow {
   logGroup: string;
   queueName: string;
   anthropic: AnthropicStandIn;
+  /** what the analyzer logged */
+  logged: { message: string; attributes?: Record<string, unknown> }[];
   detect(payload: unknown): Promise<unknown>;
   receive(): Promise<Message[]>;
   analyze(messages: Message[]): Promise<SQSBatchResponse>;
@@ -61,6 +63,7 @@ async function makeFlow({
     store,
     queue: new SqsJobQueue({ client: servers.sqsClient, queueUrl }),
   });
+  const logged: { message: string; attributes?: Record<string, unknown> }[] = [];
   const analyzer = makeE2eAnalyzer({
     standIns: servers,
     tableName,
@@ -68,6 +71,11 @@ async function makeFlow({
     reviewer: REVIEWER,
     anthropicUrl: anthropic.url,
     env,
+    queueUrl,
+    logger: {
+      info: (message, attributes) => logged.push({ message, ...(attributes ? { attributes } : {}) }),
+      error: (message, attributes) => logged.push({ message, ...(attributes ? { attributes } : {}) }),
+    },
   });
   return {
     repo,
@@ -76,6 +84,7 @@ async function makeFlow({
     logGroup: app.logGroup,
     queueName: app.queueName,
     anthropic,
+    logged,
     detect: (payload) => detector(payload),
     receive: () => receiveQueued({ standIns: servers, queueUrl }),
     analyze: (messages) => analyzeAndSettle({ standIns: servers, queueUrl, analyzer, messages }),
@@ -228,6 +237,11 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(incident.lastError).toMatch(/500|server|Internal/i);
     expect(fixBranches(flow)).toEqual([]);
     expect(await emailsFor(flow)).toEqual([]);
+    // SQS brings it back when the 5-minute backoff ends, not after the 30-minute visibility timeout
+    const timed = flow.logged.find((l) => l.message === 'repair job sent back for when it is due');
+    expect(timed?.attributes?.inSeconds).toBeGreaterThan(290);
+    expect(timed?.attributes?.inSeconds).toBeLessThanOrEqual(300);
+    expect(await flow.receive()).toEqual([]);
   });
 
   it('fails for good when GitHub answers 401 on the PR, and tells the reviewers why', async () => {

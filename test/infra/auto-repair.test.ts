@@ -268,6 +268,14 @@ describe('AutoRepair permissions', () => {
     expect(actions).not.toContain('ses:SendEmail');
   });
 
+  it('lets the analyzer time the retry of a job it received (ChangeMessageVisibility on the repair queue)', () => {
+    const timing = analyzer.filter((statement) =>
+      actionsOf(statement).includes('sqs:ChangeMessageVisibility'),
+    );
+    expect(timing.length).toBeGreaterThan(0);
+    expect(timing.flatMap(resourcesOf).every((arn) => /RepairQueue/.test(arn))).toBe(true);
+  });
+
   it('lets only the analyzer send mail, and only as the sender identity', () => {
     const mail = analyzer.filter((statement) => actionsOf(statement).includes('ses:SendEmail'));
     expect(mail.flatMap(actionsOf).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { SendMessageBatchCommandInput, SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
+import {
+  ReceiveMessageCommand,
+  type SendMessageBatchCommandInput,
+  type SendMessageBatchCommandOutput,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { type RepairJob, RepairJobSchema } from '../../functions/core/contracts.ts';
@@ -160,5 +164,31 @@ describe('SqsJobQueue (fauxqs)', () => {
     expect(message?.error.raw.startsWith('Traceback (most recent call last):')).toBe(true);
     expect(message?.error.raw).toContain('[truncated to fit an SQS message]');
     expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('sends a received job back at the time asked (ChangeMessageVisibility), not at the queue timeout', async () => {
+    const name = `q-${randomUUID()}`;
+    const queueUrl = sqs.createQueue(name);
+    const client = sqs.makeClient({ maxAttempts: 1 });
+    const queue = new SqsJobQueue({ client, queueUrl });
+    await queue.enqueue([makeJob(0)]);
+    const receive = async () =>
+      (
+        await client.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 3600, WaitTimeSeconds: 0 }),
+        )
+      ).Messages ?? [];
+
+    const [first] = await receive();
+    expect(await receive()).toEqual([]);
+    // due now: visible again at once (an hour-long timeout notwithstanding)
+    await queue.redeliverIn(first?.ReceiptHandle ?? '', 0);
+    const [again] = await receive();
+    expect(again?.MessageId).toBe(first?.MessageId);
+    // due in ten minutes: hidden for now; a delay past SQS's 12-hour ceiling is clamped, not refused
+    await queue.redeliverIn(again?.ReceiptHandle ?? '', 600);
+    expect(await receive()).toEqual([]);
+    await queue.redeliverIn(again?.ReceiptHandle ?? '', 48 * 60 * 60);
+    expect(await receive()).toEqual([]);
   });
 });

@@ -3,8 +3,14 @@ import { SESClient } from '@aws-sdk/client-ses';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
-import { buildRepairDeps, makeAnalyzer } from '../../functions/analyzer/handler.ts';
+import {
+  buildRepairDeps,
+  makeAnalyzer,
+  makeHandler,
+  type SendBack,
+} from '../../functions/analyzer/handler.ts';
 import type { RepairJobKind } from '../../functions/core/contracts.ts';
+import { retryDueAt } from '../../functions/core/repair/repair-incident.ts';
 import { makeRepairJob } from '../support/follow-up-fakes.ts';
 import { sqsEvent } from '../support/sqs-events.ts';
 
@@ -100,4 +106,65 @@ describe('analyzer job runner', () => {
     });
     expect(limited.maxAttempts).toBe(1);
   });
+});
+
+describe('analyzer: a job sent back for a retry comes back when it is due', () => {
+  const NOW = 1_800_000_000_000;
+  it("sets the message's visibility to the incident's retry time, and still reports the failure", async () => {
+    const calls: [string, number][] = [];
+    const sendBack: SendBack = {
+      dueAt: async () => NOW + 5 * 60 * 1000 + 1,
+      redeliverIn: async (handle, seconds) => {
+        calls.push([handle, seconds]);
+      },
+    };
+    const handler = makeHandler({ ...failingDeps(), sendBack, now: () => NOW });
+
+    const response = await handler(jobs('repair'));
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+    expect(calls).toEqual([['r0', 301]]);
+  });
+
+  it('leaves the timing to the queue when the incident names no retry time, or the lookup fails', async () => {
+    const calls: number[] = [];
+    const errors: string[] = [];
+    const make = (dueAt: SendBack['dueAt']) =>
+      makeHandler({
+        ...failingDeps(),
+        sendBack: { dueAt, redeliverIn: async (_h, seconds) => void calls.push(seconds) },
+        logger: { info: () => {}, error: (message) => errors.push(message) },
+        now: () => NOW,
+      });
+
+    expect((await make(async () => undefined)(jobs('repair'))).batchItemFailures).toHaveLength(1);
+    const lost = await make(async () => {
+      throw new Error('DynamoDB throttled');
+    })(jobs('repair'));
+    expect(lost.batchItemFailures).toHaveLength(1);
+    expect(calls).toEqual([]);
+    expect(errors).toContain('could not time the retry; the queue timeout applies');
+  });
+
+  it('asks only about repair jobs of failed incidents', async () => {
+    const store = (incident: unknown) => ({ get: async () => incident as never });
+    const job = makeRepairJob();
+    expect(await retryDueAt(job, store({ status: 'failed', retryAfter: NOW }))).toBe(NOW);
+    expect(await retryDueAt(job, store({ status: 'pr_open', retryAfter: NOW }))).toBeUndefined();
+    expect(await retryDueAt(job, store(undefined))).toBeUndefined();
+    expect(
+      await retryDueAt(makeRepairJob({ kind: 'revise' }), store({ status: 'failed', retryAfter: NOW })),
+    ).toBeUndefined();
+  });
+
+  function failingDeps() {
+    return {
+      useCases: () => ({
+        repair: async () => {
+          throw Object.assign(new Error('overloaded'), { retryable: true });
+        },
+      }),
+      logger: { info: () => {}, error: () => {} },
+    };
+  }
 });

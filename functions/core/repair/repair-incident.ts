@@ -113,10 +113,11 @@ export interface RepairDeps {
   randomId?: () => string;
   /**
    * Leave a job for a `failed` incident whose `retryAfter` has not come to the sweep, rather than
-   * run it early. The cloud sets this: SQS sends a failed job back after its visibility timeout
-   * (30 minutes) whatever backoff or `retry-after` the failure recorded, so a rate limit that
-   * asked for two hours was retried in thirty minutes. The one-machine runner retries in process,
-   * on its own schedule, and leaves it off.
+   * run it early. The cloud sets this: the analyzer times a failed job's return (`retryDueAt`,
+   * ChangeMessageVisibility), but SQS still sends it back at its visibility timeout (30 minutes)
+   * when that timing failed or a retry is more than 12 hours away, and a rate limit that asked
+   * for two hours must not be retried in thirty minutes. The one-machine runner retries in
+   * process, on its own schedule, and leaves it off.
    */
   waitForRetryAfter?: boolean;
   /**
@@ -392,6 +393,20 @@ interface RunContext {
   progress: (stage: RepairStage, detail?: string) => void;
   now: () => number;
   leaseMs: number;
+}
+
+/**
+ * When a repair job that failed in a way worth retrying is due again: its failed incident's
+ * `retryAfter` (the backoff, or the `retry-after` a service asked for). Undefined for anything
+ * else, which the queue's own timeout returns.
+ */
+export async function retryDueAt(
+  job: RepairJob,
+  store: Pick<IncidentStore, 'get'>,
+): Promise<number | undefined> {
+  if (job.kind !== 'repair') return undefined;
+  const incident = await store.get(job.incidentKey);
+  return incident?.status === 'failed' ? incident.retryAfter : undefined;
 }
 
 /** Repair attempts of one incident after which a failed one is left to a person (`ai-ops retry`). */

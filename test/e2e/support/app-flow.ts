@@ -107,8 +107,9 @@ export function makeE2eAnalyzer({
   env = {},
   extraSecrets = () => ({}),
   logger = { info: () => {}, error: () => {} },
+  queueUrl,
 }: {
-  standIns: Pick<E2eStandIns, 'github' | 'dynamoClient' | 'sesClient'>;
+  standIns: Pick<E2eStandIns, 'github' | 'dynamoClient' | 'sesClient' | 'sqsClient'>;
   tableName: string;
   token: string;
   reviewer: string;
@@ -116,6 +117,8 @@ export function makeE2eAnalyzer({
   env?: Record<string, string>;
   extraSecrets?: (config: AnalyzerConfig) => Record<string, string>;
   logger?: AnalyzerSources['logger'];
+  /** the queue the jobs come from, as deployed: a retry is timed by ChangeMessageVisibility */
+  queueUrl?: string;
 }): ReturnType<typeof makeAnalyzer> {
   const config = loadAnalyzerConfig({
     INCIDENTS_TABLE_NAME: tableName,
@@ -138,6 +141,7 @@ export function makeE2eAnalyzer({
     ses: standIns.sesClient,
     anthropicBaseUrl: anthropicUrl,
     logger,
+    ...(queueUrl ? { repairQueue: { sqs: standIns.sqsClient, queueUrl } } : {}),
   });
 }
 
