@@ -120,16 +120,19 @@ export class AutoRepair extends Construct {
       reason: 'This queue is itself the dead-letter queue of the repair queue.',
     });
 
+    // A failed job comes back (timed to its backoff) once per attempt: the queue must not park it
+    // before the attempts run out, and a crash or a duplicate delivery may take a receive or two.
+    const repairReceives = Math.max(5, config.maxRepairAttempts + 2);
     this.repairQueue = new sqs.Queue(this, 'RepairQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: REPAIR_QUEUE_VISIBILITY_TIMEOUT,
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: repairReceives },
     });
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'RepairDeadLetterAlarm', {
-      alarmDescription: 'ai-ops: repair jobs failed 5 times and landed in the dead-letter queue',
+      alarmDescription: `ai-ops: repair jobs received ${repairReceives} times without settling landed in the dead-letter queue`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,

@@ -35,6 +35,18 @@ describe('infra: the no-CI policy and the attempt limit from cdk.json', () => {
     expect(configProblems({ ...makeAutoRepairProps(), maxRepairAttempts: 0 })).toMatch(/maxRepairAttempts/);
   });
 
+  it('keeps a job in the repair queue for as many receives as its attempts need before parking it', () => {
+    const receives = (props = makeAutoRepairProps()) =>
+      Object.values(synthAiOps({ props }).template.findResources('AWS::SQS::Queue'))
+        .map((q) => (q as { Properties: { RedrivePolicy?: { maxReceiveCount?: number } } }).Properties)
+        .map((p) => p.RedrivePolicy?.maxReceiveCount)
+        .filter((n): n is number => n !== undefined)
+        .sort((a, b) => a - b);
+    // the repair queue and the detector failure queue
+    expect(receives()).toEqual([5, 5]);
+    expect(receives(makeAutoRepairProps({ maxRepairAttempts: 10 }))).toEqual([5, 12]);
+  });
+
   it('rejects an unknown policy and a zero wait, naming both', () => {
     const problems = configProblems({ ...makeAutoRepairProps(), noCiPolicy: 'merge', noCiAfterMinutes: 0 });
     expect(problems).toMatch(/noCiPolicy/);
