@@ -45,6 +45,7 @@ import {
 } from '../../functions/core/ports/pull-requests.ts';
 import type { GitIdentity, ModelUsage, RepoWorkspace } from '../../functions/core/ports/repo-workspace.ts';
 import { DEFAULT_EDIT_POLICY } from '../../functions/core/repair/edit-policy.ts';
+import { MAX_FAILED_EMAILS_PER_DAY } from '../../functions/core/repair/render-email.ts';
 import {
   DEFAULT_LEASE_MS,
   failureBackoffMs,
@@ -956,6 +957,29 @@ describe('repairIncident', () => {
     expect(world.advisor.calls).toBe(1);
     expect(world.mailer.sent).toHaveLength(1);
     expect(world.prs.prs).toHaveLength(0);
+  });
+
+  it('mails at most MAX_FAILED_EMAILS_PER_DAY failures a repository a day: a broken token fails every incident alike', async () => {
+    const world = await makeWorld({ deps: { isRetryable: isRetryableAnalyzerError } });
+    const day = new Date(T0).toISOString().slice(0, 10);
+    for (let i = 0; i < MAX_FAILED_EMAILS_PER_DAY; i++)
+      expect(
+        await world.budget.reserve({
+          repoKey: 'acme/shop#failed-notice',
+          day,
+          incidentKey: `acme/shop#earlier${i}`,
+          cap: MAX_FAILED_EMAILS_PER_DAY,
+        }),
+      ).toBe(true);
+    world.faults.open = [new GitHubAuthError('Bad credentials', { status: 401 })];
+
+    expect(await world.run()).toEqual({ kind: 'failed', reason: 'Bad credentials' });
+
+    const incident = await world.incident();
+    expect(incident).toMatchObject({ status: 'failed', lastError: 'Bad credentials' });
+    expect(incident.pendingEmail).toBeUndefined();
+    expect(incident.lease).toBeUndefined();
+    expect(world.mailer.sent).toHaveLength(0);
   });
 
   it('runs no job SQS sends back for a failure that is not retryable', async () => {

@@ -49,6 +49,8 @@ export interface RenderedEmail {
 }
 
 const PROSE_MAX = 6000;
+/** Emails of repairs that failed for good, per repository and UTC day (the repair use case keeps the count). */
+export const MAX_FAILED_EMAILS_PER_DAY = 3;
 const MESSAGE_MAX = 1500;
 const SUBJECT_MAX = 200;
 const STYLE = {
@@ -136,7 +138,13 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
       ? `its fix branch ${oneLine(input.branch, 120)} was pushed, but no pull request was opened`
       : 'nothing was changed in the repository';
     const intro = `ai-ops tried to repair this error ${tries} and stopped: ${left}. Once what stopped it is fixed, send the incident back for another attempt (${back}).`;
-    const sections: Array<[string, string]> = [['What stopped it', prose(input.reason)]];
+    const sections: Array<[string, string]> = [
+      ['What stopped it', prose(input.reason)],
+      [
+        'Other failures',
+        `A cause such as an expired token fails every repair alike: at most ${MAX_FAILED_EMAILS_PER_DAY} of these emails go out per repository and day; later ones are recorded on their incidents without an email.`,
+      ],
+    ];
     const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
     return {
       subject: subject(`${type} in ${repo}: repair failed, ai-ops stopped trying`),

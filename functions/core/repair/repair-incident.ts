@@ -25,6 +25,7 @@ import {
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
 import {
   type FollowUpMode,
+  MAX_FAILED_EMAILS_PER_DAY,
   type RenderedEmail,
   renderFailedEmail,
   renderFixEmail,
@@ -328,7 +329,8 @@ export async function repairIncident(job: RepairJob, deps: RepairDeps): Promise<
     // to find a silent `failed` incident.
     const isFinal = !retryable || (deps.maxAttempts !== undefined && claim.attempts >= deps.maxAttempts);
     const lastError = message.slice(0, 1000);
-    const pendingEmail = isFinal ? outboxEntry(ctx, incident, 'failed') : undefined;
+    const pendingEmail =
+      isFinal && (await mayMailFailure(ctx, incident)) ? outboxEntry(ctx, incident, 'failed') : undefined;
     // A final failure keeps the fix branch only if it reached the remote (a PR refused after the
     // push), so its email can say so; one recorded but never pushed is forgotten. If the remote
     // cannot be asked, it is kept: "was pushed" wrongly is the lesser error than "nothing changed".
@@ -526,6 +528,27 @@ async function checkSpendGuards({
   });
   await announceStop({ ctx, incident, reason, at });
   return { kind: 'skipped', reason };
+}
+
+/**
+ * Whether a repair that failed for good may be mailed: a broken token or an Anthropic outage
+ * fails every incident alike, and the reviewers need to hear it a few times a day, not once per
+ * incident. The budget's reservation is idempotent per incident (a redelivery keeps its place);
+ * if it cannot be asked, the email goes out.
+ */
+async function mayMailFailure(ctx: RunContext, incident: Incident): Promise<boolean> {
+  const { settings, budget } = ctx.deps;
+  if (settings.reviewers.length === 0) return false;
+  try {
+    return await budget.reserve({
+      repoKey: `${incident.repo.owner}/${incident.repo.name}#failed-notice`,
+      day: new Date(ctx.now()).toISOString().slice(0, 10),
+      incidentKey: incident.incidentKey,
+      cap: MAX_FAILED_EMAILS_PER_DAY,
+    });
+  } catch {
+    return true;
+  }
 }
 
 /**
