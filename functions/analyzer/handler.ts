@@ -278,7 +278,7 @@ export interface RepairDepsSources {
    * container (`githubCredentials`) so installation tokens are reused. Default: the token secret.
    */
   credentials?: GitHubCredentials;
-  /** MAX_REPAIR_ATTEMPTS: a failed job SQS sends back after this many attempts is not run again */
+  /** MAX_REPAIR_ATTEMPTS: the last attempt's failure is final (mailed), and no redelivery runs another */
   maxAttempts?: number;
 }
 
