@@ -9,7 +9,7 @@ import { makeHandler } from '../../functions/detector/handler.ts';
 import type { DetectorLogger } from '../../functions/detector/telemetry.ts';
 import { makeDataPayload, makeLogEvents, pythonTrace } from '../support/payloads.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
-import { decodeFloor, payloadOf, realisticMessages } from './detector-workload.ts';
+import { decodeFloor, payloadOf, realisticMessages, timePairAsync } from './detector-workload.ts';
 
 const silentLogger: DetectorLogger = {
   info: () => {},
@@ -17,11 +17,6 @@ const silentLogger: DetectorLogger = {
   error: () => {},
   withKeys: () => silentLogger,
 };
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 async function warmInvocation(
   payload: { awslogs: { data: string } },
@@ -41,37 +36,15 @@ async function warmInvocation(
     });
     return handle(payload);
   };
-  const floor = () => decodeFloor(payload);
-  let outcome: Awaited<ReturnType<typeof invoke>> | undefined;
-  for (let i = 0; i < 3; i++) {
-    outcome = await invoke();
-    floor();
-  }
-  const handlerSamples: number[] = [];
-  const floorSamples: number[] = [];
-  const ratios: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    // Each timed call follows an untimed one of its own side: each pays for its own garbage only.
-    await invoke();
-    let start = performance.now();
-    await invoke();
-    const handlerMs = performance.now() - start;
-    floor();
-    start = performance.now();
-    floor();
-    const floorMs = performance.now() - start;
-    handlerSamples.push(handlerMs);
-    floorSamples.push(floorMs);
-    ratios.push(floorMs / handlerMs);
-  }
-  const incidents = outcome?.kind === 'recorded' ? outcome.incidents.length : 0;
-  const errors = outcome?.kind === 'recorded' ? outcome.errorsSeen : 0;
+  const outcome = await invoke();
+  // floor first: the ratio is floor / handler, the goal's way round
+  const timed = await timePairAsync(() => decodeFloor(payload), invoke, runs);
   return {
-    handlerMs: median(handlerSamples),
-    floorMs: median(floorSamples),
-    ratio: median(ratios),
-    incidents,
-    errors,
+    handlerMs: timed.b,
+    floorMs: timed.a,
+    ratio: timed.ratio,
+    incidents: outcome.kind === 'recorded' ? outcome.incidents.length : 0,
+    errors: outcome.kind === 'recorded' ? outcome.errorsSeen : 0,
   };
 }
 

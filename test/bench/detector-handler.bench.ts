@@ -5,7 +5,8 @@
 // store and queue, against the decode floor (base64 + gunzip + JSON.parse) of the same payload,
 // measured in the same run, on the handler bundled as deployed (detector-handler-workload.ts;
 // AI_OPS_BENCH_NODE picks the Node.js). Measured from the TypeScript sources through tsx on
-// Node 20, as it was until December, the realistic mix read 0.36× against 0.55× bundled on Node 24.
+// Node 20, as it was until December, the realistic mix read 0.36×; bundled, 0.52–0.53× on
+// Node 20 and 24.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -135,7 +135,7 @@ function timePair(
 }
 
 /** `timePair` for asynchronous work. */
-async function timePairAsync(
+export async function timePairAsync(
   a: () => unknown,
   b: () => Promise<unknown>,
   rounds: number,

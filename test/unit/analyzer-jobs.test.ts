@@ -84,7 +84,7 @@ describe('analyzer job runner', () => {
     expect(anthropicReads()).toBe(2);
   });
 
-  it('builds the deployed repair deps with waitForRetryAfter and the attempt limit, so a job SQS sends back early or past the limit is left alone', async () => {
+  it('builds the deployed repair deps with waitForRetryAfter and the attempt limit it is given (MAX_REPAIR_ATTEMPTS), so a job SQS sends back early or past the limit is left alone', async () => {
     const deps = await buildRepairDeps({
       config,
       secret: async () => 'secret-value',

@@ -102,15 +102,18 @@ const ANSI_ESCAPE = /\u001b\[[\d;]{0,20}[A-Za-z]/g;
  * included) and a fatal error band 3.
  */
 export function readPushResult(result: Buffer, sideband: boolean): { lines: string[]; remote: string } {
-  if (!sideband) return { lines: readPktLines(result).map((line) => line.replace(/\n$/, '')), remote: '' };
   const report: Buffer[] = [];
   const messages: string[] = [];
-  for (const payload of readPktPayloads(result)) {
-    const band = payload[0];
-    if (band === 1) report.push(payload.subarray(1));
-    else if (band === 2 || band === 3) messages.push(payload.subarray(1).toString('utf8'));
+  if (sideband) {
+    for (const payload of readPktPayloads(result)) {
+      const band = payload[0];
+      if (band === 1) report.push(payload.subarray(1));
+      else if (band === 2 || band === 3) messages.push(payload.subarray(1).toString('utf8'));
+    }
   }
-  const lines = readPktLines(Buffer.concat(report)).map((line) => line.replace(/\n$/, ''));
+  const lines = readPktLines(sideband ? Buffer.concat(report) : result).map((line) =>
+    line.replace(/\n$/, ''),
+  );
   const remote = messages
     .join('')
     .split(/\r\n|\r|\n/)

@@ -157,9 +157,7 @@ export async function pushRevision({
       const summary = [
         sanitizeMarkdown(scrubProse(proposal.explanation), {
           maxLength: 3000,
-          allowedLinks: [
-            repositoryLinkScope({ ...repo, ...(settings.webHost ? { host: settings.webHost } : {}) }),
-          ],
+          allowedLinks: [repositoryLinkScope({ ...repo, host: settings.webHost })],
         }),
         '',
         ...files,

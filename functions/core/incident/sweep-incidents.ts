@@ -173,10 +173,18 @@ export async function resumeIncidents(deps: SweepDeps, options: SweepOptions = {
   }
   for (const incident of await deps.store.listByStatus('analyzing', { limit }))
     if (expired(incident)) due.push({ incident, from: 'analyzing' });
-  for (const incident of await deps.store.listByStatus('failed', { limit }))
-    if (incident.attempts < maxAttempts && incident.retryAfter !== undefined && incident.retryAfter <= now())
+  // One read of `failed`: a repair that failed for good may owe its email; another may be retried.
+  for (const incident of await deps.store.listByStatus('failed', { limit })) {
+    if (incident.pendingEmail) {
+      if (expired(incident)) due.push({ incident, from: 'email' });
+    } else if (
+      incident.attempts < maxAttempts &&
+      incident.retryAfter !== undefined &&
+      incident.retryAfter <= now()
+    )
       due.push({ incident, from: 'failed' });
-  for (const status of ['pr_open', 'no_fix', 'failed'] as const)
+  }
+  for (const status of ['pr_open', 'no_fix'] as const)
     for (const incident of await deps.store.listByStatus(status, { limit }))
       if (incident.pendingEmail && expired(incident)) due.push({ incident, from: 'email' });
 

@@ -92,6 +92,17 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
     ...(input.occurrences ? [['Occurrences', formatOccurrences(input.occurrences)] as [string, string]] : []),
   ];
   const incidentUrl = safeUrl(input.incidentUrl);
+  const incidentLink: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
+  // Every kind: the same heading and error facts, in HTML and in plain text.
+  const heading = `${type} in ${repo}`;
+  const finish = (
+    status: string,
+    parts: Pick<EmailParts, 'intro' | 'links' | 'sections'>,
+  ): RenderedEmail => ({
+    subject: subject(`${heading}: ${status}`),
+    html: renderHtml({ heading, facts, message, ...parts }),
+    text: renderText({ heading, facts, message, ...parts }),
+  });
 
   if (input.kind === 'fix') {
     const prUrl = safeUrl(input.pr.url);
@@ -108,7 +119,7 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
             ['Files changed', `${prUrl}/files`] as [string, string],
           ]
         : []),
-      ...(incidentUrl ? [['Incident', incidentUrl] as [string, string]] : []),
+      ...incidentLink,
     ];
     const intro = input.pr.draft
       ? `ai-ops opened a draft pull request that may fix this error. ${DRAFT_NEXT[failing ? 'failing' : (input.followUp ?? 'webhook')]} Nothing is merged automatically.`
@@ -122,11 +133,7 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
       ['Explanation', prose(input.analysis.explanation)],
       ['Confidence', input.analysis.confidence],
     ];
-    return {
-      subject: subject(`${type} in ${repo}: ${status}`),
-      html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
-      text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
-    };
+    return finish(status, { intro, links, sections });
   }
 
   if (input.kind === 'failed') {
@@ -145,12 +152,11 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
         `A cause such as an expired token fails every repair alike: at most ${MAX_FAILED_EMAILS_PER_DAY} of these emails go out per repository and day; later ones are recorded on their incidents without an email.`,
       ],
     ];
-    const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
-    return {
-      subject: subject(`${type} in ${repo}: repair failed, ai-ops stopped trying`),
-      html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
-      text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
-    };
+    return finish('repair failed, ai-ops stopped trying', {
+      intro,
+      links: incidentLink,
+      sections,
+    });
   }
 
   const intro = 'ai-ops analysed this error but did not open a pull request.';
@@ -161,12 +167,7 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
       : []),
     ['Analysis', prose(input.analysis.explanation)],
   ];
-  const links: Array<[string, string]> = incidentUrl ? [['Incident', incidentUrl]] : [];
-  return {
-    subject: subject(`${type} in ${repo}: analysed, no fix proposed`),
-    html: renderHtml({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
-    text: renderText({ heading: `${type} in ${repo}`, intro, links, facts, message, sections }),
-  };
+  return finish('analysed, no fix proposed', { intro, links: incidentLink, sections });
 }
 
 // What happens to a draft next, by who follows it up: never promise a step nobody will take.

@@ -192,7 +192,7 @@ function renderBody({
   const scrubbed = scrubProse(error.message);
   const message = scrubbed.length > MESSAGE_MAX ? `${scrubbed.slice(0, MESSAGE_MAX)}…` : scrubbed;
   const allowedLinks: LinkScope[] = incident.repo
-    ? [repositoryLinkScope({ ...incident.repo, ...(webHost ? { host: webHost } : {}) })]
+    ? [repositoryLinkScope({ ...incident.repo, host: webHost })]
     : [];
   const files =
     changes.length === 0

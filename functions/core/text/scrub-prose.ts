@@ -35,7 +35,7 @@ export function repositoryLinkScope({
 }: {
   owner: string;
   name: string;
-  host?: string;
+  host?: string | undefined;
 }): LinkScope {
   return { host: host.toLowerCase(), pathPrefix: `/${owner}/${name}`.toLowerCase() };
 }
