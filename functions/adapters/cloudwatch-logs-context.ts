@@ -39,7 +39,21 @@ export class CloudWatchLogsContext implements LogContextSource {
     this.#maxPages = maxPages;
   }
 
-  async fetchAround({ logGroup, logStream, timestamp }: LogContextRequest): Promise<LogEvent[]> {
+  async fetchAround({ logGroup, logStream, timestamp, timeoutMs }: LogContextRequest): Promise<LogEvent[]> {
+    // One deadline for every page and retry of this read: the SDK stops at once when it passes.
+    const abortSignal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    try {
+      return await this.#read({ logGroup, logStream, timestamp }, abortSignal);
+    } catch (error: unknown) {
+      if (!abortSignal?.aborted) throw error;
+      throw new Error(`GetLogEvents did not answer within ${timeoutMs} ms`, { cause: error });
+    }
+  }
+
+  async #read(
+    { logGroup, logStream, timestamp }: LogContextRequest,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<LogEvent[]> {
     const events: LogEvent[] = [];
     let nextToken: string | undefined;
     let startTime = timestamp - this.#beforeMs;
@@ -56,6 +70,7 @@ export class CloudWatchLogsContext implements LogContextSource {
           limit,
           nextToken,
         }),
+        { abortSignal },
       );
       const received = response.events ?? [];
       for (const event of received) {

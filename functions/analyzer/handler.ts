@@ -5,6 +5,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { makeAnthropicFixAdvisor } from '../adapters/anthropic-fix-advisor.ts';
+import { awsClientOptions } from '../adapters/aws-client-options.ts';
 import { DynamoDbBranchLinks } from '../adapters/dynamodb-branch-links.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { DynamoDbRepairBudget } from '../adapters/dynamodb-repair-budget.ts';
@@ -549,11 +550,12 @@ export function makeAnalyzerSweep({
   });
 }
 
-// Built once per container; warm invocations reuse them.
-const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
-const ses = new SESClient({ maxAttempts: 4 });
-const secretsManager = new SecretsManagerClient({ maxAttempts: 4 });
-const sqs = new SQSClient({ maxAttempts: 4 });
+// Built once per container; warm invocations reuse them. Each attempt is bounded, so a stalled
+// connection is retried rather than waited on until the function times out.
+const dynamodb = new DynamoDBClient(awsClientOptions({ maxAttempts: 6, timeoutMs: 5_000 }));
+const ses = new SESClient(awsClientOptions({ maxAttempts: 4, timeoutMs: 10_000 }));
+const secretsManager = new SecretsManagerClient(awsClientOptions({ maxAttempts: 4, timeoutMs: 5_000 }));
+const sqs = new SQSClient(awsClientOptions({ maxAttempts: 4, timeoutMs: 5_000 }));
 
 interface Entries {
   jobs: ReturnType<typeof makeHandler>;

@@ -2,6 +2,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { awsClientOptions } from '../adapters/aws-client-options.ts';
 import { CloudWatchLogsContext } from '../adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
@@ -41,11 +42,12 @@ export function makeHandler({ logger, metrics, ...useCase }: DetectorDeps): Dete
   };
 }
 
-// Built once per container and reused by warm invocations. The SDK retries throttling with
-// backoff; what still fails after that is thrown (see makeHandler).
-const dynamodb = new DynamoDBClient({ maxAttempts: 6 });
-const sqs = new SQSClient({ maxAttempts: 6 });
-const logs = new CloudWatchLogsClient({ maxAttempts: 3 });
+// Built once per container and reused by warm invocations. The SDK retries throttling, 5xx and
+// attempts that outlast their timeout (a stalled connection); what still fails is thrown (see
+// makeHandler). Context reads have their own budget per delivery (recordErrors).
+const dynamodb = new DynamoDBClient(awsClientOptions({ maxAttempts: 6, timeoutMs: 5_000 }));
+const sqs = new SQSClient(awsClientOptions({ maxAttempts: 6, timeoutMs: 5_000 }));
+const logs = new CloudWatchLogsClient(awsClientOptions({ maxAttempts: 3, timeoutMs: 5_000 }));
 
 let cached: { handle: DetectorHandler; addContext: (context: Context) => void } | undefined;
 

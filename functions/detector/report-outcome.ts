@@ -84,6 +84,11 @@ function reportRecorded({
       skipped: outcome.context.skipped,
     });
   }
+  if (outcome.context.outOfTime > 0) {
+    logger.warn('left cut-off stack traces incomplete: the time for context reads ran out', {
+      outOfTime: outcome.context.outOfTime,
+    });
+  }
   logger.info('recorded a subscription delivery', {
     logGroup: outcome.logGroup,
     logStream: outcome.logStream,

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { awsClientOptions } from '../adapters/aws-client-options.ts';
 import { DynamoDbBranchLinks } from '../adapters/dynamodb-branch-links.ts';
 import { DynamoDbDeliveryLog } from '../adapters/dynamodb-delivery-log.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
@@ -147,10 +148,12 @@ function lowerCaseHeaders(
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
-// Built once per container; warm invocations reuse them.
-const dynamodb = new DynamoDBClient({ maxAttempts: 3 });
-const sqs = new SQSClient({ maxAttempts: 3 });
-const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
+// Built once per container; warm invocations reuse them. GitHub waits 10 s for an answer: each
+// attempt is bounded, so a stalled connection is retried in time rather than waited on.
+const webhookCalls = awsClientOptions({ maxAttempts: 3, timeoutMs: 2_000 });
+const dynamodb = new DynamoDBClient(webhookCalls);
+const sqs = new SQSClient(webhookCalls);
+const secretsManager = new SecretsManagerClient(webhookCalls);
 
 let cached: ReturnType<typeof makeHandler> | undefined;
 

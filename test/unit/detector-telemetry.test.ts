@@ -170,6 +170,7 @@ describe('the detector telemetry', () => {
         assembled: 0,
         inferred: 0,
         skipped: 0,
+        outOfTime: 0,
         failures: [
           { logStream: 'stream', timestamp: 1714564800000, message: 'AccessDeniedException: not authorized' },
         ],

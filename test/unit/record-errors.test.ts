@@ -5,6 +5,7 @@ import { type DetectedError, detectErrors } from '../../functions/core/detect/de
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import {
   capSample,
+  DEFAULT_CONTEXT_BUDGET_MS,
   EnqueueFailedError,
   type RecordErrorsDeps,
   type RecordErrorsOutcome,
@@ -414,7 +415,12 @@ describe('recordErrors', () => {
       );
 
       expect(logContext.requests).toEqual([
-        { logGroup: LOG_GROUP, logStream: STREAM, timestamp: 1_714_564_800_000 },
+        {
+          logGroup: LOG_GROUP,
+          logStream: STREAM,
+          timestamp: 1_714_564_800_000,
+          timeoutMs: DEFAULT_CONTEXT_BUDGET_MS,
+        },
       ]);
       expect(outcome.context).toMatchObject({ fetched: 1, assembled: 1, failures: [] });
       expect(queue.jobs[0]?.error.frames.map((f) => f.function)).toEqual(['load_cart', 'price_item']);
@@ -577,6 +583,23 @@ describe('recordErrors', () => {
       expect(logContext.requests).toHaveLength(3);
       expect(outcome.context).toMatchObject({ fetched: 3, skipped: 7 });
       expect(outcome.incidents).toHaveLength(10);
+    });
+
+    it('gives the reads of one delivery a time budget: each read is told what is left, none starts past it', async () => {
+      let clock = NOW;
+      // each read takes 4 s of the clock
+      const logContext = new FakeLogContext(async () => {
+        clock += 4_000;
+        return [];
+      });
+      const { deps } = makeDeps({ logContext, now: () => clock, contextBudgetMs: 10_000 });
+      const messages = Array.from({ length: 5 }, (_, i) => `CUT Error${i}`);
+
+      const outcome = recorded(await recordErrors({ event: payload(messages) }, deps));
+
+      expect(logContext.requests.map((r) => r.timeoutMs)).toEqual([10_000, 6_000, 2_000]);
+      expect(outcome.context).toMatchObject({ fetched: 3, outOfTime: 2, skipped: 0 });
+      expect(outcome.incidents).toHaveLength(5);
     });
 
     it('does not read context for complete records', async () => {

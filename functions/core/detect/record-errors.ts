@@ -24,6 +24,11 @@ export interface RecordErrorsDeps {
   fingerprint?: (record: ErrorRecord) => string;
   /** GetLogEvents calls per delivery at most: a storm of cut-off traces must not become a storm of reads */
   maxContextFetches?: number;
+  /**
+   * Time for all context reads of one delivery, from the first read's start: a stalled or slow
+   * CloudWatch Logs must cost the rest of a trace, never the delivery (the Lambda's timeout).
+   */
+  contextBudgetMs?: number;
   /** store writes in flight at once */
   concurrency?: number;
   /** the queue lease's owner on `queued` incidents (default `sqs`) */
@@ -57,6 +62,8 @@ export interface ContextFetchReport {
   inferred: number;
   /** cut-off traces left as they were because the cap was reached */
   skipped: number;
+  /** cut-off traces left as they were because the delivery's time for reads ran out */
+  outOfTime: number;
   failures: { logStream: string; timestamp: number; message: string }[];
 }
 
@@ -81,6 +88,9 @@ export type EnqueueFailedErrorCode = 'enqueue_failed';
  * Some jobs did not reach the queue. Their incidents stay `new`, so redelivering the payload
  * (Lambda retries a failed asynchronous invocation) enqueues exactly those again.
  */
+/** Time for one delivery's context reads: the detector Lambda has 60 s for the whole delivery. */
+export const DEFAULT_CONTEXT_BUDGET_MS = 10_000;
+
 export class EnqueueFailedError extends Error {
   override readonly name = 'EnqueueFailedError';
   readonly code: EnqueueFailedErrorCode = 'enqueue_failed';
@@ -121,6 +131,7 @@ export async function recordErrors(
     detect = detectErrors,
     fingerprint = fingerprintError,
     maxContextFetches = 10,
+    contextBudgetMs = DEFAULT_CONTEXT_BUDGET_MS,
     concurrency = 16,
     queueOwner = 'sqs',
     queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
@@ -148,6 +159,8 @@ export async function recordErrors(
     detect,
     fingerprint,
     maxContextFetches,
+    contextBudgetMs,
+    now,
   });
 
   const groups = groupByIncident({ records, repo, fingerprint });
@@ -450,6 +463,8 @@ async function completeCutOffTraces({
   detect,
   fingerprint,
   maxContextFetches,
+  contextBudgetMs,
+  now,
 }: {
   detected: readonly DetectedError[];
   events: readonly LogEvent[];
@@ -457,8 +472,17 @@ async function completeCutOffTraces({
   detect: (events: readonly LogEvent[]) => DetectedError[];
   fingerprint: (record: ErrorRecord) => string;
   maxContextFetches: number;
+  contextBudgetMs: number;
+  now: () => number;
 }): Promise<{ records: Completed[]; report: ContextFetchReport }> {
-  const report: ContextFetchReport = { fetched: 0, assembled: 0, inferred: 0, skipped: 0, failures: [] };
+  const report: ContextFetchReport = {
+    fetched: 0,
+    assembled: 0,
+    inferred: 0,
+    skipped: 0,
+    outOfTime: 0,
+    failures: [],
+  };
   if (!detected.some((d) => d.needsContext))
     return { records: detected.map(({ record }) => ({ record })), report };
 
@@ -466,6 +490,8 @@ async function completeCutOffTraces({
   // and id, and fetched events find their delivered twins by binary search (GetLogEvents gives
   // no ids). Re-indexing 10,000 delivered events on each fetch cost more than detecting them.
   let delivered: readonly LogEvent[] | undefined;
+  // when the delivery's time for reads ends, set as the first read starts
+  let readsEnd: number | undefined;
   const fetchedContexts: FetchedContext[] = [];
   // the delivered ids that fetched events were matched to
   const adopted = new Set<string>();
@@ -523,9 +549,16 @@ async function completeCutOffTraces({
         kept.push(record);
         continue;
       }
+      readsEnd ??= now() + contextBudgetMs;
+      const timeoutMs = readsEnd - now();
+      if (timeoutMs <= 0) {
+        report.outOfTime += 1;
+        kept.push(record);
+        continue;
+      }
       report.fetched += 1;
       try {
-        const fetched = await logContext.fetchAround({ logGroup, logStream, timestamp });
+        const fetched = await logContext.fetchAround({ logGroup, logStream, timestamp, timeoutMs });
         delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
         const span = spanOf(fetched);
         const context: FetchedContext = {

@@ -5,6 +5,8 @@ export interface LogContextRequest {
   logStream: string;
   /** the timestamp (ms) of the event whose surroundings are wanted */
   timestamp: number;
+  /** how long the read may take in all, its pages and retries included; past it, it throws */
+  timeoutMs?: number;
 }
 
 /**
