@@ -9,6 +9,7 @@ import nodeHttp from 'isomorphic-git/http/node';
 import type { GitIdentity, RepoEntry, RepoEntryKind, RepoWorkspace } from '../core/ports/repo-workspace.ts';
 import { discoverRefs, fetchPack } from './git/fetch-pack.ts';
 import { GitInvalidPathError, GitRefRefusedError } from './git/git-errors.ts';
+import { withIdleTimeout } from './git/idle-timeout-http.ts';
 import { MapFs } from './git/map-fs.ts';
 import { PackStore, parseTree } from './git/pack-store.ts';
 import { pushObjects } from './git/push-objects.ts';
@@ -43,6 +44,8 @@ export interface RemoteOptions {
   /** `host[:port]` the token belongs to; any other host gets no credentials, even after a redirect */
   allowedHost: string;
   http?: HttpClient;
+  /** how long the git server may stay silent before the request is given up (withIdleTimeout) */
+  idleMs?: number;
 }
 
 export interface CloneWorkspaceOptions extends RemoteOptions {
@@ -90,10 +93,10 @@ function basicAuthorization({ url, token, allowedHost }: RemoteOptions): string 
 export async function remoteBranchHead(
   options: RemoteOptions & { branch: string },
 ): Promise<string | undefined> {
-  const { url, http = nodeHttp, branch } = options;
+  const { url, http = nodeHttp, idleMs, branch } = options;
   try {
     const { refs } = await discoverRefs({
-      http,
+      http: withIdleTimeout(http, idleMs),
       url,
       authorization: basicAuthorization(options),
       service: 'git-upload-pack',
@@ -113,11 +116,14 @@ export async function cloneWorkspace(options: CloneWorkspaceOptions): Promise<Gi
     token,
     allowedHost,
     author,
-    http = nodeHttp,
+    http: transport = nodeHttp,
+    idleMs,
     fs = new MapFs() as unknown as FsClient,
     depth = 1,
     now = () => new Date(),
   } = options;
+  // one bounded client for the clone and every later push of this workspace
+  const http = withIdleTimeout(transport, idleMs);
   let head: string;
   let pack: PackStore;
   try {
@@ -135,16 +141,14 @@ export async function cloneWorkspace(options: CloneWorkspaceOptions): Promise<Gi
   return new MemoryGitWorkspace({
     fs,
     http,
+    remote: { url, allowedHost, http: transport, ...(token ? { token } : {}), ...(idleMs ? { idleMs } : {}) },
     pack,
-    url,
     branch,
     baseBranch,
     head,
     rootTree,
     author,
     now,
-    token,
-    allowedHost,
   });
 }
 
@@ -181,30 +185,30 @@ class MemoryGitWorkspace implements GitWorkspace {
 
   constructor(init: {
     fs: FsClient;
+    /** the bounded client for pushes */
     http: HttpClient;
+    /** the remote as given, for a later look at its branches */
+    remote: RemoteOptions;
     pack: PackStore;
-    url: string;
     branch: string;
     baseBranch: string | undefined;
     head: string;
     rootTree: string;
     author: GitIdentity;
     now: () => Date;
-    token: string | undefined;
-    allowedHost: string;
   }) {
     this.#fs = init.fs;
     this.#http = init.http;
     this.#pack = init.pack;
     this.#baseBranch = init.baseBranch;
-    this.#url = init.url;
+    this.#url = init.remote.url;
     this.branch = init.branch;
     this.headCommit = init.head;
     this.#tip = init.head;
     this.#rootTree = init.rootTree;
     this.#author = init.author;
     this.#now = init.now;
-    this.#remote = { url: init.url, token: init.token, allowedHost: init.allowedHost, http: init.http };
+    this.#remote = init.remote;
     this.#ours.add(init.head);
   }
 

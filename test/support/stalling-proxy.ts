@@ -1,53 +1,82 @@
-// A TCP endpoint on 127.0.0.1 that accepts connections and never answers on the first
-// `stallFirst` of them (reads the request, sends nothing, keeps the socket open: what a dead
-// keep-alive connection or a hung endpoint looks like to a client), then pipes later connections
-// to `target` when one is given. Faults injected from outside the code under test, on the wire.
+// A TCP proxy on 127.0.0.1 in front of a stand-in that goes silent on cue: it accepts a
+// connection and never answers (a dead keep-alive connection, a hung endpoint), or stops passing
+// the server's bytes on halfway through an answer, keeping every socket open. Faults injected on
+// the wire, from outside the code under test.
 import { createConnection, createServer, type Socket } from 'node:net';
 
 export interface StallingProxy {
   endpoint: string;
+  /** `host:port` of the proxy */
+  host: string;
   /** connections accepted so far */
   connections: () => number;
-  /** connections held silent so far */
+  /** connections held silent from their start so far */
   stalled: () => number;
+  /** bytes of the server's answers passed on so far */
+  bytesPassed: () => number;
+  /** from now on, nothing more of the server's answers is passed on, and new connections stall */
+  silence: () => void;
   close: () => Promise<void>;
 }
 
 export async function startStallingProxy({
   target,
-  stallFirst = Number.POSITIVE_INFINITY,
+  stallFirst = 0,
+  stallAfterBytes = Number.POSITIVE_INFINITY,
 }: {
-  /** the port later connections are piped to; none: every connection stalls */
+  /** the port connections are piped to; none: every connection stalls */
   target?: number;
+  /** connections held silent from their start before any is piped */
   stallFirst?: number;
+  /** bytes of the server's answers passed on, over all connections, before the proxy goes silent */
+  stallAfterBytes?: number;
 }): Promise<StallingProxy> {
   const sockets = new Set<Socket>();
   let connections = 0;
   let stalled = 0;
-  const server = createServer((socket) => {
+  let passed = 0;
+  let budget = stallAfterBytes;
+  const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
+  };
+  const server = createServer((socket) => {
+    track(socket);
     connections += 1;
-    if (target === undefined || stalled < stallFirst) {
+    if (target === undefined || stalled < stallFirst || passed >= budget) {
       stalled += 1;
       socket.resume();
       return;
     }
     const upstream = createConnection({ host: '127.0.0.1', port: target });
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
+    track(upstream);
     upstream.on('error', () => socket.destroy());
     socket.on('close', () => upstream.destroy());
-    socket.pipe(upstream).pipe(socket);
+    // a server that closes after its answer ends the client's connection too, unless the proxy
+    // has gone silent: then the client keeps waiting on an open socket
+    upstream.on('close', () => {
+      if (passed < budget) socket.destroy();
+    });
+    socket.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const part = chunk.subarray(0, Math.max(0, budget - passed));
+      passed += part.length;
+      if (part.length > 0) socket.write(part);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    host: `127.0.0.1:${address.port}`,
     connections: () => connections,
     stalled: () => stalled,
+    bytesPassed: () => passed,
+    silence: () => {
+      budget = passed;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,12 +6,15 @@ import {
   GitTransientError,
   GitWorkspaceError,
 } from './git-errors.ts';
+import { GitServerSilentError } from './idle-timeout-http.ts';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** Maps whatever isomorphic-git or the http client threw to one of the named errors above. */
 export function toGitError(error: unknown, action: string): GitWorkspaceError {
   if (error instanceof GitWorkspaceError) return error;
+  if (error instanceof GitServerSilentError)
+    return new GitTransientError('git_network', `${action}: ${error.message}`, { cause: error });
   if (error instanceof Errors.HttpError) {
     const status = error.data.statusCode;
     const message = `${action}: the git server answered HTTP ${status}`;
