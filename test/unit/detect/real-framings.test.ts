@@ -285,6 +285,26 @@ describe('common framings, each from a real capture', () => {
     ]);
   });
 
+  it("reads Node's console.error(message, err), which joins them with a space, as the error it prints", () => {
+    // `price refresh failed TypeError: fetch failed` + frames + `[cause]`: it was read as the
+    // cause alone (`Error: bad port`), with the cause's frames and the outer ones lost.
+    const fetchFailed = detectBothShapes(fixture('javascript/node20-console-error-message-then-error.txt'));
+    expect([fetchFailed.exceptionType, fetchFailed.message]).toEqual(['TypeError', 'fetch failed']);
+    expect(fetchFailed.frames.filter((f) => f.inApp).map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/tmp/cap/app/src/prices.mjs', 6, undefined],
+      ['/tmp/cap/app/src/prices.mjs', 2, 'loadPrices'],
+    ]);
+    expect(fetchFailed.causes.map((c) => [c.exceptionType, c.message])).toEqual([['Error', 'bad port']]);
+    // `new Error()` has no message: the line ends with the name
+    const bare = detectBothShapes(fixture('javascript/node20-console-error-message-then-bare-error.txt'));
+    expect([bare.exceptionType, bare.message]).toEqual(['Error', '']);
+    expect(bare.frames.at(-1)).toMatchObject({
+      file: '/tmp/cap/app/src/empty.js',
+      line: 2,
+      function: 'check',
+    });
+  });
+
   it('stays silent on a line that only mentions an error without a level or frames', () => {
     expect(
       detectErrors(makeEvents(['retrying import: SyntaxError: Unexpected token, attempt 2 of 3'])),

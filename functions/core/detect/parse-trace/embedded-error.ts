@@ -4,27 +4,53 @@ export interface EmbeddedError {
   message: string;
 }
 
-// Anchored at a candidate start; the name is bounded and the rest is taken whole: linear time.
+// Where an error's name may end: `…Error` or `…Exception`, then its `: message` or the line's end.
+const NAME_END = /(?:Error|Exception)(?=:[ \t]|:?$)/g;
+// Anchored at the name's start; the name is bounded and the rest is taken whole: linear time.
 const TYPE_AT = /^([A-Za-z_$][\w$.]{0,200}(?:::[A-Z]\w{0,100}){0,5})(?::[ \t](.*)|:?$)/;
-const ERROR_NAME = /(?:Error|Exception)$/;
 // A real prefix is short (`feed import failed: `, `Trace: `); a long line is data, not a header.
 const MAX_PREFIX = 400;
-const MAX_CANDIDATES = 8;
+const MAX_NAME = 800;
 
 /**
- * `feed import failed: SyntaxError: Unexpected token` → SyntaxError; `Trace: TypeError: x`
- * (console.trace) → TypeError; `payment failed: KeyError: key not found` → KeyError. Only a
- * name ending in Error or Exception counts, so `retry: 3: ok` or `user: bob` never do.
+ * The error a line names after other words: `feed import failed: SyntaxError: Unexpected token`
+ * (a message joined to `err.stack`) → SyntaxError; `Trace: TypeError: x` (console.trace) →
+ * TypeError; `price refresh failed TypeError: fetch failed` (Node's `console.error(msg, err)`,
+ * which joins with a space) → TypeError. Only a name ending in Error or Exception, standing as a
+ * word of its own, counts: `retry: 3: ok`, `user: bob` or `MyErrorHandler: ok` never do.
  */
 export function readEmbeddedError(line: string): EmbeddedError | undefined {
-  let from = 0;
-  for (let seen = 0; seen < MAX_CANDIDATES; seen += 1) {
-    const colon = line.indexOf(': ', from);
-    if (colon < 0 || colon > MAX_PREFIX) return undefined;
-    const match = TYPE_AT.exec(line.slice(colon + 2));
+  NAME_END.lastIndex = 0;
+  for (let end = NAME_END.exec(line); end !== null; end = NAME_END.exec(line)) {
+    const start = nameStart(line, end.index);
+    if (start > MAX_PREFIX) return undefined;
+    const before = line.charCodeAt(start - 1);
+    // a word of its own, after other words (a line that starts with the name is a plain header)
+    if (start === 0 || (before !== 32 && before !== 9)) continue;
+    const match = TYPE_AT.exec(line.slice(start));
     const name = match?.[1];
-    if (name && ERROR_NAME.test(name)) return { exceptionType: name, message: match?.[2] ?? '' };
-    from = colon + 2;
+    if (name && name.length === end.index + end[0].length - start) {
+      return { exceptionType: name, message: match?.[2] ?? '' };
+    }
   }
   return undefined;
+}
+
+/** Where the name that ends at `at` begins: back over name characters and `::` (Ruby, PHP). */
+function nameStart(line: string, at: number): number {
+  let start = at;
+  while (start > 0 && at - start < MAX_NAME) {
+    const code = line.charCodeAt(start - 1);
+    const isNameChar =
+      (code >= 48 && code <= 57) || // 0-9
+      (code >= 65 && code <= 90) || // A-Z
+      (code >= 97 && code <= 122) || // a-z
+      code === 95 || // _
+      code === 36 || // $
+      code === 46 || // .
+      (code === 58 && line.charCodeAt(start - 2) === 58); // ::
+    if (!isNameChar) break;
+    start -= code === 58 ? 2 : 1;
+  }
+  return start;
 }

@@ -103,6 +103,8 @@ function readFrame(rawBody: string): StackFrame {
     fn = body.slice(0, open);
     location = body.slice(open + 2, -1);
   }
+  // `at async file:///app/main.mjs:6:3`: an awaited top-level or anonymous frame, no name
+  if (fn === undefined && location.startsWith('async ')) location = location.slice('async '.length);
   let where = readLocation(location);
   if (fn === undefined && where.line === undefined && !/[\\/<]/.test(location)) {
     // `at a_function_name`: a name with no location at all.
@@ -241,7 +243,8 @@ export const javascriptParser: TraceParser = {
     return (
       readHeader(head) !== undefined ||
       EXCERPT_HEADER.test(head.trim()) ||
-      (head.includes(': ') && readEmbeddedHeader(head) !== undefined)
+      // `msg: TypeError: x` and console.error(msg, err)'s `msg TypeError: x` or `msg Error`
+      ((head.includes(': ') || ERROR_NAME.test(head.trimEnd())) && readEmbeddedHeader(head) !== undefined)
     );
   },
   continuesTrace: continuesJavascript,
