@@ -1,5 +1,6 @@
 import { SESClient, type SESClientConfig, SESServiceException, SendEmailCommand } from '@aws-sdk/client-ses';
 import { type Mailer, MailerError, type OutgoingEmail, type SentEmail } from '../core/ports/mailer.ts';
+import { awsClientOptions } from './aws-client-options.ts';
 
 export interface SesMailerOptions {
   /** a pre-built client (module scope in a handler); otherwise one is built from the options below */
@@ -30,7 +31,15 @@ export class SesMailer implements Mailer {
   readonly #configurationSetName: string | undefined;
 
   constructor({ client, region, endpoint, credentials, configurationSetName }: SesMailerOptions = {}) {
-    this.#client = client ?? new SESClient({ region, endpoint, credentials });
+    // ai-ops watch's own client: bounded like the analyzer's, so a stalled connection is retried
+    this.#client =
+      client ??
+      new SESClient({
+        region,
+        endpoint,
+        credentials,
+        ...awsClientOptions({ maxAttempts: 4, timeoutMs: 10_000 }),
+      });
     this.#configurationSetName = configurationSetName;
   }
 
