@@ -564,10 +564,24 @@ interface Entries {
 
 let cached: Entries | undefined;
 
-// Config is read on the first invocation, not on import, so importing this file needs no env.
-function init(): Entries {
-  const config = loadAnalyzerConfig(process.env);
-  const sweepConfig = loadSweepConfig(process.env);
+/** The AWS clients the deployed analyzer is built over. */
+export interface AnalyzerClients {
+  dynamodb: DynamoDBClient;
+  ses: SESClient;
+  secretsManager: SecretsManagerClient;
+  sqs: SQSClient;
+}
+
+/**
+ * What the deployed analyzer is built from: its settings read from `env` (throws listing every
+ * problem), over `clients`. Exported so the wiring of each setting can be checked without AWS.
+ */
+export function deployedSources(
+  env: NodeJS.ProcessEnv,
+  { dynamodb, ses, secretsManager, sqs }: AnalyzerClients,
+): { sources: AnalyzerSources; sweepConfig: SweepConfig } {
+  const config = loadAnalyzerConfig(env);
+  const sweepConfig = loadSweepConfig(env);
   const logger = new Logger({ serviceName: config.serviceName });
   const secret = makeSecretReader({ client: secretsManager });
   const sources: AnalyzerSources = {
@@ -591,9 +605,15 @@ function init(): Entries {
     // Lambda sends stdout to CloudWatch Logs, which turns an EMF line into the metric.
     onRepairsStopped: ({ incidentKey, reason }) =>
       process.stdout.write(
-        `${repairsStoppedEmf({ namespace: metricsNamespace(process.env), service: config.serviceName, incidentKey, reason })}\n`,
+        `${repairsStoppedEmf({ namespace: metricsNamespace(env), service: config.serviceName, incidentKey, reason })}\n`,
       ),
   };
+  return { sources, sweepConfig };
+}
+
+// Config is read on the first invocation, not on import, so importing this file needs no env.
+function init(): Entries {
+  const { sources, sweepConfig } = deployedSources(process.env, { dynamodb, ses, secretsManager, sqs });
   return { jobs: makeAnalyzer(sources), sweep: makeAnalyzerSweep({ ...sources, sqs, sweepConfig }) };
 }
 

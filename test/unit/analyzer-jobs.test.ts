@@ -1,10 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadAnalyzerConfig } from '../../functions/analyzer/config.ts';
 import {
   buildRepairDeps,
+  deployedSources,
   makeAnalyzer,
   makeHandler,
   type SendBack,
@@ -23,14 +26,15 @@ const AWS = {
   credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
 };
 
-const config = loadAnalyzerConfig({
+const ENV = {
   INCIDENTS_TABLE_NAME: 'incidents',
   GITHUB_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token',
   ANTHROPIC_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic-key',
   SENDER_EMAIL: 'ai-ops@acme.example',
   REVIEWER_EMAILS: 'dev@acme.example',
   GITHUB_API_URL: NOWHERE,
-});
+};
+const config = loadAnalyzerConfig(ENV);
 
 const jobs = (...kinds: RepairJobKind[]): SQSEvent =>
   sqsEvent(kinds.map((kind) => JSON.stringify(makeRepairJob({ kind }))));
@@ -105,6 +109,31 @@ describe('analyzer job runner', () => {
       maxAttempts: 1,
     });
     expect(limited.maxAttempts).toBe(1);
+  });
+
+  it('wires the deployed entry point from its environment: MAX_REPAIR_ATTEMPTS reaches the repair deps and the sweep alike, REPAIR_QUEUE_URL the send-back queue', async () => {
+    const clients = {
+      dynamodb: new DynamoDBClient(AWS),
+      ses: new SESClient(AWS),
+      secretsManager: new SecretsManagerClient(AWS),
+      sqs: new SQSClient(AWS),
+    };
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/ai-ops-repair';
+    const env = { ...ENV, REPAIR_QUEUE_URL: queueUrl };
+
+    const limited = deployedSources({ ...env, MAX_REPAIR_ATTEMPTS: '1' }, clients);
+    expect(limited.sweepConfig.maxAttempts).toBe(1);
+    expect(limited.sources.repairQueue?.queueUrl).toBe(queueUrl);
+    const deps = await buildRepairDeps({ ...limited.sources, secret: async () => 'secret-value' });
+    expect(deps.maxAttempts).toBe(1);
+    // unset: the default of 3, in both places
+    const defaults = deployedSources(env, clients);
+    expect(defaults.sweepConfig.maxAttempts).toBe(3);
+    expect(defaults.sources.maxAttempts).toBe(3);
+    // a bad value is refused with the setting named, before anything is built
+    expect(() => deployedSources({ ...env, MAX_REPAIR_ATTEMPTS: '0' }, clients)).toThrow(
+      /MAX_REPAIR_ATTEMPTS/,
+    );
   });
 });
 
