@@ -1,6 +1,6 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
-import { readEmbeddedError } from './parse-trace/embedded-error.ts';
+import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import { isQuietStructuredLine, readStructuredError, type StructuredError } from './structured-log.ts';
@@ -264,7 +264,11 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
         open.chars += body.length;
         return;
       }
-      closeBlock(open, assembly.cache, emit);
+      // A lone error line that only looked like a trace's start may introduce a trace that goes on
+      // in the same log statement (the line has no level of its own), never the next statement.
+      const lone = closeBlock(open, assembly.cache, emit);
+      if (lone && line.level === undefined) pending = lone;
+      else if (lone) emit(singleLineError(lone));
       block = undefined;
       // The line that ended the trace is judged like any line outside one.
       if (!mayMatter(text) || isQuietStructuredLine(text)) {
@@ -292,16 +296,35 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     flushPending();
     if (isErrorLine(line)) pending = line;
   });
-  if (block) closeBlock(block, assembly.cache, emit);
+  if (block) pending = closeBlock(block, assembly.cache, emit);
   flushPending();
 }
+
+/**
+ * The line names no error type of its own, only the word `Error` or `Exception` among others
+ * (`Internal Server Error: /orders/7`), where `msg: Error: x` would have joined a message to one.
+ */
+function namesOnlyGenericError(body: string): boolean {
+  return !EXCEPTION_HEADER.test(body) && isGenericEmbedded(readEmbeddedError(body.trim()));
+}
+
+function isGenericEmbedded(named: EmbeddedError | undefined): boolean {
+  return named !== undefined && !named.afterColon && GENERIC_NAMES.has(named.exceptionType);
+}
+const GENERIC_NAMES = new Set(['Error', 'Exception']);
 
 function isErrorLine(line: Parsed): boolean {
   if (line.level === 'error' || line.level === 'fatal') return line.body.trim() !== '';
   return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
 }
 
-function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) => void): void {
+/**
+ * Emits the block's record. A lone error-level line whose only error word is a bare `Error` (Django's
+ * `Internal Server Error: /orders/7` reads like console.error's `msg Error: x`) is handed back
+ * instead: the caller holds it like any error line, to introduce the trace that follows it in the
+ * same log statement, or to stand alone.
+ */
+function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) => void): Parsed | undefined {
   const bodies = [...block.bodies];
   while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
   const original = bodies.join('\n');
@@ -314,11 +337,12 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
     // line: an error only at an error level. Parsed before anything is redacted.
     if (!firstParse(block.parsers, original, { isLoneLine: true })) {
       if (isErrorLine(only)) {
+        if (namesOnlyGenericError(only.body)) return only;
         emit(singleLineError(only));
-        return;
+        return undefined;
       }
       // `Traceback (most recent call last):` alone is a trace whose rest was not delivered.
-      if (!TRACE_ONLY_HEADER.test(only.body)) return;
+      if (!TRACE_ONLY_HEADER.test(only.body)) return undefined;
     }
   }
   if (!hit) {
@@ -454,7 +478,15 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   }
   // `feed import failed: SyntaxError: …`: the error a message names is its type.
   const embedded = first.includes(': ') ? readEmbeddedError(first) : undefined;
-  if (embedded) return { language: 'unknown', ...embedded, frames: [], causes: [] };
+  if (embedded && !isGenericEmbedded(embedded)) {
+    return {
+      language: 'unknown',
+      exceptionType: embedded.exceptionType,
+      message: embedded.message,
+      frames: [],
+      causes: [],
+    };
+  }
   // logrus: `msg="charge failed" error="card declined"`: the error field is the error's own text.
   const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);
   const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;

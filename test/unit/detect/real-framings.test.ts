@@ -305,6 +305,29 @@ describe('common framings, each from a real capture', () => {
     });
   });
 
+  it("keeps Django's `Internal Server Error: /path` the lead of its traceback, not an error of its own", () => {
+    // Django's django.request message under the `verbose` formatter of Django's logging docs
+    // ({levelname} {asctime} {module} {process:d} {thread:d} {message}), written from that format.
+    const logged = [
+      'ERROR 2026-12-05 12:40:07,112 log 4123 140 Internal Server Error: /orders/7',
+      'Traceback (most recent call last):',
+      '  File "/srv/shop/venv/lib/python3.11/site-packages/django/core/handlers/exception.py", line 55, in inner',
+      '    response = get_response(request)',
+      '  File "/srv/shop/shop/views.py", line 22, in order',
+      '    return totals[order_id]',
+      "KeyError: '7'",
+    ].join('\n');
+    const record = detectBothShapes(logged);
+    expect([record.exceptionType, record.message]).toEqual(['KeyError', "'7'"]);
+    expect(record.raw).toContain('Internal Server Error: /orders/7');
+    // alone, it is still an error, with its words whole (the verbose format's module, process and
+    // thread fields stay in the message: no prefix rule knows them)
+    const alone = detectErrors(makeEvents([logged.split('\n')[0] ?? '']));
+    expect(alone).toHaveLength(1);
+    expect(alone[0]?.record.exceptionType).toBe('ERROR');
+    expect(alone[0]?.record.message).toMatch(/Internal Server Error: \/orders\/7$/);
+  });
+
   it('stays silent on a line that only mentions an error without a level or frames', () => {
     expect(
       detectErrors(makeEvents(['retrying import: SyntaxError: Unexpected token, attempt 2 of 3'])),

@@ -2,6 +2,8 @@
 export interface EmbeddedError {
   exceptionType: string;
   message: string;
+  /** the words before the name end in `: ` (`failed: KeyError: x`), not just a space */
+  afterColon: boolean;
 }
 
 // Where an error's name may end: `…Error` or `…Exception`, then its `: message` or the line's end.
@@ -30,7 +32,11 @@ export function readEmbeddedError(line: string): EmbeddedError | undefined {
     const match = TYPE_AT.exec(line.slice(start));
     const name = match?.[1];
     if (name && name.length === end.index + end[0].length - start) {
-      return { exceptionType: name, message: match?.[2] ?? '' };
+      return {
+        exceptionType: name,
+        message: match?.[2] ?? '',
+        afterColon: line.charCodeAt(start - 2) === 58,
+      };
     }
   }
   return undefined;

@@ -102,7 +102,7 @@ function readPrintedHeader(line: string): OpenHeader | undefined {
     return { exceptionType: bare[1] ?? '', message: bare[2] ?? '', closed: true };
   }
   const embedded = readEmbeddedError(line);
-  return embedded && { ...embedded, closed: true };
+  return embedded && { exceptionType: embedded.exceptionType, message: embedded.message, closed: true };
 }
 
 /** `app/models/user.rb:13:in 'magic'` at column 0: `puts e.backtrace` without a header. */
