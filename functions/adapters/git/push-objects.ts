@@ -3,7 +3,7 @@
 // chains): ~5 s on a 13k-object repository and ~40 s on a 40k-file one, for a one-file change.
 // The workspace already knows its new objects, so this speaks receive-pack (protocol v0) itself.
 import git, { type FsClient, type HttpClient } from 'isomorphic-git';
-import { stripControlCharacters } from '../../core/text/strip-control.ts';
+import { stripAnsiEscapes, stripControlCharacters } from '../../core/text/strip-control.ts';
 import { GitAuthError, GitPushRejectedError, GitTransientError, GitWorkspaceError } from './git-errors.ts';
 import {
   collectBody,
@@ -92,10 +92,6 @@ export async function pushObjects(options: PushObjectsOptions): Promise<void> {
 
 // What the remote said is kept short and plain: it goes into lastError, the email and the page.
 const MAX_REMOTE_CHARS = 600;
-// Colours some servers add to their messages: dropped whole, not left as `[31m`.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape is the point
-const ANSI_ESCAPE = /\u001b\[[\d;]{0,20}[A-Za-z]/g;
-
 /**
  * The report-status lines of a receive-pack response and what the remote said besides. With
  * side-band-64k the report is band 1, the server's messages band 2 (progress drawn with `\r`
@@ -118,7 +114,8 @@ export function readPushResult(result: Buffer, sideband: boolean): { lines: stri
     .join('')
     .split(/\r\n|\r|\n/)
     // the server's text, shown to people
-    .map((line) => stripControlCharacters(line.replace(ANSI_ESCAPE, '')).replace(/\t/g, ' ').trim())
+    // colours some servers add: dropped whole, not left as `[31m`
+    .map((line) => stripControlCharacters(stripAnsiEscapes(line)).replace(/\t/g, ' ').trim())
     // progress meters (`Resolving deltas: 100% (3/3)`) say nothing about a rejection
     .filter((line) => line !== '' && !/^[\w ]{1,40}: +\d{1,3}% /.test(line))
     .join(' / ');

@@ -1,5 +1,6 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
+import { stripAnsiEscapes } from '../text/strip-control.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
@@ -205,9 +206,12 @@ function capLine(text: string): string {
 }
 
 function parseLine(line: Line): Parsed {
-  const { level, body } = stripLogPrefix(line.text);
+  // Colours (`FORCE_COLOR=1` Node, Python 3.13 on a TTY) would hide frames from every parser and
+  // reach the PR and the email: gone before the prefix is read. Only lines that may matter pay.
+  const text = stripAnsiEscapes(line.text);
+  const { level, body } = stripLogPrefix(text);
   const parsed: Parsed = {
-    text: line.text,
+    text,
     event: line.event,
     isWholeEvent: line.isWholeEvent,
     isLast: line.isLast,

@@ -305,6 +305,26 @@ describe('common framings, each from a real capture', () => {
     });
   });
 
+  it('reads a coloured trace (Python 3.13 PYTHON_COLORS, Node FORCE_COLOR) like the plain one, and keeps no escape', () => {
+    // Both were parsed as nothing: Python's frames as `File \x1b[35m"…"`, Node's grey frames.
+    const python = detectBothShapes(fixture('python/py313-python-colors-valueerror.txt'));
+    expect([python.exceptionType, python.message]).toEqual([
+      'ValueError',
+      "invalid literal for int() with base 10: 'x'",
+    ]);
+    expect(python.frames.map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/tmp/cap/app/src/parse.py', 4, '<module>'],
+      ['/tmp/cap/app/src/parse.py', 2, 'parse'],
+    ]);
+    expect(python.raw).not.toContain('\u001b');
+    // the same program's output without colour: one fingerprint
+    const coloured = detectBothShapes(fixture('javascript/node20-force-color-console-error.txt'));
+    const plain = detectBothShapes(fixture('javascript/node20-console-error-message-then-bare-error.txt'));
+    expect(coloured.frames).toEqual(plain.frames);
+    expect(fingerprintError(coloured)).toBe(fingerprintError(plain));
+    expect(coloured.raw).toBe(plain.raw);
+  });
+
   it("keeps Django's `Internal Server Error: /path` the lead of its traceback, not an error of its own", () => {
     // Django's django.request message under the `verbose` formatter of Django's logging docs
     // ({levelname} {asctime} {module} {process:d} {thread:d} {message}), written from that format.
