@@ -305,6 +305,19 @@ describe('common framings, each from a real capture', () => {
     });
   });
 
+  it("keeps an error and its [cause] one record across Node's `... N lines matching cause stack trace ...`", () => {
+    // Node 24, an unhandled rejection logged with console.error: the fold line ended the trace,
+    // so the cause became a second incident and the error lost it.
+    const record = detectBothShapes(fixture('javascript/node24-cause-folded-frames.txt'));
+    expect([record.exceptionType, record.message]).toEqual(['CardDeclinedError', 'card 4242 declined']);
+    expect(record.frames.at(-1)).toMatchObject({
+      file: '/tmp/cap/app/src/agg2.mjs',
+      line: 2,
+      function: 'charge',
+    });
+    expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual([['Error', 'issuer said no']]);
+  });
+
   it('reads a coloured trace (Python 3.13 PYTHON_COLORS, Node FORCE_COLOR) like the plain one, and keeps no escape', () => {
     // Both were parsed as nothing: Python's frames as `File \x1b[35m"…"`, Node's grey frames.
     const python = detectBothShapes(fixture('python/py313-python-colors-valueerror.txt'));

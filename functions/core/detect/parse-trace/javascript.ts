@@ -5,6 +5,8 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
 const FRAME = /^\s*at\s+(\S.*)$/;
+/** Node (16.14+) folds the frames a stack shares with its `[cause]`: `... 2 lines matching cause stack trace ...` */
+const FOLDED_FRAMES = /^\s*\.\.\. \d{1,6} lines? matching cause stack trace \.\.\.\s*$/;
 /** `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught RangeError`, util.inspect's `[AggregateError: msg] {` */
 const HEADER = /^\s*(?:Uncaught )?(\[?)([A-Za-z_$][\w$]*)(?: \[([\w.-]+)\])?(?:(:) ?(.*))?$/;
 const ERROR_NAME = /(?:Error|Exception)$/;
@@ -170,6 +172,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   let inErrors = false;
   for (const raw of lines.slice(headerAt + 1)) {
     const line = bounded(raw);
+    if (FOLDED_FRAMES.test(line)) continue;
     const frame = FRAME.exec(line);
     if (frame) {
       current.frames.push(readFrame(frame[1] ?? ''));
@@ -217,7 +220,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
 function continuesJavascript(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const head = bounded(line);
-  if (FRAME.test(head)) return true;
+  if (FRAME.test(head) || FOLDED_FRAMES.test(head)) return true;
   const first = bounded(block[0] ?? '').trim();
   // Node's uncaught print: `/app/x.js:10`, the source line, the caret line, a blank, then the error.
   if (EXCERPT_HEADER.test(first) && !block.some((l) => readHeader(l) !== undefined)) {
