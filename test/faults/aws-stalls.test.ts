@@ -14,6 +14,7 @@ import { makeHandler } from '../../functions/detector/handler.ts';
 import type { DetectorLogger } from '../../functions/detector/telemetry.ts';
 import { type DynaliteServer, FAKE_CREDENTIALS, startDynalite } from '../support/dynalite-server.ts';
 import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';
+import { makeErrorRecord } from '../support/follow-up-fakes.ts';
 import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 import { type StallingProxy, startStallingProxy } from '../support/stalling-proxy.ts';
 
@@ -47,24 +48,12 @@ async function stallingProxy(options: Parameters<typeof startStallingProxy>[0]) 
   return proxy;
 }
 
-const silentLogger = (warnings: string[]): DetectorLogger => ({
+/** A detector logger that keeps only the warnings. */
+const warningsLogger = (warnings: string[]): DetectorLogger => ({
   info: () => {},
   warn: (message) => warnings.push(message),
   error: () => {},
-  withKeys: () => silentLogger(warnings),
-});
-
-const sample = () => ({
-  language: 'python' as const,
-  exceptionType: 'KeyError',
-  message: "'sku'",
-  frames: [],
-  causes: [],
-  raw: "KeyError: 'sku'",
-  logGroup: LOG_GROUP,
-  logStream: 's',
-  timestamp: AT,
-  eventIds: ['e1'],
+  withKeys: () => warningsLogger(warnings),
 });
 
 describe('AWS calls that stall', () => {
@@ -97,7 +86,7 @@ describe('AWS calls that stall', () => {
       logContext: new CloudWatchLogsContext({ client: logs }),
       resolveRepo: () => REPO,
       contextBudgetMs: 1_000,
-      logger: silentLogger(warnings),
+      logger: warningsLogger(warnings),
       metrics: { count: () => {}, publish: () => {} },
     });
 
@@ -148,7 +137,7 @@ describe('AWS calls that stall', () => {
       count: 1,
       firstSeen: AT,
       lastSeen: AT,
-      sample: sample(),
+      sample: makeErrorRecord({ logGroup: LOG_GROUP, timestamp: AT }),
       ttl: 1,
       batchId: 'b1',
     });

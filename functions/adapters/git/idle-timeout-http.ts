@@ -24,7 +24,7 @@ export function withIdleTimeout(http: HttpClient, idleMs = DEFAULT_GIT_IDLE_MS):
       const silent = () => {
         controller.abort();
         return new GitServerSilentError(
-          `the git server sent nothing for ${idleMs / 1000} s (${request.method ?? 'GET'} ${withoutQuery(request.url)})`,
+          `the git server sent nothing for ${idleMs / 1000} s (${request.method ?? 'GET'} ${displayUrl(request.url)})`,
         );
       };
       const response = await withinIdle(
@@ -73,7 +73,7 @@ async function* idleBody(
 }
 
 /** The URL without credentials or query (`?service=git-upload-pack`), for a message. */
-function withoutQuery(url: string): string {
+function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';
