@@ -225,17 +225,30 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   const { parsers } = assembly;
   let block: Block | undefined;
   let pending: Parsed | undefined;
+  // The line before this one when nothing took it (no trace, no record yet): a frame right after
+  // it may make it a trace's header. Kept as its parts: no object per line on the hot path.
+  let looseText: string | undefined;
+  let looseEvent: LogEvent | undefined;
+  let looseIsWholeEvent = false;
 
   const flushPending = () => {
     if (pending) emit(singleLineError(pending));
     pending = undefined;
   };
+  const keepLoose = (text: string, event: LogEvent, isWholeEvent: boolean) => {
+    looseText = text;
+    looseEvent = event;
+    looseIsWholeEvent = isWholeEvent;
+  };
 
   source((text, event, isWholeEvent, isLast) => {
     if (!block && (!mayMatter(text) || isQuietStructuredLine(text))) {
       flushPending();
+      keepLoose(text, event, isWholeEvent);
       return;
     }
+    const loose = looseText;
+    looseText = undefined;
     const line = parseLine({ text, event, isWholeEvent, isLast });
     if (block) {
       const body = line.body;
@@ -277,6 +290,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       // The line that ended the trace is judged like any line outside one.
       if (!mayMatter(text) || isQuietStructuredLine(text)) {
         flushPending();
+        keepLoose(text, event, isWholeEvent);
         return;
       }
     }
@@ -288,7 +302,8 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       return;
     }
 
-    const starters = MAY_START_TRACE.test(line.body) ? parsers.filter((p) => p.startsTrace(line.body)) : [];
+    const mayStart = MAY_START_TRACE.test(line.body);
+    const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
     if (starters.length > 0) {
       block = { parsers: starters, lines: [line], bodies: [line.body], chars: line.body.length };
       // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
@@ -297,8 +312,34 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       return;
     }
 
+    // A frame with no header of its own: the line right before it may be one that no parser took
+    // alone (`Unhandled rejection: PaymentDeclined: card declined`, a custom class after a message).
+    // `pending` is that line when it was held as an error; `loose` when nothing took it.
+    if (mayStart && (pending || loose !== undefined)) {
+      const header =
+        pending ??
+        parseLine({
+          text: loose ?? '',
+          event: looseEvent ?? event,
+          isWholeEvent: looseIsWholeEvent,
+          isLast: false,
+        });
+      const heads = parsers.filter((p) => p.headsFrame?.(header.body, line.body));
+      if (heads.length > 0) {
+        block = {
+          parsers: heads,
+          lines: [header, line],
+          bodies: [header.body, line.body],
+          chars: header.body.length + line.body.length,
+        };
+        pending = undefined;
+        return;
+      }
+    }
+
     flushPending();
     if (isErrorLine(line)) pending = line;
+    else keepLoose(text, event, isWholeEvent);
   });
   if (block) pending = closeBlock(block, assembly.cache, emit);
   flushPending();

@@ -318,6 +318,40 @@ describe('common framings, each from a real capture', () => {
     expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual([['Error', 'issuer said no']]);
   });
 
+  it.each([
+    ['javascript/node24-unhandled-rejection-custom-class.txt', 'card 4242 declined', 19],
+    ['javascript/node24-console-error-message-then-custom-class.txt', 'card 5555 declined', 20],
+  ])(
+    'reads a custom error class logged after a message (%s) as that class, with its own frames',
+    (path, message, callerLine) => {
+      // `Unhandled rejection: PaymentDeclined: …` / `checkout failed PaymentDeclined: …`: a name that
+      // ends in neither Error nor Exception opens no trace alone; the frame right after it makes it
+      // the header. Before, the record was its [cause] alone (SyntaxError), the outer frames lost.
+      const record = detectBothShapes(fixture(path));
+      expect([record.exceptionType, record.message]).toEqual(['PaymentDeclined', message]);
+      expect(record.frames.filter((f) => f.inApp).map((f) => [f.file, f.line, f.function])).toEqual([
+        ['/tmp/cap/app/src/checkout.mjs', callerLine, undefined],
+        ['/tmp/cap/app/src/checkout.mjs', 12, 'charge'],
+      ]);
+      expect(record.causes.map((c) => c.exceptionType)).toEqual(['SyntaxError']);
+    },
+  );
+
+  it('does not make an ordinary line the header of frames that follow it unless it names a class-like error', () => {
+    const frames = ['    at charge (/app/src/pay.js:3:9)', '    at main (/app/src/pay.js:9:1)'];
+    const [listening] = detectErrors(makeEvents(['server: listening on 8080', ...frames]));
+    // no record claims `server` as an error type: the frames stay headerless
+    expect(listening?.record.exceptionType).not.toBe('server');
+    const [custom] = detectErrors(
+      makeEvents(['order 7 failed: StaleOrder: version 3 is older than 4', ...frames]),
+    );
+    expect([custom?.record.exceptionType, custom?.record.message, custom?.record.frames.length]).toEqual([
+      'StaleOrder',
+      'version 3 is older than 4',
+      2,
+    ]);
+  });
+
   it('reads a coloured trace (Python 3.13 PYTHON_COLORS, Node FORCE_COLOR) like the plain one, and keeps no escape', () => {
     // Both were parsed as nothing: Python's frames as `File \x1b[35m"…"`, Node's grey frames.
     const python = detectBothShapes(fixture('python/py313-python-colors-valueerror.txt'));

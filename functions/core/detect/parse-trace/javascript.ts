@@ -10,6 +10,12 @@ const FOLDED_FRAMES = /^\s*\.\.\. \d{1,6} lines? matching cause stack trace \.\.
 /** `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught RangeError`, util.inspect's `[AggregateError: msg] {` */
 const HEADER = /^\s*(?:Uncaught )?(\[?)([A-Za-z_$][\w$]*)(?: \[([\w.-]+)\])?(?:(:) ?(.*))?$/;
 const ERROR_NAME = /(?:Error|Exception)$/;
+/** A capitalised name after a space, then `: ` and a message: where an embedded custom error may start. */
+const EMBEDDED_CLASS = /[ \t][A-Z][\w$]{0,100}: \S/g;
+/** A message before an embedded error is short; a long line is data. */
+const MAX_EMBEDDED_PREFIX = 400;
+/** Names a header read only from the frame after it must look like: a class (`PaymentDeclined`). */
+const CLASS_LIKE = /^[A-Z$_]/;
 const CAUSE = /^\s*\[cause\]: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 /** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
@@ -67,9 +73,33 @@ function readEmbeddedHeader(line: string): Header | undefined {
   return found && { exceptionType: found.exceptionType, message: found.message, opensProps: false };
 }
 
-/** The header of the top exception: its own, else one embedded in a message, else any `Name: msg`. */
+/**
+ * `Unhandled rejection: PaymentDeclined: card declined` (console.error('…:', err) of a custom error
+ * class): the first capitalised name after other words that is followed by `: ` and a message.
+ */
+function readEmbeddedClassHeader(line: string): Header | undefined {
+  const head = bounded(line);
+  EMBEDDED_CLASS.lastIndex = 0;
+  for (let found = EMBEDDED_CLASS.exec(head); found !== null; found = EMBEDDED_CLASS.exec(head)) {
+    const start = found.index + 1;
+    if (start > MAX_EMBEDDED_PREFIX) return undefined;
+    const header = readHeader(head.slice(start), { anyName: true });
+    if (header) return header;
+  }
+  return undefined;
+}
+
+/**
+ * The header of the top exception: its own, else one embedded in a message, else any `Name: msg`,
+ * else a class-like name after other words (the last two only where a frame follows the line).
+ */
 function readTopHeader(line: string): Header | undefined {
-  return readHeader(line) ?? readEmbeddedHeader(line) ?? readHeader(line, { anyName: true });
+  return (
+    readHeader(line) ??
+    readEmbeddedHeader(line) ??
+    readHeader(line, { anyName: true }) ??
+    readEmbeddedClassHeader(line)
+  );
 }
 
 /** Strips the `file://` scheme so ESM paths look like CommonJS ones (and map onto the repository). */
@@ -251,6 +281,11 @@ export const javascriptParser: TraceParser = {
     );
   },
   continuesTrace: continuesJavascript,
+  headsFrame: (line, next) => {
+    if (!FRAME.test(bounded(next))) return false;
+    const header = readTopHeader(line);
+    return header !== undefined && CLASS_LIKE.test(header.exceptionType);
+  },
   parse: (text) => {
     try {
       return parseJavascript(text);

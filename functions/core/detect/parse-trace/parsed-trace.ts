@@ -28,4 +28,10 @@ export interface TraceParser {
    * Absent means it may.
    */
   parsesAlone?(line: string): boolean;
+  /**
+   * `line`, which opens no trace by itself, is the header of a trace because `next` (the line
+   * right after it) is one of this language's frames: a custom error class logged after a message
+   * (`Unhandled rejection: PaymentDeclined: card declined` + `    at …`). Absent means never.
+   */
+  headsFrame?(line: string, next: string): boolean;
 }
