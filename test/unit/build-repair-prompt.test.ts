@@ -321,6 +321,34 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect(stranger.implicatedPaths.size).toBe(0);
   });
 
+  it("maps a monorepo workspace package's node_modules/<pkg>/ frames into that package's directory", async () => {
+    // node-postgres publishes `pg` from packages/pg: a user's trace names node_modules/pg/lib/client.js
+    // (brianc/node-postgres#2780). A second `lib/client.js` in another package must not tie with it,
+    // and a fixture's manifest is not one of the repository's packages.
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: 'node-postgres', private: true, workspaces: ['packages/*'] }),
+      'packages/pg/package.json': JSON.stringify({ name: 'pg' }),
+      'packages/pg/lib/client.js': sourceFile('client', 300),
+      'packages/pg-pool/package.json': JSON.stringify({ name: 'pg-pool' }),
+      'packages/pg-pool/lib/client.js': sourceFile('pool client', 30),
+      'packages/pg/test/fixtures/package.json': JSON.stringify({ name: 'pg-pool' }),
+      'go/go.mod': 'module github.com/acme/pgx-tools\n',
+      'go/conn/conn.go': sourceFile('conn', 20),
+    });
+    const node = makeErrorRecord({
+      language: 'javascript',
+      frames: [frame('/srv/node_modules/pg/lib/client.js', 272, { inApp: false })],
+    });
+    expect([...(await buildRepairPrompt({ error: node, repo })).implicatedPaths]).toEqual([
+      'packages/pg/lib/client.js',
+    ]);
+    const go = makeErrorRecord({
+      language: 'go',
+      frames: [frame('/root/go/pkg/mod/github.com/acme/pgx-tools@v1.2.0/conn/conn.go', 9, { inApp: false })],
+    });
+    expect([...(await buildRepairPrompt({ error: go, repo })).implicatedPaths]).toEqual(['go/conn/conn.go']);
+  });
+
   it('follows a symlinked entry point to the code it links to', async () => {
     const repo = makeFakeRepo(
       { 'shop/cli.py': sourceFile('cli', 10) },

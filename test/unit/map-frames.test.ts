@@ -267,7 +267,10 @@ describe('mapFramesToRepo', () => {
 
     it('maps node_modules/<pkg>/ and pkg/mod/<module>@v/ frames when the repository is that package', () => {
       const files = ['lib/router/index.js', 'lib/application.js', 'pkg/cart/cart.go'];
-      const ownPackages = new Set(['express', 'github.com/acme/shop']);
+      const ownPackages = new Map([
+        ['express', ''],
+        ['github.com/acme/shop', ''],
+      ]);
       const [router, other, goModule] = mapFramesToRepo({
         frames: [
           frame('/var/task/node_modules/express/lib/router/index.js', { inApp: false }),

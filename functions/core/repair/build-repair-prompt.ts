@@ -155,26 +155,46 @@ const MAX_LISTED_UNMAPPED = 20;
 const MAX_SYMLINKS_READ = 200;
 
 /**
- * The names under which this repository is installed as a dependency: package.json's `name`
- * (`node_modules/<name>/`) and go.mod's module (`pkg/mod/<module>@v/`), at the root.
+ * The names under which this repository is installed as a dependency, each with the directory
+ * that declares it: package.json's `name` (`node_modules/<name>/`) and go.mod's module
+ * (`pkg/mod/<module>@v/`), at the root and in a monorepo's packages (`packages/pg/package.json`).
  */
-async function readOwnPackages(repo: RepoReader, files: readonly string[]): Promise<Set<string>> {
-  const names = new Set<string>();
+async function readOwnPackages(repo: RepoReader, files: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
   const decode = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : '');
-  if (files.includes('package.json')) {
-    try {
-      const name: unknown = JSON.parse(decode(await repo.readFile('package.json'))).name;
-      if (typeof name === 'string' && name.length <= 214) names.add(name);
-    } catch {
-      // An unreadable manifest names no package; mapping goes on without it.
+  const manifests = files
+    .filter(
+      (f) => MANIFEST.test(f) && !VENDORED_MANIFEST.test(f) && f.split('/').length <= MAX_MANIFEST_DEPTH,
+    )
+    // the root first: its name wins when a package is declared twice
+    .sort((a, b) => a.split('/').length - b.split('/').length)
+    .slice(0, MAX_MANIFESTS_READ);
+  for (const manifest of manifests) {
+    const dir = manifest.includes('/') ? manifest.slice(0, manifest.lastIndexOf('/')) : '';
+    const text = decode(await repo.readFile(manifest));
+    let name: unknown;
+    if (manifest.endsWith('go.mod'))
+      name = /^module\s+(\S{1,300})\s*$/m.exec(text)?.[1]?.replace(/^"|"$/g, '');
+    else {
+      try {
+        name = JSON.parse(text).name;
+      } catch {
+        // An unreadable manifest names no package; mapping goes on without it.
+      }
     }
-  }
-  if (files.includes('go.mod')) {
-    const module = /^module\s+(\S{1,300})\s*$/m.exec(decode(await repo.readFile('go.mod')))?.[1];
-    if (module) names.add(module.replace(/^"|"$/g, ''));
+    if (typeof name === 'string' && name !== '' && name.length <= 300 && !names.has(name))
+      names.set(name, dir);
   }
   return names;
 }
+const MANIFEST = /(?:^|\/)(?:package\.json|go\.mod)$/;
+// Manifests of dependencies and fixtures are not the repository's own packages.
+const VENDORED_MANIFEST =
+  /(?:^|\/)(?:node_modules|vendor|test|tests|__tests__|fixtures?|examples?|testdata)\//;
+/** `packages/pg/package.json` is depth 3; deeper manifests are fixtures or examples, not packages. */
+const MAX_MANIFEST_DEPTH = 4;
+/** Manifests read per prompt: a repository of thousands of example packages costs no more. */
+const MAX_MANIFESTS_READ = 100;
 
 /** The repository's symlinks that point at one of its files (git stores the target as the blob). */
 async function readSymlinks(

@@ -72,13 +72,15 @@ type Placement =
  * frame only on more than its basename (or, for node_modules and Go's module cache, when the
  * repository is the named package); a runtime frame on a longer suffix still.
  */
-function placeFrame(frame: StackFrame, ownPackages: ReadonlySet<string>): Placement {
+function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>): Placement {
   const posix = frame.file.replaceAll('\\', '/');
   const named = NAMED_INSTALL.exec(posix);
   if (named) {
-    const name = named[1] ?? named[2] ?? '';
-    if (!ownPackages.has(name)) return { kind: 'unmapped', reason: 'not_in_app' };
-    return { kind: 'own', segments: frameSegments(frame, named[3] ?? ''), minSuffix: 1 };
+    const dir = ownPackages.get(named[1] ?? named[2] ?? '');
+    if (dir === undefined) return { kind: 'unmapped', reason: 'not_in_app' };
+    // a workspace package of a monorepo: `node_modules/pg/lib/x.js` is `packages/pg/lib/x.js`
+    const inside = frameSegments(frame, named[3] ?? '');
+    return { kind: 'own', segments: dir ? [...dir.split('/'), ...inside] : inside, minSuffix: 1 };
   }
   if (VENDORED_SEGMENT.test(posix)) {
     return { kind: 'own', segments: frameSegments(frame), minSuffix: MIN_VENDORED_SUFFIX };
@@ -90,8 +92,9 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlySet<string>): Placem
  * Maps frames to repository files by the longest common path suffix, never by a basename alone
  * when a longer match exists. Whether a frame is the application's code is decided here, by the
  * repository: a `site-packages/` or `gems/` frame whose path matches a file is in-app (a pip- or
- * gem-installed app), and `ownPackages` (package.json's name, go.mod's module) admits
- * `node_modules/<name>/` and `pkg/mod/<module>@v/` frames. `pathPrefix` (an application inside a
+ * gem-installed app), and `ownPackages` (package.json's name, go.mod's module, each with the
+ * directory it is declared in: a monorepo's workspace packages too) admits `node_modules/<name>/`
+ * and `pkg/mod/<module>@v/` frames, placed under that directory. `pathPrefix` (an application inside a
  * monorepo) wins ties; a tie it cannot break is reported, not guessed. A match on a symlink (an
  * entry point) is followed to its target when `symlinks` names it.
  */
@@ -99,13 +102,14 @@ export function mapFramesToRepo({
   frames,
   files,
   pathPrefix = '',
-  ownPackages = new Set(),
+  ownPackages = new Map(),
   symlinks = new Map(),
 }: {
   frames: readonly StackFrame[];
   files: readonly string[];
   pathPrefix?: string;
-  ownPackages?: ReadonlySet<string>;
+  /** package or module name → the repository directory that declares it ('' for the root) */
+  ownPackages?: ReadonlyMap<string, string>;
   /** repository symlink → its target, relative to the repository root */
   symlinks?: ReadonlyMap<string, string>;
 }): FrameMapping[] {
