@@ -1,3 +1,5 @@
+import { stripAnsiEscapes } from '../text/strip-control.ts';
+
 /** A log line split into what the logging framework added and what the program wrote. */
 export interface LineParts {
   /** normalised level when the prefix names one: 'error', 'warn', 'info', 'debug', 'fatal' */
@@ -39,6 +41,16 @@ const EXCEPTION_TYPE_FIRST =
 const PY_DASHED = /- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /y;
 const PY_LOGGING = /(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/y;
 const KLOG = /([EWIF])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w.-]{1,100}:\d{1,6}\] /y;
+// syslog as rsyslog writes it to /var/log/syslog or /var/log/messages (and `journalctl` prints it):
+// `Dec  5 19:11:27 host orders[31337]: …` (traditional) and `2026-12-05T19:11:27.083285+00:00 host
+// orders[31337]: …` (RSYSLOG_FileFormat, Debian 12's and Ubuntu's default). The tag's `[pid]` is
+// required in the second form: without it, `2024-05-01T12:00:00Z ERROR root: x` would read as one.
+const SYSLOG_TRADITIONAL =
+  /(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d [\w.:-]{1,255} [\w./@()-]{1,100}(?:\[\d{1,10}\])?: /y;
+const SYSLOG_RFC3339 =
+  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d) [\w.:-]{1,255} [\w./@()-]{1,100}\[\d{1,10}\]: /y;
+// rsyslog escapes control characters as `#` and three octal digits: a frame's leading tab is `#011`.
+const SYSLOG_ESCAPE = /#([0-3][0-7]{2})/g;
 
 const LEVELS: Record<string, Level> = {
   FATAL: 'fatal',
@@ -129,6 +141,14 @@ export function stripLogPrefix(line: string): LineParts {
   if (first === 32 || first === 9 || Number.isNaN(first)) return { body: line };
   const cursor = new Cursor(line);
   const firstIsDigit = isDigit(first);
+  const syslog =
+    isUpper(first) && isDigit(line.charCodeAt(5))
+      ? cursor.take(SYSLOG_TRADITIONAL)
+      : firstIsDigit && line.charCodeAt(10) === 84 // T
+        ? cursor.take(SYSLOG_RFC3339)
+        : null;
+  // The message after syslog's header is a line of its own, with whatever prefix its program wrote.
+  if (syslog) return stripLogPrefix(unescapeSyslog(cursor.rest));
   const lambda = firstIsDigit
     ? cursor.take(LAMBDA_NODE)
     : first === OPEN_BRACKET
@@ -192,4 +212,15 @@ export function stripLogPrefix(line: string): LineParts {
     if (level && !cursor.test(EXCEPTION_TYPE_FIRST)) cursor.take(LOGGER);
   }
   return level ? { level, body: cursor.rest } : { body: cursor.rest };
+}
+
+/** `#011/app/main.go:16` → a tab, then the path: rsyslog's octal escapes of control characters. */
+function unescapeSyslog(message: string): string {
+  if (!message.includes('#0')) return message;
+  const unescaped = message.replace(SYSLOG_ESCAPE, (escape, octal: string) => {
+    const code = Number.parseInt(octal, 8);
+    return code < 32 ? String.fromCharCode(code) : escape;
+  });
+  // `#033[31m` was a colour: gone like any other escape sequence.
+  return unescaped.includes('\u001b') ? stripAnsiEscapes(unescaped) : unescaped;
 }

@@ -352,6 +352,40 @@ describe('common framings, each from a real capture', () => {
     ]);
   });
 
+  it.each([['go/go119-rsyslog-traditional-panic.txt'], ['go/go119-rsyslog-rfc3339-panic.txt']])(
+    'reads a Go panic from an rsyslog file (%s): header stripped, `#011` read as the tab it was',
+    (path) => {
+      // A service under systemd whose output rsyslog writes to /var/log/syslog (what the CloudWatch
+      // agent ships): captured with rsyslogd 8.2302 and logger(1). The panic was lost whole before.
+      const record = detectBothShapes(fixture(path));
+      expect([record.language, record.exceptionType, record.message]).toEqual([
+        'go',
+        'panic',
+        'runtime error: invalid memory address or nil pointer dereference',
+      ]);
+      expect(record.frames.map((f) => [f.file, f.line])).toEqual([
+        ['/tmp/sl/app/main.go', 16],
+        ['/tmp/sl/app/main.go', 10],
+        ['/tmp/sl/app/internal/cart/cart.go', 7],
+      ]);
+    },
+  );
+
+  it("reads Python's logging.exception through rsyslog as one record with its frames", () => {
+    // It was a frameless `ERROR` record whose message was the syslog header and `Traceback …`.
+    const record = detectBothShapes(fixture('python/py311-rsyslog-traditional-logging-exception.txt'));
+    expect([record.exceptionType, record.message]).toEqual([
+      'ValueError',
+      "invalid literal for int() with base 10: 'x'",
+    ]);
+    expect(record.frames.at(-1)).toMatchObject({
+      file: '/tmp/sl/py/shop/prices.py',
+      line: 8,
+      function: 'parse',
+    });
+    expect(record.raw).not.toContain('shop-worker[4242]');
+  });
+
   it('reads a coloured trace (Python 3.13 PYTHON_COLORS, Node FORCE_COLOR) like the plain one, and keeps no escape', () => {
     // Both were parsed as nothing: Python's frames as `File \x1b[35m"…"`, Node's grey frames.
     const python = detectBothShapes(fixture('python/py313-python-colors-valueerror.txt'));

@@ -25,6 +25,25 @@ describe('stripLogPrefix', () => {
       'mod_jk child workerEnv in error state 6',
     ],
     ['2024-03-05T12:00:00.000000000Z stderr F panic: boom', undefined, 'panic: boom'],
+    // rsyslog's files: the header goes, the message keeps its own prefix, `#011` is a tab again
+    [
+      'Dec  5 19:11:27 vm shop-worker[4242]: ERROR shop.prices: price refresh failed',
+      'error',
+      'price refresh failed',
+    ],
+    [
+      'Dec 15 19:11:27 ip-10-0-4-7 orders[31337]: #011/srv/orders/main.go:16 +0x67',
+      undefined,
+      '\t/srv/orders/main.go:16 +0x67',
+    ],
+    [
+      '2026-12-05T19:11:27.085534+00:00 vm orders[31337]: goroutine 1 [running]:',
+      undefined,
+      'goroutine 1 [running]:',
+    ],
+    ['Dec  5 19:11:27 vm orders[31337]: #033[31mpanic: boom#033[0m', undefined, 'panic: boom'],
+    // without a `[pid]`, an ISO timestamp, a word and a colon are an application's own prefix
+    ['2024-05-01T12:00:00Z ERROR root: boom', 'error', 'boom'],
   ])('%s', (line, level, body) => {
     expect(stripLogPrefix(line)).toEqual(level ? { level, body } : { body });
   });
