@@ -26,6 +26,7 @@ export interface CorpusRecord {
     message: string | null;
     frames: CorpusFrame[];
     panic_location?: { file: string; line: number };
+    thrown_at?: { file: string; line: number };
     inner?: { exception_type: string; message: string };
   };
 }
@@ -115,14 +116,21 @@ export interface CorpusView {
 
 /**
  * The annotation in the same terms. Our conventions where the corpus leaves a choice: a Rust
- * panic without a backtrace has its location as the one frame; a Java frame's class has no
+ * panic without a backtrace has its location as the one frame; a PHP trace's header location
+ * (`thrown_at`) is its innermost frame, in the function #0 called; a Java frame's class has no
  * JPMS module (`java.base/`), so in-app package rules apply.
  */
 export function expectedCorpusView(language: string, record: CorpusRecord): CorpusView {
-  const { frames, panic_location: location } = record.expected;
+  const { frames, panic_location: location, thrown_at: thrownAt } = record.expected;
   let expected = frames;
   if (frames.length === 0 && location)
     expected = [{ file: location.file, line: location.line, function: null }];
+  // PHP's header location is where it was thrown: the innermost frame, in #0's callee.
+  if (language === 'php' && thrownAt) {
+    const callee =
+      frames[0]?.file === null && frames[0]?.function === '{main}' ? null : (frames[0]?.function ?? null);
+    expected = [{ file: thrownAt.file, line: thrownAt.line, function: callee }, ...frames];
+  }
   if (language === 'java') {
     expected = frames.map((frame) => ({
       ...frame,

@@ -117,8 +117,9 @@ describe('common framings, each from a real capture', () => {
         language: 'php',
         exceptionType: 'Error',
         message: 'Call to a member function apply() on null',
-        innermost: { file: '/index.php', line: 7, function: 'Cart->checkout' },
-        frames: 2,
+        // the header's `in /tmp/cap/php/src/Cart.php:17`: before, src/Cart.php was in no frame
+        innermost: { file: '/src/Cart.php', line: 17, function: 'Cart->checkout' },
+        frames: 3,
       },
     ],
     [
@@ -127,8 +128,9 @@ describe('common framings, each from a real capture', () => {
         language: 'php',
         exceptionType: 'Error',
         message: 'Call to a member function apply() on null',
-        innermost: { file: '/index.php', line: 7, function: 'Cart->checkout' },
-        frames: 2,
+        // the header's `in /tmp/cap/php/src/Cart.php:17`: before, src/Cart.php was in no frame
+        innermost: { file: '/src/Cart.php', line: 17, function: 'Cart->checkout' },
+        frames: 3,
       },
     ],
     [
@@ -498,7 +500,8 @@ describe('held-out captures (expectations written from the captures by hand, bef
       'TypeError',
       'f(): Argument #1 ($s) must be of type string, array given, called in /tmp/held/i.php on line 3',
       '/i.php',
-      3,
+      // was 3 (the call, #0) until the header's location became the innermost frame: f() is defined on 2
+      2,
     ],
     ['rust/rust195-expect-none-backtrace-1.txt', 'panic', 'config value missing', 'src/main.rs', 3],
   ])('%s', (path, exceptionType, message, file, line) => {

@@ -22,7 +22,7 @@ const allLines = (text: string): string[] => text.replace(/\n$/, '').split('\n')
 const WWW = '/tmp/capb/php/var/www';
 
 describe('phpParser', () => {
-  it('parses `PHP Fatal error:  Uncaught`: call-site file/line, callee without arguments, no {main}', () => {
+  it('parses `PHP Fatal error:  Uncaught`: call-site file/line, callee without arguments, no {main}, the throw site innermost', () => {
     const text = fixture('uncaught-log');
 
     expect(assemble(text)).toEqual(allLines(text));
@@ -33,6 +33,8 @@ describe('phpParser', () => {
       frames: [
         { file: `${WWW}/app.php`, line: 16, function: 'Invoice->average', inApp: true },
         { file: `${WWW}/app.php`, line: 11, function: 'divide', inApp: true },
+        // the header's `in …/app.php:4`: where divide() threw, which no `#N` line names
+        { file: `${WWW}/app.php`, line: 4, function: 'divide', inApp: true },
       ],
       causes: [],
     });
@@ -53,11 +55,12 @@ describe('phpParser', () => {
       expect(trace?.frames.map((f) => [f.function, f.line])).toEqual([
         ['handle', 20],
         ['OrderRepository->load', 17],
+        ['OrderRepository->load', 7],
       ]);
       expect(trace?.causes).toHaveLength(1);
       expect(trace?.causes[0]?.exceptionType).toBe('RuntimeException');
       expect(trace?.causes[0]?.message).toBe('Connection refused');
-      expect(trace?.causes[0]?.frames.at(-1)).toMatchObject({ function: 'OrderRepository->query', line: 5 });
+      expect(trace?.causes[0]?.frames.at(-1)).toMatchObject({ function: 'OrderRepository->query', line: 11 });
     }
   });
 
@@ -99,12 +102,16 @@ describe('phpParser', () => {
     });
   });
 
-  it('reads a fatal error without an exception as a frameless record', () => {
+  it('reads a fatal error without an exception: its location is the one frame', () => {
     const trace = phpParser.parse(
       'PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/www/report.php on line 88',
     );
 
-    expect(trace).toMatchObject({ exceptionType: 'Fatal error', frames: [], causes: [] });
+    expect(trace).toMatchObject({
+      exceptionType: 'Fatal error',
+      frames: [{ file: '/var/www/report.php', line: 88, inApp: true }],
+      causes: [],
+    });
     expect(trace?.message).toBe(
       'Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)',
     );

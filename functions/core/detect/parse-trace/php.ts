@@ -21,18 +21,20 @@ const DEFINED_SUFFIX = / and defined$/;
 const MAX_MESSAGE_LINES = 20;
 
 type Exception = { exceptionType: string; message: string };
+/** Where the exception was thrown: the header's ` in /file.php:5` (PHP lists only callers as frames). */
+type Location = { file: string; line: number };
 // `quoted`: the PHP 5 format, whose message sits in quotes that close just before ` in /file:line`
-type Found = Exception & { complete: boolean; quoted: boolean };
+type Found = Exception & { complete: boolean; quoted: boolean; thrownAt?: Location };
 
 /** Splits `… in /file.php:5` off the end; undefined when the text does not end with a PHP location. */
-function splitLocation(text: string): { before: string } | undefined {
+function splitLocation(text: string): { before: string; location: Location } | undefined {
   const suffix = LINE_SUFFIX.exec(text);
   if (!suffix) return undefined;
   const at = text.lastIndexOf(' in ', suffix.index);
   if (at < 0) return undefined;
   const file = text.slice(at + 4, suffix.index);
   if (!PHP_FILE.test(file)) return undefined;
-  return { before: text.slice(0, at) };
+  return { before: text.slice(0, at), location: { file, line: Number(suffix[1]) } };
 }
 
 /** The exception named in a header body (after `Uncaught ` / `Next ` / nothing); complete once the location is seen. */
@@ -43,20 +45,31 @@ function readException(body: string): Found | undefined {
   if (php5) {
     const rest = text.slice(php5[0].length);
     const message = located && rest.endsWith("'") ? rest.slice(0, -1) : rest;
-    return { exceptionType: php5[1] ?? '', message, complete: located !== undefined, quoted: true };
+    return withLocation(
+      { exceptionType: php5[1] ?? '', message, complete: located !== undefined, quoted: true },
+      located?.location,
+    );
   }
   const php7 = PHP7_TYPE.exec(text);
   if (php7) {
     // A TypeError's report appends ` and defined` (then ` in <callee file>:<line>`) to its message.
     const message = text.slice(php7[0].length);
-    return {
-      exceptionType: php7[1] ?? '',
-      message: located && message.includes(', called in ') ? message.replace(DEFINED_SUFFIX, '') : message,
-      complete: located !== undefined,
-      quoted: false,
-    };
+    return withLocation(
+      {
+        exceptionType: php7[1] ?? '',
+        message: located && message.includes(', called in ') ? message.replace(DEFINED_SUFFIX, '') : message,
+        complete: located !== undefined,
+        quoted: false,
+      },
+      located?.location,
+    );
   }
   return undefined;
+}
+
+function withLocation(found: Found, location: Location | undefined): Found {
+  if (location) found.thrownAt = location;
+  return found;
 }
 
 function readHeader(line: string): Found | undefined {
@@ -78,12 +91,11 @@ function readHeader(line: string): Found | undefined {
     const onLine = ON_LINE_SUFFIX.exec(body);
     const at = onLine ? body.lastIndexOf(' in ', onLine.index) : -1;
     if (!onLine || at < 0) return undefined;
-    return {
-      exceptionType: fatal[1] ?? 'Fatal error',
-      message: body.slice(0, at),
-      complete: true,
-      quoted: false,
-    };
+    const file = body.slice(at + 4, onLine.index);
+    return withLocation(
+      { exceptionType: fatal[1] ?? 'Fatal error', message: body.slice(0, at), complete: true, quoted: false },
+      PHP_FILE.test(file) ? { file, line: Number(onLine[1]) } : undefined,
+    );
   }
   // PHP 7+ `(string) $e` as logged by an application: only with a PHP file location, to stay specific
   const bare = readException(line);
@@ -127,6 +139,30 @@ function readFrame(line: string): StackFrame | 'main' | undefined {
 
 type Building = Found & { frames: StackFrame[] };
 
+/**
+ * The line that threw, as the innermost frame: PHP's `#0 file(line): callee()` is the call into the
+ * function that threw, and the throw itself is only in the header (`… in /app/Entry.php:197`).
+ * Without it the file where the error happened was never in the prompt. The function is #0's callee
+ * (none when #0 is `{main}`: thrown at the top level).
+ */
+function throwSite(b: Building): StackFrame[] {
+  if (!b.thrownAt) return [];
+  // frames are still as printed, innermost (#0) first
+  const first = b.frames[0];
+  const { file, line } = b.thrownAt;
+  // An internal function (`intdiv`, `PDO->__construct`) throws at its call site: #0 is that line.
+  if (first && first.file === file && first.line === line) return [];
+  const callee = first?.function;
+  return [
+    {
+      file,
+      line,
+      ...(callee ? { function: callee } : {}),
+      inApp: isInApp({ language: 'php', file }),
+    },
+  ];
+}
+
 function parsePhp(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== '');
@@ -150,21 +186,23 @@ function parsePhp(text: string): ParsedTrace | undefined {
       const unquoted = located && current.quoted && part.endsWith("'") ? part.slice(0, -1) : part;
       current.message += `\n${unquoted}`;
       current.complete = located !== undefined;
+      if (located) current.thrownAt = located.location;
       continue;
     }
     const frame = readFrame(line);
     if (frame && frame !== 'main') current.frames.push(frame);
   }
   // PHP prints the earliest (previous) exception first; the last `Next` is the one that was thrown.
-  const [primary, ...causes] = built.reverse().map(
-    (b): ParsedTrace => ({
+  const [primary, ...causes] = built.reverse().map((b): ParsedTrace => {
+    const site = throwSite(b);
+    return {
       language: 'php',
       exceptionType: b.exceptionType,
       message: b.message,
-      frames: b.frames.reverse(),
+      frames: [...b.frames.reverse(), ...site],
       causes: [],
-    }),
-  );
+    };
+  });
   return primary && { ...primary, causes };
 }
 
