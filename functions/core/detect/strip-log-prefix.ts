@@ -21,6 +21,10 @@ const CRI = /\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [
 // Log shippers that tag each line with its date and stream: `2021/05/01<TAB>stderr<TAB>…`
 // (optionally with the time), as in Elastic Beanstalk's and several PaaS log views.
 const DATED_STREAM = /\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:stdout|stderr)\t/y;
+// nginx's error log, and what php-fpm's stderr becomes in it: `2026/12/05 20:58:13 [error]
+// 14195#14195: *1 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught …`.
+const NGINX_ERROR =
+  /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(emerg|alert|crit|error|warn|notice|info|debug)\] \d{1,10}#\d{1,10}: (?:\*\d{1,20} )?(?:FastCGI sent in stderr: "(?:PHP message: )?)?/y;
 // Ruby's Logger: `E, [2026-12-04T15:42:41.015177 #12508] ERROR -- checkout: …`
 const RUBY_LOGGER = /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) -- [^:\n]{0,100}: /y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
@@ -167,7 +171,11 @@ export function stripLogPrefix(line: string): LineParts {
       return level ? { level, body: cursor.rest } : { body: cursor.rest };
     }
   }
-  if (firstIsDigit) cursor.take(CRI) ?? cursor.take(DATED_STREAM);
+  if (firstIsDigit) {
+    const nginx = line.charCodeAt(4) === 47 ? cursor.take(NGINX_ERROR) : null; // `2026/…`
+    if (nginx) return { level: toLevel(nginx[1]) ?? 'error', body: cursor.rest };
+    cursor.take(CRI) ?? cursor.take(DATED_STREAM);
+  }
   const py = isUpper(cursor.code) ? cursor.take(PY_LOGGING) : null;
   if (py) return { level: toLevel(py[1]), body: cursor.rest };
   const opens = cursor.code;

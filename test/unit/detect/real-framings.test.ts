@@ -373,6 +373,22 @@ describe('common framings, each from a real capture', () => {
     },
   );
 
+  it("reads a PHP fatal error from nginx's error log (php-fpm's stderr as FastCGI passes it)", () => {
+    // nginx 1.22 + php-fpm 8.2, captured here: the most common PHP deployment. Nothing was recorded
+    // before (the nginx prefix hid the PHP header; `thrown in …" while reading …` ended no trace).
+    const record = detectBothShapes(fixture('php/php82-fpm-nginx-error-log.txt'));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'php',
+      'Error',
+      'Call to a member function apply() on null',
+    ]);
+    expect(record.frames.map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/tmp/px/www/index.php', 7, 'handle'],
+      ['/tmp/px/www/index.php', 5, 'Cart->checkout'],
+      ['/tmp/px/www/src/Cart.php', 5, 'Cart->checkout'],
+    ]);
+  });
+
   it("reads Python's logging.exception through rsyslog as one record with its frames", () => {
     // It was a frameless `ERROR` record whose message was the syslog header and `Traceback …`.
     const record = detectBothShapes(fixture('python/py311-rsyslog-traditional-logging-exception.txt'));

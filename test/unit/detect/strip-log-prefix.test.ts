@@ -42,6 +42,12 @@ describe('stripLogPrefix', () => {
       'goroutine 1 [running]:',
     ],
     ['Dec  5 19:11:27 vm orders[31337]: #033[31mpanic: boom#033[0m', undefined, 'panic: boom'],
+    [
+      '2026/12/05 20:58:13 [error] 14195#14195: *1 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught Error: x in /w/a.php:5',
+      'error',
+      'PHP Fatal error:  Uncaught Error: x in /w/a.php:5',
+    ],
+    ['2026/12/05 20:58:13 [crit] 14195#14195: *3 connect() failed', 'fatal', 'connect() failed'],
     // without a `[pid]`, an ISO timestamp, a word and a colon are an application's own prefix
     ['2024-05-01T12:00:00Z ERROR root: boom', 'error', 'boom'],
   ])('%s', (line, level, body) => {
