@@ -225,9 +225,9 @@ export function stripLogPrefix(line: string): LineParts {
 /** `#011/app/main.go:16` → a tab, then the path: rsyslog's octal escapes of control characters. */
 function unescapeSyslog(message: string): string {
   if (!message.includes('#0')) return message;
-  const unescaped = message.replace(SYSLOG_ESCAPE, (escape, octal: string) => {
+  const unescaped = message.replace(SYSLOG_ESCAPE, (escaped, octal: string) => {
     const code = Number.parseInt(octal, 8);
-    return code < 32 ? String.fromCharCode(code) : escape;
+    return code < 32 ? String.fromCharCode(code) : escaped;
   });
   // `#033[31m` was a colour: gone like any other escape sequence.
   return unescaped.includes('\u001b') ? stripAnsiEscapes(unescaped) : unescaped;

@@ -3,7 +3,12 @@ import { goParser } from '../../../functions/core/detect/parse-trace/go.ts';
 import type { ParsedTrace } from '../../../functions/core/detect/parse-trace/parsed-trace.ts';
 import { phpParser } from '../../../functions/core/detect/parse-trace/php.ts';
 import { rubyParser } from '../../../functions/core/detect/parse-trace/ruby.ts';
-import { type CorpusFrame, type CorpusRecord, describeCorpus, expectedCorpusView } from '../../support/corpus.ts';
+import {
+  type CorpusFrame,
+  type CorpusRecord,
+  describeCorpus,
+  expectedCorpusView,
+} from '../../support/corpus.ts';
 
 /**
  * Records whose annotation we knowingly do not reproduce, with the reason. Everything else must
