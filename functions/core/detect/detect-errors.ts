@@ -50,6 +50,11 @@ interface Block {
   bodies: string[];
   chars: number;
   lead?: Parsed;
+  /**
+   * Index of the first line kept only as possibly more of the header's message: no line a parser
+   * continues the trace with has come after it yet. Handed back if the trace ends first.
+   */
+  tentativeFrom?: number;
 }
 
 // Classification looks at a bounded head of each line: a 5 MB line costs no more than a short one.
@@ -58,6 +63,8 @@ const MAX_CLASSIFIED_CHARS = 4096;
 // here and parsed as it stands.
 const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
+// Lines held as a possible message of several lines before the frames that would confirm them.
+const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
   /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']/;
@@ -241,7 +248,24 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     looseIsWholeEvent = isWholeEvent;
   };
 
-  source((text, event, isWholeEvent, isLast) => {
+  /**
+   * Closes the open block. Lines it held only tentatively (a message no frame confirmed) are
+   * handed back and read again as ordinary lines, before `next` if one ended the block.
+   */
+  const close = (open: Block, next: Parsed | undefined): void => {
+    block = undefined;
+    const handBack = open.tentativeFrom === undefined ? [] : open.lines.splice(open.tentativeFrom);
+    if (handBack.length > 0) open.bodies.splice(open.tentativeFrom ?? open.bodies.length);
+    const lone = closeBlock(open, assembly.cache, emit);
+    // A lone error line that only looked like a trace's start may introduce a trace that goes on
+    // in the same log statement (the line after it has no level of its own), never the next statement.
+    const after = handBack[0] ?? next;
+    if (lone && after?.level === undefined) pending = lone;
+    else if (lone) emit(singleLineError(lone));
+    for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
+  };
+
+  const visit = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean): void => {
     if (!block && (!mayMatter(text) || isQuietStructuredLine(text))) {
       flushPending();
       keepLoose(text, event, isWholeEvent);
@@ -274,19 +298,27 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
           : open.parsers.filter((p) => p.continuesTrace(body, open.bodies));
       // An elision mark inside a trace is part of it, whatever the parsers make of it.
       const isElided = mayContinue && continuing.length === 0 && ELISION.test(body);
-      if (continuing.length > 0 || isElided) {
-        if (!isElided) open.parsers = continuing;
+      const isMessage =
+        mayContinue && continuing.length === 0 && !isElided && continuesMessage(open, line, parsers);
+      if (continuing.length > 0 || isElided || isMessage) {
+        if (continuing.length > 0) {
+          open.parsers = continuing;
+          // a line of the trace itself (a frame, not a blank) confirms the message lines before it
+          if (body.trim() !== '') open.tentativeFrom = undefined;
+        }
+        if (isMessage) open.tentativeFrom ??= open.lines.length;
         open.lines.push(line);
         open.bodies.push(body);
         open.chars += body.length;
         return;
       }
-      // A lone error line that only looked like a trace's start may introduce a trace that goes on
-      // in the same log statement (the line has no level of its own), never the next statement.
-      const lone = closeBlock(open, assembly.cache, emit);
-      if (lone && line.level === undefined) pending = lone;
-      else if (lone) emit(singleLineError(lone));
-      block = undefined;
+      if (open.tentativeFrom !== undefined) {
+        // the lines handed back come before this one: read them, then this line, afresh
+        close(open, line);
+        visit(text, event, isWholeEvent, isLast);
+        return;
+      }
+      close(open, line);
       // The line that ended the trace is judged like any line outside one.
       if (!mayMatter(text) || isQuietStructuredLine(text)) {
         flushPending();
@@ -340,9 +372,26 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     flushPending();
     if (isErrorLine(line)) pending = line;
     else keepLoose(text, event, isWholeEvent);
-  });
-  if (block) pending = closeBlock(block, assembly.cache, emit);
+  };
+
+  source(visit);
+  // Lines handed back at the end may open a block of their own.
+  while (block) close(block, undefined);
   flushPending();
+}
+
+/**
+ * `line` may be more of the open block's header message: a parser of the block says so, the
+ * block holds no more such lines than the cap, and the line is neither an error nor a trace's
+ * start of its own (those are never swallowed into another error's message).
+ */
+function continuesMessage(open: Block, line: Parsed, parsers: readonly TraceParser[]): boolean {
+  const held = open.tentativeFrom === undefined ? 0 : open.lines.length - open.tentativeFrom;
+  if (held >= MAX_TENTATIVE_LINES) return false;
+  const body = line.body;
+  if (!open.parsers.some((p) => p.continuesMessage?.(body, open.bodies))) return false;
+  if (isErrorLine(line)) return false;
+  return !(MAY_START_TRACE.test(body) && parsers.some((p) => p.startsTrace(body)));
 }
 
 /**

@@ -38,9 +38,10 @@ const PID = /\d{1,7} +/y;
 const COLON_GAP = /: +/y;
 // `c.e.Foo - `, `com.example.Foo: `, `root: ` — a logger name ending the prefix (log4j, logback, Python logging)
 const LOGGER = /[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/y;
-// An exception type is the program's text, not a logger name: `ERROR KeyError: 't-1'`.
+// An exception type is the program's text, not a logger name: `ERROR KeyError: 't-1'`, and
+// JavaScript's bare `ERROR Error: upstream timed out`.
 const EXCEPTION_TYPE_FIRST =
-  /[A-Za-z_$][\w$.]{0,150}(?:Error|Exception|Exit|Interrupt|Warning|Fault|Panic): /y;
+  /(?:[A-Za-z_$][\w$.]{0,150})?(?:Error|Exception|Exit|Interrupt|Warning|Fault|Panic): /y;
 // `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, Python's most copied format
 const PY_DASHED = /- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /y;
 const PY_LOGGING = /(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/y;

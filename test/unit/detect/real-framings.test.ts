@@ -454,6 +454,141 @@ describe('common framings, each from a real capture', () => {
   });
 });
 
+describe('messages of several lines: the frames after them stay the trace', () => {
+  // Before, the line after the header ended the trace: the frames were lost (or, after a message,
+  // the whole error), since only frames, folded frames and open util.inspect braces continued it.
+  it.each<[string, Expected & { messageLines: number }]>([
+    [
+      'javascript/node20-console-error-execsync-stderr.txt',
+      {
+        // console.error('thumbnail failed', err) of execSync's error: the command's stderr is its
+        // message. Before: no record at all.
+        language: 'javascript',
+        exceptionType: 'Error',
+        message:
+          "Command failed: ls /nope/photo.jpg\nls: cannot access '/nope/photo.jpg': No such file or directory",
+        innermost: { file: 'node:internal/errors', line: 984, function: 'genericNodeError' },
+        messageLines: 2,
+      },
+    ],
+    [
+      'javascript/node20-console-error-zod-issues.txt',
+      {
+        // console.error('request failed', err) of a ZodError: its message is the issues as JSON,
+        // `],` and `},` included. Before: `ZodError: [` and no frames.
+        language: 'javascript',
+        exceptionType: 'ZodError',
+        message: JSON.stringify(
+          [
+            {
+              expected: 'string',
+              code: 'invalid_type',
+              path: ['id'],
+              message: 'Invalid input: expected string, received number',
+            },
+            {
+              origin: 'number',
+              code: 'too_small',
+              minimum: 0,
+              inclusive: false,
+              path: ['qty'],
+              message: 'Too small: expected number to be >0',
+            },
+          ],
+          null,
+          2,
+        ),
+        innermost: { file: '/tmp/cap/app/src/orders.mjs', line: 4, function: 'parseOrder' },
+        messageLines: 20,
+      },
+    ],
+    [
+      'javascript/node20-console-error-assertion-diff.txt',
+      {
+        // node:assert's diff, blank line included. Before: the header alone, no frames.
+        language: 'javascript',
+        exceptionType: 'AssertionError',
+        message: [
+          'Expected values to be strictly deep-equal:',
+          '+ actual - expected',
+          '',
+          '  {',
+          '+   amount: 12,',
+          '-   amount: 10,',
+          "    currency: 'EUR'",
+          '  }',
+        ].join('\n'),
+        innermost: { file: '/tmp/cap/app/src/exec.mjs', line: 7, function: 'checkTotal' },
+        messageLines: 8,
+      },
+    ],
+    [
+      'javascript/node20-iso-error-prefix-multiline-message.txt',
+      {
+        // console.error(isoDate, 'ERROR', err): `… ERROR Error: …` kept its type (the logger-name
+        // strip ate a bare `Error:`), and the INFO line after the frames is not part of it.
+        language: 'javascript',
+        exceptionType: 'Error',
+        message: 'payment gateway refused refund for ord_7\nstatus: 502\nbody: upstream connect error',
+        innermost: { file: '/tmp/cap/app/src/gateway.mjs', line: 2, function: 'refund' },
+        messageLines: 3,
+      },
+    ],
+    [
+      'go/go119-panic-multiline-error.txt',
+      {
+        // panic(err) of an error formatted over several lines. Before: `order rejected:`, no frames.
+        language: 'go',
+        exceptionType: 'panic',
+        message: 'order rejected:\nqty -2 must be positive\nsku is required',
+        innermost: { file: '/tmp/cap/gop/main.go', line: 24, function: 'main.main' },
+        messageLines: 3,
+      },
+    ],
+  ])('%s', (path, expected) => {
+    const record = detectBothShapes(fixture(path));
+    expectRecord(record, expected);
+    expect(record.message.split('\n')).toHaveLength(expected.messageLines);
+  });
+
+  it('hands the lines back when no frame follows: each is read on its own, as before', () => {
+    const lines = [
+      'Error: upstream timed out',
+      'order 7 queued',
+      'Unhandled rejection: PaymentDeclined: card declined',
+      '    at charge (/app/src/pay.js:3:9)',
+      '2026-12-05T10:00:00.000Z ERROR Error: refund failed',
+      'retrying in 5 s',
+      'level=error msg="queue full"',
+      '    at flush (/app/src/queue.js:9:3)',
+    ];
+    for (const events of [makeEvents([lines.join('\n')]), makeEvents(lines)]) {
+      const records = detectErrors(events).map((d) => [
+        d.record.exceptionType,
+        d.record.message,
+        d.record.frames.length,
+      ]);
+      // the custom class keeps its frame (the line before a frame heads it, not the message above);
+      // an error line of its own is never taken into the message above it, frame or not
+      expect(records).toEqual([
+        ['Error', 'upstream timed out', 0],
+        ['PaymentDeclined', 'card declined', 1],
+        ['Error', 'refund failed', 0],
+        ['ERROR', 'queue full', 0],
+      ]);
+    }
+  });
+
+  it('holds at most 100 lines for a message: a header followed by a plain log is not one error', () => {
+    const plain = Array.from({ length: 150 }, (_, i) => `worker ${i} ready`);
+    const lines = ['TypeError: x is not a function', ...plain, '    at run (/app/src/a.js:3:9)'];
+    const records = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(records.map((r) => [r.exceptionType, r.message, r.frames.length])).toEqual([
+      ['TypeError', 'x is not a function', 0],
+    ]);
+  });
+});
+
 describe('structured loggers: the error field is the message', () => {
   it('zap JSON (written from zap’s documented production encoder output)', () => {
     const zap = fixture('go/documented-zap-production-error.json').trim();

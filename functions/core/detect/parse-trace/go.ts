@@ -123,8 +123,14 @@ function parseGo(text: string): ParsedTrace | undefined {
   // A bare `panic: x` with nothing Go-shaped after it is too weak to claim.
   if (!hasGoroutine && rest.some((l) => l.trim() !== '')) return undefined;
 
+  // A message of several lines (`errors.Join`, a formatted report) runs until the blank line.
+  const more: string[] = [];
+  for (const line of rest) {
+    if (line.trim() === '' || GOROUTINE.test(line) || REPANIC.test(line) || SIGNAL.test(line)) break;
+    more.push(line);
+  }
   // `panic: a [recovered]` + `\tpanic: b`: b is what killed the program, a is its cause.
-  const values = [header.message];
+  const values = [[header.message, ...more].join('\n')];
   for (const line of rest) {
     if (GOROUTINE.test(line)) break;
     if (REPANIC.test(line)) values.push(line.replace(REPANIC, ''));
@@ -158,6 +164,9 @@ export const goParser: TraceParser = {
     }
     return isBlockLine(line);
   },
+  // Lines between `panic: …` and the blank line before the first goroutine are its message.
+  continuesMessage: (_line, block) =>
+    !block.some((previous) => previous.trim() === '' || GOROUTINE.test(previous)),
   parse: (text) => {
     try {
       return parseGo(text);

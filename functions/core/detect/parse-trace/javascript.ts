@@ -183,7 +183,10 @@ function findHeader(lines: readonly string[]): number {
     // Any `Name: msg` directly followed by a frame is a (custom-named) error too.
     if (FRAME.test(bounded(lines[i + 1] ?? '')) && readTopHeader(line)) return i;
   }
-  return -1;
+  // `thumbnail failed Error: Command failed: ls /x` (console.error(msg, err)), then the rest of a
+  // message of several lines, then frames: the first line is the header.
+  const hasFrame = lines.some((line) => FRAME.test(bounded(line)));
+  return hasFrame && readTopHeader(lines[start] ?? '') ? start : -1;
 }
 
 function parseJavascript(text: string): ParsedTrace | undefined {
@@ -232,11 +235,13 @@ function parseJavascript(text: string): ParsedTrace | undefined {
         continue;
       }
     }
-    if (INSPECT_CLOSE.test(line)) {
+    const isMessage = !inProps && !inErrors && !current.opensProps && !current.hasFrameLine;
+    // `],` closing a JSON array inside a message (ZodError's issues) is message, not util.inspect's
+    if (INSPECT_CLOSE.test(line) && !isMessage) {
       if (line.trim().startsWith(']')) inErrors = false;
       continue;
     }
-    if (inProps || current.opensProps || current.hasFrameLine) continue;
+    if (!isMessage) continue;
     if (current === sections[0]) current.messageLines.push(raw);
   }
   const [first, ...causes] = sections;
@@ -281,6 +286,12 @@ export const javascriptParser: TraceParser = {
     );
   },
   continuesTrace: continuesJavascript,
+  continuesMessage: (line, block) => {
+    if (block.some((previous) => FRAME.test(bounded(previous)))) return false;
+    // `Unhandled rejection: PaymentDeclined: card declined` heads a trace of its own if frames follow
+    const header = readTopHeader(line);
+    return header === undefined || !CLASS_LIKE.test(header.exceptionType);
+  },
   headsFrame: (line, next) => {
     if (!FRAME.test(bounded(next))) return false;
     const header = readTopHeader(line);

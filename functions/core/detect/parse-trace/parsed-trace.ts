@@ -34,4 +34,12 @@ export interface TraceParser {
    * (`Unhandled rejection: PaymentDeclined: card declined` + `    at …`). Absent means never.
    */
   headsFrame?(line: string, next: string): boolean;
+  /**
+   * `line`, which `continuesTrace` did not take, may be more of the header's message (a message of
+   * several lines: `Error: Command failed: ls /x` + the command's stderr, an assertion's diff, a
+   * Go `errors.Join`). The detector keeps it tentatively: a later line that `continuesTrace` takes
+   * (a frame) confirms it, and if the trace ends first it is handed back to be read on its own.
+   * Absent means never.
+   */
+  continuesMessage?(line: string, block: readonly string[]): boolean;
 }
