@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord, StackFrame } from '../../functions/core/contracts.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import {
   buildRepairPrompt,
   type PromptLimits,
@@ -347,6 +349,64 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
       frames: [frame('/root/go/pkg/mod/github.com/acme/pgx-tools@v1.2.0/conn/conn.go', 9, { inApp: false })],
     });
     expect([...(await buildRepairPrompt({ error: go, repo })).implicatedPaths]).toEqual(['go/conn/conn.go']);
+  });
+
+  it('maps frames in compiled output to their source: a tsc-built app run from dist/ (real capture)', async () => {
+    // The app in the capture, as its repository holds it: tsc built src/ to dist/, which is not
+    // committed. Before, dist/orders/service.js had no candidate at all and dist/index.js matched
+    // the unrelated scripts/index.js on its basename alone.
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: 'shop-api', type: 'module', private: true }),
+      'tsconfig.json': '{ "compilerOptions": { "outDir": "dist", "rootDir": "src" } }\n',
+      'src/orders/service.ts': [
+        'export interface Order {',
+        '  id: string;',
+        '  lines: { sku: string; qty: number }[];',
+        '  customer?: { email: string };',
+        '}',
+        '',
+        'export function notify(order: Order): string {',
+        '  // the customer is optional: guest checkouts have none',
+        '  return order.customer!.email.toLowerCase();',
+        '}',
+        '',
+      ].join('\n'),
+      'src/index.ts': "import { notify } from './orders/service.js';\n",
+      'scripts/index.js': 'console.log("build helper")\n',
+    });
+    const trace = readFileSync(
+      new URL('../fixtures/traces/javascript/node20-tsc-dist-console-error.txt', import.meta.url),
+      'utf8',
+    );
+    const [detected] = detectErrors([
+      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop-api', logStream: 'web/1' },
+    ]);
+    if (!detected) throw new Error('no record');
+    const built = await buildRepairPrompt({ error: detected.record, repo });
+    expect([...built.implicatedPaths].sort()).toEqual(['src/index.ts', 'src/orders/service.ts']);
+    expect(built.prompt).toContain('    9    return order.customer!.email.toLowerCase();');
+    expect(built.prompt).toContain('tmp/cap/tsapp/dist/orders/service.js → src/orders/service.ts');
+    expect(built.prompt).toContain("their line numbers are the compiled file's");
+  });
+
+  it("maps a published package's lib/ (built from src/ by Babel) to src/, not to a test's copy of the path", async () => {
+    // import-js/eslint-plugin-import#1808 has this shape: node_modules/eslint-plugin-import/lib/core/
+    // importType.js, a repository with src/core/importType.js and tests/src/core/importType.js.
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: '@acme/lint-rules' }),
+      'src/core/importType.js': sourceFile('importType', 60),
+      'tests/src/core/importType.js': sourceFile('importType test', 60),
+    });
+    const error = makeErrorRecord({
+      language: 'javascript',
+      frames: [frame('/ci/node_modules/@acme/lint-rules/lib/core/importType.js', 48, { inApp: false })],
+    });
+    const built = await buildRepairPrompt({ error, repo });
+    expect([...built.implicatedPaths]).toEqual(['src/core/importType.js']);
+    expect(built.mappings[0]).toMatchObject({
+      kind: 'mapped',
+      compiledFrom: 'lib/core/importType.js',
+    });
   });
 
   it('follows a symlinked entry point to the code it links to', async () => {

@@ -287,6 +287,35 @@ describe('mapFramesToRepo', () => {
       ]);
     });
 
+    it.each<[string, string[], string]>([
+      // tsc's outDir beside rootDir, one module format per directory, and a monorepo package's realpath
+      [
+        '/app/dist/orders/service.js',
+        ['src/orders/service.ts', 'scripts/service.js'],
+        'src/orders/service.ts',
+      ],
+      ['/app/dist/cjs/orders/service.js', ['src/orders/service.ts'], 'src/orders/service.ts'],
+      ['/app/build/esm/cart.mjs', ['src/cart.mts'], 'src/cart.mts'],
+      [
+        '/app/packages/shared/dist/money.js',
+        ['packages/shared/src/money.ts', 'packages/web/src/money.ts'],
+        'packages/shared/src/money.ts',
+      ],
+      // Babel keeps the name: lib/x.js from src/x.js
+      ['/srv/lib/feed/parse.js', ['src/feed/parse.js'], 'src/feed/parse.js'],
+      // nothing below the build directory matches: no source is guessed
+      ['/app/dist/index.js', ['packages/a/src/index.ts', 'packages/b/src/index.ts'], 'unmapped:no_match'],
+      ['/app/dist/orders/service.js', ['src/billing/service.ts'], 'unmapped:no_match'],
+      // the compiled file itself is in the repository: it is the file
+      [
+        '/app/dist/orders/service.js',
+        ['dist/orders/service.js', 'src/orders/service.ts'],
+        'dist/orders/service.js',
+      ],
+    ])('compiled output %s → its source (%j) %s', (file, files, expected) => {
+      expect(pathOf(mapOne({ file, files }))).toBe(expected);
+    });
+
     it('prefers the longest suffix to a basename match, and refuses a basename-only match for a dependency', () => {
       const files = ['views.py', 'shop/api/views.py'];
       expect(pathOf(mapOne({ file: '/srv/site-packages/shop/api/views.py', files }))).toBe(

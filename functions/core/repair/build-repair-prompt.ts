@@ -121,6 +121,18 @@ export async function buildRepairPrompt({
       `Frames not found in the repository: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
     );
   }
+  const compiled = [
+    ...new Set(
+      mappings.flatMap((m) =>
+        m.kind === 'mapped' && m.compiledFrom ? [`${oneLine(redact(m.compiledFrom))} → ${m.path}`] : [],
+      ),
+    ),
+  ];
+  if (compiled.length > 0) {
+    summary.push(
+      `Frames in compiled output, shown at their source (their line numbers are the compiled file's, so look around them): ${compiled.slice(0, MAX_LISTED_UNMAPPED).join(', ')}`,
+    );
+  }
   const data = `${summary.join('\n')}\n\n${clip(redact(error.raw), limits.maxLogChars)}`;
   const fence = `AIOPS-LOG-${randomFence()}`;
 

@@ -2,7 +2,17 @@ import type { StackFrame } from '../contracts.ts';
 
 /** A frame and the repository file it points at, or why it points at none. */
 export type FrameMapping =
-  | { frame: StackFrame; kind: 'mapped'; path: string }
+  | {
+      frame: StackFrame;
+      kind: 'mapped';
+      path: string;
+      /**
+       * The frame ran compiled output that is not in the repository and `path` is its source: the
+       * line is the compiled file's. The frame's path as matched (`app/dist/orders.js`; inside an
+       * installed own package, from the package's directory: `lib/x.js`).
+       */
+      compiledFrom?: string;
+    }
   | { frame: StackFrame; kind: 'unmapped'; reason: 'not_in_app' | 'no_match' | 'ambiguous' };
 
 // Where applications live inside containers, Lambda and build outputs; also URL-ish schemes.
@@ -49,6 +59,16 @@ const NAMED_INSTALL = /(?:^|\/)(?:node_modules\/((?:@[^/]+\/)?[^/]+)|pkg\/mod\/(
 /** Segments a dependency or runtime frame must share with a repository file beyond its basename. */
 const MIN_VENDORED_SUFFIX = 2;
 const MIN_RUNTIME_SUFFIX = 3;
+// Compiled output beside its source: `src/` built to `dist/`, `lib/`, `build/` or `out/`,
+// sometimes one directory per module format below it (`dist/cjs/`).
+const BUILD_DIR = /^(?:dist|lib|build|out)$/;
+const FORMAT_DIR = /^(?:cjs|esm|es|mjs|commonjs|module|umd|node)$/;
+/** What a compiled file's source may be called: the same name (Babel), or TypeScript's. */
+const SOURCE_NAMES: readonly [RegExp, readonly string[]][] = [
+  [/\.js$/, ['.js', '.ts', '.tsx', '.jsx']],
+  [/\.mjs$/, ['.mjs', '.mts', '.ts']],
+  [/\.cjs$/, ['.cjs', '.cts', '.ts']],
+];
 /** Symlinks followed per path: a loop or a chain ends here. */
 const MAX_SYMLINK_HOPS = 4;
 
@@ -64,7 +84,13 @@ function frameSegments(frame: StackFrame, path = stripDeployPrefix(frame.file)):
 }
 
 type Placement =
-  | { kind: 'own'; segments: string[]; minSuffix: number }
+  | {
+      kind: 'own';
+      segments: string[];
+      minSuffix: number;
+      /** the segments name the file's whole path in the repository (an installed own package) */
+      anchored?: boolean;
+    }
   | { kind: 'unmapped'; reason: 'not_in_app' };
 
 /**
@@ -80,7 +106,8 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
     if (dir === undefined) return { kind: 'unmapped', reason: 'not_in_app' };
     // a workspace package of a monorepo: `node_modules/pg/lib/x.js` is `packages/pg/lib/x.js`
     const inside = frameSegments(frame, named[3] ?? '');
-    return { kind: 'own', segments: dir ? [...dir.split('/'), ...inside] : inside, minSuffix: 1 };
+    const segments = dir ? [...dir.split('/'), ...inside] : inside;
+    return { kind: 'own', segments, minSuffix: 1, anchored: true };
   }
   if (VENDORED_SEGMENT.test(posix)) {
     return { kind: 'own', segments: frameSegments(frame), minSuffix: MIN_VENDORED_SUFFIX };
@@ -122,30 +149,85 @@ export function mapFramesToRepo({
     else if (!list.includes(file)) list.push(file);
   }
   const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
-  return frames.map((frame): FrameMapping => {
-    const placement = placeFrame(frame, ownPackages);
-    if (placement.kind === 'unmapped') return { frame, kind: 'unmapped', reason: placement.reason };
-    const { segments, minSuffix } = placement;
+  const match = (segments: readonly string[], anchored: boolean): Match => {
     const candidates = byBasename.get(segments[segments.length - 1] ?? '') ?? [];
+    const whole = anchored ? segments.join('/') : undefined;
     let best: string[] = [];
     let bestScore = 0;
     let bestSuffix = 0;
     for (const candidate of candidates) {
       const suffix = commonSuffix(candidate.split('/'), segments);
-      const score = suffix * 2 + (prefix && candidate.startsWith(`${prefix}/`) ? 1 : 0);
+      // an installed own package names its file's whole path: `tests/src/x.js` only ends like it
+      const score =
+        suffix * 4 + (candidate === whole ? 2 : 0) + (prefix && candidate.startsWith(`${prefix}/`) ? 1 : 0);
       if (score > bestScore) {
         best = [candidate];
         bestScore = score;
         bestSuffix = suffix;
       } else if (score === bestScore) best.push(candidate);
     }
-    if (bestSuffix < minSuffix) {
+    return { best, suffix: bestSuffix };
+  };
+  return frames.map((frame): FrameMapping => {
+    const placement = placeFrame(frame, ownPackages);
+    if (placement.kind === 'unmapped') return { frame, kind: 'unmapped', reason: placement.reason };
+    const { segments, minSuffix, anchored = false } = placement;
+    const found = match(segments, anchored);
+    // Compiled output the repository does not hold: its source, when that matches longer than
+    // the file itself does (`dist/index.js` is `src/index.ts`, not some `scripts/index.js`).
+    const source = found.suffix < segments.length ? sourceOfCompiled(segments, anchored, match) : undefined;
+    if (source && source.suffix > found.suffix) {
+      const path = followSymlinks(source.path, symlinks);
+      return { frame, kind: 'mapped', path, compiledFrom: segments.join('/') };
+    }
+    const [path] = found.best;
+    if (found.suffix >= minSuffix && found.best.length === 1 && path)
+      return { frame, kind: 'mapped', path: followSymlinks(path, symlinks) };
+    if (found.suffix < minSuffix) {
       return { frame, kind: 'unmapped', reason: frame.inApp && minSuffix === 1 ? 'no_match' : 'not_in_app' };
     }
-    const [path] = best;
-    if (best.length === 1 && path) return { frame, kind: 'mapped', path: followSymlinks(path, symlinks) };
-    return { frame, kind: 'unmapped', reason: best.length > 1 ? 'ambiguous' : 'no_match' };
+    return { frame, kind: 'unmapped', reason: found.best.length > 1 ? 'ambiguous' : 'no_match' };
   });
+}
+
+interface Match {
+  /** the files tied for the longest suffix */
+  best: string[];
+  suffix: number;
+}
+
+/**
+ * The source of a compiled file: `…/dist/orders/service.js` → `…/src/orders/service.ts` (or
+ * `.js`, Babel's), a format directory (`dist/cjs/`) dropped. Only a match that covers `src/` and
+ * everything below the build directory counts, and only when one file is that match.
+ */
+function sourceOfCompiled(
+  segments: readonly string[],
+  anchored: boolean,
+  match: (segments: readonly string[], anchored: boolean) => Match,
+): { path: string; suffix: number } | undefined {
+  const name = segments[segments.length - 1] ?? '';
+  const names = SOURCE_NAMES.find(([ext]) => ext.test(name));
+  if (!names) return undefined;
+  let build = -1;
+  for (let i = segments.length - 2; i >= 0; i--) {
+    if (BUILD_DIR.test(segments[i] ?? '')) {
+      build = i;
+      break;
+    }
+  }
+  if (build < 0) return undefined;
+  const below = segments.slice(build + 1, -1);
+  if (FORMAT_DIR.test(below[0] ?? '')) below.shift();
+  const stem = name.replace(names[0], '');
+  const found = new Map<string, number>();
+  for (const ext of names[1]) {
+    const source = [...segments.slice(0, build), 'src', ...below, `${stem}${ext}`];
+    const { best, suffix } = match(source, anchored);
+    if (suffix >= below.length + 2) for (const path of best) found.set(path, suffix);
+  }
+  const [only] = found;
+  return found.size === 1 && only ? { path: only[0], suffix: only[1] } : undefined;
 }
 
 /** `bin/shop` → `shop/cli.py` when the repository links its entry point to the code. */
