@@ -316,6 +316,26 @@ describe('mapFramesToRepo', () => {
       expect(pathOf(mapOne({ file, files }))).toBe(expected);
     });
 
+    it("maps a Go module cache frame from another major version, and with the cache's escaped capitals", () => {
+      // gofiber/fiber#2757: a v2 panic (…/fiber/v2@v2.51.0/ctx.go) against the repository, whose go.mod
+      // now says /v3; the module cache writes github.com/BurntSushi as github.com/!burnt!sushi
+      const files = ['ctx.go', 'decode.go', 'internal/ctx.go'];
+      const ownPackages = new Map([
+        ['github.com/gofiber/fiber/v3', ''],
+        ['github.com/BurntSushi/toml', ''],
+      ]);
+      const mapped = mapFramesToRepo({
+        frames: [
+          frame('/root/go/pkg/mod/github.com/gofiber/fiber/v2@v2.51.0/ctx.go', { inApp: false }),
+          frame('/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go', { inApp: false }),
+          frame('/root/go/pkg/mod/github.com/gofiber/fiberx@v1.0.0/ctx.go', { inApp: false }),
+        ],
+        files,
+        ownPackages,
+      });
+      expect(mapped.map(pathOf)).toEqual(['ctx.go', 'decode.go', 'unmapped:not_in_app']);
+    });
+
     it('prefers the longest suffix to a basename match, and refuses a basename-only match for a dependency', () => {
       const files = ['views.py', 'shop/api/views.py'];
       expect(pathOf(mapOne({ file: '/srv/site-packages/shop/api/views.py', files }))).toBe(

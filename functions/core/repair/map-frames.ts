@@ -102,7 +102,8 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
   const posix = frame.file.replaceAll('\\', '/');
   const named = NAMED_INSTALL.exec(posix);
   if (named) {
-    const dir = ownPackages.get(named[1] ?? named[2] ?? '');
+    const dir =
+      named[1] !== undefined ? ownPackages.get(named[1]) : ownModuleDir(named[2] ?? '', ownPackages);
     if (dir === undefined) return { kind: 'unmapped', reason: 'not_in_app' };
     // a workspace package of a monorepo: `node_modules/pg/lib/x.js` is `packages/pg/lib/x.js`
     const inside = frameSegments(frame, named[3] ?? '');
@@ -114,6 +115,21 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
   }
   return { kind: 'own', segments: frameSegments(frame), minSuffix: frame.inApp ? 1 : MIN_RUNTIME_SUFFIX };
 }
+
+/**
+ * The directory of the repository's Go module that `cached` (a module cache path) is: the cache
+ * writes capitals as `!` + lower case (`github.com/!burnt!sushi/toml`), and a trace from the
+ * previous major version (`…/fiber/v2@v2.52.0`) is still this module's code (its go.mod says `/v3`).
+ */
+function ownModuleDir(cached: string, ownPackages: ReadonlyMap<string, string>): string | undefined {
+  const name = cached.replace(/!([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const exact = ownPackages.get(name);
+  if (exact !== undefined) return exact;
+  const base = name.replace(GO_MAJOR_SUFFIX, '');
+  for (const [declared, dir] of ownPackages) if (declared.replace(GO_MAJOR_SUFFIX, '') === base) return dir;
+  return undefined;
+}
+const GO_MAJOR_SUFFIX = /\/v\d{1,4}$/;
 
 /**
  * Maps frames to repository files by the longest common path suffix, never by a basename alone
