@@ -5,6 +5,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DeliveryLog } from '../core/ports/delivery-log.ts';
+import { appliedEarlier, newWriteMark, WRITE_MARK_ATTRIBUTE } from './dynamodb-write-mark.ts';
 
 /**
  * DeliveryLog in the incidents table: one item `delivery#<id>` per webhook delivery, written with
@@ -28,13 +29,16 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
 
   async firstTime(deliveryId: string, ttlSeconds: number): Promise<boolean> {
     const nowSeconds = Math.floor(this.#now() / 1000);
+    const key = { incidentKey: { S: deliveryKey(deliveryId) } };
+    const mark = newWriteMark();
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#tableName,
           Item: {
-            incidentKey: { S: deliveryKey(deliveryId) },
+            ...key,
             ttl: { N: String(nowSeconds + ttlSeconds) },
+            [WRITE_MARK_ATTRIBUTE]: { S: mark },
           },
           ConditionExpression: 'attribute_not_exists(#key) OR #ttl < :now',
           ExpressionAttributeNames: { '#key': 'incidentKey', '#ttl': 'ttl' },
@@ -43,8 +47,9 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
       );
       return true;
     } catch (error: unknown) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // this call's own earlier attempt recorded it: the first time still, not GitHub's redelivery
+      return appliedEarlier({ error, client: this.#client, tableName: this.#tableName, key, mark });
     }
   }
 

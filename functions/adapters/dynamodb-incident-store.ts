@@ -16,6 +16,7 @@ import type {
   OccurrenceResult,
   TransitionInput,
 } from '../core/ports/incident-store.ts';
+import { appliedEarlier, newWriteMark, WRITE_MARK_ATTRIBUTE } from './dynamodb-write-mark.ts';
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
@@ -106,9 +107,10 @@ export class DynamoDbIncidentStore implements ListableIncidentStore, IncidentFla
     set = {},
   }: TransitionInput): Promise<boolean> {
     assertTransition(from, to);
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':from': from, ':to': to };
-    const assignments = ['#status = :to'];
+    const mark = newWriteMark();
+    const names: Record<string, string> = { '#status': 'status', '#mark': WRITE_MARK_ATTRIBUTE };
+    const values: Record<string, unknown> = { ':from': from, ':to': to, ':mark': mark };
+    const assignments = ['#status = :to', '#mark = :mark'];
     const removals: string[] = [];
     Object.entries(set).forEach(([field, value], index) => {
       names[`#f${index}`] = field;
@@ -147,8 +149,10 @@ export class DynamoDbIncidentStore implements ListableIncidentStore, IncidentFla
       );
       return true;
     } catch (error: unknown) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // a retry of this very call, after the first attempt moved it: done, not lost to someone else
+      const key = marshall({ incidentKey });
+      return appliedEarlier({ error, client: this.#client, tableName: this.#tableName, key, mark });
     }
   }
 
