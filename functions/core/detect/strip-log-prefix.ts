@@ -25,6 +25,16 @@ const DATED_STREAM = /\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:st
 // 14195#14195: *1 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught …`.
 const NGINX_ERROR =
   /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(emerg|alert|crit|error|warn|notice|info|debug)\] \d{1,10}#\d{1,10}: (?:\*\d{1,20} )?(?:FastCGI sent in stderr: "(?:PHP message: )?)?/y;
+// php-fpm's own log with `catch_workers_output = yes`: every line a worker wrote to stderr, quoted
+// whole: `[06-Dec-2026 00:22:51] WARNING: [pool www] child 12655 said into stderr: "#0 /app/x.php(6): f()"`
+// (decorated: the default, and what PHP before 7.3 always wrote).
+const FPM_WORKER =
+  /\[\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?:\.\d{1,9})?\] [A-Z]{4,7}: \[pool [^\]\n]{1,100}\] child \d{1,10} said into std(?:err|out): "/y;
+/** What follows the worker's line: its closing quote, and the last one's notice. */
+const FPM_WORKER_END = /"(?:, pipe is closed)?$/;
+// PHP's own error line as php-fpm's SAPI logger writes it to stderr when no `error_log` is set
+// (the official Docker images): `NOTICE: PHP message: PHP Fatal error:  Uncaught …`.
+const FPM_PHP_MESSAGE = /(?:NOTICE|WARNING|ERROR|ALERT|DEBUG): PHP message: /y;
 // Ruby's Logger: `E, [2026-12-04T15:42:41.015177 #12508] ERROR -- checkout: …`
 const RUBY_LOGGER = /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) -- [^:\n]{0,100}: /y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
@@ -154,6 +164,9 @@ export function stripLogPrefix(line: string): LineParts {
         : null;
   // The message after syslog's header is a line of its own, with whatever prefix its program wrote.
   if (syslog) return stripLogPrefix(unescapeSyslog(cursor.rest));
+  // The worker's line inside php-fpm's log is a line of its own, with whatever prefix PHP wrote.
+  const fpm = first === OPEN_BRACKET && line.charCodeAt(3) === 45 ? cursor.take(FPM_WORKER) : null; // `[06-…`
+  if (fpm) return stripLogPrefix(cursor.rest.replace(FPM_WORKER_END, ''));
   const lambda = firstIsDigit
     ? cursor.take(LAMBDA_NODE)
     : first === OPEN_BRACKET
@@ -164,6 +177,7 @@ export function stripLogPrefix(line: string): LineParts {
     return level ? { level, body: cursor.rest } : { body: cursor.rest };
   }
   if (isUpper(first)) {
+    if (cursor.take(FPM_PHP_MESSAGE)) return { body: cursor.rest };
     const klog = isDigit(line.charCodeAt(1)) ? cursor.take(KLOG) : null;
     if (klog) return { level: toLevel(klog[1]), body: cursor.rest };
     const ruby = line.charCodeAt(1) === 44 ? cursor.take(RUBY_LOGGER) : null;

@@ -389,6 +389,28 @@ describe('common framings, each from a real capture', () => {
     ]);
   });
 
+  it.each([
+    // the official php:*-fpm images: decorate_workers_output = no, no error_log (PHP's SAPI logger)
+    'php/php82-fpm-workers-undecorated.txt',
+    // catch_workers_output with the default decoration, each worker line quoted in php-fpm's log:
+    // with PHP's own error_log to stderr, and with none (the SAPI logger's `NOTICE: PHP message:`)
+    'php/php82-fpm-workers-decorated-error-log.txt',
+    'php/php82-fpm-workers-decorated-sapi.txt',
+  ])("reads a PHP fatal error from php-fpm's log of its workers' stderr (%s)", (path) => {
+    // php-fpm 8.2 + nginx 1.22, captured here. Nothing was recorded before: the SAPI logger's
+    // `NOTICE: PHP message: ` and php-fpm's `… child N said into stderr: "…"` hid every line.
+    const record = detectBothShapes(fixture(path));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'php',
+      'TypeError',
+      'array_map(): Argument #2 ($array) must be of type array, null given',
+    ]);
+    expect(record.frames.map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/tmp/fpm/www/index.php', 4, 'Cart->total'],
+      ['/tmp/fpm/www/src/Cart.php', 6, 'array_map'],
+    ]);
+  });
+
   it("reads Python's logging.exception through rsyslog as one record with its frames", () => {
     // It was a frameless `ERROR` record whose message was the syslog header and `Traceback …`.
     const record = detectBothShapes(fixture('python/py311-rsyslog-traditional-logging-exception.txt'));
