@@ -333,6 +333,15 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       emit(structuredError(line, structured, assembly));
       return;
     }
+    // JSON escapes its own line breaks: a structured line is read by its fields, never split.
+    const escaped = line.body.startsWith('{')
+      ? undefined
+      : escapedLines(text, isWholeEvent ? event.message : text);
+    if (escaped) {
+      const last = escaped.length - 1;
+      escaped.forEach((part, i) => visit(capLine(part), event, false, isLast && i === last));
+      return;
+    }
 
     const mayStart = MAY_START_TRACE.test(line.body);
     const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
@@ -378,6 +387,22 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   // Lines handed back at the end may open a block of their own.
   while (block) close(block, undefined);
   flushPending();
+}
+
+// A trace logged on one line with its line breaks written as `\n`: logback's and log4j2's
+// `%replace(%ex){'[\r\n]+', '\\n'}` (a common way to keep a trace one CloudWatch event), LiteSpeed's
+// stderr log. Only a line where an escaped break is followed by a trace's own line is split.
+const ESCAPED_TRACE_LINE =
+  /\\n(?:(?:\\t|\t| {2,})(?:at|from) \S|#\d{1,5} \S|Stack trace:|Traceback \(most recent call last\):| {2}File "|goroutine \d{1,10} \[|Caused by: )/;
+
+/** The lines a line with escaped line breaks stands for, read from the whole event when it is one line. */
+function escapedLines(text: string, whole: string): string[] | undefined {
+  if (!text.includes('\\n') || !ESCAPED_TRACE_LINE.test(text)) return undefined;
+  const source = whole.length > MAX_BLOCK_CHARS ? whole.slice(0, MAX_BLOCK_CHARS) : whole;
+  const parts = source.split('\\n').slice(0, MAX_BLOCK_LINES);
+  while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
+  // a frame's indent escaped too: `\tat com.example.Foo.bar(Foo.java:12)`
+  return parts.map((part) => (part.startsWith('\\t') ? `\t${part.slice(2)}` : part));
 }
 
 /**

@@ -32,6 +32,14 @@ const FPM_WORKER =
   /\[\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?:\.\d{1,9})?\] [A-Z]{4,7}: \[pool [^\]\n]{1,100}\] child \d{1,10} said into std(?:err|out): "/y;
 /** What follows the worker's line: its closing quote, and the last one's notice. */
 const FPM_WORKER_END = /"(?:, pipe is closed)?$/;
+// Apache httpd's error log, where mod_php writes PHP's errors (a whole trace on one line, its line
+// breaks escaped): `[Sun Dec 06 00:28:19.568285 2026] [php:error] [pid 17042:tid 17042] [client
+// 127.0.0.1:57442] PHP Fatal error:  Uncaught …`
+const APACHE_ERROR =
+  /\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}\] \[(?:[\w-]{1,40}:)?([a-z]{4,6})\d?\] \[pid \d{1,10}(?::tid \d{1,20})?\] (?:\[client [^\]\n]{1,100}\] )?/y;
+// LiteSpeed's (and OpenLiteSpeed's) stderr log of its PHP processes, after the timestamp, level and
+// pid: `[T0] [127.0.0.1:60782#APVH_shop.example:443] [STDERR] PHP Fatal error: …` (escaped breaks too).
+const LSAPI_STDERR = /(?:\[T\d{1,4}\] )?(?:\[[^\]\n]{1,200}\] )?\[STDERR\] /y;
 // PHP's own error line as php-fpm's SAPI logger writes it to stderr when no `error_log` is set
 // (the official Docker images): `NOTICE: PHP message: PHP Fatal error:  Uncaught …`.
 const FPM_PHP_MESSAGE = /(?:NOTICE|WARNING|ERROR|ALERT|DEBUG): PHP message: /y;
@@ -167,6 +175,11 @@ export function stripLogPrefix(line: string): LineParts {
   // The worker's line inside php-fpm's log is a line of its own, with whatever prefix PHP wrote.
   const fpm = first === OPEN_BRACKET && line.charCodeAt(3) === 45 ? cursor.take(FPM_WORKER) : null; // `[06-…`
   if (fpm) return stripLogPrefix(cursor.rest.replace(FPM_WORKER_END, ''));
+  const apache = first === OPEN_BRACKET && line.charCodeAt(4) === 32 ? cursor.take(APACHE_ERROR) : null; // `[Sun …`
+  if (apache) {
+    const level = toLevel(apache[1]);
+    return level ? { level, body: cursor.rest } : { body: cursor.rest };
+  }
   const lambda = firstIsDigit
     ? cursor.take(LAMBDA_NODE)
     : first === OPEN_BRACKET
@@ -220,7 +233,8 @@ export function stripLogPrefix(line: string): LineParts {
     level = toLevel(word);
   }
   if (stamped || level) {
-    if (cursor.code === OPEN_BRACKET) cursor.take(THREAD);
+    if (cursor.code === OPEN_BRACKET && cursor.take(THREAD) && cursor.code === OPEN_BRACKET)
+      cursor.take(LSAPI_STDERR);
     if (level && !stamped) {
       cursor.take(TIMESTAMP);
       cursor.take(COLON_GAP);

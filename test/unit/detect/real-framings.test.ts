@@ -411,6 +411,53 @@ describe('common framings, each from a real capture', () => {
     ]);
   });
 
+  it.each([
+    // Apache httpd + mod_php 8.2 (captured here), with and without the `, referer: …` Apache appends
+    ['php/php82-apache-mod-php-error-log.txt', '/tmp/ap/www'],
+    ['php/php82-apache-mod-php-error-log-referer.txt', '/tmp/ap/www'],
+    // LiteSpeed's stderr log, written from the format FreshRSS/FreshRSS#7384 shows (no LiteSpeed here)
+    ['php/documented-litespeed-stderr-escaped-newlines.txt', '/home/shop/public_html'],
+  ])('reads a PHP trace logged on one line with its breaks escaped as \\n (%s)', (path, root) => {
+    // Nothing was recorded before: the whole trace was one line no parser could read.
+    const record = detectBothShapes(fixture(path));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'php',
+      'TypeError',
+      'array_map(): Argument #2 ($array) must be of type array, null given',
+    ]);
+    expect(record.frames.map((f) => [f.file, f.line, f.function])).toEqual([
+      [`${root}/index.php`, 4, 'Cart->total'],
+      [`${root}/src/Cart.php`, 6, 'array_map'],
+    ]);
+    expect(record.raw.split('\n')).toHaveLength(6);
+  });
+
+  it("reads logback's %replace(%ex){'[\\r\\n]+', '\\\\n'} (a trace kept in one event) as the trace it stands for", () => {
+    // Java 17 + logback 1.2.11, captured here. Before: one frameless record of the *cause*
+    // (NumberFormatException), its message the rest of the trace.
+    const record = detectBothShapes(fixture('java/java17-logback-replace-newlines.txt'));
+    expect([record.exceptionType, record.message]).toEqual([
+      'java.lang.IllegalStateException',
+      'bad order line',
+    ]);
+    expect(record.frames.at(-1)).toMatchObject({ file: 'OrderService.java', line: 18, function: 'main' });
+    const [cause] = record.causes;
+    expect([cause?.exceptionType, cause?.message]).toEqual([
+      'java.lang.NumberFormatException',
+      'For input string: "two"',
+    ]);
+    expect(cause?.frames.find((f) => f.inApp)).toMatchObject({ line: 16, function: 'main' });
+    expect(cause?.frames.at(-1)).toMatchObject({
+      function: 'forInputString',
+      line: 67,
+    });
+  });
+
+  it('leaves a JSON line whole: its fields carry their own escaped line breaks', () => {
+    const info = '{"level":"info","msg":"retry ok","previous":"Error: x\\n    at f (/app/a.js:1:1)"}';
+    expect(detectErrors(makeEvents([info]))).toEqual([]);
+  });
+
   it("reads Python's logging.exception through rsyslog as one record with its frames", () => {
     // It was a frameless `ERROR` record whose message was the syslog header and `Traceback …`.
     const record = detectBothShapes(fixture('python/py311-rsyslog-traditional-logging-exception.txt'));

@@ -14,7 +14,8 @@ const PHP7_TYPE = /^([A-Za-z_\\][\w\\]*): /;
 const STACK_TRACE = /^Stack trace:$/;
 const FRAME = /^#(\d+) /;
 // nginx closes php-fpm's quoted stderr after it: `… on line 5" while reading response header …`
-const THROWN_IN = /^\s+thrown in .+ on line \d+(?:" while .*)?$/;
+// nginx appends `" while reading response header …`, Apache `, referer: https://…`
+const THROWN_IN = /^\s+thrown in .+ on line \d+(?:" while .*|, referer: .*)?$/;
 const LINE_SUFFIX = /:(\d+)$/;
 const ON_LINE_SUFFIX = / on line (\d+)$/;
 const PHP_FILE = /\.(?:php\d?|phtml|inc)$/;
