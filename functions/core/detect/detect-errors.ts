@@ -339,7 +339,9 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       : escapedLines(text, isWholeEvent ? event.message : text);
     if (escaped) {
       const last = escaped.length - 1;
-      escaped.forEach((part, i) => visit(capLine(part), event, false, isLast && i === last));
+      escaped.forEach((part, i) => {
+        visit(capLine(part), event, false, isLast && i === last);
+      });
       return;
     }
 
