@@ -187,6 +187,33 @@ describe('fingerprintError', () => {
     ).not.toBe(fingerprintError(panic));
   });
 
+  it("reads a message of several lines by its first line: the rest is the occurrence's details", () => {
+    // execSync's error: `Command failed: …` then whatever the command printed; a Go panic of an
+    // error formatted over lines. The details vary from one occurrence of the bug to the next.
+    const failed = makeRecord({
+      exceptionType: 'Error',
+      message: "Command failed: convert upload.jpg thumb.png\nconvert: improper image header `upload.jpg'",
+    });
+    const again = {
+      ...failed,
+      message: 'Command failed: convert upload.jpg thumb.png\n\nconvert: no decode delegate',
+    };
+    expect(fingerprintError(again)).toBe(fingerprintError(failed));
+    const other = { ...failed, message: 'Command failed: ffmpeg -i upload.mov\nffmpeg: not found' };
+    expect(fingerprintError(other)).not.toBe(fingerprintError(failed));
+    // a message that opens with a line break is read from its first line with words
+    const prisma = makeRecord({
+      exceptionType: 'Error',
+      message: '\nInvalid `prisma.user.create()` invocation:\n\n→ 12 data',
+    });
+    expect(
+      fingerprintError({
+        ...prisma,
+        message: '\nInvalid `prisma.user.create()` invocation:\n\n→ 13 other data',
+      }),
+    ).toBe(fingerprintError(prisma));
+  });
+
   it('tells apart the same type and message raised from different in-app code', () => {
     const other = makeRecord({
       frames: [makeFrame({ file: '/var/task/src/users/handler.js', function: 'createUser' })],

@@ -135,10 +135,21 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
     language: record.language,
     exceptionType,
     ...(rootCauseType === undefined ? {} : { rootCauseType }),
-    ...(isMessageNeeded ? { message: normalizeMessage(record.message) } : {}),
+    ...(isMessageNeeded ? { message: normalizeMessage(headline(record.message)) } : {}),
     frames: keys,
     frameSource,
   };
+}
+
+/**
+ * The line of a message that names the bug: its first non-empty one. The lines after it are
+ * details that vary between occurrences of one bug (execSync's `Command failed: …` then the
+ * command's stderr, a Go panic of a multi-line error, an assertion's diff).
+ */
+function headline(message: string): string {
+  const breakAt = message.indexOf('\n');
+  if (breakAt < 0) return message;
+  return message.split('\n').find((line) => line.trim() !== '') ?? '';
 }
 
 /**
