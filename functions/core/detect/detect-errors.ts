@@ -4,7 +4,13 @@ import { stripAnsiEscapes } from '../text/strip-control.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
-import { isQuietStructuredLine, readStructuredError, type StructuredError } from './structured-log.ts';
+import {
+  containerLogLine,
+  isQuietStructuredLine,
+  rawLogField,
+  readStructuredError,
+  type StructuredError,
+} from './structured-log.ts';
 
 /** One error found in a batch of log events. */
 export interface DetectedError {
@@ -207,6 +213,15 @@ function linesOf(events: readonly LogEvent[]): LineSource {
   };
 }
 
+/**
+ * The whole line `text` was capped from: the event's message when the event is that one line.
+ * A line read out of an event (an envelope's content, an escaped part) is itself whole already.
+ */
+function uncapped(text: string, event: LogEvent, isWholeEvent: boolean): string {
+  const message = event.message;
+  return isWholeEvent && message.length > text.length && message.startsWith(text) ? message : text;
+}
+
 function capLine(text: string): string {
   const capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;
   return capped.endsWith('\r') ? capped.slice(0, -1) : capped;
@@ -266,9 +281,22 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   };
 
   const visit = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean): void => {
-    if (!block && (!mayMatter(text) || isQuietStructuredLine(text))) {
+    // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
+    const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
+    if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
       flushPending();
       keepLoose(text, event, isWholeEvent);
+      return;
+    }
+    // A shipper's envelope around the application's line: the line is what is read.
+    const shipped =
+      text.charCodeAt(0) === 123 ? containerLogLine(uncapped(text, event, isWholeEvent)) : undefined;
+    if (shipped !== undefined) {
+      const parts = shipped.split(/\r?\n/);
+      const last = parts.length - 1;
+      parts.forEach((part, i) => {
+        visit(capLine(part), event, isWholeEvent && parts.length === 1, isLast && i === last);
+      });
       return;
     }
     const loose = looseText;
@@ -336,7 +364,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     // JSON escapes its own line breaks: a structured line is read by its fields, never split.
     const escaped = line.body.startsWith('{')
       ? undefined
-      : escapedLines(text, isWholeEvent ? event.message : text);
+      : escapedLines(text, uncapped(text, event, isWholeEvent));
     if (escaped) {
       const last = escaped.length - 1;
       escaped.forEach((part, i) => {
@@ -362,7 +390,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       const header =
         pending ??
         parseLine({
-          text: loose ?? '',
+          text: (loose?.charCodeAt(0) === 123 ? containerLogLine(loose) : undefined) ?? loose ?? '',
           event: looseEvent ?? event,
           isWholeEvent: looseIsWholeEvent,
           isLast: false,

@@ -154,3 +154,35 @@ export function readStructuredError(body: string): StructuredError | undefined {
     message: message.split('\n', 1)[0] ?? '',
   };
 }
+
+/**
+ * The application's own line inside a log shipper's envelope: Fluent Bit or Fluentd tailing a
+ * container's log (EKS Container Insights: `{"log":"…\n","stream":"stderr","kubernetes":{…}}`;
+ * with the CRI parser `"logtag":"F"`) and ECS FireLens (`{"log":"…","source":"stderr",
+ * "ecs_task_arn":…}`). Undefined when the line is no such envelope.
+ */
+export function containerLogLine(line: string): string | undefined {
+  if (!line.includes('"log":') || line.length > MAX_JSON_LENGTH) return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(obj) || typeof obj.log !== 'string') return undefined;
+  const shipped =
+    typeof obj.stream === 'string' ||
+    typeof obj.source === 'string' ||
+    isObject(obj.kubernetes) ||
+    typeof obj.ecs_task_arn === 'string' ||
+    typeof obj.container_id === 'string';
+  return shipped ? obj.log.replace(/\r?\n$/, '') : undefined;
+}
+
+// The `log` field's text as written (escaped), for the cheap check before anything is parsed.
+const LOG_FIELD = /"log": ?"((?:[^"\\\n]|\\.){0,65536})"/;
+
+/** The raw (still JSON-escaped) `log` field of a line that may be a shipper's envelope. */
+export function rawLogField(line: string): string | undefined {
+  return line.includes('"log":') ? LOG_FIELD.exec(line)?.[1] : undefined;
+}

@@ -658,6 +658,64 @@ describe('messages of several lines: the frames after them stay the trace', () =
   });
 });
 
+describe("a log shipper's envelope around each line (EKS Container Insights, ECS FireLens)", () => {
+  // The envelopes as Fluent Bit writes them to CloudWatch (AWS's Container Insights and FireLens
+  // documentation), around a real capture: Node 20 running a tsc build. Before, nothing was read.
+  const trace = fixture('javascript/node20-tsc-dist-console-error.txt').trimEnd().split('\n');
+  const eks = (line: string, i: number) =>
+    JSON.stringify({
+      log: `${line}\n`,
+      stream: 'stderr',
+      time: `2026-12-06T00:00:00.${String(i).padStart(3, '0')}Z`,
+      kubernetes: { pod_name: 'shop-api-7d9f', namespace_name: 'shop', container_name: 'api' },
+    });
+  const fireLens = (line: string) =>
+    JSON.stringify({
+      container_id: '3f2a9c',
+      container_name: '/ecs-shop-api-1-api',
+      ecs_cluster: 'shop',
+      ecs_task_arn: 'arn:aws:ecs:us-east-1:111122223333:task/shop/3f2a9c',
+      log: line,
+      source: 'stderr',
+    });
+
+  it.each([
+    ['EKS, one line an event', trace.map(eks)],
+    ['ECS FireLens, one line an event', trace.map(fireLens)],
+    // a multiline filter upstream: the whole trace in one envelope
+    ['one envelope holding the whole trace', [eks(trace.join('\n'), 0)]],
+  ])('%s', (_name, events) => {
+    const found = detectErrors(makeEvents(events)).map((d) => d.record);
+    expect(found).toHaveLength(1);
+    expect([found[0]?.exceptionType, found[0]?.message]).toEqual([
+      'TypeError',
+      "Cannot read properties of undefined (reading 'email')",
+    ]);
+    expect(found[0]?.frames.at(-1)).toMatchObject({ file: '/tmp/cap/tsapp/dist/orders/service.js', line: 3 });
+    expect(found[0]?.raw).not.toContain('kubernetes');
+  });
+
+  it('reads a structured log line inside the envelope by its fields, and leaves JSON without a shipper alone', () => {
+    const pino = JSON.stringify({
+      level: 50,
+      msg: 'charge failed',
+      err: {
+        type: 'TypeError',
+        message: 'x is undefined',
+        stack: 'TypeError: x is undefined\n    at charge (/app/src/pay.js:3:9)',
+      },
+    });
+    const [found] = detectErrors(makeEvents([eks(pino, 0)]));
+    expect([found?.record.exceptionType, found?.record.frames.at(-1)?.file]).toEqual([
+      'TypeError',
+      '/app/src/pay.js',
+    ]);
+    // an application's own object with a `log` field is not an envelope
+    const own = JSON.stringify({ level: 'info', log: 'TypeError: x\n    at f (/app/a.js:1:1)' });
+    expect(detectErrors(makeEvents([own]))).toEqual([]);
+  });
+});
+
 describe('structured loggers: the error field is the message', () => {
   it('zap JSON (written from zap’s documented production encoder output)', () => {
     const zap = fixture('go/documented-zap-production-error.json').trim();
