@@ -269,8 +269,9 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
    */
   const close = (open: Block, next: Parsed | undefined): void => {
     block = undefined;
-    const handBack = open.tentativeFrom === undefined ? [] : open.lines.splice(open.tentativeFrom);
-    if (handBack.length > 0) open.bodies.splice(open.tentativeFrom ?? open.bodies.length);
+    const from = open.tentativeFrom;
+    const handBack = from === undefined ? [] : open.lines.splice(from);
+    if (from !== undefined) open.bodies.splice(from);
     const lone = closeBlock(open, assembly.cache, emit);
     // A lone error line that only looked like a trace's start may introduce a trace that goes on
     // in the same log statement (the line after it has no level of its own), never the next statement.

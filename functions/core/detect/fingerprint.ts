@@ -147,8 +147,7 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
  * command's stderr, a Go panic of a multi-line error, an assertion's diff).
  */
 function headline(message: string): string {
-  const breakAt = message.indexOf('\n');
-  if (breakAt < 0) return message;
+  if (!message.includes('\n')) return message;
   return message.split('\n').find((line) => line.trim() !== '') ?? '';
 }
 
