@@ -223,9 +223,14 @@ function uncapped(text: string, event: LogEvent, isWholeEvent: boolean): string 
 }
 
 function capLine(text: string): string {
-  const capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;
-  return capped.endsWith('\r') ? capped.slice(0, -1) : capped;
+  let capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;
+  if (capped.endsWith('\r')) capped = capped.slice(0, -1);
+  // The Lambda Python runtime indents an unhandled error's traceback with NO-BREAK SPACEs
+  // (awslambdaric's ERROR_LOG_IDENT): read as the spaces they stand for.
+  return capped.charCodeAt(0) === 0xa0 ? capped.replace(LEADING_NO_BREAK_SPACES, spaces) : capped;
 }
+const LEADING_NO_BREAK_SPACES = /^\u00a0+/;
+const spaces = (run: string): string => ' '.repeat(run.length);
 
 function parseLine(line: Line): Parsed {
   // Colours (`FORCE_COLOR=1` Node, Python 3.13 on a TTY) would hide frames from every parser and
@@ -580,6 +585,10 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     const best = inner.find((d) => d.record.frames.length > 0) ?? inner[0];
     if (best) parsed = best.record;
     if (!parsed?.frames.length && GO_FRAMES.test(error.trace)) parsed = goStack(error, assembly) ?? parsed;
+    if (!parsed?.frames.length && PYTHON_FRAME.test(error.trace))
+      parsed = pythonStack(error, assembly) ?? parsed;
+    // A message of several lines that holds no frames is only a message.
+    if (error.traceIsMessage && !parsed?.frames.length) parsed = undefined;
   }
   const message = redact(error.message);
   parsed ??= {
@@ -610,6 +619,21 @@ function goStack(error: StructuredError, assembly: Assembly): ParsedTrace | unde
     exceptionType: error.exceptionType ?? 'error',
     message: redact(error.message),
   };
+}
+
+// `traceback.format_tb`'s frames with no `Traceback` header and no exception line after them: the
+// Lambda Python runtime's `stackTrace` field (JSON log format).
+const PYTHON_FRAME = /^\s*File "[^"\n]{1,1000}", line \d{1,9}, in /m;
+
+/** Python frames alone, read by the Python parser between a borrowed header and the record's type. */
+function pythonStack(error: StructuredError, assembly: Assembly): ParsedTrace | undefined {
+  const python = assembly.parsers.find((p) => p.language === 'python');
+  const type = error.exceptionType ?? 'Exception';
+  const parsed = python?.parse(
+    `Traceback (most recent call last):\n${error.trace ?? ''}\n${type}: ${error.message}`,
+  );
+  if (!parsed || parsed.frames.length === 0) return undefined;
+  return { ...redactParsed(parsed), exceptionType: type, message: redact(error.message) };
 }
 
 /** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */

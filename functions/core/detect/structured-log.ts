@@ -5,6 +5,11 @@ export interface StructuredError {
   level: Level;
   /** the trace text found in the object (stack, exc_info, exception, stack_trace …), if any */
   trace?: string;
+  /**
+   * true when `trace` is the message itself (several lines, no stack field: the Lambda Java
+   * runtime's JSON format puts `printStackTrace` there): worth reading only if it holds frames
+   */
+  traceIsMessage?: boolean;
   exceptionType?: string;
   message: string;
 }
@@ -15,8 +20,10 @@ const MAX_JSON_LENGTH = 512 * 1024;
 
 type Json = Record<string, unknown>;
 
+// The level as the object's first field, or its second after a timestamp (the Lambda runtimes'
+// JSON log format: `{"timestamp":"…","level":"INFO",…}`).
 const DECLARED_LEVEL =
-  /^[^"]{0,40}\{"(?:level|severity|levelname|lvl|@l|log\.level)": ?(?:"(\w{1,10})"|(\d{1,3})[,}])/;
+  /^[^"]{0,40}\{(?:"(?:timestamp|time|ts|@t)": ?(?:"[\w:.+-]{1,40}"|\d{1,20}), ?)?"(?:level|severity|levelname|lvl|@l|log\.level)": ?(?:"(\w{1,10})"|(\d{1,3})[,}])/;
 
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,14 +53,18 @@ function pickText(obj: Json, paths: readonly string[]): string | undefined {
 
 const text = (value: unknown): string | undefined => {
   if (typeof value === 'string') return value;
-  // Lambda's Node runtime and some loggers print the stack as an array of lines.
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('\n');
+  // Lambda's Node runtime and some loggers print the stack as an array of lines; Python's
+  // `traceback.format_tb` (the Lambda Python runtime's `stackTrace`) as entries that end in `\n`.
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map((v: string) => (v.endsWith('\n') ? v.slice(0, -1) : v)).join('\n');
   return undefined;
 };
 
 // Logger conventions, most specific first: pino/bunyan (`err.stack`), Powertools TypeScript
 // (`error.stack`), ECS (`error.stack_trace`), logstash/logback (`stack_trace`), structlog and
-// Powertools Python (`exception`, `exc_info`), Serilog compact (`@x`), Lambda runtime (`stack`).
+// Powertools Python (`exception`, `exc_info`), Serilog compact (`@x`), Lambda runtime (`stack`;
+// `stackTrace` in its JSON log format, inside `message` when Node's console.error logged the
+// error object alone).
 const TRACE_PATHS = [
   'err.stack',
   'error.stack',
@@ -69,6 +80,8 @@ const TRACE_PATHS = [
   'Exception',
   '@x',
   'error.exception',
+  'stackTrace',
+  'message.stackTrace',
 ];
 const LEVEL_PATHS = [
   'level',
@@ -91,6 +104,7 @@ const TYPE_PATHS = [
   'exception_name',
   'exception.type',
   'exception.class',
+  'message.errorType',
 ];
 // zap (`"error":"card declined"` beside `"msg":"charge failed"`) and logrus (`"error":…`) put
 // the error's own text in `error`: that is the message; `msg` says only what the program was doing.
@@ -99,6 +113,7 @@ const MESSAGE_PATHS = [
   'error.message',
   'errorMessage',
   'exception.message',
+  'message.errorMessage',
   'error',
   'err',
   'msg',
@@ -140,16 +155,21 @@ export function readStructuredError(body: string): StructuredError | undefined {
   if (!isObject(obj)) return undefined;
   const rawLevel = pick(obj, LEVEL_PATHS);
   const level = toLevel(rawLevel);
-  const trace = text(pick(obj, TRACE_PATHS));
-  const exceptionType = text(pick(obj, TYPE_PATHS));
+  // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
+  // its `exception` the printed traceback.
+  const trace = pickText(obj, TRACE_PATHS);
+  const exceptionType = pickText(obj, TYPE_PATHS);
   const isError = level === 'error' || level === 'fatal';
   // The Lambda runtime's own error objects carry no level: errorType is the tell.
   const isRuntimeError = rawLevel === undefined && typeof obj.errorType === 'string';
   if (!isError && !isRuntimeError) return undefined;
   const message = pickText(obj, MESSAGE_PATHS) ?? '';
+  // No stack field: a message of several lines may be a printed trace itself.
+  const printed = trace === undefined ? text(obj.message) : undefined;
   return {
     level: level ?? 'error',
     ...(trace?.includes('\n') ? { trace } : {}),
+    ...(printed?.includes('\n') ? { trace: printed, traceIsMessage: true } : {}),
     ...(exceptionType ? { exceptionType } : {}),
     message: message.split('\n', 1)[0] ?? '',
   };

@@ -1,0 +1,159 @@
+// The Lambda runtimes' own error output, in both of Lambda's log formats (Text and JSON). Each
+// `*.events.jsonl` fixture holds one CloudWatch Logs event per line (a JSON string): the frames the
+// runtime wrote to its telemetry fd, captured by running the runtime clients' own logging code here:
+// - Python: awslambdaric 4.0.1 (aws-lambda-python-runtime-interface-client 46e4c6a) under Python
+//   3.11.2 — `bootstrap.build_fault_result` + `log_error` for an unhandled error, the root logger
+//   `_setup_logging` installs for `logger.exception`, both into `FramedTelemetryLogSink`;
+// - Node.js: aws-lambda-nodejs-runtime-interface-client 3.3.0 (da5777a) `LogPatch.js` and
+//   `Errors.js` under Node 20.20 — `structuredConsole.logError('Invoke Error', err)` for an
+//   unhandled error and `console.error('checkout failed', err)`, written to the telemetry fd.
+// The handlers are /var/task/lambda_function.py + orders/pricing.py and /var/task/index.js +
+// orders.js; the outer Node frames (`/tmp/lr/run-fd.js`, `Module._compile`) are the capture's.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { isQuietStructuredLine } from '../../../functions/core/detect/structured-log.ts';
+import { makeEvents } from '../../support/log-events.ts';
+
+const events = (path: string): string[] =>
+  readFileSync(new URL(`../../fixtures/traces/${path}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as string);
+
+function onlyRecord(path: string): ErrorRecord {
+  const found = detectErrors(makeEvents(events(path), { logGroup: '/aws/lambda/orders' }));
+  expect(found).toHaveLength(1);
+  return (found[0] as { record: ErrorRecord }).record;
+}
+
+const PYTHON_KEY_ERROR = {
+  language: 'python',
+  exceptionType: 'KeyError',
+  message: "'qty'",
+};
+const NODE_TYPE_ERROR = {
+  language: 'javascript',
+  exceptionType: 'TypeError',
+  message: "Cannot read properties of undefined (reading 'lines')",
+};
+const innermostOf = (record: ErrorRecord) => {
+  const frame = record.frames.at(-1);
+  return { file: frame?.file, line: frame?.line, function: frame?.function };
+};
+
+describe('the Lambda Python runtime (awslambdaric) in both log formats', () => {
+  it.each([
+    ['python/py311-awslambdaric-text-unhandled.events.jsonl', 'lambda_handler', 8],
+    ['python/py311-awslambdaric-json-unhandled.events.jsonl', 'lambda_handler', 8],
+    ['python/py311-awslambdaric-text-logger-exception.events.jsonl', 'lambda_handler_logged', 13],
+    ['python/py311-awslambdaric-json-logger-exception.events.jsonl', 'lambda_handler_logged', 13],
+  ])('%s: the error with every frame', (path, handler, line) => {
+    const record = onlyRecord(path);
+    expect(record).toMatchObject(PYTHON_KEY_ERROR);
+    expect(record.frames.map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/var/task/lambda_function.py', line, handler],
+      ['/var/task/orders/pricing.py', 2, 'order_total'],
+      ['/var/task/orders/pricing.py', 2, '<genexpr>'],
+    ]);
+  });
+
+  it('reads the unhandled report the Text format indents with NO-BREAK SPACEs', () => {
+    // awslambdaric writes ERROR_LOG_IDENT (U+00A0) where the traceback had spaces
+    expect(events('python/py311-awslambdaric-text-unhandled.events.jsonl')[0]).toContain(
+      '\u00a0\u00a0File "/var/task/orders/pricing.py", line 2',
+    );
+    const record = onlyRecord('python/py311-awslambdaric-text-unhandled.events.jsonl');
+    expect(innermostOf(record)).toEqual({
+      file: '/var/task/orders/pricing.py',
+      line: 2,
+      function: '<genexpr>',
+    });
+    expect(record.raw).not.toContain('\u00a0');
+  });
+
+  it('gives one bug one fingerprint whichever log format the function uses', () => {
+    const text = onlyRecord('python/py311-awslambdaric-text-unhandled.events.jsonl');
+    const json = onlyRecord('python/py311-awslambdaric-json-unhandled.events.jsonl');
+    expect(fingerprintError(json)).toBe(fingerprintError(text));
+    const logged = onlyRecord('python/py311-awslambdaric-text-logger-exception.events.jsonl');
+    const loggedJson = onlyRecord('python/py311-awslambdaric-json-logger-exception.events.jsonl');
+    expect(fingerprintError(loggedJson)).toBe(fingerprintError(logged));
+  });
+
+  it('passes over INFO and WARNING lines of the JSON format without reading them', () => {
+    const lines = events('python/py311-awslambdaric-json-info-warning.events.jsonl');
+    expect(lines.map(isQuietStructuredLine)).toEqual([true, true]);
+    expect(detectErrors(makeEvents(lines))).toEqual([]);
+  });
+});
+
+describe('the Lambda Node.js runtime in both log formats', () => {
+  it.each([
+    'javascript/node20-lambda-ric-text-invoke-error.events.jsonl',
+    'javascript/node20-lambda-ric-json-invoke-error.events.jsonl',
+    'javascript/node20-lambda-ric-text-console-error-message-then-error.events.jsonl',
+    'javascript/node20-lambda-ric-json-console-error-message-then-error.events.jsonl',
+  ])('%s: the error with every frame', (path) => {
+    const record = onlyRecord(path);
+    expect(record).toMatchObject(NODE_TYPE_ERROR);
+    expect(record.frames).toHaveLength(9);
+    expect(record.frames.slice(-2).map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/var/task/index.js', 4, 'handler'],
+      ['/var/task/orders.js', 3, 'total'],
+    ]);
+  });
+
+  it('reads the error object console.error logged alone, nested in `message` (JSON format)', () => {
+    const [line] = events('javascript/node20-lambda-ric-json-invoke-error.events.jsonl');
+    expect(JSON.parse(line ?? '')).toMatchObject({
+      level: 'ERROR',
+      message: { errorType: 'TypeError', stackTrace: expect.any(Array) },
+    });
+    expect(onlyRecord('javascript/node20-lambda-ric-json-invoke-error.events.jsonl').exceptionType).toBe(
+      'TypeError',
+    );
+  });
+
+  it('gives one bug one fingerprint whichever log format the function uses', () => {
+    const prints = [
+      'javascript/node20-lambda-ric-text-invoke-error.events.jsonl',
+      'javascript/node20-lambda-ric-json-invoke-error.events.jsonl',
+      'javascript/node20-lambda-ric-text-console-error-message-then-error.events.jsonl',
+      'javascript/node20-lambda-ric-json-console-error-message-then-error.events.jsonl',
+    ].map((path) => fingerprintError(onlyRecord(path)));
+    expect(new Set(prints).size).toBe(1);
+  });
+
+  it('passes over INFO and WARN lines of the JSON format without reading them', () => {
+    const lines = events('javascript/node20-lambda-ric-json-info-warn.events.jsonl');
+    expect(lines.map(isQuietStructuredLine)).toEqual([true, true]);
+    expect(detectErrors(makeEvents(lines))).toEqual([]);
+  });
+});
+
+describe('a JSON error line whose message has several lines', () => {
+  it('reads frames printed into the message when no field holds a stack', () => {
+    const printed = [
+      'java.lang.IllegalStateException: order 4411 has no lines',
+      '\tat com.example.orders.OrderService.total(OrderService.java:88)',
+      '\tat com.example.orders.Handler.handleRequest(Handler.java:21)',
+    ].join('\n');
+    const line = JSON.stringify({ timestamp: '2026-12-06T02:55:53.027Z', message: printed, level: 'ERROR' });
+    const [found] = detectErrors(makeEvents([line]));
+    expect(found?.record).toMatchObject({
+      language: 'java',
+      exceptionType: 'java.lang.IllegalStateException',
+      message: 'order 4411 has no lines',
+    });
+    expect(innermostOf(found?.record as ErrorRecord)).toMatchObject({ file: 'OrderService.java', line: 88 });
+  });
+
+  it('keeps a message of several lines without frames as the message', () => {
+    const line = JSON.stringify({ level: 'error', message: 'upload failed\nS3Error: slow down' });
+    const [found] = detectErrors(makeEvents([line]));
+    expect(found?.record).toMatchObject({ message: 'upload failed', frames: [] });
+  });
+});
