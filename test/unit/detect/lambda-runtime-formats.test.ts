@@ -7,8 +7,13 @@
 // - Node.js: aws-lambda-nodejs-runtime-interface-client 3.3.0 (da5777a) `LogPatch.js` and
 //   `Errors.js` under Node 20.20 — `structuredConsole.logError('Invoke Error', err)` for an
 //   unhandled error and `console.error('checkout failed', err)`, written to the telemetry fd.
+// - Java: aws-lambda-java-runtime-interface-client 2.10.1 (aws-lambda-java-libs c4dcbab) built
+//   from source under OpenJDK 17.0.15 — `UserFault.reportableError()` of a real exception through
+//   the runtime's Text and JSON log formatters (the invoke loop around them is a stand-in);
+// - Powertools for AWS Lambda: the Python Logger 3.2.1a1 (fa1c29f, default `serialize_stacktrace`)
+//   and the TypeScript Logger 2.36.0 (npm), each logging the caught error.
 // The handlers are /var/task/lambda_function.py + orders/pricing.py and /var/task/index.js +
-// orders.js; the outer Node frames (`/tmp/lr/run-fd.js`, `Module._compile`) are the capture's.
+// orders.js; the outer Node frames (`/tmp/lr/…`, `Module._compile`) are the capture's.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
@@ -131,6 +136,54 @@ describe('the Lambda Node.js runtime in both log formats', () => {
     const lines = events('javascript/node20-lambda-ric-json-info-warn.events.jsonl');
     expect(lines.map(isQuietStructuredLine)).toEqual([true, true]);
     expect(detectErrors(makeEvents(lines))).toEqual([]);
+  });
+});
+
+describe('the Lambda Java runtime in both log formats', () => {
+  it.each([
+    'java/java17-lambda-ric-2.10-text-unhandled.events.jsonl',
+    'java/java17-lambda-ric-2.10-json-unhandled.events.jsonl',
+  ])('%s: the exception, its message once, every frame', (path) => {
+    // the report restates the exception: `<message>: <type>`, then the printed trace's own header
+    expect(events(path)[0]).toContain('order 4411 has no lines: java.lang.IllegalStateException');
+    const record = onlyRecord(path);
+    expect(record).toMatchObject({
+      language: 'java',
+      exceptionType: 'java.lang.IllegalStateException',
+      message: 'order 4411 has no lines',
+    });
+    expect(innermostOf(record)).toEqual({ file: 'OrderService.java', line: 15, function: 'total' });
+    expect(record.frames).toHaveLength(3);
+  });
+
+  it('gives one bug one fingerprint whichever log format the function uses', () => {
+    const text = onlyRecord('java/java17-lambda-ric-2.10-text-unhandled.events.jsonl');
+    const json = onlyRecord('java/java17-lambda-ric-2.10-json-unhandled.events.jsonl');
+    expect(fingerprintError(json)).toBe(fingerprintError(text));
+  });
+});
+
+describe('Powertools for AWS Lambda', () => {
+  it('Python: reads the printed `exception`, not the `stack_trace` object beside it', () => {
+    const path = 'python/py311-powertools-3.2-logger-exception.events.jsonl';
+    expect(JSON.parse(events(path)[0] ?? '')).toMatchObject({
+      stack_trace: { type: 'KeyError', frames: expect.any(Array) },
+      exception: expect.stringContaining('Traceback (most recent call last):'),
+    });
+    const record = onlyRecord(path);
+    expect(record).toMatchObject(PYTHON_KEY_ERROR);
+    expect(record.frames).toHaveLength(3);
+    expect(innermostOf(record)).toEqual({
+      file: '/var/task/orders/pricing.py',
+      line: 2,
+      function: '<genexpr>',
+    });
+  });
+
+  it('TypeScript: reads the `error` object the Logger writes', () => {
+    const record = onlyRecord('javascript/node20-powertools-logger-2.36-error.events.jsonl');
+    expect(record).toMatchObject(NODE_TYPE_ERROR);
+    expect(innermostOf(record)).toEqual({ file: '/var/task/orders.js', line: 3, function: 'total' });
   });
 });
 

@@ -203,6 +203,14 @@ function parseJava(text: string): ParsedTrace | undefined {
     }
     // Before its first frame an exception's message may run over several lines; after, the trace is over.
     if (current.frames.length > 0) break;
+    // `order 4411 has no lines: java.lang.IllegalStateException` then the printed trace's own
+    // header (the Lambda Java runtime's report of an unhandled exception): the second is the header.
+    const restated = current.message === '' && current.messageLines.length === 0;
+    const again = restated ? readTypeAndMessage(line.trim()) : undefined;
+    if (again?.exceptionType === current.exceptionType) {
+      current.message = again.message;
+      continue;
+    }
     current.messageLines.push(raw);
   }
   const [first, ...causes] = sections;
