@@ -4,6 +4,7 @@ import type { RepoReader } from '../ports/repo-workspace.ts';
 import { notSourceReason, traceLanguages } from '../repair/edit-policy.ts';
 import { estimateTokens } from '../repair/fix-advisor/model-cost.ts';
 import { mapFramesToRepo } from '../repair/map-frames.ts';
+import { placeBundledFrames } from '../repair/place-bundled-frames.ts';
 import { fenceData } from '../text/fence.ts';
 import { redact } from '../text/redact.ts';
 
@@ -88,7 +89,11 @@ export async function buildRevisionPrompt({
   const files = (await repo.listFiles())
     .filter((e) => e.kind === 'file' || e.kind === 'executable')
     .map((e) => e.path);
-  const mapped = mapFramesToRepo({ frames: allFrames(error), files, pathPrefix: incident.repo.pathPrefix });
+  const mapped = await placeBundledFrames({
+    mappings: mapFramesToRepo({ frames: allFrames(error), files, pathPrefix: incident.repo.pathPrefix }),
+    files,
+    repo,
+  });
   const languages = traceLanguages(error);
   const implicatedPaths = new Set(mapped.flatMap((m) => (m.kind === 'mapped' ? [m.path] : [])));
   for (const path of diffPaths(diff)) implicatedPaths.add(path);

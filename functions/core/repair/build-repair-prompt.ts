@@ -7,6 +7,7 @@ import { notSourceReason, traceLanguages } from './edit-policy.ts';
 import { estimateTokens } from './fix-advisor/model-cost.ts';
 import { isBinary, MAX_LINE_CHARS } from './fix-advisor/read-only-tools.ts';
 import { type FrameMapping, mapFramesToRepo, resolveSymlinkTarget } from './map-frames.ts';
+import { placeBundledFrames } from './place-bundled-frames.ts';
 
 /** The first message of a repair conversation, and what went into it. */
 export interface RepairPrompt {
@@ -83,12 +84,16 @@ export async function buildRepairPrompt({
   const files = entries.filter((e) => e.kind === 'file' || e.kind === 'executable').map((e) => e.path);
   // A 2,000-frame recursion must not make a megabyte prompt: the innermost frames locate the bug.
   const frames = allFrames(error).slice(0, MAX_MAPPED_FRAMES);
-  const mappings = mapFramesToRepo({
-    frames,
+  const mappings = await placeBundledFrames({
+    mappings: mapFramesToRepo({
+      frames,
+      files,
+      pathPrefix,
+      ownPackages: await readOwnPackages(repo, files),
+      symlinks: await readSymlinks(repo, entries, new Set(files)),
+    }),
     files,
-    pathPrefix,
-    ownPackages: await readOwnPackages(repo, files),
-    symlinks: await readSymlinks(repo, entries, new Set(files)),
+    repo,
   });
   // Only source files of the trace's languages are editable: a frame that names a manifest
   // (forged or not) is shown as code but never offered as in scope (the policy refuses it anyway).
@@ -131,6 +136,20 @@ export async function buildRepairPrompt({
   if (compiled.length > 0) {
     summary.push(
       `Frames in compiled output, shown at their source (their line numbers are the compiled file's, so look around them): ${compiled.slice(0, MAX_LISTED_UNMAPPED).join(', ')}`,
+    );
+  }
+  const bundled = [
+    ...new Set(
+      mappings.flatMap((m) =>
+        m.kind === 'mapped' && m.bundledAt !== undefined
+          ? [`${oneLine(redact(m.frame.function ?? ''))} → ${m.path}:${m.bundledAt}`]
+          : [],
+      ),
+    ),
+  ];
+  if (bundled.length > 0) {
+    summary.push(
+      `Frames in a bundle with no source map, shown where the repository defines the function they name (their line numbers are the bundle's): ${bundled.slice(0, MAX_LISTED_UNMAPPED).join(', ')}`,
     );
   }
   const data = `${summary.join('\n')}\n\n${clip(redact(error.raw), limits.maxLogChars)}`;
@@ -242,7 +261,7 @@ async function codeWindows({
   const ranges = new Map<string, [number, number][]>();
   for (const m of mappings) {
     if (m.kind !== 'mapped') continue;
-    const line = m.frame.line ?? 1;
+    const line = m.bundledAt ?? m.frame.line ?? 1;
     const list = ranges.get(m.path) ?? [];
     list.push([Math.max(1, line - limits.windowBefore), line + limits.windowAfter]);
     ranges.set(m.path, list);

@@ -22,7 +22,7 @@ export function explainUnplacedTrace({
   if (mappings.length === 0) {
     return `no fix was attempted: the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository (no model call was made)`;
   }
-  const counts = { not_in_app: 0, no_match: 0, ambiguous: 0 };
+  const counts = { not_in_app: 0, no_match: 0, ambiguous: 0, bundled: 0 };
   for (const m of mappings) if (m.kind === 'unmapped') counts[m.reason] += 1;
   const named = mappings
     .filter((m) => m.kind === 'unmapped' && m.reason !== 'not_in_app')
@@ -31,6 +31,9 @@ export function explainUnplacedTrace({
   const parts = [
     counts.no_match > 0 ? `${counts.no_match} matched no file of the repository` : '',
     counts.ambiguous > 0 ? `${counts.ambiguous} matched several files equally well` : '',
+    counts.bundled > 0
+      ? `${counts.bundled} point into a JavaScript bundle with no source map and name no function the repository defines (deploy source maps — esbuild's sourcemap and NODE_OPTIONS=--enable-source-maps — and the frames name the source files)`
+      : '',
     counts.not_in_app > 0 ? `${counts.not_in_app} are dependency or runtime code` : '',
   ].filter(Boolean);
   const examples = named.length > 0 ? ` (e.g. ${named.join(', ')})` : '';

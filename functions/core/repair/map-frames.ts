@@ -12,8 +12,18 @@ export type FrameMapping =
        * installed own package, from the package's directory: `lib/x.js`).
        */
       compiledFrom?: string;
+      /**
+       * The frame ran a bundle the repository does not hold (no source map) and `path` defines
+       * the function it names, at this line: the frame's own line is the bundle's.
+       */
+      bundledAt?: number;
     }
-  | { frame: StackFrame; kind: 'unmapped'; reason: 'not_in_app' | 'no_match' | 'ambiguous' };
+  | {
+      frame: StackFrame;
+      kind: 'unmapped';
+      /** `bundled`: a JavaScript bundle the repository does not hold, its function found nowhere */
+      reason: 'not_in_app' | 'no_match' | 'ambiguous' | 'bundled';
+    };
 
 // Where applications live inside containers, Lambda and build outputs; also URL-ish schemes.
 // Applied in order, each at most once. Suffix matching would find most files without them; they

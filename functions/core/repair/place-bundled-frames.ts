@@ -1,0 +1,170 @@
+import type { StackFrame } from '../contracts.ts';
+import type { RepoReader } from '../ports/repo-workspace.ts';
+import { isBinary } from './fix-advisor/read-only-tools.ts';
+import { type FrameMapping, stripDeployPrefix } from './map-frames.ts';
+
+/**
+ * Frames of a bundled Node.js deployment, placed in the repository by the function they name.
+ *
+ * A CDK NodejsFunction bundles with esbuild and, by default, no source map: its frames name the
+ * bundle (`at requireLines (/var/task/index.js:31:28)`), a file the repository does not hold.
+ * Matched by path, such a frame finds no file, or a file that merely shares the bundle's basename
+ * (a `scripts/index.js`) at a line that means nothing there. A JavaScript frame matched on its
+ * basename alone is therefore checked against the file's text (the line must exist, the function
+ * must be named in it); one that fails, or found nothing, is placed where its function is defined
+ * when exactly one source file of the repository defines it. Minified names (`at u (…:1:558)`)
+ * stay unplaced: reported as a bundle, so the email can say source maps would have helped.
+ */
+export async function placeBundledFrames({
+  mappings,
+  files,
+  repo,
+}: {
+  mappings: readonly FrameMapping[];
+  files: readonly string[];
+  repo: RepoReader;
+}): Promise<FrameMapping[]> {
+  const texts = new Map<string, string | undefined>();
+  const read = async (path: string): Promise<string | undefined> => {
+    if (!texts.has(path)) {
+      const bytes = await repo.readFile(path);
+      texts.set(
+        path,
+        bytes && bytes.length <= MAX_SOURCE_BYTES && !isBinary(bytes) ? DECODER.decode(bytes) : undefined,
+      );
+    }
+    return texts.get(path);
+  };
+
+  const suspects: number[] = [];
+  for (const [i, m] of mappings.entries()) {
+    if (!BUNDLE_FILE.test(m.frame.file)) continue;
+    if (m.kind === 'unmapped' ? m.reason === 'not_in_app' : !(await isOnlyBasenameMatch(m, read))) continue;
+    suspects.push(i);
+  }
+  if (suspects.length === 0) return [...mappings];
+
+  const wanted = new Set(
+    suspects.flatMap((i) => {
+      const name = definedName((mappings[i] as FrameMapping).frame);
+      return name ? [name] : [];
+    }),
+  );
+  const definitions = wanted.size > 0 ? await findDefinitions(wanted, files, read) : new Map();
+  // A bundle is one file holding many functions, or a minified one holding them on one line.
+  const functionsByFile = new Map<string, Set<string>>();
+  for (const { frame } of mappings) {
+    const set = functionsByFile.get(frame.file) ?? new Set();
+    set.add(frame.function ?? '');
+    functionsByFile.set(frame.file, set);
+  }
+  const isBundle = (frame: StackFrame) =>
+    (functionsByFile.get(frame.file)?.size ?? 0) > 1 || (frame.column ?? 0) > MINIFIED_COLUMN;
+  const placed = [...mappings];
+  for (const i of suspects) {
+    const m = mappings[i] as FrameMapping;
+    const { frame } = m;
+    const name = definedName(frame);
+    const found = name ? definitions.get(name) : undefined;
+    if (found?.length === 1 && found[0]) {
+      placed[i] = { frame, kind: 'mapped', path: found[0].path, bundledAt: found[0].line };
+    } else if (isBundle(frame)) {
+      placed[i] = { frame, kind: 'unmapped', reason: 'bundled' };
+    } else if (m.kind === 'mapped') {
+      // matched on its basename, but that file does not hold the frame
+      placed[i] = { frame, kind: 'unmapped', reason: 'no_match' };
+    }
+  }
+  return placed;
+}
+
+const DECODER = new TextDecoder();
+const BUNDLE_FILE = /\.[cm]?js$/;
+const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
+// Declarations are not definitions; tests and dependencies define what they mock or ship.
+const NOT_APPLICATION_SOURCE =
+  /\.d\.[cm]?ts$|(?:^|\/)(?:node_modules|vendor|dist|build|out|coverage|__tests__|__mocks__|test|tests)\/|\.(?:test|spec)\.[cm]?[jt]sx?$/;
+/** A repository this size is searched in the files read first; the model can search the rest. */
+const MAX_FILES_SEARCHED = 4000;
+const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;
+const MAX_SOURCE_BYTES = 1024 * 1024;
+/** Past this column a frame is in a minified line. */
+const MINIFIED_COLUMN = 200;
+/** An esbuild or webpack bundle keeps names of three letters and more; minifiers leave one or two. */
+const NAMED = /^[A-Za-z_$][\w$]{2,100}$/;
+const NOT_A_DEFINITION = new Set(['anonymous', 'Object', 'Module', 'Promise', 'async', 'new']);
+
+/** The function a frame names, as the source would define it: `Pricing.requireLines` → `requireLines`. */
+function definedName(frame: StackFrame): string | undefined {
+  const fn = (frame.function ?? '').replace(/^(?:async|new) /, '').replace(/ \[as [^\]]*\]$/, '');
+  const name = fn.slice(fn.lastIndexOf('.') + 1);
+  return NAMED.test(name) && !NOT_A_DEFINITION.has(name) ? name : undefined;
+}
+
+/**
+ * A frame matched by its basename alone whose file does not hold its line, its column or its
+ * function: a bundle that shares a name with a repository file (`index.js`). Longer matches are
+ * trusted.
+ */
+async function isOnlyBasenameMatch(
+  m: Extract<FrameMapping, { kind: 'mapped' }>,
+  read: (path: string) => Promise<string | undefined>,
+): Promise<boolean> {
+  if (m.compiledFrom !== undefined || m.bundledAt !== undefined) return false;
+  const segments = stripDeployPrefix(m.frame.file).split('/');
+  const path = m.path.split('/');
+  if (segments.length > 1 && path.length > 1 && segments.at(-2) === path.at(-2)) return false;
+  const text = await read(m.path);
+  if (text === undefined) return false;
+  const line = m.frame.line ?? 1;
+  const lines = text.split('\n', line);
+  const at = lines.length === line ? lines[line - 1] : undefined;
+  const name = definedName(m.frame);
+  return (
+    at === undefined ||
+    (m.frame.column !== undefined && m.frame.column > at.length + 1) ||
+    (name !== undefined && !text.includes(name))
+  );
+}
+
+/** Where each name is defined (function, method, `const x = (…) =>`), in application source files. */
+async function findDefinitions(
+  names: ReadonlySet<string>,
+  files: readonly string[],
+  read: (path: string) => Promise<string | undefined>,
+): Promise<Map<string, { path: string; line: number }[]>> {
+  const alternation = [...names].join('|');
+  // Each name is an identifier (checked by NAMED): nothing to escape but `$`.
+  const escaped = alternation.replaceAll('$', '\\$');
+  const definition = new RegExp(
+    [
+      `\\bfunction\\s*\\*?\\s*(${escaped})\\s*[<(]`,
+      `\\b(?:const|let|var)\\s+(${escaped})\\s*(?::[^=\\n]{0,200})?=\\s*(?:async\\s*)?(?:function\\b|\\(|[A-Za-z_$][\\w$]*\\s*=>)`,
+      `^[ \\t]*(?:(?:public|private|protected|static|async|override|readonly|export|default|get|set)\\s+)*(${escaped})\\s*(?:<[^>\\n]{0,100}>)?\\s*\\([^)\\n]{0,300}\\)\\s*(?::[^{\\n]{0,200})?\\{`,
+      `\\b(${escaped})\\s*:\\s*(?:async\\s*)?(?:function\\b|\\([^)\\n]{0,300}\\)\\s*=>)`,
+    ].join('|'),
+    'gm',
+  );
+  const found = new Map<string, { path: string; line: number }[]>();
+  let searched = 0;
+  let bytes = 0;
+  for (const path of files) {
+    if (!SOURCE_FILE.test(path) || NOT_APPLICATION_SOURCE.test(path)) continue;
+    if (searched >= MAX_FILES_SEARCHED || bytes >= MAX_BYTES_SEARCHED) break;
+    const text = await read(path);
+    if (text === undefined) continue;
+    searched += 1;
+    bytes += text.length;
+    const seen = new Set<string>();
+    for (const match of text.matchAll(definition)) {
+      const name = match.slice(1).find((group) => group !== undefined);
+      if (!name || seen.has(name)) continue;
+      seen.add(name);
+      const line = text.slice(0, match.index).split('\n').length;
+      const list = found.get(name) ?? [];
+      list.push({ path, line });
+      found.set(name, list);
+    }
+  }
+  return found;
+}
