@@ -1,66 +1,30 @@
-// A bundled Node.js Lambda, as a CDK NodejsFunction deploys it: the repository's TypeScript
-// bundled by esbuild 0.28 into /var/task/index.js, run under the Lambda Node runtime's console
-// patch (aws-lambda-nodejs-runtime-interface-client 3.3.0, Text format, Node 20.20) with its
-// uncaught-error report captured from the telemetry fd — three deployments of one repository:
-// a plain bundle (CDK's default), a minified one, and one with source maps (--enable-source-maps).
-import { readFileSync } from 'node:fs';
+// A bundled Node.js Lambda's frames placed in its repository (test/support/bundled-shop.ts).
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { buildRepairPrompt } from '../../functions/core/repair/build-repair-prompt.ts';
 import { explainUnplacedTrace } from '../../functions/core/repair/explain-unplaced-trace.ts';
+import { bundledShopEvents, SHOP_FILES } from '../support/bundled-shop.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
 import { makeEvents } from '../support/log-events.ts';
 
-/** The repository the bundles were built from (`esbuild src/handlers/checkout.ts --bundle`). */
-const SHOP = {
-  'src/orders/pricing.ts': `export interface Line {
-  price: number;
-  qty?: number;
-}
-
-export function orderTotal(order: { lines: Line[] }): number {
-  return order.lines.reduce((sum, line) => sum + line.price * (line.qty as number), 0);
-}
-
-export function requireLines(order: { lines?: Line[] } | undefined): Line[] {
-  if (!order?.lines) throw new TypeError(\`order has no lines: \${JSON.stringify(order)}\`);
-  return order.lines;
-}
-`,
-  'src/handlers/checkout.ts': `import { orderTotal, requireLines } from '../orders/pricing';
-
-export const handler = async (event: { order?: { lines?: { price: number }[] } }) => {
-  const lines = requireLines(event.order);
-  return { total: orderTotal({ lines }) };
-};
-`,
-  'src/index.ts': "export { handler } from './handlers/checkout';\n",
-  // shares the bundle's basename, holds neither its line 31 nor its functions
-  'scripts/index.js': "console.log('seed');\n",
-  // a test that defines a stand-in of the same name is not where the function is defined
-  'test/pricing.test.ts': 'function requireLines() {\n  return [];\n}\n',
-  'package.json': '{ "name": "shop" }\n',
-};
-
-function recordOf(fixture: string): ErrorRecord {
-  const events = readFileSync(new URL(`../fixtures/traces/javascript/${fixture}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as string);
+function recordOf(deployment: Parameters<typeof bundledShopEvents>[0]): ErrorRecord {
+  const events = bundledShopEvents(deployment);
   const [found] = detectErrors(makeEvents(events, { logGroup: '/aws/lambda/shop-checkout' }));
   expect(found?.record).toMatchObject({ exceptionType: 'TypeError', message: 'order has no lines: {}' });
   return (found as { record: ErrorRecord }).record;
 }
 
-const withoutDecoy = Object.fromEntries(Object.entries(SHOP).filter(([path]) => path !== 'scripts/index.js'));
+const withoutDecoy = Object.fromEntries(
+  Object.entries(SHOP_FILES).filter(([path]) => path !== 'scripts/index.js'),
+);
 
 const prompt = (record: ErrorRecord) =>
-  buildRepairPrompt({ error: record, repo: makeFakeRepo(SHOP), randomFence: () => 'f' });
+  buildRepairPrompt({ error: record, repo: makeFakeRepo(SHOP_FILES), randomFence: () => 'f' });
 
 describe('frames of a bundled Node.js Lambda', () => {
   it("places a plain bundle's frames where the repository defines the functions they name", async () => {
-    const record = recordOf('node20-lambda-ric-esbuild-bundle.events.jsonl');
+    const record = recordOf('plain');
     expect(record.frames.at(-1)).toMatchObject({
       file: '/var/task/index.js',
       line: 31,
@@ -79,7 +43,7 @@ describe('frames of a bundled Node.js Lambda', () => {
   });
 
   it('leaves a minified bundle unplaced and says source maps would name the files', async () => {
-    const record = recordOf('node20-lambda-ric-esbuild-bundle-minified.events.jsonl');
+    const record = recordOf('minified');
     expect(record.frames.at(-1)).toMatchObject({ file: '/var/task/index.js', line: 1, function: 'u' });
     const built = await prompt(record);
     expect(built.implicatedPaths.size).toBe(0);
@@ -89,7 +53,7 @@ describe('frames of a bundled Node.js Lambda', () => {
   });
 
   it('maps the source files a source-mapped bundle names, as any trace', async () => {
-    const record = recordOf('node20-lambda-ric-esbuild-bundle-source-maps.events.jsonl');
+    const record = recordOf('source-maps');
     expect(record.frames.at(-1)).toMatchObject({ file: '/src/orders/pricing.ts', line: 11 });
     const built = await prompt(record);
     expect(built.mappings.filter((m) => m.kind === 'mapped')).toEqual([
@@ -100,7 +64,7 @@ describe('frames of a bundled Node.js Lambda', () => {
   });
 
   it('keeps a basename match whose file holds the line and the function (an unbundled deployment)', async () => {
-    const record = recordOf('node20-lambda-ric-esbuild-bundle.events.jsonl');
+    const record = recordOf('plain');
     // the deployed file itself, committed: line 31 column 28 and line 37 column 17 are in it
     const lines = Array.from({ length: 40 }, (_, i) => `// ${i + 1}`);
     lines[29] = 'function requireLines(order) {';
@@ -120,11 +84,11 @@ describe('frames of a bundled Node.js Lambda', () => {
   });
 
   it('places nothing by a name the repository defines twice', async () => {
-    const record = recordOf('node20-lambda-ric-esbuild-bundle.events.jsonl');
+    const record = recordOf('plain');
     const built = await buildRepairPrompt({
       error: record,
       repo: makeFakeRepo({
-        ...SHOP,
+        ...SHOP_FILES,
         'src/legacy/pricing.js':
           'const requireLines = (order) => order.lines;\nmodule.exports = { requireLines };\n',
       }),

@@ -39,13 +39,16 @@ type Servers = Pick<E2eStandIns, 'git' | 'github' | 'sqs'>;
 export async function seedAppRepo({
   standIns,
   owner,
+  files = APP_FILES,
 }: {
   standIns: Servers;
   owner: string;
+  /** the repository's files (default: the Python app of seed-app.ts) */
+  files?: Record<string, string>;
 }): Promise<AppRepo> {
   const name = `shop-${randomUUID().slice(0, 8)}`;
   const repo: RepoRef = { owner, name, baseBranch: 'main', pathPrefix: '' };
-  const mainHead = await createBareRepo({ server: standIns.git, owner, name, files: APP_FILES });
+  const mainHead = await createBareRepo({ server: standIns.git, owner, name, files });
   standIns.github.addRepo({ owner, repo: name, defaultBranch: 'main' });
   const queueName = `repairs-${name}`;
   return {
