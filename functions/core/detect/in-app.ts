@@ -8,8 +8,10 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   python: /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$/,
   javascript: /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\./,
   java: /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.springframework|org\.apache|org\.hibernate|io\.netty|reactor|com\.fasterxml|org\.junit|org\.eclipse|ch\.qos|org\.slf4j)\./,
-  // module: the package path (a bare `runtime` too); file: GOROOT (golang image, Debian's /usr/lib/go-1.x), -trimpath std paths
-  go: /^(?:runtime|net|sync|reflect|testing|internal|syscall|os|io|encoding|crypto|fmt|strconv|errors|context|bufio|time|strings|bytes|sort|log|math|database|path|text|html|mime|regexp|unicode|compress|container|hash|expvar|flag|embed|slices|maps|cmp|iter)(?:[./]|$)|\/usr\/(?:local\/)?go\/src\/|\/usr\/lib\/go(?:-[\d.]+)?\/src\/|(?:^|\/)go\/src\/(?:runtime|net|sync|reflect|testing|internal)\//,
+  // module: the package path (a bare `runtime` too); file: GOROOT (golang image, Debian's /usr/lib/go-1.x),
+  // -trimpath std paths, a module at its version (`github.com/aws/aws-lambda-go@v1.54.0/`: module
+  // cache paths as -trimpath and aws-lambda-go's panic report print them)
+  go: /(?:^|\/)[\w.~-]+@v\d[^/]*\/|^(?:runtime|net|sync|reflect|testing|internal|syscall|os|io|encoding|crypto|fmt|strconv|errors|context|bufio|time|strings|bytes|sort|log|math|database|path|text|html|mime|regexp|unicode|compress|container|hash|expvar|flag|embed|slices|maps|cmp|iter)(?:[./]|$)|\/usr\/(?:local\/)?go\/src\/|\/usr\/lib\/go(?:-[\d.]+)?\/src\/|(?:^|\/)go\/src\/(?:runtime|net|sync|reflect|testing|internal)\//,
   // module: a Rails backtrace's gem prefix, `actionpack (5.1.4)`
   ruby: /[\\/]ruby[\\/]\d+\.\d+\.\d+[\\/]|[\\/]lib[\\/]ruby[\\/]|^<internal:|[\\/]gems[\\/]|^[\w.-]+ \([\w.]+\)$/,
   php: /^\[internal function\]$|[\\/]vendor[\\/]/,

@@ -157,7 +157,7 @@ export function readStructuredError(body: string): StructuredError | undefined {
   const level = toLevel(rawLevel);
   // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
   // its `exception` the printed traceback.
-  const trace = pickText(obj, TRACE_PATHS);
+  const trace = pickText(obj, TRACE_PATHS) ?? lambdaGoFrames(obj.stackTrace);
   const exceptionType = pickText(obj, TYPE_PATHS);
   const isError = level === 'error' || level === 'fatal';
   // The Lambda runtime's own error objects carry no level: errorType is the tell.
@@ -173,6 +173,30 @@ export function readStructuredError(body: string): StructuredError | undefined {
     ...(exceptionType ? { exceptionType } : {}),
     message: message.split('\n', 1)[0] ?? '',
   };
+}
+
+/** Frames read from aws-lambda-go's `stackTrace` at most: its panics carry 32. */
+const MAX_FRAME_OBJECTS = 200;
+
+/**
+ * aws-lambda-go's report of a panic (`log.Printf` of the error it returns to Lambda): `stackTrace`
+ * is `[{"path":"src/shop/orders/pricing.go","line":22,"label":"Total"}, …]`, innermost first,
+ * printed here as a goroutine's frames (function line, then the tab-indented file and line).
+ */
+function lambdaGoFrames(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const lines: string[] = [];
+  for (const frame of value.slice(0, MAX_FRAME_OBJECTS)) {
+    if (!isObject(frame) || typeof frame.path !== 'string' || typeof frame.line !== 'number')
+      return undefined;
+    const label = typeof frame.label === 'string' && frame.label !== '' ? frame.label : 'unknown';
+    // The library cut the package off the label; the file's directory names it again
+    // (`runtime.gopanic`, `orders.Total`): the same name whichever GOPATH or -trimpath built it.
+    const dirs = frame.path.split('/').slice(0, -1);
+    const pkg = (dirs.at(-1) ?? '').replace(/@.*$/, '');
+    lines.push(`${pkg ? `${pkg}.` : ''}${label}()`, `\t${frame.path}:${frame.line}`);
+  }
+  return lines.join('\n');
 }
 
 /**

@@ -10,6 +10,10 @@
 // - Java: aws-lambda-java-runtime-interface-client 2.10.1 (aws-lambda-java-libs c4dcbab) built
 //   from source under OpenJDK 17.0.15 — `UserFault.reportableError()` of a real exception through
 //   the runtime's Text and JSON log formatters (the invoke loop around them is a stand-in);
+// - Go: a `provided.al2023`-style bootstrap built with aws-lambda-go v1.54.0 (Go 1.19; the module
+//   served from a local proxy made from the library's git tag), its invoke loop run against a
+//   stand-in Runtime API: a nil pointer dereference, a panic of an error value (built with
+//   -trimpath) and a returned error, each logged by the library's own `log.Printf` of its report;
 // - Powertools for AWS Lambda: the Python Logger 3.2.1a1 (fa1c29f, default `serialize_stacktrace`)
 //   and the TypeScript Logger 2.36.0 (npm), each logging the caught error.
 // The handlers are /var/task/lambda_function.py + orders/pricing.py and /var/task/index.js +
@@ -18,8 +22,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { fingerprintError, fingerprintParts } from '../../../functions/core/detect/fingerprint.ts';
 import { isQuietStructuredLine } from '../../../functions/core/detect/structured-log.ts';
+import { buildRepairPrompt } from '../../../functions/core/repair/build-repair-prompt.ts';
+import { makeFakeRepo } from '../../support/fake-repo.ts';
 import { makeEvents } from '../../support/log-events.ts';
 
 const events = (path: string): string[] =>
@@ -160,6 +166,58 @@ describe('the Lambda Java runtime in both log formats', () => {
     const text = onlyRecord('java/java17-lambda-ric-2.10-text-unhandled.events.jsonl');
     const json = onlyRecord('java/java17-lambda-ric-2.10-json-unhandled.events.jsonl');
     expect(fingerprintError(json)).toBe(fingerprintError(text));
+  });
+});
+
+describe('the Lambda Go runtime (aws-lambda-go)', () => {
+  it.each([
+    [
+      'go/go119-aws-lambda-go-1.54-nil-pointer-panic.events.jsonl',
+      'runtime error: invalid memory address or nil pointer dereference',
+      'src/shop/orders/pricing.go',
+      22,
+      'orders.Total',
+    ],
+    [
+      'go/go119-aws-lambda-go-1.54-trimpath-panic-error.events.jsonl',
+      'order 4411 has no lines',
+      'example.com/shop/orders/pricing.go',
+      31,
+      'orders.Validate',
+    ],
+  ])('%s: the panic with the frames of its stackTrace objects', (path, message, file, line, fn) => {
+    // `2026/12/06 03:10:54 {"errorMessage":…,"errorType":…,"stackTrace":[{"path":…,"line":…,"label":…}]}`
+    expect(events(path)[0]).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \{"errorMessage"/);
+    const record = onlyRecord(path);
+    expect(record).toMatchObject({ language: 'go', exceptionType: 'errorString', message });
+    const inApp = record.frames.filter((f) => f.inApp);
+    expect(inApp.at(-1)).toMatchObject({ file, line, function: fn });
+    expect(inApp.map((f) => f.file)).toContain('shop/main.go');
+    expect(record.frames.find((f) => f.file.startsWith('github.com/aws/aws-lambda-go@'))?.inApp).toBe(false);
+  });
+
+  it('places the app frames in the repository the bootstrap was built from', async () => {
+    const record = onlyRecord('go/go119-aws-lambda-go-1.54-nil-pointer-panic.events.jsonl');
+    const repo = makeFakeRepo({
+      'go.mod': 'module example.com/shop\n\ngo 1.19\n',
+      'main.go': 'package main\n',
+      'orders/pricing.go': 'package orders\n',
+    });
+    const { implicatedPaths } = await buildRepairPrompt({ error: record, repo, randomFence: () => 'f' });
+    expect([...implicatedPaths].sort()).toEqual(['main.go', 'orders/pricing.go']);
+    // a build with -trimpath (`example.com/shop/…`) and one without (`src/shop/…`) name a frame alike
+    expect(fingerprintParts(record).frames).toEqual([
+      'shop/main.go:shop.main',
+      'shop/main.go:shop.handler',
+      'shop/orders/pricing.go:orders.Total',
+    ]);
+    const trimmed = onlyRecord('go/go119-aws-lambda-go-1.54-trimpath-panic-error.events.jsonl');
+    expect(fingerprintParts(trimmed).frames.at(-1)).toBe('shop/orders/pricing.go:orders.Validate');
+  });
+
+  it('records a returned error, which the library reports without a stack', () => {
+    const record = onlyRecord('go/go119-aws-lambda-go-1.54-returned-error.events.jsonl');
+    expect(record).toMatchObject({ exceptionType: 'errorString', message: 'card declined', frames: [] });
   });
 });
 
