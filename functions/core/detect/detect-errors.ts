@@ -189,7 +189,7 @@ function isOneSortedStream(list: readonly LogEvent[]): boolean {
 
 /** Feeds a stream's lines to `visit` without materialising them: most lines are dropped unread. */
 type LineSource = (
-  visit: (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean) => void,
+  visit: (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean, whole?: string) => void,
 ) => void;
 
 function linesOf(events: readonly LogEvent[]): LineSource {
@@ -201,6 +201,13 @@ function linesOf(events: readonly LogEvent[]): LineSource {
       const hasCarriageReturns = message.includes('\r');
       if (!hasCarriageReturns && !message.includes('\n')) {
         visit(capLine(message), event, true, index === lastIndex);
+        return;
+      }
+      // A JSON document printed over several lines (the Lambda Ruby runtime's error report) is
+      // read as the one-line object it is.
+      const document = jsonDocumentLine(message);
+      if (document !== undefined) {
+        visit(capLine(document), event, true, index === lastIndex, document);
         return;
       }
       const parts = hasCarriageReturns ? message.split(/\r\n|\r|\n/) : message.split('\n');
@@ -217,10 +224,30 @@ function linesOf(events: readonly LogEvent[]): LineSource {
  * The whole line `text` was capped from: the event's message when the event is that one line.
  * A line read out of an event (an envelope's content, an escaped part) is itself whole already.
  */
-function uncapped(text: string, event: LogEvent, isWholeEvent: boolean): string {
+function uncapped(text: string, event: LogEvent, isWholeEvent: boolean, whole?: string): string {
+  if (whole !== undefined) return whole;
   const message = event.message;
   return isWholeEvent && message.length > text.length && message.startsWith(text) ? message : text;
 }
+
+/** `line`'s body as read from its whole text, when the line was capped for classification. */
+function wholeBody(line: Parsed, text: string, whole: string): string {
+  return whole === text ? line.body : stripLogPrefix(stripAnsiEscapes(whole)).body;
+}
+
+/** A message that is one JSON object printed over several lines, as one line; else undefined. */
+function jsonDocumentLine(message: string): string | undefined {
+  const start = message.trimStart();
+  if (start.charCodeAt(0) !== 123 || !message.trimEnd().endsWith('}') || message.length > MAX_JSON_DOCUMENT)
+    return undefined;
+  try {
+    const parsed: unknown = JSON.parse(message);
+    return typeof parsed === 'object' && parsed !== null ? JSON.stringify(parsed) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const MAX_JSON_DOCUMENT = 512 * 1024;
 
 function capLine(text: string): string {
   let capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;
@@ -286,7 +313,13 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
   };
 
-  const visit = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean): void => {
+  const visit = (
+    text: string,
+    event: LogEvent,
+    isWholeEvent: boolean,
+    isLast: boolean,
+    whole?: string,
+  ): void => {
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
     if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
@@ -296,7 +329,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     }
     // A shipper's envelope around the application's line: the line is what is read.
     const shipped =
-      text.charCodeAt(0) === 123 ? containerLogLine(uncapped(text, event, isWholeEvent)) : undefined;
+      text.charCodeAt(0) === 123 ? containerLogLine(uncapped(text, event, isWholeEvent, whole)) : undefined;
     if (shipped !== undefined) {
       const parts = shipped.split(/\r?\n/);
       const last = parts.length - 1;
@@ -361,7 +394,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
     }
 
-    const structured = line.body.includes('{') ? readStructuredError(line.body) : undefined;
+    // Read whole: a JSON line past the classification cap (a logged stack of 80 frames) must parse.
+    const structured = line.body.includes('{')
+      ? readStructuredError(wholeBody(line, text, uncapped(text, event, isWholeEvent, whole)))
+      : undefined;
     if (structured) {
       flushPending();
       emit(structuredError(line, structured, assembly));
@@ -370,7 +406,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     // JSON escapes its own line breaks: a structured line is read by its fields, never split.
     const escaped = line.body.startsWith('{')
       ? undefined
-      : escapedLines(text, uncapped(text, event, isWholeEvent));
+      : escapedLines(text, uncapped(text, event, isWholeEvent, whole));
     if (escaped) {
       const last = escaped.length - 1;
       escaped.forEach((part, i) => {
@@ -591,6 +627,9 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     if (error.traceIsMessage && !parsed?.frames.length) parsed = undefined;
   }
   const message = redact(error.message);
+  // Frames alone (the Lambda Ruby runtime's `stackTrace`): the object names the error.
+  if (parsed && parsed.exceptionType === '' && parsed.message === '' && error.exceptionType)
+    parsed = { ...parsed, exceptionType: error.exceptionType, message };
   parsed ??= {
     language: 'unknown',
     exceptionType: error.exceptionType ?? parseUnknown(message, error.level).exceptionType,

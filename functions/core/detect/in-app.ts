@@ -1,8 +1,9 @@
 import type { Language } from '../contracts.ts';
 
-// Paths that belong to dependencies or the runtime, whatever the language.
+// Paths that belong to dependencies or the runtime, whatever the language (`/var/runtime/`: the
+// Lambda runtimes' own code, such as the Ruby runtime client under it).
 const VENDORED =
-  /(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod)[\\/]/;
+  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod)[\\/]/;
 
 const RUNTIME: Partial<Record<Language, RegExp>> = {
   python: /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$/,

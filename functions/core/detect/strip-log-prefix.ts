@@ -43,8 +43,10 @@ const LSAPI_STDERR = /(?:\[T\d{1,4}\] )?(?:\[[^\]\n]{1,200}\] )?\[STDERR\] /y;
 // PHP's own error line as php-fpm's SAPI logger writes it to stderr when no `error_log` is set
 // (the official Docker images): `NOTICE: PHP message: PHP Fatal error:  Uncaught …`.
 const FPM_PHP_MESSAGE = /(?:NOTICE|WARNING|ERROR|ALERT|DEBUG): PHP message: /y;
-// Ruby's Logger: `E, [2026-12-04T15:42:41.015177 #12508] ERROR -- checkout: …`
-const RUBY_LOGGER = /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) -- [^:\n]{0,100}: /y;
+// Ruby's Logger: `E, [2026-12-04T15:42:41.015177 #12508] ERROR -- checkout: …`; the Lambda Ruby
+// runtime's puts the request id before the `--`: `… ERROR 8f5c2d1e-3b7a-… -- : …`.
+const RUBY_LOGGER =
+  /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) (?:[0-9a-f-]{36} )?-- [^:\n]{0,100}: /y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
 const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
 const TIMESTAMP =

@@ -158,7 +158,8 @@ export function readStructuredError(body: string): StructuredError | undefined {
   // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
   // its `exception` the printed traceback.
   const trace = pickText(obj, TRACE_PATHS) ?? lambdaGoFrames(obj.stackTrace);
-  const exceptionType = pickText(obj, TYPE_PATHS);
+  // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
+  const exceptionType = pickText(obj, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
   const isError = level === 'error' || level === 'fatal';
   // The Lambda runtime's own error objects carry no level: errorType is the tell.
   const isRuntimeError = rawLevel === undefined && typeof obj.errorType === 'string';
@@ -174,6 +175,8 @@ export function readStructuredError(body: string): StructuredError | undefined {
     message: message.split('\n', 1)[0] ?? '',
   };
 }
+
+const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
 
 /** Frames read from aws-lambda-go's `stackTrace` at most: its panics carry 32. */
 const MAX_FRAME_OBJECTS = 200;

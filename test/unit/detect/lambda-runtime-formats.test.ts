@@ -14,6 +14,10 @@
 //   served from a local proxy made from the library's git tag), its invoke loop run against a
 //   stand-in Runtime API: a nil pointer dereference, a panic of an error value (built with
 //   -trimpath) and a returned error, each logged by the library's own `log.Printf` of its report;
+// - Ruby: aws-lambda-ruby-runtime-interface-client 3.1.3 (70a2045) installed at /var/runtime/lib,
+//   under Ruby 3.1.2, its runtime loop run against a stand-in Runtime API and its framed telemetry
+//   fd decoded: an unhandled NoMethodError, a raised application error, and `logger.error(e)` then
+//   the unhandled report (with RUBYOPT=--disable-error_highlight: one-line messages, as on 3.2+);
 // - Powertools for AWS Lambda: the Python Logger 3.2.1a1 (fa1c29f, default `serialize_stacktrace`)
 //   and the TypeScript Logger 2.36.0 (npm), each logging the caught error.
 // The handlers are /var/task/lambda_function.py + orders/pricing.py and /var/task/index.js +
@@ -221,6 +225,48 @@ describe('the Lambda Go runtime (aws-lambda-go)', () => {
   });
 });
 
+describe('the Lambda Ruby runtime', () => {
+  it.each([
+    [
+      'ruby/ruby31-aws-lambda-ric-3.1.3-unhandled.events.jsonl',
+      'NoMethodError',
+      "undefined method `[]' for nil:NilClass",
+      19,
+    ],
+    [
+      'ruby/ruby31-aws-lambda-ric-3.1.3-handler-error.events.jsonl',
+      'Orders::PaymentError',
+      'card declined',
+      17,
+    ],
+  ])('%s: the report printed as a JSON document over several lines', (path, type, message, handlerLine) => {
+    const [intro, report] = events(path);
+    expect(intro).toMatch(/^(?:Critical exception from handler|Error raised from handler method)\n$/);
+    expect(report).toMatch(/^\{\n {2}"errorMessage": /);
+    const record = onlyRecord(path);
+    // `Function<NoMethodError>`: the runtime's phase is not part of the type
+    expect(record).toMatchObject({ language: 'ruby', exceptionType: type, message });
+    expect(record.frames.map((f) => [f.file, f.line])).toEqual([
+      ['/var/task-ruby/lambda_function.rb', handlerLine],
+      ['/var/task-ruby/lib/orders/pricing.rb', path.includes('handler-error') ? 10 : 6],
+    ]);
+  });
+
+  it('reads the runtime logger (its request id before `--`) and tells the runtime client from the app', () => {
+    const path =
+      'ruby/ruby31-aws-lambda-ric-3.1.3-logger-error-then-unhandled-no-error-highlight.events.jsonl';
+    expect(events(path)[0]).toMatch(/^E, \[[^\]]+\] ERROR [0-9a-f-]{36} -- : undefined method/);
+    const found = detectErrors(makeEvents(events(path)));
+    expect(found.map((d) => [d.record.exceptionType, d.record.message])).toEqual([
+      ['NoMethodError', "undefined method `[]' for nil:NilClass"],
+      ['NoMethodError', "undefined method `[]' for nil:NilClass"],
+    ]);
+    const logged = found[0]?.record.frames ?? [];
+    expect(logged.filter((f) => f.file.startsWith('/var/runtime/')).every((f) => !f.inApp)).toBe(true);
+    expect(logged.filter((f) => f.file.startsWith('/var/task-ruby/')).every((f) => f.inApp)).toBe(true);
+  });
+});
+
 describe('Powertools for AWS Lambda', () => {
   it('Python: reads the printed `exception`, not the `stack_trace` object beside it', () => {
     const path = 'python/py311-powertools-3.2-logger-exception.events.jsonl';
@@ -242,6 +288,25 @@ describe('Powertools for AWS Lambda', () => {
     const record = onlyRecord('javascript/node20-powertools-logger-2.36-error.events.jsonl');
     expect(record).toMatchObject(NODE_TYPE_ERROR);
     expect(innermostOf(record)).toEqual({ file: '/var/task/orders.js', line: 3, function: 'total' });
+  });
+});
+
+describe('a JSON error line longer than what classification reads (4 KB)', () => {
+  it('is read whole: a logged stack of 80 frames', () => {
+    const frames = Array.from(
+      { length: 80 },
+      (_, i) => `    at checkoutStep${i} (/app/src/orders/checkout-step-${i}.js:${i + 1}:5)`,
+    );
+    const stack = ['TypeError: boom', ...frames].join('\n');
+    const line = JSON.stringify({
+      level: 50,
+      msg: 'checkout failed',
+      err: { type: 'TypeError', message: 'boom', stack },
+    });
+    expect(line.length).toBeGreaterThan(4096);
+    const [found] = detectErrors(makeEvents([`2026-12-06T03:30:00.000Z ${line}`]));
+    expect(found?.record).toMatchObject({ exceptionType: 'TypeError', message: 'boom' });
+    expect(found?.record.frames).toHaveLength(80);
   });
 });
 
