@@ -30,7 +30,7 @@ describe('AutoRepair template', () => {
     for (const logGroupName of ['/aws/lambda/shop-api', '/ecs/billing']) {
       template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
         LogGroupName: logGroupName,
-        FilterPattern: '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL',
+        FilterPattern: '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType',
         DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Detector'), 'Arn'] },
       });
     }
