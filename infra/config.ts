@@ -10,7 +10,8 @@ const LOG_RETENTION_DAYS = [
  * Subscription filter patterns are case-sensitive, so every common spelling is listed: Python's
  * `Traceback`/`CRITICAL`, Go's `panic`, Java's `Exception`, Node's `Error`, log levels in capitals.
  */
-export const DEFAULT_FILTER_PATTERN = '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType';
+export const DEFAULT_FILTER_PATTERN =
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 
