@@ -231,6 +231,19 @@ describe('common framings, each from a real capture', () => {
     expectRecord(record, expected);
   });
 
+  it('places an ES module import that cannot be resolved in the importing file (Node names it only in the message)', () => {
+    const record = detectBothShapes(fixture('javascript/node20-esm-import-not-found.txt'));
+    expect({ type: record.exceptionType, message: record.message }).toEqual({
+      type: 'Error',
+      message: "Cannot find module '/tmp/lr/mnf/src/config.js' imported from /tmp/lr/mnf/src/server.mjs",
+    });
+    // every frame is Node's resolver; the importer is the one in-app frame, innermost
+    expect(record.frames.filter((f) => f.inApp)).toEqual([
+      { file: '/tmp/lr/mnf/src/server.mjs', function: '<import>', inApp: true },
+    ]);
+    expect(record.frames.at(-1)?.file).toBe('/tmp/lr/mnf/src/server.mjs');
+  });
+
   it('reads the Lambda Python report when the runtime ends its lines with \\r', () => {
     const text = fixture('python/documented-lambda-python-runtime-unhandled.txt').trimEnd();
     const found = detectErrors(makeEvents([text.replaceAll('\n', '\r')]));

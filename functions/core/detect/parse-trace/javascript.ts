@@ -154,14 +154,24 @@ function readFrame(rawBody: string): StackFrame {
 function toTrace(section: Section): ParsedTrace {
   const lines = [section.message, ...section.messageLines];
   while (lines.length > 1 && (lines.at(-1) ?? '').trim() === '') lines.pop();
+  const frames = [...section.frames].reverse();
+  // An ES module that imports what cannot be found: every frame is Node's resolver, and the
+  // importing file, where the import statement is, is named only in the message.
+  const importer = IMPORTED_FROM.exec(section.message)?.[1];
+  if (importer !== undefined && !frames.some((f) => f.inApp)) {
+    const file = normaliseFile(importer);
+    frames.push({ file, function: '<import>', inApp: isInApp({ language: 'javascript', file }) });
+  }
   return {
     language: 'javascript',
     exceptionType: section.exceptionType,
     message: lines.join('\n'),
-    frames: [...section.frames].reverse(),
+    frames,
     causes: [],
   };
 }
+// `Cannot find module '/app/src/config.js' imported from /app/src/server.mjs` (also `package`)
+const IMPORTED_FROM = /^Cannot find (?:module|package) '[^'\n]{1,1000}' imported from (\S{1,1000})$/;
 
 const newSection = (header: Header): Section => ({
   ...header,
