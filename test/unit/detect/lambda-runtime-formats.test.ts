@@ -284,6 +284,14 @@ describe('Powertools for AWS Lambda', () => {
     });
   });
 
+  it('TypeScript with POWERTOOLS_DEV: reads the object pretty-printed over several lines', () => {
+    const path = 'javascript/node20-powertools-logger-2.36-dev-mode-error.events.jsonl';
+    expect(events(path)[0]).toMatch(/^\{\n {4}"level": "ERROR"/);
+    const record = onlyRecord(path);
+    expect(record).toMatchObject(NODE_TYPE_ERROR);
+    expect(innermostOf(record)).toEqual({ file: '/var/task/orders.js', line: 3, function: 'total' });
+  });
+
   it('TypeScript: reads the `error` object the Logger writes', () => {
     const record = onlyRecord('javascript/node20-powertools-logger-2.36-error.events.jsonl');
     expect(record).toMatchObject(NODE_TYPE_ERROR);
