@@ -155,18 +155,21 @@ export function readStructuredError(body: string): StructuredError | undefined {
   if (!isObject(obj)) return undefined;
   const rawLevel = pick(obj, LEVEL_PATHS);
   const level = toLevel(rawLevel);
-  // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
-  // its `exception` the printed traceback.
-  const trace = pickText(obj, TRACE_PATHS) ?? lambdaGoFrames(obj.stackTrace);
-  // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
-  const exceptionType = pickText(obj, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
   const isError = level === 'error' || level === 'fatal';
   // The Lambda runtime's own error objects carry no level: errorType is the tell.
   const isRuntimeError = rawLevel === undefined && typeof obj.errorType === 'string';
   if (!isError && !isRuntimeError) return undefined;
-  const message = pickText(obj, MESSAGE_PATHS) ?? '';
+  // The error is the rejection's reason, not the runtime's wrapper around it (whose stack is the
+  // runtime's own listener).
+  const error = rejectionReason(obj) ?? obj;
+  // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
+  // its `exception` the printed traceback.
+  const trace = pickText(error, TRACE_PATHS) ?? lambdaGoFrames(error.stackTrace);
+  // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
+  const exceptionType = pickText(error, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
+  const message = pickText(error, MESSAGE_PATHS) ?? '';
   // No stack field: a message of several lines may be a printed trace itself.
-  const printed = trace === undefined ? text(obj.message) : undefined;
+  const printed = trace === undefined ? text(error.message) : undefined;
   return {
     level: level ?? 'error',
     ...(trace?.includes('\n') ? { trace } : {}),
@@ -177,6 +180,18 @@ export function readStructuredError(body: string): StructuredError | undefined {
 }
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
+
+/**
+ * The reason of the Lambda Node runtime's `Runtime.UnhandledPromiseRejection` report, when it is
+ * an error object: `{"errorType":"Runtime.UnhandledPromiseRejection",…,"reason":{…,"stack":[…]}}`
+ * (Text format), the same nested in `message` (JSON format).
+ */
+function rejectionReason(obj: Json): Json | undefined {
+  const report = isObject(obj.message) ? obj.message : obj;
+  const type = report.errorType;
+  if (typeof type !== 'string' || !type.endsWith('UnhandledPromiseRejection')) return undefined;
+  return isObject(report.reason) ? report.reason : undefined;
+}
 
 /** Frames read from aws-lambda-go's `stackTrace` at most: its panics carry 32. */
 const MAX_FRAME_OBJECTS = 200;

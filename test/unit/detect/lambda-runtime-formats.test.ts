@@ -6,7 +6,9 @@
 //   `_setup_logging` installs for `logger.exception`, both into `FramedTelemetryLogSink`;
 // - Node.js: aws-lambda-nodejs-runtime-interface-client 3.3.0 (da5777a) `LogPatch.js` and
 //   `Errors.js` under Node 20.20 — `structuredConsole.logError('Invoke Error', err)` for an
-//   unhandled error and `console.error('checkout failed', err)`, written to the telemetry fd.
+//   unhandled error, `console.error('checkout failed', err)`, and index.mjs's unhandledRejection
+//   listener (`logError('Unhandled Promise Rejection', new UnhandledPromiseRejection(reason, …))`
+//   for a promise the handler did not await), written to the telemetry fd.
 // - Java: aws-lambda-java-runtime-interface-client 2.10.1 (aws-lambda-java-libs c4dcbab) built
 //   from source under OpenJDK 17.0.15 — `UserFault.reportableError()` of a real exception through
 //   the runtime's Text and JSON log formatters (the invoke loop around them is a stand-in);
@@ -118,6 +120,24 @@ describe('the Lambda Node.js runtime in both log formats', () => {
     expect(record.frames.slice(-2).map((f) => [f.file, f.line, f.function])).toEqual([
       ['/var/task/index.js', 4, 'handler'],
       ['/var/task/orders.js', 3, 'total'],
+    ]);
+  });
+
+  it.each([
+    'javascript/node20-lambda-ric-text-unhandled-rejection.events.jsonl',
+    'javascript/node20-lambda-ric-json-unhandled-rejection.events.jsonl',
+  ])('%s: the rejected error, not the runtime wrapper around it', (path) => {
+    // `Runtime.UnhandledPromiseRejection`'s own stack is the runtime's listener; `reason` is the error
+    expect(events(path)[0]).toContain('UnhandledPromiseRejection');
+    const record = onlyRecord(path);
+    expect(record).toMatchObject({
+      language: 'javascript',
+      exceptionType: 'TypeError',
+      message: "Cannot read properties of undefined (reading 'email')",
+    });
+    expect(record.frames.slice(-2).map((f) => [f.file, f.line, f.function])).toEqual([
+      ['/var/task/checkout.js', 4, 'Object.handler'],
+      ['/var/task/notify.js', 3, 'sendReceipt'],
     ]);
   });
 
