@@ -44,11 +44,15 @@ export async function placeBundledFrames({
   }
   if (suspects.length === 0) return [...mappings];
 
+  // Innermost first (as the mappings come), and bounded: a forged trace of 200 distinct names
+  // must not make one search of the whole repository a long one.
   const wanted = new Set(
-    suspects.flatMap((i) => {
-      const name = definedName((mappings[i] as FrameMapping).frame);
-      return name ? [name] : [];
-    }),
+    suspects
+      .flatMap((i) => {
+        const name = definedName((mappings[i] as FrameMapping).frame);
+        return name ? [name] : [];
+      })
+      .slice(0, MAX_NAMES_SEARCHED),
   );
   const definitions = wanted.size > 0 ? await findDefinitions(wanted, files, read) : new Map();
   // A bundle is one file holding many functions, or a minified one holding them on one line.
@@ -88,6 +92,7 @@ const NOT_APPLICATION_SOURCE =
 const MAX_FILES_SEARCHED = 4000;
 const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;
 const MAX_SOURCE_BYTES = 1024 * 1024;
+const MAX_NAMES_SEARCHED = 40;
 /** Past this column a frame is in a minified line. */
 const MINIFIED_COLUMN = 200;
 /** An esbuild or webpack bundle keeps names of three letters and more; minifiers leave one or two. */
