@@ -93,6 +93,8 @@ const LEVEL_PATHS = [
   'loglevel',
   'Level',
   'log_level',
+  // loguru's `serialize=True`: `{"text": "<the formatted line and traceback>", "record": {…}}`
+  'record.level.name',
 ];
 const TYPE_PATHS = [
   'err.type',
@@ -105,6 +107,7 @@ const TYPE_PATHS = [
   'exception.type',
   'exception.class',
   'message.errorType',
+  'record.exception.type',
 ];
 // zap (`"error":"card declined"` beside `"msg":"charge failed"`) and logrus (`"error":…`) put
 // the error's own text in `error`: that is the message; `msg` says only what the program was doing.
@@ -114,6 +117,7 @@ const MESSAGE_PATHS = [
   'errorMessage',
   'exception.message',
   'message.errorMessage',
+  'record.exception.value',
   'error',
   'err',
   'msg',
@@ -164,7 +168,11 @@ export function readStructuredError(body: string): StructuredError | undefined {
   const error = rejectionReason(obj) ?? obj;
   // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
   // its `exception` the printed traceback.
-  const trace = pickText(error, TRACE_PATHS) ?? lambdaGoFrames(error.stackTrace);
+  const trace =
+    pickText(error, TRACE_PATHS) ??
+    lambdaGoFrames(error.stackTrace) ??
+    loguruTraceback(error) ??
+    structlogTraceback(error.exception);
   // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
   const exceptionType = pickText(error, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
   const message = pickText(error, MESSAGE_PATHS) ?? '';
@@ -180,6 +188,34 @@ export function readStructuredError(body: string): StructuredError | undefined {
 }
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
+
+/**
+ * structlog's `dict_tracebacks`: `"exception": [{"exc_type", "exc_value", "frames": [{"filename",
+ * "lineno", "name"}, …]}, …]`, the raised exception first, then its causes: the raised one printed
+ * as the traceback Python would print for it.
+ */
+function structlogTraceback(value: unknown): string | undefined {
+  const raised: unknown = Array.isArray(value) ? value[0] : undefined;
+  if (!isObject(raised) || typeof raised.exc_type !== 'string' || !Array.isArray(raised.frames))
+    return undefined;
+  const lines = ['Traceback (most recent call last):'];
+  for (const frame of raised.frames.slice(0, MAX_FRAME_OBJECTS)) {
+    if (!isObject(frame) || typeof frame.filename !== 'string' || typeof frame.lineno !== 'number') continue;
+    const name = typeof frame.name === 'string' ? frame.name : '<unknown>';
+    lines.push(`  File "${frame.filename}", line ${frame.lineno}, in ${name}`);
+  }
+  const message = typeof raised.exc_value === 'string' ? raised.exc_value : '';
+  lines.push(message ? `${raised.exc_type}: ${message}` : raised.exc_type);
+  return lines.join('\n');
+}
+
+/** loguru's serialized record: the traceback is in the formatted `text`, when it has an exception. */
+function loguruTraceback(obj: Json): string | undefined {
+  const record = obj.record;
+  return isObject(record) && isObject(record.exception) && typeof obj.text === 'string'
+    ? obj.text
+    : undefined;
+}
 
 /**
  * The reason of the Lambda Node runtime's `Runtime.UnhandledPromiseRejection` report, when it is

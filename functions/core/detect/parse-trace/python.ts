@@ -4,7 +4,10 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
 const HEADER = 'Traceback (most recent call last):';
-const FRAME = /^\s*File "([^"]*)", line (\d+)(?:, in (.*))?$/;
+// loguru (`backtrace=True`, its default for `logger.exception`) marks the frame that caught the
+// exception with `> ` at column 0.
+const FRAME = /^(?:> |\s*)File "([^"]*)", line (\d+)(?:, in (.*))?$/;
+const CAUGHT_HERE = /^> File "/;
 const CHAIN =
   /^(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$/;
 const EXCEPTION_LINE = /^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$/;
@@ -140,7 +143,7 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it.
   if (block.length === 1 && !isPythonStart(block[0] ?? '')) return line.trimStart().startsWith(HEADER);
   const trimmed = line.trim();
-  if (trimmed === '' || isIndented(line) || CHAIN.test(trimmed)) return true;
+  if (trimmed === '' || isIndented(line) || CHAIN.test(trimmed) || CAUGHT_HERE.test(line)) return true;
   if (line.includes(HEADER)) {
     // Another traceback belongs to this one only as a chained exception ("During handling…",
     // "The above exception was the direct cause…"); otherwise it is the next error.
@@ -154,7 +157,7 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   // look back to the latest column-0 line (bounded, so a long block cannot make this quadratic).
   for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
     const previous = block[i] ?? '';
-    if (previous.trim() === '' || isIndented(previous)) continue;
+    if (previous.trim() === '' || isIndented(previous) || CAUGHT_HERE.test(previous)) continue;
     if (previous.includes(HEADER)) return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
     return false;
   }

@@ -1,0 +1,82 @@
+// Python logging libraries' exception output, each captured here with Debian's packages under
+// Python 3.11.2: loguru 0.6.0 (`logger.exception` with its default sink — backtrace and diagnose
+// on —, with `diagnose=False`, and `serialize=True`) and structlog 22.3.0 (JSONRenderer after
+// `format_exc_info`, and after `dict_tracebacks`). The app: /tmp/lr/loguru/app.py (or
+// /tmp/lr/structlog/app.py) calling shop/pricing.py's order_total, which raises KeyError 'qty'.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { deliveries, makeEvents } from '../../support/log-events.ts';
+
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../../fixtures/traces/python/${name}`, import.meta.url), 'utf8');
+
+/** One record in each delivery shape (the whole output in one event; one event per line), alike. */
+function onlyRecord(text: string): ErrorRecord {
+  const { oneEvent, perLine } = deliveries(text);
+  const [one, ...moreOne] = detectErrors(makeEvents(oneEvent)).map((d) => d.record);
+  const [lines, ...moreLines] = detectErrors(makeEvents(perLine)).map((d) => d.record);
+  expect([moreOne, moreLines]).toEqual([[], []]);
+  expect(lines?.frames).toEqual(one?.frames);
+  return one as ErrorRecord;
+}
+
+const framesOf = (record: ErrorRecord) =>
+  record.frames.map((f) => [f.file.split('/').slice(-2).join('/'), f.line, f.function]);
+
+describe('loguru', () => {
+  it.each([
+    ['py311-loguru-0.6-exception.txt', 'app.py'],
+    ['py311-loguru-0.6-exception-no-diagnose.txt', 'app_nodiag.py'],
+  ])('%s: one record with every frame, the catching one marked `> File`', (name, app) => {
+    const text = fixture(name);
+    expect(text).toContain('> File "/tmp/lr/loguru/');
+    const record = onlyRecord(text);
+    expect(record).toMatchObject({ language: 'python', exceptionType: 'KeyError', message: "'qty'" });
+    expect(framesOf(record)).toEqual([
+      [`loguru/${app}`, 16, '<module>'],
+      [`loguru/${app}`, 11, 'checkout'],
+      ['shop/pricing.py', 2, 'order_total'],
+      ['shop/pricing.py', 2, '<genexpr>'],
+    ]);
+  });
+
+  it('reads the variable annotations (diagnose) as part of the trace, not as lines of their own', () => {
+    const text = fixture('py311-loguru-0.6-exception.txt');
+    expect(text).toContain('└ {');
+    const record = onlyRecord(text);
+    expect(record.raw).toContain("└ {'price': 5}");
+  });
+
+  it('reads `serialize=True`: the traceback in `text`, the level and exception in `record`', () => {
+    const text = fixture('py311-loguru-0.6-exception-serialize.txt').trimEnd();
+    const [found, ...more] = detectErrors(makeEvents([text]));
+    expect(more).toEqual([]);
+    expect(found?.record).toMatchObject({ language: 'python', exceptionType: 'KeyError', message: "'qty'" });
+    expect(found?.record.frames.at(-1)).toMatchObject({ file: '/tmp/lr/loguru/shop/pricing.py', line: 2 });
+    expect(found?.record.frames).toHaveLength(4);
+  });
+});
+
+describe('structlog', () => {
+  it('reads `format_exc_info` and `dict_tracebacks` alike, one bug one fingerprint', () => {
+    const printed = detectErrors(makeEvents([fixture('py311-structlog-22.3-format-exc-info.txt').trimEnd()]));
+    const structured = detectErrors(
+      makeEvents([fixture('py311-structlog-22.3-dict-tracebacks.txt').trimEnd()]),
+    );
+    expect(printed).toHaveLength(1);
+    expect(structured).toHaveLength(1);
+    const [a, b] = [printed[0]?.record as ErrorRecord, structured[0]?.record as ErrorRecord];
+    // dict_tracebacks: `"exception": [{"exc_type": "KeyError", "exc_value": "'qty'", "frames": […]}]`
+    expect(b).toMatchObject({ language: 'python', exceptionType: 'KeyError', message: "'qty'" });
+    expect(framesOf(b)).toEqual(framesOf(a));
+    expect(framesOf(b)).toEqual([
+      ['structlog/app.py', 19, 'checkout'],
+      ['shop/pricing.py', 2, 'order_total'],
+      ['shop/pricing.py', 2, '<genexpr>'],
+    ]);
+    expect(fingerprintError(b)).toBe(fingerprintError(a));
+  });
+});
