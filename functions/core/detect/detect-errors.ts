@@ -69,6 +69,8 @@ const MAX_CLASSIFIED_CHARS = 4096;
 // here and parsed as it stands.
 const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
+// Blank lines an error line may be separated from the trace it introduces by.
+const MAX_BLANKS_AFTER_LEAD = 1;
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
@@ -279,6 +281,8 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   const { parsers } = assembly;
   let block: Block | undefined;
   let pending: Parsed | undefined;
+  // Blank lines seen since `pending`: a lead and its trace may have one between them.
+  let blanksAfterPending = 0;
   // The line before this one when nothing took it (no trace, no record yet): a frame right after
   // it may make it a trace's header. Kept as its parts: no object per line on the hot path.
   let looseText: string | undefined;
@@ -288,6 +292,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   const flushPending = () => {
     if (pending) emit(singleLineError(pending));
     pending = undefined;
+    blanksAfterPending = 0;
   };
   const keepLoose = (text: string, event: LogEvent, isWholeEvent: boolean) => {
     looseText = text;
@@ -308,8 +313,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     // A lone error line that only looked like a trace's start may introduce a trace that goes on
     // in the same log statement (the line after it has no level of its own), never the next statement.
     const after = handBack[0] ?? next;
-    if (lone && after?.level === undefined) pending = lone;
-    else if (lone) emit(singleLineError(lone));
+    if (lone && after?.level === undefined) {
+      pending = lone;
+      blanksAfterPending = 0;
+    } else if (lone) emit(singleLineError(lone));
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
   };
 
@@ -323,6 +330,11 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
     if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
+      // Spring Boot's `… threw exception […] with root cause`, a blank line, then the trace.
+      if (pending && blanksAfterPending < MAX_BLANKS_AFTER_LEAD && text.trim() === '') {
+        blanksAfterPending += 1;
+        return;
+      }
       flushPending();
       keepLoose(text, event, isWholeEvent);
       return;
@@ -451,8 +463,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     }
 
     flushPending();
-    if (isErrorLine(line)) pending = line;
-    else keepLoose(text, event, isWholeEvent);
+    if (isErrorLine(line)) {
+      pending = line;
+      blanksAfterPending = 0;
+    } else keepLoose(text, event, isWholeEvent);
   };
 
   source(visit);

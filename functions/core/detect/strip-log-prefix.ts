@@ -54,6 +54,10 @@ const TIMESTAMP =
 const LEVEL_WORD =
   /(?:\[|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?:\]|>)?:? +/y;
 const THREAD = /\[[^\]\n]{1,120}\] +/y;
+// Spring Boot's console and file pattern after the level: the pid, `---`, the application name
+// (3.2+), the thread and a correlation id in brackets, the logger padded to 40, ` : `:
+// `2026-12-06T04:00:00.123Z ERROR 1 --- [shop] [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : …`
+const SPRING_BOOT = /\d{1,10} +--- (?:\[[^\]\n]{0,120}\] *){1,4}\S{1,200} +: /y;
 const PID = /\d{1,7} +/y;
 const COLON_GAP = /: +/y;
 // `c.e.Foo - `, `com.example.Foo: `, `root: ` — a logger name ending the prefix (log4j, logback, Python logging)
@@ -233,6 +237,7 @@ export function stripLogPrefix(line: string): LineParts {
   ) {
     cursor.at += levelMatch?.[0].length ?? 0;
     level = toLevel(word);
+    if (stamped && isDigit(cursor.code) && cursor.take(SPRING_BOOT)) return { level, body: cursor.rest };
   }
   if (stamped || level) {
     if (cursor.code === OPEN_BRACKET && cursor.take(THREAD) && cursor.code === OPEN_BRACKET)

@@ -244,6 +244,47 @@ describe('common framings, each from a real capture', () => {
     expect(record.frames.at(-1)?.file).toBe('/tmp/lr/mnf/src/server.mjs');
   });
 
+  // Spring Boot's log pattern (its defaults.xml FILE_LOG_PATTERN, pid 4242, application `shop`)
+  // through logback 1.2 with a stand-in for its %wEx converter (a line break before and after the
+  // throwable), logging Tomcat's report of a failed request as StandardWrapperValve does: the
+  // thrown exception named in the message, its root cause's trace after a blank line.
+  it.each([
+    [
+      'java/java17-logback-spring-boot-pattern-root-cause.txt',
+      'java.lang.NullPointerException',
+      'Cannot invoke "java.lang.Integer.intValue()" because the return value of "java.util.Map.get(Object)" is null',
+      { file: 'OrderService.java', line: 9, function: 'reserve' },
+    ],
+    [
+      'java/java17-logback-spring-boot-pattern-wrapped-root-cause.txt',
+      'java.lang.NumberFormatException',
+      'For input string: "2x"',
+      { file: 'Main.java', line: 16, function: 'main' },
+    ],
+  ])('%s: one record, the root cause, its report as the lead', (path, type, message, innermost) => {
+    const text = fixture(path);
+    expect(text).toContain(
+      'ERROR 4242 --- [shop] [           main] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : ',
+    );
+    const record = detectBothShapes(text);
+    expect({ type: record.exceptionType, message: record.message }).toEqual({ type, message });
+    expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject(innermost);
+    expect(record.raw).toContain('with root cause');
+  });
+
+  it('reads an application\'s log.error("…", e) in Spring Boot\'s pattern: the message, a blank line, the trace', () => {
+    const text = fixture('java/java17-logback-spring-boot-pattern-app-error.txt');
+    const record = detectBothShapes(text);
+    expect({ type: record.exceptionType, message: record.message }).toEqual({
+      type: 'java.lang.IllegalStateException',
+      message: 'quantity is not a number',
+    });
+    expect(record.causes.map((c) => c.exceptionType)).toEqual(['java.lang.NumberFormatException']);
+    // the lead keeps what the application said, without the pattern's pid, thread and logger
+    expect(record.raw).toContain('Failed to reserve 1 of sku-9');
+    expect(record.raw).not.toContain('4242 ---');
+  });
+
   it('reads the Lambda Python report when the runtime ends its lines with \\r', () => {
     const text = fixture('python/documented-lambda-python-runtime-unhandled.txt').trimEnd();
     const found = detectErrors(makeEvents([text.replaceAll('\n', '\r')]));

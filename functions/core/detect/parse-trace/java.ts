@@ -27,6 +27,8 @@ interface Header {
   message: string;
   /** "Exception in thread" printed it, so the type needs no Exception/Error suffix to be believed */
   isThreadHeader: boolean;
+  /** found inside a sentence (after a `: `), not where the line's text starts */
+  isMention?: boolean;
 }
 
 interface Section extends Header {
@@ -78,7 +80,12 @@ function readHeader(line: string): Header | undefined {
     const found = readTypeAndMessage(start === 0 ? text : text.slice(start));
     // A literal, not a spread: this runs on every line that might open a trace.
     if (found && isBelievable(found.exceptionType))
-      return { exceptionType: found.exceptionType, message: found.message, isThreadHeader: false };
+      return {
+        exceptionType: found.exceptionType,
+        message: found.message,
+        isThreadHeader: false,
+        isMention: i > 0,
+      };
     const at = i < MAX_PREFIXES ? text.indexOf(': ', from) : -1;
     if (at < 0) return undefined;
     start = at + 2;
@@ -203,12 +210,21 @@ function parseJava(text: string): ParsedTrace | undefined {
     }
     // Before its first frame an exception's message may run over several lines; after, the trace is over.
     if (current.frames.length > 0) break;
-    // `order 4411 has no lines: java.lang.IllegalStateException` then the printed trace's own
-    // header (the Lambda Java runtime's report of an unhandled exception): the second is the header.
-    const restated = current.message === '' && current.messageLines.length === 0;
-    const again = restated ? readTypeAndMessage(line.trim()) : undefined;
-    if (again?.exceptionType === current.exceptionType) {
+    // The exception named in a line before its printed trace, then the trace's own header at
+    // column 0: the second is the header. The Lambda Java runtime's report (`order 4411 has no
+    // lines: java.lang.IllegalStateException`), Tomcat's `… threw exception [Request processing
+    // failed: java.lang.NullPointerException: …] with root cause` and a blank line (Spring Boot).
+    // A mention may name another exception than the trace's (the wrapper, not the root cause).
+    const again = indentOf(line) === 0 ? readTypeAndMessage(line) : undefined;
+    if (
+      again &&
+      (again.exceptionType === current.exceptionType ||
+        (current.isMention === true && isBelievable(again.exceptionType)))
+    ) {
+      current.exceptionType = again.exceptionType;
       current.message = again.message;
+      current.messageLines = [];
+      current.isMention = false;
       continue;
     }
     current.messageLines.push(raw);
