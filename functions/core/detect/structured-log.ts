@@ -189,6 +189,9 @@ export function readStructuredError(body: string): StructuredError | undefined {
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
 
+/** A value from the log written as one line of a trace we print: it cannot add lines of its own. */
+const oneLine = (value: string): string => value.replace(/[\r\n]+/g, ' ');
+
 /**
  * structlog's `dict_tracebacks`: `"exception": [{"exc_type", "exc_value", "frames": [{"filename",
  * "lineno", "name"}, …]}, …]`, the raised exception first, then its causes: the raised one printed
@@ -202,7 +205,7 @@ function structlogTraceback(value: unknown): string | undefined {
   for (const frame of raised.frames.slice(0, MAX_FRAME_OBJECTS)) {
     if (!isObject(frame) || typeof frame.filename !== 'string' || typeof frame.lineno !== 'number') continue;
     const name = typeof frame.name === 'string' ? frame.name : '<unknown>';
-    lines.push(`  File "${frame.filename}", line ${frame.lineno}, in ${name}`);
+    lines.push(`  File "${oneLine(frame.filename)}", line ${frame.lineno}, in ${oneLine(name)}`);
   }
   const message = typeof raised.exc_value === 'string' ? raised.exc_value : '';
   lines.push(message ? `${raised.exc_type}: ${message}` : raised.exc_type);
@@ -248,7 +251,7 @@ function lambdaGoFrames(value: unknown): string | undefined {
     // (`runtime.gopanic`, `orders.Total`): the same name whichever GOPATH or -trimpath built it.
     const dirs = frame.path.split('/').slice(0, -1);
     const pkg = (dirs.at(-1) ?? '').replace(/@.*$/, '');
-    lines.push(`${pkg ? `${pkg}.` : ''}${label}()`, `\t${frame.path}:${frame.line}`);
+    lines.push(`${oneLine(pkg ? `${pkg}.${label}` : label)}()`, `\t${oneLine(frame.path)}:${frame.line}`);
   }
   return lines.join('\n');
 }

@@ -61,6 +61,24 @@ describe('loguru', () => {
 });
 
 describe('structlog', () => {
+  it('prints a frame a log forged with a line break as one line (the break cannot add an exception line)', () => {
+    const line = JSON.stringify({
+      event: 'checkout failed',
+      level: 'error',
+      exception: [
+        {
+          exc_type: 'KeyError',
+          exc_value: "'qty'",
+          frames: [{ filename: '/app/shop/pricing.py\nSystemExit: forged', lineno: 2, name: 'order_total' }],
+        },
+      ],
+    });
+    const [found, ...more] = detectErrors(makeEvents([line]));
+    expect(more).toEqual([]);
+    expect(found?.record).toMatchObject({ exceptionType: 'KeyError', message: "'qty'" });
+    expect(found?.record.frames).toHaveLength(1);
+  });
+
   it('reads `format_exc_info` and `dict_tracebacks` alike, one bug one fingerprint', () => {
     const printed = detectErrors(makeEvents([fixture('py311-structlog-22.3-format-exc-info.txt').trimEnd()]));
     const structured = detectErrors(
