@@ -114,9 +114,20 @@ const LEVEL_BY_NAME = new Map<string, Level>(
   ]),
 );
 
-/** Normalises a level name or number (pino/bunyan: 50 error, 60 fatal) to a Level. */
+/** Normalises a level name or number (pino/bunyan: 50 error, 60 fatal; Monolog: 400 error) to a Level. */
 export function toLevel(value: unknown): Level | undefined {
   if (typeof value === 'number') {
+    // Monolog's scale: 100 debug, 200 info, 250 notice, 300 warning, 400 error, 500 critical …
+    if (value >= 100)
+      return value >= 500
+        ? 'fatal'
+        : value >= 400
+          ? 'error'
+          : value >= 300
+            ? 'warn'
+            : value >= 200
+              ? 'info'
+              : 'debug';
     if (value >= 60) return 'fatal';
     if (value >= 50) return 'error';
     if (value >= 40) return 'warn';

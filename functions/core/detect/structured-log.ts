@@ -108,6 +108,7 @@ const TYPE_PATHS = [
   'exception.class',
   'message.errorType',
   'record.exception.type',
+  'context.exception.class',
 ];
 // zap (`"error":"card declined"` beside `"msg":"charge failed"`) and logrus (`"error":…`) put
 // the error's own text in `error`: that is the message; `msg` says only what the program was doing.
@@ -118,6 +119,7 @@ const MESSAGE_PATHS = [
   'exception.message',
   'message.errorMessage',
   'record.exception.value',
+  'context.exception.message',
   'error',
   'err',
   'msg',
@@ -172,7 +174,8 @@ export function readStructuredError(body: string): StructuredError | undefined {
     pickText(error, TRACE_PATHS) ??
     lambdaGoFrames(error.stackTrace) ??
     loguruTraceback(error) ??
-    structlogTraceback(error.exception);
+    structlogTraceback(error.exception) ??
+    monologTrace(error.context);
   // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
   const exceptionType = pickText(error, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
   const message = pickText(error, MESSAGE_PATHS) ?? '';
@@ -209,6 +212,30 @@ function structlogTraceback(value: unknown): string | undefined {
   }
   const message = typeof raised.exc_value === 'string' ? raised.exc_value : '';
   lines.push(message ? `${raised.exc_type}: ${message}` : raised.exc_type);
+  return lines.join('\n');
+}
+
+/**
+ * Monolog's normalised exception (its JsonFormatter, Laravel's and Symfony's JSON logs):
+ * `"context": {"exception": {"class", "message", "code", "file": "/app/x.php:8", "trace":
+ * ["/app/y.php:27", …]}}`, the trace only when stack traces are included; printed as PHP prints
+ * an exception, so the throw site is a frame even without the trace.
+ */
+function monologTrace(context: unknown): string | undefined {
+  const exception = isObject(context) ? context.exception : undefined;
+  if (!isObject(exception) || typeof exception.class !== 'string' || typeof exception.file !== 'string')
+    return undefined;
+  const message = typeof exception.message === 'string' ? exception.message : '';
+  const lines = [
+    `${oneLine(exception.class)}: ${oneLine(message)} in ${oneLine(exception.file)}`,
+    'Stack trace:',
+  ];
+  const trace = Array.isArray(exception.trace) ? exception.trace.slice(0, MAX_FRAME_OBJECTS) : [];
+  for (const entry of trace) {
+    const at = typeof entry === 'string' ? /^(.{1,1000}):(\d{1,9})$/.exec(oneLine(entry)) : null;
+    if (at) lines.push(`#${lines.length - 2} ${at[1]}(${at[2]}): `);
+  }
+  lines.push(`#${lines.length - 2} {main}`);
   return lines.join('\n');
 }
 

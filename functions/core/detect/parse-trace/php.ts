@@ -20,13 +20,28 @@ const LINE_SUFFIX = /:(\d+)$/;
 const ON_LINE_SUFFIX = / on line (\d+)$/;
 const PHP_FILE = /\.(?:php\d?|phtml|inc)$/;
 const DEFINED_SUFFIX = / and defined$/;
+// Laravel's log line (Monolog's LineFormatter with stack traces): the exception in the JSON context,
+// `… {"exception":"[object] (TypeError(code: 0): msg at /app/x.php:8)`, then `[stacktrace]`, the
+// frames, `"}`; a previous exception as `[previous exception] [object] (…)` and its own frames.
+const LARAVEL_OBJECT = '{"exception":"[object] (';
+const LARAVEL_PREVIOUS = '[previous exception] [object] (';
+const LARAVEL_EXCEPTION =
+  /^([A-Za-z_\\][\w\\]{0,300})\(code: [^)\n]{0,40}\): (.*) at ([^\s()]{1,1000}):(\d{1,9})\)$/;
+const LARAVEL_STACKTRACE = /^\[stacktrace\]$/;
+const LARAVEL_END = /^"\}(?: \S{0,200})?\s*$/;
 const MAX_MESSAGE_LINES = 20;
 
 type Exception = { exceptionType: string; message: string };
 /** Where the exception was thrown: the header's ` in /file.php:5` (PHP lists only callers as frames). */
 type Location = { file: string; line: number };
 // `quoted`: the PHP 5 format, whose message sits in quotes that close just before ` in /file:line`
-type Found = Exception & { complete: boolean; quoted: boolean; thrownAt?: Location };
+type Found = Exception & {
+  complete: boolean;
+  quoted: boolean;
+  thrownAt?: Location;
+  /** Laravel's format: the thrown exception first, its previous ones after (PHP prints them the other way) */
+  laravel?: boolean;
+};
 
 /** Splits `… in /file.php:5` off the end; undefined when the text does not end with a PHP location. */
 function splitLocation(text: string): { before: string; location: Location } | undefined {
@@ -74,7 +89,24 @@ function withLocation(found: Found, location: Location | undefined): Found {
   return found;
 }
 
+/** `TypeError(code: 0): msg at /app/x.php:8)`, JSON-escaped as Monolog wrote it inside its context. */
+function readLaravelException(body: string): Found | undefined {
+  const found = LARAVEL_EXCEPTION.exec(body);
+  if (!found) return undefined;
+  const fromJson = (text: string) => text.replace(/\\(["\\/])/g, '$1');
+  return {
+    exceptionType: fromJson(found[1] ?? ''),
+    message: fromJson(found[2] ?? ''),
+    complete: true,
+    quoted: false,
+    thrownAt: { file: fromJson(found[3] ?? ''), line: Number(found[4]) },
+    laravel: true,
+  };
+}
+
 function readHeader(line: string): Found | undefined {
+  const laravel = line.indexOf(LARAVEL_OBJECT);
+  if (laravel >= 0) return readLaravelException(line.slice(laravel + LARAVEL_OBJECT.length));
   if (UNCAUGHT.test(line)) {
     return readException(line.replace(UNCAUGHT, ''));
   }
@@ -130,7 +162,8 @@ function readFrame(line: string): StackFrame | 'main' | undefined {
     callee = body.slice(colon + 3);
   }
   const paren = callee.indexOf('(');
-  const fn = paren < 0 ? callee : callee.slice(0, paren);
+  // Laravel's frames sit inside a JSON string: `Shop\\Pricing->total()`
+  const fn = (paren < 0 ? callee : callee.slice(0, paren)).replaceAll('\\\\', '\\');
   return {
     file,
     ...(lineNo !== undefined ? { line: lineNo } : {}),
@@ -181,6 +214,14 @@ function parsePhp(text: string): ParsedTrace | undefined {
         continue;
       }
     }
+    if (header.laravel) {
+      if (LARAVEL_END.test(line)) break;
+      if (line.startsWith(LARAVEL_PREVIOUS)) {
+        const previous = readLaravelException(line.slice(LARAVEL_PREVIOUS.length));
+        if (previous) built.push({ ...previous, frames: [] });
+        continue;
+      }
+    }
     if (!current.complete) {
       // a multi-line message: the header's ` in /file.php:5` closes it on a later line
       const located = splitLocation(line);
@@ -195,7 +236,8 @@ function parsePhp(text: string): ParsedTrace | undefined {
     if (frame && frame !== 'main') current.frames.push(frame);
   }
   // PHP prints the earliest (previous) exception first; the last `Next` is the one that was thrown.
-  const [primary, ...causes] = built.reverse().map((b): ParsedTrace => {
+  const thrownFirst = header.laravel ? built : built.reverse();
+  const [primary, ...causes] = thrownFirst.map((b): ParsedTrace => {
     const site = throwSite(b);
     return {
       language: 'php',
@@ -223,6 +265,10 @@ export const phpParser: TraceParser = {
     const last = block[block.length - 1] ?? '';
     if (THROWN_IN.test(last)) return false;
     if (STACK_TRACE.test(line) || FRAME.test(line) || THROWN_IN.test(line)) return true;
+    if (block[0]?.includes(LARAVEL_OBJECT)) {
+      if (LARAVEL_END.test(last)) return false;
+      return LARAVEL_STACKTRACE.test(line) || LARAVEL_END.test(line) || line.startsWith(LARAVEL_PREVIOUS);
+    }
     // a chained exception: `#N {main}`, a blank line, then `Next Type: msg in …`
     if (line.trim() === '') return /^#\d+ \{main\}$/.test(last);
     if (NEXT.test(line)) return readException(line.slice('Next '.length)) !== undefined;
