@@ -330,7 +330,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
     if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
-      // Spring Boot's `… threw exception […] with root cause`, a blank line, then the trace.
+      // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
       if (pending && blanksAfterPending < MAX_BLANKS_AFTER_LEAD && text.trim() === '') {
         blanksAfterPending += 1;
         return;

@@ -259,7 +259,7 @@ function rejectionReason(obj: Json): Json | undefined {
   return isObject(report.reason) ? report.reason : undefined;
 }
 
-/** Frames read from aws-lambda-go's `stackTrace` at most: its panics carry 32. */
+/** Frame objects read from one log line at most (aws-lambda-go's panics carry 32). */
 const MAX_FRAME_OBJECTS = 200;
 
 /**

@@ -32,7 +32,7 @@ export function explainUnplacedTrace({
     counts.no_match > 0 ? `${counts.no_match} matched no file of the repository` : '',
     counts.ambiguous > 0 ? `${counts.ambiguous} matched several files equally well` : '',
     counts.bundled > 0
-      ? `${counts.bundled} point into a JavaScript bundle with no source map and name no function the repository defines (deploy source maps — esbuild's sourcemap and NODE_OPTIONS=--enable-source-maps — and the frames name the source files)`
+      ? `${counts.bundled} point into a JavaScript bundle with no source map and name no function that exactly one file of the repository defines (deploy source maps — esbuild's sourcemap and NODE_OPTIONS=--enable-source-maps — and the frames name the source files)`
       : '',
     counts.not_in_app > 0 ? `${counts.not_in_app} are dependency or runtime code` : '',
   ].filter(Boolean);

@@ -10,8 +10,8 @@ import { type FrameMapping, stripDeployPrefix } from './map-frames.ts';
  * bundle (`at requireLines (/var/task/index.js:31:28)`), a file the repository does not hold.
  * Matched by path, such a frame finds no file, or a file that merely shares the bundle's basename
  * (a `scripts/index.js`) at a line that means nothing there. A JavaScript frame matched on its
- * basename alone is therefore checked against the file's text (the line must exist, the function
- * must be named in it); one that fails, or found nothing, is placed where its function is defined
+ * basename alone is therefore checked against the file's text (its line and column must exist, its
+ * function must be named in it); one that fails, or found nothing, is placed where its function is defined
  * when exactly one source file of the repository defines it. Minified names (`at u (…:1:558)`)
  * stay unplaced: reported as a bundle, so the email can say source maps would have helped.
  */
@@ -24,22 +24,22 @@ export async function placeBundledFrames({
   files: readonly string[];
   repo: RepoReader;
 }): Promise<FrameMapping[]> {
-  const texts = new Map<string, string | undefined>();
-  const read = async (path: string): Promise<string | undefined> => {
-    if (!texts.has(path)) {
-      const bytes = await repo.readFile(path);
-      texts.set(
-        path,
-        bytes && bytes.length <= MAX_SOURCE_BYTES && !isBinary(bytes) ? DECODER.decode(bytes) : undefined,
-      );
-    }
-    return texts.get(path);
+  // The files basename matches point at, read once however many frames share one (a bundle's
+  // frames all name `index.js`); the definition search reads each file once and keeps nothing.
+  const matched = new Map<string, Promise<string | undefined>>();
+  const readMatched = (path: string): Promise<string | undefined> => {
+    const known = matched.get(path);
+    if (known) return known;
+    const text = readText(repo, path);
+    matched.set(path, text);
+    return text;
   };
 
   const suspects: number[] = [];
   for (const [i, m] of mappings.entries()) {
     if (!BUNDLE_FILE.test(m.frame.file)) continue;
-    if (m.kind === 'unmapped' ? m.reason === 'not_in_app' : !(await isOnlyBasenameMatch(m, read))) continue;
+    if (m.kind === 'unmapped' ? m.reason === 'not_in_app' : !(await isOnlyBasenameMatch(m, readMatched)))
+      continue;
     suspects.push(i);
   }
   if (suspects.length === 0) return [...mappings];
@@ -54,7 +54,7 @@ export async function placeBundledFrames({
       })
       .slice(0, MAX_NAMES_SEARCHED),
   );
-  const definitions = wanted.size > 0 ? await findDefinitions(wanted, files, read) : new Map();
+  const definitions = wanted.size > 0 ? await findDefinitions(wanted, files, repo) : new Map();
   // A bundle is one file holding many functions, or a minified one holding them on one line.
   const functionsByFile = new Map<string, Set<string>>();
   for (const { frame } of mappings) {
@@ -83,6 +83,12 @@ export async function placeBundledFrames({
 }
 
 const DECODER = new TextDecoder();
+
+/** A source file's text; undefined when absent, binary or too large to be one. */
+async function readText(repo: RepoReader, path: string): Promise<string | undefined> {
+  const bytes = await repo.readFile(path);
+  return bytes && bytes.length <= MAX_SOURCE_BYTES && !isBinary(bytes) ? DECODER.decode(bytes) : undefined;
+}
 const BUNDLE_FILE = /\.[cm]?js$/;
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
 // Declarations are not definitions; tests and dependencies define what they mock or ship.
@@ -136,7 +142,7 @@ async function isOnlyBasenameMatch(
 async function findDefinitions(
   names: ReadonlySet<string>,
   files: readonly string[],
-  read: (path: string) => Promise<string | undefined>,
+  repo: RepoReader,
 ): Promise<Map<string, { path: string; line: number }[]>> {
   const alternation = [...names].join('|');
   // Each name is an identifier (checked by NAMED): nothing to escape but `$`.
@@ -156,7 +162,7 @@ async function findDefinitions(
   for (const path of files) {
     if (!SOURCE_FILE.test(path) || NOT_APPLICATION_SOURCE.test(path)) continue;
     if (searched >= MAX_FILES_SEARCHED || bytes >= MAX_BYTES_SEARCHED) break;
-    const text = await read(path);
+    const text = await readText(repo, path);
     if (text === undefined) continue;
     searched += 1;
     bytes += text.length;

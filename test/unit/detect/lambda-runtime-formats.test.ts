@@ -51,6 +51,13 @@ const PYTHON_KEY_ERROR = {
   exceptionType: 'KeyError',
   message: "'qty'",
 };
+/** One uncaught error printed four ways: Text and JSON formats, the runtime's report and console.error. */
+const NODE_PRINTS = [
+  'javascript/node20-lambda-ric-text-invoke-error.events.jsonl',
+  'javascript/node20-lambda-ric-json-invoke-error.events.jsonl',
+  'javascript/node20-lambda-ric-text-console-error-message-then-error.events.jsonl',
+  'javascript/node20-lambda-ric-json-console-error-message-then-error.events.jsonl',
+];
 const NODE_TYPE_ERROR = {
   language: 'javascript',
   exceptionType: 'TypeError',
@@ -99,21 +106,10 @@ describe('the Lambda Python runtime (awslambdaric) in both log formats', () => {
     const loggedJson = onlyRecord('python/py311-awslambdaric-json-logger-exception.events.jsonl');
     expect(fingerprintError(loggedJson)).toBe(fingerprintError(logged));
   });
-
-  it('passes over INFO and WARNING lines of the JSON format without reading them', () => {
-    const lines = events('python/py311-awslambdaric-json-info-warning.events.jsonl');
-    expect(lines.map(isQuietStructuredLine)).toEqual([true, true]);
-    expect(detectErrors(makeEvents(lines))).toEqual([]);
-  });
 });
 
 describe('the Lambda Node.js runtime in both log formats', () => {
-  it.each([
-    'javascript/node20-lambda-ric-text-invoke-error.events.jsonl',
-    'javascript/node20-lambda-ric-json-invoke-error.events.jsonl',
-    'javascript/node20-lambda-ric-text-console-error-message-then-error.events.jsonl',
-    'javascript/node20-lambda-ric-json-console-error-message-then-error.events.jsonl',
-  ])('%s: the error with every frame', (path) => {
+  it.each(NODE_PRINTS)('%s: the error with every frame', (path) => {
     const record = onlyRecord(path);
     expect(record).toMatchObject(NODE_TYPE_ERROR);
     expect(record.frames).toHaveLength(9);
@@ -153,20 +149,18 @@ describe('the Lambda Node.js runtime in both log formats', () => {
   });
 
   it('gives one bug one fingerprint whichever log format the function uses', () => {
-    const prints = [
-      'javascript/node20-lambda-ric-text-invoke-error.events.jsonl',
-      'javascript/node20-lambda-ric-json-invoke-error.events.jsonl',
-      'javascript/node20-lambda-ric-text-console-error-message-then-error.events.jsonl',
-      'javascript/node20-lambda-ric-json-console-error-message-then-error.events.jsonl',
-    ].map((path) => fingerprintError(onlyRecord(path)));
+    const prints = NODE_PRINTS.map((path) => fingerprintError(onlyRecord(path)));
     expect(new Set(prints).size).toBe(1);
   });
+});
 
-  it('passes over INFO and WARN lines of the JSON format without reading them', () => {
-    const lines = events('javascript/node20-lambda-ric-json-info-warn.events.jsonl');
-    expect(lines.map(isQuietStructuredLine)).toEqual([true, true]);
-    expect(detectErrors(makeEvents(lines))).toEqual([]);
-  });
+it.each([
+  'python/py311-awslambdaric-json-info-warning.events.jsonl',
+  'javascript/node20-lambda-ric-json-info-warn.events.jsonl',
+])('%s: INFO and WARN lines of the JSON format are passed over unread', (path) => {
+  const lines = events(path);
+  expect(lines.map(isQuietStructuredLine)).toEqual([true, true]);
+  expect(detectErrors(makeEvents(lines))).toEqual([]);
 });
 
 describe('the Lambda Java runtime in both log formats', () => {
