@@ -30,7 +30,8 @@ describe('AutoRepair template', () => {
     for (const logGroupName of ['/aws/lambda/shop-api', '/ecs/billing']) {
       template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
         LogGroupName: logGroupName,
-        FilterPattern: '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType',
+        FilterPattern:
+          '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?"Status: timeout"',
         DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Detector'), 'Arn'] },
       });
     }

@@ -1,6 +1,7 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
+import { mayBePlatformLine, type PlatformFailure, readLambdaPlatformFailure } from './lambda-platform.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
@@ -20,6 +21,8 @@ export interface DetectedError {
    * the caller may fetch the rest of the stream around `record.timestamp` and detect again.
    */
   needsContext: boolean;
+  /** the Lambda invocation a platform failure reports on: detectErrors keeps one record per invocation */
+  invocation?: { requestId: string; rank: number };
 }
 
 export interface DetectOptions {
@@ -143,10 +146,46 @@ export function detectErrors(
   const found: DetectedError[] = [];
   // An error storm repeats one trace thousands of times: redact and parse each distinct text once.
   const cache: ParseCache = new Map();
+  let reportsInvocations = false;
   for (const streamEvents of groupByStream(events)) {
-    assembleStream(linesOf(streamEvents), { parsers, cache }, (detected) => found.push(detected));
+    assembleStream(linesOf(streamEvents), { parsers, cache }, (detected) => {
+      if (detected.invocation) reportsInvocations = true;
+      found.push(detected);
+    });
   }
-  return found;
+  return reportsInvocations ? oneRecordPerInvocation(found) : found;
+}
+
+/**
+ * Lambda reports one stopped invocation on several lines (a timeout: `Task timed out after …` and
+ * the REPORT's `Status: timeout`; a memory kill: the runtime's exit and the REPORT's
+ * `Runtime.OutOfMemory`): one record stands for it, the most telling, holding every line's event.
+ */
+function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[] {
+  const byInvocation = new Map<string, { best: DetectedError; rank: number; ids: string[] }>();
+  const keyOf = (d: DetectedError, requestId: string) =>
+    `${d.record.logGroup}\u0000${d.record.logStream}\u0000${requestId}`;
+  for (const d of found) {
+    if (!d.invocation) continue;
+    const key = keyOf(d, d.invocation.requestId);
+    const seen = byInvocation.get(key);
+    if (!seen) byInvocation.set(key, { best: d, rank: d.invocation.rank, ids: [...d.record.eventIds] });
+    else {
+      seen.ids.push(...d.record.eventIds);
+      if (d.invocation.rank > seen.rank) Object.assign(seen, { best: d, rank: d.invocation.rank });
+    }
+  }
+  const out: DetectedError[] = [];
+  for (const d of found) {
+    if (!d.invocation) {
+      out.push(d);
+      continue;
+    }
+    const seen = byInvocation.get(keyOf(d, d.invocation.requestId));
+    if (seen?.best !== d) continue;
+    out.push({ record: { ...d.record, eventIds: [...new Set(seen.ids)] }, needsContext: false });
+  }
+  return out;
 }
 
 function groupByStream(events: readonly LogEvent[]): (readonly LogEvent[])[] {
@@ -207,6 +246,11 @@ function linesOf(events: readonly LogEvent[]): LineSource {
       }
       // A JSON document printed over several lines (the Lambda Ruby runtime's error report) is
       // read as the one-line object it is.
+      // Lambda's report of its runtime's exit puts the type on a line of its own: one report.
+      if (message.startsWith('RequestId: ') && RUNTIME_EXITED.test(message)) {
+        visit(capLine(message.trim().replace(/\s*\r?\n\s*/g, ' ')), event, true, index === lastIndex);
+        return;
+      }
       const document = jsonDocumentLine(message);
       if (document !== undefined) {
         visit(capLine(document), event, true, index === lastIndex, document);
@@ -250,6 +294,7 @@ function jsonDocumentLine(message: string): string | undefined {
   }
 }
 const MAX_JSON_DOCUMENT = 512 * 1024;
+const RUNTIME_EXITED = /^RequestId: \S{1,64} Error: Runtime exited/;
 
 function capLine(text: string): string {
   let capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;
@@ -327,6 +372,17 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     isLast: boolean,
     whole?: string,
   ): void => {
+    // Lambda's own reports of an invocation it stopped hold none of the words the check below
+    // looks for (`Task timed out after 3.01 seconds`): a few character reads set them apart.
+    if (mayBePlatformLine(text)) {
+      const failure = readLambdaPlatformFailure(text, event.logGroup);
+      if (failure) {
+        while (block) close(block, undefined);
+        flushPending();
+        emit(platformError(failure, { text, event, isWholeEvent, isLast }));
+        return;
+      }
+    }
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
     if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
@@ -619,6 +675,20 @@ function singleLineError(line: Parsed): DetectedError {
   // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
   const isHeader = EXCEPTION_HEADER.test(line.body);
   return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
+}
+
+function platformError(failure: PlatformFailure, line: Line): DetectedError {
+  const parsed: ParsedTrace = {
+    language: 'unknown',
+    exceptionType: failure.exceptionType,
+    message: redact(failure.message),
+    frames: [],
+    causes: [],
+  };
+  const record = toRecord(parsed, redact(line.text.trim()), [line]);
+  return failure.requestId === undefined
+    ? { record, needsContext: false }
+    : { record, needsContext: false, invocation: { requestId: failure.requestId, rank: failure.rank } };
 }
 
 function structuredError(line: Parsed, error: StructuredError, assembly: Assembly): DetectedError {

@@ -1,8 +1,19 @@
 import type { ErrorRecord } from '../contracts.ts';
+import { EXITED_TYPE, OUT_OF_MEMORY_TYPE, TIMED_OUT_TYPE } from '../detect/lambda-platform.ts';
 import type { FrameMapping } from './map-frames.ts';
 
 /** How many unmapped frames the explanation names. */
 const MAX_NAMED_FRAMES = 5;
+
+/** What the Lambda platform's own reports of a stopped invocation mean, and where a person looks. */
+const STOPPED_BY_LAMBDA: Readonly<Record<string, string>> = {
+  [TIMED_OUT_TYPE]:
+    "Lambda stopped the invocation at the function's configured timeout, which leaves no stack trace, so nothing points at a file of the repository. The usual cause is a call to another service (HTTP, a database, the AWS SDK) with no timeout of its own shorter than the function's, or work that grows with its input; the function's last log lines before the timeout show what it was waiting for. Raise the timeout only when the work is expected to take that long",
+  [OUT_OF_MEMORY_TYPE]:
+    'the function used all of its memory and Lambda stopped it, which leaves no stack trace, so nothing points at a file of the repository. Look for data read whole into memory (a file, a query result, a response body) or a cache that grows from one invocation to the next; raise the memory size only when the work needs it',
+  [EXITED_TYPE]:
+    "the function's runtime process exited (the message says how), which leaves no stack trace of its own, so nothing points at a file of the repository. A process that crashed rather than raised: an error logged just before it, if any, is an incident of its own with its trace",
+};
 
 /**
  * Why no fix can be attempted for a trace, or undefined when one can. With the edit policy's
@@ -20,6 +31,8 @@ export function explainUnplacedTrace({
 }): string | undefined {
   if (scope === 'repository' || mappings.some((m) => m.kind === 'mapped')) return undefined;
   if (mappings.length === 0) {
+    const stopped = STOPPED_BY_LAMBDA[error.exceptionType];
+    if (stopped) return `no fix was attempted: ${stopped} (no model call was made)`;
     return `no fix was attempted: the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository (no model call was made)`;
   }
   const counts = { not_in_app: 0, no_match: 0, ambiguous: 0, bundled: 0 };

@@ -1,0 +1,204 @@
+/**
+ * The Lambda platform's own reports of an invocation it stopped: the function's timeout, its
+ * memory running out, the runtime process exiting. Lambda writes these lines itself, after the
+ * function's code lost control, so they carry no stack trace and no word the trace parsers know
+ * (`Task timed out after 3.01 seconds`). Shapes, as Lambda writes them to CloudWatch Logs:
+ *
+ *   2019-09-18T00:02:46.542Z f2704689-7aa3-4af3-ac88-857c01c4bd45 Task timed out after 5.01 seconds
+ *   REPORT RequestId: <id>\tDuration: 3003.12 ms\t…\tMax Memory Used: 84 MB\tStatus: timeout
+ *   REPORT RequestId: <id>\t…\tMemory Size: 1024 MB\tMax Memory Used: 1023 MB\tStatus: error\tError Type: Runtime.OutOfMemory
+ *   INIT_REPORT Init Duration: 10007.21 ms\tPhase: init\tStatus: timeout
+ *   RequestId: <id> Error: Runtime exited with error: signal: killed\nRuntime.ExitError
+ *   {"time":"…","type":"platform.report","record":{"requestId":"…","metrics":{…},"status":"timeout"}}   (JSON log format)
+ */
+
+export interface PlatformFailure {
+  exceptionType: string;
+  message: string;
+  /** the invocation the line reports on; INIT_REPORT names none */
+  requestId?: string;
+  /**
+   * One stopped invocation is reported by several lines (an out-of-memory kill: the runtime's
+   * exit, then the REPORT): the line of the highest rank names it, the others add nothing.
+   */
+  rank: number;
+}
+
+/** The type AWS gives a timed-out invocation (an invoke's `errorType`). */
+export const TIMED_OUT_TYPE = 'Sandbox.Timedout';
+export const OUT_OF_MEMORY_TYPE = 'Runtime.OutOfMemory';
+export const EXITED_TYPE = 'Runtime.ExitError';
+export const PLATFORM_FAILURE_TYPES: ReadonlySet<string> = new Set([
+  TIMED_OUT_TYPE,
+  OUT_OF_MEMORY_TYPE,
+  EXITED_TYPE,
+]);
+
+const RANK_OUT_OF_MEMORY = 3;
+const RANK_TIMED_OUT = 2;
+const RANK_EXITED = 1;
+
+// Lambda's own prefix: an ISO time to the millisecond, then the request id (a UUID), each followed by one space.
+const TIMED_OUT_AT = 62;
+const TIMED_OUT_WORDS = 'Task timed out after ';
+const TIMED_OUT_LINE =
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ([\w-]{1,64}) Task timed out after (\d{1,7}(?:\.\d{1,3})?) seconds\s*$/;
+const REPORT_LINE = /^REPORT RequestId: ([\w-]{1,64})\s/;
+const EXITED_LINE =
+  /^RequestId: ([\w-]{1,64}) Error: (Runtime exited[^\n]{0,300}?)(?:\s+(Runtime\.\w{1,60}))?\s*$/;
+const STATUS = /(?:^|\s)Status: (\w{1,20})/;
+const ERROR_TYPE = /(?:^|\s)Error Type: ([\w.]{1,80})/;
+const DURATION = /(?<!Billed |Init |Restore )Duration: (\d{1,9}(?:\.\d{1,3})?) ms/;
+const INIT_DURATION = /Init Duration: (\d{1,9}(?:\.\d{1,3})?) ms/;
+const MEMORY_SIZE = /Memory Size: (\d{1,6}) MB/;
+const MAX_MEMORY_USED = /Max Memory Used: (\d{1,6}) MB/;
+const MAX_PLATFORM_LINE = 2048;
+
+/**
+ * Whether `text` may be one of the platform's lines: a few character reads, so every line of a
+ * stream can be asked before the keyword check (a timeout's lines hold none of its words).
+ */
+export function mayBePlatformLine(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first === 82) return text.startsWith('REPORT RequestId: ') || text.startsWith('RequestId: '); // R
+  if (first === 73) return text.startsWith('INIT_REPORT '); // I
+  if (first === 123) return text.startsWith('{"time":') && text.includes('"type":"platform.'); // {
+  if (first >= 48 && first <= 57)
+    return text.charCodeAt(24) === 32 && text.startsWith(TIMED_OUT_WORDS, TIMED_OUT_AT);
+  return false;
+}
+
+/**
+ * The failure a platform line reports, or undefined for every other line (a REPORT of an
+ * invocation that ended normally included). `logGroup` names the function: one repository often
+ * holds several, and a timeout of one is not a timeout of another.
+ */
+export function readLambdaPlatformFailure(text: string, logGroup: string): PlatformFailure | undefined {
+  if (text.length > MAX_PLATFORM_LINE) return undefined;
+  const where = functionLabel(logGroup);
+  const first = text.charCodeAt(0);
+  if (first === 123) return readJsonReport(text, where);
+  if (first === 82 && text.startsWith('REPORT ')) {
+    const id = REPORT_LINE.exec(text)?.[1];
+    return id === undefined ? undefined : readReport(text, id, where);
+  }
+  if (first === 73) return readInitReport(text, where);
+  if (first === 82) {
+    const exited = EXITED_LINE.exec(text);
+    if (!exited?.[2]) return undefined;
+    return {
+      exceptionType: exited[3] ?? EXITED_TYPE,
+      message: `${exited[2].trim()}${where}`,
+      requestId: exited[1] as string,
+      rank: RANK_EXITED,
+    };
+  }
+  const timedOut = TIMED_OUT_LINE.exec(text);
+  if (!timedOut) return undefined;
+  return {
+    exceptionType: TIMED_OUT_TYPE,
+    message: `Task timed out after ${timedOut[2]} seconds${where}`,
+    requestId: timedOut[1] as string,
+    rank: RANK_TIMED_OUT,
+  };
+}
+
+function readReport(text: string, requestId: string, where: string): PlatformFailure | undefined {
+  const status = STATUS.exec(text)?.[1];
+  if (status === 'timeout') {
+    const ms = Number(DURATION.exec(text)?.[1]);
+    return {
+      exceptionType: TIMED_OUT_TYPE,
+      message: `${timedOutAfter('Task', ms)}${where}`,
+      requestId,
+      rank: RANK_TIMED_OUT,
+    };
+  }
+  // Only the memory kill is read here. A runtime's exit has a line of its own with its reason,
+  // and an error the function's code raised was logged, with its trace, by the runtime.
+  if (status !== 'error' || ERROR_TYPE.exec(text)?.[1] !== OUT_OF_MEMORY_TYPE) return undefined;
+  return {
+    exceptionType: OUT_OF_MEMORY_TYPE,
+    message: `${outOfMemory(MAX_MEMORY_USED.exec(text)?.[1], MEMORY_SIZE.exec(text)?.[1])}${where}`,
+    requestId,
+    rank: RANK_OUT_OF_MEMORY,
+  };
+}
+
+function readInitReport(text: string, where: string): PlatformFailure | undefined {
+  if (!text.startsWith('INIT_REPORT ')) return undefined;
+  const status = STATUS.exec(text)?.[1];
+  if (status === 'timeout') {
+    const ms = Number(INIT_DURATION.exec(text)?.[1]);
+    return {
+      exceptionType: TIMED_OUT_TYPE,
+      message: `${timedOutAfter('Init phase', ms)}${where}`,
+      rank: RANK_TIMED_OUT,
+    };
+  }
+  if (status !== 'error' || ERROR_TYPE.exec(text)?.[1] !== OUT_OF_MEMORY_TYPE) return undefined;
+  return {
+    exceptionType: OUT_OF_MEMORY_TYPE,
+    message: `${outOfMemory(MAX_MEMORY_USED.exec(text)?.[1], MEMORY_SIZE.exec(text)?.[1])} during the init phase${where}`,
+    rank: RANK_OUT_OF_MEMORY,
+  };
+}
+
+/** The JSON log format's `platform.report` and `platform.initReport` (Telemetry API event shapes). */
+function readJsonReport(text: string, where: string): PlatformFailure | undefined {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(event) || !isObject(event.record)) return undefined;
+  const { type } = event;
+  const record = event.record;
+  if (type !== 'platform.report' && type !== 'platform.initReport') return undefined;
+  const isInit = type === 'platform.initReport';
+  const metrics = isObject(record.metrics) ? record.metrics : {};
+  const requestId = typeof record.requestId === 'string' ? record.requestId : undefined;
+  const withId = <T extends object>(failure: T) =>
+    requestId === undefined ? failure : { ...failure, requestId };
+  if (record.status === 'timeout') {
+    const ms = Number(metrics.durationMs);
+    return withId({
+      exceptionType: TIMED_OUT_TYPE,
+      message: `${timedOutAfter(isInit ? 'Init phase' : 'Task', ms)}${where}`,
+      rank: RANK_TIMED_OUT,
+    });
+  }
+  if (record.status !== 'error' || record.errorType !== OUT_OF_MEMORY_TYPE) return undefined;
+  const used = typeof metrics.maxMemoryUsedMB === 'number' ? String(metrics.maxMemoryUsedMB) : undefined;
+  const size = typeof metrics.memorySizeMB === 'number' ? String(metrics.memorySizeMB) : undefined;
+  return withId({
+    exceptionType: OUT_OF_MEMORY_TYPE,
+    message: `${outOfMemory(used, size)}${isInit ? ' during the init phase' : ''}${where}`,
+    rank: RANK_OUT_OF_MEMORY,
+  });
+}
+
+/** Worded as Lambda's own line, so every report of a timeout reads alike (one fingerprint). */
+function timedOutAfter(what: 'Task' | 'Init phase', ms: number): string {
+  return Number.isFinite(ms)
+    ? `${what} timed out after ${(ms / 1000).toFixed(2)} seconds`
+    : `${what} timed out`;
+}
+
+function outOfMemory(used: string | undefined, size: string | undefined): string {
+  if (used === undefined || size === undefined) return 'Out of memory';
+  return `Out of memory: Max Memory Used ${used} MB of ${size} MB`;
+}
+
+/** ` (function name)` for Lambda's own log group, ` (log group x)` for a group the function was set to log to. */
+function functionLabel(logGroup: string): string {
+  if (logGroup === '') return '';
+  return logGroup.startsWith('/aws/lambda/')
+    ? ` (function ${logGroup.slice('/aws/lambda/'.length)})`
+    : ` (log group ${logGroup})`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,211 @@
+// The Lambda platform's own reports of an invocation it stopped: a timeout, the memory running out,
+// the runtime process exiting. Lambda writes these lines itself (no runtime client prints them, so
+// they cannot be captured here): the `documented-*.events.jsonl` fixtures in
+// test/fixtures/traces/lambda/ are whole invocations as a stream holds them, one CloudWatch event
+// per line, put together from
+// - the `Task timed out after 5.01 seconds` event of a CloudWatch Logs subscription payload kept in
+//   a public project's tests (2019), and the same line in AWS's troubleshooting pages;
+// - REPORT and INIT_REPORT lines with `Status: timeout` and `Status: error\tError Type:
+//   Runtime.OutOfMemory` as users quote them from their log groups (tab-separated fields);
+// - the runtime's exit, `RequestId: … Error: Runtime exited with error: signal: killed` then
+//   `Runtime.ExitError` (the reasons are the ones the Lambda Runtime Interface Emulator's
+//   rapid/handlers.go words: `Runtime exited with error: <how>`, `… without providing a reason`);
+// - the JSON log format's `platform.report` (the Telemetry API event schema: `status` `timeout`
+//   with no `errorType`, `error` with one).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { mayBePlatformLine } from '../../../functions/core/detect/lambda-platform.ts';
+import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
+import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
+import { makeEvents } from '../../support/log-events.ts';
+
+const messages = (name: string): string[] =>
+  readFileSync(new URL(`../../fixtures/traces/lambda/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as string);
+
+function records(lines: readonly string[], logGroup = '/aws/lambda/checkout'): ErrorRecord[] {
+  return detectErrors(makeEvents(lines, { logGroup })).map((d) => d.record);
+}
+
+/**
+ * What the default subscription filter delivers of `lines`: an OR of terms (`?ERROR`) and quoted
+ * phrases (`?"Task timed out"`), each matched case-sensitively in the event's text.
+ */
+function delivered(lines: readonly string[]): string[] {
+  const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map((m) => m[1] ?? m[2] ?? '');
+  return lines.filter((line) => terms.some((term) => line.includes(term)));
+}
+
+describe('the Lambda platform reports a stopped invocation', () => {
+  it('records a timeout once, from the `Task timed out` line and the REPORT that both tell it', () => {
+    const found = records(messages('documented-text-timeout.events.jsonl'));
+
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      language: 'unknown',
+      exceptionType: 'Sandbox.Timedout',
+      message: 'Task timed out after 3.00 seconds (function checkout)',
+      frames: [],
+      raw: expect.stringContaining('Task timed out after 3.00 seconds'),
+      // both lines are this record's: a redelivery of either counts nothing twice
+      eventIds: ['e2', 'e4'],
+    });
+  });
+
+  it('names a memory kill by the REPORT, over the runtime exit it caused', () => {
+    const found = records(messages('documented-text-out-of-memory.events.jsonl'));
+
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      exceptionType: 'Runtime.OutOfMemory',
+      message: 'Out of memory: Max Memory Used 1024 MB of 1024 MB (function checkout)',
+      eventIds: ['e2', 'e4'],
+    });
+  });
+
+  it("keeps a runtime exit's reason, and leaves its REPORT to it", () => {
+    const found = records(messages('documented-text-runtime-exit.events.jsonl'));
+
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      exceptionType: 'Runtime.ExitError',
+      message: 'Runtime exited with error: exit status 1 (function checkout)',
+      eventIds: ['e1'],
+    });
+  });
+
+  it('records an init phase that timed out apart from invocations that did', () => {
+    const [init] = records(messages('documented-init-timeout.events.jsonl'));
+    const [invoke] = records(messages('documented-text-timeout.events.jsonl'));
+
+    expect(init).toMatchObject({
+      exceptionType: 'Sandbox.Timedout',
+      message: 'Init phase timed out after 10.01 seconds (function checkout)',
+    });
+    expect(fingerprintError(init as ErrorRecord)).not.toBe(fingerprintError(invoke as ErrorRecord));
+  });
+
+  it("reads the JSON log format's platform.report as the Text format's lines", () => {
+    const [json] = records(messages('documented-json-timeout.events.jsonl'));
+    const [text] = records(messages('documented-text-timeout.events.jsonl'));
+    const [jsonMemory] = records(messages('documented-json-out-of-memory.events.jsonl'));
+    const [textMemory] = records(messages('documented-text-out-of-memory.events.jsonl'));
+
+    expect(json).toMatchObject({ exceptionType: 'Sandbox.Timedout', eventIds: ['e2'] });
+    expect(jsonMemory).toMatchObject({ exceptionType: 'Runtime.OutOfMemory', eventIds: ['e1'] });
+    expect(fingerprintError(json as ErrorRecord)).toBe(fingerprintError(text as ErrorRecord));
+    expect(fingerprintError(jsonMemory as ErrorRecord)).toBe(fingerprintError(textMemory as ErrorRecord));
+  });
+
+  it('gives every timeout of one function one fingerprint, and each function its own', () => {
+    const stream = messages('documented-text-timeout.events.jsonl');
+    const print = (lines: string[], logGroup?: string) => {
+      const found = records(lines, logGroup);
+      expect(found).toHaveLength(1);
+      return fingerprintError(found[0] as ErrorRecord);
+    };
+    const whole = print(stream);
+    // The filter delivers the two lines in one payload, or a payload holds one of them.
+    expect(print(delivered(stream))).toBe(whole);
+    expect(print([stream[2] as string])).toBe(whole);
+    expect(print([stream[4] as string])).toBe(whole);
+    const slower = stream.map((line) =>
+      line.replace('3.00 seconds', '30.01 seconds').replace('3003.12', '30012.40'),
+    );
+    expect(print(slower)).toBe(whole);
+    expect(print(stream, '/aws/lambda/refunds')).not.toBe(whole);
+    // A function set to log to a group of its own is named by that group.
+    expect(records(stream, '/shop/orders')[0]?.message).toBe(
+      'Task timed out after 3.00 seconds (log group /shop/orders)',
+    );
+  });
+
+  it('is delivered by the default filter pattern, every fixture with its failure', () => {
+    for (const [name, type] of [
+      ['documented-text-timeout.events.jsonl', 'Sandbox.Timedout'],
+      ['documented-text-out-of-memory.events.jsonl', 'Runtime.OutOfMemory'],
+      ['documented-text-runtime-exit.events.jsonl', 'Runtime.ExitError'],
+      ['documented-init-timeout.events.jsonl', 'Sandbox.Timedout'],
+      ['documented-json-out-of-memory.events.jsonl', 'Runtime.OutOfMemory'],
+    ] as const) {
+      expect(
+        records(delivered(messages(name))).map((r) => r.exceptionType),
+        name,
+      ).toEqual([type]);
+    }
+    // A JSON-format timeout has no errorType and none of the pattern's words: the README says so.
+    expect(delivered(messages('documented-json-timeout.events.jsonl'))).toEqual([]);
+  });
+
+  it('records nothing for the REPORT of an invocation that ended normally, or its other lines', () => {
+    const R = '0b6a3c44-7f2e-4d5a-8c1b-9e0f1a2b3c4d';
+    const lines = [
+      `START RequestId: ${R} Version: $LATEST\n`,
+      `END RequestId: ${R}\n`,
+      `REPORT RequestId: ${R}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\t\n`,
+      `REPORT RequestId: ${R}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: success\n`,
+      'INIT_REPORT Init Duration: 160.15 ms\tPhase: init\tStatus: success\n',
+      `{"time":"2024-05-01T12:00:00.013Z","type":"platform.report","record":{"requestId":"${R}","metrics":{"durationMs":12.34,"billedDurationMs":13,"memorySizeMB":128,"maxMemoryUsedMB":61},"status":"success"}}`,
+      `{"time":"2024-05-01T12:00:00.013Z","type":"platform.runtimeDone","record":{"requestId":"${R}","status":"timeout"}}`,
+      '2024-05-01T12:00:00.120Z INFO the batch timed out after 3 retries',
+    ];
+    expect(records(lines)).toEqual([]);
+  });
+
+  it('ends a trace the REPORT follows, and records both', () => {
+    const R = '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+    const found = records([
+      `[ERROR] KeyError: 'qty'\nTraceback (most recent call last):\n  File "/var/task/lambda_function.py", line 8, in handler\n    return price(event)\n`,
+      `REPORT RequestId: ${R}\tDuration: 3003.12 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 84 MB\tStatus: timeout\n`,
+    ]);
+    expect(found.map((r) => r.exceptionType)).toEqual(['KeyError', 'Sandbox.Timedout']);
+    expect(found[0]?.frames).toHaveLength(1);
+  });
+
+  it('keeps the invocations of one payload apart', () => {
+    const stream = messages('documented-text-timeout.events.jsonl');
+    const other = stream.map((line) =>
+      line.replaceAll('8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e', '9c3d1002-6d2f-4b4f-8e1f-2a3b4c5d6e7f'),
+    );
+    const found = records([...stream, ...other]);
+    expect(found.map((r) => r.eventIds)).toEqual([
+      ['e2', 'e4'],
+      ['e7', 'e9'],
+    ]);
+  });
+
+  it('asks a few characters of an ordinary line, never its whole text', () => {
+    // The check runs on every delivered line, before the keyword check.
+    expect(mayBePlatformLine('2024-05-01T12:00:00.002Z INFO [worker-1] c.e.Jobs - processed batch 2')).toBe(
+      false,
+    );
+    expect(mayBePlatformLine('{"level":"info","msg":"request completed"}')).toBe(false);
+    expect(mayBePlatformLine('Task timed out after 3.00 seconds')).toBe(false);
+    expect(
+      mayBePlatformLine(
+        '2019-09-18T00:02:46.542Z f2704689-7aa3-4af3-ac88-857c01c4bd45 Task timed out after 5.01 seconds',
+      ),
+    ).toBe(true);
+  });
+
+  it('says in the no-fix email why Lambda stopped it and where a person looks, with no model call', () => {
+    const [timeout] = records(messages('documented-text-timeout.events.jsonl'));
+    const [memory] = records(messages('documented-text-out-of-memory.events.jsonl'));
+    const [exit] = records(messages('documented-text-runtime-exit.events.jsonl'));
+    const explain = (error: ErrorRecord | undefined) =>
+      explainUnplacedTrace({ error: error as ErrorRecord, mappings: [], scope: 'trace' });
+
+    expect(explain(timeout)).toMatch(
+      /^no fix was attempted: Lambda stopped the invocation at the function's configured timeout/,
+    );
+    expect(explain(timeout)).toContain('no timeout of its own');
+    expect(explain(memory)).toContain('used all of its memory');
+    expect(explain(exit)).toContain('runtime process exited');
+    for (const error of [timeout, memory, exit]) expect(explain(error)).toContain('no model call was made');
+  });
+});
