@@ -9,7 +9,7 @@ import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import type { Incident, RepoRef } from '../../functions/core/contracts.ts';
 import { type AnthropicStandIn, type StandInStep, step } from '../support/anthropic-stand-in.ts';
 import { changedPathsBetween, readBlobAt, readBranchHead } from '../support/git-server.ts';
-import type { makeDataPayload } from '../support/payloads.ts';
+import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 import {
   analyzeAndSettle,
   appErrorPayload,
@@ -330,6 +330,47 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     const mails = await emailsFor(flow);
     expect(mails).toHaveLength(1);
     expect(mails[0]?.body.text).toContain('forbidden_path');
+  });
+});
+
+describe('an invocation Lambda stopped: detector → SQS → analyzer → email, no model call', () => {
+  it('records a timeout told on two lines as one incident and mails why, with no model call or branch', async () => {
+    const flow = await makeFlow({ script: [] });
+    const id = '8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e';
+    // What the default filter delivers of a timed-out invocation: Lambda's line and its REPORT.
+    const payload = makeDataPayload(
+      makeLogEvents([
+        `2024-05-01T12:00:03.015Z ${id} Task timed out after 3.00 seconds\n\n`,
+        `REPORT RequestId: ${id}\tDuration: 3003.12 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 84 MB\tStatus: timeout\n`,
+      ]),
+      { logGroup: flow.logGroup, logStream: '2024/05/01/[$LATEST]0123456789abcdef0123456789abcdef' },
+    );
+    await flow.detect(payload);
+    const messages = await flow.receive();
+    expect(messages).toHaveLength(1);
+    const job = JSON.parse(messages[0]?.Body ?? '{}') as {
+      incidentKey: string;
+      error: { exceptionType: string };
+    };
+    expect(job.error.exceptionType).toBe('Sandbox.Timedout');
+    incidentKeys.set(flow.repo.name, job.incidentKey);
+
+    const response = await flow.analyze(messages);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const incident = await flow.incident();
+    // one invocation, one occurrence, though two lines told it
+    expect(incident).toMatchObject({ status: 'no_fix', count: 1, costUsd: 0 });
+    expect(incident.lastError).toContain(
+      "Lambda stopped the invocation at the function's configured timeout",
+    );
+    expect(flow.anthropic.requests).toHaveLength(0);
+    expect(readRefs(flow.bare)).toEqual(['refs/heads/main']);
+    const mails = await emailsFor(flow);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.body.text).toContain('Task timed out after 3.00 seconds');
+    expect(mails[0]?.body.text).toContain('no timeout of its own');
+    expect(mails[0]?.subject).toContain('no fix attempted');
   });
 });
 

@@ -145,6 +145,21 @@ describe('renderEmail (no_fix)', () => {
     }
   });
 
+  it('claims no analysis when none was made: the reason once, and no model asked', () => {
+    const reason =
+      'no fix was attempted: the ValueError was logged without a stack trace (no model call was made)';
+    const { subject, text, html } = renderEmail(
+      makeNoFixInput({ reason, analysis: { rootCause: '', explanation: reason } }),
+    );
+    expect(subject).toBe('[ai-ops] ValueError in my-org/my-app: no fix attempted');
+    for (const body of [html, text]) {
+      expect(body).toContain('did not attempt a fix');
+      expect(body).not.toContain('analysed');
+      expect(body).not.toContain('Analysis');
+      expect(body.split('logged without a stack trace')).toHaveLength(2);
+    }
+  });
+
   it('links the incident when one is given', () => {
     const { html } = renderEmail(makeNoFixInput({ incidentUrl: 'https://ops.example.com/i/1' }));
     expect(html).toContain('href="https://ops.example.com/i/1"');

@@ -159,15 +159,24 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
     });
   }
 
-  const intro = 'ai-ops analysed this error but did not open a pull request.';
+  // Closed before any model call (nothing in the trace points at the repository): the reason is
+  // all there is to say, and the email must not claim an analysis nobody made.
+  const isAnalysed = input.analysis.explanation !== input.reason;
+  const intro = isAnalysed
+    ? 'ai-ops analysed this error but did not open a pull request.'
+    : 'ai-ops did not attempt a fix for this error: no model was asked and nothing was changed in the repository.';
   const sections: Array<[string, string]> = [
     ['Why no fix was made', prose(input.reason)],
     ...(input.analysis.rootCause
       ? [['Root cause', prose(input.analysis.rootCause)] as [string, string]]
       : []),
-    ['Analysis', prose(input.analysis.explanation)],
+    ...(isAnalysed ? [['Analysis', prose(input.analysis.explanation)] as [string, string]] : []),
   ];
-  return finish('analysed, no fix proposed', { intro, links: incidentLink, sections });
+  return finish(isAnalysed ? 'analysed, no fix proposed' : 'no fix attempted', {
+    intro,
+    links: incidentLink,
+    sections,
+  });
 }
 
 // What happens to a draft next, by who follows it up: never promise a step nobody will take.
