@@ -39,15 +39,42 @@ export class CloudWatchLogsContext implements LogContextSource {
     this.#maxPages = maxPages;
   }
 
-  async fetchAround({ logGroup, logStream, timestamp, timeoutMs }: LogContextRequest): Promise<LogEvent[]> {
-    // One deadline for every page and retry of this read: the SDK stops at once when it passes.
-    const abortSignal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    try {
-      return await this.#read({ logGroup, logStream, timestamp }, abortSignal);
-    } catch (error: unknown) {
-      if (!abortSignal?.aborted) throw error;
-      throw new Error(`GetLogEvents did not answer within ${timeoutMs} ms`, { cause: error });
-    }
+  fetchAround({ logGroup, logStream, timestamp, timeoutMs }: LogContextRequest): Promise<LogEvent[]> {
+    return withDeadline(timeoutMs, (abortSignal) =>
+      this.#read({ logGroup, logStream, timestamp }, abortSignal),
+    );
+  }
+
+  /** One page read backwards (`startFromHead: false`): the last events before `timestamp`, oldest first. */
+  fetchBefore({
+    logGroup,
+    logStream,
+    timestamp,
+    spanMs,
+    timeoutMs,
+  }: LogContextRequest & { spanMs: number }): Promise<LogEvent[]> {
+    return withDeadline(timeoutMs, async (abortSignal) => {
+      const response = await this.#client.send(
+        new GetLogEventsCommand({
+          logGroupName: logGroup,
+          logStreamName: logStream,
+          // an invocation at most 15 minutes long, and a second for the lines Lambda writes before it
+          startTime: timestamp - Math.min(Math.max(spanMs, 0), MAX_INVOCATION_MS) - 1_000,
+          // exclusive: the line that reported the stop is not what the invocation logged
+          endTime: timestamp,
+          startFromHead: false,
+          limit: LAST_EVENTS,
+        }),
+        { abortSignal },
+      );
+      return (response.events ?? []).map((event, i) => ({
+        id: `ctx-before-${timestamp}-${i}`,
+        timestamp: event.timestamp ?? timestamp,
+        message: event.message ?? '',
+        logGroup,
+        logStream,
+      }));
+    });
   }
 
   async #read(
@@ -104,3 +131,20 @@ export class CloudWatchLogsContext implements LogContextSource {
 
 /** Lines before the event kept when a dense stream's first page ended before reaching it. */
 const KEPT_BEFORE = 50;
+/** Events read back from a stopped invocation's end: its last lines are among them. */
+const LAST_EVENTS = 100;
+const MAX_INVOCATION_MS = 15 * 60 * 1000;
+
+/** One deadline for every page and retry of a read: the SDK stops at once when it passes. */
+async function withDeadline<T>(
+  timeoutMs: number | undefined,
+  read: (abortSignal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const abortSignal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  try {
+    return await read(abortSignal);
+  } catch (error: unknown) {
+    if (!abortSignal?.aborted) throw error;
+    throw new Error(`GetLogEvents did not answer within ${timeoutMs} ms`, { cause: error });
+  }
+}

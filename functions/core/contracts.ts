@@ -54,6 +54,11 @@ export interface ErrorRecord {
   logStream: string;
   timestamp: number;
   eventIds: string[];
+  /**
+   * An invocation Lambda stopped at its timeout leaves no trace: the last lines it logged before
+   * (redacted, oldest first), read from its stream, show what it was waiting for.
+   */
+  lastLines?: string[];
 }
 
 export const ErrorRecordSchema: z.ZodMiniType<ErrorRecord> = z.lazy(() =>
@@ -68,6 +73,7 @@ export const ErrorRecordSchema: z.ZodMiniType<ErrorRecord> = z.lazy(() =>
     logStream: z.string(),
     timestamp: z.number(),
     eventIds: z.array(z.string()),
+    lastLines: z.optional(z.array(z.string())),
   }),
 );
 

@@ -73,7 +73,10 @@ function reportRecorded({
   }
   for (const failure of outcome.context.failures) {
     // `message` and `timestamp` name the line's own fields, so the failure's go under other names.
-    logger.warn('could not read the rest of a cut-off stack trace; recorded what was delivered', {
+    const what = failure.lastLines
+      ? 'could not read what a timed-out invocation logged last; recorded the timeout as delivered'
+      : 'could not read the rest of a cut-off stack trace; recorded what was delivered';
+    logger.warn(what, {
       logStream: failure.logStream,
       eventTimestamp: failure.timestamp,
       reason: failure.message,

@@ -119,6 +119,65 @@ describe('AWS calls that stall', () => {
     logs.destroy();
   }, 20_000);
 
+  it('records a timeout whose stream read never answers, as delivered: one job, and why it has no last lines', async () => {
+    const tableName = `incidents-${randomUUID()}`;
+    await dynalite.createIncidentsTable(tableName);
+    const queueName = `repair-${randomUUID()}`;
+    const queueUrl = sqs.createQueue(queueName);
+    const logsProxy = await stallingProxy({});
+    const logs = new CloudWatchLogsClient({
+      endpoint: logsProxy.endpoint,
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+      ...awsClientOptions({ maxAttempts: 3, timeoutMs: 5_000 }),
+    });
+    const dynamodb = new DynamoDBClient({
+      endpoint: dynalite.endpoint,
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+    });
+    const warnings: string[] = [];
+    const handle = makeHandler({
+      store: new DynamoDbIncidentStore({ client: dynamodb, tableName }),
+      queue: new SqsJobQueue({ client: sqs.makeClient(), queueUrl }),
+      logContext: new CloudWatchLogsContext({ client: logs }),
+      resolveRepo: () => REPO,
+      contextBudgetMs: 1_000,
+      logger: warningsLogger(warnings),
+      metrics: { count: () => {}, publish: () => {} },
+    });
+    const id = '8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e';
+
+    const started = Date.now();
+    const outcome = await handle(
+      makeDataPayload(
+        makeLogEvents([`2024-05-01T12:00:03.015Z ${id} Task timed out after 3.00 seconds\n\n`], {
+          start: AT,
+        }),
+        { logGroup: '/aws/lambda/orders', logStream: '2024/05/01/[$LATEST]0123456789abcdef' },
+      ),
+    );
+
+    if (outcome.kind !== 'recorded') throw new Error(`expected a recorded delivery, got ${outcome.kind}`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(outcome.context.failures).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/GetLogEvents did not answer within 1000 ms/),
+        lastLines: true,
+      }),
+    ]);
+    expect(warnings).toContain(
+      'could not read what a timed-out invocation logged last; recorded the timeout as delivered',
+    );
+    const jobs = sqs.peekBodies(queueName).map((body) => RepairJobSchema.parse(JSON.parse(body)));
+    expect(jobs.map((j) => [j.error.exceptionType, j.error.lastLines])).toEqual([
+      ['Sandbox.Timedout', undefined],
+    ]);
+    expect(logsProxy.connections()).toBeGreaterThan(0);
+    dynamodb.destroy();
+    logs.destroy();
+  }, 20_000);
+
   it('the SDK on its own defaults would still be waiting on the stalled connection', async () => {
     const tableName = `incidents-${randomUUID()}`;
     await dynalite.createIncidentsTable(tableName);

@@ -124,3 +124,53 @@ describe('CloudWatchLogsContext on a dense stream', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 });
+
+describe('CloudWatchLogsContext.fetchBefore', () => {
+  // GetLogEvents with startFromHead false answers the newest `limit` events of the range, oldest first.
+  const stream = Array.from({ length: 300 }, (_, i) => ({ timestamp: AT - 300 + i, message: `step ${i}` }));
+  const backwards = (input: GetLogEventsCommandInput) => {
+    const inRange = stream.filter(
+      (e) =>
+        e.timestamp >= (input.startTime ?? 0) && e.timestamp < (input.endTime ?? Number.POSITIVE_INFINITY),
+    );
+    return {
+      events: input.startFromHead ? inRange.slice(0, input.limit) : inRange.slice(-(input.limit ?? 0)),
+    };
+  };
+
+  it("reads one page back from the stop over the invocation's length, newest events, oldest first", async () => {
+    const { client, calls } = makeClient(backwards);
+    const context = new CloudWatchLogsContext({ client });
+
+    const events = await context.fetchBefore({
+      logGroup: '/aws/lambda/orders',
+      logStream: 's1',
+      timestamp: AT,
+      spanMs: 3_000,
+    });
+
+    expect(calls).toEqual([
+      expect.objectContaining({
+        logGroupName: '/aws/lambda/orders',
+        logStreamName: 's1',
+        startTime: AT - 4_000,
+        endTime: AT,
+        startFromHead: false,
+        limit: 100,
+      }),
+    ]);
+    expect(events.map((e) => e.message)).toEqual(stream.slice(-100).map((e) => e.message));
+    expect(new Set(events.map((e) => e.id)).size).toBe(100);
+  });
+
+  it('reads back 15 minutes at most (the longest an invocation runs)', async () => {
+    const { client, calls } = makeClient(backwards);
+    await new CloudWatchLogsContext({ client }).fetchBefore({
+      logGroup: 'g',
+      logStream: 's',
+      timestamp: AT,
+      spanMs: 86_400_000,
+    });
+    expect(calls[0]?.startTime).toBe(AT - 15 * 60_000 - 1_000);
+  });
+});

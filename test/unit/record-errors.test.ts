@@ -858,3 +858,111 @@ describe('one job per incident (the conditional new → queued)', () => {
     expect(queue.jobs.filter((j) => j.kind === 'recurrence')).toHaveLength(9);
   });
 });
+
+describe('recordErrors: what a timed-out invocation logged last', () => {
+  const id = (n: number) => `8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d${String(n).padStart(2, '0')}`;
+  /** Lambda's two lines for a timeout of invocation `n`. */
+  const timeout = (n: number) => [
+    `2024-05-01T12:00:03.015Z ${id(n)} Task timed out after 3.00 seconds\n\n`,
+    `REPORT RequestId: ${id(n)}\tDuration: 3003.12 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 84 MB\tStatus: timeout\n`,
+  ];
+  /** A source whose backward reads answer the invocation's lines, counted. */
+  function backwards(answer: (request: LogContextRequest & { spanMs: number }) => Promise<LogEvent[]>) {
+    const reads: (LogContextRequest & { spanMs: number })[] = [];
+    const logContext: LogContextSource = {
+      fetchAround: async () => [],
+      fetchBefore: async (request) => {
+        reads.push(request);
+        return answer(request);
+      },
+    };
+    return { logContext, reads };
+  }
+  const invocationLines = async ({ timestamp }: LogContextRequest): Promise<LogEvent[]> =>
+    ['START RequestId: x Version: $LATEST', 'calling the payments API', 'still waiting for payments'].map(
+      (message, i) => ({
+        id: `c${i}`,
+        timestamp: timestamp - 3000 + i,
+        message,
+        logGroup: LOG_GROUP,
+        logStream: STREAM,
+      }),
+    );
+
+  it("puts the invocation's last lines on the incident's sample, one read per incident", async () => {
+    const { logContext, reads } = backwards(invocationLines);
+    const { deps, store, queue } = makeDeps({
+      detect: detectErrors,
+      fingerprint: fingerprintError,
+      logContext,
+    });
+
+    const outcome = recorded(await recordErrors({ event: payload([...timeout(1), ...timeout(2)]) }, deps));
+
+    expect(outcome.incidents).toHaveLength(1);
+    expect(outcome.incidents[0]?.count).toBe(2);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toMatchObject({ logGroup: LOG_GROUP, logStream: STREAM, spanMs: 3000 });
+    expect(store.occurrences[0]?.sample.lastLines).toEqual([
+      'calling the payments API',
+      'still waiting for payments',
+    ]);
+    expect(queue.jobs[0]?.error.lastLines).toEqual([
+      'calling the payments API',
+      'still waiting for payments',
+    ]);
+    expect(outcome.context.fetched).toBe(1);
+  });
+
+  it('reads for three incidents of a delivery at most', async () => {
+    const { logContext, reads } = backwards(invocationLines);
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+    const { deps } = makeDeps({
+      // five timeouts that fingerprint apart (as five functions' would)
+      detect: (events) =>
+        detectErrors(events).map((d, i) => ({
+          ...d,
+          record: { ...d.record, message: `${d.record.message} ${words[i]}` },
+        })),
+      fingerprint: fingerprintError,
+      logContext,
+    });
+
+    const outcome = recorded(
+      await recordErrors({ event: payload(words.map((_, n) => timeout(n)[0] ?? '')) }, deps),
+    );
+
+    expect(outcome.incidents).toHaveLength(5);
+    expect(reads).toHaveLength(3);
+  });
+
+  it('keeps the record as it was when the read fails, and reports the failure', async () => {
+    const { logContext } = backwards(async () => {
+      throw new Error('ThrottlingException: Rate exceeded');
+    });
+    const { deps, store } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+
+    const outcome = recorded(await recordErrors({ event: payload(timeout(1)) }, deps));
+
+    expect(outcome.incidents).toHaveLength(1);
+    expect(store.occurrences[0]?.sample.lastLines).toBeUndefined();
+    expect(outcome.context.failures).toEqual([
+      expect.objectContaining({
+        logStream: STREAM,
+        message: 'Error: ThrottlingException: Rate exceeded',
+        lastLines: true,
+      }),
+    ]);
+  });
+
+  it('reads nothing for other errors, nor from a source that cannot read backwards', async () => {
+    const { logContext, reads } = backwards(invocationLines);
+    const { deps } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    await recordErrors({ event: payload(['ValueError: bad input']) }, deps);
+    expect(reads).toHaveLength(0);
+
+    const { deps: forward, store } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError });
+    recorded(await recordErrors({ event: payload(timeout(1)) }, forward));
+    expect(store.occurrences[0]?.sample.lastLines).toBeUndefined();
+  });
+});

@@ -1,7 +1,12 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
-import { mayBePlatformLine, type PlatformFailure, readLambdaPlatformFailure } from './lambda-platform.ts';
+import {
+  mayBePlatformLine,
+  type PlatformFailure,
+  readLambdaPlatformFailure,
+  type StoppedInvocation,
+} from './lambda-platform.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
@@ -22,7 +27,7 @@ export interface DetectedError {
    */
   needsContext: boolean;
   /** the Lambda invocation a platform failure reports on: detectErrors keeps one record per invocation */
-  invocation?: { requestId: string; rank: number };
+  invocation?: StoppedInvocation;
 }
 
 export interface DetectOptions {
@@ -162,17 +167,26 @@ export function detectErrors(
  * `Runtime.OutOfMemory`): one record stands for it, the most telling, holding every line's event.
  */
 function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[] {
-  const byInvocation = new Map<string, { best: DetectedError; rank: number; ids: string[] }>();
+  const byInvocation = new Map<
+    string,
+    { best: DetectedError; rank: number; ids: string[]; durationMs?: number }
+  >();
   const keyOf = (d: DetectedError, requestId: string) =>
     `${d.record.logGroup}\u0000${d.record.logStream}\u0000${requestId}`;
   for (const d of found) {
     if (!d.invocation) continue;
     const key = keyOf(d, d.invocation.requestId);
     const seen = byInvocation.get(key);
-    if (!seen) byInvocation.set(key, { best: d, rank: d.invocation.rank, ids: [...d.record.eventIds] });
-    else {
+    if (!seen) {
+      const first = { best: d, rank: d.invocation.rank, ids: [...d.record.eventIds] };
+      byInvocation.set(
+        key,
+        d.invocation.durationMs === undefined ? first : { ...first, durationMs: d.invocation.durationMs },
+      );
+    } else {
       seen.ids.push(...d.record.eventIds);
       if (d.invocation.rank > seen.rank) Object.assign(seen, { best: d, rank: d.invocation.rank });
+      seen.durationMs ??= d.invocation.durationMs;
     }
   }
   const out: DetectedError[] = [];
@@ -183,7 +197,15 @@ function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[
     }
     const seen = byInvocation.get(keyOf(d, d.invocation.requestId));
     if (seen?.best !== d) continue;
-    out.push({ record: { ...d.record, eventIds: [...new Set(seen.ids)] }, needsContext: false });
+    const { requestId, rank } = d.invocation;
+    out.push({
+      record: { ...d.record, eventIds: [...new Set(seen.ids)] },
+      needsContext: false,
+      invocation:
+        seen.durationMs === undefined
+          ? { requestId, rank }
+          : { requestId, rank, durationMs: seen.durationMs },
+    });
   }
   return out;
 }
@@ -688,7 +710,14 @@ function platformError(failure: PlatformFailure, line: Line): DetectedError {
   const record = toRecord(parsed, redact(line.text.trim()), [line]);
   return failure.requestId === undefined
     ? { record, needsContext: false }
-    : { record, needsContext: false, invocation: { requestId: failure.requestId, rank: failure.rank } };
+    : {
+        record,
+        needsContext: false,
+        invocation:
+          failure.durationMs === undefined
+            ? { requestId: failure.requestId, rank: failure.rank }
+            : { requestId: failure.requestId, rank: failure.rank, durationMs: failure.durationMs },
+      };
 }
 
 function structuredError(line: Parsed, error: StructuredError, assembly: Assembly): DetectedError {

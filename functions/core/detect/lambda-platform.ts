@@ -22,6 +22,15 @@ export interface PlatformFailure {
    * exit, then the REPORT): the line of the highest rank names it, the others add nothing.
    */
   rank: number;
+  /** how long the invocation ran before it was stopped, when the line says */
+  durationMs?: number;
+}
+
+/** An invocation Lambda stopped, as a detected record carries it. */
+export interface StoppedInvocation {
+  requestId: string;
+  rank: number;
+  durationMs?: number;
 }
 
 /** The type AWS gives a timed-out invocation (an invoke's `errorType`). */
@@ -100,6 +109,7 @@ export function readLambdaPlatformFailure(text: string, logGroup: string): Platf
     message: `Task timed out after ${timedOut[2]} seconds${where}`,
     requestId: timedOut[1] as string,
     rank: RANK_TIMED_OUT,
+    durationMs: Number(timedOut[2]) * 1000,
   };
 }
 
@@ -107,12 +117,13 @@ function readReport(text: string, requestId: string, where: string): PlatformFai
   const status = STATUS.exec(text)?.[1];
   if (status === 'timeout') {
     const ms = Number(DURATION.exec(text)?.[1]);
-    return {
+    const failure = {
       exceptionType: TIMED_OUT_TYPE,
       message: `${timedOutAfter('Task', ms)}${where}`,
       requestId,
       rank: RANK_TIMED_OUT,
     };
+    return Number.isFinite(ms) ? { ...failure, durationMs: ms } : failure;
   }
   // Only the memory kill is read here. A runtime's exit has a line of its own with its reason,
   // and an error the function's code raised was logged, with its trace, by the runtime.
@@ -163,11 +174,12 @@ function readJsonReport(text: string, where: string): PlatformFailure | undefine
     requestId === undefined ? failure : { ...failure, requestId };
   if (record.status === 'timeout') {
     const ms = Number(metrics.durationMs);
-    return withId({
+    const failure = {
       exceptionType: TIMED_OUT_TYPE,
       message: `${timedOutAfter(isInit ? 'Init phase' : 'Task', ms)}${where}`,
       rank: RANK_TIMED_OUT,
-    });
+    };
+    return withId(Number.isFinite(ms) ? { ...failure, durationMs: ms } : failure);
   }
   if (record.status !== 'error' || record.errorType !== OUT_OF_MEMORY_TYPE) return undefined;
   const used = typeof metrics.maxMemoryUsedMB === 'number' ? String(metrics.maxMemoryUsedMB) : undefined;
@@ -201,4 +213,47 @@ function functionLabel(logGroup: string): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Lines shown of what a stopped invocation logged last, each capped. */
+export const MAX_LAST_LINES = 10;
+const MAX_LAST_LINE_CHARS = 300;
+// Lambda's own lines that open, close and report invocations and the init phase.
+const PLATFORM_FRAME =
+  /^(?:(?:START|END|REPORT) RequestId: |INIT_(?:START|REPORT|RUNTIME_DONE) |EXTENSION\t|TELEMETRY\t|\{"time":"[^"]{1,40}","type":"platform\.)/;
+
+/**
+ * The last lines `requestId` logged before Lambda stopped it, oldest first, from the stream's
+ * events that precede the stop (any order of reading; `redact` applied to each line). A log
+ * stream is one execution environment, which runs one invocation at a time: its lines are the
+ * ones after its `START` (or, read from after it, after the last line Lambda wrote about another
+ * invocation). Lambda's own lines are left out.
+ */
+export function invocationLastLines(
+  events: readonly { timestamp: number; message: string }[],
+  requestId: string,
+  redact: (text: string) => string,
+): string[] {
+  const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
+  let from = 0;
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const message = (ordered[i] as { message: string }).message;
+    if (!PLATFORM_FRAME.test(message) || (message.includes(requestId) && !isStartOf(message))) continue;
+    from = i + 1;
+    break;
+  }
+  const lines: string[] = [];
+  for (const { message } of ordered.slice(from)) {
+    if (PLATFORM_FRAME.test(message) || mayBePlatformLine(message)) continue;
+    for (const line of message.split(/\r?\n/)) if (line.trim() !== '') lines.push(line.trimEnd());
+  }
+  return lines
+    .slice(-MAX_LAST_LINES)
+    .map((line) =>
+      redact(line.length > MAX_LAST_LINE_CHARS ? `${line.slice(0, MAX_LAST_LINE_CHARS)}…` : line),
+    );
+}
+
+function isStartOf(message: string): boolean {
+  return message.startsWith('START RequestId: ') || message.includes('"type":"platform.start"');
 }

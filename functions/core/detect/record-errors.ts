@@ -5,9 +5,11 @@ import { DEFAULT_QUEUE_LEASE_MS, releaseQueueLease } from '../incident/queue-lea
 import type { IncidentStore, OccurrenceResult } from '../ports/incident-store.ts';
 import type { EnqueueFailure, JobQueue } from '../ports/job-queue.ts';
 import type { LogContextSource } from '../ports/log-context-source.ts';
+import { redact } from '../text/redact.ts';
 import { type DecodedSubscription, decodeSubscriptionEvent, PayloadError } from './decode-subscription.ts';
 import { type DetectedError, detectErrors } from './detect-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
+import { invocationLastLines, type StoppedInvocation, TIMED_OUT_TYPE } from './lambda-platform.ts';
 
 export interface RecordErrorsDeps {
   store: IncidentStore;
@@ -64,7 +66,8 @@ export interface ContextFetchReport {
   skipped: number;
   /** cut-off traces left as they were because the delivery's time for reads ran out */
   outOfTime: number;
-  failures: { logStream: string; timestamp: number; message: string }[];
+  /** reads that failed: for the rest of a cut-off trace, or (`lastLines`) for what a timed-out invocation logged last */
+  failures: { logStream: string; timestamp: number; message: string; lastLines?: true }[];
 }
 
 export type RecordErrorsOutcome =
@@ -152,8 +155,9 @@ export async function recordErrors(
   const repo = resolveRepo(logGroup);
   if (!repo) return { kind: 'unrouted', logGroup, errorsSeen: detect(events).length };
 
+  const detected = detect(events);
   const { records, report: context } = await completeCutOffTraces({
-    detected: detect(events),
+    detected,
     events,
     logContext,
     detect,
@@ -164,6 +168,14 @@ export async function recordErrors(
   });
 
   const groups = groupByIncident({ records, repo, fingerprint });
+  await readTimedOutInvocations({
+    detected,
+    groups: [...groups.values()],
+    logContext,
+    context,
+    contextBudgetMs,
+    now,
+  });
   const ttl = computeTtl({ nowMs: now(), ttlDays });
   // Queue leases taken in this delivery: if it fails before their jobs are sent, they are
   // handed back, so the retried delivery sends them rather than finding them `queued`.
@@ -613,6 +625,73 @@ async function completeCutOffTraces({
   for (const record of kept) if (record.eventIds.length === 0 || !isCovered(record)) rest.push({ record });
   return { records: [...rest, ...unique].sort((a, b) => a.record.timestamp - b.record.timestamp), report };
 }
+
+/** Timed-out invocations whose last lines are read per delivery: one per incident, these at most. */
+const MAX_LAST_LINE_READS = 3;
+
+/**
+ * A timeout leaves no trace: each incident it makes gets, on its sample, the last lines its
+ * invocation logged (read back from the stream, up to the invocation's length), which show what
+ * it was waiting for. One read per incident and delivery, a few at most, within their own time;
+ * a failed read leaves the record as it was (and is reported, like a cut-off trace's).
+ */
+async function readTimedOutInvocations({
+  detected,
+  groups,
+  logContext,
+  context,
+  contextBudgetMs,
+  now,
+}: {
+  detected: readonly DetectedError[];
+  groups: readonly IncidentGroup[];
+  logContext: LogContextSource;
+  context: ContextFetchReport;
+  contextBudgetMs: number;
+  now: () => number;
+}): Promise<void> {
+  if (!logContext.fetchBefore) return;
+  // Few: platform records are rare, so records are fine as keys here.
+  const timedOut = new Map<ErrorRecord, StoppedInvocation>();
+  for (const { record, invocation } of detected)
+    if (invocation && record.exceptionType === TIMED_OUT_TYPE) timedOut.set(record, invocation);
+  if (timedOut.size === 0) return;
+  const readsEnd = now() + contextBudgetMs;
+  let reads = 0;
+  for (const group of groups) {
+    const record = group.records.find((r) => timedOut.has(r));
+    const invocation = record && timedOut.get(record);
+    if (!record || !invocation) continue;
+    const timeoutMs = readsEnd - now();
+    if (reads >= MAX_LAST_LINE_READS || timeoutMs <= 0) break;
+    reads += 1;
+    context.fetched += 1;
+    const { logGroup, logStream, timestamp } = record;
+    try {
+      const events = await logContext.fetchBefore({
+        logGroup,
+        logStream,
+        timestamp,
+        spanMs: invocation.durationMs ?? MAX_INVOCATION_MS,
+        timeoutMs,
+      });
+      const lastLines = invocationLastLines(events, invocation.requestId, (line) => redact(line));
+      if (lastLines.length === 0) continue;
+      // The record was made by this delivery's detection: completed in place, and shown (every
+      // record of a timeout's incident is as frameless as the next).
+      record.lastLines = lastLines;
+      group.sample = capSample(record);
+    } catch (error: unknown) {
+      context.failures.push({
+        logStream,
+        timestamp,
+        message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        lastLines: true,
+      });
+    }
+  }
+}
+const MAX_INVOCATION_MS = 15 * 60 * 1000;
 
 /** The earliest and latest timestamps of events in any order (none: an empty span, from > to). */
 function spanOf(events: readonly LogEvent[]): { from: number; to: number } {

@@ -16,4 +16,10 @@ export interface LogContextRequest {
  */
 export interface LogContextSource {
   fetchAround(request: LogContextRequest): Promise<LogEvent[]>;
+  /**
+   * The stream's last events before `timestamp`, read back at most `spanMs`: what an invocation
+   * Lambda stopped logged last. Bounded by the adapter (one page). A source that cannot read a
+   * stream backwards leaves it out.
+   */
+  fetchBefore?(request: LogContextRequest & { spanMs: number }): Promise<LogEvent[]>;
 }

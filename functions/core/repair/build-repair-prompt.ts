@@ -152,7 +152,11 @@ export async function buildRepairPrompt({
       `Frames in a bundle with no source map, shown where the repository defines the function they name (their line numbers are the bundle's): ${bundled.slice(0, MAX_LISTED_UNMAPPED).join(', ')}`,
     );
   }
-  const data = `${summary.join('\n')}\n\n${clip(redact(error.raw), limits.maxLogChars)}`;
+  // A timed-out invocation's last lines: where it was when Lambda stopped it (inside the fence).
+  const lastLines = error.lastLines?.length
+    ? `\n\nWhat the invocation logged last before it was stopped:\n${error.lastLines.map((line) => redact(line)).join('\n')}`
+    : '';
+  const data = `${summary.join('\n')}\n\n${clip(redact(error.raw), limits.maxLogChars)}${lastLines}`;
   const fence = `AIOPS-LOG-${randomFence()}`;
 
   const windows = await codeWindows({ mappings, repo, limits });

@@ -9,7 +9,7 @@ import type { OccurrenceCounts } from './render-pull-request.ts';
 
 interface EmailCommon {
   repo: RepoCoordinates;
-  error: Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames' | 'logGroup'>;
+  error: Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames' | 'logGroup' | 'lastLines'>;
   occurrences?: OccurrenceCounts;
   /** a page about the incident (dashboard, console link), if the deployment has one */
   incidentUrl?: string;
@@ -52,6 +52,7 @@ const PROSE_MAX = 6000;
 /** Emails of repairs that failed for good, per repository and UTC day (the repair use case keeps the count). */
 export const MAX_FAILED_EMAILS_PER_DAY = 3;
 const MESSAGE_MAX = 1500;
+const LAST_LINES_MAX = 2500;
 const SUBJECT_MAX = 200;
 const STYLE = {
   body: 'margin:0;padding:0;background:#ffffff;',
@@ -83,7 +84,12 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
   if (prScope) scopes.push(prScope);
   const safe = (text: string) => defangForeignUrls(scrubProse(text), scopes);
   const prose = (text: string) => proseBlock(safe(text));
-  const message = truncate(stripControlCharacters(safe(input.error.message)), MESSAGE_MAX);
+  const told = truncate(stripControlCharacters(safe(input.error.message)), MESSAGE_MAX);
+  // A timed-out invocation's last lines: the newest kept when they are too long.
+  const lastLines = input.error.lastLines?.length
+    ? tail(stripControlCharacters(safe(input.error.lastLines.join('\n'))), LAST_LINES_MAX)
+    : undefined;
+  const message = lastLines ? `${told}\n\nWhat it logged last before it was stopped:\n${lastLines}` : told;
   const facts: Array<[string, string]> = [
     ['Type', type],
     ...(where ? [['Where', oneLine(where, 300)] as [string, string]] : []),
@@ -290,6 +296,10 @@ function subject(text: string): string {
 
 function oneLine(text: string, max: number): string {
   return truncate(stripControlCharacters(text).replace(/\s+/g, ' ').trim(), max);
+}
+
+function tail(text: string, max: number): string {
+  return text.length > max ? `…${text.slice(text.length - max + 1).trimStart()}` : text;
 }
 
 function truncate(text: string, max: number): string {

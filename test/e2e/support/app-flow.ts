@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { CloudWatchLogsContext } from '../../../functions/adapters/cloudwatch-logs-context.ts';
@@ -66,15 +67,18 @@ export function makeAppDetector({
   app,
   store,
   queue,
+  logs = makeLogsStub(),
 }: {
   app: AppRepo;
   store: DynamoDbIncidentStore;
   queue: SqsJobQueue;
+  /** the CloudWatch Logs client context reads go to (default: one that expects none) */
+  logs?: CloudWatchLogsClient;
 }): DetectorHandler {
   return makeDetectorHandler({
     store,
     queue,
-    logContext: new CloudWatchLogsContext({ client: makeLogsStub() }),
+    logContext: new CloudWatchLogsContext({ client: logs }),
     resolveRepo: (group) => (group === app.logGroup ? app.repo : undefined),
     logger: silentDetectorLogger,
     metrics: noMetrics,

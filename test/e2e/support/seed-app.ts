@@ -1,4 +1,8 @@
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  type GetLogEventsCommandInput,
+  type GetLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { DetectorLogger, DetectorMetrics } from '../../../functions/detector/telemetry.ts';
@@ -78,6 +82,31 @@ export function makeLogsStub(): CloudWatchLogsClient {
       throw new Error('GetLogEvents was not expected in this flow');
     },
     { step: 'initialize', name: 'noLogEvents' },
+  );
+  return client;
+}
+
+/**
+ * A CloudWatch Logs client whose GetLogEvents answers from `stream` (one log stream's events, in
+ * time order), forward or backward as asked, stubbed at the SDK edge.
+ */
+export function makeLogsStreamStub(
+  stream: readonly { timestamp: number; message: string }[],
+): CloudWatchLogsClient {
+  const client = new CloudWatchLogsClient({ region: 'us-east-1', credentials: FAKE_CREDENTIALS });
+  client.middlewareStack.add(
+    () => async (args) => {
+      const input = args.input as GetLogEventsCommandInput;
+      const inRange = stream.filter(
+        (e) =>
+          e.timestamp >= (input.startTime ?? 0) && e.timestamp < (input.endTime ?? Number.POSITIVE_INFINITY),
+      );
+      const limit = input.limit ?? 10_000;
+      const events = input.startFromHead === false ? inRange.slice(-limit) : inRange.slice(0, limit);
+      const output: GetLogEventsCommandOutput = { $metadata: {}, events };
+      return { output, response: {} };
+    },
+    { step: 'initialize', name: 'streamLogEvents' },
   );
   return client;
 }

@@ -17,8 +17,13 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
-import { mayBePlatformLine } from '../../../functions/core/detect/lambda-platform.ts';
+import {
+  invocationLastLines,
+  MAX_LAST_LINES,
+  mayBePlatformLine,
+} from '../../../functions/core/detect/lambda-platform.ts';
 import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
+import { redact } from '../../../functions/core/text/redact.ts';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
 import { makeEvents } from '../../support/log-events.ts';
 
@@ -207,5 +212,75 @@ describe('the Lambda platform reports a stopped invocation', () => {
     expect(explain(memory)).toContain('used all of its memory');
     expect(explain(exit)).toContain('runtime process exited');
     for (const error of [timeout, memory, exit]) expect(explain(error)).toContain('no model call was made');
+  });
+
+  describe('what a timed-out invocation logged last', () => {
+    const ID = '8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e';
+    const PREVIOUS = '0b6a3c44-7f2e-4d5a-8c1b-9e0f1a2b3c4d';
+    const at = (i: number, message: string) => ({ timestamp: 1_714_564_800_000 + i, message });
+    const lastLines = (events: { timestamp: number; message: string }[]) =>
+      invocationLastLines(events, ID, (line) => redact(line));
+
+    it("keeps its own lines after its START, the newest ten, redacted, and none of Lambda's", () => {
+      // Built by concatenation so secret scanners do not flag the repository.
+      const key = `AKIA${'IOSFODNN7EXAMPLE'}`;
+      const own = Array.from(
+        { length: 12 },
+        (_, i) => `[INFO]\t2024-05-01T12:00:00.${100 + i}Z\t${ID}\tstep ${i}`,
+      );
+      const events = [
+        at(0, `[INFO]\t2024-05-01T11:59:59.000Z\t${PREVIOUS}\tthe previous invocation`),
+        at(1, `END RequestId: ${PREVIOUS}\n`),
+        at(
+          2,
+          `REPORT RequestId: ${PREVIOUS}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\t\n`,
+        ),
+        at(3, `START RequestId: ${ID} Version: $LATEST\n`),
+        ...own.map((line, i) => at(4 + i, `${line}\n`)),
+        at(
+          16,
+          `[INFO]\t2024-05-01T12:00:00.200Z\t${ID}\tcalling https://payments.example.com/charge with ${key}\n`,
+        ),
+      ];
+
+      const found = lastLines(events.reverse());
+
+      expect(found).toHaveLength(MAX_LAST_LINES);
+      expect(found.slice(0, -1)).toEqual(own.slice(-(MAX_LAST_LINES - 1)));
+      expect(found.at(-1)).toContain('calling https://payments.example.com/charge with');
+      expect(found.at(-1)).not.toContain(key);
+    });
+
+    it("reads a read that began after its START up to Lambda's last line about another invocation", () => {
+      expect(
+        lastLines([
+          at(0, 'the previous invocation, its lines cut by the read'),
+          at(1, `REPORT RequestId: ${PREVIOUS}\tDuration: 12.34 ms\t\n`),
+          at(2, 'opening a connection to db.internal:5432\n'),
+          at(3, `END RequestId: ${ID}\n`),
+        ]),
+      ).toEqual(['opening a connection to db.internal:5432']);
+      expect(lastLines([at(0, 'waiting for the queue'), at(1, 'still waiting')])).toEqual([
+        'waiting for the queue',
+        'still waiting',
+      ]);
+    });
+
+    it('reads the JSON log format alike', () => {
+      expect(
+        lastLines([
+          at(
+            0,
+            `{"time":"2024-05-01T12:00:00.000Z","type":"platform.start","record":{"requestId":"${ID}","version":"$LATEST"}}`,
+          ),
+          at(
+            1,
+            `{"timestamp":"2024-05-01T12:00:00.120Z","level":"INFO","requestId":"${ID}","message":"calling the payments API"}`,
+          ),
+        ]),
+      ).toEqual([
+        `{"timestamp":"2024-05-01T12:00:00.120Z","level":"INFO","requestId":"${ID}","message":"calling the payments API"}`,
+      ]);
+    });
   });
 });
