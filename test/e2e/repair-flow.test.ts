@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import {
   receiveQueued,
   seedAppRepo,
 } from './support/app-flow.ts';
-import { APP_PY, FIX_INPUT, FIX_NEW, FIX_OLD, GOOD_SCRIPT } from './support/seed-app.ts';
+import { APP_PY, FIX_INPUT, FIX_NEW, FIX_OLD, GOOD_SCRIPT, makeLogsStreamStub } from './support/seed-app.ts';
 import { useE2eStandIns } from './support/stand-ins.ts';
 
 // Built by concatenation so secret scanners do not flag the repository; the detector must redact it.
@@ -50,9 +51,12 @@ interface Flow {
 async function makeFlow({
   script,
   env = {},
+  logs,
 }: {
   script: StandInStep[];
   env?: Record<string, string>;
+  /** the CloudWatch Logs client the detector reads context from */
+  logs?: CloudWatchLogsClient;
 }): Promise<Flow> {
   const app = await seedAppRepo({ standIns: servers, owner: OWNER });
   const { repo, queueUrl } = app;
@@ -62,6 +66,7 @@ async function makeFlow({
     app,
     store,
     queue: new SqsJobQueue({ client: servers.sqsClient, queueUrl }),
+    ...(logs ? { logs } : {}),
   });
   const logged: { message: string; attributes?: Record<string, unknown> }[] = [];
   const analyzer = makeE2eAnalyzer({
@@ -335,8 +340,19 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
 
 describe('an invocation Lambda stopped: detector → SQS → analyzer → email, no model call', () => {
   it('records a timeout told on two lines as one incident and mails why, with no model call or branch', async () => {
-    const flow = await makeFlow({ script: [] });
     const id = '8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e';
+    const at = 1_714_564_800_000;
+    // The stream the timeout came from: the invocation's own lines before it.
+    const flow = await makeFlow({
+      script: [],
+      logs: makeLogsStreamStub([
+        { timestamp: at - 3_010, message: `START RequestId: ${id} Version: $LATEST\n` },
+        {
+          timestamp: at - 3_000,
+          message: `[INFO]\t2024-05-01T12:00:00.015Z\t${id}\tcalling the payments API for order 4411\n`,
+        },
+      ]),
+    });
     // What the default filter delivers of a timed-out invocation: Lambda's line and its REPORT.
     const payload = makeDataPayload(
       makeLogEvents([
@@ -371,6 +387,8 @@ describe('an invocation Lambda stopped: detector → SQS → analyzer → email,
     expect(mails[0]?.body.text).toContain('Task timed out after 3.00 seconds');
     expect(mails[0]?.body.text).toContain('no timeout of its own');
     expect(mails[0]?.subject).toContain('no fix attempted');
+    expect(mails[0]?.body.text).toContain('What it logged last before it was stopped:');
+    expect(mails[0]?.body.text).toContain('calling the payments API for order 4411');
   });
 });
 
