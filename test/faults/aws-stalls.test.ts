@@ -56,6 +56,31 @@ const warningsLogger = (warnings: string[]): DetectorLogger => ({
   withKeys: () => warningsLogger(warnings),
 });
 
+/** The detector as deployed on these clients, its reads given 1 s per delivery, its warnings kept. */
+function detectorOn({
+  dynamodb,
+  tableName,
+  queueUrl,
+  logs,
+  warnings,
+}: {
+  dynamodb: DynamoDBClient;
+  tableName: string;
+  queueUrl: string;
+  logs: CloudWatchLogsClient;
+  warnings: string[];
+}) {
+  return makeHandler({
+    store: new DynamoDbIncidentStore({ client: dynamodb, tableName }),
+    queue: new SqsJobQueue({ client: sqs.makeClient(), queueUrl }),
+    logContext: new CloudWatchLogsContext({ client: logs }),
+    resolveRepo: () => REPO,
+    contextBudgetMs: 1_000,
+    logger: warningsLogger(warnings),
+    metrics: { count: () => {}, publish: () => {} },
+  });
+}
+
 describe('AWS calls that stall', () => {
   it('records a delivery whose DynamoDB connection stalls once and whose GetLogEvents never answers: both errors as delivered, one job each', async () => {
     const tableName = `incidents-${randomUUID()}`;
@@ -80,15 +105,7 @@ describe('AWS calls that stall', () => {
       ...awsClientOptions({ maxAttempts: 3, timeoutMs: 5_000 }),
     });
     const warnings: string[] = [];
-    const handle = makeHandler({
-      store: new DynamoDbIncidentStore({ client: dynamodb, tableName }),
-      queue: new SqsJobQueue({ client: sqs.makeClient(), queueUrl }),
-      logContext: new CloudWatchLogsContext({ client: logs }),
-      resolveRepo: () => REPO,
-      contextBudgetMs: 1_000,
-      logger: warningsLogger(warnings),
-      metrics: { count: () => {}, publish: () => {} },
-    });
+    const handle = detectorOn({ dynamodb, tableName, queueUrl, logs, warnings });
 
     const outcome = await handle(
       makeDataPayload(makeLogEvents(HEADS, { start: AT }), { logGroup: LOG_GROUP, logStream: 'task-1' }),
@@ -137,15 +154,7 @@ describe('AWS calls that stall', () => {
       credentials: FAKE_CREDENTIALS,
     });
     const warnings: string[] = [];
-    const handle = makeHandler({
-      store: new DynamoDbIncidentStore({ client: dynamodb, tableName }),
-      queue: new SqsJobQueue({ client: sqs.makeClient(), queueUrl }),
-      logContext: new CloudWatchLogsContext({ client: logs }),
-      resolveRepo: () => REPO,
-      contextBudgetMs: 1_000,
-      logger: warningsLogger(warnings),
-      metrics: { count: () => {}, publish: () => {} },
-    });
+    const handle = detectorOn({ dynamodb, tableName, queueUrl, logs, warnings });
     const id = '8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e';
 
     const started = Date.now();

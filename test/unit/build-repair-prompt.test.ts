@@ -101,6 +101,18 @@ function splitAtFence(prompt: string): { fence: string; inside: string; outside:
 const headers = (prompt: string): string[] => prompt.split('\n').filter((l) => l.startsWith('--- '));
 
 describe('buildRepairPrompt', () => {
+  it("puts a timed-out invocation's last lines inside the fence, redacted again", async () => {
+    const { prompt } = await build({
+      error: makeErrorRecord({ lastLines: ['calling the payments API', `token ${FAKE_AWS_KEY}`] }),
+    });
+    const { inside, outside } = splitAtFence(prompt);
+    expect(inside).toContain(
+      'What the invocation logged last before it was stopped:\ncalling the payments API',
+    );
+    expect(outside).not.toContain('calling the payments API');
+    expect(prompt).not.toContain(FAKE_AWS_KEY);
+  });
+
   it('returns the stable system prompt', async () => {
     const result = await build();
     expect(result.system).toBe(REPAIR_SYSTEM_PROMPT);

@@ -169,7 +169,7 @@ export function detectErrors(
 function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[] {
   const byInvocation = new Map<
     string,
-    { best: DetectedError; rank: number; ids: string[]; durationMs?: number }
+    { best: DetectedError; rank: number; ids: string[]; durationMs: number | undefined }
   >();
   const keyOf = (d: DetectedError, requestId: string) =>
     `${d.record.logGroup}\u0000${d.record.logStream}\u0000${requestId}`;
@@ -178,11 +178,8 @@ function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[
     const key = keyOf(d, d.invocation.requestId);
     const seen = byInvocation.get(key);
     if (!seen) {
-      const first = { best: d, rank: d.invocation.rank, ids: [...d.record.eventIds] };
-      byInvocation.set(
-        key,
-        d.invocation.durationMs === undefined ? first : { ...first, durationMs: d.invocation.durationMs },
-      );
+      const { rank, durationMs } = d.invocation;
+      byInvocation.set(key, { best: d, rank, ids: [...d.record.eventIds], durationMs });
     } else {
       seen.ids.push(...d.record.eventIds);
       if (d.invocation.rank > seen.rank) Object.assign(seen, { best: d, rank: d.invocation.rank });
@@ -197,14 +194,10 @@ function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[
     }
     const seen = byInvocation.get(keyOf(d, d.invocation.requestId));
     if (seen?.best !== d) continue;
-    const { requestId, rank } = d.invocation;
     out.push({
       record: { ...d.record, eventIds: [...new Set(seen.ids)] },
       needsContext: false,
-      invocation:
-        seen.durationMs === undefined
-          ? { requestId, rank }
-          : { requestId, rank, durationMs: seen.durationMs },
+      invocation: { ...d.invocation, durationMs: seen.durationMs },
     });
   }
   return out;
@@ -708,16 +701,10 @@ function platformError(failure: PlatformFailure, line: Line): DetectedError {
     causes: [],
   };
   const record = toRecord(parsed, redact(line.text.trim()), [line]);
-  return failure.requestId === undefined
+  const { requestId, rank, durationMs } = failure;
+  return requestId === undefined
     ? { record, needsContext: false }
-    : {
-        record,
-        needsContext: false,
-        invocation:
-          failure.durationMs === undefined
-            ? { requestId: failure.requestId, rank: failure.rank }
-            : { requestId: failure.requestId, rank: failure.rank, durationMs: failure.durationMs },
-      };
+    : { record, needsContext: false, invocation: { requestId, rank, durationMs } };
 }
 
 function structuredError(line: Parsed, error: StructuredError, assembly: Assembly): DetectedError {

@@ -23,15 +23,12 @@ export interface PlatformFailure {
    */
   rank: number;
   /** how long the invocation ran before it was stopped, when the line says */
-  durationMs?: number;
+  durationMs?: number | undefined;
 }
 
 /** An invocation Lambda stopped, as a detected record carries it. */
-export interface StoppedInvocation {
-  requestId: string;
-  rank: number;
-  durationMs?: number;
-}
+export type StoppedInvocation = Required<Pick<PlatformFailure, 'requestId' | 'rank'>> &
+  Pick<PlatformFailure, 'durationMs'>;
 
 /** The type AWS gives a timed-out invocation (an invoke's `errorType`). */
 export const TIMED_OUT_TYPE = 'Sandbox.Timedout';
@@ -123,7 +120,7 @@ function readReport(text: string, requestId: string, where: string): PlatformFai
       requestId,
       rank: RANK_TIMED_OUT,
     };
-    return Number.isFinite(ms) ? { ...failure, durationMs: ms } : failure;
+    return { ...failure, durationMs: Number.isFinite(ms) ? ms : undefined };
   }
   // Only the memory kill is read here. A runtime's exit has a line of its own with its reason,
   // and an error the function's code raised was logged, with its trace, by the runtime.
@@ -179,7 +176,7 @@ function readJsonReport(text: string, where: string): PlatformFailure | undefine
       message: `${timedOutAfter(isInit ? 'Init phase' : 'Task', ms)}${where}`,
       rank: RANK_TIMED_OUT,
     };
-    return withId(Number.isFinite(ms) ? { ...failure, durationMs: ms } : failure);
+    return withId({ ...failure, durationMs: Number.isFinite(ms) ? ms : undefined });
   }
   if (record.status !== 'error' || record.errorType !== OUT_OF_MEMORY_TYPE) return undefined;
   const used = typeof metrics.maxMemoryUsedMB === 'number' ? String(metrics.maxMemoryUsedMB) : undefined;
