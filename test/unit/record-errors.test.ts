@@ -966,3 +966,45 @@ describe('recordErrors: what a timed-out invocation logged last', () => {
     expect(store.occurrences[0]?.sample.lastLines).toBeUndefined();
   });
 });
+
+describe('recordErrors: a runtime that died of an error it did not catch', () => {
+  it('opens one incident and queues one repair for the error and the exit Lambda reported after it', async () => {
+    const id = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
+    const rejection = `2026-12-06T03:50:38.895Z\t${id}\tERROR\tUnhandled Promise Rejection \t${JSON.stringify(
+      {
+        errorType: 'Runtime.UnhandledPromiseRejection',
+        errorMessage: "TypeError: Cannot read properties of undefined (reading 'email')",
+        reason: {
+          errorType: 'TypeError',
+          errorMessage: "Cannot read properties of undefined (reading 'email')",
+          stack: [
+            "TypeError: Cannot read properties of undefined (reading 'email')",
+            '    at sendReceipt (/var/task/notify.js:3:40)',
+            '    at Object.handler (/var/task/checkout.js:4:3)',
+          ],
+        },
+      },
+    )}\n`;
+    // what the default filter delivers of the crash: the START and END hold none of its words
+    const crash = [
+      rejection,
+      `RequestId: ${id} Error: Runtime exited with error: exit status 128\nRuntime.ExitError\n`,
+      `REPORT RequestId: ${id}\tDuration: 41.07 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: error\tError Type: Runtime.ExitError\n`,
+    ];
+    const { deps, store, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError });
+
+    const outcome = recorded(await recordErrors({ event: payload(crash) }, deps));
+
+    expect(outcome.incidents).toHaveLength(1);
+    expect(outcome.incidents[0]?.count).toBe(1);
+    expect(queue.jobs).toHaveLength(1);
+    expect(queue.jobs[0]?.error.exceptionType).toBe('TypeError');
+    expect(queue.jobs[0]?.error.eventIds).toHaveLength(2);
+    expect(store.occurrences).toHaveLength(1);
+
+    // Subscription delivery is at least once: the same payload again counts nothing.
+    const again = recorded(await recordErrors({ event: payload(crash) }, deps));
+    expect(again.incidents).toEqual([expect.objectContaining({ result: 'duplicate', totalCount: 1 })]);
+    expect(queue.jobs).toHaveLength(1);
+  });
+});

@@ -2,9 +2,11 @@ import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
 import {
+  isRuntimeExit,
   mayBePlatformLine,
   type PlatformFailure,
   readLambdaPlatformFailure,
+  requestIdOfLine,
   type StoppedInvocation,
 } from './lambda-platform.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
@@ -158,7 +160,61 @@ export function detectErrors(
       found.push(detected);
     });
   }
-  return reportsInvocations ? oneRecordPerInvocation(found) : found;
+  return reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found), events) : found;
+}
+
+// How soon after a crash's error Lambda reports the runtime's exit, when the error's line names no
+// invocation: the runtime logs the error, tells Lambda, and exits, in milliseconds.
+const EXIT_FOLLOWS_ERROR_WITHIN_MS = 2_000;
+
+/**
+ * A runtime that dies of an error its code did not catch logs the error, then exits, and Lambda
+ * reports the exit: Node's `Uncaught Exception` and `Unhandled Promise Rejection` (exit 129, 128),
+ * aws-lambda-go's panic (exit 1). One crash is one incident: the exit's events join the error's
+ * record, the error being the stream's nearest record before the exit that names the same
+ * invocation in its prefix, or, when its runtime writes no request id, was logged just before.
+ * An exit with no such error (`process.exit(1)`, `sys.exit`) stays a record of its own.
+ */
+function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEvent[]): DetectedError[] {
+  if (!found.some((d) => d.invocation && isRuntimeExit(d.invocation))) return found;
+  const messageOf = new Map(events.map((event) => [event.id, event.message]));
+  // Records come stream by stream, in the order of their lines: the last one seen of a stream
+  // is the nearest before the exit.
+  const lastOfStream = new Map<string, { d: DetectedError; ids: string[] }>();
+  const out: { d: DetectedError; ids: string[] }[] = [];
+  for (const d of found) {
+    const { logGroup, logStream, timestamp, eventIds } = d.record;
+    const stream = `${logGroup}\u0000${logStream}`;
+    if (!d.invocation) {
+      const entry = { d, ids: eventIds };
+      lastOfStream.set(stream, entry);
+      out.push(entry);
+      continue;
+    }
+    const cause = isRuntimeExit(d.invocation) ? lastOfStream.get(stream) : undefined;
+    if (cause && isCauseOfExit(cause.d.record, d.invocation.requestId, timestamp, messageOf)) {
+      cause.ids = [...cause.ids, ...eventIds];
+    } else out.push({ d, ids: eventIds });
+    // An invocation Lambda stopped ends what came before it in the stream.
+    lastOfStream.delete(stream);
+  }
+  return out.map(({ d, ids }) =>
+    ids === d.record.eventIds ? d : { ...d, record: { ...d.record, eventIds: [...new Set(ids)] } },
+  );
+}
+
+function isCauseOfExit(
+  cause: ErrorRecord,
+  exitRequestId: string,
+  exitTimestamp: number,
+  messageOf: ReadonlyMap<string, string>,
+): boolean {
+  if (cause.timestamp > exitTimestamp) return false;
+  const firstId = cause.eventIds[0];
+  const requestId = firstId === undefined ? undefined : requestIdOfLine(messageOf.get(firstId) ?? '');
+  return requestId === undefined
+    ? exitTimestamp - cause.timestamp <= EXIT_FOLLOWS_ERROR_WITHIN_MS
+    : requestId === exitRequestId;
 }
 
 /**

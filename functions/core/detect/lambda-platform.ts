@@ -44,6 +44,11 @@ const RANK_OUT_OF_MEMORY = 3;
 const RANK_TIMED_OUT = 2;
 const RANK_EXITED = 1;
 
+/** The runtime process exited, and no memory kill or timeout explains it. */
+export function isRuntimeExit(invocation: StoppedInvocation): boolean {
+  return invocation.rank === RANK_EXITED;
+}
+
 // Lambda's own prefix: an ISO time to the millisecond, then the request id (a UUID), each followed by one space.
 const TIMED_OUT_AT = 62;
 const TIMED_OUT_WORDS = 'Task timed out after ';
@@ -210,6 +215,22 @@ function functionLabel(logGroup: string): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Where a runtime's own prefix puts the request id: Node's and Java's Text format
+// (`2026-…Z\t<id>\tERROR\t…`), Python's (`[ERROR]\t2026-…Z\t<id>\t…`), Ruby's Logger
+// (`E, […] ERROR <id> -- : …`), and the JSON format's `"requestId"` field.
+const PREFIX_REQUEST_ID =
+  /^(?:\[[A-Z]{4,8}\]\t)?\d{4}-\d\d-\d\dT[\d:.]{8,18}Z\t([0-9a-f-]{36})\t|^[DIWEFA], \[[^\]\n]{10,40}\] +[A-Z]{4,7} ([0-9a-f-]{36}) -- |"requestId": ?"([\w-]{1,64})"/;
+const REQUEST_ID_WITHIN = 600;
+
+/**
+ * The invocation a line says it was logged in, when the runtime's prefix names one; undefined for
+ * a line whose runtime writes no request id (aws-lambda-go's `log`, a bare `print`).
+ */
+export function requestIdOfLine(message: string): string | undefined {
+  const m = PREFIX_REQUEST_ID.exec(message.slice(0, REQUEST_ID_WITHIN));
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
 /** Lines shown of what a stopped invocation logged last, each capped. */

@@ -21,6 +21,7 @@ import {
   invocationLastLines,
   MAX_LAST_LINES,
   mayBePlatformLine,
+  requestIdOfLine,
 } from '../../../functions/core/detect/lambda-platform.ts';
 import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
 import { redact } from '../../../functions/core/text/redact.ts';
@@ -281,6 +282,124 @@ describe('the Lambda platform reports a stopped invocation', () => {
       ).toEqual([
         `{"timestamp":"2024-05-01T12:00:00.120Z","level":"INFO","requestId":"${ID}","message":"calling the payments API"}`,
       ]);
+    });
+  });
+
+  describe('a runtime that dies of an error it did not catch', () => {
+    // The runtime logs the error and exits; Lambda then reports the exit on its own line. The
+    // error's lines are captured from the runtimes (the fixtures of lambda-runtime-formats.test.ts);
+    // Lambda's lines around them are worded as in documented-text-runtime-exit.events.jsonl.
+    const captured = (path: string): string[] =>
+      readFileSync(new URL(`../../fixtures/traces/${path}`, import.meta.url), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as string);
+    // the request id the captured Node runtime ran its invocation under
+    const NODE_ID = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
+    const exitLines = (id: string, status: number) => [
+      `RequestId: ${id} Error: Runtime exited with error: exit status ${status}\nRuntime.ExitError\n`,
+      `END RequestId: ${id}\n`,
+      `REPORT RequestId: ${id}\tDuration: 41.07 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: error\tError Type: Runtime.ExitError\n`,
+    ];
+    const crash = (errorLines: readonly string[], id: string, status: number) => [
+      `START RequestId: ${id} Version: $LATEST\n`,
+      ...errorLines,
+      ...exitLines(id, status),
+    ];
+    const alone = (lines: readonly string[]) => records(lines);
+
+    it.each([
+      ['javascript/node20-lambda-ric-text-unhandled-rejection.events.jsonl', NODE_ID, 128],
+      [
+        'go/go119-aws-lambda-go-1.54-nil-pointer-panic.events.jsonl',
+        'c3a1e7d2-0b4f-4c8e-9a61-2f5d8e7b9c10',
+        1,
+      ],
+    ])("%s: one crash is one record, the error holding the exit's event", (path, id, status) => {
+      const error = captured(path);
+      const [expected] = alone(error);
+      const stream = crash(error, id, status);
+      const exitIndex = stream.findIndex((line) => line.startsWith('RequestId: '));
+
+      for (const lines of [stream, delivered(stream)]) {
+        const found = records(lines);
+        expect(found, path).toHaveLength(1);
+        const [record] = found as [ErrorRecord];
+        expect(record.exceptionType).toBe(expected?.exceptionType);
+        expect(fingerprintError(record)).toBe(fingerprintError(expected as ErrorRecord));
+        // the exit's event is counted with the crash: a redelivery of it adds nothing
+        expect(record.eventIds.at(-1)).toBe(`e${lines.indexOf(stream[exitIndex] as string)}`);
+      }
+    });
+
+    it("reads the invocation from each runtime's prefix, and from none where there is none", () => {
+      const id = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
+      for (const line of [
+        `2026-12-06T03:50:38.895Z\t${id}\tERROR\tUncaught Exception \t{"errorType":"TypeError"}`,
+        `[ERROR]\t2026-12-06T03:50:38.895Z\t${id}\tpayment failed`,
+        `E, [2026-12-06T03:50:38.895123 #8] ERROR ${id} -- : undefined method 'email' for nil (NoMethodError)`,
+        `{"timestamp":"2026-12-06T03:50:38.895Z","level":"ERROR","requestId":"${id}","message":{}}`,
+      ])
+        expect(requestIdOfLine(line), line).toBe(id);
+      for (const line of [
+        '2026/12/06 03:21:45 {"errorMessage":"runtime error","errorType":"errorString"}',
+        `[ERROR] KeyError: 'qty'`,
+        `2026-12-06T03:50:38.895Z ERROR order ${id} failed`,
+      ])
+        expect(requestIdOfLine(line), line).toBeUndefined();
+    });
+
+    it('keeps an exit of its own when the error before it named another invocation', () => {
+      // Node's Text format names the invocation: an error an earlier invocation logged (and survived)
+      // is not why this one exited, however soon after.
+      const earlier = captured('javascript/node20-lambda-ric-text-invoke-error.events.jsonl');
+      const other = '7d4e5f60-1a2b-4c3d-9e8f-0a1b2c3d4e5f';
+      const found = records([...earlier, ...exitLines(other, 1)]);
+      expect(found.map((r) => r.exceptionType)).toEqual(['TypeError', 'Runtime.ExitError']);
+    });
+
+    it('ties an error that names no invocation only when the exit follows it at once', () => {
+      const panic = captured('go/go119-aws-lambda-go-1.54-nil-pointer-panic.events.jsonl');
+      const id = 'c3a1e7d2-0b4f-4c8e-9a61-2f5d8e7b9c10';
+      const start = 1_714_564_800_000;
+      const later = (ms: number) => [
+        ...makeEvents(panic, { start }),
+        ...makeEvents(exitLines(id, 1), { start: start + ms, idPrefix: 'x' }),
+      ];
+      expect(detectErrors(later(40)).map((d) => d.record.exceptionType)).toEqual(['errorString']);
+      expect(detectErrors(later(60_000)).map((d) => d.record.exceptionType)).toEqual([
+        'errorString',
+        'Runtime.ExitError',
+      ]);
+      // another stream's exit is another execution environment's
+      const elsewhere = [
+        ...makeEvents(panic, { start }),
+        ...makeEvents(exitLines(id, 1), { start: start + 40, idPrefix: 'x', logStream: 'stream-2' }),
+      ];
+      expect(detectErrors(elsewhere)).toHaveLength(2);
+    });
+
+    it('ties each crash of a stream to its own exit, and leaves a bare exit alone', () => {
+      const rejection = captured('javascript/node20-lambda-ric-text-unhandled-rejection.events.jsonl');
+      const second = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
+      const third = '3c4d5e6f-7081-4293-a4b5-c6d7e8f90a12';
+      const lines = [
+        ...crash(rejection, NODE_ID, 128),
+        ...crash(
+          rejection.map((line) => line.replace(NODE_ID, second)),
+          second,
+          128,
+        ),
+        // `process.exit(1)` logs nothing first
+        ...crash([], third, 1),
+      ];
+      const found = records(lines);
+      expect(found.map((r) => r.exceptionType)).toEqual([
+        expect.not.stringMatching(/ExitError/),
+        expect.not.stringMatching(/ExitError/),
+        'Runtime.ExitError',
+      ]);
+      expect(found.map((r) => r.eventIds)).toEqual([['e1', 'e2'], ['e6', 'e7'], ['e11']]);
     });
   });
 });
