@@ -171,7 +171,8 @@ describe('AWS calls that stall', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(outcome.context.failures).toEqual([
       expect.objectContaining({
-        message: expect.stringMatching(/GetLogEvents did not answer within 1000 ms/),
+        // the 1,000 ms budget, less what the store took to say the incident is new
+        message: expect.stringMatching(/GetLogEvents did not answer within (?:9\d\d|1000) ms/),
         lastLines: true,
       }),
     ]);

@@ -914,6 +914,31 @@ describe('recordErrors: what a timed-out invocation logged last', () => {
     expect(outcome.context.fetched).toBe(1);
   });
 
+  it('reads nothing for an incident already recorded: its sample is kept from the first', async () => {
+    const { logContext, reads } = backwards(invocationLines);
+    const { deps, store } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+
+    // A storm of timeouts: each execution environment's stream is a delivery of its own.
+    const keys = new Set<string>();
+    for (let n = 1; n <= 5; n++) {
+      const outcome = recorded(await recordErrors({ event: payload(timeout(n), { prefix: `s${n}` }) }, deps));
+      for (const { incidentKey } of outcome.incidents) keys.add(incidentKey);
+    }
+
+    expect(reads).toHaveLength(1);
+    expect(keys.size).toBe(1);
+    const incident = await store.get([...keys][0] as string);
+    expect(incident?.count).toBe(5);
+    expect(incident?.sample.lastLines).toEqual(['calling the payments API', 'still waiting for payments']);
+
+    // A store that cannot say whether the incident exists does not cost the lines.
+    store.get = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await recordErrors({ event: payload(timeout(6), { prefix: 's6' }) }, deps);
+    expect(reads).toHaveLength(2);
+  });
+
   it('reads for three incidents of a delivery at most', async () => {
     const { logContext, reads } = backwards(invocationLines);
     const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];

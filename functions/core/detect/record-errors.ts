@@ -171,6 +171,7 @@ export async function recordErrors(
   await readTimedOutInvocations({
     detected,
     groups: [...groups.values()],
+    store,
     logContext,
     context,
     contextBudgetMs,
@@ -638,6 +639,7 @@ const MAX_LAST_LINE_READS = 3;
 async function readTimedOutInvocations({
   detected,
   groups,
+  store,
   logContext,
   context,
   contextBudgetMs,
@@ -645,6 +647,7 @@ async function readTimedOutInvocations({
 }: {
   detected: readonly DetectedError[];
   groups: readonly IncidentGroup[];
+  store: IncidentStore;
   logContext: LogContextSource;
   context: ContextFetchReport;
   contextBudgetMs: number;
@@ -662,8 +665,14 @@ async function readTimedOutInvocations({
     const record = group.records.find((r) => timedOut.has(r));
     const invocation = record && timedOut.get(record);
     if (!record || !invocation) continue;
+    if (reads >= MAX_LAST_LINE_READS || readsEnd - now() <= 0) break;
+    // The stored sample is the first occurrence's, never replaced: an incident already recorded
+    // has no use for these lines. A storm of timeouts (each environment its own stream and
+    // delivery) then reads once, not once per stream, and leaves GetLogEvents' per-account rate
+    // to the user's console. A failed look is no reason not to read.
+    if (await store.get(group.incidentKey).catch(() => undefined)) continue;
     const timeoutMs = readsEnd - now();
-    if (reads >= MAX_LAST_LINE_READS || timeoutMs <= 0) break;
+    if (timeoutMs <= 0) break;
     reads += 1;
     context.fetched += 1;
     const { logGroup, logStream, timestamp } = record;
