@@ -22,6 +22,7 @@ import {
   type EditRejection,
   traceLanguages,
 } from './edit-policy.ts';
+import { explainHandlerLoadFailure } from './explain-handler-load-failure.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
 import {
   type FollowUpMode,
@@ -621,7 +622,14 @@ async function proposeAndApply({
     pathPrefix: incident.repo.pathPrefix,
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
-  const unplaced = explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope });
+  const unplaced =
+    policy.scope === 'trace'
+      ? ((await explainHandlerLoadFailure({
+          error: job.error,
+          repo: workspace,
+          pathPrefix: incident.repo.pathPrefix,
+        })) ?? explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope }))
+      : undefined;
   if (unplaced) return closeWithoutModel({ ctx, incident, reason: unplaced });
   const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
   progress(

@@ -1,0 +1,294 @@
+import type { ErrorRecord } from '../contracts.ts';
+import type { RepoReader } from '../ports/repo-workspace.ts';
+
+/**
+ * Lambda could not load the function's code: its module imports a package the deployment package
+ * lacks, the handler setting names a function the module does not define, or the setting is not
+ * `module.function` at all. The runtime reports these before any line of the application ran, with
+ * no trace into it, and the fix is rarely a line of code: it is the dependency manifest, the build
+ * that makes the package, or the function's configuration. The repository says which, so the
+ * incident is closed with that diagnosis and no model call.
+ */
+export const IMPORT_MODULE_ERROR = 'Runtime.ImportModuleError';
+export const HANDLER_NOT_FOUND = 'Runtime.HandlerNotFound';
+export const MALFORMED_HANDLER_NAME = 'Runtime.MalformedHandlerName';
+
+// Python: `Unable to import module 'lambda_function': No module named 'requests'`.
+const PY_NO_MODULE = /No module named '([\w.]{1,200})'/;
+// Node: `Error: Cannot find module 'axios'\nRequire stack:\n- /var/task/index.js` (CommonJS) and
+// `Cannot find package 'axios' imported from /var/task/index.mjs` (ES modules).
+const NODE_NOT_FOUND = /Cannot find (?:module|package) '([^'\n]{1,300})'(?: imported from (\S{1,500}))?/;
+const REQUIRE_STACK_FIRST = /Require stack:\s*\n?\s*- (\S{1,500})/;
+// Python: `Handler 'handler' missing on module 'lambda_function'`; Node: `index.handler is undefined or not exported`.
+const PY_HANDLER_MISSING = /Handler '([\w]{1,200})' missing on module '([\w./-]{1,300})'/;
+const NODE_HANDLER_MISSING = /([\w./-]{1,300})\.([\w$]{1,200}) is undefined or not exported/;
+const BAD_HANDLER = /Bad handler '([^'\n]{0,300})'/;
+// Where Lambda unpacks the deployment package.
+const TASK_ROOT = '/var/task/';
+
+/** Import names whose distribution is named otherwise (the ones Lambda users meet most). */
+const PY_DISTRIBUTIONS: Readonly<Record<string, string>> = {
+  yaml: 'PyYAML',
+  PIL: 'Pillow',
+  cv2: 'opencv-python',
+  sklearn: 'scikit-learn',
+  bs4: 'beautifulsoup4',
+  dateutil: 'python-dateutil',
+  jwt: 'PyJWT',
+  dotenv: 'python-dotenv',
+  Crypto: 'pycryptodome',
+  jose: 'python-jose',
+  attr: 'attrs',
+  docx: 'python-docx',
+};
+
+const PY_MANIFEST =
+  /(?:^|\/)(?:requirements[\w.-]{0,60}\.(?:txt|in)|pyproject\.toml|Pipfile|setup\.cfg|setup\.py)$/;
+const NODE_MANIFEST = /(?:^|\/)package\.json$/;
+const VENDORED =
+  /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv|test|tests|__tests__|fixtures?|examples?|testdata)\//;
+const MAX_MANIFESTS_READ = 50;
+const MAX_MANIFEST_DEPTH = 5;
+const MAX_SOURCE_BYTES = 512 * 1024;
+
+type LoadFailure = Pick<ErrorRecord, 'exceptionType' | 'message' | 'raw'>;
+
+/**
+ * Why Lambda could not load the function, read against the repository, or undefined when `error`
+ * is no such failure or its message names nothing the repository can answer for.
+ */
+export async function explainHandlerLoadFailure({
+  error,
+  repo,
+  pathPrefix = '',
+}: {
+  error: LoadFailure;
+  repo: RepoReader;
+  pathPrefix?: string;
+}): Promise<string | undefined> {
+  const { exceptionType } = error;
+  if (
+    exceptionType !== IMPORT_MODULE_ERROR &&
+    exceptionType !== HANDLER_NOT_FOUND &&
+    exceptionType !== MALFORMED_HANDLER_NAME
+  )
+    return undefined;
+  const text = `${error.message}\n${error.raw}`;
+  const files = (await repo.listFiles())
+    .filter((e) => e.kind === 'file' || e.kind === 'executable')
+    .map((e) => e.path);
+  const tree = new Tree(files, pathPrefix);
+  let diagnosis: string | undefined;
+  if (exceptionType === IMPORT_MODULE_ERROR) diagnosis = await missingModule(text, tree, repo);
+  else if (exceptionType === HANDLER_NOT_FOUND) diagnosis = await missingHandler(text, tree, repo);
+  else {
+    const setting = BAD_HANDLER.exec(text)?.[1];
+    diagnosis = `the function's handler setting${setting === undefined ? '' : ` '${setting}'`} is not \`<file>.<function>\` (for example lambda_function.lambda_handler or index.handler). It is part of the function's configuration (the infrastructure code or the console), not of the application's code`;
+  }
+  return diagnosis === undefined
+    ? undefined
+    : `no fix was attempted: Lambda could not load the function's code, before any of it ran — ${diagnosis} (no model call was made)`;
+}
+
+/** The repository's files, looked up under the application's path prefix first. */
+class Tree {
+  readonly #files: readonly string[];
+  readonly #set: ReadonlySet<string>;
+  readonly #prefix: string;
+
+  constructor(files: readonly string[], pathPrefix: string) {
+    this.#files = files;
+    this.#set = new Set(files);
+    const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
+    this.#prefix = prefix === '' ? '' : `${prefix}/`;
+  }
+
+  /** The first of `candidates` (paths relative to the deployed root) the repository holds. */
+  find(candidates: readonly string[]): string | undefined {
+    for (const candidate of candidates)
+      if (this.#set.has(`${this.#prefix}${candidate}`)) return `${this.#prefix}${candidate}`;
+    // A repository of several functions: the deployed root is one of its directories.
+    for (const candidate of candidates) {
+      const hit = this.#files
+        .filter((f) => f.endsWith(`/${candidate}`) && !VENDORED.test(f))
+        .sort((a, b) => a.length - b.length)[0];
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /** Manifests matching `pattern`, the application's own first, then the shallowest. */
+  manifests(pattern: RegExp): string[] {
+    return this.#files
+      .filter((f) => pattern.test(f) && !VENDORED.test(f) && f.split('/').length <= MAX_MANIFEST_DEPTH)
+      .sort(
+        (a, b) =>
+          Number(!a.startsWith(this.#prefix)) - Number(!b.startsWith(this.#prefix)) ||
+          a.split('/').length - b.split('/').length ||
+          a.localeCompare(b),
+      )
+      .slice(0, MAX_MANIFESTS_READ);
+  }
+}
+
+async function readText(repo: RepoReader, path: string): Promise<string> {
+  const bytes = await repo.readFile(path);
+  if (!bytes || bytes.length > MAX_SOURCE_BYTES) return '';
+  return new TextDecoder().decode(bytes);
+}
+
+async function missingModule(text: string, tree: Tree, repo: RepoReader): Promise<string | undefined> {
+  const python = PY_NO_MODULE.exec(text);
+  if (python?.[1]) return missingPythonModule(python[1], tree, repo);
+  const node = NODE_NOT_FOUND.exec(text);
+  if (!node?.[1]) return undefined;
+  const importer = node[2] ?? REQUIRE_STACK_FIRST.exec(text)?.[1];
+  return missingNodeModule(node[1], importer, tree, repo);
+}
+
+async function missingPythonModule(module: string, tree: Tree, repo: RepoReader): Promise<string> {
+  const top = module.split('.')[0] as string;
+  // `pydantic_core._pydantic_core`: the package is there, its compiled part is not loadable here.
+  if (
+    module
+      .split('.')
+      .slice(1)
+      .some((part) => part.startsWith('_'))
+  )
+    return `'${module}' is the compiled part of ${top}: the package was deployed, built for another platform or Python version than the function's. Install it for Lambda's (pip install --platform manylinux2014_x86_64, or manylinux2014_aarch64 for arm64, --only-binary=:all: --python-version <the runtime's> -t <package dir>)`;
+  const own = tree.find([`${top}.py`, `${top}/__init__.py`]);
+  if (own)
+    return `'${top}' is the repository's own module (${own}), and the deployed package does not hold it: check what the build copies into the package (its source directory, CodeUri, or asset path)`;
+  const distribution = PY_DISTRIBUTIONS[top] ?? top;
+  const named = distribution === top ? '' : ` (the distribution that provides '${top}' is ${distribution})`;
+  for (const manifest of tree.manifests(PY_MANIFEST))
+    if (listsRequirement(await readText(repo, manifest), distribution))
+      return `${manifest} lists ${distribution}${named}, so the deployment package was built without it: the build has to install the requirements into the package (pip install -r requirements.txt -t <package dir>) or a layer has to provide them`;
+  return `no requirements file of the repository (requirements.txt, pyproject.toml, Pipfile, setup.py) lists ${distribution}${named}, which the code imports: add it to the one the build installs from`;
+}
+
+/** Whether a Python manifest names the distribution as a requirement (names compared as PEP 503 normalises them). */
+function listsRequirement(manifest: string, distribution: string): boolean {
+  const normalise = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
+  const wanted = normalise(distribution);
+  // A requirement starts a line or follows a quote: `requests==2.32`, `"requests>=2",`, `requests = "*"`.
+  for (const match of manifest.matchAll(/(?:^|["'])[ \t]*([A-Za-z0-9][A-Za-z0-9._-]{0,100})/gm))
+    if (normalise(match[1] as string) === wanted) return true;
+  return false;
+}
+
+async function missingNodeModule(
+  specifier: string,
+  importer: string | undefined,
+  tree: Tree,
+  repo: RepoReader,
+): Promise<string> {
+  if (specifier.startsWith('.') || specifier.startsWith('/'))
+    return missingNodeFile(specifier, importer, tree);
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+  // Appended to every diagnosis of it: a function moved to a newer runtime meets this first.
+  const runtimeSdk =
+    name === 'aws-sdk'
+      ? ". The nodejs18.x and later runtimes include the AWS SDK for JavaScript v3 (@aws-sdk/client-*), not v2's aws-sdk, which a function on them has to bring itself"
+      : '';
+  for (const manifest of tree.manifests(NODE_MANIFEST)) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readText(repo, manifest));
+    } catch {
+      continue;
+    }
+    const section = (key: string) => {
+      const deps = (json as Record<string, unknown> | null)?.[key];
+      return typeof deps === 'object' && deps !== null && Object.hasOwn(deps, name);
+    };
+    if (section('dependencies') || section('optionalDependencies'))
+      return `${manifest} lists ${name} in its dependencies, so the deployment package was built without it: node_modules was left out of the package, or a bundler marked ${name} external. Bundle it, or install the production dependencies into the package${runtimeSdk}`;
+    if (section('devDependencies'))
+      return `${manifest} lists ${name} only in devDependencies, which a production install (npm ci --omit=dev) and most packaging steps leave out: move it to dependencies${runtimeSdk}`;
+    if (section('peerDependencies'))
+      return `${manifest} lists ${name} only as a peer dependency, which nothing installs for the function: add it to dependencies${runtimeSdk}`;
+  }
+  return `no package.json of the repository lists ${name}, which the code imports: add it to dependencies${runtimeSdk}`;
+}
+
+function missingNodeFile(specifier: string, importer: string | undefined, tree: Tree): string {
+  const deployed = (path: string) => (path.startsWith(TASK_ROOT) ? path.slice(TASK_ROOT.length) : undefined);
+  const importerPath = importer?.startsWith('file://') ? importer.slice('file://'.length) : importer;
+  const from = importerPath === undefined ? undefined : deployed(importerPath);
+  let target: string | undefined;
+  if (specifier.startsWith('/')) target = deployed(specifier);
+  else if (from !== undefined)
+    target = joinPosix(from.includes('/') ? from.slice(0, from.lastIndexOf('/')) : '', specifier);
+  if (target === undefined)
+    return `the code imports '${specifier}', which the deployment package does not hold`;
+  const stem = target.replace(/\.(?:c|m)?js$/, '');
+  const own = tree.find([
+    target,
+    `${stem}.js`,
+    `${stem}.mjs`,
+    `${stem}.cjs`,
+    `${stem}.json`,
+    `${stem}.ts`,
+    `${stem}/index.js`,
+  ]);
+  const who = from ?? 'the code';
+  return own
+    ? `${who} imports '${specifier}', which is in the repository (${own}) but not in the deployed package: check what the build copies into it (a TypeScript file has to be compiled or bundled first)`
+    : `${who} imports '${specifier}', which the repository does not hold either: the import names a file that does not exist`;
+}
+
+function joinPosix(dir: string, relative: string): string | undefined {
+  const out = dir === '' ? [] : dir.split('/');
+  for (const part of relative.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join('/');
+}
+
+async function missingHandler(text: string, tree: Tree, repo: RepoReader): Promise<string | undefined> {
+  const python = PY_HANDLER_MISSING.exec(text);
+  const node = python ? undefined : NODE_HANDLER_MISSING.exec(text);
+  const [module, fn] = python ? [python[2], python[1]] : node ? [node[1], node[2]] : [];
+  if (module === undefined || fn === undefined) return undefined;
+  const setting = `${module}.${fn}`;
+  const candidates = python
+    ? [`${module.replace(/\./g, '/')}.py`]
+    : ['.js', '.mjs', '.cjs', '.ts'].map((ext) => `${module}${ext}`);
+  const file = tree.find(candidates);
+  if (!file)
+    return `the handler setting '${setting}' names a module the repository does not hold (${candidates[0]}): check the setting, and the log group's routing and path prefix`;
+  const source = await readText(repo, file);
+  const defined = python ? pythonFunctions(source) : nodeExports(source);
+  if (defined.includes(fn))
+    return `the handler setting '${setting}' names ${fn}, which ${file} in the repository defines: the deployed package holds another version of ${file}, or none, so deploy the current code`;
+  const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
+  return `the handler setting '${setting}' names ${fn}, which ${file} does not ${python ? 'define' : 'export'}${listed}: point the setting at the function that handles events, or give it that name`;
+}
+
+/** The module-level functions of a Python file. */
+function pythonFunctions(source: string): string[] {
+  return [...source.matchAll(/^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w{0,100})/gm)].map((m) => m[1] as string);
+}
+
+/** The names a JavaScript or TypeScript module exports, as far as its text says plainly. */
+function nodeExports(source: string): string[] {
+  const names = new Set<string>();
+  const add = (name: string | undefined) => {
+    if (name) names.add(name);
+  };
+  for (const m of source.matchAll(/\b(?:module\.)?exports\.([\w$]{1,100})\s*=/g)) add(m[1]);
+  for (const m of source.matchAll(
+    /^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([\w$]{1,100})/gm,
+  ))
+    add(m[1]);
+  for (const m of source.matchAll(/(?:module\.exports\s*=|^export)\s*\{([^}]{0,2000})\}/gm))
+    for (const part of (m[1] as string).split(','))
+      add(/(?:^|\bas\s+)([\w$]+)\s*(?::.*)?$/.exec(part.trim())?.[1]);
+  return [...names];
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { explainHandlerLoadFailure } from '../../functions/core/repair/explain-handler-load-failure.ts';
+import { makeFakeRepo } from '../support/fake-repo.ts';
+
+// The messages are the runtimes' own wording (test/fixtures/traces/lambda/*-load-*.events.jsonl
+// hold them as captured; lambda-runtime-formats.test.ts checks the detector makes these records).
+const explain = (
+  exceptionType: string,
+  message: string,
+  files: Record<string, string>,
+  pathPrefix = '',
+): Promise<string | undefined> =>
+  explainHandlerLoadFailure({
+    error: { exceptionType, message, raw: message },
+    repo: makeFakeRepo(files),
+    pathPrefix,
+  });
+const IMPORT = 'Runtime.ImportModuleError';
+const NOT_FOUND = 'Runtime.HandlerNotFound';
+const PY_MISSING = "Unable to import module 'lambda_function': No module named 'requests'";
+
+describe('explainHandlerLoadFailure: a Python module the package lacks', () => {
+  it('says the build left out a requirement the repository lists', async () => {
+    const reason = await explain(IMPORT, PY_MISSING, {
+      'lambda_function.py': 'import requests\n',
+      'requirements.txt': 'boto3==1.35.0\nRequests>=2.31 ; python_version >= "3.8"\n',
+    });
+    expect(reason).toMatch(/^no fix was attempted: Lambda could not load the function's code/);
+    expect(reason).toContain(
+      'requirements.txt lists requests, so the deployment package was built without it',
+    );
+    expect(reason).toMatch(/\(no model call was made\)$/);
+  });
+
+  it('says to add one no manifest lists, naming the distribution where it differs', async () => {
+    expect(
+      await explain(IMPORT, PY_MISSING, { 'lambda_function.py': '', 'requirements.txt': 'boto3\n' }),
+    ).toContain(
+      'no requirements file of the repository (requirements.txt, pyproject.toml, Pipfile, setup.py) lists requests',
+    );
+    const yaml = await explain(IMPORT, "Unable to import module 'app': No module named 'yaml'", {
+      'pyproject.toml': '[project]\nname = "shop"\ndependencies = [\n  "PyYAML>=6",\n]\n',
+    });
+    expect(yaml).toContain("pyproject.toml lists PyYAML (the distribution that provides 'yaml' is PyYAML)");
+    // a requirement named like the module only inside another's name does not count
+    expect(
+      await explain(IMPORT, PY_MISSING, {
+        'requirements.txt': 'requests-toolbelt==1.0\n# requests is vendored\n',
+      }),
+    ).toContain('no requirements file of the repository');
+  });
+
+  it("says the package is the repository's own module when it is", async () => {
+    const reason = await explain(
+      IMPORT,
+      "Unable to import module 'lambda_function': No module named 'orders'",
+      { 'services/checkout/lambda_function.py': '', 'services/checkout/orders/__init__.py': '' },
+      'services/checkout',
+    );
+    expect(reason).toContain(
+      "'orders' is the repository's own module (services/checkout/orders/__init__.py)",
+    );
+  });
+
+  it('says a compiled extension was built for another platform', async () => {
+    const reason = await explain(
+      IMPORT,
+      "Unable to import module 'lambda_function': No module named 'pydantic_core._pydantic_core'",
+      { 'requirements.txt': 'pydantic\n' },
+    );
+    expect(reason).toContain("'pydantic_core._pydantic_core' is the compiled part of pydantic_core");
+    expect(reason).toContain('--platform manylinux2014_x86_64');
+  });
+});
+
+describe('explainHandlerLoadFailure: a Node package the package lacks', () => {
+  const cjs =
+    "Error: Cannot find module 'axios'\nRequire stack:\n- /var/task/index.js\n- /var/runtime/index.mjs";
+  const pkg = (deps: Record<string, Record<string, string>>) => JSON.stringify({ name: 'shop', ...deps });
+
+  it('reads which section of package.json lists it', async () => {
+    expect(
+      await explain(IMPORT, cjs, { 'index.js': '', 'package.json': pkg({ dependencies: { axios: '^1' } }) }),
+    ).toContain(
+      'package.json lists axios in its dependencies, so the deployment package was built without it',
+    );
+    expect(
+      await explain(IMPORT, cjs, {
+        'index.js': '',
+        'package.json': pkg({ devDependencies: { axios: '^1' } }),
+      }),
+    ).toContain('package.json lists axios only in devDependencies');
+    expect(await explain(IMPORT, cjs, { 'index.js': '', 'package.json': pkg({}) })).toContain(
+      'no package.json of the repository lists axios',
+    );
+  });
+
+  it('names a scoped package by its scope and name, and an ES module import alike', async () => {
+    const esm = "Cannot find package '@aws-lambda-powertools/logger' imported from /var/task/index.mjs";
+    expect(
+      await explain(IMPORT, esm, {
+        'package.json': pkg({ dependencies: { '@aws-lambda-powertools/logger': '^2' } }),
+      }),
+    ).toContain('package.json lists @aws-lambda-powertools/logger in its dependencies');
+    expect(
+      await explain(IMPORT, "Error: Cannot find module 'lodash/fp'\nRequire stack:\n- /var/task/index.js", {
+        'package.json': pkg({}),
+      }),
+    ).toContain('lists lodash,');
+  });
+
+  it('says the nodejs18.x and later runtimes carry no v2 aws-sdk', async () => {
+    const reason = await explain(
+      IMPORT,
+      "Error: Cannot find module 'aws-sdk'\nRequire stack:\n- /var/task/index.js",
+      {
+        'package.json': pkg({}),
+      },
+    );
+    expect(reason).toContain('no package.json of the repository lists aws-sdk');
+    expect(reason).toContain("not v2's aws-sdk");
+  });
+
+  it('tells a file the build left out from one that does not exist', async () => {
+    const relative = "Error: Cannot find module './lib/config'\nRequire stack:\n- /var/task/src/index.js";
+    expect(await explain(IMPORT, relative, { 'src/index.js': '', 'src/lib/config.ts': '' })).toContain(
+      "src/index.js imports './lib/config', which is in the repository (src/lib/config.ts) but not in the deployed package",
+    );
+    expect(await explain(IMPORT, relative, { 'src/index.js': '' })).toContain(
+      'which the repository does not hold either',
+    );
+  });
+});
+
+describe('explainHandlerLoadFailure: a handler the module does not define', () => {
+  it('lists what the Python module defines', async () => {
+    const reason = await explain(NOT_FOUND, "Handler 'handler' missing on module 'lambda_function'", {
+      'lambda_function.py':
+        'import json\n\ndef lambda_handler(event, context):\n    return 1\n\nasync def price(x):\n    pass\n',
+    });
+    expect(reason).toContain(
+      "the handler setting 'lambda_function.handler' names handler, which lambda_function.py does not define (it defines lambda_handler, price)",
+    );
+  });
+
+  it('reads what a Node module exports, in its common spellings', async () => {
+    const message = 'index.handler is undefined or not exported';
+    for (const source of [
+      'exports.main = async () => 1;',
+      'module.exports = { main, other: x };',
+      'export const main = async () => 1;',
+      'const a = 1;\nexport { a as main };',
+    ])
+      expect(await explain(NOT_FOUND, message, { 'index.mjs': source }), source).toContain(
+        'which index.mjs does not export (it defines main',
+      );
+    expect(await explain(NOT_FOUND, message, { 'index.js': 'exports.handler = async () => 1;' })).toContain(
+      'the deployed package holds another version of index.js, or none',
+    );
+  });
+
+  it('says when the module is not in the repository at all', async () => {
+    expect(
+      await explain(NOT_FOUND, 'app.handler is undefined or not exported', { 'index.js': '' }),
+    ).toContain('names a module the repository does not hold (app.js)');
+  });
+});
+
+describe('explainHandlerLoadFailure: what it leaves alone', () => {
+  it('answers nothing for other errors, or a message it cannot read', async () => {
+    expect(await explain('KeyError', PY_MISSING, {})).toBeUndefined();
+    expect(await explain(IMPORT, 'something else entirely', {})).toBeUndefined();
+  });
+
+  it('says a malformed handler setting is configuration', async () => {
+    expect(
+      await explain(
+        'Runtime.MalformedHandlerName',
+        "Bad handler 'lambda_function': not enough values to unpack",
+        {},
+      ),
+    ).toContain("the function's handler setting 'lambda_function' is not `<file>.<function>`");
+  });
+});
