@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -389,6 +390,42 @@ describe('an invocation Lambda stopped: detector → SQS → analyzer → email,
     expect(mails[0]?.subject).toContain('no fix attempted');
     expect(mails[0]?.body.text).toContain('What it logged last before it was stopped:');
     expect(mails[0]?.body.text).toContain('calling the payments API for order 4411');
+  });
+
+  it('says why a function whose package lacks a requirement did not load, from the repository, with no model call', async () => {
+    const flow = await makeFlow({ script: [] });
+    // The Python runtime's init failure as captured (LAMBDA_WARNING, then the error); the
+    // repository's requirements.txt lists requests.
+    const lines = readFileSync(
+      new URL(
+        '../fixtures/traces/lambda/py311-awslambdaric-text-import-module-error.events.jsonl',
+        import.meta.url,
+      ),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as string);
+    await flow.detect(makeDataPayload(makeLogEvents(lines), { logGroup: flow.logGroup, logStream: 'init' }));
+    const messages = await flow.receive();
+    expect(messages).toHaveLength(1);
+    incidentKeys.set(
+      flow.repo.name,
+      (JSON.parse(messages[0]?.Body ?? '{}') as { incidentKey: string }).incidentKey,
+    );
+
+    expect((await flow.analyze(messages)).batchItemFailures).toEqual([]);
+
+    expect(await flow.incident()).toMatchObject({ status: 'no_fix', costUsd: 0 });
+    expect(flow.anthropic.requests).toHaveLength(0);
+    expect(readRefs(flow.bare)).toEqual(['refs/heads/main']);
+    const mails = await emailsFor(flow);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toContain('no fix attempted');
+    expect(mails[0]?.body.text).toContain("No module named 'requests'");
+    expect(mails[0]?.body.text).toContain(
+      'requirements.txt lists requests, so the deployment package was built without it',
+    );
   });
 });
 

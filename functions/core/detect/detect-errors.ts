@@ -85,7 +85,7 @@ const MAX_BLANKS_AFTER_LEAD = 1;
 const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
-  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']/;
+  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]/;
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
 // case; spelled as ASCII classes (`[eE][rR][rR]`), which V8 scans faster than the same words under
@@ -783,18 +783,28 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     if (error.traceIsMessage && !parsed?.frames.length) parsed = undefined;
   }
   const message = redact(error.message);
+  // The Lambda Node runtime's own faults (`Runtime.ImportModuleError: Error: Cannot find module …`)
+  // are named by the runtime, not by the error inside them, and alike in both log formats (the
+  // JSON format drops the `Runtime.` prefix from errorType).
+  const fault = LAMBDA_RUNTIME_FAULT.exec(error.exceptionType ?? '')?.[1];
+  if (parsed && fault) parsed = { ...parsed, exceptionType: `Runtime.${fault}` };
   // Frames alone (the Lambda Ruby runtime's `stackTrace`): the object names the error.
   if (parsed && parsed.exceptionType === '' && parsed.message === '' && error.exceptionType)
     parsed = { ...parsed, exceptionType: error.exceptionType, message };
   parsed ??= {
     language: 'unknown',
-    exceptionType: error.exceptionType ?? parseUnknown(message, error.level).exceptionType,
+    exceptionType: fault
+      ? `Runtime.${fault}`
+      : (error.exceptionType ?? parseUnknown(message, error.level).exceptionType),
     message: error.exceptionType ? message : parseUnknown(message, error.level).message,
     frames: [],
     causes: [],
   };
   return { record: toRecord(parsed, redact(line.body), [line]), needsContext: false };
 }
+
+const LAMBDA_RUNTIME_FAULT =
+  /^(?:Runtime\.)?(ImportModuleError|HandlerNotFound|MalformedHandlerName|UserCodeSyntaxError|BuiltInModuleConflict)$/;
 
 // zap and logrus print a goroutine's frames without the panic header around them.
 const GO_FRAMES = /^[\w./*()-]{1,300}\(?.*\)?\n\t\S{1,500}\.go:\d/m;
@@ -818,7 +828,7 @@ function goStack(error: StructuredError, assembly: Assembly): ParsedTrace | unde
 
 // `traceback.format_tb`'s frames with no `Traceback` header and no exception line after them: the
 // Lambda Python runtime's `stackTrace` field (JSON log format).
-const PYTHON_FRAME = /^\s*File "[^"\n]{1,1000}", line \d{1,9}, in /m;
+const PYTHON_FRAME = /^\s*File "[^"\n]{1,1000}"(?:, line \d{1,9}, in | Line \d)/m;
 
 /** Python frames alone, read by the Python parser between a borrowed header and the record's type. */
 function pythonStack(error: StructuredError, assembly: Assembly): ParsedTrace | undefined {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ErrorRecord, StackFrame } from '../contracts.ts';
+import { LOAD_FAILURE_TYPES } from './lambda-platform.ts';
 import { normalizeFramePath } from './normalize-frame-path.ts';
 import { normalizeFunctionName } from './normalize-function-name.ts';
 import { normalizeMessage } from './normalize-message.ts';
@@ -50,6 +51,8 @@ const GENERIC_TYPES = new Set([
   'system.exception',
   'standarderror',
 ]);
+
+const MAX_VERBATIM_MESSAGE = 300;
 
 function pathTail(file: string, language: string): string {
   let path = normalizeFramePath(file);
@@ -131,11 +134,17 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   }
 
   const isMessageNeeded = frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase());
+  // Lambda could not load the function: the quoted names are the failure (`No module named
+  // 'requests'` is not `'yaml'`), and the runtime's report reads alike in every log format.
+  const isLoadFailure = LOAD_FAILURE_TYPES.has(record.exceptionType);
+  const message = isLoadFailure
+    ? headline(record.message).replace(/\s+/g, ' ').slice(0, MAX_VERBATIM_MESSAGE)
+    : normalizeMessage(headline(record.message));
   return {
-    language: record.language,
+    language: isLoadFailure ? 'unknown' : record.language,
     exceptionType,
     ...(rootCauseType === undefined ? {} : { rootCauseType }),
-    ...(isMessageNeeded ? { message: normalizeMessage(headline(record.message)) } : {}),
+    ...(isMessageNeeded ? { message } : {}),
     frames: keys,
     frameSource,
   };

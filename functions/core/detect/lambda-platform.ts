@@ -40,6 +40,16 @@ export const PLATFORM_FAILURE_TYPES: ReadonlySet<string> = new Set([
   EXITED_TYPE,
 ]);
 
+/** Lambda could not load the function's code: the runtime's own reports, before any of it ran. */
+export const IMPORT_MODULE_ERROR = 'Runtime.ImportModuleError';
+export const HANDLER_NOT_FOUND = 'Runtime.HandlerNotFound';
+export const MALFORMED_HANDLER_NAME = 'Runtime.MalformedHandlerName';
+export const LOAD_FAILURE_TYPES: ReadonlySet<string> = new Set([
+  IMPORT_MODULE_ERROR,
+  HANDLER_NOT_FOUND,
+  MALFORMED_HANDLER_NAME,
+]);
+
 const RANK_OUT_OF_MEMORY = 3;
 const RANK_TIMED_OUT = 2;
 const RANK_EXITED = 1;

@@ -12,11 +12,14 @@ export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 // Every pattern is sticky (matched at the cursor, with no substring cut per step) and made of
 // bounded or disjoint pieces, so each runs in linear time on a hostile line. They are tried in
 // order; the first that matches wins. Each is tried only where its first character can start it.
+// The request id is `undefined` in what the Node runtime logs during the init phase, before any invocation.
 const LAMBDA_NODE =
-  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/y;
+  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t(?:[0-9a-f-]{36}|undefined)\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/y;
+// The request id is empty in what the Python runtime logs during the init phase.
 const LAMBDA_PYTHON =
-  /\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t[0-9a-f-]{36}\t/y;
-const LAMBDA_PYTHON_UNHANDLED = /\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b)/y;
+  /\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t(?:[0-9a-f-]{36})?\t/y;
+const LAMBDA_PYTHON_UNHANDLED =
+  /\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b|Runtime\.[A-Z][A-Za-z]{1,60}: )/y;
 const CRI = /\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] /y;
 // Log shippers that tag each line with its date and stream: `2021/05/01<TAB>stderr<TAB>…`
 // (optionally with the time), as in Elastic Beanstalk's and several PaaS log views.

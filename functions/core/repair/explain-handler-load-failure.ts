@@ -1,4 +1,5 @@
 import type { ErrorRecord } from '../contracts.ts';
+import { HANDLER_NOT_FOUND, IMPORT_MODULE_ERROR, MALFORMED_HANDLER_NAME } from '../detect/lambda-platform.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
 
 /**
@@ -9,16 +10,14 @@ import type { RepoReader } from '../ports/repo-workspace.ts';
  * that makes the package, or the function's configuration. The repository says which, so the
  * incident is closed with that diagnosis and no model call.
  */
-export const IMPORT_MODULE_ERROR = 'Runtime.ImportModuleError';
-export const HANDLER_NOT_FOUND = 'Runtime.HandlerNotFound';
-export const MALFORMED_HANDLER_NAME = 'Runtime.MalformedHandlerName';
 
 // Python: `Unable to import module 'lambda_function': No module named 'requests'`.
 const PY_NO_MODULE = /No module named '([\w.]{1,200})'/;
 // Node: `Error: Cannot find module 'axios'\nRequire stack:\n- /var/task/index.js` (CommonJS) and
 // `Cannot find package 'axios' imported from /var/task/index.mjs` (ES modules).
 const NODE_NOT_FOUND = /Cannot find (?:module|package) '([^'\n]{1,300})'(?: imported from (\S{1,500}))?/;
-const REQUIRE_STACK_FIRST = /Require stack:\s*\n?\s*- (\S{1,500})/;
+// The first module of the require stack (its line breaks escaped when the raw line is JSON).
+const REQUIRE_STACK_FIRST = /Require stack:(?:\s|\\n){1,10}- ([^\s"\\]{1,500})/;
 // Python: `Handler 'handler' missing on module 'lambda_function'`; Node: `index.handler is undefined or not exported`.
 const PY_HANDLER_MISSING = /Handler '([\w]{1,200})' missing on module '([\w./-]{1,300})'/;
 const NODE_HANDLER_MISSING = /([\w./-]{1,300})\.([\w$]{1,200}) is undefined or not exported/;
@@ -67,19 +66,20 @@ export async function explainHandlerLoadFailure({
   pathPrefix?: string;
 }): Promise<string | undefined> {
   const { exceptionType } = error;
-  if (
-    exceptionType !== IMPORT_MODULE_ERROR &&
-    exceptionType !== HANDLER_NOT_FOUND &&
-    exceptionType !== MALFORMED_HANDLER_NAME
-  )
-    return undefined;
   const text = `${error.message}\n${error.raw}`;
+  // A package missing at run time (a lazy import in the handler) is the same failure, later.
+  const missing =
+    exceptionType === IMPORT_MODULE_ERROR ||
+    (exceptionType === 'ModuleNotFoundError' && PY_NO_MODULE.test(error.message)) ||
+    (exceptionType === 'Error' && NODE_NOT_FOUND.test(error.message));
+  if (!missing && exceptionType !== HANDLER_NOT_FOUND && exceptionType !== MALFORMED_HANDLER_NAME)
+    return undefined;
   const files = (await repo.listFiles())
     .filter((e) => e.kind === 'file' || e.kind === 'executable')
     .map((e) => e.path);
   const tree = new Tree(files, pathPrefix);
   let diagnosis: string | undefined;
-  if (exceptionType === IMPORT_MODULE_ERROR) diagnosis = await missingModule(text, tree, repo);
+  if (missing) diagnosis = await missingModule(text, tree, repo);
   else if (exceptionType === HANDLER_NOT_FOUND) diagnosis = await missingHandler(text, tree, repo);
   else {
     const setting = BAD_HANDLER.exec(text)?.[1];
@@ -146,7 +146,11 @@ async function missingModule(text: string, tree: Tree, repo: RepoReader): Promis
   return missingNodeModule(node[1], importer, tree, repo);
 }
 
-async function missingPythonModule(module: string, tree: Tree, repo: RepoReader): Promise<string> {
+async function missingPythonModule(
+  module: string,
+  tree: Tree,
+  repo: RepoReader,
+): Promise<string | undefined> {
   const top = module.split('.')[0] as string;
   // `pydantic_core._pydantic_core`: the package is there, its compiled part is not loadable here.
   if (
@@ -157,6 +161,9 @@ async function missingPythonModule(module: string, tree: Tree, repo: RepoReader)
   )
     return `'${module}' is the compiled part of ${top}: the package was deployed, built for another platform or Python version than the function's. Install it for Lambda's (pip install --platform manylinux2014_x86_64, or manylinux2014_aarch64 for arm64, --only-binary=:all: --python-version <the runtime's> -t <package dir>)`;
   const own = tree.find([`${top}.py`, `${top}/__init__.py`]);
+  const full = module.replace(/\./g, '/');
+  // `orders.pricng`: the repository's own package has no such module, a mistake in the code.
+  if (own && module !== top && !tree.find([`${full}.py`, `${full}/__init__.py`])) return undefined;
   if (own)
     return `'${top}' is the repository's own module (${own}), and the deployed package does not hold it: check what the build copies into the package (its source directory, CodeUri, or asset path)`;
   const distribution = PY_DISTRIBUTIONS[top] ?? top;

@@ -24,6 +24,17 @@
 //   and the TypeScript Logger 2.36.0 (npm), each logging the caught error.
 // The handlers are /var/task/lambda_function.py + orders/pricing.py and /var/task/index.js +
 // orders.js; the outer Node frames (`/tmp/lr/…`, `Module._compile`) are the capture's.
+// The init-phase failures in test/fixtures/traces/lambda/ (a missing package, a handler the module
+// does not define, a syntax error, a module that raises while imported) ran each runtime whole, as
+// root with the code at /var/task and the runtime at /var/runtime, against a stand-in Runtime API:
+// - Python: `python3.11 -m awslambdaric lambda_function.lambda_handler` (awslambdaric 4.0.1, 46e4c6a;
+//   its C extension replaced by a pure-Python one that only initialises, as init fails first), a
+//   Python 3.11.7 with no site-packages; it logs LAMBDA_WARNING, then the error, reports it to
+//   /runtime/init/error and exits 1;
+// - Node.js: the runtime client 3.3.0 (da5777a) bundled by its own build.js into
+//   /var/runtime/index.mjs with its launcher, under Node 20.20.2 (the native client stubbed, never
+//   called); it logs `Uncaught Exception` (request id `undefined`: no invocation yet), reports the
+//   error to /runtime/init/error and exits 129. Line numbers inside index.mjs are this bundle's.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
@@ -31,6 +42,7 @@ import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError, fingerprintParts } from '../../../functions/core/detect/fingerprint.ts';
 import { isQuietStructuredLine } from '../../../functions/core/detect/structured-log.ts';
 import { buildRepairPrompt } from '../../../functions/core/repair/build-repair-prompt.ts';
+import { explainHandlerLoadFailure } from '../../../functions/core/repair/explain-handler-load-failure.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
 import { makeEvents } from '../../support/log-events.ts';
 
@@ -353,5 +365,133 @@ describe('a JSON error line whose message has several lines', () => {
     const line = JSON.stringify({ level: 'error', message: 'upload failed\nS3Error: slow down' });
     const [found] = detectErrors(makeEvents([line]));
     expect(found?.record).toMatchObject({ message: 'upload failed', frames: [] });
+  });
+});
+
+describe("the Lambda runtimes' init phase: a function whose code does not load", () => {
+  // Every file holds one real failure in the Text and the JSON log format (see the header).
+  const both = (name: string) => [
+    `lambda/${name.replace('%', 'text')}`,
+    `lambda/${name.replace('%', 'json')}`,
+  ];
+
+  it.each([
+    [
+      'py311-awslambdaric-%-import-module-error.events.jsonl',
+      'Runtime.ImportModuleError',
+      "Unable to import module 'lambda_function': No module named 'requests'",
+      [],
+    ],
+    [
+      'py311-awslambdaric-%-handler-not-found.events.jsonl',
+      'Runtime.HandlerNotFound',
+      "Handler 'lambda_handler' missing on module 'lambda_function'",
+      [],
+    ],
+    [
+      'py311-awslambdaric-%-user-code-syntax-error.events.jsonl',
+      'Runtime.UserCodeSyntaxError',
+      "Syntax error in module 'lambda_function': expected ':' (lambda_function.py, line 4)",
+      // the runtime's own frame, `File "/var/task/lambda_function.py" Line 4`: the model is shown it
+      ['/var/task/lambda_function.py:4'],
+    ],
+    // A module that raises while it is imported is the error it raised, with its frames.
+    [
+      'py311-awslambdaric-%-init-key-error.events.jsonl',
+      'KeyError',
+      "'TABLE'",
+      ['/var/task/lambda_function.py:1', '/var/task/orders/pricing.py:3'],
+    ],
+    [
+      'node20-lambda-ric-%-import-module-error.events.jsonl',
+      'Runtime.ImportModuleError',
+      "Cannot find module 'axios'\nRequire stack:\n- /var/task/index.js\n- /var/runtime/index.mjs",
+      [],
+    ],
+    [
+      'node20-lambda-ric-%-esm-package-not-found.events.jsonl',
+      'Error',
+      "Cannot find package 'axios' imported from /var/task/index.mjs",
+      ['/var/task/index.mjs:undefined'],
+    ],
+    [
+      'node20-lambda-ric-%-handler-not-found.events.jsonl',
+      'Runtime.HandlerNotFound',
+      'index.handler is undefined or not exported',
+      [],
+    ],
+    // Node names no file for a syntax error in the handler's module.
+    [
+      'node20-lambda-ric-%-user-code-syntax-error.events.jsonl',
+      'Runtime.UserCodeSyntaxError',
+      "Unexpected token ';'",
+      [],
+    ],
+    [
+      'node20-lambda-ric-%-init-type-error.events.jsonl',
+      'TypeError',
+      "Cannot read properties of undefined (reading 'orders')",
+      ['/var/task/index.js:2', '/var/task/lib/orders.js:3'],
+    ],
+  ])('%s: one record, alike in both formats', (name, exceptionType, message, inApp) => {
+    const [text, json] = both(name).map(onlyRecord) as [ErrorRecord, ErrorRecord];
+    for (const record of [text, json]) {
+      expect(record).toMatchObject({ exceptionType, message });
+      expect(record.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual(inApp);
+    }
+    // the runtime's warning before it (`LAMBDA_WARNING: Unhandled exception…`) is no record, and
+    // the JSON format's errorType without its `Runtime.` prefix names the same failure
+    expect(fingerprintError(json)).toBe(fingerprintError(text));
+  });
+
+  it('tells one missing package from another: the names are the failure', () => {
+    const [requests] = both('py311-awslambdaric-%-import-module-error.events.jsonl').map(onlyRecord);
+    const yaml = {
+      ...(requests as ErrorRecord),
+      message: (requests as ErrorRecord).message.replace('requests', 'yaml'),
+    };
+    expect(fingerprintError(yaml)).not.toBe(fingerprintError(requests as ErrorRecord));
+  });
+
+  it('says why, from the repository, in place of a model call', async () => {
+    const diagnose = async (path: string, files: Record<string, string>) =>
+      explainHandlerLoadFailure({ error: onlyRecord(path), repo: makeFakeRepo(files) });
+
+    expect(
+      await diagnose('lambda/py311-awslambdaric-text-import-module-error.events.jsonl', {
+        'lambda_function.py': 'import requests\n',
+        'requirements.txt': 'requests==2.32.3\n',
+      }),
+    ).toContain('requirements.txt lists requests, so the deployment package was built without it');
+    for (const format of ['text', 'json'])
+      expect(
+        await diagnose(`lambda/node20-lambda-ric-${format}-import-module-error.events.jsonl`, {
+          'index.js': "const axios = require('axios');\n",
+          'package.json': JSON.stringify({ devDependencies: { axios: '^1.7.0' } }),
+        }),
+        format,
+      ).toContain('package.json lists axios only in devDependencies');
+    expect(
+      await diagnose('lambda/node20-lambda-ric-json-esm-package-not-found.events.jsonl', {
+        'index.mjs': "import axios from 'axios';\n",
+        'package.json': '{"name":"shop"}',
+      }),
+    ).toContain('no package.json of the repository lists axios');
+    expect(
+      await diagnose('lambda/py311-awslambdaric-json-handler-not-found.events.jsonl', {
+        'lambda_function.py': 'def handler(event, context):\n    return {}\n',
+      }),
+    ).toContain('names lambda_handler, which lambda_function.py does not define (it defines handler)');
+    expect(
+      await diagnose('lambda/node20-lambda-ric-text-handler-not-found.events.jsonl', {
+        'index.js': 'exports.main = async () => ({});\n',
+      }),
+    ).toContain('which index.js does not export (it defines main)');
+    // an error its code raised goes to the model as any other
+    expect(
+      await diagnose('lambda/py311-awslambdaric-text-init-key-error.events.jsonl', {
+        'orders/pricing.py': '',
+      }),
+    ).toBeUndefined();
   });
 });

@@ -6,7 +6,9 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 const HEADER = 'Traceback (most recent call last):';
 // loguru (`backtrace=True`, its default for `logger.exception`) marks the frame that caught the
 // exception with `> ` at column 0.
-const FRAME = /^(?:> |\s*)File "([^"]*)", line (\d+)(?:, in (.*))?$/;
+// The Lambda runtime reports a syntax error in the handler's module with a frame of its own making:
+// `File "/var/task/lambda_function.py" Line 4`.
+const FRAME = /^(?:> |\s*)File "([^"]*)"(?:, line| Line) (\d+)(?:, in (.*))?$/;
 const CAUGHT_HERE = /^> File "/;
 const CHAIN =
   /^(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$/;
@@ -91,8 +93,10 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
   return sections;
 }
 
-// Python's exception names: `KeyError`, `botocore.exceptions.ClientError`, `SystemExit`, `UserWarning`.
-const LEAD_EXCEPTION = /^([A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt|Warning)): (.*)$/;
+// Python's exception names: `KeyError`, `botocore.exceptions.ClientError`, `SystemExit`, `UserWarning`;
+// and the runtime's own faults, which are not exceptions: `Runtime.HandlerNotFound`.
+const LEAD_EXCEPTION =
+  /^([A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt|Warning)|Runtime\.[A-Z][A-Za-z]{1,60}): (.*)$/;
 
 /**
  * The Lambda Python runtime logs an unhandled exception as `[ERROR] KeyError: 't-1'` followed by
