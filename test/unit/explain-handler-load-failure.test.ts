@@ -62,6 +62,41 @@ describe('explainHandlerLoadFailure: a Python module the package lacks', () => {
     );
   });
 
+  it("says the handler's own module is not at the package's root", async () => {
+    const message = "Unable to import module 'lambda_function': No module named 'lambda_function'";
+    expect(
+      await explain(IMPORT, message, { 'src/lambda_function.py': '', 'requirements.txt': '' }),
+    ).toContain(
+      "the handler's own module, lambda_function.py, is not at the root of the deployed package, though the repository holds it (src/lambda_function.py): a zip made of its folder",
+    );
+    expect(await explain(IMPORT, message, { 'app.py': '' })).toContain(
+      'names the module lambda_function, which neither the deployed package nor the repository holds',
+    );
+  });
+
+  it('says which name a module of the repository no longer defines', async () => {
+    // Python 3.11's own words (run here), inside the runtime's `Unable to import module` report
+    const message =
+      "Unable to import module 'lambda_function': cannot import name 'price' from 'orders.pricing' (/var/task/orders/pricing.py)";
+    const pricing =
+      'from decimal import Decimal\n\nRATE: Decimal = Decimal("1.2")\n\ndef total(x):\n    return x\n';
+    expect(
+      await explain(IMPORT, message, { 'orders/__init__.py': '', 'orders/pricing.py': pricing }),
+    ).toContain(
+      'the code imports price from orders/pricing.py, which does not define it (it defines RATE, total, Decimal): it was renamed or removed',
+    );
+    expect(await explain(IMPORT, message, { 'orders/pricing.py': `${pricing}\nprice = total\n` })).toContain(
+      'which defines it in the repository: the deployed package holds another version',
+    );
+    expect(
+      await explain(
+        IMPORT,
+        "Unable to import module 'lambda_function': cannot import name 'price' from partially initialized module 'orders.pricing' (most likely due to a circular import) (/var/task/orders/pricing.py)",
+        { 'orders/pricing.py': pricing },
+      ),
+    ).toContain('a circular import');
+  });
+
   it('says a compiled extension was built for another platform', async () => {
     const reason = await explain(
       IMPORT,
@@ -129,6 +164,13 @@ describe('explainHandlerLoadFailure: a Node package the package lacks', () => {
     expect(await explain(IMPORT, relative, { 'src/index.js': '' })).toContain(
       'which the repository does not hold either',
     );
+  });
+
+  it('leaves an ES module imported without its extension to the model, which Node told the fix', async () => {
+    // Node 20's own words (`import './lib/config'` from an .mjs file, lib/config.js beside it)
+    const esm =
+      'Cannot find module \'/var/task/lib/config\' imported from /var/task/index.mjs\nDid you mean to import "./lib/config.js"?';
+    expect(await explain('Error', esm, { 'index.mjs': '', 'lib/config.js': '' })).toBeUndefined();
   });
 });
 

@@ -13,6 +13,11 @@ import type { RepoReader } from '../ports/repo-workspace.ts';
 
 // Python: `Unable to import module 'lambda_function': No module named 'requests'`.
 const PY_NO_MODULE = /No module named '([\w.]{1,200})'/;
+const PY_HANDLER_MODULE = /Unable to import module '([\w./-]{1,300})'/;
+// `cannot import name 'price' from 'orders.pricing' (/var/task/orders/pricing.py)`, and the same
+// `from partially initialized module '…' (most likely due to a circular import)`.
+const PY_CANNOT_IMPORT =
+  /cannot import name '(\w{1,200})' from (partially initialized module )?'([\w.]{1,300})'/;
 // Node: `Error: Cannot find module 'axios'\nRequire stack:\n- /var/task/index.js` (CommonJS) and
 // `Cannot find package 'axios' imported from /var/task/index.mjs` (ES modules).
 const NODE_NOT_FOUND = /Cannot find (?:module|package) '([^'\n]{1,300})'(?: imported from (\S{1,500}))?/;
@@ -139,11 +144,49 @@ async function readText(repo: RepoReader, path: string): Promise<string> {
 
 async function missingModule(text: string, tree: Tree, repo: RepoReader): Promise<string | undefined> {
   const python = PY_NO_MODULE.exec(text);
-  if (python?.[1]) return missingPythonModule(python[1], tree, repo);
+  if (python?.[1]) {
+    const handlerModule = PY_HANDLER_MODULE.exec(text)?.[1];
+    if (handlerModule !== undefined && handlerModule.replace(/\//g, '.') === python[1])
+      return missingHandlerModule(handlerModule, tree);
+    return missingPythonModule(python[1], tree, repo);
+  }
+  const name = PY_CANNOT_IMPORT.exec(text);
+  if (name?.[1] && name[3]) return missingPythonName(name[1], name[3], name[2] !== undefined, tree, repo);
   const node = NODE_NOT_FOUND.exec(text);
-  if (!node?.[1]) return undefined;
+  // An ES module imported without its extension: Node names the fix, a line of the importer the
+  // model is shown (`Did you mean to import "./lib/config.js"?`).
+  if (!node?.[1] || text.includes('Did you mean to import')) return undefined;
   const importer = node[2] ?? REQUIRE_STACK_FIRST.exec(text)?.[1];
   return missingNodeModule(node[1], importer, tree, repo);
+}
+
+/** A name one module imports from another of the repository, which that module does not define. */
+async function missingPythonName(
+  name: string,
+  module: string,
+  isCircular: boolean,
+  tree: Tree,
+  repo: RepoReader,
+): Promise<string | undefined> {
+  const path = module.replace(/\./g, '/');
+  const file = tree.find([`${path}.py`, `${path}/__init__.py`]);
+  if (!file) return undefined;
+  if (isCircular)
+    return `${file} was still being imported when an import of ${name} from it ran: a circular import (a module it imports, directly or not, imports it back). Move the shared code to a module both import, or import inside the function that needs it`;
+  const defined = pythonTopLevelNames(await readText(repo, file));
+  if (defined.includes(name))
+    return `the code imports ${name} from ${file}, which defines it in the repository: the deployed package holds another version of ${file}, so deploy the current code`;
+  const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
+  return `the code imports ${name} from ${file}, which does not define it${listed}: it was renamed or removed, and an import of it was left behind`;
+}
+
+/** `Unable to import module 'lambda_function': No module named 'lambda_function'`. */
+function missingHandlerModule(module: string, tree: Tree): string {
+  const file = `${module.replace(/\./g, '/')}.py`;
+  const own = tree.find([file]);
+  return own
+    ? `the handler's own module, ${file}, is not at the root of the deployed package, though the repository holds it (${own}): a zip made of its folder, rather than of the folder's contents, puts it one level down; or the build packages another directory`
+    : `the handler setting names the module ${module}, which neither the deployed package nor the repository holds (${file}): check the setting, and the log group's routing and path prefix`;
 }
 
 async function missingPythonModule(
@@ -276,6 +319,22 @@ async function missingHandler(text: string, tree: Tree, repo: RepoReader): Promi
     return `the handler setting '${setting}' names ${fn}, which ${file} in the repository defines: the deployed package holds another version of ${file}, or none, so deploy the current code`;
   const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
   return `the handler setting '${setting}' names ${fn}, which ${file} does not ${python ? 'define' : 'export'}${listed}: point the setting at the function that handles events, or give it that name`;
+}
+
+/** The names a Python module defines at its top level: functions, classes, assignments, imports. */
+function pythonTopLevelNames(source: string): string[] {
+  const names = new Set<string>();
+  for (const m of source.matchAll(
+    /^(?:(?:async[ \t]+)?def|class)[ \t]+([A-Za-z_]\w{0,100})|^([A-Za-z_]\w{0,100})[ \t]*(?::[^=\n]{0,200})?=(?!=)/gm,
+  ))
+    names.add((m[1] ?? m[2]) as string);
+  // `from x import a, b as c` binds a and c; `import os.path` binds os.
+  for (const m of source.matchAll(/^(?:from[ \t]+[\w.]{1,200}[ \t]+)?import[ \t]+\(?([^)\n]{1,2000})/gm))
+    for (const part of (m[1] as string).split(',')) {
+      const bound = /(?:\sas\s+)?(\w+)(?:\.[\w.]*)?\s*$/.exec(part.trim())?.[1];
+      if (bound) names.add(bound);
+    }
+  return [...names];
 }
 
 /** The module-level functions of a Python file. */
