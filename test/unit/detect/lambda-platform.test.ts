@@ -310,6 +310,10 @@ describe('the Lambda platform reports a stopped invocation', () => {
 
     it.each([
       ['javascript/node20-lambda-ric-text-unhandled-rejection.events.jsonl', NODE_ID, 128],
+      // A function whose code does not load: the runtime logs why (no invocation yet, so no
+      // request id) and exits; Lambda reports the exit in the invocation that started it.
+      ['lambda/node20-lambda-ric-text-import-module-error.events.jsonl', NODE_ID, 129],
+      ['lambda/py311-awslambdaric-text-import-module-error.events.jsonl', NODE_ID, 1],
       [
         'go/go119-aws-lambda-go-1.54-nil-pointer-panic.events.jsonl',
         'c3a1e7d2-0b4f-4c8e-9a61-2f5d8e7b9c10',
