@@ -176,7 +176,7 @@ const EXIT_FOLLOWS_ERROR_WITHIN_MS = 2_000;
  * An exit with no such error (`process.exit(1)`, `sys.exit`) stays a record of its own.
  */
 function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEvent[]): DetectedError[] {
-  if (!found.some((d) => d.invocation && isRuntimeExit(d.invocation))) return found;
+  if (!found.some((d) => d.invocation && isRuntimeExit(d.record, d.invocation))) return found;
   const messageOf = new Map(events.map((event) => [event.id, event.message]));
   // Records come stream by stream, in the order of their lines: the last one seen of a stream
   // is the nearest before the exit.
@@ -191,7 +191,7 @@ function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEve
       out.push(entry);
       continue;
     }
-    const cause = isRuntimeExit(d.invocation) ? lastOfStream.get(stream) : undefined;
+    const cause = isRuntimeExit(d.record, d.invocation) ? lastOfStream.get(stream) : undefined;
     if (cause && isCauseOfExit(cause.d.record, d.invocation.requestId, timestamp, messageOf)) {
       cause.ids = [...cause.ids, ...eventIds];
     } else out.push({ d, ids: eventIds });
@@ -317,8 +317,9 @@ function linesOf(events: readonly LogEvent[]): LineSource {
       }
       // A JSON document printed over several lines (the Lambda Ruby runtime's error report) is
       // read as the one-line object it is.
-      // Lambda's report of its runtime's exit puts the type on a line of its own: one report.
-      if (message.startsWith('RequestId: ') && RUNTIME_EXITED.test(message)) {
+      // Lambda's report of a fault (its runtime's exit, a bootstrap it could not start) puts the
+      // type on a line of its own: one report.
+      if (message.startsWith('RequestId: ') && PLATFORM_FAULT.test(message)) {
         visit(capLine(message.trim().replace(/\s*\r?\n\s*/g, ' ')), event, true, index === lastIndex);
         return;
       }
@@ -365,7 +366,8 @@ function jsonDocumentLine(message: string): string | undefined {
   }
 }
 const MAX_JSON_DOCUMENT = 512 * 1024;
-const RUNTIME_EXITED = /^RequestId: \S{1,64} Error: Runtime exited/;
+const PLATFORM_FAULT =
+  /^RequestId: \S{1,64} Error: (?:Runtime exited|[^\n]{1,300}\n\s*(?:Runtime|Extension|Function|Sandbox)\.[A-Za-z]{1,60}\s*$)/;
 
 function capLine(text: string): string {
   let capped = text.length > MAX_CLASSIFIED_CHARS ? text.slice(0, MAX_CLASSIFIED_CHARS) : text;

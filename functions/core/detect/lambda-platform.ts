@@ -34,11 +34,6 @@ export type StoppedInvocation = Required<Pick<PlatformFailure, 'requestId' | 'ra
 export const TIMED_OUT_TYPE = 'Sandbox.Timedout';
 export const OUT_OF_MEMORY_TYPE = 'Runtime.OutOfMemory';
 export const EXITED_TYPE = 'Runtime.ExitError';
-export const PLATFORM_FAILURE_TYPES: ReadonlySet<string> = new Set([
-  TIMED_OUT_TYPE,
-  OUT_OF_MEMORY_TYPE,
-  EXITED_TYPE,
-]);
 
 /** Lambda could not load the function's code: the runtime's own reports, before any of it ran. */
 export const IMPORT_MODULE_ERROR = 'Runtime.ImportModuleError';
@@ -55,8 +50,8 @@ const RANK_TIMED_OUT = 2;
 const RANK_EXITED = 1;
 
 /** The runtime process exited, and no memory kill or timeout explains it. */
-export function isRuntimeExit(invocation: StoppedInvocation): boolean {
-  return invocation.rank === RANK_EXITED;
+export function isRuntimeExit(record: { exceptionType: string }, invocation: StoppedInvocation): boolean {
+  return invocation.rank === RANK_EXITED && record.exceptionType === EXITED_TYPE;
 }
 
 // Lambda's own prefix: an ISO time to the millisecond, then the request id (a UUID), each followed by one space.
@@ -65,8 +60,12 @@ const TIMED_OUT_WORDS = 'Task timed out after ';
 const TIMED_OUT_LINE =
   /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ([\w-]{1,64}) Task timed out after (\d{1,7}(?:\.\d{1,3})?) seconds\s*$/;
 const REPORT_LINE = /^REPORT RequestId: ([\w-]{1,64})\s/;
-const EXITED_LINE =
-  /^RequestId: ([\w-]{1,64}) Error: (Runtime exited[^\n]{0,300}?)(?:\s+(Runtime\.\w{1,60}))?\s*$/;
+// Lambda's report of a fault, its type on the next line (joined here by a space): the runtime's
+// exit (`Runtime exited with error: signal: killed` / Runtime.ExitError), a bootstrap it could not
+// start (`fork/exec /var/task/bootstrap: exec format error` / Runtime.InvalidEntrypoint), a response
+// over the size limit (Function.ResponseSizeTooLarge), an extension that crashed (Extension.Crash).
+const FAULT_LINE =
+  /^RequestId: ([\w-]{1,64}) Error: ([^\n]{1,300}?)(?:\s+((?:Runtime|Extension|Function|Sandbox)\.[A-Za-z]{1,60}))?\s*$/;
 const STATUS = /(?:^|\s)Status: (\w{1,20})/;
 const ERROR_TYPE = /(?:^|\s)Error Type: ([\w.]{1,80})/;
 const DURATION = /(?<!Billed |Init |Restore )Duration: (\d{1,9}(?:\.\d{1,3})?) ms/;
@@ -105,12 +104,15 @@ export function readLambdaPlatformFailure(text: string, logGroup: string): Platf
   }
   if (first === 73) return readInitReport(text, where);
   if (first === 82) {
-    const exited = EXITED_LINE.exec(text);
-    if (!exited?.[2]) return undefined;
+    const fault = FAULT_LINE.exec(text);
+    const reason = fault?.[2]?.trim();
+    // Without its type, only the runtime's exit is known to be Lambda's line.
+    if (!fault || !reason || (fault[3] === undefined && !reason.startsWith('Runtime exited')))
+      return undefined;
     return {
-      exceptionType: exited[3] ?? EXITED_TYPE,
-      message: `${exited[2].trim()}${where}`,
-      requestId: exited[1] as string,
+      exceptionType: fault[3] ?? EXITED_TYPE,
+      message: `${reason}${where}`,
+      requestId: fault[1] as string,
       rank: RANK_EXITED,
     };
   }

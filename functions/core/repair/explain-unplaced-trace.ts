@@ -15,6 +15,25 @@ const STOPPED_BY_LAMBDA: Readonly<Record<string, string>> = {
     "the function's runtime process exited (the message says how), which leaves no stack trace of its own, so nothing points at a file of the repository. A process that crashed rather than raised: an uncaught error logged just before an exit is counted with that error's incident, and none was logged before this one (or it reached ai-ops in another delivery)",
 };
 
+/** Lambda could not start the function's runtime: what the reason in the message means. */
+function couldNotStart(message: string): string {
+  const path = /fork\/exec (\S{1,300}):/.exec(message)?.[1] ?? "the function's executable";
+  if (message.includes('exec format error'))
+    return `Lambda could not run ${path}: it was built for another CPU architecture than the function's (arm64 or x86_64), or for another operating system than Linux. Build it for the function's architecture (GOOS=linux GOARCH=arm64 or amd64; cargo lambda's --arm64 or --x86-64; a container image's --platform), or change the function's architecture`;
+  if (message.includes('no such file or directory'))
+    return `Lambda found nothing to run at ${path}: a custom runtime's zip has to hold an executable named bootstrap at its root, not in a folder; a container image's ENTRYPOINT has to be an absolute path that exists in the image; and a script's first line has to name an interpreter that exists (with Windows line endings it names one that does not)`;
+  if (message.includes('permission denied'))
+    return `${path} is not executable in the deployed package: give it the executable mode (chmod 755) before it is zipped; a zip made on Windows loses it`;
+  return `Lambda could not start the function's runtime (${message})`;
+}
+
+/** The Lambda platform's reports that name no code, keyed by type, for the types whose reason is in the message. */
+const FAULTS: Readonly<Record<string, (message: string) => string>> = {
+  'Runtime.InvalidEntrypoint': couldNotStart,
+  'Extension.Crash': (message) =>
+    `a Lambda extension (a layer's agent, not the function's code) crashed (${message}): look at the extension's own lines in the log, and at its layer's version`,
+};
+
 /**
  * Why no fix can be attempted for a trace, or undefined when one can. With the edit policy's
  * 'trace' scope, a fix may only touch files the trace maps to: when none maps, a model call
@@ -25,13 +44,14 @@ export function explainUnplacedTrace({
   mappings,
   scope,
 }: {
-  error: Pick<ErrorRecord, 'exceptionType' | 'frames'>;
+  error: Pick<ErrorRecord, 'exceptionType' | 'frames' | 'message'>;
   mappings: readonly FrameMapping[];
   scope: 'trace' | 'repository';
 }): string | undefined {
   if (scope === 'repository' || mappings.some((m) => m.kind === 'mapped')) return undefined;
   if (mappings.length === 0) {
-    const stopped = STOPPED_BY_LAMBDA[error.exceptionType];
+    const stopped =
+      STOPPED_BY_LAMBDA[error.exceptionType] ?? FAULTS[error.exceptionType]?.(withoutFunction(error.message));
     if (stopped) return `no fix was attempted: ${stopped} (no model call was made)`;
     return `no fix was attempted: the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository (no model call was made)`;
   }
@@ -51,4 +71,9 @@ export function explainUnplacedTrace({
   ].filter(Boolean);
   const examples = named.length > 0 ? ` (e.g. ${named.join(', ')})` : '';
   return `no fix was attempted: none of the ${mappings.length} frames of the trace maps to a file of this repository — ${parts.join(', ')}${examples}. Check that the log group is routed to the right repository and path prefix (no model call was made)`;
+}
+
+/** A platform record's message without the ` (function name)` the detector ends it with. */
+function withoutFunction(message: string): string {
+  return message.replace(/ \((?:function|log group) [^()]{1,300}\)$/, '');
 }

@@ -285,6 +285,56 @@ describe('the Lambda platform reports a stopped invocation', () => {
     });
   });
 
+  describe('a runtime Lambda could not start', () => {
+    // documented-text-invalid-entrypoint.events.jsonl: the log a user quoted in aws/aws-lambda-go#554
+    // (a Go bootstrap built for another architecture, provided.al2023); the other reasons as users
+    // quoted them (awslabs/aws-lambda-dart-runtime#20, softprops/serverless-rust#98). The line is
+    // the Lambda Runtime Interface Emulator's FaultData: `RequestId: <id> Error: <reason>\n<type>`.
+    const stream = messages('documented-text-invalid-entrypoint.events.jsonl');
+
+    it('records the fault once, with its reason, as the default filter delivers it', () => {
+      for (const lines of [stream, delivered(stream)]) {
+        const found = records(lines, '/aws/lambda/hello');
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatchObject({
+          exceptionType: 'Runtime.InvalidEntrypoint',
+          message: 'fork/exec /var/task/bootstrap: exec format error (function hello)',
+          frames: [],
+        });
+      }
+      // the two INIT_REPORTs (`Error Type:`) are delivered too, and add no record of their own
+      expect(delivered(stream)).toHaveLength(3);
+    });
+
+    it('says what each reason means, with no model call', () => {
+      const explain = (reason: string) => {
+        const lines = stream.map((line) => line.replace('exec format error', reason));
+        const [record] = records(lines, '/aws/lambda/hello');
+        return explainUnplacedTrace({ error: record as ErrorRecord, mappings: [], scope: 'trace' });
+      };
+      expect(explain('exec format error')).toContain(
+        'Lambda could not run /var/task/bootstrap: it was built for another CPU architecture',
+      );
+      expect(explain('no such file or directory')).toContain(
+        "a custom runtime's zip has to hold an executable named bootstrap at its root",
+      );
+      expect(explain('permission denied')).toContain(
+        '/var/task/bootstrap is not executable in the deployed package',
+      );
+      for (const reason of ['exec format error', 'permission denied'])
+        expect(explain(reason)).toMatch(/^no fix was attempted: .*\(no model call was made\)$/);
+    });
+
+    it('reads any fault type Lambda reports on that line, and no other line that starts alike', () => {
+      const id = '0b6a3c44-7f2e-4d5a-8c1b-9e0f1a2b3c4d';
+      expect(
+        records([`RequestId: ${id} Error: exit code 0\nExtension.Crash\n`]).map((r) => r.exceptionType),
+      ).toEqual(['Extension.Crash']);
+      // an application's own line that happens to start with the words
+      expect(records([`RequestId: ${id} Error: the cart was empty\n`])).toEqual([]);
+    });
+  });
+
   describe('a runtime that dies of an error it did not catch', () => {
     // The runtime logs the error and exits; Lambda then reports the exit on its own line. The
     // error's lines are captured from the runtimes (the fixtures of lambda-runtime-formats.test.ts);
