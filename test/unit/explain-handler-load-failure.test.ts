@@ -214,6 +214,18 @@ describe('explainHandlerLoadFailure: what it leaves alone', () => {
     expect(await explain(IMPORT, 'something else entirely', {})).toBeUndefined();
   });
 
+  it('reads a package missing at run time only on Lambda, where there is a deployment package', async () => {
+    const lazy = (raw: string) =>
+      explainHandlerLoadFailure({
+        error: { exceptionType: 'ModuleNotFoundError', message: "No module named 'requests'", raw },
+        repo: makeFakeRepo({ 'requirements.txt': 'requests\n' }),
+      });
+    expect(await lazy('  File "/var/task/lambda_function.py", line 9, in handler')).toMatch(
+      /^no fix was attempted: the code imports a module the deployment package does not hold — requirements.txt lists requests/,
+    );
+    expect(await lazy('  File "/srv/shop/app.py", line 9, in handler')).toBeUndefined();
+  });
+
   it('says a malformed handler setting is configuration', async () => {
     expect(
       await explain(

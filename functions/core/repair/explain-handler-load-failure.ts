@@ -1,5 +1,5 @@
 import type { ErrorRecord } from '../contracts.ts';
-import { HANDLER_NOT_FOUND, IMPORT_MODULE_ERROR, MALFORMED_HANDLER_NAME } from '../detect/lambda-platform.ts';
+import { HANDLER_NOT_FOUND, IMPORT_MODULE_ERROR, LOAD_FAILURE_TYPES } from '../detect/lambda-platform.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
 
 /**
@@ -72,13 +72,15 @@ export async function explainHandlerLoadFailure({
 }): Promise<string | undefined> {
   const { exceptionType } = error;
   const text = `${error.message}\n${error.raw}`;
-  // A package missing at run time (a lazy import in the handler) is the same failure, later.
-  const missing =
-    exceptionType === IMPORT_MODULE_ERROR ||
-    (exceptionType === 'ModuleNotFoundError' && PY_NO_MODULE.test(error.message)) ||
-    (exceptionType === 'Error' && NODE_NOT_FOUND.test(error.message));
-  if (!missing && exceptionType !== HANDLER_NOT_FOUND && exceptionType !== MALFORMED_HANDLER_NAME)
-    return undefined;
+  const atInit = LOAD_FAILURE_TYPES.has(exceptionType);
+  // A package missing later (a lazy import in the handler, an ES module's import) is the same
+  // failure, when the code runs on Lambda (from /var/task): elsewhere there is no deployment package.
+  const missingLater =
+    ((exceptionType === 'ModuleNotFoundError' && PY_NO_MODULE.test(error.message)) ||
+      (exceptionType === 'Error' && NODE_NOT_FOUND.test(error.message))) &&
+    text.includes(TASK_ROOT);
+  if (!atInit && !missingLater) return undefined;
+  const missing = missingLater || exceptionType === IMPORT_MODULE_ERROR;
   const files = (await repo.listFiles())
     .filter((e) => e.kind === 'file' || e.kind === 'executable')
     .map((e) => e.path);
@@ -90,9 +92,12 @@ export async function explainHandlerLoadFailure({
     const setting = BAD_HANDLER.exec(text)?.[1];
     diagnosis = `the function's handler setting${setting === undefined ? '' : ` '${setting}'`} is not \`<file>.<function>\` (for example lambda_function.lambda_handler or index.handler). It is part of the function's configuration (the infrastructure code or the console), not of the application's code`;
   }
+  const what = atInit
+    ? "Lambda could not load the function's code, before any of it ran"
+    : 'the code imports a module the deployment package does not hold';
   return diagnosis === undefined
     ? undefined
-    : `no fix was attempted: Lambda could not load the function's code, before any of it ran — ${diagnosis} (no model call was made)`;
+    : `no fix was attempted: ${what} — ${diagnosis} (no model call was made)`;
 }
 
 /** The repository's files, looked up under the application's path prefix first. */
