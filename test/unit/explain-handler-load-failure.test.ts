@@ -36,7 +36,7 @@ describe('explainHandlerLoadFailure: a Python module the package lacks', () => {
     expect(
       await explain(IMPORT, PY_MISSING, { 'lambda_function.py': '', 'requirements.txt': 'boto3\n' }),
     ).toContain(
-      'no requirements file of the repository (requirements.txt, pyproject.toml, Pipfile, setup.py) lists requests',
+      "no requirements file beside the function's code or above it (requirements.txt, pyproject.toml, Pipfile, setup.py) lists requests",
     );
     const yaml = await explain(IMPORT, "Unable to import module 'app': No module named 'yaml'", {
       'pyproject.toml': '[project]\nname = "shop"\ndependencies = [\n  "PyYAML>=6",\n]\n',
@@ -48,6 +48,41 @@ describe('explainHandlerLoadFailure: a Python module the package lacks', () => {
         'requirements.txt': 'requests-toolbelt==1.0\n# requests is vendored\n',
       }),
     ).toContain('no requirements file of the repository');
+  });
+
+  it("looks only at the function's own manifests in a repository of several functions", async () => {
+    // The layout of aws-samples/serverless-test-samples, where this was found with the repository
+    // routed whole (no path prefix): a CI requirements file and another service's manifest list
+    // what this function's does not, and were cited.
+    const files = {
+      '.github/metadata/requirements.txt': 'PyGithub\njmespath\n',
+      'python-test-samples/apigw-lambda-dynamodb/src/orders_handler.py': 'import jmespath\n',
+      'python-test-samples/apigw-lambda-dynamodb/src/requirements.txt':
+        'aws-xray-sdk\naws_lambda_powertools\n',
+      'python-test-samples/apigw-lambda-dynamodb/tests/requirements.txt': 'pytest\njmespath\n',
+      'python-test-samples/other-service/src/app.py': '',
+      'python-test-samples/other-service/src/requirements.txt': 'jmespath\n',
+      'python-test-samples/other-service/src/utils/__init__.py': '',
+    };
+    const missing = (module: string) =>
+      explain(IMPORT, `Unable to import module 'orders_handler': No module named '${module}'`, files);
+    expect(await missing('jmespath')).toContain(
+      "no requirements file beside the function's code or above it (requirements.txt, pyproject.toml, Pipfile, setup.py) lists jmespath",
+    );
+    expect(await missing('aws_xray_sdk')).toContain(
+      'python-test-samples/apigw-lambda-dynamodb/src/requirements.txt lists aws_xray_sdk',
+    );
+    // another service's module is not this function's own
+    expect(await missing('utils')).toContain("no requirements file beside the function's code");
+    // a handler file several functions have: which manifest is this one's is not known
+    expect(
+      await explain(IMPORT, "Unable to import module 'app': No module named 'jmespath'", {
+        ...files,
+        'python-test-samples/apigw-lambda-dynamodb/src/app.py': '',
+      }),
+    ).toContain(
+      "2 functions of the repository (python-test-samples/apigw-lambda-dynamodb/src, python-test-samples/other-service/src) have the handler's file, so which manifest is this function's is not known",
+    );
   });
 
   it("says the package is the repository's own module when it is", async () => {
@@ -126,7 +161,7 @@ describe('explainHandlerLoadFailure: a Node package the package lacks', () => {
       }),
     ).toContain('package.json lists axios only in devDependencies');
     expect(await explain(IMPORT, cjs, { 'index.js': '', 'package.json': pkg({}) })).toContain(
-      'no package.json of the repository lists axios',
+      "no package.json beside the function's code or above it lists axios",
     );
   });
 

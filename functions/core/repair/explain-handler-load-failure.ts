@@ -27,8 +27,11 @@ const REQUIRE_STACK_FIRST = /Require stack:(?:\s|\\n){1,10}- ([^\s"\\]{1,500})/;
 const PY_HANDLER_MISSING = /Handler '([\w]{1,200})' missing on module '([\w./-]{1,300})'/;
 const NODE_HANDLER_MISSING = /([\w./-]{1,300})\.([\w$]{1,200}) is undefined or not exported/;
 const BAD_HANDLER = /Bad handler '([^'\n]{0,300})'/;
-// Where Lambda unpacks the deployment package.
+// Where Lambda unpacks the deployment package, and a file of it named in a message or a frame.
 const TASK_ROOT = '/var/task/';
+const TASK_PATH = /\/var\/task\/([\w.@/-]{1,300}\.(?:py|js|mjs|cjs))\b/g;
+// Files of the function's a failure names, at most (a repository of many functions named alike).
+const MAX_ANCHORS = 20;
 
 /** Import names whose distribution is named otherwise (the ones Lambda users meet most). */
 const PY_DISTRIBUTIONS: Readonly<Record<string, string>> = {
@@ -84,7 +87,7 @@ export async function explainHandlerLoadFailure({
   const files = (await repo.listFiles())
     .filter((e) => e.kind === 'file' || e.kind === 'executable')
     .map((e) => e.path);
-  const tree = new Tree(files, pathPrefix);
+  const tree = new Tree(files, pathPrefix, deployedPathsIn(text));
   let diagnosis: string | undefined;
   if (missing) diagnosis = await missingModule(text, tree, repo);
   else if (exceptionType === HANDLER_NOT_FOUND) diagnosis = await missingHandler(text, tree, repo);
@@ -100,45 +103,112 @@ export async function explainHandlerLoadFailure({
     : `no fix was attempted: ${what} — ${diagnosis} (no model call was made)`;
 }
 
-/** The repository's files, looked up under the application's path prefix first. */
+/**
+ * The repository's files as the function sees them. Anchored on the files of the function's that
+ * the failure names (the handler's module, the paths under /var/task): in a repository of several
+ * functions, a manifest or module is the function's only if it sits beside one of them or above it.
+ */
 class Tree {
   readonly #files: readonly string[];
   readonly #set: ReadonlySet<string>;
   readonly #prefix: string;
+  /** directories of the function's own files (repository paths, '' for the root), nearest first */
+  readonly #anchorDirs: readonly string[];
+  /** the anchors' directories and every directory above them, up to the root */
+  readonly #scope: ReadonlySet<string> | undefined;
 
-  constructor(files: readonly string[], pathPrefix: string) {
-    this.#files = files;
-    this.#set = new Set(files);
+  constructor(files: readonly string[], pathPrefix: string, deployedPaths: readonly string[]) {
     const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
     this.#prefix = prefix === '' ? '' : `${prefix}/`;
+    this.#files = files.filter((f) => f.startsWith(this.#prefix) || this.#prefix === '');
+    this.#set = new Set(files);
+    const anchors = new Set<string>();
+    for (const deployed of deployedPaths) for (const file of this.#everywhere(deployed)) anchors.add(file);
+    this.#anchorDirs = [...anchors].slice(0, MAX_ANCHORS).map(dirOf);
+    if (this.#anchorDirs.length === 0) return;
+    const scope = new Set<string>();
+    for (let dir of this.#anchorDirs)
+      for (;;) {
+        scope.add(dir);
+        if (dir === '') break;
+        dir = dirOf(dir);
+      }
+    this.#scope = scope;
   }
 
-  /** The first of `candidates` (paths relative to the deployed root) the repository holds. */
+  /** Whether the failure named a file of the function that the repository holds. */
+  get isAnchored(): boolean {
+    return this.#scope !== undefined;
+  }
+
+  /**
+   * The directories of several functions the failure's files could be (several `app.py`, the
+   * repository routed whole), or undefined when they name one function or none.
+   */
+  get ambiguity(): readonly string[] | undefined {
+    const dirs = [...new Set(this.#anchorDirs)].sort();
+    return dirs.length > 1 ? dirs : undefined;
+  }
+
+  /**
+   * The first of `candidates` (paths relative to the deployed root) the repository holds: beside
+   * the function's files, at the application's root, or (nothing anchoring it) anywhere in it.
+   */
   find(candidates: readonly string[]): string | undefined {
-    for (const candidate of candidates)
-      if (this.#set.has(`${this.#prefix}${candidate}`)) return `${this.#prefix}${candidate}`;
-    // A repository of several functions: the deployed root is one of its directories.
+    const roots = [...this.#anchorDirs.map((dir) => (dir === '' ? '' : `${dir}/`)), this.#prefix];
+    for (const root of roots)
+      for (const candidate of candidates)
+        if (this.#set.has(`${root}${candidate}`)) return `${root}${candidate}`;
+    if (this.isAnchored) return undefined;
     for (const candidate of candidates) {
-      const hit = this.#files
-        .filter((f) => f.endsWith(`/${candidate}`) && !VENDORED.test(f))
-        .sort((a, b) => a.length - b.length)[0];
+      const hit = this.#everywhere(candidate)[0];
       if (hit) return hit;
     }
     return undefined;
   }
 
-  /** Manifests matching `pattern`, the application's own first, then the shallowest. */
+  /** Manifests matching `pattern` that may be the function's, the nearest first. */
   manifests(pattern: RegExp): string[] {
     return this.#files
-      .filter((f) => pattern.test(f) && !VENDORED.test(f) && f.split('/').length <= MAX_MANIFEST_DEPTH)
-      .sort(
-        (a, b) =>
-          Number(!a.startsWith(this.#prefix)) - Number(!b.startsWith(this.#prefix)) ||
-          a.split('/').length - b.split('/').length ||
-          a.localeCompare(b),
+      .filter(
+        (f) =>
+          pattern.test(f) &&
+          !VENDORED.test(f) &&
+          f.split('/').length <= MAX_MANIFEST_DEPTH &&
+          (this.#scope === undefined || this.#scope.has(dirOf(f))),
       )
+      .sort((a, b) => b.split('/').length - a.split('/').length || a.localeCompare(b))
       .slice(0, MAX_MANIFESTS_READ);
   }
+
+  /** The application's files whose path ends with `relative`, the shortest first. */
+  #everywhere(relative: string): string[] {
+    return this.#files
+      .filter((f) => (f === `${this.#prefix}${relative}` || f.endsWith(`/${relative}`)) && !VENDORED.test(f))
+      .sort((a, b) => a.length - b.length);
+  }
+}
+
+/** What can be said of a missing package when the failure's files are several functions'. */
+function ambiguityOf(tree: Tree, name: string, manifest: string): string | undefined {
+  const dirs = tree.ambiguity;
+  if (!dirs) return undefined;
+  const shown = dirs.slice(0, 3).map((dir) => dir || '(the root)');
+  return `the deployment package lacks ${name}, and ${dirs.length} functions of the repository (${shown.join(', ')}${dirs.length > 3 ? ', …' : ''}) have the handler's file, so which manifest is this function's is not known: add ${name} to ${manifest} or, when they list it, make the build install them into the package. Give this log group the function's directory as its path prefix and the next diagnosis reads its own manifest`;
+}
+
+function dirOf(path: string): string {
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+}
+
+/** The function's own files a failure names: the handler's module, and its paths under /var/task. */
+function deployedPathsIn(text: string): string[] {
+  const paths = [...text.matchAll(TASK_PATH)]
+    .map((m) => m[1] as string)
+    .filter((p) => !p.includes('node_modules/'));
+  const handlerModule = PY_HANDLER_MODULE.exec(text)?.[1] ?? PY_HANDLER_MISSING.exec(text)?.[2];
+  if (handlerModule !== undefined) paths.push(`${handlerModule.replace(/\./g, '/')}.py`);
+  return [...new Set(paths)];
 }
 
 async function readText(repo: RepoReader, path: string): Promise<string> {
@@ -216,10 +286,13 @@ async function missingPythonModule(
     return `'${top}' is the repository's own module (${own}), and the deployed package does not hold it: check what the build copies into the package (its source directory, CodeUri, or asset path)`;
   const distribution = PY_DISTRIBUTIONS[top] ?? top;
   const named = distribution === top ? '' : ` (the distribution that provides '${top}' is ${distribution})`;
+  const ambiguous = ambiguityOf(tree, `${distribution}${named}`, "the function's requirements");
+  if (ambiguous) return ambiguous;
   for (const manifest of tree.manifests(PY_MANIFEST))
     if (listsRequirement(await readText(repo, manifest), distribution))
       return `${manifest} lists ${distribution}${named}, so the deployment package was built without it: the build has to install the requirements into the package (pip install -r requirements.txt -t <package dir>) or a layer has to provide them`;
-  return `no requirements file of the repository (requirements.txt, pyproject.toml, Pipfile, setup.py) lists ${distribution}${named}, which the code imports: add it to the one the build installs from`;
+  const where = tree.isAnchored ? "beside the function's code or above it" : 'of the repository';
+  return `no requirements file ${where} (requirements.txt, pyproject.toml, Pipfile, setup.py) lists ${distribution}${named}, which the code imports: add it to the one the build installs from`;
 }
 
 /** Whether a Python manifest names the distribution as a requirement (names compared as PEP 503 normalises them). */
@@ -247,6 +320,8 @@ async function missingNodeModule(
     name === 'aws-sdk'
       ? ". The nodejs18.x and later runtimes include the AWS SDK for JavaScript v3 (@aws-sdk/client-*), not v2's aws-sdk, which a function on them has to bring itself"
       : '';
+  const ambiguous = ambiguityOf(tree, name, "the function's package.json dependencies");
+  if (ambiguous) return `${ambiguous}${runtimeSdk}`;
   for (const manifest of tree.manifests(NODE_MANIFEST)) {
     let json: unknown;
     try {
@@ -265,7 +340,8 @@ async function missingNodeModule(
     if (section('peerDependencies'))
       return `${manifest} lists ${name} only as a peer dependency, which nothing installs for the function: add it to dependencies${runtimeSdk}`;
   }
-  return `no package.json of the repository lists ${name}, which the code imports: add it to dependencies${runtimeSdk}`;
+  const where = tree.isAnchored ? "beside the function's code or above it" : 'of the repository';
+  return `no package.json ${where} lists ${name}, which the code imports: add it to dependencies${runtimeSdk}`;
 }
 
 function missingNodeFile(specifier: string, importer: string | undefined, tree: Tree): string {

@@ -476,7 +476,7 @@ describe("the Lambda runtimes' init phase: a function whose code does not load",
         'index.mjs': "import axios from 'axios';\n",
         'package.json': '{"name":"shop"}',
       }),
-    ).toContain('no package.json of the repository lists axios');
+    ).toContain("no package.json beside the function's code or above it lists axios");
     expect(
       await diagnose('lambda/py311-awslambdaric-json-handler-not-found.events.jsonl', {
         'lambda_function.py': 'def handler(event, context):\n    return {}\n',
