@@ -179,6 +179,19 @@ describe('explainHandlerLoadFailure: a Node package the package lacks', () => {
     ).toContain('lists lodash,');
   });
 
+  it("reads the package.json of a TypeScript function's sources, not another function's", async () => {
+    const reason = await explain(
+      IMPORT,
+      "Error: Cannot find module 'zod'\nRequire stack:\n- /var/task/orders/handler.js",
+      {
+        'services/orders/orders/handler.ts': '',
+        'services/orders/package.json': pkg({ devDependencies: { zod: '^3' } }),
+        'services/billing/package.json': pkg({ dependencies: { zod: '^3' } }),
+      },
+    );
+    expect(reason).toContain('services/orders/package.json lists zod only in devDependencies');
+  });
+
   it('says the nodejs18.x and later runtimes carry no v2 aws-sdk', async () => {
     const reason = await explain(
       IMPORT,

@@ -205,7 +205,9 @@ function dirOf(path: string): string {
 function deployedPathsIn(text: string): string[] {
   const paths = [...text.matchAll(TASK_PATH)]
     .map((m) => m[1] as string)
-    .filter((p) => !p.includes('node_modules/'));
+    .filter((p) => !p.includes('node_modules/'))
+    // compiled from TypeScript: the repository holds the source beside where the output went
+    .flatMap((p) => (/\.[cm]?js$/.test(p) ? [p, p.replace(/js$/, 'ts')] : [p]));
   const handlerModule = PY_HANDLER_MODULE.exec(text)?.[1] ?? PY_HANDLER_MISSING.exec(text)?.[2];
   if (handlerModule !== undefined) paths.push(`${handlerModule.replace(/\./g, '/')}.py`);
   return [...new Set(paths)];
