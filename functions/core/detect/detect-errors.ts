@@ -2,6 +2,8 @@ import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
 import {
+  HANDLER_NOT_FOUND,
+  isJavaHandlerMissing,
   isRuntimeExit,
   mayBePlatformLine,
   type PlatformFailure,
@@ -797,7 +799,9 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     language: 'unknown',
     exceptionType: fault
       ? `Runtime.${fault}`
-      : (error.exceptionType ?? parseUnknown(message, error.level).exceptionType),
+      : isJavaHandlerMissing(error.message)
+        ? HANDLER_NOT_FOUND
+        : (error.exceptionType ?? parseUnknown(message, error.level).exceptionType),
     message: error.exceptionType ? message : parseUnknown(message, error.level).message,
     frames: [],
     causes: [],

@@ -45,6 +45,17 @@ export const LOAD_FAILURE_TYPES: ReadonlySet<string> = new Set([
   MALFORMED_HANDLER_NAME,
 ]);
 
+// The Java runtime's report of a handler method the class does not have: a bare line, with no
+// level, type or trace (aws-lambda-java-runtime-interface-client 2.10, EventHandlerLoader).
+const NO_PUBLIC_METHOD_WORDS = 'No public method named ';
+const NO_PUBLIC_METHOD =
+  /^No public method named [\w$]{1,200} with appropriate method signature found on class [\w.$]{1,300}\s*$/;
+
+/** Whether `message` is the Java runtime's report of a handler method the class does not have. */
+export function isJavaHandlerMissing(message: string): boolean {
+  return message.startsWith(NO_PUBLIC_METHOD_WORDS) && NO_PUBLIC_METHOD.test(message);
+}
+
 const RANK_OUT_OF_MEMORY = 3;
 const RANK_TIMED_OUT = 2;
 const RANK_EXITED = 1;
@@ -80,6 +91,7 @@ const MAX_PLATFORM_LINE = 2048;
  */
 export function mayBePlatformLine(text: string): boolean {
   const first = text.charCodeAt(0);
+  if (first === 78) return text.startsWith(NO_PUBLIC_METHOD_WORDS); // N
   if (first === 82) return text.startsWith('REPORT RequestId: ') || text.startsWith('RequestId: '); // R
   if (first === 73) return text.startsWith('INIT_REPORT '); // I
   if (first === 123) return text.startsWith('{"time":') && text.includes('"type":"platform.'); // {
@@ -97,6 +109,10 @@ export function readLambdaPlatformFailure(text: string, logGroup: string): Platf
   if (text.length > MAX_PLATFORM_LINE) return undefined;
   const where = functionLabel(logGroup);
   const first = text.charCodeAt(0);
+  if (first === 78)
+    return isJavaHandlerMissing(text)
+      ? { exceptionType: HANDLER_NOT_FOUND, message: text.trim(), rank: RANK_EXITED }
+      : undefined;
   if (first === 123) return readJsonReport(text, where);
   if (first === 82 && text.startsWith('REPORT ')) {
     const id = REPORT_LINE.exec(text)?.[1];

@@ -27,6 +27,17 @@ const REQUIRE_STACK_FIRST = /Require stack:(?:\s|\\n){1,10}- ([^\s"\\]{1,500})/;
 const PY_HANDLER_MISSING = /Handler '([\w]{1,200})' missing on module '([\w./-]{1,300})'/;
 const NODE_HANDLER_MISSING = /([\w./-]{1,300})\.([\w$]{1,200}) is undefined or not exported/;
 const BAD_HANDLER = /Bad handler '([^'\n]{0,300})'/;
+// Java (aws-lambda-java-runtime-interface-client): `Class not found: example.Hello`, `Error loading
+// class example.Hello: com/fasterxml/jackson/databind/ObjectMapper` (a class the jar lacks),
+// `No public method named handle with appropriate method signature found on class example.Hello`.
+const JAVA_CLASS_NOT_FOUND = /Class not found: ([\w.$]{1,300})/;
+const JAVA_CLASS_MISSING =
+  /Error loading class [\w.$]{1,300}: ([\w$]{1,100}(?:\/[\w$]{1,100}){1,30})(?![\w$/])/;
+const JAVA_NO_METHOD =
+  /No public method named ([\w$]{1,200}) with appropriate method signature found on class ([\w.$]{1,300})/;
+const JAVA_HANDLER_CLASS = /(?:Error loading class|Class not found:|found on class) ([\w.$]{1,300})/;
+const JVM_SOURCES = ['java', 'kt', 'scala', 'groovy'];
+const JVM_BUILD = /(?:^|\/)(?:pom\.xml|build\.gradle(?:\.kts)?|build\.sbt)$/;
 // Where Lambda unpacks the deployment package, and a file of it named in a message or a frame.
 const TASK_ROOT = '/var/task/';
 const TASK_PATH = /\/var\/task\/([\w.@/-]{1,300}\.(?:py|js|mjs|cjs))\b/g;
@@ -52,6 +63,9 @@ const PY_DISTRIBUTIONS: Readonly<Record<string, string>> = {
 const PY_MANIFEST =
   /(?:^|\/)(?:requirements[\w.-]{0,60}\.(?:txt|in)|pyproject\.toml|Pipfile|setup\.cfg|setup\.py)$/;
 const NODE_MANIFEST = /(?:^|\/)package\.json$/;
+// Installed dependencies: never the application's own files.
+const DEPENDENCIES = /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv)\//;
+// Manifests of dependencies, tests and examples are not the function's.
 const VENDORED =
   /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv|test|tests|__tests__|fixtures?|examples?|testdata)\//;
 const MAX_MANIFESTS_READ = 50;
@@ -75,7 +89,10 @@ export async function explainHandlerLoadFailure({
 }): Promise<string | undefined> {
   const { exceptionType } = error;
   const text = `${error.message}\n${error.raw}`;
-  const atInit = LOAD_FAILURE_TYPES.has(exceptionType);
+  const java =
+    (exceptionType === 'java.lang.ClassNotFoundException' && JAVA_CLASS_NOT_FOUND.test(text)) ||
+    (exceptionType === 'java.lang.NoClassDefFoundError' && JAVA_CLASS_MISSING.test(text));
+  const atInit = LOAD_FAILURE_TYPES.has(exceptionType) || java;
   // A package missing later (a lazy import in the handler, an ES module's import) is the same
   // failure, when the code runs on Lambda (from /var/task): elsewhere there is no deployment package.
   const missingLater =
@@ -89,7 +106,8 @@ export async function explainHandlerLoadFailure({
     .map((e) => e.path);
   const tree = new Tree(files, pathPrefix, deployedPathsIn(text));
   let diagnosis: string | undefined;
-  if (missing) diagnosis = await missingModule(text, tree, repo);
+  if (java || JAVA_NO_METHOD.test(text)) diagnosis = await javaLoadFailure(text, tree, repo);
+  else if (missing) diagnosis = await missingModule(text, tree, repo);
   else if (exceptionType === HANDLER_NOT_FOUND) diagnosis = await missingHandler(text, tree, repo);
   else {
     const setting = BAD_HANDLER.exec(text)?.[1];
@@ -159,7 +177,11 @@ class Tree {
     for (const root of roots)
       for (const candidate of candidates)
         if (this.#set.has(`${root}${candidate}`)) return `${root}${candidate}`;
-    if (this.isAnchored) return undefined;
+    return this.isAnchored ? undefined : this.findAnywhere(candidates);
+  }
+
+  /** The first of `candidates` anywhere in the application: a class's source under any source root. */
+  findAnywhere(candidates: readonly string[]): string | undefined {
     for (const candidate of candidates) {
       const hit = this.#everywhere(candidate)[0];
       if (hit) return hit;
@@ -184,7 +206,9 @@ class Tree {
   /** The application's files whose path ends with `relative`, the shortest first. */
   #everywhere(relative: string): string[] {
     return this.#files
-      .filter((f) => (f === `${this.#prefix}${relative}` || f.endsWith(`/${relative}`)) && !VENDORED.test(f))
+      .filter(
+        (f) => (f === `${this.#prefix}${relative}` || f.endsWith(`/${relative}`)) && !DEPENDENCIES.test(f),
+      )
       .sort((a, b) => a.length - b.length);
   }
 }
@@ -210,6 +234,8 @@ function deployedPathsIn(text: string): string[] {
     .flatMap((p) => (/\.[cm]?js$/.test(p) ? [p, p.replace(/js$/, 'ts')] : [p]));
   const handlerModule = PY_HANDLER_MODULE.exec(text)?.[1] ?? PY_HANDLER_MISSING.exec(text)?.[2];
   if (handlerModule !== undefined) paths.push(`${handlerModule.replace(/\./g, '/')}.py`);
+  const handlerClass = JAVA_HANDLER_CLASS.exec(text)?.[1];
+  if (handlerClass !== undefined) paths.push(...jvmSources(handlerClass));
   return [...new Set(paths)];
 }
 
@@ -402,6 +428,62 @@ async function missingHandler(text: string, tree: Tree, repo: RepoReader): Promi
     return `the handler setting '${setting}' names ${fn}, which ${file} in the repository defines: the deployed package holds another version of ${file}, or none, so deploy the current code`;
   const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
   return `the handler setting '${setting}' names ${fn}, which ${file} does not ${python ? 'define' : 'export'}${listed}: point the setting at the function that handles events, or give it that name`;
+}
+
+/** `example.Hello$Inner` → `example/Hello.java`, `.kt`, …: where its source would be under a source root. */
+function jvmSources(className: string): string[] {
+  const path = className.replace(/\$.*$/, '').replace(/\./g, '/');
+  return JVM_SOURCES.map((ext) => `${path}.${ext}`);
+}
+
+/** The Java runtime could not load the handler's class, a class it uses, or the handler's method. */
+async function javaLoadFailure(text: string, tree: Tree, repo: RepoReader): Promise<string | undefined> {
+  const noMethod = JAVA_NO_METHOD.exec(text);
+  if (noMethod?.[1] && noMethod[2]) {
+    const [, method, cls] = noMethod;
+    const file = tree.findAnywhere(jvmSources(cls));
+    if (!file)
+      return `the handler setting names the method ${method} of ${cls}, a class the repository does not define: check the setting (package.Class::method) and the log group's routing`;
+    const methods = jvmPublicMethods(await readText(repo, file));
+    if (methods.includes(method))
+      return `the handler setting names ${cls}::${method}, which ${file} in the repository defines: the deployed jar holds another version of the class, so deploy the current build`;
+    const listed = methods.length > 0 ? ` (its public methods: ${methods.slice(0, 8).join(', ')})` : '';
+    return `the handler setting names ${cls}::${method}, and ${file} has no public method ${method} a handler can be${listed}: point the setting at the method that handles events`;
+  }
+  const notFound = JAVA_CLASS_NOT_FOUND.exec(text)?.[1];
+  if (notFound) {
+    const file = tree.findAnywhere(jvmSources(notFound));
+    return file
+      ? `the handler setting names ${notFound}, which the repository defines (${file}), and the deployed package does not hold its compiled class: deploy the jar or zip the build makes, not the sources or another module's artifact`
+      : `the handler setting names the class ${notFound}, which the repository does not define: check the setting (package.Class::method) and the log group's routing`;
+  }
+  const missing = JAVA_CLASS_MISSING.exec(text)?.[1];
+  if (!missing) return undefined;
+  const cls = missing.replace(/\//g, '.');
+  const own = tree.findAnywhere(jvmSources(cls));
+  if (own)
+    return `${cls} is the repository's own class (${own}), and the deployed jar does not hold it: package every module the function uses into the artifact Lambda runs`;
+  // Maven groups are the package's first segments (com.fasterxml.jackson for com.fasterxml.jackson.databind).
+  const group = cls.split('.').slice(0, -1).slice(0, 3).join('.');
+  const builds = tree.manifests(JVM_BUILD);
+  for (const build of builds)
+    if ((await readText(repo, build)).includes(group))
+      return `${build} declares a dependency in ${group}, which provides ${cls}, and the deployed jar does not hold it: Lambda runs one jar with every dependency in it (the maven-shade-plugin, Gradle's shadow plugin) or a zip with them in lib/, and a dependency of scope provided (or compileOnly) is left out`;
+  const where = builds.length > 0 ? `(${builds.slice(0, 3).join(', ')})` : '(pom.xml, build.gradle)';
+  return `no build file of the function ${where} declares a dependency in ${group}, which provides ${cls}, the class its code uses: add the one that does`;
+}
+
+/** The public methods a Java, Kotlin or Scala source declares, as far as its text says plainly. */
+function jvmPublicMethods(source: string): string[] {
+  const names = new Set<string>();
+  for (const m of source.matchAll(
+    /\bpublic\s+(?:(?:static|final|synchronized|abstract|default)\s+)*(?:<[^>\n]{1,200}>\s+)?[\w.<>[\],? ]{1,200}?\s+([\w$]{1,200})\s*\(/g,
+  ))
+    names.add(m[1] as string);
+  // Kotlin and Scala: public unless said otherwise
+  for (const m of source.matchAll(/^\s*(?:override\s+)?(?:fun|def)\s+([\w$]{1,200})\s*[([]/gm))
+    names.add(m[1] as string);
+  return [...names];
 }
 
 /** The names a Python module defines at its top level: functions, classes, assignments, imports. */

@@ -35,6 +35,11 @@
 //   /var/runtime/index.mjs with its launcher, under Node 20.20.2 (the native client stubbed, never
 //   called); it logs `Uncaught Exception` (request id `undefined`: no invocation yet), reports the
 //   error to /runtime/init/error and exits 129. Line numbers inside index.mjs are this bundle's.
+// - Java: the runtime client 2.10.1 (c4dcbab) built with javac under OpenJDK 17.0.15, its own
+//   AWSLambda.main run from /var/task (its JNI client replaced by a pure-Java one with the same
+//   calls, gson and Jackson from Debian) on the flags a java17 Lambda process runs with: a handler
+//   class not on the classpath, a class of a dependency the jar lacks (com.fasterxml.jackson),
+//   a handler method the class lacks, and a static initialiser that throws.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
@@ -43,6 +48,7 @@ import { fingerprintError, fingerprintParts } from '../../../functions/core/dete
 import { isQuietStructuredLine } from '../../../functions/core/detect/structured-log.ts';
 import { buildRepairPrompt } from '../../../functions/core/repair/build-repair-prompt.ts';
 import { explainHandlerLoadFailure } from '../../../functions/core/repair/explain-handler-load-failure.ts';
+import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
 import { makeEvents } from '../../support/log-events.ts';
 
@@ -493,5 +499,84 @@ describe("the Lambda runtimes' init phase: a function whose code does not load",
         'orders/pricing.py': '',
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('the Lambda Java runtime: a handler it cannot load', () => {
+  // test/fixtures/traces/java/java17-lambda-ric-2.10-{text,json}-*.events.jsonl (see the header):
+  // the class not on the classpath and the method it lacks are reported on every invoke; a class
+  // of a dependency the jar lacks on the first invoke, then the JVM exits; a static initialiser
+  // that throws at init, then the JVM exits 1.
+  const both = (name: string) =>
+    [
+      `java/java17-lambda-ric-2.10-text-${name}.events.jsonl`,
+      `java/java17-lambda-ric-2.10-json-${name}.events.jsonl`,
+    ].map(onlyRecord) as [ErrorRecord, ErrorRecord];
+  const JAVA_APP = {
+    'pom.xml':
+      '<project><dependencies><dependency><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-databind</artifactId></dependency></dependencies></project>\n',
+    'src/main/java/example/Hello.java':
+      'package example;\n\npublic class Hello implements RequestHandler<Map<String, Object>, String> {\n  public String handleRequest(Map<String, Object> event, Context context) {\n    return "ok";\n  }\n}\n',
+  };
+  const diagnose = (record: ErrorRecord, files: Record<string, string> = JAVA_APP) =>
+    explainHandlerLoadFailure({ error: record, repo: makeFakeRepo(files) });
+
+  it.each([
+    ['class-not-found', 'java.lang.ClassNotFoundException', 'example.Hello'],
+    ['no-class-def-found', 'java.lang.NoClassDefFoundError', 'com/fasterxml/jackson/databind/ObjectMapper'],
+    // a bare line, no level or type: the default filter's `"No public method named"` delivers it
+    [
+      'no-public-method',
+      'Runtime.HandlerNotFound',
+      'No public method named handle with appropriate method signature found on class example.Hello',
+    ],
+  ])('%s: one record, alike in both formats, diagnosed from the repository', async (name, type, message) => {
+    const [text, json] = both(name);
+    for (const record of [text, json]) expect(record).toMatchObject({ exceptionType: type, message });
+    expect(fingerprintError(json)).toBe(fingerprintError(text));
+    expect(await diagnose(text)).toMatch(/^no fix was attempted: Lambda could not load the function's code/);
+  });
+
+  it('says what each failure means for this repository', async () => {
+    const [classNotFound] = both('class-not-found');
+    const [noClassDef] = both('no-class-def-found');
+    const [noMethod] = both('no-public-method');
+    expect(await diagnose(classNotFound)).toContain(
+      'names example.Hello, which the repository defines (src/main/java/example/Hello.java), and the deployed package does not hold its compiled class',
+    );
+    expect(await diagnose(classNotFound, { 'src/main/java/example/App.java': '' })).toContain(
+      'names the class example.Hello, which the repository does not define',
+    );
+    expect(await diagnose(noClassDef)).toContain(
+      'pom.xml declares a dependency in com.fasterxml.jackson, which provides com.fasterxml.jackson.databind.ObjectMapper, and the deployed jar does not hold it',
+    );
+    expect(
+      await diagnose(noClassDef, { ...JAVA_APP, 'pom.xml': '<project><dependencies/></project>\n' }),
+    ).toContain('no build file of the function (pom.xml) declares a dependency in com.fasterxml.jackson');
+    expect(await diagnose(noMethod)).toContain(
+      'names example.Hello::handle, and src/main/java/example/Hello.java has no public method handle a handler can be (its public methods: handleRequest)',
+    );
+  });
+
+  it('sends a static initialiser that threw to the model, with its frames', async () => {
+    const [text, json] = both('static-init-error');
+    for (const record of [text, json]) {
+      expect(record.exceptionType).toBe('java.lang.ExceptionInInitializerError');
+      expect(record.causes[0]).toMatchObject({ exceptionType: 'java.lang.NumberFormatException' });
+    }
+    expect(await diagnose(text)).toBeUndefined();
+  });
+
+  it('is delivered by the default filter pattern', () => {
+    const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map(
+      (m) => m[1] ?? m[2] ?? '',
+    );
+    for (const name of ['class-not-found', 'no-class-def-found', 'no-public-method', 'static-init-error'])
+      for (const format of ['text', 'json'])
+        for (const line of events(`java/java17-lambda-ric-2.10-${format}-${name}.events.jsonl`))
+          expect(
+            terms.some((term) => line.includes(term)),
+            `${format} ${name}`,
+          ).toBe(true);
   });
 });
