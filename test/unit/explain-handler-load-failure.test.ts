@@ -284,3 +284,43 @@ describe('explainHandlerLoadFailure: what it leaves alone', () => {
     ).toContain("the function's handler setting 'lambda_function' is not `<file>.<function>`");
   });
 });
+
+describe('explainHandlerLoadFailure: a dependency class a Java jar lacks', () => {
+  // Build files as aws-samples/serverless-test-samples' java-test-samples declare them.
+  const missing = (cls: string, build: Record<string, string>) =>
+    explain('java.lang.NoClassDefFoundError', `Error loading class com.example.TicketFunction: ${cls}`, {
+      'TicketsFunction/src/main/java/com/example/TicketFunction.java': '',
+      ...build,
+    });
+  const POM = `<project><dependencies>
+    <dependency><groupId>com.amazonaws</groupId><artifactId>aws-lambda-java-events</artifactId></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-api</artifactId></dependency>
+    <dependency><groupId>software.amazon.awssdk</groupId><artifactId>dynamodb</artifactId></dependency>
+  </dependencies></project>`;
+
+  it('names the declared dependency whose group and artifact say it holds the class', async () => {
+    expect(
+      await missing('com/amazonaws/services/lambda/runtime/events/APIGatewayProxyRequestEvent', {
+        'TicketsFunction/pom.xml': POM,
+      }),
+    ).toContain('TicketsFunction/pom.xml declares com.amazonaws:aws-lambda-java-events, which would provide');
+    expect(
+      await missing('software/amazon/awssdk/services/dynamodb/DynamoDbClient', {
+        'TicketsFunction/build.gradle':
+          "dependencies {\n  implementation 'software.amazon.awssdk:dynamodb:2.25.0'\n}\n",
+      }),
+    ).toContain('TicketsFunction/build.gradle declares software.amazon.awssdk:dynamodb');
+  });
+
+  it('does not take a neighbour in a broad group for it', async () => {
+    // org.apache.logging.log4j is not org.apache.commons.lang3; com.amazonaws's events artifact is not S3
+    expect(
+      await missing('org/apache/commons/lang3/StringUtils', { 'TicketsFunction/pom.xml': POM }),
+    ).toContain(
+      'no build file of the function (TicketsFunction/pom.xml) declares a dependency that provides org.apache.commons.lang3',
+    );
+    expect(await missing('com/amazonaws/services/s3/AmazonS3', { 'TicketsFunction/pom.xml': POM })).toContain(
+      'declares a dependency that provides com.amazonaws.services.s3',
+    );
+  });
+});

@@ -463,14 +463,61 @@ async function javaLoadFailure(text: string, tree: Tree, repo: RepoReader): Prom
   const own = tree.findAnywhere(jvmSources(cls));
   if (own)
     return `${cls} is the repository's own class (${own}), and the deployed jar does not hold it: package every module the function uses into the artifact Lambda runs`;
-  // Maven groups are the package's first segments (com.fasterxml.jackson for com.fasterxml.jackson.databind).
-  const group = cls.split('.').slice(0, -1).slice(0, 3).join('.');
+  const pkg = cls.split('.').slice(0, -1);
   const builds = tree.manifests(JVM_BUILD);
-  for (const build of builds)
-    if ((await readText(repo, build)).includes(group))
-      return `${build} declares a dependency in ${group}, which provides ${cls}, and the deployed jar does not hold it: Lambda runs one jar with every dependency in it (the maven-shade-plugin, Gradle's shadow plugin) or a zip with them in lib/, and a dependency of scope provided (or compileOnly) is left out`;
+  for (const build of builds) {
+    // The likeliest: the most words of the package in its artifact (aws-lambda-java-events over
+    // aws-lambda-java-core for …lambda.runtime.events); a BOM holds no classes.
+    let dependency: JvmDependency | undefined;
+    let best = 0;
+    for (const d of declaredDependencies(await readText(repo, build))) {
+      const score = d.artifact === 'bom' || d.artifact.endsWith('-bom') ? 0 : provides(d, pkg);
+      if (score > best) [dependency, best] = [d, score];
+    }
+    if (dependency)
+      return `${build} declares ${dependency.group}:${dependency.artifact}, which would provide ${cls}, and the deployed jar does not hold it: Lambda runs one jar with every dependency in it (the maven-shade-plugin, Gradle's shadow plugin) or a zip with them in lib/, and a dependency of scope provided (or compileOnly) is left out`;
+  }
   const where = builds.length > 0 ? `(${builds.slice(0, 3).join(', ')})` : '(pom.xml, build.gradle)';
-  return `no build file of the function ${where} declares a dependency in ${group}, which provides ${cls}, the class its code uses: add the one that does`;
+  return `no build file of the function ${where} declares a dependency that provides ${pkg.join('.')}, whose class ${cls.split('.').at(-1)} its code uses: add the one that does`;
+}
+
+interface JvmDependency {
+  group: string;
+  artifact: string;
+}
+
+/** The dependencies a pom.xml, build.gradle(.kts) or build.sbt declares, as far as its text says plainly. */
+function declaredDependencies(build: string): JvmDependency[] {
+  const found: JvmDependency[] = [];
+  const patterns = [
+    /<groupId>\s*([\w.-]{1,200})\s*<\/groupId>\s*<artifactId>\s*([\w.-]{1,200})\s*<\/artifactId>/g,
+    /["']([\w.-]{1,200}):([\w.-]{1,200})(?::[^"'\n]{0,100})?["']/g,
+    /"([\w.-]{1,200})"\s*%%?\s*"([\w.-]{1,200})"/g,
+  ];
+  for (const pattern of patterns)
+    for (const m of build.matchAll(pattern)) found.push({ group: m[1] as string, artifact: m[2] as string });
+  return found;
+}
+
+/**
+ * How likely a dependency holds a package's classes, 0 for not at all: its group shares the
+ * package's first three segments (com.fasterxml.jackson.core for com.fasterxml.jackson.databind),
+ * or is a shorter prefix of it and its artifact names a word of the rest (com.amazonaws's
+ * aws-lambda-java-events for com.amazonaws.services.lambda.runtime.events); each word of the
+ * package its artifact names counts more.
+ */
+function provides({ group, artifact }: JvmDependency, pkg: readonly string[]): number {
+  const segments = group.split('.');
+  const shared = segments.findIndex((segment, i) => segment !== pkg[i]);
+  const common = shared === -1 ? segments.length : shared;
+  const rest = new Set(pkg.slice(Math.min(common, 2)).map((word) => word.toLowerCase()));
+  const named = artifact
+    .toLowerCase()
+    .split(/[-_.]/)
+    .filter((word) => word.length >= 4 && rest.has(word)).length;
+  const isGroupOfPackage = common >= 2 && common === segments.length;
+  if (common >= 3 || (isGroupOfPackage && (named > 0 || common === pkg.length))) return named * 10 + common;
+  return 0;
 }
 
 /** The public methods a Java, Kotlin or Scala source declares, as far as its text says plainly. */

@@ -548,11 +548,13 @@ describe('the Lambda Java runtime: a handler it cannot load', () => {
       'names the class example.Hello, which the repository does not define',
     );
     expect(await diagnose(noClassDef)).toContain(
-      'pom.xml declares a dependency in com.fasterxml.jackson, which provides com.fasterxml.jackson.databind.ObjectMapper, and the deployed jar does not hold it',
+      'pom.xml declares com.fasterxml.jackson.core:jackson-databind, which would provide com.fasterxml.jackson.databind.ObjectMapper, and the deployed jar does not hold it',
     );
     expect(
       await diagnose(noClassDef, { ...JAVA_APP, 'pom.xml': '<project><dependencies/></project>\n' }),
-    ).toContain('no build file of the function (pom.xml) declares a dependency in com.fasterxml.jackson');
+    ).toContain(
+      'no build file of the function (pom.xml) declares a dependency that provides com.fasterxml.jackson.databind, whose class ObjectMapper its code uses',
+    );
     expect(await diagnose(noMethod)).toContain(
       'names example.Hello::handle, and src/main/java/example/Hello.java has no public method handle a handler can be (its public methods: handleRequest)',
     );
