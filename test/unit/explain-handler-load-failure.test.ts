@@ -292,7 +292,10 @@ describe('explainHandlerLoadFailure: a dependency class a Java jar lacks', () =>
       'TicketsFunction/src/main/java/com/example/TicketFunction.java': '',
       ...build,
     });
-  const POM = `<project><dependencies>
+  const POM = `<project><dependencyManagement><dependencies>
+    <dependency><groupId>software.amazon.awssdk</groupId><artifactId>bom</artifactId></dependency>
+  </dependencies></dependencyManagement><dependencies>
+    <dependency><groupId>com.amazonaws</groupId><artifactId>aws-lambda-java-core</artifactId></dependency>
     <dependency><groupId>com.amazonaws</groupId><artifactId>aws-lambda-java-events</artifactId></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-api</artifactId></dependency>
     <dependency><groupId>software.amazon.awssdk</groupId><artifactId>dynamodb</artifactId></dependency>
@@ -304,6 +307,11 @@ describe('explainHandlerLoadFailure: a dependency class a Java jar lacks', () =>
         'TicketsFunction/pom.xml': POM,
       }),
     ).toContain('TicketsFunction/pom.xml declares com.amazonaws:aws-lambda-java-events, which would provide');
+    expect(
+      await missing('software/amazon/awssdk/services/dynamodb/DynamoDbClient', {
+        'TicketsFunction/pom.xml': POM,
+      }),
+    ).toContain('TicketsFunction/pom.xml declares software.amazon.awssdk:dynamodb');
     expect(
       await missing('software/amazon/awssdk/services/dynamodb/DynamoDbClient', {
         'TicketsFunction/build.gradle':
