@@ -332,3 +332,20 @@ describe('explainHandlerLoadFailure: a dependency class a Java jar lacks', () =>
     );
   });
 });
+
+describe('explainHandlerLoadFailure: a Ruby file the package lacks', () => {
+  it("tells the package's own file left out from one that does not exist", async () => {
+    // `require_relative 'lib/orders'` from /var/task/lambda_function.rb, as Ruby words it
+    const raw =
+      "cannot load such file -- /var/task/lib/orders\n/var/task/lambda_function.rb:1:in `require_relative'";
+    const reason = (files: Record<string, string>) =>
+      explainHandlerLoadFailure({
+        error: { exceptionType: 'LoadError', message: 'cannot load such file -- /var/task/lib/orders', raw },
+        repo: makeFakeRepo(files),
+      });
+    expect(await reason({ 'lambda_function.rb': '', 'lib/orders.rb': '' })).toContain(
+      'the code requires lib/orders.rb, which is in the repository (lib/orders.rb) but not in the deployed package',
+    );
+    expect(await reason({ 'lambda_function.rb': '' })).toContain('which the repository does not hold either');
+  });
+});

@@ -37,10 +37,19 @@ const JAVA_NO_METHOD =
   /No public method named ([\w$]{1,200}) with appropriate method signature found on class ([\w.$]{1,300})/;
 const JAVA_HANDLER_CLASS = /(?:Error loading class|Class not found:|found on class) ([\w.$]{1,300})/;
 const JVM_SOURCES = ['java', 'kt', 'scala', 'groovy'];
+// Ruby (aws_lambda_ric): `cannot load such file -- httparty` (Init<LoadError>), and the method a
+// handler names called on the runtime's own object: ``undefined method `handler' for
+// #<LambdaHandler:0x… @handler_file_name="lambda_function", @handler_method_name="handler">``.
+const RUBY_CANNOT_LOAD = /cannot load such file -- (\S{1,300})/;
+const RUBY_NO_HANDLER =
+  /undefined method [`']([\w?!]{1,200})' for #<LambdaHandler[^>\n]{0,300}@handler_file_name=\\?"([\w./-]{1,300})\\?"/;
+const RUBY_MANIFEST = /(?:^|\/)(?:Gemfile|[\w.-]{1,100}\.gemspec)$/;
 const JVM_BUILD = /(?:^|\/)(?:pom\.xml|build\.gradle(?:\.kts)?|build\.sbt)$/;
 // Where Lambda unpacks the deployment package, and a file of it named in a message or a frame.
 const TASK_ROOT = '/var/task/';
-const TASK_PATH = /\/var\/task\/([\w.@/-]{1,300}\.(?:py|js|mjs|cjs))\b/g;
+const TASK_PATH = /\/var\/task\/([\w.@/-]{1,300}\.(?:py|js|mjs|cjs|rb))\b/g;
+// A frame in the function's own code (Ruby's `/var/task/lambda_function.rb:2:in …`).
+const TASK_FRAME = /\/var\/task\/[^\s"'`]{1,300}:\d{1,9}:in /;
 // Files of the function's a failure names, at most (a repository of many functions named alike).
 const MAX_ANCHORS = 20;
 
@@ -92,7 +101,12 @@ export async function explainHandlerLoadFailure({
   const java =
     (exceptionType === 'java.lang.ClassNotFoundException' && JAVA_CLASS_NOT_FOUND.test(text)) ||
     (exceptionType === 'java.lang.NoClassDefFoundError' && JAVA_CLASS_MISSING.test(text));
-  const atInit = LOAD_FAILURE_TYPES.has(exceptionType) || java;
+  const ruby =
+    (exceptionType === 'LoadError' &&
+      RUBY_CANNOT_LOAD.test(error.message) &&
+      (text.includes(TASK_ROOT) || text.includes('Init<LoadError>'))) ||
+    (exceptionType === 'NoMethodError' && RUBY_NO_HANDLER.test(text));
+  const atInit = LOAD_FAILURE_TYPES.has(exceptionType) || java || ruby;
   // A package missing later (a lazy import in the handler, an ES module's import) is the same
   // failure, when the code runs on Lambda (from /var/task): elsewhere there is no deployment package.
   const missingLater =
@@ -107,6 +121,7 @@ export async function explainHandlerLoadFailure({
   const tree = new Tree(files, pathPrefix, deployedPathsIn(text));
   let diagnosis: string | undefined;
   if (java || JAVA_NO_METHOD.test(text)) diagnosis = await javaLoadFailure(text, tree, repo);
+  else if (ruby) diagnosis = await rubyLoadFailure(text, tree, repo);
   else if (missing) diagnosis = await missingModule(text, tree, repo);
   else if (exceptionType === HANDLER_NOT_FOUND) diagnosis = await missingHandler(text, tree, repo);
   else {
@@ -428,6 +443,54 @@ async function missingHandler(text: string, tree: Tree, repo: RepoReader): Promi
     return `the handler setting '${setting}' names ${fn}, which ${file} in the repository defines: the deployed package holds another version of ${file}, or none, so deploy the current code`;
   const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
   return `the handler setting '${setting}' names ${fn}, which ${file} does not ${python ? 'define' : 'export'}${listed}: point the setting at the function that handles events, or give it that name`;
+}
+
+/** The Ruby runtime could not load the handler's file or a gem it requires, or call its method. */
+async function rubyLoadFailure(text: string, tree: Tree, repo: RepoReader): Promise<string | undefined> {
+  const noHandler = RUBY_NO_HANDLER.exec(text);
+  if (noHandler?.[1] && noHandler[2]) {
+    const [, method, fileName] = noHandler;
+    const file = tree.find([`${fileName}.rb`]);
+    if (!file)
+      return `the handler setting names ${fileName}.${method}, a file the repository does not hold (${fileName}.rb): check the setting and the log group's routing`;
+    const defined = [...(await readText(repo, file)).matchAll(/^\s*def\s+(?:self\.)?([\w?!]{1,200})/gm)].map(
+      (m) => m[1] as string,
+    );
+    if (defined.includes(method))
+      return `the handler setting names ${fileName}.${method}, which ${file} in the repository defines: the deployed package holds another version of it, so deploy the current code`;
+    const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
+    return `the handler setting names ${fileName}.${method}, and ${file} defines no ${method}${listed}: point the setting at the method that handles events`;
+  }
+  const name = RUBY_CANNOT_LOAD.exec(text)?.[1];
+  if (!name) return undefined;
+  // `require_relative 'lib/orders'`: a file of the package's own, by its deployed path.
+  if (name.startsWith(TASK_ROOT)) {
+    const relative = `${name.slice(TASK_ROOT.length).replace(/\.rb$/, '')}.rb`;
+    const own = tree.find([relative]);
+    return own
+      ? `the code requires ${relative}, which is in the repository (${own}) but not in the deployed package: check what the build copies into it`
+      : `the code requires ${relative}, which the repository does not hold either: the require names a file that does not exist`;
+  }
+  // Lambda requires the handler's file itself with no frame of the function's before it.
+  if (!TASK_FRAME.test(text)) {
+    const own = tree.find([`${name}.rb`]);
+    return own
+      ? `the handler's own file, ${name}.rb, is not at the root of the deployed package, though the repository holds it (${own}): a zip made of its folder, rather than of the folder's contents, puts it one level down`
+      : `the handler setting names the file ${name}.rb, which neither the deployed package nor the repository holds: check the setting (file.method) and the log group's routing`;
+  }
+  const gem = name.split('/')[0] as string;
+  const normalise = (value: string) => value.toLowerCase().replace(/[-_]/g, '');
+  for (const manifest of tree.manifests(RUBY_MANIFEST)) {
+    const gems = [
+      ...(await readText(repo, manifest)).matchAll(
+        /\b(?:gem|add_(?:runtime_)?dependency)\s*\(?\s*["']([\w.-]{1,100})["']/g,
+      ),
+    ];
+    if (gems.some((m) => normalise(m[1] as string) === normalise(gem)))
+      return `${manifest} lists ${gem}, so the deployment package was built without it: install the bundle into the package (bundle config set --local path vendor/bundle; bundle install) and zip vendor/ with the code, or let a layer provide it`;
+  }
+  const where = tree.isAnchored ? "beside the function's code or above it" : 'of the repository';
+  return `no Gemfile ${where} lists ${gem}, which the code requires: add gem '${gem}' to the one the build installs from`;
 }
 
 /** `example.Hello$Inner` → `example/Hello.java`, `.kt`, …: where its source would be under a source root. */

@@ -40,6 +40,9 @@
 //   calls, gson and Jackson from Debian) on the flags a java17 Lambda process runs with: a handler
 //   class not on the classpath, a class of a dependency the jar lacks (com.fasterxml.jackson),
 //   a handler method the class lacks, and a static initialiser that throws.
+// - Ruby: the runtime client 3.1.3 (70a2045) at /var/runtime/lib under Ruby 3.1.2, its bootstrap run
+//   from /var/task: a gem the package lacks, the handler's own file missing, a syntax error, and a
+//   handler method the file does not define.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
@@ -580,5 +583,54 @@ describe('the Lambda Java runtime: a handler it cannot load', () => {
             terms.some((term) => line.includes(term)),
             `${format} ${name}`,
           ).toBe(true);
+  });
+});
+
+describe('the Lambda Ruby runtime: a handler it cannot load', () => {
+  // test/fixtures/traces/ruby/ruby31-aws-lambda-ric-3.1.3-text-*.events.jsonl (see the header): the
+  // runtime logs `Init error when loading handler` and the error, reports it to /runtime/init/error
+  // and exits 252; a method the file lacks fails at the first invoke (exit 255). 3.1.3 has no JSON format.
+  const record = (name: string) => onlyRecord(`ruby/ruby31-aws-lambda-ric-3.1.3-text-${name}.events.jsonl`);
+  const diagnose = (name: string, files: Record<string, string>) =>
+    explainHandlerLoadFailure({ error: record(name), repo: makeFakeRepo(files) });
+  const APP = {
+    Gemfile: "source 'https://rubygems.org'\n\ngem 'httparty', '~> 0.22'\n",
+    'lambda_function.rb':
+      "require 'json'\nrequire 'httparty'\n\ndef lambda_handler(event:, context:)\n  {}\nend\n",
+  };
+
+  it('reads each as one record', () => {
+    expect(record('load-error-gem')).toMatchObject({
+      exceptionType: 'LoadError',
+      message: 'cannot load such file -- httparty',
+    });
+    expect(record('handler-file-missing')).toMatchObject({
+      exceptionType: 'LoadError',
+      message: 'cannot load such file -- app',
+    });
+    expect(record('handler-not-found').exceptionType).toBe('NoMethodError');
+    // the object's address differs from one cold start to the next; the fingerprint does not
+    const again = { ...record('handler-not-found') };
+    again.message = again.message.replace(/0x[0-9a-f]+/, '0x00007f0a1b2c3d40');
+    expect(fingerprintError(again)).toBe(fingerprintError(record('handler-not-found')));
+  });
+
+  it('says what each failure means for this repository, in place of a model call', async () => {
+    expect(await diagnose('load-error-gem', APP)).toMatch(
+      /^no fix was attempted: Lambda could not load the function's code.* — Gemfile lists httparty, so the deployment package was built without it/,
+    );
+    expect(
+      await diagnose('load-error-gem', { ...APP, Gemfile: "source 'https://rubygems.org'\n" }),
+    ).toContain(
+      "no Gemfile beside the function's code or above it lists httparty, which the code requires: add gem 'httparty'",
+    );
+    expect(await diagnose('handler-file-missing', { 'src/app.rb': '' })).toContain(
+      "the handler's own file, app.rb, is not at the root of the deployed package, though the repository holds it (src/app.rb)",
+    );
+    expect(await diagnose('handler-not-found', APP)).toContain(
+      'the handler setting names lambda_function.handler, and lambda_function.rb defines no handler (it defines lambda_handler)',
+    );
+    // a syntax error is the code's: left to the model and the other explanations
+    expect(await diagnose('syntax-error', APP)).toBeUndefined();
   });
 });
