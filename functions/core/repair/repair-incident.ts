@@ -22,6 +22,7 @@ import {
   type EditRejection,
   traceLanguages,
 } from './edit-policy.ts';
+import { explainAccessDenied } from './explain-access-denied.ts';
 import { explainHandlerLoadFailure } from './explain-handler-load-failure.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
 import {
@@ -628,7 +629,9 @@ async function proposeAndApply({
           error: job.error,
           repo: workspace,
           pathPrefix: incident.repo.pathPrefix,
-        })) ?? explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope }))
+        })) ??
+        (await explainAccessDenied({ error: job.error, repo: workspace })) ??
+        explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope }))
       : undefined;
   if (unplaced) return closeWithoutModel({ ctx, incident, reason: unplaced });
   const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
