@@ -26,6 +26,7 @@ describe('explainAccessDenied', () => {
       'on arn:aws:dynamodb:us-east-1:123456789012:table/Orders, because no identity-based policy allows it.',
     );
     expect(reason).toContain('catching the error would hide it');
+    expect(reason).toContain('If that is not the resource the code means to use');
     expect(reason).toContain('No infrastructure code of the repository names the role or the resource');
     expect(reason).toMatch(/\(no model call was made\)$/);
   });

@@ -75,7 +75,7 @@ export async function explainAccessDenied({
   const on = resource ? ` on ${resource}` : '';
   const clause =
     reason === undefined ? '' : reason.startsWith('no ') ? `, because ${reason} it` : `, ${reason}`;
-  return `no fix was attempted: AWS denied ${who} ${action}${on}${clause}.${why} The fix is the permission, not this code: grant ${action}${resource ? ' on that resource' : ''} where the role's policy is defined; catching the error would hide it, and retrying cannot succeed.${where} (no model call was made)`;
+  return `no fix was attempted: AWS denied ${who} ${action}${on}${clause}.${why} The fix is the permission, not this code: grant ${action}${resource ? ' on that resource' : ''} where the role's policy is defined; catching the error would hide it, and retrying cannot succeed.${resource ? ' If that is not the resource the code means to use (a name from the wrong environment variable or stage), the name is what is wrong.' : ''}${where} (no model call was made)`;
 }
 
 /** The JS SDK's S3 AccessDenied: the type alone, with the message `Access Denied`. */
