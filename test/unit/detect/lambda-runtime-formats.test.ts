@@ -43,6 +43,10 @@
 // - Ruby: the runtime client 3.1.3 (70a2045) at /var/runtime/lib under Ruby 3.1.2, its bootstrap run
 //   from /var/task: a gem the package lacks, the handler's own file missing, a syntax error, and a
 //   handler method the file does not define.
+// The *-access-denied-* fixtures ran one invocation each through the same Python and Node runtimes
+// (a stand-in Runtime API serving it): boto3/botocore 1.43.11 and the AWS SDK for JavaScript v3
+// (under /var/runtime, as Lambda bundles them) calling a local endpoint that answers as DynamoDB
+// (400, AccessDeniedException, IAM's wording) and S3 (403, AccessDenied) answer a denied call.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
@@ -50,6 +54,7 @@ import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError, fingerprintParts } from '../../../functions/core/detect/fingerprint.ts';
 import { isQuietStructuredLine } from '../../../functions/core/detect/structured-log.ts';
 import { buildRepairPrompt } from '../../../functions/core/repair/build-repair-prompt.ts';
+import { explainAccessDenied } from '../../../functions/core/repair/explain-access-denied.ts';
 import { explainHandlerLoadFailure } from '../../../functions/core/repair/explain-handler-load-failure.ts';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
@@ -632,5 +637,74 @@ describe('the Lambda Ruby runtime: a handler it cannot load', () => {
     );
     // a syntax error is the code's: left to the model and the other explanations
     expect(await diagnose('syntax-error', APP)).toBeUndefined();
+  });
+});
+
+describe('an AWS call IAM denied, as the SDKs report it in each runtime and format', () => {
+  // Real boto3 1.43 and AWS SDK for JavaScript v3 calls against a local endpoint answering as
+  // DynamoDB and S3 answer a denied call (see the header); the app at /var/task, the SDKs under
+  // /var/runtime as Lambda bundles them.
+  const cases = [
+    [
+      'python/py311-awslambdaric-%-dynamodb-access-denied-unhandled',
+      'ClientError',
+      ['lambda_function.py', 'store.py'],
+    ],
+    [
+      'python/py311-awslambdaric-%-dynamodb-access-denied-logger-exception',
+      'ClientError',
+      ['lambda_function.py', 'store.py'],
+    ],
+    // botocore models S3's AccessDenied: a type with no Error suffix, read by its message
+    [
+      'python/py311-awslambdaric-%-s3-access-denied-unhandled',
+      'AccessDenied',
+      ['lambda_function.py', 'invoices.py'],
+    ],
+    // an SDK error named like a Java one, its frames JavaScript's (file:// URLs, line and column)
+    [
+      'javascript/node20-lambda-ric-%-dynamodb-access-denied-invoke-error',
+      'AccessDeniedException',
+      ['index.mjs', 'store.mjs'],
+    ],
+    [
+      'javascript/node20-lambda-ric-%-dynamodb-access-denied-console-error',
+      'AccessDeniedException',
+      ['index.mjs', 'store.mjs'],
+    ],
+    // Node's ten frames are spent in the SDK's middleware: the helper that called it is the one left
+    ['javascript/node20-lambda-ric-%-s3-access-denied-invoke-error', 'AccessDenied', ['invoices.mjs']],
+  ] as const;
+
+  it.each(cases)('%s: its type and the app frames, in both formats', (path, type, files) => {
+    for (const format of ['text', 'json']) {
+      const record = onlyRecord(`${path.replace('%', format)}.events.jsonl`);
+      expect(record.exceptionType.endsWith(type), `${format}: ${record.exceptionType}`).toBe(true);
+      expect(record.frames.filter((f) => f.inApp).map((f) => f.file.split('/').at(-1))).toEqual(files);
+    }
+  });
+
+  it('says what AWS denied, and needs no model', async () => {
+    const diagnose = (path: string) =>
+      explainAccessDenied({
+        error: onlyRecord(`${path}.events.jsonl`),
+        repo: makeFakeRepo({
+          'template.yaml': 'Resources:\n  Orders:\n    Properties:\n      TableName: Orders\n',
+        }),
+      });
+    for (const path of cases
+      .slice(0, 2)
+      .concat(cases.slice(3, 5))
+      .map(([p]) => p))
+      for (const format of ['text', 'json'])
+        expect(await diagnose(path.replace('%', format)), `${path} ${format}`).toContain(
+          "AWS denied the function's role, orders-fn-role, dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/Orders, because no identity-based policy allows it.",
+        );
+    for (const path of [cases[2][0], cases[5][0]])
+      for (const format of ['text', 'json'])
+        expect(await diagnose(path.replace('%', format)), `${path} ${format}`).toContain('S3 refused');
+    expect(await diagnose('python/py311-awslambdaric-text-dynamodb-access-denied-unhandled')).toContain(
+      "The repository's infrastructure code names them at template.yaml:2.",
+    );
   });
 });

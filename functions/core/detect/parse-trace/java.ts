@@ -5,6 +5,7 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
 const FRAME = /^\s*at\s+(\S.*)$/;
 const OMITTED = /^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$/;
+const JS_LOCATION = /:\d{1,9}:\d{1,9}\)?\s*$/;
 const CAUSED_BY = /^\s*Caused by: (.*)$/;
 const SUPPRESSED = /^(\s*)Suppressed: /;
 const THREAD_PREFIX = 'Exception in thread "';
@@ -238,6 +239,9 @@ function parseJava(text: string): ParsedTrace | undefined {
 function continuesJava(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const head = line.slice(0, MAX_LINE);
+  // A JavaScript frame (`at saveOrder (file:///var/task/lib/store.mjs:7:3)`): Java prints a line,
+  // never a column. An AWS SDK error in Node is named like a Java one (`AccessDeniedException: …`).
+  if (FRAME.test(head) && JS_LOCATION.test(head)) return false;
   if (FRAME.test(head) && (head.includes('(') || head.length >= MIN_WRAP_WIDTH)) return true;
   if (isWrapContinuation(head, (block.at(-1) ?? '').slice(0, MAX_LINE), wrapWidth(block))) return true;
   if (OMITTED.test(head) || CAUSED_BY.test(head) || SUPPRESSED.test(head)) return true;

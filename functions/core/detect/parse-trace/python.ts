@@ -97,13 +97,18 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
 // and the runtime's own faults, which are not exceptions: `Runtime.HandlerNotFound`.
 const LEAD_EXCEPTION =
   /^([A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt|Warning)|Runtime\.[A-Z][A-Za-z]{1,60}): (.*)$/;
+// botocore names the exceptions it models after the service's error code, with no suffix
+// (`AccessDenied`, `NoSuchKey`): its message says what they are.
+const BOTOCORE_LEAD =
+  /^([A-Za-z_][\w.]{0,200}): (An error occurred \(\w{1,100}\) when calling the \w{1,100} operation.*)$/;
 
 /**
  * The Lambda Python runtime logs an unhandled exception as `[ERROR] KeyError: 't-1'` followed by
  * `Traceback …` and the frames, with no exception line after them: the lead line names it.
  */
 function readLead(line: string): { exceptionType: string; message: string } | undefined {
-  const lead = LEAD_EXCEPTION.exec(line.slice(0, MAX_LINE));
+  const head = line.slice(0, MAX_LINE);
+  const lead = LEAD_EXCEPTION.exec(head) ?? BOTOCORE_LEAD.exec(head);
   return lead ? { exceptionType: lead[1] ?? '', message: lead[2] ?? '' } : undefined;
 }
 
