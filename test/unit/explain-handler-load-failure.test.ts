@@ -269,7 +269,7 @@ describe('explainHandlerLoadFailure: what it leaves alone', () => {
         repo: makeFakeRepo({ 'requirements.txt': 'requests\n' }),
       });
     expect(await lazy('  File "/var/task/lambda_function.py", line 9, in handler')).toMatch(
-      /^no fix was attempted: the code imports a module the deployment package does not hold — requirements.txt lists requests/,
+      /^no fix was attempted: the code uses a module the deployment package does not hold — requirements.txt lists requests/,
     );
     expect(await lazy('  File "/srv/shop/app.py", line 9, in handler')).toBeUndefined();
   });
@@ -347,5 +347,35 @@ describe('explainHandlerLoadFailure: a Ruby file the package lacks', () => {
       'the code requires lib/orders.rb, which is in the repository (lib/orders.rb) but not in the deployed package',
     );
     expect(await reason({ 'lambda_function.rb': '' })).toContain('which the repository does not hold either');
+  });
+});
+
+describe('explainHandlerLoadFailure: a Java class missing where the runtime does not say it loaded the handler', () => {
+  // The Java runtime client reports a class missing in the handler's constructor with the class
+  // alone as the message (no `Error loading class` before it), as captured alongside the fixtures.
+  const raw =
+    'com/fasterxml/jackson/databind/ObjectMapper: java.lang.NoClassDefFoundError\njava.lang.NoClassDefFoundError: com/fasterxml/jackson/databind/ObjectMapper\n\tat example.Hello.<init>(Hello.java:9)';
+  const explainMissing = (message: string, trace: string) =>
+    explainHandlerLoadFailure({
+      error: { exceptionType: 'java.lang.NoClassDefFoundError', message, raw: trace },
+      repo: makeFakeRepo({
+        'pom.xml': '<project><dependencies></dependencies></project>',
+        'src/main/java/example/Hello.java': '',
+      }),
+    });
+
+  it('reads the class from the message alone', async () => {
+    expect(await explainMissing('com/fasterxml/jackson/databind/ObjectMapper', raw)).toMatch(
+      /^no fix was attempted: Lambda could not load the function's code.*no build file of the function \(pom\.xml\) declares a dependency that provides com\.fasterxml\.jackson\.databind/,
+    );
+  });
+
+  it('leaves a class whose initialiser failed before to the model', async () => {
+    expect(
+      await explainMissing(
+        'Could not initialize class example.Config',
+        'java.lang.NoClassDefFoundError: Could not initialize class example.Config',
+      ),
+    ).toBeUndefined();
   });
 });

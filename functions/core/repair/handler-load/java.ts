@@ -10,6 +10,8 @@ import { type FunctionFiles, type RuntimeReader, readText } from './function-fil
 const JAVA_CLASS_NOT_FOUND = /Class not found: ([\w.$]{1,300})/;
 const JAVA_CLASS_MISSING =
   /Error loading class [\w.$]{1,300}: ([\w$]{1,100}(?:\/[\w$]{1,100}){1,30})(?![\w$/])/;
+// The whole message of a NoClassDefFoundError: `com/fasterxml/jackson/databind/ObjectMapper`.
+const SLASHED_CLASS = /^([\w$]{1,100}(?:\/[\w$]{1,100}){2,30})\s*$/;
 const JAVA_NO_METHOD =
   /No public method named ([\w$]{1,200}) with appropriate method signature found on class ([\w.$]{1,300})/;
 const JAVA_HANDLER_CLASS = /(?:Error loading class|Class not found:|found on class) ([\w.$]{1,300})/;
@@ -19,9 +21,11 @@ const JVM_BUILD = /(?:^|\/)(?:pom\.xml|build\.gradle(?:\.kts)?|build\.sbt)$/;
 /** The Java runtime client's reports: a handler class, a class it uses, or a handler method it cannot load. */
 export const java: RuntimeReader = {
   claims({ exceptionType }, text) {
+    if (exceptionType === 'java.lang.NoClassDefFoundError' && missingClassIn(text) !== undefined)
+      // loading the handler's class, or its constructor; any later use is the same missing class
+      return JAVA_CLASS_MISSING.test(text) || text.includes('.<init>(') ? 'init' : 'later';
     const claimed =
       (exceptionType === 'java.lang.ClassNotFoundException' && JAVA_CLASS_NOT_FOUND.test(text)) ||
-      (exceptionType === 'java.lang.NoClassDefFoundError' && JAVA_CLASS_MISSING.test(text)) ||
       (exceptionType === HANDLER_NOT_FOUND && JAVA_NO_METHOD.test(text));
     return claimed ? 'init' : undefined;
   },
@@ -31,6 +35,16 @@ export const java: RuntimeReader = {
   },
   explain: javaLoadFailure,
 };
+
+/**
+ * The class a NoClassDefFoundError says is missing: after the runtime's `Error loading class …: `
+ * (a static field of the handler's class), or the whole message (the handler's constructor, and
+ * any code that runs later). `Could not initialize class x.Y` is another failure (its initialiser
+ * threw before), and names the class with dots.
+ */
+function missingClassIn(text: string): string | undefined {
+  return JAVA_CLASS_MISSING.exec(text)?.[1] ?? SLASHED_CLASS.exec(text.split('\n', 1)[0] ?? '')?.[1];
+}
 
 /** `example.Hello$Inner` → `example/Hello.java`, `.kt`, …: where its source would be under a source root. */
 function jvmSources(className: string): string[] {
@@ -63,7 +77,7 @@ async function javaLoadFailure(
       ? `the handler setting names ${notFound}, which the repository defines (${file}), and the deployed package does not hold its compiled class: deploy the jar or zip the build makes, not the sources or another module's artifact`
       : `the handler setting names the class ${notFound}, which the repository does not define: check the setting (package.Class::method) and the log group's routing`;
   }
-  const missing = JAVA_CLASS_MISSING.exec(text)?.[1];
+  const missing = missingClassIn(text);
   if (!missing) return undefined;
   const cls = missing.replace(/\//g, '.');
   const own = files.findAnywhere(jvmSources(cls));
