@@ -815,6 +815,22 @@ describe('repairIncident', () => {
       expect(world.mailer.sent).toHaveLength(1);
     });
 
+    it('asks no model for a call AWS denied, though its frames are in the repository', async () => {
+      const world = await makeWorld();
+      const denied = makeErrorRecord({
+        exceptionType: 'AccessDeniedException',
+        message:
+          'User: arn:aws:sts::123456789012:assumed-role/shop-role/shop is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/Orders because no identity-based policy allows the dynamodb:PutItem action',
+        frames: [{ file: '/var/task/app.py', line: 3, function: 'handler', inApp: true }],
+      });
+
+      const outcome = await world.run(makeJob({ error: denied }));
+
+      expect(outcome).toEqual({ kind: 'no_fix', reason: expect.stringContaining('AWS denied') });
+      expect(world.advisor.calls).toBe(0);
+      expect(world.mailer.sent[0]?.text).toContain('dynamodb:PutItem');
+    });
+
     it('still asks the model when the edit policy allows the whole repository', async () => {
       const world = await makeWorld({
         settings: { editPolicy: { ...DEFAULT_EDIT_POLICY, scope: 'repository' } },
