@@ -19,7 +19,7 @@ const LAMBDA_NODE =
 const LAMBDA_PYTHON =
   /\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t(?:[0-9a-f-]{36})?\t/y;
 const LAMBDA_PYTHON_UNHANDLED =
-  /\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b|Runtime\.[A-Z][A-Za-z]{1,60}: |[\w.]{1,200}: An error occurred \()/y;
+  /\[(ERROR)\] (?=[A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt)\b|Runtime\.[A-Z][A-Za-z]{1,60}: |(?:[\w.]{1,200}\.)?[A-Z]\w{0,100}: An error occurred \()/y;
 const CRI = /\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] /y;
 // Log shippers that tag each line with its date and stream: `2021/05/01<TAB>stderr<TAB>…`
 // (optionally with the time), as in Elastic Beanstalk's and several PaaS log views.

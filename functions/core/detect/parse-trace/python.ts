@@ -98,9 +98,10 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
 const LEAD_EXCEPTION =
   /^([A-Za-z_][\w.]{0,200}(?:Error|Exception|Exit|Interrupt|Warning)|Runtime\.[A-Z][A-Za-z]{1,60}): (.*)$/;
 // botocore names the exceptions it models after the service's error code, with no suffix
-// (`AccessDenied`, `NoSuchKey`): its message says what they are.
+// (`AccessDenied`, `NoSuchKey`): its message says what they are. A capitalised name only: a
+// logger's (`root: An error occurred …`) is no exception.
 const BOTOCORE_LEAD =
-  /^([A-Za-z_][\w.]{0,200}): (An error occurred \(\w{1,100}\) when calling the \w{1,100} operation.*)$/;
+  /^((?:[\w.]{1,200}\.)?[A-Z]\w{0,100}): (An error occurred \(\w{1,100}\) when calling the \w{1,100} operation.*)$/;
 
 /**
  * The Lambda Python runtime logs an unhandled exception as `[ERROR] KeyError: 't-1'` followed by
