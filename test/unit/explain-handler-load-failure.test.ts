@@ -269,7 +269,7 @@ describe('explainHandlerLoadFailure: what it leaves alone', () => {
         repo: makeFakeRepo({ 'requirements.txt': 'requests\n' }),
       });
     expect(await lazy('  File "/var/task/lambda_function.py", line 9, in handler')).toMatch(
-      /^no fix was attempted: the code uses a module the deployment package does not hold — requirements.txt lists requests/,
+      /^no fix was attempted: the code imports a module the deployment package does not hold — requirements.txt lists requests/,
     );
     expect(await lazy('  File "/srv/shop/app.py", line 9, in handler')).toBeUndefined();
   });
@@ -368,6 +368,15 @@ describe('explainHandlerLoadFailure: a Java class missing where the runtime does
     expect(await explainMissing('com/fasterxml/jackson/databind/ObjectMapper', raw)).toMatch(
       /^no fix was attempted: Lambda could not load the function's code.*no build file of the function \(pom\.xml\) declares a dependency that provides com\.fasterxml\.jackson\.databind/,
     );
+  });
+
+  it("leaves a class missing outside the runtime's report to the model: a server's classpath is another matter", async () => {
+    expect(
+      await explainMissing(
+        'com/fasterxml/jackson/databind/ObjectMapper',
+        'java.lang.NoClassDefFoundError: com/fasterxml/jackson/databind/ObjectMapper\n\tat example.Hello.save(Hello.java:20)',
+      ),
+    ).toBeUndefined();
   });
 
   it('leaves a class whose initialiser failed before to the model', async () => {

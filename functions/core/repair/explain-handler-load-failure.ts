@@ -53,6 +53,6 @@ export async function explainHandlerLoadFailure({
   const what =
     when === 'init'
       ? "Lambda could not load the function's code, before any of it ran"
-      : 'the code uses a module the deployment package does not hold';
+      : 'the code imports a module the deployment package does not hold';
   return `no fix was attempted: ${what} — ${diagnosis} (no model call was made)`;
 }

@@ -10,6 +10,8 @@ import { type FunctionFiles, type RuntimeReader, readText } from './function-fil
 const JAVA_CLASS_NOT_FOUND = /Class not found: ([\w.$]{1,300})/;
 const JAVA_CLASS_MISSING =
   /Error loading class [\w.$]{1,300}: ([\w$]{1,100}(?:\/[\w$]{1,100}){1,30})(?![\w$/])/;
+// How the runtime client prints a fault it reports (UserFault.reportableError): `<message>: <type>`.
+const RUNTIME_REPORT = /^[^\n]{1,300}: java\.lang\.NoClassDefFoundError$/m;
 // The whole message of a NoClassDefFoundError: `com/fasterxml/jackson/databind/ObjectMapper`.
 const SLASHED_CLASS = /^([\w$]{1,100}(?:\/[\w$]{1,100}){2,30})\s*$/;
 const JAVA_NO_METHOD =
@@ -21,10 +23,12 @@ const JVM_BUILD = /(?:^|\/)(?:pom\.xml|build\.gradle(?:\.kts)?|build\.sbt)$/;
 /** The Java runtime client's reports: a handler class, a class it uses, or a handler method it cannot load. */
 export const java: RuntimeReader = {
   claims({ exceptionType }, text) {
-    if (exceptionType === 'java.lang.NoClassDefFoundError' && missingClassIn(text) !== undefined)
-      // loading the handler's class, or its constructor; any later use is the same missing class
-      return JAVA_CLASS_MISSING.test(text) || text.includes('.<init>(') ? 'init' : 'later';
     const claimed =
+      // the runtime client's own report (`<message>: java.lang.NoClassDefFoundError`): loading the
+      // handler's class or constructing it; elsewhere the class may be missing for other reasons
+      (exceptionType === 'java.lang.NoClassDefFoundError' &&
+        missingClassIn(text) !== undefined &&
+        (JAVA_CLASS_MISSING.test(text) || RUNTIME_REPORT.test(text))) ||
       (exceptionType === 'java.lang.ClassNotFoundException' && JAVA_CLASS_NOT_FOUND.test(text)) ||
       (exceptionType === HANDLER_NOT_FOUND && JAVA_NO_METHOD.test(text));
     return claimed ? 'init' : undefined;
