@@ -83,6 +83,19 @@ describe('explainAccessDenied', () => {
     );
   });
 
+  it("says the caller's role when the log group is no Lambda function's", async () => {
+    const reason = await explainAccessDenied({
+      error: {
+        exceptionType: 'AccessDeniedException',
+        message: DENIED,
+        raw: DENIED,
+        logGroup: '/ecs/orders',
+      },
+      repo: makeFakeRepo({}),
+    });
+    expect(reason).toContain("AWS denied the caller's role, orders-fn-role, dynamodb:PutItem");
+  });
+
   it('answers nothing for any other error', async () => {
     expect(
       await explain("Cannot read properties of undefined (reading 'id')", {}, 'TypeError'),

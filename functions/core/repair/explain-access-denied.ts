@@ -67,7 +67,9 @@ export async function explainAccessDenied({
     places.length > 0
       ? ` The repository's infrastructure code names them at ${places.join(', ')}.`
       : ' No infrastructure code of the repository names the role or the resource: they are defined elsewhere.';
-  const who = role ? `the function's role, ${role},` : 'the function';
+  // A Lambda function's own log group says whose role it is; elsewhere (a container, a server) the caller's.
+  const caller = functionName ? 'the function' : 'the caller';
+  const who = role ? `${caller}'s role, ${role},` : caller;
   if (action === undefined)
     return `no fix was attempted: S3 refused ${s3Operation ?? 'the call'} with a bare Access Denied, which does not say why: ${who} may lack the action on the object (s3:GetObject, s3:PutObject …) in its policy, the bucket's policy may deny it, the object may be encrypted with a KMS key the role may not use, or the key may not exist (without s3:ListBucket S3 answers 403, not 404). The fix is configuration, not this code; catching the error would hide it.${where} (no model call was made)`;
   const reason = REASON.exec(text)?.[1];
