@@ -38,6 +38,7 @@ describe('explainAccessDenied', () => {
         'template.yaml':
           'Resources:\n  OrdersFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: orders-fn\n  OrdersTable:\n    Properties:\n      TableName: Orders\n',
         'src/orders/store.py': "TABLE = 'Orders'\n",
+        'lib/orders/store.js': "export const TABLE = 'Orders';\n",
         'node_modules/x/template.yaml': 'TableName: Orders\n',
       },
     );

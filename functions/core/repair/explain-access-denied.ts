@@ -29,6 +29,7 @@ const OPERATION = /when calling the (\w{1,60}) operation/;
 // Framework, Terraform, and CDK apps (their stacks in TypeScript, JavaScript or Python).
 const INFRA_FILE =
   /(?:^|\/)(?:template[\w.-]{0,40}\.(?:ya?ml|json)|serverless\.ya?ml|[\w.-]{1,100}\.tf)$|(?:^|\/)(?:infra|infrastructure|cdk|lib|stacks?|deploy|iac|terraform|bin)\/(?:[\w.-]{1,100}\/){0,4}[\w.-]{1,100}\.(?:ts|js|py)$/;
+const IAC_PROGRAM = /aws-cdk-lib|@aws-cdk\/|aws_cdk|from ['"]constructs['"]|@pulumi\/|import pulumi|cdktf/;
 const DEPENDENCIES = /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv|cdk\.out|dist|build)\//;
 const MAX_INFRA_FILES = 200;
 const MAX_INFRA_BYTES = 256 * 1024;
@@ -144,7 +145,11 @@ async function placesNaming(repo: RepoReader, needles: readonly string[]): Promi
   for (const file of files) {
     const bytes = await repo.readFile(file);
     if (!bytes || bytes.length > MAX_INFRA_BYTES) continue;
-    const lines = new TextDecoder().decode(bytes).split('\n');
+    const source = new TextDecoder().decode(bytes);
+    // A program in lib/ or bin/ is infrastructure only when it builds a stack: application code
+    // that names the table is where the call is made, not where it is allowed.
+    if (/\.(?:ts|js|py)$/.test(file) && !IAC_PROGRAM.test(source)) continue;
+    const lines = source.split('\n');
     const index = lines.findIndex((line) => patterns.some((pattern) => pattern.test(line)));
     if (index >= 0) places.push(`${file}:${index + 1}`);
     if (places.length >= MAX_PLACES) break;
