@@ -54,3 +54,28 @@ describe('revision scope (issue #11)', () => {
     expect([...prompt.implicatedPaths]).toEqual(['app.py']);
   });
 });
+
+describe('revision prompt: the trace placed as the repair prompt placed it', () => {
+  it("maps an installed copy of the repository's own package (node_modules/<name>/) to its files", async () => {
+    // The fix was made in lib/parse.js for a frame under node_modules/@acme/feed/: the revision of
+    // it must see the same file in scope, not lose it for want of the package's name.
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: '@acme/feed', version: '1.0.0' }),
+      'lib/parse.js': 'module.exports = (x) => x.items;\n',
+    });
+    const prompt = await buildRevisionPrompt({
+      incident: {
+        sample: makeErrorRecord({
+          language: 'javascript',
+          frames: [{ file: '/srv/app/node_modules/@acme/feed/lib/parse.js', line: 1, inApp: false }],
+        }),
+        repo: REPO,
+        analysis: undefined,
+      },
+      diff: '',
+      request: { kind: 'review_comment', author: 'alice', body: 'also handle a missing items field' },
+      repo,
+    });
+    expect([...prompt.implicatedPaths]).toEqual(['lib/parse.js']);
+  });
+});

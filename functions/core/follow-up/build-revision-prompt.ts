@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Incident, StackFrame } from '../contracts.ts';
+import type { Incident } from '../contracts.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
+import { mapTraceToRepo } from '../repair/build-repair-prompt.ts';
 import { notSourceReason, traceLanguages } from '../repair/edit-policy.ts';
 import { estimateTokens } from '../repair/fix-advisor/model-cost.ts';
-import { mapFramesToRepo } from '../repair/map-frames.ts';
-import { placeBundledFrames } from '../repair/place-bundled-frames.ts';
 import { fenceData } from '../text/fence.ts';
 import { redact } from '../text/redact.ts';
 
@@ -86,14 +85,8 @@ export async function buildRevisionPrompt({
 }): Promise<RevisionPrompt> {
   const limits = { ...DEFAULT_REVISION_PROMPT_LIMITS, ...overrides };
   const error = incident.sample;
-  const files = (await repo.listFiles())
-    .filter((e) => e.kind === 'file' || e.kind === 'executable')
-    .map((e) => e.path);
-  const mapped = await placeBundledFrames({
-    mappings: mapFramesToRepo({ frames: allFrames(error), files, pathPrefix: incident.repo.pathPrefix }),
-    files,
-    repo,
-  });
+  // Placed as the repair prompt placed them: a revision of a pip-installed app's fix sees the same files.
+  const { mappings: mapped } = await mapTraceToRepo({ error, repo, pathPrefix: incident.repo.pathPrefix });
   const languages = traceLanguages(error);
   const implicatedPaths = new Set(mapped.flatMap((m) => (m.kind === 'mapped' ? [m.path] : [])));
   for (const path of diffPaths(diff)) implicatedPaths.add(path);
@@ -188,10 +181,6 @@ export function diffPaths(diff: string): string[] {
     if (path) paths.push(path);
   }
   return paths;
-}
-
-function allFrames(error: Incident['sample']): StackFrame[] {
-  return [...error.frames].reverse().concat(error.causes.flatMap(allFrames));
 }
 
 function oneLine(text: string): string {

@@ -80,21 +80,7 @@ export async function buildRepairPrompt({
   randomFence?: () => string;
 }): Promise<RepairPrompt> {
   const limits = { ...DEFAULT_PROMPT_LIMITS, ...limitOverrides };
-  const entries = await repo.listFiles();
-  const files = entries.filter((e) => e.kind === 'file' || e.kind === 'executable').map((e) => e.path);
-  // A 2,000-frame recursion must not make a megabyte prompt: the innermost frames locate the bug.
-  const frames = allFrames(error).slice(0, MAX_MAPPED_FRAMES);
-  const mappings = await placeBundledFrames({
-    mappings: mapFramesToRepo({
-      frames,
-      files,
-      pathPrefix,
-      ownPackages: await readOwnPackages(repo, files),
-      symlinks: await readSymlinks(repo, entries, new Set(files)),
-    }),
-    files,
-    repo,
-  });
+  const { mappings } = await mapTraceToRepo({ error, repo, pathPrefix });
   // Only source files of the trace's languages are editable: a frame that names a manifest
   // (forged or not) is shown as code but never offered as in scope (the policy refuses it anyway).
   const languages = traceLanguages(error);
@@ -180,6 +166,38 @@ export async function buildRepairPrompt({
     mappings,
     estimatedTokens: estimateTokens(REPAIR_SYSTEM_PROMPT) + estimateTokens(prompt),
   };
+}
+
+/**
+ * A trace's frames (innermost first, causes' too) placed in the repository as every prompt shows
+ * them: a frame under an installed copy of the repository's own package (`site-packages/<pkg>/`,
+ * `node_modules/<name>/`), behind a symlinked entry point, or in a bundle with no source map.
+ */
+export async function mapTraceToRepo({
+  error,
+  repo,
+  pathPrefix,
+}: {
+  error: ErrorRecord;
+  repo: RepoReader;
+  pathPrefix: string;
+}): Promise<{ mappings: FrameMapping[]; files: string[] }> {
+  const entries = await repo.listFiles();
+  const files = entries.filter((e) => e.kind === 'file' || e.kind === 'executable').map((e) => e.path);
+  // A 2,000-frame recursion must not make a megabyte prompt: the innermost frames locate the bug.
+  const frames = allFrames(error).slice(0, MAX_MAPPED_FRAMES);
+  const mappings = await placeBundledFrames({
+    mappings: mapFramesToRepo({
+      frames,
+      files,
+      pathPrefix,
+      ownPackages: await readOwnPackages(repo, files),
+      symlinks: await readSymlinks(repo, entries, new Set(files)),
+    }),
+    files,
+    repo,
+  });
+  return { mappings, files };
 }
 
 /** Frames (innermost first, causes' too) mapped to files; the rest are not looked at. */
