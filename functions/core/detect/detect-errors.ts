@@ -178,7 +178,7 @@ const EXIT_FOLLOWS_ERROR_WITHIN_MS = 2_000;
  * An exit with no such error (`process.exit(1)`, `sys.exit`) stays a record of its own.
  */
 function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEvent[]): DetectedError[] {
-  if (!found.some((d) => d.invocation && isRuntimeExit(d.record, d.invocation))) return found;
+  if (!found.some((d) => d.invocation && isRuntimeExit(d.record))) return found;
   const messageOf = new Map(events.map((event) => [event.id, event.message]));
   // Records come stream by stream, in the order of their lines: the last one seen of a stream
   // is the nearest before the exit.
@@ -193,7 +193,7 @@ function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEve
       out.push(entry);
       continue;
     }
-    const cause = isRuntimeExit(d.record, d.invocation) ? lastOfStream.get(stream) : undefined;
+    const cause = isRuntimeExit(d.record) ? lastOfStream.get(stream) : undefined;
     if (cause && isCauseOfExit(cause.d.record, d.invocation.requestId, timestamp, messageOf)) {
       cause.ids = [...cause.ids, ...eventIds];
     } else out.push({ d, ids: eventIds });

@@ -60,9 +60,9 @@ const RANK_OUT_OF_MEMORY = 3;
 const RANK_TIMED_OUT = 2;
 const RANK_EXITED = 1;
 
-/** The runtime process exited, and no memory kill or timeout explains it. */
-export function isRuntimeExit(record: { exceptionType: string }, invocation: StoppedInvocation): boolean {
-  return invocation.rank === RANK_EXITED && record.exceptionType === EXITED_TYPE;
+/** The runtime process exited, and no memory kill or timeout explains it (one record per invocation names it so). */
+export function isRuntimeExit(record: { exceptionType: string }): boolean {
+  return record.exceptionType === EXITED_TYPE;
 }
 
 // Lambda's own prefix: an ISO time to the millisecond, then the request id (a UUID), each followed by one space.
@@ -73,8 +73,8 @@ const TIMED_OUT_LINE =
 const REPORT_LINE = /^REPORT RequestId: ([\w-]{1,64})\s/;
 // Lambda's report of a fault, its type on the next line (joined here by a space): the runtime's
 // exit (`Runtime exited with error: signal: killed` / Runtime.ExitError), a bootstrap it could not
-// start (`fork/exec /var/task/bootstrap: exec format error` / Runtime.InvalidEntrypoint), a response
-// over the size limit (Function.ResponseSizeTooLarge), an extension that crashed (Extension.Crash).
+// start (`fork/exec /var/task/bootstrap: exec format error` / Runtime.InvalidEntrypoint), an
+// extension that crashed (Extension.Crash): the Runtime Interface Emulator's FaultData, any type.
 const FAULT_LINE =
   /^RequestId: ([\w-]{1,64}) Error: ([^\n]{1,300}?)(?:\s+((?:Runtime|Extension|Function|Sandbox)\.[A-Za-z]{1,60}))?\s*$/;
 const STATUS = /(?:^|\s)Status: (\w{1,20})/;
@@ -109,9 +109,11 @@ export function readLambdaPlatformFailure(text: string, logGroup: string): Platf
   if (text.length > MAX_PLATFORM_LINE) return undefined;
   const where = functionLabel(logGroup);
   const first = text.charCodeAt(0);
+  // The Java runtime's line, read here for its shape (no level, no keyword); it names no
+  // invocation, so its rank is never compared.
   if (first === 78)
     return isJavaHandlerMissing(text)
-      ? { exceptionType: HANDLER_NOT_FOUND, message: text.trim(), rank: RANK_EXITED }
+      ? { exceptionType: HANDLER_NOT_FOUND, message: text.trim(), rank: 0 }
       : undefined;
   if (first === 123) return readJsonReport(text, where);
   if (first === 82 && text.startsWith('REPORT ')) {

@@ -665,7 +665,7 @@ async function readTimedOutInvocations({
     const record = group.records.find((r) => timedOut.has(r));
     const invocation = record && timedOut.get(record);
     if (!record || !invocation) continue;
-    if (reads >= MAX_LAST_LINE_READS || readsEnd - now() <= 0) break;
+    if (reads >= MAX_LAST_LINE_READS) break;
     // The stored sample is the first occurrence's, never replaced: an incident already recorded
     // has no use for these lines. A storm of timeouts (each environment its own stream and
     // delivery) then reads once, not once per stream, and leaves GetLogEvents' per-account rate

@@ -85,8 +85,9 @@ export async function buildRevisionPrompt({
 }): Promise<RevisionPrompt> {
   const limits = { ...DEFAULT_REVISION_PROMPT_LIMITS, ...overrides };
   const error = incident.sample;
-  // Placed as the repair prompt placed them: a revision of a pip-installed app's fix sees the same files.
-  const { mappings: mapped } = await mapTraceToRepo({ error, repo, pathPrefix: incident.repo.pathPrefix });
+  // Placed as the repair prompt placed them (a node_modules/<name>/ frame of the repository's own
+  // package, a symlinked entry point, the frame cap): the revision sees the files the fix saw.
+  const mapped = await mapTraceToRepo({ error, repo, pathPrefix: incident.repo.pathPrefix });
   const languages = traceLanguages(error);
   const implicatedPaths = new Set(mapped.flatMap((m) => (m.kind === 'mapped' ? [m.path] : [])));
   for (const path of diffPaths(diff)) implicatedPaths.add(path);

@@ -80,7 +80,7 @@ export async function buildRepairPrompt({
   randomFence?: () => string;
 }): Promise<RepairPrompt> {
   const limits = { ...DEFAULT_PROMPT_LIMITS, ...limitOverrides };
-  const { mappings } = await mapTraceToRepo({ error, repo, pathPrefix });
+  const mappings = await mapTraceToRepo({ error, repo, pathPrefix });
   // Only source files of the trace's languages are editable: a frame that names a manifest
   // (forged or not) is shown as code but never offered as in scope (the policy refuses it anyway).
   const languages = traceLanguages(error);
@@ -181,12 +181,12 @@ export async function mapTraceToRepo({
   error: ErrorRecord;
   repo: RepoReader;
   pathPrefix: string;
-}): Promise<{ mappings: FrameMapping[]; files: string[] }> {
+}): Promise<FrameMapping[]> {
   const entries = await repo.listFiles();
   const files = entries.filter((e) => e.kind === 'file' || e.kind === 'executable').map((e) => e.path);
   // A 2,000-frame recursion must not make a megabyte prompt: the innermost frames locate the bug.
   const frames = allFrames(error).slice(0, MAX_MAPPED_FRAMES);
-  const mappings = await placeBundledFrames({
+  return placeBundledFrames({
     mappings: mapFramesToRepo({
       frames,
       files,
@@ -197,7 +197,6 @@ export async function mapTraceToRepo({
     files,
     repo,
   });
-  return { mappings, files };
 }
 
 /** Frames (innermost first, causes' too) mapped to files; the rest are not looked at. */
@@ -242,7 +241,7 @@ async function readOwnPackages(repo: RepoReader, files: readonly string[]): Prom
 }
 const MANIFEST = /(?:^|\/)(?:package\.json|go\.mod)$/;
 // Manifests of dependencies and fixtures are not the repository's own packages.
-const VENDORED_MANIFEST =
+export const VENDORED_MANIFEST =
   /(?:^|\/)(?:node_modules|vendor|test|tests|__tests__|fixtures?|examples?|testdata)\//;
 /** `packages/pg/package.json` is depth 3; deeper manifests are fixtures or examples, not packages. */
 const MAX_MANIFEST_DEPTH = 4;

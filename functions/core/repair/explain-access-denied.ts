@@ -1,5 +1,7 @@
 import type { ErrorRecord } from '../contracts.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
+import { VENDORED_REPO_DIR } from './map-frames.ts';
+import { readText } from './place-bundled-frames.ts';
 
 /**
  * AWS refused a call the function made: its role's policy (or the resource's, or an
@@ -30,9 +32,9 @@ const OPERATION = /when calling the (\w{1,60}) operation/;
 const INFRA_FILE =
   /(?:^|\/)(?:template[\w.-]{0,40}\.(?:ya?ml|json)|serverless\.ya?ml|[\w.-]{1,100}\.tf)$|(?:^|\/)(?:infra|infrastructure|cdk|lib|stacks?|deploy|iac|terraform|bin)\/(?:[\w.-]{1,100}\/){0,4}[\w.-]{1,100}\.(?:ts|js|py)$/;
 const IAC_PROGRAM = /aws-cdk-lib|@aws-cdk\/|aws_cdk|from ['"]constructs['"]|@pulumi\/|import pulumi|cdktf/;
-const DEPENDENCIES = /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv|cdk\.out|dist|build)\//;
+// Dependencies and build output: copies of the stack, not where it is written.
+const BUILD_OUTPUT = /(?:^|\/)(?:cdk\.out|dist|build)\//;
 const MAX_INFRA_FILES = 200;
-const MAX_INFRA_BYTES = 256 * 1024;
 const MAX_PLACES = 4;
 // The random suffix CloudFormation puts on the parts of a physical name it makes.
 const GENERATED_SUFFIX = /[A-Z0-9]{8,13}$/;
@@ -137,15 +139,15 @@ async function placesNaming(repo: RepoReader, needles: readonly string[]): Promi
       (e) =>
         (e.kind === 'file' || e.kind === 'executable') &&
         INFRA_FILE.test(e.path) &&
-        !DEPENDENCIES.test(e.path),
+        !VENDORED_REPO_DIR.test(e.path) &&
+        !BUILD_OUTPUT.test(e.path),
     )
     .map((e) => e.path)
     .slice(0, MAX_INFRA_FILES);
   const places: string[] = [];
   for (const file of files) {
-    const bytes = await repo.readFile(file);
-    if (!bytes || bytes.length > MAX_INFRA_BYTES) continue;
-    const source = new TextDecoder().decode(bytes);
+    const source = await readText(repo, file);
+    if (source === undefined) continue;
     // A program in lib/ or bin/ is infrastructure only when it builds a stack: application code
     // that names the table is where the call is made, not where it is allowed.
     if (/\.(?:ts|js|py)$/.test(file) && !IAC_PROGRAM.test(source)) continue;

@@ -61,7 +61,7 @@ const VENDORED_SEGMENT =
   /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|\.cargo\/registry|gems)\//;
 // Dependencies committed to the repository (Go and PHP `vendor/`): never the frame's file, and
 // a tie with the application's own `pkg/x.go` would make the real file ambiguous.
-const VENDORED_REPO_DIR =
+export const VENDORED_REPO_DIR =
   /(?:^|\/)(?:vendor|node_modules|site-packages|dist-packages|\.venv|venv|bower_components)\//;
 // A package install names no directory of its own inside the package (`node_modules/express/lib/x.js`
 // is `lib/x.js` of express): these map only when the repository declares that package's name.

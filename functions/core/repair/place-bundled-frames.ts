@@ -85,7 +85,7 @@ export async function placeBundledFrames({
 const DECODER = new TextDecoder();
 
 /** A source file's text; undefined when absent, binary or too large to be one. */
-async function readText(repo: RepoReader, path: string): Promise<string | undefined> {
+export async function readText(repo: RepoReader, path: string): Promise<string | undefined> {
   const bytes = await repo.readFile(path);
   return bytes && bytes.length <= MAX_SOURCE_BYTES && !isBinary(bytes) ? DECODER.decode(bytes) : undefined;
 }

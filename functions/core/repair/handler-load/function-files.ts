@@ -2,6 +2,8 @@
 // function sees them (anchored on the files the report names), and the wording they have in common.
 import type { ErrorRecord } from '../../contracts.ts';
 import type { RepoReader } from '../../ports/repo-workspace.ts';
+import { VENDORED_MANIFEST } from '../build-repair-prompt.ts';
+import { VENDORED_REPO_DIR } from '../map-frames.ts';
 
 /** What a runtime's report of a load failure is read from. */
 export type LoadFailure = Pick<ErrorRecord, 'exceptionType' | 'message' | 'raw'>;
@@ -25,14 +27,10 @@ export const TASK_ROOT = '/var/task/';
 const TASK_PATH = /\/var\/task\/([\w.@/-]{1,300}\.(?:py|js|mjs|cjs|rb))\b/g;
 // Files of the function's a failure names, at most (a repository of many functions named alike).
 const MAX_ANCHORS = 20;
-// Installed dependencies: never the application's own files.
-const DEPENDENCIES = /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv)\//;
 // Manifests of dependencies, tests and examples are not the function's.
-const VENDORED =
-  /(?:^|\/)(?:node_modules|vendor|site-packages|\.venv|venv|test|tests|__tests__|fixtures?|examples?|testdata)\//;
+const isVendored = (path: string) => VENDORED_MANIFEST.test(path) || VENDORED_REPO_DIR.test(path);
 const MAX_MANIFESTS_READ = 50;
 const MAX_MANIFEST_DEPTH = 5;
-const MAX_SOURCE_BYTES = 512 * 1024;
 
 /**
  * The repository's files as the function sees them. Anchored on the files of the function's that
@@ -108,7 +106,7 @@ export class FunctionFiles {
       .filter(
         (f) =>
           pattern.test(f) &&
-          !VENDORED.test(f) &&
+          !isVendored(f) &&
           f.split('/').length <= MAX_MANIFEST_DEPTH &&
           (this.#scope === undefined || this.#scope.has(dirOf(f))),
       )
@@ -120,7 +118,8 @@ export class FunctionFiles {
   #everywhere(relative: string): string[] {
     return this.#files
       .filter(
-        (f) => (f === `${this.#prefix}${relative}` || f.endsWith(`/${relative}`)) && !DEPENDENCIES.test(f),
+        (f) =>
+          (f === `${this.#prefix}${relative}` || f.endsWith(`/${relative}`)) && !VENDORED_REPO_DIR.test(f),
       )
       .sort((a, b) => a.length - b.length);
   }
@@ -147,12 +146,6 @@ export function taskPathsIn(text: string): string[] {
       // compiled from TypeScript: the repository holds the source beside where the output went
       .flatMap((p) => (/\.[cm]?js$/.test(p) ? [p, p.replace(/js$/, 'ts')] : [p]))
   );
-}
-
-export async function readText(repo: RepoReader, path: string): Promise<string> {
-  const bytes = await repo.readFile(path);
-  if (!bytes || bytes.length > MAX_SOURCE_BYTES) return '';
-  return new TextDecoder().decode(bytes);
 }
 
 /** A handler setting that names a function its file does not define, or defines in the repository only. */

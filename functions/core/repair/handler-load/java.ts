@@ -2,7 +2,8 @@
 // method the class does not have.
 import { HANDLER_NOT_FOUND } from '../../detect/lambda-platform.ts';
 import type { RepoReader } from '../../ports/repo-workspace.ts';
-import { type FunctionFiles, type RuntimeReader, readText } from './function-files.ts';
+import { readText } from '../place-bundled-frames.ts';
+import type { FunctionFiles, RuntimeReader } from './function-files.ts';
 
 // Java (aws-lambda-java-runtime-interface-client): `Class not found: example.Hello`, `Error loading
 // class example.Hello: com/fasterxml/jackson/databind/ObjectMapper` (a class the jar lacks),
@@ -68,7 +69,7 @@ async function javaLoadFailure(
     const file = files.findAnywhere(jvmSources(cls));
     if (!file)
       return `the handler setting names the method ${method} of ${cls}, a class the repository does not define: check the setting (package.Class::method) and the log group's routing`;
-    const methods = jvmPublicMethods(await readText(repo, file));
+    const methods = jvmPublicMethods((await readText(repo, file)) ?? '');
     if (methods.includes(method))
       return `the handler setting names ${cls}::${method}, which ${file} in the repository defines: the deployed jar holds another version of the class, so deploy the current build`;
     const listed = methods.length > 0 ? ` (its public methods: ${methods.slice(0, 8).join(', ')})` : '';
@@ -94,7 +95,7 @@ async function javaLoadFailure(
     // aws-lambda-java-core for …lambda.runtime.events); a BOM holds no classes.
     let dependency: JvmDependency | undefined;
     let best = 0;
-    for (const d of declaredDependencies(await readText(repo, build))) {
+    for (const d of declaredDependencies((await readText(repo, build)) ?? '')) {
       const score = d.artifact === 'bom' || d.artifact.endsWith('-bom') ? 0 : provides(d, pkg);
       if (score > best) [dependency, best] = [d, score];
     }

@@ -3,12 +3,12 @@
 import { HANDLER_NOT_FOUND, IMPORT_MODULE_ERROR } from '../../detect/lambda-platform.ts';
 import type { RepoReader } from '../../ports/repo-workspace.ts';
 import { resolveSymlinkTarget } from '../map-frames.ts';
+import { readText } from '../place-bundled-frames.ts';
 import {
   ambiguityOf,
   type FunctionFiles,
   handlerNotDefined,
   type RuntimeReader,
-  readText,
   TASK_ROOT,
 } from './function-files.ts';
 
@@ -47,7 +47,7 @@ export const node: RuntimeReader = {
     const file = files.find(candidates);
     if (!file)
       return `the handler setting '${module}.${fn}' names a module the repository does not hold (${candidates[0]}): check the setting, and the log group's routing and path prefix`;
-    const defined = nodeExports(await readText(repo, file));
+    const defined = nodeExports((await readText(repo, file)) ?? '');
     return handlerNotDefined({ setting: `${module}.${fn}`, fn, file, defined, verb: 'export' });
   },
 };
@@ -72,7 +72,7 @@ async function missingNodeModule(
   for (const manifest of files.manifests(NODE_MANIFEST)) {
     let json: unknown;
     try {
-      json = JSON.parse(await readText(repo, manifest));
+      json = JSON.parse((await readText(repo, manifest)) ?? '');
     } catch {
       continue;
     }

@@ -2,12 +2,12 @@
 // the handler's own module missing, a handler function the module does not define.
 import { HANDLER_NOT_FOUND, IMPORT_MODULE_ERROR } from '../../detect/lambda-platform.ts';
 import type { RepoReader } from '../../ports/repo-workspace.ts';
+import { readText } from '../place-bundled-frames.ts';
 import {
   ambiguityOf,
   type FunctionFiles,
   handlerNotDefined,
   type RuntimeReader,
-  readText,
   TASK_ROOT,
 } from './function-files.ts';
 
@@ -75,7 +75,7 @@ export const python: RuntimeReader = {
     const file = files.find([`${module.replace(/\./g, '/')}.py`]);
     if (!file)
       return `the handler setting '${module}.${fn}' names a module the repository does not hold (${module.replace(/\./g, '/')}.py): check the setting, and the log group's routing and path prefix`;
-    const defined = pythonFunctions(await readText(repo, file));
+    const defined = pythonFunctions((await readText(repo, file)) ?? '');
     return handlerNotDefined({ setting: `${module}.${fn}`, fn, file, defined, verb: 'define' });
   },
 };
@@ -93,7 +93,7 @@ async function missingPythonName(
   if (!file) return undefined;
   if (isCircular)
     return `${file} was still being imported when an import of ${name} from it ran: a circular import (a module it imports, directly or not, imports it back). Move the shared code to a module both import, or import inside the function that needs it`;
-  const defined = pythonTopLevelNames(await readText(repo, file));
+  const defined = pythonTopLevelNames((await readText(repo, file)) ?? '');
   if (defined.includes(name))
     return `the code imports ${name} from ${file}, which defines it in the repository: the deployed package holds another version of ${file}, so deploy the current code`;
   const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
@@ -134,7 +134,7 @@ async function missingPythonModule(
   const ambiguous = ambiguityOf(files, `${distribution}${named}`, "the function's requirements");
   if (ambiguous) return ambiguous;
   for (const manifest of files.manifests(PY_MANIFEST))
-    if (listsRequirement(await readText(repo, manifest), distribution))
+    if (listsRequirement((await readText(repo, manifest)) ?? '', distribution))
       return `${manifest} lists ${distribution}${named}, so the deployment package was built without it: the build has to install the requirements into the package (pip install -r requirements.txt -t <package dir>) or a layer has to provide them`;
   const where = files.isAnchored ? "beside the function's code or above it" : 'of the repository';
   return `no requirements file ${where} (requirements.txt, pyproject.toml, Pipfile, setup.py) lists ${distribution}${named}, which the code imports: add it to the one the build installs from`;

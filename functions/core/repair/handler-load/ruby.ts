@@ -1,7 +1,8 @@
 // The Ruby runtime client (aws_lambda_ric): a gem or file it cannot load, a handler method the file
 // does not define.
 import type { RepoReader } from '../../ports/repo-workspace.ts';
-import { type FunctionFiles, type RuntimeReader, readText, TASK_ROOT } from './function-files.ts';
+import { readText } from '../place-bundled-frames.ts';
+import { type FunctionFiles, type RuntimeReader, TASK_ROOT } from './function-files.ts';
 
 // Ruby (aws_lambda_ric): `cannot load such file -- httparty` (Init<LoadError>), and the method a
 // handler names called on the runtime's own object: ``undefined method `handler' for
@@ -39,9 +40,9 @@ async function rubyLoadFailure(
     const file = files.find([`${fileName}.rb`]);
     if (!file)
       return `the handler setting names ${fileName}.${method}, a file the repository does not hold (${fileName}.rb): check the setting and the log group's routing`;
-    const defined = [...(await readText(repo, file)).matchAll(/^\s*def\s+(?:self\.)?([\w?!]{1,200})/gm)].map(
-      (m) => m[1] as string,
-    );
+    const defined = [
+      ...((await readText(repo, file)) ?? '').matchAll(/^\s*def\s+(?:self\.)?([\w?!]{1,200})/gm),
+    ].map((m) => m[1] as string);
     if (defined.includes(method))
       return `the handler setting names ${fileName}.${method}, which ${file} in the repository defines: the deployed package holds another version of it, so deploy the current code`;
     const listed = defined.length > 0 ? ` (it defines ${defined.slice(0, 8).join(', ')})` : '';
@@ -68,7 +69,7 @@ async function rubyLoadFailure(
   const normalise = (value: string) => value.toLowerCase().replace(/[-_]/g, '');
   for (const manifest of files.manifests(RUBY_MANIFEST)) {
     const gems = [
-      ...(await readText(repo, manifest)).matchAll(
+      ...((await readText(repo, manifest)) ?? '').matchAll(
         /\b(?:gem|add_(?:runtime_)?dependency)\s*\(?\s*["']([\w.-]{1,100})["']/g,
       ),
     ];
