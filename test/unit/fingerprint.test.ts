@@ -230,6 +230,21 @@ describe('fingerprintError', () => {
     expect(fingerprintParts(makeRecord({ causes: [cause] })).rootCauseType).toBe('ECONNRESET');
   });
 
+  it("reads a Python class by its name, with or without its module; other languages' by the name printed", () => {
+    const py = (exceptionType: string, causes: FingerprintInput[] = []) =>
+      fingerprintError(makeRecord({ language: 'python', exceptionType, causes }));
+    expect(py('botocore.exceptions.ClientError')).toBe(py('ClientError'));
+    expect(py('orders.errors.OutOfStock')).not.toBe(py('ClientError'));
+    const cause = (exceptionType: string) => makeRecord({ language: 'python', exceptionType, frames: [] });
+    expect(py('ClientError', [cause('urllib3.exceptions.ReadTimeoutError')])).toBe(
+      py('ClientError', [cause('ReadTimeoutError')]),
+    );
+    // Java's traces and its runtime's report both qualify every class: a package tells bugs apart
+    const java = (exceptionType: string) => fingerprintError(makeRecord({ language: 'java', exceptionType }));
+    expect(java('com.acme.orders.InvalidOrderException')).not.toBe(
+      java('com.acme.billing.InvalidOrderException'),
+    );
+  });
   it('stays fast on a hostile record (huge message, 200k frames)', () => {
     const frames = Array.from({ length: 200_000 }, (_, i) => makeFrame({ function: `f${i % 7}`, line: i }));
     const start = performance.now();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord, LogEvent, RepairJob, RepoRef } from '../../functions/core/contracts.ts';
@@ -1030,6 +1031,33 @@ describe('recordErrors: a runtime that died of an error it did not catch', () =>
     // Subscription delivery is at least once: the same payload again counts nothing.
     const again = recorded(await recordErrors({ event: payload(crash) }, deps));
     expect(again.incidents).toEqual([expect.objectContaining({ result: 'duplicate', totalCount: 1 })]);
+    expect(queue.jobs).toHaveLength(1);
+  });
+});
+
+describe('recordErrors: a Python handler that logs an error and raises it again', () => {
+  it('opens one incident for the logged traceback and the runtime report of the same error', async () => {
+    const fixture = (how: string) =>
+      readFileSync(
+        new URL(
+          `../fixtures/traces/python/py311-awslambdaric-text-dynamodb-access-denied-${how}.events.jsonl`,
+          import.meta.url,
+        ),
+        'utf8',
+      )
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as string);
+    // `logger.exception(…)` prints `botocore.exceptions.ClientError: …`; the runtime's report of
+    // the raise that follows, `[ERROR] ClientError: …`
+    const invocation = [...fixture('logger-exception'), ...fixture('unhandled')];
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError });
+
+    const outcome = recorded(await recordErrors({ event: payload(invocation) }, deps));
+
+    expect(outcome.errorsSeen).toBe(2);
+    expect(outcome.incidents).toHaveLength(1);
+    expect(outcome.incidents[0]?.count).toBe(2);
     expect(queue.jobs).toHaveLength(1);
   });
 });

@@ -116,9 +116,14 @@ function framesOf(record: FingerprintInput): readonly StackFrame[] {
 
 /** The normalised parts a fingerprint hashes (see `fingerprintError`). */
 export function fingerprintParts(record: FingerprintInput): FingerprintParts {
-  const exceptionType = normalizeMessage(record.exceptionType);
+  // Lambda could not load the function: the quoted names are the failure (`No module named
+  // 'requests'` is not `'yaml'`), and the runtime's report reads alike in every log format.
+  const isLoadFailure = LOAD_FAILURE_TYPES.has(record.exceptionType);
+  const typeOf = (type: string) =>
+    normalizeMessage(isLoadFailure || record.language !== 'python' ? type : pythonClassName(type));
+  const exceptionType = typeOf(record.exceptionType);
   const root = rootCause(record);
-  const rootCauseType = root === record ? undefined : normalizeMessage(root.exceptionType);
+  const rootCauseType = root === record ? undefined : typeOf(root.exceptionType);
 
   // Parsed from attacker-controlled text: look no further than the innermost frames.
   const frames = framesOf(record).slice(-MAX_FRAMES_CONSIDERED);
@@ -134,9 +139,6 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   }
 
   const isMessageNeeded = frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase());
-  // Lambda could not load the function: the quoted names are the failure (`No module named
-  // 'requests'` is not `'yaml'`), and the runtime's report reads alike in every log format.
-  const isLoadFailure = LOAD_FAILURE_TYPES.has(record.exceptionType);
   const message = isLoadFailure
     ? headline(record.message).replace(/\s+/g, ' ').slice(0, MAX_VERBATIM_MESSAGE)
     : normalizeMessage(headline(record.message));
@@ -148,6 +150,17 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
     frames: keys,
     frameSource,
   };
+}
+
+/**
+ * A Python exception's class name without its module. One bug reads both ways: a traceback's last
+ * line qualifies every class outside builtins (`botocore.exceptions.ClientError: …`, as
+ * `logger.exception` prints it), while the Lambda runtime's report of the same error, and its JSON
+ * log format, name the class alone (`[ERROR] ClientError: …`, `"errorType": "ClientError"`). A
+ * function that logs an error and raises it again writes both.
+ */
+function pythonClassName(type: string): string {
+  return type.slice(type.lastIndexOf('.') + 1);
 }
 
 /**

@@ -132,6 +132,28 @@ describe('the Lambda Python runtime (awslambdaric) in both log formats', () => {
     const loggedJson = onlyRecord('python/py311-awslambdaric-json-logger-exception.events.jsonl');
     expect(fingerprintError(loggedJson)).toBe(fingerprintError(logged));
   });
+
+  it('gives one bug one fingerprint whether it was logged with its module-qualified class or reported unhandled', () => {
+    // A traceback's last line qualifies a class outside builtins; the runtime's report and the
+    // JSON format name the class alone. A handler that logs an error and raises it writes both.
+    const path = (format: string, how: string) =>
+      `python/py311-awslambdaric-${format}-dynamodb-access-denied-${how}.events.jsonl`;
+    const logged = onlyRecord(path('text', 'logger-exception'));
+    expect(logged.exceptionType).toBe('botocore.exceptions.ClientError');
+    const others = [
+      onlyRecord(path('json', 'logger-exception')),
+      onlyRecord(path('text', 'unhandled')),
+      onlyRecord(path('json', 'unhandled')),
+    ];
+    expect(others.map((record) => record.exceptionType)).toEqual([
+      'ClientError',
+      'ClientError',
+      'ClientError',
+    ]);
+    for (const record of others) expect(fingerprintError(record)).toBe(fingerprintError(logged));
+    // the record keeps the name the log printed: the module is worth reading in an email
+    expect(fingerprintParts(logged).exceptionType).toBe('ClientError');
+  });
 });
 
 describe('the Lambda Node.js runtime in both log formats', () => {
