@@ -1,6 +1,7 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
+import { foldReprints } from './fold-reprints.ts';
 import {
   HANDLER_NOT_FOUND,
   isJavaHandlerMissing,
@@ -32,6 +33,8 @@ export interface DetectedError {
   needsContext: boolean;
   /** the Lambda invocation a platform failure reports on: detectErrors keeps one record per invocation */
   invocation?: StoppedInvocation;
+  /** the invocation the prefix of the record's first line names (Lambda runtimes' log formats) */
+  requestId?: string | undefined;
 }
 
 export interface DetectOptions {
@@ -162,7 +165,7 @@ export function detectErrors(
       found.push(detected);
     });
   }
-  return reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found), events) : found;
+  return foldReprints(reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found)) : found);
 }
 
 // How soon after a crash's error Lambda reports the runtime's exit, when the error's line names no
@@ -177,9 +180,8 @@ const EXIT_FOLLOWS_ERROR_WITHIN_MS = 2_000;
  * invocation in its prefix, or, when its runtime writes no request id, was logged just before.
  * An exit with no such error (`process.exit(1)`, `sys.exit`) stays a record of its own.
  */
-function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEvent[]): DetectedError[] {
+function foldExitsIntoTheirCause(found: DetectedError[]): DetectedError[] {
   if (!found.some((d) => d.invocation && isRuntimeExit(d.record))) return found;
-  const messageOf = new Map(events.map((event) => [event.id, event.message]));
   // Records come stream by stream, in the order of their lines: the last one seen of a stream
   // is the nearest before the exit.
   const lastOfStream = new Map<string, { d: DetectedError; ids: string[] }>();
@@ -194,7 +196,7 @@ function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEve
       continue;
     }
     const cause = isRuntimeExit(d.record) ? lastOfStream.get(stream) : undefined;
-    if (cause && isCauseOfExit(cause.d.record, d.invocation.requestId, timestamp, messageOf)) {
+    if (cause && isCauseOfExit(cause.d, d.invocation.requestId, timestamp)) {
       cause.ids = [...cause.ids, ...eventIds];
     } else out.push({ d, ids: eventIds });
     // An invocation Lambda stopped ends what came before it in the stream.
@@ -205,17 +207,12 @@ function foldExitsIntoTheirCause(found: DetectedError[], events: readonly LogEve
   );
 }
 
-function isCauseOfExit(
-  cause: ErrorRecord,
-  exitRequestId: string,
-  exitTimestamp: number,
-  messageOf: ReadonlyMap<string, string>,
-): boolean {
-  if (cause.timestamp > exitTimestamp) return false;
-  const firstId = cause.eventIds[0];
-  const requestId = firstId === undefined ? undefined : requestIdOfLine(messageOf.get(firstId) ?? '');
+function isCauseOfExit(cause: DetectedError, exitRequestId: string, exitTimestamp: number): boolean {
+  const { timestamp } = cause.record;
+  if (timestamp > exitTimestamp) return false;
+  const { requestId } = cause;
   return requestId === undefined
-    ? exitTimestamp - cause.timestamp <= EXIT_FOLLOWS_ERROR_WITHIN_MS
+    ? exitTimestamp - timestamp <= EXIT_FOLLOWS_ERROR_WITHIN_MS
     : requestId === exitRequestId;
 }
 
@@ -256,6 +253,7 @@ function oneRecordPerInvocation(found: readonly DetectedError[]): DetectedError[
       record: { ...d.record, eventIds: [...new Set(seen.ids)] },
       needsContext: false,
       invocation: { ...d.invocation, durationMs: seen.durationMs },
+      requestId: d.requestId,
     });
   }
   return out;
@@ -701,6 +699,7 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
     record: toRecord(withLeadHeader(parsed, block.lead), raw, lines),
     // Python prints the exception line last: a parsed Python trace that ends the batch is whole.
     needsContext: perLine && (parsed.frames.length === 0 || (endsBatch && parsed.language !== 'python')),
+    requestId: requestIdOfLine((lines[0] as Line).event.message),
   });
 }
 
@@ -749,7 +748,11 @@ function singleLineError(line: Parsed): DetectedError {
   const parsed = parseUnknown(text, line.level);
   // A lone `ValueError: bad input` is usually the visible tip of a trace logged one line per event.
   const isHeader = EXCEPTION_HEADER.test(line.body);
-  return { record: toRecord(parsed, text, [line]), needsContext: isHeader && line.isWholeEvent };
+  return {
+    record: toRecord(parsed, text, [line]),
+    needsContext: isHeader && line.isWholeEvent,
+    requestId: requestIdOfLine(line.event.message),
+  };
 }
 
 function platformError(failure: PlatformFailure, line: Line): DetectedError {
@@ -763,8 +766,13 @@ function platformError(failure: PlatformFailure, line: Line): DetectedError {
   const record = toRecord(parsed, redact(line.text.trim()), [line]);
   const { requestId, rank, durationMs } = failure;
   return requestId === undefined
-    ? { record, needsContext: false }
-    : { record, needsContext: false, invocation: { requestId, rank, durationMs } };
+    ? { record, needsContext: false, requestId: requestIdOfLine(line.event.message) }
+    : {
+        record,
+        needsContext: false,
+        invocation: { requestId, rank, durationMs },
+        requestId: requestIdOfLine(line.event.message),
+      };
 }
 
 function structuredError(line: Parsed, error: StructuredError, assembly: Assembly): DetectedError {
@@ -806,7 +814,11 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     frames: [],
     causes: [],
   };
-  return { record: toRecord(parsed, redact(line.body), [line]), needsContext: false };
+  return {
+    record: toRecord(parsed, redact(line.body), [line]),
+    needsContext: false,
+    requestId: requestIdOfLine(line.event.message),
+  };
 }
 
 const LAMBDA_RUNTIME_FAULT =

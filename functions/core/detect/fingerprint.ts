@@ -120,7 +120,7 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   // 'requests'` is not `'yaml'`), and the runtime's report reads alike in every log format.
   const isLoadFailure = LOAD_FAILURE_TYPES.has(record.exceptionType);
   const typeOf = (type: string) =>
-    normalizeMessage(isLoadFailure || record.language !== 'python' ? type : pythonClassName(type));
+    normalizeMessage(isLoadFailure ? type : exceptionClassName(type, record.language));
   const exceptionType = typeOf(record.exceptionType);
   const root = rootCause(record);
   const rootCauseType = root === record ? undefined : typeOf(root.exceptionType);
@@ -153,14 +153,15 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
 }
 
 /**
- * A Python exception's class name without its module. One bug reads both ways: a traceback's last
- * line qualifies every class outside builtins (`botocore.exceptions.ClientError: …`, as
- * `logger.exception` prints it), while the Lambda runtime's report of the same error, and its JSON
- * log format, name the class alone (`[ERROR] ClientError: …`, `"errorType": "ClientError"`). A
- * function that logs an error and raises it again writes both.
+ * The class an error type names, as every print of it agrees: a Python class without its module.
+ * A traceback's last line qualifies every class outside builtins (`botocore.exceptions.ClientError:
+ * …`, as `logger.exception` prints it), while the Lambda runtime's report of the same error, and
+ * its JSON log format, name the class alone (`[ERROR] ClientError: …`, `"errorType":
+ * "ClientError"`); a function that logs an error and raises it again writes both. Other languages'
+ * prints agree on the name as it is (Java's qualify it everywhere).
  */
-function pythonClassName(type: string): string {
-  return type.slice(type.lastIndexOf('.') + 1);
+export function exceptionClassName(type: string, language: string): string {
+  return language === 'python' ? type.slice(type.lastIndexOf('.') + 1) : type;
 }
 
 /**

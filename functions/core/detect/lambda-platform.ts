@@ -253,6 +253,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const PREFIX_REQUEST_ID =
   /^(?:\[[A-Z]{4,8}\]\t)?\d{4}-\d\d-\d\dT[\d:.]{8,18}Z\t([0-9a-f-]{36})\t|^[DIWEFA], \[[^\]\n]{10,40}\] +[A-Z]{4,7} ([0-9a-f-]{36}) -- |"requestId": ?"([\w-]{1,64})"/;
 const REQUEST_ID_WITHIN = 600;
+const JSON_REQUEST_ID = /"requestId": ?"([\w-]{1,64})"/;
 
 /**
  * The invocation a line says it was logged in, when the runtime's prefix names one; undefined for
@@ -260,7 +261,10 @@ const REQUEST_ID_WITHIN = 600;
  */
 export function requestIdOfLine(message: string): string | undefined {
   const m = PREFIX_REQUEST_ID.exec(message.slice(0, REQUEST_ID_WITHIN));
-  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+  if (m) return m[1] ?? m[2] ?? m[3];
+  // The Python runtime's JSON logger writes `requestId` after the stack, however long it is.
+  if (message.length <= REQUEST_ID_WITHIN || !message.startsWith('{')) return undefined;
+  return JSON_REQUEST_ID.exec(message)?.[1];
 }
 
 /** Lines shown of what a stopped invocation logged last, each capped. */

@@ -319,11 +319,14 @@ describe('the Lambda Ruby runtime', () => {
       'ruby/ruby31-aws-lambda-ric-3.1.3-logger-error-then-unhandled-no-error-highlight.events.jsonl';
     expect(events(path)[0]).toMatch(/^E, \[[^\]]+\] ERROR [0-9a-f-]{36} -- : undefined method/);
     const found = detectErrors(makeEvents(events(path)));
+    // the logged error and the runtime's report of it, one occurrence (see foldReprints)
     expect(found.map((d) => [d.record.exceptionType, d.record.message])).toEqual([
       ['NoMethodError', "undefined method `[]' for nil:NilClass"],
-      ['NoMethodError', "undefined method `[]' for nil:NilClass"],
     ]);
+    // the logger's line and the report (`Critical exception from handler` between them is neither)
+    expect(found[0]?.record.eventIds).toEqual(['e0', 'e2']);
     const logged = found[0]?.record.frames ?? [];
+    expect(logged.length).toBeGreaterThan(2);
     expect(logged.filter((f) => f.file.startsWith('/var/runtime/')).every((f) => !f.inApp)).toBe(true);
     expect(logged.filter((f) => f.file.startsWith('/var/task-ruby/')).every((f) => f.inApp)).toBe(true);
   });

@@ -1,0 +1,108 @@
+import type { ErrorRecord, StackFrame } from '../contracts.ts';
+import { exceptionClassName } from './fingerprint.ts';
+
+/** What the fold reads of a detected error (see DetectedError). */
+interface Found {
+  record: ErrorRecord;
+  invocation?: unknown;
+  requestId?: string | undefined;
+}
+
+// How soon after a handler logged an error the runtime reports it unhandled, when the report names
+// no invocation (the Python runtime's Text format, the Ruby runtime's report): the same call stack
+// unwinding, in milliseconds.
+const REPORT_FOLLOWS_LOG_WITHIN_MS = 2_000;
+
+/**
+ * One error printed twice in one invocation is one occurrence. A handler that logs what it caught
+ * (`logger.exception`, `console.error(err)`, `logger.error(e)`) and throws it again writes the
+ * error, and then the Lambda runtime reports it unhandled. The report leaves out what the logger
+ * printed of the error's causes (Python's chain, Node's `[cause]`), so its record would
+ * fingerprint apart, open a second incident and queue a second repair of the same bug.
+ *
+ * A record joins the stream's nearest earlier record that reads as the same error: the same class
+ * (a Python module aside), the same first message line, and the same frames, file, line and
+ * function, the shorter list ending the longer (a report drops the runtime's outer frames). Both
+ * lines must name one invocation in their prefixes; a report whose runtime writes no request id
+ * must follow a record that names one within 2 s, and joins one such record at most. The record
+ * kept is the one that says more (causes, then frames), holding both prints' events.
+ */
+export function foldReprints<D extends Found>(found: D[]): D[] {
+  // Only a print that names its invocation can be joined: outside Lambda, nothing to do.
+  if (!found.some((d) => d.requestId !== undefined)) return found;
+  const byKey = new Map<string, number[]>();
+  let repeated = false;
+  found.forEach((d, i) => {
+    if (d.invocation || d.record.frames.length === 0) return;
+    const key = keyOf(d.record);
+    const seen = byKey.get(key);
+    if (seen) {
+      seen.push(i);
+      repeated = true;
+    } else byKey.set(key, [i]);
+  });
+  if (!repeated) return found;
+
+  // joinedInto[i]: the index of the record that record i's print joined
+  const joinedInto = new Map<number, number>();
+  const tookAnonymous = new Set<number>();
+  for (const [first, ...rest] of byKey.values()) {
+    // the nearest earlier print of the error that has not joined another
+    let open = first as number;
+    for (const at of rest) {
+      const earlier = found[open] as D;
+      const later = found[at] as D;
+      const sameInvocation =
+        earlier.requestId !== undefined &&
+        (later.requestId === undefined
+          ? !tookAnonymous.has(open) &&
+            later.record.timestamp >= earlier.record.timestamp &&
+            later.record.timestamp - earlier.record.timestamp <= REPORT_FOLLOWS_LOG_WITHIN_MS
+          : later.requestId === earlier.requestId);
+      if (!sameInvocation || !framesAgree(earlier.record.frames, later.record.frames)) {
+        open = at;
+        continue;
+      }
+      if (later.requestId === undefined) tookAnonymous.add(open);
+      joinedInto.set(at, open);
+    }
+  }
+  if (joinedInto.size === 0) return found;
+
+  const joined = new Map<number, D[]>();
+  for (const [from, into] of joinedInto) joined.set(into, [...(joined.get(into) ?? []), found[from] as D]);
+  const out: D[] = [];
+  found.forEach((d, i) => {
+    if (joinedInto.has(i)) return;
+    const prints = joined.get(i);
+    if (!prints) {
+      out.push(d);
+      return;
+    }
+    const all = [d, ...prints];
+    const kept = all.reduce((best, next) => (saysMore(next.record, best.record) ? next : best));
+    const eventIds = [...new Set(all.flatMap((print) => print.record.eventIds))];
+    out.push({ ...kept, record: { ...kept.record, eventIds, timestamp: d.record.timestamp } });
+  });
+  return out;
+}
+
+function keyOf(record: ErrorRecord): string {
+  const headline = record.message.trimStart().split('\n', 1)[0] ?? '';
+  return `${record.logGroup}\u0000${record.logStream}\u0000${record.language}\u0000${exceptionClassName(record.exceptionType, record.language)}\u0000${headline.trimEnd()}`;
+}
+
+function framesAgree(a: readonly StackFrame[], b: readonly StackFrame[]): boolean {
+  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  const offset = longer.length - shorter.length;
+  return shorter.every((frame, i) => {
+    const other = longer[offset + i] as StackFrame;
+    return frame.file === other.file && frame.line === other.line && frame.function === other.function;
+  });
+}
+
+function saysMore(a: ErrorRecord, b: ErrorRecord): boolean {
+  return a.causes.length !== b.causes.length
+    ? a.causes.length > b.causes.length
+    : a.frames.length > b.frames.length;
+}
