@@ -249,22 +249,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 // Where a runtime's own prefix puts the request id: Node's and Java's Text format
 // (`2026-…Z\t<id>\tERROR\t…`), Python's (`[ERROR]\t2026-…Z\t<id>\t…`), Ruby's Logger
-// (`E, […] ERROR <id> -- : …`), and the JSON format's `"requestId"` field.
+// (`E, […] ERROR <id> -- : …`), and a JSON line's field: the JSON format's `requestId`, Java's
+// `AWSRequestId`, Powertools' `function_request_id` (Python, TypeScript, Java), pino-lambda's
+// `awsRequestId`, the context attribute's own name `aws_request_id`.
 const PREFIX_REQUEST_ID =
-  /^(?:\[[A-Z]{4,8}\]\t)?\d{4}-\d\d-\d\dT[\d:.]{8,18}Z\t([0-9a-f-]{36})\t|^[DIWEFA], \[[^\]\n]{10,40}\] +[A-Z]{4,7} ([0-9a-f-]{36}) -- |"requestId": ?"([\w-]{1,64})"/;
+  /^(?:\[[A-Z]{4,8}\]\t)?\d{4}-\d\d-\d\dT[\d:.]{8,18}Z\t([0-9a-f-]{36})\t|^[DIWEFA], \[[^\]\n]{10,40}\] +[A-Z]{4,7} ([0-9a-f-]{36}) -- /;
+const JSON_REQUEST_ID =
+  /"(?:requestId|AWSRequestId|awsRequestId|aws_request_id|function_request_id)": ?"([\w-]{1,64})"/;
 const REQUEST_ID_WITHIN = 600;
-const JSON_REQUEST_ID = /"requestId": ?"([\w-]{1,64})"/;
 
 /**
  * The invocation a line says it was logged in, when the runtime's prefix names one; undefined for
  * a line whose runtime writes no request id (aws-lambda-go's `log`, a bare `print`).
  */
 export function requestIdOfLine(message: string): string | undefined {
-  const m = PREFIX_REQUEST_ID.exec(message.slice(0, REQUEST_ID_WITHIN));
-  if (m) return m[1] ?? m[2] ?? m[3];
-  // The Python runtime's JSON logger writes `requestId` after the stack, however long it is.
-  if (message.length <= REQUEST_ID_WITHIN || !message.startsWith('{')) return undefined;
-  return JSON_REQUEST_ID.exec(message)?.[1];
+  const head = message.slice(0, REQUEST_ID_WITHIN);
+  const m = PREFIX_REQUEST_ID.exec(head);
+  if (m) return m[1] ?? m[2];
+  // A JSON line's field may come after the stack, however long (the Python runtime's logger).
+  return JSON_REQUEST_ID.exec(message.startsWith('{') ? message : head)?.[1];
 }
 
 /** Lines shown of what a stopped invocation logged last, each capped. */

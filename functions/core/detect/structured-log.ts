@@ -171,7 +171,7 @@ export function readStructuredError(body: string): StructuredError | undefined {
   // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
   // its `exception` the printed traceback.
   const trace =
-    pickText(error, TRACE_PATHS) ??
+    withCauses(pickText(error, TRACE_PATHS), error) ??
     lambdaGoFrames(error.stackTrace) ??
     loguruTraceback(error) ??
     structlogTraceback(error.exception) ??
@@ -191,6 +191,32 @@ export function readStructuredError(body: string): StructuredError | undefined {
 }
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
+
+// Causes read from one object: the chains printed to logs are short; a deeper one is data.
+const MAX_CAUSES = 8;
+
+/**
+ * A JavaScript error's causes, when the logger wrote them beside its stack as objects (Powertools
+ * TypeScript's `error.cause`, pino's `errWithCause`: `{name, message, stack}`), follow the stack
+ * as Node's console.error prints them (`{ [cause]: … }`): one chain, read as every other.
+ */
+function withCauses(trace: string | undefined, obj: Json): string | undefined {
+  const holder = [obj.err, obj.error].find((e): e is Json => isObject(e) && e.stack === trace);
+  if (trace === undefined || !holder) return trace;
+  let out = trace;
+  let depth = 0;
+  for (
+    let cause = holder.cause;
+    depth < MAX_CAUSES && isObject(cause) && typeof cause.stack === 'string';
+    cause = cause.cause
+  ) {
+    depth++;
+    const indent = '  '.repeat(depth);
+    out += ` {\n${indent}[cause]: ${cause.stack.split('\n').join(`\n${indent}`)}`;
+  }
+  for (; depth > 0; depth--) out += `\n${'  '.repeat(depth - 1)}}`;
+  return out;
+}
 
 /** A value from the log written as one line of a trace we print: it cannot add lines of its own. */
 const oneLine = (value: string): string => value.replace(/[\r\n]+/g, ' ');

@@ -11,7 +11,9 @@
 // - Node.js: the runtime client 3.3.0 (da5777a) under Node 20.20.2, its `run()` with
 //   `LogPatch.patchConsole()`, the real RAPIDClient over a stand-in native client and
 //   `Runtime.handleOnceNonStreaming`: the handler's `console.error('checkout failed', err)`, then
-//   the runtime's `Invoke Error` (its outer `/tmp/cap2/…` frame is the capture's).
+//   the runtime's `Invoke Error` (its outer `/tmp/cap2/…` frame is the capture's); the
+//   `*-powertools-error-*` ones the same with the handler's `logger.error('checkout failed', err)`
+//   of Powertools' Logger 2.36.0 after `logger.addContext(context)`, which writes to stderr.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../../functions/core/contracts.ts';
@@ -72,6 +74,21 @@ describe('one error printed twice in one invocation', () => {
       expect(records[0]).toMatchObject({ exceptionType: 'Error', eventIds: ['e0', 'e1'] });
       // Text: util.inspect printed `[cause]`, kept; the JSON format's errorType/stackTrace hold none
       expect(records[0]?.causes.map((c) => c.exceptionType)).toEqual(format === 'text' ? ['TypeError'] : []);
+    },
+  );
+
+  it.each(['text', 'json'] as const)(
+    "Node.js (%s): Powertools' logger.error of an error with a cause and its Invoke Error are one record",
+    (format) => {
+      const prints = fixture(
+        `javascript/node20-lambda-ric-${format}-powertools-error-then-invoke-error-with-cause`,
+      );
+      // Powertools names the invocation in `function_request_id`
+      expect(prints[0]).toContain('"function_request_id":"7d4e5f60-1a2b-4c3d-9e8f-0a1b2c3d4e60"');
+      const records = detect(eventsOf(prints));
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ exceptionType: 'Error', eventIds: ['e0', 'e1'] });
+      expect(records[0]?.causes.map((c) => c.exceptionType)).toEqual(['TypeError']);
     },
   );
 

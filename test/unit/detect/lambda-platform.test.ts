@@ -393,6 +393,11 @@ describe('the Lambda platform reports a stopped invocation', () => {
         `[ERROR]\t2026-12-06T03:50:38.895Z\t${id}\tpayment failed`,
         `E, [2026-12-06T03:50:38.895123 #8] ERROR ${id} -- : undefined method 'email' for nil (NoMethodError)`,
         `{"timestamp":"2026-12-06T03:50:38.895Z","level":"ERROR","requestId":"${id}","message":{}}`,
+        // the Java runtime's JSON format; Powertools' Logger (after addContext / inject_lambda_context)
+        `{"timestamp":"2026-12-06T02:57:41.178Z","message":"boom","level":"ERROR","AWSRequestId":"${id}"}`,
+        `{"level":"ERROR","message":"checkout failed","service":"orders","function_request_id":"${id}"}`,
+        // the Python runtime's JSON logger writes it after the stack, however long
+        `{"level": "ERROR", "stackTrace": ["${'  File \\"/var/task/app.py\\", line 1, in h\\n'.repeat(40)}"], "requestId": "${id}"}`,
       ])
         expect(requestIdOfLine(line), line).toBe(id);
       for (const line of [

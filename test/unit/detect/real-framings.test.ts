@@ -772,6 +772,27 @@ describe('structured loggers: the error field is the message', () => {
     expect(found?.record.frames.at(-1)).toMatchObject({ function: 'main.charge', line: 42 });
   });
 
+  it("pino's errWithCause (10.4, captured): each cause written beside the stack is a cause", () => {
+    const line = fixture('javascript/node20-pino-10.4-err-with-cause-nested.txt').trim();
+    const [found, ...rest] = detectErrors(makeEvents([line]));
+    expect(rest).toHaveLength(0);
+    const record = found?.record as ErrorRecord;
+    expect(record).toMatchObject({
+      language: 'javascript',
+      exceptionType: 'Error',
+      message: 'checkout failed',
+    });
+    expect(record.frames.at(-1)).toMatchObject({ function: 'checkout', line: 17 });
+    const [cause] = record.causes;
+    expect(cause).toMatchObject({ exceptionType: 'Error', message: 'order ord-1042 could not be priced' });
+    expect(cause?.frames.at(-1)).toMatchObject({ function: 'orderTotal', line: 10 });
+    const root = cause?.causes[0] ?? record.causes[1];
+    expect(root).toMatchObject({ exceptionType: 'TypeError' });
+    expect(root?.frames.at(-1)).toMatchObject({ function: 'lineTotal', line: 4 });
+    // the root cause names the bug: the fingerprint reads it
+    expect(fingerprintError(record)).not.toBe(fingerprintError({ ...record, causes: [] }));
+  });
+
   it('logrus text (written from logrus’ documented TextFormatter output)', () => {
     const line = fixture('go/documented-logrus-text-error.logfmt').trim();
     const [found] = detectErrors(makeEvents([line]));
