@@ -12,7 +12,7 @@ const LOG_RETENTION_DAYS = [
  * and the Lambda platform's own words for an invocation it stopped at its timeout.
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?"Status: timeout" ?"No public method named"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?"Status: timeout" ?"No public method named" ?"syntax error"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

@@ -14,6 +14,7 @@ import {
 } from './lambda-platform.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
+import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
   containerLogLine,
@@ -697,8 +698,12 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
   const endsBatch = block.lines[block.lines.length - 1]?.isLast === true;
   emit({
     record: toRecord(withLeadHeader(parsed, block.lead), raw, lines),
-    // Python prints the exception line last: a parsed Python trace that ends the batch is whole.
-    needsContext: perLine && (parsed.frames.length === 0 || (endsBatch && parsed.language !== 'python')),
+    // Python prints the exception line last: a parsed Python trace that ends the batch is whole,
+    // as is Ruby's one line for a script that does not parse.
+    needsContext:
+      perLine &&
+      (parsed.frames.length === 0 ||
+        (endsBatch && parsed.language !== 'python' && !isScriptSyntaxError(parsed))),
     requestId: requestIdOfLine((lines[0] as Line).event.message),
   });
 }
@@ -907,7 +912,7 @@ function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): Err
     eventIds: [],
   });
   // Completed in place, not spread into a new object: this runs for every record.
-  const record = convert(parsed);
+  const record = convert(withSyntaxErrorLocation(parsed));
   record.raw = raw;
   record.eventIds = ids;
   return record;

@@ -663,6 +663,12 @@ describe('the Lambda Ruby runtime: a handler it cannot load', () => {
     // a syntax error is the code's: left to the model and the other explanations
     expect(await diagnose('syntax-error', APP)).toBeUndefined();
   });
+
+  it("places a syntax error at the line its message names: the trace's frames are the runtime's require", () => {
+    const syntax = record('syntax-error');
+    expect(syntax.frames.slice(0, -1).every((f) => !f.inApp)).toBe(true);
+    expect(syntax.frames.at(-1)).toEqual({ file: '/var/task/lambda_function.rb', line: 8, inApp: true });
+  });
 });
 
 describe('an AWS call IAM denied, as the SDKs report it in each runtime and format', () => {

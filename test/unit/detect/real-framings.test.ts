@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
 import { deliveries, makeEvents } from '../../support/log-events.ts';
 
 const fixture = (path: string): string =>
@@ -761,6 +762,35 @@ describe("a log shipper's envelope around each line (EKS Container Insights, ECS
     // an application's own object with a `log` field is not an envelope
     const own = JSON.stringify({ level: 'info', log: 'TypeError: x\n    at f (/app/a.js:1:1)' });
     expect(detectErrors(makeEvents([own]))).toEqual([]);
+  });
+});
+
+describe("Ruby's syntax errors: the file and line the message names are the innermost frame", () => {
+  // Ruby 3.1.2: `ruby app.rb` requiring a file that does not parse, `ruby lib/pricing.rb` on it
+  // (no type printed), and Logger's `log.error(e)` of the SyntaxError a rescue caught.
+  it.each<[string, string, number]>([
+    ['ruby/ruby31-syntax-error-in-required-file.txt', '/tmp/rsyn/lib/pricing.rb', 3],
+    ['ruby/ruby31-syntax-error-in-main-script.txt', 'lib/pricing.rb', 1],
+    ['ruby/ruby31-logger-syntax-error.txt', '/tmp/rsyn/lib/pricing.rb', 3],
+  ])('%s', (path, file, frames) => {
+    const record = detectBothShapes(fixture(path));
+    expect(record.message).toBe(`${file}:4: syntax error, unexpected end-of-input, expecting \`end'`);
+    expectRecord(record, {
+      language: 'ruby',
+      exceptionType: 'SyntaxError',
+      message: record.message,
+      innermost: { file, line: 4 },
+      frames,
+    });
+    expect(record.frames.at(-1)?.inApp).toBe(true);
+  });
+
+  it("is delivered by the default filter pattern: Ruby's line for a script names no type", () => {
+    const line = fixture('ruby/ruby31-syntax-error-in-main-script.txt').trim();
+    const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map(
+      (m) => m[1] ?? m[2] ?? '',
+    );
+    expect(terms.filter((term) => line.includes(term))).toEqual(['syntax error']);
   });
 });
 

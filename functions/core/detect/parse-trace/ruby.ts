@@ -47,6 +47,43 @@ function readFrame(raw: string): FrameParts | undefined {
 
 type Uncaught = FrameParts & { message: string; exceptionType: string };
 
+// Where Ruby's parser found a syntax error: its message starts with it (`/app/lib/x.rb:4: syntax
+// error, unexpected end-of-input`), and its backtrace holds only the `require` that loaded the file.
+const SYNTAX_ERROR_AT = /^([^\s:][^:\n]{0,500}\.rb):(\d{1,7}): /;
+const SYNTAX_ERROR = 'SyntaxError';
+
+/**
+ * A Ruby SyntaxError with the place its message names as its innermost frame: the file and line
+ * to repair, which no frame of the trace names. Anything else is returned as it is.
+ */
+export function withSyntaxErrorLocation(parsed: ParsedTrace): ParsedTrace {
+  if (parsed.language !== 'ruby' || parsed.exceptionType !== SYNTAX_ERROR) return parsed;
+  const at = SYNTAX_ERROR_AT.exec(parsed.message);
+  if (!at) return parsed;
+  const frame = toFrame({ file: at[1] ?? '', line: Number(at[2]) });
+  const innermost = parsed.frames.at(-1);
+  if (innermost?.file === frame.file && innermost.line === frame.line) return parsed;
+  return { ...parsed, frames: [...parsed.frames, frame] };
+}
+
+/** Ruby's report of a script that does not parse (readScriptSyntaxError): one line, nothing after it. */
+export function isScriptSyntaxError(parsed: ParsedTrace): boolean {
+  return (
+    parsed.language === 'ruby' &&
+    parsed.exceptionType === SYNTAX_ERROR &&
+    parsed.frames.length === 1 &&
+    readScriptSyntaxError(parsed.message) !== undefined
+  );
+}
+
+/** `lib/x.rb:4: syntax error, …`: what Ruby prints, with no type, when the script it runs does not parse. */
+function readScriptSyntaxError(line: string): Uncaught | undefined {
+  const at = SYNTAX_ERROR_AT.exec(line);
+  // with its type, it is a logger's `msg (SyntaxError)` (readLoggedHeader)
+  if (!at || !line.startsWith('syntax error', at[0].length) || TYPE_SUFFIX.test(line)) return undefined;
+  return { file: at[1] ?? '', line: Number(at[2]), message: line, exceptionType: SYNTAX_ERROR };
+}
+
 /** `app.rb:3:in 'divide': divided by 0 (ZeroDivisionError)` — the header of Ruby's own uncaught report. */
 function readUncaught(line: string): Uncaught | undefined {
   if (/^\s/.test(line)) return undefined;
@@ -137,7 +174,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
   const built: Building[] = [];
   let current: Building | undefined;
   for (const line of lines) {
-    const uncaught = readUncaught(line);
+    const uncaught = readUncaught(line) ?? (current ? undefined : readScriptSyntaxError(line));
     if (uncaught) {
       current = {
         exceptionType: uncaught.exceptionType,
@@ -207,6 +244,7 @@ export const rubyParser: TraceParser = {
   language: 'ruby',
   startsTrace: (line) =>
     readUncaught(line) !== undefined ||
+    readScriptSyntaxError(line) !== undefined ||
     readLoggedHeader(line) !== undefined ||
     isColumnZeroFrame(line) ||
     readPrintedHeader(line) !== undefined,
