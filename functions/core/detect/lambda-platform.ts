@@ -213,7 +213,17 @@ function readJsonReport(text: string, where: string): PlatformFailure | undefine
     };
     return withId({ ...failure, durationMs: Number.isFinite(ms) ? ms : undefined });
   }
-  if (record.status !== 'error' || record.errorType !== OUT_OF_MEMORY_TYPE) return undefined;
+  if (record.status !== 'error') return undefined;
+  // The JSON format writes no line of its own for the runtime's exit: its report names it, with
+  // no reason (an uncaught error's trace was logged by the runtime before it; `process.exit(1)`
+  // leaves this line alone).
+  if (record.errorType === EXITED_TYPE && !isInit)
+    return withId({
+      exceptionType: EXITED_TYPE,
+      message: `Runtime exited: the JSON log format names no reason${where}`,
+      rank: RANK_EXITED,
+    });
+  if (record.errorType !== OUT_OF_MEMORY_TYPE) return undefined;
   const used = typeof metrics.maxMemoryUsedMB === 'number' ? String(metrics.maxMemoryUsedMB) : undefined;
   const size = typeof metrics.memorySizeMB === 'number' ? String(metrics.memorySizeMB) : undefined;
   return withId({

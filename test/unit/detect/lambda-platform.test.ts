@@ -386,6 +386,37 @@ describe('the Lambda platform reports a stopped invocation', () => {
       }
     });
 
+    it("reads the JSON log format's report of the exit: the crash's error holds it, a bare exit is its own record", () => {
+      // The JSON format has no `RequestId: … Error: Runtime exited` line: its platform.report (the
+      // Telemetry API's shape, as documented-json-out-of-memory.events.jsonl) names the exit.
+      const report = (id: string) =>
+        JSON.stringify({
+          time: '2026-12-06T03:50:39.201Z',
+          type: 'platform.report',
+          record: {
+            requestId: id,
+            metrics: { durationMs: 41.07, billedDurationMs: 42, memorySizeMB: 128, maxMemoryUsedMB: 61 },
+            status: 'error',
+            errorType: 'Runtime.ExitError',
+          },
+        });
+      const error = captured('javascript/node20-lambda-ric-json-unhandled-rejection.events.jsonl');
+      const stream = [...error, report(NODE_ID)];
+      for (const lines of [stream, delivered(stream)]) {
+        const found = records(lines);
+        expect(found.map((r) => [r.exceptionType, r.eventIds])).toEqual([
+          ['TypeError', ['e0', `e${lines.length - 1}`]],
+        ]);
+      }
+      // `process.exit(1)`: nothing but the report
+      expect(records(delivered([report(NODE_ID)]))).toEqual([
+        expect.objectContaining({
+          exceptionType: 'Runtime.ExitError',
+          message: 'Runtime exited: the JSON log format names no reason (function checkout)',
+        }),
+      ]);
+    });
+
     it("reads the invocation from each runtime's prefix, and from none where there is none", () => {
       const id = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
       for (const line of [
