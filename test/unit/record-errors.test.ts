@@ -1036,18 +1036,13 @@ describe('recordErrors: a runtime that died of an error it did not catch', () =>
 });
 
 describe('recordErrors: a Python handler that logs an error and raises it again', () => {
+  const fixture = (how: string, capture = 'py311-awslambdaric-text-dynamodb-access-denied-') =>
+    readFileSync(new URL(`../fixtures/traces/python/${capture}${how}.events.jsonl`, import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as string);
+
   it('opens one incident for the logged traceback and the runtime report of the same error', async () => {
-    const fixture = (how: string) =>
-      readFileSync(
-        new URL(
-          `../fixtures/traces/python/py311-awslambdaric-text-dynamodb-access-denied-${how}.events.jsonl`,
-          import.meta.url,
-        ),
-        'utf8',
-      )
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as string);
     // `logger.exception(…)` prints `botocore.exceptions.ClientError: …`; the runtime's report of
     // the raise that follows, `[ERROR] ClientError: …`
     const invocation = [...fixture('logger-exception'), ...fixture('unhandled')];
@@ -1059,5 +1054,20 @@ describe('recordErrors: a Python handler that logs an error and raises it again'
     expect(outcome.incidents).toHaveLength(1);
     expect(outcome.incidents[0]?.count).toBe(2);
     expect(queue.jobs).toHaveLength(1);
+  });
+
+  it('counts one occurrence, with the chain the logger printed, when both prints are of one invocation', async () => {
+    // `logger.exception` printed the KeyError → PricingError chain; the runtime's report, the
+    // PricingError alone (see test/unit/detect/fold-reprints.test.ts)
+    const invocation = fixture('logged-then-unhandled-chained', 'py311-awslambdaric-text-');
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError });
+
+    const outcome = recorded(await recordErrors({ event: payload(invocation) }, deps));
+
+    expect(outcome.errorsSeen).toBe(1);
+    expect(outcome.incidents.map((i) => i.count)).toEqual([1]);
+    expect(queue.jobs).toHaveLength(1);
+    expect(queue.jobs[0]?.error.causes.map((c) => c.exceptionType)).toEqual(['KeyError']);
+    expect(queue.jobs[0]?.error.eventIds).toHaveLength(2);
   });
 });
