@@ -75,7 +75,9 @@ function reportRecorded({
     // `message` and `timestamp` name the line's own fields, so the failure's go under other names.
     const what = failure.lastLines
       ? 'could not read what a timed-out invocation logged last; recorded the timeout as delivered'
-      : 'could not read the rest of a cut-off stack trace; recorded what was delivered';
+      : failure.exitCause
+        ? "could not read the error before a runtime's exit; recorded the exit as delivered"
+        : 'could not read the rest of a cut-off stack trace; recorded what was delivered';
     logger.warn(what, {
       logStream: failure.logStream,
       eventTimestamp: failure.timestamp,

@@ -1035,6 +1035,96 @@ describe('recordErrors: a runtime that died of an error it did not catch', () =>
   });
 });
 
+describe('recordErrors: a crash whose error and exit came in two deliveries', () => {
+  const id = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
+  const START = 1_714_564_800_000;
+  const error = `2026-12-06T03:50:38.895Z\t${id}\tERROR\tUncaught Exception \t${JSON.stringify({
+    errorType: 'TypeError',
+    errorMessage: "Cannot read properties of undefined (reading 'email')",
+    stack: [
+      "TypeError: Cannot read properties of undefined (reading 'email')",
+      '    at sendReceipt (/var/task/notify.js:3:40)',
+      '    at Object.handler (/var/task/checkout.js:4:3)',
+    ],
+  })}\n`;
+  const exit = [
+    `RequestId: ${id} Error: Runtime exited with error: exit status 129\nRuntime.ExitError\n`,
+    `REPORT RequestId: ${id}\tDuration: 41.07 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: error\tError Type: Runtime.ExitError\n`,
+  ];
+  const events = (messages: string[], at: number, prefix: string) =>
+    makeLogEvents(messages, { prefix }).map(
+      (e, i): LogEvent => ({ ...e, timestamp: at + i, logGroup: LOG_GROUP, logStream: STREAM }),
+    );
+  const delivery = (list: LogEvent[]) => makeDataPayload(list, { logGroup: LOG_GROUP, logStream: STREAM });
+  /** A stream that reads back what came before, from `stream`. */
+  function backwards(stream: LogEvent[], fail = false) {
+    const reads: (LogContextRequest & { spanMs: number })[] = [];
+    const logContext: LogContextSource = {
+      fetchAround: async () => [],
+      fetchBefore: async (request) => {
+        reads.push(request);
+        if (fail) throw new Error('ThrottlingException: Rate exceeded');
+        return stream.filter(
+          (e) => e.timestamp < request.timestamp && e.timestamp >= request.timestamp - request.spanMs,
+        );
+      },
+    };
+    return { logContext, reads };
+  }
+
+  it("leaves the exit out when the stream holds the error it died of: the error's delivery records the crash", async () => {
+    const first = events([error], START, 'a');
+    const second = events(exit, START + 120, 'b');
+    const { logContext, reads } = backwards([...first, ...second]);
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+
+    recorded(await recordErrors({ event: delivery(first) }, deps));
+    const outcome = recorded(await recordErrors({ event: delivery(second) }, deps));
+
+    expect(reads).toEqual([
+      expect.objectContaining({ logStream: STREAM, timestamp: START + 120, spanMs: 2000 }),
+    ]);
+    expect(outcome.incidents).toEqual([]);
+    expect(queue.jobs.map((j) => j.error.exceptionType)).toEqual(['TypeError']);
+  });
+
+  it('keeps an exit the stream explains with nothing (process.exit), and one it could not read behind', async () => {
+    const bare = events(exit, START + 120, 'b');
+    const { logContext, reads } = backwards(events(['INFO sending receipt'], START, 'a'));
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    const outcome = recorded(await recordErrors({ event: delivery(bare) }, deps));
+    expect(reads).toHaveLength(1);
+    expect(outcome.incidents).toHaveLength(1);
+    expect(queue.jobs.map((j) => j.error.exceptionType)).toEqual(['Runtime.ExitError']);
+
+    // the incident is known now: the next such exit is counted, with no read
+    recorded(await recordErrors({ event: delivery(events(exit, START + 5_000, 'c')) }, deps));
+    expect(reads).toHaveLength(1);
+
+    const failing = backwards([], true);
+    const { deps: other } = makeDeps({
+      detect: detectErrors,
+      fingerprint: fingerprintError,
+      logContext: failing.logContext,
+    });
+    const kept = recorded(await recordErrors({ event: delivery(bare) }, other));
+    expect(kept.incidents).toHaveLength(1);
+    expect(kept.context.failures).toEqual([expect.objectContaining({ exitCause: true })]);
+  });
+
+  it('reads nothing behind an exit that is not the first record of its delivery', async () => {
+    const { logContext, reads } = backwards([]);
+    const { deps } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    // another invocation's error first; the exit's own invocation logged nothing
+    const other = error.replaceAll(id, '0b9d6a2e-7c41-4f3a-8e5d-2c6b1a9f0e37');
+    const outcome = recorded(
+      await recordErrors({ event: delivery(events([other, ...exit], START, 'a')) }, deps),
+    );
+    expect(reads).toHaveLength(0);
+    expect(outcome.incidents).toHaveLength(2);
+  });
+});
+
 describe('recordErrors: a Python handler that logs an error and raises it again', () => {
   const fixture = (how: string, capture = 'py311-awslambdaric-text-dynamodb-access-denied-') =>
     readFileSync(new URL(`../fixtures/traces/python/${capture}${how}.events.jsonl`, import.meta.url), 'utf8')

@@ -208,7 +208,11 @@ function foldExitsIntoTheirCause(found: DetectedError[]): DetectedError[] {
   );
 }
 
-function isCauseOfExit(cause: DetectedError, exitRequestId: string, exitTimestamp: number): boolean {
+/**
+ * Whether `cause`, logged before an exit of the runtime in its stream, is the error the runtime died
+ * of: it names the exit's invocation, or, when its line names none, came at most 2 s before.
+ */
+export function isCauseOfExit(cause: DetectedError, exitRequestId: string, exitTimestamp: number): boolean {
   const { timestamp } = cause.record;
   if (timestamp > exitTimestamp) return false;
   const { requestId } = cause;

@@ -7,9 +7,14 @@ import type { EnqueueFailure, JobQueue } from '../ports/job-queue.ts';
 import type { LogContextSource } from '../ports/log-context-source.ts';
 import { redact } from '../text/redact.ts';
 import { type DecodedSubscription, decodeSubscriptionEvent, PayloadError } from './decode-subscription.ts';
-import { type DetectedError, detectErrors } from './detect-errors.ts';
+import { type DetectedError, detectErrors, isCauseOfExit } from './detect-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
-import { invocationLastLines, type StoppedInvocation, TIMED_OUT_TYPE } from './lambda-platform.ts';
+import {
+  invocationLastLines,
+  isRuntimeExit,
+  type StoppedInvocation,
+  TIMED_OUT_TYPE,
+} from './lambda-platform.ts';
 
 export interface RecordErrorsDeps {
   store: IncidentStore;
@@ -66,8 +71,11 @@ export interface ContextFetchReport {
   skipped: number;
   /** cut-off traces left as they were because the delivery's time for reads ran out */
   outOfTime: number;
-  /** reads that failed: for the rest of a cut-off trace, or (`lastLines`) for what a timed-out invocation logged last */
-  failures: { logStream: string; timestamp: number; message: string; lastLines?: true }[];
+  /**
+   * reads that failed: for the rest of a cut-off trace, for what a timed-out invocation logged
+   * last (`lastLines`), or for the error a runtime's exit may follow (`exitCause`)
+   */
+  failures: { logStream: string; timestamp: number; message: string; lastLines?: true; exitCause?: true }[];
 }
 
 export type RecordErrorsOutcome =
@@ -168,6 +176,7 @@ export async function recordErrors(
   });
 
   const groups = groupByIncident({ records, repo, fingerprint });
+  await dropExitOfEarlierCrash({ detected, groups, store, logContext, detect, context, contextBudgetMs });
   await readTimedOutInvocations({
     detected,
     groups: [...groups.values()],
@@ -629,6 +638,79 @@ async function completeCutOffTraces({
 
 /** Timed-out invocations whose last lines are read per delivery: one per incident, these at most. */
 const MAX_LAST_LINE_READS = 3;
+
+// How far back the error a runtime died of is looked for: it logs the error, tells Lambda and
+// exits, in milliseconds (detect-errors' own rule for an error that names no invocation).
+const EXIT_CAUSE_LOOKBACK_MS = 2_000;
+
+/**
+ * One crash is one incident even when its two halves reached ai-ops in two deliveries: the
+ * runtime's error at the end of one, Lambda's report of the exit at the start of the next. An exit
+ * that is the first record of its delivery, of an incident not yet recorded, is looked up behind:
+ * the stream's last 2 s before it, detected again. If they hold the error it died of (the same
+ * invocation, or 2 s before when the error names none), the exit is left out: the error's own
+ * delivery records the crash. One read per delivery at most (a delivery is one stream, and only
+ * its first record can have been cut from its cause); a failed read keeps the exit, as delivered.
+ */
+async function dropExitOfEarlierCrash({
+  detected,
+  groups,
+  store,
+  logContext,
+  detect,
+  context,
+  contextBudgetMs,
+}: {
+  detected: readonly DetectedError[];
+  groups: Map<string, IncidentGroup>;
+  store: IncidentStore;
+  logContext: LogContextSource;
+  detect: (events: readonly LogEvent[]) => DetectedError[];
+  context: ContextFetchReport;
+  contextBudgetMs: number;
+}): Promise<void> {
+  if (!logContext.fetchBefore || detected.length === 0) return;
+  const first = detected.reduce((a, b) => (b.record.timestamp < a.record.timestamp ? b : a));
+  const { record: exit, invocation } = first;
+  if (!invocation || !isRuntimeExit(exit)) return;
+  const entry = [...groups].find(([, group]) => group.records.includes(exit));
+  if (!entry) return;
+  const [incidentKey, group] = entry;
+  // An incident already recorded is counted as before: this look is for a new one's first email.
+  if (await store.get(incidentKey).catch(() => undefined)) return;
+  const { logGroup, logStream, timestamp } = exit;
+  context.fetched += 1;
+  let before: LogEvent[];
+  try {
+    before = await logContext.fetchBefore({
+      logGroup,
+      logStream,
+      timestamp,
+      spanMs: EXIT_CAUSE_LOOKBACK_MS,
+      timeoutMs: contextBudgetMs,
+    });
+  } catch (error: unknown) {
+    context.failures.push({
+      logStream,
+      timestamp,
+      message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      exitCause: true,
+    });
+    return;
+  }
+  const died = detect(before).some((d) => !d.invocation && isCauseOfExit(d, invocation.requestId, timestamp));
+  if (!died) return;
+  const rest = group.records.filter((record) => record !== exit);
+  const [sample] = rest;
+  if (!sample) {
+    groups.delete(incidentKey);
+    return;
+  }
+  group.records = rest;
+  group.sample = capSample(sample);
+  group.firstSeen = Math.min(...rest.map((r) => r.timestamp));
+  group.lastSeen = Math.max(...rest.map((r) => r.timestamp));
+}
 
 /**
  * A timeout leaves no trace: each incident it makes gets, on its sample, the last lines its

@@ -12,7 +12,7 @@ const STOPPED_BY_LAMBDA: Readonly<Record<string, string>> = {
   [OUT_OF_MEMORY_TYPE]:
     'the function used all of its memory and Lambda stopped it, which leaves no stack trace, so nothing points at a file of the repository. Look for data read whole into memory (a file, a query result, a response body) or a cache that grows from one invocation to the next; raise the memory size only when the work needs it',
   [EXITED_TYPE]:
-    "the function's runtime process exited (the message says how), which leaves no stack trace of its own, so nothing points at a file of the repository. A process that crashed rather than raised: an uncaught error logged just before an exit is counted with that error's incident, and none was logged before this one (or it reached ai-ops in another delivery)",
+    "the function's runtime process exited (the message says how), which leaves no stack trace of its own, so nothing points at a file of the repository. A process that crashed rather than raised: an uncaught error logged just before an exit is counted with that error's incident, and none was logged before this one (or the stream could not be read back to find it)",
 };
 
 /** Lambda could not start the function's runtime: what the reason in the message means. */
