@@ -78,6 +78,8 @@ export function isScriptSyntaxError(parsed: ParsedTrace): boolean {
 
 /** `lib/x.rb:4: syntax error, …`: what Ruby prints, with no type, when the script it runs does not parse. */
 function readScriptSyntaxError(line: string): Uncaught | undefined {
+  // asked of every line that may open a trace: a substring search before the pattern
+  if (!line.includes('.rb:') || !line.includes(': syntax error')) return undefined;
   const at = SYNTAX_ERROR_AT.exec(line);
   // with its type, it is a logger's `msg (SyntaxError)` (readLoggedHeader)
   if (!at || !line.startsWith('syntax error', at[0].length) || TYPE_SUFFIX.test(line)) return undefined;
