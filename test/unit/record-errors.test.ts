@@ -993,30 +993,32 @@ describe('recordErrors: what a timed-out invocation logged last', () => {
   });
 });
 
+/** A Node invocation's crash, as the runtime and Lambda log it: the error, then the exit. */
+const CRASH_ID = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
+const CRASH_ERROR = `2026-12-06T03:50:38.895Z\t${CRASH_ID}\tERROR\tUnhandled Promise Rejection \t${JSON.stringify(
+  {
+    errorType: 'Runtime.UnhandledPromiseRejection',
+    errorMessage: "TypeError: Cannot read properties of undefined (reading 'email')",
+    reason: {
+      errorType: 'TypeError',
+      errorMessage: "Cannot read properties of undefined (reading 'email')",
+      stack: [
+        "TypeError: Cannot read properties of undefined (reading 'email')",
+        '    at sendReceipt (/var/task/notify.js:3:40)',
+        '    at Object.handler (/var/task/checkout.js:4:3)',
+      ],
+    },
+  },
+)}\n`;
+// what the default filter delivers of the exit: the END holds none of its words
+const CRASH_EXIT = [
+  `RequestId: ${CRASH_ID} Error: Runtime exited with error: exit status 128\nRuntime.ExitError\n`,
+  `REPORT RequestId: ${CRASH_ID}\tDuration: 41.07 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: error\tError Type: Runtime.ExitError\n`,
+];
+
 describe('recordErrors: a runtime that died of an error it did not catch', () => {
   it('opens one incident and queues one repair for the error and the exit Lambda reported after it', async () => {
-    const id = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
-    const rejection = `2026-12-06T03:50:38.895Z\t${id}\tERROR\tUnhandled Promise Rejection \t${JSON.stringify(
-      {
-        errorType: 'Runtime.UnhandledPromiseRejection',
-        errorMessage: "TypeError: Cannot read properties of undefined (reading 'email')",
-        reason: {
-          errorType: 'TypeError',
-          errorMessage: "Cannot read properties of undefined (reading 'email')",
-          stack: [
-            "TypeError: Cannot read properties of undefined (reading 'email')",
-            '    at sendReceipt (/var/task/notify.js:3:40)',
-            '    at Object.handler (/var/task/checkout.js:4:3)',
-          ],
-        },
-      },
-    )}\n`;
-    // what the default filter delivers of the crash: the START and END hold none of its words
-    const crash = [
-      rejection,
-      `RequestId: ${id} Error: Runtime exited with error: exit status 128\nRuntime.ExitError\n`,
-      `REPORT RequestId: ${id}\tDuration: 41.07 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: error\tError Type: Runtime.ExitError\n`,
-    ];
+    const crash = [CRASH_ERROR, ...CRASH_EXIT];
     const { deps, store, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError });
 
     const outcome = recorded(await recordErrors({ event: payload(crash) }, deps));
@@ -1036,21 +1038,7 @@ describe('recordErrors: a runtime that died of an error it did not catch', () =>
 });
 
 describe('recordErrors: a crash whose error and exit came in two deliveries', () => {
-  const id = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
   const START = 1_714_564_800_000;
-  const error = `2026-12-06T03:50:38.895Z\t${id}\tERROR\tUncaught Exception \t${JSON.stringify({
-    errorType: 'TypeError',
-    errorMessage: "Cannot read properties of undefined (reading 'email')",
-    stack: [
-      "TypeError: Cannot read properties of undefined (reading 'email')",
-      '    at sendReceipt (/var/task/notify.js:3:40)',
-      '    at Object.handler (/var/task/checkout.js:4:3)',
-    ],
-  })}\n`;
-  const exit = [
-    `RequestId: ${id} Error: Runtime exited with error: exit status 129\nRuntime.ExitError\n`,
-    `REPORT RequestId: ${id}\tDuration: 41.07 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tStatus: error\tError Type: Runtime.ExitError\n`,
-  ];
   const events = (messages: string[], at: number, prefix: string) =>
     makeLogEvents(messages, { prefix }).map(
       (e, i): LogEvent => ({ ...e, timestamp: at + i, logGroup: LOG_GROUP, logStream: STREAM }),
@@ -1073,8 +1061,8 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
   }
 
   it("leaves the exit out when the stream holds the error it died of: the error's delivery records the crash", async () => {
-    const first = events([error], START, 'a');
-    const second = events(exit, START + 120, 'b');
+    const first = events([CRASH_ERROR], START, 'a');
+    const second = events(CRASH_EXIT, START + 120, 'b');
     const { logContext, reads } = backwards([...first, ...second]);
     const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
 
@@ -1089,7 +1077,7 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
   });
 
   it('keeps an exit the stream explains with nothing (process.exit), and one it could not read behind', async () => {
-    const bare = events(exit, START + 120, 'b');
+    const bare = events(CRASH_EXIT, START + 120, 'b');
     const { logContext, reads } = backwards(events(['INFO sending receipt'], START, 'a'));
     const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
     const outcome = recorded(await recordErrors({ event: delivery(bare) }, deps));
@@ -1098,7 +1086,7 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
     expect(queue.jobs.map((j) => j.error.exceptionType)).toEqual(['Runtime.ExitError']);
 
     // the incident is known now: the next such exit is counted, with no read
-    recorded(await recordErrors({ event: delivery(events(exit, START + 5_000, 'c')) }, deps));
+    recorded(await recordErrors({ event: delivery(events(CRASH_EXIT, START + 5_000, 'c')) }, deps));
     expect(reads).toHaveLength(1);
 
     const failing = backwards([], true);
@@ -1116,9 +1104,9 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
     const { logContext, reads } = backwards([]);
     const { deps } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
     // another invocation's error first; the exit's own invocation logged nothing
-    const other = error.replaceAll(id, '0b9d6a2e-7c41-4f3a-8e5d-2c6b1a9f0e37');
+    const other = CRASH_ERROR.replaceAll(CRASH_ID, '0b9d6a2e-7c41-4f3a-8e5d-2c6b1a9f0e37');
     const outcome = recorded(
-      await recordErrors({ event: delivery(events([other, ...exit], START, 'a')) }, deps),
+      await recordErrors({ event: delivery(events([other, ...CRASH_EXIT], START, 'a')) }, deps),
     );
     expect(reads).toHaveLength(0);
     expect(outcome.incidents).toHaveLength(2);

@@ -8,6 +8,7 @@ import {
   isRuntimeExit,
   mayBePlatformLine,
   type PlatformFailure,
+  RUNTIME_FOLLOW_UP_WITHIN_MS,
   readLambdaPlatformFailure,
   requestIdOfLine,
   type StoppedInvocation,
@@ -169,10 +170,6 @@ export function detectErrors(
   return foldReprints(reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found)) : found);
 }
 
-// How soon after a crash's error Lambda reports the runtime's exit, when the error's line names no
-// invocation: the runtime logs the error, tells Lambda, and exits, in milliseconds.
-const EXIT_FOLLOWS_ERROR_WITHIN_MS = 2_000;
-
 /**
  * A runtime that dies of an error its code did not catch logs the error, then exits, and Lambda
  * reports the exit: Node's `Uncaught Exception` and `Unhandled Promise Rejection` (exit 129, 128),
@@ -217,7 +214,7 @@ export function isCauseOfExit(cause: DetectedError, exitRequestId: string, exitT
   if (timestamp > exitTimestamp) return false;
   const { requestId } = cause;
   return requestId === undefined
-    ? exitTimestamp - timestamp <= EXIT_FOLLOWS_ERROR_WITHIN_MS
+    ? exitTimestamp - timestamp <= RUNTIME_FOLLOW_UP_WITHIN_MS
     : requestId === exitRequestId;
 }
 

@@ -1,17 +1,7 @@
 import type { ErrorRecord, StackFrame } from '../contracts.ts';
+import type { DetectedError } from './detect-errors.ts';
 import { exceptionClassName } from './fingerprint.ts';
-
-/** What the fold reads of a detected error (see DetectedError). */
-interface Found {
-  record: ErrorRecord;
-  invocation?: unknown;
-  requestId?: string | undefined;
-}
-
-// How soon after a handler logged an error the runtime reports it unhandled, when the report names
-// no invocation (the Python runtime's Text format, the Ruby runtime's report): the same call stack
-// unwinding, in milliseconds.
-const REPORT_FOLLOWS_LOG_WITHIN_MS = 2_000;
+import { RUNTIME_FOLLOW_UP_WITHIN_MS } from './lambda-platform.ts';
 
 /**
  * One error printed twice in one invocation is one occurrence. A handler that logs what it caught
@@ -27,7 +17,7 @@ const REPORT_FOLLOWS_LOG_WITHIN_MS = 2_000;
  * must follow a record that names one within 2 s, and joins one such record at most. The record
  * kept is the one that says more (causes, then frames), holding both prints' events.
  */
-export function foldReprints<D extends Found>(found: D[]): D[] {
+export function foldReprints(found: DetectedError[]): DetectedError[] {
   // Only a print that names its invocation can be joined: outside Lambda, nothing to do.
   if (!found.some((d) => d.requestId !== undefined)) return found;
   const byKey = new Map<string, number[]>();
@@ -50,14 +40,14 @@ export function foldReprints<D extends Found>(found: D[]): D[] {
     // the nearest earlier print of the error that has not joined another
     let open = first as number;
     for (const at of rest) {
-      const earlier = found[open] as D;
-      const later = found[at] as D;
+      const earlier = found[open] as DetectedError;
+      const later = found[at] as DetectedError;
       const sameInvocation =
         earlier.requestId !== undefined &&
         (later.requestId === undefined
           ? !tookAnonymous.has(open) &&
             later.record.timestamp >= earlier.record.timestamp &&
-            later.record.timestamp - earlier.record.timestamp <= REPORT_FOLLOWS_LOG_WITHIN_MS
+            later.record.timestamp - earlier.record.timestamp <= RUNTIME_FOLLOW_UP_WITHIN_MS
           : later.requestId === earlier.requestId);
       if (!sameInvocation || !framesAgree(earlier.record.frames, later.record.frames)) {
         open = at;
@@ -69,9 +59,10 @@ export function foldReprints<D extends Found>(found: D[]): D[] {
   }
   if (joinedInto.size === 0) return found;
 
-  const joined = new Map<number, D[]>();
-  for (const [from, into] of joinedInto) joined.set(into, [...(joined.get(into) ?? []), found[from] as D]);
-  const out: D[] = [];
+  const joined = new Map<number, DetectedError[]>();
+  for (const [from, into] of joinedInto)
+    joined.set(into, [...(joined.get(into) ?? []), found[from] as DetectedError]);
+  const out: DetectedError[] = [];
   found.forEach((d, i) => {
     if (joinedInto.has(i)) return;
     const prints = joined.get(i);

@@ -35,6 +35,13 @@ export const TIMED_OUT_TYPE = 'Sandbox.Timedout';
 export const OUT_OF_MEMORY_TYPE = 'Runtime.OutOfMemory';
 export const EXITED_TYPE = 'Runtime.ExitError';
 
+/**
+ * How soon a runtime's second line about one error follows its first, when neither names the
+ * invocation: the error, then the exit Lambda reports; a handler's print of what it caught, then
+ * the runtime's report of it unhandled. One call stack unwinding and one process exiting: milliseconds.
+ */
+export const RUNTIME_FOLLOW_UP_WITHIN_MS = 2_000;
+
 /** Lambda could not load the function's code: the runtime's own reports, before any of it ran. */
 export const IMPORT_MODULE_ERROR = 'Runtime.ImportModuleError';
 export const HANDLER_NOT_FOUND = 'Runtime.HandlerNotFound';

@@ -12,6 +12,7 @@ import { fingerprintError } from './fingerprint.ts';
 import {
   invocationLastLines,
   isRuntimeExit,
+  RUNTIME_FOLLOW_UP_WITHIN_MS,
   type StoppedInvocation,
   TIMED_OUT_TYPE,
 } from './lambda-platform.ts';
@@ -593,11 +594,7 @@ async function completeCutOffTraces({
         found = context.byEventId.get(id);
       } catch (error: unknown) {
         // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
-        report.failures.push({
-          logStream,
-          timestamp,
-          message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        });
+        report.failures.push(failedRead(logStream, timestamp, error));
       }
     }
     if (found) {
@@ -638,10 +635,6 @@ async function completeCutOffTraces({
 
 /** Timed-out invocations whose last lines are read per delivery: one per incident, these at most. */
 const MAX_LAST_LINE_READS = 3;
-
-// How far back the error a runtime died of is looked for: it logs the error, tells Lambda and
-// exits, in milliseconds (detect-errors' own rule for an error that names no invocation).
-const EXIT_CAUSE_LOOKBACK_MS = 2_000;
 
 /**
  * One crash is one incident even when its two halves reached ai-ops in two deliveries: the
@@ -686,16 +679,11 @@ async function dropExitOfEarlierCrash({
       logGroup,
       logStream,
       timestamp,
-      spanMs: EXIT_CAUSE_LOOKBACK_MS,
+      spanMs: RUNTIME_FOLLOW_UP_WITHIN_MS,
       timeoutMs: contextBudgetMs,
     });
   } catch (error: unknown) {
-    context.failures.push({
-      logStream,
-      timestamp,
-      message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      exitCause: true,
-    });
+    context.failures.push({ ...failedRead(logStream, timestamp, error), exitCause: true });
     return;
   }
   const died = detect(before).some((d) => !d.invocation && isCauseOfExit(d, invocation.requestId, timestamp));
@@ -773,16 +761,24 @@ async function readTimedOutInvocations({
       record.lastLines = lastLines;
       group.sample = capSample(record);
     } catch (error: unknown) {
-      context.failures.push({
-        logStream,
-        timestamp,
-        message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        lastLines: true,
-      });
+      context.failures.push({ ...failedRead(logStream, timestamp, error), lastLines: true });
     }
   }
 }
 const MAX_INVOCATION_MS = 15 * 60 * 1000;
+
+/** A read of the stream that failed, as the delivery's report lists it. */
+function failedRead(
+  logStream: string,
+  timestamp: number,
+  error: unknown,
+): ContextFetchReport['failures'][number] {
+  return {
+    logStream,
+    timestamp,
+    message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  };
+}
 
 /** The earliest and latest timestamps of events in any order (none: an empty span, from > to). */
 function spanOf(events: readonly LogEvent[]): { from: number; to: number } {

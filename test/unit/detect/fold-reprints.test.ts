@@ -63,32 +63,22 @@ describe('one error printed twice in one invocation', () => {
     },
   );
 
-  it.each(['text', 'json'] as const)(
-    'Node.js (%s): console.error of an error with a cause and its Invoke Error are one record',
-    (format) => {
-      const prints = fixture(
-        `javascript/node20-lambda-ric-${format}-console-error-then-invoke-error-with-cause`,
-      );
+  // Node's Text console.error prints `[cause]` (util.inspect); its JSON format's errorType and
+  // stackTrace hold none. Powertools writes `error.cause`, and names the invocation in
+  // `function_request_id`.
+  it.each([
+    ['text', 'console-error', ['TypeError']],
+    ['json', 'console-error', []],
+    ['text', 'powertools-error', ['TypeError']],
+    ['json', 'powertools-error', ['TypeError']],
+  ] as const)(
+    'Node.js (%s): the %s of an error with a cause and its Invoke Error are one record',
+    (format, print, causes) => {
+      const prints = fixture(`javascript/node20-lambda-ric-${format}-${print}-then-invoke-error-with-cause`);
       const records = detect(eventsOf(prints));
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ exceptionType: 'Error', eventIds: ['e0', 'e1'] });
-      // Text: util.inspect printed `[cause]`, kept; the JSON format's errorType/stackTrace hold none
-      expect(records[0]?.causes.map((c) => c.exceptionType)).toEqual(format === 'text' ? ['TypeError'] : []);
-    },
-  );
-
-  it.each(['text', 'json'] as const)(
-    "Node.js (%s): Powertools' logger.error of an error with a cause and its Invoke Error are one record",
-    (format) => {
-      const prints = fixture(
-        `javascript/node20-lambda-ric-${format}-powertools-error-then-invoke-error-with-cause`,
-      );
-      // Powertools names the invocation in `function_request_id`
-      expect(prints[0]).toContain('"function_request_id":"7d4e5f60-1a2b-4c3d-9e8f-0a1b2c3d4e60"');
-      const records = detect(eventsOf(prints));
-      expect(records).toHaveLength(1);
-      expect(records[0]).toMatchObject({ exceptionType: 'Error', eventIds: ['e0', 'e1'] });
-      expect(records[0]?.causes.map((c) => c.exceptionType)).toEqual(['TypeError']);
+      expect(records[0]?.causes.map((c) => c.exceptionType)).toEqual(causes);
     },
   );
 
