@@ -15,6 +15,7 @@ import {
 } from './lambda-platform.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
+import { isExcerptHeader, javascriptParser } from './parse-trace/javascript.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
@@ -408,7 +409,42 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   let looseText: string | undefined;
   let looseEvent: LogEvent | undefined;
   let looseIsWholeEvent = false;
+  // Node's code excerpt before an error it prints (`/app/x.js:3`, the source line, a caret under
+  // the column, a blank line): held until the error's header follows it, then read as the start of
+  // that trace. For a SyntaxError it is the only place the broken file is named. Anything else
+  // after it hands the held lines back, read as any lines (`replaying`: not held again).
+  let excerpt: Line[] | undefined;
+  let replaying = false;
 
+  const releaseExcerpt = () => {
+    const held = excerpt;
+    excerpt = undefined;
+    if (!held) return;
+    replaying = true;
+    for (const line of held) visit(line.text, line.event, line.isWholeEvent, line.isLast);
+    replaying = false;
+  };
+  /** Holds `text` as (more of) a code excerpt: false when it is none, and the line is read as any. */
+  const holdsExcerpt = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean): boolean => {
+    if (replaying) return false;
+    if (excerpt) {
+      if (excerpt.length < EXCERPT_LINES && continuesExcerpt(excerpt.length, text)) {
+        excerpt.push({ text, event, isWholeEvent, isLast });
+        return true;
+      }
+      // A whole excerpt is taken by the block the error's header after it starts.
+      if (
+        excerpt.length < EXCERPT_LINES ||
+        !startsJavascriptTrace(parseLine({ text, event, isWholeEvent, isLast }).body)
+      )
+        releaseExcerpt();
+      return false;
+    }
+    if (!isDigitCode(text.charCodeAt(text.length - 1)) || !EXCERPT_TAIL.test(text)) return false;
+    if (!isExcerptHeader(parseLine({ text, event, isWholeEvent, isLast }).body)) return false;
+    excerpt = [{ text, event, isWholeEvent, isLast }];
+    return true;
+  };
   const flushPending = () => {
     if (pending) emit(singleLineError(pending));
     pending = undefined;
@@ -458,6 +494,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
         return;
       }
     }
+    if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
     if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
@@ -529,6 +566,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
         return;
       }
       close(open, line);
+      if (holdsExcerpt(text, event, isWholeEvent, isLast)) return;
       // The line that ended the trace is judged like any line outside one.
       if (!mayMatter(text) || isQuietStructuredLine(text)) {
         flushPending();
@@ -560,8 +598,18 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
 
     const mayStart = MAY_START_TRACE.test(line.body);
     const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
+    if (excerpt && !starters.some((p) => p.language === 'javascript')) releaseExcerpt();
     if (starters.length > 0) {
       block = { parsers: starters, lines: [line], bodies: [line.body], chars: line.body.length };
+      if (excerpt) {
+        // Node's excerpt: the trace after it is Node's, whatever else its header could be read as
+        block.parsers = [javascriptParser];
+        const held = excerpt.map(parseLine);
+        excerpt = undefined;
+        block.lines.unshift(...held);
+        block.bodies.unshift(...held.map((l) => l.body));
+        block.chars += held.reduce((n, l) => n + l.body.length, 0);
+      }
       // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
       if (pending) block.lead = pending;
       pending = undefined;
@@ -601,6 +649,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   };
 
   source(visit);
+  releaseExcerpt();
   // Lines handed back at the end may open a block of their own.
   while (block) close(block, undefined);
   flushPending();
@@ -825,6 +874,24 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
     needsContext: false,
     requestId: requestIdOfLine(line.event.message),
   };
+}
+
+// Node's code excerpt: the `file:line` header, the source line, the caret line, a blank line.
+const EXCERPT_LINES = 4;
+const EXCERPT_TAIL = /\.[cm]?[jt]sx?:\d{1,9}$/;
+const CARET_LINE = /^[ \t]*\^+[ \t]*$/;
+const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
+
+/** Whether `text` can be line `held + 1` of Node's code excerpt, after the `held` lines before it. */
+function continuesExcerpt(held: number, text: string): boolean {
+  if (held === 1) return true;
+  if (held === 2) return CARET_LINE.test(text);
+  return text.trim() === '';
+}
+
+/** The error header Node prints after its code excerpt: a JavaScript trace's start. */
+function startsJavascriptTrace(body: string): boolean {
+  return MAY_START_TRACE.test(body) && javascriptParser.startsTrace(body);
 }
 
 const LAMBDA_RUNTIME_FAULT =

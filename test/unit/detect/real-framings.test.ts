@@ -765,6 +765,85 @@ describe("a log shipper's envelope around each line (EKS Container Insights, ECS
   });
 });
 
+describe("Node's SyntaxError of a file it compiled: the code excerpt before it names the file", () => {
+  // V8's frames of such an error are the loader's and the require's, never the broken file's: Node
+  // names it only in the excerpt it prints first (`/app/x.js:3`, the line, a caret, a blank).
+  it.each<[string, string, number]>([
+    // `node main.js`, whose require('./bad.js') does not parse; `node bad.mjs` (an ES module)
+    ['javascript/node20-require-syntax-error.txt', '/tmp/syn/app/bad.js', 2],
+    ['javascript/node20-esm-syntax-error.txt', '/tmp/syn/app/bad.mjs', 1],
+  ])('%s', (path, file, inApp) => {
+    const record = detectBothShapes(fixture(path));
+    expectRecord(record, {
+      language: 'javascript',
+      exceptionType: 'SyntaxError',
+      message: "Unexpected token ';'",
+      innermost: { file, line: 3 },
+    });
+    expect(record.frames.at(-1)).toEqual({ file, line: 3, column: 14, inApp: true });
+    expect(record.frames.filter((f) => f.inApp)).toHaveLength(inApp);
+    expect(record.raw.split('\n')[0]).toBe(fixture(path).split('\n')[0]);
+  });
+
+  // The Node.js runtime client 3.3.0 (captured): a handler whose lazy require('./lib/pricing.js')
+  // does not parse, thrown (`Invoke Error`) or caught and logged with console.error(err), in both
+  // log formats. The text format's console.error starts its event with the excerpt at ERROR level.
+  const lambdaMessages = (name: string): string[] =>
+    fixture(`lambda/${name}.events.jsonl`)
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as string);
+  it("reads the Lambda runtime's reports of it as one record in the broken file, one fingerprint in all four", () => {
+    const records = ['text', 'json'].flatMap((format) =>
+      ['lazy-require', 'console-error'].map((how) => {
+        const found = detectErrors(
+          makeEvents(lambdaMessages(`node20-lambda-ric-${format}-${how}-syntax-error`)),
+        );
+        expect(found, `${format} ${how}`).toHaveLength(1);
+        return (found[0] as { record: ErrorRecord }).record;
+      }),
+    );
+    for (const record of records) {
+      expect(record.exceptionType).toBe('SyntaxError');
+      expect(record.message).toBe('missing ) after argument list');
+      expect(record.frames.at(-1)).toEqual({
+        file: '/var/task/lib/pricing.js',
+        line: 3,
+        column: 62,
+        inApp: true,
+      });
+    }
+    expect(new Set(records.map(fingerprintError)).size).toBe(1);
+  });
+
+  it('hands back lines that only looked like an excerpt: each is read as before, in order', () => {
+    const lines = [
+      '/srv/app/server.js:12',
+      'listening on 8080',
+      '2026-12-06T10:00:00.000Z ERROR payment failed: card declined',
+      '2026-12-06T10:00:01.000Z INFO done',
+    ];
+    for (const events of [makeEvents(lines), makeEvents([lines.join('\n')])]) {
+      const found = detectErrors(events).map((d) => d.record);
+      expect(found.map((r) => r.message)).toEqual(['payment failed: card declined']);
+    }
+    // at an error level and followed by no excerpt, the line is the error it always was
+    const alone = detectErrors(
+      makeEvents(['2026-12-06T10:00:00.000Z ERROR /srv/app/server.js:12', 'INFO next']),
+    );
+    expect(alone.map((d) => d.record.message)).toEqual(['/srv/app/server.js:12']);
+  });
+
+  it("keeps an uncaught JSON.parse SyntaxError where its frames put it (Node's excerpt is of `<anonymous_script>`)", () => {
+    const record = detectBothShapes(fixture('javascript/node20-uncaught-json-parse-syntax-error.txt'));
+    expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      file: '/tmp/syn/app/j.js',
+      line: 1,
+      function: 'parse',
+    });
+  });
+});
+
 describe("Ruby's syntax errors: the file and line the message names are the innermost frame", () => {
   // Ruby 3.1.2: `ruby app.rb` requiring a file that does not parse, `ruby lib/pricing.rb` on it
   // (no type printed), and Logger's `log.error(e)` of the SyntaxError a rescue caught.

@@ -20,6 +20,8 @@ const CAUSE = /^\s*\[cause\]: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 /** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
+/** Whether a line (its log prefix stripped) is the `/app/x.js:10` that opens Node's code excerpt. */
+export const isExcerptHeader = (body: string): boolean => EXCERPT_HEADER.test(bounded(body).trim());
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
 const INSPECT_CLOSE = /^\s*[\]}],?$/;
@@ -259,7 +261,31 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // A line that merely mentions an error inside its text is a trace only when frames follow it.
   const isEmbedded = readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
   if (isEmbedded && !first.hasFrameLine) return undefined;
-  return { ...toTrace(first), causes: causes.map(toTrace) };
+  const trace = toTrace(first);
+  const compiled = trace.exceptionType === 'SyntaxError' ? excerptFrame(lines) : undefined;
+  // Innermost, and only when no frame names that line already (a JSON.parse inside the file).
+  if (compiled && !trace.frames.some((f) => f.file === compiled.file && f.line === compiled.line))
+    trace.frames.push(compiled);
+  return { ...trace, causes: causes.map(toTrace) };
+}
+
+/**
+ * The file and line of Node's code excerpt (`/app/x.js:3`, the source line, a caret under the
+ * column): for a SyntaxError of a file Node compiled, the only place its file is named — V8's
+ * frames are the loader's and the require's, never the broken file's.
+ */
+function excerptFrame(lines: readonly string[]): StackFrame | undefined {
+  const header = bounded(lines[0] ?? '').trim();
+  if (!EXCERPT_HEADER.test(header)) return undefined;
+  const where = readLocation(header);
+  const caret = /^([ \t]*)\^+\s*$/.exec(bounded(lines[2] ?? ''));
+  const file = where.file;
+  return {
+    file,
+    ...(where.line !== undefined ? { line: where.line } : {}),
+    ...(caret ? { column: (caret[1] ?? '').length + 1 } : {}),
+    inApp: isInApp({ language: 'javascript', file }),
+  };
 }
 
 function continuesJavascript(line: string, block: readonly string[]): boolean {
