@@ -17,6 +17,7 @@ import {
   parseGitHubAppSecret,
   tokenCredentials,
 } from '../adapters/github-credentials.ts';
+import { makeNodeSyntaxChecker } from '../adapters/node-syntax-checker.ts';
 import { createOctokitCodeHost } from '../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../adapters/octokit-pull-requests.ts';
 import { makeSecretReader } from '../adapters/secrets.ts';
@@ -327,6 +328,8 @@ export async function buildRepairDeps({
       ...(anthropicBaseUrl ? { baseURL: anthropicBaseUrl } : {}),
     }),
     workspaces: repositoryWorkspaces({ config, credentials }),
+    // V8 in a child process: places a Runtime.UserCodeSyntaxError, refuses a fix that does not parse
+    syntax: makeNodeSyntaxChecker(),
     pullRequests: createOctokitPullRequests({
       octokit: createCredentialsOctokit({ credentials, baseUrl: config.githubApiUrl }),
     }),

@@ -3,6 +3,7 @@ import type { FixAdvisor } from '../ports/fix-advisor.ts';
 import type { IncidentStore } from '../ports/incident-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import type { PullRequests } from '../ports/pull-requests.ts';
+import type { SyntaxChecker } from '../ports/syntax-checker.ts';
 import type { RepairSettings, Workspaces } from '../repair/repair-incident.ts';
 
 /** What a repository without CI gets once its draft fix is open: an explanation, or `ready`. */
@@ -46,5 +47,7 @@ export interface FollowUpDeps {
   codeHost: CodeHost;
   mailer: Mailer;
   settings: FollowUpSettings;
+  /** refuses a revision that leaves an edited script unparseable (the Node adapter by default) */
+  syntax?: SyntaxChecker;
   now?: () => number;
 }

@@ -2,6 +2,7 @@ import type { Incident } from '../contracts.ts';
 import type { AdviceProposal, AdviceResult, FixAdvisor } from '../ports/fix-advisor.ts';
 import { isProposal } from '../ports/fix-advisor.ts';
 import type { RepoWorkspace } from '../ports/repo-workspace.ts';
+import type { SyntaxChecker } from '../ports/syntax-checker.ts';
 import {
   applyFixProposal,
   type ChangedFile,
@@ -27,12 +28,15 @@ export async function proposeRevision({
   workspace,
   sample,
   policy,
+  syntax,
 }: {
   advisor: FixAdvisor;
   prompt: RevisionPrompt;
   workspace: RepoWorkspace;
   sample: Incident['sample'];
   policy: EditPolicy;
+  /** refuses a revision that leaves an edited script unparseable */
+  syntax?: SyntaxChecker | undefined;
 }): Promise<RevisionAttempt> {
   let advice: AdviceResult = await advisor.advise({
     system: prompt.system,
@@ -47,6 +51,7 @@ export async function proposeRevision({
       implicatedPaths: prompt.implicatedPaths,
       languages: traceLanguages(sample),
       policy,
+      ...(syntax ? { syntax } : {}),
     });
     if (outcome.kind === 'applied') {
       for (const file of outcome.files) await workspace.writeFile(file.path, file.after);

@@ -130,6 +130,7 @@ export async function pushRevision({
       workspace,
       sample: incident.sample,
       policy,
+      syntax: deps.syntax,
     });
     if (attempt.kind === 'applied') {
       const { advice, files: changed } = attempt;

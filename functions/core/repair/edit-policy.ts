@@ -1,8 +1,10 @@
 import type { ErrorRecord, FixProposal, Language } from '../contracts.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
+import type { SyntaxChecker } from '../ports/syntax-checker.ts';
 import { findSecrets, hasHiddenCharacter } from '../text/redact.ts';
 import { type AddedCodeFinding, addedLines, checkAddedCode } from './check-added-code.ts';
 import { isBinary, normalizeRepoPath } from './fix-advisor/read-only-tools.ts';
+import { brokenByEdits, describeSyntaxFailure } from './syntax-check.ts';
 
 /**
  * Our code, not the prompt, decides what a model may change. Every proposal passes here
@@ -48,6 +50,7 @@ export type EditRejectionCode =
   | 'new_url'
   | 'redaction_marker'
   | 'not_source'
+  | 'does_not_parse'
   | AddedCodeFinding['concern'];
 
 export interface EditRejection {
@@ -191,6 +194,7 @@ export async function applyFixProposal({
   implicatedPaths,
   languages = ['unknown'],
   policy = DEFAULT_EDIT_POLICY,
+  syntax,
 }: {
   proposal: Pick<FixProposal, 'edits'>;
   repo: RepoReader;
@@ -199,6 +203,8 @@ export async function applyFixProposal({
   /** the trace's languages (the error and its causes): only their source files are editable */
   languages?: readonly Language[];
   policy?: EditPolicy;
+  /** when given, an edited script that no longer parses is refused (the last check, once all else passed) */
+  syntax?: SyntaxChecker;
 }): Promise<EditOutcome> {
   const rejections: EditRejection[] = [];
   const reject = (code: EditRejectionCode, message: string, path?: string) => {
@@ -236,6 +242,12 @@ export async function applyFixProposal({
       'too_many_lines',
       `the proposal changes ${changedLines} lines (a long line counts once per ${LINE_BYTES} bytes); at most ${policy.maxChangedLines} are allowed`,
     );
+  }
+  if (rejections.length === 0 && syntax) {
+    for (const failure of await brokenByEdits({ files, repo, checker: syntax })) {
+      const file = files.find((f) => f.path === failure.path);
+      reject('does_not_parse', describeSyntaxFailure(failure, file?.afterText ?? ''), failure.path);
+    }
   }
   return rejections.length > 0 ? { kind: 'rejected', rejections } : { kind: 'applied', files };
 }

@@ -92,7 +92,7 @@ export async function readText(repo: RepoReader, path: string): Promise<string |
 const BUNDLE_FILE = /\.[cm]?js$/;
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
 // Declarations are not definitions; tests and dependencies define what they mock or ship.
-const NOT_APPLICATION_SOURCE =
+export const NOT_APPLICATION_SOURCE =
   /\.d\.[cm]?ts$|(?:^|\/)(?:node_modules|vendor|dist|build|out|coverage|__tests__|__mocks__|test|tests)\/|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 /** A repository this size is searched in the files read first; the model can search the rest. */
 const MAX_FILES_SEARCHED = 4000;

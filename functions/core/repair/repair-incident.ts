@@ -12,6 +12,7 @@ import type { IncidentStore, TransitionInput } from '../ports/incident-store.ts'
 import type { Mailer } from '../ports/mailer.ts';
 import type { PullRequest, PullRequests } from '../ports/pull-requests.ts';
 import type { GitIdentity, ModelUsage, RepoWorkspace } from '../ports/repo-workspace.ts';
+import type { SyntaxChecker } from '../ports/syntax-checker.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { buildRepairPrompt } from './build-repair-prompt.ts';
 import {
@@ -34,6 +35,7 @@ import {
   renderNoFixEmail,
 } from './render-email.ts';
 import { renderBranchName, renderPullRequest } from './render-pull-request.ts';
+import { placeSyntaxError } from './syntax-check.ts';
 import { verificationLabels, verifyFix } from './verify-fix.ts';
 
 /** Clones and inspects the application's repository (isomorphic-git + memfs in the adapter). */
@@ -98,6 +100,11 @@ export interface RepairDeps {
   branchLinks?: Pick<BranchLinks, 'link'>;
   /** runs the application's tests on the committed fix before it is pushed (one machine only) */
   verifier?: FixVerifier;
+  /**
+   * The JavaScript engine's parse of the repository's scripts: places a SyntaxError that names no
+   * file, and refuses a fix that leaves an edited script unparseable. Without it, neither happens.
+   */
+  syntax?: SyntaxChecker;
   /** progress for people (the one-machine runner's status line) and logs */
   onProgress?: (event: { incidentKey: string; stage: RepairStage; detail?: string }) => void;
   /**
@@ -617,21 +624,37 @@ async function proposeAndApply({
   const { job, deps, progress } = ctx;
   const { settings, advisor, workspaces } = deps;
   const workspace = await workspaces.clone({ repo: incident.repo, branch: incident.repo.baseBranch });
+  // A SyntaxError that names no file (Lambda's Runtime.UserCodeSyntaxError) is placed in the
+  // script that fails to parse the same way, before the prompt is built around its frames.
+  const placement = deps.syntax
+    ? await placeSyntaxError({
+        error: job.error,
+        repo: workspace,
+        pathPrefix: incident.repo.pathPrefix,
+        checker: deps.syntax,
+      })
+    : undefined;
+  const error = placement?.kind === 'placed' ? placement.error : job.error;
+  if (placement?.kind === 'placed')
+    progress('analysing', `the SyntaxError is in ${placement.paths.join(', ')}`);
   const prompt = await buildRepairPrompt({
-    error: job.error,
+    error,
     repo: workspace,
     pathPrefix: incident.repo.pathPrefix,
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
+  const unplacedTrace = explainUnplacedTrace({ error, mappings: prompt.mappings, scope: policy.scope });
   const unplaced =
     policy.scope === 'trace'
       ? ((await explainHandlerLoadFailure({
-          error: job.error,
+          error,
           repo: workspace,
           pathPrefix: incident.repo.pathPrefix,
         })) ??
-        (await explainAccessDenied({ error: job.error, repo: workspace })) ??
-        explainUnplacedTrace({ error: job.error, mappings: prompt.mappings, scope: policy.scope }))
+        (await explainAccessDenied({ error, repo: workspace })) ??
+        (unplacedTrace && placement?.kind === 'unplaced'
+          ? `no fix was attempted: ${placement.reason} (no model call was made)`
+          : unplacedTrace))
       : undefined;
   if (unplaced) return closeWithoutModel({ ctx, incident, reason: unplaced });
   const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
@@ -653,8 +676,9 @@ async function proposeAndApply({
       proposal: advice.proposal,
       repo: workspace,
       implicatedPaths: prompt.implicatedPaths,
-      languages: traceLanguages(job.error),
+      languages: traceLanguages(error),
       policy,
+      ...(deps.syntax ? { syntax: deps.syntax } : {}),
     });
     if (outcome.kind === 'applied') {
       const proposal = advice.proposal;
@@ -696,6 +720,7 @@ async function proposeAndApply({
           advisor,
           policy,
           bot: settings.bot,
+          syntax: deps.syntax,
           onProgress: (detail) => progress('proposed', detail),
         });
         analysis = verified.analysis;

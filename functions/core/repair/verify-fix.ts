@@ -4,6 +4,7 @@ import { proposeRevision } from '../follow-up/propose-revision.ts';
 import type { FixAdvisor } from '../ports/fix-advisor.ts';
 import type { FixVerifier, VerificationRecord, VerificationResult } from '../ports/fix-verifier.ts';
 import type { GitIdentity, RepoWorkspace } from '../ports/repo-workspace.ts';
+import type { SyntaxChecker } from '../ports/syntax-checker.ts';
 import { redact } from '../text/redact.ts';
 import type { ChangedFile, EditPolicy } from './edit-policy.ts';
 import { unifiedDiff } from './unified-diff.ts';
@@ -39,6 +40,7 @@ export async function verifyFix({
   advisor,
   policy,
   bot,
+  syntax,
   maxOutputChars = DEFAULT_TEST_OUTPUT_CHARS,
   onProgress,
 }: {
@@ -54,6 +56,7 @@ export async function verifyFix({
   advisor: FixAdvisor;
   policy: EditPolicy;
   bot: GitIdentity;
+  syntax?: SyntaxChecker | undefined;
   maxOutputChars?: number;
   onProgress?: (detail: string) => void;
 }): Promise<VerifyFixResult> {
@@ -86,7 +89,14 @@ export async function verifyFix({
     repo: workspace,
     limits: { maxLogChars: maxOutputChars },
   });
-  const attempt = await proposeRevision({ advisor, prompt, workspace, sample: incident.sample, policy });
+  const attempt = await proposeRevision({
+    advisor,
+    prompt,
+    workspace,
+    sample: incident.sample,
+    policy,
+    syntax,
+  });
   if (attempt.kind === 'applied') {
     const title = attempt.advice.proposal.title.replace(/\s+/g, ' ').trim().slice(0, 120);
     const revision = await workspace.commit({

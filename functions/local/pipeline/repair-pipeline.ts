@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { makeAnthropicFixAdvisor } from '../../adapters/anthropic-fix-advisor.ts';
 import { GitTransientError } from '../../adapters/git-workspace.ts';
 import { makeGitWorkspaces } from '../../adapters/git-workspaces.ts';
+import { makeNodeSyntaxChecker } from '../../adapters/node-syntax-checker.ts';
 import { createOctokitCodeHost } from '../../adapters/octokit-code-host.ts';
 import { createOctokitPullRequests } from '../../adapters/octokit-pull-requests.ts';
 import { OutboxMailer } from '../../adapters/outbox-mailer.ts';
@@ -256,6 +257,7 @@ export function makeLocalRepairDeps({
     budget: new SqliteRepairBudget({ database }),
     advisor: resolvedAdvisor,
     workspaces: dryRun ? dryRunWorkspaces({ inner: workspaces, outbox }) : workspaces,
+    syntax: makeNodeSyntaxChecker(),
     pullRequests: dryRun
       ? dryRunPullRequests({ outbox })
       : createOctokitPullRequests({ auth: config.githubToken ?? '', baseUrl: config.githubApiUrl }),

@@ -1,0 +1,243 @@
+import type { ErrorRecord } from '../contracts.ts';
+import type { RepoReader } from '../ports/repo-workspace.ts';
+import type { ScriptGoal, SourceFile, SyntaxChecker, SyntaxFailure } from '../ports/syntax-checker.ts';
+import { redact } from '../text/redact.ts';
+import type { ChangedFile } from './edit-policy.ts';
+import { NOT_APPLICATION_SOURCE, readText } from './place-bundled-frames.ts';
+
+/**
+ * What the JavaScript engine says about the repository's scripts, in two places of a repair: a fix
+ * that leaves a file it edits unparseable is refused (and goes back to the model with the
+ * engine's words), and a SyntaxError that names no file of the application (Lambda's
+ * `Runtime.UserCodeSyntaxError`, an ES module's import) is placed in the file that fails the same
+ * way. Only scripts Node runs as they are: `.js`, `.mjs`, `.cjs` (TypeScript and JSX are compiled
+ * first, and a file that did not parse before an edit is not the edit's fault).
+ */
+
+const SCRIPT = /\.[cm]?js$/;
+/** A repository this size is checked in the files listed first. */
+const MAX_FILES_CHECKED = 2000;
+const MAX_BYTES_CHECKED = 16 * 1024 * 1024;
+/** Files an error is placed in at most: more that fail the same way say nothing about which. */
+const MAX_PLACED = 3;
+/** An ES module's failure is located with one more child process each: for this many at most. */
+const MAX_LOCATED = 3;
+/** The runtime's own types for a file that did not compile. */
+const SYNTAX_ERROR_TYPES = new Set(['SyntaxError', 'Runtime.UserCodeSyntaxError']);
+const MAX_QUOTED_LINE = 160;
+
+/** Whether `path` is a script Node runs as it is. */
+export const isScript = (path: string): boolean => SCRIPT.test(path);
+
+/**
+ * How Node loads each script: `.mjs` as an ES module, `.cjs` as CommonJS, `.js` by the `"type"`
+ * of the nearest package.json above it. One reader per repository: each manifest is read once.
+ */
+export function goalReader(repo: RepoReader): (path: string) => Promise<ScriptGoal> {
+  const typeOf = new Map<string, Promise<ScriptGoal | undefined>>();
+  const manifestGoal = (dir: string): Promise<ScriptGoal | undefined> => {
+    let known = typeOf.get(dir);
+    if (!known) {
+      known = readText(repo, dir === '' ? 'package.json' : `${dir}/package.json`).then((text) => {
+        if (text === undefined) return undefined;
+        try {
+          const type = (JSON.parse(text) as { type?: unknown } | null)?.type;
+          return type === 'module' ? 'module' : 'commonjs';
+        } catch {
+          // Node refuses to load beside a broken manifest; the parse of the file is no worse as CommonJS
+          return 'commonjs';
+        }
+      });
+      typeOf.set(dir, known);
+    }
+    return known;
+  };
+  return async (path) => {
+    if (path.endsWith('.mjs')) return 'module';
+    if (path.endsWith('.cjs')) return 'commonjs';
+    let dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+    for (;;) {
+      const goal = await manifestGoal(dir);
+      if (goal) return goal;
+      if (dir === '') return 'commonjs';
+      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+    }
+  };
+}
+
+/**
+ * The edited scripts that no longer parse, each with its line and column: files that did not parse
+ * before the edit either are left out. A checker that fails says nothing (an empty list): it never
+ * blocks a fix on its own failure.
+ */
+export async function brokenByEdits({
+  files,
+  repo,
+  checker,
+}: {
+  files: readonly Pick<ChangedFile, 'path' | 'before' | 'afterText'>[];
+  repo: RepoReader;
+  checker: SyntaxChecker;
+}): Promise<SyntaxFailure[]> {
+  const scripts = files.filter((f) => isScript(f.path));
+  if (scripts.length === 0) return [];
+  const goalOf = goalReader(repo);
+  try {
+    const goals = new Map(
+      await Promise.all(scripts.map(async (f) => [f.path, await goalOf(f.path)] as const)),
+    );
+    const source = (path: string, text: string): SourceFile => ({
+      path,
+      text,
+      goal: goals.get(path) ?? 'commonjs',
+    });
+    const after = await checker.check(scripts.map((f) => source(f.path, f.afterText)));
+    if (after.length === 0) return [];
+    const failed = new Set(after.map((f) => f.path));
+    const before = await checker.check(
+      scripts.filter((f) => failed.has(f.path)).map((f) => source(f.path, f.before)),
+    );
+    const already = new Set(before.map((f) => f.path));
+    const broken = after.filter((f) => !already.has(f.path));
+    return await located(
+      broken,
+      (path) => source(path, scripts.find((f) => f.path === path)?.afterText ?? ''),
+      checker,
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** The failures, those without a line located again (an ES module's), as far as the cap allows. */
+async function located(
+  failures: readonly SyntaxFailure[],
+  sourceOf: (path: string) => SourceFile,
+  checker: SyntaxChecker,
+): Promise<SyntaxFailure[]> {
+  let budget = MAX_LOCATED;
+  const out: SyntaxFailure[] = [];
+  for (const failure of failures) {
+    if (failure.line !== undefined || budget === 0) {
+      out.push(failure);
+      continue;
+    }
+    budget -= 1;
+    const again = await checker.locate(sourceOf(failure.path)).catch(() => undefined);
+    out.push(
+      again?.line !== undefined
+        ? { ...failure, line: again.line, ...(again.column ? { column: again.column } : {}) }
+        : failure,
+    );
+  }
+  return out;
+}
+
+/** A refusal's words for one file that no longer parses: where, the engine's message, the line itself. */
+export function describeSyntaxFailure(failure: SyntaxFailure, text: string): string {
+  const where =
+    failure.line === undefined
+      ? failure.path
+      : `${failure.path}:${failure.line}${failure.column ? `:${failure.column}` : ''}`;
+  const line = failure.line === undefined ? undefined : text.split('\n')[failure.line - 1]?.trim();
+  const quoted =
+    line === undefined || line === ''
+      ? ''
+      : ` — the line reads \`${line.length > MAX_QUOTED_LINE ? `${line.slice(0, MAX_QUOTED_LINE)}…` : line}\``;
+  return `${where} does not parse after the edit: SyntaxError: ${failure.message}${quoted}`;
+}
+
+export type SyntaxPlacement =
+  | { kind: 'placed'; error: ErrorRecord; paths: string[] }
+  /** a candidate no file explains: why, for the no-fix reason */
+  | { kind: 'unplaced'; reason: string }
+  | { kind: 'not_applicable' };
+
+/**
+ * A SyntaxError that names no file of the application, placed in the repository's scripts that fail
+ * to parse with the same message: those files become the innermost frames of the error (at the
+ * engine's line and column), so the prompt shows them and the edit policy's 'trace' scope allows
+ * them. One file failing with other words (another Node version words it differently) is taken too.
+ */
+export async function placeSyntaxError({
+  error,
+  repo,
+  pathPrefix = '',
+  checker,
+}: {
+  error: ErrorRecord;
+  repo: RepoReader;
+  pathPrefix?: string;
+  checker: SyntaxChecker;
+}): Promise<SyntaxPlacement> {
+  if (!isUnplacedSyntaxError(error)) return { kind: 'not_applicable' };
+  const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
+  const under = prefix === '' ? '' : `${prefix}/`;
+  const listed = (await repo.listFiles()).filter(
+    (e) =>
+      (e.kind === 'file' || e.kind === 'executable') &&
+      isScript(e.path) &&
+      e.path.startsWith(under) &&
+      !NOT_APPLICATION_SOURCE.test(e.path.slice(under.length)),
+  );
+  const goalOf = goalReader(repo);
+  const sources: SourceFile[] = [];
+  let bytes = 0;
+  for (const { path } of listed) {
+    if (sources.length >= MAX_FILES_CHECKED || bytes >= MAX_BYTES_CHECKED) break;
+    const text = await readText(repo, path);
+    if (text === undefined) continue;
+    bytes += text.length;
+    sources.push({ path, text, goal: await goalOf(path) });
+  }
+  const where = prefix === '' ? 'the repository' : `${prefix}/`;
+  if (sources.length === 0)
+    return {
+      kind: 'unplaced',
+      reason: `${where} holds no JavaScript file Node runs as it is (.js, .mjs, .cjs) to look for it in`,
+    };
+  let failures: SyntaxFailure[];
+  try {
+    failures = await checker.check(sources);
+  } catch {
+    return { kind: 'not_applicable' };
+  }
+  const wanted = error.message.replace(/^SyntaxError: /, '');
+  const same = failures.filter((f) => redact(f.message) === wanted);
+  const chosen = same.length > 0 ? same : failures.length === 1 ? failures : [];
+  if (chosen.length === 0 || chosen.length > MAX_PLACED) {
+    const n = sources.length;
+    const reason =
+      failures.length === 0
+        ? `${n === 1 ? `the one JavaScript file of ${where} parses` : `all ${n} JavaScript files of ${where} parse`}, so the code Lambda loaded is not the code of the base branch: it was built from other sources (TypeScript or a bundle: look at the build's output), or deployed from another commit`
+        : `${failures.length} of the ${n} JavaScript files of ${where} do not parse, and the message names none of them alone: ${failures
+            .slice(0, 5)
+            .map((f) => f.path)
+            .join(', ')}`;
+    return { kind: 'unplaced', reason: `the SyntaxError names no file, and ${reason}` };
+  }
+  const bySource = new Map(sources.map((s) => [s.path, s]));
+  const placed = await located(chosen, (path) => bySource.get(path) as SourceFile, checker);
+  // Innermost last, as the detector orders frames.
+  const frames = placed.map((f) => ({
+    file: f.path,
+    ...(f.line !== undefined ? { line: f.line } : {}),
+    ...(f.column !== undefined ? { column: f.column } : {}),
+    inApp: true,
+  }));
+  return {
+    kind: 'placed',
+    error: { ...error, frames: [...error.frames, ...frames] },
+    paths: placed.map((f) => f.path),
+  };
+}
+
+/**
+ * A JavaScript SyntaxError whose innermost frame is not the application's: the engine compiled a file
+ * the trace does not name (JSON.parse's errors name JSON and are never a file's).
+ */
+function isUnplacedSyntaxError(error: ErrorRecord): boolean {
+  if (error.language !== 'javascript' || !SYNTAX_ERROR_TYPES.has(error.exceptionType)) return false;
+  if (error.message.includes('JSON')) return false;
+  return !(error.frames.at(-1)?.inApp ?? false);
+}
