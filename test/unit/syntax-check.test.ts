@@ -85,6 +85,7 @@ describe('applyFixProposal with the syntax checker', () => {
     edits: { path: string; oldText: string; newText: string }[],
     syntax: SyntaxChecker = checker,
     repoFiles: Record<string, string> = files,
+    mustParse?: ReadonlySet<string>,
   ) =>
     applyFixProposal({
       proposal: { edits },
@@ -93,7 +94,28 @@ describe('applyFixProposal with the syntax checker', () => {
       languages: ['javascript'],
       policy: { scope: 'repository', maxFiles: 3, maxChangedLines: 120, maxFileBytes: 512 * 1024 },
       syntax,
+      ...(mustParse ? { mustParse } : {}),
     });
+
+  it('refuses an edit to a script that did not parse before when it fails otherwise after, or must parse', async () => {
+    const broken = { ...files, 'lib/pricing.js': BROKEN_PRICING };
+    // the broken line rewritten, still broken: the same words at another line of text
+    const rewritten = [{ path: 'lib/pricing.js', oldText: '?? [;', newText: '?? ([;' }];
+    expect((await apply(rewritten, checker, broken)).kind).toBe('rejected');
+    // the broken line left as it is: not the edit's doing, unless that file is the one to repair
+    const beside = [
+      { path: 'lib/pricing.js', oldText: 'sum + line.price', newText: 'sum + (line.price ?? 0)' },
+    ];
+    expect((await apply(beside, checker, broken)).kind).toBe('applied');
+    const refused = await apply(beside, checker, broken, new Set(['lib/pricing.js']));
+    expect(refused).toMatchObject({
+      kind: 'rejected',
+      rejections: [{ code: 'does_not_parse', path: 'lib/pricing.js' }],
+    });
+    expect((refused as { rejections: { message: string }[] }).rejections[0]?.message).toContain(
+      'lib/pricing.js:2:33',
+    );
+  });
 
   it("refuses an edit that leaves the script unparseable, in the engine's words, at its line", async () => {
     const outcome = await apply([

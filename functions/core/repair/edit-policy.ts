@@ -195,6 +195,7 @@ export async function applyFixProposal({
   languages = ['unknown'],
   policy = DEFAULT_EDIT_POLICY,
   syntax,
+  mustParse,
 }: {
   proposal: Pick<FixProposal, 'edits'>;
   repo: RepoReader;
@@ -205,6 +206,8 @@ export async function applyFixProposal({
   policy?: EditPolicy;
   /** when given, an edited script that no longer parses is refused (the last check, once all else passed) */
   syntax?: SyntaxChecker;
+  /** scripts that must parse after the edit even if they did not before (where a SyntaxError was placed) */
+  mustParse?: ReadonlySet<string>;
 }): Promise<EditOutcome> {
   const rejections: EditRejection[] = [];
   const reject = (code: EditRejectionCode, message: string, path?: string) => {
@@ -244,7 +247,12 @@ export async function applyFixProposal({
     );
   }
   if (rejections.length === 0 && syntax) {
-    for (const failure of await brokenByEdits({ files, repo, checker: syntax })) {
+    for (const failure of await brokenByEdits({
+      files,
+      repo,
+      checker: syntax,
+      ...(mustParse ? { mustParse } : {}),
+    })) {
       const file = files.find((f) => f.path === failure.path);
       reject('does_not_parse', describeSyntaxFailure(failure, file?.afterText ?? ''), failure.path);
     }

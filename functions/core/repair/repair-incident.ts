@@ -641,6 +641,7 @@ async function proposeAndApply({
     error,
     repo: workspace,
     pathPrefix: incident.repo.pathPrefix,
+    ...(placement?.kind === 'placed' ? { findings: [placement.finding] } : {}),
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
   const unplacedTrace = explainUnplacedTrace({ error, mappings: prompt.mappings, scope: policy.scope });
@@ -679,6 +680,7 @@ async function proposeAndApply({
       languages: traceLanguages(error),
       policy,
       ...(deps.syntax ? { syntax: deps.syntax } : {}),
+      ...(placement?.kind === 'placed' ? { mustParse: new Set(placement.paths) } : {}),
     });
     if (outcome.kind === 'applied') {
       const proposal = advice.proposal;

@@ -66,44 +66,54 @@ export function goalReader(repo: RepoReader): (path: string) => Promise<ScriptGo
 }
 
 /**
- * The edited scripts that no longer parse, each with its line and column: files that did not parse
- * before the edit either are left out. A checker that fails says nothing (an empty list): it never
- * blocks a fix on its own failure.
+ * The edited scripts that do not parse after the edits, each with its line and column. A script
+ * that failed before in the same way (the same words at the same line of text: JSX or Flow in a
+ * `.js` file, which Node cannot run either) is not the edit's doing and is left out, unless it is
+ * one of `mustParse` (the files a SyntaxError was placed in: the fix is what makes them parse). A
+ * checker that fails says nothing (an empty list): it never blocks a fix on its own failure.
  */
 export async function brokenByEdits({
   files,
   repo,
   checker,
+  mustParse = new Set(),
 }: {
   files: readonly Pick<ChangedFile, 'path' | 'before' | 'afterText'>[];
   repo: RepoReader;
   checker: SyntaxChecker;
+  mustParse?: ReadonlySet<string>;
 }): Promise<SyntaxFailure[]> {
-  const scripts = files.filter((f) => isScript(f.path));
-  if (scripts.length === 0) return [];
+  const scripts = new Map(files.filter((f) => isScript(f.path)).map((f) => [f.path, f]));
+  if (scripts.size === 0) return [];
   const goalOf = goalReader(repo);
   try {
     const goals = new Map(
-      await Promise.all(scripts.map(async (f) => [f.path, await goalOf(f.path)] as const)),
+      await Promise.all([...scripts.keys()].map(async (path) => [path, await goalOf(path)] as const)),
     );
-    const source = (path: string, text: string): SourceFile => ({
-      path,
-      text,
-      goal: goals.get(path) ?? 'commonjs',
-    });
-    const after = await checker.check(scripts.map((f) => source(f.path, f.afterText)));
+    const version =
+      (side: 'before' | 'afterText') =>
+      (path: string): SourceFile => ({
+        path,
+        text: scripts.get(path)?.[side] ?? '',
+        goal: goals.get(path) ?? 'commonjs',
+      });
+    const after = await checker.check([...scripts.keys()].map(version('afterText')));
     if (after.length === 0) return [];
-    const failed = new Set(after.map((f) => f.path));
-    const before = await checker.check(
-      scripts.filter((f) => failed.has(f.path)).map((f) => source(f.path, f.before)),
-    );
-    const already = new Set(before.map((f) => f.path));
-    const broken = after.filter((f) => !already.has(f.path));
-    return await located(
-      broken,
-      (path) => source(path, scripts.find((f) => f.path === path)?.afterText ?? ''),
-      checker,
-    );
+    const failedAfter = await located(after, version('afterText'), checker);
+    const wasSame = failedAfter.filter((f) => !mustParse.has(f.path));
+    const before =
+      wasSame.length > 0 ? await checker.check(wasSame.map((f) => version('before')(f.path))) : [];
+    const failedBefore = new Map((await located(before, version('before'), checker)).map((f) => [f.path, f]));
+    const lineOf = (text: string, line: number | undefined) =>
+      line === undefined ? undefined : text.split('\n')[line - 1];
+    return failedAfter.filter((f) => {
+      const earlier = failedBefore.get(f.path);
+      const file = scripts.get(f.path);
+      if (!earlier || !file || mustParse.has(f.path)) return true;
+      return !(
+        earlier.message === f.message && lineOf(file.before, earlier.line) === lineOf(file.afterText, f.line)
+      );
+    });
   } catch {
     return [];
   }
@@ -133,12 +143,15 @@ async function located(
   return out;
 }
 
+/** `path`, `path:line` or `path:line:column`. */
+function positionOf(failure: SyntaxFailure): string {
+  if (failure.line === undefined) return failure.path;
+  return `${failure.path}:${failure.line}${failure.column ? `:${failure.column}` : ''}`;
+}
+
 /** A refusal's words for one file that no longer parses: where, the engine's message, the line itself. */
 export function describeSyntaxFailure(failure: SyntaxFailure, text: string): string {
-  const where =
-    failure.line === undefined
-      ? failure.path
-      : `${failure.path}:${failure.line}${failure.column ? `:${failure.column}` : ''}`;
+  const where = positionOf(failure);
   const line = failure.line === undefined ? undefined : text.split('\n')[failure.line - 1]?.trim();
   const quoted =
     line === undefined || line === ''
@@ -148,7 +161,8 @@ export function describeSyntaxFailure(failure: SyntaxFailure, text: string): str
 }
 
 export type SyntaxPlacement =
-  | { kind: 'placed'; error: ErrorRecord; paths: string[] }
+  /** `finding`: where, in the engine's words, for the prompt (the fix must make these files parse) */
+  | { kind: 'placed'; error: ErrorRecord; paths: string[]; finding: string }
   /** a candidate no file explains: why, for the no-fix reason */
   | { kind: 'unplaced'; reason: string }
   | { kind: 'not_applicable' };
@@ -225,10 +239,12 @@ export async function placeSyntaxError({
     ...(f.column !== undefined ? { column: f.column } : {}),
     inApp: true,
   }));
+  const locations = placed.map(positionOf);
   return {
     kind: 'placed',
     error: { ...error, frames: [...error.frames, ...frames] },
     paths: placed.map((f) => f.path),
+    finding: `The report names no file of the repository. Parsed here with Node's own parser, ${locations.join(', ')} ${locations.length === 1 ? 'fails' : 'fail'} to parse with this message (SyntaxError: ${redact(placed[0]?.message ?? '')}): that is what the runtime could not load. A fix must leave ${locations.length === 1 ? 'it' : 'them'} parsing; a fix that does not parse is refused.`,
   };
 }
 
