@@ -429,6 +429,45 @@ describe('recordErrors', () => {
       expect(queue.jobs[0]?.incidentKey).toBe('acme/shop#KeyError--load_cart>price_item');
     });
 
+    it("reads back Node's code excerpt before a SyntaxError delivered without it: the broken file is the innermost frame", async () => {
+      // `node main.js` whose require('./bad.js') does not parse, one event per line: a delivery that
+      // holds the trace from its SyntaxError line to its last frame (and ends there) is read around;
+      // the excerpt naming bad.js is in the read before it
+      const lines = readFileSync(
+        new URL('../fixtures/traces/javascript/node20-require-syntax-error.txt', import.meta.url),
+        'utf8',
+      )
+        .trimEnd()
+        .split('\n');
+      const start = 1_714_564_800_000;
+      const stream = lines.map((message, i) => ({
+        id: `ctx-${i}`,
+        timestamp: start + i,
+        message,
+        logGroup: LOG_GROUP,
+        logStream: STREAM,
+      }));
+      const at = lines.findIndex((l) => l.startsWith('SyntaxError'));
+      const logContext = new FakeLogContext(async () => stream);
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      const last = lines.findLastIndex((l) => l.trimStart().startsWith('at '));
+      const delivered = makeLogEvents(lines.slice(at, last + 1), { start: start + at });
+      const out = recorded(
+        await recordErrors(
+          { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+      expect(out.context).toMatchObject({ fetched: 1, assembled: 1 });
+      expect(queue.jobs).toHaveLength(1);
+      expect(queue.jobs[0]?.error.frames.at(-1)).toEqual({
+        file: '/tmp/syn/app/bad.js',
+        line: 3,
+        column: 14,
+        inApp: true,
+      });
+    });
+
     it('reuses one read for several cut-off traces of the same stream', async () => {
       const start = 1_714_564_800_000;
       const logContext = new FakeLogContext(async ({ logGroup, logStream }) =>
