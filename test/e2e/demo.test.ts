@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -15,6 +16,9 @@ describe('npm run demo', () => {
       encoding: 'utf8',
       timeout: 120_000,
     });
+    // the demo keeps its folder for a person to look into; the test leaves nothing behind
+    const work = /^working in (\S+)$/m.exec(run.stdout ?? '')?.[1];
+    if (work?.includes('ai-ops-demo-')) rmSync(work, { recursive: true, force: true });
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
     expect(out).toContain('RECORDED conversation');

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,9 @@ import {
   type GitHubStandIn,
   startGitHubStandIn,
 } from '../support/github-stand-in.ts';
+import { useTempDirs } from '../support/temp-dirs.ts';
+
+const tempDir = useTempDirs();
 
 const TOKEN = 'dry-run-token-not-a-secret';
 let git: GitServer;
@@ -38,7 +40,7 @@ afterAll(async () => {
 
 describe('ai-ops watch --dry-run', () => {
   it('analyses for real but pushes, opens and mails nothing: patch, PR text and email go to the outbox', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ai-ops-dry-run-'));
+    const dir = tempDir('ai-ops-dry-run-');
     const log = join(dir, 'app.log');
     writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
     const outbox = join(dir, 'outbox');

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +28,9 @@ import {
   type GitHubStandIn,
   startGitHubStandIn,
 } from '../support/github-stand-in.ts';
+import { useTempDirs } from '../support/temp-dirs.ts';
+
+const tempDir = useTempDirs();
 
 /**
  * One machine, no webhook: `ai-ops watch` with AI_OPS_TEST_COMMAND runs the repository's own
@@ -102,7 +104,7 @@ afterAll(async () => {
 
 describe('ai-ops watch on one machine: tests before the PR, then polling instead of a webhook', () => {
   it('tests the fix (red → one revision → green), opens the draft, marks it ready on green checks and records the merge', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ai-ops-local-follow-up-'));
+    const dir = tempDir('ai-ops-local-follow-up-');
     const log = join(dir, 'app.log');
     writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
     const outbox = join(dir, 'outbox');
@@ -238,7 +240,7 @@ describe('ai-ops watch --once with a test command that stays red', () => {
         files: { 'app.py': APP_PY, 'test_app.py': TEST_PY },
       });
       github.addRepo({ owner: 'demo', repo: 'stays-red' });
-      const dir = mkdtempSync(join(tmpdir(), 'ai-ops-local-red-'));
+      const dir = tempDir('ai-ops-local-red-');
       const log = join(dir, 'app.log');
       writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
       const outbox = join(dir, 'outbox');

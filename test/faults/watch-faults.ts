@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,7 @@ export async function makeFaultWorld({ conversations = 2 } = {}): Promise<FaultW
     name,
     close: async () => {
       await Promise.allSettled([github.close(), git.close(), smtp.close(), anthropic.close()]);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

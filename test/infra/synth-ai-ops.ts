@@ -3,6 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AiOpsStack } from '../../infra/ai-ops-stack.ts';
 import type { AutoRepairProps } from '../../infra/auto-repair.ts';
 import { AiOpsConfigError, parseAiOpsConfig } from '../../infra/config.ts';
+import { useTempDirs } from '../support/temp-dirs.ts';
+
+// Each synth's cloud assembly (bundled assets too) is written here and removed after the test file.
+const tempDir = useTempDirs();
 
 /** A valid configuration with two watched log groups; tests override what they examine. */
 export function makeAutoRepairProps(overrides: Partial<AutoRepairProps> = {}): AutoRepairProps {
@@ -26,7 +30,10 @@ export interface SynthOptions {
 
 export function synthAiOps({ props = makeAutoRepairProps(), bundle = false }: SynthOptions = {}) {
   // The documented switch: an empty list of stacks to bundle skips esbuild entirely.
-  const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    outdir: tempDir('ai-ops-cdk.out-'),
+    context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
   const stack = new AiOpsStack(app, 'AiOpsTest', { autoRepair: props });
   const template = Template.fromStack(stack);
   return { app, stack, template };

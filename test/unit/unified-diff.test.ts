@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,14 @@ import { unifiedDiff } from '../../functions/core/repair/unified-diff.ts';
 /** Applies the patch with native git, the way a reviewer would, and returns the result. */
 function applyWithGit(before: string, patch: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ai-ops-diff-'));
-  writeFileSync(join(dir, 'app.py'), before);
-  writeFileSync(join(dir, 'fix.patch'), patch);
-  execFileSync('git', ['apply', '--unidiff-zero', 'fix.patch'], { cwd: dir });
-  return readFileSync(join(dir, 'app.py'), 'utf8');
+  try {
+    writeFileSync(join(dir, 'app.py'), before);
+    writeFileSync(join(dir, 'fix.patch'), patch);
+    execFileSync('git', ['apply', '--unidiff-zero', 'fix.patch'], { cwd: dir });
+    return readFileSync(join(dir, 'app.py'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('unifiedDiff', () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -8,6 +7,9 @@ import { openStateDatabase, SqliteIncidentStore } from '../../../functions/adapt
 import { resumeIncidents } from '../../../functions/core/incident/sweep-incidents.ts';
 import { runRetry } from '../../../functions/local/commands/retry-command.ts';
 import { runWatch } from '../../../functions/local/commands/watch-command.ts';
+import { useTempDirs } from '../../support/temp-dirs.ts';
+
+const tempDir = useTempDirs();
 
 function io() {
   const stdout = new PassThrough();
@@ -24,7 +26,7 @@ function io() {
 }
 
 function dir() {
-  const d = mkdtempSync(join(tmpdir(), 'ai-ops-state-'));
+  const d = tempDir('ai-ops-state-');
   writeFileSync(join(d, 'app.log'), 'INFO fine\n');
   return d;
 }
