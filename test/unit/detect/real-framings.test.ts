@@ -769,9 +769,11 @@ describe("Node's SyntaxError of a file it compiled: the code excerpt before it n
   // V8's frames of such an error are the loader's and the require's, never the broken file's: Node
   // names it only in the excerpt it prints first (`/app/x.js:3`, the line, a caret, a blank).
   it.each<[string, string, number]>([
-    // `node main.js`, whose require('./bad.js') does not parse; `node bad.mjs` (an ES module)
+    // `node main.js`, whose require('./bad.js') does not parse; `node bad.mjs` (an ES module); Node 20 and 24
     ['javascript/node20-require-syntax-error.txt', '/tmp/syn/app/bad.js', 2],
     ['javascript/node20-esm-syntax-error.txt', '/tmp/syn/app/bad.mjs', 1],
+    ['javascript/node24-require-syntax-error.txt', '/tmp/syn/app/bad.js', 2],
+    ['javascript/node24-esm-syntax-error.txt', '/tmp/syn/app/bad.mjs', 1],
   ])('%s', (path, file, inApp) => {
     const record = detectBothShapes(fixture(path));
     expectRecord(record, {
