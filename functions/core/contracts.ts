@@ -111,6 +111,11 @@ export const IncidentAnalysisSchema = z.object({
   model: z.string(),
   /** the model's prose besides the proposal (all of it for `no_fix`) */
   notes: z._default(z.string(), ''),
+  /**
+   * Where the error is, when the report names no file of the application and ai-ops found it
+   * (a SyntaxError placed by Node's parser): `lib/pricing.js:2:33`. Shown as the error's "Where".
+   */
+  location: z.optional(z.string()),
   /** the test command's verdict on the fix before its PR opened (one-machine runner only) */
   verification: z.optional(
     z.object({

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { step } from '../support/anthropic-stand-in.ts';
-import { changedPathsBetween, readBlobAt } from '../support/git-server.ts';
+import { changedPathsBetween, readBlobAt, runGit } from '../support/git-server.ts';
 import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 import {
   analyzeAndSettle,
@@ -124,6 +124,15 @@ describe('a Node.js Lambda whose code does not parse, log line to pull request',
     expect(pr).toMatchObject({ base: 'main', state: 'open' });
     const head = pr?.head ?? '';
     expect(changedPathsBetween(app.bare, app.mainHead, head)).toEqual(['lib/pricing.js']);
+    // the PR, the commit and the email say where the error is, not the runtime's own frame
+    expect(pr?.body).toContain(
+      "- **Where:** `lib/pricing.js:2:33` (the report names no file; found by parsing the repository's code)",
+    );
+    expect(runGit(['log', '-1', '--format=%B', head], { cwd: app.bare }).toString()).toContain(
+      'Proposed by ai-ops for Runtime.UserCodeSyntaxError in lib/pricing.js:2:33.',
+    );
+    const [mail] = (await servers.ses.emails()).filter((e) => e.subject.includes(app.repo.name));
+    expect(mail?.body.text).toMatch(/Where: +lib\/pricing\.js:2:33 \(the report names no file/);
     expect(readBlobAt(app.bare, head, 'lib/pricing.js').toString()).toBe(
       (FILES['lib/pricing.js'] ?? '').replace(BROKEN_LINE, '  const lines = order.lines ?? [];\n'),
     );

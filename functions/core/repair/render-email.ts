@@ -1,11 +1,11 @@
-import type { ErrorRecord, FixProposal, StackFrame } from '../contracts.ts';
+import type { ErrorRecord, FixProposal, IncidentAnalysis, StackFrame } from '../contracts.ts';
 import type { VerificationRecord } from '../ports/fix-verifier.ts';
 import type { RepoCoordinates } from '../ports/pull-requests.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { safeHttpUrl } from '../text/safe-url.ts';
 import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from '../text/scrub-prose.ts';
 import { stripControlCharacters } from '../text/strip-control.ts';
-import type { OccurrenceCounts } from './render-pull-request.ts';
+import { LOCATION_FOUND, type OccurrenceCounts } from './render-pull-request.ts';
 
 interface EmailCommon {
   repo: RepoCoordinates;
@@ -18,7 +18,8 @@ interface EmailCommon {
 export type RenderEmailInput =
   | (EmailCommon & {
       kind: 'fix';
-      analysis: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'>;
+      analysis: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'> &
+        Pick<IncidentAnalysis, 'location'>;
       /** `draft: true` while CI has not passed yet */
       pr: { number: number; url: string; draft?: boolean };
       /** who follows the draft up (default `webhook`): the email promises only that */
@@ -74,9 +75,12 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const type = oneLine(input.error.exceptionType, 80) || 'Error';
   const repo = `${input.repo.owner}/${input.repo.name}`;
   const frame = innermostFrame(input.error.frames);
-  const where = frame
-    ? `${frame.function ?? '<unknown>'} at ${[frame.file, frame.line].filter((p) => p !== undefined).join(':')}`
-    : undefined;
+  const location = input.kind === 'fix' ? input.analysis.location : undefined;
+  const where = location
+    ? `${location} (${LOCATION_FOUND})`
+    : frame
+      ? `${frame.function ?? '<unknown>'} at ${[frame.file, frame.line].filter((p) => p !== undefined).join(':')}`
+      : undefined;
   // Model prose and log text alike: redacted again, URLs outside the repository defanged (mail
   // clients auto-link bare URLs, and a click would carry `?d=<whatever leaked>` away).
   const scopes: LinkScope[] = [];

@@ -38,6 +38,8 @@ export interface RenderPullRequestInput {
   followUp?: 'webhook' | 'polling' | 'none';
   /** the host of the repository's pages (a GitHub Enterprise Server's), default github.com */
   webHost?: string;
+  /** where the error is when the report names no file and ai-ops found it (IncidentAnalysis.location) */
+  location?: string;
 }
 
 export interface RenderedPullRequest {
@@ -51,6 +53,8 @@ const BRANCH_SLUG_MAX = 40;
 const TITLE_MAX = 120;
 const PROSE_MAX = 6000;
 const MESSAGE_MAX = 2000;
+/** What a `location` is: the report named no file, ai-ops found it. */
+export const LOCATION_FOUND = "the report names no file; found by parsing the repository's code";
 const OCCURRENCES_MARKER = '<!-- ai-ops:occurrences -->';
 const FINGERPRINT_MARKER = /<!-- ai-ops:fingerprint=([0-9a-z]+) -->/;
 
@@ -64,12 +68,13 @@ export function renderPullRequest({
   verification,
   followUp,
   webHost,
+  location,
 }: RenderPullRequestInput): RenderedPullRequest {
   const title = renderTitle(proposal.title);
   const frame = innermostFrame(error);
   return {
     branch: renderBranchName({ error, fingerprint: incident.fingerprint }),
-    commitMessage: renderCommitMessage({ title, error, frame, incident }),
+    commitMessage: renderCommitMessage({ title, error, frame, incident, location }),
     title: `fix(ai): ${title}`,
     body: renderBody({
       incident,
@@ -78,6 +83,7 @@ export function renderPullRequest({
       changes,
       model,
       frame,
+      ...(location ? { location } : {}),
       ...(verification ? { verification } : {}),
       ...(followUp ? { followUp } : {}),
       ...(webHost ? { webHost } : {}),
@@ -158,13 +164,19 @@ function renderCommitMessage({
   error,
   frame,
   incident,
+  location,
 }: {
   title: string;
   error: ErrorRecord;
   frame: StackFrame | undefined;
   incident: RenderPullRequestInput['incident'];
+  location: string | undefined;
 }): string {
-  const where = frame ? ` in ${frame.function ?? '<unknown>'} (${formatLocation(frame)})` : '';
+  const where = location
+    ? ` in ${location}`
+    : frame
+      ? ` in ${frame.function ?? '<unknown>'} (${formatLocation(frame)})`
+      : '';
   const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
   return [
     `fix(ai): ${title}`,
@@ -188,6 +200,7 @@ function renderBody({
   verification,
   followUp = 'webhook',
   webHost,
+  location,
 }: RenderPullRequestInput & { frame: StackFrame | undefined }): string {
   const scrubbed = scrubProse(error.message);
   const message = scrubbed.length > MESSAGE_MAX ? `${scrubbed.slice(0, MESSAGE_MAX)}…` : scrubbed;
@@ -208,7 +221,7 @@ function renderBody({
     '## Error',
     '',
     `- **Type:** ${inlineCode(error.exceptionType || 'unknown')}`,
-    `- **Where:** ${frame ? `${inlineCode(frame.function ?? '<unknown>')} at ${inlineCode(formatLocation(frame))}` : '_no in-app frame_'}`,
+    `- **Where:** ${location ? `${inlineCode(location)} (${LOCATION_FOUND})` : frame ? `${inlineCode(frame.function ?? '<unknown>')} at ${inlineCode(formatLocation(frame))}` : '_no in-app frame_'}`,
     `- **Language:** ${error.language}`,
     `- **Log group:** ${inlineCode(error.logGroup)}`,
     '',

@@ -479,6 +479,7 @@ async function runRepair({
     ...(analysis.verification ? { verification: analysis.verification } : {}),
     ...(settings.followUp ? { followUp: settings.followUp } : {}),
     ...(settings.webHost ? { webHost: settings.webHost } : {}),
+    ...(analysis.location ? { location: analysis.location } : {}),
   });
   // The fencing check right before the side effect: a stale worker stops here, not after.
   await claimedTransition(ctx, incident, { to: 'analyzing' });
@@ -694,6 +695,7 @@ async function proposeAndApply({
         changes: outcome.files.map((f) => ({ path: f.path, additions: f.added, deletions: f.removed })),
         model: settings.model,
         notes: advice.analysis,
+        ...(placement?.kind === 'placed' ? { location: placement.location } : {}),
       };
       for (const file of outcome.files) await workspace.writeFile(file.path, file.after);
       const rendered = renderPullRequest({
@@ -703,6 +705,7 @@ async function proposeAndApply({
         changes: analysis.changes,
         model: { name: settings.model, costUsd },
         ...(settings.webHost ? { webHost: settings.webHost } : {}),
+        ...(analysis.location ? { location: analysis.location } : {}),
       });
       const commit = await workspace.commit({
         branch,

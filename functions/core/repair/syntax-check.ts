@@ -161,8 +161,11 @@ export function describeSyntaxFailure(failure: SyntaxFailure, text: string): str
 }
 
 export type SyntaxPlacement =
-  /** `finding`: where, in the engine's words, for the prompt (the fix must make these files parse) */
-  | { kind: 'placed'; error: ErrorRecord; paths: string[]; finding: string }
+  /**
+   * `location`: where, as `path:line:column` (several joined by `, `); `finding`: the same in the
+   * engine's words, for the prompt (the fix must make these files parse)
+   */
+  | { kind: 'placed'; error: ErrorRecord; paths: string[]; location: string; finding: string }
   /** a candidate no file explains: why, for the no-fix reason */
   | { kind: 'unplaced'; reason: string }
   | { kind: 'not_applicable' };
@@ -244,6 +247,7 @@ export async function placeSyntaxError({
     kind: 'placed',
     error: { ...error, frames: [...error.frames, ...frames] },
     paths: placed.map((f) => f.path),
+    location: locations.join(', '),
     finding: `The report names no file of the repository. Parsed here with Node's own parser, ${locations.join(', ')} ${locations.length === 1 ? 'fails' : 'fail'} to parse with this message (SyntaxError: ${redact(placed[0]?.message ?? '')}): that is what the runtime could not load. A fix must leave ${locations.length === 1 ? 'it' : 'them'} parsing; a fix that does not parse is refused.`,
   };
 }
