@@ -228,13 +228,16 @@ describe('placeSyntaxError: a SyntaxError that names no file', () => {
     expect([...prompt.implicatedPaths]).toEqual(['services/orders/lib/pricing.mjs']);
   });
 
-  it('takes the one script that fails when another Node words the error differently', async () => {
+  it('takes the one script that fails when another Node words the error differently, for a package that did not load', async () => {
     const repo = makeFakeRepo({
       'handler.cjs': 'exports.handler = async () => f(1, 2;\n',
       'ok.js': 'exports.x = 1;\n',
     });
     const placement = await placeSyntaxError({ error: record, repo, checker });
     expect(placement).toMatchObject({ kind: 'placed', paths: ['handler.cjs'] });
+    // a SyntaxError of code the application compiles itself (`new Function`) is not any file's
+    const compiled: ErrorRecord = { ...record, exceptionType: 'SyntaxError' };
+    expect(await placeSyntaxError({ error: compiled, repo, checker })).toEqual({ kind: 'not_applicable' });
   });
 
   it('says why when every script parses: the code Lambda loaded is not the base branch', async () => {
@@ -248,6 +251,17 @@ describe('placeSyntaxError: a SyntaxError that names no file', () => {
       reason:
         "the SyntaxError names no file, and the one JavaScript file of the repository parses, so the code Lambda loaded is not the code of the base branch: it was built from other sources (TypeScript or a bundle: look at the build's output), or deployed from another commit",
     });
+  });
+
+  it('says why when the repository holds no script Node runs as it is (TypeScript, built before deploy)', async () => {
+    const repo = makeFakeRepo({
+      'src/handler.ts': 'export const handler = async (): Promise<number> => 1;\n',
+    });
+    const placement = await placeSyntaxError({ error: record, repo, checker });
+    expect(placement).toMatchObject({ kind: 'unplaced' });
+    expect((placement as { reason: string }).reason).toContain(
+      'the repository holds no JavaScript file Node runs as it is (.js, .mjs, .cjs): the code Lambda loaded was built from other sources',
+    );
   });
 
   it('places nothing when more than three scripts fail the same way', async () => {

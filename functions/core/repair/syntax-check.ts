@@ -23,7 +23,8 @@ const MAX_PLACED = 3;
 /** An ES module's failure is located with one more child process each: for this many at most. */
 const MAX_LOCATED = 3;
 /** The runtime's own types for a file that did not compile. */
-const SYNTAX_ERROR_TYPES = new Set(['SyntaxError', 'Runtime.UserCodeSyntaxError']);
+const USER_CODE_SYNTAX_ERROR = 'Runtime.UserCodeSyntaxError';
+const SYNTAX_ERROR_TYPES = new Set(['SyntaxError', USER_CODE_SYNTAX_ERROR]);
 const MAX_QUOTED_LINE = 160;
 
 /** Whether `path` is a script Node runs as it is. */
@@ -174,7 +175,8 @@ export type SyntaxPlacement =
  * A SyntaxError that names no file of the application, placed in the repository's scripts that fail
  * to parse with the same message: those files become the innermost frames of the error (at the
  * engine's line and column), so the prompt shows them and the edit policy's 'trace' scope allows
- * them. One file failing with other words (another Node version words it differently) is taken too.
+ * them. For Lambda's report of a package that did not load, the one file that fails with other
+ * words (another Node version words it differently) is taken too.
  */
 export async function placeSyntaxError({
   error,
@@ -207,12 +209,18 @@ export async function placeSyntaxError({
     bytes += text.length;
     sources.push({ path, text, goal: await goalOf(path) });
   }
+  // Lambda's report says a file of the package did not load: the one script that fails is it,
+  // whatever its words. A plain SyntaxError may come from code the application compiles itself
+  // (`new Function`, `vm`): only a script failing with its very words is taken for it.
+  const isLoadFailure = error.exceptionType === USER_CODE_SYNTAX_ERROR;
   const where = prefix === '' ? 'the repository' : `${prefix}/`;
   if (sources.length === 0)
-    return {
-      kind: 'unplaced',
-      reason: `${where} holds no JavaScript file Node runs as it is (.js, .mjs, .cjs) to look for it in`,
-    };
+    return isLoadFailure
+      ? {
+          kind: 'unplaced',
+          reason: `the SyntaxError names no file, and ${where} holds no JavaScript file Node runs as it is (.js, .mjs, .cjs): the code Lambda loaded was built from other sources (TypeScript or a bundle: look at the build's output)`,
+        }
+      : { kind: 'not_applicable' };
   let failures: SyntaxFailure[];
   try {
     failures = await checker.check(sources);
@@ -221,7 +229,9 @@ export async function placeSyntaxError({
   }
   const wanted = error.message.replace(/^SyntaxError: /, '');
   const same = failures.filter((f) => redact(f.message) === wanted);
-  const chosen = same.length > 0 ? same : failures.length === 1 ? failures : [];
+  const chosen = same.length > 0 ? same : isLoadFailure && failures.length === 1 ? failures : [];
+  // Not a file's, then: the trace's own explanation stands.
+  if (chosen.length === 0 && !isLoadFailure) return { kind: 'not_applicable' };
   if (chosen.length === 0 || chosen.length > MAX_PLACED) {
     const n = sources.length;
     const reason =
