@@ -150,6 +150,32 @@ describe('applyFixProposal with the syntax checker', () => {
     expect(still.kind).toBe('applied');
   });
 
+  it('reads ES module syntax in a CommonJS-goal file (written for webpack or Babel) as a module: its real errors are found', async () => {
+    // serverless/examples and webpack hold many such files: `import` in a .js under no "type": "module"
+    const bundled = {
+      'package.json': '{"name":"resizer"}',
+      'lib/pricing.js': `import { round } from './round.js';\n\n${PRICING}`,
+    };
+    const broken = await apply(
+      [{ path: 'lib/pricing.js', oldText: 'sum + line.price, 0);', newText: 'sum + line.price, 0;' }],
+      checker,
+      bundled,
+    );
+    expect(broken).toMatchObject({
+      kind: 'rejected',
+      rejections: [{ code: 'does_not_parse', path: 'lib/pricing.js' }],
+    });
+    expect((broken as { rejections: { message: string }[] }).rejections[0]?.message).toContain(
+      'lib/pricing.js:5:56 does not parse after the edit: SyntaxError: missing ) after argument list',
+    );
+    const good = await apply(
+      [{ path: 'lib/pricing.js', oldText: '?? []', newText: '?? [] ' }],
+      checker,
+      bundled,
+    );
+    expect(good.kind).toBe('applied');
+  });
+
   it('applies the edit when the checker itself fails: its failure never blocks a fix', async () => {
     const outcome = await apply(
       [

@@ -26,6 +26,9 @@ const MAX_LOCATED = 3;
 const USER_CODE_SYNTAX_ERROR = 'Runtime.UserCodeSyntaxError';
 const SYNTAX_ERROR_TYPES = new Set(['SyntaxError', USER_CODE_SYNTAX_ERROR]);
 const MAX_QUOTED_LINE = 160;
+/** V8's words for ES module syntax in a script compiled as CommonJS. */
+const ESM_IN_COMMONJS =
+  /^(?:Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module)$/;
 
 /** Whether `path` is a script Node runs as it is. */
 export const isScript = (path: string): boolean => SCRIPT.test(path);
@@ -98,8 +101,23 @@ export async function brokenByEdits({
         text: scripts.get(path)?.[side] ?? '',
         goal: goals.get(path) ?? 'commonjs',
       });
-    const after = await checker.check([...scripts.keys()].map(version('afterText')));
+    let after = await checker.check([...scripts.keys()].map(version('afterText')));
     if (after.length === 0) return [];
+    // ES module syntax in a file Node would load as CommonJS, before the edit too: written for a
+    // bundler or a transpiler (webpack, Babel), so it is read as an ES module, the way that tool reads it.
+    const suspects = after.filter((f) => goals.get(f.path) === 'commonjs' && ESM_IN_COMMONJS.test(f.message));
+    if (suspects.length > 0) {
+      const wasEsm = (await checker.check(suspects.map((f) => version('before')(f.path)))).filter((f) =>
+        ESM_IN_COMMONJS.test(f.message),
+      );
+      for (const f of wasEsm) goals.set(f.path, 'module');
+      if (wasEsm.length > 0) {
+        const flipped = new Set(wasEsm.map((f) => f.path));
+        const asModules = await checker.check([...flipped].map(version('afterText')));
+        after = [...after.filter((f) => !flipped.has(f.path)), ...asModules];
+        if (after.length === 0) return [];
+      }
+    }
     const failedAfter = await located(after, version('afterText'), checker);
     const wasSame = failedAfter.filter((f) => !mustParse.has(f.path));
     const before =
