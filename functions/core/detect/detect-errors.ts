@@ -1,7 +1,7 @@
 import type { ErrorRecord, LogEvent } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
-import { foldReprints } from './fold-reprints.ts';
+import { foldLoggedCauses, foldReprints } from './fold-reprints.ts';
 import {
   HANDLER_NOT_FOUND,
   isJavaHandlerMissing,
@@ -168,7 +168,9 @@ export function detectErrors(
       found.push(detected);
     });
   }
-  return foldReprints(reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found)) : found);
+  return foldLoggedCauses(
+    foldReprints(reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found)) : found),
+  );
 }
 
 /**

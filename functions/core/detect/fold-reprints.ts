@@ -78,6 +78,54 @@ export function foldReprints(found: DetectedError[]): DetectedError[] {
   return out;
 }
 
+/**
+ * An error logged where it was caught (`logger.exception`, `log.error("…", e)`, `console.error(err)`)
+ * and then raised again as the cause of another (`raise OrderError(…) from e`, `throw new
+ * RuntimeException(e)`, `new Error(…, { cause })`) is one failure: the crash's record holds the
+ * logged one as a cause, and a record of its own would open a second incident and queue a second
+ * repair of the same bug. The logged record joins the crash's when it is the stream's record right
+ * before it, came at most 2 s before it, names the same invocation when both name one, and reads
+ * as one of its causes (class, first message line, frames as `foldReprints` compares them).
+ */
+export function foldLoggedCauses(found: DetectedError[]): DetectedError[] {
+  if (!found.some((d) => d.record.causes.length > 0)) return found;
+  const previousOfStream = new Map<string, number>();
+  const joinedInto = new Map<number, number>();
+  found.forEach((d, i) => {
+    const stream = `${d.record.logGroup}\u0000${d.record.logStream}`;
+    const before = previousOfStream.get(stream);
+    previousOfStream.set(stream, i);
+    if (before === undefined || d.record.causes.length === 0) return;
+    const logged = found[before] as DetectedError;
+    if (isLoggedCause(logged, d)) joinedInto.set(before, i);
+  });
+  if (joinedInto.size === 0) return found;
+  const joined = new Map<number, string[]>();
+  for (const [from, into] of joinedInto)
+    joined.set(into, [...(found[from] as DetectedError).record.eventIds, ...(joined.get(into) ?? [])]);
+  return found.flatMap((d, i) => {
+    if (joinedInto.has(i)) return [];
+    const ids = joined.get(i);
+    if (!ids) return [d];
+    return [{ ...d, record: { ...d.record, eventIds: [...new Set([...ids, ...d.record.eventIds])] } }];
+  });
+}
+
+function isLoggedCause(logged: DetectedError, crash: DetectedError): boolean {
+  const a = logged.record;
+  const b = crash.record;
+  if (a.frames.length === 0 || logged.invocation || crash.invocation) return false;
+  if (a.timestamp > b.timestamp || b.timestamp - a.timestamp > RUNTIME_FOLLOW_UP_WITHIN_MS) return false;
+  if (logged.requestId !== undefined && crash.requestId !== undefined && logged.requestId !== crash.requestId)
+    return false;
+  const key = keyOf(a);
+  return b.causes.some(
+    (cause) =>
+      keyOf({ ...cause, logGroup: a.logGroup, logStream: a.logStream }) === key &&
+      framesAgree(a.frames, cause.frames),
+  );
+}
+
 function keyOf(record: ErrorRecord): string {
   const headline = record.message.trimStart().split('\n', 1)[0] ?? '';
   return `${record.logGroup}\u0000${record.logStream}\u0000${record.language}\u0000${exceptionClassName(record.exceptionType, record.language)}\u0000${headline.trimEnd()}`;

@@ -846,6 +846,51 @@ describe("Node's SyntaxError of a file it compiled: the code excerpt before it n
   });
 });
 
+describe('an error logged where it was caught, then raised as the cause of another: one failure, one record', () => {
+  // Captured here: Python 3.11 logger.exception + `raise OrderError(…) from e`; Node 20
+  // console.error(err) + `throw new Error(…, { cause: err })`; Java 17 java.util.logging SEVERE
+  // with the exception + `throw new IllegalStateException(…, e)`.
+  it.each<[string, string, string, string]>([
+    ['python/py311-logging-exception-then-raise-from.txt', 'OrderError', 'bad order ord-7', 'ValueError'],
+    ['javascript/node20-console-error-then-throw-with-cause.txt', 'Error', 'bad order ord-7', 'RangeError'],
+    [
+      'java/java17-jul-severe-then-throw-caused-by.txt',
+      'java.lang.IllegalStateException',
+      'bad order ord-7',
+      'java.lang.NumberFormatException',
+    ],
+  ])('%s', (path, type, message, cause) => {
+    const record = detectBothShapes(fixture(path));
+    expect([record.exceptionType, record.message]).toEqual([type, message]);
+    expect(record.causes.map((c) => c.exceptionType)).toEqual([cause]);
+    // the logged print's lines count with the crash: its exception line is one of the record's events
+    const lines = fixture(path).trimEnd().split('\n');
+    const loggedAt = lines.findIndex((l) => l.startsWith(`${cause}:`));
+    const [perLine] = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(perLine?.eventIds).toContain(`e${loggedAt}`);
+  });
+
+  it('keeps the logged error apart when it is another occurrence: other words, or more than 2 s before', () => {
+    const text = fixture('python/py311-logging-exception-then-raise-from.txt').trimEnd();
+    const other = text.replace(
+      "ValueError: invalid literal for int() with base 10: 'three'\nTraceback",
+      "ValueError: invalid literal for int() with base 10: 'four'\nTraceback",
+    );
+    expect(other).not.toBe(text);
+    expect(detectErrors(makeEvents([other])).map((d) => d.record.exceptionType)).toEqual([
+      'ValueError',
+      'OrderError',
+    ]);
+    const lines = text.split('\n');
+    const split = lines.findIndex((l) => l.startsWith('ValueError:')) + 1;
+    const late = [
+      ...makeEvents([lines.slice(0, split).join('\n')], { start: 1_000_000 }),
+      ...makeEvents([lines.slice(split).join('\n')], { start: 1_000_000 + 2_500, idPrefix: 'late' }),
+    ];
+    expect(detectErrors(late).map((d) => d.record.exceptionType)).toEqual(['ValueError', 'OrderError']);
+  });
+});
+
 describe("Ruby's syntax errors: the file and line the message names are the innermost frame", () => {
   // Ruby 3.1.2: `ruby app.rb` requiring a file that does not parse, `ruby lib/pricing.rb` on it
   // (no type printed), and Logger's `log.error(e)` of the SyntaxError a rescue caught.
