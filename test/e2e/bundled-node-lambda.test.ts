@@ -3,19 +3,10 @@
 // detector and analyzer on the stand-ins, and the fix lands in the TypeScript source file that
 // defines the function the bundle's frame names (test/support/bundled-shop.ts).
 import { describe, expect, it } from 'vitest';
-import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
-import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { step } from '../support/anthropic-stand-in.ts';
 import { bundledShopEvents, SHOP_FILES } from '../support/bundled-shop.ts';
 import { changedPathsBetween, readBlobAt } from '../support/git-server.ts';
-import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
-import {
-  analyzeAndSettle,
-  makeAppDetector,
-  makeE2eAnalyzer,
-  receiveQueued,
-  seedAppRepo,
-} from './support/app-flow.ts';
+import { detectAndRepair, seedAppRepo } from './support/app-flow.ts';
 import { useE2eStandIns } from './support/stand-ins.ts';
 
 const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
@@ -44,35 +35,15 @@ describe('a bundled Node.js Lambda, log line to pull request', () => {
         },
       ]),
     ]);
-    const store = new DynamoDbIncidentStore({ client: servers.dynamoClient, tableName });
-    const detect = makeAppDetector({
-      app,
-      store,
-      queue: new SqsJobQueue({ client: servers.sqsClient, queueUrl: app.queueUrl }),
-    });
-    await detect(
-      makeDataPayload(makeLogEvents(bundledShopEvents('plain')), {
-        logGroup: app.logGroup,
-        logStream: '2026/12/06/[$LATEST]5a3e7b1c2f4d4c8e9b6a1d2e3f4a5b6c',
-      }),
-    );
-    const messages = await receiveQueued({ standIns: servers, queueUrl: app.queueUrl });
-    expect(messages).toHaveLength(1);
-
-    const analyzer = makeE2eAnalyzer({
+    const { queued, response } = await detectAndRepair({
       standIns: servers,
       tableName,
+      app,
+      lines: bundledShopEvents('plain'),
       token: GIT_TOKEN,
-      reviewer: 'oncall@acme.example',
       anthropicUrl: anthropic.url,
-      queueUrl: app.queueUrl,
     });
-    const response = await analyzeAndSettle({
-      standIns: servers,
-      queueUrl: app.queueUrl,
-      analyzer,
-      messages,
-    });
+    expect(queued).toHaveLength(1);
     expect(response.batchItemFailures).toEqual([]);
     expect(FIX_OLD).toContain('throw new TypeError');
 

@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWatch } from '../../functions/local/commands/watch-command.ts';
-import { createRepairPipeline } from '../../functions/local/pipeline/repair-pipeline.ts';
 import { APP_PY, RECORDED_TRACEBACK, recordedConversation } from '../demo/shop-app.ts';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../support/anthropic-stand-in.ts';
 import { createBareRepo, type GitServer, readBranchHead, startGitServer } from '../support/git-server.ts';
@@ -14,6 +11,7 @@ import {
   startGitHubStandIn,
 } from '../support/github-stand-in.ts';
 import { useTempDirs } from '../support/temp-dirs.ts';
+import { runWatchToEnd } from './support/local-watch.ts';
 
 const tempDir = useTempDirs();
 
@@ -44,31 +42,14 @@ describe('ai-ops watch --dry-run', () => {
     const log = join(dir, 'app.log');
     writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
     const outbox = join(dir, 'outbox');
-    const out = new PassThrough();
-    let printed = '';
-    out.on('data', (c: Buffer) => {
-      printed += c.toString();
+    const { code, printed } = await runWatchToEnd({
+      args: ['--once', '--dry-run', log],
+      dir,
+      token: TOKEN,
+      repo: 'demo/shop',
+      githubUrl: github.baseUrl,
+      anthropicUrl: anthropic.url,
     });
-    const code = await runWatch(
-      ['--once', '--dry-run', log],
-      { stdin: new PassThrough(), stdout: out, stderr: out },
-      {
-        env: {
-          GITHUB_TOKEN: TOKEN,
-          GITHUB_REPO: 'demo/shop',
-          GITHUB_API_URL: github.baseUrl,
-          ANTHROPIC_API_KEY: 'recorded',
-          ANTHROPIC_BASE_URL: anthropic.url,
-          AI_OPS_STATE: join(dir, 'state.db'),
-          AI_OPS_OUTBOX: outbox,
-          SMTP_FROM: 'ai-ops@shop.example',
-          SMTP_TO: 'you@shop.example',
-        },
-        cwd: dir,
-        isTty: false,
-        createHandler: createRepairPipeline({ stderr: out }),
-      },
-    );
     expect(code, printed).toBe(0);
 
     const files = readdirSync(outbox);

@@ -5,10 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWatch } from '../../functions/local/commands/watch-command.ts';
-import { createRepairPipeline } from '../../functions/local/pipeline/repair-pipeline.ts';
 import { type AnthropicStandIn, startAnthropicStandIn, step } from '../support/anthropic-stand-in.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../support/git-server.ts';
 import {
@@ -17,6 +14,7 @@ import {
   startGitHubStandIn,
 } from '../support/github-stand-in.ts';
 import { useTempDirs } from '../support/temp-dirs.ts';
+import { runWatchToEnd } from './support/local-watch.ts';
 
 const tempDir = useTempDirs();
 
@@ -78,31 +76,14 @@ describe('ai-ops watch: a Node.js module that does not parse', () => {
     writeFileSync(log, crash.stderr);
 
     const outbox = join(dir, 'outbox');
-    const out = new PassThrough();
-    let printed = '';
-    out.on('data', (c: Buffer) => {
-      printed += c.toString();
+    const { code, printed } = await runWatchToEnd({
+      args: ['--once', '--dry-run', log],
+      dir,
+      token: TOKEN,
+      repo: 'demo/shop',
+      githubUrl: github.baseUrl,
+      anthropicUrl: anthropic.url,
     });
-    const code = await runWatch(
-      ['--once', '--dry-run', log],
-      { stdin: new PassThrough(), stdout: out, stderr: out },
-      {
-        env: {
-          GITHUB_TOKEN: TOKEN,
-          GITHUB_REPO: 'demo/shop',
-          GITHUB_API_URL: github.baseUrl,
-          ANTHROPIC_API_KEY: 'scripted',
-          ANTHROPIC_BASE_URL: anthropic.url,
-          AI_OPS_STATE: join(dir, 'state.db'),
-          AI_OPS_OUTBOX: outbox,
-          SMTP_FROM: 'ai-ops@shop.example',
-          SMTP_TO: 'you@shop.example',
-        },
-        cwd: dir,
-        isTty: false,
-        createHandler: createRepairPipeline({ stderr: out }),
-      },
-    );
     expect(code, printed).toBe(0);
 
     const [first, second] = anthropic.requests;

@@ -3,25 +3,18 @@
 // application. Through the deployed detector and analyzer on the stand-ins, the error is placed in
 // the script that fails to parse with the same words; the model's first fix still does not parse
 // and is refused with V8's message; its second lands as a pull request.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbIncidentStore } from '../../functions/adapters/dynamodb-incident-store.ts';
-import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import { step } from '../support/anthropic-stand-in.ts';
 import { changedPathsBetween, readBlobAt, runGit } from '../support/git-server.ts';
-import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
-import {
-  analyzeAndSettle,
-  makeAppDetector,
-  makeE2eAnalyzer,
-  receiveQueued,
-  seedAppRepo,
-} from './support/app-flow.ts';
+import { capturedMessages } from '../support/log-events.ts';
+import { detectAndRepair, seedAppRepo } from './support/app-flow.ts';
 import { useE2eStandIns } from './support/stand-ins.ts';
 
 const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
 const { tableName, servers, startAnthropic } = useE2eStandIns({ token: GIT_TOKEN });
 
+/** The Node.js runtime client's report (captured) of a handler module that does not parse. */
+const USER_CODE_SYNTAX_ERROR = 'lambda/node20-lambda-ric-text-user-code-syntax-error.events.jsonl';
 const BROKEN_LINE = '  const lines = order.lines ?? [;\n';
 const FILES: Record<string, string> = {
   'package.json': '{\n  "name": "shop",\n  "type": "module"\n}\n',
@@ -53,19 +46,6 @@ const fix = (id: string, newText: string) =>
     },
   ]);
 
-function capturedReport(): string[] {
-  return readFileSync(
-    new URL(
-      '../fixtures/traces/lambda/node20-lambda-ric-text-user-code-syntax-error.events.jsonl',
-      import.meta.url,
-    ),
-    'utf8',
-  )
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as string);
-}
-
 describe('a Node.js Lambda whose code does not parse, log line to pull request', () => {
   it('places the error in the script that fails the same way, refuses a fix that still does not parse, and opens the one that does', async () => {
     const app = await seedAppRepo({ standIns: servers, owner: 'acme', files: FILES });
@@ -73,35 +53,15 @@ describe('a Node.js Lambda whose code does not parse, log line to pull request',
       fix('toolu_still_broken', '  const lines = (order.lines ?? [;\n'),
       fix('toolu_fix', '  const lines = order.lines ?? [];\n'),
     ]);
-    const store = new DynamoDbIncidentStore({ client: servers.dynamoClient, tableName });
-    const detect = makeAppDetector({
-      app,
-      store,
-      queue: new SqsJobQueue({ client: servers.sqsClient, queueUrl: app.queueUrl }),
-    });
-    await detect(
-      makeDataPayload(makeLogEvents(capturedReport()), {
-        logGroup: app.logGroup,
-        logStream: '2026/12/06/[$LATEST]5a3e7b1c2f4d4c8e9b6a1d2e3f4a5b6c',
-      }),
-    );
-    const messages = await receiveQueued({ standIns: servers, queueUrl: app.queueUrl });
-    expect(messages).toHaveLength(1);
-
-    const analyzer = makeE2eAnalyzer({
+    const { queued, response } = await detectAndRepair({
       standIns: servers,
       tableName,
+      app,
+      lines: capturedMessages(USER_CODE_SYNTAX_ERROR),
       token: GIT_TOKEN,
-      reviewer: 'oncall@acme.example',
       anthropicUrl: anthropic.url,
-      queueUrl: app.queueUrl,
     });
-    const response = await analyzeAndSettle({
-      standIns: servers,
-      queueUrl: app.queueUrl,
-      analyzer,
-      messages,
-    });
+    expect(queued).toHaveLength(1);
     expect(response.batchItemFailures).toEqual([]);
 
     // the model was shown the broken line, in scope

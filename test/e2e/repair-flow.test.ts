@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -11,6 +10,7 @@ import { SqsJobQueue } from '../../functions/adapters/sqs-job-queue.ts';
 import type { Incident, RepoRef } from '../../functions/core/contracts.ts';
 import { type AnthropicStandIn, type StandInStep, step } from '../support/anthropic-stand-in.ts';
 import { changedPathsBetween, readBlobAt, readBranchHead } from '../support/git-server.ts';
+import { capturedMessages } from '../support/log-events.ts';
 import { makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 import {
   analyzeAndSettle,
@@ -396,16 +396,7 @@ describe('an invocation Lambda stopped: detector → SQS → analyzer → email,
     const flow = await makeFlow({ script: [] });
     // The Python runtime's init failure as captured (LAMBDA_WARNING, then the error); the
     // repository's requirements.txt lists requests.
-    const lines = readFileSync(
-      new URL(
-        '../fixtures/traces/lambda/py311-awslambdaric-text-import-module-error.events.jsonl',
-        import.meta.url,
-      ),
-      'utf8',
-    )
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as string);
+    const lines = capturedMessages('lambda/py311-awslambdaric-text-import-module-error.events.jsonl');
     await flow.detect(makeDataPayload(makeLogEvents(lines), { logGroup: flow.logGroup, logStream: 'init' }));
     const messages = await flow.receive();
     expect(messages).toHaveLength(1);

@@ -4,7 +4,7 @@
 // bundling `src/handlers/checkout.ts` with esbuild 0.28 into /var/task/index.js and running it
 // under the runtime's console patch (aws-lambda-nodejs-runtime-interface-client 3.3.0, Text
 // format, Node 20.20): plain (CDK's default), minified, and with source maps (--enable-source-maps).
-import { readFileSync } from 'node:fs';
+import { capturedMessages } from './log-events.ts';
 
 /** The repository the bundles were built from (`esbuild src/handlers/checkout.ts --bundle`). */
 export const SHOP_FILES: Record<string, string> = {
@@ -40,12 +40,5 @@ export const handler = async (event: { order?: { lines?: { price: number }[] } }
 /** The captured events of one deployment, as CloudWatch Logs holds them (one string per event). */
 export function bundledShopEvents(deployment: 'plain' | 'minified' | 'source-maps'): string[] {
   const suffix = deployment === 'plain' ? '' : `-${deployment}`;
-  const url = new URL(
-    `../fixtures/traces/javascript/node20-lambda-ric-esbuild-bundle${suffix}.events.jsonl`,
-    import.meta.url,
-  );
-  return readFileSync(url, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as string);
+  return capturedMessages(`javascript/node20-lambda-ric-esbuild-bundle${suffix}.events.jsonl`);
 }

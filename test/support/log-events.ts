@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { LogEvent } from '../../functions/core/contracts.ts';
 
 export interface EventOptions {
@@ -30,4 +31,15 @@ export function makeEvents(
 export function deliveries(trace: string): { oneEvent: string[]; perLine: string[] } {
   const lines = trace.replace(/\n+$/, '').split('\n');
   return { oneEvent: [lines.join('\n')], perLine: lines };
+}
+
+/**
+ * The messages of a captured `.events.jsonl` fixture (each line one event's message as a JSON
+ * string, as the runtime wrote it), `path` under test/fixtures/traces/.
+ */
+export function capturedMessages(path: string): string[] {
+  return readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as string);
 }

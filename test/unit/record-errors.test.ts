@@ -16,6 +16,7 @@ import { DEFAULT_QUEUE_LEASE_MS } from '../../functions/core/incident/queue-leas
 import type { IncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import type { LogContextRequest, LogContextSource } from '../../functions/core/ports/log-context-source.ts';
+import { capturedMessages } from '../support/log-events.ts';
 import { makeControlPayload, makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
@@ -1154,10 +1155,7 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
 
 describe('recordErrors: a Python handler that logs an error and raises it again', () => {
   const fixture = (how: string, capture = 'py311-awslambdaric-text-dynamodb-access-denied-') =>
-    readFileSync(new URL(`../fixtures/traces/python/${capture}${how}.events.jsonl`, import.meta.url), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as string);
+    capturedMessages(`python/${capture}${how}.events.jsonl`);
 
   it('opens one incident for the logged traceback and the runtime report of the same error', async () => {
     // `logger.exception(…)` prints `botocore.exceptions.ClientError: …`; the runtime's report of

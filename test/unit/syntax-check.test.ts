@@ -1,7 +1,6 @@
 // The engine's parse in a repair: a fix that leaves an edited script unparseable is refused, and a
 // SyntaxError that names no file is placed in the script that fails the same way. Run against the
 // real checker (V8 in a child process): its words are what a runtime's report is matched on.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeNodeSyntaxChecker } from '../../functions/adapters/node-syntax-checker.ts';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
@@ -12,7 +11,7 @@ import { applyFixProposal } from '../../functions/core/repair/edit-policy.ts';
 import { explainUnplacedTrace } from '../../functions/core/repair/explain-unplaced-trace.ts';
 import { goalReader, placeSyntaxError } from '../../functions/core/repair/syntax-check.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
-import { makeEvents } from '../support/log-events.ts';
+import { capturedMessages, makeEvents } from '../support/log-events.ts';
 
 const checker = makeNodeSyntaxChecker();
 const failing: SyntaxChecker = {
@@ -35,18 +34,9 @@ const PRICING = [
 const BROKEN_PRICING = PRICING.replace('?? [];', '?? [;');
 
 /** The Node.js runtime client's report (captured) of a handler module that does not parse. */
+const USER_CODE_SYNTAX_ERROR = 'lambda/node20-lambda-ric-text-user-code-syntax-error.events.jsonl';
 function userCodeSyntaxError(): ErrorRecord {
-  const messages = readFileSync(
-    new URL(
-      '../fixtures/traces/lambda/node20-lambda-ric-text-user-code-syntax-error.events.jsonl',
-      import.meta.url,
-    ),
-    'utf8',
-  )
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as string);
-  const [found] = detectErrors(makeEvents(messages));
+  const [found] = detectErrors(makeEvents(capturedMessages(USER_CODE_SYNTAX_ERROR)));
   if (!found) throw new Error('the fixture holds no error');
   return found.record;
 }

@@ -3,8 +3,8 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { CloudWatchLogsContext } from '../../../functions/adapters/cloudwatch-logs-context.ts';
-import type { DynamoDbIncidentStore } from '../../../functions/adapters/dynamodb-incident-store.ts';
-import type { SqsJobQueue } from '../../../functions/adapters/sqs-job-queue.ts';
+import { DynamoDbIncidentStore } from '../../../functions/adapters/dynamodb-incident-store.ts';
+import { SqsJobQueue } from '../../../functions/adapters/sqs-job-queue.ts';
 import { type AnalyzerConfig, loadAnalyzerConfig } from '../../../functions/analyzer/config.ts';
 import { type AnalyzerSources, makeAnalyzer } from '../../../functions/analyzer/handler.ts';
 import type { RepoRef } from '../../../functions/core/contracts.ts';
@@ -190,4 +190,47 @@ export async function analyzeAndSettle({
       new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }),
     );
   return response;
+}
+
+/**
+ * The Lambda log lines of one delivery through the detector as deployed, then the jobs it queued
+ * through the analyzer as deployed, settled like Lambda's event source mapping.
+ */
+export async function detectAndRepair({
+  standIns,
+  tableName,
+  app,
+  lines,
+  token,
+  anthropicUrl,
+  reviewer = 'oncall@acme.example',
+  logStream = '2026/12/06/[$LATEST]5a3e7b1c2f4d4c8e9b6a1d2e3f4a5b6c',
+}: {
+  standIns: Pick<E2eStandIns, 'github' | 'dynamoClient' | 'sesClient' | 'sqsClient'>;
+  tableName: string;
+  app: AppRepo;
+  /** the events' messages, as the function logged them */
+  lines: string[];
+  token: string;
+  anthropicUrl: string;
+  reviewer?: string;
+  logStream?: string;
+}): Promise<{ queued: Message[]; response: SQSBatchResponse }> {
+  const detect = makeAppDetector({
+    app,
+    store: new DynamoDbIncidentStore({ client: standIns.dynamoClient, tableName }),
+    queue: new SqsJobQueue({ client: standIns.sqsClient, queueUrl: app.queueUrl }),
+  });
+  await detect(makeDataPayload(makeLogEvents(lines), { logGroup: app.logGroup, logStream }));
+  const queued = await receiveQueued({ standIns, queueUrl: app.queueUrl });
+  const analyzer = makeE2eAnalyzer({
+    standIns,
+    tableName,
+    token,
+    reviewer,
+    anthropicUrl,
+    queueUrl: app.queueUrl,
+  });
+  const response = await analyzeAndSettle({ standIns, queueUrl: app.queueUrl, analyzer, messages: queued });
+  return { queued, response };
 }

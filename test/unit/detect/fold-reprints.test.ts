@@ -14,18 +14,13 @@
 //   the runtime's `Invoke Error` (its outer `/tmp/cap2/…` frame is the capture's); the
 //   `*-powertools-error-*` ones the same with the handler's `logger.error('checkout failed', err)`
 //   of Powertools' Logger 2.36.0 after `logger.addContext(context)`, which writes to stderr.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { makeEvents } from '../../support/log-events.ts';
+import { capturedMessages, makeEvents } from '../../support/log-events.ts';
 
 const LOG_GROUP = '/aws/lambda/orders';
-const fixture = (path: string): string[] =>
-  readFileSync(new URL(`../../fixtures/traces/${path}.events.jsonl`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as string);
+const fixture = (path: string): string[] => capturedMessages(`${path}.events.jsonl`);
 const detect = (events: LogEvent[]) => detectErrors(events).map((d) => d.record);
 const eventsOf = (messages: string[], start?: number) =>
   makeEvents(messages, { logGroup: LOG_GROUP, ...(start === undefined ? {} : { start }) });

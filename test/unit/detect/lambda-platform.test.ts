@@ -12,7 +12,6 @@
 //   rapid/handlers.go words: `Runtime exited with error: <how>`, `… without providing a reason`);
 // - the JSON log format's `platform.report` (the Telemetry API event schema: `status` `timeout`
 //   with no `errorType`, `error` with one).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -26,13 +25,9 @@ import {
 import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
 import { redact } from '../../../functions/core/text/redact.ts';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
-import { makeEvents } from '../../support/log-events.ts';
+import { capturedMessages, makeEvents } from '../../support/log-events.ts';
 
-const messages = (name: string): string[] =>
-  readFileSync(new URL(`../../fixtures/traces/lambda/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as string);
+const messages = (name: string): string[] => capturedMessages(`lambda/${name}`);
 
 function records(lines: readonly string[], logGroup = '/aws/lambda/checkout'): ErrorRecord[] {
   return detectErrors(makeEvents(lines, { logGroup })).map((d) => d.record);
@@ -339,11 +334,7 @@ describe('the Lambda platform reports a stopped invocation', () => {
     // The runtime logs the error and exits; Lambda then reports the exit on its own line. The
     // error's lines are captured from the runtimes (the fixtures of lambda-runtime-formats.test.ts);
     // Lambda's lines around them are worded as in documented-text-runtime-exit.events.jsonl.
-    const captured = (path: string): string[] =>
-      readFileSync(new URL(`../../fixtures/traces/${path}`, import.meta.url), 'utf8')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as string);
+    const captured = capturedMessages;
     // the request id the captured Node runtime ran its invocation under
     const NODE_ID = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
     const exitLines = (id: string, status: number) => [

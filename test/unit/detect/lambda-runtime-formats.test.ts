@@ -47,7 +47,6 @@
 // (a stand-in Runtime API serving it): boto3/botocore 1.43.11 and the AWS SDK for JavaScript v3
 // (under /var/runtime, as Lambda bundles them) calling a local endpoint that answers as DynamoDB
 // (400, AccessDeniedException, IAM's wording) and S3 (403, AccessDenied) answer a denied call.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -58,13 +57,9 @@ import { explainAccessDenied } from '../../../functions/core/repair/explain-acce
 import { explainHandlerLoadFailure } from '../../../functions/core/repair/explain-handler-load-failure.ts';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
-import { makeEvents } from '../../support/log-events.ts';
+import { capturedMessages, makeEvents } from '../../support/log-events.ts';
 
-const events = (path: string): string[] =>
-  readFileSync(new URL(`../../fixtures/traces/${path}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as string);
+const events = capturedMessages;
 
 function onlyRecord(path: string): ErrorRecord {
   const found = detectErrors(makeEvents(events(path), { logGroup: '/aws/lambda/orders' }));

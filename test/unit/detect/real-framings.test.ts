@@ -7,7 +7,7 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
-import { deliveries, makeEvents } from '../../support/log-events.ts';
+import { capturedMessages, deliveries, makeEvents } from '../../support/log-events.ts';
 
 const fixture = (path: string): string =>
   readFileSync(new URL(`../../fixtures/traces/${path}`, import.meta.url), 'utf8');
@@ -790,11 +790,7 @@ describe("Node's SyntaxError of a file it compiled: the code excerpt before it n
   // The Node.js runtime client 3.3.0 (captured): a handler whose lazy require('./lib/pricing.js')
   // does not parse, thrown (`Invoke Error`) or caught and logged with console.error(err), in both
   // log formats. The text format's console.error starts its event with the excerpt at ERROR level.
-  const lambdaMessages = (name: string): string[] =>
-    fixture(`lambda/${name}.events.jsonl`)
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as string);
+  const lambdaMessages = (name: string): string[] => capturedMessages(`lambda/${name}.events.jsonl`);
   it("reads the Lambda runtime's reports of it as one record in the broken file, one fingerprint in all four", () => {
     const records = ['text', 'json'].flatMap((format) =>
       ['lazy-require', 'console-error'].map((how) => {
