@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { SyntaxChecker, SyntaxFailure } from '../core/ports/syntax-checker.ts';
+import type { SourceFile, SyntaxChecker, SyntaxFailure } from '../core/ports/syntax-checker.ts';
 
 /**
  * The SyntaxChecker of this very Node.js: V8 compiles each file in a child process, and nothing is
@@ -21,36 +21,40 @@ export function makeNodeSyntaxChecker({
   /** per child: a check of many files, or one `locate` */
   timeoutMs?: number;
 } = {}): SyntaxChecker {
+  const check = async (files: readonly SourceFile[]): Promise<SyntaxFailure[]> => {
+    if (files.length === 0) return [];
+    const { stdout } = await run({
+      nodePath,
+      args: ['--experimental-vm-modules', '--no-warnings', '-e', CHECK_SCRIPT],
+      input: JSON.stringify(files.map(({ text, goal }) => ({ text, goal }))),
+      timeoutMs,
+      // it exits 0 with its findings on stdout; any other exit is its own failure
+      mustSucceed: true,
+    });
+    const found = JSON.parse(stdout) as { i: number; message: string; line?: number; column?: number }[];
+    return found.flatMap(({ i, message, line, column }) => {
+      const file = files[i];
+      if (!file) return [];
+      return [
+        {
+          path: file.path,
+          message,
+          ...(line !== undefined ? { line } : {}),
+          ...(column !== undefined ? { column } : {}),
+        },
+      ];
+    });
+  };
   return {
-    async check(files) {
-      if (files.length === 0) return [];
-      const { stdout } = await run({
-        nodePath,
-        args: ['--experimental-vm-modules', '--no-warnings', '-e', CHECK_SCRIPT],
-        input: JSON.stringify(files.map(({ text, goal }) => ({ text, goal }))),
-        timeoutMs,
-      });
-      const found = JSON.parse(stdout) as { i: number; message: string; line?: number; column?: number }[];
-      return found.flatMap(({ i, message, line, column }) => {
-        const file = files[i];
-        if (!file) return [];
-        return [
-          {
-            path: file.path,
-            message,
-            ...(line !== undefined ? { line } : {}),
-            ...(column !== undefined ? { column } : {}),
-          },
-        ];
-      });
-    },
+    check,
     async locate(file) {
-      if (file.goal === 'commonjs') return (await this.check([file]))[0];
+      if (file.goal === 'commonjs') return (await check([file]))[0];
       const { code, stderr } = await run({
         nodePath,
         args: ['--input-type=module', '--check'],
         input: file.text,
         timeoutMs,
+        mustSucceed: false,
       });
       if (code === 0) return undefined;
       return readCheckOutput(file.path, stderr);
@@ -102,11 +106,14 @@ function run({
   args,
   input,
   timeoutMs,
+  mustSucceed,
 }: {
   nodePath: string;
   args: string[];
   input: string;
   timeoutMs: number;
+  /** reject on a non-zero exit (a report of its own on stderr otherwise, read by the caller) */
+  mustSucceed: boolean;
 }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(nodePath, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -137,8 +144,7 @@ function run({
         );
         return;
       }
-      // `check` exits 0 with its findings on stdout; anything else there is the child's own failure
-      if (args.includes('-e') && code !== 0) {
+      if (mustSucceed && code !== 0) {
         reject(new Error(`the syntax check failed (exit ${code}): ${stderr.slice(0, 500)}`));
         return;
       }

@@ -15,7 +15,12 @@ import {
 } from './lambda-platform.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
-import { isExcerptHeader, javascriptParser } from './parse-trace/javascript.ts';
+import {
+  continuesExcerpt,
+  EXCERPT_LINES,
+  isExcerptHeader,
+  javascriptParser,
+} from './parse-trace/javascript.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
@@ -600,12 +605,12 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
 
     const mayStart = MAY_START_TRACE.test(line.body);
     const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
-    if (excerpt && !starters.some((p) => p.language === 'javascript')) releaseExcerpt();
     if (starters.length > 0) {
-      block = { parsers: starters, lines: [line], bodies: [line.body], chars: line.body.length };
+      // After Node's excerpt (held only when this line starts a JavaScript trace) the trace is
+      // Node's, whatever else its header could be read as.
+      const parsers = excerpt ? [javascriptParser] : starters;
+      block = { parsers, lines: [line], bodies: [line.body], chars: line.body.length };
       if (excerpt) {
-        // Node's excerpt: the trace after it is Node's, whatever else its header could be read as
-        block.parsers = [javascriptParser];
         const held = excerpt.map(parseLine);
         excerpt = undefined;
         block.lines.unshift(...held);
@@ -878,18 +883,10 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
   };
 }
 
-// Node's code excerpt: the `file:line` header, the source line, the caret line, a blank line.
-const EXCERPT_LINES = 4;
+// What every line outside a trace is asked before it may be the header of Node's code excerpt:
+// a digit last, then a script's `.js:12` there.
 const EXCERPT_TAIL = /\.[cm]?[jt]sx?:\d{1,9}$/;
-const CARET_LINE = /^[ \t]*\^+[ \t]*$/;
 const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
-
-/** Whether `text` can be line `held + 1` of Node's code excerpt, after the `held` lines before it. */
-function continuesExcerpt(held: number, text: string): boolean {
-  if (held === 1) return true;
-  if (held === 2) return CARET_LINE.test(text);
-  return text.trim() === '';
-}
 
 /** The error header Node prints after its code excerpt: a JavaScript trace's start. */
 function startsJavascriptTrace(body: string): boolean {

@@ -118,17 +118,19 @@ function isLoggedCause(logged: DetectedError, crash: DetectedError): boolean {
   if (a.timestamp > b.timestamp || b.timestamp - a.timestamp > RUNTIME_FOLLOW_UP_WITHIN_MS) return false;
   if (logged.requestId !== undefined && crash.requestId !== undefined && logged.requestId !== crash.requestId)
     return false;
-  const key = keyOf(a);
-  return b.causes.some(
-    (cause) =>
-      keyOf({ ...cause, logGroup: a.logGroup, logStream: a.logStream }) === key &&
-      framesAgree(a.frames, cause.frames),
-  );
+  const error = errorKey(a);
+  return b.causes.some((cause) => errorKey(cause) === error && framesAgree(a.frames, cause.frames));
 }
 
+/** The stream and the error: prints of one error in one stream share it. */
 function keyOf(record: ErrorRecord): string {
+  return `${record.logGroup}\u0000${record.logStream}\u0000${errorKey(record)}`;
+}
+
+/** The error as a print reads: language, class (a Python module aside), first message line. */
+function errorKey(record: ErrorRecord): string {
   const headline = record.message.trimStart().split('\n', 1)[0] ?? '';
-  return `${record.logGroup}\u0000${record.logStream}\u0000${record.language}\u0000${exceptionClassName(record.exceptionType, record.language)}\u0000${headline.trimEnd()}`;
+  return `${record.language}\u0000${exceptionClassName(record.exceptionType, record.language)}\u0000${headline.trimEnd()}`;
 }
 
 function framesAgree(a: readonly StackFrame[], b: readonly StackFrame[]): boolean {

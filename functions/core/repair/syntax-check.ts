@@ -119,18 +119,17 @@ export async function brokenByEdits({
       }
     }
     const failedAfter = await located(after, version('afterText'), checker);
-    const wasSame = failedAfter.filter((f) => !mustParse.has(f.path));
+    // Only a file that may have failed so before is checked before the edit.
+    const excusable = failedAfter.filter((f) => !mustParse.has(f.path));
     const before =
-      wasSame.length > 0 ? await checker.check(wasSame.map((f) => version('before')(f.path))) : [];
+      excusable.length > 0 ? await checker.check(excusable.map((f) => version('before')(f.path))) : [];
     const failedBefore = new Map((await located(before, version('before'), checker)).map((f) => [f.path, f]));
-    const lineOf = (text: string, line: number | undefined) =>
-      line === undefined ? undefined : text.split('\n')[line - 1];
     return failedAfter.filter((f) => {
       const earlier = failedBefore.get(f.path);
       const file = scripts.get(f.path);
       if (!earlier || !file || mustParse.has(f.path)) return true;
       return !(
-        earlier.message === f.message && lineOf(file.before, earlier.line) === lineOf(file.afterText, f.line)
+        earlier.message === f.message && lineAt(file.before, earlier.line) === lineAt(file.afterText, f.line)
       );
     });
   } catch {
@@ -162,6 +161,11 @@ async function located(
   return out;
 }
 
+/** Line `line` (1-based) of `text`, when there is one. */
+function lineAt(text: string, line: number | undefined): string | undefined {
+  return line === undefined ? undefined : text.split('\n')[line - 1];
+}
+
 /** `path`, `path:line` or `path:line:column`. */
 function positionOf(failure: SyntaxFailure): string {
   if (failure.line === undefined) return failure.path;
@@ -171,7 +175,7 @@ function positionOf(failure: SyntaxFailure): string {
 /** A refusal's words for one file that no longer parses: where, the engine's message, the line itself. */
 export function describeSyntaxFailure(failure: SyntaxFailure, text: string): string {
   const where = positionOf(failure);
-  const line = failure.line === undefined ? undefined : text.split('\n')[failure.line - 1]?.trim();
+  const line = lineAt(text, failure.line)?.trim();
   const quoted =
     line === undefined || line === ''
       ? ''

@@ -22,6 +22,16 @@ const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
 /** Whether a line (its log prefix stripped) is the `/app/x.js:10` that opens Node's code excerpt. */
 export const isExcerptHeader = (body: string): boolean => EXCERPT_HEADER.test(bounded(body).trim());
+/** The excerpt's lines: the `file:line` header, the source line, the caret line, a blank line. */
+export const EXCERPT_LINES = 4;
+/** The excerpt's third line: a caret under the column (the indent before it gives the column). */
+const CARET_LINE = /^([ \t]*)\^+\s*$/;
+/** Whether `text` can be line `held + 1` of Node's code excerpt, after the `held` lines before it. */
+export function continuesExcerpt(held: number, text: string): boolean {
+  if (held === 1) return true;
+  if (held === 2) return CARET_LINE.test(bounded(text));
+  return text.trim() === '';
+}
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
 const INSPECT_CLOSE = /^\s*[\]}],?$/;
@@ -278,7 +288,7 @@ function excerptFrame(lines: readonly string[]): StackFrame | undefined {
   const header = bounded(lines[0] ?? '').trim();
   if (!EXCERPT_HEADER.test(header)) return undefined;
   const where = readLocation(header);
-  const caret = /^([ \t]*)\^+\s*$/.exec(bounded(lines[2] ?? ''));
+  const caret = CARET_LINE.exec(bounded(lines[2] ?? ''));
   const file = where.file;
   return {
     file,
