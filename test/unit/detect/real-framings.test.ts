@@ -887,6 +887,51 @@ describe('an error logged where it was caught, then raised as the cause of anoth
   });
 });
 
+describe("a process pool's worker traceback: one failure, raised where the worker raised it", () => {
+  // Python 3.11 (Debian's): ProcessPoolExecutor and multiprocessing.Pool re-raise a worker's
+  // KeyError in the parent, its traceback printed between `"""` lines as the cause; the same
+  // through logging.exception; Celery 5.2.6 with billiard 4.1 logs a task's failure as billiard's
+  // ExceptionWithTraceback wrapping the worker's traceback. Before: two records (or three with
+  // the logger's line) per failure, one of them aimed at the parent's `.result()` line.
+  it.each<[string, string]>([
+    ['python/py311-process-pool-executor-remote-traceback.txt', '/srv/shop/workers.py:13'],
+    ['python/py311-multiprocessing-pool-remote-traceback.txt', '/srv/shop/workers.py:16'],
+    ['python/py311-logging-exception-process-pool.txt', '/srv/shop/workers.py:22'],
+    ['python/py311-celery-5.2-billiard-exception-with-traceback.txt', '/srv/shop/tasks.py:8'],
+  ])('%s', (path, caller) => {
+    const record = detectBothShapes(fixture(path));
+    expectRecord(record, {
+      language: 'python',
+      exceptionType: 'KeyError',
+      message: "'lines'",
+      innermost: { file: '/srv/shop/shop/pricing.py', line: 2, function: 'total' },
+    });
+    // the call that handed the work to the pool stays a frame, outside the worker's
+    expect(record.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)[0]).toBe(caller);
+    expect(record.causes).toEqual([]);
+    expect(record.raw).toContain('"""');
+  });
+
+  it("reads a worker traceback cut off inside its fence as the worker's error, losing no line", () => {
+    const lines = fixture('python/py311-process-pool-executor-remote-traceback.txt').split('\n');
+    const cut = lines.slice(0, lines.findIndex((l) => l.startsWith('KeyError:')) + 1);
+    const { oneEvent, perLine } = deliveries(cut.join('\n'));
+    for (const shape of [oneEvent, perLine]) {
+      const found = detectErrors(makeEvents(shape)).map((d) => d.record);
+      expect(found.map((r) => [r.exceptionType, r.frames.at(-1)?.line])).toEqual([['KeyError', 2]]);
+      expect(found[0]?.eventIds).toHaveLength(shape.length);
+    }
+  });
+
+  it('gives two failures of the pool from two bugs two fingerprints, not one for the shared call site', () => {
+    const text = fixture('python/py311-process-pool-executor-remote-traceback.txt');
+    const other = text.replace('shop/pricing.py", line 2, in total', 'shop/stock.py", line 9, in reserve');
+    expect(other).not.toBe(text);
+    const [a, b] = [text, other].map((t) => detectErrors(makeEvents([t]))[0]?.record as ErrorRecord);
+    expect(fingerprintError(a)).not.toBe(fingerprintError(b));
+  });
+});
+
 describe("Ruby's syntax errors: the file and line the message names are the innermost frame", () => {
   // Ruby 3.1.2: `ruby app.rb` requiring a file that does not parse, `ruby lib/pricing.rb` on it
   // (no type printed), and Logger's `log.error(e)` of the SyntaxError a rescue caught.

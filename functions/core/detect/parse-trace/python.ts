@@ -18,11 +18,20 @@ const GROUP_BORDER = /^(?:\s*[|+])+ ?/;
 const GROUP_SEPARATOR = /^[-+]+(?: \d+ [-+]+| \.\.\. .*)?$/;
 /** Longest line a regex sees; a frame or exception line longer than this is not a real one. */
 const MAX_LINE = 8192;
+// A process pool re-raises a worker's exception in the parent with the worker's traceback, as
+// text between `"""` lines, for its cause: multiprocessing's `RemoteTraceback`, concurrent.futures'
+// `_RemoteTraceback`, billiard's `ExceptionWithTraceback` (Celery 5.2 raises that one itself).
+const REMOTE_LEAD = /^[A-Za-z_][\w.]{0,200}(?:RemoteTraceback|ExceptionWithTraceback): ?$/;
+const FENCE = '"""';
+/** Lines looked back over for an open fence: a worker's traceback longer than this is split off. */
+const MAX_FENCE_LOOKBACK = 400;
 
 interface Section {
   frames: StackFrame[];
   exceptionType?: string;
   messageLines: string[];
+  /** a worker's exception raised again in this section (see `REMOTE_LEAD`) */
+  worker?: ParsedTrace;
 }
 
 const isIndented = (line: string): boolean => line.startsWith(' ') || line.startsWith('\t');
@@ -45,8 +54,8 @@ function toTrace(section: Section): ParsedTrace {
     language: 'python',
     exceptionType: section.exceptionType ?? '',
     message: lines.join('\n'),
-    frames: section.frames,
-    causes: [],
+    frames: section.worker ? [...section.frames, ...section.worker.frames] : section.frames,
+    causes: section.worker?.causes ?? [],
   };
 }
 
@@ -55,10 +64,31 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
   const sections: Section[] = [];
   let current: Section | undefined;
   let inMessage = false;
-  for (const raw of lines) {
+  // a worker's traceback read from its fence, waiting for the parent's section it caused
+  let remote: ParsedTrace | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? '';
     const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
+    const close = lines[i + 1] === FENCE && REMOTE_LEAD.test(line) ? lines.indexOf(FENCE, i + 2) : -1;
+    if (close > 0) {
+      // The worker's frames are the innermost of the call that failed: they go below the frames
+      // of the section the worker's exception was raised again in, or, when the pool's wrapper
+      // was raised itself, stand for the wrapper and its frames (the same frames, printed twice).
+      const worker = parsePython(lines.slice(i + 2, close).join('\n'));
+      i = close;
+      if (!worker) continue;
+      if (current && !inMessage && current.exceptionType === undefined) {
+        current.frames = [];
+        current.worker = worker;
+        current.exceptionType = worker.exceptionType;
+        current.messageLines = [worker.message];
+        inMessage = true;
+      } else remote = worker;
+      continue;
+    }
     if (line.includes(HEADER)) {
-      current = { frames: [], messageLines: [] };
+      current = { frames: [], messageLines: [], ...(remote ? { worker: remote } : {}) };
+      remote = undefined;
       sections.push(current);
       inMessage = false;
       continue;
@@ -144,14 +174,18 @@ function parsePython(text: string): ParsedTrace | undefined {
   if (isGroup && first) return { ...toTrace(first), causes: rest.map(toTrace) };
   const record = named.at(-1);
   if (!record) return undefined;
-  // Nearest cause first, like Java's "Caused by" order.
-  return { ...toTrace(record), causes: named.slice(0, -1).reverse().map(toTrace) };
+  // Nearest cause first, like Java's "Caused by" order; a worker's own causes are the nearest.
+  const trace = toTrace(record);
+  return { ...trace, causes: [...trace.causes, ...named.slice(0, -1).reverse().map(toTrace)] };
 }
 
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it.
   if (block.length === 1 && !isPythonStart(block[0] ?? '')) return line.trimStart().startsWith(HEADER);
+  // A worker's traceback in its fence is read whole; the fence opens on the line after the wrapper's.
+  if (isFenceOpen(block)) return true;
+  if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;
   const trimmed = line.trim();
   if (trimmed === '' || isIndented(line) || CHAIN.test(trimmed) || CAUGHT_HERE.test(line)) return true;
   if (line.includes(HEADER)) {
@@ -175,9 +209,18 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
 }
 
+/** Whether the block ends inside a worker's traceback: between the fence after a wrapper's line and its close. */
+function isFenceOpen(block: readonly string[]): boolean {
+  for (let i = block.length - 1, seen = 0; i >= 0 && seen < MAX_FENCE_LOOKBACK; i -= 1, seen += 1) {
+    // the nearest fence: an opening one follows the wrapper's line, a closing one the worker's exception
+    if (block[i] === FENCE) return REMOTE_LEAD.test((block[i - 1] ?? '').slice(0, MAX_LINE));
+  }
+  return false;
+}
+
 function isPythonStart(line: string): boolean {
   const head = line.slice(0, MAX_LINE);
-  return head.includes(HEADER) || (FRAME.test(head) && isIndented(head));
+  return head.includes(HEADER) || (FRAME.test(head) && isIndented(head)) || REMOTE_LEAD.test(head);
 }
 
 /** Python tracebacks: chained exceptions, 3.11 markers, header-less SyntaxError, exception groups. */
