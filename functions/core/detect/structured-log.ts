@@ -82,6 +82,8 @@ const TRACE_PATHS = [
   'error.exception',
   'stackTrace',
   'message.stackTrace',
+  // winston's `logstash` format: `{"@fields":{"level":"error","stack":"…"},"@message":"…"}`
+  '@fields.stack',
 ];
 const LEVEL_PATHS = [
   'level',
@@ -95,6 +97,7 @@ const LEVEL_PATHS = [
   'log_level',
   // loguru's `serialize=True`: `{"text": "<the formatted line and traceback>", "record": {…}}`
   'record.level.name',
+  '@fields.level',
 ];
 const TYPE_PATHS = [
   'err.type',
@@ -127,6 +130,7 @@ const MESSAGE_PATHS = [
   'event',
   '@m',
   '@mt',
+  '@message',
 ];
 
 /**
@@ -148,17 +152,15 @@ export function isQuietStructuredLine(line: string): boolean {
  */
 export function readStructuredError(body: string): StructuredError | undefined {
   const start = body.indexOf('{');
+  if (start < 0 || body.length > MAX_JSON_LENGTH || !body.trimEnd().endsWith('}')) return undefined;
   // Lambda's Node runtime writes `Invoke Error \t{…}`: allow a short label before the object.
-  if (start < 0 || start > 40 || body.length > MAX_JSON_LENGTH || !body.trimEnd().endsWith('}'))
-    return undefined;
+  return (start <= 40 ? readObjectLine(body, start) : undefined) ?? readTextWithTrailingTrace(body);
+}
+
+function readObjectLine(body: string, start: number): StructuredError | undefined {
   if (isQuietStructuredLine(body)) return undefined;
-  let obj: unknown;
-  try {
-    obj = JSON.parse(body.slice(start));
-  } catch {
-    return undefined;
-  }
-  if (!isObject(obj)) return undefined;
+  const obj = parseObject(body.slice(start));
+  if (!obj) return undefined;
   const rawLevel = pick(obj, LEVEL_PATHS);
   const level = toLevel(rawLevel);
   const isError = level === 'error' || level === 'fatal';
@@ -175,7 +177,8 @@ export function readStructuredError(body: string): StructuredError | undefined {
     lambdaGoFrames(error.stackTrace) ??
     loguruTraceback(error) ??
     structlogTraceback(error.exception) ??
-    monologTrace(error.context);
+    monologTrace(error.context) ??
+    nestedTrace(error);
   // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
   const exceptionType = pickText(error, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
   const message = pickText(error, MESSAGE_PATHS) ?? '';
@@ -191,6 +194,44 @@ export function readStructuredError(body: string): StructuredError | undefined {
 }
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
+
+function parseObject(text: string): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// A text line whose metadata ends it as JSON: winston's `simple` format writes
+// `error: failed to price order 7 {"stack":"TypeError: …\n    at …"}` (its level, the message, then
+// the rest of the entry), and many a `console.error(msg, JSON.stringify(meta))` alike.
+const TEXT_LEVEL = /^([A-Za-z]{3,8}): /;
+const OBJECT_START = ' {"';
+/** Places a trailing object may start at, tried from the first (a message may hold `{"` too). */
+const MAX_OBJECT_STARTS = 4;
+
+/**
+ * The trace a text line carries in the JSON object that ends it, when its level (if it names one)
+ * is an error's. The message is the text before the object, its level word left out.
+ */
+function readTextWithTrailingTrace(body: string): StructuredError | undefined {
+  const leading = TEXT_LEVEL.exec(body);
+  const level = leading ? toLevel(leading[1]) : undefined;
+  if (level !== undefined && level !== 'error' && level !== 'fatal') return undefined;
+  let at = body.indexOf(OBJECT_START);
+  for (let tries = 0; at >= 0 && tries < MAX_OBJECT_STARTS; tries++) {
+    const obj = parseObject(body.slice(at + 1));
+    const trace = obj ? pickText(obj, TRACE_PATHS) : undefined;
+    if (trace?.includes('\n')) {
+      const message = body.slice(level === undefined ? 0 : (leading?.[0].length ?? 0), at).trim();
+      return { level: level ?? 'error', trace, message };
+    }
+    at = body.indexOf(OBJECT_START, at + OBJECT_START.length);
+  }
+  return undefined;
+}
 
 // Causes read from one object: the chains printed to logs are short; a deeper one is data.
 const MAX_CAUSES = 8;
@@ -216,6 +257,35 @@ function withCauses(trace: string | undefined, obj: Json): string | undefined {
   }
   for (; depth > 0; depth--) out += `\n${'  '.repeat(depth - 1)}}`;
   return out;
+}
+
+// Where a layout of the application's own making keeps the error (log4js's custom layouts:
+// `"data": ["failed to price order 7", {"message": …, "stack": …}]`): a field named for a trace,
+// anywhere a few levels down.
+const TRACE_KEY = /^(?:stack|stack_?trace|stacktrace|traceback|exc_info|exception|backtrace)$/i;
+const MAX_NESTED_DEPTH = 3;
+/** Values looked at in all: the object comes from the log, and may be large. */
+const MAX_NESTED_VALUES = 200;
+
+/** The first text of several lines under a trace-named key, breadth first, bounded. */
+function nestedTrace(obj: Json): string | undefined {
+  let level: unknown[] = [obj];
+  let seen = 0;
+  for (let depth = 0; depth < MAX_NESTED_DEPTH && level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const value of level) {
+      if (!isObject(value) && !Array.isArray(value)) continue;
+      // for…in: no array of every entry built for an object that may hold thousands
+      for (const key in value) {
+        if (++seen > MAX_NESTED_VALUES) return undefined;
+        const inner: unknown = (value as Json)[key];
+        if (typeof inner === 'string' && inner.includes('\n') && TRACE_KEY.test(key)) return inner;
+        if (typeof inner === 'object' && inner !== null) next.push(inner);
+      }
+    }
+    level = next;
+  }
+  return undefined;
 }
 
 /** A value from the log written as one line of a trace we print: it cannot add lines of its own. */

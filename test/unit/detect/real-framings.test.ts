@@ -927,8 +927,8 @@ describe("a process pool's worker traceback: one failure, raised where the worke
     const text = fixture('python/py311-process-pool-executor-remote-traceback.txt');
     const other = text.replace('shop/pricing.py", line 2, in total', 'shop/stock.py", line 9, in reserve');
     expect(other).not.toBe(text);
-    const [a, b] = [text, other].map((t) => detectErrors(makeEvents([t]))[0]?.record as ErrorRecord);
-    expect(fingerprintError(a)).not.toBe(fingerprintError(b));
+    const [a, b] = [text, other].map((t) => fingerprintError(detectBothShapes(t)));
+    expect(a).not.toBe(b);
   });
 });
 
@@ -988,6 +988,39 @@ describe('structured loggers: the error field is the message', () => {
     expect(root?.frames.at(-1)).toMatchObject({ function: 'lineTotal', line: 4 });
     // the root cause names the bug: the fingerprint reads it
     expect(fingerprintError(record)).not.toBe(fingerprintError({ ...record, causes: [] }));
+  });
+
+  // Node 20, winston 3.19 with format.errors({ stack: true }): `simple` (plain and colorized)
+  // writes the level, the message, then the rest of the entry as JSON, the stack in it; `logstash`
+  // nests level and stack in `@fields`. log4js 6.9 with a JSON layout of the application's own
+  // (`data`: the arguments, the error as {message, stack}). All three were silent before.
+  it.each([
+    ['javascript/node20-winston-3.19-simple-error.txt', '/srv/app/winston-json.js'],
+    ['javascript/node20-winston-3.19-colorize-simple-error.txt', '/srv/app/winston-more.js'],
+    ['javascript/node20-winston-3.19-logstash-error.txt', '/srv/app/winston-json.js'],
+    ['javascript/node20-log4js-6.9-custom-json-layout-error.txt', '/srv/app/log4js-app.js'],
+  ])('%s: the stack in the entry is the error', (path, caller) => {
+    const record = detectBothShapes(fixture(path));
+    expectRecord(record, {
+      language: 'javascript',
+      exceptionType: 'TypeError',
+      message: "Cannot read properties of undefined (reading 'reduce')",
+      innermost: { file: '/srv/app/lib/orders.js', line: 3, function: 'total' },
+      frames: 8,
+    });
+    expect(record.frames.filter((f) => f.inApp)[0]?.file).toBe(caller);
+    expect(record.raw).not.toContain('\u001b');
+  });
+
+  it("leaves winston's warn with a stack alone, as a JSON line at warn is, and a trailing object with no trace", () => {
+    expect(
+      detectErrors(makeEvents([fixture('javascript/node20-winston-3.19-colorize-simple-warn.txt')])),
+    ).toEqual([]);
+    const record = (line: string) => detectErrors(makeEvents([line])).map((d) => d.record.frames.length);
+    // no trace in the object: read as the line it is, as before
+    expect(record('error: failed to price order 7 {"orderId":7}')).toEqual(
+      record('error: failed to price order 7'),
+    );
   });
 
   it('logrus text (written from logrus’ documented TextFormatter output)', () => {
