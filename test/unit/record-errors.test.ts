@@ -469,6 +469,47 @@ describe('recordErrors', () => {
       });
     });
 
+    it("completes Sinatra's error header, the one line `?Error` delivers, from the stream's tab-indented frames", async () => {
+      // Ruby 3.1, Sinatra 3.0.5 in production, one event per line: the frames hold no error word
+      const lines = readFileSync(
+        new URL(
+          '../fixtures/traces/ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.log',
+          import.meta.url,
+        ),
+        'utf8',
+      )
+        .trimEnd()
+        .split('\n');
+      const start = 1_714_564_800_000;
+      const stream = lines.map((message, i) => ({
+        id: `ctx-${i}`,
+        timestamp: start + i,
+        message,
+        logGroup: LOG_GROUP,
+        logStream: STREAM,
+      }));
+      const at = lines.findIndex((l) => l.includes(' - KeyError - '));
+      const logContext = new FakeLogContext(async () => stream);
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      const delivered = makeLogEvents([lines[at] ?? ''], { start: start + at });
+      const out = recorded(
+        await recordErrors(
+          { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+      expect(out.context).toMatchObject({ fetched: 1, assembled: 1 });
+      expect(queue.jobs).toHaveLength(1);
+      expect(queue.jobs[0]?.error).toMatchObject({
+        exceptionType: 'KeyError',
+        message: 'key not found: :lines',
+      });
+      expect(queue.jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+        file: '/srv/rb/lib/pricing.rb',
+        line: 8,
+      });
+    });
+
     it('reuses one read for several cut-off traces of the same stream', async () => {
       const start = 1_714_564_800_000;
       const logContext = new FakeLogContext(async ({ logGroup, logStream }) =>

@@ -932,6 +932,50 @@ describe("a process pool's worker traceback: one failure, raised where the worke
   });
 });
 
+describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented backtrace", () => {
+  // Ruby 3.1.2, Sinatra 3.0.5 in production under WEBrick, two requests failing: a NoMethodError
+  // (its message followed by error_highlight's snippet before the colon) and a KeyError. Silent before.
+  const log = fixture('ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.log');
+  const section = (type: string): string => {
+    const lines = log.split('\n');
+    const from = lines.findIndex((l) => l.includes(` - ${type} - `));
+    const to = lines.findIndex(
+      (l, i) => i > from && !l.startsWith('\t') && / - \w+Error - |^127\.0\.0\.1 /.test(l),
+    );
+    return lines.slice(from, to).join('\n');
+  };
+
+  it.each<[string, string, number, string]>([
+    ['NoMethodError', "undefined method `sum' for nil:NilClass", 3, 'total'],
+    // Ruby 3.1 names the C method the frame called (`fetch`) at the caller's line
+    ['KeyError', 'key not found: :lines', 8, 'fetch'],
+  ])('%s', (type, message, line, fn) => {
+    const record = detectBothShapes(section(type));
+    expect([record.language, record.exceptionType, record.message]).toEqual(['ruby', type, message]);
+    const inApp = record.frames.filter((f) => f.inApp);
+    expect(inApp.at(-1)).toMatchObject({ file: '/srv/rb/lib/pricing.rb', line, function: fn });
+    expect(inApp[0]).toMatchObject({ file: 'app.rb', line: 13 });
+    expect(record.frames.filter((f) => f.file.includes('/gems/')).every((f) => !f.inApp)).toBe(true);
+  });
+
+  it("reads the server's whole log line by line as the two failures, nothing else", () => {
+    const lines = log.trimEnd().split('\n');
+    const found = detectErrors(makeEvents(lines)).map((d) => d.record.exceptionType);
+    expect(found).toEqual(['NoMethodError', 'KeyError']);
+  });
+
+  it('reads the header alone as the tip of a trace whose frames a filter did not deliver, when it names an error class', () => {
+    // `?Error` passes the header; the frames hold no such word
+    const header = section('KeyError').split('\n')[0] ?? '';
+    const [alone, ...rest] = detectErrors(makeEvents([header]));
+    expect(rest).toEqual([]);
+    expect(alone?.record).toMatchObject({ exceptionType: 'KeyError', message: 'key not found: :lines' });
+    expect(alone?.needsContext).toBe(true);
+    // another class name is believed only with frames after it
+    expect(detectErrors(makeEvents(['- Deploy - error budget spent:', 'the next line']))).toEqual([]);
+  });
+});
+
 describe("Ruby's syntax errors: the file and line the message names are the innermost frame", () => {
   // Ruby 3.1.2: `ruby app.rb` requiring a file that does not parse, `ruby lib/pricing.rb` on it
   // (no type printed), and Logger's `log.error(e)` of the SyntaxError a rescue caught.
@@ -1014,7 +1058,7 @@ describe('structured loggers: the error field is the message', () => {
 
   it("leaves winston's warn with a stack alone, as a JSON line at warn is, and a trailing object with no trace", () => {
     expect(
-      detectErrors(makeEvents([fixture('javascript/node20-winston-3.19-colorize-simple-warn.txt')])),
+      detectErrors(makeEvents([fixture('javascript/node20-winston-3.19-colorize-simple-warn.log')])),
     ).toEqual([]);
     const record = (line: string) => detectErrors(makeEvents([line])).map((d) => d.record.frames.length);
     // no trace in the object: read as the line it is, as before

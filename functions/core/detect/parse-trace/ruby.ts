@@ -15,6 +15,10 @@ const TYPE_SUFFIX = new RegExp(`^(.*) \\((${TYPE})\\)$`);
 // Rails logs `ActionView::Template::Error (msg):`; the message may run over several lines.
 const RAILS_HEADER = new RegExp(`^\\s*(${TYPE}) \\((.*)$`);
 const RAILS_EXTRACT = /^\s+\d+: /;
+// Sinatra's dump_errors (production's default): `2026-12-06 21:53:19 - NoMethodError - msg:`, the
+// message's own further lines (error_highlight's snippet) before the colon, then the backtrace, a
+// tab before each frame. The time is usually read off as the line's prefix already.
+const SINATRA_HEADER = new RegExp(`^(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d )?- (${TYPE}) - (.*)$`);
 const MAX_MESSAGE_LINES = 20;
 
 type FrameParts = { file: string; line: number; function?: string; gem?: string };
@@ -109,7 +113,13 @@ function isErrorTypeName(type: string): boolean {
   return type.includes('::') || /(?:Error|Exception)$/.test(type);
 }
 
-type OpenHeader = { exceptionType: string; message: string; closed: boolean };
+type OpenHeader = {
+  exceptionType: string;
+  message: string;
+  closed: boolean;
+  /** what the last line of a message of several lines ends with (Rails `):`, Sinatra `:`) */
+  closer?: string;
+};
 
 /** Rails `Type (msg):` or Logger's `msg (Type)`. */
 function readLoggedHeader(line: string): OpenHeader | undefined {
@@ -144,6 +154,20 @@ function readPrintedHeader(line: string): OpenHeader | undefined {
   return embedded && { exceptionType: embedded.exceptionType, message: embedded.message, closed: true };
 }
 
+/** Sinatra's `- Type - msg:` (see SINATRA_HEADER): believed only when Ruby frames follow it. */
+function readSinatraHeader(line: string): OpenHeader | undefined {
+  const header = SINATRA_HEADER.exec(line);
+  if (!header) return undefined;
+  const message = header[2] ?? '';
+  const closed = message.endsWith(':');
+  return {
+    exceptionType: header[1] ?? '',
+    message: closed ? message.slice(0, -1) : message,
+    closed,
+    closer: ':',
+  };
+}
+
 /** `app/models/user.rb:13:in 'magic'` at column 0: `puts e.backtrace` without a header. */
 function isColumnZeroFrame(line: string): boolean {
   if (/^\s/.test(line) || !IN_METHOD.test(line)) return false;
@@ -166,9 +190,19 @@ type Building = {
   message: string[];
   frames: StackFrame[];
   open: boolean;
+  closer?: string;
   ended: boolean;
   /** the header was printed by the program (or missing): only frames make it a trace */
   needsFrames?: boolean;
+};
+
+/**
+ * Sinatra's header naming an error class stands for its trace alone: the tip of a backtrace
+ * logged one line per event, whose frames (no error word in them) a filter did not deliver.
+ */
+const standsAlone = (line: string): boolean => {
+  const sinatra = readSinatraHeader(line);
+  return sinatra !== undefined && isErrorTypeName(sinatra.exceptionType);
 };
 
 function parseRuby(text: string): ParsedTrace | undefined {
@@ -191,7 +225,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (!current) {
       if (line.trim() === '') continue;
       const logged = readLoggedHeader(line);
-      const printed = logged ? undefined : readPrintedHeader(line);
+      const printed = logged ? undefined : (readSinatraHeader(line) ?? readPrintedHeader(line));
       const header = logged ?? printed;
       if (!header && !isColumnZeroFrame(line)) return undefined;
       current = {
@@ -199,6 +233,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
         message: header ? [header.message] : [],
         frames: [],
         open: header ? !header.closed : false,
+        ...(header?.closer ? { closer: header.closer } : {}),
         ended: header === undefined,
         needsFrames: logged === undefined,
       };
@@ -206,10 +241,15 @@ function parseRuby(text: string): ParsedTrace | undefined {
       if (header) continue;
     }
     if (current.open) {
-      // a Rails header whose message spans lines: it ends at the line closing with `):`
-      const closes = line.endsWith('):');
-      current.message.push(closes ? line.slice(0, -2) : line);
+      // a header whose message spans lines: it ends at the line closing with `):` (Rails) or `:`
+      // (Sinatra, whose further lines are error_highlight's snippet after a blank line: left out)
+      const closer = current.closer ?? '):';
+      const closes = line.endsWith(closer);
+      if (closer === '):' || (!current.ended && line.trim() !== '')) {
+        current.message.push(closes ? line.slice(0, -closer.length) : line);
+      } else current.ended = true;
       current.open = !closes;
+      if (!current.open) current.ended = true;
       continue;
     }
     const frame = readFrame(line);
@@ -221,7 +261,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) current.ended = true;
     if (!current.ended && current.frames.length <= 1) current.message.push(line);
   }
-  if (built[0]?.needsFrames && built[0].frames.length === 0) return undefined;
+  if (built[0]?.needsFrames && built[0].frames.length === 0 && !standsAlone(lines[0] ?? '')) return undefined;
   const [primary, ...causes] = built.map(
     (b): ParsedTrace => ({
       language: 'ruby',
@@ -249,7 +289,8 @@ export const rubyParser: TraceParser = {
     readScriptSyntaxError(line) !== undefined ||
     readLoggedHeader(line) !== undefined ||
     isColumnZeroFrame(line) ||
-    readPrintedHeader(line) !== undefined,
+    readPrintedHeader(line) !== undefined ||
+    readSinatraHeader(line) !== undefined,
   continuesTrace: (line, block) => {
     if (readFrame(line) !== undefined || readUncaught(line) !== undefined) return true;
     const head = block[0] ?? '';
@@ -257,6 +298,13 @@ export const rubyParser: TraceParser = {
     if (hasFrames) return false;
     // Ruby's own report: extra message lines, error_highlight's snippet; Rails: blank and source-extract lines.
     if (readUncaught(head) !== undefined) return countMessageLines(block) <= MAX_MESSAGE_LINES;
+    const sinatra = readSinatraHeader(head);
+    if (sinatra && readLoggedHeader(head) === undefined) {
+      // its message's further lines, up to the one that ends it with `:`
+      return (
+        !sinatra.closed && !block.slice(1).some((l) => l.endsWith(':')) && block.length <= MAX_MESSAGE_LINES
+      );
+    }
     const logged = readLoggedHeader(head);
     if (!logged) return false;
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) {
