@@ -16,6 +16,7 @@ import { DEFAULT_QUEUE_LEASE_MS } from '../../functions/core/incident/queue-leas
 import type { IncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import type { LogContextRequest, LogContextSource } from '../../functions/core/ports/log-context-source.ts';
+import { DEFAULT_FILTER_PATTERN } from '../../infra/config.ts';
 import { capturedMessages } from '../support/log-events.ts';
 import { makeControlPayload, makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 
@@ -508,6 +509,49 @@ describe('recordErrors', () => {
         file: '/srv/rb/lib/pricing.rb',
         line: 8,
       });
+    });
+
+    it("completes a process pool's failure from the lines the default filter passes: one record, the worker's frames innermost", async () => {
+      // Python 3.11 ProcessPoolExecutor, one event per line, through `?Traceback ?Error …`: the
+      // wrapper's line, both `Traceback` headers and both `KeyError` lines, no frame and no fence
+      const lines = readFileSync(
+        new URL(
+          '../fixtures/traces/python/py311-process-pool-executor-remote-traceback.txt',
+          import.meta.url,
+        ),
+        'utf8',
+      )
+        .trimEnd()
+        .split('\n');
+      const start = 1_714_564_800_000;
+      const stream = lines.map((message, i) => ({
+        id: `ctx-${i}`,
+        timestamp: start + i,
+        message,
+        logGroup: LOG_GROUP,
+        logStream: STREAM,
+      }));
+      const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map(
+        (m) => m[1] ?? m[2] ?? '',
+      );
+      const passed = stream.filter((e) => terms.some((term) => e.message.includes(term)));
+      expect(passed.map((e) => e.message.slice(0, 9))).toEqual([
+        'concurren',
+        'Traceback',
+        'KeyError:',
+        'Traceback',
+        'KeyError:',
+      ]);
+      const logContext = new FakeLogContext(async () => stream);
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      await recordErrors(
+        { event: makeDataPayload(passed, { logGroup: LOG_GROUP, logStream: STREAM }) },
+        deps,
+      );
+      expect(queue.jobs).toHaveLength(1);
+      const error = queue.jobs[0]?.error;
+      expect(error).toMatchObject({ exceptionType: 'KeyError', message: "'lines'" });
+      expect(error?.frames.at(-1)).toMatchObject({ file: '/srv/shop/shop/pricing.py', line: 2 });
     });
 
     it('reuses one read for several cut-off traces of the same stream', async () => {
