@@ -887,6 +887,47 @@ describe('an error logged where it was caught, then raised as the cause of anoth
   });
 });
 
+describe('web frameworks as they log a failed request in production (captured, read right already)', () => {
+  // Python 3.11 with Debian's Flask 2.2 (app.logger: `[time] ERROR in app: Exception on /orders/7
+  // [GET]`), uvicorn 0.17 + FastAPI 0.92 (`ERROR:    Exception in ASGI application`), a
+  // python-json-logger 2.0 JsonFormatter (`exc_info`); NestJS 10.4's coloured ExceptionsHandler.
+  it.each<[string, string, string, string, number]>([
+    [
+      'python/py311-flask-2.2-app-logger-exception-on-request.txt',
+      'KeyError',
+      "'lines'",
+      '/srv/shop/shop/pricing.py',
+      2,
+    ],
+    [
+      'python/py311-uvicorn-0.17-fastapi-0.92-exception-in-asgi-application.txt',
+      'KeyError',
+      "'lines'",
+      '/srv/shop/shop/pricing.py',
+      2,
+    ],
+    [
+      'python/py311-python-json-logger-2.0-exc-info.txt',
+      'KeyError',
+      "'lines'",
+      '/srv/shop/shop/pricing.py',
+      2,
+    ],
+    [
+      'javascript/node20-nestjs-10.4-exceptions-handler-color.txt',
+      'TypeError',
+      "Cannot read properties of undefined (reading 'reduce')",
+      '/srv/nest/src/pricing.ts',
+      2,
+    ],
+  ])('%s', (path, type, message, file, line) => {
+    const record = detectBothShapes(fixture(path));
+    expect([record.exceptionType, record.message]).toEqual([type, message]);
+    expect(record.frames.at(-1)).toMatchObject({ file, line, inApp: true });
+    expect(record.frames.filter((f) => f.inApp).every((f) => f.file.startsWith('/srv/'))).toBe(true);
+  });
+});
+
 describe("a process pool's worker traceback: one failure, raised where the worker raised it", () => {
   // Python 3.11 (Debian's): ProcessPoolExecutor and multiprocessing.Pool re-raise a worker's
   // KeyError in the parent, its traceback printed between `"""` lines as the cause; the same
