@@ -401,6 +401,40 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect(built.prompt).toContain("their line numbers are the compiled file's");
   });
 
+  it("shows a Next.js route handler's source for its minified build's frame (Next.js 14 `next start`, real capture)", async () => {
+    // Before, the TypeScript project's frame (`at d (…/.next/server/app/api/orders/[id]/route.js:1:581)`)
+    // found no file and the repair had no code; a JavaScript project's was read as line 1 of its source.
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: 'shop-web', private: true, scripts: { build: 'next build' } }),
+      'app/api/orders/[id]/route.ts': [
+        "import { total } from '../../../../lib/pricing';",
+        "export const dynamic = 'force-dynamic';",
+        'export async function GET(request: Request, { params }: { params: { id: string } }) {',
+        '  return Response.json({ total: total({ id: params.id }) });',
+        '}',
+        '',
+      ].join('\n'),
+      'lib/pricing.ts':
+        'export function total(order: Order): number {\n  return order.lines.reduce((s, l) => s + l.qty, 0);\n}\n',
+      'app/page.tsx': 'export default function Page() { return <p>shop</p>; }\n',
+    });
+    const trace = readFileSync(
+      new URL('../fixtures/traces/javascript/node20-nextjs-14.2-route-handler-minified.txt', import.meta.url),
+      'utf8',
+    );
+    const [detected] = detectErrors([
+      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop-web', logStream: 'web/1' },
+    ]);
+    if (!detected) throw new Error('no record');
+    const built = await buildRepairPrompt({ error: detected.record, repo });
+    expect([...built.implicatedPaths]).toEqual(['app/api/orders/[id]/route.ts']);
+    expect(built.prompt).toContain('    4    return Response.json({ total: total({ id: params.id }) });');
+    expect(built.prompt).toContain(
+      'next/.next/server/app/api/orders/[id]/route.js → app/api/orders/[id]/route.ts',
+    );
+    expect(built.prompt).toContain("their line numbers are the compiled file's");
+  });
+
   it("maps a published package's lib/ (built from src/ by Babel) to src/, not to a test's copy of the path", async () => {
     // import-js/eslint-plugin-import#1808 has this shape: node_modules/eslint-plugin-import/lib/core/
     // importType.js, a repository with src/core/importType.js and tests/src/core/importType.js.

@@ -316,6 +316,53 @@ describe('mapFramesToRepo', () => {
       expect(pathOf(mapOne({ file, files }))).toBe(expected);
     });
 
+    it.each<[string, string[], string]>([
+      // Next.js 14 `next start` (real capture): a route handler's minified build → its source
+      [
+        '/srv/next/.next/server/app/api/orders/[id]/route.js',
+        ['app/api/orders/[id]/route.ts', 'lib/pricing.ts', 'app/page.tsx'],
+        'app/api/orders/[id]/route.ts',
+      ],
+      [
+        '/srv/next/.next/server/app/api/orders/[id]/route.js',
+        ['src/app/api/orders/[id]/route.ts'],
+        'src/app/api/orders/[id]/route.ts',
+      ],
+      // a JavaScript project's source ends like the build: still the source, its line the build's
+      [
+        '/srv/next/.next/server/app/api/orders/[id]/route.js',
+        ['app/api/orders/[id]/route.js'],
+        'app/api/orders/[id]/route.js',
+      ],
+      // the Pages Router on Lambda, `output: 'standalone'` in a monorepo
+      [
+        '/var/task/.next/server/pages/api/orders/[id].js',
+        ['pages/api/orders/[id].tsx'],
+        'pages/api/orders/[id].tsx',
+      ],
+      [
+        '/app/.next/standalone/apps/web/.next/server/app/checkout/page.js',
+        ['apps/web/app/checkout/page.tsx', 'apps/admin/app/settings/page.tsx'],
+        'apps/web/app/checkout/page.tsx',
+      ],
+    ])('a Next.js build %s → its source (%j) %s', (file, files, expected) => {
+      const mapping = mapOne({ file, files });
+      expect(pathOf(mapping)).toBe(expected);
+      expect(mapping.kind === 'mapped' && mapping.compiledFrom?.includes('.next/server/')).toBe(true);
+    });
+
+    it("leaves a Next.js build's shared chunk, which names no route, to the other rules", () => {
+      expect(pathOf(mapOne({ file: '/srv/next/.next/server/chunks/682.js', files: ['app/page.tsx'] }))).toBe(
+        'unmapped:no_match',
+      );
+      // a route of another name is not guessed
+      const other = mapOne({
+        file: '/srv/next/.next/server/app/api/cart/route.js',
+        files: ['app/api/orders/route.ts'],
+      });
+      expect(pathOf(other)).toBe('unmapped:no_match');
+    });
+
     it("maps a Go module cache frame from another major version, and with the cache's escaped capitals", () => {
       // gofiber/fiber#2757: a v2 panic (…/fiber/v2@v2.51.0/ctx.go) against the repository, whose go.mod
       // now says /v3; the module cache writes github.com/BurntSushi as github.com/!burnt!sushi

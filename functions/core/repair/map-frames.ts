@@ -79,6 +79,12 @@ const SOURCE_NAMES: readonly [RegExp, readonly string[]][] = [
   [/\.mjs$/, ['.mjs', '.mts', '.ts']],
   [/\.cjs$/, ['.cjs', '.cts', '.ts']],
 ];
+// Next.js builds a route to `.next/server/app/<route>/route.js` (or `page.js`) and a Pages Router
+// page to `.next/server/pages/<page>.js`, minified: the source is `app/<route>/route.ts` (or .tsx,
+// .js …), under `src/` in some projects. Also inside `output: 'standalone'` and OpenNext's bundles.
+const NEXT_OUTPUT = '.next';
+const NEXT_ROUTERS = /^(?:app|pages)$/;
+const NEXT_SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.mjs'];
 /** Symlinks followed per path: a loop or a chain ends here. */
 const MAX_SYMLINK_HOPS = 4;
 
@@ -201,6 +207,9 @@ export function mapFramesToRepo({
     const found = match(segments, anchored);
     // Compiled output the repository does not hold: its source, when that matches longer than
     // the file itself does (`dist/index.js` is `src/index.ts`, not some `scripts/index.js`).
+    // A Next.js build's route is never the repository's file, even where it ends like one.
+    const next = sourceOfNextBuild(segments, anchored, match);
+    if (next) return { frame, kind: 'mapped', path: next, compiledFrom: segments.join('/') };
     const source = found.suffix < segments.length ? sourceOfCompiled(segments, anchored, match) : undefined;
     if (source && source.suffix > found.suffix) {
       const path = followSymlinks(source.path, symlinks);
@@ -254,6 +263,32 @@ function sourceOfCompiled(
   }
   const [only] = found;
   return found.size === 1 && only ? { path: only[0], suffix: only[1] } : undefined;
+}
+
+/**
+ * The source of a route Next.js built (see NEXT_OUTPUT): the one file whose path ends like the
+ * route's, with the router's directory, in any source extension. Undefined for anything else
+ * (`.next/server/chunks/…`, code shared by routes, which names no route).
+ */
+function sourceOfNextBuild(
+  segments: readonly string[],
+  anchored: boolean,
+  match: (segments: readonly string[], anchored: boolean) => Match,
+): string | undefined {
+  const output = segments.lastIndexOf(NEXT_OUTPUT);
+  if (output < 0 || segments[output + 1] !== 'server' || !NEXT_ROUTERS.test(segments[output + 2] ?? ''))
+    return undefined;
+  const route = segments.slice(output + 2);
+  const name = route.at(-1) ?? '';
+  if (!name.endsWith('.js')) return undefined;
+  const stem = name.slice(0, -'.js'.length);
+  const found = new Set<string>();
+  for (const ext of NEXT_SOURCE_EXTENSIONS) {
+    const { best, suffix } = match([...route.slice(0, -1), `${stem}${ext}`], anchored);
+    if (suffix >= route.length) for (const path of best) found.add(path);
+  }
+  const [only] = found;
+  return found.size === 1 ? only : undefined;
 }
 
 /** `bin/shop` → `shop/cli.py` when the repository links its entry point to the code. */
