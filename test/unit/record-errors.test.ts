@@ -554,6 +554,49 @@ describe('recordErrors', () => {
       expect(error?.frames.at(-1)).toMatchObject({ file: '/srv/shop/shop/pricing.py', line: 2 });
     });
 
+    it("completes gin's recovered panic from its header, the one line `?panic` delivers", async () => {
+      // Go 1.19, gin 1.8.1 in release mode, one event per line: the value says `runtime error`
+      // (no term of the default pattern matches it), and of the stack only the runtime's panic lines pass
+      const lines = readFileSync(
+        new URL('../fixtures/traces/go/go119-gin-1.8-recovery-release-mode.txt', import.meta.url),
+        'utf8',
+      )
+        .trimEnd()
+        .split('\n');
+      const start = 1_714_564_800_000;
+      const stream = lines.map((message, i) => ({
+        id: `ctx-${i}`,
+        timestamp: start + i,
+        message,
+        logGroup: LOG_GROUP,
+        logStream: STREAM,
+      }));
+      const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map(
+        (m) => m[1] ?? m[2] ?? '',
+      );
+      const passed = stream.filter((e) => terms.some((term) => e.message.includes(term)));
+      // the header, and the runtime's panic lines of the stack: not the value, not the app's frames
+      expect(passed[0]?.message).toContain('[Recovery]');
+      expect(passed.some((e) => e.message.includes('runtime error') || e.message.includes('main.go'))).toBe(
+        false,
+      );
+      const logContext = new FakeLogContext(async () => stream);
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      await recordErrors(
+        { event: makeDataPayload(passed, { logGroup: LOG_GROUP, logStream: STREAM }) },
+        deps,
+      );
+      expect(queue.jobs).toHaveLength(1);
+      expect(queue.jobs[0]?.error).toMatchObject({
+        exceptionType: 'panic',
+        message: 'runtime error: invalid memory address or nil pointer dereference',
+      });
+      expect(queue.jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+        line: 16,
+        function: 'total',
+      });
+    });
+
     it('reuses one read for several cut-off traces of the same stream', async () => {
       const start = 1_714_564_800_000;
       const logContext = new FakeLogContext(async ({ logGroup, logStream }) =>

@@ -973,6 +973,44 @@ describe("a process pool's worker traceback: one failure, raised where the worke
   });
 });
 
+describe("gin's Recovery middleware: `[Recovery] … panic recovered:`, the value, gin's own stack", () => {
+  // Go 1.19 (Debian's), gin 1.8.1 vendored, gin.New() + gin.Recovery(), a handler dereferencing a
+  // nil order: release mode, and debug mode (the request dump, Authorization masked by gin, before
+  // the value). Silent before.
+  it.each([['go/go119-gin-1.8-recovery-release-mode.txt'], ['go/go119-gin-1.8-recovery-debug-mode.txt']])(
+    '%s',
+    (path) => {
+      const record = detectBothShapes(fixture(path));
+      expect([record.language, record.exceptionType, record.message]).toEqual([
+        'go',
+        'panic',
+        'runtime error: invalid memory address or nil pointer dereference',
+      ]);
+      const inApp = record.frames.filter((f) => f.inApp);
+      expect(inApp.at(-1)).toEqual({
+        file: '/srv/go/src/shop/main.go',
+        line: 16,
+        function: 'total',
+        inApp: true,
+      });
+      expect(inApp.map((f) => f.function)).toEqual(['main', 'main.func1', 'total']);
+      // gin's own frames (vendored) and the runtime's are not the app's
+      expect(record.frames.find((f) => f.file.includes('/vendor/github.com/gin-gonic/'))?.inApp).toBe(false);
+      expect(record.frames.at(-1)).toMatchObject({ function: 'panicmem', inApp: false });
+    },
+  );
+
+  it('reads the header alone, all `?panic` delivers of it, as the tip of a trace to read around', () => {
+    const header = fixture('go/go119-gin-1.8-recovery-release-mode.txt')
+      .split('\n')
+      .find((l) => l.includes('[Recovery]')) as string;
+    const [alone, ...rest] = detectErrors(makeEvents([header]));
+    expect(rest).toEqual([]);
+    expect(alone?.record).toMatchObject({ language: 'go', exceptionType: 'panic' });
+    expect(alone?.needsContext).toBe(true);
+  });
+});
+
 describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented backtrace", () => {
   // Ruby 3.1.2, Sinatra 3.0.5 in production under WEBrick, two requests failing: a NoMethodError
   // (its message followed by error_highlight's snippet before the colon) and a KeyError. Silent before.

@@ -25,10 +25,21 @@ const TAB_INDENTED = /^\t\S/;
 const LOCATION =
   /^\s+(\S[^\t]*):(\d+)(?: \+0x[0-9a-fA-F]+)?(?: fp=0x[0-9a-fA-F]+ sp=0x[0-9a-fA-F]+(?: pc=0x[0-9a-fA-F]+)?)?$/;
 
-type Header = { exceptionType: 'panic' | 'fatal error'; message: string };
+// gin's Recovery middleware (in every gin.Default()): after log's date, `[Recovery] 2006/01/02 -
+// 15:04:05 panic recovered:`, in debug mode the request it failed (request line, headers, a blank
+// line), the panic's value, then gin's own stack: `/app/main.go:16 (0x65602a)` and `\tfunc: code`.
+const GIN_RECOVERY = /^\[Recovery\] \d{4}\/\d\d\/\d\d - \d\d:\d\d:\d\d panic recovered:$/;
+const GIN_LOCATION = /^(\S[^\t]*\.go):(\d+) \(0x[0-9a-fA-F]+\)$/;
+const GIN_CALL = /^\t([^\s:][^:]*): /;
+const HTTP_REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/\d/;
+/** Lines of a request dump and the panic's value held before gin's stack starts. */
+const MAX_GIN_LEAD_LINES = 60;
+
+type Header = { exceptionType: 'panic' | 'fatal error'; message: string; gin?: true };
 
 function readHeader(rawLine: string): Header | undefined {
   const line = rawLine.replace(GO_LOG_PREFIX, '');
+  if (GIN_RECOVERY.test(line)) return { exceptionType: 'panic', message: '', gin: true };
   if (PANIC.test(line)) return { exceptionType: 'panic', message: line.slice('panic: '.length) };
   if (FATAL.test(line)) return { exceptionType: 'fatal error', message: line.slice('fatal error: '.length) };
   const http = HTTP_PANIC.exec(line);
@@ -113,12 +124,46 @@ function readFirstGoroutine(lines: readonly string[]): StackFrame[] {
   return frames;
 }
 
+/** A panic gin's Recovery logged: the value after the request dump, the frames of gin's stack. */
+function parseGinRecovery(rest: readonly string[]): ParsedTrace | undefined {
+  const stack = rest.findIndex((l) => GIN_LOCATION.test(l));
+  // The header alone (all `?panic` delivers of it, one line per event) is the tip of the trace.
+  if (stack < 0 && rest.every((l) => l.trim() === '')) return parsedPanic('', []);
+  if (stack < 0) return undefined;
+  let lead = rest.slice(0, stack);
+  const request = lead.findIndex((l) => l.trim() !== '');
+  if (HTTP_REQUEST_LINE.test(lead[request] ?? '')) {
+    const end = lead.findIndex((l, i) => i > request && l.trim() === '');
+    lead = end < 0 ? [] : lead.slice(end);
+  }
+  const frames: StackFrame[] = [];
+  for (let i = stack; i < rest.length; i++) {
+    const location = GIN_LOCATION.exec(rest[i] ?? '');
+    if (!location) continue;
+    const file = location[1] ?? '';
+    const call = GIN_CALL.exec(rest[i + 1] ?? '');
+    const fn = call?.[1];
+    frames.push({
+      file,
+      line: Number(location[2]),
+      ...(fn ? { function: fn } : {}),
+      inApp: isInApp({ language: 'go', file }),
+    });
+  }
+  return parsedPanic(lead.filter((l) => l.trim() !== '').join('\n'), frames.reverse());
+}
+
+function parsedPanic(message: string, frames: StackFrame[]): ParsedTrace {
+  return { language: 'go', exceptionType: 'panic', message, frames, causes: [] };
+}
+
 function parseGo(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== '');
   const header = first < 0 ? undefined : readHeader(lines[first] ?? '');
   if (!header) return undefined;
   const rest = lines.slice(first + 1);
+  if (header.gin) return parseGinRecovery(rest);
   const hasGoroutine = rest.some((l) => GOROUTINE.test(l));
   // A bare `panic: x` with nothing Go-shaped after it is too weak to claim.
   if (!hasGoroutine && rest.some((l) => l.trim() !== '')) return undefined;
@@ -152,11 +197,19 @@ function parseGo(text: string): ParsedTrace | undefined {
   };
 }
 
+/** Before gin's stack: the request dump and the value; then its locations and calls, to the first other line. */
+function continuesGinRecovery(line: string, block: readonly string[]): boolean {
+  const inStack = block.some((l) => GIN_LOCATION.test(l));
+  if (!inStack) return block.length <= MAX_GIN_LEAD_LINES;
+  return GIN_LOCATION.test(line) || TAB_INDENTED.test(line);
+}
+
 /** Go panics, `fatal error:` crashes and net/http recovered panics, including whole GOTRACEBACK=all dumps. */
 export const goParser: TraceParser = {
   language: 'go',
   startsTrace: (line) => readHeader(line) !== undefined,
   continuesTrace: (line, block) => {
+    if (readHeader(block[0] ?? '')?.gin) return continuesGinRecovery(line, block);
     if (line.trim() === '') {
       // dumps separate goroutines by one blank line; two in a row end the record
       const last = block[block.length - 1];
