@@ -890,7 +890,9 @@ describe('an error logged where it was caught, then raised as the cause of anoth
 describe('web frameworks as they log a failed request in production (captured, read right already)', () => {
   // Python 3.11 with Debian's Flask 2.2 (app.logger: `[time] ERROR in app: Exception on /orders/7
   // [GET]`), uvicorn 0.17 + FastAPI 0.92 (`ERROR:    Exception in ASGI application`), a
-  // python-json-logger 2.0 JsonFormatter (`exc_info`); NestJS 10.4's coloured ExceptionsHandler.
+  // python-json-logger 2.0 JsonFormatter (`exc_info`); Koa 2's default handler (the stack indented
+  // two spaces between blank lines), hapi 21's `Debug: internal, implementation, error`, NestJS
+  // 10.4's coloured ExceptionsHandler.
   it.each<[string, string, string, string, number]>([
     [
       'python/py311-flask-2.2-app-logger-exception-on-request.txt',
@@ -912,6 +914,20 @@ describe('web frameworks as they log a failed request in production (captured, r
       "'lines'",
       '/srv/shop/shop/pricing.py',
       2,
+    ],
+    [
+      'javascript/node20-koa-2-default-error-handler.txt',
+      'TypeError',
+      "Cannot read properties of undefined (reading 'reduce')",
+      '/srv/kapp/lib/orders.js',
+      3,
+    ],
+    [
+      'javascript/node20-hapi-21-debug-internal-implementation-error.txt',
+      'TypeError',
+      "Cannot read properties of undefined (reading 'reduce')",
+      '/srv/kapp/lib/orders.js',
+      3,
     ],
     [
       'javascript/node20-nestjs-10.4-exceptions-handler-color.txt',
@@ -1052,6 +1068,28 @@ describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented b
     expect(alone?.needsContext).toBe(true);
     // another class name is believed only with frames after it
     expect(detectErrors(makeEvents(['- Deploy - error budget spent:', 'the next line']))).toEqual([]);
+  });
+});
+
+describe("Puma's report of an error that escaped the Rack app", () => {
+  // Ruby 3.1.2, Puma 5.6.5 in production, a bare Rack app raising NoMethodError: Puma prints the
+  // inspected error (error_highlight's snippet inside it) and no backtrace. Silent before.
+  it('is one Ruby record with the type and first line of the message, read around for frames when alone', () => {
+    const log = fixture('ruby/ruby31-puma-5.6.5-production-rack-app-error.log').trimEnd();
+    const perLine = detectErrors(makeEvents(log.split('\n')));
+    expect(perLine.map((d) => [d.record.language, d.record.exceptionType, d.record.message])).toEqual([
+      ['ruby', 'NoMethodError', "undefined method `sum' for nil:NilClass"],
+    ]);
+    expect(perLine[0]?.needsContext).toBe(true);
+    // Puma's startup and shutdown lines stay out of it
+    expect(perLine[0]?.record.eventIds).toHaveLength(4);
+    const whole = detectErrors(makeEvents([log])).map((d) => d.record);
+    expect(whole.map((r) => [r.exceptionType, r.message])).toEqual([
+      ['NoMethodError', "undefined method `sum' for nil:NilClass"],
+    ]);
+    expect(fingerprintError(whole[0] as ErrorRecord)).toBe(
+      fingerprintError(perLine[0]?.record as ErrorRecord),
+    );
   });
 });
 

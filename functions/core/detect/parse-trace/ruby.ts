@@ -19,6 +19,12 @@ const RAILS_EXTRACT = /^\s+\d+: /;
 // message's own further lines (error_highlight's snippet) before the colon, then the backtrace, a
 // tab before each frame. The time is usually read off as the line's prefix already.
 const SINATRA_HEADER = new RegExp(`^(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d )?- (${TYPE}) - (.*)$`);
+// Puma's report of an error that escaped the Rack app: `2026-12-06 22:06:41 +0000 Rack app ("GET
+// /orders/7" - (127.0.0.1)): #<NoMethodError: msg>`, the inspected error running over lines
+// (error_highlight's snippet) to its `>`; Puma 5 prints no backtrace in production.
+const PUMA_HEADER = new RegExp(
+  `^(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d{4} )?Rack app \\([^)]{0,400}\\)\\): #<(${TYPE}): (.*)$`,
+);
 const MAX_MESSAGE_LINES = 20;
 
 type FrameParts = { file: string; line: number; function?: string; gem?: string };
@@ -154,17 +160,24 @@ function readPrintedHeader(line: string): OpenHeader | undefined {
   return embedded && { exceptionType: embedded.exceptionType, message: embedded.message, closed: true };
 }
 
-/** Sinatra's `- Type - msg:` (see SINATRA_HEADER): believed only when Ruby frames follow it. */
-function readSinatraHeader(line: string): OpenHeader | undefined {
-  const header = SINATRA_HEADER.exec(line);
+/**
+ * A Ruby web server's or framework's own report of an error (Sinatra's `- Type - msg:`, Puma's
+ * `Rack app (…): #<Type: msg>`), its message closed by `:` or `>`: believed only when Ruby frames
+ * follow it, or alone when it names an error class (see standsAlone).
+ */
+function readServerHeader(line: string): OpenHeader | undefined {
+  const sinatra = SINATRA_HEADER.exec(line);
+  const puma = sinatra ? null : PUMA_HEADER.exec(line);
+  const header = sinatra ?? puma;
   if (!header) return undefined;
+  const closer = sinatra ? ':' : '>';
   const message = header[2] ?? '';
-  const closed = message.endsWith(':');
+  const closed = message.endsWith(closer);
   return {
     exceptionType: header[1] ?? '',
-    message: closed ? message.slice(0, -1) : message,
+    message: closed ? message.slice(0, -closer.length) : message,
     closed,
-    closer: ':',
+    closer,
   };
 }
 
@@ -197,12 +210,13 @@ type Building = {
 };
 
 /**
- * Sinatra's header naming an error class stands for its trace alone: the tip of a backtrace
- * logged one line per event, whose frames (no error word in them) a filter did not deliver.
+ * A server's header naming an error class stands for its trace alone: the tip of a backtrace
+ * logged one line per event, whose frames (no error word in them) a filter did not deliver, or
+ * all there is (Puma).
  */
 const standsAlone = (line: string): boolean => {
-  const sinatra = readSinatraHeader(line);
-  return sinatra !== undefined && isErrorTypeName(sinatra.exceptionType);
+  const header = readServerHeader(line);
+  return header !== undefined && isErrorTypeName(header.exceptionType);
 };
 
 function parseRuby(text: string): ParsedTrace | undefined {
@@ -225,7 +239,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (!current) {
       if (line.trim() === '') continue;
       const logged = readLoggedHeader(line);
-      const printed = logged ? undefined : (readSinatraHeader(line) ?? readPrintedHeader(line));
+      const printed = logged ? undefined : (readServerHeader(line) ?? readPrintedHeader(line));
       const header = logged ?? printed;
       if (!header && !isColumnZeroFrame(line)) return undefined;
       current = {
@@ -290,7 +304,7 @@ export const rubyParser: TraceParser = {
     readLoggedHeader(line) !== undefined ||
     isColumnZeroFrame(line) ||
     readPrintedHeader(line) !== undefined ||
-    readSinatraHeader(line) !== undefined,
+    readServerHeader(line) !== undefined,
   continuesTrace: (line, block) => {
     if (readFrame(line) !== undefined || readUncaught(line) !== undefined) return true;
     const head = block[0] ?? '';
@@ -298,11 +312,12 @@ export const rubyParser: TraceParser = {
     if (hasFrames) return false;
     // Ruby's own report: extra message lines, error_highlight's snippet; Rails: blank and source-extract lines.
     if (readUncaught(head) !== undefined) return countMessageLines(block) <= MAX_MESSAGE_LINES;
-    const sinatra = readSinatraHeader(head);
-    if (sinatra && readLoggedHeader(head) === undefined) {
-      // its message's further lines, up to the one that ends it with `:`
+    const server = readServerHeader(head);
+    if (server && readLoggedHeader(head) === undefined) {
+      // its message's further lines, up to the one that ends it with `:` or `>`
+      const closer = server.closer ?? ':';
       return (
-        !sinatra.closed && !block.slice(1).some((l) => l.endsWith(':')) && block.length <= MAX_MESSAGE_LINES
+        !server.closed && !block.slice(1).some((l) => l.endsWith(closer)) && block.length <= MAX_MESSAGE_LINES
       );
     }
     const logged = readLoggedHeader(head);
