@@ -890,7 +890,8 @@ describe('an error logged where it was caught, then raised as the cause of anoth
 describe('web frameworks as they log a failed request in production (captured, read right already)', () => {
   // Python 3.11 with Debian's Flask 2.2 (app.logger: `[time] ERROR in app: Exception on /orders/7
   // [GET]`), uvicorn 0.17 + FastAPI 0.92 (`ERROR:    Exception in ASGI application`), a
-  // python-json-logger 2.0 JsonFormatter (`exc_info`); Koa 2's default handler (the stack indented
+  // python-json-logger 2.0 JsonFormatter (`exc_info`), gunicorn 20.1's `[ERROR] Error handling
+  // request /orders/7` for a WSGI app's exception; Koa 2's default handler (the stack indented
   // two spaces between blank lines), hapi 21's `Debug: internal, implementation, error`, NestJS
   // 10.4's coloured ExceptionsHandler.
   it.each<[string, string, string, string, number]>([
@@ -910,6 +911,13 @@ describe('web frameworks as they log a failed request in production (captured, r
     ],
     [
       'python/py311-python-json-logger-2.0-exc-info.txt',
+      'KeyError',
+      "'lines'",
+      '/srv/shop/shop/pricing.py',
+      2,
+    ],
+    [
+      'python/py311-gunicorn-20.1-error-handling-request.txt',
       'KeyError',
       "'lines'",
       '/srv/shop/shop/pricing.py',
