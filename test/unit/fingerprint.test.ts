@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Language, StackFrame } from '../../functions/core/contracts.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import {
   type FingerprintInput,
   fingerprintError,
@@ -9,6 +11,7 @@ import {
   normalizeFunctionName,
   normalizeMessage,
 } from '../../functions/core/detect/fingerprint.ts';
+import { makeEvents } from '../support/log-events.ts';
 
 function makeFrame(overrides: Partial<StackFrame> = {}): StackFrame {
   return {
@@ -314,6 +317,43 @@ const TEMPLATES = [
   (v: string) => `lock on "${v}" held by another worker`,
   (v: string) => `timeout after ${v}`,
 ];
+
+describe('fingerprintError across builds of a minified bundle', () => {
+  // esbuild 0.28 --minify, one bundle path, Node 20 (captured): build a, then build b after an
+  // unrelated change elsewhere in the code (the same bug: `total` is `a` in one, `e` in the other),
+  // and build c, another bug in the same bundle.
+  const record = (build: string) => {
+    const text = readFileSync(
+      new URL(
+        `../fixtures/traces/javascript/node20-esbuild-0.28-minified-build-${build}.txt`,
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const [found] = detectErrors(makeEvents([text.trimEnd()]));
+    if (!found) throw new Error(`no record in build ${build}`);
+    return found.record;
+  };
+
+  it('keeps one bug one fingerprint when the minifier renames its functions', () => {
+    const [a, b] = [record('a'), record('b')];
+    expect(a.frames.at(-1)?.function).not.toBe(b.frames.at(-1)?.function);
+    expect(fingerprintError(a)).toBe(fingerprintError(b));
+  });
+
+  it('tells two bugs of one bundle apart by their messages', () => {
+    expect(fingerprintError(record('c'))).not.toBe(fingerprintError(record('a')));
+    expect(fingerprintParts(record('a')).message).toBeDefined();
+  });
+
+  it("keeps function names that are no minifier's in the key, and the message out", () => {
+    expect(fingerprintParts(makeRecord()).message).toBeUndefined();
+    const renamed = makeRecord({
+      frames: makeRecord().frames.map((f) => ({ ...f, function: 'placeOrder' })),
+    });
+    expect(fingerprintError(renamed)).not.toBe(fingerprintError(makeRecord()));
+  });
+});
 
 describe('fingerprintError properties', () => {
   it('is the same for one bug logged with other ids, numbers, timestamps, e-mails and hex', () => {

@@ -63,10 +63,32 @@ function pathTail(file: string, language: string): string {
   return path.split('/').filter(Boolean).slice(-PATH_TAIL_SEGMENTS).join('/');
 }
 
+// A minifier's names (esbuild, SWC, terser: `at a (/var/task/index.js:1:492)`, `at Object.m`) are
+// handed out anew by every build: the same bug's frame is `a` in one deploy and `e` after an
+// unrelated change. Such a frame is keyed by its file alone, and the message joins the fingerprint.
+const MINIFIED_NAME = /^(?:async )?(?:[\w$]{1,40}\.)?[A-Za-z_$][\w$]?$/;
+const SCRIPT_FILE = /\.[cm]?js$/;
+
+// V8 names the property it could not read or set (`Cannot read properties of undefined (reading
+// 'reduce')`): code, not data, and with minified frames the one word left that tells two bugs of
+// one bundle apart. Unquoted, so normalizeMessage keeps it as it keeps any word.
+const V8_PROPERTY = /\((reading|setting) '([A-Za-z_$][\w$]{0,40})'\)/g;
+const unquotePropertyNames = (message: string): string => message.replace(V8_PROPERTY, '($1 $2)');
+
+/** Whether a JavaScript frame of a script names its function the way a minifier does. */
+export function isMinifiedFrame(frame: StackFrame, language: string): boolean {
+  return (
+    language === 'javascript' &&
+    frame.function !== undefined &&
+    SCRIPT_FILE.test(frame.file) &&
+    MINIFIED_NAME.test(frame.function)
+  );
+}
+
 function frameKey(frame: StackFrame, language: string): string {
   // A stream repeats its frames in every trace it logs: each distinct frame is normalised once
   // (about 2 µs of regex work per frame, most of a fingerprint).
-  const fn = frame.function ?? '';
+  const fn = isMinifiedFrame(frame, language) ? '' : (frame.function ?? '');
   const memo =
     frame.file.length + fn.length <= MAX_MEMO_KEY_CHARS
       ? `${language}\u0000${frame.file}\u0000${fn}`
@@ -138,10 +160,14 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
     keys = collapseRepeats(frames.map((frame) => frameKey(frame, record.language))).slice(-MAX_OTHER_FRAMES);
   }
 
-  const isMessageNeeded = frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase());
+  const isMinified = inApp.some((frame) => isMinifiedFrame(frame, record.language));
+  const isMessageNeeded =
+    frameSource !== 'in-app' || GENERIC_TYPES.has(exceptionType.toLowerCase()) || isMinified;
   const message = isLoadFailure
     ? headline(record.message).replace(/\s+/g, ' ').slice(0, MAX_VERBATIM_MESSAGE)
-    : normalizeMessage(headline(record.message));
+    : normalizeMessage(
+        isMinified ? unquotePropertyNames(headline(record.message)) : headline(record.message),
+      );
   return {
     language: isLoadFailure ? 'unknown' : record.language,
     exceptionType,
