@@ -199,7 +199,8 @@ function parseGo(text: string): ParsedTrace | undefined {
 
 /** Before gin's stack: the request dump and the value; then its locations and calls, to the first other line. */
 function continuesGinRecovery(line: string, block: readonly string[]): boolean {
-  const inStack = block.some((l) => GIN_LOCATION.test(l));
+  // Past the lead's bound the block can only be in the stack: the lines looked at stay bounded.
+  const inStack = block.length > MAX_GIN_LEAD_LINES || block.some((l) => GIN_LOCATION.test(l));
   if (!inStack) return block.length <= MAX_GIN_LEAD_LINES;
   return GIN_LOCATION.test(line) || TAB_INDENTED.test(line);
 }

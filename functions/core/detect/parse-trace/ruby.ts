@@ -317,7 +317,7 @@ export const rubyParser: TraceParser = {
       // its message's further lines, up to the one that ends it with `:` or `>`
       const closer = server.closer ?? ':';
       return (
-        !server.closed && !block.slice(1).some((l) => l.endsWith(closer)) && block.length <= MAX_MESSAGE_LINES
+        block.length <= MAX_MESSAGE_LINES && !server.closed && !block.slice(1).some((l) => l.endsWith(closer))
       );
     }
     const logged = readLoggedHeader(head);
