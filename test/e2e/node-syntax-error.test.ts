@@ -86,7 +86,7 @@ describe('a Node.js Lambda whose code does not parse, log line to pull request',
     expect(changedPathsBetween(app.bare, app.mainHead, head)).toEqual(['lib/pricing.js']);
     // the PR, the commit and the email say where the error is, not the runtime's own frame
     expect(pr?.body).toContain(
-      "- **Where:** `lib/pricing.js:2:33` (the report names no file; found by parsing the repository's code)",
+      "- **Where:** `lib/pricing.js:2:33` (the report names no file; found in the repository's code)",
     );
     expect(runGit(['log', '-1', '--format=%B', head], { cwd: app.bare }).toString()).toContain(
       'Proposed by ai-ops for Runtime.UserCodeSyntaxError in lib/pricing.js:2:33.',

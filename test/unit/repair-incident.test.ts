@@ -815,6 +815,48 @@ describe('repairIncident', () => {
       expect(world.mailer.sent).toHaveLength(1);
     });
 
+    it('places an error logged without a stack trace at the statement that logged it (found by its text), and asks the model', async () => {
+      // `log.error("could not process the value %s: %s", v, e)`: the record has a message and no frame
+      const world = await makeWorld();
+      const main = world.remote.branches.get('main');
+      if (!main) throw new Error('no main branch');
+      main.files.set(
+        'app.py',
+        [
+          'import logging',
+          '',
+          'log = logging.getLogger(__name__)',
+          '',
+          'def process_data(value):',
+          '    return int(value)',
+          '',
+          '',
+          'def main(value):',
+          '    try:',
+          '        print(process_data(value))',
+          '    except ValueError as e:',
+          '        log.error("could not process the value %s: %s", value, e)',
+          '',
+        ].join('\n'),
+      );
+      const logged = makeErrorRecord({
+        language: 'unknown',
+        exceptionType: 'ERROR',
+        message: "could not process the value abc: invalid literal for int() with base 10: 'abc'",
+        frames: [],
+        raw: "2026-12-06 22:40:01,377 ERROR [app] could not process the value abc: invalid literal for int() with base 10: 'abc'",
+      });
+
+      const outcome = await world.run(makeJob({ error: logged }));
+
+      expect(outcome).toMatchObject({ kind: 'pr_open' });
+      expect(world.advisor.calls).toBe(1);
+      const prompt = world.advisor.requests[0]?.prompt ?? '';
+      expect(prompt).toContain('is written at app.py:13 and nowhere else');
+      expect(prompt).toMatch(/ 13 +log\.error\("could not process the value %s: %s", value, e\)\n/);
+      expect((await world.incident()).analysis?.location).toBe('app.py:13');
+    });
+
     it('asks no model for a call AWS denied, though its frames are in the repository', async () => {
       const world = await makeWorld();
       const denied = makeErrorRecord({

@@ -54,7 +54,7 @@ const TITLE_MAX = 120;
 const PROSE_MAX = 6000;
 const MESSAGE_MAX = 2000;
 /** What a `location` is: the report named no file, ai-ops found it. */
-export const LOCATION_FOUND = "the report names no file; found by parsing the repository's code";
+export const LOCATION_FOUND = "the report names no file; found in the repository's code";
 const OCCURRENCES_MARKER = '<!-- ai-ops:occurrences -->';
 const FINGERPRINT_MARKER = /<!-- ai-ops:fingerprint=([0-9a-z]+) -->/;
 

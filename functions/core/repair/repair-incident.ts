@@ -35,6 +35,7 @@ import {
   renderNoFixEmail,
 } from './render-email.ts';
 import { renderBranchName, renderPullRequest } from './render-pull-request.ts';
+import { placeLogSite } from './place-log-site.ts';
 import { placeSyntaxError } from './syntax-check.ts';
 import { verificationLabels, verifyFix } from './verify-fix.ts';
 
@@ -635,14 +636,22 @@ async function proposeAndApply({
         checker: deps.syntax,
       })
     : undefined;
-  const error = placement?.kind === 'placed' ? placement.error : job.error;
+  // An error logged with no stack trace is placed at the statement that logged it, found by the
+  // message's fixed text in the repository's source.
+  const logSite =
+    placement?.kind === 'placed'
+      ? undefined
+      : await placeLogSite({ error: job.error, repo: workspace, pathPrefix: incident.repo.pathPrefix });
+  const placed = placement?.kind === 'placed' ? placement : logSite?.kind === 'placed' ? logSite : undefined;
+  const error = placed?.error ?? job.error;
   if (placement?.kind === 'placed')
     progress('analysing', `the SyntaxError is in ${placement.paths.join(', ')}`);
+  if (logSite?.kind === 'placed') progress('analysing', `the error was logged at ${logSite.location}`);
   const prompt = await buildRepairPrompt({
     error,
     repo: workspace,
     pathPrefix: incident.repo.pathPrefix,
-    ...(placement?.kind === 'placed' ? { findings: [placement.finding] } : {}),
+    ...(placed ? { findings: [placed.finding] } : {}),
   });
   const policy = settings.editPolicy ?? DEFAULT_EDIT_POLICY;
   const unplacedTrace = explainUnplacedTrace({ error, mappings: prompt.mappings, scope: policy.scope });
@@ -695,7 +704,7 @@ async function proposeAndApply({
         changes: outcome.files.map((f) => ({ path: f.path, additions: f.added, deletions: f.removed })),
         model: settings.model,
         notes: advice.analysis,
-        ...(placement?.kind === 'placed' ? { location: placement.location } : {}),
+        ...(placed ? { location: placed.location } : {}),
       };
       for (const file of outcome.files) await workspace.writeFile(file.path, file.after);
       const rendered = renderPullRequest({

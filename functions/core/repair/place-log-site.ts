@@ -1,0 +1,166 @@
+import type { ErrorRecord, Language, StackFrame } from '../contracts.ts';
+import type { RepoReader } from '../ports/repo-workspace.ts';
+import { stripControlCharacters } from '../text/strip-control.ts';
+import { languageOfPath } from './edit-policy.ts';
+import { readText } from './place-bundled-frames.ts';
+
+/**
+ * An error logged without a stack trace (`log.error("failed to price order %s: %s", oid, e)`,
+ * `console.error(\`checkout failed for order ${id}:\`, err.message)`) names no file, and the
+ * repair had no code to show. The statement that logged it is found by its message's fixed text:
+ * the words between the values a program puts in (numbers, ids, quoted values), in the order they
+ * are written (the program's own words come first; an error's words, after a `: `, later),
+ * searched inside the string literals of the repository's source. The one line that holds them
+ * becomes the error's frame; text found on several lines places nothing.
+ */
+
+export type LogSitePlacement =
+  /** `location`: `path:line`; `finding`: the same for the prompt, outside the fence */
+  | { kind: 'placed'; error: ErrorRecord; path: string; location: string; finding: string }
+  | { kind: 'not_applicable' };
+
+// Where a program's values sit in a message: quoted values, redaction placeholders, anything
+// holding a digit (ids, counts, times), addresses, and a colon's tail (`: <the error's words>`).
+const VALUE =
+  /'[^'\n]{0,200}'|"[^"\n]{0,200}"|`[^`\n]{0,200}`|\[[A-Z]{3,12}(?::[^\]\n]{0,40})?\]|[a-z][a-z0-9+.-]{1,20}:\/\/\S{1,500}|\S{0,100}@\S{1,200}|\S{0,100}\d\S{0,100}/g;
+/** A fragment worth searching: several words of letters, long enough not to be everywhere. */
+const MIN_FRAGMENT_LETTERS = 12;
+const MIN_FRAGMENT_WORDS = 2;
+const MAX_FRAGMENTS = 3;
+const MAX_FRAGMENT_CHARS = 120;
+/** The part of a message read for fragments: its first line, capped. */
+const MAX_HEADLINE_CHARS = 2000;
+/** A repository this size is searched in the files listed first. */
+const MAX_FILES_SEARCHED = 4000;
+const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;
+/** Lines kept per fragment at its longest form: more than one already says the text is no one statement's. */
+const MAX_HITS = 8;
+// Tests, dependencies and build output write messages too; only the application's own count.
+const NOT_APPLICATION =
+  /(?:^|\/)(?:node_modules|vendor|site-packages|dist-packages|\.venv|venv|dist|build|out|target|coverage|__tests__|__mocks__|tests?|spec|e2e|fixtures|migrations)\/|(?:^|\/)(?:test_[^/]*\.py|[^/]*_test\.(?:py|go|rb)|[^/]*_spec\.rb|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?|[^/]*Tests?\.(?:java|kt|cs))$|\.d\.[cm]?ts$/;
+const QUOTES = /['"`]/;
+// Types that are the platform's or the runtime's own words, never a statement of the program.
+const PLATFORM_TYPE = /^(?:Runtime|Sandbox|Extension|Function|Init)\./;
+
+/** The message's fixed text, in the order written: the words a log statement wrote as they are. */
+export function fixedFragments(message: string): string[] {
+  const headline = (message.split('\n').find((line) => line.trim() !== '') ?? '').slice(
+    0,
+    MAX_HEADLINE_CHARS,
+  );
+  return headline
+    .split(VALUE)
+    .flatMap((part) => part.split(/: /))
+    .map((part) => part.replace(/^[\s:;,.(){}[\]=-]+|[\s:;,(){}[\]=-]+$/g, '').trim())
+    .filter((part) => isSearchable(part.split(/\s+/)))
+    .map((part) => part.slice(0, MAX_FRAGMENT_CHARS))
+    .slice(0, MAX_FRAGMENTS);
+}
+
+const isSearchable = (words: readonly string[]): boolean =>
+  words.length >= MIN_FRAGMENT_WORDS &&
+  words.join('').replace(/[^A-Za-z]/g, '').length >= MIN_FRAGMENT_LETTERS;
+
+/**
+ * What of a fragment a statement may have written as it is, longest first: the fragment, then
+ * without its last words, then without its first (a value with no digit in it, `the value abc`,
+ * is part of the fragment: the statement wrote `the value %s`).
+ */
+export function fragmentForms(fragment: string): string[] {
+  const words = fragment.split(/\s+/);
+  const forms: string[] = [];
+  for (let n = words.length; n >= MIN_FRAGMENT_WORDS; n--) {
+    const head = words.slice(0, n);
+    const tail = words.slice(words.length - n);
+    if (isSearchable(head)) forms.push(head.join(' '));
+    if (n < words.length && isSearchable(tail)) forms.push(tail.join(' '));
+  }
+  return [...new Set(forms)];
+}
+
+interface Hit {
+  path: string;
+  line: number;
+  /** the fragment's longest form the line holds */
+  form: string;
+}
+
+/**
+ * The line of the repository that logged an error with no frames, found by the message's fixed
+ * text (see the module's comment). `pathPrefix` (an application inside a monorepo) is searched first.
+ */
+export async function placeLogSite({
+  error,
+  repo,
+  pathPrefix = '',
+}: {
+  error: ErrorRecord;
+  repo: RepoReader;
+  pathPrefix?: string;
+}): Promise<LogSitePlacement> {
+  if (hasFrames(error) || PLATFORM_TYPE.test(error.exceptionType)) return { kind: 'not_applicable' };
+  const fragments = fixedFragments(error.message);
+  if (fragments.length === 0) return { kind: 'not_applicable' };
+  const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
+  const entries = await repo.listFiles();
+  const candidates = entries
+    .filter((e) => (e.kind === 'file' || e.kind === 'executable') && languageOfPath(e.path) !== undefined)
+    .map((e) => e.path)
+    .filter((path) => !NOT_APPLICATION.test(path))
+    .sort((a, b) => Number(!a.startsWith(`${prefix}/`)) - Number(!b.startsWith(`${prefix}/`)));
+  const forms = fragments.map(fragmentForms);
+  // the shortest forms: a file holding none of them holds no form at all
+  const shortest = forms.flatMap((list) => list.slice(-2));
+  const hits = fragments.map((): Hit[] => []);
+  let searched = 0;
+  let bytes = 0;
+  for (const path of candidates) {
+    if (searched >= MAX_FILES_SEARCHED || bytes >= MAX_BYTES_SEARCHED) break;
+    const text = await readText(repo, path);
+    if (text === undefined) continue;
+    searched += 1;
+    bytes += text.length;
+    if (!shortest.some((form) => text.includes(form))) continue;
+    for (const [i, line] of text.split('\n').entries()) {
+      for (const [f, list] of forms.entries()) {
+        // the longest form on the line, inside a string literal: a quote before it
+        const form = list.find((candidate) => {
+          const at = line.indexOf(candidate);
+          return at >= 0 && QUOTES.test(line.slice(0, at));
+        });
+        const found = hits[f];
+        if (!form || !found) continue;
+        // only the lines holding the longest form found so far are kept: a shorter form
+        // (`Failed to fetch`) on many lines says nothing against the one holding all of it
+        const best = found[0]?.form.length ?? 0;
+        if (form.length > best) found.splice(0, found.length, { path, line: i + 1, form });
+        else if (form.length === best && found.length <= MAX_HITS) found.push({ path, line: i + 1, form });
+      }
+    }
+  }
+  // The first fragment whose longest form found is on exactly one line places the error.
+  for (const found of hits) {
+    const [only] = found;
+    if (found.length === 1 && only) return placed(error, only);
+  }
+  return { kind: 'not_applicable' };
+}
+
+function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
+  return error.frames.length > 0 || error.causes.some(hasFrames);
+}
+
+function placed(error: ErrorRecord, hit: Hit): LogSitePlacement {
+  const frame: StackFrame = { file: hit.path, line: hit.line, inApp: true };
+  const language: Language =
+    error.language === 'unknown' ? (languageOfPath(hit.path) ?? 'unknown') : error.language;
+  const location = `${hit.path}:${hit.line}`;
+  const quoted = stripControlCharacters(hit.form).replace(/`/g, "'");
+  return {
+    kind: 'placed',
+    error: { ...error, language, frames: [frame] },
+    path: hit.path,
+    location,
+    finding: `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: that is the statement that logged it. What failed is in the code around it (what it caught or checked just before), not in the log statement itself.`,
+  };
+}

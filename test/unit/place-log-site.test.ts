@@ -1,0 +1,156 @@
+// An error logged without a stack trace is placed at the statement that logged it, found by the
+// message's fixed text. The messages are real captures: Python 3.11's logging.error without
+// exc_info, and the Node 20 Lambda runtime client's console.error(msg, err.message) in the Text
+// and JSON log formats; the repositories hold the code that logged them.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../functions/core/contracts.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
+import { fixedFragments, fragmentForms, placeLogSite } from '../../functions/core/repair/place-log-site.ts';
+import { makeFakeRepo } from '../support/fake-repo.ts';
+import { capturedMessages, makeEvents } from '../support/log-events.ts';
+
+const ORDERS_SERVICE_PY = [
+  'import logging',
+  'from shop.pricing import total',
+  '',
+  'logging.basicConfig(format="%(asctime)s %(levelname)s [%(name)s] %(message)s")',
+  'log = logging.getLogger("shop.orders")',
+  '',
+  '',
+  'def price_order(order_id):',
+  '    order = {"id": order_id}',
+  '    try:',
+  '        return total(order)',
+  '    except KeyError as e:',
+  '        log.error("failed to price order %s: missing %s", order_id, e)',
+  '        return None',
+  '',
+].join('\n');
+
+const CHECKOUT_JS = [
+  "'use strict';",
+  "const { total } = require('./orders');",
+  '',
+  'function checkout(order) {',
+  '  try {',
+  '    return total(order);',
+  '  } catch (err) {',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal
+  '    console.error(`checkout failed for order ${order.id}:`, err.message);',
+  '    return null;',
+  '  }',
+  '}',
+  'module.exports = { checkout };',
+  '',
+].join('\n');
+
+function only(messages: string[]): ErrorRecord {
+  const found = detectErrors(makeEvents(messages)).map((d) => d.record);
+  expect(found).toHaveLength(1);
+  return found[0] as ErrorRecord;
+}
+
+const pythonRecord = () =>
+  only([
+    readFileSync(
+      new URL('../fixtures/traces/python/py311-logging-error-without-exc-info.log', import.meta.url),
+      'utf8',
+    ).trimEnd(),
+  ]);
+
+describe('fixedFragments', () => {
+  it.each([
+    ["failed to price order 7: missing 'lines'", ['failed to price order']],
+    [
+      "checkout failed for order ord-7: Cannot read properties of undefined (reading 'reduce')",
+      ['checkout failed for order', 'Cannot read properties of undefined (reading'],
+    ],
+    ['user [REDACTED:email] could not sign in after 3 attempts', ['could not sign in after']],
+    ['timeout', []],
+  ])('%s', (message, expected) => {
+    expect(fixedFragments(message)).toEqual(expected);
+  });
+
+  it('tries a fragment without the words a value of letters may have added, longest first', () => {
+    expect(fragmentForms('could not process the value abc')).toEqual([
+      'could not process the value abc',
+      'could not process the value',
+      'not process the value abc',
+      'could not process the',
+      'process the value abc',
+      'could not process',
+    ]);
+  });
+});
+
+describe('placeLogSite', () => {
+  it("places Python's logging.error (no exc_info) at the statement that wrote it", async () => {
+    const error = pythonRecord();
+    expect(error.frames).toEqual([]);
+    const repo = makeFakeRepo({
+      'orders_service.py': ORDERS_SERVICE_PY,
+      'shop/pricing.py': 'def total(order):\n    return sum(line["qty"] for line in order["lines"])\n',
+      // the same words in a test do not count
+      'tests/test_orders.py': 'assert "failed to price order 7" in caplog.text\n',
+    });
+    const placed = await placeLogSite({ error, repo });
+    expect(placed).toMatchObject({
+      kind: 'placed',
+      path: 'orders_service.py',
+      location: 'orders_service.py:13',
+    });
+    if (placed.kind !== 'placed') throw new Error('not placed');
+    expect(placed.error.language).toBe('python');
+    expect(placed.error.frames).toEqual([{ file: 'orders_service.py', line: 13, inApp: true }]);
+    expect(placed.finding).toContain('("failed to price order") is written at orders_service.py:13');
+  });
+
+  it.each([
+    ['javascript/node20-lambda-ric-text-console-error-message-only.events.jsonl'],
+    ['javascript/node20-lambda-ric-json-console-error-message-only.events.jsonl'],
+  ])(
+    "places the Lambda Node runtime's console.error of a message (%s) in its template literal",
+    async (path) => {
+      const error = only(capturedMessages(path));
+      const repo = makeFakeRepo({
+        'lib/checkout.js': CHECKOUT_JS,
+        'index.js': "exports.handler = require('./lib/checkout');\n",
+      });
+      const placed = await placeLogSite({ error, repo });
+      expect(placed).toMatchObject({ kind: 'placed', location: 'lib/checkout.js:8' });
+      if (placed.kind === 'placed') expect(placed.error.language).toBe('javascript');
+    },
+  );
+
+  it('places nothing when the words are on several lines, only outside string literals, or nowhere', async () => {
+    const error = pythonRecord();
+    const twice = makeFakeRepo({
+      'orders_service.py': ORDERS_SERVICE_PY,
+      'billing.py': 'log.error("failed to price order %s", oid)\n',
+    });
+    expect(await placeLogSite({ error, repo: twice })).toEqual({ kind: 'not_applicable' });
+    const comment = makeFakeRepo({ 'orders.py': '# failed to price order: see the runbook\n' });
+    expect(await placeLogSite({ error, repo: comment })).toEqual({ kind: 'not_applicable' });
+    const elsewhere = makeFakeRepo({ 'app.py': 'print("hello")\n' });
+    expect(await placeLogSite({ error, repo: elsewhere })).toEqual({ kind: 'not_applicable' });
+  });
+
+  it('leaves errors with frames, and the platform’s own reports, to the other rules', async () => {
+    const repo = makeFakeRepo({ 'orders_service.py': ORDERS_SERVICE_PY });
+    const withFrames = { ...pythonRecord(), frames: [{ file: '/app/x.py', line: 1, inApp: true }] };
+    expect(await placeLogSite({ error: withFrames, repo })).toEqual({ kind: 'not_applicable' });
+    const timeout = { ...pythonRecord(), exceptionType: 'Sandbox.Timedout' };
+    expect(await placeLogSite({ error: timeout, repo })).toEqual({ kind: 'not_applicable' });
+  });
+
+  it("finds the statement under a monorepo's path prefix", async () => {
+    const error = pythonRecord();
+    const repo = makeFakeRepo({
+      'services/orders/orders_service.py': ORDERS_SERVICE_PY,
+      'services/billing/app.py': 'print("nothing to see")\n',
+    });
+    const placed = await placeLogSite({ error, repo, pathPrefix: 'services/orders' });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'services/orders/orders_service.py:13' });
+  });
+});
