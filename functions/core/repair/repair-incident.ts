@@ -26,6 +26,7 @@ import {
 import { explainAccessDenied } from './explain-access-denied.ts';
 import { explainHandlerLoadFailure } from './explain-handler-load-failure.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
+import { placeLogSite } from './place-log-site.ts';
 import {
   type FollowUpMode,
   MAX_FAILED_EMAILS_PER_DAY,
@@ -35,7 +36,6 @@ import {
   renderNoFixEmail,
 } from './render-email.ts';
 import { renderBranchName, renderPullRequest } from './render-pull-request.ts';
-import { placeLogSite } from './place-log-site.ts';
 import { placeSyntaxError } from './syntax-check.ts';
 import { verificationLabels, verifyFix } from './verify-fix.ts';
 
