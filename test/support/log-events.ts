@@ -1,5 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { LogEvent } from '../../functions/core/contracts.ts';
+import { DEFAULT_FILTER_PATTERN } from '../../infra/config.ts';
+
+/**
+ * The default subscription filter's terms (`?ERROR`, `?"Task timed out"` …). CloudWatch matches
+ * each anywhere in an event's text, case-sensitively: AWS's own example has `Exception` match
+ * `IllegalArgumentException`.
+ */
+export const DEFAULT_FILTER_TERMS: readonly string[] = [
+  ...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g),
+].map((m) => m[1] ?? m[2] ?? '');
+
+/** Whether the default filter pattern delivers an event with this text. */
+export const passesDefaultFilter = (message: string): boolean =>
+  DEFAULT_FILTER_TERMS.some((term) => message.includes(term));
 
 export interface EventOptions {
   logGroup?: string;

@@ -16,8 +16,7 @@ import { DEFAULT_QUEUE_LEASE_MS } from '../../functions/core/incident/queue-leas
 import type { IncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import type { LogContextRequest, LogContextSource } from '../../functions/core/ports/log-context-source.ts';
-import { DEFAULT_FILTER_PATTERN } from '../../infra/config.ts';
-import { capturedMessages } from '../support/log-events.ts';
+import { capturedMessages, makeEvents, passesDefaultFilter } from '../support/log-events.ts';
 import { makeControlPayload, makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
@@ -442,13 +441,7 @@ describe('recordErrors', () => {
         .trimEnd()
         .split('\n');
       const start = 1_714_564_800_000;
-      const stream = lines.map((message, i) => ({
-        id: `ctx-${i}`,
-        timestamp: start + i,
-        message,
-        logGroup: LOG_GROUP,
-        logStream: STREAM,
-      }));
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
       const at = lines.findIndex((l) => l.startsWith('SyntaxError'));
       const logContext = new FakeLogContext(async () => stream);
       const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
@@ -482,13 +475,7 @@ describe('recordErrors', () => {
         .trimEnd()
         .split('\n');
       const start = 1_714_564_800_000;
-      const stream = lines.map((message, i) => ({
-        id: `ctx-${i}`,
-        timestamp: start + i,
-        message,
-        logGroup: LOG_GROUP,
-        logStream: STREAM,
-      }));
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
       const at = lines.findIndex((l) => l.includes(' - KeyError - '));
       const logContext = new FakeLogContext(async () => stream);
       const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
@@ -524,17 +511,8 @@ describe('recordErrors', () => {
         .trimEnd()
         .split('\n');
       const start = 1_714_564_800_000;
-      const stream = lines.map((message, i) => ({
-        id: `ctx-${i}`,
-        timestamp: start + i,
-        message,
-        logGroup: LOG_GROUP,
-        logStream: STREAM,
-      }));
-      const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map(
-        (m) => m[1] ?? m[2] ?? '',
-      );
-      const passed = stream.filter((e) => terms.some((term) => e.message.includes(term)));
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
+      const passed = stream.filter((e) => passesDefaultFilter(e.message));
       expect(passed.map((e) => e.message.slice(0, 9))).toEqual([
         'concurren',
         'Traceback',
@@ -564,17 +542,8 @@ describe('recordErrors', () => {
         .trimEnd()
         .split('\n');
       const start = 1_714_564_800_000;
-      const stream = lines.map((message, i) => ({
-        id: `ctx-${i}`,
-        timestamp: start + i,
-        message,
-        logGroup: LOG_GROUP,
-        logStream: STREAM,
-      }));
-      const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map(
-        (m) => m[1] ?? m[2] ?? '',
-      );
-      const passed = stream.filter((e) => terms.some((term) => e.message.includes(term)));
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
+      const passed = stream.filter((e) => passesDefaultFilter(e.message));
       // the header, and the runtime's panic lines of the stack: not the value, not the app's frames
       expect(passed[0]?.message).toContain('[Recovery]');
       expect(passed.some((e) => e.message.includes('runtime error') || e.message.includes('main.go'))).toBe(

@@ -24,8 +24,7 @@ import {
 } from '../../../functions/core/detect/lambda-platform.ts';
 import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
 import { redact } from '../../../functions/core/text/redact.ts';
-import { DEFAULT_FILTER_PATTERN } from '../../../infra/config.ts';
-import { capturedMessages, makeEvents } from '../../support/log-events.ts';
+import { capturedMessages, makeEvents, passesDefaultFilter } from '../../support/log-events.ts';
 
 const messages = (name: string): string[] => capturedMessages(`lambda/${name}`);
 
@@ -38,8 +37,7 @@ function records(lines: readonly string[], logGroup = '/aws/lambda/checkout'): E
  * phrases (`?"Task timed out"`), each matched case-sensitively in the event's text.
  */
 function delivered(lines: readonly string[]): string[] {
-  const terms = [...DEFAULT_FILTER_PATTERN.matchAll(/\?(?:"([^"]+)"|(\S+))/g)].map((m) => m[1] ?? m[2] ?? '');
-  return lines.filter((line) => terms.some((term) => line.includes(term)));
+  return lines.filter(passesDefaultFilter);
 }
 
 describe('the Lambda platform reports a stopped invocation', () => {
