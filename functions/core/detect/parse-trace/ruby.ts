@@ -123,7 +123,7 @@ type OpenHeader = {
   exceptionType: string;
   message: string;
   closed: boolean;
-  /** what the last line of a message of several lines ends with (Rails `):`, Sinatra `:`) */
+  /** what the last line of a message of several lines ends with (Rails `):`, Sinatra `:`, Puma `>`) */
   closer?: string;
 };
 
@@ -256,7 +256,8 @@ function parseRuby(text: string): ParsedTrace | undefined {
     }
     if (current.open) {
       // a header whose message spans lines: it ends at the line closing with `):` (Rails) or `:`
-      // (Sinatra, whose further lines are error_highlight's snippet after a blank line: left out)
+      // or `>` (Sinatra, Puma: their further lines are error_highlight's snippet after a blank
+      // line, left out)
       const closer = current.closer ?? '):';
       const closes = line.endsWith(closer);
       if (closer === '):' || (!current.ended && line.trim() !== '')) {
@@ -275,7 +276,8 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) current.ended = true;
     if (!current.ended && current.frames.length <= 1) current.message.push(line);
   }
-  if (built[0]?.needsFrames && built[0].frames.length === 0 && !standsAlone(lines[0] ?? '')) return undefined;
+  const head = lines.find((line) => line.trim() !== '') ?? '';
+  if (built[0]?.needsFrames && built[0].frames.length === 0 && !standsAlone(head)) return undefined;
   const [primary, ...causes] = built.map(
     (b): ParsedTrace => ({
       language: 'ruby',
