@@ -54,7 +54,7 @@ function only(messages: string[]): ErrorRecord {
 const pythonRecord = () =>
   only([
     readFileSync(
-      new URL('../fixtures/traces/python/py311-logging-error-without-exc-info.log', import.meta.url),
+      new URL('../fixtures/traces/python/py311-logging-error-without-exc-info.output', import.meta.url),
       'utf8',
     ).trimEnd(),
   ]);

@@ -467,7 +467,7 @@ describe('recordErrors', () => {
       // Ruby 3.1, Sinatra 3.0.5 in production, one event per line: the frames hold no error word
       const lines = readFileSync(
         new URL(
-          '../fixtures/traces/ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.log',
+          '../fixtures/traces/ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.output',
           import.meta.url,
         ),
         'utf8',

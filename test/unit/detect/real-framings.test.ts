@@ -1037,7 +1037,7 @@ describe("gin's Recovery middleware: `[Recovery] … panic recovered:`, the valu
 describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented backtrace", () => {
   // Ruby 3.1.2, Sinatra 3.0.5 in production under WEBrick, two requests failing: a NoMethodError
   // (its message followed by error_highlight's snippet before the colon) and a KeyError. Silent before.
-  const log = fixture('ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.log');
+  const log = fixture('ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.output');
   const section = (type: string): string => {
     const lines = log.split('\n');
     const from = lines.findIndex((l) => l.includes(` - ${type} - `));
@@ -1082,7 +1082,7 @@ describe("Puma's report of an error that escaped the Rack app", () => {
   // Ruby 3.1.2, Puma 5.6.5 in production, a bare Rack app raising NoMethodError: Puma prints the
   // inspected error (error_highlight's snippet inside it) and no backtrace. Silent before.
   it('is one Ruby record with the type and first line of the message, read around for frames when alone', () => {
-    const log = fixture('ruby/ruby31-puma-5.6.5-production-rack-app-error.log').trimEnd();
+    const log = fixture('ruby/ruby31-puma-5.6.5-production-rack-app-error.output').trimEnd();
     const perLine = detectErrors(makeEvents(log.split('\n')));
     expect(perLine.map((d) => [d.record.language, d.record.exceptionType, d.record.message])).toEqual([
       ['ruby', 'NoMethodError', "undefined method `sum' for nil:NilClass"],
@@ -1179,7 +1179,7 @@ describe('structured loggers: the error field is the message', () => {
 
   it("leaves winston's warn with a stack alone, as a JSON line at warn is, and a trailing object with no trace", () => {
     expect(
-      detectErrors(makeEvents([fixture('javascript/node20-winston-3.19-colorize-simple-warn.log')])),
+      detectErrors(makeEvents([fixture('javascript/node20-winston-3.19-colorize-simple-warn.output')])),
     ).toEqual([]);
     const record = (line: string) => detectErrors(makeEvents([line])).map((d) => d.record.frames.length);
     // no trace in the object: read as the line it is, as before
