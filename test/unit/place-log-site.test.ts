@@ -68,6 +68,9 @@ describe('fixedFragments', () => {
     ],
     ['user [REDACTED:email] could not sign in after 3 attempts', ['could not sign in after']],
     ['timeout', []],
+    // an event's key is one word, and enough
+    ['jobs.retry_exhausted job=4711', ['jobs.retry_exhausted']],
+    ['retry_failed', []],
   ])('%s', (message, expected) => {
     expect(fixedFragments(message)).toEqual(expected);
   });
@@ -122,6 +125,33 @@ describe('placeLogSite', () => {
       if (placed.kind === 'placed') expect(placed.error.language).toBe('javascript');
     },
   );
+
+  it("places Puma's report of a NoMethodError (no backtrace) at the line its message quotes", async () => {
+    // Ruby 3.1.2, Puma 5.6.5 in production: the inspected error holds error_highlight's snippet
+    const log = readFileSync(
+      new URL('../fixtures/traces/ruby/ruby31-puma-5.6.5-production-rack-app-error.output', import.meta.url),
+      'utf8',
+    );
+    const error = only(log.trimEnd().split('\n'));
+    expect(error.frames).toEqual([]);
+    const pricing = [
+      'module Pricing',
+      '  def self.total(order)',
+      '    order[:lines].sum { |l| l[:qty] * l[:unit_cents] }',
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    const repo = makeFakeRepo({ 'lib/pricing.rb': pricing, 'config.ru': "require_relative 'lib/pricing'\n" });
+    const placed = await placeLogSite({ error, repo });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'lib/pricing.rb:3' });
+    if (placed.kind !== 'placed') throw new Error('not placed');
+    expect(placed.error.language).toBe('ruby');
+    expect(placed.finding).toContain('its message quotes the line of code that failed');
+    // the same line twice in the source places nothing
+    const twice = makeFakeRepo({ 'lib/pricing.rb': pricing, 'lib/quote.rb': pricing });
+    expect(await placeLogSite({ error, repo: twice })).toEqual({ kind: 'not_applicable' });
+  });
 
   it('places nothing when the words are on several lines, only outside string literals, or nowhere', async () => {
     const error = pythonRecord();

@@ -11,8 +11,28 @@ import { readText } from './place-bundled-frames.ts';
  * the words between the values a program puts in (numbers, ids, quoted values), in the order they
  * are written (the program's own words come first; an error's words, after a `: `, later),
  * searched inside the string literals of the repository's source. The one line that holds them
- * becomes the error's frame; text found on several lines places nothing.
+ * becomes the error's frame; text found on several lines places nothing. A message that quotes the
+ * line of code that failed (Ruby's error_highlight) is placed at that line first.
  */
+
+// Ruby's error_highlight (3.1+) quotes the line that failed in the error's message, a line of
+// carets under the call (`    order[:lines].sum { … }` / `                 ^^^^`); a server that
+// prints the message and no backtrace (Puma) still names the code that way. Sinatra and Puma end
+// the marker line with their own `:` or `>`.
+const CARET_MARKER = /^\s*\^{2,}[:>]?\s*$/;
+const MIN_SNIPPET_CHARS = 10;
+const MAX_SNIPPET_CHARS = 300;
+
+/** The line of code an error's text quotes above a caret marker, trimmed, if any. */
+export function quotedCodeLine(text: string): string | undefined {
+  const lines = text.split('\n');
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!CARET_MARKER.test(lines[i + 1] ?? '')) continue;
+    const code = (lines[i] ?? '').trim();
+    if (code.length >= MIN_SNIPPET_CHARS && code.length <= MAX_SNIPPET_CHARS) return code;
+  }
+  return undefined;
+}
 
 export type LogSitePlacement =
   /** `location`: `path:line`; `finding`: the same for the prompt, outside the fence */
@@ -57,8 +77,11 @@ export function fixedFragments(message: string): string[] {
     .slice(0, MAX_FRAGMENTS);
 }
 
+// One word is enough when it is an event's key (`jobs.retry_failed`, `partner.image_delete_failed`).
+const KEY_WORD = /^[A-Za-z]+(?:[._-][A-Za-z]+){1,6}$/;
+
 const isSearchable = (words: readonly string[]): boolean =>
-  words.length >= MIN_FRAGMENT_WORDS &&
+  (words.length >= MIN_FRAGMENT_WORDS || (words.length === 1 && KEY_WORD.test(words[0] ?? ''))) &&
   words.join('').replace(/[^A-Za-z]/g, '').length >= MIN_FRAGMENT_LETTERS;
 
 /**
@@ -69,7 +92,7 @@ const isSearchable = (words: readonly string[]): boolean =>
 export function fragmentForms(fragment: string): string[] {
   const words = fragment.split(/\s+/);
   const forms: string[] = [];
-  for (let n = words.length; n >= MIN_FRAGMENT_WORDS; n--) {
+  for (let n = words.length; n >= 1; n--) {
     const head = words.slice(0, n);
     const tail = words.slice(words.length - n);
     if (isSearchable(head)) forms.push(head.join(' '));
@@ -100,7 +123,8 @@ export async function placeLogSite({
 }): Promise<LogSitePlacement> {
   if (hasFrames(error) || PLATFORM_TYPE.test(error.exceptionType)) return { kind: 'not_applicable' };
   const fragments = fixedFragments(error.message);
-  if (fragments.length === 0) return { kind: 'not_applicable' };
+  const snippet = quotedCodeLine(error.raw);
+  if (fragments.length === 0 && snippet === undefined) return { kind: 'not_applicable' };
   const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
   const entries = await repo.listFiles();
   const candidates = entries
@@ -112,6 +136,7 @@ export async function placeLogSite({
   // the shortest forms: a file holding none of them holds no form at all
   const shortest = forms.flatMap((list) => list.slice(-2));
   const hits = fragments.map((): Hit[] => []);
+  const snippetHits: Hit[] = [];
   let searched = 0;
   let bytes = 0;
   for (const path of candidates) {
@@ -120,8 +145,11 @@ export async function placeLogSite({
     if (text === undefined) continue;
     searched += 1;
     bytes += text.length;
-    if (!shortest.some((form) => text.includes(form))) continue;
+    const hasSnippet = snippet !== undefined && text.includes(snippet);
+    if (!hasSnippet && !shortest.some((form) => text.includes(form))) continue;
     for (const [i, line] of text.split('\n').entries()) {
+      if (hasSnippet && snippetHits.length < 2 && line.trim() === snippet)
+        snippetHits.push({ path, line: i + 1, form: snippet });
       for (const [f, list] of forms.entries()) {
         // the longest form on the line, inside a string literal: a quote before it
         const form = list.find((candidate) => {
@@ -138,10 +166,13 @@ export async function placeLogSite({
       }
     }
   }
-  // The first fragment whose longest form found is on exactly one line places the error.
+  // The quoted line of code is where it failed; else the statement that logged it: the first
+  // fragment whose longest form is on exactly one line.
+  const [failedAt] = snippetHits;
+  if (snippetHits.length === 1 && failedAt) return placed(error, failedAt, 'quoted');
   for (const found of hits) {
     const [only] = found;
-    if (found.length === 1 && only) return placed(error, only);
+    if (found.length === 1 && only) return placed(error, only, 'logged');
   }
   return { kind: 'not_applicable' };
 }
@@ -150,7 +181,7 @@ function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
   return error.frames.length > 0 || error.causes.some(hasFrames);
 }
 
-function placed(error: ErrorRecord, hit: Hit): LogSitePlacement {
+function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged'): LogSitePlacement {
   const frame: StackFrame = { file: hit.path, line: hit.line, inApp: true };
   const language: Language =
     error.language === 'unknown' ? (languageOfPath(hit.path) ?? 'unknown') : error.language;
@@ -161,6 +192,9 @@ function placed(error: ErrorRecord, hit: Hit): LogSitePlacement {
     error: { ...error, language, frames: [frame] },
     path: hit.path,
     location,
-    finding: `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: that is the statement that logged it. What failed is in the code around it (what it caught or checked just before), not in the log statement itself.`,
+    finding:
+      how === 'quoted'
+        ? `The error was logged without a stack trace, but its message quotes the line of code that failed ("${quoted}"): that is ${location}, and no other line of the application's source reads so.`
+        : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: that is the statement that logged it. What failed is in the code around it (what it caught or checked just before), not in the log statement itself.`,
   };
 }
