@@ -195,6 +195,6 @@ function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged'): LogSite
     finding:
       how === 'quoted'
         ? `The error was logged without a stack trace, but its message quotes the line of code that failed ("${quoted}"): that is ${location}, and no other line of the application's source reads so.`
-        : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: that is the statement that logged it. What failed is in the code around it (what it caught or checked just before), not in the log statement itself.`,
+        : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: most likely the statement that logged it. What failed is then in the code around it (what it caught or checked just before), not in the log statement itself.`,
   };
 }
