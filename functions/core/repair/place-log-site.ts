@@ -40,7 +40,8 @@ export type LogSitePlacement =
   | { kind: 'not_applicable' };
 
 // Where a program's values sit in a message: quoted values, redaction placeholders, anything
-// holding a digit (ids, counts, times), addresses, and a colon's tail (`: <the error's words>`).
+// holding a digit (ids, counts, times), addresses. A `: ` then splits what is left (`failed to
+// price order: <the error's words>`).
 const VALUE =
   /'[^'\n]{0,200}'|"[^"\n]{0,200}"|`[^`\n]{0,200}`|\[[A-Z]{3,12}(?::[^\]\n]{0,40})?\]|[a-z][a-z0-9+.-]{1,20}:\/\/\S{1,500}|\S{0,100}@\S{1,200}|\S{0,100}\d\S{0,100}/g;
 /** A fragment worth searching: several words of letters, long enough not to be everywhere. */
@@ -53,7 +54,7 @@ const MAX_HEADLINE_CHARS = 2000;
 /** A repository this size is searched in the files listed first. */
 const MAX_FILES_SEARCHED = 4000;
 const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;
-/** Lines kept per fragment at its longest form: more than one already says the text is no one statement's. */
+/** Lines kept per fragment at its longest form (one places it; more only bound the list). */
 const MAX_HITS = 8;
 // Tests, dependencies and build output write messages too; only the application's own count.
 const NOT_APPLICATION =
