@@ -50,6 +50,11 @@ const FPM_PHP_MESSAGE = /(?:NOTICE|WARNING|ERROR|ALERT|DEBUG): PHP message: /y;
 // runtime's puts the request id before the `--`: `… ERROR 8f5c2d1e-3b7a-… -- : …`.
 const RUBY_LOGGER =
   /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) (?:[0-9a-f-]{36} )?-- [^:\n]{0,100}: /y;
+// Rails' default `config.log_tags = [:request_id]`: every line of one log call starts with the
+// request's id in brackets, the first after the Logger's prefix (`… FATAL -- : [8f5c…]   `), the
+// others at column 0 (`[8f5c…] app/models/order.rb:3:in 'total'`, a trace's frames).
+const REQUEST_TAG = /\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] ?/y;
+const UUID_TAG_END = 37;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
 const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
 const TIMESTAMP =
@@ -195,6 +200,10 @@ export function stripLogPrefix(line: string): LineParts {
   // The worker's line inside php-fpm's log is a line of its own, with whatever prefix PHP wrote.
   const fpm = first === OPEN_BRACKET && line.charCodeAt(3) === 45 ? cursor.take(FPM_WORKER) : null; // `[06-…`
   if (fpm) return stripLogPrefix(cursor.rest.replace(FPM_WORKER_END, ''));
+  // A tagged line's tag goes; what follows is read as the line.
+  const tag =
+    first === OPEN_BRACKET && line.charCodeAt(UUID_TAG_END) === 93 ? cursor.take(REQUEST_TAG) : null;
+  if (tag) return stripLogPrefix(cursor.rest);
   const apache = first === OPEN_BRACKET && line.charCodeAt(4) === 32 ? cursor.take(APACHE_ERROR) : null; // `[Sun …`
   if (apache) {
     const level = toLevel(apache[1]);
@@ -215,6 +224,7 @@ export function stripLogPrefix(line: string): LineParts {
     if (klog) return { level: toLevel(klog[1]), body: cursor.rest };
     const ruby = line.charCodeAt(1) === 44 ? cursor.take(RUBY_LOGGER) : null;
     if (ruby) {
+      cursor.take(REQUEST_TAG);
       const level = toLevel(ruby[1]);
       return level ? { level, body: cursor.rest } : { body: cursor.rest };
     }

@@ -1078,6 +1078,29 @@ describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented b
   });
 });
 
+describe("Rails in production: every line of the error tagged with the request's id", () => {
+  // Ruby 3.1.2, Rails 6.1.7 (Debian's), config.log_tags = [:request_id] as a generated
+  // production.rb has it: DebugExceptions logs the error, its error_highlight snippet and the
+  // cleaned backtrace in one FATAL call, every line after the first starting `[<request id>] `.
+  // Before: a bogus FATAL record of the tag alone, and a record with no type or message whose
+  // frames' files began with the tag.
+  it('is one record: the type, the message, the frames at their files', () => {
+    const record = detectBothShapes(fixture('ruby/ruby31-rails-6.1-production-log-tags-request-id.txt'));
+    expect([record.language, record.exceptionType, record.message.split('\n')[0]]).toEqual([
+      'ruby',
+      'NoMethodError',
+      "undefined method `sum' for nil:NilClass",
+    ]);
+    expect(record.frames.at(-1)).toEqual({
+      file: 'app/models/order.rb',
+      line: 3,
+      function: 'total',
+      inApp: true,
+    });
+    expect(record.frames.every((f) => !f.file.startsWith('['))).toBe(true);
+  });
+});
+
 describe("Puma's report of an error that escaped the Rack app", () => {
   // Ruby 3.1.2, Puma 5.6.5 in production, a bare Rack app raising NoMethodError: Puma prints the
   // inspected error (error_highlight's snippet inside it) and no backtrace. Silent before.

@@ -65,6 +65,19 @@ describe('stripLogPrefix', () => {
     }
   });
 
+  it("strips Rails' request-id tag, after the Logger's prefix and at the start of the call's other lines", () => {
+    const tag = '[86b44f6c-8867-4ddb-bbb7-c0c09323c2fb]';
+    expect(stripLogPrefix(`F, [2026-12-06T23:08:31.468527 #8826] FATAL -- : ${tag}   `)).toEqual({
+      level: 'fatal',
+      body: '  ',
+    });
+    expect(stripLogPrefix(`${tag} app/models/order.rb:3:in \`total'`)).toEqual({
+      body: "app/models/order.rb:3:in `total'",
+    });
+    // a tag is a request id: other bracketed words stay
+    expect(stripLogPrefix('[checkout] payment failed')).toEqual({ body: '[checkout] payment failed' });
+  });
+
   it('maps pino/bunyan numeric levels', () => {
     expect([toLevel(30), toLevel(40), toLevel(50), toLevel(60), toLevel('Error'), toLevel('nope')]).toEqual([
       'info',
