@@ -498,70 +498,71 @@ describe('recordErrors', () => {
       });
     });
 
+    /**
+     * A captured log as one stream, one event per line, delivered as the default filter passes it
+     * and read back (GetLogEvents) from that stream: the lines passed, and the jobs queued.
+     */
+    async function deliverFiltered(path: string) {
+      const lines = readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8')
+        .trimEnd()
+        .split('\n');
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
+      const passed = stream.filter((e) => passesDefaultFilter(e.message));
+      const logContext = new FakeLogContext(async () => stream);
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      await recordErrors(
+        { event: makeDataPayload(passed, { logGroup: LOG_GROUP, logStream: STREAM }) },
+        deps,
+      );
+      return { passed: passed.map((e) => e.message), jobs: queue.jobs };
+    }
+
     it("completes a process pool's failure from the lines the default filter passes: one record, the worker's frames innermost", async () => {
       // Python 3.11 ProcessPoolExecutor, one event per line, through `?Traceback ?Error …`: the
       // wrapper's line, both `Traceback` headers and both `KeyError` lines, no frame and no fence
-      const lines = readFileSync(
-        new URL(
-          '../fixtures/traces/python/py311-process-pool-executor-remote-traceback.txt',
-          import.meta.url,
-        ),
-        'utf8',
-      )
-        .trimEnd()
-        .split('\n');
-      const start = 1_714_564_800_000;
-      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
-      const passed = stream.filter((e) => passesDefaultFilter(e.message));
-      expect(passed.map((e) => e.message.slice(0, 9))).toEqual([
+      const { passed, jobs } = await deliverFiltered(
+        'python/py311-process-pool-executor-remote-traceback.txt',
+      );
+      expect(passed.map((m) => m.slice(0, 9))).toEqual([
         'concurren',
         'Traceback',
         'KeyError:',
         'Traceback',
         'KeyError:',
       ]);
-      const logContext = new FakeLogContext(async () => stream);
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      await recordErrors(
-        { event: makeDataPayload(passed, { logGroup: LOG_GROUP, logStream: STREAM }) },
-        deps,
-      );
-      expect(queue.jobs).toHaveLength(1);
-      const error = queue.jobs[0]?.error;
-      expect(error).toMatchObject({ exceptionType: 'KeyError', message: "'lines'" });
-      expect(error?.frames.at(-1)).toMatchObject({ file: '/srv/shop/shop/pricing.py', line: 2 });
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ exceptionType: 'KeyError', message: "'lines'" });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ file: '/srv/shop/shop/pricing.py', line: 2 });
     });
 
     it("completes gin's recovered panic from its header, the one line `?panic` delivers", async () => {
       // Go 1.19, gin 1.8.1 in release mode, one event per line: the value says `runtime error`
       // (no term of the default pattern matches it), and of the stack only the runtime's panic lines pass
-      const lines = readFileSync(
-        new URL('../fixtures/traces/go/go119-gin-1.8-recovery-release-mode.txt', import.meta.url),
-        'utf8',
-      )
-        .trimEnd()
-        .split('\n');
-      const start = 1_714_564_800_000;
-      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
-      const passed = stream.filter((e) => passesDefaultFilter(e.message));
-      // the header, and the runtime's panic lines of the stack: not the value, not the app's frames
-      expect(passed[0]?.message).toContain('[Recovery]');
-      expect(passed.some((e) => e.message.includes('runtime error') || e.message.includes('main.go'))).toBe(
-        false,
-      );
-      const logContext = new FakeLogContext(async () => stream);
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      await recordErrors(
-        { event: makeDataPayload(passed, { logGroup: LOG_GROUP, logStream: STREAM }) },
-        deps,
-      );
-      expect(queue.jobs).toHaveLength(1);
-      expect(queue.jobs[0]?.error).toMatchObject({
+      const { passed, jobs } = await deliverFiltered('go/go119-gin-1.8-recovery-release-mode.txt');
+      expect(passed[0]).toContain('[Recovery]');
+      expect(passed.some((m) => m.includes('runtime error') || m.includes('main.go'))).toBe(false);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({
         exceptionType: 'panic',
         message: 'runtime error: invalid memory address or nil pointer dereference',
       });
-      expect(queue.jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      expect(jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
         line: 16,
+        function: 'total',
+      });
+    });
+
+    it("completes Rails' tagged error from the lines `?FATAL ?Error` pass: its header, not its frames", async () => {
+      // Ruby 3.1.2, Rails 6.1.7 in production with log_tags, one event per line
+      const { passed, jobs } = await deliverFiltered(
+        'ruby/ruby31-rails-6.1-production-log-tags-request-id.txt',
+      );
+      expect(passed.some((m) => m.includes('app/models/order.rb'))).toBe(false);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ exceptionType: 'NoMethodError' });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({
+        file: 'app/models/order.rb',
+        line: 3,
         function: 'total',
       });
     });
