@@ -153,6 +153,44 @@ describe('placeLogSite', () => {
     expect(await placeLogSite({ error, repo: twice })).toEqual({ kind: 'not_applicable' });
   });
 
+  it("places logrus' JSON error by its msg: the error field, the record's message, is the library's words", async () => {
+    // Go 1.19, logrus 1.9.0 (Debian's) JSONFormatter: log.WithError(err).Error("failed to price order")
+    const line = readFileSync(
+      new URL('../fixtures/traces/go/go119-logrus-1.9-json-error-without-stack.output', import.meta.url),
+      'utf8',
+    ).trim();
+    const error = only([line]);
+    expect(error).toMatchObject({ message: 'sql: no rows in result set', frames: [] });
+    const price = [
+      'package orders',
+      '',
+      'import (',
+      '	"errors"',
+      '',
+      '	log "github.com/sirupsen/logrus"',
+      ')',
+      '',
+      'var ErrNoRows = errors.New("sql: no rows in result set")',
+      '',
+      'func find(id int) (int, error) { return 0, ErrNoRows }',
+      '',
+      '// Price logs a failure and returns zero.',
+      'func Price(id int) int {',
+      '	total, err := find(id)',
+      '	if err != nil {',
+      '		log.WithError(err).WithField("order", id).Error("failed to price order")',
+      '		return 0',
+      '	}',
+      '	return total',
+      '}',
+      '',
+    ].join('\n');
+    const repo = makeFakeRepo({ 'orders/price.go': price, 'main.go': 'package main\n' });
+    const placed = await placeLogSite({ error, repo });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'orders/price.go:17' });
+    if (placed.kind === 'placed') expect(placed.error.language).toBe('go');
+  });
+
   it('places nothing when the words are on several lines, only outside string literals, or nowhere', async () => {
     const error = pythonRecord();
     const twice = makeFakeRepo({

@@ -123,7 +123,10 @@ export async function placeLogSite({
   pathPrefix?: string;
 }): Promise<LogSitePlacement> {
   if (hasFrames(error) || PLATFORM_TYPE.test(error.exceptionType)) return { kind: 'not_applicable' };
-  const fragments = fixedFragments(error.message);
+  const fragments = [
+    // the statement's own words first, then the error's
+    ...new Set([...loggedTexts(error.raw).flatMap(fixedFragments), ...fixedFragments(error.message)]),
+  ].slice(0, MAX_FRAGMENTS);
   const snippet = quotedCodeLine(error.raw);
   if (fragments.length === 0 && snippet === undefined) return { kind: 'not_applicable' };
   const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
@@ -176,6 +179,26 @@ export async function placeLogSite({
     if (found.length === 1 && only) return placed(error, only, 'logged');
   }
   return { kind: 'not_applicable' };
+}
+
+// A structured logger keeps the program's words apart from the error's: logrus and zap put the
+// error in `error` (the record's message) and the statement's text in `msg`.
+const LOGGED_TEXT_FIELDS = ['msg', 'message', 'event', '@m'] as const;
+const MAX_RAW_JSON_CHARS = 64 * 1024;
+
+/** The statement's own text a JSON log line holds beside the error, if the line is JSON. */
+function loggedTexts(raw: string): string[] {
+  const line = raw.trim();
+  if (!line.startsWith('{') || !line.endsWith('}') || line.length > MAX_RAW_JSON_CHARS) return [];
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  if (typeof obj !== 'object' || obj === null) return [];
+  const fields = obj as Record<string, unknown>;
+  return LOGGED_TEXT_FIELDS.flatMap((key) => (typeof fields[key] === 'string' ? [fields[key]] : []));
 }
 
 function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
