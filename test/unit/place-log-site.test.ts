@@ -212,12 +212,13 @@ describe('placeLogSite', () => {
     expect(await placeLogSite({ error: timeout, repo })).toEqual({ kind: 'not_applicable' });
   });
 
-  it("finds the statement under a monorepo's path prefix", async () => {
+  it("takes the statement under a monorepo's path prefix when another service writes the same words", async () => {
     const error = pythonRecord();
     const repo = makeFakeRepo({
       'services/orders/orders_service.py': ORDERS_SERVICE_PY,
-      'services/billing/app.py': 'print("nothing to see")\n',
+      'services/billing/orders_service.py': ORDERS_SERVICE_PY,
     });
+    expect(await placeLogSite({ error, repo })).toEqual({ kind: 'not_applicable' });
     const placed = await placeLogSite({ error, repo, pathPrefix: 'services/orders' });
     expect(placed).toMatchObject({ kind: 'placed', location: 'services/orders/orders_service.py:13' });
   });

@@ -152,7 +152,7 @@ export async function placeLogSite({
     const hasSnippet = snippet !== undefined && text.includes(snippet);
     if (!hasSnippet && !shortest.some((form) => text.includes(form))) continue;
     for (const [i, line] of text.split('\n').entries()) {
-      if (hasSnippet && snippetHits.length < 2 && line.trim() === snippet)
+      if (hasSnippet && snippetHits.length <= MAX_HITS && line.trim() === snippet)
         snippetHits.push({ path, line: i + 1, form: snippet });
       for (const [f, list] of forms.entries()) {
         // the longest form on the line, inside a string literal: a quote before it
@@ -171,14 +171,22 @@ export async function placeLogSite({
     }
   }
   // The quoted line of code is where it failed; else the statement that logged it: the first
-  // fragment whose longest form is on exactly one line.
-  const [failedAt] = snippetHits;
-  if (snippetHits.length === 1 && failedAt) return placed(error, failedAt, 'quoted');
+  // fragment whose longest form is on exactly one line — or on one line under the path prefix (the
+  // application a monorepo's other services share words with), as frames break such a tie.
+  const failedAt = onlyHit(snippetHits, prefix);
+  if (failedAt) return placed(error, failedAt, 'quoted');
   for (const found of hits) {
-    const [only] = found;
-    if (found.length === 1 && only) return placed(error, only, 'logged');
+    const only = onlyHit(found, prefix);
+    if (only) return placed(error, only, 'logged');
   }
   return { kind: 'not_applicable' };
+}
+
+function onlyHit(found: readonly Hit[], prefix: string): Hit | undefined {
+  const [only, ...more] = found;
+  if (more.length === 0) return only;
+  const under = prefix === '' ? [] : found.filter((h) => h.path.startsWith(`${prefix}/`));
+  return under.length === 1 ? under[0] : undefined;
 }
 
 // A structured logger keeps the program's words apart from the error's: logrus and zap put the
