@@ -91,9 +91,11 @@ export async function readText(repo: RepoReader, path: string): Promise<string |
 }
 const BUNDLE_FILE = /\.[cm]?js$/;
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
-// Declarations are not definitions; tests and dependencies define what they mock or ship.
+// Not the application's own source, whatever the language: declarations are not definitions;
+// tests, fixtures, dependencies and build output define what they mock or ship, and write
+// messages of their own.
 export const NOT_APPLICATION_SOURCE =
-  /\.d\.[cm]?ts$|(?:^|\/)(?:node_modules|vendor|dist|build|out|coverage|__tests__|__mocks__|test|tests)\/|\.(?:test|spec)\.[cm]?[jt]sx?$/;
+  /\.d\.[cm]?ts$|(?:^|\/)(?:node_modules|vendor|site-packages|dist-packages|\.venv|venv|dist|build|out|target|coverage|__tests__|__mocks__|tests?|spec|e2e|fixtures|migrations)\/|(?:^|\/)(?:test_[^/]*\.py|[^/]*_test\.(?:py|go|rb)|[^/]*_spec\.rb|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?|[^/]*Tests?\.(?:java|kt|cs))$/;
 /** A repository this size is searched in the files read first; the model can search the rest. */
 const MAX_FILES_SEARCHED = 4000;
 const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;

@@ -2,7 +2,7 @@ import type { ErrorRecord, Language, StackFrame } from '../contracts.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
 import { stripControlCharacters } from '../text/strip-control.ts';
 import { languageOfPath } from './edit-policy.ts';
-import { readText } from './place-bundled-frames.ts';
+import { NOT_APPLICATION_SOURCE, readText } from './place-bundled-frames.ts';
 
 /**
  * An error logged without a stack trace (`log.error("failed to price order %s: %s", oid, e)`,
@@ -56,9 +56,6 @@ const MAX_FILES_SEARCHED = 4000;
 const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;
 /** Lines kept per fragment at its longest form (one places it; more only bound the list). */
 const MAX_HITS = 8;
-// Tests, dependencies and build output write messages too; only the application's own count.
-const NOT_APPLICATION =
-  /(?:^|\/)(?:node_modules|vendor|site-packages|dist-packages|\.venv|venv|dist|build|out|target|coverage|__tests__|__mocks__|tests?|spec|e2e|fixtures|migrations)\/|(?:^|\/)(?:test_[^/]*\.py|[^/]*_test\.(?:py|go|rb)|[^/]*_spec\.rb|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?|[^/]*Tests?\.(?:java|kt|cs))$|\.d\.[cm]?ts$/;
 const QUOTES = /['"`]/;
 // Types that are the platform's or the runtime's own words, never a statement of the program.
 const PLATFORM_TYPE = /^(?:Runtime|Sandbox|Extension|Function|Init)\./;
@@ -134,7 +131,7 @@ export async function placeLogSite({
   const candidates = entries
     .filter((e) => (e.kind === 'file' || e.kind === 'executable') && languageOfPath(e.path) !== undefined)
     .map((e) => e.path)
-    .filter((path) => !NOT_APPLICATION.test(path))
+    .filter((path) => !NOT_APPLICATION_SOURCE.test(path))
     .sort((a, b) => Number(!a.startsWith(`${prefix}/`)) - Number(!b.startsWith(`${prefix}/`)));
   const forms = fragments.map(fragmentForms);
   // the shortest forms: a file holding none of them holds no form at all
