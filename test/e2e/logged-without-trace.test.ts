@@ -6,6 +6,7 @@
 // that says where.
 import { describe, expect, it } from 'vitest';
 import { step } from '../support/anthropic-stand-in.ts';
+import { fixtureApp } from '../support/fake-repo.ts';
 import { changedPathsBetween, readBlobAt } from '../support/git-server.ts';
 import { capturedMessages } from '../support/log-events.ts';
 import { detectAndRepair, seedAppRepo } from './support/app-flow.ts';
@@ -15,29 +16,8 @@ const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
 const { tableName, servers, startAnthropic } = useE2eStandIns({ token: GIT_TOKEN });
 
 const LOGGED = 'javascript/node20-lambda-ric-text-console-error-message-only.events.jsonl';
-const TOTAL_LINE = '  return order.lines.reduce((sum, line) => sum + line.qty * line.unitCents, 0);\n';
-const FILES: Record<string, string> = {
-  'package.json': '{\n  "name": "shop"\n}\n',
-  'index.js':
-    "const { checkout } = require('./lib/checkout');\n\nexports.handler = async (event) => ({ total: checkout(event.order) });\n",
-  'lib/orders.js': `'use strict';\nfunction total(order) {\n${TOTAL_LINE}}\nmodule.exports = { total };\n`,
-  'lib/checkout.js': [
-    "'use strict';",
-    "const { total } = require('./orders');",
-    '',
-    'function checkout(order) {',
-    '  try {',
-    '    return total(order);',
-    '  } catch (err) {',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal
-    '    console.error(`checkout failed for order ${order.id}:`, err.message);',
-    '    return null;',
-    '  }',
-    '}',
-    'module.exports = { checkout };',
-    '',
-  ].join('\n'),
-};
+// The code that wrote the captured line: lib/checkout.js logs what total() in lib/orders.js threw.
+const FILES = fixtureApp('node-lambda-checkout');
 
 describe('an error logged without a stack trace, log line to pull request', () => {
   it('places it at the statement that logged it and opens the fix made there', async () => {

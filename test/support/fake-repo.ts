@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { RepoEntry, RepoEntryKind, RepoReader } from '../../functions/core/ports/repo-workspace.ts';
 
 /** Content of a fake file: text is stored as UTF-8, bytes as given. */
@@ -63,4 +65,22 @@ export function makeFakeRepo(
       return tree.get(path)?.content?.slice();
     },
   };
+}
+
+/**
+ * An application's source kept under test/fixtures/apps/<name>/ (the code that wrote a captured
+ * log), as `path → text` for makeFakeRepo or a seeded repository.
+ */
+export function fixtureApp(name: string): Record<string, string> {
+  const root = join(import.meta.dirname, '../fixtures/apps', name);
+  const files: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files[relative(root, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(root);
+  return files;
 }

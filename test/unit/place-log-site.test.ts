@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { fixedFragments, fragmentForms, placeLogSite } from '../../functions/core/repair/place-log-site.ts';
-import { makeFakeRepo } from '../support/fake-repo.ts';
+import { fixtureApp, makeFakeRepo } from '../support/fake-repo.ts';
 import { capturedMessages, makeEvents } from '../support/log-events.ts';
 
 const ORDERS_SERVICE_PY = [
@@ -28,22 +28,8 @@ const ORDERS_SERVICE_PY = [
   '',
 ].join('\n');
 
-const CHECKOUT_JS = [
-  "'use strict';",
-  "const { total } = require('./orders');",
-  '',
-  'function checkout(order) {',
-  '  try {',
-  '    return total(order);',
-  '  } catch (err) {',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal
-  '    console.error(`checkout failed for order ${order.id}:`, err.message);',
-  '    return null;',
-  '  }',
-  '}',
-  'module.exports = { checkout };',
-  '',
-].join('\n');
+// The code that wrote the captured console.error line.
+const CHECKOUT = fixtureApp('node-lambda-checkout');
 
 function only(messages: string[]): ErrorRecord {
   const found = detectErrors(makeEvents(messages)).map((d) => d.record);
@@ -116,10 +102,7 @@ describe('placeLogSite', () => {
     "places the Lambda Node runtime's console.error of a message (%s) in its template literal",
     async (path) => {
       const error = only(capturedMessages(path));
-      const repo = makeFakeRepo({
-        'lib/checkout.js': CHECKOUT_JS,
-        'index.js': "exports.handler = require('./lib/checkout');\n",
-      });
+      const repo = makeFakeRepo(CHECKOUT);
       const placed = await placeLogSite({ error, repo });
       expect(placed).toMatchObject({ kind: 'placed', location: 'lib/checkout.js:8' });
       if (placed.kind === 'placed') expect(placed.error.language).toBe('javascript');
