@@ -430,32 +430,43 @@ describe('recordErrors', () => {
       expect(queue.jobs[0]?.incidentKey).toBe('acme/shop#KeyError--load_cart>price_item');
     });
 
-    it("reads back Node's code excerpt before a SyntaxError delivered without it: the broken file is the innermost frame", async () => {
-      // `node main.js` whose require('./bad.js') does not parse, one event per line: a delivery that
-      // holds the trace from its SyntaxError line to its last frame (and ends there) is read around;
-      // the excerpt naming bad.js is in the read before it
-      const lines = readFileSync(
-        new URL('../fixtures/traces/javascript/node20-require-syntax-error.txt', import.meta.url),
-        'utf8',
-      )
+    /**
+     * A captured log as one stream, one event per line. `deliver` picks what a subscription
+     * delivers of it (by default what the default filter pattern passes); the rest is read back
+     * (GetLogEvents) from that stream. The messages delivered, the jobs queued, the read report.
+     */
+    async function deliverFrom(
+      path: string,
+      deliver = (events: LogEvent[]) => events.filter((e) => passesDefaultFilter(e.message)),
+    ) {
+      const lines = readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8')
         .trimEnd()
         .split('\n');
-      const start = 1_714_564_800_000;
-      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
-      const at = lines.findIndex((l) => l.startsWith('SyntaxError'));
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
+      const delivered = deliver(stream);
       const logContext = new FakeLogContext(async () => stream);
       const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      const last = lines.findLastIndex((l) => l.trimStart().startsWith('at '));
-      const delivered = makeLogEvents(lines.slice(at, last + 1), { start: start + at });
       const out = recorded(
         await recordErrors(
           { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
           deps,
         ),
       );
-      expect(out.context).toMatchObject({ fetched: 1, assembled: 1 });
-      expect(queue.jobs).toHaveLength(1);
-      expect(queue.jobs[0]?.error.frames.at(-1)).toEqual({
+      return { delivered: delivered.map((e) => e.message), jobs: queue.jobs, context: out.context };
+    }
+
+    it("reads back Node's code excerpt before a SyntaxError delivered without it: the broken file is the innermost frame", async () => {
+      // `node main.js` whose require('./bad.js') does not parse, one event per line: a delivery that
+      // holds the trace from its SyntaxError line to its last frame (and ends there) is read around;
+      // the excerpt naming bad.js is in the read before it
+      const { jobs, context } = await deliverFrom('javascript/node20-require-syntax-error.txt', (events) => {
+        const at = events.findIndex((e) => e.message.startsWith('SyntaxError'));
+        const last = events.findLastIndex((e) => e.message.trimStart().startsWith('at '));
+        return events.slice(at, last + 1);
+      });
+      expect(context).toMatchObject({ fetched: 1, assembled: 1 });
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error.frames.at(-1)).toEqual({
         file: '/tmp/syn/app/bad.js',
         line: 3,
         column: 14,
@@ -465,62 +476,26 @@ describe('recordErrors', () => {
 
     it("completes Sinatra's error header, the one line `?Error` delivers, from the stream's tab-indented frames", async () => {
       // Ruby 3.1, Sinatra 3.0.5 in production, one event per line: the frames hold no error word
-      const lines = readFileSync(
-        new URL(
-          '../fixtures/traces/ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.output',
-          import.meta.url,
-        ),
-        'utf8',
-      )
-        .trimEnd()
-        .split('\n');
-      const start = 1_714_564_800_000;
-      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, start, idPrefix: 'ctx-' });
-      const at = lines.findIndex((l) => l.includes(' - KeyError - '));
-      const logContext = new FakeLogContext(async () => stream);
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      const delivered = makeLogEvents([lines[at] ?? ''], { start: start + at });
-      const out = recorded(
-        await recordErrors(
-          { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
-          deps,
-        ),
+      const { jobs, context } = await deliverFrom(
+        'ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.output',
+        (events) => events.filter((e) => e.message.includes(' - KeyError - ')),
       );
-      expect(out.context).toMatchObject({ fetched: 1, assembled: 1 });
-      expect(queue.jobs).toHaveLength(1);
-      expect(queue.jobs[0]?.error).toMatchObject({
+      expect(context).toMatchObject({ fetched: 1, assembled: 1 });
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({
         exceptionType: 'KeyError',
         message: 'key not found: :lines',
       });
-      expect(queue.jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      expect(jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
         file: '/srv/rb/lib/pricing.rb',
         line: 8,
       });
     });
 
-    /**
-     * A captured log as one stream, one event per line, delivered as the default filter passes it
-     * and read back (GetLogEvents) from that stream: the lines passed, and the jobs queued.
-     */
-    async function deliverFiltered(path: string) {
-      const lines = readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8')
-        .trimEnd()
-        .split('\n');
-      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
-      const passed = stream.filter((e) => passesDefaultFilter(e.message));
-      const logContext = new FakeLogContext(async () => stream);
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      await recordErrors(
-        { event: makeDataPayload(passed, { logGroup: LOG_GROUP, logStream: STREAM }) },
-        deps,
-      );
-      return { passed: passed.map((e) => e.message), jobs: queue.jobs };
-    }
-
     it("completes a process pool's failure from the lines the default filter passes: one record, the worker's frames innermost", async () => {
       // Python 3.11 ProcessPoolExecutor, one event per line, through `?Traceback ?Error …`: the
       // wrapper's line, both `Traceback` headers and both `KeyError` lines, no frame and no fence
-      const { passed, jobs } = await deliverFiltered(
+      const { delivered: passed, jobs } = await deliverFrom(
         'python/py311-process-pool-executor-remote-traceback.txt',
       );
       expect(passed.map((m) => m.slice(0, 9))).toEqual([
@@ -538,7 +513,7 @@ describe('recordErrors', () => {
     it("completes gin's recovered panic from its header, the one line `?panic` delivers", async () => {
       // Go 1.19, gin 1.8.1 in release mode, one event per line: the value says `runtime error`
       // (no term of the default pattern matches it), and of the stack only the runtime's panic lines pass
-      const { passed, jobs } = await deliverFiltered('go/go119-gin-1.8-recovery-release-mode.txt');
+      const { delivered: passed, jobs } = await deliverFrom('go/go119-gin-1.8-recovery-release-mode.txt');
       expect(passed[0]).toContain('[Recovery]');
       expect(passed.some((m) => m.includes('runtime error') || m.includes('main.go'))).toBe(false);
       expect(jobs).toHaveLength(1);
@@ -554,7 +529,7 @@ describe('recordErrors', () => {
 
     it("completes Rails' tagged error from the lines `?FATAL ?Error` pass: its header, not its frames", async () => {
       // Ruby 3.1.2, Rails 6.1.7 in production with log_tags, one event per line
-      const { passed, jobs } = await deliverFiltered(
+      const { delivered: passed, jobs } = await deliverFrom(
         'ruby/ruby31-rails-6.1-production-log-tags-request-id.txt',
       );
       expect(passed.some((m) => m.includes('app/models/order.rb'))).toBe(false);
