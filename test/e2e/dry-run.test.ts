@@ -1,39 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { APP_PY, RECORDED_TRACEBACK, recordedConversation } from '../demo/shop-app.ts';
-import { type AnthropicStandIn, startAnthropicStandIn } from '../support/anthropic-stand-in.ts';
-import { createBareRepo, type GitServer, readBranchHead, startGitServer } from '../support/git-server.ts';
-import {
-  bareRepoBranchResolver,
-  type GitHubStandIn,
-  startGitHubStandIn,
-} from '../support/github-stand-in.ts';
+import { readBranchHead } from '../support/git-server.ts';
 import { useTempDirs } from '../support/temp-dirs.ts';
-import { runWatchToEnd } from './support/local-watch.ts';
+import { useLocalStandIns } from './support/local-watch.ts';
 
 const tempDir = useTempDirs();
 
 const TOKEN = 'dry-run-token-not-a-secret';
-let git: GitServer;
-let github: GitHubStandIn;
-let anthropic: AnthropicStandIn;
-
-beforeAll(async () => {
-  git = await startGitServer({ token: TOKEN });
-  github = await startGitHubStandIn({
-    tokens: [TOKEN],
-    gitOrigin: git.url,
-    resolveBranch: bareRepoBranchResolver({ dirFor: git.repoPath }),
-  });
-  anthropic = await startAnthropicStandIn({ script: recordedConversation() });
-  await createBareRepo({ server: git, owner: 'demo', name: 'shop', files: { 'app.py': APP_PY } });
-  github.addRepo({ owner: 'demo', repo: 'shop' });
-});
-
-afterAll(async () => {
-  await Promise.allSettled([github.close(), git.close(), anthropic.close()]);
+const local = useLocalStandIns({
+  token: TOKEN,
+  files: { 'app.py': APP_PY },
+  script: recordedConversation(),
 });
 
 describe('ai-ops watch --dry-run', () => {
@@ -42,14 +22,7 @@ describe('ai-ops watch --dry-run', () => {
     const log = join(dir, 'app.log');
     writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
     const outbox = join(dir, 'outbox');
-    const { code, printed } = await runWatchToEnd({
-      args: ['--once', '--dry-run', log],
-      dir,
-      token: TOKEN,
-      repo: 'demo/shop',
-      githubUrl: github.baseUrl,
-      anthropicUrl: anthropic.url,
-    });
+    const { code, printed } = await local.watch({ args: ['--once', '--dry-run', log], dir });
     expect(code, printed).toBe(0);
 
     const files = readdirSync(outbox);
@@ -64,7 +37,7 @@ describe('ai-ops watch --dry-run', () => {
 
     // The patch is a real one: it applies to a checkout of the base branch with git.
     const checkout = join(dir, 'checkout');
-    execFileSync('git', ['clone', '--quiet', git.repoPath('demo', 'shop'), checkout]);
+    execFileSync('git', ['clone', '--quiet', local.git.repoPath('demo', 'shop'), checkout]);
     execFileSync('git', ['apply', join(outbox, patch ?? '')], { cwd: checkout });
     expect(readFileSync(join(checkout, 'app.py'), 'utf8')).toContain(
       'except (KeyError, TypeError, ValueError):',
@@ -72,7 +45,7 @@ describe('ai-ops watch --dry-run', () => {
 
     // …and nothing left this machine: no branch, no pull request.
     const branch = (patch ?? '').replace(/^fix_/, 'fix/').replace(/\.patch$/, '');
-    expect(readBranchHead(git.repoPath('demo', 'shop'), branch)).toBeUndefined();
-    expect(github.pulls({ owner: 'demo', repo: 'shop' })).toEqual([]);
+    expect(readBranchHead(local.git.repoPath('demo', 'shop'), branch)).toBeUndefined();
+    expect(local.github.pulls({ owner: 'demo', repo: 'shop' })).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDatabase, SqliteIncidentStore } from '../../functions/adapters/sqlite-incident-store.ts';
 import type { Incident } from '../../functions/core/contracts.ts';
 import { runWatch } from '../../functions/local/commands/watch-command.ts';
@@ -9,26 +9,10 @@ import type { SweepScheduler } from '../../functions/local/pipeline/local-sweep.
 import { createRepairPipeline } from '../../functions/local/pipeline/repair-pipeline.ts';
 import { APP_PY, RECORDED_TRACEBACK } from '../demo/shop-app.ts';
 import { waitFor } from '../integration/local/watch-helpers.ts';
-import {
-  type AnthropicStandIn,
-  type StandInStep,
-  startAnthropicStandIn,
-  step,
-} from '../support/anthropic-stand-in.ts';
-import {
-  createBareRepo,
-  type GitServer,
-  readBlobAt,
-  readBranchHead,
-  runGit,
-  startGitServer,
-} from '../support/git-server.ts';
-import {
-  bareRepoBranchResolver,
-  type GitHubStandIn,
-  startGitHubStandIn,
-} from '../support/github-stand-in.ts';
+import { type StandInStep, startAnthropicStandIn, step } from '../support/anthropic-stand-in.ts';
+import { createBareRepo, readBlobAt, readBranchHead, runGit } from '../support/git-server.ts';
 import { useTempDirs } from '../support/temp-dirs.ts';
+import { useLocalStandIns } from './support/local-watch.ts';
 
 const tempDir = useTempDirs();
 
@@ -72,34 +56,13 @@ function submit(id: string, title: string, oldText: string, newText: string): St
   ]);
 }
 
-let git: GitServer;
-let github: GitHubStandIn;
-let anthropic: AnthropicStandIn;
-
-beforeAll(async () => {
-  git = await startGitServer({ token: TOKEN });
-  github = await startGitHubStandIn({
-    tokens: [TOKEN],
-    gitOrigin: git.url,
-    resolveBranch: bareRepoBranchResolver({ dirFor: git.repoPath }),
-  });
-  anthropic = await startAnthropicStandIn({
-    script: [
-      submit('toolu_first', 'Give 0 for a quantity that is not a number', ORIGINAL, FIRST_FIX),
-      submit('toolu_revision', 'Give None, as the tests expect', FIRST_FIX, REVISED),
-    ],
-  });
-  await createBareRepo({
-    server: git,
-    owner: 'demo',
-    name: 'shop',
-    files: { 'app.py': APP_PY, 'test_app.py': TEST_PY },
-  });
-  github.addRepo({ owner: 'demo', repo: 'shop' });
-});
-
-afterAll(async () => {
-  await Promise.allSettled([github.close(), git.close(), anthropic.close()]);
+const local = useLocalStandIns({
+  token: TOKEN,
+  files: { 'app.py': APP_PY, 'test_app.py': TEST_PY },
+  script: [
+    submit('toolu_first', 'Give 0 for a quantity that is not a number', ORIGINAL, FIRST_FIX),
+    submit('toolu_revision', 'Give None, as the tests expect', FIRST_FIX, REVISED),
+  ],
 });
 
 describe('ai-ops watch on one machine: tests before the PR, then polling instead of a webhook', () => {
@@ -127,9 +90,9 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
         env: {
           GITHUB_TOKEN: TOKEN,
           GITHUB_REPO: 'demo/shop',
-          GITHUB_API_URL: github.baseUrl,
+          GITHUB_API_URL: local.github.baseUrl,
           ANTHROPIC_API_KEY: 'stand-in',
-          ANTHROPIC_BASE_URL: anthropic.url,
+          ANTHROPIC_BASE_URL: local.anthropic.url,
           AI_OPS_STATE: state,
           AI_OPS_OUTBOX: outbox,
           AI_OPS_TEST_COMMAND: 'python3 test_app.py',
@@ -143,7 +106,7 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
         createHandler: createRepairPipeline({ stderr: out }),
       },
     );
-    const pulls = () => github.pulls({ owner: 'demo', repo: 'shop' });
+    const pulls = () => local.github.pulls({ owner: 'demo', repo: 'shop' });
     const incident = () => readIncident(state);
     try {
       await waitFor(() => existsSync(outbox) && readdirSync(outbox).some((f) => f.endsWith('.eml')), {
@@ -158,7 +121,7 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
       expect(pr).toMatchObject({ draft: true, state: 'open' });
       expect(pr?.labels).not.toContain('needs-human');
       expect(pr?.body).toContain('failed on the first fix and passed after one revision');
-      const bare = git.repoPath('demo', 'shop');
+      const bare = local.git.repoPath('demo', 'shop');
       const head = readBranchHead(bare, pr?.head ?? '');
       expect(head?.subject).toBe('fix(ai): Give None, as the tests expect');
       const subjects = runGit(['--git-dir', bare, 'log', '--format=%s', '-3', pr?.head ?? '']).toString();
@@ -167,8 +130,8 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
         'fix(ai): Give 0 for a quantity that is not a number',
       ]);
       expect(readBlobAt(bare, pr?.head ?? '', 'app.py').toString()).toContain(REVISED);
-      expect(anthropic.requests).toHaveLength(2);
-      const revisionPrompt = anthropic.requests[1]?.raw.toString('utf8') ?? '';
+      expect(local.anthropic.requests).toHaveLength(2);
+      const revisionPrompt = local.anthropic.requests[1]?.raw.toString('utf8') ?? '';
       expect(revisionPrompt).toContain('a quantity that is not a number must give None');
       expect(revisionPrompt).toContain('python3 test_app.py');
       const email = readFileSync(
@@ -189,7 +152,7 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
       const sha = runGit(['--git-dir', bare, 'rev-parse', pr?.head ?? ''])
         .toString()
         .trim();
-      github.setCheckRuns({
+      local.github.setCheckRuns({
         owner: 'demo',
         repo: 'shop',
         ref: sha,
@@ -197,7 +160,7 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
       });
       await tickNow(tick);
       expect(pulls()[0]?.draft).toBe(true);
-      github.setCheckRuns({
+      local.github.setCheckRuns({
         owner: 'demo',
         repo: 'shop',
         ref: sha,
@@ -209,11 +172,13 @@ describe('ai-ops watch on one machine: tests before the PR, then polling instead
       expect(printed).toContain('poll: ready');
       await tickNow(tick);
       expect(
-        github.comments({ owner: 'demo', repo: 'shop' }).filter((c) => c.body.includes('ready for review')),
+        local.github
+          .comments({ owner: 'demo', repo: 'shop' })
+          .filter((c) => c.body.includes('ready for review')),
       ).toHaveLength(1);
 
       // A person merges it: the next poll records the merge.
-      github.closePull({ owner: 'demo', repo: 'shop', number: pr?.number ?? 0, merged: true });
+      local.github.closePull({ owner: 'demo', repo: 'shop', number: pr?.number ?? 0, merged: true });
       await tickNow(tick);
       expect((await incident())?.status).toBe('resolved_pending');
       expect((await incident())?.merge?.sha).toBe(sha);
@@ -234,12 +199,12 @@ describe('ai-ops watch --once with a test command that stays red', () => {
     });
     try {
       await createBareRepo({
-        server: git,
+        server: local.git,
         owner: 'demo',
         name: 'stays-red',
         files: { 'app.py': APP_PY, 'test_app.py': TEST_PY },
       });
-      github.addRepo({ owner: 'demo', repo: 'stays-red' });
+      local.github.addRepo({ owner: 'demo', repo: 'stays-red' });
       const dir = tempDir('ai-ops-local-red-');
       const log = join(dir, 'app.log');
       writeFileSync(log, RECORDED_TRACEBACK.replaceAll('{APP}', join(dir, 'app')));
@@ -256,7 +221,7 @@ describe('ai-ops watch --once with a test command that stays red', () => {
           env: {
             GITHUB_TOKEN: TOKEN,
             GITHUB_REPO: 'demo/stays-red',
-            GITHUB_API_URL: github.baseUrl,
+            GITHUB_API_URL: local.github.baseUrl,
             ANTHROPIC_API_KEY: 'stand-in',
             ANTHROPIC_BASE_URL: model.url,
             AI_OPS_STATE: join(dir, 'state.db'),
@@ -269,7 +234,7 @@ describe('ai-ops watch --once with a test command that stays red', () => {
         },
       );
       expect(code, printed).toBe(0);
-      const [pr] = github.pulls({ owner: 'demo', repo: 'stays-red' });
+      const [pr] = local.github.pulls({ owner: 'demo', repo: 'stays-red' });
       expect(pr).toMatchObject({ draft: true, state: 'open' });
       expect(pr?.labels).toEqual(expect.arrayContaining(['ai-ops', 'needs-human']));
       expect(pr?.body).toContain('still fails after one revision');

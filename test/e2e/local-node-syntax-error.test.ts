@@ -5,16 +5,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnthropicStandIn, startAnthropicStandIn, step } from '../support/anthropic-stand-in.ts';
-import { createBareRepo, type GitServer, startGitServer } from '../support/git-server.ts';
-import {
-  bareRepoBranchResolver,
-  type GitHubStandIn,
-  startGitHubStandIn,
-} from '../support/github-stand-in.ts';
+import { describe, expect, it } from 'vitest';
+import { step } from '../support/anthropic-stand-in.ts';
 import { useTempDirs } from '../support/temp-dirs.ts';
-import { runWatchToEnd } from './support/local-watch.ts';
+import { useLocalStandIns } from './support/local-watch.ts';
 
 const tempDir = useTempDirs();
 
@@ -42,26 +36,10 @@ const fix = (id: string, newText: string) =>
     },
   ]);
 
-let git: GitServer;
-let github: GitHubStandIn;
-let anthropic: AnthropicStandIn;
-
-beforeAll(async () => {
-  git = await startGitServer({ token: TOKEN });
-  github = await startGitHubStandIn({
-    tokens: [TOKEN],
-    gitOrigin: git.url,
-    resolveBranch: bareRepoBranchResolver({ dirFor: git.repoPath }),
-  });
-  anthropic = await startAnthropicStandIn({
-    script: [fix('toolu_still_broken', BROKEN.replace(', 0;', ', 0;)')), fix('toolu_fix', FIXED)],
-  });
-  await createBareRepo({ server: git, owner: 'demo', name: 'shop', files: FILES });
-  github.addRepo({ owner: 'demo', repo: 'shop' });
-});
-
-afterAll(async () => {
-  await Promise.allSettled([github.close(), git.close(), anthropic.close()]);
+const local = useLocalStandIns({
+  token: TOKEN,
+  files: FILES,
+  script: [fix('toolu_still_broken', BROKEN.replace(', 0;', ', 0;)')), fix('toolu_fix', FIXED)],
 });
 
 describe('ai-ops watch: a Node.js module that does not parse', () => {
@@ -76,17 +54,10 @@ describe('ai-ops watch: a Node.js module that does not parse', () => {
     writeFileSync(log, crash.stderr);
 
     const outbox = join(dir, 'outbox');
-    const { code, printed } = await runWatchToEnd({
-      args: ['--once', '--dry-run', log],
-      dir,
-      token: TOKEN,
-      repo: 'demo/shop',
-      githubUrl: github.baseUrl,
-      anthropicUrl: anthropic.url,
-    });
+    const { code, printed } = await local.watch({ args: ['--once', '--dry-run', log], dir });
     expect(code, printed).toBe(0);
 
-    const [first, second] = anthropic.requests;
+    const [first, second] = local.anthropic.requests;
     expect(JSON.stringify(first?.json)).toContain('--- lib/pricing.js (lines 1-5) ---');
     expect(JSON.stringify(second?.json)).toContain(
       // the same words as before the edit, at a line that now reads otherwise: the edit's doing
@@ -96,7 +67,7 @@ describe('ai-ops watch: a Node.js module that does not parse', () => {
     const patch = readdirSync(outbox).find((f) => f.endsWith('.patch'));
     expect(patch).toBeDefined();
     const checkout = join(dir, 'checkout');
-    execFileSync('git', ['clone', '--quiet', git.repoPath('demo', 'shop'), checkout]);
+    execFileSync('git', ['clone', '--quiet', local.git.repoPath('demo', 'shop'), checkout]);
     execFileSync('git', ['apply', join(outbox, patch ?? '')], { cwd: checkout });
     expect(readFileSync(join(checkout, 'lib/pricing.js'), 'utf8')).toContain(FIXED);
     // the fixed app runs
