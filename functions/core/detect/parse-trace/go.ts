@@ -210,7 +210,9 @@ export const goParser: TraceParser = {
   language: 'go',
   startsTrace: (line) => readHeader(line) !== undefined,
   continuesTrace: (line, block) => {
-    if (readHeader(block[0] ?? '')?.gin) return continuesGinRecovery(line, block);
+    // asked per line of every Go block: a substring search before the header's patterns
+    const head = block[0] ?? '';
+    if (head.includes('[Recovery]') && readHeader(head)?.gin) return continuesGinRecovery(line, block);
     if (line.trim() === '') {
       // dumps separate goroutines by one blank line; two in a row end the record
       const last = block[block.length - 1];
