@@ -510,7 +510,7 @@ describe('recordErrors', () => {
       expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ file: '/srv/shop/shop/pricing.py', line: 2 });
     });
 
-    it("completes gin's recovered panic from its header, the one line `?panic` delivers", async () => {
+    it("completes gin's recovered panic from what `?panic` passes: its header and the runtime's panic frames, not the value or the app's frames", async () => {
       // Go 1.19, gin 1.8.1 in release mode, one event per line: the value says `runtime error`
       // (no term of the default pattern matches it), and of the stack only the runtime's panic lines pass
       const { delivered: passed, jobs } = await deliverFrom('go/go119-gin-1.8-recovery-release-mode.txt');
