@@ -1023,7 +1023,7 @@ describe("gin's Recovery middleware: `[Recovery] … panic recovered:`, the valu
     },
   );
 
-  it('reads the header alone as the tip of a trace to read around (`?panic` passes no line of the app's part)', () => {
+  it("reads the header alone as the tip of a trace to read around (`?panic` passes no line of the app's part)", () => {
     const header = fixture('go/go119-gin-1.8-recovery-release-mode.txt')
       .split('\n')
       .find((l) => l.includes('[Recovery]')) as string;
