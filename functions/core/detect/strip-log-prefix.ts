@@ -50,11 +50,14 @@ const FPM_PHP_MESSAGE = /(?:NOTICE|WARNING|ERROR|ALERT|DEBUG): PHP message: /y;
 // runtime's puts the request id before the `--`: `… ERROR 8f5c2d1e-3b7a-… -- : …`.
 const RUBY_LOGGER =
   /[DIWEFA], \[[\dT:.\- ]{10,40} #\d{1,10}\] +([A-Z]{4,7}|ANY) (?:[0-9a-f-]{36} )?-- [^:\n]{0,100}: /y;
-// Rails' default `config.log_tags = [:request_id]`: every line of one log call starts with the
-// request's id in brackets, the first after the Logger's prefix (`… FATAL -- : [8f5c…]   `), the
-// others at column 0 (`[8f5c…] app/models/order.rb:3:in 'total'`, a trace's frames).
-const REQUEST_TAG = /\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] ?/y;
-const UUID_TAG_END = 37;
+// Rails' TaggedLogging (`config.log_tags`): every line of one log call starts with the tags in
+// brackets, the first after the Logger's prefix (`… FATAL -- : [8f5c…]   `), the others at column 0
+// (`[8f5c…] app/models/order.rb:3:in 'total'`, a trace's frames). A generated production.rb tags the
+// request's id (a UUID); apps add others before or after it (`[:request_id, :remote_ip]`, the
+// host, a proc's value). A run of tags holding the UUID one is stripped; a run without it is not
+// told from a message that starts with brackets.
+const REQUEST_TAGS =
+  /(?:\[[^\]\n]{1,100}\] ){0,4}\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] ?(?:\[[^\]\n]{1,100}\] ){0,4}/y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
 const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
 const TIMESTAMP =
@@ -201,8 +204,7 @@ export function stripLogPrefix(line: string): LineParts {
   const fpm = first === OPEN_BRACKET && line.charCodeAt(3) === 45 ? cursor.take(FPM_WORKER) : null; // `[06-…`
   if (fpm) return stripLogPrefix(cursor.rest.replace(FPM_WORKER_END, ''));
   // A tagged line's tag goes; what follows is read as the line.
-  const tag =
-    first === OPEN_BRACKET && line.charCodeAt(UUID_TAG_END) === 93 ? cursor.take(REQUEST_TAG) : null;
+  const tag = first === OPEN_BRACKET ? cursor.take(REQUEST_TAGS) : null;
   if (tag) return stripLogPrefix(cursor.rest);
   const apache = first === OPEN_BRACKET && line.charCodeAt(4) === 32 ? cursor.take(APACHE_ERROR) : null; // `[Sun …`
   if (apache) {
@@ -224,7 +226,7 @@ export function stripLogPrefix(line: string): LineParts {
     if (klog) return { level: toLevel(klog[1]), body: cursor.rest };
     const ruby = line.charCodeAt(1) === 44 ? cursor.take(RUBY_LOGGER) : null;
     if (ruby) {
-      cursor.take(REQUEST_TAG);
+      cursor.take(REQUEST_TAGS);
       const level = toLevel(ruby[1]);
       return level ? { level, body: cursor.rest } : { body: cursor.rest };
     }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { stripLogPrefix } from '../../../functions/core/detect/strip-log-prefix.ts';
 import { capturedMessages, DEFAULT_FILTER_TERMS, deliveries, makeEvents } from '../../support/log-events.ts';
 
 const fixture = (path: string): string =>
@@ -1079,13 +1080,20 @@ describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented b
 });
 
 describe("Rails in production: every line of the error tagged with the request's id", () => {
-  // Ruby 3.1.2, Rails 6.1.7 (Debian's), config.log_tags = [:request_id] as a generated
-  // production.rb has it: DebugExceptions logs the error, its error_highlight snippet and the
-  // cleaned backtrace in one FATAL call, every line after the first starting `[<request id>] `.
-  // Before: a bogus FATAL record of the tag alone, and a record with no type or message whose
-  // frames' files began with the tag.
-  it('is one record: the type, the message, the frames at their files', () => {
-    const record = detectBothShapes(fixture('ruby/ruby31-rails-6.1-production-log-tags-request-id.txt'));
+  // Ruby 3.1.2, Rails 6.1.7 (Debian's): DebugExceptions logs the error, its error_highlight
+  // snippet and the cleaned backtrace in one FATAL call, every line after the first starting with
+  // the tags. `config.log_tags = [:request_id]` as a generated production.rb has it; with the
+  // client's address added after it; with a proc's value (the host) before it, through the
+  // SimpleFormatter `ActiveSupport::TaggedLogging.logger(STDOUT)` (Rails 8's production.rb) gives,
+  // which writes no Logger prefix. Before: a bogus FATAL record of the tag alone (of the tags
+  // after the id, once several were set), and a record with no type or message whose frames'
+  // files began with a tag.
+  it.each([
+    'ruby31-rails-6.1-production-log-tags-request-id.txt',
+    'ruby31-rails-6.1-production-log-tags-request-id-remote-ip.txt',
+    'ruby31-rails-6.1-log-tags-host-request-id-simple-formatter.txt',
+  ])('is one record: the type, the message, the frames at their files (%s)', (name) => {
+    const record = detectBothShapes(fixture(`ruby/${name}`));
     expect([record.language, record.exceptionType, record.message.split('\n')[0]]).toEqual([
       'ruby',
       'NoMethodError',
@@ -1098,6 +1106,21 @@ describe("Rails in production: every line of the error tagged with the request's
       inApp: true,
     });
     expect(record.frames.every((f) => !f.file.startsWith('['))).toBe(true);
+  });
+
+  it('strips a run of tags by its id, and leaves brackets that hold none to the line', () => {
+    const id = '8b2c0ff1-5c1e-4a3e-9d0e-1f2a3b4c5d6e';
+    expect(
+      [
+        `E, [2026-12-07T00:03:52.996833 #23515] ERROR -- : [ActiveJob] [OrderJob] [${id}] Error performing OrderJob`,
+        "[203.0.113.9] app/models/order.rb:3:in `total'",
+        `[ERROR]\t2024-05-01T12:00:00.000Z\t${id}\tboom`,
+      ].map(stripLogPrefix),
+    ).toEqual([
+      { level: 'error', body: 'Error performing OrderJob' },
+      { body: "[203.0.113.9] app/models/order.rb:3:in `total'" },
+      { level: 'error', body: 'boom' },
+    ]);
   });
 });
 
