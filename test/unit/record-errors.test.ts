@@ -547,6 +547,15 @@ describe('recordErrors', () => {
       },
     );
 
+    it("completes Sidekiq's job error from what `?Error ?Exception` pass: its header, not its backtrace", async () => {
+      // Ruby 3.1.2, Sidekiq 6.4.1, Pretty formatter, one event per line
+      const { delivered: passed, jobs } = await deliverFrom('ruby/ruby31-sidekiq-6.4-pretty-job-raised.txt');
+      expect(passed.some((m) => m.includes('order.rb'))).toBe(false);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ exceptionType: 'NoMethodError' });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ file: '/app/app/models/order.rb', line: 3 });
+    });
+
     it('reuses one read for several cut-off traces of the same stream', async () => {
       const start = 1_714_564_800_000;
       const logContext = new FakeLogContext(async ({ logGroup, logStream }) =>

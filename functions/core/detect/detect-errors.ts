@@ -535,11 +535,12 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       const first = block.lines[0];
       // So is a trace logged one line per event once a line with its own level prefix arrives:
       // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads).
+      const open = block;
       const isSealed =
         first !== undefined &&
         ((!first.isWholeEvent && line.event !== first.event) ||
-          (line.isWholeEvent && line.level !== undefined));
-      const open = block;
+          (line.isWholeEvent && line.level !== undefined)) &&
+        !isBacktraceOfItsOwn(open, body);
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
       const only = open.parsers.length === 1 ? open.parsers[0] : undefined;
       // One candidate language is the common case: ask it without building a new array per line.
@@ -676,6 +677,16 @@ function escapedLines(text: string, whole: string): string[] | undefined {
   while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
   // a frame's indent escaped too: `\tat com.example.Foo.bar(Foo.java:12)`
   return parts.map((part) => (part.startsWith('\\t') ? `\t${part.slice(2)}` : part));
+}
+
+/**
+ * A log statement that is only a backtrace, right after a header that has no frames yet: the
+ * error's header and its backtrace written in two calls (Sidekiq's `Class: message`, then
+ * `ex.backtrace.join("\n")`), each with its own prefix, or shipped as two events.
+ */
+function isBacktraceOfItsOwn(open: Block, body: string): boolean {
+  const isFrameless = open.lines.length === 1 || open.tentativeFrom === 1;
+  return isFrameless && open.parsers.some((p) => p.isFrame?.(body));
 }
 
 /**

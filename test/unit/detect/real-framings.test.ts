@@ -1124,6 +1124,41 @@ describe("Rails in production: every line of the error tagged with the request's
   });
 });
 
+describe("Sidekiq's report of a job that raised", () => {
+  // Ruby 3.1.2, Sidekiq 6.4.1 (Debian's) against a local redis, its default (Pretty) formatter, the
+  // app in /app: a job raising NoMethodError. Sidekiq logs it at WARN in three calls: the job's
+  // context as JSON, `Class: message` (error_highlight's snippet inside, under Ruby 3.1), then the
+  // backtrace, its first frame after the `… pid=… tid=… WARN: ` prefix. Before: the job's frame
+  // was the innermost in-app one, the model's frame's file read `pid=… WARN: /app/app/models/…`.
+  const log = fixture('ruby/ruby31-sidekiq-6.4-pretty-job-raised.txt');
+
+  it('is one record whose innermost frame is the model that failed', () => {
+    const record = detectBothShapes(log);
+    expect([record.language, record.exceptionType, record.message.split('\n')[0]]).toEqual([
+      'ruby',
+      'NoMethodError',
+      "undefined method `sum' for nil:NilClass",
+    ]);
+    expect(record.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual([
+      '/app/app/jobs/price_order_job.rb:7',
+      '/app/app/models/order.rb:3',
+    ]);
+  });
+
+  it('joins a backtrace logged on its own only to a header that has no frames yet', () => {
+    const header =
+      "2026-12-07T00:09:23.570Z pid=1 tid=lv5 WARN: NoMethodError: undefined method `sum' for nil:NilClass";
+    const frame = "2026-12-07T00:09:23.571Z pid=1 tid=lv5 WARN: /app/app/models/order.rb:3:in `total'";
+    const other = "2026-12-07T00:09:23.572Z pid=1 tid=lv5 WARN: /app/app/models/cart.rb:9:in `lines'";
+    const records = detectErrors(makeEvents([header, frame, other])).map((d) => d.record);
+    // the second backtrace follows a record that has its frame: it stands on its own
+    expect(records.map((r) => [r.exceptionType, r.frames.map((f) => f.file)])).toEqual([
+      ['NoMethodError', ['/app/app/models/order.rb']],
+      ['', ['/app/app/models/cart.rb']],
+    ]);
+  });
+});
+
 describe("Puma's report of an error that escaped the Rack app", () => {
   // Ruby 3.1.2, Puma 5.6.5 in production, a bare Rack app raising NoMethodError: Puma prints the
   // inspected error (error_highlight's snippet inside it) and no backtrace. Silent before.

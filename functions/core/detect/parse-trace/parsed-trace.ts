@@ -35,6 +35,12 @@ export interface TraceParser {
    */
   headsFrame?(line: string, next: string): boolean;
   /**
+   * `line` is one of this language's frames as a backtrace's first line, with nothing before it:
+   * a logger that writes the error's header and its backtrace in two calls (Sidekiq) gives the
+   * backtrace a prefix of its own, and the detector still reads it as the header's. Absent: never.
+   */
+  isFrame?(line: string): boolean;
+  /**
    * `line`, which `continuesTrace` did not take, may be more of the header's message (a message of
    * several lines: `Error: Command failed: ls /x` + the command's stderr, an assertion's diff, a
    * Go `errors.Join`). The detector keeps it tentatively: a later line that `continuesTrace` takes

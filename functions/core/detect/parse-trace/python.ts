@@ -181,8 +181,13 @@ function parsePython(text: string): ParsedTrace | undefined {
 
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
-  // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it.
-  if (block.length === 1 && !isPythonStart(block[0] ?? '')) return line.trimStart().startsWith(HEADER);
+  // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it, right after
+  // it; a lead that another language's parser kept going (Ruby's `Type: msg` and its snippet) is
+  // not Python's to continue.
+  const head = block[0] ?? '';
+  if (block.length === 1) {
+    if (!isPythonStart(head)) return line.trimStart().startsWith(HEADER);
+  } else if (!(block[1] ?? '').trimStart().startsWith(HEADER) && !isPythonStart(head)) return false;
   // A worker's traceback in its fence is read whole; the fence opens on the line after the wrapper's.
   if (isFenceOpen(block)) return true;
   if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;

@@ -330,6 +330,15 @@ export const rubyParser: TraceParser = {
     const stillOpen = !logged.closed && !block.slice(1).some((l) => l.endsWith('):'));
     return stillOpen && block.length <= MAX_MESSAGE_LINES;
   },
+  // `Type: message` printed by a logger (Sidekiq's `"#{ex.class.name}: #{ex.message}"`): under
+  // Ruby 3.1, error_highlight's snippet is part of the message, after a blank line.
+  continuesMessage: (line, block) => {
+    if (block.length > MAX_MESSAGE_LINES || block.some((l) => readFrame(l) !== undefined)) return false;
+    const head = block[0] ?? '';
+    if (readLoggedHeader(head) !== undefined || readPrintedHeader(head) === undefined) return false;
+    return line.trim() === '' || /^\s/.test(line);
+  },
+  isFrame: isColumnZeroFrame,
   parse: (text) => {
     try {
       return parseRuby(text);
