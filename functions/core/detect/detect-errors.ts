@@ -29,6 +29,7 @@ import {
   rawLogField,
   readStructuredError,
   type StructuredError,
+  sidekiqJsonLine,
 } from './structured-log.ts';
 
 /** One error found in a batch of log events. */
@@ -502,6 +503,16 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
     }
     if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;
+    // Sidekiq's JSON lines are read as its plain ones: a job's error is three lines at WARN.
+    const sidekiq = text.charCodeAt(0) === 123 ? sidekiqJsonLine(text) : undefined;
+    if (sidekiq !== undefined) {
+      const parts = sidekiq.split(/\r?\n/);
+      const last = parts.length - 1;
+      parts.forEach((part, i) => {
+        visit(capLine(part), event, isWholeEvent && parts.length === 1, isLast && i === last);
+      });
+      return;
+    }
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
     if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
@@ -531,14 +542,15 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     if (block) {
       const body = line.body;
       // A trace logged as one multi-line event is whole: the next event starts something else,
-      // even when it is another trace of the same shape (a storm of identical tracebacks).
-      const first = block.lines[0];
+      // even when it is another trace of the same shape (a storm of identical tracebacks). (The
+      // event the block's latest line came from: a backtrace logged apart joined it.)
+      const open = block;
+      const latest = open.lines[open.lines.length - 1];
       // So is a trace logged one line per event once a line with its own level prefix arrives:
       // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads).
-      const open = block;
       const isSealed =
-        first !== undefined &&
-        ((!first.isWholeEvent && line.event !== first.event) ||
+        latest !== undefined &&
+        ((!latest.isWholeEvent && line.event !== latest.event) ||
           (line.isWholeEvent && line.level !== undefined)) &&
         !isBacktraceOfItsOwn(open, body);
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;

@@ -379,6 +379,31 @@ function lambdaGoFrames(value: unknown): string | undefined {
   return lines.join('\n');
 }
 
+const SIDEKIQ_JSON_START = '{"ts":"';
+
+/**
+ * A line of Sidekiq's JSON formatter (`{"ts":…,"pid":…,"tid":…,"lvl":"WARN","msg":…}`, `ctx`
+ * beside them for a job's lines) as its plain formatter writes it without a timestamp:
+ * `pid=… tid=… WARN: <msg>`. A job that raised is logged at WARN in three such lines (the job as
+ * JSON, `Class: message`, the backtrace): read as text, they are the one error they are in plain
+ * text, where a JSON line at warn would be quiet. Undefined for any other line.
+ */
+export function sidekiqJsonLine(line: string): string | undefined {
+  if (!line.startsWith(SIDEKIQ_JSON_START) || !line.includes('"lvl":"') || line.length > MAX_JSON_LENGTH)
+    return undefined;
+  const obj = parseObject(line);
+  if (!obj) return undefined;
+  const { pid, tid, lvl, msg } = obj;
+  if (
+    typeof pid !== 'number' ||
+    typeof tid !== 'string' ||
+    typeof lvl !== 'string' ||
+    typeof msg !== 'string'
+  )
+    return undefined;
+  return `pid=${pid} tid=${tid} ${lvl}: ${msg}`;
+}
+
 /**
  * The application's own line inside a log shipper's envelope: Fluent Bit or Fluentd tailing a
  * container's log (EKS Container Insights: `{"log":"…\n","stream":"stderr","kubernetes":{…}}`;

@@ -1125,15 +1125,20 @@ describe("Rails in production: every line of the error tagged with the request's
 });
 
 describe("Sidekiq's report of a job that raised", () => {
-  // Ruby 3.1.2, Sidekiq 6.4.1 (Debian's) against a local redis, its default (Pretty) formatter, the
-  // app in /app: a job raising NoMethodError. Sidekiq logs it at WARN in three calls: the job's
-  // context as JSON, `Class: message` (error_highlight's snippet inside, under Ruby 3.1), then the
-  // backtrace, its first frame after the `… pid=… tid=… WARN: ` prefix. Before: the job's frame
-  // was the innermost in-app one, the model's frame's file read `pid=… WARN: /app/app/models/…`.
-  const log = fixture('ruby/ruby31-sidekiq-6.4-pretty-job-raised.txt');
+  // Ruby 3.1.2, Sidekiq 6.4.1 (Debian's) against a local redis, the app in /app: a job raising
+  // NoMethodError, logged by the default (Pretty) formatter and by Sidekiq's JSON one. Sidekiq
+  // logs it at WARN in three calls: the job's context as JSON, `Class: message` (error_highlight's
+  // snippet inside, under Ruby 3.1), then the backtrace, its first frame after the `… pid=… tid=…
+  // WARN: ` prefix. Before: in plain text the job's frame was the innermost in-app one (the
+  // model's file read `pid=… WARN: /app/app/models/…`); in JSON, nothing (a JSON line at warn).
+  // (the JSON capture is `.output`: its backtrace is one line, so it is no fixture of a trace
+  // logged one line per frame)
+  const SHAPES = ['pretty', 'json'] as const;
+  const log = (shape: (typeof SHAPES)[number]) =>
+    fixture(`ruby/ruby31-sidekiq-6.4-${shape}-job-raised.${shape === 'json' ? 'output' : 'txt'}`);
 
-  it('is one record whose innermost frame is the model that failed', () => {
-    const record = detectBothShapes(log);
+  it.each(SHAPES)('is one record whose innermost frame is the model that failed (%s)', (shape) => {
+    const record = detectBothShapes(log(shape));
     expect([record.language, record.exceptionType, record.message.split('\n')[0]]).toEqual([
       'ruby',
       'NoMethodError',
@@ -1143,6 +1148,18 @@ describe("Sidekiq's report of a job that raised", () => {
       '/app/app/jobs/price_order_job.rb:7',
       '/app/app/models/order.rb:3',
     ]);
+  });
+
+  it.each(SHAPES)('is the same record shipped one event per log call (%s)', (shape) => {
+    const calls: string[] = [];
+    for (const line of log(shape).trimEnd().split('\n')) {
+      if (/^(?:\d{4}-|\{)/.test(line) || calls.length === 0) calls.push(line);
+      else calls[calls.length - 1] += `\n${line}`;
+    }
+    const records = detectErrors(makeEvents(calls)).map((d) => d.record);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.eventIds).toHaveLength(2);
+    expect(records[0]?.frames.at(-1)).toMatchObject({ file: '/app/app/models/order.rb', line: 3 });
   });
 
   it('joins a backtrace logged on its own only to a header that has no frames yet', () => {
