@@ -531,19 +531,17 @@ describe('recordErrors', () => {
       'ruby31-rails-6.1-production-log-tags-request-id.txt',
       'ruby31-rails-6.1-production-log-tags-request-id-remote-ip.txt',
       'ruby31-rails-6.1-log-tags-host-request-id-simple-formatter.txt',
+      'ruby31-rails-6.1-activejob-async-error-performing.txt',
     ])(
       "completes Rails' tagged error from the lines `?FATAL ?Error` pass: its header, not its frames (%s)",
       async (name) => {
-        // Ruby 3.1.2, Rails 6.1.7 in production with log_tags, one event per line
+        // Ruby 3.1.2, Rails 6.1.7 in production with log_tags (a request's, a job's), one event per line
         const { delivered: passed, jobs } = await deliverFrom(`ruby/${name}`);
         expect(passed.some((m) => m.includes('app/models/order.rb'))).toBe(false);
         expect(jobs).toHaveLength(1);
         expect(jobs[0]?.error).toMatchObject({ exceptionType: 'NoMethodError' });
-        expect(jobs[0]?.error.frames.at(-1)).toMatchObject({
-          file: 'app/models/order.rb',
-          line: 3,
-          function: 'total',
-        });
+        expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ line: 3, function: 'total' });
+        expect(jobs[0]?.error.frames.at(-1)?.file).toMatch(/(?:^|\/)app\/models\/order\.rb$/);
       },
     );
 

@@ -1124,6 +1124,30 @@ describe("Rails in production: every line of the error tagged with the request's
   });
 });
 
+describe("ActiveJob's report of a job that raised", () => {
+  // Ruby 3.1.2, Rails 6.1.7 (Debian's), the async adapter, production's Logger::Formatter: the
+  // job's tags, then `Error performing PriceOrderJob (Job ID: …) from Async(default) in 2.96ms:
+  // NoMethodError (msg):` and the backtrace, one ERROR call. Before: a record of the sentence
+  // alone (type ERROR) and one of the frames with no type; with the SimpleFormatter, the frames'
+  // record only. (The SimpleFormatter shape is the capture without the Logger's prefix, which is
+  // all that formatter leaves out.)
+  const log = fixture('ruby/ruby31-rails-6.1-activejob-async-error-performing.txt');
+  const simple = log.replace(/^[DIWEFA], \[[^\]]+\] +[A-Z]+ -- : /gm, '');
+
+  it.each([
+    ['Logger::Formatter', log],
+    ['SimpleFormatter', simple],
+  ])('is one record of the error the job raised (%s)', (_, text) => {
+    const record = detectBothShapes(text);
+    expect([record.language, record.exceptionType, record.message.split('\n')[0]]).toEqual([
+      'ruby',
+      'NoMethodError',
+      "undefined method `sum' for nil:NilClass",
+    ]);
+    expect(record.frames.at(-1)).toMatchObject({ file: '/srv/shop/app/models/order.rb', line: 3 });
+  });
+});
+
 describe("Sidekiq's report of a job that raised", () => {
   // Ruby 3.1.2, Sidekiq 6.4.1 (Debian's) against a local redis, the app in /app: a job raising
   // NoMethodError, logged by the default (Pretty) formatter and by Sidekiq's JSON one. Sidekiq

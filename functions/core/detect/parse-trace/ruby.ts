@@ -12,8 +12,12 @@ const GEM_PREFIX = /^([\w.-]+) \(([\w.]+)\) /;
 const RUBY_SOURCE = /\.(?:rb|erb|haml|slim|rake|ru|builder|jbuilder|rabl)$/;
 const LINE_SUFFIX = /:(\d+)$/;
 const TYPE_SUFFIX = new RegExp(`^(.*) \\((${TYPE})\\)$`);
-// Rails logs `ActionView::Template::Error (msg):`; the message may run over several lines.
-const RAILS_HEADER = new RegExp(`^\\s*(${TYPE}) \\((.*)$`);
+// Rails logs `ActionView::Template::Error (msg):`, the message maybe over several lines
+// (DebugExceptions); so does ActiveJob, after its report of the job that raised:
+// `Error performing PriceOrderJob (Job ID: …) from Async(default) in 5.04ms: NoMethodError (…):`.
+const RAILS_HEADER = new RegExp(
+  `^\\s*(?:Error performing [\\w:]{1,200} \\(Job ID: [^)\\s]{1,100}\\) from \\S{1,200} in [\\d.]{1,20}ms: )?(${TYPE}) \\((.*)$`,
+);
 const RAILS_EXTRACT = /^\s+\d+: /;
 // Sinatra's dump_errors (production's default): `2026-12-06 21:53:19 - NoMethodError - msg:`, the
 // message's own further lines (error_highlight's snippet) before the colon, then the backtrace, a
