@@ -178,6 +178,7 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
     loguruTraceback(error) ??
     structlogTraceback(error.exception) ??
     monologTrace(error.context) ??
+    log4jThrown(error.thrown) ??
     nestedTrace(error);
   // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
   const exceptionType = pickText(error, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
@@ -332,6 +333,33 @@ function monologTrace(context: unknown): string | undefined {
     if (at) lines.push(`#${lines.length - 2} ${at[1]}(${at[2]}): `);
   }
   lines.push(`#${lines.length - 2} {main}`);
+  return lines.join('\n');
+}
+
+/**
+ * Log4j2's JsonLayout: `thrown` is the error as an object (`name`, `message`, its frames in
+ * `extendedStackTrace` as `{class, method, file, line}`, its `cause`), or with
+ * `stacktraceAsString` its printed trace: written as Java prints it.
+ */
+function log4jThrown(thrown: unknown): string | undefined {
+  if (!isObject(thrown) || typeof thrown.name !== 'string') return undefined;
+  if (typeof thrown.extendedStackTrace === 'string') return thrown.extendedStackTrace;
+  const lines: string[] = [];
+  let error: unknown = thrown;
+  for (let depth = 0; depth < MAX_CAUSES && isObject(error) && typeof error.name === 'string'; depth++) {
+    const message = typeof error.message === 'string' ? `: ${oneLine(error.message)}` : '';
+    lines.push(`${depth === 0 ? '' : 'Caused by: '}${oneLine(error.name)}${message}`);
+    const frames = Array.isArray(error.extendedStackTrace)
+      ? error.extendedStackTrace.slice(0, MAX_FRAME_OBJECTS)
+      : [];
+    for (const frame of frames) {
+      if (!isObject(frame) || typeof frame.class !== 'string' || typeof frame.method !== 'string') continue;
+      const file = typeof frame.file === 'string' ? oneLine(frame.file) : 'Unknown Source';
+      const line = typeof frame.line === 'number' && frame.line >= 0 ? `:${frame.line}` : '';
+      lines.push(`\tat ${oneLine(frame.class)}.${oneLine(frame.method)}(${file}${line})`);
+    }
+    error = error.cause;
+  }
   return lines.join('\n');
 }
 

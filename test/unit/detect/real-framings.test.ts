@@ -1310,6 +1310,50 @@ describe('structured loggers: the error field is the message', () => {
     );
   });
 
+  // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
+  // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
+  // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an
+  // object (its frames in `extendedStackTrace`, its `cause`), or with `stacktraceAsString="true"`
+  // the printed trace. Before: a frameless `ERROR Failed to price order 4411`.
+  it.each([
+    'java/java17-log4j2-2.19-json-layout-thrown.txt',
+    'java/java17-log4j2-2.19-json-layout-stacktrace-as-string.txt',
+  ])("Log4j2's JsonLayout (%s): `thrown` is the error, its cause's frames the bug's", (path) => {
+    const record = detectBothShapes(fixture(path));
+    expect(record).toMatchObject({
+      language: 'java',
+      exceptionType: 'java.lang.RuntimeException',
+      message: 'checkout failed',
+    });
+    expect(record.frames.at(-1)).toMatchObject({ file: 'Main.java', line: 14, function: 'main' });
+    const [cause] = record.causes;
+    expect(cause).toMatchObject({
+      exceptionType: 'java.lang.IllegalStateException',
+      message: 'order 4411 has no lines',
+    });
+    expect(cause?.frames.at(-1)).toMatchObject({ file: 'OrderService.java', line: 8, function: 'total' });
+  });
+
+  it("reads JsonLayout's `thrown` as data: a message cannot add a frame, and the causes are bounded", () => {
+    const fake = '\n\tat com.evil.Fake.run(Fake.java:1)';
+    let thrown: Record<string, unknown> = {
+      name: 'java.lang.IllegalStateException',
+      message: `order has no lines${fake}`,
+      extendedStackTrace: [
+        { class: 'com.example.orders.OrderService', method: 'total', file: 'OrderService.java', line: 8 },
+      ],
+    };
+    for (let i = 0; i < 20; i++) thrown = { ...thrown, cause: thrown };
+    const line = JSON.stringify({ level: 'ERROR', loggerName: 'c.e.Main', message: 'failed', thrown });
+    const [found] = detectErrors(makeEvents([line]));
+    const frames = (r?: ErrorRecord): string[] => [
+      ...(r?.frames ?? []).map((f) => f.file),
+      ...(r?.causes ?? []).flatMap((c) => frames(c)),
+    ];
+    expect(frames(found?.record)).not.toContain('Fake.java');
+    expect(frames(found?.record).length).toBeLessThanOrEqual(8);
+  });
+
   it('logrus text (written from logrus’ documented TextFormatter output)', () => {
     const line = fixture('go/documented-logrus-text-error.logfmt').trim();
     const [found] = detectErrors(makeEvents([line]));
