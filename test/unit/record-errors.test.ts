@@ -527,6 +527,15 @@ describe('recordErrors', () => {
       });
     });
 
+    it("completes chi's recovered panic from its header, all `?panic` delivers of it", async () => {
+      // Go 1.19, chi 5.0.7's Recoverer, one event per line; no frame line holds a term of the pattern
+      const { delivered: passed, jobs } = await deliverFrom('go/go119-chi-5.0.7-recoverer-pretty-stack.txt');
+      expect(passed).toEqual([' panic: runtime error: invalid memory address or nil pointer dereference']);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ language: 'go', exceptionType: 'panic' });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ file: '/srv/goshop/orders/price.go', line: 12 });
+    });
+
     it.each([
       'ruby31-rails-6.1-production-log-tags-request-id.txt',
       'ruby31-rails-6.1-production-log-tags-request-id-remote-ip.txt',

@@ -1035,6 +1035,41 @@ describe("gin's Recovery middleware: `[Recovery] … panic recovered:`, the valu
   });
 });
 
+describe("chi's Recoverer: its own pretty stack", () => {
+  // Go 1.19, go-chi/chi 5.0.7 (Debian's) built as a module with a local replace, `r.Use(
+  // middleware.Logger, middleware.Recoverer)`, a handler dereferencing a nil order: chi prints
+  // ` panic: <value>`, the panicking call marked ` -> `, then each outer call and its location
+  // indented, arguments and offsets left out. Silent before, in both delivery shapes.
+  const log = fixture('go/go119-chi-5.0.7-recoverer-pretty-stack.txt');
+
+  it('is one Go panic with its calls and their locations, innermost last', () => {
+    const record = detectBothShapes(log);
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'go',
+      'panic',
+      'runtime error: invalid memory address or nil pointer dereference',
+    ]);
+    expect(record.frames.slice(-2)).toEqual([
+      { file: '/srv/goshop/main.go', line: 17, function: 'main.show', module: 'main', inApp: true },
+      {
+        file: '/srv/goshop/orders/price.go',
+        line: 12,
+        function: 'example.com/shop/orders.Total',
+        module: 'example.com/shop/orders',
+        inApp: true,
+      },
+    ]);
+    expect(record.frames).toHaveLength(11);
+  });
+
+  it('claims only its own shape: an indented line of another kind ends it', () => {
+    const [first = '', second = '', ...rest] = log.trimEnd().split('\n');
+    const records = detectErrors(makeEvents([[first, second, '  some other output', ...rest].join('\n')]));
+    expect(records.every((d) => d.record.frames.length === 0 || d.record.language === 'go')).toBe(true);
+    expect(records.some((d) => d.record.frames.some((f) => f.function === 'main.show'))).toBe(false);
+  });
+});
+
 describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented backtrace", () => {
   // Ruby 3.1.2, Sinatra 3.0.5 in production under WEBrick, two requests failing: a NoMethodError
   // (its message followed by error_highlight's snippet before the colon) and a KeyError. Silent before.

@@ -35,11 +35,22 @@ const HTTP_REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/\d/;
 /** Lines of a request dump and the panic's value held before gin's stack starts. */
 const MAX_GIN_LEAD_LINES = 60;
 
-type Header = { exceptionType: 'panic' | 'fatal error'; message: string; gin?: true };
+// chi's Recoverer middleware (go-chi/chi v5) prints its own "pretty" stack to stderr: a blank
+// line, ` panic: <value>`, a line holding one space, the panicking call and its location marked
+// ` -> ` / ` ->   `, a blank line, then each outer call indented 4 spaces and its location 6, the
+// arguments and offsets left out, innermost first.
+const CHI_PANIC = /^ panic: /;
+const CHI_LINE = /^ (?:-> | {3}\S| {5}\S)/;
+const CHI_CALL = /^ (?:-> | {3})(\S+)$/;
+const CHI_LOCATION = /^ (?:-> {2}| {4}) (\S[^\t]*\.go):(\d+)$/;
+
+type Header = { exceptionType: 'panic' | 'fatal error'; message: string; gin?: true; chi?: true };
 
 function readHeader(rawLine: string): Header | undefined {
   const line = rawLine.replace(GO_LOG_PREFIX, '');
   if (GIN_RECOVERY.test(line)) return { exceptionType: 'panic', message: '', gin: true };
+  if (CHI_PANIC.test(rawLine))
+    return { exceptionType: 'panic', message: rawLine.slice(' panic: '.length), chi: true };
   if (PANIC.test(line)) return { exceptionType: 'panic', message: line.slice('panic: '.length) };
   if (FATAL.test(line)) return { exceptionType: 'fatal error', message: line.slice('fatal error: '.length) };
   const http = HTTP_PANIC.exec(line);
@@ -153,6 +164,28 @@ function parseGinRecovery(rest: readonly string[]): ParsedTrace | undefined {
   return parsedPanic(lead.filter((l) => l.trim() !== '').join('\n'), frames.reverse());
 }
 
+/** A panic chi's Recoverer printed: its value, then call and location pairs, innermost first. */
+function parseChiRecoverer(message: string, rest: readonly string[]): ParsedTrace | undefined {
+  if (rest.some((l) => l.trim() !== '' && !CHI_LINE.test(l))) return undefined;
+  const frames: StackFrame[] = [];
+  for (let i = 0; i + 1 < rest.length; i++) {
+    const call = CHI_CALL.exec(rest[i] ?? '')?.[1];
+    const location = call === undefined ? undefined : CHI_LOCATION.exec(rest[i + 1] ?? '');
+    if (call === undefined || !location) continue;
+    const file = location[1] ?? '';
+    const module = packageOf(call);
+    frames.push({
+      file,
+      line: Number(location[2]),
+      function: call,
+      module,
+      inApp: isInApp({ language: 'go', file, module }),
+    });
+    i += 1;
+  }
+  return parsedPanic(message, frames.reverse());
+}
+
 function parsedPanic(message: string, frames: StackFrame[]): ParsedTrace {
   return { language: 'go', exceptionType: 'panic', message, frames, causes: [] };
 }
@@ -164,6 +197,7 @@ function parseGo(text: string): ParsedTrace | undefined {
   if (!header) return undefined;
   const rest = lines.slice(first + 1);
   if (header.gin) return parseGinRecovery(rest);
+  if (header.chi) return parseChiRecoverer(header.message, rest);
   const hasGoroutine = rest.some((l) => GOROUTINE.test(l));
   // A bare `panic: x` with nothing Go-shaped after it is too weak to claim.
   if (!hasGoroutine && rest.some((l) => l.trim() !== '')) return undefined;
@@ -213,6 +247,11 @@ export const goParser: TraceParser = {
     // asked per line of every Go block: a substring search before the header's patterns
     const head = block[0] ?? '';
     if (head.includes('[Recovery]') && readHeader(head)?.gin) return continuesGinRecovery(line, block);
+    if (CHI_PANIC.test(head)) {
+      if (line.trim() !== '') return CHI_LINE.test(line);
+      // one blank line between the marked call and the rest; two in a row end it
+      return (block[block.length - 1] ?? '').trim() !== '';
+    }
     if (line.trim() === '') {
       // dumps separate goroutines by one blank line; two in a row end the record
       const last = block[block.length - 1];
