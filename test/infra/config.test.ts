@@ -14,6 +14,8 @@ describe('ai-ops configuration', () => {
     expect(cdkJson.app).toBe('npx tsx infra/app.ts');
     const config = parseAiOpsConfig(cdkJson.context['ai-ops']);
     expect(Object.keys(config.logGroups).length).toBeGreaterThan(0);
+    // the example leaves the pattern to the default: a copy of it there went stale once
+    expect(config.filterPattern).toBe(DEFAULT_FILTER_PATTERN);
   });
 
   it('fills in the defaults', () => {

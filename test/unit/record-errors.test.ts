@@ -536,6 +536,20 @@ describe('recordErrors', () => {
       expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ file: '/srv/goshop/orders/price.go', line: 12 });
     });
 
+    it("completes echo's recovered panic logged as text from the lines the default filter passes", async () => {
+      // Go 1.19, echo 4.2.1's Recover with a text header, one event per line: its header passes
+      // `?"PANIC RECOVER"` (its value's `runtime error` is lower case), `panic(…)` passes `?panic`
+      const { delivered: passed, jobs } = await deliverFrom('go/go119-echo-4.2-recover-text-header.txt');
+      expect(passed[0]).toContain('[PANIC RECOVER]');
+      expect(passed.some((m) => m.includes('price.go'))).toBe(false);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ language: 'go', exceptionType: 'panic' });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({
+        function: 'example.com/echoshop/orders.Total',
+        line: 12,
+      });
+    });
+
     it.each([
       'ruby31-rails-6.1-production-log-tags-request-id.txt',
       'ruby31-rails-6.1-production-log-tags-request-id-remote-ip.txt',

@@ -62,8 +62,10 @@ const REQUEST_TAGS =
 const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
 const TIMESTAMP =
   /\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6}|\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?: [A-Za-z][\w/+-]{0,40})?)\]?,? +/y;
+// A bracket is the level's only when it closes right after the word (`[ERROR]`, `[ERROR   ]`):
+// `[PANIC RECOVER] …` (echo) is a label, not the level PANIC.
 const LEVEL_WORD =
-  /(?:\[|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?:\]|>)?:? +/y;
+  /(?:\[(?=[A-Za-z]{1,8} {0,8}\])|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?: {0,8}\]|>)?:? +/y;
 const THREAD = /\[[^\]\n]{1,120}\] +/y;
 // Spring Boot's console and file pattern after the level: the pid, `---`, the application name
 // (3.2+), the thread and a correlation id in brackets, the logger padded to 40, ` : `:

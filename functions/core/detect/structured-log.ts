@@ -166,7 +166,9 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   const isError = level === 'error' || level === 'fatal';
   // The Lambda runtime's own error objects carry no level: errorType is the tell.
   const isRuntimeError = rawLevel === undefined && typeof obj.errorType === 'string';
-  if (!isError && !isRuntimeError) return undefined;
+  // echo's Recover logs the panic it recovered at its print level (`"level":"-"`).
+  const isRecoveredPanic = typeof obj.message === 'string' && obj.message.startsWith('[PANIC RECOVER] ');
+  if (!isError && !isRuntimeError && !isRecoveredPanic) return undefined;
   // The error is the rejection's reason, not the runtime's wrapper around it (whose stack is the
   // runtime's own listener).
   const error = rejectionReason(obj) ?? obj;

@@ -1070,6 +1070,48 @@ describe("chi's Recoverer: its own pretty stack", () => {
   });
 });
 
+describe("echo's Recover middleware: `[PANIC RECOVER] <value> goroutine 1 [running]:` and the dump", () => {
+  // Go 1.19, labstack/echo 4.2.1 (Debian's), `e.Use(middleware.Logger(), middleware.Recover())`:
+  // the panic is logged at echo's print level (`-`) with runtime.Stack's dump, whose first frames
+  // are echo's deferred recover and `panic(…)`; through echo's default JSON logger (the dump
+  // escaped in `message`: `.output`, one line) and with a text header (`${time_rfc3339} ${level}`).
+  // Silent before in both: a JSON line at level `-`, and `[PANIC` read as a level.
+  it.each(['go/go119-echo-4.2-recover-json-logger.output', 'go/go119-echo-4.2-recover-text-header.txt'])(
+    '%s: one panic whose innermost frame is where it panicked',
+    (path) => {
+      const record = detectBothShapes(fixture(path));
+      expect([record.language, record.exceptionType, record.message]).toEqual([
+        'go',
+        'panic',
+        'runtime error: invalid memory address or nil pointer dereference',
+      ]);
+      expect(record.frames.at(-1)).toMatchObject({
+        file: '/srv/gopath/src/example.com/echoshop/orders/price.go',
+        line: 12,
+        function: 'example.com/echoshop/orders.Total',
+      });
+      // echo's deferred recover and `panic(…)` itself are not frames of the failure
+      expect(
+        record.frames.filter((f) => f.function === 'panic' || f.function?.endsWith('func1.1.1')),
+      ).toEqual([]);
+    },
+  );
+
+  it('takes a bracket for the level only when it closes right after the word', () => {
+    expect(
+      [
+        '2026-12-07T00:21:53Z - [PANIC RECOVER] runtime error: boom goroutine 1 [running]:',
+        '2026-12-07 00:21:53,123 [ERROR   ] shop.pricing: failed',
+        '2026-12-07 00:21:53,123 [ERROR] shop.pricing: failed',
+      ].map((line) => stripLogPrefix(line)),
+    ).toEqual([
+      { body: '- [PANIC RECOVER] runtime error: boom goroutine 1 [running]:' },
+      { level: 'error', body: 'failed' },
+      { level: 'error', body: 'failed' },
+    ]);
+  });
+});
+
 describe("Sinatra's dump_errors: `time - Type - message:` and the tab-indented backtrace", () => {
   // Ruby 3.1.2, Sinatra 3.0.5 in production under WEBrick, two requests failing: a NoMethodError
   // (its message followed by error_highlight's snippet before the colon) and a KeyError. Silent before.

@@ -44,7 +44,19 @@ const CHI_LINE = /^ (?:-> | {3}\S| {5}\S)/;
 const CHI_CALL = /^ (?:-> | {3})(\S+)$/;
 const CHI_LOCATION = /^ (?:-> {2}| {4}) (\S[^\t]*\.go):(\d+)$/;
 
-type Header = { exceptionType: 'panic' | 'fatal error'; message: string; gin?: true; chi?: true };
+// echo's Recover middleware logs `[PANIC RECOVER] <value> goroutine 1 [running]:` and the rest of
+// `runtime.Stack`'s dump, whose first frames are its own deferred recover and `panic(…)`.
+const ECHO_RECOVER = '[PANIC RECOVER] ';
+const ECHO_GOROUTINE = / (goroutine \d{1,10} \[[^\]\n]{1,60}\]:)$/;
+
+type Header = {
+  exceptionType: 'panic' | 'fatal error';
+  message: string;
+  gin?: true;
+  chi?: true;
+  /** echo's: the goroutine line its header ends with */
+  goroutine?: string;
+};
 
 function readHeader(rawLine: string): Header | undefined {
   const line = rawLine.replace(GO_LOG_PREFIX, '');
@@ -52,6 +64,15 @@ function readHeader(rawLine: string): Header | undefined {
   if (CHI_PANIC.test(rawLine))
     return { exceptionType: 'panic', message: rawLine.slice(' panic: '.length), chi: true };
   if (PANIC.test(line)) return { exceptionType: 'panic', message: line.slice('panic: '.length) };
+  // (after echo's own text prefix, its print level is `-`)
+  const echo = line.startsWith(`- ${ECHO_RECOVER}`) ? line.slice(2) : line;
+  if (echo.startsWith(ECHO_RECOVER)) {
+    const goroutine = ECHO_GOROUTINE.exec(echo);
+    if (goroutine?.[1]) {
+      const message = echo.slice(ECHO_RECOVER.length, echo.length - goroutine[0].length);
+      return { exceptionType: 'panic', message, goroutine: goroutine[1] };
+    }
+  }
   if (FATAL.test(line)) return { exceptionType: 'fatal error', message: line.slice('fatal error: '.length) };
   const http = HTTP_PANIC.exec(line);
   if (http) return { exceptionType: 'panic', message: line.slice(http[0].length) };
@@ -197,6 +218,12 @@ function parseGo(text: string): ParsedTrace | undefined {
   if (!header) return undefined;
   const rest = lines.slice(first + 1);
   if (header.gin) return parseGinRecovery(rest);
+  if (header.goroutine) {
+    // the panic happened in the frame after `panic(…)`: those before it are echo's recover
+    const frames = readFirstGoroutine([header.goroutine, ...rest]);
+    const panicked = frames.findIndex((f) => f.function === 'panic');
+    return parsedPanic(header.message, frames.slice(panicked + 1).reverse());
+  }
   if (header.chi) return parseChiRecoverer(header.message, rest);
   const hasGoroutine = rest.some((l) => GOROUTINE.test(l));
   // A bare `panic: x` with nothing Go-shaped after it is too weak to claim.
