@@ -891,9 +891,11 @@ describe('web frameworks as they log a failed request in production (captured, r
   // Python 3.11 with Debian's Flask 2.2 (app.logger: `[time] ERROR in app: Exception on /orders/7
   // [GET]`), uvicorn 0.17 + FastAPI 0.92 (`ERROR:    Exception in ASGI application`), a
   // python-json-logger 2.0 JsonFormatter (`exc_info`), gunicorn 20.1's `[ERROR] Error handling
-  // request /orders/7` for a WSGI app's exception; Koa 2's default handler (the stack indented
-  // two spaces between blank lines), hapi 21's `Debug: internal, implementation, error`, NestJS
-  // 10.4's coloured ExceptionsHandler.
+  // request /orders/7` for a WSGI app's exception, Django 3.2's `django.request` through the
+  // docs' "verbose" format (`{levelname} {asctime} {module} {process:d} {thread:d} {message}`);
+  // Koa 2's default handler (the stack indented two spaces between blank lines), hapi 21's
+  // `Debug: internal, implementation, error`, NestJS 10.4's coloured ExceptionsHandler, and Bun
+  // 1.4's `Bun.serve` (the code excerpt, JavaScriptCore's message, frames in the .ts it ran).
   it.each<[string, string, string, string, number]>([
     [
       'python/py311-flask-2.2-app-logger-exception-on-request.txt',
@@ -924,6 +926,20 @@ describe('web frameworks as they log a failed request in production (captured, r
       2,
     ],
     [
+      'python/py311-django-3.2-logging-verbose-internal-server-error.txt',
+      'KeyError',
+      "'lines'",
+      '/srv/pyshop/shop/pricing.py',
+      2,
+    ],
+    [
+      'javascript/bun-1.4-serve-fetch-handler-error.txt',
+      'TypeError',
+      "undefined is not an object (evaluating 'order.lines.reduce')",
+      '/srv/bunapp/src/pricing.ts',
+      7,
+    ],
+    [
       'javascript/node20-koa-2-default-error-handler.txt',
       'TypeError',
       "Cannot read properties of undefined (reading 'reduce')",
@@ -949,6 +965,22 @@ describe('web frameworks as they log a failed request in production (captured, r
     expect([record.exceptionType, record.message]).toEqual([type, message]);
     expect(record.frames.at(-1)).toMatchObject({ file, line, inApp: true });
     expect(record.frames.filter((f) => f.inApp).every((f) => f.file.startsWith('/srv/'))).toBe(true);
+  });
+});
+
+describe("Tomcat's OneLineFormatter (catalina.out): the exception a tab in, its frames two", () => {
+  // Java 17, embedded Tomcat 10.1 (Debian's), JUL through org.apache.juli.OneLineFormatter as
+  // catalina.out has it: a servlet whose service throws. Read right already.
+  it('is one record at the service that threw', () => {
+    const record = detectBothShapes(
+      fixture('java/java17-tomcat-10.1-one-line-formatter-servlet-exception.txt'),
+    );
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'java',
+      'java.lang.IllegalStateException',
+      'order 4411 has no lines',
+    ]);
+    expect(record.frames.at(-1)).toMatchObject({ file: 'OrderService.java', line: 8, function: 'total' });
   });
 });
 
