@@ -550,6 +550,24 @@ describe('recordErrors', () => {
       });
     });
 
+    it("completes Mono's unhandled exception from the lines the default filter passes: one job", async () => {
+      // Mono 6.8, one event per line: `Unhandled Exception:`, the exception line and the reprint's
+      // `[ERROR] FATAL UNHANDLED EXCEPTION: …` pass; no frame does
+      const { delivered: passed, jobs } = await deliverFrom(
+        'dotnet/mono-6.8-unhandled-exception-and-fatal-reprint.txt',
+      );
+      expect(passed).toHaveLength(3);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({
+        language: 'dotnet',
+        exceptionType: 'System.InvalidOperationException',
+      });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({
+        file: '/srv/csshop/src/Orders/OrderService.cs',
+        line: 15,
+      });
+    });
+
     it.each([
       'ruby31-rails-6.1-production-log-tags-request-id.txt',
       'ruby31-rails-6.1-production-log-tags-request-id-remote-ip.txt',

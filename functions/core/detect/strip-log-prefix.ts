@@ -1,4 +1,5 @@
 import { stripAnsiEscapes } from '../text/strip-control.ts';
+import { MONO_REPRINT } from './parse-trace/dotnet.ts';
 
 /** A log line split into what the logging framework added and what the program wrote. */
 export interface LineParts {
@@ -211,6 +212,9 @@ export function stripLogPrefix(line: string): LineParts {
   // The worker's line inside php-fpm's log is a line of its own, with whatever prefix PHP wrote.
   const fpm = first === OPEN_BRACKET && line.charCodeAt(3) === 45 ? cursor.take(FPM_WORKER) : null; // `[06-…`
   if (fpm) return stripLogPrefix(cursor.rest.replace(FPM_WORKER_END, ''));
+  // Mono's reprint of an unhandled exception starts `[ERROR] FATAL UNHANDLED EXCEPTION:`: the
+  // runtime's words, not a logger's level (it continues the first print's trace).
+  if (first === OPEN_BRACKET && line.startsWith(MONO_REPRINT)) return { body: line };
   // A tagged line's tag goes; what follows is read as the line.
   const tag = first === OPEN_BRACKET ? cursor.take(REQUEST_TAGS) : null;
   if (tag) return stripLogPrefix(cursor.rest);

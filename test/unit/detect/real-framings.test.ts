@@ -968,6 +968,41 @@ describe('web frameworks as they log a failed request in production (captured, r
   });
 });
 
+describe('Mono (6.8, `mcs -debug`, `mono --debug`): its unhandled-exception report and a printed exception', () => {
+  // Mono prints an unhandled exception twice: `Unhandled Exception:`, the exception and its frames
+  // (`at Ns.C.M (args) [0x0005a] in /path/File.cs:15 `, a space at the end), then the same after
+  // `[ERROR] FATAL UNHANDLED EXCEPTION: `. Before: two records, the second read as Java with the
+  // arguments for files. `Console.Error.WriteLine("checkout failed: " + e)` of an exception with
+  // an inner one was read as Java too.
+  it('is one crash, one record', () => {
+    const record = detectBothShapes(fixture('dotnet/mono-6.8-unhandled-exception-and-fatal-reprint.txt'));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'dotnet',
+      'System.InvalidOperationException',
+      'order 4411 has no lines',
+    ]);
+    expect(record.frames.map((f) => `${f.file}:${f.line}`)).toEqual([
+      '/srv/csshop/src/Program.cs:23',
+      '/srv/csshop/src/Orders/OrderService.cs:15',
+    ]);
+  });
+
+  it("reads a program's words before the exception, and the inner exception's frames as its cause's", () => {
+    const record = detectBothShapes(fixture('dotnet/mono-6.8-console-error-exception-with-inner.txt'));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'dotnet',
+      'System.ApplicationException',
+      'checkout failed',
+    ]);
+    const [inner] = record.causes;
+    expect(inner).toMatchObject({
+      exceptionType: 'System.InvalidOperationException',
+      message: 'order 4411 has no lines',
+    });
+    expect(inner?.frames.at(-1)).toMatchObject({ file: '/srv/csshop/src/Orders/OrderService.cs', line: 15 });
+  });
+});
+
 describe("Tomcat's OneLineFormatter (catalina.out): the exception a tab in, its frames two", () => {
   // Java 17, embedded Tomcat 10.1 (Debian's), JUL through org.apache.juli.OneLineFormatter as
   // catalina.out has it: a servlet whose service throws. Read right already.

@@ -3,8 +3,14 @@ import { isInApp } from '../in-app.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every pattern is anchored and free of nested quantifiers: log text is attacker-controlled.
-// .NET Core: `Unhandled exception. X: …`; .NET Framework: `Unhandled Exception: X: …`.
-const UNHANDLED = /^\s*Unhandled [Ee]xception[.:] /;
+// .NET Core: `Unhandled exception. X: …`; .NET Framework: `Unhandled Exception: X: …`; Mono prints
+// `Unhandled Exception:` on a line of its own, the exception and its frames, then all of it again
+// after `[ERROR] FATAL UNHANDLED EXCEPTION: ` (a reprint, read as part of the first).
+const UNHANDLED = /^\s*(?:Unhandled [Ee]xception[.:]|\[ERROR\] FATAL UNHANDLED EXCEPTION:) /;
+export const MONO_REPRINT = '[ERROR] FATAL UNHANDLED EXCEPTION: ';
+// `checkout failed: System.ApplicationException: …`: a program's words before the exception it
+// printed (`Console.Error.WriteLine("checkout failed: " + e)`); the type after them is .NET-shaped.
+const LEAD = /^[^:\n]{1,200}: (?=[A-Z][\w`]*\.)/;
 // .NET namespaces are PascalCase (Java packages are lower case): `System.IO.IOException`, `Dictionary`2`.
 const TYPE = /^[A-Z][\w`]*(?:\.[\w`+<>]+)+(?: \(0x[0-9A-Fa-f]+\))?$/;
 const ERROR_NAME = /(?:Exception|Error)(?: \(0x[0-9A-Fa-f]+\))?$/;
@@ -39,8 +45,29 @@ function stripUnhandled(line: string): string {
   return line.replace(UNHANDLED, '').trimStart();
 }
 
+/** The exception's own text of a header line: what an unhandled marker or a program's words led. */
+function headerText(line: string): string | undefined {
+  const text = stripUnhandled(line);
+  if (isTypedError(text)) return text;
+  const lead = UNHANDLED.test(line) ? null : LEAD.exec(text);
+  const rest = lead ? text.slice(lead[0].length) : undefined;
+  return rest !== undefined &&
+    isTypedError(rest) &&
+    ERROR_NAME.test(readTyped(firstPart(rest))?.exceptionType ?? '')
+    ? rest
+    : undefined;
+}
+
+const firstPart = (text: string): string => text.split(INNER_SEPARATOR)[0] ?? '';
+
+function isTypedError(text: string): boolean {
+  return readTyped(firstPart(text)) !== undefined;
+}
+
 function isHeader(line: string): boolean {
-  const typed = readTyped(stripUnhandled(line).split(INNER_SEPARATOR)[0] ?? '');
+  const text = headerText(line);
+  if (text === undefined) return false;
+  const typed = readTyped(firstPart(text));
   return typed !== undefined && (UNHANDLED.test(line) || ERROR_NAME.test(typed.exceptionType));
 }
 
@@ -99,10 +126,12 @@ function parseDotnet(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== '');
   if (first < 0 || !isHeader(lines[first] ?? '')) return undefined;
-  const headerLines = [stripUnhandled(lines[first] ?? '')];
+  const headerLines = [headerText(lines[first] ?? '') ?? ''];
   const segments: StackFrame[][] = [[]];
   let inFrames = false;
   for (const line of lines.slice(first + 1)) {
+    // Mono's reprint of the same exception: the first print is read
+    if (line.startsWith(MONO_REPRINT)) break;
     const segment = segments[segments.length - 1] ?? [];
     const frame = readFrame(line);
     if (frame) {
@@ -148,6 +177,7 @@ export const dotnetParser: TraceParser = {
       return true;
     }
     if (INNER_ON_OWN_LINE.test(line)) return true;
+    if (line.startsWith(MONO_REPRINT)) return block.some((l) => readFrame(l) !== undefined);
     const beforeFrames = !block.some((l) => readFrame(l) !== undefined);
     return beforeFrames && MESSAGE_CONTINUATION.test(line);
   },
