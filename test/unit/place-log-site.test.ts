@@ -174,6 +174,32 @@ describe('placeLogSite', () => {
     if (placed.kind === 'placed') expect(placed.error.language).toBe('go');
   });
 
+  it("reads Rust's tracing events: the error field is the message, the nested message places it", async () => {
+    // Rust 1.95, tracing 0.1.37 + tracing-subscriber 0.3.16 (Debian's crates), `tracing::error!(
+    // order_id = id, error = %e, "failed to price order")` through the JSON and the default text
+    // format; the app is test/fixtures/apps/rust-tracing-shop. Before: an empty message (JSON), and
+    // `order` (text: an unquoted Display value was cut at its first space).
+    const capture = (format: string) =>
+      only([
+        readFileSync(
+          new URL(
+            `../fixtures/traces/rust/rust195-tracing-subscriber-0.3-${format}-error-field.output`,
+            import.meta.url,
+          ),
+          'utf8',
+        ).trim(),
+      ]);
+    const json = capture('json');
+    expect([json.exceptionType, json.message, capture('text').message]).toEqual([
+      'ERROR',
+      'order 4411 has no lines',
+      'order 4411 has no lines',
+    ]);
+    const placed = await placeLogSite({ error: json, repo: makeFakeRepo(fixtureApp('rust-tracing-shop')) });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'src/main.rs:13' });
+    if (placed.kind === 'placed') expect(placed.error.language).toBe('rust');
+  });
+
   it('places nothing when the words are on several lines, only outside string literals, or nowhere', async () => {
     const error = pythonRecord();
     const twice = makeFakeRepo({

@@ -156,7 +156,10 @@ const TRACE_ONLY_HEADER =
 // What a logger or a person leaves where it cut lines out of a trace: `[...]`, `...`, `…`.
 const ELISION = /^\s*(?:\[(?:\.\.\.|…)\]|\.\.\.|…)\s*$/;
 const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
-const LOGFMT_ERROR = /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
+// An unquoted value runs to the next ` key=` or the line's end: Rust's tracing writes a Display
+// value as it is (`error=order 4411 has no lines`).
+const LOGFMT_ERROR =
+  /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|([^\s"][^\n]{0,1999}?)(?=[ \t][\w.-]{1,60}=|[ \t]*$))/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
 
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */

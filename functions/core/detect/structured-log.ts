@@ -125,8 +125,13 @@ const MESSAGE_PATHS = [
   'context.exception.message',
   'error',
   'err',
+  // Rust's tracing (tracing-subscriber's JSON format, the Lambda Rust runtime's): the event's
+  // fields nested, `error = %e` beside the message
+  'fields.error',
+  'fields.err',
   'msg',
   'message',
+  'fields.message',
   'event',
   '@m',
   '@mt',

@@ -203,7 +203,12 @@ function loggedTexts(raw: string): string[] {
   }
   if (typeof obj !== 'object' || obj === null) return [];
   const fields = obj as Record<string, unknown>;
-  return LOGGED_TEXT_FIELDS.flatMap((key) => (typeof fields[key] === 'string' ? [fields[key]] : []));
+  // Rust's tracing nests the event's fields, its message among them: `{"fields":{"message":…}}`
+  const nested = fields.fields;
+  const inner = typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>) : {};
+  return [fields, inner].flatMap((level) =>
+    LOGGED_TEXT_FIELDS.flatMap((key) => (typeof level[key] === 'string' ? [level[key]] : [])),
+  );
 }
 
 function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
