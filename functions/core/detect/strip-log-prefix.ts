@@ -61,8 +61,10 @@ const REQUEST_TAGS =
   /(?:\[[^\]\n]{1,100}\] ){0,4}\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] ?(?:\[[^\]\n]{1,100}\] ){0,4}/y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
 const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
+// The timestamps loggers put first (ISO 8601, syslog's, Java's, Tomcat's …; Go's time.Kitchen,
+// `3:04PM`, is zerolog's ConsoleWriter default)
 const TIMESTAMP =
-  /\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6}|\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?: [A-Za-z][\w/+-]{0,40})?)\]?,? +/y;
+  /\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z| ?[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d{1,6})?|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d{4}|\d{6} \d{6}|\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?: [A-Za-z][\w/+-]{0,40})?|\d{1,2}:\d\d[AP]M)\]?,? +/y;
 // A bracket is the level's only when it closes right after the word (`[ERROR]`, `[ERROR   ]`):
 // `[PANIC RECOVER] …` (echo) is a label, not the level PANIC.
 const LEVEL_WORD =

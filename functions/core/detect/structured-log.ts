@@ -182,6 +182,7 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   const trace =
     withCauses(pickText(error, TRACE_PATHS), error) ??
     lambdaGoFrames(error.stackTrace) ??
+    zerologStack(error.stack) ??
     loguruTraceback(error) ??
     structlogTraceback(error.exception) ??
     monologTrace(error.context) ??
@@ -412,6 +413,25 @@ function lambdaGoFrames(value: unknown): string | undefined {
     lines.push(`${oneLine(pkg ? `${pkg}.${label}` : label)}()`, `\t${oneLine(frame.path)}:${frame.line}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * zerolog's `Stack()` through pkgerrors.MarshalStack: `stack` is `[{"func":"Total","line":"9",
+ * "source":"price.go"}, …]`, innermost first, the file's name only; printed as a goroutine's
+ * frames. The runtime's own entry frames at the bottom (`main` in proc.go, `goexit`) are left out.
+ */
+function zerologStack(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const lines: string[] = [];
+  for (const frame of value.slice(0, MAX_FRAME_OBJECTS)) {
+    if (!isObject(frame) || typeof frame.func !== 'string' || typeof frame.source !== 'string')
+      return undefined;
+    const line = Number(frame.line);
+    if (!Number.isInteger(line) || line < 0) return undefined;
+    if (frame.func === 'goexit' || (frame.func === 'main' && frame.source === 'proc.go')) continue;
+    lines.push(`${oneLine(frame.func)}()`, `\t${oneLine(frame.source)}:${line}`);
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 const SIDEKIQ_JSON_START = '{"ts":"';

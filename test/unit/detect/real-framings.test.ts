@@ -1498,6 +1498,23 @@ describe('structured loggers: the error field is the message', () => {
     expect(frames(found?.record).length).toBeLessThanOrEqual(8);
   });
 
+  // Go 1.19, zerolog 1.26.1 and pkg/errors 0.9.1 (Debian's), `zerolog.ErrorStackMarshaler =
+  // pkgerrors.MarshalStack`, `log.Error().Stack().Err(err).Msg("failed to price order")` of an
+  // error wrapped where it was made: JSON (`stack` as {func, line, source} objects) and through the
+  // ConsoleWriter (`12:38AM ERR …`, Go's kitchen time). Before: no frames; the console line silent.
+  it("zerolog's stack objects are the error's frames, and its console line is an error", () => {
+    const [json] = detectErrors(makeEvents([fixture('go/go119-zerolog-1.26-pkgerrors-stack.output').trim()]));
+    expect(json?.record).toMatchObject({ language: 'go', message: 'pricing order 4411: order has no lines' });
+    expect(json?.record.frames).toEqual([
+      { file: 'main.go', line: 17, function: 'main', inApp: true },
+      { file: 'price.go', line: 9, function: 'Total', inApp: true },
+    ]);
+    const console = detectErrors(makeEvents([fixture('go/go119-zerolog-1.26-console-writer.output').trim()]));
+    expect(console.map((d) => [d.record.exceptionType, d.record.message])).toEqual([
+      ['ERROR', 'pricing order 4411: order has no lines'],
+    ]);
+  });
+
   it('logrus text (written from logrus’ documented TextFormatter output)', () => {
     const line = fixture('go/documented-logrus-text-error.logfmt').trim();
     const [found] = detectErrors(makeEvents([line]));

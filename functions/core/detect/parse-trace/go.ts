@@ -89,12 +89,22 @@ function readCall(line: string): string | undefined {
   return name;
 }
 
-/** The package path of a Go symbol: up to the first dot after the last slash (`net/http.(*conn).serve` → `net/http`). */
-function packageOf(fn: string): string {
+/**
+ * The package path of a Go symbol: up to the first dot after the last slash (`net/http.(*conn).serve`
+ * → `net/http`); undefined for a name a library printed without its package (zerolog's `Total`).
+ */
+function packageOf(fn: string): string | undefined {
   const slash = fn.lastIndexOf('/');
   const dot = fn.indexOf('.', slash + 1);
-  if (dot < 0) return 'runtime'; // the builtin `panic(…)` frame is runtime.gopanic
+  if (dot < 0) return fn === 'panic' ? 'runtime' : undefined; // the builtin `panic(…)` is runtime.gopanic
   return fn.slice(0, dot);
+}
+
+function goFrame(file: string, line: number, fn: string): StackFrame {
+  const module = packageOf(fn);
+  return module === undefined
+    ? { file, line, function: fn, inApp: isInApp({ language: 'go', file }) }
+    : { file, line, function: fn, module, inApp: isInApp({ language: 'go', file, module }) };
 }
 
 function isBlockLine(line: string): boolean {
@@ -142,14 +152,7 @@ function readFirstGoroutine(lines: readonly string[]): StackFrame[] {
     const location = LOCATION.exec(line);
     if (location && pending !== undefined && !afterCreatedBy) {
       const file = location[1] ?? '';
-      const module = packageOf(pending);
-      frames.push({
-        file,
-        line: Number(location[2]),
-        function: pending,
-        module,
-        inApp: isInApp({ language: 'go', file, module }),
-      });
+      frames.push(goFrame(file, Number(location[2]), pending));
     }
     pending = undefined;
   }
@@ -193,15 +196,7 @@ function parseChiRecoverer(message: string, rest: readonly string[]): ParsedTrac
     const call = CHI_CALL.exec(rest[i] ?? '')?.[1];
     const location = call === undefined ? undefined : CHI_LOCATION.exec(rest[i + 1] ?? '');
     if (call === undefined || !location) continue;
-    const file = location[1] ?? '';
-    const module = packageOf(call);
-    frames.push({
-      file,
-      line: Number(location[2]),
-      function: call,
-      module,
-      inApp: isInApp({ language: 'go', file, module }),
-    });
+    frames.push(goFrame(location[1] ?? '', Number(location[2]), call));
     i += 1;
   }
   return parsedPanic(message, frames.reverse());
