@@ -172,7 +172,7 @@ export function detectErrors(
   const cache: ParseCache = new Map();
   let reportsInvocations = false;
   for (const streamEvents of groupByStream(events)) {
-    assembleStream(linesOf(streamEvents), { parsers, cache }, (detected) => {
+    assembleStream(linesOf(joinSplitLines(streamEvents)), { parsers, cache }, (detected) => {
       if (detected.invocation) reportsInvocations = true;
       found.push(detected);
     });
@@ -311,6 +311,62 @@ function isOneSortedStream(list: readonly LogEvent[]): boolean {
     previous = timestamp;
   }
   return true;
+}
+
+// Container log drivers cut a line longer than their buffer into several events: Docker's copier
+// at 16 KiB (the awslogs driver in non-blocking mode, moby#41794), ECS's shim logger at 262,118
+// bytes (256 KiB less CloudWatch's per-event overhead). A JSON line cut so is no JSON at all, and
+// its error was lost. An event of exactly such a size in UTF-8 is joined with the stream's next.
+const SPLIT_BYTES = new Set([16_384, 262_118]);
+const MIN_SPLIT_CHARS = 16_384 / 4;
+const MAX_SPLIT_CHARS = 262_118;
+/** A line is joined from this many pieces at most (1 MiB of 16 KiB pieces, 4 of 256 KiB). */
+const MAX_PIECES = 64;
+
+function isSplitPiece(message: string): boolean {
+  return (
+    message.length >= MIN_SPLIT_CHARS &&
+    message.length <= MAX_SPLIT_CHARS &&
+    SPLIT_BYTES.has(utf8Length(message))
+  );
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The stream's events with each line a driver cut into pieces joined again (the first piece's id and time). */
+function joinSplitLines(events: readonly LogEvent[]): readonly LogEvent[] {
+  let joined: LogEvent[] | undefined;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as LogEvent;
+    if (!isSplitPiece(event.message) || i + 1 === events.length) {
+      joined?.push(event);
+      continue;
+    }
+    joined ??= events.slice(0, i);
+    let message = event.message;
+    let pieces = 1;
+    while (i + 1 < events.length && pieces < MAX_PIECES) {
+      const next = events[i + 1] as LogEvent;
+      message += next.message;
+      pieces += 1;
+      i += 1;
+      if (!isSplitPiece(next.message)) break;
+    }
+    joined.push({ ...event, message });
+  }
+  return joined ?? events;
 }
 
 /** Feeds a stream's lines to `visit` without materialising them: most lines are dropped unread. */

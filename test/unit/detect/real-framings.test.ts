@@ -707,6 +707,50 @@ describe('messages of several lines: the frames after them stay the trace', () =
   });
 });
 
+describe('a line a container log driver cut into pieces (Docker 16 KiB, ECS non-blocking 262,118 bytes)', () => {
+  // Node 20, pino 10.4 (through fastify 5's dependency): `logger.error({ err, cart }, 'failed to
+  // price order')` with a 400-item cart, a 32 KB JSON line. Docker's copier cuts a line at 16 KiB
+  // and the awslogs driver in non-blocking mode sends each piece as an event (moby#41794): cut
+  // here at 16,384 bytes as it does. Before: silent (no piece is JSON).
+  const line = fixture('javascript/node20-pino-10.4-error-with-large-context.output').trimEnd();
+  const cut = (text: string, size: number): string[] => {
+    const bytes = Buffer.from(text, 'utf8');
+    const pieces: string[] = [];
+    for (let at = 0; at < bytes.length; at += size)
+      pieces.push(bytes.subarray(at, at + size).toString('utf8'));
+    return pieces;
+  };
+
+  it('joins the pieces again: the error is read from the whole line', () => {
+    const pieces = cut(line, 16_384);
+    expect(pieces.length).toBeGreaterThan(1);
+    const records = detectErrors(makeEvents(['INFO request started', ...pieces, 'INFO request ended'])).map(
+      (d) => d.record,
+    );
+    expect(records).toHaveLength(1);
+    const [whole] = detectErrors(makeEvents([line])).map((d) => d.record);
+    expect(records[0]).toMatchObject({
+      exceptionType: 'TypeError',
+      message: "Cannot read properties of undefined (reading 'reduce')",
+    });
+    expect(records[0]?.frames).toEqual(whole?.frames);
+    expect(records[0]?.frames.at(-1)).toMatchObject({ file: '/srv/fapp/lib/orders.js', line: 2 });
+  });
+
+  it('joins a bounded number of pieces, and lines of other sizes not at all', () => {
+    const piece = 'x'.repeat(16_384);
+    // 100 pieces and the short one that ends them: joined 64 at a time, never past the line's end
+    const many = detectErrors(
+      makeEvents([...Array.from({ length: 100 }, () => piece), 'x', 'ERROR on a line of its own']),
+    );
+    expect(many.map((d) => d.record.message)).toEqual(['on a line of its own']);
+    const short = `${'y'.repeat(16_383)}`;
+    expect(detectErrors(makeEvents([short, 'ERROR on its own line'])).map((d) => d.record.message)).toEqual([
+      'on its own line',
+    ]);
+  });
+});
+
 describe("a log shipper's envelope around each line (EKS Container Insights, ECS FireLens)", () => {
   // The envelopes as Fluent Bit writes them to CloudWatch (AWS's Container Insights and FireLens
   // documentation), around a real capture: Node 20 running a tsc build. Before, nothing was read.
