@@ -1,7 +1,8 @@
-import type { ErrorRecord, LogEvent } from '../contracts.ts';
+import type { ErrorRecord, LogEvent, StackFrame } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
 import { foldLoggedCauses, foldReprints } from './fold-reprints.ts';
+import { isInApp } from './in-app.ts';
 import {
   HANDLER_NOT_FOUND,
   isJavaHandlerMissing,
@@ -26,6 +27,7 @@ import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
   containerLogLine,
   isQuietStructuredLine,
+  type LoggedAt,
   rawLogField,
   readStructuredError,
   type StructuredError,
@@ -947,15 +949,17 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
   // Frames alone (the Lambda Ruby runtime's `stackTrace`): the object names the error.
   if (parsed && parsed.exceptionType === '' && parsed.message === '' && error.exceptionType)
     parsed = { ...parsed, exceptionType: error.exceptionType, message };
+  // No trace: the statement that logged it is the one frame, when the logger names its caller.
+  const at = error.loggedAt;
   parsed ??= {
-    language: 'unknown',
+    language: at?.language ?? 'unknown',
     exceptionType: fault
       ? `Runtime.${fault}`
       : isJavaHandlerMissing(error.message)
         ? HANDLER_NOT_FOUND
         : (error.exceptionType ?? parseUnknown(message, error.level).exceptionType),
     message: error.exceptionType ? message : parseUnknown(message, error.level).message,
-    frames: [],
+    frames: at ? [loggedAtFrame(at)] : [],
     causes: [],
   };
   return {
@@ -1014,6 +1018,16 @@ function pythonStack(error: StructuredError, assembly: Assembly): ParsedTrace | 
 }
 
 /** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
+function loggedAtFrame({ language, file, line, function: fn, module }: LoggedAt): StackFrame {
+  return {
+    file,
+    line,
+    ...(fn ? { function: fn } : {}),
+    ...(module ? { module } : {}),
+    inApp: isInApp({ language, file, ...(module ? { module } : {}) }),
+  };
+}
+
 function parseUnknown(text: string, level?: Level): ParsedTrace {
   const first = (text.split('\n', 1)[0] ?? '').trim();
   // `ValueError: x`; with Python's `%(name)s` first, `root ValueError: x`.

@@ -12,6 +12,18 @@ export interface StructuredError {
   traceIsMessage?: boolean;
   exceptionType?: string;
   message: string;
+  /** where the logger says the statement that logged it is, when it says (caller fields) */
+  loggedAt?: LoggedAt;
+}
+
+/** The logging statement's place, as a structured logger reports its caller. */
+export interface LoggedAt {
+  language: 'go' | 'python' | 'java';
+  file: string;
+  line: number;
+  function?: string;
+  /** Java's class (whose package names the file's directory) */
+  module?: string;
 }
 
 // A JSON line larger than this is not parsed: no logger writes one, and parsing it would cost
@@ -132,6 +144,8 @@ const MESSAGE_PATHS = [
   'msg',
   'message',
   'fields.message',
+  // loguru's `serialize=True` without an exception
+  'record.message',
   'event',
   '@m',
   '@mt',
@@ -193,8 +207,10 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   const message = pickText(error, MESSAGE_PATHS) ?? '';
   // No stack field: a message of several lines may be a printed trace itself.
   const printed = trace === undefined ? text(error.message) : undefined;
+  const at = trace === undefined ? loggedAt(obj) : undefined;
   return {
     level: level ?? 'error',
+    ...(at ? { loggedAt: at } : {}),
     ...(trace?.includes('\n') ? { trace } : {}),
     ...(printed?.includes('\n') ? { trace: printed, traceIsMessage: true } : {}),
     ...(exceptionType ? { exceptionType } : {}),
@@ -369,6 +385,57 @@ function log4jThrown(thrown: unknown): string | undefined {
     error = error.cause;
   }
   return lines.join('\n');
+}
+
+// `path/to/file.ext:17`, as zap's `caller` and logrus' `file` (SetReportCaller) write it.
+const FILE_AND_LINE = /^(\S[^\n:]{0,500}\.(?:go|py|java|kt)):(\d{1,7})$/;
+
+/**
+ * The statement that logged an error with no trace, as the logger reports its caller: logrus'
+ * `file` and `func` (SetReportCaller), zap's `caller`, Log4j2 JsonLayout's `source`
+ * (locationInfo), loguru's `record.file.path` and `record.line`, structlog's CallsiteParameterAdder
+ * and python-json-logger's `pathname`/`lineno`.
+ */
+function loggedAt(obj: Json): LoggedAt | undefined {
+  const at = (
+    language: LoggedAt['language'],
+    file: unknown,
+    line: unknown,
+    fn: unknown,
+  ): LoggedAt | undefined =>
+    typeof file === 'string' && file !== '' && typeof line === 'number' && Number.isInteger(line) && line > 0
+      ? {
+          language,
+          file: oneLine(file),
+          line,
+          ...(typeof fn === 'string' && fn !== '' ? { function: oneLine(fn) } : {}),
+        }
+      : undefined;
+  const located = (value: unknown, fn: unknown): LoggedAt | undefined => {
+    const match = typeof value === 'string' ? FILE_AND_LINE.exec(value) : null;
+    if (!match) return undefined;
+    const file = match[1] ?? '';
+    const language = file.endsWith('.go') ? 'go' : file.endsWith('.py') ? 'python' : 'java';
+    return at(language, file, Number(match[2]), fn);
+  };
+  if (typeof obj.func === 'string') {
+    const logrus = located(obj.file, obj.func);
+    if (logrus) return logrus;
+  }
+  const zap = located(obj.caller, undefined);
+  if (zap) return zap;
+  const source = obj.source;
+  if (isObject(source)) {
+    const java =
+      typeof source.class === 'string' ? at('java', source.file, source.line, source.method) : undefined;
+    if (java) return { ...java, module: oneLine(String(source.class)) };
+  }
+  const record = obj.record;
+  if (isObject(record) && isObject(record.file))
+    return at('python', record.file.path, record.line, record.function);
+  if (typeof obj.pathname === 'string')
+    return at('python', obj.pathname, obj.lineno, obj.func_name ?? obj.funcName);
+  return undefined;
 }
 
 /** loguru's serialized record: the traceback is in the formatted `text`, when it has an exception. */

@@ -1559,6 +1559,72 @@ describe('structured loggers: the error field is the message', () => {
     ]);
   });
 
+  // An error logged with no trace by a logger that names its caller: logrus 1.9 with
+  // SetReportCaller (`file`, `func`), zap 1.23's production config with its stack traces kept for
+  // panics (`caller`), Log4j 2.19's JsonLayout with locationInfo (`source`), loguru 0.6 with
+  // serialize=True (`record.file.path`, `record.line`; its `record.message` was not read: an empty
+  // message), structlog 22.3 with CallsiteParameterAdder (`pathname`, `lineno`, `func_name`).
+  // Before: no frame (the log-site search was the only way to the code).
+  it.each([
+    [
+      'go/go119-logrus-1.9-json-report-caller-error.txt',
+      'go',
+      'sql: no rows in result set',
+      '/srv/lshop/orders/price.go',
+      17,
+      'example.com/lshop/orders.Price',
+    ],
+    [
+      'python/py311-loguru-0.6-serialize-error-without-exception.txt',
+      'python',
+      "failed to price order 7: missing 'lines'",
+      '/srv/pyshop/callers.py',
+      36,
+      'price_order',
+    ],
+    [
+      'python/py311-structlog-22.3-callsite-parameters-error.txt',
+      'python',
+      "failed to price order 7: missing 'lines'",
+      '/srv/pyshop/callers.py',
+      36,
+      'price_order',
+    ],
+  ])('%s: the statement the logger names is the frame', (path, language, message, file, line, fn) => {
+    const record = detectBothShapes(fixture(path));
+    expect(record).toMatchObject({ language, exceptionType: 'ERROR', message });
+    expect(record.frames).toEqual([{ file, line, function: fn, inApp: true }]);
+  });
+
+  it("zap's short caller and Log4j2's source (its class for the file's package) are frames too", () => {
+    const zap = detectBothShapes(fixture('go/go119-zap-1.23-production-caller-without-stacktrace.txt'));
+    expect(zap).toMatchObject({ language: 'go', message: 'sql: no rows in result set' });
+    expect(zap.frames).toEqual([{ file: 'orders/price.go', line: 17, inApp: true }]);
+    const log4j = detectBothShapes(fixture('java/java17-log4j2-2.19-json-layout-location-info-error.txt'));
+    expect(log4j).toMatchObject({ language: 'java', message: 'Failed to price order 4411: no lines' });
+    expect(log4j.frames).toEqual([
+      {
+        file: 'Frameless.java',
+        line: 11,
+        function: 'main',
+        module: 'com.example.orders.Frameless',
+        inApp: true,
+      },
+    ]);
+  });
+
+  it('takes a caller field only in its logger’s shape', () => {
+    const frames = (line: string) => detectErrors(makeEvents([line])).map((d) => d.record.frames);
+    expect(
+      [
+        '{"level":"error","msg":"export failed","file":"report.csv"}',
+        '{"level":"error","msg":"export failed","file":"report.csv:12","func":"main.export"}',
+        '{"level":"error","msg":"export failed","caller":"the scheduler"}',
+        '{"level":"error","msg":"export failed","pathname":"/srv/app/export.py","lineno":"12"}',
+      ].flatMap(frames),
+    ).toEqual([[], [], [], []]);
+  });
+
   it('logrus text (written from logrus’ documented TextFormatter output)', () => {
     const line = fixture('go/documented-logrus-text-error.logfmt').trim();
     const [found] = detectErrors(makeEvents([line]));
