@@ -1563,7 +1563,8 @@ describe('structured loggers: the error field is the message', () => {
   // SetReportCaller (`file`, `func`), zap 1.23's production config with its stack traces kept for
   // panics (`caller`), Log4j 2.19's JsonLayout with locationInfo (`source`), loguru 0.6 with
   // serialize=True (`record.file.path`, `record.line`; its `record.message` was not read: an empty
-  // message), structlog 22.3 with CallsiteParameterAdder (`pathname`, `lineno`, `func_name`).
+  // message), structlog 22.3 with CallsiteParameterAdder (`pathname`, `lineno`, `func_name`),
+  // python-json-logger 2.0 with `%(pathname)s %(lineno)d %(funcName)s` in its format.
   // Before: no frame (the log-site search was the only way to the code).
   it.each([
     [
@@ -1580,6 +1581,14 @@ describe('structured loggers: the error field is the message', () => {
       "failed to price order 7: missing 'lines'",
       '/srv/pyshop/callers.py',
       36,
+      'price_order',
+    ],
+    [
+      'python/py311-python-json-logger-2.0-pathname-lineno-error.txt',
+      'python',
+      "failed to price order 7: missing 'lines'",
+      '/srv/pyshop/pjl.py',
+      17,
       'price_order',
     ],
     [
