@@ -97,6 +97,13 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Blank lines an error line may be separated from the trace it introduces by.
 const MAX_BLANKS_AFTER_LEAD = 1;
+// Indented lines between an error line and its trace: the entry's other fields, as pino-pretty
+// prints them (`    orderId: 7`, `    err: {`, `      "type": "TypeError",`, `      "stack":`).
+const MAX_DETAILS_AFTER_LEAD = 16;
+const isDetailLine = (text: string): boolean => {
+  const first = text.charCodeAt(0);
+  return (first === 32 || first === 9) && text.trim() !== '';
+};
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
@@ -473,6 +480,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   let pending: Parsed | undefined;
   // Blank lines seen since `pending`: a lead and its trace may have one between them.
   let blanksAfterPending = 0;
+  let detailsAfterPending = 0;
   // The line before this one when nothing took it (no trace, no record yet): a frame right after
   // it may make it a trace's header. Kept as its parts: no object per line on the hot path.
   let looseText: string | undefined;
@@ -541,6 +549,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     if (lone && after?.level === undefined) {
       pending = lone;
       blanksAfterPending = 0;
+      detailsAfterPending = 0;
     } else if (lone) emit(singleLineError(lone));
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
   };
@@ -580,6 +589,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
       if (pending && blanksAfterPending < MAX_BLANKS_AFTER_LEAD && text.trim() === '') {
         blanksAfterPending += 1;
+        return;
+      }
+      if (pending && detailsAfterPending < MAX_DETAILS_AFTER_LEAD && isDetailLine(text)) {
+        detailsAfterPending += 1;
         return;
       }
       flushPending();
@@ -722,10 +735,15 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
     }
 
+    if (pending && detailsAfterPending < MAX_DETAILS_AFTER_LEAD && isDetailLine(text)) {
+      detailsAfterPending += 1;
+      return;
+    }
     flushPending();
     if (isErrorLine(line)) {
       pending = line;
       blanksAfterPending = 0;
+      detailsAfterPending = 0;
     } else keepLoose(text, event, isWholeEvent);
   };
 

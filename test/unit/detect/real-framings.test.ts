@@ -1634,6 +1634,34 @@ describe('structured loggers: the error field is the message', () => {
     ).toEqual([[], [], [], []]);
   });
 
+  it("pino-pretty's error entry is one record: the level line, the fields, the stack", () => {
+    // Node 20, pino 10.4 through pino-pretty 13 (colorize off): `[time] ERROR (pid): msg`, the
+    // entry's fields indented four spaces, `err` as an object whose `"stack":` is printed below it.
+    // Before: two records (a frameless `(pid): failed to price order` and the TypeError): two
+    // incidents for one error.
+    const record = detectBothShapes(fixture('javascript/node20-pino-pretty-13-error-with-err.txt'));
+    expect([record.exceptionType, record.message]).toEqual([
+      'TypeError',
+      "Cannot read properties of undefined (reading 'reduce')",
+    ]);
+    expect(record.frames.at(-1)).toMatchObject({
+      file: '/srv/fapp/lib/orders.js',
+      line: 2,
+      function: 'total',
+    });
+    expect(record.raw.split('\n')[0]).toContain('failed to price order');
+  });
+
+  it('holds an error line across a bounded number of indented fields only', () => {
+    const trace = ['TypeError: boom', '    at total (/srv/app/lib/orders.js:2:22)'];
+    const fields = (n: number) => Array.from({ length: n }, (_, i) => `    field${i}: ${i}`);
+    const types = (lines: string[]) => detectErrors(makeEvents(lines)).map((d) => d.record.exceptionType);
+    expect(types(['ERROR checkout failed', ...fields(16), ...trace])).toEqual(['TypeError']);
+    expect(types(['ERROR checkout failed', ...fields(17), ...trace])).toEqual(['ERROR', 'TypeError']);
+    // no trace after them: the error line is the record, as before
+    expect(types(['ERROR checkout failed', ...fields(3), 'INFO next request'])).toEqual(['ERROR']);
+  });
+
   it('logrus text (written from logrus’ documented TextFormatter output)', () => {
     const line = fixture('go/documented-logrus-text-error.logfmt').trim();
     const [found] = detectErrors(makeEvents([line]));
