@@ -65,6 +65,8 @@ function isTypedError(text: string): boolean {
 }
 
 function isHeader(line: string): boolean {
+  // every .NET type has a namespace (`System.InvalidOperationException`): no dot, no header
+  if (!line.includes('.')) return false;
   const text = headerText(line);
   if (text === undefined) return false;
   const typed = readTyped(firstPart(text));

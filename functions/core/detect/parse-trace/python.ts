@@ -184,10 +184,12 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it, right after
   // it; a lead that another language's parser kept going (Ruby's `Type: msg` and its snippet) is
   // not Python's to continue.
+  // (asked per line of every Python block: most begin with the header itself, told at once)
   const head = block[0] ?? '';
-  if (block.length === 1) {
-    if (!isPythonStart(head)) return line.trimStart().startsWith(HEADER);
-  } else if (!(block[1] ?? '').trimStart().startsWith(HEADER) && !isPythonStart(head)) return false;
+  if (!head.startsWith(HEADER)) {
+    const led = continuesLead(line, block, head);
+    if (led !== undefined) return led;
+  }
   // A worker's traceback in its fence is read whole; the fence opens on the line after the wrapper's.
   if (isFenceOpen(block)) return true;
   if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;
@@ -212,6 +214,13 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   }
   // Only indented lines so far: a header-less SyntaxError report or a group; the exception line ends it.
   return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
+}
+
+/** A block another line leads (not `Traceback…`): whether `line` continues it, if that is decided here. */
+function continuesLead(line: string, block: readonly string[], head: string): boolean | undefined {
+  if (block.length === 1) return isPythonStart(head) ? undefined : line.trimStart().startsWith(HEADER);
+  if (!(block[1] ?? '').trimStart().startsWith(HEADER) && !isPythonStart(head)) return false;
+  return undefined;
 }
 
 /** Whether the block ends inside a worker's traceback: between the fence after a wrapper's line and its close. */
