@@ -10,7 +10,7 @@ const UNHANDLED = /^\s*(?:Unhandled [Ee]xception[.:]|\[ERROR\] FATAL UNHANDLED E
 export const MONO_REPRINT = '[ERROR] FATAL UNHANDLED EXCEPTION: ';
 // `checkout failed: System.ApplicationException: …`: a program's words before the exception it
 // printed (`Console.Error.WriteLine("checkout failed: " + e)`); the type after them is .NET-shaped.
-const LEAD = /^[^:\n]{1,200}: (?=[A-Z][\w`]*\.)/;
+const MAX_LEAD_CHARS = 200;
 // .NET namespaces are PascalCase (Java packages are lower case): `System.IO.IOException`, `Dictionary`2`.
 const TYPE = /^[A-Z][\w`]*(?:\.[\w`+<>]+)+(?: \(0x[0-9A-Fa-f]+\))?$/;
 const ERROR_NAME = /(?:Exception|Error)(?: \(0x[0-9A-Fa-f]+\))?$/;
@@ -49,16 +49,24 @@ function stripUnhandled(line: string): string {
 function headerText(line: string): string | undefined {
   const text = stripUnhandled(line);
   if (isTypedError(text)) return text;
-  const lead = UNHANDLED.test(line) ? null : LEAD.exec(text);
-  const rest = lead ? text.slice(lead[0].length) : undefined;
-  return rest !== undefined &&
+  // the words end at the first colon, a space after it; a .NET type starts with a capital after that
+  const colon = text.indexOf(':');
+  const after = text.charCodeAt(colon + 2);
+  if (colon < 1 || colon > MAX_LEAD_CHARS || text.charCodeAt(colon + 1) !== 32 || after < 65 || after > 90)
+    return undefined;
+  if (UNHANDLED.test(line)) return undefined;
+  const rest = text.slice(colon + 2);
+  return !text.slice(0, colon).includes('\n') &&
     isTypedError(rest) &&
     ERROR_NAME.test(readTyped(firstPart(rest))?.exceptionType ?? '')
     ? rest
     : undefined;
 }
 
-const firstPart = (text: string): string => text.split(INNER_SEPARATOR)[0] ?? '';
+const firstPart = (text: string): string => {
+  const inner = text.indexOf(INNER_SEPARATOR);
+  return inner < 0 ? text : text.slice(0, inner);
+};
 
 function isTypedError(text: string): boolean {
   return readTyped(firstPart(text)) !== undefined;
