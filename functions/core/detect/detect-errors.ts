@@ -1035,7 +1035,7 @@ function pythonStack(error: StructuredError, assembly: Assembly): ParsedTrace | 
   return { ...redactParsed(parsed), exceptionType: type, message: redact(error.message) };
 }
 
-/** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
+/** The frame of the statement a structured logger says logged the error. */
 function loggedAtFrame({ language, file, line, function: fn, module }: LoggedAt): StackFrame {
   return {
     file,
@@ -1046,6 +1046,7 @@ function loggedAtFrame({ language, file, line, function: fn, module }: LoggedAt)
   };
 }
 
+/** Type and message of a text no parser claimed: `SomeError: message`, else the level and the first line. */
 function parseUnknown(text: string, level?: Level): ParsedTrace {
   const first = (text.split('\n', 1)[0] ?? '').trim();
   // `ValueError: x`; with Python's `%(name)s` first, `root ValueError: x`.

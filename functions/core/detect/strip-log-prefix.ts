@@ -82,13 +82,13 @@ const LOGGER = /[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/y;
 // JavaScript's bare `ERROR Error: upstream timed out`.
 const EXCEPTION_TYPE_FIRST =
   /(?:[A-Za-z_$][\w$.]{0,150})?(?:Error|Exception|Exit|Interrupt|Warning|Fault|Panic): /y;
-// `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, Python's most copied format
 // Sidekiq's log formatters (6.x, 7.x): `pid=… tid=…`, the job's context as `key=value` pairs
 // (`class=PriceOrderJob jid=… elapsed=0.002`), then `LEVEL: `; after an ISO timestamp (Pretty) or
 // with none (WithoutTimestamp, on Heroku). A failed job's error goes out at WARN in three calls:
 // the context as JSON, `Class: message`, then the backtrace, its first line after the prefix.
 const SIDEKIQ =
   /pid=\d{1,10} tid=[\w-]{1,40}(?: [\w.-]{1,60}=[^\s=]{0,200}){0,12} (DEBUG|INFO|WARN|ERROR|FATAL|UNKNOWN): /y;
+// `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, Python's most copied format
 const PY_DASHED = /- [\w.]{1,150} - (CRITICAL|ERROR|WARNING|INFO|DEBUG) - /y;
 const PY_LOGGING = /(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]{1,150}:/y;
 const KLOG = /([EWIF])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w.-]{1,100}:\d{1,6}\] /y;
