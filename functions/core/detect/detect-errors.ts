@@ -22,6 +22,7 @@ import {
   isExcerptHeader,
   javascriptParser,
 } from './parse-trace/javascript.ts';
+import { STACK_INFO } from './parse-trace/python.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
@@ -585,7 +586,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     }
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
     const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
-    if (!block && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
+    // Python's `stack_info=True` prints the logging call's stack after the error line, under a
+    // header with no error word: it opens that line's trace.
+    const opensStack = pending !== undefined && !block && text === STACK_INFO;
+    if (!block && !opensStack && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
       // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
       if (pending && blanksAfterPending < MAX_BLANKS_AFTER_LEAD && text.trim() === '') {
         blanksAfterPending += 1;
@@ -690,7 +694,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       return;
     }
 
-    const mayStart = MAY_START_TRACE.test(line.body);
+    const mayStart = opensStack || MAY_START_TRACE.test(line.body);
     const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
     if (starters.length > 0) {
       // After Node's excerpt (held only when this line starts a JavaScript trace) the trace is

@@ -98,3 +98,33 @@ describe('structlog', () => {
     expect(fingerprintError(b)).toBe(fingerprintError(a));
   });
 });
+
+describe('logging with stack_info=True', () => {
+  // Python 3.11.2's logging: `log.exception(msg, stack_info=True)` prints, after the traceback,
+  // `Stack (most recent call last):` and the stack that led to the logging call; `log.error(msg,
+  // stack_info=True)` prints that stack alone. The app: /srv/py2/app.py calling shop/pricing.py.
+  // Before: a second record of the stack (type ERROR, message `File "…", line 20, in <module>`),
+  // a second incident for one error; the stack alone was that record beside a frameless one.
+  it('leaves the logging call’s stack out of the exception it printed', () => {
+    const record = onlyRecord(fixture('py311-logging-exception-stack-info.txt'));
+    expect([record.exceptionType, record.message]).toEqual(['KeyError', "'lines'"]);
+    expect(framesOf(record)).toEqual([
+      ['py2/app.py', 11, 'price_order'],
+      ['shop/pricing.py', 2, 'total'],
+    ]);
+  });
+
+  it('reads the stack alone as the logged error’s frames, the logging call innermost', () => {
+    const record = onlyRecord(fixture('py311-logging-error-stack-info-without-exception.txt'));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'python',
+      'ERROR',
+      'failed to price order 7',
+    ]);
+    expect(framesOf(record)).toEqual([
+      ['py2/app2.py', 20, '<module>'],
+      ['py2/app2.py', 17, 'handler'],
+      ['py2/app2.py', 13, 'price_order'],
+    ]);
+  });
+});

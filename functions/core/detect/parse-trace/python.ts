@@ -4,6 +4,9 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
 const HEADER = 'Traceback (most recent call last):';
+// `logger.exception(…, stack_info=True)` prints, after the traceback, the stack that led to the
+// logging call: part of the same record, not a trace of its own.
+export const STACK_INFO = 'Stack (most recent call last):';
 // loguru (`backtrace=True`, its default for `logger.exception`) marks the frame that caught the
 // exception with `> ` at column 0.
 // The Lambda runtime reports a syntax error in the handler's module with a frame of its own making:
@@ -155,6 +158,12 @@ function dedent(lines: string[]): string[] {
 function parsePython(text: string): ParsedTrace | undefined {
   const isGroup = text.includes('Exception Group Traceback');
   let lines = dedent(text.split(/\r?\n/));
+  // the logging call's own stack (stack_info=True) after the exception: not its frames
+  const stackInfo = lines.indexOf(STACK_INFO);
+  if (stackInfo > 0) lines = lines.slice(0, stackInfo);
+  // stack_info=True with no exception: the stack is the record's frames, the line before it
+  // (the caller's lead) its type and message
+  if (stackInfo === 0) return stackFrames(lines.slice(1));
   if (isGroup) lines = lines.map((line) => line.replace(GROUP_BORDER, ''));
   const lead = lines[0]?.includes(HEADER) ? undefined : readLead(lines[0] ?? '');
   // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
@@ -190,6 +199,7 @@ function continuesPython(line: string, block: readonly string[]): boolean {
     const led = continuesLead(line, block, head);
     if (led !== undefined) return led;
   }
+  if (line === STACK_INFO) return true;
   // A worker's traceback in its fence is read whole; the fence opens on the line after the wrapper's.
   if (isFenceOpen(block)) return true;
   if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;
@@ -234,7 +244,24 @@ function isFenceOpen(block: readonly string[]): boolean {
 
 function isPythonStart(line: string): boolean {
   const head = line.slice(0, MAX_LINE);
-  return head.includes(HEADER) || (FRAME.test(head) && isIndented(head)) || REMOTE_LEAD.test(head);
+  return (
+    head.includes(HEADER) ||
+    head === STACK_INFO ||
+    (FRAME.test(head) && isIndented(head)) ||
+    REMOTE_LEAD.test(head)
+  );
+}
+
+/** The frames of a logging call's stack (`Stack (most recent call last):`), innermost last. */
+function stackFrames(lines: readonly string[]): ParsedTrace | undefined {
+  const frames: StackFrame[] = [];
+  for (const line of lines) {
+    const frame = FRAME.exec(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
+    if (frame) frames.push(toFrame(frame));
+  }
+  return frames.length === 0
+    ? undefined
+    : { language: 'python', exceptionType: '', message: '', frames, causes: [] };
 }
 
 /** Python tracebacks: chained exceptions, 3.11 markers, header-less SyntaxError, exception groups. */
