@@ -98,12 +98,14 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Blank lines an error line may be separated from the trace it introduces by.
 const MAX_BLANKS_AFTER_LEAD = 1;
-// Indented lines between an error line and its trace: the entry's other fields, as pino-pretty
-// prints them (`    orderId: 7`, `    err: {`, `      "type": "TypeError",`, `      "stack":`).
+// Lines between an error line and its trace: the entry's other fields, indented as pino-pretty
+// prints them (`    orderId: 7`, `    err: {`, `      "type": "TypeError",`, `      "stack":`), or
+// the context asyncio's exception handler prints at column 0 (`future: <Task finished …>`).
 const MAX_DETAILS_AFTER_LEAD = 16;
+const ASYNCIO_CONTEXT = /^(?:future|task|handle|protocol|transport|socket|source_traceback): </;
 const isDetailLine = (text: string): boolean => {
   const first = text.charCodeAt(0);
-  return (first === 32 || first === 9) && text.trim() !== '';
+  return ((first === 32 || first === 9) && text.trim() !== '') || ASYNCIO_CONTEXT.test(text);
 };
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;

@@ -128,3 +128,15 @@ describe('logging with stack_info=True', () => {
     ]);
   });
 });
+
+describe("asyncio's report of a task whose exception was never retrieved", () => {
+  // Python 3.11.2, asyncio.ensure_future of a coroutine that raises, never awaited: its exception
+  // handler logs `Task exception was never retrieved`, `future: <Task finished …>` and the
+  // traceback. Before: two records, the first a frameless ERROR (two incidents for one error).
+  it('is one record: the handler’s line introduces the traceback across its context line', () => {
+    const record = onlyRecord(fixture('py311-asyncio-task-exception-never-retrieved.txt'));
+    expect([record.exceptionType, record.message]).toEqual(['KeyError', "'lines'"]);
+    expect(framesOf(record).at(-1)).toEqual(['shop/pricing.py', 2, 'total']);
+    expect(record.raw.split('\n')[0]).toContain('Task exception was never retrieved');
+  });
+});
