@@ -527,6 +527,15 @@ describe('recordErrors', () => {
       });
     });
 
+    it("completes faulthandler's crash report from its header, all `?Fatal` delivers of it", async () => {
+      // Python 3.11, -X faulthandler, a segfault in ctypes, one event per line
+      const { delivered: passed, jobs } = await deliverFrom('python/py311-faulthandler-segfault.txt');
+      expect(passed).toEqual(['Fatal Python error: Segmentation fault']);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ language: 'python', exceptionType: 'Fatal Python error' });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({ function: 'string_at' });
+    });
+
     it("completes chi's recovered panic from its header, all `?panic` delivers of it", async () => {
       // Go 1.19, chi 5.0.7's Recoverer, one event per line; no frame line holds a term of the pattern
       const { delivered: passed, jobs } = await deliverFrom('go/go119-chi-5.0.7-recoverer-pretty-stack.txt');

@@ -140,3 +140,23 @@ describe("asyncio's report of a task whose exception was never retrieved", () =>
     expect(record.raw.split('\n')[0]).toContain('Task exception was never retrieved');
   });
 });
+
+describe("faulthandler's report of a crash in C code", () => {
+  // Python 3.11.2 with `-X faulthandler` (PYTHONFAULTHANDLER=1 in many Dockerfiles), ctypes reading
+  // address 0: `Fatal Python error: Segmentation fault`, then the thread's stack most recent call
+  // first (`File "…", line 5 in read_order`, no comma). Before: silent in both shapes.
+  it('is one Python record, its frames innermost last', () => {
+    const record = onlyRecord(fixture('py311-faulthandler-segfault.txt'));
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'python',
+      'Fatal Python error',
+      'Segmentation fault',
+    ]);
+    expect(framesOf(record)).toEqual([
+      ['py2/crash.py', 12, '<module>'],
+      ['py2/crash.py', 9, 'handler'],
+      ['py2/crash.py', 5, 'read_order'],
+      ['ctypes/__init__.py', 519, 'string_at'],
+    ]);
+  });
+});

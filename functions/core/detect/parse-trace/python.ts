@@ -7,6 +7,16 @@ const HEADER = 'Traceback (most recent call last):';
 // `logger.exception(…, stack_info=True)` prints, after the traceback, the stack that led to the
 // logging call: part of the same record, not a trace of its own.
 export const STACK_INFO = 'Stack (most recent call last):';
+// faulthandler (`-X faulthandler`, PYTHONFAULTHANDLER=1, as many Dockerfiles set it) on a crash in C
+// code: `Fatal Python error: Segmentation fault`, a blank line, then each thread's Python stack,
+// most recent call first, the crashing one under `Current thread 0x… (most recent call first):`.
+const FAULT = 'Fatal Python error: ';
+const FAULT_THREAD =
+  /^(?:Current thread|Thread) 0x[0-9a-f]{1,16}(?: \[[^\]\n]{0,100}\])? \(most recent call first\):$/;
+const FAULT_FRAME = /^\s+File "([^"]*)", line (\d+) in (.*)$/;
+// What else faulthandler prints in its report (3.12+: the extension modules loaded, C frames).
+const FAULT_OTHER =
+  /^(?:\s+<no Python frame>|Extension modules: .*|\s+\.\.\.|Current thread's C stack trace.*|\s+Binary file .*)$/;
 // loguru (`backtrace=True`, its default for `logger.exception`) marks the frame that caught the
 // exception with `> ` at column 0.
 // The Lambda runtime reports a syntax error in the handler's module with a frame of its own making:
@@ -158,6 +168,7 @@ function dedent(lines: string[]): string[] {
 function parsePython(text: string): ParsedTrace | undefined {
   const isGroup = text.includes('Exception Group Traceback');
   let lines = dedent(text.split(/\r?\n/));
+  if ((lines[0] ?? '').startsWith(FAULT)) return parseFault(lines);
   // the logging call's own stack (stack_info=True) after the exception: not its frames
   const stackInfo = lines.indexOf(STACK_INFO);
   if (stackInfo > 0) lines = lines.slice(0, stackInfo);
@@ -188,8 +199,33 @@ function parsePython(text: string): ParsedTrace | undefined {
   return { ...trace, causes: [...trace.causes, ...named.slice(0, -1).reverse().map(toTrace)] };
 }
 
+/** faulthandler's report: the crashing thread's frames, innermost last. */
+function parseFault(lines: readonly string[]): ParsedTrace | undefined {
+  const message = (lines[0] ?? '').slice(FAULT.length).trim();
+  const frames: StackFrame[] = [];
+  let inCurrent = false;
+  for (const line of lines.slice(1)) {
+    if (FAULT_THREAD.test(line)) inCurrent = line.startsWith('Current thread');
+    const frame = inCurrent ? FAULT_FRAME.exec(line.slice(0, MAX_LINE)) : null;
+    if (frame) frames.push(toFrame(frame));
+  }
+  return {
+    language: 'python',
+    exceptionType: 'Fatal Python error',
+    message,
+    frames: frames.reverse(),
+    causes: [],
+  };
+}
+
+function continuesFault(line: string, block: readonly string[]): boolean {
+  if (line.trim() === '') return (block[block.length - 1] ?? '').trim() !== '';
+  return FAULT_THREAD.test(line) || FAULT_FRAME.test(line.slice(0, MAX_LINE)) || FAULT_OTHER.test(line);
+}
+
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
+  if ((block[0] ?? '').startsWith(FAULT)) return continuesFault(line, block);
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it, right after
   // it; a lead that another language's parser kept going (Ruby's `Type: msg` and its snippet) is
   // not Python's to continue.
@@ -267,7 +303,7 @@ function stackFrames(lines: readonly string[]): ParsedTrace | undefined {
 /** Python tracebacks: chained exceptions, 3.11 markers, header-less SyntaxError, exception groups. */
 export const pythonParser: TraceParser = {
   language: 'python',
-  startsTrace: (line) => isPythonStart(line) || readLead(line) !== undefined,
+  startsTrace: (line) => isPythonStart(line) || line.startsWith(FAULT) || readLead(line) !== undefined,
   continuesTrace: continuesPython,
   // One line is never a traceback: a header without frames, a frame without its exception line, or
   // a lone `KeyError: …` (left to the single-line rules).
