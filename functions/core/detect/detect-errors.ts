@@ -164,7 +164,7 @@ const LOGFMT_LEVEL =
   /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
 // Headers that open a trace and say nothing else: alone, they are a trace cut off after them.
 const TRACE_ONLY_HEADER =
-  /Traceback \(most recent call last\):|^goroutine \d+ \[|^Stack trace:|^stack backtrace:|^Exception in thread "|^Fatal Python error: /;
+  /Traceback \(most recent call last\):|^goroutine \d+ \[|^Stack trace:|^stack backtrace:|^Exception in thread "/;
 // What a logger or a person leaves where it cut lines out of a trace: `[...]`, `...`, `…`.
 const ELISION = /^\s*(?:\[(?:\.\.\.|…)\]|\.\.\.|…)\s*$/;
 const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;

@@ -306,8 +306,8 @@ export const pythonParser: TraceParser = {
   startsTrace: (line) => isPythonStart(line) || line.startsWith(FAULT) || readLead(line) !== undefined,
   continuesTrace: continuesPython,
   // One line is never a traceback: a header without frames, a frame without its exception line, or
-  // a lone `KeyError: …` (left to the single-line rules).
-  parsesAlone: () => false,
+  // a lone `KeyError: …` (left to the single-line rules). faulthandler's header is its report.
+  parsesAlone: (line) => line.startsWith(FAULT),
   parse: (text) => {
     try {
       return parsePython(text);
