@@ -200,6 +200,30 @@ describe('placeLogSite', () => {
     if (placed.kind === 'placed') expect(placed.error.language).toBe('rust');
   });
 
+  it("places Node's report of a promise rejected with a string at the throw that wrote it", async () => {
+    // Node 20: an async function that throws a template string, never caught. Node reports an
+    // UnhandledPromiseRejection whose only frames are its own (node:internal/process/promises) and
+    // whose message holds the reason. Before: those frames stood for the failure (no code in scope).
+    const error = only(
+      readFileSync(
+        new URL(
+          '../fixtures/traces/javascript/node20-unhandled-rejection-string-reason.txt',
+          import.meta.url,
+        ),
+        'utf8',
+      )
+        .trimEnd()
+        .split('\n'),
+    );
+    expect(error).toMatchObject({
+      exceptionType: 'UnhandledPromiseRejection',
+      message: 'order 7 not found in the catalogue',
+      frames: [],
+    });
+    const placed = await placeLogSite({ error, repo: makeFakeRepo(fixtureApp('node-string-rejection')) });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'app.js:2' });
+  });
+
   it('places nothing when the words are on several lines, only outside string literals, or nowhere', async () => {
     const error = pythonRecord();
     const twice = makeFakeRepo({

@@ -211,6 +211,8 @@ function findHeader(lines: readonly string[]): number {
   return hasFrame && readTopHeader(lines[start] ?? '') ? start : -1;
 }
 
+const REJECTED_WITH = /The promise rejected with the reason "([^\n]{0,2000})"\.$/;
+
 function parseJavascript(text: string): ParsedTrace | undefined {
   // A Lambda-style `timestamp\trequest-id\t` prefix may survive on the first line.
   const lines = text
@@ -272,6 +274,12 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   const isEmbedded = readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
   if (isEmbedded && !first.hasFrameLine) return undefined;
   const trace = toTrace(first);
+  // Node's report of a promise rejected with something that is not an Error (`throw \`…\``,
+  // `reject('…')`): the reason is all there is of the failure, and the frames are Node's own.
+  const reason =
+    trace.exceptionType === 'UnhandledPromiseRejection' ? REJECTED_WITH.exec(trace.message)?.[1] : undefined;
+  if (reason !== undefined && trace.frames.every((f) => f.file.startsWith('node:')))
+    return { ...trace, message: reason, frames: [], causes: causes.map(toTrace) };
   const compiled = trace.exceptionType === 'SyntaxError' ? excerptFrame(lines) : undefined;
   // Innermost, and only when no frame names that line already (a JSON.parse inside the file).
   if (compiled && !trace.frames.some((f) => f.file === compiled.file && f.line === compiled.line))
