@@ -334,6 +334,8 @@ const MIN_SPLIT_CHARS = 16_384 / 4;
 const MAX_SPLIT_CHARS = 262_118;
 /** A line is joined from this many pieces at most (1 MiB of 16 KiB pieces, 4 of 256 KiB). */
 const MAX_PIECES = 64;
+/** The pieces of one line are sent together: a next event later than this is another line. */
+const MAX_PIECE_GAP_MS = 1_000;
 
 function isSplitPiece(message: string): boolean {
   return (
@@ -371,6 +373,7 @@ function joinSplitLines(events: readonly LogEvent[]): readonly LogEvent[] {
     let pieces = 1;
     while (i + 1 < events.length && pieces < MAX_PIECES) {
       const next = events[i + 1] as LogEvent;
+      if (next.timestamp - event.timestamp > MAX_PIECE_GAP_MS) break;
       message += next.message;
       pieces += 1;
       i += 1;

@@ -748,6 +748,12 @@ describe('a line a container log driver cut into pieces (Docker 16 KiB, ECS non-
     expect(detectErrors(makeEvents([short, 'ERROR on its own line'])).map((d) => d.record.message)).toEqual([
       'on its own line',
     ]);
+    // a piece's size, but the next event a minute later: another line
+    const later = makeEvents([piece, 'ERROR a minute later']).map((e, i) => ({
+      ...e,
+      timestamp: e.timestamp + i * 60_000,
+    }));
+    expect(detectErrors(later).map((d) => d.record.message)).toEqual(['a minute later']);
   });
 });
 
