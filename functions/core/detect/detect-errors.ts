@@ -560,6 +560,21 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
   };
 
+  /** A line between a held error line and its trace (its fields, asyncio's context): skipped, the line still held. */
+  const holdsDetail = (text: string): boolean => {
+    if (!pending || detailsAfterPending >= MAX_DETAILS_AFTER_LEAD || !isDetailLine(text)) return false;
+    detailsAfterPending += 1;
+    return true;
+  };
+
+  /** Each line of a text an envelope, a logger or escaped breaks carried, read as a line of the stream. */
+  const visitParts = (parts: readonly string[], event: LogEvent, isWholeEvent: boolean, isLast: boolean) => {
+    const last = parts.length - 1;
+    parts.forEach((part, i) => {
+      visit(capLine(part), event, isWholeEvent && parts.length === 1, isLast && i === last);
+    });
+  };
+
   const visit = (
     text: string,
     event: LogEvent,
@@ -579,14 +594,12 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
     }
     if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;
-    // Sidekiq's JSON lines are read as its plain ones: a job's error is three lines at WARN.
-    const sidekiq = text.charCodeAt(0) === 123 ? sidekiqJsonLine(text) : undefined;
+    // Sidekiq's JSON lines are read as its plain ones: a job's error is three lines at WARN. (Read
+    // whole: a long backtrace's line is past the classification cap.)
+    const sidekiq =
+      text.charCodeAt(0) === 123 ? sidekiqJsonLine(uncapped(text, event, isWholeEvent, whole)) : undefined;
     if (sidekiq !== undefined) {
-      const parts = sidekiq.split(/\r?\n/);
-      const last = parts.length - 1;
-      parts.forEach((part, i) => {
-        visit(capLine(part), event, isWholeEvent && parts.length === 1, isLast && i === last);
-      });
+      visitParts(sidekiq.split(/\r?\n/), event, isWholeEvent, isLast);
       return;
     }
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
@@ -600,10 +613,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
         blanksAfterPending += 1;
         return;
       }
-      if (pending && detailsAfterPending < MAX_DETAILS_AFTER_LEAD && isDetailLine(text)) {
-        detailsAfterPending += 1;
-        return;
-      }
+      if (holdsDetail(text)) return;
       flushPending();
       keepLoose(text, event, isWholeEvent);
       return;
@@ -612,11 +622,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     const shipped =
       text.charCodeAt(0) === 123 ? containerLogLine(uncapped(text, event, isWholeEvent, whole)) : undefined;
     if (shipped !== undefined) {
-      const parts = shipped.split(/\r?\n/);
-      const last = parts.length - 1;
-      parts.forEach((part, i) => {
-        visit(capLine(part), event, isWholeEvent && parts.length === 1, isLast && i === last);
-      });
+      visitParts(shipped.split(/\r?\n/), event, isWholeEvent, isLast);
       return;
     }
     const loose = looseText;
@@ -692,10 +698,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       ? undefined
       : escapedLines(text, uncapped(text, event, isWholeEvent, whole));
     if (escaped) {
-      const last = escaped.length - 1;
-      escaped.forEach((part, i) => {
-        visit(capLine(part), event, false, isLast && i === last);
-      });
+      visitParts(escaped, event, false, isLast);
       return;
     }
 
@@ -744,10 +747,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
     }
 
-    if (pending && detailsAfterPending < MAX_DETAILS_AFTER_LEAD && isDetailLine(text)) {
-      detailsAfterPending += 1;
-      return;
-    }
+    if (holdsDetail(text)) return;
     flushPending();
     if (isErrorLine(line)) {
       pending = line;

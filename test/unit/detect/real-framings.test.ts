@@ -1380,6 +1380,21 @@ describe("Sidekiq's report of a job that raised", () => {
     expect(records[0]?.frames.at(-1)).toMatchObject({ file: '/app/app/models/order.rb', line: 3 });
   });
 
+  it("reads a JSON backtrace line past the classification cap whole (a Rails job's 200 frames)", () => {
+    // the captured JSON lines, the backtrace's gem frames repeated to 200 frames (~22 KB)
+    const lines = log('json').trimEnd().split('\n');
+    const at = lines.findIndex((l) => l.includes('"msg":"/app/app/models/order.rb'));
+    const entry = JSON.parse(lines[at] as string) as { msg: string };
+    const [own = '', job = '', ...gems] = entry.msg.split('\n');
+    const long = [own, job, ...Array.from({ length: 198 }, (_, i) => gems[i % gems.length])].join('\n');
+    lines[at] = JSON.stringify({ ...entry, msg: long });
+    expect((lines[at] as string).length).toBeGreaterThan(16_384);
+    const records = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.frames).toHaveLength(200);
+    expect(records[0]?.frames.at(-1)).toMatchObject({ file: '/app/app/models/order.rb', line: 3 });
+  });
+
   it('joins a backtrace logged on its own only to a header that has no frames yet', () => {
     const header =
       "2026-12-07T00:09:23.570Z pid=1 tid=lv5 WARN: NoMethodError: undefined method `sum' for nil:NilClass";

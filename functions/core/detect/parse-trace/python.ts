@@ -225,13 +225,13 @@ function continuesFault(line: string, block: readonly string[]): boolean {
 
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
-  if ((block[0] ?? '').startsWith(FAULT)) return continuesFault(line, block);
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it, right after
   // it; a lead that another language's parser kept going (Ruby's `Type: msg` and its snippet) is
   // not Python's to continue.
   // (asked per line of every Python block: most begin with the header itself, told at once)
   const head = block[0] ?? '';
   if (!head.startsWith(HEADER)) {
+    if (head.startsWith(FAULT)) return continuesFault(line, block);
     const led = continuesLead(line, block, head);
     if (led !== undefined) return led;
   }
