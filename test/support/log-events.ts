@@ -47,12 +47,17 @@ export function deliveries(trace: string): { oneEvent: string[]; perLine: string
   return { oneEvent: [lines.join('\n')], perLine: lines };
 }
 
+/** The text of a captured fixture, `path` under test/fixtures/traces/. */
+export function traceText(path: string): string {
+  return readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8');
+}
+
 /**
  * The messages of a captured `.events.jsonl` fixture (each line one event's message as a JSON
  * string, as the runtime wrote it), `path` under test/fixtures/traces/.
  */
 export function capturedMessages(path: string): string[] {
-  return readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8')
+  return traceText(path)
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as string);

@@ -2,13 +2,12 @@
 // message's fixed text. The messages are real captures: Python 3.11's logging.error without
 // exc_info, and the Node 20 Lambda runtime client's console.error(msg, err.message) in the Text
 // and JSON log formats; the repositories hold the code that logged them.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { fixedFragments, fragmentForms, placeLogSite } from '../../functions/core/repair/place-log-site.ts';
 import { fixtureApp, makeFakeRepo } from '../support/fake-repo.ts';
-import { capturedMessages, makeEvents } from '../support/log-events.ts';
+import { capturedMessages, makeEvents, traceText } from '../support/log-events.ts';
 
 const ORDERS_SERVICE_PY = [
   'import logging',
@@ -37,13 +36,7 @@ function only(messages: string[]): ErrorRecord {
   return found[0] as ErrorRecord;
 }
 
-const pythonRecord = () =>
-  only([
-    readFileSync(
-      new URL('../fixtures/traces/python/py311-logging-error-without-exc-info.output', import.meta.url),
-      'utf8',
-    ).trimEnd(),
-  ]);
+const pythonRecord = () => only([traceText('python/py311-logging-error-without-exc-info.output').trimEnd()]);
 
 describe('fixedFragments', () => {
   it.each([
@@ -111,10 +104,7 @@ describe('placeLogSite', () => {
 
   it("places Puma's report of a NoMethodError (no backtrace) at the line its message quotes", async () => {
     // Ruby 3.1.2, Puma 5.6.5 in production: the inspected error holds error_highlight's snippet
-    const log = readFileSync(
-      new URL('../fixtures/traces/ruby/ruby31-puma-5.6.5-production-rack-app-error.output', import.meta.url),
-      'utf8',
-    );
+    const log = traceText('ruby/ruby31-puma-5.6.5-production-rack-app-error.output');
     const error = only(log.trimEnd().split('\n'));
     expect(error.frames).toEqual([]);
     const pricing = [
@@ -138,10 +128,7 @@ describe('placeLogSite', () => {
 
   it("places logrus' JSON error by its msg: the error field, the record's message, is the library's words", async () => {
     // Go 1.19, logrus 1.9.0 (Debian's) JSONFormatter: log.WithError(err).Error("failed to price order")
-    const line = readFileSync(
-      new URL('../fixtures/traces/go/go119-logrus-1.9-json-error-without-stack.output', import.meta.url),
-      'utf8',
-    ).trim();
+    const line = traceText('go/go119-logrus-1.9-json-error-without-stack.output').trim();
     const error = only([line]);
     expect(error).toMatchObject({ message: 'sql: no rows in result set', frames: [] });
     const price = [
@@ -180,15 +167,7 @@ describe('placeLogSite', () => {
     // format; the app is test/fixtures/apps/rust-tracing-shop. Before: an empty message (JSON), and
     // `order` (text: an unquoted Display value was cut at its first space).
     const capture = (format: string) =>
-      only([
-        readFileSync(
-          new URL(
-            `../fixtures/traces/rust/rust195-tracing-subscriber-0.3-${format}-error-field.output`,
-            import.meta.url,
-          ),
-          'utf8',
-        ).trim(),
-      ]);
+      only([traceText(`rust/rust195-tracing-subscriber-0.3-${format}-error-field.output`).trim()]);
     const json = capture('json');
     expect([json.exceptionType, json.message, capture('text').message]).toEqual([
       'ERROR',
@@ -205,15 +184,7 @@ describe('placeLogSite', () => {
     // UnhandledPromiseRejection whose only frames are its own (node:internal/process/promises) and
     // whose message holds the reason. Before: those frames stood for the failure (no code in scope).
     const error = only(
-      readFileSync(
-        new URL(
-          '../fixtures/traces/javascript/node20-unhandled-rejection-string-reason.txt',
-          import.meta.url,
-        ),
-        'utf8',
-      )
-        .trimEnd()
-        .split('\n'),
+      traceText('javascript/node20-unhandled-rejection-string-reason.txt').trimEnd().split('\n'),
     );
     expect(error).toMatchObject({
       exceptionType: 'UnhandledPromiseRejection',

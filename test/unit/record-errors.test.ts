@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord, LogEvent, RepairJob, RepoRef } from '../../functions/core/contracts.ts';
@@ -16,7 +15,7 @@ import { DEFAULT_QUEUE_LEASE_MS } from '../../functions/core/incident/queue-leas
 import type { IncidentStore, OccurrenceInput } from '../../functions/core/ports/incident-store.ts';
 import type { EnqueueResult, JobQueue } from '../../functions/core/ports/job-queue.ts';
 import type { LogContextRequest, LogContextSource } from '../../functions/core/ports/log-context-source.ts';
-import { capturedMessages, makeEvents, passesDefaultFilter } from '../support/log-events.ts';
+import { capturedMessages, makeEvents, passesDefaultFilter, traceText } from '../support/log-events.ts';
 import { makeControlPayload, makeDataPayload, makeLogEvents } from '../support/payloads.ts';
 
 const REPO: RepoRef = { owner: 'acme', name: 'shop', baseBranch: 'main', pathPrefix: '' };
@@ -439,9 +438,7 @@ describe('recordErrors', () => {
       path: string,
       deliver = (events: LogEvent[]) => events.filter((e) => passesDefaultFilter(e.message)),
     ) {
-      const lines = readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8')
-        .trimEnd()
-        .split('\n');
+      const lines = traceText(path).trimEnd().split('\n');
       const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
       const delivered = deliver(stream);
       const logContext = new FakeLogContext(async () => stream);

@@ -3,15 +3,13 @@
 // on —, with `diagnose=False`, and `serialize=True`) and structlog 22.3.0 (JSONRenderer after
 // `format_exc_info`, and after `dict_tracebacks`). The app: /tmp/lr/loguru/app.py (or
 // /tmp/lr/structlog/app.py) calling shop/pricing.py's order_total, which raises KeyError 'qty'.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
-import { deliveries, makeEvents } from '../../support/log-events.ts';
+import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
 
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../../fixtures/traces/python/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string => traceText(`python/${name}`);
 
 /** One record in each delivery shape (the whole output in one event; one event per line), alike. */
 function onlyRecord(text: string): ErrorRecord {
