@@ -15,6 +15,14 @@ const STOPPED_BY_LAMBDA: Readonly<Record<string, string>> = {
     "the function's runtime process exited (the message says how), which leaves no stack trace of its own, so nothing points at a file of the repository. A process that crashed rather than raised: an uncaught error logged just before an exit is counted with that error's incident, and none was logged before this one (or the stream could not be read back to find it)",
 };
 
+/**
+ * A line logged at an error level with no message and no error in it: a logger that serialises an
+ * Error as JSON drops both (its properties are not enumerable). winston's json format writes
+ * `{"level":"error"}` for `logger.error(err)`, captured with winston 3.19.
+ */
+const NOTHING_LOGGED =
+  "the line was logged at an error level with no message and no error in it, so nothing in it points at the code. Its logger wrote the error without its message and stack: winston's json format does so for logger.error(err) unless format.errors({ stack: true }) comes before it, and JSON.stringify turns an Error into {}. Log the error with its stack and the next occurrence can be repaired";
+
 /** Lambda could not start the function's runtime: what the reason in the message means. */
 function couldNotStart(message: string): string {
   const path = /fork\/exec (\S{1,300}):/.exec(message)?.[1] ?? "the function's executable";
@@ -53,6 +61,8 @@ export function explainUnplacedTrace({
     const stopped =
       STOPPED_BY_LAMBDA[error.exceptionType] ?? FAULTS[error.exceptionType]?.(withoutFunction(error.message));
     if (stopped) return `no fix was attempted: ${stopped} (no model call was made)`;
+    if (error.message.trim() === '')
+      return `no fix was attempted: ${NOTHING_LOGGED} (no model call was made)`;
     return `no fix was attempted: the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository (no model call was made)`;
   }
   const counts = { not_in_app: 0, no_match: 0, ambiguous: 0, bundled: 0 };

@@ -6,6 +6,7 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { stripLogPrefix } from '../../../functions/core/detect/strip-log-prefix.ts';
+import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
 import {
   capturedMessages,
   DEFAULT_FILTER_TERMS,
@@ -1524,6 +1525,33 @@ describe('structured loggers: the error field is the message', () => {
     expect(record('error: failed to price order 7 {"orderId":7}')).toEqual(
       record('error: failed to price order 7'),
     );
+  });
+
+  // Node 20, winston 3.19's json format without format.errors(): `log.error(err)` writes
+  // `{"level":"error","service":"orders"}` (an Error's properties are not enumerable), and
+  // `log.error('checkout failed', err)` the message and the stack. The empty record cannot be
+  // placed; the email says why and what to change, and no model is asked.
+  it("explains winston's error logged with nothing in it, and reads the one logged with its stack", () => {
+    const [empty, withStack, messageOnly, ...rest] = detectErrors(
+      makeEvents(fixture('javascript/node20-winston-3.19-json-without-format-errors.output').split('\n')),
+    ).map((d) => d.record);
+    expect(rest).toEqual([]);
+    expect(empty).toMatchObject({ exceptionType: 'ERROR', message: '', frames: [] });
+    expect(explainUnplacedTrace({ error: empty as ErrorRecord, mappings: [], scope: 'trace' })).toMatch(
+      /^no fix was attempted: the line was logged .* format\.errors\(\{ stack: true \}\) .*no model call was made\)$/,
+    );
+    expectRecord(withStack as ErrorRecord, {
+      language: 'javascript',
+      exceptionType: 'TypeError',
+      message: "Cannot read properties of undefined (reading 'reduce')",
+      innermost: { file: '/srv/app/checkout.js', line: 11, function: 'total' },
+      frames: 8,
+    });
+    // a message without its error is placed by its words (log-site search), not explained away
+    expect(messageOnly).toMatchObject({ message: 'checkout failed', frames: [] });
+    expect(
+      explainUnplacedTrace({ error: messageOnly as ErrorRecord, mappings: [], scope: 'trace' }),
+    ).toContain('logged without a stack trace');
   });
 
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
