@@ -86,29 +86,74 @@ export function foldReprints(found: DetectedError[]): DetectedError[] {
  * repair of the same bug. The logged record joins the crash's when it is the stream's record right
  * before it, came at most 2 s before it, names the same invocation when both name one, and reads
  * as one of its causes (class, first message line, frames as `foldReprints` compares them).
+ *
+ * The Lambda runtimes report an unhandled error without its causes (Python's prints the raised
+ * error's own frames, Node's its `stack`), so there the crash names no cause to compare: the
+ * logged error joins it as its cause when it was raised while handling it (`raisedWhileHandling`).
  */
 export function foldLoggedCauses(found: DetectedError[]): DetectedError[] {
-  if (!found.some((d) => d.record.causes.length > 0)) return found;
+  if (!found.some((d) => d.record.causes.length > 0 || d.requestId !== undefined)) return found;
   const previousOfStream = new Map<string, number>();
   const joinedInto = new Map<number, number>();
   found.forEach((d, i) => {
     const stream = `${d.record.logGroup}\u0000${d.record.logStream}`;
     const before = previousOfStream.get(stream);
     previousOfStream.set(stream, i);
-    if (before === undefined || d.record.causes.length === 0) return;
+    if (before === undefined) return;
     const logged = found[before] as DetectedError;
-    if (isLoggedCause(logged, d)) joinedInto.set(before, i);
+    if (d.record.causes.length > 0 ? isLoggedCause(logged, d) : raisedWhileHandling(logged, d))
+      joinedInto.set(before, i);
   });
   if (joinedInto.size === 0) return found;
-  const joined = new Map<number, string[]>();
-  for (const [from, into] of joinedInto)
-    joined.set(into, [...(found[from] as DetectedError).record.eventIds, ...(joined.get(into) ?? [])]);
+  const joined = new Map<number, DetectedError>();
+  for (const [from, into] of joinedInto) joined.set(into, found[from] as DetectedError);
   return found.flatMap((d, i) => {
     if (joinedInto.has(i)) return [];
-    const ids = joined.get(i);
-    if (!ids) return [d];
-    return [{ ...d, record: { ...d.record, eventIds: [...new Set([...ids, ...d.record.eventIds])] } }];
+    const logged = joined.get(i)?.record;
+    if (!logged) return [d];
+    const eventIds = [...new Set([...logged.eventIds, ...d.record.eventIds])];
+    if (d.record.causes.length > 0) return [{ ...d, record: { ...d.record, eventIds } }];
+    // The runtime's report left the cause out: the logged error is it, and both prints are the trace.
+    const cause: ErrorRecord = { ...logged, raw: '', eventIds: [] };
+    return [
+      { ...d, record: { ...d.record, causes: [cause], raw: `${logged.raw}\n${d.record.raw}`, eventIds } },
+    ];
   });
+}
+
+/**
+ * The crash, which names no cause, was raised while the logged error was being handled: the logged
+ * print names an invocation (a Lambda runtime's logger) and the crash the same one or none, at most
+ * 2 s later; they are different errors; and the crash was raised in a function the logged error
+ * passed through (same file and function), on a later line than the one the error passed through
+ * it at (the `except`/`catch` block follows the call in `try`), called the same way. Python's
+ * traceback of a caught error starts at the function that caught it, Node's stack goes on to the
+ * runtime: the frames outside that function are compared as far as both go.
+ */
+function raisedWhileHandling(logged: DetectedError, crash: DetectedError): boolean {
+  const a = logged.record;
+  const b = crash.record;
+  if (logged.requestId === undefined || logged.invocation || crash.invocation) return false;
+  if (crash.requestId !== undefined && crash.requestId !== logged.requestId) return false;
+  if (a.timestamp > b.timestamp || b.timestamp - a.timestamp > RUNTIME_FOLLOW_UP_WITHIN_MS) return false;
+  const raisedAt = b.frames.at(-1);
+  if (a.frames.length === 0 || raisedAt === undefined || errorKey(a) === errorKey(b)) return false;
+  const at = a.frames.findIndex((f) => f.file === raisedAt.file && f.function === raisedAt.function);
+  const passed = a.frames[at];
+  if (passed === undefined || !isLaterInFunction(raisedAt, passed)) return false;
+  const outer = Math.min(at, b.frames.length - 1);
+  for (let j = 1; j <= outer; j++) {
+    const x = a.frames[at - j] as StackFrame;
+    const y = b.frames[b.frames.length - 1 - j] as StackFrame;
+    if (x.file !== y.file || x.line !== y.line || x.function !== y.function) return false;
+  }
+  return true;
+}
+
+function isLaterInFunction(raised: StackFrame, passed: StackFrame): boolean {
+  if (raised.line === undefined || passed.line === undefined) return false;
+  if (raised.line !== passed.line) return raised.line > passed.line;
+  return raised.column !== undefined && passed.column !== undefined && raised.column > passed.column;
 }
 
 function isLoggedCause(logged: DetectedError, crash: DetectedError): boolean {

@@ -14,9 +14,17 @@
 //   the runtime's `Invoke Error` (its outer `/tmp/cap2/…` frame is the capture's); the
 //   `*-powertools-error-*` ones the same with the handler's `logger.error('checkout failed', err)`
 //   of Powertools' Logger 2.36.0 after `logger.addContext(context)`, which writes to stderr.
+// The `*-raised-from` and `*-wrapping` ones are a handler that logs the error it caught and raises
+// another with it as the cause (Python's `raise PricingError(…) from e`, in the handler or in the
+// function below it that caught it; Node's `throw new Error(…, { cause: err })`), captured the same
+// way with the same commits: Python 3.11.2 through awslambdaric's `run()` with a stand-in for its
+// native client and the real FramedTelemetryLogSink (each frame one event); Node 20.20.2 through
+// the runtime client's `run()` bundled by its build.js, a stand-in native client, and its
+// telemetry log frames. The runtime's report of the raised error names no cause in either.
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../../functions/core/contracts.ts';
+import type { ErrorRecord, LogEvent } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { capturedMessages, makeEvents } from '../../support/log-events.ts';
 
 const LOG_GROUP = '/aws/lambda/orders';
@@ -30,6 +38,7 @@ const nodeLogThenThrow = (format: 'text' | 'json') => [
   ...fixture(`javascript/node20-lambda-ric-${format}-invoke-error`),
 ];
 const NODE_REQUEST_ID = '5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
+const PY_REQUEST_ID = '3f9c2a71-8d4e-4b6f-a1c5-7e2d9b0f4a18';
 
 describe('one error printed twice in one invocation', () => {
   it.each(['text', 'json'] as const)(
@@ -76,6 +85,65 @@ describe('one error printed twice in one invocation', () => {
       expect(records[0]?.causes.map((c) => c.exceptionType)).toEqual(causes);
     },
   );
+
+  it.each([
+    ['python/py311-awslambdaric-text-logged-then-raised-from', 3, 13],
+    ['python/py311-awslambdaric-json-logged-then-raised-from', 3, 13],
+    ['python/py311-awslambdaric-text-logged-deeper-then-raised-from', 2, 19],
+    ['python/py311-awslambdaric-json-logged-deeper-then-raised-from', 2, 19],
+    ['javascript/node20-lambda-ric-text-console-error-then-invoke-error-wrapping', 5, 8],
+    ['javascript/node20-lambda-ric-json-console-error-then-invoke-error-wrapping', 5, 8],
+  ] as const)(
+    '%s: the error logged where it was caught is the cause of the one raised with it',
+    (path, causeFrames, raisedAt) => {
+      const prints = fixture(path);
+      // the runtime's report alone names no cause: the root cause would be an incident of its own
+      const [report] = detect(eventsOf(prints.slice(1)));
+      expect(report?.causes).toEqual([]);
+
+      const records = detect(eventsOf(prints));
+      expect(records).toHaveLength(1);
+      const [record] = records;
+      expect(record?.eventIds).toEqual(['e0', 'e1']);
+      expect(record?.frames.at(-1)?.line).toBe(raisedAt);
+      expect(record?.causes).toHaveLength(1);
+      expect(record?.causes[0]).toMatchObject({ raw: '', eventIds: [] });
+      expect(record?.causes[0]?.exceptionType).toMatch(/^(?:KeyError|TypeError)$/);
+      expect(record?.causes[0]?.frames).toHaveLength(causeFrames);
+      // both prints are the trace the prompt shows; the root cause names the incident
+      expect(record?.raw).toContain(path.startsWith('python') ? "'qty'" : "reading 'count'");
+      expect(record?.raw).toContain(record?.message ?? '?');
+      expect(fingerprintError(record as ErrorRecord)).not.toBe(fingerprintError(report as ErrorRecord));
+    },
+  );
+
+  it('keeps an error apart that was not raised while handling the one logged before it', () => {
+    const prints = fixture('python/py311-awslambdaric-text-logged-then-raised-from');
+    const [logged = '', report = ''] = prints;
+    // edited: the report's raise moved above the call the logged error passed through
+    const raisedBefore = report.replace('line 13, in lambda_handler', 'line 9, in lambda_handler');
+    expect(detect(eventsOf([logged, raisedBefore]))).toHaveLength(2);
+    // edited: raised in a function the logged error did not pass through
+    const raisedElsewhere = report.replace('line 13, in lambda_handler', 'line 13, in refund_handler');
+    expect(detect(eventsOf([logged, raisedElsewhere]))).toHaveLength(2);
+    // more than 2 s later: a report that names no invocation may be another's
+    const late = [...eventsOf([logged]), ...eventsOf([report], 1_714_564_800_000 + 2_001)].map((e, i) => ({
+      ...e,
+      id: `e${i}`,
+    }));
+    expect(detect(late)).toHaveLength(2);
+    // another invocation named (JSON format)
+    const [jsonLogged = '', jsonReport = ''] = fixture(
+      'python/py311-awslambdaric-json-logged-then-raised-from',
+    );
+    const other = jsonReport.replace(PY_REQUEST_ID, '0b9d6a2e-7c41-4f3a-8e5d-2c6b1a9f0e37');
+    expect(other).not.toBe(jsonReport);
+    expect(detect(eventsOf([jsonLogged, other]))).toHaveLength(2);
+    // the same two prints outside Lambda (no invocation named): nothing ties them
+    const bare = logged.replace(/^\[ERROR\]\t\S+\t\S+\t/, '');
+    expect(bare).not.toBe(logged);
+    expect(detect(eventsOf([bare, report]))).toHaveLength(2);
+  });
 
   it('waits 2 s at most for a report that names no invocation, and joins one report to a print', () => {
     const [logged = '', report = ''] = fixture(
