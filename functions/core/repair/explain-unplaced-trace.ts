@@ -23,6 +23,11 @@ const STOPPED_BY_LAMBDA: Readonly<Record<string, string>> = {
 const NOTHING_LOGGED =
   "the line was logged at an error level with no message and no error in it, so nothing in it points at the code. Its logger wrote the error without its message and stack: winston's json format does so for logger.error(err) unless format.errors({ stack: true }) comes before it, and JSON.stringify turns an Error into {}. Log the error with its stack and the next occurrence can be repaired";
 
+/** V8's last words when a Node.js process reaches its heap limit (`FATAL ERROR: Reached heap limit …`). */
+const NODE_HEAP_LIMIT = 'JavaScript heap out of memory';
+const NODE_OUT_OF_HEAP =
+  'the Node.js process reached its heap limit and V8 stopped it, which leaves no JavaScript stack, so nothing points at a file of the repository. Look for data read whole into memory (a file, a query result, a response body) or a cache or list that grows from one request to the next; node --heapsnapshot-near-heap-limit=1 writes a heap snapshot that names what fills it. Raise the limit (--max-old-space-size in NODE_OPTIONS) only when the work needs it';
+
 /** Lambda could not start the function's runtime: what the reason in the message means. */
 function couldNotStart(message: string): string {
   const path = /fork\/exec (\S{1,300}):/.exec(message)?.[1] ?? "the function's executable";
@@ -58,12 +63,18 @@ export function explainUnplacedTrace({
 }): string | undefined {
   if (scope === 'repository' || mappings.some((m) => m.kind === 'mapped')) return undefined;
   if (mappings.length === 0) {
-    const stopped =
-      STOPPED_BY_LAMBDA[error.exceptionType] ?? FAULTS[error.exceptionType]?.(withoutFunction(error.message));
-    if (stopped) return `no fix was attempted: ${stopped} (no model call was made)`;
-    if (error.message.trim() === '')
-      return `no fix was attempted: ${NOTHING_LOGGED} (no model call was made)`;
-    return `no fix was attempted: the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository (no model call was made)`;
+    const reason =
+      // own keys only: a logged type named `constructor` is not the tables' prototype's
+      (Object.hasOwn(STOPPED_BY_LAMBDA, error.exceptionType)
+        ? STOPPED_BY_LAMBDA[error.exceptionType]
+        : undefined) ??
+      (Object.hasOwn(FAULTS, error.exceptionType)
+        ? FAULTS[error.exceptionType]?.(withoutFunction(error.message))
+        : undefined) ??
+      (error.message.trim() === '' ? NOTHING_LOGGED : undefined) ??
+      (error.message.includes(NODE_HEAP_LIMIT) ? NODE_OUT_OF_HEAP : undefined) ??
+      `the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository`;
+    return `no fix was attempted: ${reason} (no model call was made)`;
   }
   const counts = { not_in_app: 0, no_match: 0, ambiguous: 0, bundled: 0 };
   for (const m of mappings) if (m.kind === 'unmapped') counts[m.reason] += 1;

@@ -1547,12 +1547,43 @@ describe('structured loggers: the error field is the message', () => {
       innermost: { file: '/srv/app/checkout.js', line: 11, function: 'total' },
       frames: 8,
     });
+    // a type the log named is looked up as the tables' own keys only
+    expect(
+      explainUnplacedTrace({
+        error: { exceptionType: 'constructor', message: 'x', frames: [] },
+        mappings: [],
+        scope: 'trace',
+      }),
+    ).toContain('the constructor was logged without a stack trace');
     // a message without its error is placed by its words (log-site search), not explained away
     expect(messageOnly).toMatchObject({ message: 'checkout failed', frames: [] });
     expect(
       explainUnplacedTrace({ error: messageOnly as ErrorRecord, mappings: [], scope: 'trace' }),
     ).toContain('logged without a stack trace');
   });
+
+  // Node 20 and 24 at `--max-old-space-size=24` with a list that grows on a timer: V8's report (the
+  // last GCs, `FATAL ERROR: Reached heap limit …`, the native stack) holds no JavaScript frame.
+  it.each(['javascript/node20-heap-out-of-memory.output', 'javascript/node24-heap-out-of-memory.output'])(
+    '%s: one record whose email says what a heap limit means, with no model call',
+    (path) => {
+      const { oneEvent, perLine } = deliveries(fixture(path));
+      for (const messages of [oneEvent, perLine]) {
+        const records = detectErrors(makeEvents(messages)).map((d) => d.record);
+        expect(records).toHaveLength(1);
+        expect(records[0]).toMatchObject({
+          exceptionType: 'FATAL',
+          message: 'Reached heap limit Allocation failed - JavaScript heap out of memory',
+          frames: [],
+        });
+        expect(
+          explainUnplacedTrace({ error: records[0] as ErrorRecord, mappings: [], scope: 'trace' }),
+        ).toMatch(
+          /^no fix was attempted: the Node\.js process reached its heap limit .*--max-old-space-size.* \(no model call was made\)$/,
+        );
+      }
+    },
+  );
 
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
