@@ -77,7 +77,9 @@ function reportRecorded({
       ? 'could not read what a timed-out invocation logged last; recorded the timeout as delivered'
       : failure.exitCause
         ? "could not read the error before a runtime's exit; recorded the exit as delivered"
-        : 'could not read the rest of a cut-off stack trace; recorded what was delivered';
+        : failure.earlierPrint
+          ? "could not read the log line before a runtime's report of an error; recorded the report as delivered"
+          : 'could not read the rest of a cut-off stack trace; recorded what was delivered';
     logger.warn(what, {
       logStream: failure.logStream,
       eventTimestamp: failure.timestamp,

@@ -115,11 +115,15 @@ function makeFailureGate({ times, makeError }: { times: number; makeError: () =>
   return gate;
 }
 
-function failDynamoRequests(client: DynamoDBClient, options: { times: number; makeError: () => Error }) {
+/** Fails the client's next `times` requests (of `command` only, when named: the store's writes). */
+function failDynamoRequests(
+  client: DynamoDBClient,
+  options: { times: number; makeError: () => Error; command?: string },
+) {
   const gate = makeFailureGate(options);
   client.middlewareStack.add(
-    (next) => async (args) => {
-      gate.pass();
+    (next, context) => async (args) => {
+      if (options.command === undefined || context.commandName === options.command) gate.pass();
       return next(args);
     },
     { step: 'deserialize', name: 'injectDynamoFailures' },
@@ -361,7 +365,11 @@ describe('detector handler (dynalite + fauxqs)', () => {
   describe('failures', () => {
     it('rides out DynamoDB throttling through the SDK retries', async () => {
       const { handle, jobs, dynamoClient } = await makeSetup();
-      const injected = failDynamoRequests(dynamoClient, { times: 2, makeError: dynamoThrottle });
+      const injected = failDynamoRequests(dynamoClient, {
+        times: 2,
+        makeError: dynamoThrottle,
+        command: 'UpdateItemCommand',
+      });
 
       await handle(tracePayload([pythonTrace()]));
 
@@ -372,7 +380,11 @@ describe('detector handler (dynalite + fauxqs)', () => {
     it('throws when DynamoDB keeps throttling, and the redelivery enqueues exactly one job', async () => {
       const { handle, jobs, dynamoClient } = await makeSetup();
       const payload = tracePayload([pythonTrace()]);
-      const injected = failDynamoRequests(dynamoClient, { times: 3, makeError: dynamoThrottle });
+      const injected = failDynamoRequests(dynamoClient, {
+        times: 3,
+        makeError: dynamoThrottle,
+        command: 'UpdateItemCommand',
+      });
 
       await expect(handle(payload)).rejects.toThrow(/exceeds the allowed throughput/);
       expect(injected.thrown).toBe(3);

@@ -1285,6 +1285,105 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
   });
 });
 
+describe("recordErrors: a handler's print in one delivery, the runtime's report of it in the next", () => {
+  const START = 1_714_564_800_000;
+  const LAMBDA_STREAM = '2026/12/07/[$LATEST]3c1f9e0a7b2d4c6e8f0a1b2c3d4e5f60';
+  /** The captured prints, each an event in `stream` at the same millisecond (as captured). */
+  const prints = (capture: string, logStream = LAMBDA_STREAM) =>
+    capturedMessages(`${capture}.events.jsonl`).map(
+      (message, i): LogEvent => ({ id: `p${i}`, timestamp: START, message, logGroup: LOG_GROUP, logStream }),
+    );
+  const delivery = (list: LogEvent[]) =>
+    makeDataPayload(list, { logGroup: LOG_GROUP, logStream: list[0]?.logStream ?? LAMBDA_STREAM });
+  /** Reads the stream back as GetLogEvents does: the end exclusive, ids of its own. */
+  function backwards(stream: LogEvent[], fail = false) {
+    const reads: (LogContextRequest & { spanMs: number })[] = [];
+    const logContext: LogContextSource = {
+      fetchAround: async () => [],
+      fetchBefore: async (request) => {
+        reads.push(request);
+        if (fail) throw new Error('ThrottlingException: Rate exceeded');
+        return stream
+          .filter((e) => e.timestamp < request.timestamp && e.timestamp >= request.timestamp - request.spanMs)
+          .map((e, i) => ({ ...e, id: `ctx-${i}` }));
+      },
+    };
+    return { logContext, reads };
+  }
+  const split = async (capture: string, logStream?: string) => {
+    const [print, report] = prints(capture, logStream) as [LogEvent, LogEvent];
+    const { logContext, reads } = backwards([print, report]);
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    const first = recorded(await recordErrors({ event: delivery([print]) }, deps));
+    const second = recorded(await recordErrors({ event: delivery([report]) }, deps));
+    return { first, second, reads, queue };
+  };
+
+  // The report alone would open an incident of its own (it names no cause, or another error), so
+  // it is left out; where it reads as the print does (Node's JSON format prints no `[cause]`), it
+  // is that incident's and is counted there, with no read.
+  it.each([
+    ['python/py311-awslambdaric-text-logged-then-raised-from', 'KeyError', 'left out'],
+    ['python/py311-awslambdaric-json-logged-then-raised-from', 'KeyError', 'left out'],
+    [
+      'python/py311-awslambdaric-text-logged-then-unhandled-chained',
+      'orders.pricing.PricingError',
+      'left out',
+    ],
+    ['javascript/node20-lambda-ric-text-console-error-then-invoke-error-wrapping', 'TypeError', 'left out'],
+    ['javascript/node20-lambda-ric-text-console-error-then-invoke-error-with-cause', 'Error', 'left out'],
+    ['javascript/node20-lambda-ric-json-console-error-then-invoke-error-with-cause', 'Error', 'counted'],
+  ] as const)('%s: one incident, one repair', async (capture, type, report) => {
+    const { first, second, reads, queue } = await split(capture);
+    expect(first.incidents).toHaveLength(1);
+    expect(queue.jobs.map((j) => j.error.exceptionType)).toEqual([type]);
+    if (report === 'counted') {
+      expect(reads).toHaveLength(1);
+      expect(second.incidents).toEqual([
+        expect.objectContaining({ incidentKey: first.incidents[0]?.incidentKey, totalCount: 2 }),
+      ]);
+      return;
+    }
+    // each delivery's first record is of an incident not yet recorded: each looks behind once
+    expect(reads).toEqual([
+      expect.objectContaining({ timestamp: START + 1 }),
+      expect.objectContaining({ logStream: LAMBDA_STREAM, timestamp: START + 1, spanMs: 2000 }),
+    ]);
+    expect(second.incidents).toEqual([]);
+  });
+
+  it('keeps a report with no print behind it, reads nothing for a known incident or another stream, and keeps a report it could not read behind', async () => {
+    const [, report] = prints('python/py311-awslambdaric-text-logged-then-raised-from') as [
+      LogEvent,
+      LogEvent,
+    ];
+    const { logContext, reads } = backwards([report]);
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    expect(recorded(await recordErrors({ event: delivery([report]) }, deps)).incidents).toHaveLength(1);
+    expect(reads).toHaveLength(1);
+    expect(queue.jobs.map((j) => j.error.exceptionType)).toEqual(['PricingError']);
+    // the incident is known now: the next report is counted, with no read
+    const next = { ...report, id: 'later', timestamp: START + 60_000 };
+    recorded(await recordErrors({ event: delivery([next]) }, deps));
+    expect(reads).toHaveLength(1);
+
+    // not a Lambda log stream: no runtime's report to look behind for
+    const elsewhere = split('python/py311-awslambdaric-text-logged-then-raised-from', 'orders-1');
+    expect((await elsewhere).reads).toEqual([]);
+    expect((await elsewhere).second.incidents).toHaveLength(1);
+
+    const failing = backwards([], true);
+    const { deps: other } = makeDeps({
+      detect: detectErrors,
+      fingerprint: fingerprintError,
+      logContext: failing.logContext,
+    });
+    const kept = recorded(await recordErrors({ event: delivery([report]) }, other));
+    expect(kept.incidents).toHaveLength(1);
+    expect(kept.context.failures).toEqual([expect.objectContaining({ earlierPrint: true })]);
+  });
+});
+
 describe('recordErrors: a Python handler that logs an error and raises it again', () => {
   const fixture = (how: string, capture = 'py311-awslambdaric-text-dynamodb-access-denied-') =>
     capturedMessages(`python/${capture}${how}.events.jsonl`);

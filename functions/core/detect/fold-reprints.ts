@@ -88,36 +88,50 @@ export function foldReprints(found: DetectedError[]): DetectedError[] {
  * as one of its causes (class, first message line, frames as `foldReprints` compares them).
  *
  * The Lambda runtimes report an unhandled error without its causes (Python's prints the raised
- * error's own frames, Node's its `stack`), so there the crash names no cause to compare: the
- * logged error joins it as its cause when it was raised while handling it (`raisedWhileHandling`).
+ * error's own frames, Node's its `stack`), so there the crash names no cause to compare. When it
+ * was raised while handling the logged error (`raisedWhileHandling`), the crash joins the logged
+ * record instead: the root cause is the bug, and its record reads the same whether or not the
+ * runtime's report reached ai-ops in the same delivery. Both prints are its text.
  */
 export function foldLoggedCauses(found: DetectedError[]): DetectedError[] {
   if (!found.some((d) => d.record.causes.length > 0 || d.requestId !== undefined)) return found;
   const previousOfStream = new Map<string, number>();
+  // from → into: the record at `from` is left out, its events held by the one at `into`
   const joinedInto = new Map<number, number>();
+  const joined = new Map<number, number>();
   found.forEach((d, i) => {
     const stream = `${d.record.logGroup}\u0000${d.record.logStream}`;
     const before = previousOfStream.get(stream);
     previousOfStream.set(stream, i);
-    if (before === undefined) return;
+    // a record joins once, with its neighbour: never one that has joined or been joined
+    if (before === undefined || joinedInto.has(before) || joined.has(before)) return;
     const logged = found[before] as DetectedError;
-    if (d.record.causes.length > 0 ? isLoggedCause(logged, d) : raisedWhileHandling(logged, d))
-      joinedInto.set(before, i);
+    const [from, into] =
+      d.record.causes.length > 0
+        ? isLoggedCause(logged, d)
+          ? [before, i]
+          : []
+        : raisedWhileHandling(logged, d)
+          ? [i, before]
+          : [];
+    if (from === undefined || into === undefined) return;
+    joinedInto.set(from, into);
+    joined.set(into, from);
   });
   if (joinedInto.size === 0) return found;
-  const joined = new Map<number, DetectedError>();
-  for (const [from, into] of joinedInto) joined.set(into, found[from] as DetectedError);
   return found.flatMap((d, i) => {
     if (joinedInto.has(i)) return [];
-    const logged = joined.get(i)?.record;
-    if (!logged) return [d];
-    const eventIds = [...new Set([...logged.eventIds, ...d.record.eventIds])];
-    if (d.record.causes.length > 0) return [{ ...d, record: { ...d.record, eventIds } }];
-    // The runtime's report left the cause out: the logged error is it, and both prints are the trace.
-    const cause: ErrorRecord = { ...logged, raw: '', eventIds: [] };
-    return [
-      { ...d, record: { ...d.record, causes: [cause], raw: `${logged.raw}\n${d.record.raw}`, eventIds } },
-    ];
+    const other = joined.get(i);
+    if (other === undefined) return [d];
+    const { record } = found[other] as DetectedError;
+    if (other < i)
+      // the crash holds the logged error among its causes, and its text
+      return [
+        { ...d, record: { ...d.record, eventIds: [...new Set([...record.eventIds, ...d.record.eventIds])] } },
+      ];
+    // the logged error is the root cause of the crash its handler raised
+    const eventIds = [...new Set([...d.record.eventIds, ...record.eventIds])];
+    return [{ ...d, record: { ...d.record, raw: `${d.record.raw}\n${record.raw}`, eventIds } }];
   });
 }
 

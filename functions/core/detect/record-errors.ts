@@ -74,9 +74,17 @@ export interface ContextFetchReport {
   outOfTime: number;
   /**
    * reads that failed: for the rest of a cut-off trace, for what a timed-out invocation logged
-   * last (`lastLines`), or for the error a runtime's exit may follow (`exitCause`)
+   * last (`lastLines`), for the error a runtime's exit may follow (`exitCause`), or for the print
+   * of an error the runtime's report of it may follow (`earlierPrint`)
    */
-  failures: { logStream: string; timestamp: number; message: string; lastLines?: true; exitCause?: true }[];
+  failures: {
+    logStream: string;
+    timestamp: number;
+    message: string;
+    lastLines?: true;
+    exitCause?: true;
+    earlierPrint?: true;
+  }[];
 }
 
 export type RecordErrorsOutcome =
@@ -177,7 +185,16 @@ export async function recordErrors(
   });
 
   const groups = groupByIncident({ records, repo, fingerprint });
-  await dropExitOfEarlierCrash({ detected, groups, store, logContext, detect, context, contextBudgetMs });
+  await dropLaterHalfOfEarlierFailure({
+    detected,
+    events,
+    groups,
+    store,
+    logContext,
+    detect,
+    context,
+    contextBudgetMs,
+  });
   await readTimedOutInvocations({
     detected,
     groups: [...groups.values()],
@@ -637,16 +654,22 @@ async function completeCutOffTraces({
 const MAX_LAST_LINE_READS = 3;
 
 /**
- * One crash is one incident even when its two halves reached ai-ops in two deliveries: the
- * runtime's error at the end of one, Lambda's report of the exit at the start of the next. An exit
- * that is the first record of its delivery, of an incident not yet recorded, is looked up behind:
- * the stream's last 2 s before it, detected again. If they hold the error it died of (the same
- * invocation, or 2 s before when the error names none), the exit is left out: the error's own
- * delivery records the crash. One read per delivery at most (a delivery is one stream, and only
- * its first record can have been cut from its cause); a failed read keeps the exit, as delivered.
+ * One failure is one incident even when its two halves reached ai-ops in two deliveries, the first
+ * half at the end of one and the second at the start of the next:
+ * - a crash: the runtime's error, then Lambda's report of the exit;
+ * - an error a handler logged and raised (again, or wrapped in another), then the runtime's report
+ *   of the raise (a Lambda log stream's).
+ * The first record of a delivery that may be such a second half, of an incident not yet recorded,
+ * is looked up behind: the stream's last 2 s before it, detected again (with the record's own
+ * events, for a report: a print and its report can share a millisecond). If they hold the first
+ * half (the error the runtime died of; a print the report joins), the record is left out: the
+ * first half's delivery recorded the failure. One read per delivery at most (a delivery is one
+ * stream, and only its first record can have been cut from what came before); a failed read keeps
+ * the record, as delivered.
  */
-async function dropExitOfEarlierCrash({
+async function dropLaterHalfOfEarlierFailure({
   detected,
+  events,
   groups,
   store,
   logContext,
@@ -655,6 +678,7 @@ async function dropExitOfEarlierCrash({
   contextBudgetMs,
 }: {
   detected: readonly DetectedError[];
+  events: readonly LogEvent[];
   groups: Map<string, IncidentGroup>;
   store: IncidentStore;
   logContext: LogContextSource;
@@ -664,31 +688,39 @@ async function dropExitOfEarlierCrash({
 }): Promise<void> {
   if (!logContext.fetchBefore || detected.length === 0) return;
   const first = detected.reduce((a, b) => (b.record.timestamp < a.record.timestamp ? b : a));
-  const { record: exit, invocation } = first;
-  if (!invocation || !isRuntimeExit(exit)) return;
-  const entry = [...groups].find(([, group]) => group.records.includes(exit));
+  const { record, invocation } = first;
+  const exit = invocation && isRuntimeExit(record) ? invocation : undefined;
+  if (!exit && (invocation || record.frames.length === 0 || !LAMBDA_LOG_STREAM.test(record.logStream)))
+    return;
+  const entry = [...groups].find(([, group]) => group.records.includes(record));
   if (!entry) return;
   const [incidentKey, group] = entry;
   // An incident already recorded is counted as before: this look is for a new one's first email.
   if (await store.get(incidentKey).catch(() => undefined)) return;
-  const { logGroup, logStream, timestamp } = exit;
+  const { logGroup, logStream, timestamp } = record;
   context.fetched += 1;
   let before: LogEvent[];
   try {
     before = await logContext.fetchBefore({
       logGroup,
       logStream,
-      timestamp,
+      // the end is exclusive: a report's look takes in its own millisecond
+      timestamp: exit ? timestamp : timestamp + 1,
       spanMs: RUNTIME_FOLLOW_UP_WITHIN_MS,
       timeoutMs: contextBudgetMs,
     });
   } catch (error: unknown) {
-    context.failures.push({ ...failedRead(logStream, timestamp, error), exitCause: true });
+    context.failures.push({
+      ...failedRead(logStream, timestamp, error),
+      ...(exit ? { exitCause: true as const } : { earlierPrint: true as const }),
+    });
     return;
   }
-  const died = detect(before).some((d) => !d.invocation && isCauseOfExit(d, invocation.requestId, timestamp));
-  if (!died) return;
-  const rest = group.records.filter((record) => record !== exit);
+  const explained = exit
+    ? detect(before).some((d) => !d.invocation && isCauseOfExit(d, exit.requestId, timestamp))
+    : joinsEarlierPrint(record, before, events, detect);
+  if (!explained) return;
+  const rest = group.records.filter((r) => r !== record);
   const [sample] = rest;
   if (!sample) {
     groups.delete(incidentKey);
@@ -698,6 +730,32 @@ async function dropExitOfEarlierCrash({
   group.sample = capSample(sample);
   group.firstSeen = Math.min(...rest.map((r) => r.timestamp));
   group.lastSeen = Math.max(...rest.map((r) => r.timestamp));
+}
+
+/** `2024/05/01/[$LATEST]0f1e…`: the streams Lambda names, one per execution environment. */
+const LAMBDA_LOG_STREAM = /^\d{4}\/\d\d\/\d\d\/\[[^\]]{1,64}\][0-9a-f]{32}$/;
+
+/**
+ * Whether `record`, detected again after the stream's events `before` it, joins a print of them
+ * (foldReprints, foldLoggedCauses). The read takes in the record's own millisecond, so it holds the
+ * record's first event too: only what the stream logged before that is read as earlier.
+ */
+function joinsEarlierPrint(
+  record: ErrorRecord,
+  before: readonly LogEvent[],
+  events: readonly LogEvent[],
+  detect: (events: readonly LogEvent[]) => DetectedError[],
+): boolean {
+  const ids = new Set(record.eventIds);
+  const own = events.filter((e) => ids.has(e.id));
+  const [head] = own;
+  if (!head) return false;
+  // Before the record in the stream's order: events of its millisecond logged after it are not.
+  const at = before.findIndex((e) => e.timestamp === head.timestamp && e.message === head.message);
+  const earlier = at >= 0 ? before.slice(0, at) : before.filter((e) => e.timestamp < head.timestamp);
+  if (earlier.length === 0) return false;
+  const again = detect([...earlier, ...own]).find((d) => d.record.eventIds.some((id) => ids.has(id)));
+  return again?.record.eventIds.some((id) => !ids.has(id)) === true;
 }
 
 /**
