@@ -489,6 +489,29 @@ describe('recordErrors', () => {
       });
     });
 
+    it("completes Rich's boxed traceback from the lines the default filter passes: the frames come from the read", async () => {
+      // Python 3.11, Rich 13.3's RichHandler, one event per line: the level line, the box's top
+      // (`Traceback`), the exception lines and code lines naming an error pass `?ERROR ?Error
+      // ?Traceback …`; no frame's `path:line in function` does
+      const {
+        delivered: passed,
+        jobs,
+        context,
+      } = await deliverFrom('python/py311-rich-13.3-handler-chained-wrapped-paths.txt');
+      expect(passed.filter((m) => m.includes('Traceback'))).toHaveLength(2);
+      expect(passed.some((m) => / in (?:handle|checkout|compute_order_total_with_discounts) /.test(m))).toBe(
+        false,
+      );
+      expect(context).toMatchObject({ fetched: 1, failures: [] });
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({
+        exceptionType: 'PricingError',
+        message: 'order ord-1042 could not be priced',
+      });
+      expect(jobs[0]?.error.frames.map((f) => f.line)).toEqual([24, 19]);
+      expect(jobs[0]?.error.causes[0]?.frames.at(-1)?.function).toBe('<genexpr>');
+    });
+
     it("completes a process pool's failure from the lines the default filter passes: one record, the worker's frames innermost", async () => {
       // Python 3.11 ProcessPoolExecutor, one event per line, through `?Traceback ?Error …`: the
       // wrapper's line, both `Traceback` headers and both `KeyError` lines, no frame and no fence

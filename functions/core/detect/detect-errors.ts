@@ -24,6 +24,7 @@ import {
 } from './parse-trace/javascript.ts';
 import { STACK_INFO } from './parse-trace/python.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
+import { unboxRichTracebacks } from './rich-traceback.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
   containerLogLine,
@@ -184,10 +185,14 @@ export function detectErrors(
   const cache: ParseCache = new Map();
   let reportsInvocations = false;
   for (const streamEvents of groupByStream(events)) {
-    assembleStream(linesOf(joinSplitLines(streamEvents)), { parsers, cache }, (detected) => {
-      if (detected.invocation) reportsInvocations = true;
-      found.push(detected);
-    });
+    assembleStream(
+      linesOf(unboxRichTracebacks(joinSplitLines(streamEvents))),
+      { parsers, cache },
+      (detected) => {
+        if (detected.invocation) reportsInvocations = true;
+        found.push(detected);
+      },
+    );
   }
   return foldLoggedCauses(
     foldReprints(reportsInvocations ? foldExitsIntoTheirCause(oneRecordPerInvocation(found)) : found),

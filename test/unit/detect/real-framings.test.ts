@@ -1585,6 +1585,105 @@ describe('structured loggers: the error field is the message', () => {
     },
   );
 
+  // Python 3.11, Rich 13.3 (Debian's), no terminal: `RichHandler(rich_tracebacks=True)` and
+  // `rich.traceback.install()` draw a traceback in a box 80 columns wide (or $COLUMNS): a frame's
+  // `path:line in function` folded mid-word when longer than the box, or word-wrapped at ` in `;
+  // code around it; the exception line after the box, word-wrapped. Before: a record of the
+  // box's top as a JavaScript or unknown `KeyError` with no frame, and another of the last line.
+  it.each<[string, Expected & { causes?: string[] }]>([
+    [
+      'python/py311-rich-13.3-handler-logger-exception.txt',
+      {
+        language: 'python',
+        exceptionType: 'KeyError',
+        message: "'qty'",
+        innermost: { file: '/srv/app/richapp/app.py', line: 10, function: '<genexpr>' },
+        frames: 3,
+      },
+    ],
+    [
+      'python/py311-rich-13.3-handler-chained-wrapped-paths.txt',
+      {
+        language: 'python',
+        exceptionType: 'PricingError',
+        message: 'order ord-1042 could not be priced',
+        innermost: { file: '/srv/app/richapp/app2.py', line: 19, function: 'checkout' },
+        frames: 2,
+        causes: ['KeyError'],
+      },
+    ],
+    [
+      'python/py311-rich-13.3-traceback-install-uncaught.txt',
+      {
+        language: 'python',
+        exceptionType: 'ValueError',
+        message: "invalid literal for int() with base 10: 'three'",
+        innermost: { file: '/srv/app/richapp/app4.py', line: 7, function: 'parse_quantity' },
+        frames: 3,
+      },
+    ],
+  ])("%s: Rich's boxed traceback is the Python traceback it draws", (path, expected) => {
+    const record = detectBothShapes(fixture(path));
+    expectRecord(record, expected);
+    expect(record.causes.map((c) => c.exceptionType)).toEqual(expected.causes ?? []);
+    // a path longer than the box, folded over three lines, is one file again
+    if (expected.causes)
+      expect(record.causes[0]?.frames.at(-1)).toMatchObject({
+        file: '/srv/app/richapp/very_long_package_name_for_testing/services/checkout_pipeline/order_totals.py',
+        line: 2,
+        function: '<genexpr>',
+      });
+  });
+
+  it.each([
+    'python/py311-rich-13.3-handler-wrapped-message-then-next-record.output',
+    'python/py311-rich-13.3-handler-show-locals.output',
+    'python/py311-rich-13.3-handler-columns-120.output',
+  ])(
+    "%s: Rich's word-wrapped headers and message are read whole; the next record is not part of them",
+    (path) => {
+      const { perLine } = deliveries(fixture(path));
+      // one event per record: the error's (its message wrapped over three lines, then the box), the next one's
+      const next = perLine.findIndex((line) => line.includes('INFO     next feed scheduled'));
+      const perRecord = [perLine.slice(0, next).join('\n'), ...perLine.slice(next)];
+      for (const messages of [perRecord, perLine]) {
+        const records = detectErrors(makeEvents(messages)).map((d) => d.record);
+        expect(records).toHaveLength(1);
+        expectRecord(records[0] as ErrorRecord, {
+          language: 'python',
+          exceptionType: 'JSONDecodeError',
+          message: 'Expecting value: line 1 column 18 (char 17)',
+          innermost: { file: '/usr/lib/python3.11/json/decoder.py', line: 355, function: 'raw_decode' },
+          frames: 5,
+        });
+        // `/usr/lib/python3.11/json/__init__.py:346 in` | `loads`: wrapped at the space
+        expect(records[0]?.frames[2]).toMatchObject({
+          file: '/usr/lib/python3.11/json/__init__.py',
+          function: 'loads',
+        });
+      }
+    },
+  );
+
+  it("leaves a box that is not one of Rich's tracebacks as it was", () => {
+    const text = fixture('python/py311-rich-13.3-handler-logger-exception.txt');
+    // a frame line that is no `path:line in function`
+    const broken = text.replace('/srv/app/richapp/app.py:15 in checkout', 'order ord-1042 has no quantity  ');
+    expect(broken).not.toBe(text);
+    const { perLine } = deliveries(broken);
+    expect(detectErrors(makeEvents(perLine)).every((d) => d.record.frames.length === 0)).toBe(true);
+    // a box that never closes
+    const open = text
+      .split('\n')
+      .filter((line) => !line.includes('╰'))
+      .join('\n');
+    expect(
+      detectErrors(makeEvents(deliveries(open).perLine)).every(
+        (d) => d.record.language !== 'python' || d.record.frames.length === 0,
+      ),
+    ).toBe(true);
+  });
+
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
   // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an
