@@ -33,9 +33,7 @@ export function unboxRichTracebacks(events: readonly LogEvent[]): readonly LogEv
   let out: LogEvent[] | undefined;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as LogEvent;
-    // A one-byte string (most log lines) cannot hold the box's corner: no scan at all.
-    const at = event.message.indexOf(BOX_TOP);
-    const rewritten = at >= 0 && event.message.includes(TITLE, at) ? rewriteFrom(events, i) : undefined;
+    const rewritten = mayOpenBox(event.message) ? rewriteFrom(events, i) : undefined;
     if (!rewritten) {
       out?.push(event);
       continue;
@@ -45,6 +43,24 @@ export function unboxRichTracebacks(events: readonly LogEvent[]): readonly LogEv
     i += rewritten.length - 1;
   }
   return out ?? events;
+}
+
+// The box's top, its sides, its bottom and the least its first frame takes: no shorter event
+// holds a box after other text.
+const MIN_BOX_EVENT_CHARS = 300;
+
+/**
+ * Whether an event may hold a box's top: it starts a line of its own, so an event of one line
+ * starts with it (after spaces); only an event long enough to hold a box is searched. Asked of
+ * every event of every delivery: most are short lines, told at their first character.
+ */
+function mayOpenBox(message: string): boolean {
+  let i = 0;
+  while (message.charCodeAt(i) === 32) i++;
+  if (message.charCodeAt(i) === 0x256d) return message.includes(TITLE, i);
+  if (message.length < MIN_BOX_EVENT_CHARS) return false;
+  const at = message.indexOf(BOX_TOP, i);
+  return at >= 0 && message.includes(TITLE, at);
 }
 
 /** The lines of events from `first` on, read as far as asked for: a traceback ends long before the delivery. */
