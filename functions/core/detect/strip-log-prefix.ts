@@ -70,6 +70,16 @@ const TIMESTAMP =
 const LEVEL_WORD =
   /(?:\[(?=[A-Za-z]{1,8} {0,8}\])|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?: {0,8}\]|>)?:? +/y;
 const THREAD = /\[[^\]\n]{1,120}\] +/y;
+// After the logger's bracket, the caller's and a bracket of `key=value` context, then ` - `:
+// OpenTelemetry's logging instrumentation (`set_logging_format=True`, its DEFAULT_LOGGING_FORMAT)
+// writes `[orders.checkout] [app.py:35] [trace_id=0af7… span_id=b7ad… resource.service.name=orders
+// trace_sampled=True] - …`; the ids change with every request, so left in they made every line an
+// incident of its own.
+const CONTEXT_BRACKET = String.raw`\[(?:[\w.]{1,60}=[^\s\]]{0,200} ?){1,12}\] +`;
+const CALLER_AND_CONTEXT = new RegExp(
+  String.raw`(?:\[[\w./\\-]{1,200}:\d{1,7}\] +(?:${CONTEXT_BRACKET}){0,4}|(?:${CONTEXT_BRACKET}){1,4})(?:- +)?`,
+  'y',
+);
 // Spring Boot's console and file pattern after the level: the pid, `---`, the application name
 // (3.2+), the thread and a correlation id in brackets, the logger padded to 40, ` : `:
 // `2026-12-06T04:00:00.123Z ERROR 1 --- [shop] [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : …`
@@ -283,7 +293,7 @@ export function stripLogPrefix(line: string): LineParts {
   }
   if (stamped || level) {
     if (cursor.code === OPEN_BRACKET && cursor.take(THREAD) && cursor.code === OPEN_BRACKET)
-      cursor.take(LSAPI_STDERR);
+      cursor.take(LSAPI_STDERR) ?? cursor.take(CALLER_AND_CONTEXT);
     if (level && !stamped) {
       cursor.take(TIMESTAMP);
       cursor.take(COLON_GAP);

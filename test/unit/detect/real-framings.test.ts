@@ -1684,6 +1684,34 @@ describe('structured loggers: the error field is the message', () => {
     ).toBe(true);
   });
 
+  // Python 3.11 logging in OpenTelemetry's instrumentation format (its DEFAULT_LOGGING_FORMAT, the
+  // attributes its record factory adds inside a sampled span): the caller's bracket and the trace
+  // context's were read as the message, so every request's ids made an incident of its own.
+  it("reads the message after OpenTelemetry's caller and trace context brackets: one fingerprint for every request", () => {
+    const lines = fixture('python/py311-logging-otel-instrumentation-format.output').trimEnd().split('\n');
+    const records = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(records.map((r) => [r.exceptionType, r.message, r.frames.length])).toEqual([
+      ['KeyError', "'qty'", 3],
+      ['ERROR', 'order ord-1042 left unpriced', 0],
+    ]);
+    const unpriced = lines.at(-1) as string;
+    // another request (another span, not sampled), and a line logged outside any span
+    const others = [
+      unpriced
+        .replace('0af7651916cd43dd8448eb211c80319c', '5bf7651916cd43dd8448eb211c80319d')
+        .replace('b7ad6b7169203331', 'a1ad6b7169203339')
+        .replace('trace_sampled=True', 'trace_sampled=False')
+        .replace('ord-1042', 'ord-2077'),
+      unpriced.replace(
+        /trace_id=\S+ span_id=\S+ resource\.service\.name=\S* trace_sampled=\S+\]/,
+        'trace_id=0 span_id=0 resource.service.name= trace_sampled=False]',
+      ),
+    ];
+    expect(others.every((line) => line !== unpriced)).toBe(true);
+    const prints = detectErrors(makeEvents([unpriced, ...others])).map((d) => fingerprintError(d.record));
+    expect(new Set(prints).size).toBe(1);
+  });
+
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
   // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an
