@@ -71,6 +71,12 @@ describe('normalizeMessage', () => {
       "undefined method '<str>' for #<BooksController>",
     ],
     ['whitespace', '  a\n\tb  ', 'a b'],
+    [
+      'key=value context',
+      'payment failed user=alice plan=pro, retry=false (region=eu-west-1)',
+      'payment failed user=<v> plan=<v>, retry=<v> (region=<v>)',
+    ],
+    ['a quoted value after a key as any quoted value', 'bad user="alice smith"', 'bad user="<str>"'],
   ])('normalises %s', (_case, input, expected) => {
     expect(normalizeMessage(input)).toBe(expected);
   });

@@ -1,7 +1,7 @@
 /**
  * Message normalisation for fingerprints: the parts of an error message that change from one
  * occurrence of the same bug to the next (ids, numbers, hex, addresses, timestamps, e-mails,
- * quoted values, URLs) become placeholders. Every pattern is bounded or anchored on a literal
+ * quoted values, URLs, `key=value` values) become placeholders. Every pattern is bounded or anchored on a literal
  * so hostile messages stay linear; the message is also capped first.
  */
 
@@ -34,6 +34,9 @@ const REPLACEMENTS: readonly (readonly [RegExp, string])[] = [
   [/(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d{1,5})?(?![\d.])/g, '<ip>'],
   [/(?<![0-9a-fA-F:])(?:[0-9a-fA-F]{1,4}:){2,7}:?[0-9a-fA-F]{1,4}(?![0-9a-fA-F:])/g, '<ip>'],
   [/\b0x[0-9a-fA-F]{1,64}\b/g, '<hex>'],
+  // `key=value` context a message carries (`payment failed user=alice plan=pro`): the value is the
+  // request's, the key names the bug's place. (Quoted values, URLs and numbers are read above/below.)
+  [/(?<![\w.-])([A-Za-z_][\w.-]{0,60})=(?![<'"`])[^\s,;'"`)\]}]{1,200}/g, '$1=<v>'],
   // Quoted values: Python/JS '…', "…", Ruby `…', Markdown-ish `…`.
   [/'[^'\n]{0,200}'/g, "'<str>'"],
   [/"[^"\n]{0,200}"/g, '"<str>"'],
