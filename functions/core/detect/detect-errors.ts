@@ -876,7 +876,10 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
     needsContext:
       perLine &&
       (parsed.frames.length === 0 ||
-        (endsBatch && parsed.language !== 'python' && !isScriptSyntaxError(parsed))),
+        (endsBatch &&
+          parsed.language !== 'python' &&
+          !isScriptSyntaxError(parsed) &&
+          !block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true))),
     requestId: requestIdOfLine((lines[0] as Line).event.message),
   });
 }

@@ -1712,6 +1712,25 @@ describe('structured loggers: the error field is the message', () => {
     expect(new Set(prints).size).toBe(1);
   });
 
+  // PHP 8.2, Symfony 5.4's HttpKernel (Debian's): an Error the kernel does not catch, handed to
+  // terminateWithException as its ErrorHandler does; the ErrorListener logs `Uncaught PHP Exception
+  // Error: "…" at … line 13` through Monolog 2.9's LineFormatter to stderr (without and with
+  // includeStacktraces) or through HttpKernel's own Logger. Before: a frameless FATAL record of
+  // the sentence in the first and last, with no file for the repair to look at.
+  it.each([
+    ['php/php82-symfony-5.4-error-listener-monolog-2.9-line.txt', 1],
+    ['php/php82-symfony-5.4-error-listener-monolog-2.9-line-stacktraces.txt', 4],
+    ['php/php82-symfony-5.4-error-listener-kernel-logger.txt', 1],
+  ])('%s: the uncaught exception Symfony logged, at the line that threw', (path, frames) => {
+    expectRecord(detectBothShapes(fixture(path)), {
+      language: 'php',
+      exceptionType: 'Error',
+      message: 'Call to a member function getTotal() on null',
+      innermost: { file: '/srv/app/sf/src/Controller/CheckoutController.php', line: 13 },
+      frames,
+    });
+  });
+
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
   // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an

@@ -23,6 +23,12 @@ export interface TraceParser {
   /** Parse one whole assembled trace; `undefined` when the text is not this language's trace. */
   parse(text: string): ParsedTrace | undefined;
   /**
+   * True when the trace `block` (its lines, prefixes stripped) is whole as it stands: nothing more
+   * of it can follow, so a record that ends a delivery needs no read of the stream after it (PHP's
+   * `thrown in … on line N`, a log line that holds the whole error). Absent means it may go on.
+   */
+  endsTrace?(block: readonly string[]): boolean;
+  /**
    * False when `line` alone can never parse (a header whose trace needs frames after it): the
    * detector then skips the parse of a lone line, which a storm of one-line heads makes hot.
    * Absent means it may.

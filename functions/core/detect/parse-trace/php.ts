@@ -25,8 +25,11 @@ const DEFINED_SUFFIX = / and defined$/;
 // frames, `"}`; a previous exception as `[previous exception] [object] (…)` and its own frames.
 const LARAVEL_OBJECT = '{"exception":"[object] (';
 const LARAVEL_PREVIOUS = '[previous exception] [object] (';
+// Without Monolog's `includeStacktraces` (its LineFormatter's default; Symfony's ErrorListener logs
+// `Uncaught PHP Exception Error: "…" at … line 13 {"exception":"[object] (Error(code: 0): … at
+// …:13)"} []`) the context closes on the same line.
 const LARAVEL_EXCEPTION =
-  /^([A-Za-z_\\][\w\\]{0,300})\(code: [^)\n]{0,40}\): (.*) at ([^\s()]{1,1000}):(\d{1,9})\)$/;
+  /^([A-Za-z_\\][\w\\]{0,300})\(code: [^)\n]{0,40}\): (.*) at ([^\s()]{1,1000}):(\d{1,9})\)(?:"\}(?: [^\n]{0,400})?)?$/;
 const LARAVEL_STACKTRACE = /^\[stacktrace\]$/;
 const LARAVEL_END = /^"\}(?: \S{0,200})?\s*$/;
 const MAX_MESSAGE_LINES = 20;
@@ -89,6 +92,26 @@ function withLocation(found: Found, location: Location | undefined): Found {
   return found;
 }
 
+/**
+ * Symfony's ErrorListener logs an exception the kernel did not handle in a sentence of its own,
+ * whatever the logger (its HttpKernel Logger writes nothing else of it):
+ * `Uncaught PHP Exception Error: "Call to a member function getTotal() on null" at /app/src/Controller/CheckoutController.php line 13`.
+ */
+const SYMFONY_UNCAUGHT_WORDS = 'Uncaught PHP Exception ';
+const SYMFONY_UNCAUGHT = /^([A-Za-z_\\][\w\\]{0,300}): "(.*)" at ([^\s"]{1,1000}) line (\d{1,9})(?= |$)/;
+
+function readSymfonyUncaught(body: string): Found | undefined {
+  const found = SYMFONY_UNCAUGHT.exec(body);
+  if (!found || !PHP_FILE.test(found[3] ?? '')) return undefined;
+  return {
+    exceptionType: found[1] ?? '',
+    message: found[2] ?? '',
+    complete: true,
+    quoted: false,
+    thrownAt: { file: found[3] ?? '', line: Number(found[4]) },
+  };
+}
+
 /** `TypeError(code: 0): msg at /app/x.php:8)`, JSON-escaped as Monolog wrote it inside its context. */
 function readLaravelException(body: string): Found | undefined {
   const found = LARAVEL_EXCEPTION.exec(body);
@@ -107,6 +130,8 @@ function readLaravelException(body: string): Found | undefined {
 function readHeader(line: string): Found | undefined {
   const laravel = line.indexOf(LARAVEL_OBJECT);
   if (laravel >= 0) return readLaravelException(line.slice(laravel + LARAVEL_OBJECT.length));
+  const symfony = line.indexOf(SYMFONY_UNCAUGHT_WORDS);
+  if (symfony >= 0) return readSymfonyUncaught(line.slice(symfony + SYMFONY_UNCAUGHT_WORDS.length));
   if (UNCAUGHT.test(line)) {
     return readException(line.replace(UNCAUGHT, ''));
   }
@@ -273,6 +298,15 @@ export const phpParser: TraceParser = {
     if (line.trim() === '') return /^#\d+ \{main\}$/.test(last);
     if (NEXT.test(line)) return readException(line.slice('Next '.length)) !== undefined;
     return isOpenMessage(block);
+  },
+  // `thrown in … on line N` ends PHP's own print; Monolog's context ends at `"}`; a line that
+  // holds the whole error (the context on that line, Symfony's sentence alone) ends with it.
+  endsTrace: (block) => {
+    const last = block[block.length - 1] ?? '';
+    if (THROWN_IN.test(last) || LARAVEL_END.test(last)) return true;
+    if (block.length !== 1) return false;
+    const laravel = last.indexOf(LARAVEL_OBJECT);
+    return laravel >= 0 ? /\)"\}(?: [^\n]{0,400})?$/.test(last) : last.includes(SYMFONY_UNCAUGHT_WORDS);
   },
   parse: (text) => {
     try {
