@@ -1722,6 +1722,9 @@ describe('structured loggers: the error field is the message', () => {
     ['php/php82-symfony-5.4-error-listener-monolog-2.9-line-stacktraces.txt', 4],
     ['php/php82-symfony-5.4-error-listener-kernel-logger.txt', 1],
   ])('%s: the uncaught exception Symfony logged, at the line that threw', (path, frames) => {
+    // whole as delivered, one event per line: no read of the stream after it
+    const found = detectErrors(makeEvents(deliveries(fixture(path)).perLine));
+    expect(found.map((d) => d.needsContext)).toEqual([false]);
     expectRecord(detectBothShapes(fixture(path)), {
       language: 'php',
       exceptionType: 'Error',
@@ -1729,6 +1732,13 @@ describe('structured loggers: the error field is the message', () => {
       innermost: { file: '/srv/app/sf/src/Controller/CheckoutController.php', line: 13 },
       frames,
     });
+  });
+
+  it("needs no read after PHP's own print that ends the delivery: `thrown in … on line N` ends it", () => {
+    const lines = deliveries(fixture('php/php82-error-log-uncaught.txt')).perLine;
+    expect(detectErrors(makeEvents(lines)).map((d) => d.needsContext)).toEqual([false]);
+    // cut before its end, it still does
+    expect(detectErrors(makeEvents(lines.slice(0, -1))).map((d) => d.needsContext)).toEqual([true]);
   });
 
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
