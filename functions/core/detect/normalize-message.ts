@@ -1,8 +1,8 @@
 /**
  * Message normalisation for fingerprints: the parts of an error message that change from one
  * occurrence of the same bug to the next (ids, numbers, hex, addresses, timestamps, e-mails,
- * quoted values, URLs, `key=value` values) become placeholders. Every pattern is bounded or anchored on a literal
- * so hostile messages stay linear; the message is also capped first.
+ * quoted values, URLs, `key=value` values) become placeholders. Every pattern is bounded or
+ * anchored on a literal so hostile messages stay linear; the message is also capped first.
  */
 
 const MAX_MESSAGE_LENGTH = 2048;

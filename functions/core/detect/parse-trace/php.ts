@@ -28,8 +28,11 @@ const LARAVEL_PREVIOUS = '[previous exception] [object] (';
 // Without Monolog's `includeStacktraces` (its LineFormatter's default; Symfony's ErrorListener logs
 // `Uncaught PHP Exception Error: "…" at … line 13 {"exception":"[object] (Error(code: 0): … at
 // …:13)"} []`) the context closes on the same line.
-const LARAVEL_EXCEPTION =
-  /^([A-Za-z_\\][\w\\]{0,300})\(code: [^)\n]{0,40}\): (.*) at ([^\s()]{1,1000}):(\d{1,9})\)(?:"\}(?: [^\n]{0,400})?)?$/;
+const CONTEXT_CLOSE = String.raw`"\}(?: [^\n]{0,400})?`;
+const LARAVEL_EXCEPTION = new RegExp(
+  String.raw`^([A-Za-z_\\][\w\\]{0,300})\(code: [^)\n]{0,40}\): (.*) at ([^\s()]{1,1000}):(\d{1,9})\)(?:${CONTEXT_CLOSE})?$`,
+);
+const LARAVEL_CLOSED_LINE = new RegExp(String.raw`\)${CONTEXT_CLOSE}$`);
 const LARAVEL_STACKTRACE = /^\[stacktrace\]$/;
 const LARAVEL_END = /^"\}(?: \S{0,200})?\s*$/;
 const MAX_MESSAGE_LINES = 20;
@@ -94,8 +97,8 @@ function withLocation(found: Found, location: Location | undefined): Found {
 
 /**
  * Symfony's ErrorListener logs an exception the kernel did not handle in a sentence of its own,
- * whatever the logger (its HttpKernel Logger writes nothing else of it):
- * `Uncaught PHP Exception Error: "Call to a member function getTotal() on null" at /app/src/Controller/CheckoutController.php line 13`.
+ * whatever the logger (its HttpKernel Logger writes nothing else of it): `Uncaught PHP Exception
+ * Error: "Call to a member function getTotal() on null" at /app/src/Controller/Checkout.php line 13`.
  */
 const SYMFONY_UNCAUGHT_WORDS = 'Uncaught PHP Exception ';
 const SYMFONY_UNCAUGHT = /^([A-Za-z_\\][\w\\]{0,300}): "(.*)" at ([^\s"]{1,1000}) line (\d{1,9})(?= |$)/;
@@ -306,7 +309,7 @@ export const phpParser: TraceParser = {
     if (THROWN_IN.test(last) || LARAVEL_END.test(last)) return true;
     if (block.length !== 1) return false;
     const laravel = last.indexOf(LARAVEL_OBJECT);
-    return laravel >= 0 ? /\)"\}(?: [^\n]{0,400})?$/.test(last) : last.includes(SYMFONY_UNCAUGHT_WORDS);
+    return laravel >= 0 ? LARAVEL_CLOSED_LINE.test(last) : last.includes(SYMFONY_UNCAUGHT_WORDS);
   },
   parse: (text) => {
     try {
