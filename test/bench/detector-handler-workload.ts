@@ -21,7 +21,9 @@ const silentLogger: DetectorLogger = {
 async function warmInvocation(
   payload: { awslogs: { data: string } },
   runs: number,
-  logContext: LogContextSource = { fetchAround: async () => [] },
+  // As the deployed adapter: it reads around a cut-off trace and behind a delivery's first record
+  // (an exit, a runtime's report) when its incident is new, as every incident is in a fresh store.
+  logContext: LogContextSource = { fetchAround: async () => [], fetchBefore: async () => [] },
 ) {
   const invoke = async () => {
     const handle = makeHandler({
