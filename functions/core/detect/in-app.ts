@@ -7,7 +7,9 @@ const VENDORED =
 
 const RUNTIME: Partial<Record<Language, RegExp>> = {
   python: /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$/,
-  javascript: /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\./,
+  // Deno's own code (`ext:deno_http/00_serve.ts`) and the hosts it imports remote modules from
+  javascript:
+    /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\.|^ext:|^https?:\/\/(?:deno\.land|jsr\.io|esm\.sh|cdn\.jsdelivr\.net|unpkg\.com)\//,
   java: /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.springframework|org\.apache|org\.hibernate|io\.netty|reactor|com\.fasterxml|org\.junit|org\.eclipse|ch\.qos|org\.slf4j)\./,
   // module: the package path (a bare `runtime` too); file: GOROOT (golang image, Debian's /usr/lib/go-1.x),
   // -trimpath std paths, a module at its version (`github.com/aws/aws-lambda-go@v1.54.0/`: module

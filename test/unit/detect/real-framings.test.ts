@@ -1741,6 +1741,32 @@ describe('structured loggers: the error field is the message', () => {
     expect(detectErrors(makeEvents(lines.slice(0, -1))).map((d) => d.needsContext)).toEqual([true]);
   });
 
+  // Deno 2.9 (its npm package's binary), NO_COLOR=1: an uncaught rejection prints the line that
+  // threw and a caret between the header and the frames; `Deno.serve` logs a handler's error with
+  // its own `ext:deno_http/…` frames. Before: the code and caret were the message's second and
+  // third lines, and Deno's frames were the app's (one bug, a fingerprint per handler shape).
+  it("reads Deno's uncaught error without its code excerpt, and Deno's own frames as the runtime's", () => {
+    expectRecord(detectBothShapes(fixture('javascript/deno-2.9-uncaught-in-promise-excerpt.txt')), {
+      language: 'javascript',
+      exceptionType: 'TypeError',
+      message: "Cannot read properties of undefined (reading 'reduce')",
+      innermost: { file: '/srv/denoapp/orders.ts', line: 6, function: 'total' },
+      frames: 3,
+    });
+    const served = detectErrors(
+      makeEvents(fixture('javascript/deno-2.9-serve-handler-errors.output').trimEnd().split('\n')),
+    ).map((d) => d.record);
+    expect(served).toHaveLength(2);
+    for (const record of served) {
+      expect(record.frames.filter((f) => f.inApp).map((f) => f.file)).toEqual([
+        '/srv/denoapp/main.ts',
+        '/srv/denoapp/orders.ts',
+      ]);
+    }
+    // the handler that awaited first and the one that did not: one bug
+    expect(fingerprintError(served[0] as ErrorRecord)).toBe(fingerprintError(served[1] as ErrorRecord));
+  });
+
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
   // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an

@@ -166,6 +166,9 @@ function readFrame(rawBody: string): StackFrame {
 function toTrace(section: Section): ParsedTrace {
   const lines = [section.message, ...section.messageLines];
   while (lines.length > 1 && (lines.at(-1) ?? '').trim() === '') lines.pop();
+  // Deno prints the line that threw and a caret under it between the header and the frames:
+  // the program's code, not the error's message.
+  if (lines.length >= 3 && CARET_LINE.test(lines.at(-1) ?? '')) lines.splice(-2);
   const frames = [...section.frames].reverse();
   // An ES module that imports what cannot be found: every frame is Node's resolver, and the
   // importing file, where the import statement is, is named only in the message.
