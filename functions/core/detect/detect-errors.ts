@@ -739,7 +739,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
           isWholeEvent: looseIsWholeEvent,
           isLast: false,
         });
-      const heads = parsers.filter((p) => p.headsFrame?.(header.body, line.body));
+      const heads = parsers.filter((p) => p.headsFrame?.(header.body, line.body, pending !== undefined));
       if (heads.length > 0) {
         block = {
           parsers: heads,

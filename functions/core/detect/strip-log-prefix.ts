@@ -70,6 +70,9 @@ const TIMESTAMP =
 const LEVEL_WORD =
   /(?:\[(?=[A-Za-z]{1,8} {0,8}\])|<)?(FATAL|CRITICAL|CRIT|SEVERE|EMERG|ALERT|PANIC|ERROR|ERR|E|WARN|WARNING|W|INFO|I|NOTICE|DEBUG|D|TRACE|T|V|fatal|critical|error|warn|warning|info|notice|debug|trace)(?: {0,8}\]|>)?:? +/y;
 const THREAD = /\[[^\]\n]{1,120}\] +/y;
+// consola's fancy reporter, its default outside CI, colours off without a terminal: ` ERROR  msg`
+// (its basic one writes `[error] msg`, a bracketed level read below)
+const CONSOLA_BADGE = /^ (FATAL|ERROR|WARN|INFO|DEBUG|TRACE) {2}(?=\S)/;
 // After the logger's bracket, the caller's and a bracket of `key=value` context, then ` - `:
 // OpenTelemetry's logging instrumentation (`set_logging_format=True`, its DEFAULT_LOGGING_FORMAT)
 // writes `[orders.checkout] [app.py:35] [trace_id=0af7… span_id=b7ad… resource.service.name=orders
@@ -210,7 +213,13 @@ const OPEN_BRACKET = 91;
 export function stripLogPrefix(line: string): LineParts {
   // Indented lines (a trace's frames) and empty ones carry no prefix: most lines of a trace.
   const first = line.charCodeAt(0);
-  if (first === 32 || first === 9 || Number.isNaN(first)) return { body: line };
+  if (first === 32 || first === 9 || Number.isNaN(first)) {
+    // consola's badge (Nuxt, Nitro and the other unjs tools) is the one prefix that starts with a space
+    const badge = first === 32 && isUpper(line.charCodeAt(1)) ? CONSOLA_BADGE.exec(line) : null;
+    return badge
+      ? { level: toLevel(badge[1]) ?? 'error', body: line.slice(badge[0].length) }
+      : { body: line };
+  }
   const cursor = new Cursor(line);
   const firstIsDigit = isDigit(first);
   const syslog =
@@ -284,6 +293,9 @@ export function stripLogPrefix(line: string): LineParts {
     word !== undefined &&
     (stamped ||
       (word.length > 1 && word === word.toUpperCase()) ||
+      // a bracketed one at the start of the line, whatever its case: `[error] …` (consola's basic
+      // reporter, Symfony's HttpKernel Logger)
+      (word.length > 1 && cursor.at === 0 && levelMatch?.[0].startsWith('[') === true) ||
       // A lower-case level counts when a timestamp follows it: `error 2021-05-01T12:00:00.000Z : …`.
       cursor.test(TIMESTAMP, cursor.at + (levelMatch?.[0].length ?? 0)))
   ) {

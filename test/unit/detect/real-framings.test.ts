@@ -1767,6 +1767,33 @@ describe('structured loggers: the error field is the message', () => {
     expect(fingerprintError(served[0] as ErrorRecord)).toBe(fingerprintError(served[1] as ErrorRecord));
   });
 
+  // Node 20, consola 3.4 (the logger of Nuxt, Nitro and the other unjs tools): `consola.error(err)`
+  // and `consola.error('checkout failed', err)` print the error's message and its frames (paths
+  // relative to the working directory) without its name, after ` ERROR  ` (the fancy reporter, its
+  // default outside CI, no colours without a terminal) or `[error] ` (the basic one, in CI).
+  // Before: silent.
+  it.each([
+    'javascript/node20-consola-3.4-fancy-reporter-error.output',
+    'javascript/node20-consola-3.4-basic-reporter-error.output',
+  ])('%s: an error with its frames, named Error (consola prints no name)', (path) => {
+    const lines = fixture(path).trimEnd().split('\n');
+    // one event per line (a container's stream), and the whole output in one event
+    for (const events of [makeEvents(lines), makeEvents([lines.join('\n')])]) {
+      const records = detectErrors(events).map((d) => d.record);
+      expect(records.map((r) => [r.language, r.exceptionType, r.message])).toEqual([
+        ['javascript', 'Error', "Cannot read properties of undefined (reading 'reduce')"],
+        ['javascript', 'Error', "checkout failed Cannot read properties of undefined (reading 'reduce')"],
+      ]);
+      for (const record of records)
+        expect(record.frames.at(-1)).toMatchObject({
+          file: 'total.mjs',
+          line: 2,
+          function: 'total',
+          inApp: true,
+        });
+    }
+  });
+
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
   // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an

@@ -214,6 +214,16 @@ function findHeader(lines: readonly string[]): number {
   return hasFrame && readTopHeader(lines[start] ?? '') ? start : -1;
 }
 
+const STRUCTURED_LINE = /^\s*\{|(?:^|\s)(?:level|lvl|severity|msg)=/;
+
+/** The first line as the message of an error whose name was not printed (`Error`, JavaScript's base class). */
+function namelessHeader(line: string): Header | undefined {
+  const message = line.trim();
+  return message === '' || FRAME.test(bounded(line))
+    ? undefined
+    : { exceptionType: 'Error', message, opensProps: false };
+}
+
 const REJECTED_WITH = /The promise rejected with the reason "([^\n]{0,2000})"\.$/;
 
 function parseJavascript(text: string): ParsedTrace | undefined {
@@ -222,15 +232,21 @@ function parseJavascript(text: string): ParsedTrace | undefined {
     .split(/\r?\n/)
     .map((line, i) => (i === 0 ? line.slice(line.lastIndexOf('\t') + 1) : line));
   const headerAt = findHeader(lines);
-  if (headerAt < 0) return undefined;
-  const topLine = lines[headerAt] ?? '';
-  const top = readTopHeader(topLine);
+  // A message with no error's name before the frames: a logger that prints the error's message and
+  // stack alone (consola: ` ERROR  Cannot read properties of undefined …` then `    at …`). The
+  // detector hands such a block over only for a line logged at an error level.
+  const nameless =
+    headerAt < 0 && FRAME.test(bounded(lines[1] ?? '')) ? namelessHeader(lines[0] ?? '') : undefined;
+  if (headerAt < 0 && !nameless) return undefined;
+  const at = nameless ? 0 : headerAt;
+  const topLine = lines[at] ?? '';
+  const top = nameless ?? readTopHeader(topLine);
   if (!top) return undefined;
   const sections: Section[] = [newSection(top)];
   let current: Section = sections[0] as Section;
   let inProps = top.opensProps;
   let inErrors = false;
-  for (const raw of lines.slice(headerAt + 1)) {
+  for (const raw of lines.slice(at + 1)) {
     const line = bounded(raw);
     if (FOLDED_FRAMES.test(line)) continue;
     const frame = FRAME.exec(line);
@@ -349,10 +365,13 @@ export const javascriptParser: TraceParser = {
     const header = readTopHeader(line);
     return header === undefined || !CLASS_LIKE.test(header.exceptionType);
   },
-  headsFrame: (line, next) => {
+  headsFrame: (line, next, isErrorLine) => {
     if (!FRAME.test(bounded(next))) return false;
     const header = readTopHeader(line);
-    return header !== undefined && CLASS_LIKE.test(header.exceptionType);
+    // a structured line (JSON, logfmt) is read by its fields, never as a message of its own
+    if (header === undefined)
+      return isErrorLine && !FRAME.test(bounded(line)) && line.trim() !== '' && !STRUCTURED_LINE.test(line);
+    return CLASS_LIKE.test(header.exceptionType);
   },
   parse: (text) => {
     try {

@@ -37,9 +37,11 @@ export interface TraceParser {
   /**
    * `line`, which opens no trace by itself, is the header of a trace because `next` (the line
    * right after it) is one of this language's frames: a custom error class logged after a message
-   * (`Unhandled rejection: PaymentDeclined: card declined` + `    at …`). Absent means never.
+   * (`Unhandled rejection: PaymentDeclined: card declined` + `    at …`). `isErrorLine`: the line
+   * was logged at an error level (a logger that prints an error's message and stack without its
+   * name, as consola does). Absent means never.
    */
-  headsFrame?(line: string, next: string): boolean;
+  headsFrame?(line: string, next: string, isErrorLine: boolean): boolean;
   /**
    * `line` is one of this language's frames as a backtrace's first line, with nothing before it:
    * a logger that writes the error's header and its backtrace in two calls (Sidekiq) gives the
