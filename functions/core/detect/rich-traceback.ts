@@ -1,4 +1,5 @@
 import type { LogEvent } from '../contracts.ts';
+import { stripAnsiEscapes } from '../text/strip-control.ts';
 
 // Rich's tracebacks (`RichHandler(rich_tracebacks=True)`, `rich.traceback.install()`) draw each
 // traceback of a chain in a box: a frame's `path:line in function` over as many lines as the box
@@ -57,10 +58,17 @@ const MIN_BOX_EVENT_CHARS = 300;
 function mayOpenBox(message: string): boolean {
   let i = 0;
   while (message.charCodeAt(i) === 32) i++;
-  if (message.charCodeAt(i) === 0x256d) return message.includes(TITLE, i);
+  const first = message.charCodeAt(i);
+  if (first === 0x256d) return message.includes(TITLE, i);
+  // in colour (structlog's ConsoleRenderer colours its Rich box even into a file): the title is
+  // broken up by escape sequences, read without them
+  if (first === 0x1b) return isBoxTop(stripAnsiEscapes(message));
   if (message.length < MIN_BOX_EVENT_CHARS) return false;
   const at = message.indexOf(BOX_TOP, i);
-  return at >= 0 && message.includes(TITLE, at);
+  if (at < 0) return false;
+  return (
+    message.includes(TITLE, at) || (message.includes('\u001b') && stripAnsiEscapes(message).includes(TITLE))
+  );
 }
 
 /** The lines of events from `first` on, read as far as asked for: a traceback ends long before the delivery. */
@@ -79,7 +87,7 @@ class Lines {
   at(i: number): string | undefined {
     while (i >= this.#lines.length && this.#next < this.#events.length && this.#lines.length < MAX_LINES) {
       for (const line of (this.#events[this.#next] as LogEvent).message.split(/\r?\n/)) {
-        this.#lines.push(line);
+        this.#lines.push(stripAnsiEscapes(line));
         this.#owners.push(this.#next - this.#first);
       }
       this.#next += 1;

@@ -1613,6 +1613,18 @@ describe('structured loggers: the error field is the message', () => {
       },
     ],
     [
+      // structlog's default ConsoleRenderer draws its exceptions with Rich when Rich is installed,
+      // in colour even into a file: the title is broken up by escape sequences
+      'python/py311-structlog-22.3-console-renderer-rich-colour.txt',
+      {
+        language: 'python',
+        exceptionType: 'KeyError',
+        message: "'qty'",
+        innermost: { file: '/srv/app/sl/app.py', line: 7, function: '<genexpr>' },
+        frames: 3,
+      },
+    ],
+    [
       'python/py311-rich-13.3-traceback-install-uncaught.txt',
       {
         language: 'python',
