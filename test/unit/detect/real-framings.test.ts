@@ -1806,6 +1806,22 @@ describe('structured loggers: the error field is the message', () => {
     }
   });
 
+  it("takes frames with no header for JavaScript's only when they are V8's (a file's line and column)", () => {
+    // Java frames after an error line with no exception line: not a JavaScript error
+    const java = detectErrors(
+      makeEvents([
+        '2026-12-07 03:00:00.123 ERROR [main] c.e.App - checkout failed',
+        '\tat com.example.App.main(App.java:12)',
+      ]),
+    ).map((d) => d.record);
+    expect(java.map((r) => [r.language, r.frames.length])).toEqual([['unknown', 0]]);
+    // and a line at another level is never such an error's header
+    const info = detectErrors(
+      makeEvents(['2026-12-07T03:00:00.123Z INFO payment retried', '    at charge (/app/src/pay.js:3:9)']),
+    );
+    expect(info).toEqual([]);
+  });
+
   // Java 17, Log4j 2.19 and Jackson 2.14 (Debian's), `<JsonLayout compact="true" eventEol="true"/>`:
   // `LOG.error("Failed to price order 4411", new RuntimeException("checkout failed", e))` with the
   // IllegalStateException thrown in OrderService as the cause. `thrown` holds the error as an

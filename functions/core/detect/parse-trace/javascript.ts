@@ -214,6 +214,9 @@ function findHeader(lines: readonly string[]): number {
   return hasFrame && readTopHeader(lines[start] ?? '') ? start : -1;
 }
 
+// A V8 frame at a file's line and column (`    at total (total.mjs:2:22)`): a Java frame's
+// `(App.java:12)` has no column, so frames with no header are taken for JavaScript only so.
+const V8_LOCATED_FRAME = /^\s*at (?:[^\n]{1,1000} \()?[^\s()]{1,1000}:\d{1,9}:\d{1,9}\)?\s*$/;
 const STRUCTURED_LINE = /^\s*\{|(?:^|\s)(?:level|lvl|severity|msg)=/;
 
 /** The first line as the message of an error whose name was not printed (`Error`, JavaScript's base class). */
@@ -236,7 +239,9 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // stack alone (consola: ` ERROR  Cannot read properties of undefined …` then `    at …`). The
   // detector hands such a block over only for a line logged at an error level.
   const nameless =
-    headerAt < 0 && FRAME.test(bounded(lines[1] ?? '')) ? namelessHeader(lines[0] ?? '') : undefined;
+    headerAt < 0 && V8_LOCATED_FRAME.test(bounded(lines[1] ?? ''))
+      ? namelessHeader(lines[0] ?? '')
+      : undefined;
   if (headerAt < 0 && !nameless) return undefined;
   const at = nameless ? 0 : headerAt;
   const topLine = lines[at] ?? '';
@@ -370,7 +375,13 @@ export const javascriptParser: TraceParser = {
     const header = readTopHeader(line);
     // a structured line (JSON, logfmt) is read by its fields, never as a message of its own
     if (header === undefined)
-      return isErrorLine && !FRAME.test(bounded(line)) && line.trim() !== '' && !STRUCTURED_LINE.test(line);
+      return (
+        isErrorLine &&
+        V8_LOCATED_FRAME.test(bounded(next)) &&
+        !FRAME.test(bounded(line)) &&
+        line.trim() !== '' &&
+        !STRUCTURED_LINE.test(line)
+      );
     return CLASS_LIKE.test(header.exceptionType);
   },
   parse: (text) => {
