@@ -752,7 +752,9 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
     }
 
-    if (holdsDetail(text)) return;
+    // a line with a level of its own is a record of its own, however indented (Rich's handler
+    // leaves its time column blank within a second)
+    if (line.level === undefined && holdsDetail(text)) return;
     flushPending();
     if (isErrorLine(line)) {
       pending = line;

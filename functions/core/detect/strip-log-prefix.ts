@@ -73,6 +73,20 @@ const THREAD = /\[[^\]\n]{1,120}\] +/y;
 // consola's fancy reporter, its default outside CI, colours off without a terminal: ` ERROR  msg`
 // (its basic one writes `[error] msg`, a bracketed level read below)
 const CONSOLA_BADGE = /^ (FATAL|ERROR|WARN|INFO|DEBUG|TRACE) {2}(?=\S)/;
+/**
+ * Rich's log handler (`RichHandler`): `[03:53:50] ERROR    msg … app.py:8`, its time column left
+ * blank for the next record in the same second (`           ERROR    msg`), the caller right-aligned
+ * at the end. Indented further than any traceback's source line.
+ */
+export const RICH_CONTINUED = /^ {8,}(CRITICAL|ERROR|WARNING|INFO|DEBUG) {2,}(?=\S)/;
+const RICH_CALLER = / {2,}[\w.-]{1,100}\.py:\d{1,7}$/;
+
+/** A Rich handler's line without the caller it right-aligns after the message. */
+function withoutRichCaller(body: string): string {
+  return isDigit(body.charCodeAt(body.length - 1)) && body.includes('.py:')
+    ? body.replace(RICH_CALLER, '')
+    : body;
+}
 // After the logger's bracket, the caller's and a bracket of `key=value` context, then ` - `:
 // OpenTelemetry's logging instrumentation (`set_logging_format=True`, its DEFAULT_LOGGING_FORMAT)
 // writes `[orders.checkout] [app.py:35] [trace_id=0af7… span_id=b7ad… resource.service.name=orders
@@ -214,11 +228,18 @@ export function stripLogPrefix(line: string): LineParts {
   // Indented lines (a trace's frames) and empty ones carry no prefix: most lines of a trace.
   const first = line.charCodeAt(0);
   if (first === 32 || first === 9 || Number.isNaN(first)) {
-    // consola's badge (Nuxt, Nitro and the other unjs tools) is the one prefix that starts with a space
-    const badge = first === 32 && isUpper(line.charCodeAt(1)) ? CONSOLA_BADGE.exec(line) : null;
-    return badge
-      ? { level: toLevel(badge[1]) ?? 'error', body: line.slice(badge[0].length) }
-      : { body: line };
+    // Two prefixes start with spaces: consola's badge (Nuxt, Nitro and the other unjs tools), and
+    // Rich's log handler's level after its time column, left blank within one second
+    const badge =
+      first !== 32
+        ? null
+        : isUpper(line.charCodeAt(1))
+          ? CONSOLA_BADGE.exec(line)
+          : line.charCodeAt(7) === 32
+            ? RICH_CONTINUED.exec(line)
+            : null;
+    if (!badge) return { body: line };
+    return { level: toLevel(badge[1]) ?? 'error', body: withoutRichCaller(line.slice(badge[0].length)) };
   }
   const cursor = new Cursor(line);
   const firstIsDigit = isDigit(first);
@@ -319,7 +340,7 @@ export function stripLogPrefix(line: string): LineParts {
     }
     if (level && !cursor.test(EXCEPTION_TYPE_FIRST)) cursor.take(LOGGER);
   }
-  return level ? { level, body: cursor.rest } : { body: cursor.rest };
+  return level ? { level, body: withoutRichCaller(cursor.rest) } : { body: cursor.rest };
 }
 
 /** `#011/app/main.go:16` → a tab, then the path: rsyslog's octal escapes of control characters. */

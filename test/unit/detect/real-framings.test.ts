@@ -1677,6 +1677,19 @@ describe('structured loggers: the error field is the message', () => {
     },
   );
 
+  // RichHandler without tracebacks: `[03:53:50] ERROR    msg … app5.py:8`, the next record in the
+  // same second with its time column blank. Before: the caller column was part of the message,
+  // and the second error was held as a detail line of the first (a burst of errors lost all but one).
+  it("reads each of Rich's log lines as its own record, without the caller column", () => {
+    const lines = fixture('python/py311-rich-13.3-handler-errors-same-second.output').trimEnd().split('\n');
+    const records = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(records.map((r) => [r.exceptionType, r.message])).toEqual([
+      ['ERROR', 'order ord-1042 left unpriced'],
+      ['ERROR', 'order ord-2077 left unpriced'],
+    ]);
+    expect(fingerprintError(records[0] as ErrorRecord)).toBe(fingerprintError(records[1] as ErrorRecord));
+  });
+
   it("leaves a box that is not one of Rich's tracebacks as it was", () => {
     const text = fixture('python/py311-rich-13.3-handler-logger-exception.txt');
     // a frame line that is no `path:line in function`

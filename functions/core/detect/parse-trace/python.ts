@@ -1,5 +1,6 @@
 import type { StackFrame } from '../../contracts.ts';
 import { isInApp } from '../in-app.ts';
+import { RICH_CONTINUED } from '../strip-log-prefix.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
@@ -223,11 +224,6 @@ function continuesFault(line: string, block: readonly string[]): boolean {
   return FAULT_THREAD.test(line) || FAULT_FRAME.test(line.slice(0, MAX_LINE)) || FAULT_OTHER.test(line);
 }
 
-// Rich's log handler leaves the time column blank for a record in the same second as the one
-// before: `           INFO     next feed scheduled`. Indented further than any source line of a
-// traceback, it is the program's next record, not more of the exception's message.
-const RICH_NEXT_RECORD = /^ {8,}(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) {2,}\S/;
-
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it, right after
@@ -246,7 +242,9 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;
   const trimmed = line.trim();
   if (trimmed === '' || CHAIN.test(trimmed) || CAUGHT_HERE.test(line)) return true;
-  if (isIndented(line)) return !RICH_NEXT_RECORD.test(line);
+  // Rich's log handler's next record in the same second (its time column blank) is the program's
+  // next record, not more of the exception's message.
+  if (isIndented(line)) return !RICH_CONTINUED.test(line);
   if (line.includes(HEADER)) {
     // Another traceback belongs to this one only as a chained exception ("During handling…",
     // "The above exception was the direct cause…"); otherwise it is the next error.
