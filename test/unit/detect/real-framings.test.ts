@@ -1690,6 +1690,20 @@ describe('structured loggers: the error field is the message', () => {
     expect(fingerprintError(records[0] as ErrorRecord)).toBe(fingerprintError(records[1] as ErrorRecord));
   });
 
+  // RichHandler's default (no rich tracebacks): `logger.exception` prints Python's own traceback in
+  // the message column, every line padded to 80 columns. Before: the message kept the padding.
+  it("reads a traceback Rich's handler prints as text, twice in one second, each without its padding", () => {
+    const lines = fixture('python/py311-rich-13.3-handler-default-logger-exception.output')
+      .trimEnd()
+      .split('\n');
+    const records = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(records.map((r) => [r.exceptionType, r.message, r.frames.length])).toEqual([
+      ['KeyError', "'qty'", 3],
+      ['KeyError', "'qty'", 3],
+    ]);
+    expect(fingerprintError(records[0] as ErrorRecord)).toBe(fingerprintError(records[1] as ErrorRecord));
+  });
+
   it("leaves a box that is not one of Rich's tracebacks as it was", () => {
     const text = fixture('python/py311-rich-13.3-handler-logger-exception.txt');
     // a frame line that is no `path:line in function`

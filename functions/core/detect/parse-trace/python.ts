@@ -67,7 +67,8 @@ function toTrace(section: Section): ParsedTrace {
   return {
     language: 'python',
     exceptionType: section.exceptionType ?? '',
-    message: lines.join('\n'),
+    // a line's trailing spaces are a layout's (Rich pads every line to its width), not the message's
+    message: lines.map((line) => line.trimEnd()).join('\n'),
     frames: section.worker ? [...section.frames, ...section.worker.frames] : section.frames,
     causes: section.worker?.causes ?? [],
   };
