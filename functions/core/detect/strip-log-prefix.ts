@@ -78,7 +78,7 @@ const CONSOLA_BADGE = /^ (FATAL|ERROR|WARN|INFO|DEBUG|TRACE) {2}(?=\S)/;
  * blank for the next record in the same second (`           ERROR    msg`), the caller right-aligned
  * at the end. Indented further than any traceback's source line.
  */
-export const RICH_CONTINUED = /^ {8,}(CRITICAL|ERROR|WARNING|INFO|DEBUG) {2,}(?=\S)/;
+const RICH_CONTINUED = /^ {8,}(CRITICAL|ERROR|WARNING|INFO|DEBUG) {2,}(?=\S)/;
 const RICH_CALLER = / {2,}[\w.-]{1,100}\.py:\d{1,7}$/;
 
 /** A Rich handler's line without the caller it right-aligns after the message. */

@@ -1,6 +1,5 @@
 import type { StackFrame } from '../../contracts.ts';
 import { isInApp } from '../in-app.ts';
-import { RICH_CONTINUED } from '../strip-log-prefix.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
@@ -243,9 +242,7 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;
   const trimmed = line.trim();
   if (trimmed === '' || CHAIN.test(trimmed) || CAUGHT_HERE.test(line)) return true;
-  // Rich's log handler's next record in the same second (its time column blank) is the program's
-  // next record, not more of the exception's message.
-  if (isIndented(line)) return !RICH_CONTINUED.test(line);
+  if (isIndented(line)) return true;
   if (line.includes(HEADER)) {
     // Another traceback belongs to this one only as a chained exception ("During handling…",
     // "The above exception was the direct cause…"); otherwise it is the next error.
