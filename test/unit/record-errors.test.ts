@@ -1232,6 +1232,25 @@ describe('recordErrors: a runtime that died of an error it did not catch', () =>
   });
 });
 
+/**
+ * A log context that reads `stream` back as GetLogEvents does behind an event: the span before it,
+ * the end exclusive, ids of its own; or fails as a throttled read does. Records each read.
+ */
+function backwards(stream: LogEvent[], fail = false) {
+  const reads: (LogContextRequest & { spanMs: number })[] = [];
+  const logContext: LogContextSource = {
+    fetchAround: async () => [],
+    fetchBefore: async (request) => {
+      reads.push(request);
+      if (fail) throw new Error('ThrottlingException: Rate exceeded');
+      return stream
+        .filter((e) => e.timestamp < request.timestamp && e.timestamp >= request.timestamp - request.spanMs)
+        .map((e, i) => ({ ...e, id: `ctx-before-${request.timestamp}-${i}` }));
+    },
+  };
+  return { logContext, reads };
+}
+
 describe('recordErrors: a crash whose error and exit came in two deliveries', () => {
   const START = 1_714_564_800_000;
   const events = (messages: string[], at: number, prefix: string) =>
@@ -1239,21 +1258,6 @@ describe('recordErrors: a crash whose error and exit came in two deliveries', ()
       (e, i): LogEvent => ({ ...e, timestamp: at + i, logGroup: LOG_GROUP, logStream: STREAM }),
     );
   const delivery = (list: LogEvent[]) => makeDataPayload(list, { logGroup: LOG_GROUP, logStream: STREAM });
-  /** A stream that reads back what came before, from `stream`. */
-  function backwards(stream: LogEvent[], fail = false) {
-    const reads: (LogContextRequest & { spanMs: number })[] = [];
-    const logContext: LogContextSource = {
-      fetchAround: async () => [],
-      fetchBefore: async (request) => {
-        reads.push(request);
-        if (fail) throw new Error('ThrottlingException: Rate exceeded');
-        return stream.filter(
-          (e) => e.timestamp < request.timestamp && e.timestamp >= request.timestamp - request.spanMs,
-        );
-      },
-    };
-    return { logContext, reads };
-  }
 
   it("leaves the exit out when the stream holds the error it died of: the error's delivery records the crash", async () => {
     const first = events([CRASH_ERROR], START, 'a');
@@ -1318,21 +1322,6 @@ describe("recordErrors: a handler's print in one delivery, the runtime's report 
     );
   const delivery = (list: LogEvent[]) =>
     makeDataPayload(list, { logGroup: LOG_GROUP, logStream: list[0]?.logStream ?? LAMBDA_STREAM });
-  /** Reads the stream back as GetLogEvents does: the end exclusive, ids of its own. */
-  function backwards(stream: LogEvent[], fail = false) {
-    const reads: (LogContextRequest & { spanMs: number })[] = [];
-    const logContext: LogContextSource = {
-      fetchAround: async () => [],
-      fetchBefore: async (request) => {
-        reads.push(request);
-        if (fail) throw new Error('ThrottlingException: Rate exceeded');
-        return stream
-          .filter((e) => e.timestamp < request.timestamp && e.timestamp >= request.timestamp - request.spanMs)
-          .map((e, i) => ({ ...e, id: `ctx-${i}` }));
-      },
-    };
-    return { logContext, reads };
-  }
   const split = async (capture: string, logStream?: string) => {
     const [print, report] = prints(capture, logStream) as [LogEvent, LogEvent];
     const { logContext, reads } = backwards([print, report]);
