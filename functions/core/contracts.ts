@@ -25,6 +25,7 @@ export const LanguageSchema = z.enum([
   'php',
   'dotnet',
   'rust',
+  'elixir',
   'unknown',
 ]);
 export type Language = z.infer<typeof LanguageSchema>;

@@ -104,15 +104,22 @@ const MAX_BLANKS_AFTER_LEAD = 1;
 // the context asyncio's exception handler prints at column 0 (`future: <Task finished …>`).
 const MAX_DETAILS_AFTER_LEAD = 16;
 const ASYNCIO_CONTEXT = /^(?:future|task|handle|protocol|transport|socket|source_traceback): </;
+// …or the request Plug.Cowboy names between its `#PID<…> running ShopWeb.Endpoint (…) terminated`
+// and the exit it prints (`Server: localhost:4000 (http)`, `Request: POST /checkout`).
+const PLUG_CONTEXT = /^(?:Server: \S{1,300} \(https?\)$|Request: [A-Z]{3,10} \S)/;
 const isDetailLine = (text: string): boolean => {
   const first = text.charCodeAt(0);
-  return ((first === 32 || first === 9) && text.trim() !== '') || ASYNCIO_CONTEXT.test(text);
+  return (
+    ((first === 32 || first === 9) && text.trim() !== '') ||
+    ASYNCIO_CONTEXT.test(text) ||
+    PLUG_CONTEXT.test(text)
+  );
 };
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
-  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]/;
+  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]|^\s*\*\* \(/;
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
 // case; spelled as ASCII classes (`[eE][rR][rR]`), which V8 scans faster than the same words under
@@ -133,7 +140,8 @@ const MAY_MATTER_WORDS = anyCase([
   "thread '",
   'caused by',
 ]);
-const MAY_MATTER_START = /^\s*(?:at |#\d)|^[efEF]\d{4} /;
+// Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`).
+const MAY_MATTER_START = /^\s*(?:at |#\d|\*\* \()|^[efEF]\d{4} /;
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
 

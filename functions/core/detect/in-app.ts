@@ -20,6 +20,23 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   php: /^\[internal function\]$|[\\/]vendor[\\/]/,
   dotnet: /^(?:System|Microsoft|Newtonsoft|Npgsql|Grpc|Amazon|Azure|Polly|MediatR|Castle)\./,
   rust: /^(?:std|core|alloc|tokio|futures|hyper|tower|axum|actix|rayon|__rust|__rustc|rust_begin_unwind|backtrace)::|^<(?:std|core|alloc)::|^(?:rust_begin_unwind|__rust_try|__rust_start_panic|start_thread|clone3?|__libc_start_main|__libc_start_main_impl|__libc_start_call_main|_start|main|<unknown>)$|\/rustc\/[0-9a-f]+\/|[\\/]library[\\/](?:std|core|alloc)[\\/]|\.[cS]$/,
+  // module: the application a frame's code belongs to (`(stdlib 4.2) gen_server.erl:1149: …`): OTP's
+  // and Elixir's own, and the Hex packages of a Phoenix stack (whose paths, relative to the
+  // package, look like the application's: `(plug 1.14.0) lib/plug/parsers.ex`); an Erlang call
+  // printed without one (`:erlang.*("2", 5)`). file: a dependency compiled into the application
+  // (`(shop 0.1.0) deps/phoenix/lib/phoenix/endpoint.ex`), a build directory.
+  elixir: new RegExp(
+    String.raw`(?:^|[\\/])(?:deps|_build)[\\/]|^:|^(?:` +
+      [
+        'elixir|stdlib|kernel|mix|logger|ex_unit|iex|eex|compiler|erts|crypto|ssl|inets|public_key|asn1',
+        'sasl|runtime_tools|tools|os_mon|mnesia|ssh|xmerl|syntax_tools|parsetools|observer|debugger|eunit',
+        'plug|plug_cowboy|plug_crypto|cowboy|cowlib|ranch|bandit|thousand_island|websock_adapter',
+        'phoenix|phoenix_live_view|phoenix_html|phoenix_pubsub|phoenix_ecto|phoenix_template|phoenix_view',
+        'ecto|ecto_sql|postgrex|myxql|db_connection|telemetry|jason|poison|finch|mint|tesla|httpoison',
+        'hackney|req|oban|broadway|gen_stage|absinthe|swoosh|nimble_pool|decimal|ex_aws',
+      ].join('|') +
+      ')$',
+  ),
 };
 
 /**

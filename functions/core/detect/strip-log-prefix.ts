@@ -102,6 +102,10 @@ const CALLER_AND_CONTEXT = new RegExp(
 // `2026-12-06T04:00:00.123Z ERROR 1 --- [shop] [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : …`
 const SPRING_BOOT = /\d{1,10} +--- (?:\[[^\]\n]{0,120}\] *){1,4}\S{1,200} +: /y;
 const PID = /\d{1,7} +/y;
+// Elixir's Logger (`$time $metadata[$level] $message`, Phoenix's default) writes the process's
+// metadata between the time and the level: `04:53:34.078 request_id=F7x2kQm9Zp1AAAAB [error] …`.
+const ELIXIR_METADATA =
+  /(?:[a-z_]\w{0,60}=[^\s[\]]{0,200} ){1,12}(?=\[(?:error|warning|warn|notice|info|debug|critical|alert|emergency)\] )/y;
 const COLON_GAP = /: +/y;
 // `c.e.Foo - `, `com.example.Foo: `, `root: ` — a logger name ending the prefix (log4j, logback, Python logging)
 const LOGGER = /[A-Za-z_$][\w$.]{0,150}(?: +- +|: +)/y;
@@ -303,6 +307,7 @@ export function stripLogPrefix(line: string): LineParts {
     const monolog = cursor.take(MONOLOG_CHANNEL);
     if (monolog) return { level: toLevel(monolog[1]), body: cursor.rest };
     if (isDigit(cursor.code)) cursor.take(PID);
+    else if (cursor.code >= 97 && cursor.code <= 122) cursor.take(ELIXIR_METADATA);
   }
   let level: Level | undefined;
   // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.

@@ -109,6 +109,7 @@ const SOURCE_EXTENSIONS: Readonly<Record<Exclude<Language, 'unknown'>, readonly 
   php: ['php'],
   dotnet: ['cs', 'fs', 'vb'],
   rust: ['rs'],
+  elixir: ['ex', 'exs', 'eex', 'heex', 'leex'],
 };
 // Generated or vendored code: edited at its source, never in place.
 const GENERATED_SEGMENT =

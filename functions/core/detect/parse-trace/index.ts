@@ -1,4 +1,5 @@
 import { dotnetParser } from './dotnet.ts';
+import { elixirParser } from './elixir.ts';
 import { goParser } from './go.ts';
 import { javaParser } from './java.ts';
 import { javascriptParser } from './javascript.ts';
@@ -17,6 +18,7 @@ export const TRACE_PARSERS: readonly TraceParser[] = [
   rustParser,
   phpParser,
   dotnetParser,
+  elixirParser,
   javaParser,
   javascriptParser,
   rubyParser,

@@ -1,0 +1,174 @@
+// Elixir's errors through the detector, as Logger's console backend and the runtime print them
+// (captured with Elixir 1.14 / OTP 25; see test/unit/parse-trace/elixir.test.ts), in both shapes
+// CloudWatch receives them: one event holding a whole print, or one event per line.
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { stripLogPrefix } from '../../../functions/core/detect/strip-log-prefix.ts';
+import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
+
+const fixture = (name: string): string => traceText(`elixir/${name}.txt`);
+
+/** The records of a captured console print, one event per line (how a container's stderr is shipped). */
+const perLine = (text: string): ErrorRecord[] =>
+  detectErrors(makeEvents(deliveries(text).perLine)).map((d) => d.record);
+
+/** The records when each Logger entry (and each print of the runtime's) is one event. */
+function perEntry(text: string): ErrorRecord[] {
+  const entries = text
+    .replace(/\n+$/, '')
+    .split(/\n(?=\d\d:\d\d:\d\d\.\d{3} |\*\* \()/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return detectErrors(makeEvents(entries)).map((d) => d.record);
+}
+
+const summary = (r: ErrorRecord) => ({
+  type: r.exceptionType,
+  message: r.message.split('\n')[0],
+  where: r.frames.filter((f) => f.inApp).at(-1)?.file,
+  line: r.frames.filter((f) => f.inApp).at(-1)?.line,
+});
+
+describe('Elixir errors reach the detector as records with their frames', () => {
+  it.each([
+    ['elixir114-mix-run-argument-error', 'ArgumentError', 'lib/shop/pricing.ex', 12],
+    ['elixir114-genserver-terminating-case-clause', 'CaseClauseError', 'lib/shop/pricing.ex', 7],
+    ['elixir114-task-terminating-key-error', 'KeyError', 'lib/shop/pricing.ex', 3],
+    ['elixir114-logger-error-exception-format', 'ArgumentError', 'lib/shop/pricing.ex', 12],
+    ['elixir114-mix-run-function-clause-error', 'FunctionClauseError', 'lib/shop/pricing.ex', 6],
+    ['elixir114-exs-script-function-clause-error', 'FunctionClauseError', undefined, undefined],
+  ])('%s: one record, alike in both delivery shapes', (name, type, file, line) => {
+    const text = fixture(name);
+    const [lines, entries] = [perLine(text), perEntry(text)];
+
+    expect(lines.map(summary)).toEqual([expect.objectContaining({ type, where: file, line })]);
+    expect(entries.map(summary)).toEqual(lines.map(summary));
+    expect(entries.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+    expect(lines[0]?.language).toBe('elixir');
+  });
+
+  it("keeps a Logger crash report's header the lead of its error, not an error of its own", () => {
+    const [record, ...others] = perLine(fixture('elixir114-task-terminating-key-error'));
+
+    expect(others).toEqual([]);
+    expect(record?.raw.split('\n').slice(0, 2)).toEqual([
+      'Task #PID<0.139.0> started from #PID<0.96.0> terminating',
+      '** (KeyError) key :lines not found in: %{}',
+    ]);
+    // its fields are part of the report, not loose lines
+    expect(record?.raw).toContain('Args: []');
+  });
+
+  it('gives a GenServer crash and the exit its caller dies of, one print each, one fingerprint', () => {
+    const records = perLine(fixture('elixir114-genserver-crash-and-caller-exit'));
+
+    expect(records.map(summary)).toEqual([
+      {
+        type: 'CaseClauseError',
+        message: 'no case clause matching: "NOPE"',
+        where: 'lib/shop/pricing.ex',
+        line: 7,
+      },
+      {
+        type: 'CaseClauseError',
+        message: 'no case clause matching: "NOPE"',
+        where: 'lib/shop/pricing.ex',
+        line: 7,
+      },
+    ]);
+    expect(new Set(records.map(fingerprintError)).size).toBe(1);
+  });
+
+  it("reads Plug.Cowboy's report: its request lines between the header and the exit are the header's, the exception is the error", () => {
+    // Plug.Cowboy's text (its handler's `#PID<…> running … terminated`, `Server:`, `Request:`) with
+    // Exception.format_exit of a real raise, logged through Logger; then a Logger line with metadata
+    const records = perLine(fixture('elixir114-task-exit-timeout-plug-cowboy-report-console-metadata'));
+
+    expect(records.map(summary)).toEqual([
+      {
+        type: 'stop',
+        message: 'exited in: GenServer.call(Shop.Slow, :work, 100)',
+        where: undefined,
+        line: undefined,
+      },
+      {
+        type: 'ArithmeticError',
+        message: 'bad argument in arithmetic expression',
+        where: 'lib/shop/pricing.ex',
+        line: 3,
+      },
+      {
+        type: 'ERROR',
+        message: 'payment failed for order 4411: card declined',
+        where: undefined,
+        line: undefined,
+      },
+    ]);
+    expect(records[1]?.raw.split('\n').slice(0, 3)).toEqual([
+      '#PID<0.527.0> running ShopWeb.Endpoint (connection #PID<0.526.0>, stream id 1) terminated',
+      '** (exit) an exception was raised:',
+      '    ** (ArithmeticError) bad argument in arithmetic expression',
+    ]);
+  });
+
+  it('gives one bug one fingerprint across processes, requests and references', () => {
+    // https://github.com/phoenixframework/phoenix/issues/2935: a pool checkout that timed out
+    const text = fixture('issue-phoenix-2935-gen-server-call-timeout');
+    const again = text
+      .replaceAll('#PID<0.2445.0>', '#PID<0.9911.0>')
+      .replaceAll('#PID<0.1956.0>', '#PID<0.1960.0>')
+      .replace('#Reference<0.2352882790.4029939713.206560>', '#Reference<0.118.77215.9>')
+      .replace('/path/8/any/337/here/37', '/path/9/any/12/here/5');
+    const [first, second] = [perLine(text), perLine(again)];
+
+    expect(first.map(summary)).toEqual([
+      {
+        type: 'exit',
+        message: expect.stringMatching(/^exited in: :gen_server\.call\(/),
+        where: undefined,
+        line: undefined,
+      },
+    ]);
+    expect(first[0]?.message.split('\n')[1]).toBe('** (EXIT) time out');
+    expect(second.map(fingerprintError)).toEqual(first.map(fingerprintError));
+  });
+
+  it("reads Logger's console metadata between the time and the level", () => {
+    expect(stripLogPrefix('04:53:34.078 request_id=F7x2kQm9Zp1AAAAB [error] payment failed')).toEqual({
+      level: 'error',
+      body: 'payment failed',
+    });
+    expect(
+      stripLogPrefix(
+        '2026-12-07 04:53:34.078 request_id=F7x2kQm9Zp1AAAAB user_id=42 [warning] slow checkout',
+      ),
+    ).toEqual({ level: 'warn', body: 'slow checkout' });
+    // a line whose words merely look like metadata keeps them
+    expect(stripLogPrefix('04:53:34.078 order=1 paid').body).toBe('order=1 paid');
+  });
+
+  it('reads an exception named without Error in an unlogged print', () => {
+    const text =
+      '** (Shop.CardDeclined) card ending 4242 declined\n    (shop 0.1.0) lib/shop/payments.ex:9: Shop.Payments.charge/2\n';
+    expect(perLine(text).map(summary)).toEqual([
+      {
+        type: 'Shop.CardDeclined',
+        message: 'card ending 4242 declined',
+        where: 'lib/shop/payments.ex',
+        line: 9,
+      },
+    ]);
+  });
+
+  it("is delivered by the default filter through the exception's banner alone: the one line to read the rest around", () => {
+    const text = fixture('elixir114-genserver-terminating-case-clause');
+    const lines = deliveries(text).perLine;
+    const delivered = lines.filter(passesDefaultFilter);
+
+    expect(delivered).toEqual(['** (CaseClauseError) no case clause matching: "NOPE"']);
+    const found = detectErrors(makeEvents(delivered));
+    expect(found.map((d) => [d.record.exceptionType, d.needsContext])).toEqual([['CaseClauseError', true]]);
+  });
+});
