@@ -102,6 +102,19 @@ describe('placeLogSite', () => {
     },
   );
 
+  it("places Elixir's Logger.error of an interpolated message in its string (Logger's console format)", async () => {
+    // Elixir 1.14: `Logger.error("payment failed for order #{order_id}: #{reason}")` in
+    // test/fixtures/apps/elixir-shop/lib/shop/payments.ex, the line as Logger's console backend wrote it
+    const error = only([traceText('elixir/elixir114-logger-error-interpolated-message.txt').trim()]);
+    expect(error).toMatchObject({
+      exceptionType: 'ERROR',
+      message: 'payment failed for order 4411: card declined',
+    });
+    const placed = await placeLogSite({ error, repo: makeFakeRepo(fixtureApp('elixir-shop')) });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'lib/shop/payments.ex:10' });
+    if (placed.kind === 'placed') expect(placed.error.language).toBe('elixir');
+  });
+
   it("places Puma's report of a NoMethodError (no backtrace) at the line its message quotes", async () => {
     // Ruby 3.1.2, Puma 5.6.5 in production: the inspected error holds error_highlight's snippet
     const log = traceText('ruby/ruby31-puma-5.6.5-production-rack-app-error.output');
