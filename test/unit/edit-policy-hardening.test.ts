@@ -314,7 +314,190 @@ describe('checkAddedCode leaves ordinary fixes alone', () => {
     ['A.java', 'if (user == null) throw new IllegalArgumentException("user is required");'],
     ['a.cs', 'handler?.Invoke(this, EventArgs.Empty);'],
     ['a.rs', 'let n: u32 = s.trim().parse().map_err(|e| Error::Parse(e))?;'],
+    ['lib/shop/worker.ex', 'send(self(), {:retry, attempt + 1})'],
+    ['lib/shop_web/live/cart_live.ex', 'total = Pricing.total(socket.assigns.cart)'],
+    ['lib/shop/orders.ex', 'defp fetch(%{"id" => id}), do: Repo.get(Order, id)'],
   ])('%s: %s', (path, line) => {
     expect(checkAddedCode({ path, before: 'x\n', after: `x\n${line}\n` })).toEqual([]);
+  });
+});
+
+describe('checkAddedCode: Elixir', () => {
+  const PRICING = 'lib/shop/pricing.ex';
+  const found = (line: string, path = PRICING) =>
+    checkAddedCode({ path, before: 'x\n', after: `x\n${line}\n` }).map((f) => [f.concern, f.detail]);
+
+  it.each<[string, string, string[][]]>([
+    [
+      'use of a client',
+      '  use HTTPoison.Base',
+      [
+        ['new_import', 'use HTTPoison.Base'],
+        ['network_call', 'HTTPoison.'],
+      ],
+    ],
+    ['import', '  import System', [['new_import', 'import System']]],
+    ['System.cmd', '    {out, 0} = System.cmd("sh", ["-c", cmd])', [['process_execution', 'System.cmd']]],
+    ['System.shell', '    System.shell("id")', [['process_execution', 'System.shell']]],
+    [':os.cmd', '    :os.cmd(~c"id")', [['process_execution', ':os.cmd']]],
+    [
+      'Port.open',
+      '    Port.open({:spawn_executable, "/bin/sh"}, [:binary])',
+      [['process_execution', 'Port.open']],
+    ],
+    [
+      ':erlang.open_port',
+      '    :erlang.open_port({:spawn, ~c"id"}, [])',
+      [['process_execution', ':erlang.open_port']],
+    ],
+    [
+      'apply(System, :cmd, …)',
+      '    apply(System, :cmd, ["sh", ["-c", cmd]])',
+      [['process_execution', 'System, :cmd']],
+    ],
+    ['System renamed', '  alias System, as: Sys', [['process_execution', 'System, as:']]],
+    [':httpc', '    :httpc.request(:get, {url, []}, [], [])', [['network_call', ':httpc']]],
+    ['HTTPoison', '    HTTPoison.post!(endpoint, Jason.encode!(order))', [['network_call', 'HTTPoison.']]],
+    ['Req', '    Req.new(base_url: base) |> Req.request()', [['network_call', 'Req.']]],
+    ['Tesla', '    Tesla.post(client, "/collect", body)', [['network_call', 'Tesla.']]],
+    [
+      'Finch',
+      '    Finch.build(:post, endpoint, [], body) |> Finch.request(Shop.Finch)',
+      [['network_call', 'Finch.']],
+    ],
+    ['Mint', '    {:ok, conn} = Mint.HTTP.connect(:https, host, 443)', [['network_call', 'Mint.HTTP']]],
+    [':gen_tcp', '    {:ok, sock} = :gen_tcp.connect(host, 4444, [:binary])', [['network_call', ':gen_tcp']]],
+    [':gen_udp', '    :gen_udp.send(sock, host, 53, payload)', [['network_call', ':gen_udp']]],
+    [':ssl', '    {:ok, sock} = :ssl.connect(host, 443, [])', [['network_call', ':ssl.']]],
+    [
+      ':gen_smtp',
+      '    :gen_smtp_client.send({from, [to], body}, relay: relay)',
+      [['network_call', ':gen_smtp_client']],
+    ],
+    ['Swoosh', '    Swoosh.Email.new(to: to, text_body: inspect(order))', [['network_call', 'Swoosh.']]],
+    [':inets', '    :inets.start()', [['network_call', ':inets']]],
+    [
+      'Code.eval_string',
+      '    {value, _} = Code.eval_string(params["expr"])',
+      [['dynamic_code', 'Code.eval_string']],
+    ],
+    ['Code.eval_quoted', '    Code.eval_quoted(ast)', [['dynamic_code', 'Code.eval_quoted']]],
+    ['Code.eval_file', '    Code.eval_file(path)', [['dynamic_code', 'Code.eval_file']]],
+    ['Code.compile_string', '    Code.compile_string(source)', [['dynamic_code', 'Code.compile_string']]],
+    ['Code.compile_quoted', '    Code.compile_quoted(ast)', [['dynamic_code', 'Code.compile_quoted']]],
+    ['Code.require_file', '    Code.require_file("priv/hook.exs")', [['dynamic_code', 'Code.require_file']]],
+    ['binary_to_term', '    :erlang.binary_to_term(payload)', [['dynamic_code', 'binary_to_term']]],
+    [
+      ':code.load_binary',
+      '    :code.load_binary(mod, ~c"nofile", beam)',
+      [['dynamic_code', ':code.load_binary']],
+    ],
+    [
+      'Module.create',
+      '    Module.create(Shop.Hook, body, Macro.Env.location(__ENV__))',
+      [['dynamic_code', 'Module.create']],
+    ],
+    [
+      'a module named by a quoted atom',
+      '    apply(:"Elixir.System", :run, [cmd])',
+      [['dynamic_code', ':"Elixir.']],
+    ],
+    ['an interpolated atom', '    apply(mod, :"c#{suffix}", args)', [['dynamic_code', ':"c#{']]],
+  ])('refuses %s', (_case, line, expected) => {
+    expect(found(line)).toEqual(expected);
+  });
+
+  it('lets alias through and names the module an import, require or use reaches', () => {
+    expect(found('  alias Shop.Pricing.Discount')).toEqual([]);
+    expect(found('  alias Shop.{Orders, Pricing}')).toEqual([]);
+    expect(found('  import Ecto.Query, only: [from: 2]')).toEqual([['new_import', 'import Ecto.Query']]);
+    expect(found('  use GenServer')).toEqual([['new_import', 'use GenServer']]);
+  });
+
+  it('logs where Logger is required; adding `require Logger` is a new import, as `import logging` is', () => {
+    const unhandled = [
+      '  def apply_discount(total, code) do',
+      '    case code do',
+      '      "HALF" -> total / 2',
+      '    end',
+      '  end',
+    ].join('\n');
+    const handled = [
+      '  def apply_discount(total, code) when is_number(total) do',
+      '    case String.upcase(code || "") do',
+      '      "HALF" -> total / 2',
+      '      "TENOFF" -> max(total - 10, 0)',
+      '      other ->',
+      '        Logger.warning("unknown discount code #{inspect(other)}")',
+      '        total',
+      '    end',
+      '  end',
+    ].join('\n');
+    const module = (head: string, body: string) => `defmodule Shop.Pricing do\n${head}\n${body}\nend\n`;
+    const withLogger = module('  require Logger\n  alias Shop.Pricing.Discount\n', unhandled);
+    expect(
+      checkAddedCode({ path: PRICING, before: withLogger, after: withLogger.replace(unhandled, handled) }),
+    ).toEqual([]);
+    const without = module('  alias Shop.Pricing.Discount\n', unhandled);
+    const findings = checkAddedCode({
+      path: PRICING,
+      before: without,
+      after: module('  require Logger\n  alias Shop.Pricing.Discount\n', handled),
+    });
+    expect(findings.map((f) => [f.concern, f.detail])).toEqual([['new_import', 'require Logger']]);
+  });
+
+  it('leaves a with pipeline in a LiveView event alone', () => {
+    const before = [
+      'defmodule ShopWeb.CartLive do',
+      '  use ShopWeb, :live_view',
+      '  require Logger',
+      '',
+      '  def handle_event("apply_code", %{"code" => code}, socket) do',
+      '    {:ok, total} = Pricing.apply_discount(socket.assigns.total, code)',
+      '    {:noreply, assign(socket, total: total)}',
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    const after = before.replace(
+      [
+        '    {:ok, total} = Pricing.apply_discount(socket.assigns.total, code)',
+        '    {:noreply, assign(socket, total: total)}',
+      ].join('\n'),
+      [
+        '    with {:ok, kind} <- Discounts.kind(String.upcase(code)),',
+        '         key = String.to_existing_atom(kind),',
+        '         {:ok, total} <- Pricing.apply_discount(socket.assigns.total, key) do',
+        '      {:noreply, assign(socket, total: total, error: nil)}',
+        '    else',
+        '      {:error, :unknown_code} ->',
+        '        Logger.warning("unknown discount code #{inspect(code)}")',
+        '        {:noreply, assign(socket, error: "Unknown discount code")}',
+        '    end',
+      ].join('\n'),
+    );
+    expect(checkAddedCode({ path: 'lib/shop_web/live/cart_live.ex', before, after })).toEqual([]);
+  });
+
+  it('reads Req as the library: its calls, not its structs or a name that ends in Req', () => {
+    expect(found('    Req.get!(url)')).toEqual([['network_call', 'Req.']]);
+    expect(found('      {:ok, %Req.Response{status: 404}} -> {:error, :not_found}')).toEqual([]);
+    expect(found('      {:error, %HTTPoison.Error{reason: :timeout}} -> {:error, :timeout}')).toEqual([]);
+    expect(found('    %MyReq{body: body} = request')).toEqual([]);
+    expect(found('    Shop.Req.build(order)')).toEqual([]);
+  });
+
+  it('judges atoms made from strings, not String.to_existing_atom or atoms that need quotes', () => {
+    expect(found('    key = String.to_atom(params["code"])')).toEqual([['dynamic_code', 'String.to_atom']]);
+    expect(found('    key = String.to_existing_atom(params["code"])')).toEqual([]);
+    expect(found('    conn |> put_status(404) |> render(:"404")')).toEqual([]);
+  });
+
+  it('judges .exs scripts and .heex templates as Elixir', () => {
+    expect(found('Mix.install([:req])', 'priv/scripts/reprice.exs')).toEqual([['new_import', 'Mix.install']]);
+    expect(
+      found('<p><%= System.cmd("id", []) |> elem(0) %></p>', 'lib/shop_web/cart_html/show.html.heex'),
+    ).toEqual([['process_execution', 'System.cmd']]);
   });
 });

@@ -23,7 +23,7 @@ export interface AddedCodeFinding {
   detail: string;
 }
 
-type Family = 'python' | 'javascript' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust';
+type Family = 'python' | 'javascript' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir';
 type Checks = Partial<
   Record<Exclude<AddedCodeConcern, 'hidden_character' | 'new_host' | 'encoded_blob'>, RegExp>
 >;
@@ -54,6 +54,12 @@ const FAMILY_BY_EXTENSION: Readonly<Record<string, Family>> = {
   fs: 'dotnet',
   vb: 'dotnet',
   rs: 'rust',
+  ex: 'elixir',
+  exs: 'elixir',
+  // Templates compile into the view module: their `<%= %>` is Elixir that runs when a test renders.
+  eex: 'elixir',
+  heex: 'elixir',
+  leex: 'elixir',
 };
 
 const CHECKS: Readonly<Record<Family, Checks>> = {
@@ -126,6 +132,30 @@ const CHECKS: Readonly<Record<Family, Checks>> = {
     network_call:
       /\breqwest\b|\b(?:TcpStream|TcpListener|UdpSocket)\b|\bhyper::|\bureq\b|\bsurf::|\bToSocketAddrs\b/,
     dynamic_code: /\blibloading\b|\bdlopen\b|\bunsafe\s*\{|\bmem::transmute\b|\b(?:global_)?asm!/,
+  },
+  // A module's function is reached as `Mod.fun` (or `&Mod.fun/2`), as `apply(Mod, :fun, args)`,
+  // or under another name from `alias Mod, as: M`: the patterns read `Mod.fun`, `Mod, :fun` and
+  // `Mod, as:` alike.
+  elixir: {
+    // `alias` only shortens a name; `import`, `require` and `use` reach into a module, and `use`
+    // runs its `__using__` macro at compile time. `require Logger` too, as `import logging` is.
+    new_import: /(?:^|;)\s*(?:import|require|use)[\s(]+(?::\w+|[A-Z][\w.]*)|\bMix\.install\b/,
+    process_execution:
+      /\b(?:System(?:\.|\s*,\s*:)(?:cmd|shell)|Port(?:\.|\s*,\s*:)open)\b|(?<!\w):os(?:\.|\s*,\s*:)cmd\b|(?<!\w):erlang(?:\.|\s*,\s*:)open_port\b|\bspawn_executable\b|(?:\bSystem|\bPort|(?<!\w):os)\s*,\s*as:|\b(?:Porcelain|MuonTrap|Rambo)\.|\bMix\.(?:Shell|shell\(\))\.cmd\b/,
+    // Calls and module values (`Req.get!`, `{Finch, name: F}`), not struct patterns
+    // (`%Req.Response{status: 404}`, `%HTTPoison.Error{}`): a fix matches responses it mishandled.
+    // `Req` only as a whole name (not `MyReq.`, `Api.Req.`); `:inet` only for its DNS lookups.
+    // Mailers send mail, as smtplib does; distributed Erlang (`:rpc`, `Node`) reaches other hosts.
+    network_call:
+      /(?<![\w.%])(?:HTTPoison|HTTPotion|Tesla|Finch|Req|WebSockex|Swoosh|Bamboo)(?:\.|\s*,)|(?<![\w.%])Mint\.(?:HTTP\w*|WebSocket)|(?<!\w):(?:httpc|hackney|gen_tcp|gen_udp|gen_sctp|gen_smtp\w*|inets)\b|(?<!\w):(?:ssl|socket|gun|ftp|inet_res|e?rpc)\.|(?<!\w):inet\.(?:gethostbyname|getaddrs?|gethostbyaddr)\b|\bNode\.(?:connect|spawn\w*)\b/,
+    // Evaluation, loading and deserialisation (`binary_to_term` builds funs; Plug's
+    // `non_executable_binary_to_term` does not, and is left alone). A module or function named by
+    // a string is how `System.cmd` is called without being written: `String.to_atom`,
+    // `Module.concat`, an interpolated atom, a quoted atom no name needs (`:"Elixir.System"`,
+    // `:"cmd"`; `:"404"` does). `apply/3` itself is ordinary code, so the name it is handed is
+    // judged. Atoms made from input also exhaust the atom table: `String.to_existing_atom` is the fix.
+    dynamic_code:
+      /\b(?:Code|EEx)(?:\.|\s*,\s*:)(?:eval_\w+|compile_\w+|require_file|load_file)|\bbinary_to_term\b|\b(?:String|List)(?:\.|\s*,\s*:)to_atom\b|[.:](?:binary|list)_to_atom\b|(?<!\w):code(?:\.|\s*,\s*:)(?:load_\w+|add_path\w*)|\bModule(?:\.|\s*,\s*:)(?:create|concat|safe_concat)\b|(?<!\w):(?:erl_eval|compile)\.|(?<![^\s([{,=]):(?:"[^"\n]{0,200}"|'[^'\n]{0,200}')\.\w|(?<![^\s([{,=]):["'](?:Elixir\.|[A-Za-z_]\w{0,200}["'])|(?<![^\s([{,=]):"[^"\n]{0,200}#\{|(?:\b(?:Code|Module)|(?<!\w):(?:code|erlang))\s*,\s*as:/,
   },
 };
 
