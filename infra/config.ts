@@ -10,11 +10,12 @@ const LOG_RETENTION_DAYS = [
  * Subscription filter patterns are case-sensitive, so every common spelling is listed: Python's
  * `Traceback`/`CRITICAL`, Go's `panic`, Java's `Exception`, Node's `Error`, log levels in capitals,
  * the Lambda platform's own words for an invocation it stopped at its timeout (`timeout` is the
- * only term in the JSON log format's `"status":"timeout"` report), and the label of
- * echo's recovered panic (`[PANIC RECOVER] runtime error: …`: no other term is in its line).
+ * only term in the JSON log format's `"status":"timeout"` report), the label of echo's
+ * recovered panic (`[PANIC RECOVER] runtime error: …`: no other term is in its line), and the
+ * level Elixir's Logger writes in lower case (`12:00:00.123 [error] payment failed: …`).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

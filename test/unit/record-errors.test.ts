@@ -489,6 +489,29 @@ describe('recordErrors', () => {
       });
     });
 
+    it('completes an Elixir crash report from the two lines the default filter passes, its `[error]` line and the banner', async () => {
+      // Elixir 1.14, a Task's crash report as Logger's console backend writes it, one event per
+      // line: only its `[error]` line and the banner hold a term of the filter, no frame does
+      const { delivered, jobs, context } = await deliverFrom(
+        'elixir/elixir114-task-terminating-key-error.txt',
+      );
+      expect(delivered).toEqual([
+        '04:51:15.901 [error] Task #PID<0.139.0> started from #PID<0.96.0> terminating',
+        '** (KeyError) key :lines not found in: %{}',
+      ]);
+      expect(context).toMatchObject({ fetched: 1, assembled: 1 });
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.error).toMatchObject({ language: 'elixir', exceptionType: 'KeyError' });
+      expect(jobs[0]?.error.frames.at(-1)).toMatchObject({
+        file: 'lib/shop/pricing.ex',
+        line: 3,
+        inApp: true,
+      });
+      expect(jobs[0]?.error.raw.split('\n')[0]).toBe(
+        'Task #PID<0.139.0> started from #PID<0.96.0> terminating',
+      );
+    });
+
     it("completes Rich's boxed traceback from the lines the default filter passes: the frames come from the read", async () => {
       // Python 3.11, Rich 13.3's RichHandler, one event per line: the level line, the box's top
       // (`Traceback`), the exception lines and code lines naming an error pass `?ERROR ?Error

@@ -6,7 +6,13 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { stripLogPrefix } from '../../../functions/core/detect/strip-log-prefix.ts';
-import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
+import {
+  DEFAULT_FILTER_TERMS,
+  deliveries,
+  makeEvents,
+  passesDefaultFilter,
+  traceText,
+} from '../../support/log-events.ts';
 
 const fixture = (name: string): string => traceText(`elixir/${name}.txt`);
 
@@ -162,13 +168,18 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     ]);
   });
 
-  it("is delivered by the default filter through the exception's banner alone: the one line to read the rest around", () => {
+  it("is delivered by the default filter through Logger's `[error]` line and the exception's banner: the two lines to read the rest around", () => {
     const text = fixture('elixir114-genserver-terminating-case-clause');
-    const lines = deliveries(text).perLine;
-    const delivered = lines.filter(passesDefaultFilter);
+    const delivered = deliveries(text).perLine.filter(passesDefaultFilter);
 
-    expect(delivered).toEqual(['** (CaseClauseError) no case clause matching: "NOPE"']);
+    expect(delivered).toEqual([
+      '04:51:15.084 [error] GenServer Shop.Cart terminating',
+      '** (CaseClauseError) no case clause matching: "NOPE"',
+    ]);
     const found = detectErrors(makeEvents(delivered));
     expect(found.map((d) => [d.record.exceptionType, d.needsContext])).toEqual([['CaseClauseError', true]]);
+    // a Logger.error of a message alone holds no other term of the filter
+    const logged = fixture('elixir114-logger-error-interpolated-message').trim();
+    expect(DEFAULT_FILTER_TERMS.filter((term) => logged.includes(term))).toEqual(['[error]']);
   });
 });
