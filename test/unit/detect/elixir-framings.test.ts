@@ -55,6 +55,31 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     expect(lines[0]?.language).toBe('elixir');
   });
 
+  it("reads a release that fails to boot: the exception its supervisor's exit carries, and nothing of the VM's last words", () => {
+    // `bin/boot start` of a mix release (MIX_ENV=prod) whose supervised child raised in init/1:
+    // Logger's `[notice] Application boot exited: …` with the exit nested under it, its
+    // exception's message printed at column 0; then the VM's `Kernel pid terminated` and crash dump
+    const text = fixture('elixir114-release-boot-failed-to-start-child');
+    const [lines, whole] = [
+      perLine(text),
+      detectErrors(makeEvents(deliveries(text).oneEvent)).map((d) => d.record),
+    ];
+
+    expect(lines.map(summary)).toEqual([
+      {
+        type: 'ArgumentError',
+        message: 'errors were found at the given arguments:',
+        where: 'lib/boot/config_loader.ex',
+        line: 5,
+      },
+    ]);
+    expect(whole.map(summary)).toEqual(lines.map(summary));
+    expect(whole.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+    // the message reads as it does when the same call fails outside a supervisor
+    const unsupervised = perLine(fixture('elixir114-mix-run-argument-error'));
+    expect(lines[0]?.message).toBe(unsupervised[0]?.message);
+  });
+
   it("keeps a Logger crash report's header the lead of its error, not an error of its own", () => {
     const [record, ...others] = perLine(fixture('elixir114-task-terminating-key-error'));
 

@@ -134,7 +134,9 @@ function parseElixir(text: string): ParsedTrace | undefined {
     }
     const last = levels[levels.length - 1];
     if (last && !last.isMessageDone) {
-      last.messageLines.push(line.slice(Math.min(indentOf(line), last.indent)).trimEnd());
+      // A message's later lines are printed at column 0 under a nested banner too: only an indent
+      // as deep as the banner's is the banner's.
+      last.messageLines.push((indent >= last.indent ? line.slice(last.indent) : line).trimEnd());
       continue;
     }
     if (line.trim() === '') continue;
@@ -211,13 +213,17 @@ function continuesElixir(line: string, block: readonly string[]): boolean {
   return (head.trim() === '' || indent > 0) && hasReportField(block);
 }
 
-/** Lines before the first frame are the message's (ArgumentError's blank line and `  * 1st argument: …`). */
+/**
+ * Lines after a banner and before its first frame are its message (ArgumentError's blank line and
+ * `  * 1st argument: …`, printed at column 0 even under a banner nested in an exit's report).
+ */
 function continuesElixirMessage(_line: string, block: readonly string[]): boolean {
-  for (let i = 1; i < block.length; i++) {
+  for (let i = block.length - 1; i >= 0; i--) {
     const b = bounded(block[i] ?? '');
-    if (BANNER.test(b) || readFrame(b) !== undefined || REPORT_FIELD.test(b)) return false;
+    if (BANNER.test(b)) return true;
+    if (readFrame(b) !== undefined || REPORT_FIELD.test(b)) return false;
   }
-  return true;
+  return false;
 }
 
 /** Elixir errors: the `** (Module) message` banner, nested exit reasons, stacktraces and Logger's crash reports. */
