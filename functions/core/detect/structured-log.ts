@@ -110,6 +110,8 @@ const LEVEL_PATHS = [
   // loguru's `serialize=True`: `{"text": "<the formatted line and traceback>", "record": {…}}`
   'record.level.name',
   '@fields.level',
+  // Datadog's reserved attributes, as logger_json's Datadog formatter (Elixir) writes them
+  'syslog.severity',
 ];
 const TYPE_PATHS = [
   'err.type',
@@ -205,13 +207,17 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   // The Lambda Ruby runtime says where the error came from: `Function<NoMethodError>`, `Init<…>`.
   const exceptionType = pickText(error, TYPE_PATHS)?.replace(RUNTIME_PHASE, '$1');
   const message = pickText(error, MESSAGE_PATHS) ?? '';
-  // No stack field: a message of several lines may be a printed trace itself.
-  const printed = trace === undefined ? text(error.message) : undefined;
+  // No stack field: a message of several lines may be a printed trace itself. So is a message that
+  // prints the whole error around the frames the stack field holds alone (logger_json's Datadog
+  // format: Logger's crash report in `message`, `Exception.format_stacktrace` in `error.stack`).
+  const whole = text(error.message);
+  const printsTrace = trace !== undefined && whole !== undefined && printsFramesOf(whole, trace);
+  const printed = trace === undefined || printsTrace ? whole : undefined;
   const at = trace === undefined ? loggedAt(obj) : undefined;
   return {
     level: level ?? 'error',
     ...(at ? { loggedAt: at } : {}),
-    ...(trace?.includes('\n') ? { trace } : {}),
+    ...(trace?.includes('\n') && !printsTrace ? { trace } : {}),
     ...(printed?.includes('\n') ? { trace: printed, traceIsMessage: true } : {}),
     ...(exceptionType ? { exceptionType } : {}),
     message: message.split('\n', 1)[0] ?? '',
@@ -219,6 +225,20 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
 }
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
+
+/**
+ * The stack is frames alone (its first line indented: no header names the error) and `message`,
+ * of several lines, holds them: the message is the whole print of the error. A stack with its own
+ * header is read as it is, even when a message prints more (Node's `[cause]`, which the Lambda
+ * runtime's JSON format leaves out of its `stackTrace`).
+ */
+function printsFramesOf(message: string, stack: string): boolean {
+  if (!message.includes('\n')) return false;
+  const first = stack.split('\n', 4).find((line) => line.trim() !== '');
+  if (first === undefined || !/^\s/.test(first)) return false;
+  const frame = first.trim();
+  return frame.length >= 8 && message.includes(frame);
+}
 
 function parseObject(text: string): Json | undefined {
   try {

@@ -166,6 +166,43 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     expect(second.map(fingerprintError)).toEqual(first.map(fingerprintError));
   });
 
+  it("reads logger_json's Datadog and Basic lines of a crash report as the console's, one fingerprint", () => {
+    // Written from logger_json 7.0.4's formatters: Basic puts Logger's text in `message`, beside
+    // `severity`; Datadog puts it in `message` and `error.message`, the level in `syslog.severity`,
+    // the exception's module in `error.kind` and Exception.format_stacktrace (frames alone) in
+    // `error.stack`. The text is the captured report, its Logger line left out.
+    const report = fixture('elixir114-genserver-terminating-case-clause').trim().split('\n').slice(1);
+    const message = report.join('\n');
+    const stack = report
+      .slice(2, 7)
+      .map((frame) => `${frame}\n`)
+      .join('');
+    const datadog = JSON.stringify({
+      syslog: { hostname: 'ip-10-0-1-7', severity: 'error', timestamp: '2026-12-07T04:51:15.084Z' },
+      logger: {
+        file_name: 'gen_server.erl',
+        line: 1450,
+        method_name: 'error_info/8',
+        thread_name: '#PID<0.140.0>',
+      },
+      message,
+      error: { kind: 'CaseClauseError', message, stack },
+    });
+    const basic = JSON.stringify({
+      message,
+      metadata: { domain: ['otp'] },
+      severity: 'error',
+      time: '2026-12-07T04:51:15.084Z',
+    });
+    const printed = perLine(fixture('elixir114-genserver-terminating-case-clause'));
+
+    for (const line of [datadog, basic]) {
+      const records = detectErrors(makeEvents([line])).map((d) => d.record);
+      expect(records.map(summary)).toEqual(printed.map(summary));
+      expect(records.map(fingerprintError)).toEqual(printed.map(fingerprintError));
+    }
+  });
+
   it("reads Logger's console metadata between the time and the level", () => {
     expect(stripLogPrefix('04:53:34.078 request_id=F7x2kQm9Zp1AAAAB [error] payment failed')).toEqual({
       level: 'error',
