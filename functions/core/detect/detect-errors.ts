@@ -119,7 +119,7 @@ const isDetailLine = (text: string): boolean => {
 const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
-  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]|^\s*\*\* \(/;
+  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]|^\s*\*\* \(|^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)/;
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
 // case; spelled as ASCII classes (`[eE][rR][rR]`), which V8 scans faster than the same words under
@@ -140,8 +140,11 @@ const MAY_MATTER_WORDS = anyCase([
   "thread '",
   'caused by',
 ]);
-// Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`).
-const MAY_MATTER_START = /^\s*(?:at |#\d|\*\* \()|^[efEF]\d{4} /;
+// Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`); its
+// frames, which `Exception.format_stacktrace` prints with no banner (after a logged message), name
+// their application or an Erlang module (`    (shop 0.1.0) lib/…`, `    :erlang.binary_to_integer(…)`).
+const MAY_MATTER_START =
+  /^\s*(?:at |#\d|\*\* \()|^[efEF]\d{4} |^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)/;
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
 
@@ -577,6 +580,9 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   const holdsDetail = (text: string): boolean => {
     if (!pending || detailsAfterPending >= MAX_DETAILS_AFTER_LEAD || !isDetailLine(text)) return false;
     detailsAfterPending += 1;
+    // the blank allowed before the trace is per gap: a message of several lines may hold its own
+    // (Elixir's ArgumentError: the message, a blank, `  * 1st argument: …`, a blank, the frames)
+    blanksAfterPending = 0;
     return true;
   };
 

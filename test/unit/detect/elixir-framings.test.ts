@@ -80,6 +80,32 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     expect(lines[0]?.message).toBe(unsupervised[0]?.message);
   });
 
+  it("reads frames Exception.format_stacktrace printed after a logged message as that error line's", () => {
+    // `Logger.error("feed import failed: " <> Exception.message(e) <> "\n" <> Exception.format_stacktrace(__STACKTRACE__))`
+    // and the same with `inspect(e)`: no banner, the message of several lines (a blank line in it)
+    const text = fixture('elixir114-logger-error-message-then-format-stacktrace');
+    const expected = [
+      {
+        type: 'ERROR',
+        message: 'feed import failed: errors were found at the given arguments:',
+        where: 'lib/shop/pricing.ex',
+        line: 12,
+      },
+      {
+        type: 'ERROR',
+        message: expect.stringMatching(/^feed import failed: %ArgumentError\{message: /),
+        where: 'lib/shop/pricing.ex',
+        line: 12,
+      },
+    ];
+    const [lines, entries] = [perLine(text), perEntry(text)];
+
+    expect(lines.map(summary)).toEqual(expected);
+    expect(entries.map(summary)).toEqual(expected);
+    expect(entries.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+    expect(lines.every((r) => r.frames.length === 8 && r.language === 'elixir')).toBe(true);
+  });
+
   it("keeps a Logger crash report's header the lead of its error, not an error of its own", () => {
     const [record, ...others] = perLine(fixture('elixir114-task-terminating-key-error'));
 

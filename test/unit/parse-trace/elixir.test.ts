@@ -166,6 +166,25 @@ describe('elixirParser', () => {
     ]);
   });
 
+  it('reads a stacktrace printed with no banner (Exception.format_stacktrace) as frames of an error named elsewhere', () => {
+    const text = fixture('elixir114-logger-error-message-then-format-stacktrace');
+    const frames = text.split('\n').filter((line) => line.startsWith('    ('));
+    expect(elixirParser.startsTrace(frames[0] ?? '')).toBe(true);
+    const trace = elixirParser.parse(frames.join('\n'));
+    expect(trace).toMatchObject({ language: 'elixir', exceptionType: '', message: '' });
+    expect(placed(trace?.frames.slice(-1))).toEqual([
+      ['lib/shop/pricing.ex', 12, 'Shop.Pricing.parse_qty/1', true],
+    ]);
+    // only the strictest shapes start one: an application and a place, or an Erlang call
+    for (const line of [
+      '    (x) => x + 1',
+      '    lib/shop.ex:3: Shop.run/0',
+      '(shop 0.1.0) lib/shop.ex:3: Shop.run/0',
+    ]) {
+      expect(elixirParser.startsTrace(line), line).toBe(false);
+    }
+  });
+
   it('opens no trace on other languages’ lines, and continues none with them', () => {
     for (const line of [
       'Traceback (most recent call last):',

@@ -93,10 +93,33 @@ function toFrame(
   };
 }
 
+/**
+ * A stacktrace printed on its own (`Exception.format_stacktrace/1` after a logged message): an
+ * indented frame that names its application or an Erlang module, the strictest shapes.
+ */
+function isLoneFrame(line: string): boolean {
+  if (indentOf(line) === 0) return false;
+  const rest = line.trimStart();
+  return (APP.test(rest) || ERLANG_CALL.test(rest)) && readFrame(line) !== undefined;
+}
+
+/** Frames with no banner: the error is named by what logged them (the detector's lead). */
+function parseFramesAlone(lines: readonly string[]): ParsedTrace | undefined {
+  const frames: StackFrame[] = [];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const frame = readFrame(line);
+    if (!frame) break;
+    frames.push(frame);
+  }
+  if (frames.length === 0) return undefined;
+  return { language: 'elixir', exceptionType: '', message: '', frames: frames.reverse(), causes: [] };
+}
+
 function parseElixir(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/).map(bounded);
   const start = lines.findIndex((line) => BANNER.test(line));
-  if (start < 0) return undefined;
+  if (start < 0) return isLoneFrame(lines[0] ?? '') ? parseFramesAlone(lines) : undefined;
   const levels: Level[] = [];
   const open = (line: string): boolean => {
     const banner = BANNER.exec(line);
@@ -229,7 +252,7 @@ function continuesElixirMessage(_line: string, block: readonly string[]): boolea
 /** Elixir errors: the `** (Module) message` banner, nested exit reasons, stacktraces and Logger's crash reports. */
 export const elixirParser: TraceParser = {
   language: 'elixir',
-  startsTrace: (line) => BANNER.test(bounded(line)),
+  startsTrace: (line) => BANNER.test(bounded(line)) || isLoneFrame(bounded(line)),
   continuesTrace: continuesElixir,
   continuesMessage: continuesElixirMessage,
   parse: (text) => {
