@@ -185,6 +185,8 @@ const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
 const LOGFMT_ERROR =
   /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|([^\s"][^\n]{0,1999}?)(?=[ \t][\w.-]{1,60}=|[ \t]*$))/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
+const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])\*\* \(([A-Z][\w.]{0,200})\) (.*)$/;
+const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
 
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
 export function detectErrors(
@@ -1103,6 +1105,17 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
       frames: [],
       causes: [],
     };
+  }
+  // Elixir: a banner inside a logged line (`Postgrex.Protocol (#PID<0.567.0>) disconnected: **
+  // (DBConnection.ConnectionError) …`), or an exception logged with inspect (`import failed:
+  // %ArgumentError{message: "…"}`): the exception's module is the type.
+  const elixir = ELIXIR_EMBEDDED_BANNER.exec(first);
+  if (elixir?.[1]) {
+    return { language: 'elixir', exceptionType: elixir[1], message: elixir[2] ?? '', frames: [], causes: [] };
+  }
+  const inspected = ELIXIR_INSPECTED_EXCEPTION.exec(first);
+  if (inspected?.[1]) {
+    return { language: 'elixir', exceptionType: inspected[1], message: first, frames: [], causes: [] };
   }
   // logrus: `msg="charge failed" error="card declined"`: the error field is the error's own text.
   const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);

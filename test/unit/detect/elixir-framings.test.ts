@@ -92,7 +92,8 @@ describe('Elixir errors reach the detector as records with their frames', () => 
         line: 12,
       },
       {
-        type: 'ERROR',
+        // the exception inspect printed names the type
+        type: 'ArgumentError',
         message: expect.stringMatching(/^feed import failed: %ArgumentError\{message: /),
         where: 'lib/shop/pricing.ex',
         line: 12,
@@ -227,6 +228,22 @@ describe('Elixir errors reach the detector as records with their frames', () => 
       expect(records.map(summary)).toEqual(printed.map(summary));
       expect(records.map(fingerprintError)).toEqual(printed.map(fingerprintError));
     }
+  });
+
+  it('names a logged line by the exception it holds: a banner inside it, or an exception printed by inspect', () => {
+    // https://github.com/thechangelog/changelog.com/pull/269: Postgrex's pool logs a disconnect
+    const records = perLine(
+      [
+        '18:56:27.085 [error] Postgrex.Protocol (#PID<0.567.0>) disconnected: ** (DBConnection.ConnectionError) client #PID<0.1043.0> exited',
+        '18:56:27.301 [error] import failed: %ArgumentError{message: "bad row"}',
+        '18:56:27.302 [error] payment failed: card declined',
+      ].join('\n'),
+    );
+    expect(records.map((r) => [r.language, r.exceptionType, r.message])).toEqual([
+      ['elixir', 'DBConnection.ConnectionError', 'client #PID<0.1043.0> exited'],
+      ['elixir', 'ArgumentError', 'import failed: %ArgumentError{message: "bad row"}'],
+      ['unknown', 'ERROR', 'payment failed: card declined'],
+    ]);
   });
 
   it("reads Logger's console metadata between the time and the level", () => {
