@@ -117,7 +117,7 @@ const isDetailLine = (text: string): boolean => {
 };
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;
-// Cheap gate before asking eight parsers: every trace header any parser accepts contains one of these.
+// Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE =
   /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]|^\s*\*\* \(|^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)/;
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
