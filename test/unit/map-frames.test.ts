@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StackFrame } from '../../functions/core/contracts.ts';
+import { elixirParser } from '../../functions/core/detect/parse-trace/elixir.ts';
 import { goParser } from '../../functions/core/detect/parse-trace/go.ts';
 import { javaParser } from '../../functions/core/detect/parse-trace/java.ts';
 import { pythonParser } from '../../functions/core/detect/parse-trace/python.ts';
@@ -199,6 +200,40 @@ describe('mapFramesToRepo', () => {
     });
     // outermost first, as the contract orders frames
     expect(mappings.map(pathOf)).toEqual(['main.go', 'pkg/cart/cart.go']);
+  });
+
+  it("maps an Elixir umbrella app's frames under apps/<app>/, and none of Elixir's or a dependency's", () => {
+    // https://github.com/blockscout/blockscout/issues/13662 (Elixir 1.17, an umbrella project);
+    // the files are paths of blockscout's own tree, where the whole listing (3,455 files) maps the
+    // same two frames the same way
+    const parsed = elixirParser.parse(
+      [
+        '** (Postgrex.Error) ERROR 23505 (unique_violation) duplicate key value violates unique constraint "internal_transactions_block_hash_transaction_index_index_index"',
+        '    (elixir 1.17.3) lib/enum.ex:2531: Enum."-reduce/3-lists^foldl/2-0-"/3',
+        '    (explorer 9.2.2) lib/explorer/chain/import.ex:360: Explorer.Chain.Import.insert_changes_list/3',
+        '    (explorer 9.2.2) lib/explorer/chain/import/runner/internal_transactions.ex:235: Explorer.Chain.Import.Runner.InternalTransactions.insert/3',
+        '    (stdlib 6.2.2) timer.erl:595: :timer.tc/2',
+      ].join('\n'),
+    );
+    if (!parsed) throw new Error('the Elixir parser did not parse the error');
+    const mappings = mapFramesToRepo({
+      frames: parsed.frames,
+      files: [
+        'apps/explorer/lib/explorer/chain/import.ex',
+        'apps/explorer/lib/explorer/chain/import/runner/internal_transactions.ex',
+        'apps/explorer/lib/explorer/chain/import/runner/internal_transactions.ex.orig',
+        'apps/indexer/lib/indexer/fetcher/internal_transaction.ex',
+        'apps/block_scout_web/lib/block_scout_web/endpoint.ex',
+        'mix.exs',
+      ],
+    });
+    // outermost first: timer.erl (stdlib), the two of the explorer app, Enum (elixir)
+    expect(mappings.map(pathOf)).toEqual([
+      'unmapped:not_in_app',
+      'apps/explorer/lib/explorer/chain/import/runner/internal_transactions.ex',
+      'apps/explorer/lib/explorer/chain/import.ex',
+      'unmapped:not_in_app',
+    ]);
   });
 
   it("never maps a dependency's frame onto an application file by its basename", () => {
