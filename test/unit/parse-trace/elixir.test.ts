@@ -185,6 +185,21 @@ describe('elixirParser', () => {
     }
   });
 
+  it('reports what Plug.Conn.WrapperError wraps, as the error trackers do', () => {
+    // Plug's WrapperError (Plug.Debugger, Plug.ErrorHandler) has the wrapped error's banner for
+    // its message (its message/1 is Exception.format_banner); Plug.Cowboy unwraps it before
+    // logging, a test run or another server may not
+    const trace = elixirParser.parse(
+      [
+        '** (Plug.Conn.WrapperError) ** (RuntimeError) card ending 4242 declined',
+        '    (shop 0.1.0) lib/shop/payments.ex:9: Shop.Payments.charge/2',
+        '    (shop 0.1.0) lib/shop_web/controllers/checkout_controller.ex:14: ShopWeb.CheckoutController.create/2',
+      ].join('\n'),
+    );
+    expect(trace).toMatchObject({ exceptionType: 'RuntimeError', message: 'card ending 4242 declined' });
+    expect(trace?.frames.at(-1)).toMatchObject({ file: 'lib/shop/payments.ex', line: 9 });
+  });
+
   it('opens no trace on other languages’ lines, and continues none with them', () => {
     for (const line of [
       'Traceback (most recent call last):',

@@ -35,6 +35,8 @@ const REPORT_FIELD =
 const ANONYMOUS = /^anonymous fn\/\d{1,3} in /;
 const ALIAS = /^[A-Z][\w]{0,100}(?:\.[A-Z][\w]{0,100}){0,30}/;
 const ERLANG_MODULE = /^:[a-z][\w@]{0,100}/;
+const PLUG_WRAPPER = 'Plug.Conn.WrapperError';
+const WRAPPED_BANNER = /^\*\* \(([A-Z][\w.]{0,200})\) ?([^]*)$/;
 /** Longest line a regex sees; a real banner or frame is far shorter. */
 const MAX_LINE = 8192;
 
@@ -197,10 +199,15 @@ function toParsed(levels: readonly Level[]): ParsedTrace | undefined {
   };
   if (at >= 0) {
     const error = levels[at] as Level;
+    const message = messageOf(error);
+    // Plug wraps what a request raised to carry its conn (`** (Plug.Conn.WrapperError) **
+    // (RuntimeError) boom`, its message the inner banner); the error is the one it wraps, as the
+    // error trackers report it.
+    const wrapped = error.kind === PLUG_WRAPPER ? WRAPPED_BANNER.exec(message) : null;
     return {
       language: 'elixir',
-      exceptionType: error.kind,
-      message: messageOf(error),
+      exceptionType: wrapped?.[1] ?? error.kind,
+      message: wrapped ? (wrapped[2] ?? '') : message,
       frames: framesFrom(at),
       causes: [],
     };
