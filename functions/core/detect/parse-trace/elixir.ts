@@ -36,7 +36,7 @@ const ANONYMOUS = /^anonymous fn\/\d{1,3} in /;
 const ALIAS = /^[A-Z][\w]{0,100}(?:\.[A-Z][\w]{0,100}){0,30}/;
 const ERLANG_MODULE = /^:[a-z][\w@]{0,100}/;
 const PLUG_WRAPPER = 'Plug.Conn.WrapperError';
-const WRAPPED_BANNER = /^\*\* \(([A-Z][\w.]{0,200})\) ?([^]*)$/;
+const WRAPPED_BANNER = /^\*\* \(([A-Z][\w.]{0,200})\) ?([\s\S]*)$/;
 /** Longest line a regex sees; a real banner or frame is far shorter. */
 const MAX_LINE = 8192;
 
