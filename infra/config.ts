@@ -11,11 +11,12 @@ const LOG_RETENTION_DAYS = [
  * `Traceback`/`CRITICAL`, Go's `panic`, Java's `Exception`, Node's `Error`, log levels in capitals,
  * the Lambda platform's own words for an invocation it stopped at its timeout (`timeout` is the
  * only term in the JSON log format's `"status":"timeout"` report), the label of echo's
- * recovered panic (`[PANIC RECOVER] runtime error: …`: no other term is in its line), and the
- * level Elixir's Logger writes in lower case (`12:00:00.123 [error] payment failed: …`).
+ * recovered panic (`[PANIC RECOVER] runtime error: …`: no other term is in its line), the
+ * level Elixir's Logger writes in lower case (`12:00:00.123 [error] payment failed: …`), and the
+ * Erlang VM's last line when it runs out of memory (`eheap_alloc: Cannot allocate … bytes`).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

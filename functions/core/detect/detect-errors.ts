@@ -143,8 +143,9 @@ const MAY_MATTER_WORDS = anyCase([
 // Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`); its
 // frames, which `Exception.format_stacktrace` prints with no banner (after a logged message), name
 // their application or an Erlang module (`    (shop 0.1.0) lib/…`, `    :erlang.binary_to_integer(…)`).
+// The Erlang VM's allocator failure (`eheap_alloc: Cannot allocate …`) says no error word either.
 const MAY_MATTER_START =
-  /^\s*(?:at |#\d|\*\* \()|^[efEF]\d{4} |^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)/;
+  /^\s*(?:at |#\d|\*\* \()|^[efEF]\d{4} |^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)|^[a-z_]{1,40}_alloc: Cannot allocate /;
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
 

@@ -227,6 +227,11 @@ const isDigit = (code: number) => code >= 48 && code <= 57;
 const isUpper = (code: number) => code >= 65 && code <= 90;
 const OPEN_BRACKET = 91;
 
+// The Erlang VM's last words when an allocator fails (a process heap past the container's memory):
+// `eheap_alloc: Cannot allocate 123210440 bytes of memory (of type "heap").`, written to stderr
+// with no prefix and no level, before `Crash dump is being written to: erl_crash.dump...done`.
+const BEAM_ALLOC_FAILURE = /^[a-z_]{1,40}_alloc: Cannot allocate \d{1,20} bytes of memory \(of type "/;
+
 /** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
 export function stripLogPrefix(line: string): LineParts {
   // Indented lines (a trace's frames) and empty ones carry no prefix: most lines of a trace.
@@ -245,6 +250,8 @@ export function stripLogPrefix(line: string): LineParts {
     if (!badge) return { body: line };
     return { level: toLevel(badge[1]) ?? 'error', body: withoutRichCaller(line.slice(badge[0].length)) };
   }
+  // a runtime's fatal line: its words are its level
+  if (first >= 97 && first <= 122 && BEAM_ALLOC_FAILURE.test(line)) return { level: 'fatal', body: line };
   const cursor = new Cursor(line);
   const firstIsDigit = isDigit(first);
   const syslog =

@@ -6,6 +6,7 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { stripLogPrefix } from '../../../functions/core/detect/strip-log-prefix.ts';
+import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
 import {
   DEFAULT_FILTER_TERMS,
   deliveries,
@@ -244,6 +245,36 @@ describe('Elixir errors reach the detector as records with their frames', () => 
       ['elixir', 'ArgumentError', 'import failed: %ArgumentError{message: "bad row"}'],
       ['unknown', 'ERROR', 'payment failed: card declined'],
     ]);
+  });
+
+  it("reads the Erlang VM's allocator failure as a fatal error whose email says what it means, with no model call", () => {
+    // Elixir 1.14 / OTP 25 under `ulimit -v` (`+MMscs 64` so the VM starts), a list grown without
+    // end: the VM's two last lines on stderr, no prefix, no level, no stack
+    const text = fixture('elixir114-beam-out-of-memory');
+    const { oneEvent, perLine: lines } = deliveries(text);
+    const prints: string[] = [];
+    for (const messages of [oneEvent, lines]) {
+      const records = detectErrors(makeEvents(messages)).map((d) => d.record);
+      expect(records).toMatchObject([
+        {
+          exceptionType: 'FATAL',
+          message: 'eheap_alloc: Cannot allocate 123210440 bytes of memory (of type "heap").',
+          frames: [],
+        },
+      ]);
+      expect(
+        explainUnplacedTrace({ error: records[0] as ErrorRecord, mappings: [], scope: 'trace' }),
+      ).toMatch(
+        /^no fix was attempted: the Erlang VM could not allocate memory .*eheap_alloc: a process heap.* \(no model call was made\)$/,
+      );
+      prints.push(fingerprintError(records[0] as ErrorRecord));
+    }
+    // another size, the same failure; the filter delivers the line
+    const other = detectErrors(makeEvents([lines[0]?.replace('123210440', '98566352') ?? ''])).map(
+      (d) => d.record,
+    );
+    expect(other.map(fingerprintError)).toEqual([prints[0]]);
+    expect(lines.filter(passesDefaultFilter)).toEqual([lines[0]]);
   });
 
   it("reads Logger's console metadata between the time and the level", () => {
