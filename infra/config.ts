@@ -12,11 +12,13 @@ const LOG_RETENTION_DAYS = [
  * the Lambda platform's own words for an invocation it stopped at its timeout (`timeout` is the
  * only term in the JSON log format's `"status":"timeout"` report), the label of echo's
  * recovered panic (`[PANIC RECOVER] runtime error: …`: no other term is in its line), the
- * level Elixir's Logger writes in lower case (`12:00:00.123 [error] payment failed: …`), and the
- * Erlang VM's last line when it runs out of memory (`eheap_alloc: Cannot allocate … bytes`).
+ * level Elixir's Logger writes in lower case (`12:00:00.123 [error] payment failed: …`), the
+ * Erlang VM's last line when it runs out of memory (`eheap_alloc: Cannot allocate … bytes`), and
+ * the Go runtime's unrecoverable errors (`fatal error: concurrent map writes`, `… stack overflow`,
+ * `… out of memory`, a deadlock: no other term is in their header or, often, their frames).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

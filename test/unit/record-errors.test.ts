@@ -512,6 +512,24 @@ describe('recordErrors', () => {
       );
     });
 
+    it.each([
+      ['go119-fatal-error-concurrent-map-writes', 'concurrent map writes', 'main.reserve', 8],
+      ['go119-fatal-error-stack-overflow', 'stack overflow', 'main.depth', 7],
+      ['go119-fatal-error-out-of-memory', 'out of memory', 'main.remember', 6],
+    ])(
+      "completes Go's %s from its `fatal error:` header, the line the default filter passes",
+      async (name, message, fn, line) => {
+        // Go 1.19, the runtime's unrecoverable errors, one event per line: before `?"fatal error"`
+        // the filter passed nothing of the first, and of the others only a frame in panic.go
+        const { delivered, jobs, context } = await deliverFrom(`go/${name}.txt`);
+        expect(delivered).toContain(`fatal error: ${message}`);
+        expect(context).toMatchObject({ fetched: 1, assembled: 1 });
+        expect(jobs).toHaveLength(1);
+        expect(jobs[0]?.error).toMatchObject({ language: 'go', exceptionType: 'fatal error', message });
+        expect(jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({ function: fn, line });
+      },
+    );
+
     it("completes Rich's boxed traceback from the lines the default filter passes: the frames come from the read", async () => {
       // Python 3.11, Rich 13.3's RichHandler, one event per line: the level line, the box's top
       // (`Traceback`), the exception lines and code lines naming an error pass `?ERROR ?Error
