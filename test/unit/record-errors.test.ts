@@ -530,6 +530,75 @@ describe('recordErrors', () => {
       },
     );
 
+    it.each([
+      [
+        'javascript/node20-tsc-dist-console-error.txt',
+        'TypeError',
+        '/tmp/cap/tsapp/dist/orders/service.js',
+        3,
+      ],
+      ['javascript/node20-err-stack-after-message.txt', 'SyntaxError', undefined, undefined],
+      ['javascript/node20-console-trace-error.txt', 'TypeError', undefined, undefined],
+    ])(
+      'reads the stream behind %s, whose one delivered line names its error after other words and holds no level',
+      async (path, type, file, line) => {
+        // Node's console.error(msg, err) (`notify failed TypeError: …`), a message joined to
+        // err.stack, console.trace: one event per line, the default filter passes the header
+        // alone; before, the detector dropped it (a lone line is an error only at an error level)
+        const { delivered, jobs, context } = await deliverFrom(path);
+        expect(delivered).toHaveLength(1);
+        expect(context).toMatchObject({ fetched: 1, assembled: 1 });
+        expect(jobs.map((j) => j.error.exceptionType)).toEqual([type]);
+        expect(jobs[0]?.error.frames.length).toBeGreaterThan(0);
+        if (file) expect(jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({ file, line });
+      },
+    );
+
+    it('leaves out a line that only names an error when its stream holds no trace after it, reading once per kind and twice per delivery at most', async () => {
+      // a program that prints what it retried, with no level, on every request
+      const lines = [
+        ...Array.from({ length: 20 }, (_, i) => `retry ${i + 1} after TimeoutError: upstream took too long`),
+        'cache refresh failed RangeError: size out of range',
+        'warmup skipped KeyError: region',
+        'pool drained ConnectionError: reset by peer',
+      ];
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM });
+      const logContext = new FakeLogContext(async () => stream);
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      const out = recorded(
+        await recordErrors(
+          { event: makeDataPayload(stream, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+      expect(queue.jobs).toEqual([]);
+      expect(out.incidents).toEqual([]);
+      // the twenty retries are one kind; of the three others, one more is read
+      expect(logContext.requests).toHaveLength(2);
+    });
+
+    it('leaves out such a line when its stream cannot be read, rather than making a frameless incident of it', async () => {
+      const stream = makeEvents(
+        ["notify failed TypeError: Cannot read properties of undefined (reading 'email')"],
+        {
+          logGroup: LOG_GROUP,
+          logStream: STREAM,
+        },
+      );
+      const logContext = new FakeLogContext(async () => {
+        throw new Error('ThrottlingException: Rate exceeded');
+      });
+      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      const out = recorded(
+        await recordErrors(
+          { event: makeDataPayload(stream, { logGroup: LOG_GROUP, logStream: STREAM }) },
+          deps,
+        ),
+      );
+      expect(queue.jobs).toEqual([]);
+      expect(out.context.failures).toHaveLength(1);
+    });
+
     it("completes Rich's boxed traceback from the lines the default filter passes: the frames come from the read", async () => {
       // Python 3.11, Rich 13.3's RichHandler, one event per line: the level line, the box's top
       // (`Traceback`), the exception lines and code lines naming an error pass `?ERROR ?Error

@@ -48,10 +48,22 @@ export interface DetectedError {
   invocation?: StoppedInvocation;
   /** the invocation the prefix of the record's first line names (Lambda runtimes' log formats) */
   requestId?: string | undefined;
+  /**
+   * Asked for with `tentative`: a line delivered alone that names an error after other words, with
+   * no level (`notify failed TypeError: …`, what Node's `console.error(msg, err)` prints): an error
+   * only if its stream holds the trace it heads. The caller reads the stream (`needsContext` is
+   * set) and drops the record unless the read finds that trace.
+   */
+  isTentative?: true;
 }
 
 export interface DetectOptions {
   parsers?: readonly TraceParser[];
+  /**
+   * Also return, marked `isTentative`, lone lines that may head a trace the delivery left out (a
+   * filter passes a trace's header line and none of its frames). For a caller that reads the stream.
+   */
+  tentative?: boolean;
 }
 
 interface Line {
@@ -76,6 +88,8 @@ type ParseCache = Map<string, { text: string; parsed: ParsedTrace | undefined }>
 interface Assembly {
   parsers: readonly TraceParser[];
   cache: ParseCache;
+  /** DetectOptions.tentative */
+  tentative?: boolean;
 }
 
 interface Block {
@@ -192,7 +206,7 @@ const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exce
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
 export function detectErrors(
   events: readonly LogEvent[],
-  { parsers = TRACE_PARSERS }: DetectOptions = {},
+  { parsers = TRACE_PARSERS, tentative = false }: DetectOptions = {},
 ): DetectedError[] {
   const found: DetectedError[] = [];
   // An error storm repeats one trace thousands of times: redact and parse each distinct text once.
@@ -201,7 +215,7 @@ export function detectErrors(
   for (const streamEvents of groupByStream(events)) {
     assembleStream(
       linesOf(unboxRichTracebacks(joinSplitLines(streamEvents))),
-      { parsers, cache },
+      { parsers, cache, tentative },
       (detected) => {
         if (detected.invocation) reportsInvocations = true;
         found.push(detected);
@@ -567,7 +581,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     const from = open.tentativeFrom;
     const handBack = from === undefined ? [] : open.lines.splice(from);
     if (from !== undefined) open.bodies.splice(from);
-    const lone = closeBlock(open, assembly.cache, emit);
+    const lone = closeBlock(open, assembly, emit);
     // A lone error line that only looked like a trace's start may introduce a trace that goes on
     // in the same log statement (the line after it has no level of its own), never the next statement.
     const after = handBack[0] ?? next;
@@ -851,7 +865,11 @@ function isErrorLine(line: Parsed): boolean {
  * instead: the caller holds it like any error line, to introduce the trace that follows it in the
  * same log statement, or to stand alone.
  */
-function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) => void): Parsed | undefined {
+function closeBlock(
+  block: Block,
+  { cache, tentative }: Assembly,
+  emit: (d: DetectedError) => void,
+): Parsed | undefined {
   const bodies = [...block.bodies];
   while (bodies.length > 1 && bodies[bodies.length - 1]?.trim() === '') bodies.pop();
   const original = bodies.join('\n');
@@ -869,7 +887,11 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
         return undefined;
       }
       // `Traceback (most recent call last):` alone is a trace whose rest was not delivered.
-      if (!TRACE_ONLY_HEADER.test(only.body)) return undefined;
+      if (!TRACE_ONLY_HEADER.test(only.body)) {
+        if (tentative && mayHeadLeftOutTrace(only))
+          emit({ ...singleLineError(only), needsContext: true, isTentative: true });
+        return undefined;
+      }
     }
   }
   if (!hit) {
@@ -901,6 +923,17 @@ function closeBlock(block: Block, cache: ParseCache, emit: (d: DetectedError) =>
           !block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true))),
     requestId: requestIdOfLine((lines[0] as Line).event.message),
   });
+}
+
+/**
+ * A line a trace parser started and could not parse alone, delivered as an event of its own with
+ * no level, that names an error after other words (`notify failed TypeError: …`, `Trace:
+ * TypeError: …`): in a stream logged one line per event, the one line of a trace a filter passes.
+ */
+function mayHeadLeftOutTrace(line: Parsed): boolean {
+  if (!line.isWholeEvent || line.level !== undefined) return false;
+  const named = readEmbeddedError(line.body.trim());
+  return named !== undefined && !isGenericEmbedded(named);
 }
 
 /** Frames printed with no header of their own (`puts e.backtrace`) take type and message from the line before. */

@@ -28,7 +28,7 @@ export interface RecordErrorsDeps {
   ttlDays?: number;
   now?: () => number;
   decode?: (event: unknown) => DecodedSubscription;
-  detect?: (events: readonly LogEvent[]) => DetectedError[];
+  detect?: (events: readonly LogEvent[], options?: { tentative?: boolean }) => DetectedError[];
   fingerprint?: (record: ErrorRecord) => string;
   /** GetLogEvents calls per delivery at most: a storm of cut-off traces must not become a storm of reads */
   maxContextFetches?: number;
@@ -172,9 +172,11 @@ export async function recordErrors(
   const repo = resolveRepo(logGroup);
   if (!repo) return { kind: 'unrouted', logGroup, errorsSeen: detect(events).length };
 
-  const detected = detect(events);
+  // Lone lines that may head a trace the filter left out come back tentative: kept only if the
+  // read of their stream finds that trace.
+  const found = detect(events, { tentative: true });
   const { records, report: context } = await completeCutOffTraces({
-    detected,
+    detected: found,
     events,
     logContext,
     detect,
@@ -183,6 +185,7 @@ export async function recordErrors(
     contextBudgetMs,
     now,
   });
+  const detected = found.some((d) => d.isTentative) ? found.filter((d) => !d.isTentative) : found;
 
   const groups = groupByIncident({ records, repo, fingerprint });
   await dropLaterHalfOfEarlierFailure({
@@ -554,10 +557,14 @@ async function completeCutOffTraces({
     return print;
   };
 
-  for (const { record, needsContext } of detected) {
+  // tentative records read so far, and the signatures whose read found no trace they head
+  let tentativeReads = 0;
+  const barren = new Set<string>();
+  for (const { record, needsContext, isTentative } of detected) {
     const id = record.eventIds[0];
+    // A tentative record not confirmed by a read is not an error: it is left out, never kept.
     if (!needsContext || id === undefined) {
-      kept.push(record);
+      if (!isTentative) kept.push(record);
       continue;
     }
     const { logGroup, logStream, timestamp } = record;
@@ -584,19 +591,25 @@ async function completeCutOffTraces({
         report.inferred += 1;
         continue;
       }
+      // A line that only may head a trace reads at most a few times per delivery, once per signature.
+      if (isTentative && (tentativeReads >= MAX_TENTATIVE_READS || barren.has(signature))) {
+        report.skipped += 1;
+        continue;
+      }
       if (report.fetched >= maxContextFetches) {
         report.skipped += 1;
-        kept.push(record);
+        if (!isTentative) kept.push(record);
         continue;
       }
       readsEnd ??= now() + contextBudgetMs;
       const timeoutMs = readsEnd - now();
       if (timeoutMs <= 0) {
         report.outOfTime += 1;
-        kept.push(record);
+        if (!isTentative) kept.push(record);
         continue;
       }
       report.fetched += 1;
+      if (isTentative) tentativeReads += 1;
       try {
         const fetched = await logContext.fetchAround({ logGroup, logStream, timestamp, timeoutMs });
         delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
@@ -622,9 +635,8 @@ async function completeCutOffTraces({
           ? { record: found.record, isRead: true }
           : { record: found.record, print, isRead: true },
       );
-    } else {
-      kept.push(record);
-    }
+    } else if (isTentative) barren.add(signature);
+    else kept.push(record);
   }
 
   // A trace completed from a read may swallow other records of the delivery (its own later
@@ -649,6 +661,13 @@ async function completeCutOffTraces({
   for (const record of kept) if (record.eventIds.length === 0 || !isCovered(record)) rest.push({ record });
   return { records: [...rest, ...unique].sort((a, b) => a.record.timestamp - b.record.timestamp), report };
 }
+
+/**
+ * Reads per delivery for lines that only may head a trace the filter left out (a stream whose
+ * program prints `retry after TimeoutError: …` with no level on every request must not turn every
+ * delivery into GetLogEvents calls, which are throttled per account).
+ */
+const MAX_TENTATIVE_READS = 2;
 
 /** Timed-out invocations whose last lines are read per delivery: one per incident, these at most. */
 const MAX_LAST_LINE_READS = 3;
