@@ -447,12 +447,12 @@ export class AutoRepair extends Construct {
       ],
     });
 
-    for (const [index, logGroupName] of Object.keys(config.logGroups).entries()) {
+    for (const [index, [logGroupName, target]] of Object.entries(config.logGroups).entries()) {
       const watched = logs.LogGroup.fromLogGroupName(this, `Watched${index}`, logGroupName);
       new logs.SubscriptionFilter(this, `ErrorFilter${index}`, {
         logGroup: watched,
         destination: new LambdaDestination(this.detector),
-        filterPattern: logs.FilterPattern.literal(config.filterPattern),
+        filterPattern: logs.FilterPattern.literal(target.filterPattern ?? config.filterPattern),
         filterName: `${config.instanceName}-errors`,
       });
       // To fetch the rest of a stack trace the filter only delivered the first line of.

@@ -49,11 +49,19 @@ const repositoryTargetSchema = z.strictObject({
   pathPrefix: pathPrefixSchema.default(''),
 });
 
+/** A CloudWatch Logs filter pattern: at most 1,024 characters. */
+const filterPatternSchema = z.string().min(1).max(1024);
+
 const logGroupTargetSchema = z.strictObject({
   /** absent: the log group's errors go to `defaultRepository` */
   repository: repositorySchema.optional(),
   baseBranch: branchSchema.optional(),
   pathPrefix: pathPrefixSchema.optional(),
+  /**
+   * This log group's own filter pattern instead of `filterPattern` (a service that logs JSON
+   * with lower-case levels, a stream where a default term is noise).
+   */
+  filterPattern: filterPatternSchema.optional(),
 });
 
 /** CloudWatch Logs log group names: 1-512 of [.-_/#A-Za-z0-9]. */
@@ -74,7 +82,7 @@ export const aiOpsConfigSchema = z
     logGroups: z
       .record(logGroupNameSchema, logGroupTargetSchema)
       .refine((groups) => Object.keys(groups).length > 0, 'configure at least one log group to watch'),
-    filterPattern: z.string().min(1).max(1024).default(DEFAULT_FILTER_PATTERN),
+    filterPattern: filterPatternSchema.default(DEFAULT_FILTER_PATTERN),
     senderEmail: emailSchema,
     /** The SES identity the sender belongs to; defaults to the sender address's domain. */
     senderIdentity: z.string().min(1).optional(),

@@ -40,6 +40,32 @@ describe('AutoRepair template', () => {
     for (const own of OWN_LOG_GROUPS) expect(subscribed).not.toContain(own);
   });
 
+  it("subscribes a log group with its own filter pattern when it names one, and keeps it out of the detector's routing", () => {
+    const pinoPattern = '{ ($.level = 50) || ($.level = 60) }';
+    const { template: own } = synthAiOps({
+      props: makeAutoRepairProps({
+        logGroups: { '/aws/lambda/shop-api': {}, '/ecs/orders': { filterPattern: pinoPattern } },
+      }),
+    });
+    own.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      LogGroupName: '/ecs/orders',
+      FilterPattern: pinoPattern,
+    });
+    own.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      LogGroupName: '/aws/lambda/shop-api',
+      FilterPattern: Match.stringLikeRegexp('^\\?ERROR '),
+    });
+    const routing = JSON.parse(String(functionEnvironment(own, 'ai-ops-detector').REPOSITORIES)) as {
+      logGroups: Record<string, Record<string, unknown>>;
+    };
+    expect(routing.logGroups['/ecs/orders']).toEqual({
+      owner: 'acme',
+      name: 'shop',
+      baseBranch: 'main',
+      pathPrefix: '',
+    });
+  });
+
   it('tells the detector which log groups are its own, and they exist with those names', () => {
     const env = functionEnvironment(template, 'ai-ops-detector');
     expect(String(env.OWN_LOG_GROUPS).split(',')).toEqual(OWN_LOG_GROUPS);

@@ -56,7 +56,11 @@ describe('ai-ops configuration', () => {
     let caught: unknown;
     try {
       parseAiOpsConfig({
-        logGroups: { 'bad name!': {}, '/ok': { repository: 'x/y', pathPrefix: '../escape' } },
+        logGroups: {
+          'bad name!': {},
+          '/ok': { repository: 'x/y', pathPrefix: '../escape' },
+          '/json': { filterPattern: '' },
+        },
         senderEmail: 'not-an-email',
         reviewerEmails: [],
         githubApiUrl: 'http://github.example',
@@ -70,6 +74,7 @@ describe('ai-ops configuration', () => {
     for (const path of [
       'logGroups.bad name!',
       'logGroups./ok.pathPrefix',
+      'logGroups./json.filterPattern',
       'senderEmail',
       'reviewerEmails',
       'githubApiUrl',
