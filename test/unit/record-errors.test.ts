@@ -599,6 +599,22 @@ describe('recordErrors', () => {
       expect(out.context.failures).toHaveLength(1);
     });
 
+    it("reads back Node's crash on a promise rejected with a string, whose one term is its UnhandledPromiseRejection line", async () => {
+      // Node 20, `Promise.reject("order 7 not found in the catalogue")` unhandled: the runtime's
+      // excerpt, its `UnhandledPromiseRejection: …` (no Error, no ERROR), `code: 'ERR_UNHANDLED_REJECTION'`
+      const { delivered, jobs } = await deliverFrom(
+        'javascript/node20-unhandled-rejection-string-reason.txt',
+      );
+      // the excerpt's code line and the error's header: before the term, nothing
+      expect(delivered.map((line) => line.trim().slice(0, 30))).toEqual([
+        'new UnhandledPromiseRejection(',
+        'UnhandledPromiseRejection: Thi',
+      ]);
+      expect(jobs.map((j) => [j.error.exceptionType, j.error.message])).toEqual([
+        ['UnhandledPromiseRejection', 'order 7 not found in the catalogue'],
+      ]);
+    });
+
     it("completes Rich's boxed traceback from the lines the default filter passes: the frames come from the read", async () => {
       // Python 3.11, Rich 13.3's RichHandler, one event per line: the level line, the box's top
       // (`Traceback`), the exception lines and code lines naming an error pass `?ERROR ?Error

@@ -185,8 +185,9 @@ function anyCase(words: readonly string[]): RegExp {
       .join('');
   return new RegExp(words.map(spell).join('|'));
 }
+// `UnhandledPromiseRejection: …` is Node's crash on a promise rejected with no Error (a string).
 const EXCEPTION_HEADER =
-  /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error)(?::[ \t]+(.*)|:?[ \t]*)$/;
+  /^([A-Za-z_$][\w$.]{0,200}(?:Error|Exception|Exit|Interrupt|Fault|Panic)|Error|UnhandledPromiseRejection)(?::[ \t]+(.*)|:?[ \t]*)$/;
 const LOGFMT_LEVEL =
   /(?:^|[ \t])(?:level|lvl|severity)=["']?(error|err|fatal|panic|crit|critical|alert|emerg)\b/i;
 // Headers that open a trace and say nothing else: alone, they are a trace cut off after them.
