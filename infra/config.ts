@@ -16,10 +16,11 @@ const LOG_RETENTION_DAYS = [
  * Erlang VM's last line when it runs out of memory (`eheap_alloc: Cannot allocate … bytes`), and
  * the Go runtime's unrecoverable errors (`fatal error: concurrent map writes`, `… stack overflow`,
  * `… out of memory`, a deadlock: no other term is in their header or, often, their frames), and
- * Node's crash on a promise rejected with no Error (`UnhandledPromiseRejection: … "a string"`).
+ * Node's crash on a promise rejected with no Error (`UnhandledPromiseRejection: … "a string"`),
+ * and logfmt's lower-case level (logrus' text format: `level=error msg="charge failed" …`).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

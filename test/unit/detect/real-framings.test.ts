@@ -2014,6 +2014,8 @@ describe('structured loggers: the error field is the message', () => {
     const line = fixture('go/documented-logrus-text-error.logfmt').trim();
     const [found] = detectErrors(makeEvents([line]));
     expect(found?.record).toMatchObject({ message: 'card declined: insufficient funds' });
+    // its level is its only term of the default filter
+    expect(DEFAULT_FILTER_TERMS.filter((term) => line.includes(term))).toEqual(['level=error']);
   });
 });
 
