@@ -591,11 +591,9 @@ async function completeCutOffTraces({
         report.inferred += 1;
         continue;
       }
-      // A line that only may head a trace reads at most a few times per delivery, once per signature.
-      if (isTentative && (tentativeReads >= MAX_TENTATIVE_READS || barren.has(signature))) {
-        report.skipped += 1;
-        continue;
-      }
+      // A line that only may head a trace reads at most a few times per delivery, once per signature
+      // (left out uncounted: it is no trace left cut off, only a line that was not looked behind).
+      if (isTentative && (tentativeReads >= MAX_TENTATIVE_READS || barren.has(signature))) continue;
       if (report.fetched >= maxContextFetches) {
         report.skipped += 1;
         if (!isTentative) kept.push(record);
