@@ -430,18 +430,24 @@ describe('recordErrors', () => {
     });
 
     /**
-     * A captured log as one stream, one event per line. `deliver` picks what a subscription
-     * delivers of it (by default what the default filter pattern passes); the rest is read back
-     * (GetLogEvents) from that stream. The messages delivered, the jobs queued, the read report.
+     * Log lines as one stream, one event per line. `deliver` picks what a subscription delivers of
+     * it (by default what the default filter pattern passes); reads (GetLogEvents) answer with
+     * `respond`, by default the whole stream. The messages delivered, the jobs queued, the
+     * incidents, the read report and the reads made.
      */
-    async function deliverFrom(
-      path: string,
-      deliver = (events: LogEvent[]) => events.filter((e) => passesDefaultFilter(e.message)),
+    async function deliverLines(
+      lines: readonly string[],
+      {
+        deliver = (events: LogEvent[]) => events.filter((e) => passesDefaultFilter(e.message)),
+        respond,
+      }: {
+        deliver?: (events: LogEvent[]) => LogEvent[];
+        respond?: () => Promise<LogEvent[]>;
+      } = {},
     ) {
-      const lines = traceText(path).trimEnd().split('\n');
       const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
       const delivered = deliver(stream);
-      const logContext = new FakeLogContext(async () => stream);
+      const logContext = new FakeLogContext(respond ?? (async () => stream));
       const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
       const out = recorded(
         await recordErrors(
@@ -449,8 +455,18 @@ describe('recordErrors', () => {
           deps,
         ),
       );
-      return { delivered: delivered.map((e) => e.message), jobs: queue.jobs, context: out.context };
+      return {
+        delivered: delivered.map((e) => e.message),
+        jobs: queue.jobs,
+        incidents: out.incidents,
+        context: out.context,
+        reads: logContext.requests.length,
+      };
     }
+
+    /** `deliverLines` of a captured fixture, `path` under test/fixtures/traces/. */
+    const deliverFrom = (path: string, deliver?: (events: LogEvent[]) => LogEvent[]) =>
+      deliverLines(traceText(path).trimEnd().split('\n'), deliver ? { deliver } : {});
 
     it("reads back Node's code excerpt before a SyntaxError delivered without it: the broken file is the innermost frame", async () => {
       // `node main.js` whose require('./bad.js') does not parse, one event per line: a delivery that
@@ -562,41 +578,25 @@ describe('recordErrors', () => {
         'warmup skipped KeyError: region',
         'pool drained ConnectionError: reset by peer',
       ];
-      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM });
-      const logContext = new FakeLogContext(async () => stream);
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      const out = recorded(
-        await recordErrors(
-          { event: makeDataPayload(stream, { logGroup: LOG_GROUP, logStream: STREAM }) },
-          deps,
-        ),
-      );
-      expect(queue.jobs).toEqual([]);
-      expect(out.incidents).toEqual([]);
+      const { jobs, incidents, reads } = await deliverLines(lines, { deliver: (events) => events });
+      expect(jobs).toEqual([]);
+      expect(incidents).toEqual([]);
       // the twenty retries are one kind; of the three others, one more is read
-      expect(logContext.requests).toHaveLength(2);
+      expect(reads).toBe(2);
     });
 
     it('leaves out such a line when its stream cannot be read, rather than making a frameless incident of it', async () => {
-      const stream = makeEvents(
+      const { jobs, context } = await deliverLines(
         ["notify failed TypeError: Cannot read properties of undefined (reading 'email')"],
         {
-          logGroup: LOG_GROUP,
-          logStream: STREAM,
+          deliver: (events) => events,
+          respond: async () => {
+            throw new Error('ThrottlingException: Rate exceeded');
+          },
         },
       );
-      const logContext = new FakeLogContext(async () => {
-        throw new Error('ThrottlingException: Rate exceeded');
-      });
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
-      const out = recorded(
-        await recordErrors(
-          { event: makeDataPayload(stream, { logGroup: LOG_GROUP, logStream: STREAM }) },
-          deps,
-        ),
-      );
-      expect(queue.jobs).toEqual([]);
-      expect(out.context.failures).toHaveLength(1);
+      expect(jobs).toEqual([]);
+      expect(context.failures).toHaveLength(1);
     });
 
     it("reads back Node's crash on a promise rejected with a string, whose one term is its UnhandledPromiseRejection line", async () => {
