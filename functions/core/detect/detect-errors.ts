@@ -132,8 +132,13 @@ const isDetailLine = (text: string): boolean => {
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;
 // Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
-const MAY_START_TRACE =
-  /rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [`']|^Runtime\.[A-Z]|^\s*\*\* \(|^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)/;
+// Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`); its
+// frames, which `Exception.format_stacktrace` prints with no banner (after a logged message), name
+// their application or an Erlang module (`    (shop 0.1.0) lib/…`, `    :erlang.binary_to_integer(…)`).
+const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)`;
+const MAY_START_TRACE = new RegExp(
+  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}`,
+);
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
 // case; spelled as ASCII classes (`[eE][rR][rR]`), which V8 scans faster than the same words under
@@ -154,12 +159,11 @@ const MAY_MATTER_WORDS = anyCase([
   "thread '",
   'caused by',
 ]);
-// Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`); its
-// frames, which `Exception.format_stacktrace` prints with no banner (after a logged message), name
-// their application or an Erlang module (`    (shop 0.1.0) lib/…`, `    :erlang.binary_to_integer(…)`).
-// The Erlang VM's allocator failure (`eheap_alloc: Cannot allocate …`) says no error word either.
-const MAY_MATTER_START =
-  /^\s*(?:at |#\d|\*\* \()|^[efEF]\d{4} |^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)|^[a-z_]{1,40}_alloc: Cannot allocate /;
+// Elixir's banners and frames, and the Erlang VM's allocator failure (`eheap_alloc: Cannot
+// allocate …`), say no error word either.
+const MAY_MATTER_START = new RegExp(
+  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |${ELIXIR_LINE_START}`,
+);
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
 

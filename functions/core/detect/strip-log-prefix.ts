@@ -232,6 +232,9 @@ const OPEN_BRACKET = 91;
 // with no prefix and no level, before `Crash dump is being written to: erl_crash.dump...done`.
 const BEAM_ALLOC_FAILURE = /^[a-z_]{1,40}_alloc: Cannot allocate \d{1,20} bytes of memory \(of type "/;
 
+/** The Erlang VM's allocator failure line (read as fatal here; explained to the reviewer in the email). */
+export const isBeamAllocationFailure = (text: string): boolean => BEAM_ALLOC_FAILURE.test(text);
+
 /** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
 export function stripLogPrefix(line: string): LineParts {
   // Indented lines (a trace's frames) and empty ones carry no prefix: most lines of a trace.

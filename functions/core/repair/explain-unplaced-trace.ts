@@ -1,5 +1,6 @@
 import type { ErrorRecord } from '../contracts.ts';
 import { EXITED_TYPE, OUT_OF_MEMORY_TYPE, TIMED_OUT_TYPE } from '../detect/lambda-platform.ts';
+import { isBeamAllocationFailure } from '../detect/strip-log-prefix.ts';
 import type { FrameMapping } from './map-frames.ts';
 
 /** How many unmapped frames the explanation names. */
@@ -28,8 +29,6 @@ const NODE_HEAP_LIMIT = 'JavaScript heap out of memory';
 const NODE_OUT_OF_HEAP =
   'the Node.js process reached its heap limit and V8 stopped it, which leaves no JavaScript stack, so nothing points at a file of the repository. Look for data read whole into memory (a file, a query result, a response body) or a cache or list that grows from one request to the next; node --heapsnapshot-near-heap-limit=1 writes a heap snapshot that names what fills it. Raise the limit (--max-old-space-size in NODE_OPTIONS) only when the work needs it';
 
-// The Erlang VM's allocator failure, read as a fatal line (`eheap_alloc: Cannot allocate …`).
-const BEAM_ALLOC_FAILURE = /^[a-z_]{1,40}_alloc: Cannot allocate \d{1,20} bytes of memory/;
 const BEAM_OUT_OF_MEMORY =
   'the Erlang VM could not allocate memory and stopped (it writes erl_crash.dump as it goes), which leaves no stack, so nothing points at a file of the repository. The allocator says what grew (eheap_alloc: a process heap; binary_alloc: binaries): look for a process whose state, mailbox or accumulated list grows from one message to the next, or a result read whole into memory; the crash dump names the largest processes (observer or crashdump_viewer). Give the container more memory only when the work needs it';
 
@@ -78,7 +77,7 @@ export function explainUnplacedTrace({
         : undefined) ??
       (error.message.trim() === '' ? NOTHING_LOGGED : undefined) ??
       (error.message.includes(NODE_HEAP_LIMIT) ? NODE_OUT_OF_HEAP : undefined) ??
-      (BEAM_ALLOC_FAILURE.test(error.message) ? BEAM_OUT_OF_MEMORY : undefined) ??
+      (isBeamAllocationFailure(error.message) ? BEAM_OUT_OF_MEMORY : undefined) ??
       `the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository`;
     return `no fix was attempted: ${reason} (no model call was made)`;
   }

@@ -123,9 +123,9 @@ function parseElixir(text: string): ParsedTrace | undefined {
   const start = lines.findIndex((line) => BANNER.test(line));
   if (start < 0) return isLoneFrame(lines[0] ?? '') ? parseFramesAlone(lines) : undefined;
   const levels: Level[] = [];
-  const open = (line: string): boolean => {
+  const open = (line: string): void => {
     const banner = BANNER.exec(line);
-    if (!banner) return false;
+    if (!banner) return;
     levels.push({
       indent: (banner[1] ?? '').length,
       kind: banner[2] ?? '',
@@ -133,7 +133,6 @@ function parseElixir(text: string): ParsedTrace | undefined {
       frames: [],
       isMessageDone: false,
     });
-    return true;
   };
   open(lines[start] ?? '');
   const outer = levels[0];
