@@ -24,9 +24,10 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   // and Elixir's own, and the Hex packages of a Phoenix stack (whose paths, relative to the
   // package, look like the application's: `(plug 1.14.0) lib/plug/parsers.ex`); an Erlang call
   // printed without one (`:erlang.*("2", 5)`). file: a dependency compiled into the application
-  // (`(shop 0.1.0) deps/phoenix/lib/phoenix/endpoint.ex`), a build directory.
+  // (`(shop 0.1.0) deps/phoenix/lib/phoenix/endpoint.ex`), a build directory, `nofile` (code
+  // evaluated from a string: `mix run -e`, `Code.eval_string`, IEx).
   elixir: new RegExp(
-    String.raw`(?:^|[\\/])(?:deps|_build)[\\/]|^:|^(?:` +
+    String.raw`(?:^|[\\/])(?:deps|_build)[\\/]|^:|^nofile$|^(?:` +
       [
         'elixir|stdlib|kernel|mix|logger|ex_unit|iex|eex|compiler|erts|crypto|ssl|inets|public_key|asn1',
         'sasl|runtime_tools|tools|os_mon|mnesia|ssh|xmerl|syntax_tools|parsetools|observer|debugger|eunit',

@@ -319,3 +319,54 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     expect(DEFAULT_FILTER_TERMS.filter((term) => logged.includes(term))).toEqual(['[error]']);
   });
 });
+
+describe('Elixir 1.18 / OTP 27, the current release line, reads as 1.14 / OTP 25 did', () => {
+  // Captured with Debian trixie's Elixir 1.18.3 / OTP 27 running the same programs as the 1.14
+  // fixtures (test/fixtures/apps/elixir-shop, a mix release): OTP 27 moved every stdlib line,
+  // dropped proc_lib from a Task's stack, added an `{exit,terminating,…}` term before a failed
+  // boot, and `mix run -e` prints the evaluated string as a frame of its own (`nofile:1: (file)`).
+  it.each([
+    // parse_qty/1 tail-calls String.to_integer/1, which 1.18 inlines: no frame of the app is left
+    ['elixir118-mix-run-argument-error-tail-call', 'ArgumentError', undefined, undefined],
+    ['elixir118-mix-run-function-clause-error', 'FunctionClauseError', 'lib/shop/pricing.ex', 6],
+    ['elixir118-task-terminating-key-error', 'KeyError', 'lib/shop/pricing.ex', 3],
+    ['elixir118-release-boot-failed-to-start-child', 'ArgumentError', 'lib/boot/config_loader.ex', 6],
+    ['elixir118-task-exit-timeout', 'stop', undefined, undefined],
+  ])('%s: one record, alike in both delivery shapes', (name, type, file, line) => {
+    const text = fixture(name);
+    const [lines, entries] = [perLine(text), perEntry(text)];
+
+    expect(lines.map(summary)).toEqual([expect.objectContaining({ type, where: file, line })]);
+    expect(entries.map(summary)).toEqual(lines.map(summary));
+    expect(entries.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+  });
+
+  it('keeps the fingerprint of a bug whose stack reaches the app across the upgrade: no incident opens again', () => {
+    for (const [before, after] of [
+      ['elixir114-genserver-crash-and-caller-exit', 'elixir118-genserver-crash-and-caller-exit'],
+      ['elixir114-task-terminating-key-error', 'elixir118-task-terminating-key-error'],
+      ['elixir114-release-boot-failed-to-start-child', 'elixir118-release-boot-failed-to-start-child'],
+    ] as const) {
+      const [old, now] = [perLine(fixture(before)), perLine(fixture(after))];
+      expect(now.map(fingerprintError), after).toEqual(old.map(fingerprintError));
+      expect(now.length, after).toBeGreaterThan(0);
+    }
+  });
+
+  it("places a script's code in the script, whatever module it was compiled into, and code evaluated from a string nowhere", () => {
+    // `anonymous fn/0 in :elixir_compiler_2.__FILE__/1`: a spawned function of a .exs script
+    const records = perLine(fixture('elixir118-spawned-process-raise-and-throw-script'));
+    expect(records.map(summary)).toEqual([
+      { type: 'RuntimeError', message: 'boom', where: '/tmp/cap-ex/spawn.exs', line: 1 },
+      {
+        type: 'ErlangError',
+        message: 'Erlang error: {:nocatch, :oops}',
+        where: '/tmp/cap-ex/spawn.exs',
+        line: 2,
+      },
+    ]);
+    // `nofile:1: (file)`: the string `mix run -e` evaluated is no file of the repository
+    const [evaluated] = perLine(fixture('elixir118-mix-run-argument-error-tail-call'));
+    expect(evaluated?.frames.find((f) => f.file === 'nofile')).toMatchObject({ inApp: false });
+  });
+});

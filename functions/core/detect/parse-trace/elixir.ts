@@ -84,8 +84,10 @@ function toFrame(
   const owner = call.replace(ANONYMOUS, '');
   const module = ERLANG_MODULE.exec(owner)?.[0] ?? ALIAS.exec(owner)?.[0];
   // The application a frame belongs to says whether it is the runtime's (`elixir`, `stdlib`);
-  // an Erlang call printed without one (`:erlang.*`) is the runtime's.
-  const owningApp = app ?? (module?.startsWith(':') ? module : undefined);
+  // an Erlang call printed without one or a place (`:erlang.*`) is the runtime's. A place with no
+  // application is the program's own file, whatever module its code was compiled into (a script's
+  // `anonymous fn/0 in :elixir_compiler_2.__FILE__/1`).
+  const owningApp = app ?? (file === undefined && module?.startsWith(':') ? module : undefined);
   return {
     file: file ?? '',
     ...(line === undefined || line === 0 ? {} : { line }),
