@@ -6,6 +6,7 @@ import { awsClientOptions } from '../adapters/aws-client-options.ts';
 import { CloudWatchLogsContext } from '../adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { BarrenLines } from '../core/detect/barren-lines.ts';
 import {
   type RecordErrorsDeps,
   type RecordErrorsOutcome,
@@ -65,6 +66,8 @@ function init(): NonNullable<typeof cached> {
     resolveRepo: makeRepositoryResolver(config.repositories),
     ownLogGroups: new Set(config.ownLogGroups),
     ttlDays: config.incidentTtlDays,
+    // kept by the warm container: lone lines read around in vain are not read again each delivery
+    barrenLines: new BarrenLines(),
     logger,
     metrics,
   });

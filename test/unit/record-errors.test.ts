@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord, LogEvent, RepairJob, RepoRef } from '../../functions/core/contracts.ts';
+import { BarrenLines } from '../../functions/core/detect/barren-lines.ts';
 import { type DetectedError, detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import {
@@ -432,23 +433,30 @@ describe('recordErrors', () => {
     /**
      * Log lines as one stream, one event per line. `deliver` picks what a subscription delivers of
      * it (by default what the default filter pattern passes); reads (GetLogEvents) answer with
-     * `respond`, by default the whole stream. The messages delivered, the jobs queued, the
-     * incidents, the read report and the reads made.
+     * `respond`, by default the whole stream; `deps` go to recordErrors as they are. The messages
+     * delivered, the jobs queued, the incidents, the read report and the reads made.
      */
     async function deliverLines(
       lines: readonly string[],
       {
         deliver = (events: LogEvent[]) => events.filter((e) => passesDefaultFilter(e.message)),
         respond,
+        deps: given = {},
       }: {
         deliver?: (events: LogEvent[]) => LogEvent[];
         respond?: () => Promise<LogEvent[]>;
+        deps?: Partial<RecordErrorsDeps>;
       } = {},
     ) {
       const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
       const delivered = deliver(stream);
       const logContext = new FakeLogContext(respond ?? (async () => stream));
-      const { deps, queue } = makeDeps({ logContext, detect: detectErrors, fingerprint: fingerprintError });
+      const { deps, queue } = makeDeps({
+        logContext,
+        detect: detectErrors,
+        fingerprint: fingerprintError,
+        ...given,
+      });
       const out = recorded(
         await recordErrors(
           { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
@@ -583,6 +591,54 @@ describe('recordErrors', () => {
       expect(incidents).toEqual([]);
       // the twenty retries are one kind; of the three others, one more is read
       expect(reads).toBe(2);
+    });
+
+    it('does not read such lines again in the next deliveries to a warm detector, until it forgets them', async () => {
+      const lines = [
+        ...Array.from({ length: 5 }, (_, i) => `retry ${i + 1} after TimeoutError: upstream took too long`),
+        'cache refresh failed RangeError: size out of range',
+      ];
+      let clock = NOW;
+      const barrenLines = new BarrenLines({ ttlMs: 15 * 60_000 });
+      const deliver = async () =>
+        (await deliverLines(lines, { deliver: (events) => events, deps: { barrenLines, now: () => clock } }))
+          .reads;
+
+      expect(await deliver()).toBe(2);
+      clock += 60_000;
+      expect(await deliver()).toBe(0);
+      // a program's next release may print a trace after the same line: read again in time
+      clock += 15 * 60_000;
+      expect(await deliver()).toBe(2);
+      // without a memory (the default) every delivery reads
+      expect((await deliverLines(lines, { deliver: (events) => events })).reads).toBe(2);
+      expect((await deliverLines(lines, { deliver: (events) => events })).reads).toBe(2);
+    });
+
+    it('remembers no line as barren from a read that failed, and reads no more such lines in that delivery', async () => {
+      const lines = [
+        "notify failed TypeError: Cannot read properties of undefined (reading 'email')",
+        'cache refresh failed RangeError: size out of range',
+      ];
+      const barrenLines = new BarrenLines();
+      let throttled = true;
+      const respond = async () => {
+        if (throttled) throw new Error('ThrottlingException: Rate exceeded');
+        return makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
+      };
+      const first = await deliverLines(lines, {
+        deliver: (events) => events,
+        respond,
+        deps: { barrenLines },
+      });
+      expect(first.reads).toBe(1);
+      throttled = false;
+      const second = await deliverLines(lines, {
+        deliver: (events) => events,
+        respond,
+        deps: { barrenLines },
+      });
+      expect(second.reads).toBe(2);
     });
 
     it('leaves out such a line when its stream cannot be read, rather than making a frameless incident of it', async () => {

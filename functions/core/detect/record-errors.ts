@@ -6,6 +6,7 @@ import type { IncidentStore, OccurrenceResult } from '../ports/incident-store.ts
 import type { EnqueueFailure, JobQueue } from '../ports/job-queue.ts';
 import type { LogContextSource } from '../ports/log-context-source.ts';
 import { redact } from '../text/redact.ts';
+import { BarrenLines } from './barren-lines.ts';
 import { type DecodedSubscription, decodeSubscriptionEvent, PayloadError } from './decode-subscription.ts';
 import { type DetectedError, detectErrors, isCauseOfExit } from './detect-errors.ts';
 import { fingerprintError } from './fingerprint.ts';
@@ -43,6 +44,11 @@ export interface RecordErrorsDeps {
   queueOwner?: string;
   /** how long a queued job may stay unclaimed before the sweep sends it again */
   queueLeaseMs?: number;
+  /**
+   * Lone lines read around in vain, remembered across deliveries (one per warm detector); by
+   * default each delivery starts with none.
+   */
+  barrenLines?: BarrenLines;
 }
 
 export interface IncidentReport {
@@ -155,6 +161,7 @@ export async function recordErrors(
     concurrency = 16,
     queueOwner = 'sqs',
     queueLeaseMs = DEFAULT_QUEUE_LEASE_MS,
+    barrenLines = new BarrenLines(),
   }: RecordErrorsDeps,
 ): Promise<RecordErrorsOutcome> {
   let decoded: DecodedSubscription;
@@ -184,6 +191,7 @@ export async function recordErrors(
     maxContextFetches,
     contextBudgetMs,
     now,
+    barrenLines,
   });
   const detected = found.some((d) => d.isTentative) ? found.filter((d) => !d.isTentative) : found;
 
@@ -508,6 +516,7 @@ async function completeCutOffTraces({
   maxContextFetches,
   contextBudgetMs,
   now,
+  barrenLines,
 }: {
   detected: readonly DetectedError[];
   events: readonly LogEvent[];
@@ -517,6 +526,7 @@ async function completeCutOffTraces({
   maxContextFetches: number;
   contextBudgetMs: number;
   now: () => number;
+  barrenLines: BarrenLines;
 }): Promise<{ records: Completed[]; report: ContextFetchReport }> {
   const report: ContextFetchReport = {
     fetched: 0,
@@ -557,9 +567,8 @@ async function completeCutOffTraces({
     return print;
   };
 
-  // tentative records read so far, and the signatures whose read found no trace they head
+  // tentative records read so far; the kinds whose read found no trace they head are barrenLines'
   let tentativeReads = 0;
-  const barren = new Set<string>();
   for (const { record, needsContext, isTentative } of detected) {
     const id = record.eventIds[0];
     // A tentative record not confirmed by a read is not an error: it is left out, never kept.
@@ -584,6 +593,7 @@ async function completeCutOffTraces({
       learned.set(logStream, stream);
     }
     const signature = fingerprint(record);
+    const kind = isTentative ? `${logGroup}\n${signature}` : '';
     if (!found) {
       const like = stream.get(signature);
       if (like && !like.isAmbiguous) {
@@ -593,7 +603,7 @@ async function completeCutOffTraces({
       }
       // A line that only may head a trace reads at most a few times per delivery, once per signature
       // (left out uncounted: it is no trace left cut off, only a line that was not looked behind).
-      if (isTentative && (tentativeReads >= MAX_TENTATIVE_READS || barren.has(signature))) continue;
+      if (isTentative && (tentativeReads >= MAX_TENTATIVE_READS || barrenLines.has(kind, now()))) continue;
       if (report.fetched >= maxContextFetches) {
         report.skipped += 1;
         if (!isTentative) kept.push(record);
@@ -623,6 +633,12 @@ async function completeCutOffTraces({
       } catch (error: unknown) {
         // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
         report.failures.push(failedRead(logStream, timestamp, error));
+        // A throttled or failing read says nothing of a line: none is remembered as barren, and
+        // no more lines that only may head a trace are read this delivery.
+        if (isTentative) {
+          tentativeReads = MAX_TENTATIVE_READS;
+          continue;
+        }
       }
     }
     if (found) {
@@ -633,7 +649,7 @@ async function completeCutOffTraces({
           ? { record: found.record, isRead: true }
           : { record: found.record, print, isRead: true },
       );
-    } else if (isTentative) barren.add(signature);
+    } else if (isTentative) barrenLines.add(kind, now());
     else kept.push(record);
   }
 

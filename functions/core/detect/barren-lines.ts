@@ -1,0 +1,36 @@
+/**
+ * Kinds of lone lines (a log group and a line's own fingerprint) that were read around because
+ * they might head a trace the subscription filter left out, and whose read found none. Kept by
+ * a warm detector across deliveries: a program that prints `retry after TimeoutError: …` with no
+ * level on every request would otherwise cost GetLogEvents calls on every delivery, and those
+ * are throttled per account, shared with the user's own tools. Forgotten after `ttlMs`, so a
+ * line that later does head a trace is read again; at most `maxEntries` kinds, oldest out first.
+ */
+export class BarrenLines {
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  // by key, when it is forgotten; a Map iterates in insertion order, oldest first
+  readonly #until = new Map<string, number>();
+
+  constructor({ ttlMs = 15 * 60_000, maxEntries = 1_000 }: { ttlMs?: number; maxEntries?: number } = {}) {
+    this.#ttlMs = ttlMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  has(key: string, now: number): boolean {
+    const until = this.#until.get(key);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.#until.delete(key);
+    return false;
+  }
+
+  add(key: string, now: number): void {
+    this.#until.delete(key);
+    this.#until.set(key, now + this.#ttlMs);
+    for (const oldest of this.#until.keys()) {
+      if (this.#until.size <= this.#maxEntries) break;
+      this.#until.delete(oldest);
+    }
+  }
+}
