@@ -563,6 +563,14 @@ describe('recordErrors', () => {
       ],
       ['javascript/node20-err-stack-after-message.txt', 'SyntaxError', undefined, undefined],
       ['javascript/node20-console-trace-error.txt', 'TypeError', undefined, undefined],
+      // a plain Error, with no message (`order check failed Error`), printed with colours or not
+      [
+        'javascript/node20-console-error-message-then-bare-error.txt',
+        'Error',
+        '/tmp/cap/app/src/empty.js',
+        2,
+      ],
+      ['javascript/node20-force-color-console-error.txt', 'Error', '/tmp/cap/app/src/empty.js', 2],
     ])(
       'reads the stream behind %s, whose one delivered line names its error after other words and holds no level',
       async (path, type, file, line) => {

@@ -937,8 +937,14 @@ function closeBlock(
  */
 function mayHeadLeftOutTrace(line: Parsed): boolean {
   if (!line.isWholeEvent || line.level !== undefined) return false;
-  const named = readEmbeddedError(line.body.trim());
-  return named !== undefined && !isGenericEmbedded(named);
+  const body = line.body.trim();
+  const named = readEmbeddedError(body);
+  if (named === undefined) return false;
+  // A plain Error is what console.error(msg, err) prints most (`order check failed Error`,
+  // `notify failed Error: boom`): worth a read, which a warm detector makes once per kind of line
+  // (BarrenLines). A plain name ending the line with a colon labels the next line (mono's
+  // `Unhandled Exception:`), which names the error itself.
+  return !isGenericEmbedded(named) || !body.endsWith(':');
 }
 
 /** Frames printed with no header of their own (`puts e.backtrace`) take type and message from the line before. */
