@@ -601,6 +601,13 @@ describe('recordErrors', () => {
       expect(reads).toBe(2);
     });
 
+    it('does not read around a plain name that only labels the next line', async () => {
+      // mono's unhandled exception report: the line after it names the error
+      const { reads, jobs } = await deliverLines(['Unhandled Exception:'], { deliver: (events) => events });
+      expect(reads).toBe(0);
+      expect(jobs).toEqual([]);
+    });
+
     it('does not read such lines again in the next deliveries to a warm detector, until it forgets them', async () => {
       const lines = [
         ...Array.from({ length: 5 }, (_, i) => `retry ${i + 1} after TimeoutError: upstream took too long`),
