@@ -115,6 +115,47 @@ describe('placeLogSite', () => {
     if (placed.kind === 'placed') expect(placed.error.language).toBe('elixir');
   });
 
+  it("places a job Oban saw fail (its default logger's line: the error's banner, no stack) at its worker's perform/1", async () => {
+    // Oban.Telemetry's default logger, Elixir 1.18: a raise, `{:error, reason}` and an exit, each
+    // with no frame; the messages' fixed text is too short or not in the code to place them
+    const failed = traceText('elixir/elixir118-oban-default-logger-job-exception.txt')
+      .split('\n')
+      .filter((l) => l.includes('job:exception'));
+    const worker = [
+      'defmodule Shop.Workers.Charge do',
+      '  use Oban.Worker, queue: :default, max_attempts: 3',
+      '',
+      '  @impl Oban.Worker',
+      '  def perform(%Oban.Job{args: %{"order_id" => order_id}}) do',
+      '    card = Shop.Orders.card!(order_id)',
+      '',
+      '    case Shop.Payments.charge(order_id, card) do',
+      '      {:ok, ref} -> {:ok, ref}',
+      '      {:error, "card declined"} -> raise "card ending #{card.last4} declined"',
+      '    end',
+      '  end',
+      'end',
+      '',
+      'defmodule Shop.Workers.Refund do',
+      '  use Oban.Worker',
+      '  def perform(_job), do: :ok',
+      'end',
+    ].join('\n');
+    const repo = makeFakeRepo({ ...fixtureApp('elixir-shop'), 'lib/shop/workers/payments.ex': worker });
+    for (const line of failed) {
+      const error = only([line]);
+      expect(error).toMatchObject({ language: 'elixir', frames: [] });
+      const placed = await placeLogSite({ error, repo });
+      expect(placed, line).toMatchObject({ kind: 'placed', location: 'lib/shop/workers/payments.ex:5' });
+      if (placed.kind === 'placed') expect(placed.finding).toContain('Shop.Workers.Charge');
+    }
+    // a worker no file defines places nothing
+    const other = only([
+      (failed[0] ?? '').replace('"worker":"Shop.Workers.Charge"', '"worker":"Shop.Workers.Ship"'),
+    ]);
+    expect(await placeLogSite({ error: other, repo })).toEqual({ kind: 'not_applicable' });
+  });
+
   it("places Puma's report of a NoMethodError (no backtrace) at the line its message quotes", async () => {
     // Ruby 3.1.2, Puma 5.6.5 in production: the inspected error holds error_highlight's snippet
     const log = traceText('ruby/ruby31-puma-5.6.5-production-rack-app-error.output');

@@ -1050,7 +1050,7 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
   // No trace: the statement that logged it is the one frame, when the logger names its caller.
   const at = error.loggedAt;
   parsed ??= {
-    language: at?.language ?? 'unknown',
+    language: at?.language ?? error.language ?? 'unknown',
     exceptionType: fault
       ? `Runtime.${fault}`
       : isJavaHandlerMissing(error.message)

@@ -1,3 +1,4 @@
+import type { Language } from '../contracts.ts';
 import { type Level, toLevel } from './strip-log-prefix.ts';
 
 /** An error-level structured (JSON) log line, reduced to what the detector needs. */
@@ -14,6 +15,8 @@ export interface StructuredError {
   message: string;
   /** where the logger says the statement that logged it is, when it says (caller fields) */
   loggedAt?: LoggedAt;
+  /** the language the line says its program is in, when it names no caller */
+  language?: Language;
 }
 
 /** The logging statement's place, as a structured logger reports its caller. */
@@ -182,6 +185,8 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   if (isQuietStructuredLine(body)) return undefined;
   const obj = parseObject(body.slice(start));
   if (!obj) return undefined;
+  const job = failedObanJob(obj);
+  if (job) return job;
   const rawLevel = pick(obj, LEVEL_PATHS);
   const level = toLevel(rawLevel);
   const isError = level === 'error' || level === 'fatal';
@@ -225,6 +230,31 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
 }
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
+
+// `** (RuntimeError) card declined`, `** (exit) :timeout`: Exception.format_banner/3
+const ELIXIR_BANNER = /^\*\* \(([\w.]{1,200})\) (.*)$/s;
+
+/**
+ * A job Oban ran and saw fail, as its default logger (Oban.Telemetry.attach_default_logger) writes
+ * it: `"event":"job:exception"` (a failure that will be retried, or the last attempt: `state`
+ * `failure` or `discard`), the error's banner in `error`, no stacktrace, at the level the logger
+ * was attached with — `info` by default, which no level rule would read as an error. Oban rescues
+ * the job's exception, so no crash report follows: this line is all the log holds of it.
+ */
+function failedObanJob(obj: Json): StructuredError | undefined {
+  if (obj.source !== 'oban' || obj.event !== 'job:exception' || typeof obj.error !== 'string')
+    return undefined;
+  let banner = ELIXIR_BANNER.exec(obj.error);
+  // Oban.CrashError wraps an exit or a throw, its message that one's banner: the exit is the error
+  const wrapped = banner?.[1] === 'Oban.CrashError' ? ELIXIR_BANNER.exec(banner[2] ?? '') : null;
+  if (wrapped) banner = wrapped;
+  return {
+    level: 'error',
+    language: 'elixir',
+    ...(banner?.[1] ? { exceptionType: banner[1] } : {}),
+    message: (banner?.[2] ?? obj.error).split('\n', 1)[0] ?? '',
+  };
+}
 
 /**
  * The stack is frames alone (its first line indented: no header names the error) and `message`,

@@ -125,7 +125,9 @@ export async function placeLogSite({
     ...new Set([...loggedTexts(error.raw).flatMap(fixedFragments), ...fixedFragments(error.message)]),
   ].slice(0, MAX_FRAGMENTS);
   const snippet = quotedCodeLine(error.raw);
-  if (fragments.length === 0 && snippet === undefined) return { kind: 'not_applicable' };
+  const worker = obanWorker(error.raw);
+  if (fragments.length === 0 && snippet === undefined && worker === undefined)
+    return { kind: 'not_applicable' };
   const prefix = pathPrefix.replace(/^\/+|\/+$/g, '');
   const entries = await repo.listFiles();
   const candidates = entries
@@ -138,6 +140,7 @@ export async function placeLogSite({
   const shortest = forms.flatMap((list) => list.slice(-2));
   const hits = fragments.map((): Hit[] => []);
   const snippetHits: Hit[] = [];
+  const workerHits: Hit[] = [];
   let searched = 0;
   let bytes = 0;
   for (const path of candidates) {
@@ -146,6 +149,10 @@ export async function placeLogSite({
     if (text === undefined) continue;
     searched += 1;
     bytes += text.length;
+    if (worker !== undefined && workerHits.length <= MAX_HITS) {
+      const at = performOf(text, worker.module);
+      if (at !== undefined) workerHits.push({ path, line: at, form: worker.module });
+    }
     const hasSnippet = snippet !== undefined && text.includes(snippet);
     if (!hasSnippet && !shortest.some((form) => text.includes(form))) continue;
     for (const [i, line] of text.split('\n').entries()) {
@@ -176,7 +183,40 @@ export async function placeLogSite({
     const only = onlyHit(found, prefix);
     if (only) return placed(error, only, 'logged');
   }
+  const job = onlyHit(workerHits, prefix);
+  if (job) return placed(error, job, 'worker');
   return { kind: 'not_applicable' };
+}
+
+// `"worker":"Shop.Workers.Charge"`: an Elixir module name, as Oban's default logger writes it
+const MODULE_NAME = /^[A-Z]\w{0,100}(?:\.[A-Z]\w{0,100}){0,10}$/;
+
+/**
+ * The worker of a job Oban's default logger reports failed (`"source":"oban"`, `"event":
+ * "job:exception"`): it names the job's module, not where in it the job failed.
+ */
+function obanWorker(raw: string): { module: string } | undefined {
+  const fields = jsonFields(raw);
+  const module = fields?.worker;
+  if (fields?.source !== 'oban' || fields.event !== 'job:exception' || typeof module !== 'string')
+    return undefined;
+  return MODULE_NAME.test(module) ? { module } : undefined;
+}
+
+/** The line of `def perform(` in the file's `defmodule <module> do`, or of the defmodule itself. */
+function performOf(text: string, module: string): number | undefined {
+  const opening = `defmodule ${module} do`;
+  const at = text.indexOf(opening);
+  if (at < 0) return undefined;
+  const next = text.indexOf('\n', at + opening.length);
+  if (next >= 0 && text.slice(at + opening.length, next).trim() !== '') return undefined;
+  const first = text.slice(0, at).split('\n').length;
+  const lines = text.slice(at).split('\n');
+  // the next module's opening ends this one's body (a file may hold several)
+  const end = lines.findIndex((line, i) => i > 0 && /^\s*defmodule\s/.test(line));
+  const body = end < 0 ? lines : lines.slice(0, end);
+  const perform = body.findIndex((line) => /^\s*def perform\(/.test(line));
+  return first + Math.max(perform, 0);
 }
 
 function onlyHit(found: readonly Hit[], prefix: string): Hit | undefined {
@@ -193,16 +233,8 @@ const MAX_RAW_JSON_CHARS = 64 * 1024;
 
 /** The statement's own text a JSON log line holds beside the error, if the line is JSON. */
 function loggedTexts(raw: string): string[] {
-  const line = raw.trim();
-  if (!line.startsWith('{') || !line.endsWith('}') || line.length > MAX_RAW_JSON_CHARS) return [];
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch {
-    return [];
-  }
-  if (typeof obj !== 'object' || obj === null) return [];
-  const fields = obj as Record<string, unknown>;
+  const fields = jsonFields(raw);
+  if (!fields) return [];
   // Rust's tracing nests the event's fields, its message among them: `{"fields":{"message":…}}`
   const nested = fields.fields;
   const inner = typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>) : {};
@@ -211,11 +243,26 @@ function loggedTexts(raw: string): string[] {
   );
 }
 
+/** The fields of a record's raw text when it is one JSON object. */
+function jsonFields(raw: string): Record<string, unknown> | undefined {
+  const line = raw.trim();
+  if (!line.startsWith('{') || !line.endsWith('}') || line.length > MAX_RAW_JSON_CHARS) return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof obj === 'object' && obj !== null && !Array.isArray(obj)
+    ? (obj as Record<string, unknown>)
+    : undefined;
+}
+
 function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
   return error.frames.length > 0 || error.causes.some(hasFrames);
 }
 
-function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged'): LogSitePlacement {
+function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged' | 'worker'): LogSitePlacement {
   const frame: StackFrame = { file: hit.path, line: hit.line, inApp: true };
   const language: Language =
     error.language === 'unknown' ? (languageOfPath(hit.path) ?? 'unknown') : error.language;
@@ -229,6 +276,8 @@ function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged'): LogSite
     finding:
       how === 'quoted'
         ? `The error was logged without a stack trace, but its message quotes the line of code that failed ("${quoted}"): that is ${location}, and no other line of the application's source reads so.`
-        : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: most likely the statement that logged it. What failed is then in the code around it (what it caught or checked just before), not in the log statement itself.`,
+        : how === 'worker'
+          ? `The error was logged without a stack trace by Oban, for a job of the worker ${quoted}, defined at ${location} (its perform/1). The job failed in that function or in code it calls; the log does not say where.`
+          : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: most likely the statement that logged it. What failed is then in the code around it (what it caught or checked just before), not in the log statement itself.`,
   };
 }

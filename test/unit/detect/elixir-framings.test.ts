@@ -353,6 +353,34 @@ describe('Elixir 1.18 / OTP 27, the current release line, reads as 1.14 / OTP 25
     }
   });
 
+  it("reads a job Oban saw fail from its default logger's line: at info, the error's banner, no stack", () => {
+    // Oban.Telemetry.attach_default_logger's `job:exception` lines (the call and the errors Oban
+    // builds, oban-bg/oban 2939e313, run on Elixir 1.18): a raised exception on two attempts,
+    // `{:error, reason}` (Oban.PerformError), an exit (Oban.CrashError); `job:start` and `job:stop`
+    // around them. Oban rescues the job: no crash report follows, this line is all there is.
+    const text = fixture('elixir118-oban-default-logger-job-exception');
+    const [lines, entries] = [perLine(text), perEntry(text)];
+    const expected = [
+      { type: 'RuntimeError', message: 'card ending 4242 declined' },
+      { type: 'RuntimeError', message: 'card ending 4242 declined' },
+      { type: 'Oban.PerformError', message: 'Shop.Workers.Charge failed with {:error, "card declined"}' },
+      // the exit Oban.CrashError wraps is the error
+      { type: 'exit', message: 'time out' },
+    ];
+    expect(lines.map((r) => ({ type: r.exceptionType, message: r.message }))).toEqual(expected);
+    expect(entries.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+    expect(lines.every((r) => r.language === 'elixir' && r.frames.length === 0)).toBe(true);
+    // the same failure on its next attempt is the same incident
+    expect(fingerprintError(lines[0] as ErrorRecord)).toBe(fingerprintError(lines[1] as ErrorRecord));
+    // Oban's lines of a job that ran or succeeded are no errors, nor is any other line at info
+    // naming Oban as its source
+    const quiet = [
+      '{"args":{},"event":"job:stop","source":"oban","state":"success","worker":"Shop.Workers.Charge"}',
+      '{"error":"** (RuntimeError) boom","event":"plugin:exception","source":"other"}',
+    ];
+    expect(detectErrors(makeEvents(quiet))).toEqual([]);
+  });
+
   it("places a script's code in the script, whatever module it was compiled into, and code evaluated from a string nowhere", () => {
     // `anonymous fn/0 in :elixir_compiler_2.__FILE__/1`: a spawned function of a .exs script
     const records = perLine(fixture('elixir118-spawned-process-raise-and-throw-script'));
