@@ -53,6 +53,8 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     ['elixir118-task-terminating-key-error', 'KeyError', 'lib/shop/pricing.ex', 3],
     ['elixir118-release-boot-failed-to-start-child', 'ArgumentError', 'lib/boot/config_loader.ex', 6],
     ['elixir118-task-exit-timeout', 'stop', undefined, undefined],
+    // Elixir 1.20 / OTP 29 prints the term a KeyError or CaseClauseError names on lines of its own
+    ['elixir120-task-terminating-key-error', 'KeyError', 'lib/shop/pricing.ex', 3],
   ])('%s: one record, alike in both delivery shapes', (name, type, file, line) => {
     const text = fixture(name);
     const [lines, entries] = [perLine(text), perEntry(text)];
@@ -327,16 +329,21 @@ describe('Elixir errors reach the detector as records with their frames', () => 
   });
 });
 
-describe('Elixir 1.18 / OTP 27, the current release line, reads as 1.14 / OTP 25 did', () => {
+describe('Elixir 1.18 / OTP 27 and 1.20 / OTP 29, the current release lines, read as 1.14 / OTP 25 did', () => {
   // Captured with Debian trixie's Elixir 1.18.3 / OTP 27 running the same programs as the 1.14
   // fixtures (test/fixtures/apps/elixir-shop, a mix release): OTP 27 moved every stdlib line,
   // dropped proc_lib from a Task's stack, added an `{exit,terminating,…}` term before a failed
   // boot, and `mix run -e` prints the evaluated string as a frame of its own (`nofile:1: (file)`).
+  // Elixir 1.20.4 / OTP 29 (Debian sid) ran them again: it prints the term a KeyError or a
+  // CaseClauseError names on lines of its own (and a compile warning's box before a `mix run`).
   it('keeps the fingerprint of a bug whose stack reaches the app across the upgrade: no incident opens again', () => {
     for (const [before, after] of [
       ['elixir114-genserver-crash-and-caller-exit', 'elixir118-genserver-crash-and-caller-exit'],
       ['elixir114-task-terminating-key-error', 'elixir118-task-terminating-key-error'],
       ['elixir114-release-boot-failed-to-start-child', 'elixir118-release-boot-failed-to-start-child'],
+      // 1.20 moves the term a CaseClauseError or KeyError names to lines of its own
+      ['elixir114-genserver-crash-and-caller-exit', 'elixir120-genserver-crash-and-caller-exit'],
+      ['elixir114-task-terminating-key-error', 'elixir120-task-terminating-key-error'],
     ] as const) {
       const [old, now] = [perLine(fixture(before)), perLine(fixture(after))];
       expect(now.map(fingerprintError), after).toEqual(old.map(fingerprintError));
