@@ -102,6 +102,27 @@ const PYTHON_313: Expected[] = [
     ],
   },
   {
+    // the box of the group `except*` caught is a cause of the exception raised from it
+    path: 'python/py313-taskgroup-except-star-raise-from.txt',
+    type: 'RuntimeError',
+    message: 'checkout failed',
+    at: 'except_star.py:12',
+    causes: [['ExceptionGroup', 'unhandled errors in a TaskGroup (1 sub-exception)']],
+  },
+  {
+    path: 'python/py313-exception-group-nested-during-handling.txt',
+    type: 'ExceptionGroup',
+    message: 'checkout failed (2 sub-exceptions)',
+    at: 'nested_group.py:13',
+    causes: [
+      ['ValueError', 'no address'],
+      ['ExceptionGroup', 'settle failed (2 sub-exceptions)'],
+      ['KeyError', "'a-1'"],
+      ['KeyError', "'b-2'"],
+      ['KeyError', "'cart'"],
+    ],
+  },
+  {
     path: 'python/py313-multiprocessing-pool-remote-traceback.txt',
     type: 'KeyError',
     message: "'lines'",
