@@ -192,6 +192,20 @@ const GO_124: Expected[] = [
     causes: [['panic', 'call inventory: upstream timeout']],
   },
   {
+    // Go 1.24 prints a value's later lines after a tab (runtime.printindented)
+    path: 'go/go124-panic-errors-join-indented.txt',
+    type: 'panic',
+    message: 'qty -1 < 0\nprice missing',
+    at: 'cmd/joined/main.go:21',
+  },
+  {
+    path: 'go/go124-recovered-repanic-multiline-values.txt',
+    type: 'panic',
+    message: 'submit order o-17:\nqty -1 < 0\nprice missing',
+    at: 'cmd/joinrepanic/main.go:15',
+    causes: [['panic', 'qty -1 < 0\nprice missing']],
+  },
+  {
     // net/http's recovered panic, logged with log's date prefix
     path: 'go/go124-net-http-panic-serving.txt',
     type: 'panic',
