@@ -205,6 +205,11 @@ const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
 const LOGFMT_ERROR =
   /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|([^\s"][^\n]{0,1999}?)(?=[ \t][\w.-]{1,60}=|[ \t]*$))/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
+// The statement that logged a logfmt line, when the logger says: log/slog's TextHandler with
+// AddSource (`source=/app/charge.go:16`), logrus' text format with SetReportCaller
+// (`func=main.charge file="/app/charge.go:16"`).
+const LOGFMT_GO_SOURCE = /(?:^|[ \t])(?:source|file)=("?)([^\s"=]{1,500}\.go):(\d{1,7})\1(?=[ \t]|$)/;
+const LOGFMT_FUNC = /(?:^|[ \t])func=("?)([^\s"=]{1,300})\1(?=[ \t]|$)/;
 const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])\*\* \(([A-Z][\w.]{0,200})\) (.*)$/;
 const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
 
@@ -1160,7 +1165,19 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);
   const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;
   const type = level === 'fatal' ? 'FATAL' : 'ERROR';
-  return { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
+  const at = logfmt ? logfmtSource(first) : undefined;
+  return at
+    ? { language: at.language, exceptionType: type, message, frames: [loggedAtFrame(at)], causes: [] }
+    : { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
+}
+
+/** Where a logfmt line says it was logged, as a Go logger writes its caller. */
+function logfmtSource(line: string): LoggedAt | undefined {
+  const source = LOGFMT_GO_SOURCE.exec(line);
+  const lineNumber = Number(source?.[3]);
+  if (!source?.[2] || !Number.isInteger(lineNumber) || lineNumber <= 0) return undefined;
+  const fn = LOGFMT_FUNC.exec(line)?.[2];
+  return { language: 'go', file: source[2], line: lineNumber, ...(fn ? { function: fn } : {}) };
 }
 
 function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): ErrorRecord {
