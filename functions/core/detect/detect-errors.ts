@@ -649,7 +649,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       return;
     }
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
-    const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
+    const carried = !block && text.charCodeAt(0) === 123 ? envelopedLine(text) : undefined;
     // Python's `stack_info=True` prints the logging call's stack after the error line, under a
     // header with no error word: it opens that line's trace.
     const opensStack = pending !== undefined && !block && text === STACK_INFO;
@@ -809,6 +809,18 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   // Lines handed back at the end may open a block of their own.
   while (block) close(block, undefined);
   flushPending();
+}
+
+/**
+ * The raw line a shipper's envelope carries, which the envelope is judged by; undefined when the
+ * line holds no `"log"` field or is no envelope. A `"log"` key nested in an application's own JSON
+ * line (structlog's dict_tracebacks prints each frame's locals, and `log = structlog.get_logger()`
+ * is one) must not stand for the line: parsed to tell, only when the line would matter without it.
+ */
+function envelopedLine(text: string): string | undefined {
+  const raw = rawLogField(text);
+  if (raw === undefined || mayMatter(raw) || !mayMatter(text)) return raw;
+  return containerLogLine(text) === undefined ? undefined : raw;
 }
 
 // A trace logged on one line with its line breaks written as `\n`: logback's and log4j2's

@@ -135,6 +135,13 @@ const PYTHON_313: Expected[] = [
     at: 'orders/broken.py:4',
   },
   {
+    // structlog 25.3's dict_tracebacks (with each frame's locals) on 3.13
+    path: 'python/py313-structlog-25.3-dict-tracebacks.txt',
+    type: 'KeyError',
+    message: "'lines'",
+    at: 'slog_struct.py:17',
+  },
+  {
     // a package under .../site-packages/ is not the application's
     path: 'python/py313-site-packages-qualified-type.txt',
     type: 'fakelib.exceptions.ConnectionError',
