@@ -12,6 +12,7 @@ import {
   DEFAULT_FILTER_TERMS,
   deliveries,
   makeEvents,
+  passesDefaultFilter,
   traceText,
 } from '../../support/log-events.ts';
 
@@ -1983,6 +1984,16 @@ describe('structured loggers: the error field is the message', () => {
         '{"level":"error","msg":"export failed","pathname":"/srv/app/export.py","lineno":"12"}',
       ].flatMap(frames),
     ).toEqual([[], [], [], []]);
+  });
+
+  it("log/slog's default handler: an error-level line after log's date", () => {
+    // Go 1.24, `slog.Error("charge failed", "order", "o-17", "err", err)` with no handler set: slog
+    // writes through log, `2026/12/07 07:43:38 ERROR charge failed … err="…"`. Before: no record
+    // (log's date hid the level; the default filter delivers it by its ERROR).
+    const line = fixture('go/go124-slog-default-handler-error.output').trim();
+    expect(passesDefaultFilter(line)).toBe(true);
+    const record = detectBothShapes(line);
+    expect(record).toMatchObject({ exceptionType: 'ERROR', message: 'card declined: insufficient funds' });
   });
 
   it("log/slog's source (JSON and text, AddSource) and logrus' text caller are the frame", () => {
