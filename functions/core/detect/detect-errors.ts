@@ -205,6 +205,11 @@ const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
 const LOGFMT_ERROR =
   /(?:^|[ \t])(?:error|err)=(?:"((?:[^"\\\n]|\\.){0,2000})"|([^\s"][^\n]{0,1999}?)(?=[ \t][\w.-]{1,60}=|[ \t]*$))/;
 const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))/;
+// The statement that logged a logfmt line, when the logger says: log/slog's TextHandler with
+// AddSource (`source=/app/charge.go:16`), logrus' text format with SetReportCaller
+// (`func=main.charge file="/app/charge.go:16"`).
+const LOGFMT_GO_SOURCE = /(?:^|[ \t])(?:source|file)=("?)([^\s"=]{1,500}\.go):(\d{1,7})\1(?=[ \t]|$)/;
+const LOGFMT_FUNC = /(?:^|[ \t])func=("?)([^\s"=]{1,300})\1(?=[ \t]|$)/;
 const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])\*\* \(([A-Z][\w.]{0,200})\) (.*)$/;
 const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
 
@@ -644,7 +649,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       return;
     }
     // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
-    const carried = !block && text.charCodeAt(0) === 123 ? rawLogField(text) : undefined;
+    const carried = !block && text.charCodeAt(0) === 123 ? envelopedLine(text) : undefined;
     // Python's `stack_info=True` prints the logging call's stack after the error line, under a
     // header with no error word: it opens that line's trace.
     const opensStack = pending !== undefined && !block && text === STACK_INFO;
@@ -804,6 +809,18 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   // Lines handed back at the end may open a block of their own.
   while (block) close(block, undefined);
   flushPending();
+}
+
+/**
+ * The raw line a shipper's envelope carries, which the envelope is judged by; undefined when the
+ * line holds no `"log"` field or is no envelope. A `"log"` key nested in an application's own JSON
+ * line (structlog's dict_tracebacks prints each frame's locals, and `log = structlog.get_logger()`
+ * is one) must not stand for the line: parsed to tell, only when the line would matter without it.
+ */
+function envelopedLine(text: string): string | undefined {
+  const raw = rawLogField(text);
+  if (raw === undefined || mayMatter(raw) || !mayMatter(text)) return raw;
+  return containerLogLine(text) === undefined ? undefined : raw;
 }
 
 // A trace logged on one line with its line breaks written as `\n`: logback's and log4j2's
@@ -1166,7 +1183,19 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);
   const message = logfmt ? (logfmt[1] ?? logfmt[2] ?? first) : first;
   const type = level === 'fatal' ? 'FATAL' : 'ERROR';
-  return { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
+  const at = logfmt ? logfmtSource(first) : undefined;
+  return at
+    ? { language: at.language, exceptionType: type, message, frames: [loggedAtFrame(at)], causes: [] }
+    : { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
+}
+
+/** Where a logfmt line says it was logged, as a Go logger writes its caller. */
+function logfmtSource(line: string): LoggedAt | undefined {
+  const source = LOGFMT_GO_SOURCE.exec(line);
+  const lineNumber = Number(source?.[3]);
+  if (!source?.[2] || !Number.isInteger(lineNumber) || lineNumber <= 0) return undefined;
+  const fn = LOGFMT_FUNC.exec(line)?.[2];
+  return { language: 'go', file: source[2], line: lineNumber, ...(fn ? { function: fn } : {}) };
 }
 
 function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): ErrorRecord {

@@ -25,6 +25,12 @@ const CRI = /\d{4}-\d\d-\d\dT[\d:.]{8,18}(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [
 // Log shippers that tag each line with its date and stream: `2021/05/01<TAB>stderr<TAB>…`
 // (optionally with the time), as in Elastic Beanstalk's and several PaaS log views.
 const DATED_STREAM = /\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:stdout|stderr)\t/y;
+// Go's log date (log.LstdFlags, `.000000` with Lmicroseconds) before an upper-case level: log/slog's
+// default handler writes through log (`2026/12/07 07:43:38 ERROR charge failed err=…`), and so do
+// `log.Printf("ERROR: …")` calls. Before any other word it stays the line's (net/http's `http:
+// panic serving …`, gin's `[Recovery] …`, which their own readers know).
+const GO_LOG_DATE =
+  /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? (?=(?:FATAL|PANIC|ERROR|WARN|WARNING|INFO|DEBUG):? )/y;
 // nginx's error log, and what php-fpm's stderr becomes in it: `2026/12/05 20:58:13 [error]
 // 14195#14195: *1 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught …`.
 const NGINX_ERROR =
@@ -299,16 +305,20 @@ export function stripLogPrefix(line: string): LineParts {
       return level ? { level, body: cursor.rest } : { body: cursor.rest };
     }
   }
+  let goDated = false;
   if (firstIsDigit) {
-    const nginx = line.charCodeAt(4) === 47 ? cursor.take(NGINX_ERROR) : null; // `2026/…`
+    const slashed = line.charCodeAt(4) === 47; // `2026/…`
+    const nginx = slashed ? cursor.take(NGINX_ERROR) : null;
     if (nginx) return { level: toLevel(nginx[1]) ?? 'error', body: cursor.rest };
-    cursor.take(CRI) ?? cursor.take(DATED_STREAM);
+    goDated = slashed && cursor.take(GO_LOG_DATE) !== null;
+    if (!goDated) cursor.take(CRI) ?? cursor.take(DATED_STREAM);
   }
   const py = isUpper(cursor.code) ? cursor.take(PY_LOGGING) : null;
   if (py) return { level: toLevel(py[1]), body: cursor.rest };
   const opens = cursor.code;
   const stamped =
-    (isDigit(opens) || isUpper(opens) || opens === OPEN_BRACKET) && cursor.take(TIMESTAMP) !== null;
+    goDated ||
+    ((isDigit(opens) || isUpper(opens) || opens === OPEN_BRACKET) && cursor.take(TIMESTAMP) !== null);
   const sidekiq = cursor.code === 112 && (stamped || cursor.at === 0) ? cursor.take(SIDEKIQ) : null; // `pid=`
   if (sidekiq) return { level: toLevel(sidekiq[1]) ?? 'error', body: cursor.rest };
   if (stamped) {

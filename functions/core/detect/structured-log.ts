@@ -442,7 +442,7 @@ const FILE_AND_LINE = /^(\S[^\n:]{0,500}\.(?:go|py|java|kt)):(\d{1,7})$/;
 
 /**
  * The statement that logged an error with no trace, as the logger reports its caller: logrus'
- * `file` and `func` (SetReportCaller), zap's `caller`, Log4j2 JsonLayout's `source`
+ * `file` and `func` (SetReportCaller), zap's `caller`, slog's and Log4j2 JsonLayout's `source`
  * (locationInfo), loguru's `record.file.path` and `record.line`, structlog's CallsiteParameterAdder
  * and python-json-logger's `pathname`/`lineno`.
  */
@@ -479,6 +479,9 @@ function loggedAt(obj: Json): LoggedAt | undefined {
     const java =
       typeof source.class === 'string' ? at('java', source.file, source.line, source.method) : undefined;
     if (java) return { ...java, module: oneLine(String(source.class)) };
+    // log/slog's AddSource (Go 1.21+): `"source":{"function":"main.charge","file":"/app/charge.go","line":16}`
+    if (typeof source.function === 'string' && typeof source.file === 'string' && source.file.endsWith('.go'))
+      return at('go', source.file, source.line, source.function);
   }
   const record = obj.record;
   if (isObject(record) && isObject(record.file))

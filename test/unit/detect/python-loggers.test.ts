@@ -95,6 +95,20 @@ describe('structlog', () => {
     ]);
     expect(fingerprintError(b)).toBe(fingerprintError(a));
   });
+
+  it('reads dict_tracebacks whose frame locals hold a `log` (a logger in the module)', () => {
+    // Python 3.13.5, structlog 25.3 (Debian's): dict_tracebacks prints each frame's locals, and
+    // `log = structlog.get_logger()` is one of the module's. Its `"log": "…"` was taken for a log
+    // shipper's envelope and the line judged by that value alone: no error word, no record.
+    const text = fixture('py313-structlog-25.3-dict-tracebacks.txt');
+    expect(text).toContain('"log": "\'<BoundLoggerLazyProxy');
+    const record = onlyRecord(text);
+    expect(record).toMatchObject({ language: 'python', exceptionType: 'KeyError', message: "'lines'" });
+    expect(framesOf(record)).toEqual([
+      ['app/slog_struct.py', 20, '<module>'],
+      ['app/slog_struct.py', 17, 'price'],
+    ]);
+  });
 });
 
 describe('logging with stack_info=True', () => {

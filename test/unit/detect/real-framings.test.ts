@@ -12,6 +12,7 @@ import {
   DEFAULT_FILTER_TERMS,
   deliveries,
   makeEvents,
+  passesDefaultFilter,
   traceText,
 } from '../../support/log-events.ts';
 
@@ -1981,6 +1982,55 @@ describe('structured loggers: the error field is the message', () => {
         '{"level":"error","msg":"export failed","file":"report.csv:12","func":"main.export"}',
         '{"level":"error","msg":"export failed","caller":"the scheduler"}',
         '{"level":"error","msg":"export failed","pathname":"/srv/app/export.py","lineno":"12"}',
+      ].flatMap(frames),
+    ).toEqual([[], [], [], []]);
+  });
+
+  it("log/slog's default handler: an error-level line after log's date", () => {
+    // Go 1.24, `slog.Error("charge failed", "order", "o-17", "err", err)` with no handler set: slog
+    // writes through log, `2026/12/07 07:43:38 ERROR charge failed … err="…"`. Before: no record
+    // (log's date hid the level; the default filter delivers it by its ERROR).
+    const line = fixture('go/go124-slog-default-handler-error.output').trim();
+    expect(passesDefaultFilter(line)).toBe(true);
+    const record = detectBothShapes(line);
+    expect(record).toMatchObject({ exceptionType: 'ERROR', message: 'card declined: insufficient funds' });
+  });
+
+  it("log/slog's source (JSON and text, AddSource) and logrus' text caller are the frame", () => {
+    // Go 1.24: slog's JSONHandler (`"source":{"function","file","line"}`) and TextHandler
+    // (`source=/…/main.go:20`), logrus 1.9's TextFormatter with SetReportCaller (`func=…
+    // file="…:12"`). Before: frameless `unknown ERROR` records, one fingerprint for every
+    // statement that logged the same error text, in any service.
+    const slog = fixture('go/go124-slog-json-and-text-error.output').trim().split('\n');
+    const app = '/tmp/cap-pygo/go/app/cmd/slogjson/main.go';
+    for (const shape of [[slog.join('\n')], slog]) {
+      expect(detectErrors(makeEvents(shape)).map((d) => [d.record.language, d.record.frames])).toEqual([
+        ['go', [{ file: app, line: 16, function: 'main.main', inApp: true }]],
+        ['go', [{ file: app, line: 20, inApp: true }]],
+      ]);
+    }
+    const logrus = detectBothShapes(fixture('go/go124-logrus-1.9-text-report-caller-error.logfmt'));
+    expect(logrus).toMatchObject({
+      language: 'go',
+      exceptionType: 'ERROR',
+      message: 'sql: no rows in result set',
+    });
+    expect(logrus.frames).toEqual([
+      {
+        file: '/tmp/cap-pygo/gopath/src/example.com/lshop/orders/price.go',
+        line: 12,
+        function: 'example.com/lshop/orders.Price',
+        inApp: true,
+      },
+    ]);
+    // a `file` or `source` field that names no Go file and line is no caller
+    const frames = (line: string) => detectErrors(makeEvents([line])).map((d) => d.record.frames);
+    expect(
+      [
+        'level=error msg="export failed" file=report.csv',
+        'level=error msg="export failed" source=scheduler:12',
+        'level=error msg="export failed" file="main.go:0"',
+        '{"level":"ERROR","msg":"export failed","source":{"function":"export","file":"report.csv","line":3}}',
       ].flatMap(frames),
     ).toEqual([[], [], [], []]);
   });

@@ -50,6 +50,24 @@ describe('stripLogPrefix', () => {
     ['2026/12/05 20:58:13 [crit] 14195#14195: *3 connect() failed', 'fatal', 'connect() failed'],
     // without a `[pid]`, an ISO timestamp, a word and a colon are an application's own prefix
     ['2024-05-01T12:00:00Z ERROR root: boom', 'error', 'boom'],
+    // Go's log date before a level: log/slog's default handler (Go 1.24), a `log.Printf("ERROR: …")`
+    [
+      '2026/12/07 07:43:38 ERROR charge failed order=o-17 err="card declined: insufficient funds"',
+      'error',
+      'charge failed order=o-17 err="card declined: insufficient funds"',
+    ],
+    ['2026/12/07 07:43:38.123456 ERROR: payment failed', 'error', 'payment failed'],
+    // before any other word it is the line's own (net/http's panic, gin's Recovery read it there)
+    [
+      '2026/12/07 07:43:38 http: panic serving 10.0.0.1:4242: boom',
+      undefined,
+      '2026/12/07 07:43:38 http: panic serving 10.0.0.1:4242: boom',
+    ],
+    [
+      '2026/12/07 07:43:38 [Recovery] 2026/12/07 - 07:43:38 panic recovered:',
+      undefined,
+      '2026/12/07 07:43:38 [Recovery] 2026/12/07 - 07:43:38 panic recovered:',
+    ],
   ])('%s', (line, level, body) => {
     expect(stripLogPrefix(line)).toEqual(level ? { level, body } : { body });
   });

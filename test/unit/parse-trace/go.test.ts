@@ -83,6 +83,27 @@ describe('goParser', () => {
     ]);
   });
 
+  it('reads a value of several lines without the tab Go 1.24 prints before each later line', () => {
+    // runtime.printindented (Go 1.24): `panic: qty -1 < 0` + `\tprice missing` for errors.Join.
+    const trace = goParser.parse(fixture('go124-panic-errors-join-indented'));
+
+    expect(trace?.message).toBe('qty -1 < 0\nprice missing');
+    expect(trace?.frames.map((f) => [f.function, f.line])).toEqual([['main.main', 21]]);
+  });
+
+  it('keeps every line of each value panicked again after recover, the later ones as Go 1.24 indents them', () => {
+    // The re-panic's value was cut to its first line (`submit order o-17:`): a value's later
+    // lines were read only before the first `\tpanic:` line.
+    const trace = goParser.parse(fixture('go124-recovered-repanic-multiline-values'));
+
+    expect(trace?.message).toBe('submit order o-17:\nqty -1 < 0\nprice missing');
+    expect(trace?.causes.map((c) => c.message)).toEqual(['qty -1 < 0\nprice missing']);
+    expect(trace?.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      function: 'main.submit.func1',
+      line: 15,
+    });
+  });
+
   it('marks module-cache and standard-library frames as not in-app', () => {
     const trace = goParser.parse(fixture('documented-module-cache'));
 

@@ -90,6 +90,50 @@ describe('pythonParser', () => {
     expect(assemble(text)).toHaveLength(19);
   });
 
+  it('reads a group caught by except* and raised from as a cause: the exception raised is the record', () => {
+    // Python 3.13, asyncio.TaskGroup: `except* ConnectionError as g: raise RuntimeError(…) from g`.
+    // The group's box was read as the record (ExceptionGroup at the TaskGroup's `async with`).
+    const text = fixture('py313-taskgroup-except-star-raise-from');
+    const trace = pythonParser.parse(text);
+
+    expect([trace?.exceptionType, trace?.message]).toEqual(['RuntimeError', 'checkout failed']);
+    expect(trace?.frames.at(-1)).toEqual({
+      file: '/tmp/cap-pygo/py/app/except_star.py',
+      line: 12,
+      function: 'main',
+      inApp: true,
+    });
+    const [group] = trace?.causes ?? [];
+    expect([group?.exceptionType, group?.message, group?.frames.at(-1)?.line]).toEqual([
+      'ExceptionGroup',
+      'unhandled errors in a TaskGroup (1 sub-exception)',
+      173,
+    ]);
+    expect(group?.causes.map((c) => [c.exceptionType, c.message])).toEqual([
+      ['ConnectionError', 'inventory down for order 1'],
+    ]);
+    expect(assemble(text)).toHaveLength(text.trimEnd().split('\n').length);
+  });
+
+  it('reads a group raised while handling another as the record, every member (raised or not) a cause', () => {
+    // Python 3.13: the KeyError handled was read as the record; the members printed without a
+    // traceback (`ValueError: no address`, a nested group's own line) were lost.
+    const trace = pythonParser.parse(fixture('py313-exception-group-nested-during-handling'));
+
+    expect([trace?.exceptionType, trace?.message]).toEqual([
+      'ExceptionGroup',
+      'checkout failed (2 sub-exceptions)',
+    ]);
+    expect(trace?.frames.map((f) => f.line)).toEqual([13]);
+    expect(trace?.causes.map((c) => [c.exceptionType, c.message, c.frames.at(-1)?.line])).toEqual([
+      ['ValueError', 'no address', undefined],
+      ['ExceptionGroup', 'settle failed (2 sub-exceptions)', undefined],
+      ['KeyError', "'a-1'", 5],
+      ['KeyError', "'b-2'", 5],
+      ['KeyError', "'cart'", 11],
+    ]);
+  });
+
   it('keeps the qualified type as printed and marks site-packages frames as not in-app', () => {
     const trace = pythonParser.parse(fixture('site-packages-qualified-type'));
 

@@ -224,19 +224,17 @@ function parseGo(text: string): ParsedTrace | undefined {
   // A bare `panic: x` with nothing Go-shaped after it is too weak to claim.
   if (!hasGoroutine && rest.some((l) => l.trim() !== '')) return undefined;
 
-  // A message of several lines (`errors.Join`, a formatted report) runs until the blank line.
-  const more: string[] = [];
+  // The values panicked, first to last: `panic: a [recovered]` + `\tpanic: b` (b is what killed the
+  // program, a is its cause). A value of several lines (`errors.Join`, a formatted report) runs on
+  // to the next value or the blank line; Go 1.24 prints its later lines after a tab
+  // (runtime.printindented), which is not the value's own.
+  const values: string[][] = [[header.message]];
   for (const line of rest) {
-    if (line.trim() === '' || GOROUTINE.test(line) || REPANIC.test(line) || SIGNAL.test(line)) break;
-    more.push(line);
+    if (line.trim() === '' || GOROUTINE.test(line) || SIGNAL.test(line)) break;
+    if (REPANIC.test(line)) values.push([line.replace(REPANIC, '')]);
+    else values.at(-1)?.push(line.startsWith('\t') ? line.slice(1) : line);
   }
-  // `panic: a [recovered]` + `\tpanic: b`: b is what killed the program, a is its cause.
-  const values = [[header.message, ...more].join('\n')];
-  for (const line of rest) {
-    if (GOROUTINE.test(line)) break;
-    if (REPANIC.test(line)) values.push(line.replace(REPANIC, ''));
-  }
-  const messages = values.map(stripRecovered).reverse();
+  const messages = values.map((value) => stripRecovered(value.join('\n'))).reverse();
   const causes: ParsedTrace[] = messages.slice(1).map((message) => ({
     language: 'go',
     exceptionType: 'panic',

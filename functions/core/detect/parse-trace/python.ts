@@ -28,6 +28,9 @@ const CHAIN =
 const EXCEPTION_LINE = /^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$/;
 // Exception-group borders (`  | `, `  +-+---- 1 ----`, `    +----`), stripped to flatten the group.
 const GROUP_BORDER = /^(?:\s*[|+])+ ?/;
+// A group's box opens at the top level with `  + Exception Group Traceback …`; a group nested in
+// it opens inside a sub-exception's border (`    | + Exception Group …`).
+const GROUP_BOX_OPEN = /^\s*\+ Exception Group Traceback \(most recent call last\):\s*$/;
 const GROUP_SEPARATOR = /^[-+]+(?: \d+ [-+]+| \.\.\. .*)?$/;
 /** Longest line a regex sees; a frame or exception line longer than this is not a real one. */
 const MAX_LINE = 8192;
@@ -126,9 +129,16 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
       current.frames.push(toFrame(frame));
       continue;
     }
-    if (!current || isIndented(line) || line.trim() === '') continue;
+    if (isIndented(line) || line.trim() === '') continue;
     const exception = EXCEPTION_LINE.exec(line);
     if (!exception) continue;
+    // A group's member that was never raised (`ExceptionGroup("…", [ValueError("x")])`) is its
+    // exception line alone, after the member's separator.
+    if (!current && isGroup) {
+      current = { frames: [], messageLines: [] };
+      sections.push(current);
+    }
+    if (!current) continue;
     current.exceptionType = exception[1];
     const message = raw.slice((exception[1] ?? '').length).replace(/^: ?/, '');
     current.messageLines = [message];
@@ -176,11 +186,11 @@ function parsePython(text: string): ParsedTrace | undefined {
   // stack_info=True with no exception: the stack is the record's frames, the line before it
   // (the caller's lead) its type and message
   if (stackInfo === 0) return stackFrames(lines.slice(1));
-  if (isGroup) lines = lines.map((line) => line.replace(GROUP_BORDER, ''));
+  if (isGroup) return parseGroupChain(lines);
   const lead = lines[0]?.includes(HEADER) ? undefined : readLead(lines[0] ?? '');
   // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
   if (lead && !text.includes(HEADER)) return undefined;
-  const sections = readSections(lines, isGroup);
+  const sections = readSections(lines, false);
   const last = sections.at(-1);
   if (lead && (!last || last.exceptionType === undefined)) {
     const section = last ?? { frames: [], messageLines: [] };
@@ -188,16 +198,54 @@ function parsePython(text: string): ParsedTrace | undefined {
     section.messageLines = [lead.message];
     if (!last) sections.push(section);
   }
-  const named = sections.filter((s) => s.exceptionType !== undefined);
-  if (named.length === 0) return undefined;
-  // A group prints itself first and its sub-exceptions after; a chain prints the record last.
-  const [first, ...rest] = named;
-  if (isGroup && first) return { ...toTrace(first), causes: rest.map(toTrace) };
-  const record = named.at(-1);
+  return chainOf(sections.filter((s) => s.exceptionType !== undefined).map(toTrace));
+}
+
+/** A chain printed oldest first: the last is the record, the others its causes, nearest first. */
+function chainOf(links: readonly ParsedTrace[]): ParsedTrace | undefined {
+  const record = links.at(-1);
   if (!record) return undefined;
-  // Nearest cause first, like Java's "Caused by" order; a worker's own causes are the nearest.
-  const trace = toTrace(record);
-  return { ...trace, causes: [...trace.causes, ...named.slice(0, -1).reverse().map(toTrace)] };
+  // Like Java's "Caused by" order; a worker's own causes (or a group's members) are the nearest.
+  return { ...record, causes: [...record.causes, ...links.slice(0, -1).reverse()] };
+}
+
+/**
+ * A traceback that holds an exception group. The group's box is one link of a chain like any
+ * traceback (`except* E as g: raise Other from g` prints the box, then the exception raised; a
+ * group raised while handling another prints that one first): the last link is the record. In
+ * its box a group prints itself first and its members after, flattened into its causes.
+ */
+function parseGroupChain(lines: readonly string[]): ParsedTrace | undefined {
+  const links: ParsedTrace[] = [];
+  for (const part of splitGroupBoxes(lines)) {
+    if (!part.isBox) {
+      for (const section of readSections(part.lines, false))
+        if (section.exceptionType !== undefined) links.push(toTrace(section));
+      continue;
+    }
+    const flat = part.lines.map((line) => line.replace(GROUP_BORDER, ''));
+    const [group, ...members] = readSections(flat, true).filter((s) => s.exceptionType !== undefined);
+    if (group) links.push({ ...toTrace(group), causes: members.map(toTrace) });
+  }
+  return chainOf(links);
+}
+
+/** The lines of each top-level group box, and the text between boxes, in printed order. */
+function splitGroupBoxes(lines: readonly string[]): { lines: string[]; isBox: boolean }[] {
+  const parts: { lines: string[]; isBox: boolean }[] = [];
+  let part: { lines: string[]; isBox: boolean } | undefined;
+  for (const line of lines) {
+    const opens = GROUP_BOX_OPEN.test(line.slice(0, MAX_LINE));
+    // every line of a box carries its border, blank ones too (`    | `): a line without one ends it
+    const isBox = opens || (part?.isBox === true && line.trim() !== '' && GROUP_BORDER.test(line));
+    if (!part || opens || part.isBox !== isBox) {
+      part = { lines: [], isBox };
+      parts.push(part);
+    }
+    part.lines.push(line);
+  }
+  // a box whose opening line reads otherwise than Python's is still read whole, flattened
+  return parts.some((p) => p.isBox) ? parts : [{ lines: [...lines], isBox: true }];
 }
 
 /** faulthandler's report: the crashing thread's frames, innermost last. */
