@@ -1,0 +1,235 @@
+// The runtimes people deploy now (Java 21, PHP 8.4, Ruby 3.3), each fixture captured by running a
+// crashing program on Debian trixie's openjdk 21.0.13, php 8.4.27 (cli, fpm behind nginx 1.26) and
+// ruby 3.3.8 (puma 6.6, sinatra 4.1): the scenarios of the java17-, php82- and ruby31- captures.
+// Every case runs in both delivery shapes and must give one record, the same in both.
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
+
+function recordsOf(messages: readonly string[]): ErrorRecord[] {
+  return detectErrors(makeEvents(messages)).map((d) => d.record);
+}
+
+/** One record per delivery shape, identical in type, message, frames and fingerprint. */
+function detectBothShapes(path: string): ErrorRecord {
+  const { oneEvent, perLine } = deliveries(traceText(path));
+  const one = recordsOf(oneEvent);
+  const lines = recordsOf(perLine);
+  expect(one).toHaveLength(1);
+  expect(lines).toHaveLength(1);
+  const [a, b] = [one[0] as ErrorRecord, lines[0] as ErrorRecord];
+  expect(b.frames).toEqual(a.frames);
+  expect([b.exceptionType, b.message]).toEqual([a.exceptionType, a.message]);
+  expect(fingerprintError(b)).toBe(fingerprintError(a));
+  return a;
+}
+
+const fingerprintOf = (path: string): string => fingerprintError(detectBothShapes(path));
+
+/** [fixture, type, message (its first line), innermost in-app frame `file:line` (file's tail)] */
+type Row = [string, string, string, string];
+
+describe('Java 21 (OpenJDK 21.0.13)', () => {
+  it.each<Row>([
+    [
+      'java21-uncaught-caused-by-more.txt',
+      'java.lang.IllegalStateException',
+      'bad quantity in order ord-7',
+      'Checkout.java:17',
+    ],
+    [
+      // a cause that printed no frame of its own, only `... 2 more`, then one with `Suppressed:`
+      'java21-suppressed-frameless-cause.txt',
+      'java.lang.IllegalStateException',
+      'checkout failed',
+      'Suppressed.java:25',
+    ],
+    [
+      'java21-helpful-npe-record-accessor.txt',
+      'java.lang.NullPointerException',
+      'Cannot invoke "com.example.shop.HelpfulNpe$Address.city()" because the return value of "com.example.shop.HelpfulNpe$Customer.address()" is null',
+      'HelpfulNpe.java:12',
+    ],
+    [
+      // an unnamed virtual thread: `Exception in thread "" …`, its last frame VirtualThread.run
+      'java21-virtual-thread-unnamed.txt',
+      'java.lang.IndexOutOfBoundsException',
+      'Index: 5 Size: 2',
+      'VirtualThreadCrash.java:7',
+    ],
+    [
+      'java21-virtual-thread-executor-execution-exception.txt',
+      'java.util.concurrent.ExecutionException',
+      'java.lang.IllegalArgumentException: unknown sku x-42',
+      'ExecutorFailure.java:18',
+    ],
+    [
+      // StructuredTaskScope (preview in 21): throwIfFailed wraps the subtask's exception
+      'java21-structured-task-scope-throw-if-failed.txt',
+      'java.util.concurrent.ExecutionException',
+      'java.lang.IllegalStateException: warehouse timeout for sku-9',
+      'StructuredFailure.java:18',
+    ],
+    [
+      'java21-jul-severe-throwable.txt',
+      'java.lang.NumberFormatException',
+      'For input string: "three"',
+      'JulSevere.java:10',
+    ],
+    [
+      // a record accessor that threw inside a record pattern
+      'java21-record-pattern-match-exception.txt',
+      'java.lang.MatchException',
+      'java.lang.IllegalStateException: card number not loaded',
+      'MatchFailure.java:18',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = detectBothShapes(`java/${name}`);
+
+    expectRecord(record, 'java', type, message, innermost);
+  });
+
+  it("keeps the cause chain of a pattern's MatchException and of a failed subtask", () => {
+    const match = detectBothShapes('java/java21-record-pattern-match-exception.txt');
+    const scope = detectBothShapes('java/java21-structured-task-scope-throw-if-failed.txt');
+
+    expect(match.causes.map((c) => [c.exceptionType, innermostInApp(c)])).toEqual([
+      ['java.lang.IllegalStateException', 'MatchFailure.java:9'],
+    ]);
+    expect(scope.causes.map((c) => [c.exceptionType, innermostInApp(c)])).toEqual([
+      ['java.lang.IllegalStateException', 'StructuredFailure.java:7'],
+    ]);
+  });
+});
+
+describe('PHP 8.4 (8.4.27)', () => {
+  it.each<Row>([
+    ['php84-error-log-uncaught.txt', 'Error', 'Call to a member function apply() on null', 'src/Cart.php:12'],
+    [
+      'php84-error-log-type-error.txt',
+      'TypeError',
+      'formatPrice(): Argument #1 ($cents) must be of type int, string given, called in /tmp/cap-jvm/php/type-error.php on line 11',
+      'type-error.php:4',
+    ],
+    [
+      'php84-error-log-division-by-zero.txt',
+      'DivisionByZeroError',
+      'Division by zero',
+      'division-by-zero.php:4',
+    ],
+    [
+      'php84-error-log-previous-next.txt',
+      'LogicException',
+      'Order 42 could not be loaded',
+      'previous-next.php:9',
+    ],
+    [
+      // a property hook's frame: `Order->$total::get()`
+      'php84-error-log-property-hook-get.txt',
+      'DomainException',
+      'order has no lines',
+      'property-hook.php:9',
+    ],
+    [
+      // the deprecation and the warning before it are not the error
+      'php84-error-log-implicitly-nullable-deprecated-then-uncaught.txt',
+      'TypeError',
+      'array_column(): Argument #1 ($array) must be of type array, null given',
+      'deprecation-then-error.php:9',
+    ],
+    [
+      'php84-fpm-workers-decorated-sapi-deprecated-then-uncaught.txt',
+      'Error',
+      'Call to a member function apply() on null',
+      'www/src/Cart.php:12',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = detectBothShapes(`php/${name}`);
+
+    expectRecord(record, 'php', type, message, innermost);
+  });
+
+  it('reads a fatal error after 8.4 deprecations as that error alone (E_USER_ERROR is itself deprecated in 8.4)', () => {
+    const record = detectBothShapes('php/php84-error-log-deprecations-then-user-error.txt');
+
+    expect([record.exceptionType, record.message]).toEqual(['Fatal error', 'payment gateway slow']);
+    expect(innermostInApp(record)).toBe('/tmp/cap-jvm/php/deprecations-only.php:14');
+  });
+});
+
+describe('Ruby 3.3 (3.3.8)', () => {
+  it.each<Row>([
+    ['ruby33-nomethod-nil-error-highlight.txt', 'NoMethodError', "undefined method `[]' for nil", 'g.rb:2'],
+    [
+      'ruby33-nomethod-for-an-instance-of.txt',
+      'NoMethodError',
+      "undefined method `total_cents' for an instance of Order",
+      'instance.rb:6',
+    ],
+    [
+      'ruby33-nomethod-nil-with-cause-internal-kernel.txt',
+      'NoMethodError',
+      "undefined method `title' for nil",
+      'cause.rb:19',
+    ],
+    ['ruby33-logger-exception.txt', 'KeyError', 'key not found: "sku-42"', 'lib/shop/pricing.rb:8'],
+    [
+      'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
+      'SyntaxError',
+      "lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
+      'lib/pricing.rb:4',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = detectBothShapes(`ruby/${name}`);
+
+    expectRecord(record, 'ruby', type, message, innermost);
+  });
+
+  it.each([
+    // Ruby 3.3 prints `for nil` where 3.1 printed `for nil:NilClass`; with frames the message is no
+    // part of the fingerprint
+    [
+      'nil receiver with frames',
+      'ruby31-nomethod-nil-error-highlight.txt',
+      'ruby33-nomethod-nil-error-highlight.txt',
+    ],
+    ['cause chain', 'no-method-error-with-cause.txt', 'ruby33-nomethod-nil-with-cause-internal-kernel.txt'],
+    ['Logger', 'ruby31-logger-exception.txt', 'ruby33-logger-exception.txt'],
+    ['ZeroDivisionError', 'zero-division.txt', 'ruby33-zero-division.txt'],
+    ['logged SyntaxError', 'ruby31-logger-syntax-error.txt', 'ruby33-logger-syntax-error.txt'],
+    [
+      'script that does not parse',
+      'ruby31-syntax-error-in-main-script.txt',
+      'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
+    ],
+  ])('gives the same bug on Ruby 3.1 and 3.3 one fingerprint: %s', (_case, ruby31, ruby33) => {
+    expect(fingerprintOf(`ruby/${ruby33}`)).toBe(fingerprintOf(`ruby/${ruby31}`));
+  });
+});
+
+function innermostInApp(record: Pick<ErrorRecord, 'frames'>): string | undefined {
+  const frame = record.frames.filter((f) => f.inApp).at(-1);
+  return frame && `${frame.file}:${frame.line}`;
+}
+
+function expectRecord(
+  record: ErrorRecord,
+  language: ErrorRecord['language'],
+  type: string,
+  message: string,
+  innermost: string,
+): void {
+  expect({
+    language: record.language,
+    type: record.exceptionType,
+    message: record.message.split('\n')[0],
+  }).toEqual({
+    language,
+    type,
+    message,
+  });
+  const inner = innermostInApp(record);
+  expect(inner?.endsWith(innermost), `${inner} ends with ${innermost}`).toBe(true);
+}
