@@ -157,6 +157,25 @@ describe('normalizeFunctionName', () => {
     ['Rust symbol hash', 'shop::orders::create::h0123456789abcdef', 'shop::orders::create'],
     ['Ruby block depth', 'block (2 levels) in process', 'block in process'],
     ['PHP 8.4 closure', '{closure:/app/src/x.php:12}', '{closure}'],
+    // PHP before 8.4 printed a closure as the namespace it was declared in and `{closure}`
+    ['PHP 8.4 closure in a method', 'Cart->{closure:Cart::total():10}', 'Cart->{closure}'],
+    [
+      'PHP 8.4 closure in a namespaced method, as PHP 8.2 names it',
+      'Illuminate\\Pipeline\\Pipeline->{closure:Illuminate\\Pipeline\\Pipeline::prepareDestination():178}',
+      'Illuminate\\Pipeline\\Pipeline->Illuminate\\Pipeline\\{closure}',
+    ],
+    [
+      'PHP 8.4 closure in a closure (its line gone with the outer one)',
+      'Shop\\Rules->{closure:{closure:Shop\\Rules::apply():8}:9}',
+      'Shop\\Rules->Shop\\{closure}',
+    ],
+    ['PHP 8.4 closure in a closure in a file', '{closure:{closure:/app/routes.php:16}:17}', '{closure}'],
+    ['PHP 8.4 closure in a namespaced function', '{closure:Shop\\quote():5}', 'Shop\\{closure}'],
+    [
+      'PHP 8.2 closure stays',
+      'Illuminate\\Pipeline\\Pipeline->Illuminate\\Pipeline\\{closure}',
+      'Illuminate\\Pipeline\\Pipeline->Illuminate\\Pipeline\\{closure}',
+    ],
     ['Python generated names stay', '<lambda>', '<lambda>'],
   ])('%s', (_case, input, expected) => {
     expect(normalizeFunctionName(input)).toBe(expected);

@@ -132,6 +132,7 @@ describe('PHP 8.4 (8.4.27)', () => {
       'order has no lines',
       'property-hook.php:9',
     ],
+    ['php84-error-log-closure-names.txt', 'OutOfBoundsException', 'no price for zz-9', 'closure.php:12'],
     [
       // the deprecation and the warning before it are not the error
       'php84-error-log-implicitly-nullable-deprecated-then-uncaught.txt',
