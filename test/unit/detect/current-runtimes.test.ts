@@ -146,6 +146,13 @@ describe('PHP 8.4 (8.4.27)', () => {
       'Call to a member function apply() on null',
       'www/src/Cart.php:12',
     ],
+    [
+      // nginx logs what php-fpm sent for the request as one record: the deprecation, `; `, the error
+      'php84-fpm-nginx-error-log-deprecated-then-uncaught.txt',
+      'Error',
+      'Call to a member function apply() on null',
+      'www/src/Cart.php:12',
+    ],
   ])('%s', (name, type, message, innermost) => {
     const record = detectBothShapes(`php/${name}`);
 
@@ -157,6 +164,23 @@ describe('PHP 8.4 (8.4.27)', () => {
 
     expect([record.exceptionType, record.message]).toEqual(['Fatal error', 'payment gateway slow']);
     expect(innermostInApp(record)).toBe('/tmp/cap-jvm/php/deprecations-only.php:14');
+  });
+
+  it("records nothing for a deprecation nginx logged at [error] (php-fpm's stderr), in either shape", () => {
+    // Before, every such line was an incident: nginx logs all FastCGI stderr at [error], and PHP 8.4
+    // deprecates implicitly nullable parameters, which much working code has.
+    const { oneEvent, perLine } = deliveries(
+      traceText('php/php84-fpm-nginx-error-log-deprecated-only.output'),
+    );
+
+    expect(recordsOf(oneEvent)).toEqual([]);
+    expect(recordsOf(perLine)).toEqual([]);
+  });
+
+  it('gives one error behind nginx and in the workers log one fingerprint', () => {
+    expect(fingerprintOf('php/php84-fpm-nginx-error-log-deprecated-then-uncaught.txt')).toBe(
+      fingerprintOf('php/php84-fpm-workers-decorated-sapi-deprecated-then-uncaught.txt'),
+    );
   });
 });
 
