@@ -206,6 +206,12 @@ describe('Ruby 3.3 (3.3.8)', () => {
       "lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
       'lib/pricing.rb:4',
     ],
+    [
+      'ruby33-sinatra-4.1-webrick-production-dump-errors.output',
+      'NoMethodError',
+      "undefined method `sum' for nil",
+      'srv/rb/lib/pricing.rb:3',
+    ],
   ])('%s', (name, type, message, innermost) => {
     const record = detectBothShapes(`ruby/${name}`);
 
@@ -231,6 +237,18 @@ describe('Ruby 3.3 (3.3.8)', () => {
     ],
   ])('gives the same bug on Ruby 3.1 and 3.3 one fingerprint: %s', (_case, ruby31, ruby33) => {
     expect(fingerprintOf(`ruby/${ruby33}`)).toBe(fingerprintOf(`ruby/${ruby31}`));
+  });
+
+  it('gives Sinatra 4 on Ruby 3.3 the fingerprint Sinatra 3 on Ruby 3.1 gave, deployed alike', () => {
+    // The same app under /srv/rb in both captures' deployment; only the runtime and Sinatra differ.
+    const ruby33 = traceText('ruby/ruby33-sinatra-4.1-webrick-production-dump-errors.output').replaceAll(
+      '/tmp/cap-jvm/srv/rb/',
+      '/srv/rb/',
+    );
+    const ruby31 = recordsOf([traceText('ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.output')]);
+    const [record] = recordsOf([ruby33]);
+
+    expect(record && fingerprintError(record)).toBe(ruby31[0] && fingerprintError(ruby31[0]));
   });
 });
 

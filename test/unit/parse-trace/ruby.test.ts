@@ -128,6 +128,39 @@ describe('rubyParser', () => {
     });
   });
 
+  it("keeps Sinatra 4's report whole: its header closes on its line, the message's further lines and the frames follow a tab", () => {
+    const lines = allLines(
+      readFileSync(
+        new URL(
+          '../../fixtures/traces/ruby/ruby33-sinatra-4.1-webrick-production-dump-errors.output',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    );
+    const start = lines.findIndex((line) => line.includes(' - NoMethodError - '));
+    const report = lines.slice(
+      start,
+      lines.findIndex((line) => line.startsWith('127.0.0.1 - -')),
+    );
+    // the time is the prefix the detector strips
+    const text = report.join('\n').replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, '');
+
+    expect(assemble(text)).toEqual(allLines(text));
+    const trace = rubyParser.parse(text);
+    expect([trace?.exceptionType, trace?.message, trace?.frames.length]).toEqual([
+      'NoMethodError',
+      "undefined method `sum' for nil",
+      40,
+    ]);
+    expect(trace?.frames.at(-1)).toEqual({
+      file: '/tmp/cap-jvm/srv/rb/lib/pricing.rb',
+      line: 3,
+      function: 'total',
+      inApp: true,
+    });
+  });
+
   it('ends the record at ordinary log text after the frames', () => {
     const block = allLines(fixture('zero-division'));
 

@@ -322,6 +322,11 @@ export const rubyParser: TraceParser = {
     if (server && readLoggedHeader(head) === undefined) {
       // its message's further lines, up to the one that ends it with `:` or `>`
       const closer = server.closer ?? ':';
+      // Sinatra 4 (on a Ruby with detailed_message) closes its header on its first line and joins
+      // the message's further lines (a blank, error_highlight's snippet) and the frames with "\n\t"
+      if (server.closed && closer === ':' && (line.startsWith('\t') || line.trim() === '')) {
+        return block.length <= MAX_MESSAGE_LINES;
+      }
       return (
         block.length <= MAX_MESSAGE_LINES && !server.closed && !block.slice(1).some((l) => l.endsWith(closer))
       );
