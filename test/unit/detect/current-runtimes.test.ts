@@ -201,6 +201,12 @@ describe('Ruby 3.3 (3.3.8)', () => {
     ],
     ['ruby33-logger-exception.txt', 'KeyError', 'key not found: "sku-42"', 'lib/shop/pricing.rb:8'],
     [
+      'ruby33-syntax-error-in-required-file-syntax-suggest.txt',
+      'SyntaxError',
+      "/tmp/cap-jvm/rsyn/lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
+      'rsyn/lib/pricing.rb:4',
+    ],
+    [
       'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
       'SyntaxError',
       "lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
@@ -218,6 +224,17 @@ describe('Ruby 3.3 (3.3.8)', () => {
     expectRecord(record, 'ruby', type, message, innermost);
   });
 
+  it('keeps the `require_relative` that loaded a file syntax_suggest explains (its hint printed before the message)', () => {
+    const record = detectBothShapes('ruby/ruby33-syntax-error-in-required-file-syntax-suggest.txt');
+
+    expect(record.frames.map((f) => `${f.file}:${f.line} ${f.function ?? ''}`.trim())).toEqual([
+      'app.rb:1 <main>',
+      'app.rb:1 require_relative',
+      '/tmp/cap-jvm/rsyn/lib/pricing.rb:4',
+    ]);
+    expect(record.raw).toContain("Unmatched keyword, missing `end' ?");
+  });
+
   it.each([
     // Ruby 3.3 prints `for nil` where 3.1 printed `for nil:NilClass`; with frames the message is no
     // part of the fingerprint
@@ -229,6 +246,11 @@ describe('Ruby 3.3 (3.3.8)', () => {
     ['cause chain', 'no-method-error-with-cause.txt', 'ruby33-nomethod-nil-with-cause-internal-kernel.txt'],
     ['Logger', 'ruby31-logger-exception.txt', 'ruby33-logger-exception.txt'],
     ['ZeroDivisionError', 'zero-division.txt', 'ruby33-zero-division.txt'],
+    [
+      'required file, syntax_suggest',
+      'ruby31-syntax-error-in-required-file.txt',
+      'ruby33-syntax-error-in-required-file-syntax-suggest.txt',
+    ],
     ['logged SyntaxError', 'ruby31-logger-syntax-error.txt', 'ruby33-logger-syntax-error.txt'],
     [
       'script that does not parse',

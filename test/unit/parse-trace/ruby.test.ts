@@ -128,6 +128,34 @@ describe('rubyParser', () => {
     });
   });
 
+  it("reads Ruby 3.3's report of a required file that does not parse: syntax_suggest's hint comes before the message", () => {
+    // `app.rb:1:in 'require_relative': --> <file>`, the hint and the code it points at, then the
+    // parser's message with its type; before, the record began at the message and lost the require.
+    const text = fixture('ruby33-syntax-error-in-required-file-syntax-suggest');
+
+    expect(assemble(text)).toEqual(allLines(text));
+    expect(rubyParser.parse(text)).toEqual({
+      language: 'ruby',
+      exceptionType: 'SyntaxError',
+      message:
+        "/tmp/cap-jvm/rsyn/lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
+      frames: [
+        { file: 'app.rb', line: 1, function: '<main>', inApp: true },
+        { file: 'app.rb', line: 1, function: 'require_relative', inApp: true },
+      ],
+      causes: [],
+    });
+  });
+
+  it('reads no trace from a syntax_suggest head whose message never comes', () => {
+    const head = "app.rb:1:in `require_relative': --> /app/lib/pricing.rb";
+
+    expect(rubyParser.parse(`${head}\nUnmatched keyword, missing \`end' ?`)).toBeUndefined();
+    expect(rubyParser.continuesTrace('x', [head, ...Array.from({ length: 60 }, () => '> 1  code')])).toBe(
+      false,
+    );
+  });
+
   it("keeps Sinatra 4's report whole: its header closes on its line, the message's further lines and the frames follow a tab", () => {
     const lines = allLines(
       readFileSync(
@@ -185,11 +213,13 @@ describe('rubyParser', () => {
       `${'A::'.repeat(60_000)} (x`,
       `  from ${':1'.repeat(100_000)}x`,
       `m ${'(Aa '.repeat(50_000)}`,
+      `x.rb:1:in \`m': --> ${'> ('.repeat(60_000)}`,
     ];
     const started = performance.now();
     for (const line of shapes) {
       rubyParser.startsTrace(line);
       rubyParser.continuesTrace(line, ["x.rb:1:in `m': boom (RuntimeError)"]);
+      rubyParser.continuesTrace(line, ["x.rb:1:in `m': --> /a.rb", line]);
       rubyParser.parse(`x.rb:1:in \`m': boom (RuntimeError)\n${line}\n${line}`);
       rubyParser.parse(line);
     }

@@ -119,6 +119,27 @@ function readUncaught(line: string): Uncaught | undefined {
   };
 }
 
+// Ruby 3.2+ loads syntax_suggest, which prints its hint before a SyntaxError's own message: the
+// report's first line ends with `--> <file>` (the file it searched), then the hint and the code it
+// points at, then the parser's message with its type at column 0, then the frames.
+const SUGGESTION_HEAD = /^--> \S/;
+/** Lines of hint and code syntax_suggest prints before the message; it shows a few dozen at most. */
+const MAX_SUGGESTION_LINES = 60;
+
+/** `app.rb:1:in 'require_relative': --> /app/lib/x.rb`: Ruby's report of a SyntaxError whose type comes later. */
+function readSuggestionHead(line: string): FrameParts | undefined {
+  if (/^\s/.test(line) || !line.includes('--> ')) return undefined;
+  const method = IN_METHOD.exec(line);
+  if (!method) return undefined;
+  const rest = line.slice(method.index + method[0].length);
+  const close = rest.indexOf("': ");
+  if (close < 0 || !SUGGESTION_HEAD.test(rest.slice(close + 3))) return undefined;
+  return { file: line.slice(0, method.index), line: Number(method[1]), function: rest.slice(0, close) };
+}
+
+/** The line after syntax_suggest's hint that carries the message and its type (its code lines are indented or `> `). */
+const isSuggestedMessage = (line: string): boolean => !/^(?:\s|> )/.test(line) && TYPE_SUFFIX.test(line);
+
 function isErrorTypeName(type: string): boolean {
   return type.includes('::') || /(?:Error|Exception)$/.test(type);
 }
@@ -211,6 +232,8 @@ type Building = {
   ended: boolean;
   /** the header was printed by the program (or missing): only frames make it a trace */
   needsFrames?: boolean;
+  /** syntax_suggest's hint is printed: the message and its type are on a later line */
+  awaitsMessage?: boolean;
 };
 
 /**
@@ -228,6 +251,23 @@ function parseRuby(text: string): ParsedTrace | undefined {
   const built: Building[] = [];
   let current: Building | undefined;
   for (const line of lines) {
+    if (current?.awaitsMessage) {
+      const typed = isSuggestedMessage(line) ? TYPE_SUFFIX.exec(line) : null;
+      if (typed) {
+        current.exceptionType = typed[2] ?? '';
+        current.message = [typed[1] ?? ''];
+        current.awaitsMessage = false;
+      }
+      // the hint's lines stay in the record's raw text, out of the message
+      continue;
+    }
+    const suggestion = readSuggestionHead(line);
+    if (suggestion) {
+      current = { exceptionType: '', message: [], frames: [toFrame(suggestion)], open: false, ended: false };
+      current.awaitsMessage = true;
+      built.push(current);
+      continue;
+    }
     const uncaught = readUncaught(line) ?? (current ? undefined : readScriptSyntaxError(line));
     if (uncaught) {
       current = {
@@ -280,6 +320,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) current.ended = true;
     if (!current.ended && current.frames.length <= 1) current.message.push(line);
   }
+  if (built.some((b) => b.awaitsMessage)) return undefined;
   const head = lines.find((line) => line.trim() !== '') ?? '';
   if (built[0]?.needsFrames && built[0].frames.length === 0 && !standsAlone(head)) return undefined;
   const [primary, ...causes] = built.map(
@@ -306,6 +347,7 @@ export const rubyParser: TraceParser = {
   language: 'ruby',
   startsTrace: (line) =>
     readUncaught(line) !== undefined ||
+    readSuggestionHead(line) !== undefined ||
     readScriptSyntaxError(line) !== undefined ||
     readLoggedHeader(line) !== undefined ||
     isColumnZeroFrame(line) ||
@@ -314,6 +356,9 @@ export const rubyParser: TraceParser = {
   continuesTrace: (line, block) => {
     if (readFrame(line) !== undefined || readUncaught(line) !== undefined) return true;
     const head = block[0] ?? '';
+    if (readSuggestionHead(head) !== undefined && !block.slice(1).some(isSuggestedMessage)) {
+      return block.length <= MAX_SUGGESTION_LINES;
+    }
     const hasFrames = block.slice(1).some((l) => readFrame(l) !== undefined);
     if (hasFrames) return false;
     // Ruby's own report: extra message lines, error_highlight's snippet; Rails: blank and source-extract lines.
