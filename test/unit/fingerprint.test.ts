@@ -81,6 +81,41 @@ describe('normalizeMessage', () => {
     expect(normalizeMessage(input)).toBe(expected);
   });
 
+  it.each([
+    ['nil', "undefined method `sum' for nil:NilClass", "undefined method `sum' for nil"],
+    ['nil, quoted as 3.4 quotes', "undefined method `[]' for nil:NilClass", "undefined method '[]' for nil"],
+    ['true', "undefined method `x' for true:TrueClass", "undefined method `x' for true"],
+    [
+      'main',
+      "undefined local variable or method `usr' for main:Object",
+      "undefined local variable or method `usr' for main",
+    ],
+    [
+      'a class',
+      "undefined method `find_by_sku' for Shop::Order:Class",
+      "undefined method `find_by_sku' for class Shop::Order",
+    ],
+    ['a module', "undefined method `rate' for Pricing:Module", "undefined method `rate' for module Pricing"],
+    [
+      'an instance',
+      'undefined method `handler\' for #<LambdaHandler:0x00007f5f3ff4da80 @handler_file_name="app">',
+      "undefined method `handler' for an instance of LambdaHandler",
+    ],
+    [
+      'a private method',
+      "private method `recalculate' called for #<Order:0x000055d5c0a1b2c8>",
+      "private method `recalculate' called for an instance of Order",
+    ],
+  ])("reads Ruby 3.3's NameError receiver as Ruby 3.1 wrote it: %s", (_case, ruby31, ruby33) => {
+    expect(normalizeMessage(ruby33)).toBe(normalizeMessage(ruby31));
+  });
+
+  it('leaves other messages that say `for nil` or `for main` alone', () => {
+    expect(normalizeMessage('no price for nil')).toBe('no price for nil');
+    expect(normalizeMessage('waiting for main thread')).toBe('waiting for main thread');
+    expect(normalizeMessage("undefined method `x' for nilly")).toBe("undefined method '<str>' for nilly");
+  });
+
   it('caps a huge message and stays fast', () => {
     const start = performance.now();
     const normalized = normalizeMessage(`'${'a@b.'.repeat(1_000_000)}`);

@@ -237,7 +237,7 @@ describe('Ruby 3.3 (3.3.8)', () => {
 
   it.each([
     // Ruby 3.3 prints `for nil` where 3.1 printed `for nil:NilClass`; with frames the message is no
-    // part of the fingerprint
+    // part of the fingerprint, without them (Puma's report) it is, read as the older wording
     [
       'nil receiver with frames',
       'ruby31-nomethod-nil-error-highlight.txt',
@@ -256,6 +256,11 @@ describe('Ruby 3.3 (3.3.8)', () => {
       'script that does not parse',
       'ruby31-syntax-error-in-main-script.txt',
       'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
+    ],
+    [
+      "Puma's frameless report",
+      'ruby31-puma-5.6.5-production-rack-app-error.output',
+      'ruby33-puma-6.6-production-rack-app-error.output',
     ],
   ])('gives the same bug on Ruby 3.1 and 3.3 one fingerprint: %s', (_case, ruby31, ruby33) => {
     expect(fingerprintOf(`ruby/${ruby33}`)).toBe(fingerprintOf(`ruby/${ruby31}`));
