@@ -218,6 +218,18 @@ describe('Ruby 3.3 (3.3.8)', () => {
       "undefined method `sum' for nil",
       'srv/rb/lib/pricing.rb:3',
     ],
+    [
+      'ruby33-rails-7.2-production-log-tags-request-id.txt',
+      'NoMethodError',
+      "undefined method `sum' for nil",
+      'app/models/order.rb:3',
+    ],
+    [
+      'ruby33-rails-7.2-production-log-tags-causes.txt',
+      'PaymentError',
+      'cannot charge order 8',
+      'app/models/order.rb:9',
+    ],
   ])('%s', (name, type, message, innermost) => {
     const record = detectBothShapes(`ruby/${name}`);
 
@@ -233,6 +245,20 @@ describe('Ruby 3.3 (3.3.8)', () => {
       '/tmp/cap-jvm/rsyn/lib/pricing.rb:4',
     ]);
     expect(record.raw).toContain("Unmatched keyword, missing `end' ?");
+  });
+
+  it("reads the causes Rails 7.1+ lists under `Causes:` as the error's causes, its backtrace as the error's", () => {
+    const record = detectBothShapes('ruby/ruby33-rails-7.2-production-log-tags-causes.txt');
+
+    expect(record.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual([
+      ['ArgumentError', 'invalid value for Integer(): "12x"', 0],
+    ]);
+    expect(record.frames.map((f) => `${f.file}:${f.line}`)).toEqual([
+      'app.rb:33',
+      'app.rb:22',
+      'app/models/order.rb:6',
+      'app/models/order.rb:9',
+    ]);
   });
 
   it.each([
@@ -256,6 +282,11 @@ describe('Ruby 3.3 (3.3.8)', () => {
       'script that does not parse',
       'ruby31-syntax-error-in-main-script.txt',
       'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
+    ],
+    [
+      'Rails 6.1 → 7.2, log tags',
+      'ruby31-rails-6.1-production-log-tags-request-id.txt',
+      'ruby33-rails-7.2-production-log-tags-request-id.txt',
     ],
     [
       "Puma's frameless report",

@@ -189,6 +189,50 @@ describe('rubyParser', () => {
     });
   });
 
+  it('reads the causes Rails 7.1+ lists between the header and the backtrace, nearest first', () => {
+    const text = [
+      'PaymentError (cannot charge order 8):',
+      '',
+      'Causes:',
+      'Orders::GatewayError (gateway said no)',
+      'ArgumentError (invalid value for Integer(): "12x")',
+      '  ',
+      "app/models/order.rb:9:in `rescue in charge'",
+      "app.rb:22:in `charge'",
+    ].join('\n');
+
+    expect(assemble(text)).toEqual(allLines(text));
+    expect(rubyParser.parse(text)).toEqual({
+      language: 'ruby',
+      exceptionType: 'PaymentError',
+      message: 'cannot charge order 8',
+      frames: [
+        { file: 'app.rb', line: 22, function: 'charge', inApp: true },
+        { file: 'app/models/order.rb', line: 9, function: 'rescue in charge', inApp: true },
+      ],
+      causes: [
+        {
+          language: 'ruby',
+          exceptionType: 'Orders::GatewayError',
+          message: 'gateway said no',
+          frames: [],
+          causes: [],
+        },
+        {
+          language: 'ruby',
+          exceptionType: 'ArgumentError',
+          message: 'invalid value for Integer(): "12x"',
+          frames: [],
+          causes: [],
+        },
+      ],
+    });
+    // a `Type (msg)` line is a cause only after `Causes:`
+    expect(rubyParser.continuesTrace('ArgumentError (bad)', ['PaymentError (cannot charge order 8):'])).toBe(
+      false,
+    );
+  });
+
   it('ends the record at ordinary log text after the frames', () => {
     const block = allLines(fixture('zero-division'));
 
@@ -214,12 +258,15 @@ describe('rubyParser', () => {
       `  from ${':1'.repeat(100_000)}x`,
       `m ${'(Aa '.repeat(50_000)}`,
       `x.rb:1:in \`m': --> ${'> ('.repeat(60_000)}`,
+      `A (${'A::A ('.repeat(30_000)}`,
     ];
     const started = performance.now();
     for (const line of shapes) {
       rubyParser.startsTrace(line);
       rubyParser.continuesTrace(line, ["x.rb:1:in `m': boom (RuntimeError)"]);
       rubyParser.continuesTrace(line, ["x.rb:1:in `m': --> /a.rb", line]);
+      rubyParser.continuesTrace(line, ['PaymentError (x):', 'Causes:']);
+      rubyParser.parse(`PaymentError (x):\nCauses:\n${line}`);
       rubyParser.parse(`x.rb:1:in \`m': boom (RuntimeError)\n${line}\n${line}`);
       rubyParser.parse(line);
     }

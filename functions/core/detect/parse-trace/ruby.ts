@@ -19,6 +19,11 @@ const RAILS_HEADER = new RegExp(
   `^\\s*(?:Error performing [\\w:]{1,200} \\(Job ID: [^)\\s]{1,100}\\) from \\S{1,200} in [\\d.]{1,20}ms: )?(${TYPE}) \\((.*)$`,
 );
 const RAILS_EXTRACT = /^\s+\d+: /;
+// Rails 7.1+ DebugExceptions lists the error's causes between its header and its backtrace:
+// `Causes:` (at column 0 even under log tags: its line break is inside the logged text), then
+// `Type (message)` for each cause, nearest first.
+const RAILS_CAUSES = 'Causes:';
+const RAILS_CAUSE = new RegExp(`^(${TYPE}) \\((.*)\\)$`);
 // Sinatra's dump_errors (production's default): `2026-12-06 21:53:19 - NoMethodError - msg:`, the
 // message's own further lines (error_highlight's snippet) before the colon, then the backtrace, a
 // tab before each frame. The time is usually read off as the line's prefix already.
@@ -148,6 +153,8 @@ type OpenHeader = {
   exceptionType: string;
   message: string;
   closed: boolean;
+  /** Rails' `Type (msg):`, which may list causes before its frames */
+  rails?: boolean;
   /** what the last line of a message of several lines ends with (Rails `):`, Sinatra `:`, Puma `>`) */
   closer?: string;
 };
@@ -158,7 +165,7 @@ function readLoggedHeader(line: string): OpenHeader | undefined {
   if (rails && isErrorTypeName(rails[1] ?? '')) {
     const body = rails[2] ?? '';
     const closed = body.endsWith('):');
-    return { exceptionType: rails[1] ?? '', message: closed ? body.slice(0, -2) : body, closed };
+    return { exceptionType: rails[1] ?? '', message: closed ? body.slice(0, -2) : body, closed, rails: true };
   }
   const logger = /^\S/.test(line) ? TYPE_SUFFIX.exec(line) : null;
   if (logger && isErrorTypeName(logger[2] ?? '') && readUncaught(line) === undefined) {
@@ -234,6 +241,10 @@ type Building = {
   needsFrames?: boolean;
   /** syntax_suggest's hint is printed: the message and its type are on a later line */
   awaitsMessage?: boolean;
+  /** a Rails header's: its causes are listed before its frames */
+  rails?: boolean;
+  /** the causes Rails listed under `Causes:`, nearest first; undefined until that line */
+  railsCauses?: ParsedTrace[];
 };
 
 /**
@@ -294,6 +305,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
         ...(header?.closer ? { closer: header.closer } : {}),
         ended: header === undefined,
         needsFrames: logged === undefined,
+        ...(logged?.rails ? { rails: true } : {}),
       };
       built.push(current);
       if (header) continue;
@@ -310,6 +322,18 @@ function parseRuby(text: string): ParsedTrace | undefined {
       current.open = !closes;
       if (!current.open) current.ended = true;
       continue;
+    }
+    if (current.rails && current.frames.length === 0) {
+      if (line === RAILS_CAUSES) {
+        current.railsCauses ??= [];
+        continue;
+      }
+      const cause = current.railsCauses ? RAILS_CAUSE.exec(line) : null;
+      if (cause) {
+        const [, exceptionType = '', message = ''] = cause;
+        current.railsCauses?.push({ language: 'ruby', exceptionType, message, frames: [], causes: [] });
+        continue;
+      }
     }
     const frame = readFrame(line);
     if (frame) {
@@ -333,7 +357,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     }),
   );
   if (!primary) return undefined;
-  return { ...primary, causes };
+  return { ...primary, causes: [...(built[0]?.railsCauses ?? []), ...causes] };
 }
 
 function countMessageLines(block: readonly string[]): number {
@@ -380,6 +404,9 @@ export const rubyParser: TraceParser = {
     if (!logged) return false;
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) {
       return RAILS_HEADER.test(head) && block.length <= MAX_MESSAGE_LINES;
+    }
+    if (logged.rails && (line === RAILS_CAUSES || (RAILS_CAUSE.test(line) && block.includes(RAILS_CAUSES)))) {
+      return block.length <= MAX_MESSAGE_LINES;
     }
     const stillOpen = !logged.closed && !block.slice(1).some((l) => l.endsWith('):'));
     return stillOpen && block.length <= MAX_MESSAGE_LINES;
