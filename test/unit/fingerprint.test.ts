@@ -81,6 +81,41 @@ describe('normalizeMessage', () => {
     expect(normalizeMessage(input)).toBe(expected);
   });
 
+  it.each([
+    ['nil', "undefined method `sum' for nil:NilClass", "undefined method `sum' for nil"],
+    ['nil, quoted as 3.4 quotes', "undefined method `[]' for nil:NilClass", "undefined method '[]' for nil"],
+    ['true', "undefined method `x' for true:TrueClass", "undefined method `x' for true"],
+    [
+      'main',
+      "undefined local variable or method `usr' for main:Object",
+      "undefined local variable or method `usr' for main",
+    ],
+    [
+      'a class',
+      "undefined method `find_by_sku' for Shop::Order:Class",
+      "undefined method `find_by_sku' for class Shop::Order",
+    ],
+    ['a module', "undefined method `rate' for Pricing:Module", "undefined method `rate' for module Pricing"],
+    [
+      'an instance',
+      'undefined method `handler\' for #<LambdaHandler:0x00007f5f3ff4da80 @handler_file_name="app">',
+      "undefined method `handler' for an instance of LambdaHandler",
+    ],
+    [
+      'a private method',
+      "private method `recalculate' called for #<Order:0x000055d5c0a1b2c8>",
+      "private method `recalculate' called for an instance of Order",
+    ],
+  ])("reads Ruby 3.3's NameError receiver as Ruby 3.1 wrote it: %s", (_case, ruby31, ruby33) => {
+    expect(normalizeMessage(ruby33)).toBe(normalizeMessage(ruby31));
+  });
+
+  it('leaves other messages that say `for nil` or `for main` alone', () => {
+    expect(normalizeMessage('no price for nil')).toBe('no price for nil');
+    expect(normalizeMessage('waiting for main thread')).toBe('waiting for main thread');
+    expect(normalizeMessage("undefined method `x' for nilly")).toBe("undefined method '<str>' for nilly");
+  });
+
   it('caps a huge message and stays fast', () => {
     const start = performance.now();
     const normalized = normalizeMessage(`'${'a@b.'.repeat(1_000_000)}`);
@@ -157,6 +192,25 @@ describe('normalizeFunctionName', () => {
     ['Rust symbol hash', 'shop::orders::create::h0123456789abcdef', 'shop::orders::create'],
     ['Ruby block depth', 'block (2 levels) in process', 'block in process'],
     ['PHP 8.4 closure', '{closure:/app/src/x.php:12}', '{closure}'],
+    // PHP before 8.4 printed a closure as the namespace it was declared in and `{closure}`
+    ['PHP 8.4 closure in a method', 'Cart->{closure:Cart::total():10}', 'Cart->{closure}'],
+    [
+      'PHP 8.4 closure in a namespaced method, as PHP 8.2 names it',
+      'Illuminate\\Pipeline\\Pipeline->{closure:Illuminate\\Pipeline\\Pipeline::prepareDestination():178}',
+      'Illuminate\\Pipeline\\Pipeline->Illuminate\\Pipeline\\{closure}',
+    ],
+    [
+      'PHP 8.4 closure in a closure (its line gone with the outer one)',
+      'Shop\\Rules->{closure:{closure:Shop\\Rules::apply():8}:9}',
+      'Shop\\Rules->Shop\\{closure}',
+    ],
+    ['PHP 8.4 closure in a closure in a file', '{closure:{closure:/app/routes.php:16}:17}', '{closure}'],
+    ['PHP 8.4 closure in a namespaced function', '{closure:Shop\\quote():5}', 'Shop\\{closure}'],
+    [
+      'PHP 8.2 closure stays',
+      'Illuminate\\Pipeline\\Pipeline->Illuminate\\Pipeline\\{closure}',
+      'Illuminate\\Pipeline\\Pipeline->Illuminate\\Pipeline\\{closure}',
+    ],
     ['Python generated names stay', '<lambda>', '<lambda>'],
   ])('%s', (_case, input, expected) => {
     expect(normalizeFunctionName(input)).toBe(expected);

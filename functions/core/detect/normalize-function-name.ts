@@ -24,15 +24,32 @@ const REPLACEMENTS: readonly (readonly [RegExp, string])[] = [
   [/::h[0-9a-f]{16}\b/g, ''],
   // Ruby nesting depth: block (2 levels) in foo
   [/block \(\d{1,5} levels\) in/g, 'block in'],
-  // PHP 8.4 closures name their file and line: {closure:/app/x.php:12}
-  [/\{closure:[^}]{0,300}\}/g, '{closure}'],
   // Anything that is still an address.
   [/0x[0-9a-fA-F]{1,20}/g, ''],
 ];
 
+// PHP 8.4 names a closure by where it was declared, one level per enclosing closure:
+// {closure:/app/x.php:12}, Shop\Cart->{closure:Shop\Cart::total():10}, {closure:{closure:…:16}:17}.
+// PHP before 8.4 printed {closure} prefixed with the namespace it was declared in (Shop\Cart->
+// Shop\{closure}, Laravel's Pipeline->Illuminate\Pipeline\{closure}): each pass folds the innermost
+// names to that form, the namespace read off the declaring method or function, so one bug keeps
+// its fingerprint across the upgrade. (A closure declared in a file's body names only the file:
+// its namespace is not printed.)
+const PHP_CLOSURE = /\{closure:((?:[^{}]|\{closure\}){0,300})\}/g;
+const CLOSURE_DECLARED_IN =
+  /^((?:[A-Za-z_][\w]{0,100}\\){0,20})(?:[A-Za-z_]\w{0,100}(?:::[A-Za-z_]\w{0,100})?\(\)|\{closure\}):\d{1,9}$/;
+const MAX_CLOSURE_DEPTH = 16;
+const foldClosure = (_name: string, declaredIn: string): string =>
+  `${CLOSURE_DECLARED_IN.exec(declaredIn)?.[1] ?? ''}{closure}`;
+
 /** The function name with generated numbering, symbol hashes and addresses removed. */
 export function normalizeFunctionName(name: string): string {
   let text = name.length > MAX_FUNCTION_LENGTH ? name.slice(0, MAX_FUNCTION_LENGTH) : name;
+  for (let depth = 0; depth < MAX_CLOSURE_DEPTH && text.includes('{closure:'); depth += 1) {
+    const folded = text.replace(PHP_CLOSURE, foldClosure);
+    if (folded === text) break;
+    text = folded;
+  }
   for (const [pattern, replacement] of REPLACEMENTS) text = text.replace(pattern, replacement);
   return text.trim();
 }

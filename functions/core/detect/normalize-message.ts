@@ -52,9 +52,39 @@ function normalizeToken(token: string): string {
   return token.replace(/\d+/g, '<n>');
 }
 
+// Ruby 3.3 reworded the receiver of NameError and NoMethodError: `for nil:NilClass` became `for
+// nil`, `for main:Object` `for main`, `for Order:Class` `for class Order`, `for #<Order:0x… @a=1>`
+// `for an instance of Order` (3.4 changed only the quotes). Where frames are missing (Puma's
+// one-line report, a handler Lambda could not call) the message is the fingerprint, so the newer
+// wording is read as the older one: the incidents a Ruby 3.1 or 3.2 service opened stay the same
+// bugs after its upgrade. An instance reads as Ruby's default inspect, `#<Order:0x…>`, after the
+// inspect rule below.
+const RUBY_RECEIVER =
+  /(\b(?:undefined (?:local variable or )?method|(?:private|protected) method) [`'][^`'\n]{1,200}' (?:called )?for )(?:(nil|true|false|main)|(class|module|an instance of) ([A-Z][\w:]{0,200}))(?![\w:])/g;
+const RUBY_SPECIAL_RECEIVERS: Readonly<Record<string, string>> = {
+  nil: 'nil:NilClass',
+  true: 'true:TrueClass',
+  false: 'false:FalseClass',
+  main: 'main:Object',
+};
+
+function asRuby32Receiver(
+  _match: string,
+  lead: string,
+  special: string | undefined,
+  kind: string | undefined,
+  name: string | undefined,
+): string {
+  if (special !== undefined) return `${lead}${RUBY_SPECIAL_RECEIVERS[special] ?? special}`;
+  if (kind === 'class') return `${lead}${name}:Class`;
+  if (kind === 'module') return `${lead}${name}:Module`;
+  return `${lead}#<${name}>`;
+}
+
 /** The message with everything that varies between occurrences of one bug replaced by placeholders. */
 export function normalizeMessage(message: string): string {
   let text = message.length > MAX_MESSAGE_LENGTH ? message.slice(0, MAX_MESSAGE_LENGTH) : message;
+  if (text.includes(' for ')) text = text.replace(RUBY_RECEIVER, asRuby32Receiver);
   for (const [pattern, replacement] of REPLACEMENTS) text = text.replace(pattern, replacement);
   // `<n>` placeholders hold no digits, so this pass leaves earlier replacements alone.
   text = text.replace(/[A-Za-z0-9_]+/g, normalizeToken);

@@ -35,6 +35,46 @@ const GO_LOG_DATE =
 // 14195#14195: *1 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught …`.
 const NGINX_ERROR =
   /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(emerg|alert|crit|error|warn|notice|info|debug)\] \d{1,10}#\d{1,10}: (?:\*\d{1,20} )?(?:FastCGI sent in stderr: "(?:PHP message: )?)?/y;
+// php-fpm hands nginx what PHP logged for a request as one stderr record, each message after
+// `PHP message: `, joined with `; `, and nginx logs the record at [error] whatever PHP's own level:
+// `… FastCGI sent in stderr: "PHP message: PHP Deprecated:  f(): Implicitly marking parameter $x
+// as nullable is deprecated …; PHP message: PHP Fatal error:  Uncaught Error: …` (PHP 8.4 deprecates
+// much code that ran clean, and the Docker images log every level). PHP's label is the level.
+const PHP_MESSAGE = 'PHP message: ';
+const PHP_MESSAGE_JOIN = '; PHP message: ';
+const PHP_LABEL =
+  /^PHP (Fatal error|Recoverable fatal error|Parse error|Warning|Notice|Deprecated|Strict Standards): /;
+const PHP_LABEL_LEVEL: Readonly<Record<string, Level>> = {
+  'Fatal error': 'error',
+  'Recoverable fatal error': 'error',
+  'Parse error': 'error',
+  Warning: 'warn',
+  Notice: 'info',
+  Deprecated: 'info',
+  'Strict Standards': 'info',
+};
+/** Messages of one stderr record read for a label, at most (a hostile line may hold any number). */
+const MAX_PHP_MESSAGES = 32;
+
+/**
+ * The first of the PHP messages joined in `text` that PHP logged as an error, from it to the
+ * record's end (an uncaught error's trace goes on after it), at PHP's level; else the first
+ * message at its level. Undefined when the text starts with no PHP label.
+ */
+function phpMessages(text: string): LineParts | undefined {
+  const first = PHP_LABEL.exec(text);
+  if (!first) return undefined;
+  for (let at = 0, read = 0; read < MAX_PHP_MESSAGES; read += 1) {
+    const label = PHP_LABEL.exec(at === 0 ? text : text.slice(at));
+    const level = label ? PHP_LABEL_LEVEL[label[1] ?? ''] : undefined;
+    if (level === 'error') return { level, body: text.slice(at) };
+    const next = text.indexOf(PHP_MESSAGE_JOIN, at);
+    if (next < 0) break;
+    at = next + PHP_MESSAGE_JOIN.length;
+  }
+  return { level: PHP_LABEL_LEVEL[first[1] ?? ''] ?? 'error', body: text };
+}
+
 // php-fpm's own log with `catch_workers_output = yes`: every line a worker wrote to stderr, quoted
 // whole: `[06-Dec-2026 00:22:51] WARNING: [pool www] child 12655 said into stderr: "#0 /app/x.php(6): f()"`
 // (decorated: the default, and what PHP before 7.3 always wrote).
@@ -309,7 +349,11 @@ export function stripLogPrefix(line: string): LineParts {
   if (firstIsDigit) {
     const slashed = line.charCodeAt(4) === 47; // `2026/…`
     const nginx = slashed ? cursor.take(NGINX_ERROR) : null;
-    if (nginx) return { level: toLevel(nginx[1]) ?? 'error', body: cursor.rest };
+    if (nginx) {
+      if (nginx[0].endsWith(PHP_MESSAGE))
+        return phpMessages(cursor.rest) ?? { level: 'error', body: cursor.rest };
+      return { level: toLevel(nginx[1]) ?? 'error', body: cursor.rest };
+    }
     goDated = slashed && cursor.take(GO_LOG_DATE) !== null;
     if (!goDated) cursor.take(CRI) ?? cursor.take(DATED_STREAM);
   }

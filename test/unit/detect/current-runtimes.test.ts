@@ -1,7 +1,8 @@
-// Python 3.13 and Go 1.24, the runtimes Lambda and users run now, re-captured for the scenarios
-// the py311-/go119- fixtures hold (and the shapes only the newer runtimes print): each must read
-// as the one record it is, alike in both delivery shapes, its innermost in-app frame the
-// program's own line.
+// The runtimes Lambda and users run now, re-captured for the scenarios the older fixtures hold
+// (and the shapes only the newer runtimes print): Python 3.13 and Go 1.24 (py311-/go119-
+// scenarios); Java 21, PHP 8.4 (cli, fpm behind nginx 1.26) and Ruby 3.3 (puma 6.6, sinatra 4.1)
+// (java17-, php82-, ruby31- scenarios), all on Debian trixie. Each must read as the one record it
+// is, alike in both delivery shapes, its innermost in-app frame the program's own line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -232,3 +233,316 @@ describe('Go 1.24 crashes', () => {
     expectRead(readBothShapes(expected.path), expected);
   });
 });
+
+function recordsOf(messages: readonly string[]): ErrorRecord[] {
+  return detectErrors(makeEvents(messages)).map((d) => d.record);
+}
+
+const fingerprintOf = (path: string): string => fingerprintError(readBothShapes(path));
+
+/** [fixture, type, message (its first line), innermost in-app frame `file:line` (file's tail)] */
+type Row = [string, string, string, string];
+
+describe('Java 21 (OpenJDK 21.0.13)', () => {
+  it.each<Row>([
+    [
+      'java21-uncaught-caused-by-more.txt',
+      'java.lang.IllegalStateException',
+      'bad quantity in order ord-7',
+      'Checkout.java:17',
+    ],
+    [
+      // a cause that printed no frame of its own, only `... 2 more`, then one with `Suppressed:`
+      'java21-suppressed-frameless-cause.txt',
+      'java.lang.IllegalStateException',
+      'checkout failed',
+      'Suppressed.java:25',
+    ],
+    [
+      'java21-helpful-npe-record-accessor.txt',
+      'java.lang.NullPointerException',
+      'Cannot invoke "com.example.shop.HelpfulNpe$Address.city()" because the return value of "com.example.shop.HelpfulNpe$Customer.address()" is null',
+      'HelpfulNpe.java:12',
+    ],
+    [
+      // an unnamed virtual thread: `Exception in thread "" …`, its last frame VirtualThread.run
+      'java21-virtual-thread-unnamed.txt',
+      'java.lang.IndexOutOfBoundsException',
+      'Index: 5 Size: 2',
+      'VirtualThreadCrash.java:7',
+    ],
+    [
+      'java21-virtual-thread-executor-execution-exception.txt',
+      'java.util.concurrent.ExecutionException',
+      'java.lang.IllegalArgumentException: unknown sku x-42',
+      'ExecutorFailure.java:18',
+    ],
+    [
+      // StructuredTaskScope (preview in 21): throwIfFailed wraps the subtask's exception
+      'java21-structured-task-scope-throw-if-failed.txt',
+      'java.util.concurrent.ExecutionException',
+      'java.lang.IllegalStateException: warehouse timeout for sku-9',
+      'StructuredFailure.java:18',
+    ],
+    [
+      'java21-jul-severe-throwable.txt',
+      'java.lang.NumberFormatException',
+      'For input string: "three"',
+      'JulSevere.java:10',
+    ],
+    [
+      // a record accessor that threw inside a record pattern
+      'java21-record-pattern-match-exception.txt',
+      'java.lang.MatchException',
+      'java.lang.IllegalStateException: card number not loaded',
+      'MatchFailure.java:18',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = readBothShapes(`java/${name}`);
+
+    expectRecord(record, 'java', type, message, innermost);
+  });
+
+  it("keeps the cause chain of a pattern's MatchException and of a failed subtask", () => {
+    const match = readBothShapes('java/java21-record-pattern-match-exception.txt');
+    const scope = readBothShapes('java/java21-structured-task-scope-throw-if-failed.txt');
+
+    expect(match.causes.map((c) => [c.exceptionType, innermostInApp(c)])).toEqual([
+      ['java.lang.IllegalStateException', 'MatchFailure.java:9'],
+    ]);
+    expect(scope.causes.map((c) => [c.exceptionType, innermostInApp(c)])).toEqual([
+      ['java.lang.IllegalStateException', 'StructuredFailure.java:7'],
+    ]);
+  });
+});
+
+describe('PHP 8.4 (8.4.27)', () => {
+  it.each<Row>([
+    ['php84-error-log-uncaught.txt', 'Error', 'Call to a member function apply() on null', 'src/Cart.php:12'],
+    [
+      'php84-error-log-type-error.txt',
+      'TypeError',
+      'formatPrice(): Argument #1 ($cents) must be of type int, string given, called in /tmp/cap-jvm/php/type-error.php on line 11',
+      'type-error.php:4',
+    ],
+    [
+      'php84-error-log-division-by-zero.txt',
+      'DivisionByZeroError',
+      'Division by zero',
+      'division-by-zero.php:4',
+    ],
+    [
+      'php84-error-log-previous-next.txt',
+      'LogicException',
+      'Order 42 could not be loaded',
+      'previous-next.php:9',
+    ],
+    [
+      // a property hook's frame: `Order->$total::get()`
+      'php84-error-log-property-hook-get.txt',
+      'DomainException',
+      'order has no lines',
+      'property-hook.php:9',
+    ],
+    ['php84-error-log-closure-names.txt', 'OutOfBoundsException', 'no price for zz-9', 'closure.php:12'],
+    [
+      // the deprecation and the warning before it are not the error
+      'php84-error-log-implicitly-nullable-deprecated-then-uncaught.txt',
+      'TypeError',
+      'array_column(): Argument #1 ($array) must be of type array, null given',
+      'deprecation-then-error.php:9',
+    ],
+    [
+      'php84-fpm-workers-decorated-sapi-deprecated-then-uncaught.txt',
+      'Error',
+      'Call to a member function apply() on null',
+      'www/src/Cart.php:12',
+    ],
+    [
+      // nginx logs what php-fpm sent for the request as one record: the deprecation, `; `, the error
+      'php84-fpm-nginx-error-log-deprecated-then-uncaught.txt',
+      'Error',
+      'Call to a member function apply() on null',
+      'www/src/Cart.php:12',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = readBothShapes(`php/${name}`);
+
+    expectRecord(record, 'php', type, message, innermost);
+  });
+
+  it('reads a fatal error after 8.4 deprecations as that error alone (E_USER_ERROR is itself deprecated in 8.4)', () => {
+    const record = readBothShapes('php/php84-error-log-deprecations-then-user-error.txt');
+
+    expect([record.exceptionType, record.message]).toEqual(['Fatal error', 'payment gateway slow']);
+    expect(innermostInApp(record)).toBe('/tmp/cap-jvm/php/deprecations-only.php:14');
+  });
+
+  it("records nothing for a deprecation nginx logged at [error] (php-fpm's stderr), in either shape", () => {
+    // Before, every such line was an incident: nginx logs all FastCGI stderr at [error], and PHP 8.4
+    // deprecates implicitly nullable parameters, which much working code has.
+    const { oneEvent, perLine } = deliveries(
+      traceText('php/php84-fpm-nginx-error-log-deprecated-only.output'),
+    );
+
+    expect(recordsOf(oneEvent)).toEqual([]);
+    expect(recordsOf(perLine)).toEqual([]);
+  });
+
+  it('gives one error behind nginx and in the workers log one fingerprint', () => {
+    expect(fingerprintOf('php/php84-fpm-nginx-error-log-deprecated-then-uncaught.txt')).toBe(
+      fingerprintOf('php/php84-fpm-workers-decorated-sapi-deprecated-then-uncaught.txt'),
+    );
+  });
+});
+
+describe('Ruby 3.3 (3.3.8)', () => {
+  it.each<Row>([
+    ['ruby33-nomethod-nil-error-highlight.txt', 'NoMethodError', "undefined method `[]' for nil", 'g.rb:2'],
+    [
+      'ruby33-nomethod-for-an-instance-of.txt',
+      'NoMethodError',
+      "undefined method `total_cents' for an instance of Order",
+      'instance.rb:6',
+    ],
+    [
+      'ruby33-nomethod-nil-with-cause-internal-kernel.txt',
+      'NoMethodError',
+      "undefined method `title' for nil",
+      'cause.rb:19',
+    ],
+    ['ruby33-logger-exception.txt', 'KeyError', 'key not found: "sku-42"', 'lib/shop/pricing.rb:8'],
+    [
+      'ruby33-syntax-error-in-required-file-syntax-suggest.txt',
+      'SyntaxError',
+      "/tmp/cap-jvm/rsyn/lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
+      'rsyn/lib/pricing.rb:4',
+    ],
+    [
+      'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
+      'SyntaxError',
+      "lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
+      'lib/pricing.rb:4',
+    ],
+    [
+      'ruby33-sinatra-4.1-webrick-production-dump-errors.output',
+      'NoMethodError',
+      "undefined method `sum' for nil",
+      'srv/rb/lib/pricing.rb:3',
+    ],
+    [
+      'ruby33-rails-7.2-production-log-tags-request-id.txt',
+      'NoMethodError',
+      "undefined method `sum' for nil",
+      'app/models/order.rb:3',
+    ],
+    [
+      'ruby33-rails-7.2-production-log-tags-causes.txt',
+      'PaymentError',
+      'cannot charge order 8',
+      'app/models/order.rb:9',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = readBothShapes(`ruby/${name}`);
+
+    expectRecord(record, 'ruby', type, message, innermost);
+  });
+
+  it('keeps the `require_relative` that loaded a file syntax_suggest explains (its hint printed before the message)', () => {
+    const record = readBothShapes('ruby/ruby33-syntax-error-in-required-file-syntax-suggest.txt');
+
+    expect(record.frames.map((f) => `${f.file}:${f.line} ${f.function ?? ''}`.trim())).toEqual([
+      'app.rb:1 <main>',
+      'app.rb:1 require_relative',
+      '/tmp/cap-jvm/rsyn/lib/pricing.rb:4',
+    ]);
+    expect(record.raw).toContain("Unmatched keyword, missing `end' ?");
+  });
+
+  it("reads the causes Rails 7.1+ lists under `Causes:` as the error's causes, its backtrace as the error's", () => {
+    const record = readBothShapes('ruby/ruby33-rails-7.2-production-log-tags-causes.txt');
+
+    expect(record.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual([
+      ['ArgumentError', 'invalid value for Integer(): "12x"', 0],
+    ]);
+    expect(record.frames.map((f) => `${f.file}:${f.line}`)).toEqual([
+      'app.rb:33',
+      'app.rb:22',
+      'app/models/order.rb:6',
+      'app/models/order.rb:9',
+    ]);
+  });
+
+  it.each([
+    // Ruby 3.3 prints `for nil` where 3.1 printed `for nil:NilClass`; with frames the message is no
+    // part of the fingerprint, without them (Puma's report) it is, read as the older wording
+    [
+      'nil receiver with frames',
+      'ruby31-nomethod-nil-error-highlight.txt',
+      'ruby33-nomethod-nil-error-highlight.txt',
+    ],
+    ['cause chain', 'no-method-error-with-cause.txt', 'ruby33-nomethod-nil-with-cause-internal-kernel.txt'],
+    ['Logger', 'ruby31-logger-exception.txt', 'ruby33-logger-exception.txt'],
+    ['ZeroDivisionError', 'zero-division.txt', 'ruby33-zero-division.txt'],
+    [
+      'required file, syntax_suggest',
+      'ruby31-syntax-error-in-required-file.txt',
+      'ruby33-syntax-error-in-required-file-syntax-suggest.txt',
+    ],
+    ['logged SyntaxError', 'ruby31-logger-syntax-error.txt', 'ruby33-logger-syntax-error.txt'],
+    [
+      'script that does not parse',
+      'ruby31-syntax-error-in-main-script.txt',
+      'ruby33-syntax-error-in-main-script-syntax-suggest.txt',
+    ],
+    [
+      'Rails 6.1 → 7.2, log tags',
+      'ruby31-rails-6.1-production-log-tags-request-id.txt',
+      'ruby33-rails-7.2-production-log-tags-request-id.txt',
+    ],
+    [
+      "Puma's frameless report",
+      'ruby31-puma-5.6.5-production-rack-app-error.output',
+      'ruby33-puma-6.6-production-rack-app-error.output',
+    ],
+  ])('gives the same bug on Ruby 3.1 and 3.3 one fingerprint: %s', (_case, ruby31, ruby33) => {
+    expect(fingerprintOf(`ruby/${ruby33}`)).toBe(fingerprintOf(`ruby/${ruby31}`));
+  });
+
+  it('gives Sinatra 4 on Ruby 3.3 the fingerprint Sinatra 3 on Ruby 3.1 gave, deployed alike', () => {
+    // The same app under /srv/rb in both captures' deployment; only the runtime and Sinatra differ.
+    const ruby33 = traceText('ruby/ruby33-sinatra-4.1-webrick-production-dump-errors.output').replaceAll(
+      '/tmp/cap-jvm/srv/rb/',
+      '/srv/rb/',
+    );
+    const ruby31 = recordsOf([traceText('ruby/ruby31-sinatra-3.0.5-webrick-production-dump-errors.output')]);
+    const [record] = recordsOf([ruby33]);
+
+    expect(record && fingerprintError(record)).toBe(ruby31[0] && fingerprintError(ruby31[0]));
+  });
+});
+
+function innermostInApp(record: Pick<ErrorRecord, 'frames'>): string | undefined {
+  const frame = record.frames.filter((f) => f.inApp).at(-1);
+  return frame && `${frame.file}:${frame.line}`;
+}
+
+function expectRecord(
+  record: ErrorRecord,
+  language: ErrorRecord['language'],
+  type: string,
+  message: string,
+  innermost: string,
+): void {
+  expect({
+    language: record.language,
+    type: record.exceptionType,
+    message: record.message.split('\n')[0],
+  }).toEqual({
+    language,
+    type,
+    message,
+  });
+  const inner = innermostInApp(record);
+  expect(inner?.endsWith(innermost), `${inner} ends with ${innermost}`).toBe(true);
+}

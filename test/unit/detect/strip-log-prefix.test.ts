@@ -47,6 +47,28 @@ describe('stripLogPrefix', () => {
       'error',
       'PHP Fatal error:  Uncaught Error: x in /w/a.php:5',
     ],
+    // nginx logs php-fpm's stderr at [error] whatever PHP's level: PHP's label is the level, and
+    // of the messages joined with `; ` the first error is the line (nginx 1.26 + php-fpm 8.4)
+    [
+      '2026/12/07 07:39:56 [error] 1235#1235: *1 FastCGI sent in stderr: "PHP message: PHP Deprecated:  label(): Implicitly marking parameter $qty as nullable is deprecated',
+      'info',
+      'PHP Deprecated:  label(): Implicitly marking parameter $qty as nullable is deprecated',
+    ],
+    [
+      '2026/12/07 07:39:56 [error] 1235#1235: *1 FastCGI sent in stderr: "PHP message: PHP Warning:  Undefined variable $x in /w/a.php on line 3',
+      'warn',
+      'PHP Warning:  Undefined variable $x in /w/a.php on line 3',
+    ],
+    [
+      '2026/12/07 07:39:23 [error] 732#732: *1 FastCGI sent in stderr: "PHP message: PHP Deprecated:  handle(): Implicitly marking parameter $cart as nullable is deprecated in /w/index.php on line 4; PHP message: PHP Fatal error:  Uncaught Error: x in /w/a.php:5',
+      'error',
+      'PHP Fatal error:  Uncaught Error: x in /w/a.php:5',
+    ],
+    [
+      '2026/12/05 20:58:13 [error] 14195#14195: *5 FastCGI sent in stderr: "Primary script unknown',
+      'error',
+      'Primary script unknown',
+    ],
     ['2026/12/05 20:58:13 [crit] 14195#14195: *3 connect() failed', 'fatal', 'connect() failed'],
     // without a `[pid]`, an ISO timestamp, a word and a colon are an application's own prefix
     ['2024-05-01T12:00:00Z ERROR root: boom', 'error', 'boom'],

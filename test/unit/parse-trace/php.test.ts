@@ -125,6 +125,30 @@ describe('phpParser', () => {
     expect(phpParser.continuesTrace('GET /index.php 500', block.slice(0, 3))).toBe(false);
   });
 
+  it("keeps a PHP 8.4 closure's name whole: it names where the closure was declared, parentheses and all", () => {
+    const trace = phpParser.parse(fixture('php84-cli-stderr-nested-closures'));
+
+    expect(trace?.frames.map((f) => [f.file.replace('/tmp/cap-jvm/php/', ''), f.line, f.function])).toEqual([
+      ['nested-closures.php', 20, '{closure:/tmp/cap-jvm/php/nested-closures.php:16}'],
+      ['nested-closures.php', 18, '{closure:{closure:/tmp/cap-jvm/php/nested-closures.php:16}:17}'],
+      ['nested-closures.php', 17, 'Shop\\Pricing\\Rules->apply'],
+      ['nested-closures.php', 8, 'array_map'],
+      ['[internal function]', undefined, 'Shop\\Pricing\\Rules->{closure:Shop\\Pricing\\Rules::apply():8}'],
+      ['nested-closures.php', 9, 'array_map'],
+      [
+        '[internal function]',
+        undefined,
+        'Shop\\Pricing\\Rules->{closure:{closure:Shop\\Pricing\\Rules::apply():8}:9}',
+      ],
+      // the throw site: the closure #0 called
+      [
+        'nested-closures.php',
+        10,
+        'Shop\\Pricing\\Rules->{closure:{closure:Shop\\Pricing\\Rules::apply():8}:9}',
+      ],
+    ]);
+  });
+
   it('returns undefined for text that is not a PHP trace', () => {
     expect(phpParser.startsTrace('#0 not a trace')).toBe(false);
     expect(phpParser.startsTrace('Error: something in progress:3')).toBe(false);
@@ -139,6 +163,7 @@ describe('phpParser', () => {
       `#1 ${'('.repeat(200_000)}`,
       `exception '${"'".repeat(200_000)}`,
       `PHP Parse error: ${' in a on line 1x'.repeat(12_000)}`,
+      `#0 /a.php(1): X->{closure:${'{'.repeat(200_000)}`,
     ];
     const started = performance.now();
     for (const line of shapes) {

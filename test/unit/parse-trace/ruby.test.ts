@@ -128,6 +128,111 @@ describe('rubyParser', () => {
     });
   });
 
+  it("reads Ruby 3.3's report of a required file that does not parse: syntax_suggest's hint comes before the message", () => {
+    // `app.rb:1:in 'require_relative': --> <file>`, the hint and the code it points at, then the
+    // parser's message with its type; before, the record began at the message and lost the require.
+    const text = fixture('ruby33-syntax-error-in-required-file-syntax-suggest');
+
+    expect(assemble(text)).toEqual(allLines(text));
+    expect(rubyParser.parse(text)).toEqual({
+      language: 'ruby',
+      exceptionType: 'SyntaxError',
+      message:
+        "/tmp/cap-jvm/rsyn/lib/pricing.rb:4: syntax error, unexpected end-of-input, expecting `end' or dummy end",
+      frames: [
+        { file: 'app.rb', line: 1, function: '<main>', inApp: true },
+        { file: 'app.rb', line: 1, function: 'require_relative', inApp: true },
+      ],
+      causes: [],
+    });
+  });
+
+  it('reads no trace from a syntax_suggest head whose message never comes', () => {
+    const head = "app.rb:1:in `require_relative': --> /app/lib/pricing.rb";
+
+    expect(rubyParser.parse(`${head}\nUnmatched keyword, missing \`end' ?`)).toBeUndefined();
+    expect(rubyParser.continuesTrace('x', [head, ...Array.from({ length: 60 }, () => '> 1  code')])).toBe(
+      false,
+    );
+  });
+
+  it("keeps Sinatra 4's report whole: its header closes on its line, the message's further lines and the frames follow a tab", () => {
+    const lines = allLines(
+      readFileSync(
+        new URL(
+          '../../fixtures/traces/ruby/ruby33-sinatra-4.1-webrick-production-dump-errors.output',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    );
+    const start = lines.findIndex((line) => line.includes(' - NoMethodError - '));
+    const report = lines.slice(
+      start,
+      lines.findIndex((line) => line.startsWith('127.0.0.1 - -')),
+    );
+    // the time is the prefix the detector strips
+    const text = report.join('\n').replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, '');
+
+    expect(assemble(text)).toEqual(allLines(text));
+    const trace = rubyParser.parse(text);
+    expect([trace?.exceptionType, trace?.message, trace?.frames.length]).toEqual([
+      'NoMethodError',
+      "undefined method `sum' for nil",
+      40,
+    ]);
+    expect(trace?.frames.at(-1)).toEqual({
+      file: '/tmp/cap-jvm/srv/rb/lib/pricing.rb',
+      line: 3,
+      function: 'total',
+      inApp: true,
+    });
+  });
+
+  it('reads the causes Rails 7.1+ lists between the header and the backtrace, nearest first', () => {
+    const text = [
+      'PaymentError (cannot charge order 8):',
+      '',
+      'Causes:',
+      'Orders::GatewayError (gateway said no)',
+      'ArgumentError (invalid value for Integer(): "12x")',
+      '  ',
+      "app/models/order.rb:9:in `rescue in charge'",
+      "app.rb:22:in `charge'",
+    ].join('\n');
+
+    expect(assemble(text)).toEqual(allLines(text));
+    expect(rubyParser.parse(text)).toEqual({
+      language: 'ruby',
+      exceptionType: 'PaymentError',
+      message: 'cannot charge order 8',
+      frames: [
+        { file: 'app.rb', line: 22, function: 'charge', inApp: true },
+        { file: 'app/models/order.rb', line: 9, function: 'rescue in charge', inApp: true },
+      ],
+      causes: [
+        {
+          language: 'ruby',
+          exceptionType: 'Orders::GatewayError',
+          message: 'gateway said no',
+          frames: [],
+          causes: [],
+        },
+        {
+          language: 'ruby',
+          exceptionType: 'ArgumentError',
+          message: 'invalid value for Integer(): "12x"',
+          frames: [],
+          causes: [],
+        },
+      ],
+    });
+    // a `Type (msg)` line is a cause only after `Causes:`
+    expect(rubyParser.continuesTrace('ArgumentError (bad)', ['PaymentError (cannot charge order 8):'])).toBe(
+      false,
+    );
+  });
+
   it('ends the record at ordinary log text after the frames', () => {
     const block = allLines(fixture('zero-division'));
 
@@ -152,11 +257,16 @@ describe('rubyParser', () => {
       `${'A::'.repeat(60_000)} (x`,
       `  from ${':1'.repeat(100_000)}x`,
       `m ${'(Aa '.repeat(50_000)}`,
+      `x.rb:1:in \`m': --> ${'> ('.repeat(60_000)}`,
+      `A (${'A::A ('.repeat(30_000)}`,
     ];
     const started = performance.now();
     for (const line of shapes) {
       rubyParser.startsTrace(line);
       rubyParser.continuesTrace(line, ["x.rb:1:in `m': boom (RuntimeError)"]);
+      rubyParser.continuesTrace(line, ["x.rb:1:in `m': --> /a.rb", line]);
+      rubyParser.continuesTrace(line, ['PaymentError (x):', 'Causes:']);
+      rubyParser.parse(`PaymentError (x):\nCauses:\n${line}`);
       rubyParser.parse(`x.rb:1:in \`m': boom (RuntimeError)\n${line}\n${line}`);
       rubyParser.parse(line);
     }

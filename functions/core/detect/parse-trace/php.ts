@@ -167,6 +167,32 @@ function readHeader(line: string): Found | undefined {
   return undefined;
 }
 
+const CLOSURE_NAME = '{closure:';
+/** Deepest `{closure:…}` nesting read; PHP nests one level per enclosing closure. */
+const MAX_CLOSURE_DEPTH = 16;
+
+/**
+ * Where a PHP 8.4 closure's name ends in a frame's callee (0 when it names none): the name says
+ * where the closure was declared, a method's with its parentheses (`Cart->{closure:Cart::total():10}()`,
+ * nested `{closure:{closure:/app/x.php:16}:17}`), so the call's `(` is the first one after it.
+ */
+function closureNameEnd(callee: string): number {
+  const start = callee.indexOf(CLOSURE_NAME);
+  if (start < 0) return 0;
+  let depth = 0;
+  for (let i = start; i < callee.length; i += 1) {
+    const ch = callee.charCodeAt(i);
+    if (ch === 123 /* { */) {
+      depth += 1;
+      if (depth > MAX_CLOSURE_DEPTH) return 0;
+    } else if (ch === 125 /* } */) {
+      depth -= 1;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return 0;
+}
+
 /** `#1 /var/www/app.php(12): Cls->method('x')` or `#0 [internal function]: fn()`; `{main}` is not a frame. */
 function readFrame(line: string): StackFrame | 'main' | undefined {
   const numbered = FRAME.exec(line);
@@ -189,7 +215,7 @@ function readFrame(line: string): StackFrame | 'main' | undefined {
     lineNo = Number(digits);
     callee = body.slice(colon + 3);
   }
-  const paren = callee.indexOf('(');
+  const paren = callee.indexOf('(', closureNameEnd(callee));
   // Laravel's frames sit inside a JSON string: `Shop\\Pricing->total()`
   const fn = (paren < 0 ? callee : callee.slice(0, paren)).replaceAll('\\\\', '\\');
   return {

@@ -19,6 +19,11 @@ const RAILS_HEADER = new RegExp(
   `^\\s*(?:Error performing [\\w:]{1,200} \\(Job ID: [^)\\s]{1,100}\\) from \\S{1,200} in [\\d.]{1,20}ms: )?(${TYPE}) \\((.*)$`,
 );
 const RAILS_EXTRACT = /^\s+\d+: /;
+// Rails 7.1+ DebugExceptions lists the error's causes between its header and its backtrace:
+// `Causes:` (at column 0 even under log tags: its line break is inside the logged text), then
+// `Type (message)` for each cause, nearest first.
+const RAILS_CAUSES = 'Causes:';
+const RAILS_CAUSE = new RegExp(`^(${TYPE}) \\((.*)\\)$`);
 // Sinatra's dump_errors (production's default): `2026-12-06 21:53:19 - NoMethodError - msg:`, the
 // message's own further lines (error_highlight's snippet) before the colon, then the backtrace, a
 // tab before each frame. The time is usually read off as the line's prefix already.
@@ -119,6 +124,27 @@ function readUncaught(line: string): Uncaught | undefined {
   };
 }
 
+// Ruby 3.2+ loads syntax_suggest, which prints its hint before a SyntaxError's own message: the
+// report's first line ends with `--> <file>` (the file it searched), then the hint and the code it
+// points at, then the parser's message with its type at column 0, then the frames.
+const SUGGESTION_HEAD = /^--> \S/;
+/** Lines of hint and code syntax_suggest prints before the message; it shows a few dozen at most. */
+const MAX_SUGGESTION_LINES = 60;
+
+/** `app.rb:1:in 'require_relative': --> /app/lib/x.rb`: Ruby's report of a SyntaxError whose type comes later. */
+function readSuggestionHead(line: string): FrameParts | undefined {
+  if (/^\s/.test(line) || !line.includes('--> ')) return undefined;
+  const method = IN_METHOD.exec(line);
+  if (!method) return undefined;
+  const rest = line.slice(method.index + method[0].length);
+  const close = rest.indexOf("': ");
+  if (close < 0 || !SUGGESTION_HEAD.test(rest.slice(close + 3))) return undefined;
+  return { file: line.slice(0, method.index), line: Number(method[1]), function: rest.slice(0, close) };
+}
+
+/** The line after syntax_suggest's hint that carries the message and its type (its code lines are indented or `> `). */
+const isSuggestedMessage = (line: string): boolean => !/^(?:\s|> )/.test(line) && TYPE_SUFFIX.test(line);
+
 function isErrorTypeName(type: string): boolean {
   return type.includes('::') || /(?:Error|Exception)$/.test(type);
 }
@@ -127,6 +153,8 @@ type OpenHeader = {
   exceptionType: string;
   message: string;
   closed: boolean;
+  /** Rails' `Type (msg):`, which may list causes before its frames */
+  rails?: boolean;
   /** what the last line of a message of several lines ends with (Rails `):`, Sinatra `:`, Puma `>`) */
   closer?: string;
 };
@@ -137,7 +165,7 @@ function readLoggedHeader(line: string): OpenHeader | undefined {
   if (rails && isErrorTypeName(rails[1] ?? '')) {
     const body = rails[2] ?? '';
     const closed = body.endsWith('):');
-    return { exceptionType: rails[1] ?? '', message: closed ? body.slice(0, -2) : body, closed };
+    return { exceptionType: rails[1] ?? '', message: closed ? body.slice(0, -2) : body, closed, rails: true };
   }
   const logger = /^\S/.test(line) ? TYPE_SUFFIX.exec(line) : null;
   if (logger && isErrorTypeName(logger[2] ?? '') && readUncaught(line) === undefined) {
@@ -211,6 +239,12 @@ type Building = {
   ended: boolean;
   /** the header was printed by the program (or missing): only frames make it a trace */
   needsFrames?: boolean;
+  /** syntax_suggest's hint is printed: the message and its type are on a later line */
+  awaitsMessage?: boolean;
+  /** a Rails header's: its causes are listed before its frames */
+  rails?: boolean;
+  /** the causes Rails listed under `Causes:`, nearest first; undefined until that line */
+  railsCauses?: ParsedTrace[];
 };
 
 /**
@@ -228,6 +262,23 @@ function parseRuby(text: string): ParsedTrace | undefined {
   const built: Building[] = [];
   let current: Building | undefined;
   for (const line of lines) {
+    if (current?.awaitsMessage) {
+      const typed = isSuggestedMessage(line) ? TYPE_SUFFIX.exec(line) : null;
+      if (typed) {
+        current.exceptionType = typed[2] ?? '';
+        current.message = [typed[1] ?? ''];
+        current.awaitsMessage = false;
+      }
+      // the hint's lines stay in the record's raw text, out of the message
+      continue;
+    }
+    const suggestion = readSuggestionHead(line);
+    if (suggestion) {
+      current = { exceptionType: '', message: [], frames: [toFrame(suggestion)], open: false, ended: false };
+      current.awaitsMessage = true;
+      built.push(current);
+      continue;
+    }
     const uncaught = readUncaught(line) ?? (current ? undefined : readScriptSyntaxError(line));
     if (uncaught) {
       current = {
@@ -254,6 +305,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
         ...(header?.closer ? { closer: header.closer } : {}),
         ended: header === undefined,
         needsFrames: logged === undefined,
+        ...(logged?.rails ? { rails: true } : {}),
       };
       built.push(current);
       if (header) continue;
@@ -271,6 +323,18 @@ function parseRuby(text: string): ParsedTrace | undefined {
       if (!current.open) current.ended = true;
       continue;
     }
+    if (current.rails && current.frames.length === 0) {
+      if (line === RAILS_CAUSES) {
+        current.railsCauses ??= [];
+        continue;
+      }
+      const cause = current.railsCauses ? RAILS_CAUSE.exec(line) : null;
+      if (cause) {
+        const [, exceptionType = '', message = ''] = cause;
+        current.railsCauses?.push({ language: 'ruby', exceptionType, message, frames: [], causes: [] });
+        continue;
+      }
+    }
     const frame = readFrame(line);
     if (frame) {
       current.frames.push(toFrame(frame));
@@ -280,6 +344,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) current.ended = true;
     if (!current.ended && current.frames.length <= 1) current.message.push(line);
   }
+  if (built.some((b) => b.awaitsMessage)) return undefined;
   const head = lines.find((line) => line.trim() !== '') ?? '';
   if (built[0]?.needsFrames && built[0].frames.length === 0 && !standsAlone(head)) return undefined;
   const [primary, ...causes] = built.map(
@@ -292,7 +357,7 @@ function parseRuby(text: string): ParsedTrace | undefined {
     }),
   );
   if (!primary) return undefined;
-  return { ...primary, causes };
+  return { ...primary, causes: [...(built[0]?.railsCauses ?? []), ...causes] };
 }
 
 function countMessageLines(block: readonly string[]): number {
@@ -306,6 +371,7 @@ export const rubyParser: TraceParser = {
   language: 'ruby',
   startsTrace: (line) =>
     readUncaught(line) !== undefined ||
+    readSuggestionHead(line) !== undefined ||
     readScriptSyntaxError(line) !== undefined ||
     readLoggedHeader(line) !== undefined ||
     isColumnZeroFrame(line) ||
@@ -314,6 +380,9 @@ export const rubyParser: TraceParser = {
   continuesTrace: (line, block) => {
     if (readFrame(line) !== undefined || readUncaught(line) !== undefined) return true;
     const head = block[0] ?? '';
+    if (readSuggestionHead(head) !== undefined && !block.slice(1).some(isSuggestedMessage)) {
+      return block.length <= MAX_SUGGESTION_LINES;
+    }
     const hasFrames = block.slice(1).some((l) => readFrame(l) !== undefined);
     if (hasFrames) return false;
     // Ruby's own report: extra message lines, error_highlight's snippet; Rails: blank and source-extract lines.
@@ -322,6 +391,11 @@ export const rubyParser: TraceParser = {
     if (server && readLoggedHeader(head) === undefined) {
       // its message's further lines, up to the one that ends it with `:` or `>`
       const closer = server.closer ?? ':';
+      // Sinatra 4 (on a Ruby with detailed_message) closes its header on its first line and joins
+      // the message's further lines (a blank, error_highlight's snippet) and the frames with "\n\t"
+      if (server.closed && closer === ':' && (line.startsWith('\t') || line.trim() === '')) {
+        return block.length <= MAX_MESSAGE_LINES;
+      }
       return (
         block.length <= MAX_MESSAGE_LINES && !server.closed && !block.slice(1).some((l) => l.endsWith(closer))
       );
@@ -330,6 +404,9 @@ export const rubyParser: TraceParser = {
     if (!logged) return false;
     if (line.trim() === '' || RAILS_EXTRACT.test(line)) {
       return RAILS_HEADER.test(head) && block.length <= MAX_MESSAGE_LINES;
+    }
+    if (logged.rails && (line === RAILS_CAUSES || (RAILS_CAUSE.test(line) && block.includes(RAILS_CAUSES)))) {
+      return block.length <= MAX_MESSAGE_LINES;
     }
     const stillOpen = !logged.closed && !block.slice(1).some((l) => l.endsWith('):'));
     return stillOpen && block.length <= MAX_MESSAGE_LINES;
