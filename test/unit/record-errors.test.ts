@@ -537,6 +537,22 @@ describe('recordErrors', () => {
     });
 
     it.each([
+      ['elixir118-task-exit-timeout', 'stop', 2],
+      ['issue-phoenix-2935-gen-server-call-timeout', 'exit', 0],
+    ])(
+      "reads back Logger's report of a crashed Elixir process from its first line, when the exit after it holds no term of the filter (%s)",
+      async (name, type, frames) => {
+        // `[error] Task #PID<…> started from #PID<…> terminating` then `** (stop) exited in:
+        // GenServer.call(…)`: one event per line, the default filter passes the first line alone
+        const { delivered, jobs, context } = await deliverFrom(`elixir/${name}.txt`);
+        expect(delivered).toHaveLength(1);
+        expect(context).toMatchObject({ fetched: 1, assembled: 1 });
+        expect(jobs.map((j) => [j.error.exceptionType, j.error.frames.length])).toEqual([[type, frames]]);
+        expect(jobs[0]?.error.message).toMatch(/^exited in: /);
+      },
+    );
+
+    it.each([
       ['go119-fatal-error-concurrent-map-writes', 'concurrent map writes', 'main.reserve', 8],
       ['go119-fatal-error-stack-overflow', 'stack overflow', 'main.depth', 7],
       ['go119-fatal-error-out-of-memory', 'out of memory', 'main.remember', 6],
