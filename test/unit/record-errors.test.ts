@@ -536,6 +536,19 @@ describe('recordErrors', () => {
       );
     });
 
+    it('reads back the frames of a Logger entry that is a stacktrace alone, delivered as its first line', async () => {
+      // `Logger.error(msg)` then `Logger.error(Exception.format_stacktrace(__STACKTRACE__))`, one
+      // event per line: the filter passes the two `[error]` lines of each pair, not the frames
+      const { delivered, jobs } = await deliverFrom(
+        'elixir/elixir118-logger-error-message-then-format-stacktrace-entry.txt',
+      );
+      expect(delivered).toHaveLength(4);
+      expect(jobs.map((j) => [j.error.exceptionType, j.error.message, j.error.frames.length])).toEqual([
+        ['ERROR', 'feed sync crashed: errors were found at the given arguments:', 8],
+        ['KeyError', 'Pricing error: %KeyError{key: :lines, term: %{}, message: nil}', 8],
+      ]);
+    });
+
     it.each([
       ['elixir118-task-exit-timeout', 'stop', 2],
       ['issue-phoenix-2935-gen-server-call-timeout', 'exit', 0],

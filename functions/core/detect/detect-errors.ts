@@ -113,6 +113,9 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Blank lines an error line may be separated from the trace it introduces by.
 const MAX_BLANKS_AFTER_LEAD = 1;
+// …and from a Logger entry that is its stacktrace alone: Logger starts each entry with a blank
+// line, and a message that ends with a line break (ArgumentError's) leaves one more.
+const MAX_BLANKS_BEFORE_STACK_ENTRY = 2;
 // Lines between an error line and its trace: the entry's other fields, indented as pino-pretty
 // prints them (`    orderId: 7`, `    err: {`, `      "type": "TypeError",`, `      "stack":`), or
 // the context asyncio's exception handler prints at column 0 (`future: <Task finished …>`).
@@ -135,7 +138,26 @@ const MAX_TENTATIVE_LINES = 100;
 // Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`); its
 // frames, which `Exception.format_stacktrace` prints with no banner (after a logged message), name
 // their application or an Erlang module (`    (shop 0.1.0) lib/…`, `    :erlang.binary_to_integer(…)`).
-const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)`;
+// An indented Elixir frame that names its application (`    (shop 0.1.0) lib/…`) or an Erlang call.
+const ELIXIR_FRAME_START = String.raw`^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)`;
+const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|${ELIXIR_FRAME_START}`;
+const ELIXIR_STACK_ENTRY = new RegExp(ELIXIR_FRAME_START);
+/** Only the first line of a Logger entry that is a stacktrace alone (its body was re-indented). */
+const isLoneStackEntry = (block: Block): boolean =>
+  block.lines.length === 1 &&
+  block.lines[0]?.level !== undefined &&
+  ELIXIR_STACK_ENTRY.test(block.lines[0]?.body ?? '');
+/** A line whose level prefix is followed by an Elixir frame: a Logger entry that is a stacktrace alone. */
+function isOwnStackEntry(text: string): boolean {
+  const { level, body } = stripLogPrefix(stripAnsiEscapes(text));
+  return level !== undefined && isIndentedMessage(text, body) && ELIXIR_STACK_ENTRY.test(`    ${body}`);
+}
+/** The message after a line's prefix begins with spaces of its own (the prefix reader trims them). */
+const isIndentedMessage = (text: string, body: string): boolean =>
+  body !== '' &&
+  text.endsWith(body) &&
+  text.charCodeAt(text.length - body.length - 1) === 32 &&
+  text.charCodeAt(text.length - body.length - 2) === 32;
 const MAY_START_TRACE = new RegExp(
   String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}`,
 );
@@ -533,6 +555,8 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   let pending: Parsed | undefined;
   // Blank lines seen since `pending`: a lead and its trace may have one between them.
   let blanksAfterPending = 0;
+  // the blank line past MAX_BLANKS_AFTER_LEAD held while a stack entry of its own may still follow
+  let heldBlank: { text: string; event: LogEvent; isWholeEvent: boolean } | undefined;
   let detailsAfterPending = 0;
   // The line before this one when nothing took it (no trace, no record yet): a frame right after
   // it may make it a trace's header. Kept as its parts: no object per line on the hot path.
@@ -579,6 +603,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     if (pending) emit(singleLineError(pending));
     pending = undefined;
     blanksAfterPending = 0;
+    heldBlank = undefined;
   };
   const keepLoose = (text: string, event: LogEvent, isWholeEvent: boolean) => {
     looseText = text;
@@ -643,6 +668,16 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
         return;
       }
     }
+    // Past the blank lines a lead and its trace may have between them, the held error line leads
+    // only a Logger entry that is a stacktrace alone; before any other line it stands alone, as
+    // it would have at the blank line.
+    if (heldBlank && text.trim() !== '') {
+      if (!pending || !isOwnStackEntry(text)) {
+        flushPending();
+        keepLoose(heldBlank.text, heldBlank.event, heldBlank.isWholeEvent);
+      }
+      heldBlank = undefined;
+    }
     if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;
     // Sidekiq's JSON lines are read as its plain ones: a job's error is three lines at WARN. (Read
     // whole: a long backtrace's line is past the classification cap.)
@@ -659,8 +694,9 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     const opensStack = pending !== undefined && !block && text === STACK_INFO;
     if (!block && !opensStack && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
       // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
-      if (pending && blanksAfterPending < MAX_BLANKS_AFTER_LEAD && text.trim() === '') {
+      if (pending && blanksAfterPending < MAX_BLANKS_BEFORE_STACK_ENTRY && text.trim() === '') {
         blanksAfterPending += 1;
+        if (blanksAfterPending > MAX_BLANKS_AFTER_LEAD) heldBlank = { text, event, isWholeEvent };
         return;
       }
       if (holdsDetail(text)) return;
@@ -752,6 +788,14 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       return;
     }
 
+    // A logged message that is a stacktrace alone (Elixir's `Logger.error(Exception.format_stacktrace(
+    // __STACKTRACE__))` after a `Logger.error` of the error): the prefix reader trims its first
+    // frame's indentation, which is what makes it a frame.
+    if (line.level !== undefined && isIndentedMessage(text, line.body)) {
+      const indented = `    ${line.body}`;
+      if (ELIXIR_STACK_ENTRY.test(indented) && parsers.some((p) => p.startsTrace(indented)))
+        line.body = indented;
+    }
     const mayStart = opensStack || MAY_START_TRACE.test(line.body);
     const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
     if (starters.length > 0) {
@@ -937,12 +981,14 @@ function closeBlock(
   const perLine = block.lines.every((l) => l.isWholeEvent);
   const endsBatch = block.lines[block.lines.length - 1]?.isLast === true;
   emit({
-    record: toRecord(withLeadHeader(parsed, block.lead), raw, lines),
+    record: toRecord(withLeadHeader(parsed, block.lead, block.lines[0]), raw, lines),
     // Python prints the exception line last: a parsed Python trace that ends the batch is whole,
-    // as is Ruby's one line for a script that does not parse.
+    // as is Ruby's one line for a script that does not parse. A Logger entry that is a stacktrace
+    // alone, delivered as its first line only (the one with a level a filter passes), is cut off.
     needsContext:
       perLine &&
       (parsed.frames.length === 0 ||
+        isLoneStackEntry(block) ||
         (endsBatch &&
           parsed.language !== 'python' &&
           !isScriptSyntaxError(parsed) &&
@@ -968,9 +1014,23 @@ function mayHeadLeftOutTrace(line: Parsed): boolean {
   return !isGenericEmbedded(named) || !body.endsWith(':');
 }
 
-/** Frames printed with no header of their own (`puts e.backtrace`) take type and message from the line before. */
-function withLeadHeader(parsed: ParsedTrace, lead: Parsed | undefined): ParsedTrace {
-  if (parsed.exceptionType !== '' || !lead) return parsed;
+/**
+ * Frames printed with no header of their own (`puts e.backtrace`) take type and message from the
+ * line before; with none, frames logged at a level of their own (a Logger entry that is a
+ * stacktrace alone) are an error of that level with no message.
+ */
+function withLeadHeader(
+  parsed: ParsedTrace,
+  lead: Parsed | undefined,
+  first: Parsed | undefined,
+): ParsedTrace {
+  if (parsed.exceptionType !== '') return parsed;
+  if (!lead) {
+    const level = first?.level;
+    return level === 'error' || level === 'fatal'
+      ? { ...parsed, exceptionType: level === 'fatal' ? 'FATAL' : 'ERROR' }
+      : parsed;
+  }
   const header = parseUnknown(lead.body.trim(), lead.level);
   return { ...parsed, exceptionType: header.exceptionType, message: redact(header.message) };
 }

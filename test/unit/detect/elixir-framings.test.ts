@@ -117,6 +117,41 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     expect(lines.every((r) => r.frames.length === 8 && r.language === 'elixir')).toBe(true);
   });
 
+  it('reads a Logger entry that is a stacktrace alone as the trace of the error logged just before it', () => {
+    // `Logger.error("feed sync crashed: #{Exception.message(e)}")` then
+    // `Logger.error(Exception.format_stacktrace(__STACKTRACE__))`, a common pair in rescue clauses
+    // (Elixir 1.18): two entries, the second's first frame right after its `[error]`; a message
+    // that ends with a line break (ArgumentError's) leaves two blank lines between them
+    const text = fixture('elixir118-logger-error-message-then-format-stacktrace-entry');
+    const expected = [
+      {
+        type: 'ERROR',
+        message: 'feed sync crashed: errors were found at the given arguments:',
+        where: '/tmp/cap-ex/twoentries.exs',
+        line: 8,
+      },
+      {
+        type: 'KeyError',
+        message: 'Pricing error: %KeyError{key: :lines, term: %{}, message: nil}',
+        where: 'lib/shop/pricing.ex',
+        line: 3,
+      },
+    ];
+    const [lines, entries] = [perLine(text), perEntry(text)];
+    expect(lines.map(summary)).toEqual(expected);
+    expect(entries.map(summary)).toEqual(expected);
+    expect(entries.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+    // every frame is a frame: none was taken for a message
+    expect(lines.map((r) => r.frames.length)).toEqual([8, 8]);
+
+    // with no error line before it (a warning, as Oban's docs' example logger writes), the entry
+    // is an error of its own level, with its frames and no message
+    const alone = text.replace('[error] Pricing error:', '[warning] Pricing error:');
+    expect(perLine(alone).slice(1).map(summary)).toEqual([
+      { type: 'ERROR', message: '', where: 'lib/shop/pricing.ex', line: 3 },
+    ]);
+  });
+
   it("keeps a Logger crash report's header the lead of its error, not an error of its own", () => {
     const [record, ...others] = perLine(fixture('elixir114-task-terminating-key-error'));
 
