@@ -549,6 +549,15 @@ describe('recordErrors', () => {
       ]);
     });
 
+    it("reads back telemetry's report of a detached handler from its first line, the one the filter passes", async () => {
+      const { delivered, jobs } = await deliverFrom('elixir/elixir118-telemetry-handler-failed-detached.txt');
+      expect(delivered).toHaveLength(2);
+      expect(jobs.map((j) => [j.error.exceptionType, j.error.frames.length])).toEqual([
+        ['ArithmeticError', 8],
+        ['FunctionClauseError', 8],
+      ]);
+    });
+
     it.each([
       ['elixir118-task-exit-timeout', 'stop', 2],
       ['issue-phoenix-2935-gen-server-call-timeout', 'exit', 0],

@@ -159,7 +159,7 @@ const isIndentedMessage = (text: string, body: string): boolean =>
   text.charCodeAt(text.length - body.length - 1) === 32 &&
   text.charCodeAt(text.length - body.length - 2) === 32;
 const MAY_START_TRACE = new RegExp(
-  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}`,
+  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}|detached\. Class=`,
 );
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
@@ -235,7 +235,7 @@ const LOGFMT_FUNC = /(?:^|[ \t])func=("?)([^\s"=]{1,300})\1(?=[ \t]|$)/;
 // The first line of Logger's reports of a crashed process (Elixir's Logger.Translator), and of
 // Plug.Cowboy's of a request whose process exited: the exception or exit is printed after it.
 const ELIXIR_REPORT_HEAD =
-  /^(?:(?:GenServer|:gen_statem) \S.{0,300} terminating|Task \S.{0,300} started from \S.{0,300} terminating|Process \S.{0,300} (?:raised an exception|terminating)|:gen_event handler \S.{0,300} installed in \S.{0,300} terminating|#PID<[\d.]{5,40}> running \S.{0,300} terminated)$/;
+  /^(?:(?:GenServer|:gen_statem) \S.{0,300} terminating|Task \S.{0,300} started from \S.{0,300} terminating|Process \S.{0,300} (?:raised an exception|terminating)|:gen_event handler \S.{0,300} installed in \S.{0,300} terminating|#PID<[\d.]{5,40}> running \S.{0,300} terminated|Handler \S.{0,300} has failed and has been detached\. Class=:?\w{1,10})$/;
 const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])\*\* \(([A-Z][\w.]{0,200})\) (.*)$/;
 const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
 

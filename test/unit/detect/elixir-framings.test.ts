@@ -152,6 +152,37 @@ describe('Elixir errors reach the detector as records with their frames', () => 
     ]);
   });
 
+  it("reads telemetry's report of a handler it detached: the error its reason names, the frames of its stacktrace term", () => {
+    // telemetry's own logging call and report format (beam-telemetry/telemetry a382cd1, run on
+    // Elixir 1.18): a handler that raised is detached — what it measured goes unrecorded from then
+    // on — and `Reason=` / `Stacktrace=` are printed as Erlang terms, not as Elixir's stacktrace
+    const text = fixture('elixir118-telemetry-handler-failed-detached');
+    const [lines, entries] = [perLine(text), perEntry(text)];
+    const expected = [
+      {
+        type: 'ArithmeticError',
+        message:
+          'Handler "shop-metrics" has failed and has been detached: bad argument in arithmetic expression',
+        where: '/tmp/cap-ex/telemetry_fail.exs',
+        line: 22,
+      },
+      {
+        type: 'FunctionClauseError',
+        message:
+          'Handler {Shop.Metrics, :checkout} has failed and has been detached: no function clause matches',
+        where: '/tmp/cap-ex/telemetry_fail.exs',
+        line: 21,
+      },
+    ];
+    expect(lines.map(summary)).toEqual(expected);
+    expect(entries.map(summary)).toEqual(expected);
+    expect(entries.map(fingerprintError)).toEqual(lines.map(fingerprintError));
+    expect(lines[0]?.frames.filter((f) => f.inApp).map((f) => f.function)).toEqual([
+      'FakeTelemetry.execute/3',
+      'Shop.Metrics.handle_event/4',
+    ]);
+  });
+
   it("keeps a Logger crash report's header the lead of its error, not an error of its own", () => {
     const [record, ...others] = perLine(fixture('elixir114-task-terminating-key-error'));
 

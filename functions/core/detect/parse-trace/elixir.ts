@@ -1,5 +1,6 @@
 import type { StackFrame } from '../../contracts.ts';
 import { isInApp } from '../in-app.ts';
+import { readTermFrames } from './erlang-term-stacktrace.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every pattern is anchored and free of nested quantifiers: log text is attacker-controlled.
@@ -37,6 +38,14 @@ const ALIAS = /^[A-Z][\w]{0,100}(?:\.[A-Z][\w]{0,100}){0,30}/;
 const ERLANG_MODULE = /^:[a-z][\w@]{0,100}/;
 const PLUG_WRAPPER = 'Plug.Conn.WrapperError';
 const WRAPPED_BANNER = /^\*\* \(([A-Z][\w.]{0,200})\) ?([\s\S]*)$/;
+/**
+ * telemetry's report of a handler that raised (beam-telemetry/telemetry, `report_cb/1`): the
+ * handler is detached, so the events it measured go unrecorded from then on. `Class=…`, then
+ * `Reason=<term>` and `Stacktrace=<term>`, printed as Erlang terms (readTermFrames).
+ */
+export const TELEMETRY_FAILURE =
+  /^Handler (\S.{0,300}) has failed and has been detached\. Class=:?(error|exit|throw)$/;
+const TERM_FIELD = /^(Reason|Stacktrace)=(.*)$/;
 /** Longest line a regex sees; a real banner or frame is far shorter. */
 const MAX_LINE = 8192;
 
@@ -122,6 +131,8 @@ function parseFramesAlone(lines: readonly string[]): ParsedTrace | undefined {
 
 function parseElixir(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/).map(bounded);
+  const telemetry = TELEMETRY_FAILURE.exec(lines[0] ?? '');
+  if (telemetry) return parseTelemetryFailure(telemetry[1] ?? '', telemetry[2] ?? 'error', lines.slice(1));
   const start = lines.findIndex((line) => BANNER.test(line));
   if (start < 0) return isLoneFrame(lines[0] ?? '') ? parseFramesAlone(lines) : undefined;
   const levels: Level[] = [];
@@ -169,6 +180,67 @@ function parseElixir(text: string): ParsedTrace | undefined {
     break;
   }
   return toParsed(levels);
+}
+
+function parseTelemetryFailure(
+  handler: string,
+  kind: string,
+  lines: readonly string[],
+): ParsedTrace | undefined {
+  const fields: Record<string, string[]> = { Reason: [], Stacktrace: [] };
+  let field: string[] | undefined;
+  for (const line of lines) {
+    const start = TERM_FIELD.exec(line);
+    if (start) {
+      field = fields[start[1] ?? ''];
+      field?.push(start[2] ?? '');
+    } else field?.push(line);
+  }
+  const reason = (fields.Reason ?? []).join('\n').trim();
+  // the header alone (all a filter passes of it) names no error: left to the single-line rules
+  if (reason === '') return undefined;
+  const error = erlangError(kind, reason);
+  return {
+    language: 'elixir',
+    exceptionType: error.type,
+    message: `Handler ${handler} has failed and has been detached: ${error.message}`,
+    frames: readTermFrames((fields.Stacktrace ?? []).join('\n')),
+    causes: [],
+  };
+}
+
+// What Elixir calls the errors Erlang raises with a bare reason (Exception.normalize/3), and the
+// message it gives them; an exception struct printed as the reason names itself.
+const ERLANG_REASONS: Record<string, [string, string]> = {
+  badarith: ['ArithmeticError', 'bad argument in arithmetic expression'],
+  badarg: ['ArgumentError', 'argument error'],
+  function_clause: ['FunctionClauseError', 'no function clause matches'],
+  undef: ['UndefinedFunctionError', 'undefined function'],
+  system_limit: ['SystemLimitError', 'a system limit has been reached'],
+  if_clause: ['ErlangError', 'Erlang error: :if_clause'],
+};
+const ERLANG_TAGGED: Record<string, [string, string]> = {
+  badmatch: ['MatchError', 'no match of right hand side value: '],
+  case_clause: ['CaseClauseError', 'no case clause matching: '],
+  try_clause: ['TryClauseError', 'no try clause matching: '],
+  badkey: ['KeyError', 'key not found: '],
+  badmap: ['BadMapError', 'expected a map, got: '],
+  badfun: ['BadFunctionError', 'expected a function, got: '],
+};
+const TAGGED_REASON = /^\{:([a-z_]{1,40}), (.*)\}$/s;
+const STRUCT_REASON = /^%([A-Z][\w.]{0,200})\{(?:.*?message: "((?:[^"\\\n]|\\.){0,2000})")?/s;
+
+function erlangError(kind: string, reason: string): { type: string; message: string } {
+  const first = reason.split('\n', 1)[0] ?? '';
+  if (kind !== 'error') return { type: kind, message: first };
+  const bare = ERLANG_REASONS[first.replace(/^:/, '')];
+  if (bare) return { type: bare[0], message: bare[1] };
+  const tagged = TAGGED_REASON.exec(reason.replace(/\s*\n\s*/g, ' '));
+  const known = tagged && ERLANG_TAGGED[tagged[1] ?? ''];
+  if (tagged && known) return { type: known[0], message: `${known[1]}${tagged[2] ?? ''}` };
+  const struct = STRUCT_REASON.exec(reason);
+  if (struct?.[1]) return { type: struct[1], message: struct[2] ?? first };
+  return { type: 'ErlangError', message: `Erlang error: ${first}` };
 }
 
 const messageOf = (level: Level): string => {
@@ -237,6 +309,11 @@ function continuesElixir(line: string, block: readonly string[]): boolean {
   const head = bounded(line);
   const first = block[0];
   if (first === undefined) return false;
+  // telemetry's report goes on to the `]` that closes its stacktrace's term
+  if (TELEMETRY_FAILURE.test(bounded(first))) {
+    const last = block[block.length - 1] ?? '';
+    return last !== ']' && !/^Stacktrace=\[\]$/.test(last);
+  }
   const indent = indentOf(head);
   if (BANNER.test(head)) return indent > indentOf(first);
   if (REPORT_FIELD.test(head) || readFrame(head) !== undefined) return true;
@@ -260,7 +337,8 @@ function continuesElixirMessage(_line: string, block: readonly string[]): boolea
 /** Elixir errors: the `** (Module) message` banner, nested exit reasons, stacktraces and Logger's crash reports. */
 export const elixirParser: TraceParser = {
   language: 'elixir',
-  startsTrace: (line) => BANNER.test(bounded(line)) || isLoneFrame(bounded(line)),
+  startsTrace: (line) =>
+    BANNER.test(bounded(line)) || isLoneFrame(bounded(line)) || TELEMETRY_FAILURE.test(bounded(line)),
   continuesTrace: continuesElixir,
   continuesMessage: continuesElixirMessage,
   parse: (text) => {
