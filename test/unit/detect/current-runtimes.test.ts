@@ -260,6 +260,20 @@ const PYTHON_314: Expected[] = [
 
 const GO_127: Expected[] = [
   {
+    // a go.mod at 1.27 prints the goroutine's pprof labels: `goroutine 19 [running] {…}:`
+    path: 'go/go127-goroutine-labels-header.txt',
+    type: 'panic',
+    message: 'runtime error: index out of range [0] with length 0',
+    at: 'cmd/labels/main.go:12',
+  },
+  {
+    // echo 4.12's Recover through its JSON logger, the request's goroutine labelled by a middleware
+    path: 'go/go127-echo-4.12-recover-json-goroutine-labels.output',
+    type: 'panic',
+    message: 'runtime error: invalid memory address or nil pointer dereference',
+    at: 'main.go:30',
+  },
+  {
     // internal/sync's frames above the program's
     path: 'go/go127-fatal-error-unlock-of-unlocked-mutex.txt',
     type: 'fatal error',

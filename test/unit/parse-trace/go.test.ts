@@ -104,6 +104,19 @@ describe('goParser', () => {
     });
   });
 
+  it('reads a goroutine header carrying the pprof labels Go 1.27 prints after its state', () => {
+    // `goroutine 19 [running] {handler: checkout, order: "o-17"}:` (GODEBUG tracebacklabels=1, the
+    // default for a go.mod at 1.27) for a goroutine started under pprof.Do: the header was not
+    // known, and the panic was read with no frames.
+    const text = fixture('go127-goroutine-labels-header');
+
+    expect(assemble(text)).toEqual(text.replace(/\n$/, '').split('\n'));
+    expect(goParser.parse(text)?.frames.map((f) => [f.function, f.line])).toEqual([
+      ['main.handle.func1.1', 21],
+      ['main.price', 12],
+    ]);
+  });
+
   it('marks module-cache and standard-library frames as not in-app', () => {
     const trace = goParser.parse(fixture('documented-module-cache'));
 

@@ -12,7 +12,12 @@ const REPANIC = /^\s+panic: /;
 // Go 1.23 prints `[recovered, repanicked]` when the same value is panicked again.
 const RECOVERED_SUFFIX = / \[recovered(?:, repanicked)?\]$/;
 // `goroutine 7 [running]:`; Go 1.23 adds `gp=… m=… mp=…` before the state with GOTRACEBACK=system.
-const GOROUTINE = /^goroutine \d+ (?:[^[\]]* )?\[[^\]]*\]:$/;
+// Go 1.27 (a go.mod at 1.27: GODEBUG tracebacklabels=1) adds the goroutine's pprof labels after the
+// state, `goroutine 19 [running] {handler: checkout, order: "o-17"}:`: a profiler's (a tracer's span
+// ids), or any `pprof.Do` a goroutine was started under. A value that needs it is quoted, so it
+// may hold anything; only the closing `}:` is Go's.
+const LABELS = String.raw`(?: \{.{0,4096}\})?`;
+const GOROUTINE = new RegExp(String.raw`^goroutine \d+ (?:[^[\]]* )?\[[^\]]*\]${LABELS}:$`);
 const CREATED_BY = /^created by \S/;
 const SIGNAL = /^\[signal /;
 const ORIGINATING = /^\[originating from goroutine \d+\]:$/;
@@ -47,7 +52,7 @@ const CHI_LOCATION = /^ (?:-> {2}| {4}) (\S[^\t]*\.go):(\d+)$/;
 // echo's Recover middleware logs `[PANIC RECOVER] <value> goroutine 1 [running]:` and the rest of
 // `runtime.Stack`'s dump, whose first frames are its own deferred recover and `panic(…)`.
 const ECHO_RECOVER = '[PANIC RECOVER] ';
-const ECHO_GOROUTINE = / (goroutine \d{1,10} \[[^\]\n]{1,60}\]:)$/;
+const ECHO_GOROUTINE = new RegExp(String.raw` (goroutine \d{1,10} \[[^\]\n]{1,60}\]${LABELS}:)$`);
 
 type Header = {
   exceptionType: 'panic' | 'fatal error';
