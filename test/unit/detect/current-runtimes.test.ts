@@ -260,6 +260,30 @@ const PYTHON_314: Expected[] = [
 
 const GO_127: Expected[] = [
   {
+    // Go 1.25+: a value recovered and panicked again unchanged is printed once
+    path: 'go/go127-recovered-repanicked-same-value.txt',
+    type: 'panic',
+    message: 'runtime error: index out of range [3] with length 0',
+    at: 'cmd/repanicsame/main.go:9',
+    causes: [['panic', 'runtime error: index out of range [3] with length 0']],
+  },
+  {
+    // testing's tRunner re-panics a failing test's value: `[recovered, repanicked]`
+    path: 'go/go127-go-test-panic-recovered-repanicked.txt',
+    type: 'panic',
+    message: 'runtime error: integer divide by zero',
+    at: 'pricing/pricing_test.go:6',
+    causes: [['panic', 'runtime error: integer divide by zero']],
+  },
+  {
+    // testing/synctest (Go 1.25): `[chan receive (durable), synctest bubble 1]` goroutines
+    path: 'go/go127-synctest-bubble-deadlock.txt',
+    type: 'panic',
+    message: 'deadlock: all goroutines in bubble are blocked',
+    at: 'synctest/stock_test.go:15',
+    causes: [['panic', 'deadlock: all goroutines in bubble are blocked']],
+  },
+  {
     // a go.mod at 1.27 prints the goroutine's pprof labels: `goroutine 19 [running] {…}:`
     path: 'go/go127-goroutine-labels-header.txt',
     type: 'panic',
@@ -303,5 +327,12 @@ describe('Python 3.14 tracebacks', () => {
 describe('Go 1.27 crashes', () => {
   it.each(GO_127)('$path', (expected) => {
     expectRead(readBothShapes(expected.path), expected);
+  });
+
+  it('keep the fingerprint Go 1.24 gave the same bug', () => {
+    // the same program, captured on each: a value recovered and panicked again unchanged
+    const before = readBothShapes('go/go124-recovered-repanic-same-value.txt');
+    const after = readBothShapes('go/go127-recovered-repanicked-same-value.txt');
+    expect(fingerprintError(after)).toBe(fingerprintError(before));
   });
 });
