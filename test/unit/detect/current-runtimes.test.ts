@@ -223,6 +223,33 @@ const GO_124: Expected[] = [
 
 const PYTHON_314: Expected[] = [
   {
+    // InterpreterPoolExecutor (new in 3.14) raises the worker's exception again from
+    // ExecutionFailed, whose message carries the worker's traceback
+    path: 'python/py314-interpreter-pool-execution-failed.txt',
+    type: 'KeyError',
+    message: "'lines'",
+    at: 'shop/pricing.py:2',
+  },
+  {
+    // concurrent.interpreters' Interpreter.call: ExecutionFailed raised itself
+    path: 'python/py314-interpreters-call-execution-failed.txt',
+    type: 'KeyError',
+    message: "'lines'",
+    at: 'interp_call.py:5',
+  },
+  {
+    path: 'python/py314-interpreters-call-worker-chain.txt',
+    type: 'RuntimeError',
+    message: 'config is not valid JSON',
+    at: 'interp_json.py:9',
+    causes: [
+      [
+        'json.decoder.JSONDecodeError',
+        'Expecting property name enclosed in double quotes: line 1 column 2 (char 1)',
+      ],
+    ],
+  },
+  {
     // 3.14's json adds notes naming the item (`when serializing dict item 'created'`): not read,
     // as add_note's are not
     path: 'python/py314-json-dumps-exception-notes.txt',
