@@ -325,6 +325,14 @@ const GO_127: Expected[] = [
     at: 'main.go:30',
   },
   {
+    // a runtime.AddCleanup (Go 1.24) function panicking on the runtime's cleanup goroutine:
+    // runtime.runCleanups outermost, no `created by`
+    path: 'go/go127-panic-in-runtime-addcleanup.txt',
+    type: 'panic',
+    message: 'release of a connection the pool never opened',
+    at: 'cmd/cleanup/main.go:17',
+  },
+  {
     // internal/sync's frames above the program's
     path: 'go/go127-fatal-error-unlock-of-unlocked-mutex.txt',
     type: 'fatal error',
