@@ -318,6 +318,13 @@ const GO_127: Expected[] = [
     at: 'cmd/labels/main.go:12',
   },
   {
+    // a throw runs no deferred call: the labels pprof.Do set are still on the crashing goroutine
+    path: 'go/go127-fatal-error-concurrent-map-writes-labelled-worker.txt',
+    type: 'fatal error',
+    message: 'concurrent map writes',
+    at: 'cmd/labelsfatal/main.go:13',
+  },
+  {
     // echo 4.12's Recover through its JSON logger, the request's goroutine labelled by a middleware
     path: 'go/go127-echo-4.12-recover-json-goroutine-labels.output',
     type: 'panic',
