@@ -1,8 +1,9 @@
 // The runtimes Lambda and users run now, re-captured for the scenarios the older fixtures hold
 // (and the shapes only the newer runtimes print): Python 3.13 and Go 1.24 (py311-/go119-
 // scenarios); Java 21, PHP 8.4 (cli, fpm behind nginx 1.26) and Ruby 3.3 (puma 6.6, sinatra 4.1)
-// (java17-, php82-, ruby31- scenarios), all on Debian trixie. Each must read as the one record it
-// is, alike in both delivery shapes, its innermost in-app frame the program's own line.
+// (java17-, php82-, ruby31- scenarios), all on Debian trixie; Python 3.14 and Go 1.27, the
+// newest (Debian sid), for what they print anew. Each must read as the one record it is, alike in
+// both delivery shapes, its innermost in-app frame the program's own line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -40,7 +41,7 @@ function expectRead(record: ErrorRecord, { type, message, at, causes }: Expected
   expect({
     type: record.exceptionType,
     message: record.message,
-    at: inApp && `${inApp.file.replace(/^\/tmp\/cap-pygo\/(?:py|go)\/app\//, '')}:${inApp.line}`,
+    at: inApp && `${inApp.file.replace(/^\/tmp\/cap-pygo2?\/(?:py|go)\/[^/]+\//, '')}:${inApp.line}`,
   }).toEqual({ type, message, at });
   if (causes) expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual(causes);
 }
@@ -219,6 +220,133 @@ const GO_124: Expected[] = [
     type: 'panic',
     message: 'runtime error: invalid memory address or nil pointer dereference',
     at: 'cmd/httppanic/main.go:16',
+  },
+];
+
+const PYTHON_314: Expected[] = [
+  {
+    // InterpreterPoolExecutor (new in 3.14) raises the worker's exception again from
+    // ExecutionFailed, whose message carries the worker's traceback
+    path: 'python/py314-interpreter-pool-execution-failed.txt',
+    type: 'KeyError',
+    message: "'lines'",
+    at: 'shop/pricing.py:2',
+  },
+  {
+    // concurrent.interpreters' Interpreter.call: ExecutionFailed raised itself
+    path: 'python/py314-interpreters-call-execution-failed.txt',
+    type: 'KeyError',
+    message: "'lines'",
+    at: 'interp_call.py:5',
+  },
+  {
+    path: 'python/py314-interpreters-call-worker-chain.txt',
+    type: 'RuntimeError',
+    message: 'config is not valid JSON',
+    at: 'interp_json.py:9',
+    causes: [
+      [
+        'json.decoder.JSONDecodeError',
+        'Expecting property name enclosed in double quotes: line 1 column 2 (char 1)',
+      ],
+    ],
+  },
+  {
+    // 3.14's json adds notes naming the item (`when serializing dict item 'created'`): not read,
+    // as add_note's are not
+    path: 'python/py314-json-dumps-exception-notes.txt',
+    type: 'TypeError',
+    message: 'Object of type datetime is not JSON serializable',
+    at: 'json_notes.py:7',
+  },
+  {
+    path: 'python/py314-unhashable-dict-key.txt',
+    type: 'TypeError',
+    message: "cannot use 'list' as a dict key (unhashable type: 'list')",
+    at: 'unhashable.py:4',
+  },
+  {
+    path: 'python/py314-keyword-typo-syntax-error.txt',
+    type: 'SyntaxError',
+    message: "invalid syntax. Did you mean 'while'?",
+    at: 'shop/retry.py:2',
+  },
+  {
+    path: 'python/py314-async-with-sync-context-manager.txt',
+    type: 'TypeError',
+    message:
+      "'_thread.lock' object does not support the asynchronous context manager protocol (missed __aexit__ method) but it supports the context manager protocol. Did you mean to use 'with'?",
+    at: 'async_with.py:10',
+  },
+  {
+    // 3.14: `Exception ignored while calling deallocator <function Conn.__del__ at 0x…>:`
+    path: 'python/py314-unraisable-deallocator.txt',
+    type: 'AttributeError',
+    message: "'NoneType' object has no attribute 'release'",
+    at: 'unraisable.py:6',
+  },
+];
+
+const GO_127: Expected[] = [
+  {
+    // Go 1.25+: a value recovered and panicked again unchanged is printed once
+    path: 'go/go127-recovered-repanicked-same-value.txt',
+    type: 'panic',
+    message: 'runtime error: index out of range [3] with length 0',
+    at: 'cmd/repanicsame/main.go:9',
+    causes: [['panic', 'runtime error: index out of range [3] with length 0']],
+  },
+  {
+    // testing's tRunner re-panics a failing test's value: `[recovered, repanicked]`
+    path: 'go/go127-go-test-panic-recovered-repanicked.txt',
+    type: 'panic',
+    message: 'runtime error: integer divide by zero',
+    at: 'pricing/pricing_test.go:6',
+    causes: [['panic', 'runtime error: integer divide by zero']],
+  },
+  {
+    // testing/synctest (Go 1.25): `[chan receive (durable), synctest bubble 1]` goroutines
+    path: 'go/go127-synctest-bubble-deadlock.txt',
+    type: 'panic',
+    message: 'deadlock: all goroutines in bubble are blocked',
+    at: 'synctest/stock_test.go:15',
+    causes: [['panic', 'deadlock: all goroutines in bubble are blocked']],
+  },
+  {
+    // a go.mod at 1.27 prints the goroutine's pprof labels: `goroutine 19 [running] {…}:`
+    path: 'go/go127-goroutine-labels-header.txt',
+    type: 'panic',
+    message: 'runtime error: index out of range [0] with length 0',
+    at: 'cmd/labels/main.go:12',
+  },
+  {
+    // a throw runs no deferred call: the labels pprof.Do set are still on the crashing goroutine
+    path: 'go/go127-fatal-error-concurrent-map-writes-labelled-worker.txt',
+    type: 'fatal error',
+    message: 'concurrent map writes',
+    at: 'cmd/labelsfatal/main.go:13',
+  },
+  {
+    // echo 4.12's Recover through its JSON logger, the request's goroutine labelled by a middleware
+    path: 'go/go127-echo-4.12-recover-json-goroutine-labels.output',
+    type: 'panic',
+    message: 'runtime error: invalid memory address or nil pointer dereference',
+    at: 'main.go:30',
+  },
+  {
+    // a runtime.AddCleanup (Go 1.24) function panicking on the runtime's cleanup goroutine:
+    // runtime.runCleanups outermost, no `created by`
+    path: 'go/go127-panic-in-runtime-addcleanup.txt',
+    type: 'panic',
+    message: 'release of a connection the pool never opened',
+    at: 'cmd/cleanup/main.go:17',
+  },
+  {
+    // internal/sync's frames above the program's
+    path: 'go/go127-fatal-error-unlock-of-unlocked-mutex.txt',
+    type: 'fatal error',
+    message: 'sync: unlock of unlocked mutex',
+    at: 'cmd/mutexunlock/main.go:12',
   },
 ];
 
@@ -546,3 +674,21 @@ function expectRecord(
   const inner = innermostInApp(record);
   expect(inner?.endsWith(innermost), `${inner} ends with ${innermost}`).toBe(true);
 }
+describe('Python 3.14 tracebacks', () => {
+  it.each(PYTHON_314)('$path', (expected) => {
+    expectRead(readBothShapes(expected.path), expected);
+  });
+});
+
+describe('Go 1.27 crashes', () => {
+  it.each(GO_127)('$path', (expected) => {
+    expectRead(readBothShapes(expected.path), expected);
+  });
+
+  it('keep the fingerprint Go 1.24 gave the same bug', () => {
+    // the same program, captured on each: a value recovered and panicked again unchanged
+    const before = readBothShapes('go/go124-recovered-repanic-same-value.txt');
+    const after = readBothShapes('go/go127-recovered-repanicked-same-value.txt');
+    expect(fingerprintError(after)).toBe(fingerprintError(before));
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { StackFrame } from '../../../functions/core/contracts.ts';
 import { goParser } from '../../../functions/core/detect/parse-trace/go.ts';
 
 const fixture = (name: string): string =>
@@ -102,6 +103,36 @@ describe('goParser', () => {
       function: 'main.submit.func1',
       line: 15,
     });
+  });
+
+  it("reads Go 1.25's `[recovered, repanicked]` as the two panics Go 1.24 printed for it", () => {
+    // `defer func() { if r := recover(); r != nil { log.Printf(…); panic(r) } }()`: Go 1.24 printed
+    // the value twice (`… [recovered]` + `\tpanic: …`), the recovered one read as the cause; Go 1.27
+    // prints it once, read with no cause: another fingerprint for the same bug after the upgrade.
+    const [before, after] = [
+      'go124-recovered-repanic-same-value',
+      'go127-recovered-repanicked-same-value',
+    ].map((name) => goParser.parse(fixture(name).split('\n').slice(1).join('\n')));
+    const message = 'runtime error: index out of range [3] with length 0';
+
+    expect([after?.message, after?.causes.map((c) => c.message)]).toEqual([message, [message]]);
+    expect(after?.causes).toEqual(before?.causes);
+    const appFrames = (frames: StackFrame[] = []) =>
+      frames.filter((f) => f.inApp).map((f) => [f.function, f.line]);
+    expect(appFrames(after?.frames)).toEqual(appFrames(before?.frames));
+  });
+
+  it('reads a goroutine header carrying the pprof labels Go 1.27 prints after its state', () => {
+    // `goroutine 19 [running] {handler: checkout, order: "o-17"}:` (GODEBUG tracebacklabels=1, the
+    // default for a go.mod at 1.27) for a goroutine started under pprof.Do: the header was not
+    // known, and the panic was read with no frames.
+    const text = fixture('go127-goroutine-labels-header');
+
+    expect(assemble(text)).toEqual(text.replace(/\n$/, '').split('\n'));
+    expect(goParser.parse(text)?.frames.map((f) => [f.function, f.line])).toEqual([
+      ['main.handle.func1.1', 21],
+      ['main.price', 12],
+    ]);
   });
 
   it('marks module-cache and standard-library frames as not in-app', () => {

@@ -134,6 +134,51 @@ describe('pythonParser', () => {
     ]);
   });
 
+  it("reads a subinterpreter's traceback in ExecutionFailed's message as the error, its frames the innermost", () => {
+    // Python 3.14, `InterpreterPoolExecutor().submit(price, 7).result()`: the pool raises the
+    // worker's KeyError again from the wrapper, whose message goes on with `Uncaught in the
+    // interpreter:` and the worker's traceback. Read as two records: the wrapper, with no frame of
+    // the app, and the KeyError at the `.result()` call, not at the line that failed.
+    const text = fixture('py314-interpreter-pool-execution-failed');
+    const trace = pythonParser.parse(text);
+
+    expect([trace?.exceptionType, trace?.message, trace?.causes]).toEqual(['KeyError', "'lines'", []]);
+    expect(trace?.frames.map((f) => [f.file.replace('/tmp/cap-pygo2/py/app/', ''), f.function])).toEqual([
+      ['interp_pool.py', '<module>'],
+      ['/usr/lib/python3.14/concurrent/futures/_base.py', 'result'],
+      ['/usr/lib/python3.14/concurrent/futures/_base.py', '__get_result'],
+      ['/usr/lib/python3.14/concurrent/futures/thread.py', 'run'],
+      ['/usr/lib/python3.14/concurrent/futures/interpreter.py', 'run'],
+      ['/usr/lib/python3.14/concurrent/futures/interpreter.py', 'do_call'],
+      ['interp_pool.py', 'price'],
+      ['shop/pricing.py', 'total'],
+    ]);
+    expect(assemble(text)).toHaveLength(text.trimEnd().split('\n').length);
+  });
+
+  it('reads ExecutionFailed raised itself as the error it carries, down to its line, its chain kept', () => {
+    // `interpreters.create().call(load, "{oops")`: the worker's own chain (JSONDecodeError, then
+    // the RuntimeError raised from it) is printed inside the wrapper's message.
+    const text = fixture('py314-interpreters-call-worker-chain');
+    const trace = pythonParser.parse(text);
+
+    expect([trace?.exceptionType, trace?.message]).toEqual(['RuntimeError', 'config is not valid JSON']);
+    expect(trace?.frames.map((f) => [f.function, f.line])).toEqual([
+      ['<module>', 14],
+      ['call', 244],
+      ['_call', 228],
+      ['load', 9],
+    ]);
+    expect(trace?.causes.map((c) => [c.exceptionType, c.frames.at(-1)?.line])).toEqual([
+      ['json.decoder.JSONDecodeError', 361],
+    ]);
+    expect(assemble(text)).toHaveLength(text.trimEnd().split('\n').length);
+    // what the interpreter printed after it, at exit, is not part of it
+    const call = fixture('py314-interpreters-call-execution-failed');
+    expect(assemble(call).at(-1)).toBe("KeyError: 'lines'");
+    expect(pythonParser.parse(call)?.frames.at(-1)).toMatchObject({ function: 'price', line: 5 });
+  });
+
   it('keeps the qualified type as printed and marks site-packages frames as not in-app', () => {
     const trace = pythonParser.parse(fixture('site-packages-qualified-type'));
 

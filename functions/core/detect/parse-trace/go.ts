@@ -9,10 +9,16 @@ const PANIC = /^panic: /;
 const FATAL = /^fatal error: /;
 const HTTP_PANIC = /^http: panic serving \S+: /;
 const REPANIC = /^\s+panic: /;
-// Go 1.23 prints `[recovered, repanicked]` when the same value is panicked again.
+// Go 1.25 prints `[recovered, repanicked]` when the same value is panicked again.
 const RECOVERED_SUFFIX = / \[recovered(?:, repanicked)?\]$/;
+const REPANICKED_SUFFIX = ' [recovered, repanicked]';
 // `goroutine 7 [running]:`; Go 1.23 adds `gp=… m=… mp=…` before the state with GOTRACEBACK=system.
-const GOROUTINE = /^goroutine \d+ (?:[^[\]]* )?\[[^\]]*\]:$/;
+// Go 1.27 (a go.mod at 1.27: GODEBUG tracebacklabels=1) adds the goroutine's pprof labels after the
+// state, `goroutine 19 [running] {handler: checkout, order: "o-17"}:`: a profiler's (a tracer's span
+// ids), or any `pprof.Do` a goroutine was started under. A value that needs it is quoted, so it
+// may hold anything; only the closing `}:` is Go's.
+const LABELS = String.raw`(?: \{.{0,4096}\})?`;
+const GOROUTINE = new RegExp(String.raw`^goroutine \d+ (?:[^[\]]* )?\[[^\]]*\]${LABELS}:$`);
 const CREATED_BY = /^created by \S/;
 const SIGNAL = /^\[signal /;
 const ORIGINATING = /^\[originating from goroutine \d+\]:$/;
@@ -47,7 +53,7 @@ const CHI_LOCATION = /^ (?:-> {2}| {4}) (\S[^\t]*\.go):(\d+)$/;
 // echo's Recover middleware logs `[PANIC RECOVER] <value> goroutine 1 [running]:` and the rest of
 // `runtime.Stack`'s dump, whose first frames are its own deferred recover and `panic(…)`.
 const ECHO_RECOVER = '[PANIC RECOVER] ';
-const ECHO_GOROUTINE = / (goroutine \d{1,10} \[[^\]\n]{1,60}\]:)$/;
+const ECHO_GOROUTINE = new RegExp(String.raw` (goroutine \d{1,10} \[[^\]\n]{1,60}\]${LABELS}:)$`);
 
 type Header = {
   exceptionType: 'panic' | 'fatal error';
@@ -234,7 +240,16 @@ function parseGo(text: string): ParsedTrace | undefined {
     if (REPANIC.test(line)) values.push([line.replace(REPANIC, '')]);
     else values.at(-1)?.push(line.startsWith('\t') ? line.slice(1) : line);
   }
-  const messages = values.map((value) => stripRecovered(value.join('\n'))).reverse();
+  // A value recovered and panicked again unchanged (testing's tRunner does it to every failing
+  // test; so does any `defer` that logs and re-panics `r`) was printed twice up to Go 1.24, as
+  // `panic: x [recovered]` + `\tpanic: x`, and once since 1.25, as `panic: x [recovered,
+  // repanicked]`: both are the two panics it was, so the same bug keeps its cause, and its
+  // fingerprint, through the upgrade.
+  const printed = values.flatMap((value) => {
+    const text = value.join('\n');
+    return text.endsWith(REPANICKED_SUFFIX) ? [text, text] : [text];
+  });
+  const messages = printed.map(stripRecovered).reverse();
   const causes: ParsedTrace[] = messages.slice(1).map((message) => ({
     language: 'go',
     exceptionType: 'panic',

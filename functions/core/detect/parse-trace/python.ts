@@ -39,6 +39,15 @@ const MAX_LINE = 8192;
 // `_RemoteTraceback`, billiard's `ExceptionWithTraceback` (Celery 5.2 raises that one itself).
 const REMOTE_LEAD = /^[A-Za-z_][\w.]{0,200}(?:RemoteTraceback|ExceptionWithTraceback): ?$/;
 const FENCE = '"""';
+// A subinterpreter's uncaught exception (3.14's concurrent.interpreters: `Interpreter.call`,
+// `InterpreterPoolExecutor`) reaches the caller as `ExecutionFailed: KeyError: 'lines'`, whose
+// message goes on after this line with that interpreter's whole traceback, its own chain included,
+// down to the exception line the wrapper's message began with.
+const INTERPRETER_UNCAUGHT = 'Uncaught in the interpreter:';
+/** Lines looked ahead over for the end of a subinterpreter's traceback. */
+const MAX_INTERPRETER_LOOKAHEAD = 2000;
+/** Lines of a wrapper's message (the worker's exception, a blank line) before the mark. */
+const MAX_WRAPPER_MESSAGE_LINES = 40;
 /** Lines looked back over for an open fence: a worker's traceback longer than this is split off. */
 const MAX_FENCE_LOOKBACK = 400;
 
@@ -48,6 +57,8 @@ interface Section {
   messageLines: string[];
   /** a worker's exception raised again in this section (see `REMOTE_LEAD`) */
   worker?: ParsedTrace;
+  /** the section is a subinterpreter's wrapper standing for the worker's exception it carries */
+  isInterpreterWrapper?: true;
 }
 
 const isIndented = (line: string): boolean => line.startsWith(' ') || line.startsWith('\t');
@@ -116,6 +127,18 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
       continue;
     }
     if (inMessage && current) {
+      const end = line === INTERPRETER_UNCAUGHT ? interpreterTracebackEnd(lines, i, current) : -1;
+      const worker = end > i ? parsePython(lines.slice(i + 1, end + 1).join('\n')) : undefined;
+      if (worker) {
+        // Like a pool's wrapper raised itself: the worker's exception is the error, its frames the
+        // innermost of the call; a later line of its message still follows, so the message stays open.
+        current.worker = worker;
+        current.exceptionType = worker.exceptionType;
+        current.messageLines = [worker.message];
+        current.isInterpreterWrapper = true;
+        i = end;
+        continue;
+      }
       current.messageLines.push(raw);
       continue;
     }
@@ -144,8 +167,47 @@ function readSections(lines: readonly string[], isGroup: boolean): Section[] {
     current.messageLines = [message];
     inMessage = true;
   }
-  return sections;
+  return reraisedFromInterpreters(sections);
 }
+
+/**
+ * The line index of the subinterpreter's exception line in a wrapper's message that goes on with
+ * `Uncaught in the interpreter:` at `mark`: the line the wrapper's message began with, after a
+ * traceback header; -1 when the text has none.
+ */
+function interpreterTracebackEnd(lines: readonly string[], mark: number, wrapper: Section): number {
+  const head = (wrapper.messageLines[0] ?? '').trimEnd();
+  // Python prints the mark after the message and one blank line; a message grown past a few lines
+  // is not that (and a long one, its every line a mark, must not scan ahead once per line).
+  const { length } = wrapper.messageLines;
+  if (head === '' || length > MAX_WRAPPER_MESSAGE_LINES || wrapper.messageLines[length - 1]?.trim() !== '')
+    return -1;
+  let header = mark + 1;
+  while (header < lines.length && (lines[header] ?? '').trim() === '') header += 1;
+  if (!(lines[header] ?? '').startsWith(HEADER)) return -1;
+  const last = Math.min(lines.length, header + MAX_INTERPRETER_LOOKAHEAD);
+  for (let i = header + 1; i < last; i++) if ((lines[i] ?? '').trimEnd() === head) return i;
+  return -1;
+}
+
+/**
+ * InterpreterPoolExecutor raises the worker's exception again from the wrapper (`raise exc from
+ * wrapper`): that section is the worker's exception, its frames above the worker's, and the
+ * wrapper, which said the same, drops out of the chain, as a process pool's `RemoteTraceback` does.
+ */
+function reraisedFromInterpreters(sections: Section[]): Section[] {
+  return sections.filter((wrapper, i) => {
+    const next = sections[i + 1];
+    if (!wrapper.isInterpreterWrapper || !next || next.worker || !isSameException(wrapper, next)) return true;
+    next.worker = wrapper.worker;
+    return false;
+  });
+}
+
+const isSameException = (a: Section, b: Section): boolean =>
+  a.exceptionType !== undefined &&
+  a.exceptionType === b.exceptionType &&
+  (a.messageLines[0] ?? '').trimEnd() === (b.messageLines[0] ?? '').trimEnd();
 
 // Python's exception names: `KeyError`, `botocore.exceptions.ClientError`, `SystemExit`, `UserWarning`;
 // and the runtime's own faults, which are not exceptions: `Runtime.HandlerNotFound`.
@@ -289,14 +351,15 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   if (isFenceOpen(block)) return true;
   if (line === FENCE && REMOTE_LEAD.test((block.at(-1) ?? '').slice(0, MAX_LINE))) return true;
   const trimmed = line.trim();
-  if (trimmed === '' || CHAIN.test(trimmed) || CAUGHT_HERE.test(line)) return true;
+  if (trimmed === '' || CHAIN.test(trimmed) || CAUGHT_HERE.test(line) || line === INTERPRETER_UNCAUGHT)
+    return true;
   if (isIndented(line)) return true;
   if (line.includes(HEADER)) {
     // Another traceback belongs to this one only as a chained exception ("During handling…",
     // "The above exception was the direct cause…"); otherwise it is the next error.
     for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
       const previous = (block[i] ?? '').trim();
-      if (previous !== '') return CHAIN.test(previous);
+      if (previous !== '') return CHAIN.test(previous) || previous === INTERPRETER_UNCAUGHT;
     }
     return false;
   }
