@@ -374,6 +374,19 @@ describe('Java 25 (OpenJDK 25.0.5, Debian sid)', () => {
       'cannot price order ord-7',
       'Pricing.java:17',
     ],
+    [
+      // %rEx: the root cause first, then `Wrapped by:` the exception that wraps it
+      'java25-log4j2-2.26-pattern-root-cause-first.txt',
+      'java.lang.IllegalStateException',
+      'cannot price order ord-7',
+      'Pricing.java:17',
+    ],
+    [
+      'java25-logback-1.6-pattern-root-cause-first.txt',
+      'java.lang.IllegalStateException',
+      'checkout failed for ord-7',
+      'LogbackChain.java:25',
+    ],
   ])('%s', (name, type, message, innermost) => {
     const record = readBothShapes(`java/${name}`);
 
@@ -394,6 +407,17 @@ describe('Java 25 (OpenJDK 25.0.5, Debian sid)', () => {
     expect(record.frames.filter((f) => f.inApp).map((f) => `${f.module}.${f.function}`)).toEqual([
       'Config.<init>',
     ]);
+  });
+
+  it('reads a trace printed root cause first as the same error printed the usual way', () => {
+    const usual = readBothShapes('java/java25-log4j2-2.26-pattern-layout.txt');
+    const rootFirst = readBothShapes('java/java25-log4j2-2.26-pattern-root-cause-first.txt');
+
+    expect(rootFirst.frames).toEqual(usual.frames);
+    expect(rootFirst.causes.map((c) => [c.exceptionType, c.message, c.frames])).toEqual(
+      usual.causes.map((c) => [c.exceptionType, c.message, c.frames]),
+    );
+    expect(fingerprintError(rootFirst)).toBe(fingerprintError(usual));
   });
 
   it.each([

@@ -49,6 +49,26 @@ describe('javaParser', () => {
     expect(assemble(text)).toHaveLength(17);
   });
 
+  it('reads a root-cause-first trace (`Wrapped by:`, the %rEx of logback and log4j2) outermost first', () => {
+    // logback 1.6 on OpenJDK 25: the root cause printed first, each exception that wraps it after
+    const text = fixture('java25-logback-1.6-pattern-root-cause-first');
+    const trace = javaParser.parse(text);
+
+    expect([trace?.exceptionType, trace?.message]).toEqual([
+      'java.lang.IllegalStateException',
+      'checkout failed for ord-7',
+    ]);
+    expect(trace?.frames.map((f) => [f.function, f.line])).toEqual([
+      ['main', 31],
+      ['checkout', 25],
+    ]);
+    expect(trace?.causes.map((c) => [c.exceptionType, c.message, c.frames.at(-1)?.line])).toEqual([
+      ['java.lang.IllegalArgumentException', 'bad quantity three', 17],
+      ['java.lang.NumberFormatException', 'For input string: "three"', 67],
+    ]);
+    expect(assemble(text)).toHaveLength(14);
+  });
+
   it('strips the JPMS module from the class and marks JDK frames as not in-app', () => {
     const trace = javaParser.parse(fixture('thread-jdk-frames'));
 
