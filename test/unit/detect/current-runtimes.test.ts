@@ -393,6 +393,28 @@ describe('Java 25 (OpenJDK 25.0.5, Debian sid)', () => {
     expectRecord(record, 'java', type, message, innermost);
   });
 
+  it.each([
+    ['java25-launcher-main-class-not-found.txt', 'java.lang.ClassNotFoundException', 'com.example.shop.Nope'],
+    [
+      // classes javac 25 built (class file version 69), started on Java 21
+      'java25-classes-on-java21-unsupported-class-version.txt',
+      'java.lang.UnsupportedClassVersionError',
+      'com/example/shop/Checkout has been compiled by a more recent version of the Java Runtime (class file version 69.0), this version of the Java Runtime only recognizes class file versions up to 65.0',
+    ],
+  ])(
+    "reads the java launcher's report that it could not start the main class as its exception: %s",
+    (name, type, message) => {
+      const record = readBothShapes(`java/${name}`);
+
+      expect([record.language, record.exceptionType, record.message, record.frames]).toEqual([
+        'java',
+        type,
+        message,
+        [],
+      ]);
+    },
+  );
+
   it("keeps a failed subtask's frames as the FailedException's cause", () => {
     const record = readBothShapes('java/java25-structured-task-scope-open-failed-exception.txt');
 

@@ -69,6 +69,29 @@ describe('javaParser', () => {
     expect(assemble(text)).toHaveLength(14);
   });
 
+  it("reads the java launcher's report that it could not start the main class as the exception it names", () => {
+    const notFound = javaParser.parse(fixture('java25-launcher-main-class-not-found'));
+    const tooNew = javaParser.parse(fixture('java25-classes-on-java21-unsupported-class-version'));
+
+    expect(notFound).toEqual({
+      language: 'java',
+      exceptionType: 'java.lang.ClassNotFoundException',
+      message: 'com.example.shop.Nope',
+      frames: [],
+      causes: [],
+    });
+    expect([tooNew?.exceptionType, tooNew?.frames, tooNew?.causes]).toEqual([
+      'java.lang.UnsupportedClassVersionError',
+      [],
+      [],
+    ]);
+    expect(tooNew?.message).toMatch(/^com\/example\/shop\/Checkout has been compiled .* up to 65\.0$/);
+    // the report alone names no exception: left to the other readers
+    expect(
+      javaParser.parse('Error: Could not find or load main class com.example.shop.Nope'),
+    ).toBeUndefined();
+  });
+
   it('strips the JPMS module from the class and marks JDK frames as not in-app', () => {
     const trace = javaParser.parse(fixture('thread-jdk-frames'));
 

@@ -11,6 +11,12 @@ const JS_LOCATION = /:\d{1,9}:\d{1,9}\)?\s*$/;
 const CHAINED = /^\s*(Caused|Wrapped) by: (.*)$/;
 const SUPPRESSED = /^(\s*)Suppressed: /;
 const THREAD_PREFIX = 'Exception in thread "';
+// The java launcher's report that it could not start the main class (sun.launcher.LauncherHelper's
+// messages), the exception it names on the next line, after `Caused by: ` or a tab: the class not
+// found, or built for a newer Java (`UnsupportedClassVersionError`). The report has no type of its own,
+// and read alone its `Error: …` is a JavaScript Error's header: the record is the exception it names.
+const LAUNCHER_REPORT =
+  /^Error: (?:Could not find or load|Unable to (?:initialize|load)|LinkageError occurred while loading) main class \S+(?: in module \S+)?$/;
 // A type name as Java prints it: `pkg.Outer$Inner` segments, none empty, none starting with a digit.
 // Each repetition starts with its own `.`, so the match is linear.
 const TYPE_NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/;
@@ -32,6 +38,8 @@ interface Header {
   isThreadHeader: boolean;
   /** found inside a sentence (after a `: `), not where the line's text starts */
   isMention?: boolean;
+  /** the java launcher's report: the exception it names is the error */
+  isLauncherReport?: boolean;
 }
 
 interface Section extends Header {
@@ -68,6 +76,9 @@ function isBelievable(exceptionType: string): boolean {
  */
 function readHeader(line: string): Header | undefined {
   const text = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+  if (LAUNCHER_REPORT.test(text.trimEnd())) {
+    return { exceptionType: '', message: text.trim(), isThreadHeader: false, isLauncherReport: true };
+  }
   const thread = text.indexOf(THREAD_PREFIX);
   if (thread >= 0) {
     const close = text.indexOf('" ', thread + THREAD_PREFIX.length);
@@ -215,6 +226,12 @@ function parseJava(text: string): ParsedTrace | undefined {
     }
     // Before its first frame an exception's message may run over several lines; after, the trace is over.
     if (current.frames.length > 0) break;
+    const named = current.isLauncherReport ? readTypeAndMessage(line.trim()) : undefined;
+    if (named && isBelievable(named.exceptionType)) {
+      current = { ...named, isThreadHeader: false, messageLines: [], frames: [] };
+      sections.push(current);
+      continue;
+    }
     // The exception named in a line before its printed trace, then the trace's own header at
     // column 0: the second is the header. The Lambda Java runtime's report (`order 4411 has no
     // lines: java.lang.IllegalStateException`), Tomcat's `… threw exception [Request processing
@@ -236,6 +253,11 @@ function parseJava(text: string): ParsedTrace | undefined {
   }
   const [first, ...causes] = sections;
   if (!first) return undefined;
+  if (first.isLauncherReport) {
+    // Without the exception it names (its next line not delivered) the report is left to other readers.
+    const [named, ...nested] = causes;
+    return named && { ...toTrace(named), causes: nested.map(toTrace) };
+  }
   if (!first.isThreadHeader && first.frames.length === 0 && causes.length === 0) return undefined;
   return { ...toTrace(first), causes: causes.map(toTrace) };
 }
