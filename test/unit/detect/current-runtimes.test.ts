@@ -1,9 +1,9 @@
 // The runtimes Lambda and users run now, re-captured for the scenarios the older fixtures hold
 // (and the shapes only the newer runtimes print): Python 3.13 and Go 1.24 (py311-/go119-
 // scenarios); Java 21, PHP 8.4 (cli, fpm behind nginx 1.26) and Ruby 3.3 (puma 6.6, sinatra 4.1)
-// (java17-, php82-, ruby31- scenarios), all on Debian trixie; Python 3.14 and Go 1.27, the
-// newest (Debian sid), for what they print anew. Each must read as the one record it is, alike in
-// both delivery shapes, its innermost in-app frame the program's own line.
+// (java17-, php82-, ruby31- scenarios), all on Debian trixie; Python 3.14, Go 1.27 and Java 25,
+// the newest (Debian sid), for what they print anew. Each must read as the one record it is,
+// alike in both delivery shapes, its innermost in-app frame the program's own line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -441,6 +441,148 @@ describe('Java 21 (OpenJDK 21.0.13)', () => {
     expect(scope.causes.map((c) => [c.exceptionType, innermostInApp(c)])).toEqual([
       ['java.lang.IllegalStateException', 'StructuredFailure.java:7'],
     ]);
+  });
+});
+
+describe('Java 25 (OpenJDK 25.0.5, Debian sid)', () => {
+  it.each<Row>([
+    [
+      // StructuredTaskScope.open() (fifth preview): join() throws FailedException, a nested class
+      'java25-structured-task-scope-open-failed-exception.txt',
+      'java.util.concurrent.StructuredTaskScope$FailedException',
+      'java.lang.IllegalStateException: warehouse timeout for sku-9',
+      'StructuredScopeFailure.java:18',
+    ],
+    [
+      // ScopedValue.where(…).run(…): the JDK's frames between the lambda and its caller
+      'java25-scoped-value-carrier-run.txt',
+      'java.lang.IllegalStateException',
+      'tenant acme has no card for ord-7',
+      'ScopedTenant.java:7',
+    ],
+    [
+      // a compact source file (JEP 512) run from source: its class is the file's name, in no package
+      'java25-compact-source-file-instance-main-lambda.txt',
+      'java.lang.IllegalArgumentException',
+      'no price for zz-9',
+      'Orders.java:6',
+    ],
+    [
+      // a field initializer of a compact source file: the source launcher's frames construct it
+      'java25-compact-source-launcher-field-initializer.txt',
+      'java.lang.NumberFormatException',
+      'For input string: "80x"',
+      'Config.java:1',
+    ],
+    [
+      // 25 adds ThreadPerTaskExecutor$ThreadBoundFuture.run under the task
+      'java25-virtual-thread-executor-execution-exception.txt',
+      'java.util.concurrent.ExecutionException',
+      'java.lang.IllegalArgumentException: unknown sku x-42',
+      'ExecutorFailure.java:18',
+    ],
+    [
+      // -XX:-ShowCodeDetailsInExceptionMessages: the header names the type alone
+      'java25-npe-no-code-details.txt',
+      'java.lang.NullPointerException',
+      '',
+      'HelpfulNpe.java:12',
+    ],
+    [
+      // JEP 472's native-access warnings (24+) print before the error and are no part of it
+      'java25-native-access-warning-then-unsatisfied-link.txt',
+      'java.lang.UnsatisfiedLinkError',
+      'no snappyjava in java.library.path: /usr/java/packages/lib:/usr/lib/x86_64-linux-gnu/jni:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/usr/lib/jni:/lib:/usr/lib',
+      'NativeLoad.java:5',
+    ],
+    [
+      'java25-log4j2-2.26-pattern-layout.txt',
+      'java.lang.IllegalStateException',
+      'cannot price order ord-7',
+      'Pricing.java:17',
+    ],
+    [
+      // %rEx: the root cause first, then `Wrapped by:` the exception that wraps it
+      'java25-log4j2-2.26-pattern-root-cause-first.txt',
+      'java.lang.IllegalStateException',
+      'cannot price order ord-7',
+      'Pricing.java:17',
+    ],
+    [
+      'java25-logback-1.6-pattern-root-cause-first.txt',
+      'java.lang.IllegalStateException',
+      'checkout failed for ord-7',
+      'LogbackChain.java:25',
+    ],
+  ])('%s', (name, type, message, innermost) => {
+    const record = readBothShapes(`java/${name}`);
+
+    expectRecord(record, 'java', type, message, innermost);
+  });
+
+  it.each([
+    ['java25-launcher-main-class-not-found.txt', 'java.lang.ClassNotFoundException', 'com.example.shop.Nope'],
+    [
+      // classes javac 25 built (class file version 69), started on Java 21
+      'java25-classes-on-java21-unsupported-class-version.txt',
+      'java.lang.UnsupportedClassVersionError',
+      'com/example/shop/Checkout has been compiled by a more recent version of the Java Runtime (class file version 69.0), this version of the Java Runtime only recognizes class file versions up to 65.0',
+    ],
+  ])(
+    "reads the java launcher's report that it could not start the main class as its exception: %s",
+    (name, type, message) => {
+      const record = readBothShapes(`java/${name}`);
+
+      expect([record.language, record.exceptionType, record.message, record.frames]).toEqual([
+        'java',
+        type,
+        message,
+        [],
+      ]);
+    },
+  );
+
+  it("keeps a failed subtask's frames as the FailedException's cause", () => {
+    const record = readBothShapes('java/java25-structured-task-scope-open-failed-exception.txt');
+
+    expect(record.causes.map((c) => [c.exceptionType, innermostInApp(c)])).toEqual([
+      ['java.lang.IllegalStateException', 'StructuredScopeFailure.java:7'],
+    ]);
+  });
+
+  it("reads the source launcher's frames around a compact source file's class as the JDK's", () => {
+    const record = readBothShapes('java/java25-compact-source-launcher-field-initializer.txt');
+
+    expect(record.frames.filter((f) => f.inApp).map((f) => `${f.module}.${f.function}`)).toEqual([
+      'Config.<init>',
+    ]);
+  });
+
+  it('reads a trace printed root cause first as the same error printed the usual way', () => {
+    const usual = readBothShapes('java/java25-log4j2-2.26-pattern-layout.txt');
+    const rootFirst = readBothShapes('java/java25-log4j2-2.26-pattern-root-cause-first.txt');
+
+    expect(rootFirst.frames).toEqual(usual.frames);
+    expect(rootFirst.causes.map((c) => [c.exceptionType, c.message, c.frames])).toEqual(
+      usual.causes.map((c) => [c.exceptionType, c.message, c.frames]),
+    );
+    expect(fingerprintError(rootFirst)).toBe(fingerprintError(usual));
+  });
+
+  it.each([
+    [
+      'ExecutorService on virtual threads',
+      'java21-virtual-thread-executor-execution-exception.txt',
+      'java25-virtual-thread-executor-execution-exception.txt',
+    ],
+    [
+      // the same program, with code details shown on 21 and hidden on 25
+      'NullPointerException with and without code details',
+      'java21-helpful-npe-record-accessor.txt',
+      'java25-npe-no-code-details.txt',
+    ],
+  ])('gives the same bug on Java 21 and 25 one fingerprint: %s', (_case, java21, java25) => {
+    expect(fingerprintOf(`java/${java25}`)).toBe(fingerprintOf(`java/${java21}`));
   });
 });
 

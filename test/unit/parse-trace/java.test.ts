@@ -49,6 +49,49 @@ describe('javaParser', () => {
     expect(assemble(text)).toHaveLength(17);
   });
 
+  it('reads a root-cause-first trace (`Wrapped by:`, the %rEx of logback and log4j2) outermost first', () => {
+    // logback 1.6 on OpenJDK 25: the root cause printed first, each exception that wraps it after
+    const text = fixture('java25-logback-1.6-pattern-root-cause-first');
+    const trace = javaParser.parse(text);
+
+    expect([trace?.exceptionType, trace?.message]).toEqual([
+      'java.lang.IllegalStateException',
+      'checkout failed for ord-7',
+    ]);
+    expect(trace?.frames.map((f) => [f.function, f.line])).toEqual([
+      ['main', 31],
+      ['checkout', 25],
+    ]);
+    expect(trace?.causes.map((c) => [c.exceptionType, c.message, c.frames.at(-1)?.line])).toEqual([
+      ['java.lang.IllegalArgumentException', 'bad quantity three', 17],
+      ['java.lang.NumberFormatException', 'For input string: "three"', 67],
+    ]);
+    expect(assemble(text)).toHaveLength(14);
+  });
+
+  it("reads the java launcher's report that it could not start the main class as the exception it names", () => {
+    const notFound = javaParser.parse(fixture('java25-launcher-main-class-not-found'));
+    const tooNew = javaParser.parse(fixture('java25-classes-on-java21-unsupported-class-version'));
+
+    expect(notFound).toEqual({
+      language: 'java',
+      exceptionType: 'java.lang.ClassNotFoundException',
+      message: 'com.example.shop.Nope',
+      frames: [],
+      causes: [],
+    });
+    expect([tooNew?.exceptionType, tooNew?.frames, tooNew?.causes]).toEqual([
+      'java.lang.UnsupportedClassVersionError',
+      [],
+      [],
+    ]);
+    expect(tooNew?.message).toMatch(/^com\/example\/shop\/Checkout has been compiled .* up to 65\.0$/);
+    // the report alone names no exception: left to the other readers
+    expect(
+      javaParser.parse('Error: Could not find or load main class com.example.shop.Nope'),
+    ).toBeUndefined();
+  });
+
   it('strips the JPMS module from the class and marks JDK frames as not in-app', () => {
     const trace = javaParser.parse(fixture('thread-jdk-frames'));
 

@@ -6,9 +6,17 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 const FRAME = /^\s*at\s+(\S.*)$/;
 const OMITTED = /^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$/;
 const JS_LOCATION = /:\d{1,9}:\d{1,9}\)?\s*$/;
-const CAUSED_BY = /^\s*Caused by: (.*)$/;
+// `Caused by:` links an exception to its cause; `Wrapped by:` to the exception that wraps it, as
+// logback's and log4j2's `%rEx` (root cause first) print a chain: the root, then each wrapper outward.
+const CHAINED = /^\s*(Caused|Wrapped) by: (.*)$/;
 const SUPPRESSED = /^(\s*)Suppressed: /;
 const THREAD_PREFIX = 'Exception in thread "';
+// The java launcher's report that it could not start the main class (sun.launcher.LauncherHelper's
+// messages), the exception it names on the next line, after `Caused by: ` or a tab: the class not
+// found, or built for a newer Java (`UnsupportedClassVersionError`). The report has no type of its own,
+// and read alone its `Error: …` is a JavaScript Error's header: the record is the exception it names.
+const LAUNCHER_REPORT =
+  /^Error: (?:Could not find or load|Unable to (?:initialize|load)|LinkageError occurred while loading) main class \S+(?: in module \S+)?$/;
 // A type name as Java prints it: `pkg.Outer$Inner` segments, none empty, none starting with a digit.
 // Each repetition starts with its own `.`, so the match is linear.
 const TYPE_NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/;
@@ -30,6 +38,8 @@ interface Header {
   isThreadHeader: boolean;
   /** found inside a sentence (after a `: `), not where the line's text starts */
   isMention?: boolean;
+  /** the java launcher's report: the exception it names is the error */
+  isLauncherReport?: boolean;
 }
 
 interface Section extends Header {
@@ -66,6 +76,9 @@ function isBelievable(exceptionType: string): boolean {
  */
 function readHeader(line: string): Header | undefined {
   const text = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+  if (LAUNCHER_REPORT.test(text.trimEnd())) {
+    return { exceptionType: '', message: text.trim(), isThreadHeader: false, isLauncherReport: true };
+  }
   const thread = text.indexOf(THREAD_PREFIX);
   if (thread >= 0) {
     const close = text.indexOf('" ', thread + THREAD_PREFIX.length);
@@ -146,7 +159,7 @@ function wrapWidth(block: readonly string[]): number | undefined {
 }
 
 function isWrapContinuation(line: string, previous: string, width: number | undefined): boolean {
-  if (line.trim() === '' || FRAME.test(line) || CAUSED_BY.test(line) || OMITTED.test(line)) return false;
+  if (line.trim() === '' || FRAME.test(line) || CHAINED.test(line) || OMITTED.test(line)) return false;
   return isOpenFrame(previous) || (width !== undefined && previous.length === width && !FRAME.test(previous));
 }
 
@@ -172,6 +185,7 @@ function unwrap(lines: readonly string[]): string[] {
 
 function parseJava(text: string): ParsedTrace | undefined {
   const lines = unwrap(text.split(/\r?\n/));
+  // The chain as it is read: outermost first, whichever order the text printed it in.
   const sections: Section[] = [];
   let current: Section | undefined;
   // `Suppressed:` blocks are skipped (documented in the report): they are not the cause chain.
@@ -201,16 +215,23 @@ function parseJava(text: string): ParsedTrace | undefined {
       suppressedIndent = (suppressed[1] ?? '').length;
       continue;
     }
-    const cause = CAUSED_BY.exec(line);
-    if (cause) {
-      const found = readTypeAndMessage((cause[1] ?? '').trim());
+    const link = CHAINED.exec(line);
+    if (link) {
+      const found = readTypeAndMessage((link[2] ?? '').trim());
       if (!found) break;
       current = { ...found, isThreadHeader: false, messageLines: [], frames: [] };
-      sections.push(current);
+      if (link[1] === 'Wrapped') sections.unshift(current);
+      else sections.push(current);
       continue;
     }
     // Before its first frame an exception's message may run over several lines; after, the trace is over.
     if (current.frames.length > 0) break;
+    const named = current.isLauncherReport ? readTypeAndMessage(line.trim()) : undefined;
+    if (named && isBelievable(named.exceptionType)) {
+      current = { ...named, isThreadHeader: false, messageLines: [], frames: [] };
+      sections.push(current);
+      continue;
+    }
     // The exception named in a line before its printed trace, then the trace's own header at
     // column 0: the second is the header. The Lambda Java runtime's report (`order 4411 has no
     // lines: java.lang.IllegalStateException`), Tomcat's `… threw exception [Request processing
@@ -232,6 +253,11 @@ function parseJava(text: string): ParsedTrace | undefined {
   }
   const [first, ...causes] = sections;
   if (!first) return undefined;
+  if (first.isLauncherReport) {
+    // Without the exception it names (its next line not delivered) the report is left to other readers.
+    const [named, ...nested] = causes;
+    return named && { ...toTrace(named), causes: nested.map(toTrace) };
+  }
   if (!first.isThreadHeader && first.frames.length === 0 && causes.length === 0) return undefined;
   return { ...toTrace(first), causes: causes.map(toTrace) };
 }
@@ -244,7 +270,7 @@ function continuesJava(line: string, block: readonly string[]): boolean {
   if (FRAME.test(head) && JS_LOCATION.test(head)) return false;
   if (FRAME.test(head) && (head.includes('(') || head.length >= MIN_WRAP_WIDTH)) return true;
   if (isWrapContinuation(head, (block.at(-1) ?? '').slice(0, MAX_LINE), wrapWidth(block))) return true;
-  if (OMITTED.test(head) || CAUSED_BY.test(head) || SUPPRESSED.test(head)) return true;
+  if (OMITTED.test(head) || CHAINED.test(head) || SUPPRESSED.test(head)) return true;
   // A multi-line message (blank, indented or nested-exception lines such as javax.mail prints) is
   // accepted only while the newest exception has printed no frame yet.
   const isMessageLike = head.trim() === '' || /^\s/.test(head) || readTypeAndMessage(head) !== undefined;
@@ -253,12 +279,12 @@ function continuesJava(line: string, block: readonly string[]): boolean {
     const previous = block[i] ?? '';
     if (FRAME.test(previous.slice(0, MAX_LINE)) || OMITTED.test(previous)) return false;
     if (seen >= MAX_MESSAGE_LINES) return false;
-    if (i === 0 || CAUSED_BY.test(previous.slice(0, MAX_LINE))) return true;
+    if (i === 0 || CHAINED.test(previous.slice(0, MAX_LINE))) return true;
   }
   return false;
 }
 
-/** Java and Kotlin stack traces: `Caused by` chains, `... N more`, JPMS modules, logger prefixes. */
+/** Java and Kotlin stack traces: `Caused by`/`Wrapped by` chains, `... N more`, JPMS modules, logger prefixes. */
 export const javaParser: TraceParser = {
   language: 'java',
   startsTrace: (line) => readHeader(line) !== undefined,
