@@ -549,6 +549,37 @@ describe('recordErrors', () => {
       ]);
     });
 
+    it('reads back why a JVM did not start from the launcher lines the filter passes, one incident per reason', async () => {
+      // OpenJDK 25 with a JAVA_TOOL_OPTIONS flag it refuses (a flag a newer Java removed), a heap
+      // too small, a malformed option, an unknown launcher option, a code cache it cannot reserve:
+      // the reason lines hold no filter term, the launcher's `Error: …` lines do
+      const { jobs, incidents } = await deliverFrom('java/java25-jvm-start-failures.output');
+      expect(jobs.map((j) => [j.error.language, j.error.exceptionType, j.error.message])).toEqual([
+        [
+          'java',
+          'Error',
+          "Could not create the Java Virtual Machine: Unrecognized VM option 'UseBiasedLocking'",
+        ],
+        ['java', 'Error', 'Error occurred during initialization of VM: Too small maximum heap'],
+        [
+          'java',
+          'Error',
+          "Could not create the Java Virtual Machine: Improperly specified VM option 'MaxRAMPercentage=abc'",
+        ],
+        [
+          'java',
+          'Error',
+          'Could not create the Java Virtual Machine: Unrecognized option: --enable-preview-x',
+        ],
+        [
+          'java',
+          'Error',
+          'Error occurred during initialization of VM: Could not reserve enough space for code cache (245764K)',
+        ],
+      ]);
+      expect(incidents).toHaveLength(5);
+    });
+
     it("reads back telemetry's report of a detached handler from its first line, the one the filter passes", async () => {
       const { delivered, jobs } = await deliverFrom('elixir/elixir118-telemetry-handler-failed-detached.txt');
       expect(delivered).toHaveLength(2);

@@ -142,6 +142,9 @@ const MAX_TENTATIVE_LINES = 100;
 const ELIXIR_FRAME_START = String.raw`^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)`;
 const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|${ELIXIR_FRAME_START}`;
 const ELIXIR_STACK_ENTRY = new RegExp(ELIXIR_FRAME_START);
+/** The parser that read the block says nothing more of it can follow. */
+const endsItself = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>
+  block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true);
 /** Only the first line of a Logger entry that is a stacktrace alone (its body was re-indented). */
 const isLoneStackEntry = (block: Block): boolean =>
   block.lines.length === 1 &&
@@ -812,6 +815,23 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
       // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
       if (pending) block.lead = pending;
+      // A line with no error word may be the start of what this one goes on with (the option a
+      // JVM refused, before the launcher's `Error: Could not create the Java Virtual Machine.`).
+      else if (!excerpt && loose !== undefined) {
+        const header = parseLine({
+          text: loose,
+          event: looseEvent ?? event,
+          isWholeEvent: looseIsWholeEvent,
+          isLast: false,
+        });
+        const heads = starters.filter((p) => p.headsFrame?.(header.body, line.body, false));
+        if (heads.length > 0) {
+          block.parsers = heads;
+          block.lines.unshift(header);
+          block.bodies.unshift(header.body);
+          block.chars += header.body.length;
+        }
+      }
       pending = undefined;
       return;
     }
@@ -985,14 +1005,15 @@ function closeBlock(
     // Python prints the exception line last: a parsed Python trace that ends the batch is whole,
     // as is Ruby's one line for a script that does not parse. A Logger entry that is a stacktrace
     // alone, delivered as its first line only (the one with a level a filter passes), is cut off.
+    // A report with no frames that its parser says is whole (a JVM that did not start) needs none.
     needsContext:
       perLine &&
-      (parsed.frames.length === 0 ||
+      ((parsed.frames.length === 0 && !(parsed.language === 'java' && endsItself(block, bodies, parsed))) ||
         isLoneStackEntry(block) ||
         (endsBatch &&
           parsed.language !== 'python' &&
           !isScriptSyntaxError(parsed) &&
-          !block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true))),
+          !endsItself(block, bodies, parsed))),
     requestId: requestIdOfLine((lines[0] as Line).event.message),
   });
 }

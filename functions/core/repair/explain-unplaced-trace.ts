@@ -1,5 +1,6 @@
 import type { ErrorRecord } from '../contracts.ts';
 import { EXITED_TYPE, OUT_OF_MEMORY_TYPE, TIMED_OUT_TYPE } from '../detect/lambda-platform.ts';
+import { isJvmStartupFailure } from '../detect/parse-trace/jvm-startup.ts';
 import { isBeamAllocationFailure } from '../detect/strip-log-prefix.ts';
 import type { FrameMapping } from './map-frames.ts';
 
@@ -31,6 +32,10 @@ const NODE_OUT_OF_HEAP =
 
 const BEAM_OUT_OF_MEMORY =
   'the Erlang VM could not allocate memory and stopped (it writes erl_crash.dump as it goes), which leaves no stack, so nothing points at a file of the repository. The allocator says what grew (eheap_alloc: a process heap; binary_alloc: binaries): look for a process whose state, mailbox or accumulated list grows from one message to the next, or a result read whole into memory; the crash dump names the largest processes (observer or crashdump_viewer). Give the container more memory only when the work needs it';
+
+/** A JVM that did not start (the option or setting it refused is in the message). */
+const jvmDidNotStart = (message: string): string =>
+  `the JVM did not start (${message}), so no Java code ran and nothing points at a file of the repository. Its options come from the launch command, from JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS (on Lambda, the function's environment variables), or from a Dockerfile or start script: an option a newer Java removed (UseBiasedLocking and other flags Java 18 to 25 dropped) stops every start after a runtime upgrade, and a heap or code cache size the JVM cannot reserve is larger than the function's or container's memory allows (or too small for the JVM)`;
 
 /** Lambda could not start the function's runtime: what the reason in the message means. */
 function couldNotStart(message: string): string {
@@ -78,6 +83,7 @@ export function explainUnplacedTrace({
       (error.message.trim() === '' ? NOTHING_LOGGED : undefined) ??
       (error.message.includes(NODE_HEAP_LIMIT) ? NODE_OUT_OF_HEAP : undefined) ??
       (isBeamAllocationFailure(error.message) ? BEAM_OUT_OF_MEMORY : undefined) ??
+      (isJvmStartupFailure(error.message) ? jvmDidNotStart(error.message) : undefined) ??
       `the ${error.exceptionType || 'error'} was logged without a stack trace, so nothing points at a file of the repository`;
     return `no fix was attempted: ${reason} (no model call was made)`;
   }

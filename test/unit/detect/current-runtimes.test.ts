@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
 import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
 
 interface Expected {
@@ -832,5 +833,36 @@ describe('Go 1.27 crashes', () => {
     const before = readBothShapes('go/go124-recovered-repanic-same-value.txt');
     const after = readBothShapes('go/go127-recovered-repanicked-same-value.txt');
     expect(fingerprintError(after)).toBe(fingerprintError(before));
+  });
+});
+
+describe('a JVM that does not start (OpenJDK 25)', () => {
+  it('is one record per start, named by the option or setting it refused, in both delivery shapes', () => {
+    // JAVA_TOOL_OPTIONS with a flag Java 25 no longer knows, a heap too small, a malformed option,
+    // an unknown launcher option; a code cache it could not reserve: no exception, no frame
+    const { oneEvent, perLine } = deliveries(traceText('java/java25-jvm-start-failures.output'));
+    const expected = [
+      "Could not create the Java Virtual Machine: Unrecognized VM option 'UseBiasedLocking'",
+      'Error occurred during initialization of VM: Too small maximum heap',
+      "Could not create the Java Virtual Machine: Improperly specified VM option 'MaxRAMPercentage=abc'",
+      'Could not create the Java Virtual Machine: Unrecognized option: --enable-preview-x',
+      'Error occurred during initialization of VM: Could not reserve enough space for code cache (245764K)',
+    ];
+    for (const messages of [oneEvent, perLine]) {
+      const records = recordsOf(messages);
+      expect(records.map((r) => [r.language, r.exceptionType, r.message])).toEqual(
+        expected.map((message) => ['java', 'Error', message]),
+      );
+    }
+    // the launcher's own lines after a reason are that start's, not a JavaScript error of their own
+    expect(recordsOf(perLine).map((r) => r.eventIds.length)).toEqual([3, 2, 3, 3, 2]);
+  });
+
+  it("is explained in the email, with where a JVM's options come from, and no model call", () => {
+    const [refused] = recordsOf(deliveries(traceText('java/java25-jvm-start-failures.output')).oneEvent);
+    const explanation = refused && explainUnplacedTrace({ error: refused, mappings: [], scope: 'trace' });
+    expect(explanation).toMatch(
+      /^no fix was attempted: the JVM did not start \(Could not create the Java Virtual Machine: Unrecognized VM option 'UseBiasedLocking'\), .*JAVA_TOOL_OPTIONS.* \(no model call was made\)$/,
+    );
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TRACE_PARSERS } from '../../../functions/core/detect/parse-trace/index.ts';
+import { javaParser } from '../../../functions/core/detect/parse-trace/java.ts';
 import { stripLogPrefix } from '../../../functions/core/detect/strip-log-prefix.ts';
 
 // `parsesAlone` lets the detector skip a parse of a lone line (hot in a storm of one-line heads):
@@ -39,9 +40,8 @@ describe('parsesAlone', () => {
   }
 
   it('java: `Exception in thread` alone is a trace, and says so', () => {
-    const java = TRACE_PARSERS.find((p) => p.language === 'java');
     const line = 'Exception in thread "main" java.lang.IllegalStateException: checkout failed';
-    expect(java?.parsesAlone?.(line)).toBe(true);
-    expect(java?.parse(line)?.exceptionType).toBe('java.lang.IllegalStateException');
+    expect(javaParser.parsesAlone?.(line)).toBe(true);
+    expect(javaParser.parse(line)?.exceptionType).toBe('java.lang.IllegalStateException');
   });
 });

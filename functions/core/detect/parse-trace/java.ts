@@ -1,5 +1,13 @@
 import type { StackFrame } from '../../contracts.ts';
 import { isInApp } from '../in-app.ts';
+import {
+  continuesJvmStartup,
+  endsJvmStartup,
+  headsJvmStartup,
+  isJvmStartup,
+  parseJvmStartup,
+  startsJvmStartup,
+} from './jvm-startup.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
@@ -287,13 +295,17 @@ function continuesJava(line: string, block: readonly string[]): boolean {
 /** Java and Kotlin stack traces: `Caused by`/`Wrapped by` chains, `... N more`, JPMS modules, logger prefixes. */
 export const javaParser: TraceParser = {
   language: 'java',
-  startsTrace: (line) => readHeader(line) !== undefined,
-  continuesTrace: continuesJava,
-  // Only `Exception in thread "main" …` is a trace without frames (see parseJava).
-  parsesAlone: (line) => line.includes(THREAD_PREFIX),
+  // …and a JVM's report that it could not start (jvm-startup.ts): no exception, no frame
+  startsTrace: (line) => startsJvmStartup(line) || readHeader(line) !== undefined,
+  continuesTrace: (line, block) =>
+    isJvmStartup(block) ? continuesJvmStartup(line, block) : continuesJava(line, block),
+  headsFrame: headsJvmStartup,
+  endsTrace: (block) => isJvmStartup(block) && endsJvmStartup(block),
+  // Only `Exception in thread "main" …` is a trace without frames (see parseJava), and the JVM's.
+  parsesAlone: (line) => line.includes(THREAD_PREFIX) || startsJvmStartup(line),
   parse: (text) => {
     try {
-      return parseJava(text);
+      return parseJvmStartup(text) ?? parseJava(text);
     } catch {
       return undefined;
     }
