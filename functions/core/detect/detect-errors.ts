@@ -817,15 +817,17 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       if (pending) block.lead = pending;
       // A line with no error word may be the start of what this one goes on with (the option a
       // JVM refused, before the launcher's `Error: Could not create the Java Virtual Machine.`).
+      // Asked of the line as logged (its reason has no prefix): no prefix is read for the common
+      // case, a trace after an ordinary line.
       else if (!excerpt && loose !== undefined) {
-        const header = parseLine({
-          text: loose,
-          event: looseEvent ?? event,
-          isWholeEvent: looseIsWholeEvent,
-          isLast: false,
-        });
-        const heads = starters.filter((p) => p.headsFrame?.(header.body, line.body, false));
+        const heads = starters.filter((p) => p.headsFrame?.(loose, line.body, false));
         if (heads.length > 0) {
+          const header = parseLine({
+            text: loose,
+            event: looseEvent ?? event,
+            isWholeEvent: looseIsWholeEvent,
+            isLast: false,
+          });
           block.parsers = heads;
           block.lines.unshift(header);
           block.bodies.unshift(header.body);
