@@ -9,7 +9,7 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
-import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
+import { capturedMessages, deliveries, makeEvents, traceText } from '../../support/log-events.ts';
 
 interface Expected {
   path: string;
@@ -856,6 +856,22 @@ describe('a JVM that does not start (OpenJDK 25)', () => {
     }
     // the launcher's own lines after a reason are that start's, not a JavaScript error of their own
     expect(recordsOf(perLine).map((r) => r.eventIds.length)).toEqual([3, 2, 3, 3, 2]);
+  });
+
+  it("is, on Lambda, the error the runtime's exit after it reports: one incident", () => {
+    // the captured start, as a java25 function's init logs it, then Lambda's own lines (their
+    // shapes: test/fixtures/traces/lambda/documented-text-runtime-exit.events.jsonl)
+    const start = traceText('java/java25-jvm-start-failures.output').split('\n').slice(0, 4);
+    const exit = capturedMessages('lambda/documented-text-runtime-exit.events.jsonl');
+    const events = makeEvents([...start, ...exit], {
+      logGroup: '/aws/lambda/orders',
+      logStream: '2024/05/01/[$LATEST]0123456789abcdef0123456789abcdef',
+    });
+    const found = detectErrors(events).map((d) => d.record);
+    expect(found.map((r) => [r.exceptionType, r.message])).toEqual([
+      ['Error', "Could not create the Java Virtual Machine: Unrecognized VM option 'UseBiasedLocking'"],
+    ]);
+    expect(found[0]?.eventIds).toContain(events.find((e) => e.message.includes('Runtime exited'))?.id);
   });
 
   it("is explained in the email, with where a JVM's options come from, and no model call", () => {
