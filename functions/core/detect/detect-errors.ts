@@ -134,33 +134,13 @@ const isDetailLine = (text: string): boolean => {
 };
 // Lines held as a possible message of several lines before the frames that would confirm them.
 const MAX_TENTATIVE_LINES = 100;
-// Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
-// Elixir's banner names an exception that need not say Error (`** (Shop.CardDeclined) …`); its
-// frames, which `Exception.format_stacktrace` prints with no banner (after a logged message), name
-// their application or an Erlang module (`    (shop 0.1.0) lib/…`, `    :erlang.binary_to_integer(…)`).
-// An indented Elixir frame that names its application (`    (shop 0.1.0) lib/…`) or an Erlang call.
+// An indented Elixir frame that names its application (`    (shop 0.1.0) lib/…`) or an Erlang call
+// (`    :erlang.binary_to_integer(…)`), as `Exception.format_stacktrace` prints frames with no banner.
 const ELIXIR_FRAME_START = String.raw`^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?\) |:[a-z]\w{0,100}\.)`;
+// …or Elixir's banner, which names an exception that need not say Error (`** (Shop.CardDeclined) …`).
 const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|${ELIXIR_FRAME_START}`;
 const ELIXIR_STACK_ENTRY = new RegExp(ELIXIR_FRAME_START);
-/** The parser that read the block says nothing more of it can follow. */
-const endsItself = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>
-  block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true);
-/** Only the first line of a Logger entry that is a stacktrace alone (its body was re-indented). */
-const isLoneStackEntry = (block: Block): boolean =>
-  block.lines.length === 1 &&
-  block.lines[0]?.level !== undefined &&
-  ELIXIR_STACK_ENTRY.test(block.lines[0]?.body ?? '');
-/** A line whose level prefix is followed by an Elixir frame: a Logger entry that is a stacktrace alone. */
-function isOwnStackEntry(text: string): boolean {
-  const { level, body } = stripLogPrefix(stripAnsiEscapes(text));
-  return level !== undefined && isIndentedMessage(text, body) && ELIXIR_STACK_ENTRY.test(`    ${body}`);
-}
-/** The message after a line's prefix begins with spaces of its own (the prefix reader trims them). */
-const isIndentedMessage = (text: string, body: string): boolean =>
-  body !== '' &&
-  text.endsWith(body) &&
-  text.charCodeAt(text.length - body.length - 1) === 32 &&
-  text.charCodeAt(text.length - body.length - 2) === 32;
+// Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE = new RegExp(
   String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}|detached\. Class=`,
 );
@@ -241,6 +221,36 @@ const ELIXIR_REPORT_HEAD =
   /^(?:(?:GenServer|:gen_statem) \S.{0,300} terminating|Task \S.{0,300} started from \S.{0,300} terminating|Process \S.{0,300} (?:raised an exception|terminating)|:gen_event handler \S.{0,300} installed in \S.{0,300} terminating|#PID<[\d.]{5,40}> running \S.{0,300} terminated|Handler \S.{0,300} has failed and has been detached\. Class=:?\w{1,10})$/;
 const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])\*\* \(([A-Z][\w.]{0,200})\) (.*)$/;
 const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
+
+/**
+ * The body of a Logger entry that is a stacktrace alone (Elixir's `Logger.error(Exception.
+ * format_stacktrace(…))`), its first frame's indentation given back (the prefix reader trims it,
+ * and it is what makes the line a frame); undefined for any other line with a level.
+ */
+function stackEntryBody(text: string, body: string): string | undefined {
+  const indented =
+    body !== '' &&
+    text.endsWith(body) &&
+    text.charCodeAt(text.length - body.length - 1) === 32 &&
+    text.charCodeAt(text.length - body.length - 2) === 32;
+  return indented && ELIXIR_STACK_ENTRY.test(`    ${body}`) ? `    ${body}` : undefined;
+}
+
+/** A line, not yet read, that is the first line of such an entry. */
+function isOwnStackEntry(text: string): boolean {
+  const { level, body } = stripLogPrefix(stripAnsiEscapes(text));
+  return level !== undefined && stackEntryBody(text, body) !== undefined;
+}
+
+/** A block that is only such a first line (the one with a level a filter passes). */
+const isLoneStackEntry = (block: Block): boolean =>
+  block.lines.length === 1 &&
+  block.lines[0]?.level !== undefined &&
+  ELIXIR_STACK_ENTRY.test(block.lines[0]?.body ?? '');
+
+/** The parser that read the block says nothing more of it can follow. */
+const endsItself = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>
+  block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true);
 
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
 export function detectErrors(
@@ -794,11 +804,8 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     // A logged message that is a stacktrace alone (Elixir's `Logger.error(Exception.format_stacktrace(
     // __STACKTRACE__))` after a `Logger.error` of the error): the prefix reader trims its first
     // frame's indentation, which is what makes it a frame.
-    if (line.level !== undefined && isIndentedMessage(text, line.body)) {
-      const indented = `    ${line.body}`;
-      if (ELIXIR_STACK_ENTRY.test(indented) && parsers.some((p) => p.startsTrace(indented)))
-        line.body = indented;
-    }
+    const entry = line.level === undefined ? undefined : stackEntryBody(text, line.body);
+    if (entry !== undefined && parsers.some((p) => p.startsTrace(entry))) line.body = entry;
     const mayStart = opensStack || MAY_START_TRACE.test(line.body);
     const starters = mayStart ? parsers.filter((p) => p.startsTrace(line.body)) : [];
     if (starters.length > 0) {
@@ -1010,7 +1017,7 @@ function closeBlock(
     // A report with no frames that its parser says is whole (a JVM that did not start) needs none.
     needsContext:
       perLine &&
-      ((parsed.frames.length === 0 && !(parsed.language === 'java' && endsItself(block, bodies, parsed))) ||
+      ((parsed.frames.length === 0 && !endsItself(block, bodies, parsed)) ||
         isLoneStackEntry(block) ||
         (endsBatch &&
           parsed.language !== 'python' &&
