@@ -14,6 +14,7 @@ import {
   requestIdOfLine,
   type StoppedInvocation,
 } from './lambda-platform.ts';
+import { readElixirBanner } from './parse-trace/elixir.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import {
@@ -219,7 +220,7 @@ const LOGFMT_FUNC = /(?:^|[ \t])func=("?)([^\s"=]{1,300})\1(?=[ \t]|$)/;
 // Plug.Cowboy's of a request whose process exited: the exception or exit is printed after it.
 const ELIXIR_REPORT_HEAD =
   /^(?:(?:GenServer|:gen_statem) \S.{0,300} terminating|Task \S.{0,300} started from \S.{0,300} terminating|Process \S.{0,300} (?:raised an exception|terminating)|:gen_event handler \S.{0,300} installed in \S.{0,300} terminating|#PID<[\d.]{5,40}> running \S.{0,300} terminated|Handler \S.{0,300} has failed and has been detached\. Class=:?\w{1,10})$/;
-const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])\*\* \(([A-Z][\w.]{0,200})\) (.*)$/;
+const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])(\*\* \([A-Z][\w.]{0,200}\) .*)$/;
 const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
 
 /**
@@ -1268,9 +1269,16 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   // Elixir: a banner inside a logged line (`Postgrex.Protocol (#PID<0.567.0>) disconnected: **
   // (DBConnection.ConnectionError) …`), or an exception logged with inspect (`import failed:
   // %ArgumentError{message: "…"}`): the exception's module is the type.
-  const elixir = ELIXIR_EMBEDDED_BANNER.exec(first);
-  if (elixir?.[1]) {
-    return { language: 'elixir', exceptionType: elixir[1], message: elixir[2] ?? '', frames: [], causes: [] };
+  const banner = ELIXIR_EMBEDDED_BANNER.exec(first)?.[1];
+  const elixir = banner === undefined ? undefined : readElixirBanner(banner);
+  if (elixir) {
+    return {
+      language: 'elixir',
+      exceptionType: elixir.type,
+      message: elixir.message,
+      frames: [],
+      causes: [],
+    };
   }
   const inspected = ELIXIR_INSPECTED_EXCEPTION.exec(first);
   if (inspected?.[1]) {

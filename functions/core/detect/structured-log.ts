@@ -1,4 +1,5 @@
 import type { Language } from '../contracts.ts';
+import { readElixirBanner } from './parse-trace/elixir.ts';
 import { type Level, toLevel } from './strip-log-prefix.ts';
 
 /** An error-level structured (JSON) log line, reduced to what the detector needs. */
@@ -231,9 +232,6 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
 
-// `** (RuntimeError) card declined`, `** (exit) :timeout`: Exception.format_banner/3
-const ELIXIR_BANNER = /^\*\* \(([\w.]{1,200})\) (.*)$/s;
-
 /**
  * A job Oban ran and saw fail, as its default logger (Oban.Telemetry.attach_default_logger) writes
  * it: `"event":"job:exception"` (a failure that will be retried, or the last attempt: `state`
@@ -244,15 +242,13 @@ const ELIXIR_BANNER = /^\*\* \(([\w.]{1,200})\) (.*)$/s;
 function failedObanJob(obj: Json): StructuredError | undefined {
   if (obj.source !== 'oban' || obj.event !== 'job:exception' || typeof obj.error !== 'string')
     return undefined;
-  let banner = ELIXIR_BANNER.exec(obj.error);
-  // Oban.CrashError wraps an exit or a throw, its message that one's banner: the exit is the error
-  const wrapped = banner?.[1] === 'Oban.CrashError' ? ELIXIR_BANNER.exec(banner[2] ?? '') : null;
-  if (wrapped) banner = wrapped;
+  // Oban.CrashError around an exit or a throw: the exit is the error (readElixirBanner)
+  const banner = readElixirBanner(obj.error);
   return {
     level: 'error',
     language: 'elixir',
-    ...(banner?.[1] ? { exceptionType: banner[1] } : {}),
-    message: (banner?.[2] ?? obj.error).split('\n', 1)[0] ?? '',
+    ...(banner ? { exceptionType: banner.type } : {}),
+    message: (banner?.message ?? obj.error).split('\n', 1)[0] ?? '',
   };
 }
 

@@ -3,7 +3,7 @@
 // or quoted from public issue threads (named `issue-*`, the thread in the test).
 import { describe, expect, it } from 'vitest';
 import type { StackFrame } from '../../../functions/core/contracts.ts';
-import { elixirParser } from '../../../functions/core/detect/parse-trace/elixir.ts';
+import { elixirParser, readElixirBanner } from '../../../functions/core/detect/parse-trace/elixir.ts';
 import { traceText } from '../../support/log-events.ts';
 
 const fixture = (name: string): string => traceText(`elixir/${name}.txt`);
@@ -198,6 +198,33 @@ describe('elixirParser', () => {
     );
     expect(trace).toMatchObject({ exceptionType: 'RuntimeError', message: 'card ending 4242 declined' });
     expect(trace?.frames.at(-1)).toMatchObject({ file: 'lib/shop/payments.ex', line: 9 });
+  });
+
+  it("names the error a wrapper carries wherever its banner is read: Plug's and Oban's", () => {
+    expect(readElixirBanner('** (Oban.CrashError) ** (exit) time out')).toEqual({
+      type: 'exit',
+      message: 'time out',
+    });
+    expect(
+      readElixirBanner('** (Plug.Conn.WrapperError) ** (Ecto.NoResultsError) expected at least one'),
+    ).toEqual({ type: 'Ecto.NoResultsError', message: 'expected at least one' });
+    expect(readElixirBanner('** (KeyError) key :id not found')).toEqual({
+      type: 'KeyError',
+      message: 'key :id not found',
+    });
+    // a wrapper whose message is no banner stays the error
+    expect(readElixirBanner('** (Oban.CrashError) job crashed')).toEqual({
+      type: 'Oban.CrashError',
+      message: 'job crashed',
+    });
+    // and in a raw crash report's banner, as the parser reads it
+    const trace = elixirParser.parse(
+      [
+        '** (Oban.CrashError) ** (throw) :oops',
+        '    (shop 0.1.0) lib/shop/workers/charge.ex:9: Shop.Workers.Charge.perform/1',
+      ].join('\n'),
+    );
+    expect(trace).toMatchObject({ exceptionType: 'throw', message: ':oops' });
   });
 
   it('opens no trace on other languages’ lines, and continues none with them', () => {

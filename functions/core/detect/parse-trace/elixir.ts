@@ -36,8 +36,26 @@ const REPORT_FIELD =
 const ANONYMOUS = /^anonymous fn\/\d{1,3} in /;
 const ALIAS = /^[A-Z][\w]{0,100}(?:\.[A-Z][\w]{0,100}){0,30}/;
 const ERLANG_MODULE = /^:[a-z][\w@]{0,100}/;
-const PLUG_WRAPPER = 'Plug.Conn.WrapperError';
-const WRAPPED_BANNER = /^\*\* \(([A-Z][\w.]{0,200})\) ?([\s\S]*)$/;
+/** A banner as text: `** (RuntimeError) card declined`, `** (exit) time out` (Exception.format_banner/3). */
+const BANNER_TEXT = /^\*\* \(([A-Za-z_][\w.]{0,200})\) ?(.*)$/s;
+/**
+ * Exceptions that carry another error, their message that error's banner: Plug's, around what a
+ * request raised (to carry its conn), and Oban's, around an exit or a throw in a job. The error is
+ * the one they carry, as the error trackers report it (Sentry, AppSignal and Bugsnag unwrap Plug's).
+ */
+const WRAPPERS = new Set(['Plug.Conn.WrapperError', 'Oban.CrashError']);
+
+/** The error a banner names (`** (Type) message`), the one a wrapper carries when it is one. */
+export function readElixirBanner(text: string): { type: string; message: string } | undefined {
+  const banner = BANNER_TEXT.exec(text);
+  if (!banner?.[1]) return undefined;
+  return unwrapped(banner[1], banner[2] ?? '');
+}
+
+function unwrapped(type: string, message: string): { type: string; message: string } {
+  const inner = WRAPPERS.has(type) ? BANNER_TEXT.exec(message) : null;
+  return inner?.[1] ? { type: inner[1], message: inner[2] ?? '' } : { type, message };
+}
 /**
  * telemetry's report of a handler that raised (beam-telemetry/telemetry, `report_cb/1`): the
  * handler is detached, so the events it measured go unrecorded from then on. `Class=…`, then
@@ -273,17 +291,8 @@ function toParsed(levels: readonly Level[]): ParsedTrace | undefined {
   if (at >= 0) {
     const error = levels[at] as Level;
     const message = messageOf(error);
-    // Plug wraps what a request raised to carry its conn (`** (Plug.Conn.WrapperError) **
-    // (RuntimeError) boom`, its message the inner banner); the error is the one it wraps, as the
-    // error trackers report it.
-    const wrapped = error.kind === PLUG_WRAPPER ? WRAPPED_BANNER.exec(message) : null;
-    return {
-      language: 'elixir',
-      exceptionType: wrapped?.[1] ?? error.kind,
-      message: wrapped ? (wrapped[2] ?? '') : message,
-      frames: framesFrom(at),
-      causes: [],
-    };
+    const { type, message: carried } = unwrapped(error.kind, message);
+    return { language: 'elixir', exceptionType: type, message: carried, frames: framesFrom(at), causes: [] };
   }
   const kind = outer.kind.startsWith('EXIT') ? 'EXIT' : outer.kind;
   const message = [messageOf(outer), ...levels.slice(1).map((l) => `** (${l.kind}) ${messageOf(l)}`)].join(
