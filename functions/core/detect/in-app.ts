@@ -5,6 +5,36 @@ import type { Language } from '../contracts.ts';
 const VENDORED =
   /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod)[\\/]/;
 
+/** Elixir's and OTP's applications, and a Phoenix stack's Hex packages: never the application's code. */
+const ELIXIR_RUNTIME_APPS = [
+  ...'elixir stdlib kernel mix logger ex_unit iex eex compiler erts crypto ssl inets public_key asn1'.split(
+    ' ',
+  ),
+  ...'sasl runtime_tools tools os_mon mnesia ssh xmerl syntax_tools parsetools observer debugger eunit'.split(
+    ' ',
+  ),
+  ...'plug plug_cowboy plug_crypto cowboy cowlib ranch bandit thousand_island websock_adapter'.split(' '),
+  ...'phoenix phoenix_live_view phoenix_html phoenix_pubsub phoenix_ecto phoenix_template phoenix_view'.split(
+    ' ',
+  ),
+  ...'ecto ecto_sql postgrex myxql db_connection telemetry jason poison finch mint tesla httpoison'.split(
+    ' ',
+  ),
+  ...'hackney req oban broadway gen_stage absinthe swoosh nimble_pool decimal ex_aws'.split(' '),
+];
+// The same applications as an Elixir module's first segment names them: `DBConnection` is
+// db_connection's, `Phoenix.Endpoint` phoenix's (compared without case or underscores).
+const ELIXIR_RUNTIME_NAMESPACES = new Set(ELIXIR_RUNTIME_APPS.map((app) => app.replaceAll('_', '')));
+
+/**
+ * An Elixir module of those applications (`Phoenix.Router`, `DBConnection.Holder`), for frames that
+ * name their module and no application (a stacktrace printed as an Erlang term).
+ */
+export function isElixirRuntimeModule(module: string): boolean {
+  const first = module.split('.', 1)[0] ?? '';
+  return ELIXIR_RUNTIME_NAMESPACES.has(first.toLowerCase());
+}
+
 const RUNTIME: Partial<Record<Language, RegExp>> = {
   python: /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$/,
   // Deno's own code (`ext:deno_http/00_serve.ts`) and the hosts it imports remote modules from
@@ -27,16 +57,7 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   // (`(shop 0.1.0) deps/phoenix/lib/phoenix/endpoint.ex`), a build directory, `nofile` (code
   // evaluated from a string: `mix run -e`, `Code.eval_string`, IEx).
   elixir: new RegExp(
-    String.raw`(?:^|[\\/])(?:deps|_build)[\\/]|^:|^nofile$|^(?:` +
-      [
-        'elixir|stdlib|kernel|mix|logger|ex_unit|iex|eex|compiler|erts|crypto|ssl|inets|public_key|asn1',
-        'sasl|runtime_tools|tools|os_mon|mnesia|ssh|xmerl|syntax_tools|parsetools|observer|debugger|eunit',
-        'plug|plug_cowboy|plug_crypto|cowboy|cowlib|ranch|bandit|thousand_island|websock_adapter',
-        'phoenix|phoenix_live_view|phoenix_html|phoenix_pubsub|phoenix_ecto|phoenix_template|phoenix_view',
-        'ecto|ecto_sql|postgrex|myxql|db_connection|telemetry|jason|poison|finch|mint|tesla|httpoison',
-        'hackney|req|oban|broadway|gen_stage|absinthe|swoosh|nimble_pool|decimal|ex_aws',
-      ].join('|') +
-      ')$',
+    String.raw`(?:^|[\\/])(?:deps|_build)[\\/]|^:|^nofile$|^(?:${ELIXIR_RUNTIME_APPS.join('|')})$`,
   ),
 };
 

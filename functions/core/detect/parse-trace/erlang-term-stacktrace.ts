@@ -1,5 +1,5 @@
 import type { StackFrame } from '../../contracts.ts';
-import { isInApp } from '../in-app.ts';
+import { isElixirRuntimeModule, isInApp } from '../in-app.ts';
 
 // A stacktrace printed as the Erlang term it is, as `~p` in a report's format string prints it
 // (telemetry's report of a failed handler; Logger renders Elixir terms):
@@ -21,12 +21,13 @@ const PLACE =
   /(?:file: ?(?:~c"([^"\n]{1,1000})"|'([^'\n]{1,1000})'|"([^"\n]{1,1000})"), ?line: ?(\d{1,9})|\{file, ?"([^"\n]{1,1000})"\}, ?\{line, ?(\d{1,9})\})/;
 
 /**
- * Modules of Elixir, OTP's Elixir-side libraries and a Phoenix stack's Hex packages: a term frame
- * names no application, and their paths (`lib/enum.ex`, `lib/phoenix/endpoint.ex`) look like the
- * application's own. An Erlang module (`:telemetry`, `:gen_server`) is never the application's.
+ * Modules of Elixir's own applications (elixir, logger, mix, ex_unit, iex, eex): a term frame
+ * names no application, and their paths (`lib/enum.ex`) look like the application's own. The
+ * Hex packages of a Phoenix stack are told by isElixirRuntimeModule; an Erlang module
+ * (`:telemetry`, `:gen_server`) is never the application's.
  */
-const NOT_THE_APPS =
-  /^(?:Enum|Stream|Kernel|String|Map|MapSet|List|Keyword|Tuple|Integer|Float|Process|GenServer|Task|Agent|Supervisor|DynamicSupervisor|Registry|Code|Module|Macro|IO|File|Path|System|Logger|Application|Access|Exception|Inspect|Protocol|Range|Regex|URI|Version|Date|DateTime|NaiveDateTime|Time|Calendar|Base|Record|Port|Node|Function|Collectable|Enumerable|EEx|ExUnit|Mix|IEx|Phoenix|Plug|Ecto|Postgrex|MyXQL|DBConnection|Jason|Finch|Mint|Tesla|HTTPoison|Req|Oban|Broadway|GenStage|Absinthe|Swoosh|Bandit|ThousandIsland|Telemetry|NimblePool|Decimal|ExAws)(?:\.|$)/;
+const ELIXIR_OWN_MODULES =
+  /^(?:Enum|Stream|Kernel|String|Map|MapSet|List|Keyword|Tuple|Integer|Float|Process|GenServer|Task|Agent|Supervisor|DynamicSupervisor|Registry|Code|Module|Macro|IO|File|Path|System|Application|Access|Exception|Inspect|Protocol|Range|Regex|URI|Version|Date|DateTime|NaiveDateTime|Time|Calendar|Base|Record|Port|Node|Function|Collectable|Enumerable)(?:\.|$)/;
 
 /** The frames of a printed stacktrace term, outermost first (the term lists the innermost first). */
 export function readTermFrames(text: string): StackFrame[] {
@@ -43,7 +44,10 @@ export function readTermFrames(text: string): StackFrame[] {
     const arity = ARITY.exec(rest)?.[1];
     const file = place[1] ?? place[2] ?? place[3] ?? place[5] ?? '';
     const line = Number(place[4] ?? place[6]);
-    const isApps = elixirModule !== undefined && !NOT_THE_APPS.test(elixirModule);
+    const isApps =
+      elixirModule !== undefined &&
+      !ELIXIR_OWN_MODULES.test(elixirModule) &&
+      !isElixirRuntimeModule(elixirModule);
     frames.push({
       file,
       ...(line > 0 ? { line } : {}),
