@@ -1,5 +1,6 @@
 // Elixir's errors through the detector, as Logger's console backend and the runtime print them
-// (captured with Elixir 1.14 / OTP 25 and 1.18 / OTP 27; see test/unit/parse-trace/elixir.test.ts), in both shapes
+// (captured with Elixir 1.14 / OTP 25, 1.18 / OTP 27 and 1.20 / OTP 29; see
+// test/unit/parse-trace/elixir.test.ts), in both shapes
 // CloudWatch receives them: one event holding a whole print, or one event per line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
