@@ -14,7 +14,7 @@ import {
   requestIdOfLine,
   type StoppedInvocation,
 } from './lambda-platform.ts';
-import { readElixirBanner } from './parse-trace/elixir.ts';
+import { readElixirBanner, TELEMETRY_FAILURE } from './parse-trace/elixir.ts';
 import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-error.ts';
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import {
@@ -217,9 +217,10 @@ const LOGFMT_MSG = /(?:^|[ \t])msg=(?:"((?:[^"\\\n]|\\.){0,2000})"|(\S{1,2000}))
 const LOGFMT_GO_SOURCE = /(?:^|[ \t])(?:source|file)=("?)([^\s"=]{1,500}\.go):(\d{1,7})\1(?=[ \t]|$)/;
 const LOGFMT_FUNC = /(?:^|[ \t])func=("?)([^\s"=]{1,300})\1(?=[ \t]|$)/;
 // The first line of Logger's reports of a crashed process (Elixir's Logger.Translator), and of
-// Plug.Cowboy's of a request whose process exited: the exception or exit is printed after it.
+// Plug.Cowboy's of a request whose process exited: the exception or exit is printed after it (as
+// it is after telemetry's report of a handler it detached: TELEMETRY_FAILURE).
 const ELIXIR_REPORT_HEAD =
-  /^(?:(?:GenServer|:gen_statem) \S.{0,300} terminating|Task \S.{0,300} started from \S.{0,300} terminating|Process \S.{0,300} (?:raised an exception|terminating)|:gen_event handler \S.{0,300} installed in \S.{0,300} terminating|#PID<[\d.]{5,40}> running \S.{0,300} terminated|Handler \S.{0,300} has failed and has been detached\. Class=:?\w{1,10})$/;
+  /^(?:(?:GenServer|:gen_statem) \S.{0,300} terminating|Task \S.{0,300} started from \S.{0,300} terminating|Process \S.{0,300} (?:raised an exception|terminating)|:gen_event handler \S.{0,300} installed in \S.{0,300} terminating|#PID<[\d.]{5,40}> running \S.{0,300} terminated)$/;
 const ELIXIR_EMBEDDED_BANNER = /(?:^|[ \t])(\*\* \([A-Z][\w.]{0,200}\) .*)$/;
 const ELIXIR_INSPECTED_EXCEPTION = /(?:^|[\s:(])%([A-Z][\w.]{0,200}(?:Error|Exception))\{/;
 
@@ -1106,7 +1107,8 @@ function singleLineError(line: Parsed): DetectedError {
   // so is the first line of Logger's report of an Elixir process that crashed, when the exit
   // printed after it holds no term a filter passes (`** (stop) exited in: GenServer.call(…)`).
   const isHeader =
-    EXCEPTION_HEADER.test(line.body) || (line.level === 'error' && ELIXIR_REPORT_HEAD.test(text));
+    EXCEPTION_HEADER.test(line.body) ||
+    (line.level === 'error' && (ELIXIR_REPORT_HEAD.test(text) || TELEMETRY_FAILURE.test(text)));
   return {
     record: toRecord(parsed, text, [line]),
     needsContext: isHeader && line.isWholeEvent,
