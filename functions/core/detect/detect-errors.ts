@@ -5,6 +5,7 @@ import { foldLoggedCauses, foldReprints } from './fold-reprints.ts';
 import { isInApp } from './in-app.ts';
 import {
   HANDLER_NOT_FOUND,
+  isInitPhaseLine,
   isJavaHandlerMissing,
   isRuntimeExit,
   mayBePlatformLine,
@@ -49,6 +50,8 @@ export interface DetectedError {
   invocation?: StoppedInvocation;
   /** the invocation the prefix of the record's first line names (Lambda runtimes' log formats) */
   requestId?: string | undefined;
+  /** the first line is the Lambda Node runtime's own, from its init phase (it names no invocation) */
+  isInitPhase?: true;
   /**
    * Asked for with `tentative`: a line delivered alone that names an error after other words, with
    * no level (`notify failed TypeError: …`, what Node's `console.error(msg, err)` prints): an error
@@ -1025,7 +1028,7 @@ function closeBlock(
           parsed.language !== 'python' &&
           !isScriptSyntaxError(parsed) &&
           !endsItself(block, bodies, parsed))),
-    requestId: requestIdOfLine((lines[0] as Line).event.message),
+    ...loggedIn((lines[0] as Line).event.message),
   });
 }
 
@@ -1112,8 +1115,16 @@ function singleLineError(line: Parsed): DetectedError {
   return {
     record: toRecord(parsed, text, [line]),
     needsContext: isHeader && line.isWholeEvent,
-    requestId: requestIdOfLine(line.event.message),
+    ...loggedIn(line.event.message),
   };
+}
+
+/** The invocation a record's first line names, or that it is the Node runtime's from its init phase. */
+function loggedIn(message: string): Pick<DetectedError, 'requestId' | 'isInitPhase'> {
+  const requestId = requestIdOfLine(message);
+  return requestId === undefined && isInitPhaseLine(message)
+    ? { requestId, isInitPhase: true }
+    : { requestId };
 }
 
 function platformError(failure: PlatformFailure, line: Line): DetectedError {
@@ -1180,7 +1191,7 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
   return {
     record: toRecord(parsed, redact(line.body), [line]),
     needsContext: false,
-    requestId: requestIdOfLine(line.event.message),
+    ...loggedIn(line.event.message),
   };
 }
 
@@ -1195,7 +1206,7 @@ function startsJavascriptTrace(body: string): boolean {
 }
 
 const LAMBDA_RUNTIME_FAULT =
-  /^(?:Runtime\.)?(ImportModuleError|HandlerNotFound|MalformedHandlerName|UserCodeSyntaxError|BuiltInModuleConflict)$/;
+  /^(?:Runtime\.)?(ImportModuleError|HandlerNotFound|MalformedHandlerName|UserCodeSyntaxError|BuiltInModuleConflict|CallbackHandlerDeprecated)$/;
 
 // zap and logrus print a goroutine's frames without the panic header around them.
 const GO_FRAMES = /^[\w./*()-]{1,300}\(?.*\)?\n\t\S{1,500}\.go:\d/m;

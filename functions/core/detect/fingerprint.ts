@@ -147,8 +147,11 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   const root = rootCause(record);
   const rootCauseType = root === record ? undefined : typeOf(root.exceptionType);
 
-  // Parsed from attacker-controlled text: look no further than the innermost frames.
-  const frames = framesOf(record).slice(-MAX_FRAMES_CONSIDERED);
+  // Parsed from attacker-controlled text: look no further than the innermost frames. A load
+  // failure's frames outside the application are the runtime's loader, which moves with every
+  // runtime release (Node's runtime client 3.x and 4.x load a handler at other lines and functions).
+  const considered = framesOf(record).slice(-MAX_FRAMES_CONSIDERED);
+  const frames = isLoadFailure ? considered.filter((frame) => frame.inApp) : considered;
   const inApp = frames.filter((frame) => frame.inApp);
   let frameSource: FingerprintParts['frameSource'] = 'none';
   let keys: string[] = [];

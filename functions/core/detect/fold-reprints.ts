@@ -14,12 +14,14 @@ import { RUNTIME_FOLLOW_UP_WITHIN_MS } from './lambda-platform.ts';
  * (a Python module aside), the same first message line, and the same frames, file, line and
  * function, the shorter list ending the longer (a report drops the runtime's outer frames). Both
  * lines must name one invocation in their prefixes; a report whose runtime writes no request id
- * must follow a record that names one within 2 s, and joins one such record at most. The record
- * kept is the one that says more (causes, then frames), holding both prints' events.
+ * must follow a record that names one within 2 s, and joins one such record at most. The Node
+ * runtime's report that the code did not load, from its init phase, stands for an invocation: its
+ * client 4.x (nodejs24.x) throws the error on, and Node prints it again, raw, as the process dies.
+ * The record kept is the one that says more (causes, then frames), holding both prints' events.
  */
 export function foldReprints(found: DetectedError[]): DetectedError[] {
   // Only a print that names its invocation can be joined: outside Lambda, nothing to do.
-  if (!found.some((d) => d.requestId !== undefined)) return found;
+  if (!found.some(namesInvocation)) return found;
   const byKey = new Map<string, number[]>();
   let repeated = false;
   found.forEach((d, i) => {
@@ -43,7 +45,7 @@ export function foldReprints(found: DetectedError[]): DetectedError[] {
       const earlier = found[open] as DetectedError;
       const later = found[at] as DetectedError;
       const sameInvocation =
-        earlier.requestId !== undefined &&
+        namesInvocation(earlier) &&
         (later.requestId === undefined
           ? !tookAnonymous.has(open) &&
             later.record.timestamp >= earlier.record.timestamp &&
@@ -180,6 +182,8 @@ function isLoggedCause(logged: DetectedError, crash: DetectedError): boolean {
   const error = errorKey(a);
   return b.causes.some((cause) => errorKey(cause) === error && framesAgree(a.frames, cause.frames));
 }
+
+const namesInvocation = (d: DetectedError): boolean => d.requestId !== undefined || d.isInitPhase === true;
 
 /** The stream and the error: prints of one error in one stream share it. */
 function keyOf(record: ErrorRecord): string {

@@ -46,10 +46,13 @@ export const RUNTIME_FOLLOW_UP_WITHIN_MS = 2_000;
 export const IMPORT_MODULE_ERROR = 'Runtime.ImportModuleError';
 export const HANDLER_NOT_FOUND = 'Runtime.HandlerNotFound';
 export const MALFORMED_HANDLER_NAME = 'Runtime.MalformedHandlerName';
+/** The nodejs24.x runtime (client 4.x) refuses a handler that takes a callback, before any of it ran. */
+export const CALLBACK_HANDLER_DEPRECATED = 'Runtime.CallbackHandlerDeprecated';
 export const LOAD_FAILURE_TYPES: ReadonlySet<string> = new Set([
   IMPORT_MODULE_ERROR,
   HANDLER_NOT_FOUND,
   MALFORMED_HANDLER_NAME,
+  CALLBACK_HANDLER_DEPRECATED,
 ]);
 
 // The Java runtime's report of a handler method the class does not have: a bare line, with no
@@ -284,7 +287,23 @@ export function requestIdOfLine(message: string): string | undefined {
   const m = PREFIX_REQUEST_ID.exec(head);
   if (m) return m[1] ?? m[2];
   // A JSON line's field may come after the stack, however long (the Python runtime's logger).
-  return JSON_REQUEST_ID.exec(message.startsWith('{') ? message : head)?.[1];
+  const id = JSON_REQUEST_ID.exec(message.startsWith('{') ? message : head)?.[1];
+  // `-`: the Node runtime client 4.x (nodejs24.x) outside any invocation, its init phase
+  return id === INIT_PHASE_ID ? undefined : id;
+}
+
+const INIT_PHASE_ID = '-';
+// The Node runtime's logger outside any invocation: its Text format's request id is `undefined`
+// (runtime client 3.x) or `-` (4.x), its JSON format's `"requestId":"-"` (4.x).
+const INIT_PHASE_PREFIX = /^\d{4}-\d\d-\d\dT[\d:.]{8,18}Z\t(?:undefined|-)\t/;
+const INIT_PHASE_JSON = /^\{"timestamp":"[^"]{1,40}","level":"[A-Z]{4,5}","requestId":"-"/;
+
+/**
+ * The line is the Lambda Node runtime's own, logged in the init phase, before any invocation (its
+ * report that the function's code did not load): it names no invocation, yet it is the runtime's.
+ */
+export function isInitPhaseLine(message: string): boolean {
+  return INIT_PHASE_PREFIX.test(message) || INIT_PHASE_JSON.test(message);
 }
 
 /** Lines shown of what a stopped invocation logged last, each capped. */

@@ -13,9 +13,10 @@ export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 // Every pattern is sticky (matched at the cursor, with no substring cut per step) and made of
 // bounded or disjoint pieces, so each runs in linear time on a hostile line. They are tried in
 // order; the first that matches wins. Each is tried only where its first character can start it.
-// The request id is `undefined` in what the Node runtime logs during the init phase, before any invocation.
+// The request id is `undefined` in what the Node runtime logs during the init phase, before any
+// invocation (runtime client 3.x, nodejs20.x), and `-` from runtime client 4.x (nodejs24.x).
 const LAMBDA_NODE =
-  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t(?:[0-9a-f-]{36}|undefined)\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/y;
+  /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t(?:[0-9a-f-]{36}|undefined|-)\t(?:(ERROR|WARN|INFO|DEBUG|TRACE|FATAL)\t)?/y;
 // The request id is empty in what the Python runtime logs during the init phase.
 const LAMBDA_PYTHON =
   /\[(ERROR|WARNING|INFO|DEBUG|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z\t(?:[0-9a-f-]{36})?\t/y;

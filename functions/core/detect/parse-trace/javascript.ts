@@ -7,9 +7,23 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 const FRAME = /^\s*at\s+(\S.*)$/;
 /** Node (16.14+) folds the frames a stack shares with its `[cause]`: `... 2 lines matching cause stack trace ...` */
 const FOLDED_FRAMES = /^\s*\.\.\. \d{1,6} lines? matching cause stack trace \.\.\.\s*$/;
-/** `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught RangeError`, util.inspect's `[AggregateError: msg] {` */
-const HEADER = /^\s*(?:Uncaught )?(\[?)([A-Za-z_$][\w$]*)(?: \[([\w.-]+)\])?(?:(:) ?(.*))?$/;
-const ERROR_NAME = /(?:Error|Exception)$/;
+/**
+ * `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught RangeError`, util.inspect's `[AggregateError: msg] {`,
+ * and the Lambda Node runtime's own errors (`Runtime.HandlerNotFound: msg`; util.inspect's
+ * `ImportModuleError [Runtime.ImportModuleError]: msg`, its class and then its name).
+ */
+const HEADER =
+  /^\s*(?:Uncaught )?(\[?)([A-Za-z_$][\w$]*|Runtime\.[A-Z][\w$]{0,100})(?: \[([\w.-]+)\])?(?:(:) ?(.*))?$/;
+const ERROR_NAME = /(?:Error|Exception)$|^Runtime\.[A-Z]/;
+// The Lambda Node runtime names its errors `Runtime.<Name>` whatever their class: the name is the
+// error's, as the runtime reports it to Lambda. util.inspect prints it in brackets after the
+// class, or, for an error whose stack another's header starts (Runtime.UserCodeSyntaxError keeps
+// its SyntaxError's), as a property after the frames (`{ name: 'Runtime.UserCodeSyntaxError' }`).
+const RUNTIME_NAME = /^Runtime\.[A-Z]\w{0,100}$/;
+const RUNTIME_NAME_PROP = /^\s*name: '(Runtime\.[A-Z]\w{0,100})',?$/;
+// Its message is often the error it wraps, printed whole (`Runtime.ImportModuleError: Error: Cannot
+// find module 'axios'`): the wrapped error's message is the failure's.
+const WRAPPED_HEADER = /^(?:[A-Za-z_$][\w$]{0,100})?(?:Error|Exception): /;
 /** A capitalised name after a space, then `: ` and a message: where an embedded custom error may start. */
 const EMBEDDED_CLASS = /[ \t][A-Z][\w$]{0,100}: \S/g;
 /** A message before an embedded error is short; a long line is data. */
@@ -58,10 +72,11 @@ const bounded = (line: string): string => (line.length > MAX_LINE ? line.slice(0
 function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {}): Header | undefined {
   const match = HEADER.exec(bounded(line).trimEnd());
   if (!match) return undefined;
-  const [, bracket, name = '', , colon, rest = ''] = match;
+  const [, bracket, className = '', inBrackets, colon, rest = ''] = match;
+  const name = inBrackets !== undefined && RUNTIME_NAME.test(inBrackets) ? inBrackets : className;
   if (!anyName && !ERROR_NAME.test(name)) return undefined;
   if (!colon && rest !== '') return undefined;
-  let message = rest;
+  let message = name.startsWith('Runtime.') ? rest.replace(WRAPPED_HEADER, '') : rest;
   let opensProps = false;
   if (bracket) {
     // `[AggregateError: All promises were rejected] {`: the brackets are util.inspect's, not the message's.
@@ -251,6 +266,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   let current: Section = sections[0] as Section;
   let inProps = top.opensProps;
   let inErrors = false;
+  let runtimeName: string | undefined;
   for (const raw of lines.slice(at + 1)) {
     const line = bounded(raw);
     if (FOLDED_FRAMES.test(line)) continue;
@@ -284,6 +300,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
       }
     }
     const isMessage = !inProps && !inErrors && !current.opensProps && !current.hasFrameLine;
+    if (!isMessage && current === sections[0]) runtimeName ??= RUNTIME_NAME_PROP.exec(line)?.[1];
     // `],` closing a JSON array inside a message (ZodError's issues) is message, not util.inspect's
     if (INSPECT_CLOSE.test(line) && !isMessage) {
       if (line.trim().startsWith(']')) inErrors = false;
@@ -308,7 +325,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // Innermost, and only when no frame names that line already (a JSON.parse inside the file).
   if (compiled && !trace.frames.some((f) => f.file === compiled.file && f.line === compiled.line))
     trace.frames.push(compiled);
-  return { ...trace, causes: causes.map(toTrace) };
+  return { ...trace, ...(runtimeName ? { exceptionType: runtimeName } : {}), causes: causes.map(toTrace) };
 }
 
 /**
