@@ -26,6 +26,7 @@ import {
 import { explainAccessDenied } from './explain-access-denied.ts';
 import { explainHandlerLoadFailure } from './explain-handler-load-failure.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
+import { placeCallbackHandler } from './place-callback-handler.ts';
 import { placeLogSite } from './place-log-site.ts';
 import {
   type FollowUpMode,
@@ -636,17 +637,37 @@ async function proposeAndApply({
         checker: deps.syntax,
       })
     : undefined;
+  // A Node.js 24 runtime that refused a callback handler is placed at the handler it refused.
+  const handler = await placeCallbackHandler({
+    error: job.error,
+    repo: workspace,
+    pathPrefix: incident.repo.pathPrefix,
+  });
   // An error logged with no stack trace is placed at the statement that logged it, found by the
   // message's fixed text in the repository's source.
   const logSite =
-    placement?.kind === 'placed'
+    placement?.kind === 'placed' || handler.kind !== 'not_applicable'
       ? undefined
       : await placeLogSite({ error: job.error, repo: workspace, pathPrefix: incident.repo.pathPrefix });
-  const placed = placement?.kind === 'placed' ? placement : logSite?.kind === 'placed' ? logSite : undefined;
+  const placed =
+    placement?.kind === 'placed'
+      ? placement
+      : handler.kind === 'placed'
+        ? handler
+        : logSite?.kind === 'placed'
+          ? logSite
+          : undefined;
   const error = placed?.error ?? job.error;
   if (placement?.kind === 'placed')
     progress('analysing', `the SyntaxError is in ${placement.paths.join(', ')}`);
+  if (handler.kind === 'placed') progress('analysing', `the refused callback handler is ${handler.location}`);
   if (logSite?.kind === 'placed') progress('analysing', `the error was logged at ${logSite.location}`);
+  const unplacedReason =
+    placement?.kind === 'unplaced'
+      ? placement.reason
+      : handler.kind === 'unplaced'
+        ? handler.reason
+        : undefined;
   const prompt = await buildRepairPrompt({
     error,
     repo: workspace,
@@ -663,8 +684,8 @@ async function proposeAndApply({
           pathPrefix: incident.repo.pathPrefix,
         })) ??
         (await explainAccessDenied({ error, repo: workspace })) ??
-        (unplacedTrace && placement?.kind === 'unplaced'
-          ? `no fix was attempted: ${placement.reason} (no model call was made)`
+        (unplacedTrace && unplacedReason !== undefined
+          ? `no fix was attempted: ${unplacedReason} (no model call was made)`
           : unplacedTrace))
       : undefined;
   if (unplaced) return closeWithoutModel({ ctx, incident, reason: unplaced });

@@ -24,6 +24,8 @@ import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts'
 import { isInitPhaseLine, requestIdOfLine } from '../../../functions/core/detect/lambda-platform.ts';
 import { recordErrors } from '../../../functions/core/detect/record-errors.ts';
 import type { LogContextSource } from '../../../functions/core/ports/log-context-source.ts';
+import { explainHandlerLoadFailure } from '../../../functions/core/repair/explain-handler-load-failure.ts';
+import { makeFakeRepo } from '../../support/fake-repo.ts';
 import { capturedMessages, makeEvents, passesDefaultFilter } from '../../support/log-events.ts';
 import { makeDataPayload } from '../../support/payloads.ts';
 
@@ -205,6 +207,28 @@ describe('the Lambda Node.js 24 runtime (runtime client 4.0)', () => {
         // `resolveHandler`): they are not the failure
         expect(after && fingerprintError(after), format).toBe(before && fingerprintError(before));
       }
+    },
+  );
+
+  it.each(['text', 'json'])(
+    '%s: says why the code did not load, from the repository, as for nodejs20.x',
+    async (format) => {
+      const diagnose = (scenario: string, files: Record<string, string>) => {
+        const [found] = detectErrors(events(capturedMessages(path(format, scenario))));
+        return explainHandlerLoadFailure({
+          error: (found as { record: ErrorRecord }).record,
+          repo: makeFakeRepo(files),
+        });
+      };
+      expect(
+        await diagnose('import-module-error', {
+          'index.js': "const axios = require('axios');\n",
+          'package.json': JSON.stringify({ devDependencies: { axios: '^1.7.0' } }),
+        }),
+      ).toContain('package.json lists axios only in devDependencies');
+      expect(
+        await diagnose('handler-not-found', { 'index.js': 'exports.main = async () => ({});\n' }),
+      ).toContain('which index.js does not export (it defines main)');
     },
   );
 
