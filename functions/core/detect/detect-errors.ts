@@ -21,6 +21,8 @@ import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace
 import {
   continuesExcerpt,
   EXCERPT_LINES,
+  isBunExcerptFrame,
+  isBunExcerptLine,
   isExcerptHeader,
   javascriptParser,
 } from './parse-trace/javascript.ts';
@@ -144,9 +146,11 @@ const ELIXIR_FRAME_START = String.raw`^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?
 // …or Elixir's banner, which names an exception that need not say Error (`** (Shop.CardDeclined) …`).
 const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|${ELIXIR_FRAME_START}`;
 const ELIXIR_STACK_ENTRY = new RegExp(ELIXIR_FRAME_START);
+// Bun heads a system error it prints with its code: `ENOENT: no such file or directory, …`
+const ERRNO_START = '^E[A-Z][A-Z_]{1,15}: ';
 // Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE = new RegExp(
-  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}|detached\. Class=`,
+  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}|detached\. Class=|${ERRNO_START}`,
 );
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
@@ -168,10 +172,11 @@ const MAY_MATTER_WORDS = anyCase([
   "thread '",
   'caused by',
 ]);
-// Elixir's banners and frames, and the Erlang VM's allocator failure (`eheap_alloc: Cannot
-// allocate …`), say no error word either.
+// Elixir's banners and frames, the Erlang VM's allocator failure (`eheap_alloc: Cannot allocate
+// …`) and Bun's print of a system error (`ENOENT: no such file or directory, …`) say no error word
+// either.
 const MAY_MATTER_START = new RegExp(
-  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |${ELIXIR_LINE_START}`,
+  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |${ELIXIR_LINE_START}|${ERRNO_START}`,
 );
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
@@ -587,6 +592,11 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   // after it hands the held lines back, read as any lines (`replaying`: not held again).
   let excerpt: Line[] | undefined;
   let replaying = false;
+  // Bun prints an error's cause after it as it prints any error (a blank line, the cause's code
+  // excerpt, its header, its frames), with no word that says cause: the record the trace after
+  // such a gap may be the cause of, and how far the gap has come.
+  let causeOf: DetectedError | undefined;
+  let causeGap: CauseGap = 'none';
 
   const releaseExcerpt = () => {
     const held = excerpt;
@@ -638,7 +648,24 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     const from = open.tentativeFrom;
     const handBack = from === undefined ? [] : open.lines.splice(from);
     if (from !== undefined) open.bodies.splice(from);
-    const lone = closeBlock(open, assembly, emit);
+    const parent = causeGap === 'header' ? causeOf : undefined;
+    causeOf = undefined;
+    causeGap = 'none';
+    let emitted: DetectedError | undefined;
+    const lone = closeBlock(open, assembly, (d) => {
+      if (parent && isPrintedCause(parent.record, d.record)) {
+        joinPrintedCause(parent, d);
+        emitted = parent;
+        return;
+      }
+      emitted = d;
+      emit(d);
+    });
+    const last = open.bodies[open.bodies.length - 1];
+    if (emitted?.record.language === 'javascript' && last !== undefined && isBunExcerptFrame(last)) {
+      causeOf = emitted;
+      causeGap = next?.body.trim() === '' ? 'blank' : 'none';
+    }
     // A lone error line that only looked like a trace's start may introduce a trace that goes on
     // in the same log statement (the line after it has no level of its own), never the next statement.
     const after = handBack[0] ?? next;
@@ -696,6 +723,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       }
       heldBlank = undefined;
     }
+    if (causeOf && !block) causeGap = nextCauseGap(causeGap, text);
     if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;
     // Sidekiq's JSON lines are read as its plain ones: a job's error is three lines at WARN. (Read
     // whole: a long backtrace's line is past the classification cap.)
@@ -891,6 +919,42 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   // Lines handed back at the end may open a block of their own.
   while (block) close(block, undefined);
   flushPending();
+}
+
+/** How far the lines after a Bun print have come towards a cause printed after it. */
+type CauseGap = 'none' | 'blank' | 'excerpt' | 'header';
+
+/** The gap after a Bun print once `text` is read: 'none' once it can no longer lead to a cause. */
+function nextCauseGap(gap: CauseGap, text: string): CauseGap {
+  if (gap === 'none' || gap === 'header') return 'none';
+  if (text.trim() === '') return 'none';
+  // the cause's code excerpt, then the line that heads it
+  return isBunExcerptLine(text) ? 'excerpt' : gap === 'excerpt' ? 'header' : 'none';
+}
+
+/**
+ * A trace printed after a Bun print of another is its cause when it is another error that was
+ * thrown on the way to the same outermost call (file, line and column): what `new Error(msg, {
+ * cause })` in a `catch` gives. Another error logged after it, or the next request's, comes from
+ * another call.
+ */
+function isPrintedCause(parent: ErrorRecord, child: ErrorRecord): boolean {
+  if (child.language !== 'javascript' || child.causes.length > 0) return false;
+  const a = parent.frames[0];
+  const b = child.frames[0];
+  if (!a || !b || a.column === undefined) return false;
+  if (a.file !== b.file || a.line !== b.line || a.column !== b.column) return false;
+  const same = (r: ErrorRecord) => `${r.exceptionType}\u0000${r.message}`;
+  return same(parent) !== same(child) && !parent.causes.some((c) => same(c) === same(child));
+}
+
+/** Adds a cause Bun printed after its error to the error's record (nearest first, as Deno's). */
+function joinPrintedCause(parent: DetectedError, child: DetectedError): void {
+  const record = parent.record;
+  record.causes.push(child.record);
+  record.eventIds = [...new Set([...record.eventIds, ...child.record.eventIds])];
+  record.raw = `${record.raw}\n\n${child.record.raw}`;
+  parent.needsContext = child.needsContext;
 }
 
 /**

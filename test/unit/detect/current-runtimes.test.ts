@@ -882,3 +882,331 @@ describe('a JVM that does not start (OpenJDK 25)', () => {
     );
   });
 });
+
+// Bun 1.4 and Deno 2.9 (their npm packages' binaries, NO_COLOR=1), as containers run them: the app
+// at /app, TypeScript run as it is (frames name the .ts files), what each prints on stderr when a
+// program fails (an uncaught throw or rejection, an error with causes, console.error, a module it
+// cannot load or parse, a node: API's error, a logger's JSON line).
+const BUN_14: Expected[] = [
+  {
+    // its own property printed after the message, then a blank line, then the frames
+    path: 'javascript/bun-1.4-uncaught-custom-error-with-props.txt',
+    type: 'PaymentDeclinedError',
+    message: 'card declined for order ord-7',
+    at: '/app/src/uncaught-throw.ts:9',
+  },
+  {
+    path: 'javascript/bun-1.4-uncaught-typeerror-undefined.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'order.lines.reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    path: 'javascript/bun-1.4-uncaught-typeerror-plain-js.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'raw.trim')",
+    at: '/app/src/js-uncaught.js:2',
+  },
+  {
+    path: 'javascript/bun-1.4-unhandled-rejection.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'order.lines.reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    // an Error is printed `error: config unreadable`; its cause after a blank line, as any error
+    path: 'javascript/bun-1.4-uncaught-error-with-cause.txt',
+    type: 'Error',
+    message: 'config unreadable',
+    at: '/app/src/error-cause.ts:7',
+    causes: [['SyntaxError', "JSON Parse error: Expected '}'"]],
+  },
+  {
+    path: 'javascript/bun-1.4-uncaught-cause-chain.txt',
+    type: 'Error',
+    message: 'startup failed',
+    at: '/app/src/cause-chain-uncaught.ts:19',
+    causes: [
+      ['ConfigError', 'settings unreadable'],
+      ['SyntaxError', "JSON Parse error: Expected '}'"],
+    ],
+  },
+  {
+    // a cause that is no Error is not printed
+    path: 'javascript/bun-1.4-uncaught-error-string-cause.txt',
+    type: 'Error',
+    message: 'database unavailable',
+    at: '/app/src/cause-string.ts:2',
+    causes: [],
+  },
+  {
+    path: 'javascript/bun-1.4-console-error-err.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'order.lines.reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    // `console.error('checkout failed', err)`: the words run into the first line of the excerpt
+    path: 'javascript/bun-1.4-console-error-message-then-error.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'order.lines.reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    path: 'javascript/bun-1.4-console-error-then-process-exit.txt',
+    type: 'SyntaxError',
+    message: 'JSON Parse error: Unexpected identifier "not"',
+    at: '/app/src/console-error-exit.ts:4',
+  },
+  {
+    path: 'javascript/bun-1.4-json-parse-syntax-error.txt',
+    type: 'SyntaxError',
+    message: 'JSON Parse error: Property name must be a string literal',
+    at: '/app/src/json-parse.ts:3',
+  },
+  {
+    // no frame: the importing module, named in the message, is where the import is
+    path: 'javascript/bun-1.4-module-not-found.txt',
+    type: 'Error',
+    message: "Cannot find module './orders/pricing-v2.ts' from '/app/src/module-not-found.ts'",
+    at: '/app/src/module-not-found.ts:undefined',
+  },
+  {
+    path: 'javascript/bun-1.4-package-not-found.txt',
+    type: 'Error',
+    message: "Cannot find package 'zod-missing' from '/app/src/package-not-found.ts'",
+    at: '/app/src/package-not-found.ts:undefined',
+  },
+  {
+    // what Bun's transpiler could not parse, at the broken file's line
+    path: 'javascript/bun-1.4-imported-module-syntax-error.txt',
+    type: 'Error',
+    message: 'Expected ")" but found ";"',
+    at: '/app/src/orders/broken.ts:3',
+  },
+  {
+    // a system error, printed with its code for a name and its properties
+    path: 'javascript/bun-1.4-node-fs-readfilesync-enoent.txt',
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '/app/templates/receipt.html'",
+    at: '/app/src/node-compat-fs.ts:7',
+  },
+  {
+    path: 'javascript/bun-1.4-pino-10.4-error-with-err.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'order.lines.reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    path: 'javascript/bun-1.4-winston-3.19-json-errors-stack.txt',
+    type: 'TypeError',
+    message: "undefined is not an object (evaluating 'order.lines.reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+];
+
+const DENO_29: Expected[] = [
+  {
+    path: 'javascript/deno-2.9-uncaught-custom-error.txt',
+    type: 'PaymentDeclinedError',
+    message: 'card declined for order ord-7',
+    at: '/app/src/uncaught-throw.ts:9',
+  },
+  {
+    path: 'javascript/deno-2.9-uncaught-typeerror-undefined.txt',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    path: 'javascript/deno-2.9-unhandled-rejection.txt',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    // `Caused by: SyntaxError: …` after the error's frames
+    path: 'javascript/deno-2.9-uncaught-error-with-cause.txt',
+    type: 'Error',
+    message: 'config unreadable',
+    at: '/app/src/error-cause.ts:7',
+    causes: [['SyntaxError', "Expected property name or '}' in JSON at position 1 (line 1 column 2)"]],
+  },
+  {
+    path: 'javascript/deno-2.9-uncaught-cause-chain.txt',
+    type: 'Error',
+    message: 'startup failed',
+    at: '/app/src/cause-chain-uncaught.ts:19',
+    causes: [
+      ['ConfigError', 'settings unreadable'],
+      ['SyntaxError', "Expected property name or '}' in JSON at position 1 (line 1 column 2)"],
+    ],
+  },
+  {
+    // `Caused by: "connection refused by db:5432"`: a cause that is no Error
+    path: 'javascript/deno-2.9-uncaught-error-string-cause.txt',
+    type: 'Error',
+    message: 'database unavailable',
+    at: '/app/src/cause-string.ts:2',
+    causes: [],
+  },
+  {
+    path: 'javascript/deno-2.9-console-error-err.txt',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    path: 'javascript/deno-2.9-console-error-message-then-error.txt',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: '/app/src/orders/pricing.ts:7',
+  },
+  {
+    path: 'javascript/deno-2.9-console-error-then-process-exit.txt',
+    type: 'SyntaxError',
+    message: 'Unexpected token \'o\', "not json" is not valid JSON',
+    at: '/app/src/orders/config.ts:2',
+  },
+  {
+    path: 'javascript/deno-2.9-json-parse-syntax-error.txt',
+    type: 'SyntaxError',
+    message: 'Expected double-quoted property name in JSON at position 23 (line 1 column 24)',
+    at: '/app/src/orders/config.ts:2',
+  },
+  {
+    path: 'javascript/deno-2.9-module-not-found.txt',
+    type: 'Error',
+    message: 'Module not found "file:///app/src/orders/pricing-v2.ts".',
+    at: '/app/src/module-not-found.ts:1',
+  },
+  {
+    // its hint is Deno's, kept with the message: it says what to do
+    path: 'javascript/deno-2.9-import-not-a-dependency.txt',
+    type: 'Error',
+    message:
+      'Import "zod-missing" not a dependency\n  hint: If you want to use the npm package, try running `deno add npm:zod-missing`',
+    at: '/app/src/package-not-found.ts:1',
+  },
+  {
+    // the broken line in a gutter under the header is code, not the message
+    path: 'javascript/deno-2.9-imported-module-syntax-error.txt',
+    type: 'SyntaxError',
+    message: "Expected ',', got ';'",
+    at: '/app/src/orders/broken.ts:3',
+  },
+  {
+    path: 'javascript/deno-2.9-node-fs-readfilesync-enoent.txt',
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '/app/templates/receipt.html'",
+    at: '/app/src/node-compat-fs.ts:4',
+  },
+];
+
+describe('Bun 1.4', () => {
+  it.each(BUN_14)('$path', (expected) => {
+    expectRead(readBothShapes(expected.path), expected);
+  });
+
+  it.each([
+    // Bun.serve logs each handler's error (in development, `GET - /orders/7 failed` after it)
+    ['javascript/bun-1.4-serve-handler-errors-production.output', [8, 12]],
+    ['javascript/bun-1.4-serve-handler-errors-development.output', [8, 12]],
+  ])("reads each of Bun.serve's handler errors as its own record, one bug: %s", (path, lines) => {
+    for (const messages of Object.values(deliveries(traceText(path)))) {
+      const records = recordsOf(messages);
+      expect(records.map((r) => [r.exceptionType, r.frames.at(0)?.line, innermostInApp(r)])).toEqual(
+        lines.map((line) => ['TypeError', line, '/app/src/orders/pricing.ts:7']),
+      );
+      expect(new Set(records.map(fingerprintError)).size).toBe(1);
+    }
+  });
+
+  it('reads errors console.error prints one after another apart, a chain of causes as one', () => {
+    const path = 'javascript/bun-1.4-console-error-cause-chain-and-aggregate.output';
+    for (const messages of Object.values(deliveries(traceText(path)))) {
+      expect(recordsOf(messages).map((r) => [r.exceptionType, r.message, r.causes.length])).toEqual([
+        ['Error', 'startup failed', 2],
+        // an AggregateError: Bun prints its errors, one after the other, and not itself
+        ['TypeError', 'bad sku', 0],
+        ['RangeError', 'qty out of range', 0],
+        ['Error', 'wrapped string', 0],
+      ]);
+    }
+  });
+
+  it('reads an uncaught AggregateError as the errors Bun prints of it', () => {
+    const path = 'javascript/bun-1.4-promise-any-aggregate-error.output';
+    for (const messages of Object.values(deliveries(traceText(path)))) {
+      expect(recordsOf(messages).map((r) => [r.exceptionType, r.message, innermostInApp(r)])).toEqual([
+        ['Error', 'price source primary unavailable', '/app/src/aggregate-error.ts:3'],
+        ['Error', 'price source replica unavailable', '/app/src/aggregate-error.ts:3'],
+      ]);
+    }
+  });
+
+  it('keeps the fingerprint Deno 2.9 gives the same crash, causes and all', () => {
+    for (const scenario of ['uncaught-custom-error', 'uncaught-cause-chain', 'uncaught-error-string-cause']) {
+      const bun = scenario === 'uncaught-custom-error' ? 'uncaught-custom-error-with-props' : scenario;
+      const a = readBothShapes(`javascript/bun-1.4-${bun}.txt`);
+      const b = readBothShapes(`javascript/deno-2.9-${scenario}.txt`);
+      expect(fingerprintError(a), scenario).toBe(fingerprintError(b));
+    }
+  });
+});
+
+describe('Deno 2.9', () => {
+  it.each(DENO_29)('$path', (expected) => {
+    expectRead(readBothShapes(expected.path), expected);
+  });
+
+  it('reads an uncaught AggregateError with its errors, listed under it, as its causes', () => {
+    const record = readBothShapes('javascript/deno-2.9-promise-any-aggregate-error.txt');
+    expect([record.exceptionType, record.message, record.frames]).toEqual([
+      'AggregateError',
+      'All promises were rejected',
+      [],
+    ]);
+    expect(record.causes.map((c) => [c.exceptionType, c.message, innermostInApp(c)])).toEqual([
+      ['Error', 'price source primary unavailable', '/app/src/aggregate-error.ts:3'],
+      ['Error', 'price source replica unavailable', '/app/src/aggregate-error.ts:3'],
+    ]);
+  });
+
+  it('reads a promise rejected with a string as Node names it, and a node:fs error with no app frame', () => {
+    const rejected = readBothShapes('javascript/deno-2.9-unhandled-rejection-string.txt');
+    expect([rejected.exceptionType, rejected.message, rejected.frames]).toEqual([
+      'UnhandledPromiseRejection',
+      'upstream said no',
+      [],
+    ]);
+    // fs/promises' readFile: Deno keeps only its own frame
+    const missing = readBothShapes('javascript/deno-2.9-node-fs-promises-enoent.txt');
+    expect([missing.exceptionType, missing.message, innermostInApp(missing)]).toEqual([
+      'Error',
+      "ENOENT: no such file or directory, open '/app/templates/receipt.html'",
+      undefined,
+    ]);
+  });
+
+  it("reads console.error's util.inspect print of causes and of an AggregateError's errors", () => {
+    const path = 'javascript/deno-2.9-console-error-cause-chain-and-aggregate.output';
+    for (const messages of Object.values(deliveries(traceText(path)))) {
+      expect(recordsOf(messages).map((r) => [r.exceptionType, r.message, r.causes.length])).toEqual([
+        ['Error', 'startup failed', 2],
+        ['AggregateError', 'validation failed', 2],
+        ['Error', 'wrapped string', 0],
+      ]);
+    }
+  });
+
+  it('reads a lone `error: Uncaught` line (what the default filter passes) as the error it names', () => {
+    const [record, ...rest] = recordsOf(['error: Uncaught (in promise) Error: startup failed']);
+    expect(rest).toEqual([]);
+    expect([record?.language, record?.exceptionType, record?.message]).toEqual([
+      'javascript',
+      'Error',
+      'startup failed',
+    ]);
+  });
+});

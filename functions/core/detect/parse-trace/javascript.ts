@@ -31,6 +31,8 @@ const MAX_EMBEDDED_PREFIX = 400;
 /** Names a header read only from the frame after it must look like: a class (`PaymentDeclined`). */
 const CLASS_LIKE = /^[A-Z$_]/;
 const CAUSE = /^\s*\[cause\]: (.*)$/;
+/** Deno's print of an error's cause, after the error's frames: `Caused by: SyntaxError: …` */
+const DENO_CAUSE = 'Caused by: ';
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 /** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
@@ -46,6 +48,15 @@ export function continuesExcerpt(held: number, text: string): boolean {
   if (held === 2) return CARET_LINE.test(bounded(text));
   return text.trim() === '';
 }
+// Bun prints the lines before the one that threw, numbered (` 9 |   loadConfig(raw);`), a caret under
+// the column, then the error; its frames, under such an excerpt, six spaces in.
+const BUN_EXCERPT_LINE = /^ {0,8}\d{1,7} \|(?: |$)/;
+const BUN_EXCERPT_FRAME = /^ {6}at \S/;
+/** Whether a line is of Bun's code excerpt before an error it prints: a numbered line, or the caret. */
+export const isBunExcerptLine = (text: string): boolean =>
+  BUN_EXCERPT_LINE.test(bounded(text)) || CARET_LINE.test(bounded(text));
+/** Whether a trace's last line is a frame as Bun prints one under its code excerpt. */
+export const isBunExcerptFrame = (text: string): boolean => BUN_EXCERPT_FRAME.test(bounded(text));
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
 const INSPECT_CLOSE = /^\s*[\]}],?$/;
@@ -116,18 +127,64 @@ function readEmbeddedClassHeader(line: string): Header | undefined {
   return undefined;
 }
 
+// Bun and Deno start what they print of an error they report with `error: ` at column 0. Bun
+// writes it for an error named `Error` (`error: config unreadable`, its class's name otherwise) and
+// for what its loader could not build or resolve (`error: Expected ")" but found ";"`, `error:
+// Cannot find module './x' from '/app/y.ts'`); Deno for an error nothing caught (`error: Uncaught
+// (in promise) TypeError: …`) and for a module it could not load (`error: Module not found
+// "file:///app/x.ts".`, `error: SyntaxError: …`), with its frames under it.
+const RUNTIME_LABEL = 'error: ';
+const UNCAUGHT_LABEL = /^Uncaught (\(in promise\) )?/;
+/** A value thrown that is no Error, as Deno prints it: `"upstream said no"`, `42`, `undefined`. */
+const QUOTED_VALUE = /^"(.*)"$/;
+
+interface Labelled {
+  header: Header;
+  /** Deno's `Uncaught`: nothing caught it, whatever follows */
+  isUncaught: boolean;
+  /** what was thrown is no Error (`"upstream said no"`): Deno prints nothing more of it */
+  isValue?: true;
+}
+
+/** The error a Bun or Deno `error: ` line reports (see RUNTIME_LABEL); undefined for any other line. */
+function readLabelled(line: string): Labelled | undefined {
+  if (!line.startsWith(RUNTIME_LABEL)) return undefined;
+  const rest = bounded(line).slice(RUNTIME_LABEL.length).trimEnd();
+  if (rest === '' || rest.startsWith(' ')) return undefined;
+  const uncaught = UNCAUGHT_LABEL.exec(rest);
+  if (uncaught) {
+    const value = rest.slice(uncaught[0].length);
+    const header = readHeader(value, { anyName: true });
+    if (header) return { header, isUncaught: true };
+    // a promise rejected with a string is what Node names UnhandledPromiseRejection
+    const message = QUOTED_VALUE.exec(value)?.[1] ?? value;
+    const exceptionType = uncaught[1] ? 'UnhandledPromiseRejection' : 'Error';
+    return { header: { exceptionType, message, opensProps: false }, isUncaught: true, isValue: true };
+  }
+  const header = readHeader(rest) ?? { exceptionType: 'Error', message: rest, opensProps: false };
+  return { header: { ...header, opensProps: false }, isUncaught: false };
+}
+
 /**
  * The header of the top exception: its own, else one embedded in a message, else any `Name: msg`,
  * else a class-like name after other words (the last two only where a frame follows the line).
  */
 function readTopHeader(line: string): Header | undefined {
-  return (
+  const header =
+    readLabelled(line)?.header ??
     readHeader(line) ??
     readEmbeddedHeader(line) ??
     readHeader(line, { anyName: true }) ??
-    readEmbeddedClassHeader(line)
-  );
+    readEmbeddedClassHeader(line);
+  // Bun prints a system error (an `Error` with a `code`) without its name: `ENOENT: no such file
+  // or directory, open '/app/x.html'`. Node prints `Error: ENOENT: …`, and so is it read.
+  return header && ERRNO_CODE.test(header.exceptionType)
+    ? { ...header, exceptionType: 'Error', message: `${header.exceptionType}: ${header.message}` }
+    : header;
 }
+const ERRNO_CODE = /^E[A-Z][A-Z_]{1,15}$/;
+/** `ENOENT: no such file or directory, open '/app/x.html'`: how Bun heads a system error it prints. */
+export const ERRNO_HEADER = /^E[A-Z][A-Z_]{1,15}: \S/;
 
 /** Strips the `file://` scheme so ESM paths look like CommonJS ones (and map onto the repository). */
 function normaliseFile(file: string): string {
@@ -180,14 +237,25 @@ function readFrame(rawBody: string): StackFrame {
 
 function toTrace(section: Section): ParsedTrace {
   const lines = [section.message, ...section.messageLines];
+  // Bun prints an error's own properties after its message, one a line, their colons aligned
+  // (` orderId: "ord-7",`, `    code: "ENOENT"`), then a blank line before the frames.
+  const props = lines.length >= 3 && section.hasFrameLine && lines.at(-1)?.trim() === '';
+  if (props && lines.slice(1, -1).every((line) => BUN_PROPERTY.test(bounded(line)))) lines.splice(1);
   while (lines.length > 1 && (lines.at(-1) ?? '').trim() === '') lines.pop();
   // Deno prints the line that threw and a caret under it between the header and the frames:
   // the program's code, not the error's message.
   if (lines.length >= 3 && CARET_LINE.test(lines.at(-1) ?? '')) lines.splice(-2);
+  // …and the line of a module it could not parse in a gutter, a tilde under the column:
+  // `  |`, `3 |   return Math.round(cents * (1 - rate);`, `  |                 ~`
+  if (lines.length >= 3 && GUTTER_MARK.test(bounded(lines.at(-1) ?? ''))) {
+    const first = lines.findIndex((line, i) => i > 0 && GUTTER_LINE.test(bounded(line)));
+    if (first > 0 && lines.slice(first).every((line) => GUTTER_LINE.test(bounded(line)))) lines.splice(first);
+  }
   const frames = [...section.frames].reverse();
   // An ES module that imports what cannot be found: every frame is Node's resolver, and the
   // importing file, where the import statement is, is named only in the message.
-  const importer = IMPORTED_FROM.exec(section.message)?.[1];
+  const imported = IMPORTED_FROM.exec(section.message);
+  const importer = imported?.[1] ?? imported?.[2];
   if (importer !== undefined && !frames.some((f) => f.inApp)) {
     const file = normaliseFile(importer);
     frames.push({ file, function: '<import>', inApp: isInApp({ language: 'javascript', file }) });
@@ -200,8 +268,15 @@ function toTrace(section: Section): ParsedTrace {
     causes: [],
   };
 }
-// `Cannot find module '/app/src/config.js' imported from /app/src/server.mjs` (also `package`)
-const IMPORTED_FROM = /^Cannot find (?:module|package) '[^'\n]{1,1000}' imported from (\S{1,1000})$/;
+// a property of a value inspection prints on its line: a string, number, boolean, null, undefined
+const BUN_PROPERTY =
+  /^ {0,40}[A-Za-z_$][\w$]{0,100}: (?:"[^\n]*"|-?\d[\d.]{0,40}|true|false|null|undefined),?$/;
+const GUTTER_LINE = /^ {0,12}(?:\d{1,9} )?\|(?: .*)?$/;
+const GUTTER_MARK = /^ {0,12}\| +~+\s*$/;
+// `Cannot find module '/app/src/config.js' imported from /app/src/server.mjs` (also `package`);
+// Bun's loader: `Cannot find module './config.ts' from '/app/src/server.ts'`
+const IMPORTED_FROM =
+  /^Cannot find (?:module|package) '[^'\n]{1,1000}' (?:imported from (\S{1,1000})|from '([^'\n]{1,1000})')$/;
 
 const newSection = (header: Header): Section => ({
   ...header,
@@ -219,7 +294,7 @@ function findHeader(lines: readonly string[]): number {
   }
   for (let i = start; i < lines.length; i += 1) {
     const line = lines[i] ?? '';
-    if (readHeader(line)) return i;
+    if (readHeader(line) || readLabelled(line)) return i;
     // Any `Name: msg` directly followed by a frame is a (custom-named) error too.
     if (FRAME.test(bounded(lines[i + 1] ?? '')) && readTopHeader(line)) return i;
   }
@@ -265,7 +340,8 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   const sections: Section[] = [newSection(top)];
   let current: Section = sections[0] as Section;
   let inProps = top.opensProps;
-  let inErrors = false;
+  // Deno lists an AggregateError's errors under its header, indented, with no `[errors]: [`
+  let inErrors = top.exceptionType === 'AggregateError' && !top.opensProps;
   let runtimeName: string | undefined;
   for (const raw of lines.slice(at + 1)) {
     const line = bounded(raw);
@@ -277,8 +353,9 @@ function parseJavascript(text: string): ParsedTrace | undefined {
       if (line.trimEnd().endsWith(' {')) inProps = true;
       continue;
     }
-    const cause = CAUSE.exec(line);
+    const cause = line.startsWith(DENO_CAUSE) ? [line, line.slice(DENO_CAUSE.length)] : CAUSE.exec(line);
     if (cause) {
+      // a cause that is no Error (`[cause]: 'db offline'`, Deno's `Caused by: "db offline"`) has no frames
       const header = readHeader(cause[1] ?? '', { anyName: true });
       if (header) {
         current = newSection(header);
@@ -312,9 +389,15 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   const [first, ...causes] = sections;
   if (!first) return undefined;
   // A line that merely mentions an error inside its text is a trace only when frames follow it.
-  const isEmbedded = readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
+  const labelled = readLabelled(topLine);
+  const isEmbedded =
+    !labelled && readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
   if (isEmbedded && !first.hasFrameLine) return undefined;
   const trace = toTrace(first);
+  // So is an `error: ` line that is not Deno's report of an uncaught error, unless it names the
+  // module that imports what Bun could not find (`… from '/app/src/server.ts'`): many a program
+  // starts a line so.
+  if (labelled && !labelled.isUncaught && trace.frames.length === 0) return undefined;
   // Node's report of a promise rejected with something that is not an Error (`throw \`…\``,
   // `reject('…')`): the reason is all there is of the failure, and the frames are Node's own.
   const reason =
@@ -351,6 +434,9 @@ function continuesJavascript(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const head = bounded(line);
   if (FRAME.test(head) || FOLDED_FRAMES.test(head)) return true;
+  // Deno's `Caused by: …` after an error's frames; its AggregateError's errors, indented under it
+  if (head.startsWith(DENO_CAUSE)) return block.some((previous) => FRAME.test(bounded(previous)));
+  if (isIndented(head) && readHeader(head) !== undefined && isDenoAggregate(block)) return true;
   const first = bounded(block[0] ?? '').trim();
   // Node's uncaught print: `/app/x.js:10`, the source line, the caret line, a blank, then the error.
   if (EXCERPT_HEADER.test(first) && !block.some((l) => readHeader(l) !== undefined)) {
@@ -368,6 +454,14 @@ function continuesJavascript(line: string, block: readonly string[]): boolean {
   return false;
 }
 
+const isIndented = (line: string): boolean => line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9;
+
+/** A block Deno's report of an uncaught AggregateError heads (its errors follow, indented). */
+function isDenoAggregate(block: readonly string[]): boolean {
+  const header = readLabelled(bounded(block[0] ?? ''));
+  return header?.isUncaught === true && header.header.exceptionType === 'AggregateError';
+}
+
 /** Node.js / TypeScript (V8) stack traces: `[cause]`, AggregateError, async frames, uncaught prints. */
 export const javascriptParser: TraceParser = {
   language: 'javascript',
@@ -376,11 +470,14 @@ export const javascriptParser: TraceParser = {
     return (
       readHeader(head) !== undefined ||
       EXCERPT_HEADER.test(head.trim()) ||
+      readLabelled(head) !== undefined ||
+      ERRNO_HEADER.test(head) ||
       // `msg: TypeError: x` and console.error(msg, err)'s `msg TypeError: x` or `msg Error`
       ((head.includes(': ') || ERROR_NAME.test(head.trimEnd())) && readEmbeddedHeader(head) !== undefined)
     );
   },
   continuesTrace: continuesJavascript,
+  endsTrace: (block) => block.length === 1 && readLabelled(block[0] ?? '')?.isValue === true,
   continuesMessage: (line, block) => {
     if (block.some((previous) => FRAME.test(bounded(previous)))) return false;
     // `Unhandled rejection: PaymentDeclined: card declined` heads a trace of its own if frames follow
