@@ -17,10 +17,11 @@ const LOG_RETENTION_DAYS = [
  * the Go runtime's unrecoverable errors (`fatal error: concurrent map writes`, `… stack overflow`,
  * `… out of memory`, a deadlock: no other term is in their header or, often, their frames), and
  * Node's crash on a promise rejected with no Error (`UnhandledPromiseRejection: … "a string"`),
- * and logfmt's lower-case level (logrus' text format: `level=error msg="charge failed" …`).
+ * and logfmt's lower-case level (logrus' text format: `level=error msg="charge failed" …`), and
+ * Deno's report of an uncaught error that names no `Error` (`error: Uncaught (in promise) "…"`).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

@@ -9,7 +9,13 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { explainUnplacedTrace } from '../../../functions/core/repair/explain-unplaced-trace.ts';
-import { capturedMessages, deliveries, makeEvents, traceText } from '../../support/log-events.ts';
+import {
+  capturedMessages,
+  deliveries,
+  makeEvents,
+  passesDefaultFilter,
+  traceText,
+} from '../../support/log-events.ts';
 
 interface Expected {
   path: string;
@@ -1175,6 +1181,8 @@ describe('Deno 2.9', () => {
 
   it('reads a promise rejected with a string as Node names it, and a node:fs error with no app frame', () => {
     const rejected = readBothShapes('javascript/deno-2.9-unhandled-rejection-string.txt');
+    // no `Error` in it: the default filter delivers it by its `Uncaught`
+    expect(passesDefaultFilter(traceText('javascript/deno-2.9-unhandled-rejection-string.txt'))).toBe(true);
     expect([rejected.exceptionType, rejected.message, rejected.frames]).toEqual([
       'UnhandledPromiseRejection',
       'upstream said no',
