@@ -22,6 +22,7 @@ import {
   EXCERPT_LINES,
   isExcerptHeader,
   javascriptParser,
+  readInspectedAfterWords,
 } from './parse-trace/javascript.ts';
 import { STACK_INFO } from './parse-trace/python.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
@@ -1264,6 +1265,18 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
       language: 'unknown',
       exceptionType: embedded.exceptionType,
       message: embedded.message,
+      frames: [],
+      causes: [],
+    };
+  }
+  // `rates refresh failed [DOMException [TimeoutError]: …]`: console.error(msg, err) of an error
+  // util.inspect printed in its own form (no frames of its own, a name it differs by).
+  const nodeInspected = MAY_START_TRACE.test(first) ? readInspectedAfterWords(first) : undefined;
+  if (nodeInspected) {
+    return {
+      language: 'unknown',
+      exceptionType: nodeInspected.exceptionType,
+      message: nodeInspected.message,
       frames: [],
       causes: [],
     };

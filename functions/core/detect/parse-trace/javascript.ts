@@ -82,7 +82,29 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
  */
 function readEmbeddedHeader(line: string): Header | undefined {
   const found = readEmbeddedError(bounded(line).trim());
-  return found && { exceptionType: found.exceptionType, message: found.message, opensProps: false };
+  if (found) return { exceptionType: found.exceptionType, message: found.message, opensProps: false };
+  return readInspectedAfterWords(line);
+}
+
+// Where util.inspect's own form of an error may start after other words: `[Name: msg]`, or a name
+// with the `[name]` inspect adds when it differs from the class (`DOMException [TimeoutError]: …`).
+const INSPECTED_START = /[ \t](?=\[[A-Z]|[A-Z][\w$]{0,100} \[[\w.-]{1,100}\]: )/g;
+
+/**
+ * console.error(msg, err) of an error util.inspect prints in its own form: in brackets when its stack
+ * holds no frame (`price refresh failed [TypeError: fetch failed] {` — Node 24's fetch rejects with
+ * such a TypeError, its frames only under `[cause]`), or with the name it differs by
+ * (`rates refresh failed DOMException [TimeoutError]: The operation was aborted due to timeout`).
+ */
+export function readInspectedAfterWords(line: string): Header | undefined {
+  const head = bounded(line);
+  const prefix = head.slice(0, MAX_EMBEDDED_PREFIX + 1);
+  INSPECTED_START.lastIndex = 0;
+  for (let found = INSPECTED_START.exec(prefix); found !== null; found = INSPECTED_START.exec(prefix)) {
+    const header = readHeader(head.slice(found.index + 1).trimEnd());
+    if (header) return header;
+  }
+  return undefined;
 }
 
 /**
@@ -202,6 +224,8 @@ function findHeader(lines: readonly string[]): number {
     const blank = lines.findIndex((line, i) => i > 0 && line.trim() === '');
     start = blank < 0 ? 1 : blank + 1;
   }
+  // `msg [AggregateError: …] {`: the errors listed inside the braces are its members, not it.
+  if (readInspectedAfterWords(lines[start] ?? '')?.opensProps) return start;
   for (let i = start; i < lines.length; i += 1) {
     const line = lines[i] ?? '';
     if (readHeader(line)) return i;
@@ -296,7 +320,8 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   if (!first) return undefined;
   // A line that merely mentions an error inside its text is a trace only when frames follow it.
   const isEmbedded = readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
-  if (isEmbedded && !first.hasFrameLine) return undefined;
+  // …or when util.inspect's braces follow its bracketed form (an error with no frames of its own).
+  if (isEmbedded && !first.hasFrameLine && !top.opensProps) return undefined;
   const trace = toTrace(first);
   // Node's report of a promise rejected with something that is not an Error (`throw \`…\``,
   // `reject('…')`): the reason is all there is of the failure, and the frames are Node's own.
