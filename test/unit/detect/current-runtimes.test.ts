@@ -974,6 +974,34 @@ const NODE_22_24: Expected[] = [
     message: 'The operation was aborted due to timeout',
     at: 'new/app/src/timeout.mjs:5',
   },
+  ...onNode22And24('pino-10.4-default-err-serializer-caused-by.txt', {
+    // pino's default `err` serializer writes each cause's stack into `stack`: `\ncaused by: Error: …`
+    type: 'Error',
+    message: 'checkout failed',
+    at: 'pinocap/src/checkout.js:21',
+    causes: [
+      ['Error', 'order ord-1042 could not be priced'],
+      ['TypeError', "Cannot read properties of undefined (reading 'count')"],
+    ],
+  }),
+  ...onNode22And24('pino-pretty-13-err-caused-by.txt', {
+    type: 'Error',
+    message: 'checkout failed',
+    at: 'pinocap/src/checkout.js:21',
+    causes: [
+      ['Error', 'order ord-1042 could not be priced'],
+      ['TypeError', "Cannot read properties of undefined (reading 'count')"],
+    ],
+  }),
+  ...onNode22And24('pino-10.4-errwithcause-serializer-nested.txt', {
+    type: 'Error',
+    message: 'checkout failed',
+    at: 'pinocap/src/checkout.js:21',
+    causes: [
+      ['Error', 'order ord-1042 could not be priced'],
+      ['TypeError', "Cannot read properties of undefined (reading 'count')"],
+    ],
+  }),
 ];
 
 describe('Node.js 22 and 24', () => {
@@ -987,6 +1015,18 @@ describe('Node.js 22 and 24', () => {
       'node20-console-error-message-then-error.txt',
       'node22-console-error-message-then-error.txt',
       'node24-console-error-message-then-error.txt',
+    ],
+    [
+      "an error with causes, pino's default serializer on 22/24 (errWithCause on 20)",
+      'node20-pino-10.4-err-with-cause-nested.txt',
+      'node22-pino-10.4-default-err-serializer-caused-by.txt',
+      'node24-pino-10.4-default-err-serializer-caused-by.txt',
+    ],
+    [
+      'an error with causes, pino-pretty on 22/24',
+      'node20-pino-10.4-err-with-cause-nested.txt',
+      'node22-pino-pretty-13-err-caused-by.txt',
+      'node24-pino-pretty-13-err-caused-by.txt',
     ],
   ])('gives the same bug on Node 20, 22 and 24 one fingerprint: %s', (_case, node20, node22, node24) => {
     const node20Print = fingerprintOf(`javascript/${node20}`);

@@ -17,6 +17,8 @@ const MAX_EMBEDDED_PREFIX = 400;
 /** Names a header read only from the frame after it must look like: a class (`PaymentDeclined`). */
 const CLASS_LIKE = /^[A-Z$_]/;
 const CAUSE = /^\s*\[cause\]: (.*)$/;
+/** pino's `err` serializer (pino-std-serializers 6+) appends each cause's stack: `caused by: Error: …` */
+const CAUSED_BY = /^\s*caused by: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 /** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
@@ -285,7 +287,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
       if (line.trimEnd().endsWith(' {')) inProps = true;
       continue;
     }
-    const cause = CAUSE.exec(line);
+    const cause = CAUSE.exec(line) ?? (current.hasFrameLine ? CAUSED_BY.exec(line) : null);
     if (cause) {
       const header = readHeader(cause[1] ?? '', { anyName: true });
       if (header) {
@@ -359,6 +361,7 @@ function continuesJavascript(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const head = bounded(line);
   if (FRAME.test(head) || FOLDED_FRAMES.test(head)) return true;
+  if (CAUSED_BY.test(head)) return block.some((previous) => FRAME.test(bounded(previous)));
   const first = bounded(block[0] ?? '').trim();
   // Node's uncaught print: `/app/x.js:10`, the source line, the caret line, a blank, then the error.
   if (EXCERPT_HEADER.test(first) && !block.some((l) => readHeader(l) !== undefined)) {
