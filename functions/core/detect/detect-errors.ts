@@ -19,7 +19,7 @@ import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-er
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import {
   continuesExcerpt,
-  EXCERPT_LINES,
+  endsExcerpt,
   isExcerptHeader,
   javascriptParser,
   readInspectedAfterWords,
@@ -598,16 +598,16 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   const holdsExcerpt = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean): boolean => {
     if (replaying) return false;
     if (excerpt) {
-      if (excerpt.length < EXCERPT_LINES && continuesExcerpt(excerpt.length, text)) {
+      const last = excerpt[excerpt.length - 1]?.text ?? '';
+      // Past the source line, an error's header ends the excerpt: a whole one is taken by the block
+      // the header starts, any other is handed back.
+      const isHeader =
+        excerpt.length > 1 && startsJavascriptTrace(parseLine({ text, event, isWholeEvent, isLast }).body);
+      if (!isHeader && continuesExcerpt(excerpt.length, last)) {
         excerpt.push({ text, event, isWholeEvent, isLast });
         return true;
       }
-      // A whole excerpt is taken by the block the error's header after it starts.
-      if (
-        excerpt.length < EXCERPT_LINES ||
-        !startsJavascriptTrace(parseLine({ text, event, isWholeEvent, isLast }).body)
-      )
-        releaseExcerpt();
+      if (!isHeader || !endsExcerpt(excerpt.length, last)) releaseExcerpt();
       return false;
     }
     if (!isDigitCode(text.charCodeAt(text.length - 1)) || !EXCERPT_TAIL.test(text)) return false;

@@ -1002,6 +1002,43 @@ const NODE_22_24: Expected[] = [
       ['TypeError', "Cannot read properties of undefined (reading 'count')"],
     ],
   }),
+  ...onNode22And24('esm-missing-named-export.txt', {
+    // an ES module's link error prints its excerpt with no blank line before the header: the
+    // importing line is named there only
+    type: 'SyntaxError',
+    message: "The requested module './pricing.mjs' does not provide an export named 'Ordr'",
+    at: 'new/app/src/missing-export.mjs:1',
+  }),
+  ...onNode22And24('type-stripping-import-type-without-type-keyword.txt', {
+    // `node app.ts` (type stripping, on by default since 22.18): a type imported without `type`
+    type: 'SyntaxError',
+    message: "The requested module './pricing.ts' does not provide an export named 'Order'",
+    at: 'new/ts/src/import-type.ts:1',
+  }),
+  ...onNode22And24('type-stripping-unsupported-enum.txt', {
+    // ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX: a code frame of the enum's lines, `>` marking them
+    type: 'SyntaxError',
+    message: 'TypeScript enum is not supported in strip-only mode',
+    at: 'new/ts/src/enum.ts:1',
+  }),
+  {
+    // the code frame holds every line of the enum: 32 of them
+    path: 'javascript/node24-type-stripping-unsupported-enum-of-30-members.txt',
+    type: 'SyntaxError',
+    message: 'TypeScript enum is not supported in strip-only mode',
+    at: 'new/ts/src/bigenum.ts:1',
+  },
+  ...onNode22And24('type-stripping-unsupported-parameter-property.txt', {
+    type: 'SyntaxError',
+    message: 'TypeScript parameter property is not supported in strip-only mode',
+    at: 'new/ts/src/param-props.ts:2',
+  }),
+  ...onNode22And24('type-stripping-runtime-error.txt', {
+    // the frames name the .ts files at their own lines (types are blanked, not removed)
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'new/ts/src/pricing.ts:4',
+  }),
 ];
 
 describe('Node.js 22 and 24', () => {

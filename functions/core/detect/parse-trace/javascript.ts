@@ -24,15 +24,23 @@ const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
 /** Whether a line (its log prefix stripped) is the `/app/x.js:10` that opens Node's code excerpt. */
 export const isExcerptHeader = (body: string): boolean => EXCERPT_HEADER.test(bounded(body).trim());
-/** The excerpt's lines: the `file:line` header, the source line, the caret line, a blank line. */
-export const EXCERPT_LINES = 4;
+/**
+ * The most lines an excerpt holds. Node's is the `file:line` header, the source line, a caret line
+ * under the column and a blank line (an ES module's link error, `does not provide an export named`,
+ * prints no blank); type stripping's code frame (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX, Node 22.18+
+ * and 24) shows every line of what it refused (a whole enum) with one around them, then a blank.
+ * Lines held past the source line are handed back, read as any, when no error's header follows.
+ */
+export const MAX_EXCERPT_LINES = 64;
 /** The excerpt's third line: a caret under the column (the indent before it gives the column). */
 const CARET_LINE = /^([ \t]*)\^+\s*$/;
-/** Whether `text` can be line `held + 1` of Node's code excerpt, after the `held` lines before it. */
-export function continuesExcerpt(held: number, text: string): boolean {
-  if (held === 1) return true;
-  if (held === 2) return CARET_LINE.test(bounded(text));
-  return text.trim() === '';
+/** Whether `text` can follow the `held` lines of a code excerpt, the last of them `last`: a blank ends one. */
+export function continuesExcerpt(held: number, last: string): boolean {
+  return held === 1 || (held < MAX_EXCERPT_LINES && last.trim() !== '');
+}
+/** Whether the `held` excerpt lines, the last of them `last`, are a whole excerpt: an error's header may follow. */
+export function endsExcerpt(held: number, last: string): boolean {
+  return held >= 3 && (last.trim() === '' || CARET_LINE.test(bounded(last)));
 }
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
@@ -219,13 +227,21 @@ const newSection = (header: Header): Section => ({
   hasFrameLine: false,
 });
 
+/** Index of the first line after the code excerpt `lines` starts with (see MAX_EXCERPT_LINES). */
+function excerptEnd(lines: readonly string[]): number {
+  const last = Math.min(lines.length, MAX_EXCERPT_LINES + 1);
+  for (let i = 1; i < last; i += 1) {
+    const line = bounded(lines[i] ?? '');
+    if (line.trim() === '') return i + 1;
+    if (i >= 3 && CARET_LINE.test(bounded(lines[i - 1] ?? '')) && readHeader(line, { anyName: true }))
+      return i;
+  }
+  return 1;
+}
+
 /** Index of the line holding the top exception's header, skipping Node's uncaught-exception code excerpt. */
 function findHeader(lines: readonly string[]): number {
-  let start = 0;
-  if (EXCERPT_HEADER.test(bounded(lines[0] ?? '').trim())) {
-    const blank = lines.findIndex((line, i) => i > 0 && line.trim() === '');
-    start = blank < 0 ? 1 : blank + 1;
-  }
+  const start = EXCERPT_HEADER.test(bounded(lines[0] ?? '').trim()) ? excerptEnd(lines) : 0;
   // `msg [AggregateError: …] {`: the errors listed inside the braces are its members, not it.
   if (readInspectedAfterWords(lines[start] ?? '')?.opensProps) return start;
   for (let i = start; i < lines.length; i += 1) {
