@@ -1039,6 +1039,205 @@ const NODE_22_24: Expected[] = [
     message: "Cannot read properties of undefined (reading 'reduce')",
     at: 'new/ts/src/pricing.ts:4',
   }),
+  // The rest read right before any change here: pinned.
+  ...onNode22And24('cjs-module-not-found.txt', {
+    type: 'Error',
+    message: "Cannot find module './config'\nRequire stack:\n- /tmp/cap-node/new/app/src/cjs-missing.js",
+    at: 'new/app/src/cjs-missing.js:1',
+  }),
+  ...onNode22And24('console-error-assertion-diff.txt', {
+    type: 'AssertionError',
+    message:
+      "Expected values to be strictly deep-equal:\n+ actual - expected\n\n  {\n+   amount: 12,\n-   amount: 10,\n    currency: 'EUR'\n  }",
+    at: 'cap/app/src/assert.mjs:3',
+  }),
+  ...onNode22And24('console-error-execsync-stderr.txt', {
+    type: 'Error',
+    message:
+      "Command failed: ls /nope/photo.jpg\nls: cannot access '/nope/photo.jpg': No such file or directory",
+    at: 'cap/app/src/exec.mjs:3',
+  }),
+  ...onNode22And24('console-error-fs-promises-enoent.txt', {
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '/tmp/cap-node/new/app/config/settings.json'",
+    at: 'new/app/src/readconfig.mjs:3',
+  }),
+  ...onNode22And24('console-error-message-then-bare-error.txt', {
+    type: 'Error',
+    message: '',
+    at: 'cap/app/src/empty.js:2',
+  }),
+  {
+    path: 'javascript/node24-console-error-suppressed-error.txt',
+    type: 'SuppressedError',
+    message: 'An error was suppressed during disposal',
+    at: 'new/app/src/sup-log.mjs:8',
+  },
+  ...onNode22And24('console-error-syntaxerror.txt', {
+    type: 'SyntaxError',
+    message: 'Unexpected token \'o\', "nope" is not valid JSON',
+    at: 'held/d.js:1',
+  }),
+  ...onNode22And24('console-error-then-throw-with-cause.txt', {
+    type: 'Error',
+    message: 'bad order ord-7',
+    at: 'syn/py/app.js:11',
+    causes: [['RangeError', 'not a quantity: three']],
+  }),
+  ...onNode22And24('console-error-zod-4.6-issues.txt', {
+    type: 'ZodError',
+    message:
+      '[\n  {\n    "expected": "string",\n    "code": "invalid_type",\n    "path": [\n      "id"\n    ],\n    "message": "Invalid input: expected string, received number"\n  },\n  {\n    "origin": "number",\n    "code": "too_small",\n    "minimum": 0,\n    "inclusive": false,\n    "path": [\n      "qty"\n    ],\n    "message": "Too small: expected number to be >0"\n  }\n]',
+    at: 'cap/app/src/orders.mjs:4',
+  }),
+  ...onNode22And24('console-trace-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'user')",
+    at: 'cap/app/src/session.js:6',
+  }),
+  ...onNode22And24('err-stack-after-message.txt', {
+    type: 'SyntaxError',
+    message: 'Unexpected token \']\', "{"items": [1, 2,]}" is not valid JSON',
+    at: 'cap/app/src/feed.js:4',
+  }),
+  ...onNode22And24('esbuild-0.28-bundle-enable-source-maps.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'src/orders.ts:5',
+  }),
+  ...onNode22And24('esbuild-0.28-minified-uncaught.txt', {
+    // the excerpt is the bundle's one minified line, the caret ~500 columns in
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'dist/index.js:1',
+  }),
+  ...onNode22And24('esm-import-not-found.txt', {
+    type: 'Error',
+    message:
+      "Cannot find module '/tmp/cap-node/lr/mnf/src/config.js' imported from /tmp/cap-node/lr/mnf/src/server.mjs",
+    at: 'lr/mnf/src/server.mjs:undefined',
+  }),
+  {
+    path: 'javascript/node22-esm-syntax-error.txt',
+    type: 'SyntaxError',
+    message: "Unexpected token ';'",
+    at: 'syn/app/bad.mjs:3',
+  },
+  ...onNode22And24('force-color-console-error.txt', {
+    type: 'Error',
+    message: '',
+    at: 'cap/app/src/empty.js:2',
+  }),
+  ...onNode22And24('hapi-21.4-debug-internal-implementation-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('iso-error-prefix-multiline-message.txt', {
+    type: 'Error',
+    message: 'payment gateway refused refund for ord_7\nstatus: 502\nbody: upstream connect error',
+    at: 'cap/app/src/gateway.mjs:1',
+  }),
+  ...onNode22And24('koa-3.3-default-error-handler.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('load-env-file-missing.txt', {
+    // process.loadEnvFile of a file the image lacks
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '.env.production'",
+    at: 'new/app/src/envfile.js:2',
+  }),
+  ...onNode22And24('log4js-6.9-custom-json-layout-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('nestjs-12.6-exceptions-handler-color-source-maps.txt', {
+    // NestJS 12 (ESM-only, loaded through require(esm)) prints the error's name on its own line's
+    // end and colours the frames; the app bundled by esbuild, run with --enable-source-maps
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'src/pricing.ts:2',
+  }),
+  {
+    path: 'javascript/node24-pino-10.4-error-with-large-context.txt',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  },
+  ...onNode22And24('pino-pretty-13-error-with-err.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  {
+    path: 'javascript/node22-require-syntax-error.txt',
+    type: 'SyntaxError',
+    message: "Unexpected token ';'",
+    at: 'syn/app/bad.js:3',
+  },
+  ...onNode22And24('uncaught-err-invalid-arg-type.txt', {
+    type: 'TypeError',
+    message: 'The "path" argument must be of type string or an instance of Buffer or URL. Received undefined',
+    at: 'new/app/src/argtype.js:3',
+  }),
+  ...onNode22And24('uncaught-fs-promises-enoent.txt', {
+    // fs/promises' error: its frames are the awaits (`at async loadConfig`), then errno props
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '/tmp/cap-node/new/app/config/settings.json'",
+    at: 'new/app/src/readconfig.mjs:3',
+  }),
+  ...onNode22And24('uncaught-json-parse-syntax-error.txt', {
+    type: 'SyntaxError',
+    message: 'Unexpected token \'o\', "nope" is not valid JSON',
+    at: 'syn/app/j.js:1',
+  }),
+  ...onNode22And24('uncaught-session-js.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'user')",
+    at: 'cap/app/src/session.js:6',
+  }),
+  ...onNode22And24('unhandled-rejection-excerpt.txt', {
+    type: 'RangeError',
+    message: 'user 42 out of range',
+    at: 'held/c.js:1',
+  }),
+  ...onNode22And24('unhandled-rejection-string-reason.txt', {
+    type: 'UnhandledPromiseRejection',
+    message: 'order 7 not found in the catalogue',
+    at: undefined,
+  }),
+  {
+    path: 'javascript/node24-using-declaration-suppressed-error.txt',
+    // explicit resource management (24): the disposer threw too; Node prints neither error inside
+    type: 'SuppressedError',
+    message: 'An error was suppressed during disposal',
+    at: 'new/app/src/suppressed.mjs:8',
+  },
+  {
+    path: 'javascript/node22-using-declaration-syntax-error.txt',
+    // the same program on 22, which has no `using`
+    type: 'SyntaxError',
+    message: "Unexpected identifier 'conn'",
+    at: 'new/app/src/suppressed.mjs:7',
+  },
+  ...onNode22And24('winston-3.19-colorize-simple-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('winston-3.19-logstash-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('winston-3.19-simple-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
 ];
 
 describe('Node.js 22 and 24', () => {
@@ -1065,10 +1264,91 @@ describe('Node.js 22 and 24', () => {
       'node22-pino-pretty-13-err-caused-by.txt',
       'node24-pino-pretty-13-err-caused-by.txt',
     ],
+    ...[
+      'uncaught-session-js.txt',
+      'console-trace-error.txt',
+      'console-error-message-then-bare-error.txt',
+      'force-color-console-error.txt',
+      'iso-error-prefix-multiline-message.txt',
+      'console-error-execsync-stderr.txt',
+      'uncaught-json-parse-syntax-error.txt',
+      'unhandled-rejection-string-reason.txt',
+      'console-error-then-throw-with-cause.txt',
+      'winston-3.19-simple-error.txt',
+      'winston-3.19-colorize-simple-error.txt',
+      'winston-3.19-logstash-error.txt',
+      'log4js-6.9-custom-json-layout-error.txt',
+      'pino-pretty-13-error-with-err.txt',
+      'require-syntax-error.txt',
+      'esm-syntax-error.txt',
+    ].map((file) => [file, `node20-${file}`, `node22-${file}`, `node24-${file}`]),
+    [
+      'zod 4.6',
+      'node20-console-error-zod-issues.txt',
+      'node22-console-error-zod-4.6-issues.txt',
+      'node24-console-error-zod-4.6-issues.txt',
+    ],
+    [
+      'koa 2 → 3.3',
+      'node20-koa-2-default-error-handler.txt',
+      'node22-koa-3.3-default-error-handler.txt',
+      'node24-koa-3.3-default-error-handler.txt',
+    ],
+    [
+      'hapi 21.4',
+      'node20-hapi-21-debug-internal-implementation-error.txt',
+      'node22-hapi-21.4-debug-internal-implementation-error.txt',
+      'node24-hapi-21.4-debug-internal-implementation-error.txt',
+    ],
+    [
+      'nestjs 10.4 → 12.6',
+      'node20-nestjs-10.4-exceptions-handler-color.txt',
+      'node22-nestjs-12.6-exceptions-handler-color-source-maps.txt',
+      'node24-nestjs-12.6-exceptions-handler-color-source-maps.txt',
+    ],
+    [
+      'an esbuild-minified bundle (logged on 20, uncaught with its excerpt on 22/24)',
+      'node20-esbuild-0.28-minified-build-a.txt',
+      'node22-esbuild-0.28-minified-uncaught.txt',
+      'node24-esbuild-0.28-minified-uncaught.txt',
+    ],
   ])('gives the same bug on Node 20, 22 and 24 one fingerprint: %s', (_case, node20, node22, node24) => {
     const node20Print = fingerprintOf(`javascript/${node20}`);
     expect(fingerprintOf(`javascript/${node22}`)).toBe(node20Print);
     expect(fingerprintOf(`javascript/${node24}`)).toBe(node20Print);
+  });
+
+  it.each([
+    'consola-3.4-basic-reporter-error.output',
+    'consola-3.4-fancy-reporter-error.output',
+    'winston-3.19-json-without-format-errors.output',
+  ])('reads %s as the Node 20 capture of it reads: its records and their fingerprints', (file) => {
+    const printsOf = (path: string) => {
+      const { oneEvent, perLine } = deliveries(traceText(`javascript/${path}`));
+      const [one, lines] = [recordsOf(oneEvent), recordsOf(perLine)];
+      expect(lines.map((r) => fingerprintError(r))).toEqual(one.map((r) => fingerprintError(r)));
+      return one.map((r) => [r.exceptionType, r.message, fingerprintError(r)]);
+    };
+    const node20 = printsOf(`node20-${file}`);
+    expect(node20.length).toBeGreaterThan(1);
+    expect(printsOf(`node24-${file}`)).toEqual(printsOf(`node22-${file}`));
+    // winston's program here has a function more than the Node 20 one: its frames differ
+    if (file.startsWith('winston'))
+      expect(printsOf(`node24-${file}`).map((p) => p.slice(0, 2))).toEqual(node20.map((p) => p.slice(0, 2)));
+    else expect(printsOf(`node24-${file}`)).toEqual(node20);
+  });
+
+  it.each([
+    // winston's colorize format at warn, a deprecation warning, `--env-file` naming a file that is not there
+    'winston-3.19-colorize-simple-warn.output',
+    'punycode-deprecation-warning.output',
+    'env-file-flag-missing.output',
+  ])('records nothing for %s, in either shape', (file) => {
+    for (const node of ['22', '24']) {
+      const { oneEvent, perLine } = deliveries(traceText(`javascript/node${node}-${file}`));
+      expect(recordsOf(oneEvent)).toEqual([]);
+      expect(recordsOf(perLine)).toEqual([]);
+    }
   });
 
   it('gives an AggregateError logged with a message the fingerprint of the same one uncaught', () => {
