@@ -1039,6 +1039,13 @@ const NODE_22_24: Expected[] = [
     message: "Cannot read properties of undefined (reading 'reduce')",
     at: 'new/ts/src/pricing.ts:4',
   }),
+  ...onNode22And24('require-esm-with-top-level-await.txt', {
+    // ERR_REQUIRE_ASYNC_MODULE (require(esm), 22.12+): Node's loader frames only; 22 names the
+    // requirer on a `From` line, 24 under `Require stack:`
+    type: 'Error',
+    message: expect.stringMatching(/^require\(\) cannot be used on an ESM graph with top-level await\./),
+    at: 'new/app/src/main.cjs:undefined',
+  }),
   // The rest read right before any change here: pinned.
   ...onNode22And24('cjs-module-not-found.txt', {
     type: 'Error',
@@ -1349,6 +1356,13 @@ describe('Node.js 22 and 24', () => {
       expect(recordsOf(oneEvent)).toEqual([]);
       expect(recordsOf(perLine)).toEqual([]);
     }
+  });
+
+  it('gives a require() of an ES module with top-level await one fingerprint on 22 and 24', () => {
+    // their messages name the files on other lines, and their loader frames differ
+    expect(fingerprintOf('javascript/node24-require-esm-with-top-level-await.txt')).toBe(
+      fingerprintOf('javascript/node22-require-esm-with-top-level-await.txt'),
+    );
   });
 
   it('gives an AggregateError logged with a message the fingerprint of the same one uncaught', () => {

@@ -209,6 +209,16 @@ function toTrace(section: Section): ParsedTrace {
     const file = normaliseFile(importer);
     frames.push({ file, function: '<import>', inApp: isInApp({ language: 'javascript', file }) });
   }
+  // A require() of an ES module Node cannot load synchronously (ERR_REQUIRE_ASYNC_MODULE, 22.12+):
+  // the frames are Node's loader, the file that called require() is named in the message only.
+  const requirer = frames.some((f) => f.inApp) ? undefined : requiringFile(lines);
+  if (requirer !== undefined) {
+    frames.push({
+      file: requirer,
+      function: '<require>',
+      inApp: isInApp({ language: 'javascript', file: requirer }),
+    });
+  }
   return {
     language: 'javascript',
     exceptionType: section.exceptionType,
@@ -216,6 +226,27 @@ function toTrace(section: Section): ParsedTrace {
     frames,
     causes: [],
   };
+}
+// Node 22: `  From /app/main.cjs `, `  Requiring /app/config.mjs `; Node 24: `Required module:
+// /app/config.mjs`, `Require stack:`, `- /app/main.cjs` (the nearest requirer first). A plain CJS
+// `Cannot find module` lists a `Require stack:` too, with no `Required module:` before it: there the
+// frames name the requirer, and the Lambda runtime's load failure is the runtime's.
+const REQUIRED_FROM = /^ {2}From (\S{1,1000}) ?$/;
+const REQUIRING = /^ {2}Requiring \S/;
+const REQUIRED_MODULE = /^Required module: \S/;
+const REQUIRE_STACK_ENTRY = /^- (\S{1,1000})$/;
+
+/** The file whose require() of an ES module failed, as the message names it. */
+function requiringFile(lines: readonly string[]): string | undefined {
+  for (let i = 1; i < lines.length - 1; i += 1) {
+    const line = bounded(lines[i] ?? '');
+    const next = bounded(lines[i + 1] ?? '');
+    const from = REQUIRED_FROM.exec(line)?.[1];
+    if (from !== undefined && REQUIRING.test(next)) return from;
+    if (REQUIRED_MODULE.test(line) && next === 'Require stack:')
+      return REQUIRE_STACK_ENTRY.exec(bounded(lines[i + 2] ?? ''))?.[1];
+  }
+  return undefined;
 }
 // `Cannot find module '/app/src/config.js' imported from /app/src/server.mjs` (also `package`)
 const IMPORTED_FROM = /^Cannot find (?:module|package) '[^'\n]{1,1000}' imported from (\S{1,1000})$/;
