@@ -2,7 +2,8 @@
 // (and the shapes only the newer runtimes print): Python 3.13 and Go 1.24 (py311-/go119-
 // scenarios); Java 21, PHP 8.4 (cli, fpm behind nginx 1.26) and Ruby 3.3 (puma 6.6, sinatra 4.1)
 // (java17-, php82-, ruby31- scenarios), all on Debian trixie; Python 3.14, Go 1.27 and Java 25,
-// the newest (Debian sid), for what they print anew. Each must read as the one record it is,
+// the newest (Debian sid), for what they print anew; Node.js 22 and 24 (node20- scenarios, and what
+// 22/24 print anew). Each must read as the one record it is,
 // alike in both delivery shapes, its innermost in-app frame the program's own line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
