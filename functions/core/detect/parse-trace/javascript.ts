@@ -33,20 +33,30 @@ const CLASS_LIKE = /^[A-Z$_]/;
 const CAUSE = /^\s*\[cause\]: (.*)$/;
 /** Deno's print of an error's cause, after the error's frames: `Caused by: SyntaxError: …` */
 const DENO_CAUSE = 'Caused by: ';
+/** pino's `err` serializer (pino-std-serializers 6+) appends each cause's stack: `caused by: Error: …` */
+const CAUSED_BY = /^\s*caused by: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
 /** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
 const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
 /** Whether a line (its log prefix stripped) is the `/app/x.js:10` that opens Node's code excerpt. */
 export const isExcerptHeader = (body: string): boolean => EXCERPT_HEADER.test(bounded(body).trim());
-/** The excerpt's lines: the `file:line` header, the source line, the caret line, a blank line. */
-export const EXCERPT_LINES = 4;
+/**
+ * The most lines an excerpt holds. Node's is the `file:line` header, the source line, a caret line
+ * under the column and a blank line (an ES module's link error, `does not provide an export named`,
+ * prints no blank); type stripping's code frame (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX, Node 22.18+
+ * and 24) shows every line of what it refused (a whole enum) with one around them, then a blank.
+ * Lines held past the source line are handed back, read as any, when no error's header follows.
+ */
+export const MAX_EXCERPT_LINES = 64;
 /** The excerpt's third line: a caret under the column (the indent before it gives the column). */
 const CARET_LINE = /^([ \t]*)\^+\s*$/;
-/** Whether `text` can be line `held + 1` of Node's code excerpt, after the `held` lines before it. */
-export function continuesExcerpt(held: number, text: string): boolean {
-  if (held === 1) return true;
-  if (held === 2) return CARET_LINE.test(bounded(text));
-  return text.trim() === '';
+/** Whether `text` can follow the `held` lines of a code excerpt, the last of them `last`: a blank ends one. */
+export function continuesExcerpt(held: number, last: string): boolean {
+  return held === 1 || (held < MAX_EXCERPT_LINES && last.trim() !== '');
+}
+/** Whether the `held` excerpt lines, the last of them `last`, are a whole excerpt: an error's header may follow. */
+export function endsExcerpt(held: number, last: string): boolean {
+  return held >= 3 && (last.trim() === '' || CARET_LINE.test(bounded(last)));
 }
 // Bun prints the lines before the one that threw, numbered (` 9 |   loadConfig(raw);`), a caret under
 // the column, then the error; its frames, under such an excerpt, six spaces in.
@@ -108,7 +118,29 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
  */
 function readEmbeddedHeader(line: string): Header | undefined {
   const found = readEmbeddedError(bounded(line).trim());
-  return found && { exceptionType: found.exceptionType, message: found.message, opensProps: false };
+  if (found) return { exceptionType: found.exceptionType, message: found.message, opensProps: false };
+  return readInspectedAfterWords(line);
+}
+
+// Where util.inspect's own form of an error may start after other words: `[Name: msg]`, or a name
+// with the `[name]` inspect adds when it differs from the class (`DOMException [TimeoutError]: …`).
+const INSPECTED_START = /[ \t](?=\[[A-Z]|[A-Z][\w$]{0,100} \[[\w.-]{1,100}\]: )/g;
+
+/**
+ * console.error(msg, err) of an error util.inspect prints in its own form: in brackets when its stack
+ * holds no frame (`price refresh failed [TypeError: fetch failed] {` — Node 24's fetch rejects with
+ * such a TypeError, its frames only under `[cause]`), or with the name it differs by
+ * (`rates refresh failed DOMException [TimeoutError]: The operation was aborted due to timeout`).
+ */
+export function readInspectedAfterWords(line: string): Header | undefined {
+  const head = bounded(line);
+  const prefix = head.slice(0, MAX_EMBEDDED_PREFIX + 1);
+  INSPECTED_START.lastIndex = 0;
+  for (let found = INSPECTED_START.exec(prefix); found !== null; found = INSPECTED_START.exec(prefix)) {
+    const header = readHeader(head.slice(found.index + 1).trimEnd());
+    if (header) return header;
+  }
+  return undefined;
 }
 
 /**
@@ -260,6 +292,16 @@ function toTrace(section: Section): ParsedTrace {
     const file = normaliseFile(importer);
     frames.push({ file, function: '<import>', inApp: isInApp({ language: 'javascript', file }) });
   }
+  // A require() of an ES module Node cannot load synchronously (ERR_REQUIRE_ASYNC_MODULE, 22.12+):
+  // the frames are Node's loader, the file that called require() is named in the message only.
+  const requirer = frames.some((f) => f.inApp) ? undefined : requiringFile(lines);
+  if (requirer !== undefined) {
+    frames.push({
+      file: requirer,
+      function: '<require>',
+      inApp: isInApp({ language: 'javascript', file: requirer }),
+    });
+  }
   return {
     language: 'javascript',
     exceptionType: section.exceptionType,
@@ -277,6 +319,27 @@ const GUTTER_MARK = /^ {0,12}\| +~+\s*$/;
 // Bun's loader: `Cannot find module './config.ts' from '/app/src/server.ts'`
 const IMPORTED_FROM =
   /^Cannot find (?:module|package) '[^'\n]{1,1000}' (?:imported from (\S{1,1000})|from '([^'\n]{1,1000})')$/;
+// Node 22: `  From /app/main.cjs `, `  Requiring /app/config.mjs `; Node 24: `Required module:
+// /app/config.mjs`, `Require stack:`, `- /app/main.cjs` (the nearest requirer first). A plain CJS
+// `Cannot find module` lists a `Require stack:` too, with no `Required module:` before it: there the
+// frames name the requirer, and the Lambda runtime's load failure is the runtime's.
+const REQUIRED_FROM = /^ {2}From (\S{1,1000}) ?$/;
+const REQUIRING = /^ {2}Requiring \S/;
+const REQUIRED_MODULE = /^Required module: \S/;
+const REQUIRE_STACK_ENTRY = /^- (\S{1,1000})$/;
+
+/** The file whose require() of an ES module failed, as the message names it. */
+function requiringFile(lines: readonly string[]): string | undefined {
+  for (let i = 1; i < lines.length - 1; i += 1) {
+    const line = bounded(lines[i] ?? '');
+    const next = bounded(lines[i + 1] ?? '');
+    const from = REQUIRED_FROM.exec(line)?.[1];
+    if (from !== undefined && REQUIRING.test(next)) return from;
+    if (REQUIRED_MODULE.test(line) && next === 'Require stack:')
+      return REQUIRE_STACK_ENTRY.exec(bounded(lines[i + 2] ?? ''))?.[1];
+  }
+  return undefined;
+}
 
 const newSection = (header: Header): Section => ({
   ...header,
@@ -285,13 +348,23 @@ const newSection = (header: Header): Section => ({
   hasFrameLine: false,
 });
 
+/** Index of the first line after the code excerpt `lines` starts with (see MAX_EXCERPT_LINES). */
+function excerptEnd(lines: readonly string[]): number {
+  const last = Math.min(lines.length, MAX_EXCERPT_LINES + 1);
+  for (let i = 1; i < last; i += 1) {
+    const line = bounded(lines[i] ?? '');
+    if (line.trim() === '') return i + 1;
+    if (i >= 3 && CARET_LINE.test(bounded(lines[i - 1] ?? '')) && readHeader(line, { anyName: true }))
+      return i;
+  }
+  return 1;
+}
+
 /** Index of the line holding the top exception's header, skipping Node's uncaught-exception code excerpt. */
 function findHeader(lines: readonly string[]): number {
-  let start = 0;
-  if (EXCERPT_HEADER.test(bounded(lines[0] ?? '').trim())) {
-    const blank = lines.findIndex((line, i) => i > 0 && line.trim() === '');
-    start = blank < 0 ? 1 : blank + 1;
-  }
+  const start = EXCERPT_HEADER.test(bounded(lines[0] ?? '').trim()) ? excerptEnd(lines) : 0;
+  // `msg [AggregateError: …] {`: the errors listed inside the braces are its members, not it.
+  if (readInspectedAfterWords(lines[start] ?? '')?.opensProps) return start;
   for (let i = start; i < lines.length; i += 1) {
     const line = lines[i] ?? '';
     if (readHeader(line) || readLabelled(line)) return i;
@@ -353,7 +426,9 @@ function parseJavascript(text: string): ParsedTrace | undefined {
       if (line.trimEnd().endsWith(' {')) inProps = true;
       continue;
     }
-    const cause = line.startsWith(DENO_CAUSE) ? [line, line.slice(DENO_CAUSE.length)] : CAUSE.exec(line);
+    const cause = line.startsWith(DENO_CAUSE)
+      ? [line, line.slice(DENO_CAUSE.length)]
+      : (CAUSE.exec(line) ?? (current.hasFrameLine ? CAUSED_BY.exec(line) : null));
     if (cause) {
       // a cause that is no Error (`[cause]: 'db offline'`, Deno's `Caused by: "db offline"`) has no frames
       const header = readHeader(cause[1] ?? '', { anyName: true });
@@ -392,7 +467,8 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   const labelled = readLabelled(topLine);
   const isEmbedded =
     !labelled && readHeader(topLine) === undefined && readEmbeddedHeader(topLine) !== undefined;
-  if (isEmbedded && !first.hasFrameLine) return undefined;
+  // …or when util.inspect's braces follow its bracketed form (an error with no frames of its own).
+  if (isEmbedded && !first.hasFrameLine && !top.opensProps) return undefined;
   const trace = toTrace(first);
   // So is an `error: ` line that is not Deno's report of an uncaught error, unless it names the
   // module that imports what Bun could not find (`… from '/app/src/server.ts'`): many a program
@@ -437,6 +513,8 @@ function continuesJavascript(line: string, block: readonly string[]): boolean {
   // Deno's `Caused by: …` after an error's frames; its AggregateError's errors, indented under it
   if (head.startsWith(DENO_CAUSE)) return block.some((previous) => FRAME.test(bounded(previous)));
   if (isIndented(head) && readHeader(head) !== undefined && isDenoAggregate(block)) return true;
+  // pino's `caused by: …` after an error's frames
+  if (CAUSED_BY.test(head)) return block.some((previous) => FRAME.test(bounded(previous)));
   const first = bounded(block[0] ?? '').trim();
   // Node's uncaught print: `/app/x.js:10`, the source line, the caret line, a blank, then the error.
   if (EXCERPT_HEADER.test(first) && !block.some((l) => readHeader(l) !== undefined)) {
