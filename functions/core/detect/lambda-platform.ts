@@ -318,7 +318,8 @@ const PLATFORM_FRAME =
  * events that precede the stop (any order of reading; `redact` applied to each line). A log
  * stream is one execution environment, which runs one invocation at a time: its lines are the
  * ones after its `START` (or, read from after it, after the last line Lambda wrote about another
- * invocation). Lambda's own lines are left out.
+ * invocation) — unless the environment runs several at once (Managed Instances: the lines that
+ * name it). Lambda's own lines are left out.
  */
 export function invocationLastLines(
   events: readonly { timestamp: number; message: string }[],
@@ -326,6 +327,8 @@ export function invocationLastLines(
   redact: (text: string) => string,
 ): string[] {
   const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
+  const concurrent = concurrentLines(ordered, requestId);
+  if (concurrent) return lastOf(concurrent, redact);
   let from = 0;
   for (let i = ordered.length - 1; i >= 0; i--) {
     const message = (ordered[i] as { message: string }).message;
@@ -333,8 +336,37 @@ export function invocationLastLines(
     from = i + 1;
     break;
   }
+  return lastOf(
+    ordered.slice(from).map((e) => e.message),
+    redact,
+  );
+}
+
+/**
+ * Lambda Managed Instances run invocations concurrently in one execution environment, whose log
+ * stream interleaves their lines, each naming its invocation (the JSON log format, the only one it
+ * has). When a line after `requestId`'s first names another invocation, the stream is such a
+ * stream, and the invocation's lines are the ones that name it; otherwise undefined.
+ */
+function concurrentLines(
+  ordered: readonly { message: string }[],
+  requestId: string,
+): string[] | undefined {
+  const first = ordered.findIndex(({ message }) => message.includes(requestId));
+  if (first < 0) return undefined;
+  const after = ordered.slice(first).map((e) => e.message);
+  const isOther = (message: string) => {
+    if (PLATFORM_FRAME.test(message)) return false;
+    const id = requestIdOfLine(message);
+    return id !== undefined && id !== requestId;
+  };
+  return after.some(isOther) ? after.filter((message) => requestIdOfLine(message) === requestId) : undefined;
+}
+
+/** The newest MAX_LAST_LINES lines of `messages`, Lambda's own left out, each capped and redacted. */
+function lastOf(messages: readonly string[], redact: (text: string) => string): string[] {
   const lines: string[] = [];
-  for (const { message } of ordered.slice(from)) {
+  for (const message of messages) {
     if (PLATFORM_FRAME.test(message) || mayBePlatformLine(message)) continue;
     for (const line of message.split(/\r?\n/)) if (line.trim() !== '') lines.push(line.trimEnd());
   }

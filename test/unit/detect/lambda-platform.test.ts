@@ -248,6 +248,26 @@ describe('the Lambda platform reports a stopped invocation', () => {
       expect(found.at(-1)).not.toContain(key);
     });
 
+    it('keeps only its own lines where invocations run concurrently (Lambda Managed Instances)', () => {
+      // Runtime client 4.0 with AWS_LAMBDA_MAX_CONCURRENCY (two worker threads, four invocations at
+      // once, captured): one stream, the invocations' JSON lines interleaved, each naming its own.
+      const stream = capturedMessages(
+        'lambda/node24-lambda-ric-4.0-managed-instances-concurrent.events.jsonl',
+      );
+      const first = '11111111-2f4d-4c8e-9b6a-1d2e3f4a5b6c';
+      const start = JSON.stringify({
+        time: '2026-12-07T11:39:40.750Z',
+        type: 'platform.start',
+        record: { requestId: first, version: '$LATEST' },
+      });
+      const events = [start, ...stream].map((message, i) => at(i, message));
+      const own = invocationLastLines(events, first, (line) => redact(line));
+      expect(own.map((line) => JSON.parse(line).message)).toEqual([
+        'pricing order o-1',
+        'priced order o-1 2',
+      ]);
+    });
+
     it("reads a read that began after its START up to Lambda's last line about another invocation", () => {
       expect(
         lastLines([
