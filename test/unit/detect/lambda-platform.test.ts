@@ -266,6 +266,11 @@ describe('the Lambda platform reports a stopped invocation', () => {
         'pricing order o-1',
         'priced order o-1 2',
       ]);
+      // and the one invocation that failed among them is one record, its own
+      const found = detectErrors(makeEvents(stream));
+      expect(found.map((d) => [d.record.exceptionType, d.requestId])).toEqual([
+        ['TypeError', '22222222-2f4d-4c8e-9b6a-1d2e3f4a5b6c'],
+      ]);
     });
 
     it("reads a read that began after its START up to Lambda's last line about another invocation", () => {
