@@ -23,6 +23,7 @@ import {
   endsExcerpt,
   isBunExcerptFrame,
   isBunExcerptLine,
+  isBunTrailer,
   isExcerptHeader,
   javascriptParser,
   readInspectedAfterWords,
@@ -177,7 +178,7 @@ const MAY_MATTER_WORDS = anyCase([
 // …`) and Bun's print of a system error (`ENOENT: no such file or directory, …`) say no error word
 // either.
 const MAY_MATTER_START = new RegExp(
-  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |${ELIXIR_LINE_START}|${ERRNO_START}`,
+  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |^Bun v\d|${ELIXIR_LINE_START}|${ERRNO_START}`,
 );
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
@@ -573,8 +574,18 @@ function parseLine(line: Line): Parsed {
   return parsed;
 }
 
-function assembleStream(source: LineSource, assembly: Assembly, emit: (d: DetectedError) => void): void {
+function assembleStream(
+  source: LineSource,
+  assembly: Assembly,
+  emitRecord: (d: DetectedError) => void,
+): void {
   const { parsers } = assembly;
+  // The last record emitted, while no line but blank ones has come after it: Bun's trailer joins it.
+  let lastEmitted: DetectedError | undefined;
+  const emit = (d: DetectedError) => {
+    lastEmitted = d;
+    emitRecord(d);
+  };
   let block: Block | undefined;
   let pending: Parsed | undefined;
   // Blank lines seen since `pending`: a lead and its trace may have one between them.
@@ -635,6 +646,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
     heldBlank = undefined;
   };
   const keepLoose = (text: string, event: LogEvent, isWholeEvent: boolean) => {
+    if (lastEmitted && text.trim() !== '') lastEmitted = undefined;
     looseText = text;
     looseEvent = event;
     looseIsWholeEvent = isWholeEvent;
@@ -657,6 +669,7 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       if (parent && isPrintedCause(parent.record, d.record)) {
         joinPrintedCause(parent, d);
         emitted = parent;
+        lastEmitted = parent;
         return;
       }
       emitted = d;
@@ -676,6 +689,39 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       detailsAfterPending = 0;
     } else if (lone) emit(singleLineError(lone));
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
+  };
+
+  /**
+   * Bun's last line after an error it did not catch (`Bun v1.4.5 (Linux x64)`, a blank line after
+   * the frames) is that error's: one crash, one record holding all its lines. Delivered with none of
+   * them (a filter's `?"Bun v"` passes it, and Bun prints a plain Error as `error: …`, which no term
+   * holds), it ends a report the stream holds: a tentative record, which a read of the stream
+   * confirms (or leaves out).
+   */
+  const bunTrailer = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean) => {
+    while (block) close(block, undefined);
+    flushPending();
+    const crash = lastEmitted;
+    lastEmitted = undefined;
+    if (crash?.record.language === 'javascript') {
+      if (!crash.record.eventIds.includes(event.id)) crash.record.eventIds.push(event.id);
+      return;
+    }
+    keepLoose(text, event, isWholeEvent);
+    if (!assembly.tentative || !isWholeEvent) return;
+    const line = parseLine({ text, event, isWholeEvent, isLast });
+    const record = toRecord(
+      {
+        language: 'javascript',
+        exceptionType: 'Error',
+        message: `${text.trim()} ended on an error it did not catch`,
+        frames: [],
+        causes: [],
+      },
+      redact(text.trim()),
+      [line],
+    );
+    emit({ record, needsContext: true, isTentative: true, ...loggedIn(event.message) });
   };
 
   /** A line between a held error line and its trace (its fields, asyncio's context): skipped, the line still held. */
@@ -725,6 +771,10 @@ function assembleStream(source: LineSource, assembly: Assembly, emit: (d: Detect
       heldBlank = undefined;
     }
     if (causeOf && !block) causeGap = nextCauseGap(causeGap, text);
+    if (isBunTrailer(text)) {
+      bunTrailer(text, event, isWholeEvent, isLast);
+      return;
+    }
     if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;
     // Sidekiq's JSON lines are read as its plain ones: a job's error is three lines at WARN. (Read
     // whole: a long backtrace's line is past the classification cap.)

@@ -348,10 +348,7 @@ export function invocationLastLines(
  * has). When a line after `requestId`'s first names another invocation, the stream is such a
  * stream, and the invocation's lines are the ones that name it; otherwise undefined.
  */
-function concurrentLines(
-  ordered: readonly { message: string }[],
-  requestId: string,
-): string[] | undefined {
+function concurrentLines(ordered: readonly { message: string }[], requestId: string): string[] | undefined {
   const first = ordered.findIndex(({ message }) => message.includes(requestId));
   if (first < 0) return undefined;
   const after = ordered.slice(first).map((e) => e.message);

@@ -67,6 +67,9 @@ export const isBunExcerptLine = (text: string): boolean =>
   BUN_EXCERPT_LINE.test(bounded(text)) || CARET_LINE.test(bounded(text));
 /** Whether a trace's last line is a frame as Bun prints one under its code excerpt. */
 export const isBunExcerptFrame = (text: string): boolean => BUN_EXCERPT_FRAME.test(bounded(text));
+// What Bun prints last when an error it did not catch ends the process: `Bun v1.4.5 (Linux x64)`.
+const BUN_TRAILER = /^Bun v\d{1,4}\.\d{1,4}\.\d{1,6}\S{0,80} \([^()\n]{1,80}\)\s*$/;
+export const isBunTrailer = (text: string): boolean => text.startsWith('Bun v') && BUN_TRAILER.test(text);
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
 const INSPECT_CLOSE = /^\s*[\]}],?$/;

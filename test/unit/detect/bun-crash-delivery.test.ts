@@ -1,0 +1,131 @@
+// What reaches ai-ops of a Bun process that dies of an error it did not catch (Bun 1.4.5, captured:
+// test/fixtures/traces/javascript/bun-1.4-*). Bun prints a plain Error as `error: …`, a module it
+// cannot load or parse and a node:fs errno error with no word the default filter holds, and always
+// ends with `Bun v1.4.5 (Linux x64)`: the filter's `?"Bun v"` passes that line, and the detector
+// reads the stream before it for the error it ends. Each crash, delivered through the default
+// filter one line per event, is one incident with its frames.
+import { describe, expect, it } from 'vitest';
+import { MemoryIncidentStore } from '../../../functions/adapters/memory-incident-store.ts';
+import type { LogEvent, RepairJob } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { recordErrors } from '../../../functions/core/detect/record-errors.ts';
+import type { LogContextSource } from '../../../functions/core/ports/log-context-source.ts';
+import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
+import { makeDataPayload } from '../../support/payloads.ts';
+
+const LOG_GROUP = '/ecs/orders';
+const STREAM = 'orders/app/4f1c2b';
+
+/** The stream read back around an event, as GetLogEvents answers (ids of the reader's own). */
+const readsOf = (stream: readonly LogEvent[]): { logContext: LogContextSource; reads: () => number } => {
+  let reads = 0;
+  return {
+    logContext: {
+      fetchAround: async ({ timestamp }) => {
+        reads += 1;
+        return stream
+          .filter((e) => Math.abs(e.timestamp - timestamp) <= 60_000)
+          .map((e, i) => ({ ...e, id: `read-${i}` }));
+      },
+    },
+    reads: () => reads,
+  };
+};
+
+/** The stream delivered through the default filter, one line per event; the repair jobs queued. */
+async function throughTheFilter(lines: readonly string[]): Promise<{ jobs: RepairJob[]; reads: number }> {
+  const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM });
+  const delivered = stream.filter((e) => passesDefaultFilter(e.message));
+  const jobs: RepairJob[] = [];
+  const { logContext, reads } = readsOf(stream);
+  await recordErrors(
+    {
+      event: makeDataPayload(
+        delivered.map(({ id, timestamp, message }) => ({ id, timestamp, message })),
+        { logGroup: LOG_GROUP, logStream: STREAM },
+      ),
+    },
+    {
+      store: new MemoryIncidentStore(),
+      queue: {
+        enqueue: async (sent: readonly RepairJob[]) => {
+          jobs.push(...sent);
+          return { sent: sent.map((j) => j.incidentKey), failed: [] };
+        },
+      },
+      logContext,
+      resolveRepo: () => ({ owner: 'acme', name: 'orders', baseBranch: 'main', pathPrefix: '' }),
+    },
+  );
+  return { jobs, reads: reads() };
+}
+
+describe('a Bun process that dies of an uncaught error, through the default filter', () => {
+  it.each([
+    // none of these lines held a term of the filter before `?"Bun v"`: the crash was never seen
+    [
+      'bun-1.4-uncaught-error-string-cause.txt',
+      'Error',
+      'database unavailable',
+      '/app/src/cause-string.ts:2',
+    ],
+    [
+      'bun-1.4-imported-module-syntax-error.txt',
+      'Error',
+      'Expected ")" but found ";"',
+      '/app/src/orders/broken.ts:3',
+    ],
+    [
+      'bun-1.4-module-not-found.txt',
+      'Error',
+      "Cannot find module './orders/pricing-v2.ts' from '/app/src/module-not-found.ts'",
+      '/app/src/module-not-found.ts:undefined',
+    ],
+    [
+      'bun-1.4-node-fs-readfilesync-enoent.txt',
+      'Error',
+      "ENOENT: no such file or directory, open '/app/templates/receipt.html'",
+      '/app/src/node-compat-fs.ts:7',
+    ],
+    // …and these were seen by a line of their excerpt or header: still one incident, not two
+    ['bun-1.4-uncaught-error-with-cause.txt', 'Error', 'config unreadable', '/app/src/error-cause.ts:7'],
+    [
+      'bun-1.4-uncaught-typeerror-undefined.txt',
+      'TypeError',
+      "undefined is not an object (evaluating 'order.lines.reduce')",
+      '/app/src/orders/pricing.ts:7',
+    ],
+  ])('%s: one incident, its frames read back', async (fixture, type, message, at) => {
+    const lines = deliveries(traceText(`javascript/${fixture}`)).perLine;
+    expect(lines.at(-1)).toBe('Bun v1.4.5 (Linux x64)');
+    const { jobs } = await throughTheFilter(lines);
+    expect(jobs).toHaveLength(1);
+    const error = (jobs[0] as RepairJob).error;
+    const inApp = error.frames.filter((f) => f.inApp).at(-1);
+    expect([error.exceptionType, error.message, inApp && `${inApp.file}:${inApp.line}`]).toEqual([
+      type,
+      message,
+      at,
+    ]);
+  });
+
+  it("counts Bun's last line with the error it ends, in both delivery shapes", () => {
+    const { oneEvent, perLine } = deliveries(traceText('javascript/bun-1.4-uncaught-error-string-cause.txt'));
+    const [one] = detectErrors(makeEvents(oneEvent));
+    const lines = detectErrors(makeEvents(perLine), { tentative: true });
+    expect(one?.record.eventIds).toEqual(['e0']);
+    expect(lines).toHaveLength(1);
+    // the trailer's event is the record's, so a read around it finds the record
+    expect(lines[0]?.record.eventIds).toContain(`e${perLine.length - 1}`);
+  });
+
+  it('reads around a lone trailer once, and records nothing when no error precedes it', async () => {
+    const { jobs, reads } = await throughTheFilter([
+      'listening on :3000',
+      'GET /orders/7 200 3ms',
+      'Bun v1.4.5 (Linux x64)',
+    ]);
+    expect(jobs).toEqual([]);
+    expect(reads).toBe(1);
+  });
+});
