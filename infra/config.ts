@@ -19,11 +19,12 @@ const LOG_RETENTION_DAYS = [
  * Node's crash on a promise rejected with no Error (`UnhandledPromiseRejection: … "a string"`),
  * and logfmt's lower-case level (logrus' text format: `level=error msg="charge failed" …`), and
  * Deno's report of an uncaught error that names no `Error` (`error: Uncaught (in promise) "…"`),
- * and Bun's last line when an uncaught error ends the process (`Bun v1.4.5 (Linux x64)`: Bun prints
- * a plain Error as `error: …`, which no other term holds; the detector reads the lines before it).
+ * and Bun's and Node's last line when an uncaught error ends the process (`Bun v1.4.5 (Linux x64)`,
+ * `Node.js v24.22.3`: Bun prints a plain Error as `error: …`, and an error class need not end in
+ * `Error`, `PaymentDeclined: …`, so no other term holds them; the detector reads the lines before it).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

@@ -745,10 +745,11 @@ describe('recordErrors', () => {
       const { delivered, jobs } = await deliverFrom(
         'javascript/node20-unhandled-rejection-string-reason.txt',
       );
-      // the excerpt's code line and the error's header: before the term, nothing
+      // the excerpt's code line and the error's header, and Node's last line (`?"Node.js v"`)
       expect(delivered.map((line) => line.trim().slice(0, 30))).toEqual([
         'new UnhandledPromiseRejection(',
         'UnhandledPromiseRejection: Thi',
+        'Node.js v20.20.2',
       ]);
       expect(jobs.map((j) => [j.error.exceptionType, j.error.message])).toEqual([
         ['UnhandledPromiseRejection', 'order 7 not found in the catalogue'],

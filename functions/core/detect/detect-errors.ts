@@ -23,7 +23,8 @@ import {
   endsExcerpt,
   isBunExcerptFrame,
   isBunExcerptLine,
-  isBunTrailer,
+  isRuntimeTrailer,
+  isUncaughtValuePrint,
   isExcerptHeader,
   javascriptParser,
   readInspectedAfterWords,
@@ -178,7 +179,7 @@ const MAY_MATTER_WORDS = anyCase([
 // …`) and Bun's print of a system error (`ENOENT: no such file or directory, …`) say no error word
 // either.
 const MAY_MATTER_START = new RegExp(
-  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |^Bun v\d|${ELIXIR_LINE_START}|${ERRNO_START}`,
+  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |^Bun v\d|^Node\.js v\d|${ELIXIR_LINE_START}|${ERRNO_START}`,
 );
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;
@@ -614,6 +615,14 @@ function assembleStream(
     const held = excerpt;
     excerpt = undefined;
     if (!held) return;
+    // Node's print of an uncaught value that is no Error is its excerpt and the value: one record.
+    if (isUncaughtValuePrint(held.map((line) => line.text))) {
+      const lines = held.map(parseLine);
+      while (lines.length > 1 && lines.at(-1)?.body.trim() === '') lines.pop();
+      const bodies = lines.map((line) => line.body);
+      close({ parsers: [javascriptParser], lines, bodies, chars: bodies.join('').length }, undefined);
+      return;
+    }
     replaying = true;
     for (const line of held) visit(line.text, line.event, line.isWholeEvent, line.isLast);
     replaying = false;
@@ -692,13 +701,15 @@ function assembleStream(
   };
 
   /**
-   * Bun's last line after an error it did not catch (`Bun v1.4.5 (Linux x64)`, a blank line after
-   * the frames) is that error's: one crash, one record holding all its lines. Delivered with none of
-   * them (a filter's `?"Bun v"` passes it, and Bun prints a plain Error as `error: …`, which no term
-   * holds), it ends a report the stream holds: a tentative record, which a read of the stream
-   * confirms (or leaves out).
+   * Bun's and Node's last line after an error they did not catch (`Bun v1.4.5 (Linux x64)`,
+   * `Node.js v24.22.3`, a blank line after the frames) is that error's: one crash, one record
+   * holding all its lines. Delivered with none of them (a filter's `?"Bun v"` or `?"Node.js v"`
+   * passes it, where no line of the crash holds a term: Bun prints a plain Error as `error: …`, and
+   * a class may be named `PaymentDeclined`), it ends a report the stream holds: a tentative record,
+   * which a read of the stream confirms (or leaves out).
    */
-  const bunTrailer = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean) => {
+  const runtimeTrailer = (text: string, event: LogEvent, isWholeEvent: boolean, isLast: boolean) => {
+    releaseExcerpt();
     while (block) close(block, undefined);
     flushPending();
     const crash = lastEmitted;
@@ -771,8 +782,8 @@ function assembleStream(
       heldBlank = undefined;
     }
     if (causeOf && !block) causeGap = nextCauseGap(causeGap, text);
-    if (isBunTrailer(text)) {
-      bunTrailer(text, event, isWholeEvent, isLast);
+    if (isRuntimeTrailer(text)) {
+      runtimeTrailer(text, event, isWholeEvent, isLast);
       return;
     }
     if (!block && holdsExcerpt(text, event, isWholeEvent, isLast)) return;

@@ -67,9 +67,24 @@ export const isBunExcerptLine = (text: string): boolean =>
   BUN_EXCERPT_LINE.test(bounded(text)) || CARET_LINE.test(bounded(text));
 /** Whether a trace's last line is a frame as Bun prints one under its code excerpt. */
 export const isBunExcerptFrame = (text: string): boolean => BUN_EXCERPT_FRAME.test(bounded(text));
-// What Bun prints last when an error it did not catch ends the process: `Bun v1.4.5 (Linux x64)`.
-const BUN_TRAILER = /^Bun v\d{1,4}\.\d{1,4}\.\d{1,6}\S{0,80} \([^()\n]{1,80}\)\s*$/;
-export const isBunTrailer = (text: string): boolean => text.startsWith('Bun v') && BUN_TRAILER.test(text);
+// What Bun and Node print last when an error they did not catch ends the process, after a blank
+// line: `Bun v1.4.5 (Linux x64)`, `Node.js v24.22.3`.
+const RUNTIME_TRAILER =
+  /^(?:Bun v\d{1,4}\.\d{1,4}\.\d{1,6}\S{0,80} \([^()\n]{1,80}\)|Node\.js v\d{1,3}\.\d{1,3}\.\d{1,4})\s*$/;
+export const isRuntimeTrailer = (text: string): boolean =>
+  (text.startsWith('Bun v') || text.startsWith('Node.js v')) && RUNTIME_TRAILER.test(text);
+// Node's print of a value thrown that is no Error (`throw 'not configured'`): its code excerpt, the
+// value where an error's header would be, and this hint (Node 12+).
+const TRACE_UNCAUGHT_HINT = /^\(Use `node --trace-uncaught \.\.\.` to show where the exception was thrown\)\s*$/;
+
+/**
+ * Whether `lines`, a code excerpt Node printed (its `file:line` first), is its print of an uncaught
+ * value that is no Error: the caret, the value's line(s), then Node's `--trace-uncaught` hint.
+ */
+export function isUncaughtValuePrint(lines: readonly string[]): boolean {
+  const hint = lines.findIndex((line) => TRACE_UNCAUGHT_HINT.test(bounded(line)));
+  return hint >= 4 && CARET_LINE.test(bounded(lines[2] ?? '')) && isExcerptHeader(lines[0] ?? '');
+}
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
 const INSPECT_CLOSE = /^\s*[\]}],?$/;
@@ -408,7 +423,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
     headerAt < 0 && V8_LOCATED_FRAME.test(bounded(lines[1] ?? ''))
       ? namelessHeader(lines[0] ?? '')
       : undefined;
-  if (headerAt < 0 && !nameless) return undefined;
+  if (headerAt < 0 && !nameless) return uncaughtValue(lines);
   const at = nameless ? 0 : headerAt;
   const topLine = lines[at] ?? '';
   const top = nameless ?? readTopHeader(topLine);
@@ -495,6 +510,24 @@ function parseJavascript(text: string): ParsedTrace | undefined {
  * column): for a SyntaxError of a file Node compiled, the only place its file is named — V8's
  * frames are the loader's and the require's, never the broken file's.
  */
+/**
+ * A value thrown that is no Error, as Node prints it uncaught: the value is the message, with no
+ * name of its own (read as an `Error`, what Sentry and Node's own `ERR_UNHANDLED_REJECTION` make of
+ * one), and the excerpt's line is where it was thrown, the one frame Node gives.
+ */
+function uncaughtValue(lines: readonly string[]): ParsedTrace | undefined {
+  if (!isUncaughtValuePrint(lines)) return undefined;
+  const hint = lines.findIndex((line) => TRACE_UNCAUGHT_HINT.test(bounded(line)));
+  const frame = excerptFrame(lines);
+  return {
+    language: 'javascript',
+    exceptionType: 'Error',
+    message: lines.slice(3, hint).join('\n').trim(),
+    frames: frame ? [frame] : [],
+    causes: [],
+  };
+}
+
 function excerptFrame(lines: readonly string[]): StackFrame | undefined {
   const header = bounded(lines[0] ?? '').trim();
   if (!EXCERPT_HEADER.test(header)) return undefined;

@@ -1,9 +1,11 @@
-// What reaches ai-ops of a Bun process that dies of an error it did not catch (Bun 1.4.5, captured:
-// test/fixtures/traces/javascript/bun-1.4-*). Bun prints a plain Error as `error: …`, a module it
-// cannot load or parse and a node:fs errno error with no word the default filter holds, and always
-// ends with `Bun v1.4.5 (Linux x64)`: the filter's `?"Bun v"` passes that line, and the detector
-// reads the stream before it for the error it ends. Each crash, delivered through the default
-// filter one line per event, is one incident with its frames.
+// What reaches ai-ops of a Bun or Node.js process that dies of an error it did not catch (Bun
+// 1.4.5 and Node 24.22, captured: test/fixtures/traces/javascript/). Bun prints a plain Error as
+// `error: …`, a module it cannot load or parse and a node:fs errno error with no word the default
+// filter holds; Node prints an error class named without `Error` (`PaymentDeclined: …`) and a value
+// thrown that is no Error so too. Both end with their version (`Bun v1.4.5 (Linux x64)`, `Node.js
+// v24.22.3`): the filter's `?"Bun v"` and `?"Node.js v"` pass that line, and the detector reads the
+// stream before it for the error it ends. Each crash, delivered through the default filter one line
+// per event, is one incident with its frames.
 import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '../../../functions/adapters/memory-incident-store.ts';
 import type { LogEvent, RepairJob } from '../../../functions/core/contracts.ts';
@@ -60,44 +62,79 @@ async function throughTheFilter(lines: readonly string[]): Promise<{ jobs: Repai
   return { jobs, reads: reads() };
 }
 
-describe('a Bun process that dies of an uncaught error, through the default filter', () => {
+describe('a Bun or Node.js process that dies of an uncaught error, through the default filter', () => {
   it.each([
-    // none of these lines held a term of the filter before `?"Bun v"`: the crash was never seen
-    [
-      'bun-1.4-uncaught-error-string-cause.txt',
-      'Error',
-      'database unavailable',
-      '/app/src/cause-string.ts:2',
-    ],
+    // no line but the last held a term of the filter before `?"Bun v"` and `?"Node.js v"`: never seen
     [
       'bun-1.4-imported-module-syntax-error.txt',
       'Error',
       'Expected ")" but found ";"',
       '/app/src/orders/broken.ts:3',
+      false,
     ],
     [
       'bun-1.4-module-not-found.txt',
       'Error',
       "Cannot find module './orders/pricing-v2.ts' from '/app/src/module-not-found.ts'",
       '/app/src/module-not-found.ts:undefined',
+      false,
     ],
     [
       'bun-1.4-node-fs-readfilesync-enoent.txt',
       'Error',
       "ENOENT: no such file or directory, open '/app/templates/receipt.html'",
       '/app/src/node-compat-fs.ts:7',
+      false,
+    ],
+    // Node: a class named without `Error`, a value thrown that is no Error, a rejection of such a class
+    [
+      'node24-uncaught-custom-class-without-error-suffix.txt',
+      'PaymentDeclined',
+      'card declined for order ord-7',
+      '/srv/orders-api/src/charge.js:9',
+      false,
+    ],
+    [
+      'node24-uncaught-throw-string.txt',
+      'Error',
+      'ORDERS_CONFIG is not set',
+      '/srv/orders-api/src/throw-string.js:2',
+      false,
+    ],
+    [
+      'node24-unhandled-rejection-class-field-name.txt',
+      'QuotaExceeded',
+      'cannot reserve 9 of sku-42',
+      '/srv/orders-api/src/reject-custom.mjs:7',
+      false,
     ],
     // …and these were seen by a line of their excerpt or header: still one incident, not two
-    ['bun-1.4-uncaught-error-with-cause.txt', 'Error', 'config unreadable', '/app/src/error-cause.ts:7'],
+    [
+      'bun-1.4-uncaught-error-string-cause.txt',
+      'Error',
+      'database unavailable',
+      '/app/src/cause-string.ts:2',
+      true,
+    ],
+    [
+      'bun-1.4-uncaught-error-with-cause.txt',
+      'Error',
+      'config unreadable',
+      '/app/src/error-cause.ts:7',
+      true,
+    ],
     [
       'bun-1.4-uncaught-typeerror-undefined.txt',
       'TypeError',
       "undefined is not an object (evaluating 'order.lines.reduce')",
       '/app/src/orders/pricing.ts:7',
+      true,
     ],
-  ])('%s: one incident, its frames read back', async (fixture, type, message, at) => {
+  ])('%s: one incident, its frames read back', async (fixture, type, message, at, heldATerm) => {
     const lines = deliveries(traceText(`javascript/${fixture}`)).perLine;
-    expect(lines.at(-1)).toBe('Bun v1.4.5 (Linux x64)');
+    expect(lines.at(-1)).toMatch(/^(?:Bun v1\.4\.5 \(Linux x64\)|Node\.js v24\.22\.3)$/);
+    // whether any line but the last held a term of the filter (those that did not were never seen)
+    expect(lines.slice(0, -1).some(passesDefaultFilter)).toBe(heldATerm);
     const { jobs } = await throughTheFilter(lines);
     expect(jobs).toHaveLength(1);
     const error = (jobs[0] as RepairJob).error;
@@ -117,6 +154,20 @@ describe('a Bun process that dies of an uncaught error, through the default filt
     expect(lines).toHaveLength(1);
     // the trailer's event is the record's, so a read around it finds the record
     expect(lines[0]?.record.eventIds).toContain(`e${perLine.length - 1}`);
+  });
+
+  it("reads Node's print of a value thrown that is no Error as one record, where it was thrown", () => {
+    const { oneEvent, perLine } = deliveries(traceText('javascript/node24-uncaught-throw-string.txt'));
+    for (const shape of [oneEvent, perLine]) {
+      const found = detectErrors(makeEvents(shape));
+      expect(
+        found.map((d) => [
+          d.record.exceptionType,
+          d.record.message,
+          d.record.frames.map((f) => [f.line, f.column]),
+        ]),
+      ).toEqual([['Error', 'ORDERS_CONFIG is not set', [[2, 13]]]]);
+    }
   });
 
   it('reads around a lone trailer once, and records nothing when no error precedes it', async () => {
