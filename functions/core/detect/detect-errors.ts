@@ -23,9 +23,9 @@ import {
   endsExcerpt,
   isBunExcerptFrame,
   isBunExcerptLine,
+  isExcerptHeader,
   isRuntimeTrailer,
   isUncaughtValuePrint,
-  isExcerptHeader,
   javascriptParser,
   readInspectedAfterWords,
 } from './parse-trace/javascript.ts';

@@ -75,7 +75,8 @@ export const isRuntimeTrailer = (text: string): boolean =>
   (text.startsWith('Bun v') || text.startsWith('Node.js v')) && RUNTIME_TRAILER.test(text);
 // Node's print of a value thrown that is no Error (`throw 'not configured'`): its code excerpt, the
 // value where an error's header would be, and this hint (Node 12+).
-const TRACE_UNCAUGHT_HINT = /^\(Use `node --trace-uncaught \.\.\.` to show where the exception was thrown\)\s*$/;
+const TRACE_UNCAUGHT_HINT =
+  /^\(Use `node --trace-uncaught \.\.\.` to show where the exception was thrown\)\s*$/;
 
 /**
  * Whether `lines`, a code excerpt Node printed (its `file:line` first), is its print of an uncaught
