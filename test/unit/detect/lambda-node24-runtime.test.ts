@@ -17,17 +17,14 @@
 //   stderr with no prefix and exits 1 (3.x logged `Unhandled Promise Rejection` and exited 128);
 // - a handler that takes a callback is refused at init (`Runtime.CallbackHandlerDeprecated`).
 import { describe, expect, it } from 'vitest';
-import { MemoryIncidentStore } from '../../../functions/adapters/memory-incident-store.ts';
 import type { ErrorRecord, LogEvent, RepairJob } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { isInitPhaseLine, requestIdOfLine } from '../../../functions/core/detect/lambda-platform.ts';
-import { recordErrors } from '../../../functions/core/detect/record-errors.ts';
-import type { LogContextSource } from '../../../functions/core/ports/log-context-source.ts';
 import { explainHandlerLoadFailure } from '../../../functions/core/repair/explain-handler-load-failure.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
-import { capturedMessages, makeEvents, passesDefaultFilter } from '../../support/log-events.ts';
-import { makeDataPayload } from '../../support/payloads.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
+import { capturedMessages, makeEvents } from '../../support/log-events.ts';
 
 const LOG_GROUP = '/aws/lambda/orders';
 const STREAM = '2026/12/07/[$LATEST]0a1b2c3d4e5f';
@@ -130,16 +127,6 @@ function expectRead(record: ErrorRecord, { type, message, at }: Scenario): void 
   }).toEqual({ type, message, at });
 }
 
-/** The stream read back as GetLogEvents does around an event (ids of the reader's own). */
-function readsOf(stream: readonly LogEvent[]): LogContextSource {
-  return {
-    fetchAround: async ({ timestamp }) =>
-      stream
-        .filter((e) => Math.abs(e.timestamp - timestamp) <= 60_000)
-        .map((e, i) => ({ ...e, id: `read-${i}` })),
-  };
-}
-
 describe('the Lambda Node.js 24 runtime (runtime client 4.0)', () => {
   it.each(CASES)('$format $scenario: one record, every print of it one occurrence', (c) => {
     const messages = capturedMessages(path(c.format, c.scenario));
@@ -159,30 +146,14 @@ describe('the Lambda Node.js 24 runtime (runtime client 4.0)', () => {
   it.each(CASES)(
     '$format $scenario: one incident through the default filter and the read back',
     async (c) => {
-      const stream = events(capturedMessages(path(c.format, c.scenario)));
-      const delivered = stream.filter((e) => passesDefaultFilter(e.message));
-      expect(delivered.length).toBeGreaterThan(0);
-      const jobs: RepairJob[] = [];
-      const outcome = await recordErrors(
+      const { delivered, jobs } = await deliverThroughDefaultFilter(
+        capturedMessages(path(c.format, c.scenario)),
         {
-          event: makeDataPayload(
-            delivered.map(({ id, timestamp, message }) => ({ id, timestamp, message })),
-            { logGroup: LOG_GROUP, logStream: STREAM },
-          ),
-        },
-        {
-          store: new MemoryIncidentStore(),
-          queue: {
-            enqueue: async (sent: readonly RepairJob[]) => {
-              jobs.push(...sent);
-              return { sent: sent.map((j) => j.incidentKey), failed: [] };
-            },
-          },
-          logContext: readsOf(stream),
-          resolveRepo: () => ({ owner: 'acme', name: 'orders', baseBranch: 'main', pathPrefix: '' }),
+          logGroup: LOG_GROUP,
+          logStream: STREAM,
         },
       );
-      expect(outcome.kind).toBe('recorded');
+      expect(delivered.length).toBeGreaterThan(0);
       expect(jobs).toHaveLength(1);
       expectRead((jobs[0] as RepairJob).error, c);
     },

@@ -7,60 +7,10 @@
 // stream before it for the error it ends. Each crash, delivered through the default filter one line
 // per event, is one incident with its frames.
 import { describe, expect, it } from 'vitest';
-import { MemoryIncidentStore } from '../../../functions/adapters/memory-incident-store.ts';
-import type { LogEvent, RepairJob } from '../../../functions/core/contracts.ts';
+import type { RepairJob } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { recordErrors } from '../../../functions/core/detect/record-errors.ts';
-import type { LogContextSource } from '../../../functions/core/ports/log-context-source.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
-import { makeDataPayload } from '../../support/payloads.ts';
-
-const LOG_GROUP = '/ecs/orders';
-const STREAM = 'orders/app/4f1c2b';
-
-/** The stream read back around an event, as GetLogEvents answers (ids of the reader's own). */
-const readsOf = (stream: readonly LogEvent[]): { logContext: LogContextSource; reads: () => number } => {
-  let reads = 0;
-  return {
-    logContext: {
-      fetchAround: async ({ timestamp }) => {
-        reads += 1;
-        return stream
-          .filter((e) => Math.abs(e.timestamp - timestamp) <= 60_000)
-          .map((e, i) => ({ ...e, id: `read-${i}` }));
-      },
-    },
-    reads: () => reads,
-  };
-};
-
-/** The stream delivered through the default filter, one line per event; the repair jobs queued. */
-async function throughTheFilter(lines: readonly string[]): Promise<{ jobs: RepairJob[]; reads: number }> {
-  const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM });
-  const delivered = stream.filter((e) => passesDefaultFilter(e.message));
-  const jobs: RepairJob[] = [];
-  const { logContext, reads } = readsOf(stream);
-  await recordErrors(
-    {
-      event: makeDataPayload(
-        delivered.map(({ id, timestamp, message }) => ({ id, timestamp, message })),
-        { logGroup: LOG_GROUP, logStream: STREAM },
-      ),
-    },
-    {
-      store: new MemoryIncidentStore(),
-      queue: {
-        enqueue: async (sent: readonly RepairJob[]) => {
-          jobs.push(...sent);
-          return { sent: sent.map((j) => j.incidentKey), failed: [] };
-        },
-      },
-      logContext,
-      resolveRepo: () => ({ owner: 'acme', name: 'orders', baseBranch: 'main', pathPrefix: '' }),
-    },
-  );
-  return { jobs, reads: reads() };
-}
 
 describe('a Bun or Node.js process that dies of an uncaught error, through the default filter', () => {
   it.each([
@@ -135,7 +85,7 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
     expect(lines.at(-1)).toMatch(/^(?:Bun v1\.4\.5 \(Linux x64\)|Node\.js v24\.22\.3)$/);
     // whether any line but the last held a term of the filter (those that did not were never seen)
     expect(lines.slice(0, -1).some(passesDefaultFilter)).toBe(heldATerm);
-    const { jobs } = await throughTheFilter(lines);
+    const { jobs } = await deliverThroughDefaultFilter(lines);
     expect(jobs).toHaveLength(1);
     const error = (jobs[0] as RepairJob).error;
     const inApp = error.frames.filter((f) => f.inApp).at(-1);
@@ -171,7 +121,7 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
   });
 
   it('reads around a lone trailer once, and records nothing when no error precedes it', async () => {
-    const { jobs, reads } = await throughTheFilter([
+    const { jobs, reads } = await deliverThroughDefaultFilter([
       'listening on :3000',
       'GET /orders/7 200 3ms',
       'Bun v1.4.5 (Linux x64)',
