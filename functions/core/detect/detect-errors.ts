@@ -1,4 +1,4 @@
-import type { ErrorRecord, LogEvent, StackFrame } from '../contracts.ts';
+import type { ErrorRecord, Language, LogEvent, StackFrame } from '../contracts.ts';
 import { redact } from '../text/redact.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
 import { foldLoggedCauses, foldReprints } from './fold-reprints.ts';
@@ -722,13 +722,7 @@ function assembleStream(
     if (!assembly.tentative || !isWholeEvent) return;
     const line = parseLine({ text, event, isWholeEvent, isLast });
     const record = toRecord(
-      {
-        language: 'javascript',
-        exceptionType: 'Error',
-        message: `${text.trim()} ended on an error it did not catch`,
-        frames: [],
-        causes: [],
-      },
+      frameless('javascript', 'Error', `${text.trim()} ended on an error it did not catch`),
       redact(text.trim()),
       [line],
     );
@@ -1386,36 +1380,18 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   // `ValueError: x`; with Python's `%(name)s` first, `root ValueError: x`.
   const header = EXCEPTION_HEADER.exec(first) ?? EXCEPTION_HEADER.exec(first.replace(LOGGER_NAME, ''));
   if (header?.[1]) {
-    return {
-      language: 'unknown',
-      exceptionType: header[1],
-      message: header[2] ?? '',
-      frames: [],
-      causes: [],
-    };
+    return frameless('unknown', header[1], header[2] ?? '');
   }
   // `feed import failed: SyntaxError: …`: the error a message names is its type.
   const embedded = first.includes(': ') ? readEmbeddedError(first) : undefined;
   if (embedded && !isGenericEmbedded(embedded)) {
-    return {
-      language: 'unknown',
-      exceptionType: embedded.exceptionType,
-      message: embedded.message,
-      frames: [],
-      causes: [],
-    };
+    return frameless('unknown', embedded.exceptionType, embedded.message);
   }
   // `rates refresh failed [DOMException [TimeoutError]: …]`: console.error(msg, err) of an error
   // util.inspect printed in its own form (no frames of its own, a name it differs by).
   const nodeInspected = MAY_START_TRACE.test(first) ? readInspectedAfterWords(first) : undefined;
   if (nodeInspected) {
-    return {
-      language: 'unknown',
-      exceptionType: nodeInspected.exceptionType,
-      message: nodeInspected.message,
-      frames: [],
-      causes: [],
-    };
+    return frameless('unknown', nodeInspected.exceptionType, nodeInspected.message);
   }
   // Elixir: a banner inside a logged line (`Postgrex.Protocol (#PID<0.567.0>) disconnected: **
   // (DBConnection.ConnectionError) …`), or an exception logged with inspect (`import failed:
@@ -1423,17 +1399,11 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   const banner = ELIXIR_EMBEDDED_BANNER.exec(first)?.[1];
   const elixir = banner === undefined ? undefined : readElixirBanner(banner);
   if (elixir) {
-    return {
-      language: 'elixir',
-      exceptionType: elixir.type,
-      message: elixir.message,
-      frames: [],
-      causes: [],
-    };
+    return frameless('elixir', elixir.type, elixir.message);
   }
   const inspected = ELIXIR_INSPECTED_EXCEPTION.exec(first);
   if (inspected?.[1]) {
-    return { language: 'elixir', exceptionType: inspected[1], message: first, frames: [], causes: [] };
+    return frameless('elixir', inspected[1], first);
   }
   // logrus: `msg="charge failed" error="card declined"`: the error field is the error's own text.
   const logfmt = LOGFMT_ERROR.exec(first) ?? LOGFMT_MSG.exec(first);
@@ -1442,7 +1412,12 @@ function parseUnknown(text: string, level?: Level): ParsedTrace {
   const at = logfmt ? logfmtSource(first) : undefined;
   return at
     ? { language: at.language, exceptionType: type, message, frames: [loggedAtFrame(at)], causes: [] }
-    : { language: 'unknown', exceptionType: type, message, frames: [], causes: [] };
+    : frameless('unknown', type, message);
+}
+
+/** A trace of one line: a type and a message, no frames. */
+function frameless(language: Language, exceptionType: string, message: string): ParsedTrace {
+  return { language, exceptionType, message, frames: [], causes: [] };
 }
 
 /** Where a logfmt line says it was logged, as a Go logger writes its caller. */
