@@ -252,6 +252,13 @@ class Cursor {
     if (m) this.at += m[0].length;
     return m;
   }
+  /** `take` for a prefix whose text is not read: no match array is made */
+  skip(re: RegExp): boolean {
+    re.lastIndex = this.at;
+    if (!re.test(this.line)) return false;
+    this.at = re.lastIndex;
+    return true;
+  }
   /** the match at the cursor, without consuming it */
   peek(re: RegExp): RegExpExecArray | null {
     re.lastIndex = this.at;
@@ -273,6 +280,24 @@ class Cursor {
 const isDigit = (code: number) => code >= 48 && code <= 57;
 const isUpper = (code: number) => code >= 65 && code <= 90;
 const OPEN_BRACKET = 91;
+const isWordCode = (code: number) =>
+  isDigit(code) || isUpper(code) || (code >= 97 && code <= 122) || code === 95; // \w
+/** `[\w$.]`: an exception type's characters */
+const isNameCode = (code: number) => isWordCode(code) || code === 36 || code === 46;
+/** `[\w-]`: a Monolog channel's characters */
+const isChannelCode = (code: number) => isWordCode(code) || code === 45;
+
+/**
+ * The index after the run of `isIn` characters at the cursor, at most `max` of them read (a longer
+ * run ends on one of its own): a pattern whose run must end in a given character is tried only
+ * where it does.
+ */
+function runEnd(cursor: Cursor, isIn: (code: number) => boolean, max: number): number {
+  const { line, at } = cursor;
+  let end = at;
+  while (end - at < max && isIn(line.charCodeAt(end))) end++;
+  return end;
+}
 
 // The Erlang VM's last words when an allocator fails (a process heap past the container's memory):
 // `eheap_alloc: Cannot allocate 123210440 bytes of memory (of type "heap").`, written to stderr
@@ -281,6 +306,20 @@ const BEAM_ALLOC_FAILURE = /^[a-z_]{1,40}_alloc: Cannot allocate \d{1,20} bytes 
 
 /** The Erlang VM's allocator failure line (read as fatal here; explained to the reviewer in the email). */
 export const isBeamAllocationFailure = (text: string): boolean => BEAM_ALLOC_FAILURE.test(text);
+
+/**
+ * EXCEPTION_TYPE_FIRST at the cursor. Its name is a run of `[\w$.]` (at most 160) right before
+ * `: `: a logger's name (`c.e.o.OrderController - `) is told apart by one scan, before the
+ * pattern tries every length of it against every type word.
+ */
+function isExceptionTypeAt(cursor: Cursor): boolean {
+  const end = runEnd(cursor, isNameCode, 161);
+  return (
+    cursor.line.charCodeAt(end) === 58 &&
+    cursor.line.charCodeAt(end + 1) === 32 &&
+    cursor.test(EXCEPTION_TYPE_FIRST)
+  );
+}
 
 /** Strips the timestamp/level/thread/logger prefix a logging framework or runtime put before the text. */
 export function stripLogPrefix(line: string): LineParts {
@@ -304,10 +343,12 @@ export function stripLogPrefix(line: string): LineParts {
   if (first >= 97 && first <= 122 && BEAM_ALLOC_FAILURE.test(line)) return { level: 'fatal', body: line };
   const cursor = new Cursor(line);
   const firstIsDigit = isDigit(first);
+  // SYSLOG_RFC3339, LAMBDA_NODE and CRI open with an ISO date and its `T`; DATED_STREAM with `2021/`.
+  const isoDated = firstIsDigit && line.charCodeAt(10) === 84; // T
   const syslog =
     isUpper(first) && isDigit(line.charCodeAt(5))
       ? cursor.take(SYSLOG_TRADITIONAL)
-      : firstIsDigit && line.charCodeAt(10) === 84 // T
+      : isoDated
         ? cursor.take(SYSLOG_RFC3339)
         : null;
   // The message after syslog's header is a line of its own, with whatever prefix its program wrote.
@@ -326,7 +367,7 @@ export function stripLogPrefix(line: string): LineParts {
     const level = toLevel(apache[1]);
     return level ? { level, body: cursor.rest } : { body: cursor.rest };
   }
-  const lambda = firstIsDigit
+  const lambda = isoDated
     ? cursor.take(LAMBDA_NODE)
     : first === OPEN_BRACKET
       ? (cursor.take(LAMBDA_PYTHON) ?? cursor.take(LAMBDA_PYTHON_UNHANDLED))
@@ -355,24 +396,24 @@ export function stripLogPrefix(line: string): LineParts {
         return phpMessages(cursor.rest) ?? { level: 'error', body: cursor.rest };
       return { level: toLevel(nginx[1]) ?? 'error', body: cursor.rest };
     }
-    goDated = slashed && cursor.take(GO_LOG_DATE) !== null;
-    if (!goDated) cursor.take(CRI) ?? cursor.take(DATED_STREAM);
+    goDated = slashed && cursor.skip(GO_LOG_DATE);
+    if (!goDated) (isoDated && cursor.skip(CRI)) || (slashed && cursor.skip(DATED_STREAM));
   }
   const py = isUpper(cursor.code) ? cursor.take(PY_LOGGING) : null;
   if (py) return { level: toLevel(py[1]), body: cursor.rest };
   const opens = cursor.code;
   const stamped =
-    goDated ||
-    ((isDigit(opens) || isUpper(opens) || opens === OPEN_BRACKET) && cursor.take(TIMESTAMP) !== null);
+    goDated || ((isDigit(opens) || isUpper(opens) || opens === OPEN_BRACKET) && cursor.skip(TIMESTAMP));
   const sidekiq = cursor.code === 112 && (stamped || cursor.at === 0) ? cursor.take(SIDEKIQ) : null; // `pid=`
   if (sidekiq) return { level: toLevel(sidekiq[1]) ?? 'error', body: cursor.rest };
   if (stamped) {
     const dashed = cursor.code === 45 ? cursor.take(PY_DASHED) : null;
     if (dashed) return { level: toLevel(dashed[1]), body: cursor.rest };
-    const monolog = cursor.take(MONOLOG_CHANNEL);
+    const monolog =
+      line.charCodeAt(runEnd(cursor, isChannelCode, 61)) === 46 ? cursor.take(MONOLOG_CHANNEL) : null; // `app.`
     if (monolog) return { level: toLevel(monolog[1]), body: cursor.rest };
-    if (isDigit(cursor.code)) cursor.take(PID);
-    else if (cursor.code >= 97 && cursor.code <= 122) cursor.take(ELIXIR_METADATA);
+    if (isDigit(cursor.code)) cursor.skip(PID);
+    else if (cursor.code >= 97 && cursor.code <= 122) cursor.skip(ELIXIR_METADATA);
   }
   let level: Level | undefined;
   // Single-letter levels (`E`, `I`) only count after a timestamp: alone they are ordinary words.
@@ -392,23 +433,23 @@ export function stripLogPrefix(line: string): LineParts {
   ) {
     cursor.at += levelMatch?.[0].length ?? 0;
     level = toLevel(word);
-    if (stamped && isDigit(cursor.code) && cursor.take(SPRING_BOOT)) return { level, body: cursor.rest };
+    if (stamped && isDigit(cursor.code) && cursor.skip(SPRING_BOOT)) return { level, body: cursor.rest };
   }
   if (stamped || level) {
-    if (cursor.code === OPEN_BRACKET && cursor.take(THREAD) && cursor.code === OPEN_BRACKET)
-      cursor.take(LSAPI_STDERR) ?? cursor.take(CALLER_AND_CONTEXT);
+    if (cursor.code === OPEN_BRACKET && cursor.skip(THREAD) && cursor.code === OPEN_BRACKET)
+      cursor.skip(LSAPI_STDERR) || cursor.skip(CALLER_AND_CONTEXT);
     if (level && !stamped) {
-      cursor.take(TIMESTAMP);
-      cursor.take(COLON_GAP);
+      cursor.skip(TIMESTAMP);
+      cursor.skip(COLON_GAP);
     }
     if (!level) {
       const after = cursor.take(LEVEL_WORD);
       if (after?.[1]) {
         level = toLevel(after[1]);
-        if (cursor.code === OPEN_BRACKET) cursor.take(THREAD);
+        if (cursor.code === OPEN_BRACKET) cursor.skip(THREAD);
       }
     }
-    if (level && !cursor.test(EXCEPTION_TYPE_FIRST)) cursor.take(LOGGER);
+    if (level && !isExceptionTypeAt(cursor)) cursor.skip(LOGGER);
   }
   return level ? { level, body: withoutRichCaller(cursor.rest) } : { body: cursor.rest };
 }

@@ -22,7 +22,9 @@ const MAX_NAME = 800;
  * word of its own, counts: `retry: 3: ok`, `user: bob` or `MyErrorHandler: ok` never do.
  */
 export function readEmbeddedError(line: string): EmbeddedError | undefined {
-  NAME_END.lastIndex = 0;
+  // A name after other words starts after a space or a tab: no name ends before the first one
+  // (`java.lang.IllegalStateException: …`, a plain header, is passed over unread).
+  NAME_END.lastIndex = firstBlank(line) + 1;
   for (let end = NAME_END.exec(line); end !== null; end = NAME_END.exec(line)) {
     const start = nameStart(line, end.index);
     if (start > MAX_PREFIX) return undefined;
@@ -40,6 +42,14 @@ export function readEmbeddedError(line: string): EmbeddedError | undefined {
     }
   }
   return undefined;
+}
+
+/** The index of the line's first space or tab; the line's length when it holds neither. */
+function firstBlank(line: string): number {
+  const space = line.indexOf(' ');
+  const tab = line.indexOf('\t');
+  if (space < 0) return tab < 0 ? line.length : tab;
+  return tab < 0 || space < tab ? space : tab;
 }
 
 /** Where the name that ends at `at` begins: back over name characters and `::` (Ruby, PHP). */

@@ -38,6 +38,9 @@ const MAX_LINE = 8192;
 // text between `"""` lines, for its cause: multiprocessing's `RemoteTraceback`, concurrent.futures'
 // `_RemoteTraceback`, billiard's `ExceptionWithTraceback` (Celery 5.2 raises that one itself).
 const REMOTE_LEAD = /^[A-Za-z_][\w.]{0,200}(?:RemoteTraceback|ExceptionWithTraceback): ?$/;
+/** REMOTE_LEAD, tried only on a line that ends as it does (asked of every line that may open a trace) */
+const isRemoteLead = (line: string): boolean =>
+  (line.endsWith(':') || line.endsWith(': ')) && REMOTE_LEAD.test(line);
 const FENCE = '"""';
 // A subinterpreter's uncaught exception (3.14's concurrent.interpreters: `Interpreter.call`,
 // `InterpreterPoolExecutor`) reaches the caller as `ExecutionFailed: KeyError: 'lines'`, whose
@@ -397,7 +400,7 @@ function isPythonStart(line: string): boolean {
     head.includes(HEADER) ||
     head === STACK_INFO ||
     (FRAME.test(head) && isIndented(head)) ||
-    REMOTE_LEAD.test(head)
+    isRemoteLead(head)
   );
 }
 

@@ -167,7 +167,8 @@ function readLoggedHeader(line: string): OpenHeader | undefined {
     const closed = body.endsWith('):');
     return { exceptionType: rails[1] ?? '', message: closed ? body.slice(0, -2) : body, closed, rails: true };
   }
-  const logger = /^\S/.test(line) ? TYPE_SUFFIX.exec(line) : null;
+  // TYPE_SUFFIX only where its `)` ends the line: elsewhere it backtracks over the whole line to fail
+  const logger = /^\S/.test(line) && line.endsWith(')') ? TYPE_SUFFIX.exec(line) : null;
   if (logger && isErrorTypeName(logger[2] ?? '') && readUncaught(line) === undefined) {
     return { exceptionType: logger[2] ?? '', message: logger[1] ?? '', closed: true };
   }
