@@ -559,6 +559,23 @@ describe('Java 25 (OpenJDK 25.0.5, Debian sid)', () => {
     },
   );
 
+  it("reads the launcher's report of a main class with no main method it can run as a frame of that class", () => {
+    // OpenJDK 17.0.15, `java -cp out com.example.App` of a class whose entry point is not `main`:
+    // no exception, no frame; the class is where the method belongs. Before: a JavaScript `Error`.
+    const record = readBothShapes('java/java17-launcher-main-method-not-found.txt');
+
+    expect([record.language, record.exceptionType, record.message, record.frames]).toEqual([
+      'java',
+      'Error',
+      'Main method not found in class com.example.App',
+      [{ file: 'App.java', function: 'main', module: 'com.example.App', inApp: true }],
+    ]);
+    // the filter passes its first line only, which is whole: no read of the stream
+    const [first] = deliveries(traceText('java/java17-launcher-main-method-not-found.txt')).perLine;
+    expect(passesDefaultFilter(first ?? '')).toBe(true);
+    expect(detectErrors(makeEvents([first ?? ''])).map((d) => d.needsContext)).toEqual([false]);
+  });
+
   it("keeps a failed subtask's frames as the FailedException's cause", () => {
     const record = readBothShapes('java/java25-structured-task-scope-open-failed-exception.txt');
 

@@ -25,6 +25,14 @@ const THREAD_PREFIX = 'Exception in thread "';
 // and read alone its `Error: …` is a JavaScript Error's header: the record is the exception it names.
 const LAUNCHER_REPORT =
   /^Error: (?:Could not find or load|Unable to (?:initialize|load)|LinkageError occurred while loading) main class \S+(?: in module \S+)?$/;
+// …and its report that the main class has no main method it can run (LauncherHelper, its fixed
+// English text: `Error: Main method not found in class com.example.App, please define the main
+// method as:`, the signature on the next line): no exception and no frame, but the class is named.
+const MAIN_METHOD_REPORT =
+  /^Error: Main method (?:not found|is not static|must return a value of type void) in class ([A-Za-z_$][\w$]{0,200}(?:\.[A-Za-z_$][\w$]{0,200}){0,30}), please define the main method as:$/;
+/** The line is the launcher's report that the main class has no main method it can run. */
+const isMainMethodReport = (line: string): boolean =>
+  line.startsWith('Error: Main method ') && MAIN_METHOD_REPORT.test(line.trimEnd());
 // A type name as Java prints it: `pkg.Outer$Inner` segments, none empty, none starting with a digit.
 // Each repetition starts with its own `.`, so the match is linear.
 const TYPE_NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/;
@@ -270,6 +278,32 @@ function parseJava(text: string): ParsedTrace | undefined {
   return { ...toTrace(first), causes: causes.map(toTrace) };
 }
 
+/**
+ * The launcher's report that the main class has no main method it can run: the class is where the
+ * method belongs (or the launch command names the wrong class), its one frame.
+ */
+function parseMainMethodReport(text: string): ParsedTrace | undefined {
+  const first = (text.split('\n', 1)[0] ?? '').trim();
+  const className = isMainMethodReport(first) ? MAIN_METHOD_REPORT.exec(first)?.[1] : undefined;
+  if (className === undefined) return undefined;
+  const simple = className.slice(className.lastIndexOf('.') + 1).split('$')[0] ?? className;
+  const file = `${simple}.java`;
+  return {
+    language: 'java',
+    exceptionType: 'Error',
+    message: first.slice('Error: '.length).replace(/, please define the main method as:$/, ''),
+    frames: [
+      {
+        file,
+        function: 'main',
+        module: className,
+        inApp: isInApp({ language: 'java', file, module: className }),
+      },
+    ],
+    causes: [],
+  };
+}
+
 function continuesJava(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   const head = line.slice(0, MAX_LINE);
@@ -296,16 +330,17 @@ function continuesJava(line: string, block: readonly string[]): boolean {
 export const javaParser: TraceParser = {
   language: 'java',
   // …and a JVM's report that it could not start (jvm-startup.ts): no exception, no frame
-  startsTrace: (line) => startsJvmStartup(line) || readHeader(line) !== undefined,
+  startsTrace: (line) => startsJvmStartup(line) || isMainMethodReport(line) || readHeader(line) !== undefined,
   continuesTrace: (line, block) =>
     isJvmStartup(block) ? continuesJvmStartup(line, block) : continuesJava(line, block),
   headsFrame: headsJvmStartup,
-  endsTrace: (block) => isJvmStartup(block) && endsJvmStartup(block),
-  // Only `Exception in thread "main" …` is a trace without frames (see parseJava), and the JVM's.
-  parsesAlone: (line) => line.includes(THREAD_PREFIX) || startsJvmStartup(line),
+  endsTrace: (block) => (isJvmStartup(block) && endsJvmStartup(block)) || isMainMethodReport(block[0] ?? ''),
+  // Only `Exception in thread "main" …` is a trace without frames (see parseJava), and the
+  // launcher's and the JVM's reports.
+  parsesAlone: (line) => line.includes(THREAD_PREFIX) || startsJvmStartup(line) || isMainMethodReport(line),
   parse: (text) => {
     try {
-      return parseJvmStartup(text) ?? parseJava(text);
+      return parseJvmStartup(text) ?? parseMainMethodReport(text) ?? parseJava(text);
     } catch {
       return undefined;
     }
