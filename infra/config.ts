@@ -21,10 +21,12 @@ const LOG_RETENTION_DAYS = [
  * Deno's report of an uncaught error that names no `Error` (`error: Uncaught (in promise) "…"`),
  * and Bun's and Node's last line when an uncaught error ends the process (`Bun v1.4.5 (Linux x64)`,
  * `Node.js v24.22.3`: Bun prints a plain Error as `error: …`, and an error class need not end in
- * `Error`, `PaymentDeclined: …`, so no other term holds them; the detector reads the lines before it).
+ * `Error`, `PaymentDeclined: …`, so no other term holds them; the detector reads the lines before it),
+ * and Deno's reports of a module it could not load, which stop the program's start (`error: Module
+ * not found "file:///app/x.ts".`, `error: Import "zod" not a dependency`).
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency"';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

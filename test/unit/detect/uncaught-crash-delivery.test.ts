@@ -96,6 +96,36 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
     ]);
   });
 
+  it.each([
+    [
+      'deno-2.9-module-not-found.txt',
+      'Module not found "file:///app/src/orders/pricing-v2.ts".',
+      '/app/src/module-not-found.ts:1',
+    ],
+    [
+      'deno-2.9-import-not-a-dependency.txt',
+      'Import "zod-missing" not a dependency',
+      '/app/src/package-not-found.ts:1',
+    ],
+  ])(
+    'a Deno program whose module does not load (%s): one incident, the importing file read back',
+    async (fixture, message, at) => {
+      // Deno prints no trailer, and neither line holds another term: `?"Module not found"`, `?"not a dependency"`
+      const { delivered, jobs } = await deliverThroughDefaultFilter(
+        deliveries(traceText(`javascript/${fixture}`)).perLine,
+      );
+      expect(delivered).toHaveLength(1);
+      expect(jobs).toHaveLength(1);
+      const error = (jobs[0] as RepairJob).error;
+      const inApp = error.frames.filter((f) => f.inApp).at(-1);
+      expect([
+        error.exceptionType,
+        error.message.split('\n')[0],
+        inApp && `${inApp.file}:${inApp.line}`,
+      ]).toEqual(['Error', message, at]);
+    },
+  );
+
   it("counts Bun's last line with the error it ends, in both delivery shapes", () => {
     const { oneEvent, perLine } = deliveries(traceText('javascript/bun-1.4-uncaught-error-string-cause.txt'));
     const [one] = detectErrors(makeEvents(oneEvent));

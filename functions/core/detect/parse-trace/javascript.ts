@@ -186,12 +186,15 @@ function readEmbeddedClassHeader(line: string): Header | undefined {
 // "file:///app/x.ts".`, `error: SyntaxError: …`), with its frames under it.
 const RUNTIME_LABEL = 'error: ';
 const UNCAUGHT_LABEL = /^Uncaught (\(in promise\) )?/;
+// Deno's reports of a module it could not load, the program's start failing: whole on their own,
+// the importing file on the frame under them.
+const DENO_LOAD_FAILURE = /^(?:Module not found "[^"\n]{1,1000}"|Import "[^"\n]{1,300}" not a dependency)/;
 /** A value thrown that is no Error, as Deno prints it: `"upstream said no"`, `42`, `undefined`. */
 const QUOTED_VALUE = /^"(.*)"$/;
 
 interface Labelled {
   header: Header;
-  /** Deno's `Uncaught`: nothing caught it, whatever follows */
+  /** Deno's `Uncaught`, or a module it could not load: nothing caught it, whatever follows */
   isUncaught: boolean;
   /** what was thrown is no Error (`"upstream said no"`): Deno prints nothing more of it */
   isValue?: true;
@@ -213,7 +216,7 @@ function readLabelled(line: string): Labelled | undefined {
     return { header: { exceptionType, message, opensProps: false }, isUncaught: true, isValue: true };
   }
   const header = readHeader(rest) ?? { exceptionType: 'Error', message: rest, opensProps: false };
-  return { header: { ...header, opensProps: false }, isUncaught: false };
+  return { header: { ...header, opensProps: false }, isUncaught: DENO_LOAD_FAILURE.test(rest) };
 }
 
 /**
