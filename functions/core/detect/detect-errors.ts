@@ -20,6 +20,7 @@ import { type EmbeddedError, readEmbeddedError } from './parse-trace/embedded-er
 import { type ParsedTrace, TRACE_PARSERS, type TraceParser } from './parse-trace/index.ts';
 import {
   continuesExcerpt,
+  ERRNO_CODE_SOURCE,
   endsExcerpt,
   isBunExcerptFrame,
   isBunExcerptLine,
@@ -150,7 +151,7 @@ const ELIXIR_FRAME_START = String.raw`^\s+(?:\([a-z]\w{0,100}(?: [\w.+-]{1,60})?
 const ELIXIR_LINE_START = String.raw`^\s*\*\* \(|${ELIXIR_FRAME_START}`;
 const ELIXIR_STACK_ENTRY = new RegExp(ELIXIR_FRAME_START);
 // Bun heads a system error it prints with its code: `ENOENT: no such file or directory, …`
-const ERRNO_START = '^E[A-Z][A-Z_]{1,15}: ';
+const ERRNO_START = `^${ERRNO_CODE_SOURCE}: `;
 // Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE = new RegExp(
   String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}|detached\. Class=|${ERRNO_START}`,
@@ -177,7 +178,8 @@ const MAY_MATTER_WORDS = anyCase([
 ]);
 // Elixir's banners and frames, the Erlang VM's allocator failure (`eheap_alloc: Cannot allocate
 // …`) and Bun's print of a system error (`ENOENT: no such file or directory, …`) say no error word
-// either.
+// either; nor do Bun's and Node's last lines after a crash (`Node.js v24.22.3`), which the assembler
+// reads before this check, but which a shipper's envelope carries past it (envelopedLine).
 const MAY_MATTER_START = new RegExp(
   String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |^Bun v\d|^Node\.js v\d|${ELIXIR_LINE_START}|${ERRNO_START}`,
 );
@@ -616,8 +618,8 @@ function assembleStream(
     excerpt = undefined;
     if (!held) return;
     // Node's print of an uncaught value that is no Error is its excerpt and the value: one record.
-    if (isUncaughtValuePrint(held.map((line) => line.text))) {
-      const lines = held.map(parseLine);
+    const lines = held.map(parseLine);
+    if (isUncaughtValuePrint(lines.map((line) => line.body))) {
       while (lines.length > 1 && lines.at(-1)?.body.trim() === '') lines.pop();
       const bodies = lines.map((line) => line.body);
       close({ parsers: [javascriptParser], lines, bodies, chars: bodies.join('').length }, undefined);

@@ -351,13 +351,10 @@ export function invocationLastLines(
 function concurrentLines(ordered: readonly { message: string }[], requestId: string): string[] | undefined {
   const first = ordered.findIndex(({ message }) => message.includes(requestId));
   if (first < 0) return undefined;
-  const after = ordered.slice(first).map((e) => e.message);
-  const isOther = (message: string) => {
-    if (PLATFORM_FRAME.test(message)) return false;
-    const id = requestIdOfLine(message);
-    return id !== undefined && id !== requestId;
-  };
-  return after.some(isOther) ? after.filter((message) => requestIdOfLine(message) === requestId) : undefined;
+  const after = ordered.slice(first).map(({ message }) => ({ message, id: requestIdOfLine(message) }));
+  const isOther = ({ message, id }: { message: string; id: string | undefined }) =>
+    id !== undefined && id !== requestId && !PLATFORM_FRAME.test(message);
+  return after.some(isOther) ? after.filter(({ id }) => id === requestId).map((e) => e.message) : undefined;
 }
 
 /** The newest MAX_LAST_LINES lines of `messages`, Lambda's own left out, each capped and redacted. */

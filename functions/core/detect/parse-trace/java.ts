@@ -284,22 +284,15 @@ function parseJava(text: string): ParsedTrace | undefined {
  */
 function parseMainMethodReport(text: string): ParsedTrace | undefined {
   const first = (text.split('\n', 1)[0] ?? '').trim();
-  const className = isMainMethodReport(first) ? MAIN_METHOD_REPORT.exec(first)?.[1] : undefined;
+  const className = first.startsWith('Error: Main method ') ? MAIN_METHOD_REPORT.exec(first)?.[1] : undefined;
   if (className === undefined) return undefined;
   const simple = className.slice(className.lastIndexOf('.') + 1).split('$')[0] ?? className;
-  const file = `${simple}.java`;
   return {
     language: 'java',
     exceptionType: 'Error',
     message: first.slice('Error: '.length).replace(/, please define the main method as:$/, ''),
-    frames: [
-      {
-        file,
-        function: 'main',
-        module: className,
-        inApp: isInApp({ language: 'java', file, module: className }),
-      },
-    ],
+    // the frame a trace through its main method would print: `com.example.App.main(App.java)`
+    frames: [readFrame(`${className}.main(${simple}.java)`)],
     causes: [],
   };
 }

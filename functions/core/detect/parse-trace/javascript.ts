@@ -82,9 +82,12 @@ const TRACE_UNCAUGHT_HINT =
  * Whether `lines`, a code excerpt Node printed (its `file:line` first), is its print of an uncaught
  * value that is no Error: the caret, the value's line(s), then Node's `--trace-uncaught` hint.
  */
-export function isUncaughtValuePrint(lines: readonly string[]): boolean {
+export const isUncaughtValuePrint = (lines: readonly string[]): boolean => uncaughtValueHint(lines) > 0;
+
+/** The index of Node's `--trace-uncaught` hint in such a print, or -1 when `lines` is none. */
+function uncaughtValueHint(lines: readonly string[]): number {
   const hint = lines.findIndex((line) => TRACE_UNCAUGHT_HINT.test(bounded(line)));
-  return hint >= 4 && CARET_LINE.test(bounded(lines[2] ?? '')) && isExcerptHeader(lines[0] ?? '');
+  return hint >= 4 && CARET_LINE.test(bounded(lines[2] ?? '')) && isExcerptHeader(lines[0] ?? '') ? hint : -1;
 }
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
@@ -236,9 +239,11 @@ function readTopHeader(line: string): Header | undefined {
     ? { ...header, exceptionType: 'Error', message: `${header.exceptionType}: ${header.message}` }
     : header;
 }
-const ERRNO_CODE = /^E[A-Z][A-Z_]{1,15}$/;
+/** A system error's code (`ENOENT`, `ECONNREFUSED`), as a regex's source. */
+export const ERRNO_CODE_SOURCE = 'E[A-Z][A-Z_]{1,15}';
+const ERRNO_CODE = new RegExp(`^${ERRNO_CODE_SOURCE}$`);
 /** `ENOENT: no such file or directory, open '/app/x.html'`: how Bun heads a system error it prints. */
-export const ERRNO_HEADER = /^E[A-Z][A-Z_]{1,15}: \S/;
+const ERRNO_HEADER = new RegExp(`^${ERRNO_CODE_SOURCE}: \\S`);
 
 /** Strips the `file://` scheme so ESM paths look like CommonJS ones (and map onto the repository). */
 function normaliseFile(file: string): string {
@@ -520,8 +525,8 @@ function parseJavascript(text: string): ParsedTrace | undefined {
  * one), and the excerpt's line is where it was thrown, the one frame Node gives.
  */
 function uncaughtValue(lines: readonly string[]): ParsedTrace | undefined {
-  if (!isUncaughtValuePrint(lines)) return undefined;
-  const hint = lines.findIndex((line) => TRACE_UNCAUGHT_HINT.test(bounded(line)));
+  const hint = uncaughtValueHint(lines);
+  if (hint < 0) return undefined;
   const frame = excerptFrame(lines);
   return {
     language: 'javascript',
