@@ -27,6 +27,8 @@ const MAX_BYTES_SEARCHED = 32 * 1024 * 1024;
 const MAX_NAMED = 5;
 
 // A parameter: its name, then an optional TypeScript annotation without commas or parentheses.
+// Each alternative of DEFINITION captures the same five groups: how it is exported as written (if
+// it is), its name, its three parameters.
 const PARAM = String.raw`\s*([\w$]{1,60})\s*(?::[^,()]{1,200})?`;
 const PARAMS = String.raw`\(${PARAM},${PARAM},${PARAM}\)`;
 const ASYNC_FN = String.raw`(?:async\s+)?(?:function\s*\*?\s*[\w$]{0,100}\s*)?`;
@@ -35,7 +37,7 @@ const ASYNC_FN = String.raw`(?:async\s+)?(?:function\s*\*?\s*[\w$]{0,100}\s*)?`;
 // defined under a name (`const handler = (…) =>`, `function handler(…)`) the module exports apart.
 const DEFINITION = new RegExp(
   [
-    String.raw`(?:^|[\s;])(?:module\.)?exports\.([\w$]{1,100})\s*=\s*${ASYNC_FN}${PARAMS}`,
+    String.raw`(?:^|[\s;])((?:module\.)?exports\.)([\w$]{1,100})\s*=\s*${ASYNC_FN}${PARAMS}`,
     String.raw`(?:^|[\s;])(export\s+(?:default\s+)?)?(?:async\s+)?function\s*\*?\s*([\w$]{1,100})\s*${PARAMS}`,
     String.raw`(?:^|[\s;])(export\s+)?(?:const|let|var)\s+([\w$]{1,100})\s*(?::[^=\n]{1,200})?=\s*${ASYNC_FN}${PARAMS}`,
   ].join('|'),
@@ -58,17 +60,11 @@ interface Handler {
 function handlersIn(path: string, text: string): Handler[] {
   const found: Handler[] = [];
   for (const m of text.matchAll(DEFINITION)) {
-    const groups = m.slice(1);
-    // which alternative matched: its name, whether it is exported as written, then the three params
-    const [name, exported, params] =
-      m[1] !== undefined
-        ? [m[1], true, groups.slice(1, 4)]
-        : m[6] !== undefined
-          ? [m[6], m[5] !== undefined, groups.slice(6, 9)]
-          : [m[11] ?? '', m[10] !== undefined, groups.slice(11, 14)];
-    const [event = '', context = '', callback = ''] = params;
+    // the alternative that matched is the one whose name group is set
+    const first = m[2] !== undefined ? 1 : m[7] !== undefined ? 6 : 11;
+    const [exportedAs, name = '', event = '', context = '', callback = ''] = m.slice(first, first + 5);
     if (!CALLBACK_NAME.test(callback) && !(EVENT_NAME.test(event) && CONTEXT_NAME.test(context))) continue;
-    if (!exported && !exportsName(text, name)) continue;
+    if (exportedAs === undefined && !exportsName(text, name)) continue;
     const at = (m.index ?? 0) + (m[0].length - m[0].trimStart().length);
     found.push({ path, line: text.slice(0, at).split('\n').length, name, callback });
   }

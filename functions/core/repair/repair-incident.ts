@@ -611,6 +611,12 @@ async function announceStop({
   }
 }
 
+/** A placement that found where the error is, and one that says why nothing could be found. */
+const isPlaced = <T extends { kind: string } | undefined>(p: T): p is Extract<T, { kind: 'placed' }> =>
+  p?.kind === 'placed';
+const isUnplaced = <T extends { kind: string } | undefined>(p: T): p is Extract<T, { kind: 'unplaced' }> =>
+  p?.kind === 'unplaced';
+
 type Proposed =
   | { kind: 'applied'; incident: Incident; analysis: IncidentAnalysis }
   | Extract<RepairOutcome, { kind: 'no_fix' }>;
@@ -649,25 +655,14 @@ async function proposeAndApply({
     placement?.kind === 'placed' || handler.kind !== 'not_applicable'
       ? undefined
       : await placeLogSite({ error: job.error, repo: workspace, pathPrefix: incident.repo.pathPrefix });
-  const placed =
-    placement?.kind === 'placed'
-      ? placement
-      : handler.kind === 'placed'
-        ? handler
-        : logSite?.kind === 'placed'
-          ? logSite
-          : undefined;
+  const placements = [placement, handler, logSite];
+  const placed = placements.find(isPlaced);
   const error = placed?.error ?? job.error;
   if (placement?.kind === 'placed')
     progress('analysing', `the SyntaxError is in ${placement.paths.join(', ')}`);
   if (handler.kind === 'placed') progress('analysing', `the refused callback handler is ${handler.location}`);
   if (logSite?.kind === 'placed') progress('analysing', `the error was logged at ${logSite.location}`);
-  const unplacedReason =
-    placement?.kind === 'unplaced'
-      ? placement.reason
-      : handler.kind === 'unplaced'
-        ? handler.reason
-        : undefined;
+  const unplacedReason = placements.find(isUnplaced)?.reason;
   const prompt = await buildRepairPrompt({
     error,
     repo: workspace,
