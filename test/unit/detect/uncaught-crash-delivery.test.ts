@@ -139,6 +139,24 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
     expect(lines[0]?.record.eventIds).toContain(`e${perLine.length - 1}`);
   });
 
+  it("reads the trailer a container runtime's JSON envelope carries (docker's json-file log)", () => {
+    const env = (log: string) =>
+      JSON.stringify({ log: `${log}\n`, stream: 'stderr', time: '2026-12-07T12:00:00.000Z' });
+    const crash = [
+      'PaymentDeclined: card declined for order ord-7',
+      '    at charge (/app/src/charge.js:9:27)',
+      '',
+      'Node.js v24.22.3',
+    ];
+    const read = (lines: string[]) =>
+      detectErrors(makeEvents(lines.map(env)), { tentative: true }).map((d) => [
+        d.record.eventIds,
+        d.isTentative,
+      ]);
+    expect(read(crash)).toEqual([[['e0', 'e1', 'e3'], undefined]]);
+    expect(read(crash.slice(-1))).toEqual([[['e0'], true]]);
+  });
+
   it("reads Node's print of a value thrown that is no Error as one record, where it was thrown", () => {
     const { oneEvent, perLine } = deliveries(traceText('javascript/node24-uncaught-throw-string.txt'));
     for (const shape of [oneEvent, perLine]) {
