@@ -846,7 +846,13 @@ function assembleStream(
       const isElided = mayContinue && continuing.length === 0 && ELISION.test(body);
       const isMessage =
         mayContinue && continuing.length === 0 && !isElided && continuesMessage(open, line, parsers);
-      if (continuing.length > 0 || isElided || isMessage) {
+      const isTail =
+        mayContinue &&
+        continuing.length === 0 &&
+        !isElided &&
+        !isMessage &&
+        continuesTail(open, line, parsers);
+      if (continuing.length > 0 || isElided || isMessage || isTail) {
         if (continuing.length > 0) {
           open.parsers = continuing;
           // a line of the trace itself (a frame, not a blank) confirms the message lines before it
@@ -1066,6 +1072,30 @@ function continuesMessage(open: Block, line: Parsed, parsers: readonly TracePars
   if (isErrorLine(line)) return false;
   return !(MAY_START_TRACE.test(body) && parsers.some((p) => p.startsTrace(body)));
 }
+
+/**
+ * More of the error's print after its trace's end (TraceParser.continuesTail), never a line with a
+ * level of its own (the next statement, even in an event a shipper joined from several). In the
+ * event the trace came in, any other line: the event is that print (a note may read `Error: …`).
+ * Logged one line per event, only a line written within TAIL_GAP_MS of the one before it, not
+ * after a blank line, that is no error line and opens no trace: the next print may have no level
+ * either (another process's on the same stream, a script's `Text after`).
+ */
+function continuesTail(open: Block, line: Parsed, parsers: readonly TraceParser[]): boolean {
+  const latest = open.lines[open.lines.length - 1];
+  const body = line.body;
+  if (!latest || line.level !== undefined || !open.parsers.some((p) => p.continuesTail?.(body, open.bodies)))
+    return false;
+  if (!line.isWholeEvent && line.event === latest.event) return true;
+  return (
+    line.event.timestamp - latest.event.timestamp <= TAIL_GAP_MS &&
+    latest.body.trim() !== '' &&
+    !isErrorLine(line) &&
+    !(MAY_START_TRACE.test(body) && parsers.some((p) => p.startsTrace(body)))
+  );
+}
+// A runtime writes an error's print at once: its lines reach the log within milliseconds.
+const TAIL_GAP_MS = 100;
 
 /**
  * The line names no error type of its own, only the word `Error` or `Exception` among others

@@ -98,10 +98,10 @@ const PYTHON_313: Expected[] = [
     at: 'recursion.py:2',
   },
   {
-    // add_note's notes print after the exception line, at column 0: not read (see the report)
+    // add_note's notes print after the exception line, at column 0: the message's last lines
     path: 'python/py313-add-note.txt',
     type: 'KeyError',
-    message: "'total'",
+    message: "'total'\nwhile charging order o-17\nthe cart service sent no total",
     at: 'notes.py:3',
   },
   {
@@ -269,11 +269,12 @@ const PYTHON_314: Expected[] = [
     ],
   },
   {
-    // 3.14's json adds notes naming the item (`when serializing dict item 'created'`): not read,
-    // as add_note's are not
+    // 3.14's json adds notes naming the item (`when serializing dict item 'created'`), read as
+    // add_note's are
     path: 'python/py314-json-dumps-exception-notes.txt',
     type: 'TypeError',
-    message: 'Object of type datetime is not JSON serializable',
+    message:
+      "Object of type datetime is not JSON serializable\nwhen serializing dict item 'created'\nwhen serializing dict item 'order'",
     at: 'json_notes.py:7',
   },
   {

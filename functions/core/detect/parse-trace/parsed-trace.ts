@@ -56,4 +56,12 @@ export interface TraceParser {
    * Absent means never.
    */
   continuesMessage?(line: string, block: readonly string[]): boolean;
+  /**
+   * `line`, which `continuesTrace` did not take, is more of the error's print after the trace's
+   * own end: Python prints the rest of a message of several lines after the exception line, at
+   * column 0 (pydantic's `ValidationError` names each field on a line of its own), and then the
+   * exception's notes (`add_note`). The detector takes it when it comes in the same event as the
+   * trace, or right after it with no level of its own and no trace it could open. Absent: never.
+   */
+  continuesTail?(line: string, block: readonly string[]): boolean;
 }

@@ -255,12 +255,14 @@ function parsePython(text: string): ParsedTrace | undefined {
   const lead = lines[0]?.includes(HEADER) ? undefined : readLead(lines[0] ?? '');
   // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
   if (lead && !text.includes(HEADER)) return undefined;
-  const sections = readSections(lines, false);
+  // the lead's message goes on up to the header (continuesLeadMessage)
+  const header = lead ? lines.findIndex((line) => line.trimStart().startsWith(HEADER)) : -1;
+  const sections = readSections(header > 1 ? lines.slice(header) : lines, false);
   const last = sections.at(-1);
   if (lead && (!last || last.exceptionType === undefined)) {
     const section = last ?? { frames: [], messageLines: [] };
     section.exceptionType = lead.exceptionType;
-    section.messageLines = [lead.message];
+    section.messageLines = [lead.message, ...lines.slice(1, Math.max(1, header))];
     if (!last) sections.push(section);
   }
   return chainOf(sections.filter((s) => s.exceptionType !== undefined).map(toTrace));
@@ -378,11 +380,61 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
 }
 
+// warnings.showwarning's line: `<file>:<line>: <Category>: <message>`
+const WARNING_LINE = /^[^\s:]{1,1000}:\d{1,9}: [A-Za-z_][\w.]{0,200}Warning: /;
+// an HTTP access log's request and status: `127.0.0.1 - - [07/Dec/2026 13:33:57] "GET /orders/7 HTTP/1.1" 500 -`
+const ACCESS_LINE = /"[A-Z]{3,7} [^\s"]{1,4000} HTTP\/\d(?:\.\d)?" \d{3}\b/;
+/** Lines looked back over from a line after a trace's end for the exception line it follows. */
+const MAX_TAIL_LOOKBACK = 200;
+
+/**
+ * A column-0 line after the exception line of the trace's last section: the rest of a message of
+ * several lines (pydantic names each field that failed, jsonschema the schema path and the
+ * instance), or a note (`add_note`, 3.11+). Not after a section that printed none (the Lambda
+ * runtime's lead, whose traceback ends at its frames), nor one that opens a traceback of its own.
+ */
+function continuesTail(line: string, block: readonly string[]): boolean {
+  if (line.trim() === '' || isIndented(line) || isPythonStart(line) || line.startsWith(FAULT)) return false;
+  // a warning the interpreter printed after it (`<sys>:0: RuntimeWarning: …` at exit) is its own
+  // print, and so is the server's access line for the request that failed (werkzeug, gunicorn)
+  const head = line.slice(0, MAX_LINE);
+  if (WARNING_LINE.test(head) || ACCESS_LINE.test(head)) return false;
+  if ((block[0] ?? '').startsWith(FAULT)) return false;
+  let isPastExceptionLine = false;
+  for (let i = block.length - 1, seen = 0; i >= 0 && seen < MAX_TAIL_LOOKBACK; i -= 1, seen += 1) {
+    const previous = (block[i] ?? '').slice(0, MAX_LINE);
+    if (previous.includes(HEADER) || FRAME.test(previous)) return isPastExceptionLine;
+    if (previous.trim() !== '' && !isIndented(previous) && !CHAIN.test(previous)) isPastExceptionLine = true;
+  }
+  return false;
+}
+
 /** A block another line leads (not `Traceback…`): whether `line` continues it, if that is decided here. */
 function continuesLead(line: string, block: readonly string[], head: string): boolean | undefined {
-  if (block.length === 1) return isPythonStart(head) ? undefined : line.trimStart().startsWith(HEADER);
-  if (!(block[1] ?? '').trimStart().startsWith(HEADER) && !isPythonStart(head)) return false;
-  return undefined;
+  if (isPythonStart(head)) return undefined;
+  // The lead's message may go on over lines of its own (continuesLeadMessage) before the header.
+  return leadHeaderAt(block) < 0 ? line.trimStart().startsWith(HEADER) : undefined;
+}
+
+/** Lines of a lead's message before its `Traceback` header: pydantic's field errors, a few each. */
+const MAX_LEAD_MESSAGE_LINES = 100;
+
+/** Where the traceback header of a lead's block is; -1 while none has come. */
+function leadHeaderAt(block: readonly string[]): number {
+  const last = Math.min(block.length, MAX_LEAD_MESSAGE_LINES + 2);
+  for (let i = 1; i < last; i++) if ((block[i] ?? '').trimStart().startsWith(HEADER)) return i;
+  return -1;
+}
+
+/**
+ * The Lambda runtime's lead holds the exception's whole message, so a message of several lines
+ * (pydantic's `2 validation errors for Order`, then each field and its error) comes between the
+ * lead and the `Traceback` header: held as more of the message until the header confirms it.
+ */
+function continuesLeadMessage(line: string, block: readonly string[]): boolean {
+  const head = block[0] ?? '';
+  if (isPythonStart(head) || head.startsWith(FAULT) || block.length > MAX_LEAD_MESSAGE_LINES) return false;
+  return !line.trimStart().startsWith(HEADER) && leadHeaderAt(block) < 0;
 }
 
 /** Whether the block ends inside a worker's traceback: between the fence after a wrapper's line and its close. */
@@ -421,6 +473,8 @@ export const pythonParser: TraceParser = {
   language: 'python',
   startsTrace: (line) => isPythonStart(line) || line.startsWith(FAULT) || readLead(line) !== undefined,
   continuesTrace: continuesPython,
+  continuesMessage: continuesLeadMessage,
+  continuesTail,
   // One line is never a traceback: a header without frames, a frame without its exception line, or
   // a lone `KeyError: …` (left to the single-line rules). faulthandler's header is its report.
   parsesAlone: (line) => line.startsWith(FAULT),

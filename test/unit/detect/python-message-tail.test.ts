@@ -1,0 +1,149 @@
+// What Python prints after a traceback's exception line belongs to that error: the rest of a
+// message of several lines (pydantic's ValidationError names each field that failed on lines of
+// its own, jsonschema the schema path and the instance) and the exception's notes (`add_note`,
+// 3.11+). The Lambda runtime prints the whole message in its `[ERROR]` lead, before the traceback.
+// Captured here (Python 3.11.7): pydantic 2.13.4, jsonschema 4.26.0 and Flask 3.1.3 (its dev
+// server, a request that fails and the access lines after it) as installed on this machine; the
+// Lambda runtime's report of an unhandled pydantic error through awslambdaric 4.0.1's own
+// `handle_event_request` and log sink (aws-lambda-python-runtime-interface-client 46e4c6a, its
+// telemetry frames decoded; simplejson, absent here, stood in by the stdlib json), the handler and
+// its dependencies at /var/task as a deployment package holds them.
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
+import { capturedMessages, deliveries, makeEvents, traceText } from '../../support/log-events.ts';
+
+const PYDANTIC = 'python/py311-pydantic-2.13-validation-error-uncaught.txt';
+const JSONSCHEMA = 'python/py311-jsonschema-4.26-validation-error-uncaught.txt';
+const NOTES = 'python/py311-add-note-notes-read-like-errors.output';
+const FLASK = 'python/py311-flask-3.1-dev-server-key-error-then-access-line.output';
+
+function only(events: LogEvent[]) {
+  const found = detectErrors(events);
+  expect(found).toHaveLength(1);
+  const [first] = found;
+  if (!first) throw new Error('no record');
+  return first.record;
+}
+
+describe("the rest of a Python error's print, after its exception line", () => {
+  it("keeps pydantic's field errors with the error, in both delivery shapes, its fingerprint the headline's", () => {
+    const { oneEvent, perLine } = deliveries(traceText(PYDANTIC));
+    for (const events of [makeEvents(oneEvent), makeEvents(perLine)]) {
+      const record = only(events);
+      expect(record.exceptionType).toBe('pydantic_core._pydantic_core.ValidationError');
+      expect(record.message.split('\n')).toEqual([
+        '3 validation errors for Order',
+        'id',
+        "  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='x', input_type=str]",
+        '    For further information visit https://errors.pydantic.dev/2.13/v/int_parsing',
+        'qty',
+        "  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='three', input_type=str]",
+        '    For further information visit https://errors.pydantic.dev/2.13/v/int_parsing',
+        'email',
+        "  Field required [type=missing, input_value={'id': 'x', 'qty': 'three'}, input_type=dict]",
+        '    For further information visit https://errors.pydantic.dev/2.13/v/missing',
+      ]);
+      expect(record.raw).toContain('qty\n  Input should be a valid integer');
+      expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+        file: '/tmp/cap/py/pyd.py',
+        line: 7,
+      });
+    }
+    // The next request's values are another occurrence of the same bug: one incident.
+    const other = traceText(PYDANTIC).replaceAll("'x'", "'ord-77'").replaceAll("'three'", "'4.5'");
+    expect(fingerprintError(only(makeEvents(deliveries(other).perLine)))).toBe(
+      fingerprintError(only(makeEvents(perLine))),
+    );
+  });
+
+  it("keeps jsonschema's schema path and instance in one event; logged line by line, a blank line ends the print", () => {
+    const { oneEvent, perLine } = deliveries(traceText(JSONSCHEMA));
+    const whole = only(makeEvents(oneEvent));
+    expect(whole.message).toBe(
+      "0 is less than the minimum of 1\n\nFailed validating 'minimum' in schema['properties']['qty']:\n    {'type': 'integer', 'minimum': 1}\n\nOn instance['qty']:\n    0",
+    );
+    // One event per line, what follows a blank line may be the next print: it is left out.
+    const lined = only(makeEvents(perLine));
+    expect(lined.message).toBe('0 is less than the minimum of 1');
+    expect(fingerprintError(lined)).toBe(fingerprintError(whole));
+  });
+
+  it('keeps notes that read like errors with the error they annotate when the print is one event', () => {
+    const text = traceText(NOTES);
+    const record = only(makeEvents(deliveries(text).oneEvent));
+    expect(record.exceptionType).toBe('json.decoder.JSONDecodeError');
+    expect(record.message.split('\n')).toEqual([
+      'Expecting property name enclosed in double quotes: line 1 column 9 (char 8)',
+      'Error: config file /etc/shop/config.json is not valid JSON',
+      'ValueError: this usually means a trailing comma',
+    ]);
+    // Logged one line per event, a note that reads as an error header cannot be told from the next
+    // print: it stays a record of its own (known; see the report), the traceback's record unchanged.
+    const lined = detectErrors(makeEvents(deliveries(text).perLine));
+    expect(lined[0]?.record.message).toBe(
+      'Expecting property name enclosed in double quotes: line 1 column 9 (char 8)',
+    );
+    expect(fingerprintError(lined[0]?.record ?? record)).toBe(fingerprintError(record));
+  });
+
+  it("never takes the server's access line for the failed request, nor a line with a level of its own", () => {
+    const { perLine } = deliveries(traceText(FLASK));
+    const record = only(makeEvents(perLine));
+    expect(record.exceptionType).toBe('KeyError');
+    expect(record.message).toBe("'price'");
+    expect(record.raw).not.toContain('GET /orders/7');
+    const end = perLine.indexOf("KeyError: 'price'") + 1;
+    const leveled = [...perLine.slice(6, end), '[2026-12-07 13:33:58,001] INFO in app: order 8 priced'];
+    expect(only(makeEvents(leveled)).message).toBe("'price'");
+  });
+
+  it('takes a line logged apart only when it came right after the exception line', () => {
+    const lines = traceText('python/py313-add-note.txt').replace(/\n+$/, '').split('\n');
+    const late = makeEvents(lines).map((event, i) =>
+      i >= lines.length - 2 ? { ...event, timestamp: event.timestamp + 5_000 } : event,
+    );
+    const found = detectErrors(late);
+    expect(found[0]?.record.message).toBe("'total'");
+    const onTime = only(makeEvents(lines));
+    expect(onTime.message).toBe("'total'\nwhile charging order o-17\nthe cart service sent no total");
+  });
+
+  it('reads the same print through the default filter and the read around it', async () => {
+    const { jobs } = await deliverThroughDefaultFilter(deliveries(traceText(PYDANTIC)).perLine);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.error.message).toContain('qty\n  Input should be a valid integer');
+  });
+});
+
+describe("the Lambda Python runtime's report of an error whose message has several lines", () => {
+  const text = capturedMessages(
+    'python/py311-awslambdaric-text-pydantic-validation-error-unhandled.events.jsonl',
+  );
+  const json = capturedMessages(
+    'python/py311-awslambdaric-json-pydantic-validation-error-unhandled.events.jsonl',
+  );
+
+  it('is one record with its frames in the Text format, the fingerprint the JSON format gives', () => {
+    const record = only(makeEvents(text));
+    expect(record.exceptionType).toBe('ValidationError');
+    expect(record.message.split('\n').slice(0, 2)).toEqual(['2 validation errors for Order', 'email']);
+    expect(record.message).toContain('lines.0.qty\n  Input should be a valid integer');
+    expect(record.frames.map((f) => `${f.file}:${f.line}`)).toEqual([
+      '/var/task/lambda_function.py:7',
+      '/var/task/pydantic/main.py:732',
+    ]);
+    expect(fingerprintError(record)).toBe(fingerprintError(only(makeEvents(json))));
+  });
+
+  it('hands back what followed a lead no traceback came after, read as before', () => {
+    const lines = ['ValueError: order 7 has no lines', 'retrying order 7', 'order 7 failed for good'];
+    const found = detectErrors(makeEvents(lines));
+    expect(found.map((d) => [d.record.exceptionType, d.record.message])).toEqual([
+      ['ValueError', 'order 7 has no lines'],
+    ]);
+    expect(found[0]?.record.eventIds).toEqual(['e0']);
+  });
+});
