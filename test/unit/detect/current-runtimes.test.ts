@@ -1323,9 +1323,10 @@ const NODE_22_24: Expected[] = [
     ],
   }),
   {
-    // AbortSignal.timeout on a fetch: `rates refresh failed DOMException [TimeoutError]: …`
+    // AbortSignal.timeout on a fetch: `rates refresh failed DOMException [TimeoutError]: …`, the
+    // error's name in the brackets (its stack, as a logger prints it, starts `TimeoutError: …`)
     path: 'javascript/node22-console-error-fetch-timeout-domexception.txt',
-    type: 'DOMException',
+    type: 'TimeoutError',
     message: 'The operation was aborted due to timeout',
     at: 'new/app/src/timeout.mjs:5',
   },
@@ -1739,7 +1740,7 @@ describe('Node.js 22 and 24', () => {
       `2026-12-07T11:19:40.118Z\t5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c\tERROR\t${oneEvent[0]}`,
     ]);
     expect([logged?.exceptionType, logged?.message]).toEqual([
-      'DOMException',
+      'TimeoutError',
       'The operation was aborted due to timeout',
     ]);
   });

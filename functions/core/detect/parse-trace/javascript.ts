@@ -19,7 +19,6 @@ const ERROR_NAME = /(?:Error|Exception)$|^Runtime\.[A-Z]/;
 // error's, as the runtime reports it to Lambda. util.inspect prints it in brackets after the
 // class, or, for an error whose stack another's header starts (Runtime.UserCodeSyntaxError keeps
 // its SyntaxError's), as a property after the frames (`{ name: 'Runtime.UserCodeSyntaxError' }`).
-const RUNTIME_NAME = /^Runtime\.[A-Z]\w{0,100}$/;
 const RUNTIME_NAME_PROP = /^\s*name: '(Runtime\.[A-Z]\w{0,100})',?$/;
 // Its message is often the error it wraps, printed whole (`Runtime.ImportModuleError: Error: Cannot
 // find module 'axios'`): the wrapped error's message is the failure's.
@@ -116,7 +115,10 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
   const match = HEADER.exec(bounded(line).trimEnd());
   if (!match) return undefined;
   const [, bracket, className = '', inBrackets, colon, rest = ''] = match;
-  const name = inBrackets !== undefined && RUNTIME_NAME.test(inBrackets) ? inBrackets : className;
+  // The bracket after the class holds the error's name where it differs from the class (joi's
+  // `Error [ValidationError]`, `DOMException [TimeoutError]`) or a Node error's code (`TypeError
+  // [ERR_INVALID_ARG_TYPE]`): a name is the error's type, as `err.name` says.
+  const name = inBrackets !== undefined && ERROR_NAME.test(inBrackets) ? inBrackets : className;
   if (!anyName && !ERROR_NAME.test(name)) return undefined;
   if (!colon && rest !== '') return undefined;
   let message = name.startsWith('Runtime.') ? rest.replace(WRAPPED_HEADER, '') : rest;
@@ -507,18 +509,17 @@ function parseJavascript(text: string): ParsedTrace | undefined {
     trace.exceptionType === 'UnhandledPromiseRejection' ? REJECTED_WITH.exec(trace.message)?.[1] : undefined;
   if (reason !== undefined && trace.frames.every((f) => f.file.startsWith('node:')))
     return { ...trace, message: reason, frames: [], causes: causes.map(toTrace) };
-  const compiled = trace.exceptionType === 'SyntaxError' ? excerptFrame(lines) : undefined;
+  // The excerpt's line is where the error was thrown: for a SyntaxError of a file Node compiled, the
+  // only place its file is named (V8's frames are the loader's and the require's); for an error
+  // that has no frames (joi creates its ValidationError with no stack), the one place there is.
+  const thrown =
+    trace.exceptionType === 'SyntaxError' || trace.frames.length === 0 ? excerptFrame(lines) : undefined;
   // Innermost, and only when no frame names that line already (a JSON.parse inside the file).
-  if (compiled && !trace.frames.some((f) => f.file === compiled.file && f.line === compiled.line))
-    trace.frames.push(compiled);
+  if (thrown && !trace.frames.some((f) => f.file === thrown.file && f.line === thrown.line))
+    trace.frames.push(thrown);
   return { ...trace, ...(runtimeName ? { exceptionType: runtimeName } : {}), causes: causes.map(toTrace) };
 }
 
-/**
- * The file and line of Node's code excerpt (`/app/x.js:3`, the source line, a caret under the
- * column): for a SyntaxError of a file Node compiled, the only place its file is named — V8's
- * frames are the loader's and the require's, never the broken file's.
- */
 /**
  * A value thrown that is no Error, as Node prints it uncaught: the value is the message, with no
  * name of its own (read as an `Error`, what Sentry and Node's own `ERR_UNHANDLED_REJECTION` make of
@@ -537,6 +538,7 @@ function uncaughtValue(lines: readonly string[]): ParsedTrace | undefined {
   };
 }
 
+/** The file, line and column of Node's code excerpt (`/app/x.js:3`, the source line, a caret under the column). */
 function excerptFrame(lines: readonly string[]): StackFrame | undefined {
   const header = bounded(lines[0] ?? '').trim();
   if (!EXCERPT_HEADER.test(header)) return undefined;
