@@ -4,8 +4,9 @@
 // 3.11+). The Lambda runtime prints the whole message in its `[ERROR]` lead, before the traceback.
 // Captured here (Python 3.11.7): pydantic 2.13.4, jsonschema 4.26.0 and Flask 3.1.3 (its dev
 // server, a request that fails and the access lines after it) as installed on this machine; the
-// Lambda runtime's report of an unhandled pydantic error through awslambdaric 4.0.1's own
-// `handle_event_request` and log sink (aws-lambda-python-runtime-interface-client 46e4c6a, its
+// Lambda runtime's report of an unhandled pydantic error, and the root logger's of one the handler
+// logged with logger.exception, through awslambdaric 4.0.1's own `handle_event_request`, logging
+// setup and log sink (aws-lambda-python-runtime-interface-client 46e4c6a, its
 // telemetry frames decoded; simplejson, absent here, stood in by the stdlib json), the handler and
 // its dependencies at /var/task as a deployment package holds them.
 import { describe, expect, it } from 'vitest';
@@ -136,6 +137,15 @@ describe("the Lambda Python runtime's report of an error whose message has sever
       '/var/task/pydantic/main.py:732',
     ]);
     expect(fingerprintError(record)).toBe(fingerprintError(only(makeEvents(json))));
+  });
+
+  it("keeps the field errors of one that logger.exception logged, the root logger's event being the print", () => {
+    const logged = capturedMessages(
+      'python/py311-awslambdaric-text-pydantic-validation-error-logger-exception.events.jsonl',
+    );
+    const record = only(makeEvents(logged));
+    expect(record.message).toContain('lines.0.qty\n  Input should be a valid integer');
+    expect(fingerprintError(record)).toBe(fingerprintError(only(makeEvents(text))));
   });
 
   it('hands back what followed a lead no traceback came after, read as before', () => {
