@@ -1075,17 +1075,20 @@ function continuesMessage(open: Block, line: Parsed, parsers: readonly TracePars
 
 /**
  * More of the error's print after its trace's end (TraceParser.continuesTail), never a line with a
- * level of its own (the next statement, even in an event a shipper joined from several). In the
- * event the trace came in, any other line: the event is that print (a note may read `Error: …`).
- * Logged one line per event, only a line written within TAIL_GAP_MS of the one before it, not
- * after a blank line, that is no error line and opens no trace: the next print may have no level
- * either (another process's on the same stream, a script's `Text after`).
+ * level or a prefix of its own that the line before it lacks (the next statement, even in an event
+ * a shipper joined from several). In the event the trace came in, any other line: the event is
+ * that print (a note may read `Error: …`). Logged one line per event, only a line written within
+ * TAIL_GAP_MS of the one before it, not after a blank line, that is no error line and opens no
+ * trace: the next print may have no prefix either (another process's on the same stream, a
+ * script's `Text after`).
  */
 function continuesTail(open: Block, line: Parsed, parsers: readonly TraceParser[]): boolean {
   const latest = open.lines[open.lines.length - 1];
   const body = line.body;
-  if (!latest || line.level !== undefined || !open.parsers.some((p) => p.continuesTail?.(body, open.bodies)))
-    return false;
+  if (!latest || line.level !== undefined) return false;
+  // a timestamp stripped off this line, where the exception line had none
+  if (body.length !== line.text.length && latest.body.length === latest.text.length) return false;
+  if (!open.parsers.some((p) => p.continuesTail?.(body, open.bodies))) return false;
   if (!line.isWholeEvent && line.event === latest.event) return true;
   return (
     line.event.timestamp - latest.event.timestamp <= TAIL_GAP_MS &&

@@ -106,6 +106,11 @@ const RUBY_LOGGER =
 // told from a message that starts with brackets.
 const REQUEST_TAGS =
   /(?:\[[^\]\n]{1,100}\] ){0,4}\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] ?(?:\[[^\]\n]{1,100}\] ){0,4}/y;
+// Celery's worker log, its default formats (`[%(asctime)s: %(levelname)s/%(processName)s]`, and
+// without the process): `[2026-12-07 13:40:11,052: ERROR/ForkPoolWorker-2] Task shop.tasks.charge[…]
+// raised unexpected: KeyError('price')`, the traceback after it.
+const CELERY =
+  /\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}: (CRITICAL|ERROR|WARNING|INFO|DEBUG)(?:\/[^\]\n]{1,100})?\] /y;
 // Monolog and Laravel: `app.ERROR: …`, `production.CRITICAL: …` after the timestamp.
 const MONOLOG_CHANNEL = /[\w-]{1,60}\.(EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /y;
 // The timestamps loggers put first (ISO 8601, syslog's, Java's, Tomcat's …; Go's time.Kitchen,
@@ -362,6 +367,9 @@ export function stripLogPrefix(line: string): LineParts {
   // A tagged line's tag goes; what follows is read as the line.
   const tag = first === OPEN_BRACKET ? cursor.take(REQUEST_TAGS) : null;
   if (tag) return stripLogPrefix(cursor.rest);
+  const celery =
+    first === OPEN_BRACKET && line.charCodeAt(24) === 58 && line.charCodeAt(20) === 44 ? cursor.take(CELERY) : null; // `…,001: `
+  if (celery) return { level: toLevel(celery[1]), body: cursor.rest };
   const apache = first === OPEN_BRACKET && line.charCodeAt(4) === 32 ? cursor.take(APACHE_ERROR) : null; // `[Sun …`
   if (apache) {
     const level = toLevel(apache[1]);

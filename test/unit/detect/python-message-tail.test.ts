@@ -101,6 +101,20 @@ describe("the rest of a Python error's print, after its exception line", () => {
     expect(only(makeEvents(leveled)).message).toBe("'price'");
   });
 
+  it('never takes the next statement of a logger whose prefix has no level word it knows, nor a timestamped line', () => {
+    const celery = traceText('python/py311-celery-5.2-billiard-exception-with-traceback.txt')
+      .replace(/\n+$/, '')
+      .split('\n');
+    const next =
+      '[2026-12-06 21:36:41,401: INFO/ForkPoolWorker-1] Task shop.price[5b8c0d2e-1f3a-4b5c-9d6e-7f8a9b0c1d2e] received';
+    const record = only(makeEvents([...celery, next]));
+    expect(record.message).toBe("'lines'");
+    // Celery's own line, the task that raised, leads the record
+    expect(record.raw.split('\n')[0]).toContain('raised unexpected: ExceptionWithTraceback()');
+    const stamped = only(makeEvents([...celery, '2026-12-06 21:36:41 pricing order 8']));
+    expect(stamped.message).toBe("'lines'");
+  });
+
   it('takes a line logged apart only when it came right after the exception line', () => {
     const lines = traceText('python/py313-add-note.txt').replace(/\n+$/, '').split('\n');
     const late = makeEvents(lines).map((event, i) =>

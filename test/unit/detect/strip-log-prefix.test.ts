@@ -25,6 +25,18 @@ describe('stripLogPrefix', () => {
       'mod_jk child workerEnv in error state 6',
     ],
     ['2024-03-05T12:00:00.000000000Z stderr F panic: boom', undefined, 'panic: boom'],
+    // Celery's worker log, its process format and its plain one (celery/app/defaults.py)
+    [
+      "[2026-12-06 21:36:41,394: ERROR/MainProcess] Task shop.price[424ab0e7-f144-4f3e-b3b9-d89d7a0cdca8] raised unexpected: KeyError('lines')",
+      'error',
+      "Task shop.price[424ab0e7-f144-4f3e-b3b9-d89d7a0cdca8] raised unexpected: KeyError('lines')",
+    ],
+    [
+      '[2026-12-06 21:36:41,390: INFO/ForkPoolWorker-2] Task shop.price[4] received',
+      'info',
+      'Task shop.price[4] received',
+    ],
+    ['[2026-12-06 21:36:40,001: WARNING] celery@vm ready.', 'warn', 'celery@vm ready.'],
     // rsyslog's files: the header goes, the message keeps its own prefix, `#011` is a tab again
     [
       'Dec  5 19:11:27 vm shop-worker[4242]: ERROR shop.prices: price refresh failed',
