@@ -367,8 +367,9 @@ export function stripLogPrefix(line: string): LineParts {
   // A tagged line's tag goes; what follows is read as the line.
   const tag = first === OPEN_BRACKET ? cursor.take(REQUEST_TAGS) : null;
   if (tag) return stripLogPrefix(cursor.rest);
-  const celery =
-    first === OPEN_BRACKET && line.charCodeAt(24) === 58 && line.charCodeAt(20) === 44 ? cursor.take(CELERY) : null; // `…,001: `
+  // `[2026-12-07 13:40:11,052: `: a comma before the milliseconds, a colon after them
+  const isCelery = first === OPEN_BRACKET && line.charCodeAt(20) === 44 && line.charCodeAt(24) === 58;
+  const celery = isCelery ? cursor.take(CELERY) : null;
   if (celery) return { level: toLevel(celery[1]), body: cursor.rest };
   const apache = first === OPEN_BRACKET && line.charCodeAt(4) === 32 ? cursor.take(APACHE_ERROR) : null; // `[Sun …`
   if (apache) {
