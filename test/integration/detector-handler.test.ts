@@ -219,6 +219,30 @@ describe('detector handler (dynalite + fauxqs)', () => {
     expect(metrics.totals).toMatchObject({ ErrorsSeen: 1, IncidentsNew: 1, JobsEnqueued: 1 });
   });
 
+  it('stores and queues an error whose message is a third of a megabyte, cut to what an item and a message hold', async () => {
+    // A message of several hundred lines (a validator's report of every field, a dumped payload):
+    // whole, the sample was 410 KB, past DynamoDB's 400 KB item and SQS's 256 KB message.
+    const details = Array.from({ length: 3_000 }, (_, i) => `  line ${i}: ${'x'.repeat(100)}`);
+    const trace = [
+      'Traceback (most recent call last):',
+      '  File "/var/task/app.py", line 9, in handler',
+      '    validate(order)',
+      'ValueError: order rejected:',
+      ...details,
+    ].join('\n');
+    const { handle, store, jobs } = await makeSetup();
+
+    await handle(tracePayload([trace]));
+
+    const [job] = jobs();
+    expect(job?.error.message.startsWith('order rejected:\n  line 0: ')).toBe(true);
+    expect(job?.error.message).toContain('[cut by ai-ops to fit the incident store]');
+    expect(job?.error.message.length).toBeLessThanOrEqual(17 * 1024);
+    const stored = await store.get(job?.incidentKey ?? '');
+    expect(stored).toMatchObject({ status: 'queued', count: 1 });
+    expect(stored?.sample.message).toBe(job?.error.message);
+  });
+
   it('sends no second job when the same payload is delivered twice', async () => {
     const { handle, store, jobs } = await makeSetup();
     const payload = tracePayload([pythonTrace()]);

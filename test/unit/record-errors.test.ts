@@ -1203,6 +1203,20 @@ describe('capSample', () => {
     expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThan(200 * 1024);
   });
 
+  it("cuts a message of several hundred lines, and a cause's, keeping the headline", () => {
+    const long = (head: string) => `${head}\n${'  field: must be a whole number\n'.repeat(20_000)}`;
+    const capped = capSample({
+      ...base,
+      message: long('order rejected'),
+      causes: [{ ...base, message: long('qty invalid') }],
+    });
+    expect(capped.message.startsWith('order rejected\n  field:')).toBe(true);
+    expect(capped.message).toContain('[cut by ai-ops to fit the incident store]');
+    expect(capped.message.length).toBeLessThanOrEqual(17 * 1024);
+    expect(capped.causes[0]?.message.startsWith('qty invalid')).toBe(true);
+    expect(capped.causes[0]?.message.length).toBeLessThanOrEqual(17 * 1024);
+  });
+
   it('bounds a deep cause chain', () => {
     let record = base;
     for (let i = 0; i < 50; i++) record = { ...base, causes: [record] };

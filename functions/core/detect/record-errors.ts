@@ -427,33 +427,41 @@ function groupByIncident({
 // A DynamoDB item holds 400 KB and an SQS message 256 KB, while the detector may assemble a
 // trace of a megabyte: the sample keeps the head and the innermost end, which matter most.
 const MAX_SAMPLE_RAW_CHARS = 64 * 1024;
+// A message of several hundred lines (a validator's report of every field, a payload it dumps)
+// keeps its headline and first lines; its whole text is in the raw excerpt, itself cut as above.
+const MAX_SAMPLE_MESSAGE_CHARS = 16 * 1024;
 const MAX_SAMPLE_FRAMES = 200;
 /** causes per record, and chain depth */
 const MAX_SAMPLE_CAUSES = 5;
 const MAX_SAMPLE_EVENT_IDS = 100;
 const CUT_MARK = '\n… [cut by ai-ops to fit the incident store] …\n';
 
+/** `text` within `max` characters: its first three quarters and its end, the cut marked. */
+function cutToFit(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.floor(max * 0.75);
+  return text.slice(0, head) + CUT_MARK + text.slice(text.length - (max - head));
+}
+
 /** Bounds a record's size for storage and queueing; a record within bounds comes back as it is. */
 export function capSample(record: ErrorRecord, depth = 0): ErrorRecord {
-  const { raw, frames, causes, eventIds } = record;
+  const { message, raw, frames, causes, eventIds } = record;
   const cappedCauses =
     depth + 1 >= MAX_SAMPLE_CAUSES
       ? []
       : causes.slice(0, MAX_SAMPLE_CAUSES).map((c) => capSample(c, depth + 1));
   const isWithinBounds =
     raw.length <= MAX_SAMPLE_RAW_CHARS &&
+    message.length <= MAX_SAMPLE_MESSAGE_CHARS &&
     frames.length <= MAX_SAMPLE_FRAMES &&
     eventIds.length <= MAX_SAMPLE_EVENT_IDS &&
     cappedCauses.length === causes.length &&
     cappedCauses.every((c, i) => c === causes[i]);
   if (isWithinBounds) return record;
-  const head = Math.floor(MAX_SAMPLE_RAW_CHARS * 0.75);
   return {
     ...record,
-    raw:
-      raw.length <= MAX_SAMPLE_RAW_CHARS
-        ? raw
-        : raw.slice(0, head) + CUT_MARK + raw.slice(raw.length - (MAX_SAMPLE_RAW_CHARS - head)),
+    message: cutToFit(message, MAX_SAMPLE_MESSAGE_CHARS),
+    raw: cutToFit(raw, MAX_SAMPLE_RAW_CHARS),
     // Frames run outermost to innermost: the innermost ones, where it was raised, are kept whole.
     frames:
       frames.length <= MAX_SAMPLE_FRAMES
