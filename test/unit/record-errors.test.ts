@@ -1217,6 +1217,35 @@ describe('capSample', () => {
     expect(capped.causes[0]?.message.length).toBeLessThanOrEqual(17 * 1024);
   });
 
+  it('fits any record in a job and an incident item by bytes, not characters: CJK text, hostile frame names', () => {
+    const wide = (n: number) => '漢'.repeat(n);
+    const frames = Array.from({ length: 200 }, (_, i) => ({
+      file: `/srv/app/${wide(1000)}${i}.py`,
+      function: wide(1000),
+      module: wide(1000),
+      line: i + 1,
+      inApp: true,
+    }));
+    const hostile: ErrorRecord = {
+      ...base,
+      message: wide(16 * 1024),
+      raw: wide(64 * 1024),
+      frames,
+      causes: Array.from({ length: 5 }, () => ({ ...base, message: wide(16 * 1024), frames })),
+    };
+
+    const capped = capSample(hostile);
+
+    expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThanOrEqual(192 * 1024);
+    // where it was raised is still there, its line and its name's head
+    expect(capped.frames.at(-1)).toMatchObject({ line: 200, inApp: true });
+    expect(capped.frames.at(-1)?.function?.startsWith('漢漢')).toBe(true);
+    expect(capped.message.startsWith('漢')).toBe(true);
+    // a record that fits keeps everything it has
+    const cjk = { ...base, message: wide(5_000), raw: wide(20_000) };
+    expect(capSample(cjk)).toBe(cjk);
+  });
+
   it('bounds a deep cause chain', () => {
     let record = base;
     for (let i = 0; i < 50; i++) record = { ...base, causes: [record] };

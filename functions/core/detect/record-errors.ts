@@ -443,13 +443,59 @@ function cutToFit(text: string, max: number): string {
   return text.slice(0, head) + CUT_MARK + text.slice(text.length - (max - head));
 }
 
-/** Bounds a record's size for storage and queueing; a record within bounds comes back as it is. */
-export function capSample(record: ErrorRecord, depth = 0): ErrorRecord {
+// What the sample may weigh as JSON: a job (the sample and a few ids) must fit one SQS message of
+// 256 KiB, an incident (the sample and its state) one DynamoDB item of 400 KB. Characters are not
+// bytes: a trace in CJK or emoji is three or four bytes a character, and hostile text can hold 200
+// frames of 1,000-character names.
+const MAX_SAMPLE_BYTES = 192 * 1024;
+/**
+ * What a sample past MAX_SAMPLE_BYTES is cut to, tighter and tighter: the last holds at most a few
+ * dozen kilobytes whatever its text (its frames' names cut, no causes).
+ */
+const TIGHTER = [
+  { raw: 16 * 1024, message: 4 * 1024, frames: 60, name: 300, causes: 2 },
+  { raw: 4 * 1024, message: 1024, frames: 20, name: 120, causes: 0 },
+] as const;
+
+/**
+ * Bounds a record's size for storage and queueing; a record within bounds comes back as it is.
+ * Cut to its usual bounds and still too heavy as JSON, it is cut tighter (TIGHTER).
+ */
+export function capSample(record: ErrorRecord): ErrorRecord {
+  let sample = capParts(record, 0);
+  for (const bounds of TIGHTER) {
+    if (Buffer.byteLength(JSON.stringify(sample)) <= MAX_SAMPLE_BYTES) break;
+    sample = cutTighter(sample, bounds);
+  }
+  return sample;
+}
+
+function cutTighter(record: ErrorRecord, bounds: (typeof TIGHTER)[number]): ErrorRecord {
+  const name = (text: string) => (text.length <= bounds.name ? text : `${text.slice(0, bounds.name)}…`);
+  const { frames } = record;
+  // the outermost few and the innermost, where it was raised
+  const kept =
+    frames.length <= bounds.frames ? frames : [...frames.slice(0, 5), ...frames.slice(5 - bounds.frames)];
+  return {
+    ...record,
+    message: cutToFit(record.message, bounds.message),
+    raw: cutToFit(record.raw, bounds.raw),
+    frames: kept.map((f) => ({
+      ...f,
+      file: name(f.file),
+      ...(f.function === undefined ? {} : { function: name(f.function) }),
+      ...(f.module === undefined ? {} : { module: name(f.module) }),
+    })),
+    causes: record.causes.slice(0, bounds.causes).map((c) => cutTighter({ ...c, causes: [] }, bounds)),
+  };
+}
+
+function capParts(record: ErrorRecord, depth: number): ErrorRecord {
   const { message, raw, frames, causes, eventIds } = record;
   const cappedCauses =
     depth + 1 >= MAX_SAMPLE_CAUSES
       ? []
-      : causes.slice(0, MAX_SAMPLE_CAUSES).map((c) => capSample(c, depth + 1));
+      : causes.slice(0, MAX_SAMPLE_CAUSES).map((c) => capParts(c, depth + 1));
   const isWithinBounds =
     raw.length <= MAX_SAMPLE_RAW_CHARS &&
     message.length <= MAX_SAMPLE_MESSAGE_CHARS &&
