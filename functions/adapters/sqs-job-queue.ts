@@ -133,17 +133,51 @@ export class SqsJobQueue implements JobQueue {
   }
 }
 
+// SQS takes only #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF in a message
+// body, and refuses the whole message otherwise (InvalidMessageContents): log text with a U+FFFF,
+// which JSON.stringify writes as it is, would be refused on every redelivery. Such characters go
+// as JSON escapes, which read back the same; so does each half of an astral character (fauxqs,
+// the stand-in, checks code units and refuses them, where SQS takes the character whole).
+const OUTSIDE_SQS_BODY = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/g;
+
+/** JSON text with every character SQS would refuse written as its JSON escape. */
+function sqsSafeJson(json: string): string {
+  return json.replace(OUTSIDE_SQS_BODY, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Halvings of the error's text at most, before a job is reported as too large. */
+const MAX_TRIMS = 24;
+
+/**
+ * The job's message body, within one SQS message: past it (escapes take up to three times the
+ * bytes of an astral character), the raw trace keeps its first half, then the message does, each
+ * marked; then the frames keep their innermost half and the causes go. Undefined only if no trim
+ * is left.
+ */
 function serializeJob(job: RepairJob): string | undefined {
-  const body = JSON.stringify(job);
-  const excess = Buffer.byteLength(body) - MAX_BATCH_BYTES;
-  if (excess <= 0) return body;
-  // The raw trace is the only unbounded part worth keeping the head of; frames and message stay.
-  const keep = Math.max(0, job.error.raw.length - excess - TRUNCATION_MARK.length * 4 - 1024);
-  const trimmed = JSON.stringify({
-    ...job,
-    error: { ...job.error, raw: job.error.raw.slice(0, keep) + TRUNCATION_MARK },
-  });
-  return Buffer.byteLength(trimmed) <= MAX_BATCH_BYTES ? trimmed : undefined;
+  let error = job.error;
+  for (let trims = 0; trims <= MAX_TRIMS; trims++) {
+    const body = sqsSafeJson(JSON.stringify(error === job.error ? job : { ...job, error }));
+    if (Buffer.byteLength(body) <= MAX_BATCH_BYTES) return body;
+    const smaller = trimmed(error);
+    if (smaller === error) return undefined;
+    error = smaller;
+  }
+  return undefined;
+}
+
+/** `error` with its largest trimmable part halved; the same object when nothing is left to trim. */
+function trimmed(error: RepairJob['error']): RepairJob['error'] {
+  const cut = (text: string) => {
+    const kept = text.endsWith(TRUNCATION_MARK) ? text.slice(0, -TRUNCATION_MARK.length) : text;
+    return kept.slice(0, Math.floor(kept.length / 2)) + TRUNCATION_MARK;
+  };
+  if (error.raw.length > 1024) return { ...error, raw: cut(error.raw) };
+  if (error.message.length > 1024) return { ...error, message: cut(error.message) };
+  if (error.frames.length > 10)
+    return { ...error, frames: error.frames.slice(Math.floor(error.frames.length / 2)) };
+  if (error.causes.length > 0) return { ...error, causes: [] };
+  return error;
 }
 
 function* chunkEntries<T extends { body: string }>(entries: readonly T[]): Generator<T[]> {

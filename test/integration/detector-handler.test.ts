@@ -243,6 +243,19 @@ describe('detector handler (dynalite + fauxqs)', () => {
     expect(stored?.sample.message).toBe(job?.error.message);
   });
 
+  it('queues an error whose text holds characters SQS refuses in a message body (U+FFFF; astral ones fauxqs refuses)', async () => {
+    const trace = pythonTrace({
+      message: "invalid literal for int() with base 10: 'order \uFFFF 7 \u{1F6D2} cart'",
+    });
+    const { handle, store, jobs } = await makeSetup();
+
+    await handle(tracePayload([trace]));
+
+    const [job] = jobs();
+    expect(job?.error.message).toContain("'order \uFFFF 7 \u{1F6D2} cart'");
+    expect(await store.get(job?.incidentKey ?? '')).toMatchObject({ status: 'queued' });
+  });
+
   it('sends no second job when the same payload is delivered twice', async () => {
     const { handle, store, jobs } = await makeSetup();
     const payload = tracePayload([pythonTrace()]);

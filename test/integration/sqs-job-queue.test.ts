@@ -166,6 +166,41 @@ describe('SqsJobQueue (fauxqs)', () => {
     expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(256 * 1024);
   });
 
+  it('sends text with characters SQS refuses as JSON escapes that read back the same', async () => {
+    const { queue, messages } = makeQueue();
+    const raw = "KeyError: 'cart \uFFFF\uFFFE \u{1F6D2}'";
+
+    const result = await queue.enqueue([makeJob(0, raw)]);
+
+    expect(result.failed).toEqual([]);
+    expect(messages()[0]?.error.raw).toBe(raw);
+  });
+
+  it('fits a trace of astral characters, whose escapes take three times their bytes, and the messages of a big error', async () => {
+    const { queue, messages } = makeQueue();
+    const job = makeJob(0, `Traceback (most recent call last):\n${'\u{1F6D2}'.repeat(64 * 1024)}`);
+    const big: RepairJob = {
+      ...job,
+      error: {
+        ...job.error,
+        message: '漢'.repeat(16 * 1024),
+        frames: Array.from({ length: 200 }, (_, i) => ({
+          file: `${'\u{1F6D2}'.repeat(300)}${i}.py`,
+          inApp: true,
+        })),
+      },
+    };
+
+    const result = await queue.enqueue([big]);
+
+    expect(result.failed).toEqual([]);
+    const [message] = messages();
+    expect(message?.error.raw.startsWith('Traceback (most recent call last):\n\u{1F6D2}')).toBe(true);
+    expect(message?.error.raw).toContain('[truncated to fit an SQS message]');
+    // the innermost frame, where it was raised, is kept
+    expect(message?.error.frames.at(-1)?.file.endsWith('199.py')).toBe(true);
+  });
+
   it('sends a received job back at the time asked (ChangeMessageVisibility), not at the queue timeout', async () => {
     const name = `q-${randomUUID()}`;
     const queueUrl = sqs.createQueue(name);
