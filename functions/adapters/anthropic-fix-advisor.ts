@@ -38,6 +38,7 @@ import {
   READ_ONLY_TOOLS,
 } from '../core/repair/fix-advisor/read-only-tools.ts';
 import { redact } from '../core/text/redact.ts';
+import { wellFormed } from '../core/text/well-formed.ts';
 
 export const SUBMIT_FIX_TOOL = 'submit_fix';
 
@@ -242,10 +243,13 @@ class Conversation {
           model,
           max_tokens: maxOutputTokens,
           // One breakpoint on the system prompt caches tools + system (the stable prefix) ...
-          system: [{ type: 'text', text: this.request.system, cache_control: { type: 'ephemeral' } }],
+          system: [
+            { type: 'text', text: wellFormed(this.request.system), cache_control: { type: 'ephemeral' } },
+          ],
           tools,
           // ... and one on the newest user turn caches the conversation so far for the next turn.
-          messages: withConversationBreakpoint(this.turns),
+          // The API's JSON parser refuses half an emoji (a tool's output cut at its cap may end in one).
+          messages: wellFormed(withConversationBreakpoint(this.turns)),
         },
         { signal: controller.signal },
       );

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { GitHubRequestError } from '../core/ports/pull-requests.ts';
+import { wellFormed } from '../core/text/well-formed.ts';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -46,11 +47,18 @@ export function makeGitHubOctokit({
   baseUrl?: string;
   fetch?: typeof globalThis.fetch;
 } & Pick<ConstructorParameters<typeof Octokit>[0] & object, 'auth' | 'authStrategy'>): Octokit {
-  return new Octokit({
+  const octokit = new Octokit({
     ...auth,
     baseUrl: baseUrl.replace(/\/+$/, ''),
     userAgent: 'ai-ops',
     log: SILENT_LOG,
     request: { fetch: pinnedFetch({ baseUrl, fetch }) },
   });
+  // A PR's body or a comment holds log text and model prose, cut to fit: half an emoji left by a
+  // cut would go out as a JSON escape a strict parser refuses (the Anthropic API's does), so
+  // every parameter is mended first rather than found out on a PR that cannot be opened.
+  octokit.hook.before('request', (options) => {
+    Object.assign(options, wellFormed({ ...options }));
+  });
+  return octokit;
 }

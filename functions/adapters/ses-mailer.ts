@@ -50,9 +50,13 @@ export class SesMailer implements Mailer {
         new SendEmailCommand({
           Source: from,
           Destination: { ToAddresses: to },
+          // SES's query encoding throws on half an emoji (URIError): each part is mended first
           Message: {
-            Subject: { Data: subject, Charset: 'UTF-8' },
-            Body: { Html: { Data: html, Charset: 'UTF-8' }, Text: { Data: text, Charset: 'UTF-8' } },
+            Subject: { Data: subject.toWellFormed(), Charset: 'UTF-8' },
+            Body: {
+              Html: { Data: html.toWellFormed(), Charset: 'UTF-8' },
+              Text: { Data: text.toWellFormed(), Charset: 'UTF-8' },
+            },
           },
           ConfigurationSetName: this.#configurationSetName,
           // SES has no idempotency token; the tag makes duplicates traceable in event publishing.

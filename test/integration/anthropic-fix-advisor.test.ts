@@ -154,6 +154,34 @@ describe('makeAnthropicFixAdvisor through the real SDK against the stand-in', ()
     expect(proposal.usage.costUsd).toBeCloseTo((1100 * 3 + 400 * 15 + 2000 * 0.3) / 1e6, 10);
   });
 
+  it('sends half an emoji a cut left (a view_file line cut at its cap, a prompt) mended, which the API would refuse', async () => {
+    // A line of one letter and 300 emoji: cut at 400 characters, its last emoji is cut in two.
+    const wide = `x${'\u{1F6D2}'.repeat(300)}`;
+    standIn = await startAnthropicStandIn({
+      script: [
+        step.toolUse([{ id: 'toolu_01', name: 'view_file', input: { path: 'src/cart.py' } }]),
+        step.toolUse([{ id: 'toolu_02', name: 'submit_fix', input: VALID_FIX }]),
+      ],
+    });
+    const advisor = makeAnthropicFixAdvisor({
+      apiKey: 'sk-ant-test-not-a-real-key',
+      baseURL: standIn.url,
+      model: MODEL,
+      timeoutMs: 5_000,
+    });
+
+    const result = await advisor.advise({
+      system: 'You fix production errors.',
+      prompt: `KeyError: 'cart \u{1F6D2}${'\u{1F6D2}'.slice(0, 1)}' in src/app.py line 4`,
+      repo: makeRepo({ 'src/cart.py': `${wide}\n` }),
+    });
+
+    expectProposal(result);
+    const [view] = toolResultsOf(standIn.requests[1]);
+    expect(view?.content).toContain('x\u{1F6D2}');
+    expect(view?.content).toContain('\uFFFD');
+  });
+
   it('puts the submit_fix JSON Schema, the read-only tools and cache breakpoints in the request', async () => {
     const { requests } = await advise({
       script: [

@@ -79,6 +79,23 @@ describe('SesMailer against aws-ses-v2-local', () => {
     expect(stored[0]?.body.text).toContain('https://github.com/my-org/my-app/pull/42/files');
   });
 
+  it('sends half an emoji a cut left in the subject or bodies mended (SES query encoding threw URIError on it)', async () => {
+    const mailer = new SesMailer({ client: ses.makeClient() });
+    const half = '\u{1F6D2}'.slice(0, 1);
+
+    await mailer.send({
+      to: ['dev@example.com'],
+      from: 'ai-ops@example.com',
+      subject: `[ai-ops] KeyError: 'cart ${half}'`,
+      html: `<p>cart ${half}</p>`,
+      text: `cart ${half}`,
+    });
+
+    const [stored] = await ses.emails();
+    expect(stored?.subject).toBe("[ai-ops] KeyError: 'cart \uFFFD'");
+    expect(stored?.body.text).toBe('cart \uFFFD');
+  });
+
   it('builds its own client from a configurable endpoint', async () => {
     const mailer = new SesMailer({
       endpoint: ses.endpoint,

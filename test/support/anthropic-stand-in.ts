@@ -157,6 +157,16 @@ function handle(options: {
     sendError({ res, status: 401, message: 'x-api-key header is required' });
     return;
   }
+  // The API's JSON parser (serde_json) refuses a lone surrogate escape, as JSON.stringify writes
+  // half an emoji: 400, in the API's words.
+  if (hasLoneSurrogate(json)) {
+    sendError({
+      res,
+      status: 400,
+      message: 'The request body is not valid JSON: no low surrogate in string',
+    });
+    return;
+  }
   const invalid = validateRequest(json);
   if (invalid !== undefined) {
     sendError({ res, status: 400, message: invalid });
@@ -357,6 +367,12 @@ function parseJson(raw: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return !value.isWellFormed();
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return isRecord(value) && Object.values(value).some(hasLoneSurrogate);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

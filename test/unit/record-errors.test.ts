@@ -1246,6 +1246,17 @@ describe('capSample', () => {
     expect(capSample(cjk)).toBe(cjk);
   });
 
+  it('leaves no half emoji where it cuts', () => {
+    const capped = capSample({
+      ...base,
+      raw: `x${'\u{1F6D2}'.repeat(40_000)}`,
+      message: `y${'\u{1F6D2}'.repeat(10_000)}`,
+    });
+    expect(capped.raw).toContain('[cut by ai-ops to fit the incident store]');
+    expect(capped.raw.isWellFormed()).toBe(true);
+    expect(capped.message.isWellFormed()).toBe(true);
+  });
+
   it('bounds a deep cause chain', () => {
     let record = base;
     for (let i = 0; i < 50; i++) record = { ...base, causes: [record] };

@@ -436,11 +436,11 @@ const MAX_SAMPLE_CAUSES = 5;
 const MAX_SAMPLE_EVENT_IDS = 100;
 const CUT_MARK = '\n… [cut by ai-ops to fit the incident store] …\n';
 
-/** `text` within `max` characters: its first three quarters and its end, the cut marked. */
+/** `text` within `max` characters: its first three quarters and its end, the cut marked (no half emoji left). */
 function cutToFit(text: string, max: number): string {
   if (text.length <= max) return text;
   const head = Math.floor(max * 0.75);
-  return text.slice(0, head) + CUT_MARK + text.slice(text.length - (max - head));
+  return (text.slice(0, head) + CUT_MARK + text.slice(text.length - (max - head))).toWellFormed();
 }
 
 // What the sample may weigh as JSON: a job (the sample and a few ids) must fit one SQS message of

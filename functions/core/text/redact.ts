@@ -613,7 +613,7 @@ export function hasHiddenCharacter(text: string): boolean {
 
 /**
  * Replaces secrets and personal data with `[REDACTED:<rule>]` and reveals hidden characters and
- * HTML comments; long lines are cut first.
+ * HTML comments; long lines are cut first. What it returns is well-formed (see wellFormed).
  */
 export function redact(
   text: string,
@@ -630,7 +630,8 @@ export function redact(
     if (next !== out) gates = gatesOf(next);
     out = next;
   }
-  return revealHiddenText(redactUnlabelled(out));
+  // A line cut at its cap may have split an emoji in two: its lone half must not leave here.
+  return revealHiddenText(redactUnlabelled(out)).toWellFormed();
 }
 
 /** Lists the secrets in `text` by the same rules as `redact` (e.g. to vet model output). */
