@@ -23,10 +23,13 @@ const LOG_RETENTION_DAYS = [
  * `Node.js v24.22.3`: Bun prints a plain Error as `error: …`, and an error class need not end in
  * `Error`, `PaymentDeclined: …`, so no other term holds them; the detector reads the lines before it),
  * and Deno's reports of a module it could not load, which stop the program's start (`error: Module
- * not found "file:///app/x.ts".`, `error: Import "zod" not a dependency`).
+ * not found "file:///app/x.ts".`, `error: Import "zod" not a dependency`), and the place Ruby names
+ * in every line of a backtrace (`x.rb:3:in 'read': … (Errno::ENOENT)`): an uncaught exception
+ * whose class holds no `Error` (`Errno::ECONNREFUSED`, `ActiveRecord::RecordNotFound`, a class of
+ * the app's own) holds no other term.
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency" ?":in "';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

@@ -5,7 +5,8 @@
 // thrown that is no Error so too. Both end with their version (`Bun v1.4.5 (Linux x64)`, `Node.js
 // v24.22.3`): the filter's `?"Bun v"` and `?"Node.js v"` pass that line, and the detector reads the
 // stream before it for the error it ends. Each crash, delivered through the default filter one line
-// per event, is one incident with its frames.
+// per event, is one incident with its frames. So is a Ruby process that dies of an exception whose
+// class holds no `Error` (`Errno::ENOENT`, a class of the app's own): only `?":in "` passes its lines.
 import { describe, expect, it } from 'vitest';
 import type { RepairJob } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -123,6 +124,43 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
         error.message.split('\n')[0],
         inApp && `${inApp.file}:${inApp.line}`,
       ]).toEqual(['Error', message, at]);
+    },
+  );
+
+  it.each([
+    [
+      'ruby31-uncaught-errno-enoent.txt',
+      'Errno::ENOENT',
+      'No such file or directory @ rb_sysopen - /srv/shop/config/shop.yml',
+      'enoent.rb:3',
+    ],
+    [
+      'ruby31-uncaught-net-http-econnrefused.txt',
+      'Errno::ECONNREFUSED',
+      'Failed to open TCP connection to 127.0.0.1:9 (Connection refused - connect(2) for 127.0.0.1:9)',
+      'refused.rb:3',
+    ],
+    [
+      'ruby31-uncaught-custom-class-multiline-message.txt',
+      'OrderInvalid',
+      'order ord-7 rejected:\n  email: required\n  qty: must be an integer',
+      'multi.rb:6',
+    ],
+  ])(
+    'a Ruby process that dies of an exception whose class holds no `Error` (%s): one incident, by `?":in "`',
+    async (fixture, type, message, at) => {
+      // Ruby 3.1.2 (Debian 12): no line holds another term of the filter
+      const lines = deliveries(traceText(`ruby/${fixture}`)).perLine;
+      expect(lines.some((line) => passesDefaultFilter(line.replace(':in ', ':at ')))).toBe(false);
+      const { jobs } = await deliverThroughDefaultFilter(lines);
+      expect(jobs).toHaveLength(1);
+      const error = (jobs[0] as RepairJob).error;
+      const inApp = error.frames.filter((f) => f.inApp).at(-1);
+      expect([error.exceptionType, error.message, inApp && `${inApp.file}:${inApp.line}`]).toEqual([
+        type,
+        message,
+        at,
+      ]);
     },
   );
 
