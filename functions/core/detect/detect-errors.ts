@@ -731,14 +731,32 @@ function assembleStream(
     emit({ record, needsContext: true, isTentative: true, ...loggedIn(event.message) });
   };
 
-  /** A line between a held error line and its trace (its fields, asyncio's context): skipped, the line still held. */
-  const holdsDetail = (text: string): boolean => {
-    if (!pending || detailsAfterPending >= MAX_DETAILS_AFTER_LEAD || !isDetailLine(text)) return false;
+  /**
+   * A line between a held error line and its trace (its fields, asyncio's context, the rest of a
+   * message of several lines: `logger.exception("charge failed\npayload: %s", …)`): skipped, the
+   * line still held. `isMore`: the line is more of the held line's log statement.
+   */
+  const holdsDetail = (text: string, isMore = false): boolean => {
+    if (!pending || detailsAfterPending >= MAX_DETAILS_AFTER_LEAD || !(isMore || isDetailLine(text)))
+      return false;
     detailsAfterPending += 1;
     // the blank allowed before the trace is per gap: a message of several lines may hold its own
     // (Elixir's ArgumentError: the message, a blank, `  * 1st argument: …`, a blank, the frames)
     blanksAfterPending = 0;
     return true;
+  };
+
+  /**
+   * Whether a line is more of the held error line's log statement: a line of the same event (the
+   * event is that statement), or, logged one line per event, a line with no error word written
+   * right after it (TAIL_GAP_MS) with no prefix or level of its own.
+   */
+  const continuesHeldStatement = (text: string, event: LogEvent, isWholeEvent: boolean): boolean => {
+    if (!pending || text.trim() === '') return false;
+    if (!isWholeEvent) return !pending.isWholeEvent && event === pending.event;
+    if (!pending.isWholeEvent || event.timestamp - pending.event.timestamp > TAIL_GAP_MS) return false;
+    const parts = stripLogPrefix(text);
+    return parts.level === undefined && parts.body.length === text.length;
   };
 
   /** Each line of a text an envelope, a logger or escaped breaks carried, read as a line of the stream. */
@@ -803,7 +821,7 @@ function assembleStream(
         if (blanksAfterPending > MAX_BLANKS_AFTER_LEAD) heldBlank = { text, event, isWholeEvent };
         return;
       }
-      if (holdsDetail(text)) return;
+      if (holdsDetail(text, continuesHeldStatement(text, event, isWholeEvent))) return;
       flushPending();
       keepLoose(text, event, isWholeEvent);
       return;
@@ -969,7 +987,7 @@ function assembleStream(
 
     // a line with a level of its own is a record of its own, however indented (Rich's handler
     // leaves its time column blank within a second)
-    if (line.level === undefined && holdsDetail(text)) return;
+    if (line.level === undefined && holdsDetail(text, !isWholeEvent && event === pending?.event)) return;
     flushPending();
     if (isErrorLine(line)) {
       pending = line;

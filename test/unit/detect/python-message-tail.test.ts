@@ -171,3 +171,38 @@ describe("the Lambda Python runtime's report of an error whose message has sever
     expect(found[0]?.record.eventIds).toEqual(['e0']);
   });
 });
+
+describe('a logged message of several lines before its traceback', () => {
+  // `log.exception("charge failed for order %s\npayload: %s", …)`: the message's second line is at
+  // column 0, between the error line and the traceback. It was two incidents (a frameless
+  // `charge failed…` and the traceback), and through the default filter only the frameless one.
+  it('is one record with the error line leading the traceback, in both delivery shapes and through the filter', async () => {
+    const { oneEvent, perLine } = deliveries(
+      traceText('python/py311-logging-exception-message-of-several-lines.txt'),
+    );
+    for (const events of [makeEvents(oneEvent), makeEvents(perLine)]) {
+      const record = only(events);
+      expect([record.exceptionType, record.message]).toEqual(['ZeroDivisionError', 'division by zero']);
+      expect(record.raw.split('\n')[0]).toContain('charge failed for order ord-7');
+    }
+    const { jobs } = await deliverThroughDefaultFilter(perLine);
+    expect(jobs.map((j) => j.error.exceptionType)).toEqual(['ZeroDivisionError']);
+  });
+
+  it("is one record in the Lambda runtime's Text format, the root logger's one event", () => {
+    const logged = capturedMessages(
+      'python/py311-awslambdaric-text-logger-exception-message-of-several-lines.events.jsonl',
+    );
+    const record = only(makeEvents(logged));
+    expect(record.exceptionType).toBe('ZeroDivisionError');
+    expect(record.frames.at(-1)).toMatchObject({ file: '/var/task/lambda_function.py', line: 9 });
+  });
+
+  it('logged one line per event, takes no line written apart from the error line, nor one with a prefix of its own', () => {
+    const lines = traceText('python/py311-logging-exception-message-of-several-lines.txt').split('\n');
+    const late = makeEvents(lines).map((event, i) =>
+      i >= 1 ? { ...event, timestamp: event.timestamp + 5_000 } : event,
+    );
+    expect(detectErrors(late).map((d) => d.record.exceptionType)).toEqual(['ERROR', 'ZeroDivisionError']);
+  });
+});
