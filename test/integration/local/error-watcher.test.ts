@@ -153,11 +153,13 @@ describe('ErrorWatcher on local files', () => {
       log,
       Buffer.from([0x45, 0x52, 0x52, 0x4f, 0x52, 0x20, 0xff, 0xfe, 0x00, 0xc3, 0x28, 0x0a]),
     );
+    // (the INFO line ends the ERROR line's statement: unprefixed lines right after an error line
+    // may be more of its message, and a traceback after them would be its trace)
     appendFileSync(
       log,
       Buffer.concat([
         Buffer.from([0x00, 0x01, 0x80, 0x0a]),
-        Buffer.from(`${pythonTrace('after')}\nINFO x\n`),
+        Buffer.from(`INFO between\n${pythonTrace('after')}\nINFO x\n`),
       ]),
     );
     await waitFor(() => errors.length === 2, { what: 'both errors' });
