@@ -749,12 +749,15 @@ function assembleStream(
   /**
    * Whether a line is more of the held error line's log statement: a line of the same event (the
    * event is that statement), or, logged one line per event, a line with no error word written
-   * right after it (TAIL_GAP_MS) with no prefix or level of its own.
+   * right after it (TAIL_GAP_MS) with no prefix or level of its own. A line that starts with a
+   * digit is taken for the next statement unread: most prefixes open with a timestamp, and the
+   * line after each of a storm's one-line error heads is such a one.
    */
   const continuesHeldStatement = (text: string, event: LogEvent, isWholeEvent: boolean): boolean => {
     if (!pending || text.trim() === '') return false;
     if (!isWholeEvent) return !pending.isWholeEvent && event === pending.event;
     if (!pending.isWholeEvent || event.timestamp - pending.event.timestamp > TAIL_GAP_MS) return false;
+    if (isDigitCode(text.charCodeAt(0))) return false;
     const parts = stripLogPrefix(text);
     return parts.level === undefined && parts.body.length === text.length;
   };
