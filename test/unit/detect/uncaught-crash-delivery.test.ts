@@ -13,6 +13,15 @@ import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
 
+/** The type, message and innermost in-app frame of the one job the lines make through the default filter. */
+async function theOneJob(lines: readonly string[]): Promise<[string, string, string | undefined]> {
+  const { jobs } = await deliverThroughDefaultFilter(lines);
+  expect(jobs).toHaveLength(1);
+  const error = (jobs[0] as RepairJob).error;
+  const inApp = error.frames.filter((f) => f.inApp).at(-1);
+  return [error.exceptionType, error.message, inApp && `${inApp.file}:${inApp.line}`];
+}
+
 describe('a Bun or Node.js process that dies of an uncaught error, through the default filter', () => {
   it.each([
     // no line but the last held a term of the filter before `?"Bun v"` and `?"Node.js v"`: never seen
@@ -86,15 +95,7 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
     expect(lines.at(-1)).toMatch(/^(?:Bun v1\.4\.5 \(Linux x64\)|Node\.js v24\.22\.3)$/);
     // whether any line but the last held a term of the filter (those that did not were never seen)
     expect(lines.slice(0, -1).some(passesDefaultFilter)).toBe(heldATerm);
-    const { jobs } = await deliverThroughDefaultFilter(lines);
-    expect(jobs).toHaveLength(1);
-    const error = (jobs[0] as RepairJob).error;
-    const inApp = error.frames.filter((f) => f.inApp).at(-1);
-    expect([error.exceptionType, error.message, inApp && `${inApp.file}:${inApp.line}`]).toEqual([
-      type,
-      message,
-      at,
-    ]);
+    expect(await theOneJob(lines)).toEqual([type, message, at]);
   });
 
   it.each([
@@ -152,15 +153,7 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
       // Ruby 3.1.2 (Debian 12): no line holds another term of the filter
       const lines = deliveries(traceText(`ruby/${fixture}`)).perLine;
       expect(lines.some((line) => passesDefaultFilter(line.replace(':in ', ':at ')))).toBe(false);
-      const { jobs } = await deliverThroughDefaultFilter(lines);
-      expect(jobs).toHaveLength(1);
-      const error = (jobs[0] as RepairJob).error;
-      const inApp = error.frames.filter((f) => f.inApp).at(-1);
-      expect([error.exceptionType, error.message, inApp && `${inApp.file}:${inApp.line}`]).toEqual([
-        type,
-        message,
-        at,
-      ]);
+      expect(await theOneJob(lines)).toEqual([type, message, at]);
     },
   );
 
