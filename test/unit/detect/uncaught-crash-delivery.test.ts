@@ -157,6 +157,18 @@ describe('a Bun or Node.js process that dies of an uncaught error, through the d
     },
   );
 
+  it("reads a Ruby thread's report and the join that raises it again as one exception, not its own cause", () => {
+    // Ruby 3.1.2: `#<Thread:…> terminated with exception (report_on_exception is true):`, its trace,
+    // then the same trace where `Thread#join` raised it in the main thread
+    const { oneEvent, perLine } = deliveries(traceText('ruby/ruby31-thread-report-then-join-reraise.output'));
+    for (const lines of [oneEvent, perLine]) {
+      const found = detectErrors(makeEvents(lines));
+      expect(found.map((d) => [d.record.exceptionType, d.record.message, d.record.causes.length])).toEqual([
+        ['ZeroDivisionError', 'divided by 0', 0],
+      ]);
+    }
+  });
+
   it("counts Bun's last line with the error it ends, in both delivery shapes", () => {
     const { oneEvent, perLine } = deliveries(traceText('javascript/bun-1.4-uncaught-error-string-cause.txt'));
     // one record in either shape: never a tentative record of the trailer beside the crash's

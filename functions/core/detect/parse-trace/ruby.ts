@@ -358,8 +358,17 @@ function parseRuby(text: string): ParsedTrace | undefined {
     }),
   );
   if (!primary) return undefined;
-  return { ...primary, causes: [...(built[0]?.railsCauses ?? []), ...causes] };
+  // A thread's report of the exception that ended it (`#<Thread:…> terminated with exception`),
+  // then its print again where `join` raised it: the same exception twice, never its own cause.
+  const others = causes.filter((c) => !isSameException(c, primary));
+  return { ...primary, causes: [...(built[0]?.railsCauses ?? []), ...others] };
 }
+
+const isSameException = (a: ParsedTrace, b: ParsedTrace): boolean =>
+  a.exceptionType === b.exceptionType &&
+  a.message === b.message &&
+  a.frames.length === b.frames.length &&
+  a.frames.every((f, i) => f.file === b.frames[i]?.file && f.line === b.frames[i]?.line);
 
 function countMessageLines(block: readonly string[]): number {
   let count = 0;
