@@ -90,6 +90,18 @@ describe("the rest of a Python error's print, after its exception line", () => {
     expect(fingerprintError(lined[0]?.record ?? record)).toBe(fingerprintError(record));
   });
 
+  it('keeps a chain whose cause carries a note one record: the note was read as the end of the traceback', () => {
+    // it split into two incidents, the KeyError and the ValueError it caused, the second without its cause
+    const { oneEvent, perLine } = deliveries(traceText('python/py311-add-note-on-chained-cause.txt'));
+    for (const events of [makeEvents(oneEvent), makeEvents(perLine)]) {
+      const record = only(events);
+      expect([record.exceptionType, record.message]).toEqual(['ValueError', 'database not configured']);
+      expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual([
+        ['KeyError', "'db'\nconfig file: /srv/shop/config.yml"],
+      ]);
+    }
+  });
+
   it("never takes the server's access line for the failed request, nor a line with a level of its own", () => {
     const { perLine } = deliveries(traceText(FLASK));
     const record = only(makeEvents(perLine));
