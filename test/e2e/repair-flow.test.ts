@@ -220,6 +220,26 @@ describe('repair flow: log line → detector → SQS → analyzer → branch, dr
     expect(flow.anthropic.requests).toHaveLength(2);
   });
 
+  it('shows the model and the reviewers the lines a message of several lines prints after its exception line', async () => {
+    // as pydantic prints a ValidationError: the field lines at column 0 after the exception line
+    const flow = await makeFlow({ script: GOOD_SCRIPT });
+    const message = [
+      "invalid literal for int() with base 10: 'abc'",
+      'qty',
+      "  Input should be a valid integer [type=int_parsing, input_value='abc', input_type=str]",
+    ].join('\n');
+    const messages = await detectOne(flow, message);
+
+    expect((await flow.analyze(messages)).batchItemFailures).toEqual([]);
+
+    expect(flow.anthropic.requests[0]?.raw.toString('utf8')).toContain(
+      "qty\\n  Input should be a valid integer [type=int_parsing, input_value='abc', input_type=str]",
+    );
+    const [mail] = await emailsFor(flow);
+    expect(mail?.body.text).toContain('Input should be a valid integer');
+    expect((await flow.incident()).sample.message.split('\n')).toEqual(message.split('\n'));
+  });
+
   it('rides out an Anthropic 429 through the SDK retry and opens the PR', async () => {
     const flow = await makeFlow({ script: [step.rateLimited(), ...GOOD_SCRIPT] });
 
