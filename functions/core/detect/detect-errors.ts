@@ -263,6 +263,26 @@ const isLoneStackEntry = (block: Block): boolean =>
   block.lines[0]?.level !== undefined &&
   ELIXIR_STACK_ENTRY.test(block.lines[0]?.body ?? '');
 
+/**
+ * A trace logged one line per event that holds frames, none of the application's, and only frames
+ * that name an `Exception` or an `Error` (`at …InvalidFormatException.from(…)`, `at
+ * …DeserializationContext.weirdStringException(…)`): what a filter such as `?Error ?Exception`
+ * passes of a Java trace. The frames between, the application's among them, are in the stream:
+ * read like a header delivered alone. A trace whose every frame line names one is rare unfiltered.
+ */
+function looksFilteredToItsTerms(block: Block, parsed: ParsedTrace): boolean {
+  if (parsed.frames.length === 0 || parsed.frames.some((f) => f.inApp)) return false;
+  let frameLines = 0;
+  for (let i = 1; i < block.bodies.length; i++) {
+    const body = block.bodies[i] ?? '';
+    if (!isIndentedCode(body.charCodeAt(0))) continue;
+    if (!body.includes('Exception') && !body.includes('Error')) return false;
+    frameLines += 1;
+  }
+  return frameLines > 0;
+}
+const isIndentedCode = (code: number): boolean => code === 32 || code === 9;
+
 /** The parser that read the block says nothing more of it can follow. */
 const endsItself = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>
   block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true);
@@ -1200,6 +1220,7 @@ function closeBlock(
       perLine &&
       ((parsed.frames.length === 0 && !endsItself(block, bodies, parsed)) ||
         isLoneStackEntry(block) ||
+        looksFilteredToItsTerms(block, parsed) ||
         (endsBatch &&
           parsed.language !== 'python' &&
           !isScriptSyntaxError(parsed) &&

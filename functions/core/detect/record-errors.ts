@@ -633,11 +633,13 @@ async function completeCutOffTraces({
     const { logGroup, logStream, timestamp } = record;
     // A storm of cut-off traces from one stream is usually covered by one earlier fetch.
     let found: DetectedError | undefined;
+    let foundIn: FetchedContext | undefined;
     for (const context of fetchedContexts) {
       if (context.logStream !== logStream || timestamp < context.from || timestamp > context.to) continue;
       const covering = context.byEventId.get(id);
       if (covering && !covering.needsContext) {
         found = covering;
+        foundIn = context;
         break;
       }
     }
@@ -684,6 +686,7 @@ async function completeCutOffTraces({
         };
         fetchedContexts.push(context);
         found = context.byEventId.get(id);
+        foundIn = context;
       } catch (error: unknown) {
         // The cut-off record is still worth an incident; a richer trace is a nicety, not a must.
         report.failures.push(failedRead(logStream, timestamp, error));
@@ -703,6 +706,13 @@ async function completeCutOffTraces({
           ? { record: found.record, isRead: true }
           : { record: found.record, print, isRead: true },
       );
+      // A delivered record may hold the events of several: a filter left out what stood between two
+      // traces, and they read as one (Ruby prints a cause as it prints a crash). Each other record
+      // the read found for its events is one of the delivery's too, never dropped with it.
+      for (const other of othersCovering(foundIn, record.eventIds, found)) {
+        report.assembled += 1;
+        completed.push({ record: other.record, isRead: true });
+      }
     } else if (isTentative) barrenLines.add(kind, now());
     else kept.push(record);
   }
@@ -728,6 +738,21 @@ async function completeCutOffTraces({
   const rest: Completed[] = [];
   for (const record of kept) if (record.eventIds.length === 0 || !isCovered(record)) rest.push({ record });
   return { records: [...rest, ...unique].sort((a, b) => a.record.timestamp - b.record.timestamp), report };
+}
+
+/** The records of a read, other than `found`, that hold the delivered events `ids` (its second and later). */
+function othersCovering(
+  context: FetchedContext | undefined,
+  ids: readonly string[],
+  found: DetectedError,
+): DetectedError[] {
+  if (!context || ids.length < 2) return [];
+  const others: DetectedError[] = [];
+  for (let i = 1; i < ids.length; i++) {
+    const other = context.byEventId.get(ids[i] ?? '');
+    if (other && other !== found && !others.includes(other)) others.push(other);
+  }
+  return others;
 }
 
 /**

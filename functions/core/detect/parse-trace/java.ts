@@ -11,7 +11,10 @@ import {
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
-const FRAME = /^\s*at\s+(\S.*)$/;
+// A frame names a class (`at com.example.Svc.run(Svc.java:3)`, `at java.base/…`, `at app//…`), never
+// a bracket: Jackson ends its message with ` at [Source: (String)"{…}"; line: 1, column: 24]`, the
+// request's own JSON, which read as a frame made every request's body a fingerprint of its own.
+const FRAME = /^\s*at\s+([^\s[].*)$/;
 const OMITTED = /^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$/;
 const JS_LOCATION = /:\d{1,9}:\d{1,9}\)?\s*$/;
 // `Caused by:` links an exception to its cause; `Wrapped by:` to the exception that wraps it, as
@@ -309,6 +312,7 @@ function continuesJava(line: string, block: readonly string[]): boolean {
   // A multi-line message (blank, indented or nested-exception lines such as javax.mail prints) is
   // accepted only while the newest exception has printed no frame yet.
   const isMessageLike = head.trim() === '' || /^\s/.test(head) || readTypeAndMessage(head) !== undefined;
+  if (isNextTrace(head, block)) return false;
   if (!isMessageLike) return false;
   for (let i = block.length - 1, seen = 0; i >= 0; i -= 1, seen += 1) {
     const previous = block[i] ?? '';
@@ -317,6 +321,26 @@ function continuesJava(line: string, block: readonly string[]): boolean {
     if (i === 0 || CHAINED.test(previous.slice(0, MAX_LINE))) return true;
   }
   return false;
+}
+
+/**
+ * A header of another exception at column 0 after a trace's own header (not a mention of one, as
+ * the Lambda runtime's `msg: Type` or Tomcat's `… [Request processing failed: Type: msg]` is) that
+ * printed no frame yet: the next trace. A filter such as `?Exception` delivers only the headers of
+ * a busy service's traces, one after another; read as the first one's message, the second was lost.
+ * Not after a line that announces it (javax.mail's `  nested exception is:`).
+ */
+function isNextTrace(head: string, block: readonly string[]): boolean {
+  if (/^\s/.test(head) || (block.at(-1) ?? '').trimEnd().endsWith(':')) return false;
+  const next = readTypeAndMessage(head);
+  if (!next || !isBelievable(next.exceptionType)) return false;
+  const first = readHeader(block[0] ?? '');
+  return (
+    first !== undefined &&
+    first.isMention !== true &&
+    first.isLauncherReport !== true &&
+    first.exceptionType !== next.exceptionType
+  );
 }
 
 /** Java and Kotlin stack traces: `Caused by`/`Wrapped by` chains, `... N more`, JPMS modules, logger prefixes. */

@@ -1,0 +1,126 @@
+// Traces of a busy service, logged one line per event, as the default subscription filter delivers
+// them: only the lines that hold a term, so two traces that stood apart in the stream arrive side by
+// side, and a trace arrives as its header and the few frames that name an `Exception` or an `Error`.
+// Each must still be its own incident, with the application's frame read back from the stream.
+// Captured: Jackson 2.14 (Debian's libjackson2-databind-java) under OpenJDK 17; Java 21 and Ruby
+// 3.1.2 crashes from the fixtures, two to a stream with an ordinary line between them.
+import { describe, expect, it } from 'vitest';
+import { MemoryIncidentStore } from '../../../functions/adapters/memory-incident-store.ts';
+import type { RepairJob } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { recordErrors } from '../../../functions/core/detect/record-errors.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
+import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
+import { makeDataPayload } from '../../support/payloads.ts';
+
+const JACKSON = 'java/java17-jackson-2.14-invalid-format-logged-then-unrecognized-uncaught.output';
+
+/** Each job's type and its innermost frame of the application. */
+async function jobsOf(lines: readonly string[]): Promise<[string, string][]> {
+  const { jobs } = await deliverThroughDefaultFilter(lines);
+  return jobs.map((job) => {
+    const inApp = job.error.frames.filter((f) => f.inApp).at(-1);
+    return [job.error.exceptionType, inApp ? `${inApp.file}:${inApp.line}` : '-'];
+  });
+}
+
+const streamOf = (...paths: string[]): string[] =>
+  paths.flatMap((path, i) => [
+    ...(i > 0 ? ['INFO request finished'] : []),
+    ...deliveries(traceText(path)).perLine,
+  ]);
+
+describe("Jackson's location line", () => {
+  it('is the message, not a frame: the request body it quotes never makes a fingerprint of its own', () => {
+    const text = traceText(JACKSON);
+    const [first] = detectErrors(makeEvents(deliveries(text).perLine));
+    const record = first?.record;
+    expect(record?.message).toContain(
+      '\n at [Source: (String)"{"id": "ord-7", "qty": "two"}"; line: 1, column: 24]',
+    );
+    expect(record?.frames.some((f) => f.file.includes('[Source'))).toBe(false);
+    expect(record?.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      file: 'OrderController.java',
+      line: 12,
+    });
+    // the next request's body: the same bug
+    const other = text.replace(
+      '"qty": "two"}"; line: 1, column: 24',
+      '"qty": "seven", "id": "ord-9"}"; line: 1, column: 26',
+    );
+    const [again] = detectErrors(makeEvents(deliveries(other).perLine));
+    expect(again && fingerprintError(again.record)).toBe(record && fingerprintError(record));
+  });
+
+  it('through the default filter: each of the two traces with the application frame read back', async () => {
+    // the first arrives as its header and the two frames that name an Exception, the second follows
+    expect(await jobsOf(deliveries(traceText(JACKSON)).perLine)).toEqual([
+      ['com.fasterxml.jackson.databind.exc.InvalidFormatException', 'OrderController.java:12'],
+      ['com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException', 'OrderController.java:12'],
+    ]);
+  });
+});
+
+describe('two traces a filter delivered side by side', () => {
+  it("Java: the second header is the next trace, not the first one's message", async () => {
+    const lines = streamOf(
+      'java/java21-helpful-npe-record-accessor.txt',
+      'java/java21-jul-severe-throwable.txt',
+    );
+    expect(await jobsOf(lines)).toEqual([
+      ['java.lang.NullPointerException', 'HelpfulNpe.java:12'],
+      ['java.lang.NumberFormatException', 'JulSevere.java:10'],
+    ]);
+  });
+
+  it('Java: two incidents even when the stream cannot be read (the second header is no message of the first)', async () => {
+    const lines = streamOf(
+      'java/java21-helpful-npe-record-accessor.txt',
+      'java/java21-jul-severe-throwable.txt',
+    );
+    const events = makeEvents(lines, { logGroup: '/ecs/orders', logStream: 'orders/app/4f1c2b' });
+    const jobs: RepairJob[] = [];
+    await recordErrors(
+      {
+        event: makeDataPayload(
+          events
+            .filter((e) => passesDefaultFilter(e.message))
+            .map(({ id, timestamp, message }) => ({ id, timestamp, message })),
+          { logGroup: '/ecs/orders', logStream: 'orders/app/4f1c2b' },
+        ),
+      },
+      {
+        store: new MemoryIncidentStore(),
+        queue: {
+          enqueue: async (sent: readonly RepairJob[]) => {
+            jobs.push(...sent);
+            return { sent: sent.map((j) => j.incidentKey), failed: [] };
+          },
+        },
+        logContext: {
+          fetchAround: async () => {
+            throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+          },
+        },
+        resolveRepo: () => ({ owner: 'acme', name: 'orders', baseBranch: 'main', pathPrefix: '' }),
+      },
+    );
+    expect(jobs.map((j) => j.error.exceptionType)).toEqual([
+      'java.lang.NullPointerException',
+      'java.lang.NumberFormatException',
+    ]);
+  });
+
+  it("Ruby: a crash that reads as the first one's cause is its own incident once the stream is read", async () => {
+    // `?":in "` delivers both backtraces whole, with nothing between them: Ruby prints a cause so
+    const lines = streamOf(
+      'ruby/ruby31-uncaught-errno-enoent.txt',
+      'ruby/ruby31-uncaught-net-http-econnrefused.txt',
+    );
+    expect(await jobsOf(lines)).toEqual([
+      ['Errno::ENOENT', 'enoent.rb:3'],
+      ['Errno::ECONNREFUSED', 'refused.rb:3'],
+    ]);
+  });
+});
