@@ -634,6 +634,8 @@ async function completeCutOffTraces({
     // A storm of cut-off traces from one stream is usually covered by one earlier fetch.
     let found: DetectedError | undefined;
     let foundIn: FetchedContext | undefined;
+    // a read that holds this head's own trace, cut where the read ended
+    let cut: { covering: DetectedError; context: FetchedContext } | undefined;
     for (const context of fetchedContexts) {
       if (context.logStream !== logStream || timestamp < context.from || timestamp > context.to) continue;
       const covering = context.byEventId.get(id);
@@ -642,6 +644,7 @@ async function completeCutOffTraces({
         foundIn = context;
         break;
       }
+      if (covering && covering.record.frames.length > 0) cut ??= { covering, context };
     }
     let stream = learned.get(logStream);
     if (!stream) {
@@ -650,6 +653,12 @@ async function completeCutOffTraces({
     }
     const signature = fingerprint(record);
     const kind = isTentative ? `${logGroup}\n${signature}` : '';
+    // Another trace of the same signature stands for this one only if what the read holds of this
+    // one's own is part of it: two Go panics of one message, from two places, are two bugs.
+    if (!found && cut && !isPartOf(cut.covering.record, stream.get(signature)?.record)) {
+      found = cut.covering;
+      foundIn = cut.context;
+    }
     if (!found) {
       const like = stream.get(signature);
       if (like && !like.isAmbiguous) {
@@ -738,6 +747,13 @@ async function completeCutOffTraces({
   const rest: Completed[] = [];
   for (const record of kept) if (record.eventIds.length === 0 || !isCovered(record)) rest.push({ record });
   return { records: [...rest, ...unique].sort((a, b) => a.record.timestamp - b.record.timestamp), report };
+}
+
+/** Whether every frame of `part` is one of `whole`'s (a trace cut short of them, not another trace). */
+function isPartOf(part: ErrorRecord, whole: ErrorRecord | undefined): boolean {
+  if (!whole || part.exceptionType !== whole.exceptionType) return false;
+  const frames = new Set(whole.frames.map((f) => `${f.file}:${f.line}:${f.function}`));
+  return part.frames.every((f) => frames.has(`${f.file}:${f.line}:${f.function}`));
 }
 
 /** The records of a read, other than `found`, that hold the delivered events `ids` (its second and later). */

@@ -112,6 +112,16 @@ describe('two traces a filter delivered side by side', () => {
     ]);
   });
 
+  it("Go: a panic of the same message from another place is not completed with the first one's frames", async () => {
+    // only `panic: runtime error: invalid memory address …` is delivered of each; the one read holds
+    // both, the second cut where the stream ends
+    const lines = streamOf('go/go119-rsyslog-traditional-panic.txt', 'go/go119-session-go-nil-pointer.txt');
+    expect(await jobsOf(lines)).toEqual([
+      ['panic', '/tmp/sl/app/internal/cart/cart.go:7'],
+      ['panic', '/tmp/cap/go/session.go:9'],
+    ]);
+  });
+
   it("Ruby: a crash that reads as the first one's cause is its own incident once the stream is read", async () => {
     // `?":in "` delivers both backtraces whole, with nothing between them: Ruby prints a cause so
     const lines = streamOf(
