@@ -264,24 +264,22 @@ const isLoneStackEntry = (block: Block): boolean =>
   ELIXIR_STACK_ENTRY.test(block.lines[0]?.body ?? '');
 
 /**
- * A trace logged one line per event that holds frames, none of the application's, and only frames
- * that name an `Exception` or an `Error` (`at …InvalidFormatException.from(…)`, `at
- * …DeserializationContext.weirdStringException(…)`): what a filter such as `?Error ?Exception`
- * passes of a Java trace. The frames between, the application's among them, are in the stream:
- * read like a header delivered alone. A trace whose every frame line names one is rare unfiltered.
+ * A trace logged one line per event that holds frames, none of the application's, and whose every
+ * line after its header names an `Exception`, an `Error` or a `panic` (`at …InvalidFormatException
+ * .from(…)`, `at …DeserializationContext.weirdStringException(…)`; Go's `runtime/panic.go:260`,
+ * `panicmem: panic(memoryError)`): what a filter such as the default `?Error ?Exception ?panic`
+ * passes of it. The lines between, the application's frames among them, are in the stream: read
+ * like a header delivered alone. A trace whose every line names one is rare unfiltered.
  */
 function looksFilteredToItsTerms(block: Block, parsed: ParsedTrace): boolean {
-  if (parsed.frames.length === 0 || parsed.frames.some((f) => f.inApp)) return false;
-  let frameLines = 0;
+  if (parsed.frames.length === 0 || parsed.frames.some((f) => f.inApp) || block.bodies.length < 2)
+    return false;
   for (let i = 1; i < block.bodies.length; i++) {
     const body = block.bodies[i] ?? '';
-    if (!isIndentedCode(body.charCodeAt(0))) continue;
-    if (!body.includes('Exception') && !body.includes('Error')) return false;
-    frameLines += 1;
+    if (!body.includes('Exception') && !body.includes('Error') && !body.includes('panic')) return false;
   }
-  return frameLines > 0;
+  return true;
 }
-const isIndentedCode = (code: number): boolean => code === 32 || code === 9;
 
 /** The parser that read the block says nothing more of it can follow. */
 const endsItself = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>

@@ -122,6 +122,17 @@ describe('two traces a filter delivered side by side', () => {
     ]);
   });
 
+  it("Go: gin's recovered panic, delivered as the lines that name a panic, is read back for the handler's frame", async () => {
+    const lines = streamOf(
+      'go/go119-gin-1.8-recovery-release-mode.txt',
+      'go/go119-index-out-of-range-inlined.txt',
+    );
+    expect(await jobsOf(lines)).toEqual([
+      ['panic', '/srv/go/src/shop/main.go:16'],
+      ['panic', '/tmp/held/f.go:3'],
+    ]);
+  });
+
   it("Ruby: a crash that reads as the first one's cause is its own incident once the stream is read", async () => {
     // `?":in "` delivers both backtraces whole, with nothing between them: Ruby prints a cause so
     const lines = streamOf(
