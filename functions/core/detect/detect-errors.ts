@@ -1219,6 +1219,7 @@ function closeBlock(
       ((parsed.frames.length === 0 && !endsItself(block, bodies, parsed)) ||
         isLoneStackEntry(block) ||
         looksFilteredToItsTerms(block, parsed) ||
+        block.parsers.some((p) => p.language === parsed.language && p.isCutShort?.(bodies) === true) ||
         (endsBatch &&
           parsed.language !== 'python' &&
           !isScriptSyntaxError(parsed) &&

@@ -29,6 +29,13 @@ export interface TraceParser {
    */
   endsTrace?(block: readonly string[]): boolean;
   /**
+   * True when the trace `block` is known to go on past what it holds: its header promises lines it
+   * does not have (PHP's `Uncaught …` prints `Stack trace:` and `thrown in … on line N` after it),
+   * so a block that stops short of them was cut, wherever it stands in the delivery (a filter that
+   * passes only the header's line). Absent means never known.
+   */
+  isCutShort?(block: readonly string[]): boolean;
+  /**
    * False when `line` alone can never parse (a header whose trace needs frames after it): the
    * detector then skips the parse of a lone line, which a storm of one-line heads makes hot.
    * Absent means it may.

@@ -311,6 +311,15 @@ function isOpenMessage(block: readonly string[]): boolean {
   return !block.slice(1).some((l) => splitLocation(l) !== undefined || STACK_TRACE.test(l));
 }
 
+/** Whether a PHP block is whole: see endsTrace. */
+function endsPhpTrace(block: readonly string[]): boolean {
+  const last = block[block.length - 1] ?? '';
+  if (THROWN_IN.test(last) || LARAVEL_END.test(last)) return true;
+  if (block.length !== 1) return false;
+  const laravel = last.indexOf(LARAVEL_OBJECT);
+  return laravel >= 0 ? LARAVEL_CLOSED_LINE.test(last) : last.includes(SYMFONY_UNCAUGHT_WORDS);
+}
+
 /** PHP uncaught exceptions (PHP 5 and 7+ formats, `Next` chains, `[internal function]`) and fatal errors. */
 export const phpParser: TraceParser = {
   language: 'php',
@@ -328,15 +337,11 @@ export const phpParser: TraceParser = {
     if (NEXT.test(line)) return readException(line.slice('Next '.length)) !== undefined;
     return isOpenMessage(block);
   },
+  // PHP's own print of an uncaught exception ends with `thrown in … on line N`: short of it, cut.
+  isCutShort: (block) => UNCAUGHT.test(block[0] ?? '') && !endsPhpTrace(block),
   // `thrown in … on line N` ends PHP's own print; Monolog's context ends at `"}`; a line that
   // holds the whole error (the context on that line, Symfony's sentence alone) ends with it.
-  endsTrace: (block) => {
-    const last = block[block.length - 1] ?? '';
-    if (THROWN_IN.test(last) || LARAVEL_END.test(last)) return true;
-    if (block.length !== 1) return false;
-    const laravel = last.indexOf(LARAVEL_OBJECT);
-    return laravel >= 0 ? LARAVEL_CLOSED_LINE.test(last) : last.includes(SYMFONY_UNCAUGHT_WORDS);
-  },
+  endsTrace: (block) => endsPhpTrace(block),
   parse: (text) => {
     try {
       return parsePhp(text);
