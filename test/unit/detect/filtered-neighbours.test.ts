@@ -63,15 +63,44 @@ describe("Jackson's location line", () => {
 });
 
 describe('two traces a filter delivered side by side', () => {
-  it("Java: the second header is the next trace, not the first one's message", async () => {
-    const lines = streamOf(
-      'java/java21-helpful-npe-record-accessor.txt',
-      'java/java21-jul-severe-throwable.txt',
-    );
-    expect(await jobsOf(lines)).toEqual([
-      ['java.lang.NullPointerException', 'HelpfulNpe.java:12'],
-      ['java.lang.NumberFormatException', 'JulSevere.java:10'],
-    ]);
+  it.each([
+    [
+      "Java: the second header is the next trace, not the first one's message",
+      ['java/java21-helpful-npe-record-accessor.txt', 'java/java21-jul-severe-throwable.txt'],
+      [
+        ['java.lang.NullPointerException', 'HelpfulNpe.java:12'],
+        ['java.lang.NumberFormatException', 'JulSevere.java:10'],
+      ],
+    ],
+    [
+      // only `panic: runtime error: invalid memory address …` is delivered of each; the one read
+      // holds both, the second cut where the stream ends
+      "Go: a panic of the same message from another place is not completed with the first one's frames",
+      ['go/go119-rsyslog-traditional-panic.txt', 'go/go119-session-go-nil-pointer.txt'],
+      [
+        ['panic', '/tmp/sl/app/internal/cart/cart.go:7'],
+        ['panic', '/tmp/cap/go/session.go:9'],
+      ],
+    ],
+    [
+      "Go: gin's recovered panic, delivered as the lines that name a panic, is read back for the handler's frame",
+      ['go/go119-gin-1.8-recovery-release-mode.txt', 'go/go119-index-out-of-range-inlined.txt'],
+      [
+        ['panic', '/srv/go/src/shop/main.go:16'],
+        ['panic', '/tmp/held/f.go:3'],
+      ],
+    ],
+    [
+      // `?":in "` delivers both backtraces whole, with nothing between them: Ruby prints a cause so
+      "Ruby: a crash that reads as the first one's cause is its own incident once the stream is read",
+      ['ruby/ruby31-uncaught-errno-enoent.txt', 'ruby/ruby31-uncaught-net-http-econnrefused.txt'],
+      [
+        ['Errno::ENOENT', 'enoent.rb:3'],
+        ['Errno::ECONNREFUSED', 'refused.rb:3'],
+      ],
+    ],
+  ])('%s', async (_title, paths, expected) => {
+    expect(await jobsOf(streamOf(...paths))).toEqual(expected);
   });
 
   it('Java: two incidents even when the stream cannot be read (the second header is no message of the first)', async () => {
@@ -109,39 +138,6 @@ describe('two traces a filter delivered side by side', () => {
     expect(jobs.map((j) => j.error.exceptionType)).toEqual([
       'java.lang.NullPointerException',
       'java.lang.NumberFormatException',
-    ]);
-  });
-
-  it("Go: a panic of the same message from another place is not completed with the first one's frames", async () => {
-    // only `panic: runtime error: invalid memory address …` is delivered of each; the one read holds
-    // both, the second cut where the stream ends
-    const lines = streamOf('go/go119-rsyslog-traditional-panic.txt', 'go/go119-session-go-nil-pointer.txt');
-    expect(await jobsOf(lines)).toEqual([
-      ['panic', '/tmp/sl/app/internal/cart/cart.go:7'],
-      ['panic', '/tmp/cap/go/session.go:9'],
-    ]);
-  });
-
-  it("Go: gin's recovered panic, delivered as the lines that name a panic, is read back for the handler's frame", async () => {
-    const lines = streamOf(
-      'go/go119-gin-1.8-recovery-release-mode.txt',
-      'go/go119-index-out-of-range-inlined.txt',
-    );
-    expect(await jobsOf(lines)).toEqual([
-      ['panic', '/srv/go/src/shop/main.go:16'],
-      ['panic', '/tmp/held/f.go:3'],
-    ]);
-  });
-
-  it("Ruby: a crash that reads as the first one's cause is its own incident once the stream is read", async () => {
-    // `?":in "` delivers both backtraces whole, with nothing between them: Ruby prints a cause so
-    const lines = streamOf(
-      'ruby/ruby31-uncaught-errno-enoent.txt',
-      'ruby/ruby31-uncaught-net-http-econnrefused.txt',
-    );
-    expect(await jobsOf(lines)).toEqual([
-      ['Errno::ENOENT', 'enoent.rb:3'],
-      ['Errno::ECONNREFUSED', 'refused.rb:3'],
     ]);
   });
 });
