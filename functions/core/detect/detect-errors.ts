@@ -285,6 +285,10 @@ function looksFilteredToItsTerms(block: Block, parsed: ParsedTrace): boolean {
 const endsItself = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>
   block.parsers.some((p) => p.language === parsed.language && p.endsTrace?.(bodies) === true);
 
+/** The parser that read the block says more of it must follow (TraceParser.isCutShort). */
+const isCutShort = (block: Block, bodies: readonly string[], parsed: ParsedTrace): boolean =>
+  block.parsers.some((p) => p.language === parsed.language && p.isCutShort?.(bodies) === true);
+
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
 export function detectErrors(
   events: readonly LogEvent[],
@@ -1219,7 +1223,7 @@ function closeBlock(
       ((parsed.frames.length === 0 && !endsItself(block, bodies, parsed)) ||
         isLoneStackEntry(block) ||
         looksFilteredToItsTerms(block, parsed) ||
-        block.parsers.some((p) => p.language === parsed.language && p.isCutShort?.(bodies) === true) ||
+        isCutShort(block, bodies, parsed) ||
         (endsBatch &&
           parsed.language !== 'python' &&
           !isScriptSyntaxError(parsed) &&

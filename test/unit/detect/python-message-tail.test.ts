@@ -113,7 +113,7 @@ describe("the rest of a Python error's print, after its exception line", () => {
     expect(only(makeEvents(leveled)).message).toBe("'price'");
   });
 
-  it('never takes the next statement of a logger whose prefix has no level word it knows, nor a timestamped line', () => {
+  it("never takes the next statement: Celery's next task line (its level), nor a line with a timestamp the exception line lacks", () => {
     const celery = traceText('python/py311-celery-5.2-billiard-exception-with-traceback.txt')
       .replace(/\n+$/, '')
       .split('\n');
