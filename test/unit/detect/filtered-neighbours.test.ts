@@ -141,3 +141,60 @@ describe('two traces a filter delivered side by side', () => {
     ]);
   });
 });
+
+describe('a trace the filter passed in part is read back, and is the incident its whole print makes', () => {
+  it.each([
+    [
+      // `=1` arrives as its header and three frame lines that name `panicking`: its message line,
+      // the one after the header, has no term; nor has `stack backtrace:`. Read as it came, the
+      // first frame line was the message (a fingerprint of its own, and no read).
+      'Rust: RUST_BACKTRACE=1 and =full of one panic are one incident',
+      ['rust/rust195-index-backtrace-1.txt', 'rust/rust195-index-backtrace-full.txt'],
+      [['panic', 'index out of bounds: the len is 2 but the index is 8']],
+    ],
+    [
+      // a handler's `$logger->error('Uncaught ' . $e)`: the header line alone has a term
+      'PHP: an exception printed whole after `Uncaught ` is read back for its `Stack trace:`',
+      ['php/php82-error-log-app-error-channel.txt', 'php/php82-error-log-division-by-zero.txt'],
+      [
+        ['Error', 'Call to a member function apply() on null'],
+        ['DivisionByZeroError', 'Division by zero'],
+      ],
+    ],
+    [
+      // the context opened on the header's line (`{"exception":"[object] (…`) closes lines later
+      "PHP: Laravel's line whose context is not closed on it is read back for its `[stacktrace]`",
+      [
+        'php/php82-monolog-2.9-laravel-line-format.txt',
+        'php/php82-symfony-5.4-error-listener-kernel-logger.txt',
+      ],
+      [
+        ['TypeError', 'array_map(): Argument #2 ($array) must be of type array, null given'],
+        ['Error', 'Call to a member function getTotal() on null'],
+      ],
+    ],
+  ])('%s', async (_title, paths, expected) => {
+    const { jobs, reads } = await deliverThroughDefaultFilter(streamOf(...paths));
+    expect(jobs.map((job) => [job.error.exceptionType, job.error.message])).toEqual(expected);
+    expect(reads).toBeGreaterThan(0);
+    // each job is the incident its trace read whole makes (the frames the filter left out count)
+    const whole = new Set(
+      paths.flatMap((path) =>
+        detectErrors(makeEvents(deliveries(traceText(path)).perLine)).map(({ record }) =>
+          fingerprintError(record),
+        ),
+      ),
+    );
+    expect(new Set(jobs.map((job) => fingerprintError(job.error)))).toEqual(whole);
+  });
+
+  it("Rust: a frame line right after a panic's header is no message, and says the print was cut", () => {
+    const lines = deliveries(traceText('rust/rust195-index-backtrace-1.txt')).perLine;
+    const delivered = makeEvents([...lines.filter(passesDefaultFilter), 'ERROR next request failed']);
+    const [first] = detectErrors(delivered);
+    expect(first?.record.message).toBe('');
+    expect(first?.needsContext).toBe(true);
+    // the panic's place is still its frame until the read completes it
+    expect(first?.record.frames.map((f) => `${f.file}:${f.line}`)).toEqual(['src/balance.rs:3']);
+  });
+});

@@ -13,6 +13,8 @@ const PHP5 = /^exception '([^']+)' with message '/;
 const PHP7_TYPE = /^([A-Za-z_\\][\w\\]*): /;
 const STACK_TRACE = /^Stack trace:$/;
 const FRAME = /^#(\d+) /;
+const MAIN_FRAME = /^#\d+ \{main\}$/;
+const UNCAUGHT_PRINT = 'Uncaught ';
 // nginx closes php-fpm's quoted stderr after it: `… on line 5" while reading response header …`
 // nginx appends `" while reading response header …`, Apache `, referer: https://…`
 const THROWN_IN = /^\s+thrown in .+ on line \d+(?:" while .*|, referer: .*)?$/;
@@ -320,6 +322,22 @@ function endsPhpTrace(block: readonly string[]): boolean {
   return laravel >= 0 ? LARAVEL_CLOSED_LINE.test(last) : last.includes(SYMFONY_UNCAUGHT_WORDS);
 }
 
+/**
+ * Whether a PHP block stops short of what its header promises: PHP's own print of an uncaught
+ * exception ends with `thrown in … on line N`; Monolog's context opened on the header's line
+ * (`{"exception":"[object] (…`) closes with `"}`; an exception printed whole after `Uncaught `
+ * (a handler's `$logger->error('Uncaught ' . $e)`) ends with its `#N {main}`.
+ */
+function isPhpCutShort(block: readonly string[]): boolean {
+  const first = block[0] ?? '';
+  if (UNCAUGHT.test(first) || first.includes(LARAVEL_OBJECT)) return !endsPhpTrace(block);
+  return (
+    first.startsWith(UNCAUGHT_PRINT) &&
+    splitLocation(first) !== undefined &&
+    !block.some((line) => MAIN_FRAME.test(line))
+  );
+}
+
 /** PHP uncaught exceptions (PHP 5 and 7+ formats, `Next` chains, `[internal function]`) and fatal errors. */
 export const phpParser: TraceParser = {
   language: 'php',
@@ -333,12 +351,11 @@ export const phpParser: TraceParser = {
       return LARAVEL_STACKTRACE.test(line) || LARAVEL_END.test(line) || line.startsWith(LARAVEL_PREVIOUS);
     }
     // a chained exception: `#N {main}`, a blank line, then `Next Type: msg in …`
-    if (line.trim() === '') return /^#\d+ \{main\}$/.test(last);
+    if (line.trim() === '') return MAIN_FRAME.test(last);
     if (NEXT.test(line)) return readException(line.slice('Next '.length)) !== undefined;
     return isOpenMessage(block);
   },
-  // PHP's own print of an uncaught exception ends with `thrown in … on line N`: short of it, cut.
-  isCutShort: (block) => UNCAUGHT.test(block[0] ?? '') && !endsPhpTrace(block),
+  isCutShort: isPhpCutShort,
   // `thrown in … on line N` ends PHP's own print; Monolog's context ends at `"}`; a line that
   // holds the whole error (the context on that line, Symfony's sentence alone) ends with it.
   endsTrace: (block) => endsPhpTrace(block),

@@ -10,6 +10,8 @@ const BACKTRACE_START = /^stack backtrace:\s*$/;
 /** `   3: shop::main` or, with RUST_BACKTRACE=full, `   3:     0x55d0c4a1f5fa - shop::main::h1234…` */
 const FRAME = /^\s*\d+:\s+(?:0x[0-9a-fA-F]+ - )?(\S.*)$/;
 const FRAME_AT = /^\s+at (\S.*)$/;
+/** A backtrace's line as Rust indents it (`   3: …`, `             at …`): never a message's first line. */
+const INDENTED_FRAME = /^\s+(?:\d+:\s|at \S)/;
 const OMITTED = /^\s*\[\.\.\. omitted \d+ frames? \.\.\.\]\s*$/;
 const NOTE = /^note: /;
 const SYMBOL_HASH = /::h[0-9a-f]{16}$/;
@@ -96,6 +98,12 @@ function parseRust(text: string): ParsedTrace | undefined {
       isMessageDone = true;
       continue;
     }
+    // Frames right after a header of the new format: a filter passed them without the message
+    // and the `stack backtrace:` line between (isCutShort), and they are no message.
+    if (!inBacktrace && !isMessageDone && messageLines.length === 0 && INDENTED_FRAME.test(line)) {
+      inBacktrace = true;
+      isMessageDone = true;
+    }
     if (!inBacktrace) {
       if (!isMessageDone) messageLines.push(line);
       continue;
@@ -136,11 +144,29 @@ function continuesRust(line: string, block: readonly string[]): boolean {
   return isMessageOpen && (block.length === 1 || /^\s/.test(head) || /^\s*(?:left|right): /.test(head));
 }
 
+/**
+ * A panic's print of which a filter passed only some lines: a header of the new format alone (its
+ * message is on the next line, always: `explicit panic` when none is given), or backtrace lines with
+ * no `stack backtrace:` before them.
+ */
+function isRustCutShort(block: readonly string[]): boolean {
+  const header = HEADER.exec(bounded(block[0] ?? ''));
+  if (!header) return false;
+  if (block.length === 1) return !(header[2] ?? '').startsWith("'");
+  for (let i = 1; i < block.length; i++) {
+    const line = bounded(block[i] ?? '');
+    if (BACKTRACE_START.test(line) || NOTE.test(line)) return false;
+    if (INDENTED_FRAME.test(line)) return true;
+  }
+  return false;
+}
+
 /** Rust panics: old (`panicked at 'msg', file`) and new (message on the next line) formats, backtraces. */
 export const rustParser: TraceParser = {
   language: 'rust',
   startsTrace: (line) => HEADER.test(bounded(line)),
   continuesTrace: continuesRust,
+  isCutShort: isRustCutShort,
   parse: (text) => {
     try {
       return parseRust(text);
