@@ -444,7 +444,7 @@ describe('recordErrors', () => {
         deps: given = {},
       }: {
         deliver?: (events: LogEvent[]) => LogEvent[];
-        respond?: () => Promise<LogEvent[]>;
+        respond?: (request: LogContextRequest) => Promise<LogEvent[]>;
         deps?: Partial<RecordErrorsDeps>;
       } = {},
     ) {
@@ -741,6 +741,70 @@ describe('recordErrors', () => {
         },
       );
       expect(jobs).toEqual([]);
+      expect(context.failures).toHaveLength(1);
+    });
+
+    it.each([
+      // `consola.error(err)`: `[error] <message>` (basic) or ` ERROR  <message>` (fancy), then the
+      // frames, with the error's name left out; and `consola.error("checkout failed", err)`
+      ['javascript/node24-consola-3.4-basic-reporter-error.output', ['Error', 'Error'], 'total.mjs', 2],
+      ['javascript/node24-consola-3.4-fancy-reporter-error.output', ['Error', 'Error'], 'total.mjs', 2],
+      // Logger.error of a message, then Logger.error of Exception.format_stacktrace(__STACKTRACE__)
+      [
+        'elixir/elixir114-logger-error-message-then-format-stacktrace.txt',
+        ['ERROR', 'ArgumentError'],
+        'lib/shop/pricing.ex',
+        12,
+      ],
+      // `log.error(…, stack_info=True)`: `Stack (most recent call last):` holds no term
+      ['python/py311-logging-error-stack-info-without-exception.txt', ['ERROR'], '/srv/py2/app2.py', 13],
+    ])(
+      'reads the stream after an error-level line of %s that names no error, for the trace whose lines hold no term',
+      async (path, types, file, line) => {
+        // one event per line: the default filter passes the error-level lines alone; before, each
+        // was a frameless incident of its own, and no fix could be placed
+        const { delivered, jobs, context } = await deliverFrom(path);
+        expect(delivered).toHaveLength(types.length);
+        // one read holds them all
+        expect(context).toMatchObject({ fetched: 1, assembled: types.length });
+        expect(jobs.map((j) => j.error.exceptionType)).toEqual(types);
+        for (const job of jobs)
+          expect(job.error.frames.filter((f) => f.inApp).at(-1)).toMatchObject({ file, line });
+      },
+    );
+
+    it('keeps error-level lines that head no trace, reading once per kind and twice per delivery at most', async () => {
+      const lines = [
+        ...Array.from({ length: 20 }, (_, i) => `ERROR payment declined for order ${i + 1}`),
+        'ERROR cache refresh failed',
+        'ERROR warmup skipped for region eu-west-1',
+      ];
+      const barrenLines = new BarrenLines();
+      // each read holds the line it was made for alone (a read of the whole stream answers for
+      // every line in it, and no more are made)
+      const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
+      const respond = async ({ timestamp }: LogContextRequest) =>
+        stream.filter((e) => e.timestamp === timestamp);
+      const first = await deliverLines(lines, { respond, deps: { barrenLines } });
+      // the twenty declines are one kind; of the two others, one more is read
+      expect(first.reads).toBe(2);
+      // nothing is lost: each kind is an incident, as delivered
+      expect(first.jobs.map((j) => [j.error.exceptionType, j.error.message, j.error.frames.length])).toEqual([
+        ['ERROR', 'payment declined for order 1', 0],
+        ['ERROR', 'cache refresh failed', 0],
+        ['ERROR', 'warmup skipped for region eu-west-1', 0],
+      ]);
+      // a warm detector reads neither of the two kinds whose read found no trace again
+      expect((await deliverLines(lines, { respond, deps: { barrenLines } })).reads).toBe(1);
+    });
+
+    it('keeps an error-level line whose stream cannot be read, as delivered', async () => {
+      const { jobs, context } = await deliverLines(['ERROR payment declined for order 7'], {
+        respond: async () => {
+          throw new Error('ThrottlingException: Rate exceeded');
+        },
+      });
+      expect(jobs.map((j) => j.error.message)).toEqual(['payment declined for order 7']);
       expect(context.failures).toHaveLength(1);
     });
 

@@ -65,6 +65,14 @@ export interface DetectedError {
    * set) and drops the record unless the read finds that trace.
    */
   isTentative?: true;
+  /**
+   * Asked for with `tentative`: an error-level line delivered alone that names no error (consola's
+   * `[error] Cannot read properties of undefined …`, Elixir Logger's `[error] import failed: …`),
+   * which may head a trace whose lines hold no term a filter passes. The caller reads the stream
+   * (`needsContext` is set) as sparingly as for a tentative line, but keeps the record whatever
+   * the read finds: the line is an error.
+   */
+  mayHeadTrace?: true;
 }
 
 export interface DetectOptions {
@@ -673,7 +681,7 @@ function assembleStream(
     return true;
   };
   const flushPending = () => {
-    if (pending) emit(singleLineError(pending));
+    if (pending) emit(singleLineError(pending, assembly.tentative));
     pending = undefined;
     blanksAfterPending = 0;
     heldBlank = undefined;
@@ -720,7 +728,7 @@ function assembleStream(
       pending = lone;
       blanksAfterPending = 0;
       detailsAfterPending = 0;
-    } else if (lone) emit(singleLineError(lone));
+    } else if (lone) emit(singleLineError(lone, assembly.tentative));
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
   };
 
@@ -1185,7 +1193,7 @@ function closeBlock(
     if (!firstParse(block.parsers, original, { isLoneLine: true })) {
       if (isErrorLine(only)) {
         if (namesOnlyGenericError(only.body)) return only;
-        emit(singleLineError(only));
+        emit(singleLineError(only, tentative));
         return undefined;
       }
       // `Traceback (most recent call last):` alone is a trace whose rest was not delivered.
@@ -1302,7 +1310,7 @@ function firstParse(
   return undefined;
 }
 
-function singleLineError(line: Parsed): DetectedError {
+function singleLineError(line: Parsed, tentative = false): DetectedError {
   // One line has no frames to protect: redact it once and read type and message from that.
   const text = redact(line.body.trim());
   const parsed = parseUnknown(text, line.level);
@@ -1312,9 +1320,18 @@ function singleLineError(line: Parsed): DetectedError {
   const isHeader =
     EXCEPTION_HEADER.test(line.body) ||
     (line.level === 'error' && (ELIXIR_REPORT_HEAD.test(text) || TELEMETRY_FAILURE.test(text)));
+  // An error-level line delivered alone that names no error may head a trace whose lines hold no
+  // term a filter passes (DetectedError.mayHeadTrace).
+  if (isHeader || !tentative || !line.isWholeEvent || (line.level !== 'error' && line.level !== 'fatal'))
+    return {
+      record: toRecord(parsed, text, [line]),
+      needsContext: isHeader && line.isWholeEvent,
+      ...loggedIn(line.event.message),
+    };
   return {
     record: toRecord(parsed, text, [line]),
-    needsContext: isHeader && line.isWholeEvent,
+    needsContext: true,
+    mayHeadTrace: true,
     ...loggedIn(line.event.message),
   };
 }

@@ -621,9 +621,10 @@ async function completeCutOffTraces({
     return print;
   };
 
-  // tentative records read so far; the kinds whose read found no trace they head are barrenLines'
+  // reads so far of lines that only may head a trace (tentative, mayHeadTrace); the kinds whose
+  // read found no trace they head are barrenLines'
   let tentativeReads = 0;
-  for (const { record, needsContext, isTentative } of detected) {
+  for (const { record, needsContext, isTentative, mayHeadTrace } of detected) {
     const id = record.eventIds[0];
     // A tentative record not confirmed by a read is not an error: it is left out, never kept.
     if (!needsContext || id === undefined) {
@@ -652,7 +653,9 @@ async function completeCutOffTraces({
       learned.set(logStream, stream);
     }
     const signature = fingerprint(record);
-    const kind = isTentative ? `${logGroup}\n${signature}` : '';
+    // a line read only because it may head a trace: read sparingly, once per kind
+    const isMaybe = isTentative === true || mayHeadTrace === true;
+    const kind = isMaybe ? `${logGroup}\n${signature}` : '';
     // Another trace of the same signature stands for this one only if what the read holds of this
     // one's own is part of it: two Go panics of one message, from two places, are two bugs.
     if (!found && cut && !isPartOf(cut.covering.record, stream.get(signature)?.record)) {
@@ -668,7 +671,10 @@ async function completeCutOffTraces({
       }
       // A line that only may head a trace reads at most a few times per delivery, once per signature
       // (left out uncounted: it is no trace left cut off, only a line that was not looked behind).
-      if (isTentative && (tentativeReads >= MAX_TENTATIVE_READS || barrenLines.has(kind, now()))) continue;
+      if (isMaybe && (tentativeReads >= MAX_TENTATIVE_READS || barrenLines.has(kind, now()))) {
+        if (!isTentative) kept.push(record);
+        continue;
+      }
       if (report.fetched >= maxContextFetches) {
         report.skipped += 1;
         if (!isTentative) kept.push(record);
@@ -682,7 +688,7 @@ async function completeCutOffTraces({
         continue;
       }
       report.fetched += 1;
-      if (isTentative) tentativeReads += 1;
+      if (isMaybe) tentativeReads += 1;
       try {
         const fetched = await logContext.fetchAround({ logGroup, logStream, timestamp, timeoutMs });
         delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
@@ -701,11 +707,18 @@ async function completeCutOffTraces({
         report.failures.push(failedRead(logStream, timestamp, error));
         // A throttled or failing read says nothing of a line: none is remembered as barren, and
         // no more lines that only may head a trace are read this delivery.
-        if (isTentative) {
+        if (isMaybe) {
           tentativeReads = MAX_TENTATIVE_READS;
+          if (!isTentative) kept.push(record);
           continue;
         }
       }
+    }
+    // The read holds the error-level line alone: no trace follows it, and it stays as delivered.
+    if (found && mayHeadTrace && found.record.frames.length === 0 && found.record.causes.length === 0) {
+      barrenLines.add(kind, now());
+      kept.push(record);
+      continue;
     }
     if (found) {
       report.assembled += 1;
@@ -722,8 +735,10 @@ async function completeCutOffTraces({
         report.assembled += 1;
         completed.push({ record: other.record, isRead: true });
       }
-    } else if (isTentative) barrenLines.add(kind, now());
-    else kept.push(record);
+    } else {
+      if (isMaybe) barrenLines.add(kind, now());
+      if (!isTentative) kept.push(record);
+    }
   }
 
   // A trace completed from a read may swallow other records of the delivery (its own later

@@ -19,10 +19,6 @@ const LANGUAGES = ['java', 'javascript', 'python', 'ruby', 'php', 'go', 'dotnet'
 
 /** Pairs that differ, each for a reason of its own (the README says what the default filter misses). */
 const KNOWN: Record<string, string> = {
-  'python/py311-jsonschema-4.26-validation-error-uncaught.txt + py311-logging-error-stack-info-without-exception.txt':
-    '`stack_info=True` with no exception holds no term of the filter',
-  'python/py311-logging-error-stack-info-without-exception.txt + py311-logging-exception-message-of-several-lines.txt':
-    '`stack_info=True` with no exception holds no term of the filter',
   'python/py311-rsyslog-traditional-logging-exception.txt + py311-structlog-22.3-callsite-parameters-error.txt':
     'structlog JSON with a lower-case level: the README gives it a JSON pattern',
   'python/py311-structlog-22.3-callsite-parameters-error.txt + py311-structlog-22.3-console-renderer-rich-colour.txt':
