@@ -798,6 +798,19 @@ describe('recordErrors', () => {
       expect((await deliverLines(lines, { respond, deps: { barrenLines } })).reads).toBe(1);
     });
 
+    it("does not read around an error-level line a Lambda runtime's logger wrote: its trace is in the same event", async () => {
+      // the Node runtime's Text format: console.error writes one event, however many lines
+      const { reads, jobs } = await deliverLines([
+        '2026-12-07T02:26:10.137Z\t3f9c2a71-8d4e-4b6f-a1c5-7e2d9b0f4a18\tERROR\tpayment declined for order 7',
+        '[ERROR]\t2026-12-07T02:26:11.201Z\t5a3e7b1c-2f4d-4c8e-9b6a-1d2e3f4a5b6c\tcache refresh failed',
+      ]);
+      expect(reads).toBe(0);
+      expect(jobs.map((j) => j.error.message)).toEqual([
+        'payment declined for order 7',
+        'cache refresh failed',
+      ]);
+    });
+
     it('keeps an error-level line whose stream cannot be read, as delivered', async () => {
       const { jobs, context } = await deliverLines(['ERROR payment declined for order 7'], {
         respond: async () => {

@@ -1320,20 +1320,21 @@ function singleLineError(line: Parsed, tentative = false): DetectedError {
   const isHeader =
     EXCEPTION_HEADER.test(line.body) ||
     (line.level === 'error' && (ELIXIR_REPORT_HEAD.test(text) || TELEMETRY_FAILURE.test(text)));
+  const logged = loggedIn(line.event.message);
   // An error-level line delivered alone that names no error may head a trace whose lines hold no
-  // term a filter passes (DetectedError.mayHeadTrace).
-  if (isHeader || !tentative || !line.isWholeEvent || (line.level !== 'error' && line.level !== 'fatal'))
-    return {
-      record: toRecord(parsed, text, [line]),
-      needsContext: isHeader && line.isWholeEvent,
-      ...loggedIn(line.event.message),
-    };
-  return {
-    record: toRecord(parsed, text, [line]),
-    needsContext: true,
-    mayHeadTrace: true,
-    ...loggedIn(line.event.message),
-  };
+  // term a filter passes (DetectedError.mayHeadTrace); not one a Lambda runtime's logger wrote (its
+  // prefix names the invocation): it writes each log statement as one event, trace and all.
+  const mayHead =
+    tentative &&
+    !isHeader &&
+    line.isWholeEvent &&
+    (line.level === 'error' || line.level === 'fatal') &&
+    logged.requestId === undefined &&
+    logged.isInitPhase === undefined;
+  const record = toRecord(parsed, text, [line]);
+  return mayHead
+    ? { record, needsContext: true, mayHeadTrace: true, ...logged }
+    : { record, needsContext: isHeader && line.isWholeEvent, ...logged };
 }
 
 /** The invocation a record's first line names, or that it is the Node runtime's from its init phase. */
