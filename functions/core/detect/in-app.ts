@@ -35,8 +35,35 @@ export function isElixirRuntimeModule(module: string): boolean {
   return ELIXIR_RUNTIME_NAMESPACES.has(first.toLowerCase());
 }
 
+/**
+ * The import names of the packages Python functions on Lambda most often ship with, installed next
+ * to the function's own code: `sam build` and `pip install -t .` put them at the package's root
+ * (`/var/task/sqlalchemy/…`), a layer's `python/` folder at `/opt/python/…`. Their frames are no
+ * more the application's than under site-packages; counted as its own, a deep library stack filled
+ * a fingerprint's frames, and two bugs that fail inside one library call (a NOT NULL insert from
+ * two places through SQLAlchemy's ORM) were one incident.
+ */
+const LAMBDA_BUNDLED_PYTHON = new Set(
+  [
+    'boto3 botocore s3transfer jmespath dateutil urllib3 requests certifi charset_normalizer chardet idna',
+    'six yaml typing_extensions pydantic pydantic_core annotated_types attr attrs wrapt',
+    'aws_lambda_powertools aws_xray_sdk sqlalchemy alembic psycopg2 psycopg pymysql MySQLdb asyncpg',
+    'redis pymongo bson gridfs motor pynamodb httpx httpcore h11 h2 anyio sniffio fastapi starlette',
+    'mangum flask werkzeug jinja2 markupsafe itsdangerous click blinker django rest_framework',
+    'jsonschema jsonschema_specifications referencing rpds cryptography cffi jwt jose nacl bcrypt',
+    'numpy pandas pytz tzdata orjson ujson simplejson stripe openai anthropic google grpc',
+    'elasticsearch opensearchpy aiohttp multidict yarl frozenlist aiosignal async_timeout tenacity',
+    'backoff structlog sentry_sdk datadog_lambda ddtrace newrelic celery kombu marshmallow chalice',
+    'awswrangler pyarrow requests_aws4auth slack_sdk twilio sendgrid mako lxml bs4 PIL dns',
+    'email_validator dotenv pyparsing packaging cachetools deprecated',
+  ].flatMap((names) => names.split(' ')),
+);
+const LAMBDA_CODE_ROOT = /^\/(?:var\/task|opt\/python)\/([A-Za-z_][\w]*)\//;
+
 const RUNTIME: Partial<Record<Language, RegExp>> = {
-  python: /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$/,
+  // `<template>`: Jinja's frame for a template made from a string, which names no file to repair
+  python:
+    /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$|^<template>$/,
   // Deno's own code (`ext:deno_http/00_serve.ts`) and the hosts it imports remote modules from
   javascript:
     /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\.|^ext:|^https?:\/\/(?:deno\.land|jsr\.io|esm\.sh|cdn\.jsdelivr\.net|unpkg\.com)\//,
@@ -76,9 +103,15 @@ export function isInApp({
   module?: string;
 }): boolean {
   if (file && VENDORED.test(file)) return false;
+  if (language === 'python' && file !== undefined && isLambdaBundledPython(file)) return false;
   const runtime = RUNTIME[language];
   if (!runtime) return true;
   if (file && runtime.test(file)) return false;
   if (module && runtime.test(module)) return false;
   return true;
+}
+
+function isLambdaBundledPython(file: string): boolean {
+  const top = LAMBDA_CODE_ROOT.exec(file)?.[1];
+  return top !== undefined && LAMBDA_BUNDLED_PYTHON.has(top);
 }
