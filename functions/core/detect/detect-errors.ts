@@ -842,12 +842,10 @@ function assembleStream(
       visitParts(sidekiq.split(/\r?\n/), event, isWholeEvent, isLast);
       return;
     }
-    // A shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
-    const carried = !block && text.charCodeAt(0) === 123 ? envelopedLine(text) : undefined;
     // Python's `stack_info=True` prints the logging call's stack after the error line, under a
     // header with no error word: it opens that line's trace.
     const opensStack = pending !== undefined && !block && text === STACK_INFO;
-    if (!block && !opensStack && (!mayMatter(carried ?? text) || isQuietStructuredLine(text))) {
+    if (!block && !opensStack && isQuietLine(text)) {
       // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
       if (pending && blanksAfterPending < MAX_BLANKS_BEFORE_STACK_ENTRY && text.trim() === '') {
         blanksAfterPending += 1;
@@ -1078,6 +1076,17 @@ function joinPrintedCause(parent: DetectedError, child: DetectedError): void {
  * line (structlog's dict_tracebacks prints each frame's locals, and `log = structlog.get_logger()`
  * is one) must not stand for the line: parsed to tell, only when the line would matter without it.
  */
+/**
+ * A line outside a trace that is neither an error nor a trace's start: no term of mayMatter, or a
+ * structured line at a quiet level. A JSON line is asked its level first: a third of a busy
+ * stream's lines can be `{"level":"info",…,"error":null}`, whose `error` key passes mayMatter. A
+ * shipper's envelope is judged by the line it carries (its `"stream":"stderr"` says nothing).
+ */
+function isQuietLine(text: string): boolean {
+  if (text.charCodeAt(0) !== 123) return !mayMatter(text) || isQuietStructuredLine(text);
+  return isQuietStructuredLine(text) || !mayMatter(envelopedLine(text) ?? text);
+}
+
 function envelopedLine(text: string): string | undefined {
   const raw = rawLogField(text);
   if (raw === undefined || mayMatter(raw) || !mayMatter(text)) return raw;
