@@ -1071,12 +1071,6 @@ function joinPrintedCause(parent: DetectedError, child: DetectedError): void {
 }
 
 /**
- * The raw line a shipper's envelope carries, which the envelope is judged by; undefined when the
- * line holds no `"log"` field or is no envelope. A `"log"` key nested in an application's own JSON
- * line (structlog's dict_tracebacks prints each frame's locals, and `log = structlog.get_logger()`
- * is one) must not stand for the line: parsed to tell, only when the line would matter without it.
- */
-/**
  * A line outside a trace that is neither an error nor a trace's start: no term of mayMatter, or a
  * structured line at a quiet level. A JSON line is asked its level first: a third of a busy
  * stream's lines can be `{"level":"info",…,"error":null}`, whose `error` key passes mayMatter. A
@@ -1087,6 +1081,12 @@ function isQuietLine(text: string): boolean {
   return isQuietStructuredLine(text) || !mayMatter(envelopedLine(text) ?? text);
 }
 
+/**
+ * The raw line a shipper's envelope carries, which the envelope is judged by; undefined when the
+ * line holds no `"log"` field or is no envelope. A `"log"` key nested in an application's own JSON
+ * line (structlog's dict_tracebacks prints each frame's locals, and `log = structlog.get_logger()`
+ * is one) must not stand for the line: parsed to tell, only when the line would matter without it.
+ */
 function envelopedLine(text: string): string | undefined {
   const raw = rawLogField(text);
   if (raw === undefined || mayMatter(raw) || !mayMatter(text)) return raw;
