@@ -773,19 +773,21 @@ describe('recordErrors', () => {
       },
     );
 
-    it('keeps error-level lines that head no trace, reading once per kind and twice per delivery at most', async () => {
+    it('keeps error-level lines that head no trace, reading once per kind, twice per delivery, and no more of a log group whose two kinds headed none', async () => {
       const lines = [
         ...Array.from({ length: 20 }, (_, i) => `ERROR payment declined for order ${i + 1}`),
         'ERROR cache refresh failed',
         'ERROR warmup skipped for region eu-west-1',
       ];
-      const barrenLines = new BarrenLines();
+      let clock = NOW;
+      const barrenLines = new BarrenLines({ ttlMs: 15 * 60_000 });
+      const deps = { barrenLines, now: () => clock };
       // each read holds the line it was made for alone (a read of the whole stream answers for
       // every line in it, and no more are made)
       const stream = makeEvents(lines, { logGroup: LOG_GROUP, logStream: STREAM, idPrefix: 'ctx-' });
       const respond = async ({ timestamp }: LogContextRequest) =>
         stream.filter((e) => e.timestamp === timestamp);
-      const first = await deliverLines(lines, { respond, deps: { barrenLines } });
+      const first = await deliverLines(lines, { respond, deps });
       // the twenty declines are one kind; of the two others, one more is read
       expect(first.reads).toBe(2);
       // nothing is lost: each kind is an incident, as delivered
@@ -794,8 +796,15 @@ describe('recordErrors', () => {
         ['ERROR', 'cache refresh failed', 0],
         ['ERROR', 'warmup skipped for region eu-west-1', 0],
       ]);
-      // a warm detector reads neither of the two kinds whose read found no trace again
-      expect((await deliverLines(lines, { respond, deps: { barrenLines } })).reads).toBe(1);
+      // two kinds of the log group headed no trace: a warm detector reads none of its error lines
+      // again (not the third kind either) until it forgets
+      clock += 60_000;
+      const second = await deliverLines(lines, { respond, deps });
+      expect(second.reads).toBe(0);
+      // each still an incident (a fresh store here), as delivered
+      expect(second.jobs.map((j) => j.error.message)).toEqual(first.jobs.map((j) => j.error.message));
+      clock += 15 * 60_000;
+      expect((await deliverLines(lines, { respond, deps })).reads).toBe(2);
     });
 
     it("does not read around an error-level line a Lambda runtime's logger wrote: its trace is in the same event", async () => {
