@@ -9,12 +9,42 @@
 export class BarrenLines {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
+  readonly #readsPerWindow: number;
+  readonly #windowMs: number;
   // by key, when it is forgotten; a Map iterates in insertion order, oldest first
   readonly #until = new Map<string, number>();
+  // by log group, when its reads of the window were made, oldest first
+  readonly #reads = new Map<string, number[]>();
 
-  constructor({ ttlMs = 15 * 60_000, maxEntries = 1_000 }: { ttlMs?: number; maxEntries?: number } = {}) {
+  constructor({
+    ttlMs = 15 * 60_000,
+    maxEntries = 1_000,
+    readsPerWindow = 4,
+    windowMs = 60_000,
+  }: { ttlMs?: number; maxEntries?: number; readsPerWindow?: number; windowMs?: number } = {}) {
     this.#ttlMs = ttlMs;
     this.#maxEntries = maxEntries;
+    this.#readsPerWindow = readsPerWindow;
+    this.#windowMs = windowMs;
+  }
+
+  /**
+   * Takes one read of a log group's lines that only may head a trace, if the group has had fewer
+   * than `readsPerWindow` in the last `windowMs`: a service that logs many kinds of plain `ERROR …`
+   * lines reads a few a minute, however many deliveries bring new kinds. At most `maxEntries`
+   * groups are counted, the least recently read out first.
+   */
+  takeRead(logGroup: string, now: number): boolean {
+    const recent = (this.#reads.get(logGroup) ?? []).filter((at) => now - at < this.#windowMs);
+    if (recent.length >= this.#readsPerWindow) return false;
+    recent.push(now);
+    this.#reads.delete(logGroup);
+    this.#reads.set(logGroup, recent);
+    for (const oldest of this.#reads.keys()) {
+      if (this.#reads.size <= this.#maxEntries) break;
+      this.#reads.delete(oldest);
+    }
+    return true;
   }
 
   has(key: string, now: number): boolean {

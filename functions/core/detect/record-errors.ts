@@ -671,12 +671,7 @@ async function completeCutOffTraces({
       }
       // A line that only may head a trace reads at most a few times per delivery, once per signature
       // (left out uncounted: it is no trace left cut off, only a line that was not looked behind).
-      if (
-        isMaybe &&
-        (tentativeReads >= MAX_TENTATIVE_READS ||
-          barrenLines.has(kind, now()) ||
-          (mayHeadTrace === true && barrenLines.has(plainErrorLines(logGroup), now())))
-      ) {
+      if (isMaybe && (tentativeReads >= MAX_TENTATIVE_READS || barrenLines.has(kind, now()))) {
         if (!isTentative) kept.push(record);
         continue;
       }
@@ -690,6 +685,11 @@ async function completeCutOffTraces({
       if (timeoutMs <= 0) {
         report.outOfTime += 1;
         if (!isTentative) kept.push(record);
+        continue;
+      }
+      // an error-level line's log group reads a few a minute (BarrenLines.takeRead)
+      if (mayHeadTrace && !barrenLines.takeRead(logGroup, now())) {
+        kept.push(record);
         continue;
       }
       report.fetched += 1;
@@ -722,7 +722,6 @@ async function completeCutOffTraces({
     // The read holds the error-level line alone: no trace follows it, and it stays as delivered.
     if (found && mayHeadTrace && found.record.frames.length === 0 && found.record.causes.length === 0) {
       barrenLines.add(kind, now());
-      noteBarrenErrorLine(barrenLines, logGroup, now());
       kept.push(record);
       continue;
     }
@@ -743,7 +742,6 @@ async function completeCutOffTraces({
       }
     } else {
       if (isMaybe) barrenLines.add(kind, now());
-      if (mayHeadTrace) noteBarrenErrorLine(barrenLines, logGroup, now());
       if (!isTentative) kept.push(record);
     }
   }
@@ -791,20 +789,6 @@ function othersCovering(
     if (other && other !== found && !others.includes(other)) others.push(other);
   }
   return others;
-}
-
-/**
- * The error-level lines of a log group head no trace its filter left out: two of its kinds were
- * read around and found alone. Its logger writes a statement as one line (or one event), and its
- * other kinds are not read either while a warm detector remembers (BarrenLines' time): a service
- * that logs many kinds of `ERROR …` lines must not turn each delivery into GetLogEvents calls.
- */
-const plainErrorLines = (logGroup: string): string => `${logGroup}\n?plain error lines`;
-const oneBarrenErrorLine = (logGroup: string): string => `${logGroup}\n?one barren error line`;
-
-function noteBarrenErrorLine(barrenLines: BarrenLines, logGroup: string, now: number): void {
-  if (barrenLines.has(oneBarrenErrorLine(logGroup), now)) barrenLines.add(plainErrorLines(logGroup), now);
-  else barrenLines.add(oneBarrenErrorLine(logGroup), now);
 }
 
 /**
