@@ -5,6 +5,7 @@
  * level on every request would otherwise cost GetLogEvents calls on every delivery, and those
  * are throttled per account, shared with the user's own tools. Forgotten after `ttlMs`, so a
  * line that later does head a trace is read again; at most `maxEntries` kinds, oldest out first.
+ * It also counts the reads of each log group's error-level lines that name no error (takeRead).
  */
 export class BarrenLines {
   readonly #ttlMs: number;
