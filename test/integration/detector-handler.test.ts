@@ -21,6 +21,7 @@ import type {
 import { makeDetectorTelemetry } from '../../functions/detector/telemetry.ts';
 import { type DynaliteServer, FAKE_CREDENTIALS, startDynalite } from '../support/dynalite-server.ts';
 import { type SqsStandIn, startSqsStandIn } from '../support/fauxqs-server.ts';
+import { passesDefaultFilter, traceText } from '../support/log-events.ts';
 import {
   encodeSubscription,
   makeControlPayload,
@@ -342,6 +343,36 @@ describe('detector handler (dynalite + fauxqs)', () => {
     expect(rest).toHaveLength(0);
     expect(job?.error.exceptionType).toBe('ValueError');
     expect(job?.error.frames.map((f) => f.function)).toContain('apply_discount');
+  });
+
+  it("reads back the frames after consola's `[error] …` lines, which the default filter passes alone", async () => {
+    // consola 3.4's basic reporter on Node 24, one event per line: `[error] <message>` then the
+    // frames, which hold no term. Through the deployed adapter and SDK client (stubbed before HTTP).
+    const lines = traceText('javascript/node24-consola-3.4-basic-reporter-error.output')
+      .trimEnd()
+      .split('\n');
+    const at = 1_714_564_800_000;
+    const stream = lines.map((message, i) => ({ timestamp: at + i, message, ingestionTime: at + 50 }));
+    const { handle, jobs, logCalls } = await makeSetup({ respond: () => stream });
+    const delivered = stream.filter((e) => passesDefaultFilter(e.message));
+    expect(delivered).toHaveLength(2);
+
+    await handle(
+      makeDataPayload(
+        delivered.map((e, i) => ({ id: `c${i}`, timestamp: e.timestamp, message: e.message })),
+        { logGroup: LOG_GROUP, logStream: STREAM },
+      ),
+    );
+
+    // one read holds both
+    expect(logCalls.length).toBeGreaterThanOrEqual(1);
+    expect(logCalls.length).toBeLessThanOrEqual(2);
+    expect(
+      jobs().map((job) => [job.error.exceptionType, job.error.frames.findLast((f) => f.inApp)?.file]),
+    ).toEqual([
+      ['Error', 'total.mjs'],
+      ['Error', 'total.mjs'],
+    ]);
   });
 
   it.each([
