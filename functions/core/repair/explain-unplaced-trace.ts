@@ -7,6 +7,11 @@ import type { FrameMapping } from './map-frames.ts';
 /** How many unmapped frames the explanation names. */
 const MAX_NAMED_FRAMES = 5;
 
+/** How many frames V8 prints unless told otherwise (Error.stackTraceLimit). */
+const NODE_DEFAULT_STACK_FRAMES = 10;
+const NODE_STACK_CUT =
+  "Node.js printed its default 10 frames, all of them a dependency's or the runtime's: the calls of yours that led there were cut off. Run the function with NODE_OPTIONS=--stack-trace-limit=50 (on Lambda, an environment variable) and the next occurrence shows them";
+
 /** What the Lambda platform's own reports of a stopped invocation mean, and where a person looks. */
 const STOPPED_BY_LAMBDA: Readonly<Record<string, string>> = {
   [TIMED_OUT_TYPE]:
@@ -66,7 +71,7 @@ export function explainUnplacedTrace({
   mappings,
   scope,
 }: {
-  error: Pick<ErrorRecord, 'exceptionType' | 'frames' | 'message'>;
+  error: Pick<ErrorRecord, 'exceptionType' | 'frames' | 'message'> & Partial<Pick<ErrorRecord, 'language'>>;
   mappings: readonly FrameMapping[];
   scope: 'trace' | 'repository';
 }): string | undefined {
@@ -102,7 +107,16 @@ export function explainUnplacedTrace({
     counts.not_in_app > 0 ? `${counts.not_in_app} are dependency or runtime code` : '',
   ].filter(Boolean);
   const examples = named.length > 0 ? ` (e.g. ${named.join(', ')})` : '';
-  return `no fix was attempted: none of the ${mappings.length} frames of the trace maps to a file of this repository — ${parts.join(', ')}${examples}. Check that the log group is routed to the right repository and path prefix (no model call was made)`;
+  // V8 stops at its limit: a trace of exactly that many frames, none of them the application's,
+  // was cut before the application's calls (an ORM's, a client's own depth fills it)
+  const isCutByNode =
+    error.language === 'javascript' &&
+    error.frames.length === NODE_DEFAULT_STACK_FRAMES &&
+    counts.not_in_app === mappings.length;
+  const advice = isCutByNode
+    ? NODE_STACK_CUT
+    : 'Check that the log group is routed to the right repository and path prefix';
+  return `no fix was attempted: none of the ${mappings.length} frames of the trace maps to a file of this repository — ${parts.join(', ')}${examples}. ${advice} (no model call was made)`;
 }
 
 /** A platform record's message without the ` (function name)` the detector ends it with. */
