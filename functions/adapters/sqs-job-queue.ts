@@ -170,7 +170,8 @@ function serializeJob(job: RepairJob): string | undefined {
 function trimmed(error: RepairJob['error']): RepairJob['error'] {
   const cut = (text: string) => {
     const kept = text.endsWith(TRUNCATION_MARK) ? text.slice(0, -TRUNCATION_MARK.length) : text;
-    return kept.slice(0, Math.floor(kept.length / 2)) + TRUNCATION_MARK;
+    // a halving may fall inside an emoji: no half of one is left
+    return (kept.slice(0, Math.floor(kept.length / 2)) + TRUNCATION_MARK).toWellFormed();
   };
   if (error.raw.length > 1024) return { ...error, raw: cut(error.raw) };
   if (error.message.length > 1024) return { ...error, message: cut(error.message) };

@@ -178,7 +178,7 @@ describe('SqsJobQueue (fauxqs)', () => {
 
   it('fits a trace of astral characters, whose escapes take three times their bytes, and the messages of a big error', async () => {
     const { queue, messages } = makeQueue();
-    const job = makeJob(0, `Traceback (most recent call last):\n${'\u{1F6D2}'.repeat(64 * 1024)}`);
+    const job = makeJob(0, `Traceback (most recent call last):\n  ${'\u{1F6D2}'.repeat(64 * 1024)}`);
     const big: RepairJob = {
       ...job,
       error: {
@@ -195,8 +195,10 @@ describe('SqsJobQueue (fauxqs)', () => {
 
     expect(result.failed).toEqual([]);
     const [message] = messages();
-    expect(message?.error.raw.startsWith('Traceback (most recent call last):\n\u{1F6D2}')).toBe(true);
+    expect(message?.error.raw.startsWith('Traceback (most recent call last):\n  \u{1F6D2}')).toBe(true);
     expect(message?.error.raw).toContain('[truncated to fit an SQS message]');
+    // the first halving falls inside an emoji (37 characters before 65,536 of them): no half is left
+    expect([message?.error.raw.isWellFormed(), message?.error.message.isWellFormed()]).toEqual([true, true]);
     // the innermost frame, where it was raised, is kept
     expect(message?.error.frames.at(-1)?.file.endsWith('199.py')).toBe(true);
   });
