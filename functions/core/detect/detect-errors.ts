@@ -852,7 +852,7 @@ function assembleStream(
         if (blanksAfterPending > MAX_BLANKS_AFTER_LEAD) heldBlank = { text, event, isWholeEvent };
         return;
       }
-      if (pending && holdsDetail(text, continuesHeldStatement(text, event, isWholeEvent))) return;
+      if (holdsDetail(text, continuesHeldStatement(text, event, isWholeEvent))) return;
       flushPending();
       keepLoose(text, event, isWholeEvent);
       return;

@@ -623,7 +623,7 @@ async function completeCutOffTraces({
 
   // reads so far of lines that only may head a trace (tentative, mayHeadTrace); the kinds whose
   // read found no trace they head are barrenLines'
-  let tentativeReads = 0;
+  let maybeReads = 0;
   for (const { record, needsContext, isTentative, mayHeadTrace } of detected) {
     const id = record.eventIds[0];
     // A tentative record not confirmed by a read is not an error: it is left out, never kept.
@@ -671,7 +671,7 @@ async function completeCutOffTraces({
       }
       // A line that only may head a trace reads at most a few times per delivery, once per signature
       // (left out uncounted: it is no trace left cut off, only a line that was not looked behind).
-      if (isMaybe && (tentativeReads >= MAX_TENTATIVE_READS || barrenLines.has(kind, now()))) {
+      if (isMaybe && (maybeReads >= MAX_MAYBE_READS || barrenLines.has(kind, now()))) {
         if (!isTentative) kept.push(record);
         continue;
       }
@@ -693,7 +693,7 @@ async function completeCutOffTraces({
         continue;
       }
       report.fetched += 1;
-      if (isMaybe) tentativeReads += 1;
+      if (isMaybe) maybeReads += 1;
       try {
         const fetched = await logContext.fetchAround({ logGroup, logStream, timestamp, timeoutMs });
         delivered ??= isSortedByTime(events) ? events : [...events].sort((a, b) => a.timestamp - b.timestamp);
@@ -713,18 +713,15 @@ async function completeCutOffTraces({
         // A throttled or failing read says nothing of a line: none is remembered as barren, and
         // no more lines that only may head a trace are read this delivery.
         if (isMaybe) {
-          tentativeReads = MAX_TENTATIVE_READS;
+          maybeReads = MAX_MAYBE_READS;
           if (!isTentative) kept.push(record);
           continue;
         }
       }
     }
-    // The read holds the error-level line alone: no trace follows it, and it stays as delivered.
-    if (found && mayHeadTrace && found.record.frames.length === 0 && found.record.causes.length === 0) {
-      barrenLines.add(kind, now());
-      kept.push(record);
-      continue;
-    }
+    // The read holds the error-level line alone: no trace follows it (barren, kept as delivered).
+    if (found && mayHeadTrace && found.record.frames.length === 0 && found.record.causes.length === 0)
+      found = undefined;
     if (found) {
       report.assembled += 1;
       const print = learn(stream, signature, found.record);
@@ -792,11 +789,11 @@ function othersCovering(
 }
 
 /**
- * Reads per delivery for lines that only may head a trace the filter left out (a stream whose
- * program prints `retry after TimeoutError: …` with no level on every request must not turn every
- * delivery into GetLogEvents calls, which are throttled per account).
+ * Reads per delivery for lines that only may head a trace the filter left out, tentative or at an
+ * error level (a stream whose program prints `retry after TimeoutError: …` with no level on every
+ * request must not turn every delivery into GetLogEvents calls, which are throttled per account).
  */
-const MAX_TENTATIVE_READS = 2;
+const MAX_MAYBE_READS = 2;
 
 /** Timed-out invocations whose last lines are read per delivery: one per incident, these at most. */
 const MAX_LAST_LINE_READS = 3;

@@ -71,7 +71,7 @@ export function explainUnplacedTrace({
   mappings,
   scope,
 }: {
-  error: Pick<ErrorRecord, 'exceptionType' | 'frames' | 'message'> & Partial<Pick<ErrorRecord, 'language'>>;
+  error: Pick<ErrorRecord, 'exceptionType' | 'frames' | 'message' | 'language'>;
   mappings: readonly FrameMapping[];
   scope: 'trace' | 'repository';
 }): string | undefined {

@@ -1551,7 +1551,7 @@ describe('structured loggers: the error field is the message', () => {
     // a type the log named is looked up as the tables' own keys only
     expect(
       explainUnplacedTrace({
-        error: { exceptionType: 'constructor', message: 'x', frames: [] },
+        error: { language: 'unknown', exceptionType: 'constructor', message: 'x', frames: [] },
         mappings: [],
         scope: 'trace',
       }),

@@ -256,7 +256,7 @@ function parsePython(text: string): ParsedTrace | undefined {
   // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
   if (lead && !text.includes(HEADER)) return undefined;
   // the lead's message goes on up to the header (continuesLeadMessage)
-  const header = lead ? lines.findIndex((line) => line.trimStart().startsWith(HEADER)) : -1;
+  const header = lead ? leadHeaderAt(lines) : -1;
   const sections = readSections(header > 1 ? lines.slice(header) : lines, false);
   const last = sections.at(-1);
   if (lead && (!last || last.exceptionType === undefined)) {
