@@ -1,5 +1,5 @@
-// Every capture (test/fixtures/traces/<language>/*: plain output, and the Lambda runtimes' events
-// one per line of a `.events.jsonl`), logged one event per line (per event) in one stream, through
+// Every capture (test/fixtures/traces/<language>/*), in one stream: plain output one event per line,
+// a `.events.jsonl` one event per JSON line as the Lambda runtime wrote it; through
 // the default subscription filter and the detector's whole use case (the delivered lines, the
 // stream read around them): the incidents must be those the capture makes read whole, fingerprint
 // for fingerprint. A filter delivers the lines that hold a term; what it left out is read back.
