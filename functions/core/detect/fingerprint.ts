@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ErrorRecord, StackFrame } from '../contracts.ts';
+import { isLikelyAppPackageFrame } from './in-app.ts';
 import { LOAD_FAILURE_TYPES } from './lambda-platform.ts';
 import { normalizeFramePath } from './normalize-frame-path.ts';
 import { normalizeFunctionName } from './normalize-function-name.ts';
@@ -23,8 +24,11 @@ export interface FingerprintParts {
   message?: string;
   /** `path-tail:function` of the frames used, outermost first */
   frames: string[];
-  /** which frames were used */
-  frameSource: 'in-app' | 'innermost' | 'none';
+  /**
+   * which frames were used: the application's; with none, those of what is likely its own package
+   * installed with pip (`isLikelyAppPackageFrame`); else the innermost
+   */
+  frameSource: 'in-app' | 'package' | 'innermost' | 'none';
 }
 
 // Bounded so a deep recursion or a framework with a variable number of app-level middleware
@@ -155,9 +159,15 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   const inApp = frames.filter((frame) => frame.inApp);
   let frameSource: FingerprintParts['frameSource'] = 'none';
   let keys: string[] = [];
-  if (inApp.length > 0) {
-    frameSource = 'in-app';
-    keys = collapseRepeats(inApp.map((frame) => frameKey(frame, record.language))).slice(-MAX_IN_APP_FRAMES);
+  // A service installed with pip has every frame under site-packages, its own among the libraries'
+  // (`site-packages/shop/orders.py`): its package's frames, when some look like one, tell apart two
+  // bugs that fail inside one library call (a NOT NULL insert from two functions through
+  // SQLAlchemy's ORM) as in-app frames would. A guess, so the message stays in the fingerprint.
+  const own =
+    inApp.length > 0 ? inApp : frames.filter((frame) => isLikelyAppPackageFrame(record.language, frame.file));
+  if (own.length > 0) {
+    frameSource = inApp.length > 0 ? 'in-app' : 'package';
+    keys = collapseRepeats(own.map((frame) => frameKey(frame, record.language))).slice(-MAX_IN_APP_FRAMES);
   } else if (frames.length > 0) {
     frameSource = 'innermost';
     keys = collapseRepeats(frames.map((frame) => frameKey(frame, record.language))).slice(-MAX_OTHER_FRAMES);
@@ -205,8 +215,9 @@ function headline(message: string): string {
 
 /**
  * A stable 32-hex-char hash of one bug: language, exception type, the root cause's type and the
- * in-app frames' path tails and functions (never line numbers). Without in-app frames the
- * innermost frames and the normalised message stand in; a generic type (`panic`, `Error`)
+ * in-app frames' path tails and functions (never line numbers). Without in-app frames, the frames
+ * of what looks like the application's package installed with pip, else the innermost frames, and
+ * the normalised message stand in; a generic type (`panic`, `Error`)
  * always adds the normalised message, since there the message is what names the bug.
  */
 export function fingerprintError(record: FingerprintInput): string {

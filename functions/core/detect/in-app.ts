@@ -60,6 +60,41 @@ const LAMBDA_BUNDLED_PYTHON = new Set(
 );
 const LAMBDA_CODE_ROOT = /^\/(?:var\/task|opt\/python)\/([A-Za-z_][\w]*)\//;
 
+/**
+ * The import names a Python service's own package is not, beyond those a Lambda function bundles:
+ * what pip puts in every environment, the servers and workers a service runs under, test runners,
+ * the instrumentation that wraps its calls, and backports of the standard library. Kept out of
+ * LAMBDA_BUNDLED_PYTHON, which moves the in-app line, so that they change fingerprints only where
+ * `isLikelyAppPackageFrame` asks.
+ */
+const KNOWN_PYTHON_LIBRARIES = new Set([
+  ...LAMBDA_BUNDLED_PYTHON,
+  ...[
+    'pip setuptools pkg_resources _distutils_hack wheel _pytest pytest pluggy gunicorn uvicorn uvloop',
+    'httptools websockets watchfiles hypercorn daphne waitress asgiref channels billiard amqp vine',
+    'greenlet gevent eventlet psutil opentelemetry tornado twisted sanic falcon pyramid bottle',
+    'aiobotocore aioboto3 kafka confluent_kafka pika rq dramatiq graphql graphene strawberry',
+    'msgpack httplib2 oauthlib requests_oauthlib googleapiclient typing dataclasses enum',
+    'contextvars importlib_metadata importlib_resources zipp backports exceptiongroup tomli',
+  ].flatMap((names) => names.split(' ')),
+]);
+// The top-level package a file belongs to when it is installed (`pip install .` puts a service's own
+// package there too): the first folder after `site-packages/` or `dist-packages/`.
+const INSTALLED_PYTHON_PACKAGE = /(?:^|[\\/])(?:site|dist)-packages[\\/]([A-Za-z_]\w*)[\\/]/;
+
+/**
+ * Whether a frame that is no application's by `isInApp` is likely the service's own package,
+ * installed with pip (`/usr/local/lib/python3.11/site-packages/shop/orders.py`): a Python package
+ * under site-packages or dist-packages whose import name is none of the well-known libraries. The
+ * detector cannot know the service's package; a fingerprint prefers these frames to a library's
+ * when no frame is in-app (`fingerprintParts`), and nothing else reads them.
+ */
+export function isLikelyAppPackageFrame(language: Language, file: string): boolean {
+  if (language !== 'python') return false;
+  const top = INSTALLED_PYTHON_PACKAGE.exec(file)?.[1];
+  return top !== undefined && !KNOWN_PYTHON_LIBRARIES.has(top);
+}
+
 const RUNTIME: Partial<Record<Language, RegExp>> = {
   // `<template>`: Jinja's frame for a template made from a string, which names no file to repair
   python:

@@ -1,0 +1,118 @@
+// A Python service installed as a package (`pip install .` into a venv or an image) runs from
+// site-packages: its own frames (`/opt/venv/lib/python3.11/site-packages/shop/orders.py`) are no
+// more in-app than SQLAlchemy's, and the detector cannot tell which package is the service's.
+// Captured with test/fixtures/apps/python-pip-shop installed by `pip install --no-index
+// --no-build-isolation` into a venv made with `/usr/bin/python3 -m venv --system-site-packages
+// /opt/venv` (CPython 3.11.2, Debian's python3-sqlalchemy 1.4.46 and python3-requests 2.28.1), its
+// console script `shop-worker` run from `/`: `logger.exception` of a job that failed, stderr as
+// written. The library-only traces: `/opt/venv/bin/python -c "import requests; requests.get(…)"`
+// and `… pkg_resources.require('shop-billing')`, uncaught.
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError, fingerprintParts } from '../../../functions/core/detect/fingerprint.ts';
+import { isInApp, isLikelyAppPackageFrame } from '../../../functions/core/detect/in-app.ts';
+import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
+
+const recordOf = (text: string): ErrorRecord => {
+  const found = detectErrors(makeEvents(deliveries(text).perLine));
+  expect(found).toHaveLength(1);
+  return (found[0] as (typeof found)[number]).record;
+};
+const pip = (name: string) => recordOf(traceText(`python/py311-pip-installed-app-${name}.txt`));
+
+describe('a Python service installed with pip, whose every frame is under site-packages', () => {
+  it('has its own frames tell apart two bugs that fail inside one library call the same way', () => {
+    // a NOT NULL insert into the ledger from place_order and from refund, 20 frames deep in
+    // SQLAlchemy's ORM; the same refused connection from check_stock and restock through requests.
+    // The innermost frames and the message are alike: before, each pair was one incident.
+    for (const [a, b] of [
+      ['sqlalchemy-1.4-not-null-place-order', 'sqlalchemy-1.4-not-null-refund'],
+      ['requests-2.28-connection-refused-check-stock', 'requests-2.28-connection-refused-restock'],
+    ] as const) {
+      const [first, second] = [pip(a), pip(b)];
+      expect(fingerprintParts(first).message).toBe(fingerprintParts(second).message);
+      expect(fingerprintError(first)).not.toBe(fingerprintError(second));
+    }
+    expect(fingerprintParts(pip('sqlalchemy-1.4-not-null-refund'))).toMatchObject({
+      frameSource: 'package',
+      frames: [
+        'site-packages/shop/worker.py:run',
+        'site-packages/shop/worker.py:handle',
+        'site-packages/shop/worker.py:<lambda>',
+        'site-packages/shop/refunds.py:refund',
+      ],
+      message: '(sqlite<n>.IntegrityError) NOT NULL constraint failed: ledger.amount',
+    });
+  });
+
+  it('keeps one bug one incident when it recurs with other ids', () => {
+    const once = pip('sqlalchemy-1.4-not-null-place-order');
+    const again = pip('sqlalchemy-1.4-not-null-place-order-again');
+    expect(again.message).not.toBe(once.message);
+    expect(fingerprintError(again)).toBe(fingerprintError(once));
+    // `/items/1042` and `/items/88`, and another object address
+    const stock = pip('requests-2.28-connection-refused-check-stock');
+    const stockAgain = pip('requests-2.28-connection-refused-check-stock-again');
+    expect(stockAgain.message).not.toBe(stock.message);
+    expect(fingerprintError(stockAgain)).toBe(fingerprintError(stock));
+  });
+
+  it('changes no frame: the analyzer still finds the service by its repository', () => {
+    const record = pip('sqlalchemy-1.4-not-null-place-order');
+    expect(record.frames.some((frame) => frame.inApp)).toBe(false);
+    expect(record.frames.at(-1)).toMatchObject({
+      file: '/usr/lib/python3/dist-packages/sqlalchemy/engine/default.py',
+      line: 736,
+      function: 'do_execute',
+      inApp: false,
+    });
+    expect(
+      isInApp({ language: 'python', file: '/opt/venv/lib/python3.11/site-packages/shop/orders.py' }),
+    ).toBe(false);
+  });
+
+  it('reads the package of a frame by its import name', () => {
+    const app = (file: string) => isLikelyAppPackageFrame('python', file);
+    expect(app('/usr/local/lib/python3.11/site-packages/shop/orders.py')).toBe(true);
+    expect(app('/usr/local/lib/python3.11/dist-packages/shop/orders.py')).toBe(true);
+    expect(app('C:\\app\\.venv\\Lib\\site-packages\\shop\\orders.py')).toBe(true);
+    // the common libraries (the list Lambda's bundled packages use, and more)
+    expect(app('/usr/lib/python3/dist-packages/sqlalchemy/orm/session.py')).toBe(false);
+    expect(app('/usr/local/lib/python3.11/site-packages/gunicorn/workers/sync.py')).toBe(false);
+    expect(app('/opt/venv/lib/python3.11/site-packages/pkg_resources/__init__.py')).toBe(false);
+    // a module alone (`six.py`), the standard library, other languages
+    expect(app('/usr/local/lib/python3.11/site-packages/six.py')).toBe(false);
+    expect(app('/usr/local/lib/python3.11/json/decoder.py')).toBe(false);
+    expect(isLikelyAppPackageFrame('ruby', '/usr/local/site-packages/shop/orders.rb')).toBe(false);
+  });
+});
+
+describe('fingerprints the package rule leaves as they were', () => {
+  // Taken with the code before the rule: records with in-app frames, and records whose frames are
+  // all the runtime's and well-known libraries', keep these exactly.
+  it.each([
+    [
+      'py311-var-task-sqlalchemy-1.4-orm-not-null-place-order.txt',
+      'f81a96b5b648ec0deab90920977be57c',
+      'in-app',
+    ],
+    ['py311-var-task-sqlalchemy-1.4-orm-not-null-refund.txt', 'c54a343e99693da24a43495b37b26c6f', 'in-app'],
+    ['py311-gunicorn-20.1-error-handling-request.txt', 'cdff7f816461e4d624676713b233598f', 'in-app'],
+    [
+      'py311-uvicorn-0.17-fastapi-0.92-exception-in-asgi-application.txt',
+      '9724987fb9b3d1632fa1a88707dc6fe0',
+      'in-app',
+    ],
+    ['py311-python-c-requests-2.28-connection-refused.txt', '1d9f1263f533652f867e914cdcf3eac7', 'innermost'],
+    [
+      'py311-venv-setuptools-66-pkg-resources-distribution-not-found.txt',
+      '239fecebec01c2f11e3d24ed1bb19346',
+      'innermost',
+    ],
+  ])('%s', (file, fingerprint, frameSource) => {
+    const record = recordOf(traceText(`python/${file}`));
+    expect(fingerprintParts(record).frameSource).toBe(frameSource);
+    expect(fingerprintError(record)).toBe(fingerprint);
+  });
+});
