@@ -96,9 +96,14 @@ export function isLikelyAppPackageFrame(language: Language, file: string): boole
 }
 
 const RUNTIME: Partial<Record<Language, RegExp>> = {
-  // `<template>`: Jinja's frame for a template made from a string, which names no file to repair
+  // `<template>`: Jinja's frame for a template made from a string, which names no file to repair.
+  // A console script pip wrote where an installation keeps its commands (`/usr/local/bin/shop-worker`
+  // in the python images, `~/.local/bin/`, pyenv's and conda's `bin/`): two lines that call the
+  // package's entry point, never the service's source. Counted as the service's, it was the one
+  // in-app frame of every error a pip-installed service did not catch, so the fingerprint kept
+  // neither the service's frames nor the message: every IntegrityError was one incident.
   python:
-    /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$|^<template>$/,
+    /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$|^<template>$|^\/(?:usr\/(?:local\/)?)?bin\/[^/]+$|[\\/]\.local[\\/]bin[\\/][^\\/]+$|[\\/]\.pyenv[\\/]versions[\\/][^\\/]+[\\/]bin[\\/][^\\/]+$|^\/opt\/conda\/bin\/[^/]+$/,
   // Deno's own code (`ext:deno_http/00_serve.ts`) and the hosts it imports remote modules from
   javascript:
     /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\.|^ext:|^https?:\/\/(?:deno\.land|jsr\.io|esm\.sh|cdn\.jsdelivr\.net|unpkg\.com)\//,

@@ -7,6 +7,9 @@
 // console script `shop-worker` run from `/`: `logger.exception` of a job that failed, stderr as
 // written. The library-only traces: `/opt/venv/bin/python -c "import requests; requests.get(…)"`
 // and `… pkg_resources.require('shop-billing')`, uncaught.
+// The console-script traces: the same package installed into the system Python (`/usr/bin/python3
+// -m pip install --break-system-packages`, as a python image installs it), its `shop-once` command
+// (`once()`, which does not catch) run from `/`: uncaught, stderr as written.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -56,6 +59,39 @@ describe('a Python service installed with pip, whose every frame is under site-p
     const stockAgain = pip('requests-2.28-connection-refused-check-stock-again');
     expect(stockAgain.message).not.toBe(stock.message);
     expect(fingerprintError(stockAgain)).toBe(fingerprintError(stock));
+  });
+
+  it('reads past the console script pip wrote in /usr/local/bin when the error was not caught', () => {
+    // installed into the system Python (as a python image's `pip install .` does): its command
+    // `/usr/local/bin/shop-once` was the one in-app frame, and the fingerprint kept neither the
+    // package's frames nor the message — every IntegrityError, every ConnectionError, one incident
+    const script = (name: string) =>
+      recordOf(traceText(`python/py311-pip-installed-system-console-script-${name}.txt`));
+    for (const [a, b] of [
+      ['sqlalchemy-1.4-not-null-place-order', 'sqlalchemy-1.4-not-null-refund'],
+      ['requests-2.28-connection-refused-check-stock', 'requests-2.28-connection-refused-restock'],
+    ] as const) {
+      const [first, second] = [script(a), script(b)];
+      expect(first.frames[0]).toMatchObject({ file: '/usr/local/bin/shop-once', inApp: false });
+      expect(fingerprintParts(first).frameSource).toBe('package');
+      expect(fingerprintError(first)).not.toBe(fingerprintError(second));
+    }
+    expect(fingerprintParts(script('sqlalchemy-1.4-not-null-refund')).frames).toEqual([
+      'dist-packages/shop/worker.py:once',
+      'dist-packages/shop/worker.py:handle',
+      'dist-packages/shop/worker.py:<lambda>',
+      'dist-packages/shop/refunds.py:refund',
+    ]);
+    // where else pip puts commands; a script of the repository's own stays the application's
+    for (const file of [
+      '/usr/bin/shop-worker',
+      '/home/deploy/.local/bin/shop-worker',
+      '/root/.pyenv/versions/3.11.7/bin/gunicorn',
+      '/opt/conda/bin/celery',
+    ])
+      expect(isInApp({ language: 'python', file })).toBe(false);
+    expect(isInApp({ language: 'python', file: '/app/bin/run_worker' })).toBe(true);
+    expect(isInApp({ language: 'python', file: '/srv/shop/bin/manage.py' })).toBe(true);
   });
 
   it('changes no frame: the analyzer still finds the service by its repository', () => {
