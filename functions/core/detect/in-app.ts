@@ -56,26 +56,28 @@ const LAMBDA_BUNDLED_PYTHON = new Set(
     'backoff structlog sentry_sdk datadog_lambda ddtrace newrelic celery kombu marshmallow chalice',
     'awswrangler pyarrow requests_aws4auth slack_sdk twilio sendgrid mako lxml bs4 PIL dns',
     'email_validator dotenv pyparsing packaging cachetools deprecated',
+    // the layers that instrument a function (AWS Distro for OpenTelemetry's wraps each boto3 call)
+    // and the servers Lambda Web Adapter runs an ASGI or WSGI app under
+    'opentelemetry uvicorn uvloop httptools gunicorn greenlet gevent aiobotocore aioboto3',
+    'googleapiclient importlib_metadata zipp pkg_resources setuptools _distutils_hack pip wheel',
   ].flatMap((names) => names.split(' ')),
 );
 const LAMBDA_CODE_ROOT = /^\/(?:var\/task|opt\/python)\/([A-Za-z_][\w]*)\//;
 
 /**
  * The import names a Python service's own package is not, beyond those a Lambda function bundles:
- * what pip puts in every environment, the servers and workers a service runs under, test runners,
- * the instrumentation that wraps its calls, and backports of the standard library. Kept out of
- * LAMBDA_BUNDLED_PYTHON, which moves the in-app line, so that they change fingerprints only where
- * `isLikelyAppPackageFrame` asks.
+ * servers and workers, test runners, message clients, and backports of the standard library. Kept
+ * out of LAMBDA_BUNDLED_PYTHON, which moves the in-app line, because some are words a function's
+ * own folder may be named (`/var/task/channels/`, `/var/task/graphql/`): they change fingerprints
+ * only where `isLikelyAppPackageFrame` asks.
  */
 const KNOWN_PYTHON_LIBRARIES = new Set([
   ...LAMBDA_BUNDLED_PYTHON,
   ...[
-    'pip setuptools pkg_resources _distutils_hack wheel _pytest pytest pluggy gunicorn uvicorn uvloop',
-    'httptools websockets watchfiles hypercorn daphne waitress asgiref channels billiard amqp vine',
-    'greenlet gevent eventlet psutil opentelemetry tornado twisted sanic falcon pyramid bottle',
-    'aiobotocore aioboto3 kafka confluent_kafka pika rq dramatiq graphql graphene strawberry',
-    'msgpack httplib2 oauthlib requests_oauthlib googleapiclient typing dataclasses enum',
-    'contextvars importlib_metadata importlib_resources zipp backports exceptiongroup tomli',
+    '_pytest pytest pluggy websockets watchfiles hypercorn daphne waitress asgiref channels billiard',
+    'amqp vine eventlet psutil tornado twisted sanic falcon pyramid bottle kafka confluent_kafka pika',
+    'rq dramatiq graphql graphene strawberry msgpack httplib2 oauthlib requests_oauthlib typing',
+    'dataclasses enum contextvars importlib_resources backports exceptiongroup tomli',
   ].flatMap((names) => names.split(' ')),
 ]);
 // The top-level package a file belongs to when it is installed (`pip install .` puts a service's own

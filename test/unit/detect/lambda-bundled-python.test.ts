@@ -62,4 +62,18 @@ describe('packages shipped next to a Python function on Lambda', () => {
     // a package of the function's own named like one (a folder `src/requests/` deployed elsewhere)
     expect(isInApp({ language: 'python', file: '/srv/app/requests/views.py' })).toBe(true);
   });
+
+  it('include the layers that wrap a function and the servers Lambda Web Adapter runs it under', () => {
+    // AWS Distro for OpenTelemetry's layer wraps every boto3 call: its wrapper was the innermost
+    // "in-app" frame of every ClientError, named as the line that raised
+    for (const file of [
+      '/opt/python/opentelemetry/instrumentation/botocore/__init__.py',
+      '/var/task/uvicorn/protocols/http/httptools_impl.py',
+      '/var/task/gunicorn/workers/sync.py',
+    ])
+      expect(isInApp({ language: 'python', file })).toBe(false);
+    // a word a function's own folder may be named is left to the function
+    expect(isInApp({ language: 'python', file: '/var/task/channels/email.py' })).toBe(true);
+    expect(isInApp({ language: 'python', file: '/var/task/graphql/resolvers.py' })).toBe(true);
+  });
 });
