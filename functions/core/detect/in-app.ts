@@ -56,9 +56,11 @@ const LAMBDA_BUNDLED_PYTHON = new Set(
     'backoff structlog sentry_sdk datadog_lambda ddtrace newrelic celery kombu marshmallow chalice',
     'awswrangler pyarrow requests_aws4auth slack_sdk twilio sendgrid mako lxml bs4 PIL dns',
     'email_validator dotenv pyparsing packaging cachetools deprecated',
-    // the layers that instrument a function (AWS Distro for OpenTelemetry's wraps each boto3 call)
+    // the layers that instrument a function (AWS Distro for OpenTelemetry's, Lumigo's: each wraps
+    // botocore's BaseClient._make_api_call, a frame between every boto3 call and its ClientError)
     // and the servers Lambda Web Adapter runs an ASGI or WSGI app under
-    'opentelemetry uvicorn uvloop httptools gunicorn greenlet gevent aiobotocore aioboto3',
+    'opentelemetry lumigo_tracer epsagon uvicorn uvloop httptools gunicorn greenlet gevent',
+    'aiobotocore aioboto3',
     'googleapiclient importlib_metadata zipp pkg_resources setuptools _distutils_hack pip wheel',
   ].flatMap((names) => names.split(' ')),
 );
