@@ -3,9 +3,11 @@ import type { Language } from '../contracts.ts';
 // Paths that belong to dependencies or the runtime, whatever the language (`/var/runtime/`: the
 // Lambda runtimes' own code, such as the Ruby runtime client under it; `npm/<registry host>/`: the
 // npm packages Deno imports with `npm:` and keeps in its cache, `$DENO_DIR/npm/registry.npmjs.org/
-// express/4.22.3/lib/router/index.js`, with no node_modules folder unless the project asks for one).
+// express/4.22.3/lib/router/index.js`, with no node_modules folder unless the project asks for one;
+// `<name>@<version>@@@1/`: the packages Bun installs on the fly where there is none, in
+// `~/.bun/install/cache/semver@7.8.6@@@1/classes/semver.js`).
 const VENDORED =
-  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod|npm[\\/][\w-]+(?:\.[\w-]+)+)[\\/]/;
+  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod|npm[\\/][\w-]+(?:\.[\w-]+)+|[^\\/]+@@@\d+)[\\/]/;
 
 /** Elixir's and OTP's applications, and a Phoenix stack's Hex packages: never the application's code. */
 const ELIXIR_RUNTIME_APPS = [
