@@ -363,6 +363,49 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect([...(await buildRepairPrompt({ error: go, repo })).implicatedPaths]).toEqual(['go/conn/conn.go']);
   });
 
+  it("reads a repository's crates from its Cargo.toml files, and places no panic of another crate in them", async () => {
+    // A real capture (rustc 1.95): a binary whose git dependency `pricing` panicked in its src/lib.rs.
+    // The application has a src/lib.rs too; the dependency's was placed there, and was its own.
+    const trace = readFileSync(
+      new URL('../fixtures/traces/rust/rust195-git-dependency-expect-backtrace-1.txt', import.meta.url),
+      'utf8',
+    );
+    const [detected] = detectErrors([
+      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop', logStream: 'web/1' },
+    ]);
+    if (!detected) throw new Error('no record');
+    expect(detected.record.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual([
+      'src/main.rs:6',
+      'src/main.rs:2',
+    ]);
+    const app = makeFakeRepo({
+      'Cargo.toml':
+        '[package]\nname = "shop"\nversion = "0.1.0"\n\n[dependencies]\npricing = { git = "https://example.com/acme/pricing" }\n',
+      'src/main.rs': sourceFile('main', 10),
+      'src/lib.rs': sourceFile('lib', 10),
+    });
+    expect([...(await buildRepairPrompt({ error: detected.record, repo: app })).implicatedPaths]).toEqual([
+      'src/main.rs',
+    ]);
+    // the dependency's own repository, a workspace whose root declares no package: its crate's file
+    const pricing = makeFakeRepo({
+      'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n',
+      'crates/pricing/Cargo.toml': '[package] # the crate\nname = \'pricing\'\nedition = "2021"\n',
+      'crates/pricing/src/lib.rs': sourceFile('pricing', 10),
+    });
+    const registryCopy = makeErrorRecord({
+      language: 'rust',
+      frames: [
+        frame('/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pricing-0.3.1/src/lib.rs', 2, {
+          inApp: false,
+        }),
+      ],
+    });
+    expect([...(await buildRepairPrompt({ error: registryCopy, repo: pricing })).implicatedPaths]).toEqual([
+      'crates/pricing/src/lib.rs',
+    ]);
+  });
+
   it('maps frames in compiled output to their source: a tsc-built app run from dist/ (real capture)', async () => {
     // The app in the capture, as its repository holds it: tsc built src/ to dist/, which is not
     // committed. Before, dist/orders/service.js had no candidate at all and dist/index.js matched

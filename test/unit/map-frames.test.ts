@@ -322,6 +322,58 @@ describe('mapFramesToRepo', () => {
       ]);
     });
 
+    it("maps Cargo's copies of a crate only when the repository declares that crate", () => {
+      // A crate names no folder of its own below src/: once_cell's src/lib.rs ends like every
+      // application's, and a panic inside it was placed in the application's src/lib.rs.
+      const files = [
+        'Cargo.toml',
+        'src/main.rs',
+        'src/lib.rs',
+        'crates/pricing/Cargo.toml',
+        'crates/pricing/src/lib.rs',
+      ];
+      const registry = '/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f';
+      const frames = [
+        frame(`${registry}/once_cell-1.21.3/src/lib.rs`, { inApp: false }),
+        frame('/root/.cargo/git/checkouts/pricing-e2e0d2fdaef91888/e9bd7d3/src/lib.rs', { inApp: false }),
+        frame(`${registry}/pricing-0.3.1/src/lib.rs`, { inApp: false }),
+        frame('/root/.cargo/git/checkouts/shop-3f2a0c9d8e7b6a51/4c1d2e3/crates/pricing/src/lib.rs', {
+          inApp: false,
+        }),
+        frame('/root/.cargo/registry/cache/oddity/src/lib.rs', { inApp: false }),
+      ];
+      const placed = (ownPackages: Map<string, string>) =>
+        mapFramesToRepo({ frames, files, ownPackages }).map((m) => pathOf(m));
+      expect(placed(new Map([['cargo:shop', '']]))).toEqual([
+        'unmapped:not_in_app',
+        'unmapped:not_in_app',
+        'unmapped:not_in_app',
+        // a git checkout is the repository's own root: this repository, checked out as a dependency
+        'crates/pricing/src/lib.rs',
+        'unmapped:not_in_app',
+      ]);
+      expect(
+        placed(
+          new Map([
+            ['cargo:shop', ''],
+            ['cargo:pricing', 'crates/pricing'],
+            ['cargo:once-cell', ''],
+          ]),
+        ),
+      ).toEqual([
+        // Cargo reads `-` and `_` in a crate's name alike
+        'src/lib.rs',
+        // a checkout named after a crate this repository keeps in crates/pricing, whose src/lib.rs
+        // is the checkout's root crate: another repository
+        'unmapped:not_in_app',
+        'crates/pricing/src/lib.rs',
+        'crates/pricing/src/lib.rs',
+        'unmapped:not_in_app',
+      ]);
+      // the repository is the pricing crate's own: its checkout is read from the root
+      expect(placed(new Map([['cargo:pricing', '']]))[1]).toBe('src/lib.rs');
+    });
+
     it.each<[string, string[], string]>([
       // tsc's outDir beside rootDir, one module format per directory, and a monorepo package's realpath
       [

@@ -7,7 +7,7 @@ import type { Language } from '../contracts.ts';
 // `<name>@<version>@@@1/`: the packages Bun installs on the fly where there is none, in
 // `~/.bun/install/cache/semver@7.8.6@@@1/classes/semver.js`).
 const VENDORED =
-  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/]registry|\.rustup|gems|\.bundle|pkg[\\/]mod|npm[\\/][\w-]+(?:\.[\w-]+)+|[^\\/]+@@@\d+)[\\/]/;
+  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/](?:registry|git)|\.rustup|gems|\.bundle|pkg[\\/]mod|npm[\\/][\w-]+(?:\.[\w-]+)+|[^\\/]+@@@\d+)[\\/]/;
 
 /** Elixir's and OTP's applications, and a Phoenix stack's Hex packages: never the application's code. */
 const ELIXIR_RUNTIME_APPS = [

@@ -6,7 +6,7 @@ import { redact } from '../text/redact.ts';
 import { notSourceReason, traceLanguages } from './edit-policy.ts';
 import { estimateTokens } from './fix-advisor/model-cost.ts';
 import { isBinary, MAX_LINE_CHARS } from './fix-advisor/read-only-tools.ts';
-import { type FrameMapping, mapFramesToRepo, resolveSymlinkTarget } from './map-frames.ts';
+import { cargoPackageKey, type FrameMapping, mapFramesToRepo, resolveSymlinkTarget } from './map-frames.ts';
 import { placeBundledFrames } from './place-bundled-frames.ts';
 
 /** The first message of a repair conversation, and what went into it. */
@@ -212,8 +212,10 @@ const MAX_SYMLINKS_READ = 200;
 
 /**
  * The names under which this repository is installed as a dependency, each with the directory
- * that declares it: package.json's `name` (`node_modules/<name>/`) and go.mod's module
- * (`pkg/mod/<module>@v/`), at the root and in a monorepo's packages (`packages/pg/package.json`).
+ * that declares it: package.json's `name` (`node_modules/<name>/`), go.mod's module
+ * (`pkg/mod/<module>@v/`) and Cargo.toml's package (`.cargo/registry/src/…/<name>-<version>/`,
+ * under `cargoPackageKey`), at the root and in a monorepo's packages (`packages/pg/package.json`,
+ * `crates/pricing/Cargo.toml`).
  */
 async function readOwnPackages(repo: RepoReader, files: readonly string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
@@ -231,7 +233,10 @@ async function readOwnPackages(repo: RepoReader, files: readonly string[]): Prom
     let name: unknown;
     if (manifest.endsWith('go.mod'))
       name = /^module\s+(\S{1,300})\s*$/m.exec(text)?.[1]?.replace(/^"|"$/g, '');
-    else {
+    else if (manifest.endsWith('Cargo.toml')) {
+      const crate = cargoPackageName(text);
+      name = crate === undefined ? undefined : cargoPackageKey(crate);
+    } else {
       try {
         name = JSON.parse(text).name;
       } catch {
@@ -243,7 +248,21 @@ async function readOwnPackages(repo: RepoReader, files: readonly string[]): Prom
   }
   return names;
 }
-const MANIFEST = /(?:^|\/)(?:package\.json|go\.mod)$/;
+const MANIFEST = /(?:^|\/)(?:package\.json|go\.mod|Cargo\.toml)$/;
+
+/** The `name` of a Cargo.toml's `[package]` table (a workspace's root may have none). */
+function cargoPackageName(text: string): string | undefined {
+  let table = '';
+  for (const line of text.split('\n')) {
+    const header = /^\s*\[([^\]\n]{1,100})\]\s*(?:#.*)?$/.exec(line);
+    if (header) table = header[1]?.trim() ?? '';
+    else if (table === 'package') {
+      const name = /^\s*name\s*=\s*["']([\w-]{1,100})["']/.exec(line)?.[1];
+      if (name !== undefined) return name;
+    }
+  }
+  return undefined;
+}
 // Manifests of dependencies and fixtures are not the repository's own packages.
 export const VENDORED_MANIFEST =
   /(?:^|\/)(?:node_modules|vendor|test|tests|__tests__|fixtures?|examples?|testdata)\//;

@@ -58,7 +58,18 @@ export function stripDeployPrefix(file: string): string {
 // Dependency trees. A frame there is the application's own code only when the repository being
 // repaired is that dependency: `site-packages/shop/x.py` of a pip-installed app is `shop/x.py`.
 const VENDORED_SEGMENT =
-  /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|\.cargo\/registry|gems)\//;
+  /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|gems)\//;
+// Cargo's copies of a crate: `.cargo/registry/src/<index>/<name>-<version>/…` (from crates.io) and
+// `.cargo/git/checkouts/<repository>-<hash>/<rev>/…` (a git dependency). A crate names no folder of
+// its own below `src/`: every crate's `src/lib.rs` ends like the application's own, and a panic
+// inside once_cell's was placed in the application's `src/lib.rs`. Mapped only when the repository
+// declares the crate (`Cargo.toml`), from the crate's folder (a registry copy) or the repository's
+// root (a git checkout); any other path under them is a dependency's.
+const CARGO_COPY = /(?:^|\/)\.cargo\/(?:registry|git)\//;
+const CARGO_INSTALL =
+  /(?:^|\/)\.cargo\/(?:registry\/src\/[^/]+\/([^/]+?)-\d+\.\d+\.\d+[^/]*|git\/checkouts\/([^/]+)-[0-9a-f]{16}\/[0-9a-f]{7,40})\/(.*)$/;
+/** The key `ownPackages` holds a crate under (package.json's and go.mod's names are its others). */
+export const cargoPackageKey = (crate: string): string => `cargo:${crate}`;
 // Dependencies committed to the repository (Go and PHP `vendor/`): never the frame's file, and
 // a tie with the application's own `pkg/x.go` would make the real file ambiguous.
 export const VENDORED_REPO_DIR =
@@ -116,6 +127,20 @@ type Placement =
  */
 function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>): Placement {
   const posix = frame.file.replaceAll('\\', '/');
+  if (CARGO_COPY.test(posix)) {
+    const cargo = CARGO_INSTALL.exec(posix);
+    const crate = cargo?.[1] ?? cargo?.[2];
+    const dir = crate === undefined ? undefined : ownCrateDir(crate, ownPackages);
+    const path = cargo?.[3] ?? '';
+    // a registry copy is the crate's folder; a git checkout, its repository's root, where the crate
+    // it is named after lies at the folder the repository declares it in
+    const isCheckout = cargo?.[2] !== undefined;
+    if (dir === undefined || (isCheckout && dir !== '' && !path.startsWith(`${dir}/`)))
+      return { kind: 'unmapped', reason: 'not_in_app' };
+    const inside = frameSegments(frame, path);
+    const segments = !isCheckout && dir ? [...dir.split('/'), ...inside] : inside;
+    return { kind: 'own', segments, minSuffix: 1, anchored: true };
+  }
   const named = NAMED_INSTALL.exec(posix);
   if (named) {
     const dir =
@@ -147,13 +172,23 @@ function ownModuleDir(cached: string, ownPackages: ReadonlyMap<string, string>):
 }
 const GO_MAJOR_SUFFIX = /\/v\d{1,4}$/;
 
+/** The directory of the repository's crate `crate` names (Cargo reads `-` and `_` in a name alike). */
+function ownCrateDir(crate: string, ownPackages: ReadonlyMap<string, string>): string | undefined {
+  return (
+    ownPackages.get(cargoPackageKey(crate)) ??
+    ownPackages.get(cargoPackageKey(crate.replaceAll('-', '_'))) ??
+    ownPackages.get(cargoPackageKey(crate.replaceAll('_', '-')))
+  );
+}
+
 /**
  * Maps frames to repository files by the longest common path suffix, never by a basename alone
  * when a longer match exists. Whether a frame is the application's code is decided here, by the
  * repository: a `site-packages/` or `gems/` frame whose path matches a file is in-app (a pip- or
- * gem-installed app), and `ownPackages` (package.json's name, go.mod's module, each with the
- * directory it is declared in: a monorepo's workspace packages too) admits `node_modules/<name>/`
- * and `pkg/mod/<module>@v/` frames, placed under that directory. `pathPrefix` (an application inside a
+ * gem-installed app), and `ownPackages` (package.json's name, go.mod's module, Cargo.toml's crate,
+ * each with the directory it is declared in: a monorepo's workspace packages too) admits
+ * `node_modules/<name>/`, `pkg/mod/<module>@v/` and Cargo's copies of a crate, placed under that
+ * directory. `pathPrefix` (an application inside a
  * monorepo) wins ties; a tie it cannot break is reported, not guessed. A match on a symlink (an
  * entry point) is followed to its target when `symlinks` names it.
  */
