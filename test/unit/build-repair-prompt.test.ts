@@ -363,6 +363,36 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect([...(await buildRepairPrompt({ error: go, repo })).implicatedPaths]).toEqual(['go/conn/conn.go']);
   });
 
+  it("places an installed library's frame only where the repository holds that library's whole path", async () => {
+    // A real capture (uvicorn 0.17, FastAPI 0.92): every request passes through starlette's
+    // middleware/errors.py. An application with its own middleware/errors.py had starlette's frames
+    // placed in it (two segments in common), shown to the model and open to its edits.
+    const trace = readFileSync(
+      new URL(
+        '../fixtures/traces/python/py311-uvicorn-0.17-fastapi-0.92-exception-in-asgi-application.txt',
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const [detected] = detectErrors([
+      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop', logStream: 'web/1' },
+    ]);
+    if (!detected) throw new Error('no record');
+    const repo = makeFakeRepo({
+      'fastapi_app.py': sourceFile('app', 12),
+      'shop/pricing.py': sourceFile('pricing', 5),
+      'shop/middleware/errors.py': sourceFile('errors', 200),
+      'shop/middleware/exceptions.py': sourceFile('exceptions', 90),
+    });
+    const built = await buildRepairPrompt({ error: detected.record, repo });
+    expect([...built.implicatedPaths].sort()).toEqual(['fastapi_app.py', 'shop/pricing.py']);
+    // starlette's own repository holds the whole path: there its frames are its code
+    const starlette = makeFakeRepo({ 'starlette/middleware/errors.py': sourceFile('errors', 200) });
+    expect([
+      ...(await buildRepairPrompt({ error: detected.record, repo: starlette })).implicatedPaths,
+    ]).toEqual(['starlette/middleware/errors.py']);
+  });
+
   it("reads a repository's crates from its Cargo.toml files, and places no panic of another crate in them", async () => {
     // A real capture (rustc 1.95): a binary whose git dependency `pricing` panicked in its src/lib.rs.
     // The application has a src/lib.rs too; the dependency's was placed there, and was its own.

@@ -288,6 +288,29 @@ describe('mapFramesToRepo', () => {
         ['lib/shop/pricing.rb', 'lib/pricing.rb'],
         'lib/shop/pricing.rb',
       ],
+      // RubyGems' own layout, gems/<ruby version>/gems/<gem>-<version>/: the last gems/ is the gem's
+      [
+        '/usr/local/lib/ruby/gems/3.1.0/gems/shop-1.2.0/lib/shop/pricing.rb',
+        ['lib/shop/pricing.rb'],
+        'lib/shop/pricing.rb',
+      ],
+      // an installed library's path whole or not at all: the application's own middleware/ and
+      // utils/ are no starlette's or django's, whatever they end like
+      [
+        '/usr/local/lib/python3.11/site-packages/starlette/middleware/errors.py',
+        ['app/middleware/errors.py', 'app/main.py'],
+        'unmapped:not_in_app',
+      ],
+      [
+        '/usr/local/lib/python3.11/site-packages/django/utils/decorators.py',
+        ['shop/utils/decorators.py', 'shop/views.py'],
+        'unmapped:not_in_app',
+      ],
+      [
+        '/usr/local/bundle/gems/sidekiq-7.2.0/lib/sidekiq/processor.rb',
+        ['app/sidekiq/processor.rb'],
+        'unmapped:not_in_app',
+      ],
       // Homebrew's Cellar keeps a formula's Python package in its own site-packages
       [
         '/opt/homebrew/Cellar/shop/1.2.0/libexec/lib/python3.12/site-packages/shop/cli.py',

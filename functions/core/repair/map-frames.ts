@@ -99,6 +99,22 @@ const NEXT_SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.mjs'];
 /** Symlinks followed per path: a loop or a chain ends here. */
 const MAX_SYMLINK_HOPS = 4;
 
+/**
+ * How many segments of a path lie inside the package installed where it points: below the last
+ * `site-packages/` (the import name first) or the last gem's folder (`gems/sidekiq-7.2.0/lib/
+ * sidekiq/processor.rb` → `lib/sidekiq/processor.rb`, 3); 0 elsewhere.
+ */
+function installedDepth(posix: string): number {
+  const count = (path: string) => path.split('/').filter((s) => s !== '').length;
+  // where a whole segment starts with the name (an index into `posix`), -1 when none does
+  const rooted = `/${posix}`;
+  // the two names have one length
+  const site = Math.max(rooted.lastIndexOf('/site-packages/'), rooted.lastIndexOf('/dist-packages/'));
+  if (site >= 0) return count(posix.slice(site + 'site-packages/'.length));
+  const gems = rooted.lastIndexOf('/gems/');
+  return gems >= 0 ? count(posix.slice(gems + 'gems/'.length)) - 1 : 0;
+}
+
 /** The path segments a frame names, most specific last (Java frames name a class, not a path). */
 function frameSegments(frame: StackFrame, path = stripDeployPrefix(frame.file)): string[] {
   const segments = path.split('/').filter((s) => s !== '' && s !== '.');
@@ -152,7 +168,10 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
     return { kind: 'own', segments, minSuffix: 1, anchored: true };
   }
   if (VENDORED_SEGMENT.test(posix)) {
-    return { kind: 'own', segments: frameSegments(frame), minSuffix: MIN_VENDORED_SUFFIX };
+    // All of an installed package's path must match, its folder included: `celery/app/trace.py` is
+    // no `app/trace.py` of the application's own, nor `django/utils/decorators.py` its `utils/`.
+    const minSuffix = Math.max(MIN_VENDORED_SUFFIX, installedDepth(posix));
+    return { kind: 'own', segments: frameSegments(frame), minSuffix };
   }
   return { kind: 'own', segments: frameSegments(frame), minSuffix: frame.inApp ? 1 : MIN_RUNTIME_SUFFIX };
 }
