@@ -37,6 +37,7 @@ import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
 import {
   containerLogLine,
   isQuietStructuredLine,
+  isStructuredLogLine,
   type LoggedAt,
   rawLogField,
   readStructuredError,
@@ -1136,8 +1137,9 @@ function continuesMessage(open: Block, line: Parsed, parsers: readonly TracePars
 
 /**
  * More of the error's print after its trace's end (TraceParser.continuesTail), never a line with a
- * level or a prefix of its own that the line before it lacks (the next statement, even in an event
- * a shipper joined from several). In the event the trace came in, any other line: the event is
+ * level or a prefix of its own that the line before it lacks, nor a JSON logger's line, which names
+ * its level in a field (the next statement, even in an event a shipper joined from several). In
+ * the event the trace came in, any other line: the event is
  * that print (a note may read `Error: …`). Logged one line per event, only a line written within
  * TAIL_GAP_MS of the one before it, not after a blank line, that is no error line and opens no
  * trace: the next print may have no prefix either (another process's on the same stream, a
@@ -1150,6 +1152,9 @@ function continuesTail(open: Block, line: Parsed, parsers: readonly TraceParser[
   // a timestamp stripped off this line, where the exception line had none
   if (body.length !== line.text.length && latest.body.length === latest.text.length) return false;
   if (!open.parsers.some((p) => p.continuesTail?.(body, open.bodies))) return false;
+  // A JSON logger's statement after a traceback the runtime printed as text (a thread that died
+  // while the others log JSON) is its own, even where a shipper joined it to the traceback's event.
+  if (isStructuredLogLine(body)) return false;
   if (!line.isWholeEvent && line.event === latest.event) return true;
   return (
     line.event.timestamp - latest.event.timestamp <= TAIL_GAP_MS &&

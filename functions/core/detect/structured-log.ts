@@ -158,6 +158,19 @@ const MESSAGE_PATHS = [
   '@message',
 ];
 
+// A level field anywhere in an object (python-json-logger and hand-written formatters put the time
+// first, as `"asctime": "2026-12-07 18:42:05,583"`, which DECLARED_LEVEL's fast path does not read).
+const LEVEL_FIELD = /"(?:level|severity|levelname|lvl|@l|log\.level)": ?(?:"\w{1,10}"|\d{1,3}[,}])/;
+
+/**
+ * A JSON object on a line of its own that names a level: a structured logger's statement, never
+ * the rest of a text line before it.
+ */
+export function isStructuredLogLine(line: string): boolean {
+  const text = line.trim();
+  return text.charCodeAt(0) === 123 && text.endsWith('}') && LEVEL_FIELD.test(text);
+}
+
 /**
  * True for a JSON line whose leading level field says info, debug or warn. Most structured lines
  * are such lines that merely mention "error" (`"error":null`): this answers without parsing them.

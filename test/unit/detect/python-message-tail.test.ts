@@ -20,6 +20,9 @@ const PYDANTIC = 'python/py311-pydantic-2.13-validation-error-uncaught.txt';
 const JSONSCHEMA = 'python/py311-jsonschema-4.26-validation-error-uncaught.txt';
 const NOTES = 'python/py311-add-note-notes-read-like-errors.output';
 const FLASK = 'python/py311-flask-3.1-dev-server-key-error-then-access-line.output';
+// a worker thread that died (threading's excepthook prints its traceback as text) while the program
+// logs JSON through logging with a formatter of its own, the time field first
+const THREAD_THEN_JSON = 'python/py311-thread-exception-then-json-logging.output';
 
 function only(events: LogEvent[]) {
   const found = detectErrors(events);
@@ -216,5 +219,18 @@ describe('a logged message of several lines before its traceback', () => {
       i >= 1 ? { ...event, timestamp: event.timestamp + 5_000 } : event,
     );
     expect(detectErrors(late).map((d) => d.record.exceptionType)).toEqual(['ERROR', 'ZeroDivisionError']);
+  });
+
+  it("leaves a JSON logger's statements after the traceback their own, its error line a record", () => {
+    // before, both JSON lines were read as more of the ValueError's message, and the error the
+    // program logged was no record of its own
+    const { oneEvent, perLine } = deliveries(traceText(THREAD_THEN_JSON));
+    for (const events of [makeEvents(oneEvent), makeEvents(perLine)]) {
+      const found = detectErrors(events).map(({ record }) => [record.exceptionType, record.message]);
+      expect(found).toEqual([
+        ['ValueError', "invalid literal for int() with base 10: 'three'"],
+        ['ERROR', 'reconciler thread died; restarting'],
+      ]);
+    }
   });
 });
