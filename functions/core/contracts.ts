@@ -117,6 +117,14 @@ export const IncidentAnalysisSchema = z.object({
    * (a SyntaxError placed by Node's parser): `lib/pricing.js:2:33`. Shown as the error's "Where".
    */
   location: z.optional(z.string()),
+  /**
+   * Where the error was raised in the repository's code, when the report marks no frame as the
+   * application's and the repository holds some (a service installed with `pip install .` runs from
+   * site-packages): the innermost such frame, by its path in the repository. Shown as "Where".
+   */
+  raisedIn: z.optional(
+    z.object({ function: z.optional(z.string()), file: z.string(), line: z.optional(z.int()) }),
+  ),
   /** the test command's verdict on the fix before its PR opened (one-machine runner only) */
   verification: z.optional(
     z.object({

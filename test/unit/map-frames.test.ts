@@ -7,6 +7,7 @@ import { pythonParser } from '../../functions/core/detect/parse-trace/python.ts'
 import {
   type FrameMapping,
   mapFramesToRepo,
+  raisedInRepository,
   resolveSymlinkTarget,
   stripDeployPrefix,
 } from '../../functions/core/repair/map-frames.ts';
@@ -537,5 +538,37 @@ describe('mapFramesToRepo', () => {
     const mappings = mapFramesToRepo({ frames, files });
     expect(mappings.map((m) => m.frame)).toEqual(frames);
     expect(mappings.map(pathOf)).toEqual(['src/app.py', 'unmapped:no_match', 'unmapped:not_in_app']);
+  });
+});
+
+describe('raisedInRepository', () => {
+  const files = ['src/shop/refunds.py', 'src/shop/worker.py', 'src/orders/service.ts'];
+  const site = '/opt/venv/lib/python3.11/site-packages';
+  it('names the innermost frame the repository holds, by its path there, when no frame is in-app', () => {
+    const frames = [
+      frame(`${site}/shop/worker.py`, { line: 22, function: 'run', inApp: false }),
+      frame(`${site}/shop/refunds.py`, { line: 11, function: 'refund', inApp: false }),
+      frame('/usr/lib/python3/dist-packages/sqlalchemy/engine/default.py', { line: 736, inApp: false }),
+    ];
+    const mappings = mapFramesToRepo({ frames: [...frames].reverse(), files });
+    expect(raisedInRepository(frames, mappings)).toEqual({
+      function: 'refund',
+      file: 'src/shop/refunds.py',
+      line: 11,
+    });
+    // a report that marks its own frames is read as it is
+    const marked = frames.map((f, i) => (i === 0 ? { ...f, inApp: true } : f));
+    expect(raisedInRepository(marked, mappings)).toBeUndefined();
+    expect(raisedInRepository(frames, [])).toBeUndefined();
+  });
+
+  it("gives no line that is a compiled file's", () => {
+    const frames = [frame('/app/dist/orders/service.js', { line: 40, function: 'notify', inApp: false })];
+    const mappings = mapFramesToRepo({ frames, files });
+    expect(mappings[0]).toMatchObject({ kind: 'mapped', path: 'src/orders/service.ts' });
+    expect(raisedInRepository(frames, mappings)).toEqual({
+      function: 'notify',
+      file: 'src/orders/service.ts',
+    });
   });
 });

@@ -375,3 +375,25 @@ function commonSuffix(a: readonly string[], b: readonly string[]): number {
   while (n < a.length && n < b.length && a[a.length - 1 - n] === b[b.length - 1 - n]) n++;
   return n;
 }
+
+/**
+ * Where a trace whose report marks no frame as the application's was raised in the repository's
+ * code: the innermost frame mapped to a file of it (`mappings` innermost first), named by that file
+ * (`refund` at `src/shop/refunds.py:11`, not `site-packages/shop/refunds.py`). The line only where
+ * it is the file's own (not a compiled file's or a bundle's). Undefined when a frame is in-app.
+ */
+export function raisedInRepository(
+  frames: readonly StackFrame[],
+  mappings: readonly FrameMapping[],
+): { function?: string; file: string; line?: number } | undefined {
+  if (frames.some((f) => f.inApp)) return undefined;
+  const mapped = mappings.find((m) => m.kind === 'mapped');
+  if (mapped?.kind !== 'mapped') return undefined;
+  const { frame } = mapped;
+  const line = mapped.bundledAt ?? (mapped.compiledFrom === undefined ? frame.line : undefined);
+  return {
+    ...(frame.function === undefined ? {} : { function: frame.function }),
+    file: mapped.path,
+    ...(line === undefined ? {} : { line }),
+  };
+}

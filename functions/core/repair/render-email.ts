@@ -19,7 +19,7 @@ export type RenderEmailInput =
   | (EmailCommon & {
       kind: 'fix';
       analysis: Pick<FixProposal, 'title' | 'rootCause' | 'explanation' | 'confidence'> &
-        Pick<IncidentAnalysis, 'location'>;
+        Pick<IncidentAnalysis, 'location' | 'raisedIn'>;
       /** `draft: true` while CI has not passed yet */
       pr: { number: number; url: string; draft?: boolean };
       /** who follows the draft up (default `webhook`): the email promises only that */
@@ -29,7 +29,7 @@ export type RenderEmailInput =
     })
   | (EmailCommon & {
       kind: 'no_fix';
-      analysis: { rootCause?: string; explanation: string };
+      analysis: { rootCause?: string; explanation: string } & Pick<IncidentAnalysis, 'raisedIn'>;
       /** why no PR was opened, e.g. "the proposed edit touched a CI workflow" */
       reason: string;
     })
@@ -74,7 +74,8 @@ const STYLE = {
 export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const type = oneLine(input.error.exceptionType, 80) || 'Error';
   const repo = `${input.repo.owner}/${input.repo.name}`;
-  const frame = innermostFrame(input.error.frames);
+  const frame =
+    (input.kind === 'failed' ? undefined : input.analysis.raisedIn) ?? innermostFrame(input.error.frames);
   const location = input.kind === 'fix' ? input.analysis.location : undefined;
   const where = location
     ? `${location} (${LOCATION_FOUND})`
@@ -347,6 +348,7 @@ export interface IncidentEmailInput {
       /** the model's prose besides the proposal (all of it for `no_fix`) */
       notes?: string;
       verification?: VerificationRecord;
+      raisedIn?: IncidentAnalysis['raisedIn'];
     };
   };
   pr?: { number: number; url: string; draft?: boolean };
@@ -391,6 +393,7 @@ export function renderNoFixEmail({ incident, incidentUrl, reason }: IncidentEmai
     analysis: {
       rootCause: analysis?.rootCause,
       explanation: analysis?.notes || analysis?.explanation || 'The model gave no analysis.',
+      ...(analysis?.raisedIn ? { raisedIn: analysis.raisedIn } : {}),
     },
     reason: reason ?? 'No reason was recorded.',
     incidentUrl,

@@ -40,6 +40,8 @@ export interface RenderPullRequestInput {
   webHost?: string;
   /** where the error is when the report names no file and ai-ops found it (IncidentAnalysis.location) */
   location?: string;
+  /** where it was raised in the repository's code, when the report marks no frame as its own */
+  raisedIn?: IncidentAnalysis['raisedIn'];
 }
 
 export interface RenderedPullRequest {
@@ -69,9 +71,10 @@ export function renderPullRequest({
   followUp,
   webHost,
   location,
+  raisedIn,
 }: RenderPullRequestInput): RenderedPullRequest {
   const title = renderTitle(proposal.title);
-  const frame = innermostFrame(error);
+  const frame = raisedIn ?? innermostFrame(error);
   return {
     branch: renderBranchName({ error, fingerprint: incident.fingerprint }),
     commitMessage: renderCommitMessage({ title, error, frame, incident, location }),
@@ -168,7 +171,7 @@ function renderCommitMessage({
 }: {
   title: string;
   error: ErrorRecord;
-  frame: StackFrame | undefined;
+  frame: Where | undefined;
   incident: RenderPullRequestInput['incident'];
   location: string | undefined;
 }): string {
@@ -201,7 +204,7 @@ function renderBody({
   followUp = 'webhook',
   webHost,
   location,
-}: RenderPullRequestInput & { frame: StackFrame | undefined }): string {
+}: RenderPullRequestInput & { frame: Where | undefined }): string {
   const scrubbed = scrubProse(error.message);
   const message = scrubbed.length > MESSAGE_MAX ? `${scrubbed.slice(0, MESSAGE_MAX)}…` : scrubbed;
   const allowedLinks: LinkScope[] = incident.repo
@@ -293,7 +296,10 @@ function innermostFrame(error: Pick<ErrorRecord, 'frames'>): StackFrame | undefi
   return error.frames.findLast((f) => f.inApp) ?? error.frames.at(-1);
 }
 
-function formatLocation(frame: StackFrame): string {
+/** A frame as the "Where" line shows it: the report's innermost in-app frame, or `raisedIn`. */
+type Where = Pick<StackFrame, 'function' | 'file' | 'line' | 'column'>;
+
+function formatLocation(frame: Where): string {
   return [frame.file, frame.line, frame.column].filter((p) => p !== undefined).join(':');
 }
 

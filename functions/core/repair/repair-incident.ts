@@ -26,6 +26,7 @@ import {
 import { explainAccessDenied } from './explain-access-denied.ts';
 import { explainHandlerLoadFailure } from './explain-handler-load-failure.ts';
 import { explainUnplacedTrace } from './explain-unplaced-trace.ts';
+import { raisedInRepository } from './map-frames.ts';
 import { placeCallbackHandler } from './place-callback-handler.ts';
 import { placeLogSite } from './place-log-site.ts';
 import {
@@ -482,6 +483,7 @@ async function runRepair({
     ...(settings.followUp ? { followUp: settings.followUp } : {}),
     ...(settings.webHost ? { webHost: settings.webHost } : {}),
     ...(analysis.location ? { location: analysis.location } : {}),
+    ...(analysis.raisedIn ? { raisedIn: analysis.raisedIn } : {}),
   });
   // The fencing check right before the side effect: a stale worker stops here, not after.
   await claimedTransition(ctx, incident, { to: 'analyzing' });
@@ -685,6 +687,8 @@ async function proposeAndApply({
       : undefined;
   if (unplaced) return closeWithoutModel({ ctx, incident, reason: unplaced });
   const mapped = prompt.mappings.filter((m) => m.kind === 'mapped').length;
+  // a pip-installed service's report marks none of its frames as its own: where the repository's are
+  const raisedIn = raisedInRepository(error.frames, prompt.mappings);
   progress(
     'analysing',
     `prompt ~${prompt.estimatedTokens} tokens, ${mapped}/${prompt.mappings.length} frames mapped to files`,
@@ -721,6 +725,7 @@ async function proposeAndApply({
         model: settings.model,
         notes: advice.analysis,
         ...(placed ? { location: placed.location } : {}),
+        ...(raisedIn ? { raisedIn } : {}),
       };
       for (const file of outcome.files) await workspace.writeFile(file.path, file.after);
       const rendered = renderPullRequest({
@@ -731,6 +736,7 @@ async function proposeAndApply({
         model: { name: settings.model, costUsd },
         ...(settings.webHost ? { webHost: settings.webHost } : {}),
         ...(analysis.location ? { location: analysis.location } : {}),
+        ...(analysis.raisedIn ? { raisedIn: analysis.raisedIn } : {}),
       });
       const commit = await workspace.commit({
         branch,
@@ -791,6 +797,7 @@ async function proposeAndApply({
     changes: [],
     model: settings.model,
     notes: advice.analysis,
+    ...(raisedIn ? { raisedIn } : {}),
   };
   const costUsd = incident.costUsd + usage.costUsd;
   const pendingEmail = outboxEntry(ctx, incident, 'no_fix');
