@@ -1,5 +1,6 @@
 import type { LogEvent } from '../contracts.ts';
 import { stripAnsiEscapes } from '../text/strip-control.ts';
+import { isStructuredLogLine } from './structured-log.ts';
 
 // Rich's tracebacks (`RichHandler(rich_tracebacks=True)`, `rich.traceback.install()`) draw each
 // traceback of a chain in a box: a frame's `path:line in function` over as many lines as the box
@@ -214,7 +215,16 @@ function readParagraph(
       const lineIndent = line.length - line.trimStart().length;
       if (lineIndent !== indent) break;
       const previous = words[words.length - 1] as string;
-      if (indent === 0 && previous.length < width - MAX_WRAP_SLACK) break;
+      // Rich ends a line where the next word no longer fits: a line the next one's first word would
+      // have fit on ended there, and so does one before a JSON logger's line (one long word)
+      const next = text.slice(0, text.indexOf(' ') + 1 || text.length).trimEnd();
+      if (
+        indent === 0 &&
+        (previous.length < width - MAX_WRAP_SLACK ||
+          previous.length + 1 + next.length <= width ||
+          isStructuredLogLine(text))
+      )
+        break;
     }
     words.push(text);
   }

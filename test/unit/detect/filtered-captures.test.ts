@@ -22,6 +22,7 @@ const KNOWN: Record<string, string> = {
   'go/go119-zap-1.23-production-caller-without-stacktrace.txt': JSON_LOWER_CASE,
   'go/go119-zerolog-1.26-pkgerrors-stack.output': JSON_LOWER_CASE,
   'python/py311-structlog-22.3-callsite-parameters-error.txt': JSON_LOWER_CASE,
+  'python/py311-rich-13.3-console-print-exception-then-json-logging.output': JSON_LOWER_CASE,
   'python/py311-thread-exception-then-json-logging.output': JSON_LOWER_CASE,
   'javascript/node20-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,
   'javascript/node22-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,

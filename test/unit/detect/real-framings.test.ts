@@ -1678,6 +1678,24 @@ describe('structured loggers: the error field is the message', () => {
     },
   );
 
+  // `Console(stderr=True).print_exception()` in a loop that logs JSON after each order (Rich 13.3,
+  // CPython 3.11.2, run from /srv/shop). Rich's box sits at the margin, where its word-wrapped
+  // exception line cannot be told from the program's next line by indentation: before, both JSON
+  // lines were read as more of the ValueError's message, and the error the program logged was lost.
+  // A line Rich wrapped ends where the next one's first word no longer fits.
+  it("ends a boxed traceback's exception line where the program's next line begins", () => {
+    const { oneEvent, perLine } = deliveries(
+      fixture('python/py311-rich-13.3-console-print-exception-then-json-logging.output'),
+    );
+    for (const messages of [perLine, oneEvent]) {
+      const records = detectErrors(makeEvents(messages)).map((d) => d.record);
+      expect(records.map((r) => [r.exceptionType, r.message, r.frames.length])).toEqual([
+        ['ValueError', "invalid literal for int() with base 10: 'three'", 3],
+        ['ERROR', 'order 7 failed', 0],
+      ]);
+    }
+  });
+
   // RichHandler without tracebacks: `[03:53:50] ERROR    msg … app5.py:8`, the next record in the
   // same second with its time column blank. Before: the caller column was part of the message,
   // and the second error was held as a detail line of the first (a burst of errors lost all but one).
