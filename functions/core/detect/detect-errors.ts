@@ -83,6 +83,12 @@ export interface DetectOptions {
    * filter passes a trace's header line and none of its frames). For a caller that reads the stream.
    */
   tentative?: boolean;
+  /**
+   * What the events' timestamps are: when each was written (CloudWatch's, the default), or when a
+   * follower read it from a file (`ai-ops watch`, whose reads can be seconds apart while one trace
+   * is half written): only write times tell two statements apart by the time between them.
+   */
+  timestamps?: 'written' | 'read';
 }
 
 interface Line {
@@ -109,6 +115,8 @@ interface Assembly {
   cache: ParseCache;
   /** DetectOptions.tentative */
   tentative?: boolean;
+  /** DetectOptions.timestamps is 'read': no time between two lines says they are two statements */
+  readTimes?: boolean;
 }
 
 interface Block {
@@ -132,6 +140,14 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Blank lines an error line may be separated from the trace it introduces by.
 const MAX_BLANKS_AFTER_LEAD = 1;
+/**
+ * Logged one line per event, a trace's lines come within this of each other: a runtime or logger
+ * writes a trace at once (a pause of the JVM's collector mid-print stays well under it).
+ */
+const MAX_TRACE_GAP_MS = 1_000;
+/** `event` came from another write than `earlier`, past MAX_TRACE_GAP_MS after it: no line of its statement. */
+const isWrittenLater = (event: LogEvent, earlier: LogEvent, assembly: Assembly): boolean =>
+  assembly.readTimes !== true && event !== earlier && event.timestamp - earlier.timestamp > MAX_TRACE_GAP_MS;
 // …and from a Logger entry that is its stacktrace alone: Logger starts each entry with a blank
 // line, and a message that ends with a line break (ArgumentError's) leaves one more.
 const MAX_BLANKS_BEFORE_STACK_ENTRY = 2;
@@ -301,7 +317,7 @@ const isCutShort = (block: Block, bodies: readonly string[], parsed: ParsedTrace
 /** Finds error records in log events (one stream or many), assembling multi-line traces. */
 export function detectErrors(
   events: readonly LogEvent[],
-  { parsers = TRACE_PARSERS, tentative = false }: DetectOptions = {},
+  { parsers = TRACE_PARSERS, tentative = false, timestamps = 'written' }: DetectOptions = {},
 ): DetectedError[] {
   const found: DetectedError[] = [];
   // An error storm repeats one trace thousands of times: redact and parse each distinct text once.
@@ -310,7 +326,7 @@ export function detectErrors(
   for (const streamEvents of groupByStream(events)) {
     assembleStream(
       linesOf(unboxRichTracebacks(joinSplitLines(streamEvents))),
-      { parsers, cache, tentative },
+      { parsers, cache, tentative, readTimes: timestamps === 'read' },
       (detected) => {
         if (detected.invocation) reportsInvocations = true;
         found.push(detected);
@@ -866,7 +882,9 @@ function assembleStream(
       visitParts(shipped.split(/\r?\n/), event, isWholeEvent, isLast);
       return;
     }
-    const loose = looseText;
+    // A line written long after the held error line, or the loose line before it, goes on neither.
+    if (pending && isWrittenLater(event, pending.event, assembly)) flushPending();
+    const loose = looseEvent && isWrittenLater(event, looseEvent, assembly) ? undefined : looseText;
     looseText = undefined;
     const line = parseLine({ text, event, isWholeEvent, isLast });
     if (block) {
@@ -877,11 +895,14 @@ function assembleStream(
       const open = block;
       const latest = open.lines[open.lines.length - 1];
       // So is a trace logged one line per event once a line with its own level prefix arrives:
-      // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads).
+      // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads), or a
+      // line written long after the trace's latest one (a runtime writes a trace at once; Ruby
+      // prints a cause as it prints a crash, and the next crash of a restarting process read as one).
       const isSealed =
         latest !== undefined &&
         ((!latest.isWholeEvent && line.event !== latest.event) ||
-          (line.isWholeEvent && line.level !== undefined)) &&
+          (line.isWholeEvent && line.level !== undefined) ||
+          isWrittenLater(line.event, latest.event, assembly)) &&
         !isBacktraceOfItsOwn(open, body);
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
       const only = open.parsers.length === 1 ? open.parsers[0] : undefined;

@@ -81,7 +81,8 @@ export class ErrorWatcher {
       maxHoldMs: 3000,
       maxHoldLines: 5000,
       now: Date.now,
-      detect: detectErrors,
+      // a line's timestamp is when it was read: reads seconds apart may split one trace
+      detect: (events) => detectErrors(events, { timestamps: 'read' }),
       ...options,
     };
     this.#stopped = new Promise<void>((resolve, reject) => {
