@@ -159,8 +159,10 @@ const MESSAGE_PATHS = [
 ];
 
 // A level field anywhere in an object (python-json-logger and hand-written formatters put the time
-// first, as `"asctime": "2026-12-07 18:42:05,583"`, which DECLARED_LEVEL's fast path does not read).
-const LEVEL_FIELD = /"(?:level|severity|levelname|lvl|@l|log\.level)": ?(?:"\w{1,10}"|\d{1,3}[,}])/;
+// first, as `"asctime": "2026-12-07 18:42:05,583"`, which DECLARED_LEVEL's fast path does not read;
+// loguru's `serialize=True` nests it, `"level": {"icon": "❌", "name": "ERROR", "no": 40}`).
+const LEVEL_FIELD =
+  /"(?:level|severity|levelname|lvl|@l|log\.level)": ?(?:"\w{1,10}"|\d{1,3}[,}]|\{[^{}]{0,200}"name": ?"\w{1,10}")/;
 
 /**
  * A JSON object on a line of its own that names a level: a structured logger's statement, never

@@ -233,4 +233,29 @@ describe('a logged message of several lines before its traceback', () => {
       ]);
     }
   });
+
+  it("ends the print at loguru's serialized line, whose level is an object of its own", () => {
+    const trace = 'python/py311-logging-exception-raise-from.txt';
+    const json = 'python/py311-loguru-0.6-serialize-error-without-exception.txt';
+    const lines = (path: string) => traceText(path).trimEnd().split('\n');
+    const alone = (path: string) => detectErrors(makeEvents(lines(path))).map(({ record }) => record.message);
+    const found = detectErrors(makeEvents([...lines(trace), ...lines(json)])).map(
+      ({ record }) => record.message,
+    );
+    expect(found).toEqual([...alone(trace), ...alone(json)]);
+  });
+
+  it("ends a traceback where an exception group's box opens the next one, with no chain line between", () => {
+    // an asyncio service that logged one error, then had a TaskGroup fail: the box's first line is
+    // indented (`  + Exception Group Traceback …`), and was read as more of the first traceback
+    const logged = 'python/py313-logging-exception-raise-from.txt';
+    const group = 'python/py313-taskgroup-except-star-raise-from.txt';
+    const lines = (path: string) => traceText(path).trimEnd().split('\n');
+    const alone = (path: string) =>
+      detectErrors(makeEvents(lines(path))).map(({ record }) => fingerprintError(record));
+    const found = detectErrors(makeEvents([...lines(logged), ...lines(group)])).map(({ record }) =>
+      fingerprintError(record),
+    );
+    expect(found).toEqual([...alone(logged), ...alone(group)]);
+  });
 });

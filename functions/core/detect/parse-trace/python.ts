@@ -339,6 +339,15 @@ function continuesFault(line: string, block: readonly string[]): boolean {
   return FAULT_THREAD.test(line) || FAULT_FRAME.test(line.slice(0, MAX_LINE)) || FAULT_OTHER.test(line);
 }
 
+/** The block's latest line (blank ones aside) announces a chained exception. */
+function followsChain(block: readonly string[]): boolean {
+  for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
+    const previous = (block[i] ?? '').trim();
+    if (previous !== '') return CHAIN.test(previous) || previous === INTERPRETER_UNCAUGHT;
+  }
+  return false;
+}
+
 function continuesPython(line: string, block: readonly string[]): boolean {
   if (block.length === 0) return false;
   // The Lambda runtime's `[ERROR] KeyError: …` lead: only its traceback continues it, right after
@@ -358,16 +367,12 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   const trimmed = line.trim();
   if (trimmed === '' || CHAIN.test(trimmed) || CAUGHT_HERE.test(line) || line === INTERPRETER_UNCAUGHT)
     return true;
+  // Another traceback belongs to this one only as a chained exception ("During handling…", "The
+  // above exception was the direct cause…"); otherwise it is the next error. So does an exception
+  // group's box opened at the top level (`  + Exception Group Traceback …`, indented as it is).
+  if (line.includes(HEADER) && (!isIndented(line) || GROUP_BOX_OPEN.test(line.slice(0, MAX_LINE))))
+    return followsChain(block);
   if (isIndented(line)) return true;
-  if (line.includes(HEADER)) {
-    // Another traceback belongs to this one only as a chained exception ("During handling…",
-    // "The above exception was the direct cause…"); otherwise it is the next error.
-    for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
-      const previous = (block[i] ?? '').trim();
-      if (previous !== '') return CHAIN.test(previous) || previous === INTERPRETER_UNCAUGHT;
-    }
-    return false;
-  }
   // A column-0 line is the exception line only while this section has not printed one yet:
   // look back to the latest column-0 line (bounded, so a long block cannot make this quadratic).
   for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
