@@ -145,6 +145,17 @@ const MAX_BLANKS_AFTER_LEAD = 1;
  * writes a trace at once (a pause of the JVM's collector mid-print stays well under it).
  */
 const MAX_TRACE_GAP_MS = 1_000;
+/** The block's latest line that holds anything (a blank one may open the next print). */
+function latestWritten(open: Block): Parsed {
+  for (let i = open.lines.length - 1; i > 0; i--) {
+    const line = open.lines[i] as Parsed;
+    if (line.body.trim() !== '') return line;
+  }
+  return open.lines[0] as Parsed;
+}
+/** A line that starts a record of its own: a trace's start, or an error line. */
+const opensOwn = (line: Parsed, parsers: readonly TraceParser[]): boolean =>
+  isErrorLine(line) || (MAY_START_TRACE.test(line.body) && parsers.some((p) => p.startsTrace(line.body)));
 /** `event` came from another write than `earlier`, past MAX_TRACE_GAP_MS after it: no line of its statement. */
 const isWrittenLater = (event: LogEvent, earlier: LogEvent, assembly: Assembly): boolean =>
   assembly.readTimes !== true && event !== earlier && event.timestamp - earlier.timestamp > MAX_TRACE_GAP_MS;
@@ -882,9 +893,7 @@ function assembleStream(
       visitParts(shipped.split(/\r?\n/), event, isWholeEvent, isLast);
       return;
     }
-    // A line written long after the held error line, or the loose line before it, goes on neither.
-    if (pending && isWrittenLater(event, pending.event, assembly)) flushPending();
-    const loose = looseEvent && isWrittenLater(event, looseEvent, assembly) ? undefined : looseText;
+    const loose = looseText;
     looseText = undefined;
     const line = parseLine({ text, event, isWholeEvent, isLast });
     if (block) {
@@ -896,13 +905,15 @@ function assembleStream(
       const latest = open.lines[open.lines.length - 1];
       // So is a trace logged one line per event once a line with its own level prefix arrives:
       // that is the next log statement (a storm of one-line `ERROR … Exception: …` heads), or a
-      // line written long after the trace's latest one (a runtime writes a trace at once; Ruby
-      // prints a cause as it prints a crash, and the next crash of a restarting process read as one).
+      // trace's start or an error line written long after the trace's latest line (a runtime writes
+      // a trace at once; Ruby prints a cause as it prints a crash, and the next crash of a restarting
+      // process read as one). A header's first frame stamped late (a shipper's read time) still
+      // goes on, even one that may start a trace (Python's `  File "…"` may): isBacktraceOfItsOwn.
       const isSealed =
         latest !== undefined &&
         ((!latest.isWholeEvent && line.event !== latest.event) ||
           (line.isWholeEvent && line.level !== undefined) ||
-          isWrittenLater(line.event, latest.event, assembly)) &&
+          (isWrittenLater(line.event, latestWritten(open).event, assembly) && opensOwn(line, parsers))) &&
         !isBacktraceOfItsOwn(open, body);
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
       const only = open.parsers.length === 1 ? open.parsers[0] : undefined;
@@ -990,12 +1001,18 @@ function assembleStream(
         block.chars += held.reduce((n, l) => n + l.body.length, 0);
       }
       // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
-      if (pending) block.lead = pending;
+      // (Not one written long before it: that was another statement, whatever came between.)
+      if (pending && isWrittenLater(line.event, pending.event, assembly)) flushPending();
+      else if (pending) block.lead = pending;
       // A line with no error word may be the start of what this one goes on with (the option a
       // JVM refused, before the launcher's `Error: Could not create the Java Virtual Machine.`).
       // Asked of the line as logged (its reason has no prefix): no prefix is read for the common
       // case, a trace after an ordinary line.
-      else if (!excerpt && loose !== undefined) {
+      else if (
+        !excerpt &&
+        loose !== undefined &&
+        !isWrittenLater(line.event, looseEvent ?? event, assembly)
+      ) {
         const heads = starters.filter((p) => p.headsFrame?.(loose, line.body, false));
         if (heads.length > 0) {
           const header = parseLine({

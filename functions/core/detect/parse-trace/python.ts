@@ -478,6 +478,7 @@ export const pythonParser: TraceParser = {
   language: 'python',
   startsTrace: (line) => isPythonStart(line) || line.startsWith(FAULT) || readLead(line) !== undefined,
   continuesTrace: continuesPython,
+  isFrame: (line) => isIndented(line) && FRAME.test(line.slice(0, MAX_LINE)),
   continuesMessage: continuesLeadMessage,
   continuesTail,
   // One line is never a traceback: a header without frames, a frame without its exception line, or
