@@ -98,6 +98,16 @@ function splitAtFence(prompt: string): { fence: string; inside: string; outside:
   };
 }
 
+/** The record a captured trace (under test/fixtures/traces/) makes, delivered as one event. */
+function capturedRecord(path: string): ErrorRecord {
+  const trace = readFileSync(new URL(`../fixtures/traces/${path}`, import.meta.url), 'utf8');
+  const [detected] = detectErrors([
+    { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop', logStream: 'web/1' },
+  ]);
+  if (!detected) throw new Error(`no record in ${path}`);
+  return detected.record;
+}
+
 const headers = (prompt: string): string[] => prompt.split('\n').filter((l) => l.startsWith('--- '));
 
 describe('buildRepairPrompt', () => {
@@ -367,44 +377,27 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     // A real capture (uvicorn 0.17, FastAPI 0.92): every request passes through starlette's
     // middleware/errors.py. An application with its own middleware/errors.py had starlette's frames
     // placed in it (two segments in common), shown to the model and open to its edits.
-    const trace = readFileSync(
-      new URL(
-        '../fixtures/traces/python/py311-uvicorn-0.17-fastapi-0.92-exception-in-asgi-application.txt',
-        import.meta.url,
-      ),
-      'utf8',
-    );
-    const [detected] = detectErrors([
-      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop', logStream: 'web/1' },
-    ]);
-    if (!detected) throw new Error('no record');
+    const error = capturedRecord('python/py311-uvicorn-0.17-fastapi-0.92-exception-in-asgi-application.txt');
     const repo = makeFakeRepo({
       'fastapi_app.py': sourceFile('app', 12),
       'shop/pricing.py': sourceFile('pricing', 5),
       'shop/middleware/errors.py': sourceFile('errors', 200),
       'shop/middleware/exceptions.py': sourceFile('exceptions', 90),
     });
-    const built = await buildRepairPrompt({ error: detected.record, repo });
+    const built = await buildRepairPrompt({ error, repo });
     expect([...built.implicatedPaths].sort()).toEqual(['fastapi_app.py', 'shop/pricing.py']);
     // starlette's own repository holds the whole path: there its frames are its code
     const starlette = makeFakeRepo({ 'starlette/middleware/errors.py': sourceFile('errors', 200) });
-    expect([
-      ...(await buildRepairPrompt({ error: detected.record, repo: starlette })).implicatedPaths,
-    ]).toEqual(['starlette/middleware/errors.py']);
+    expect([...(await buildRepairPrompt({ error, repo: starlette })).implicatedPaths]).toEqual([
+      'starlette/middleware/errors.py',
+    ]);
   });
 
   it("reads a repository's crates from its Cargo.toml files, and places no panic of another crate in them", async () => {
     // A real capture (rustc 1.95): a binary whose git dependency `pricing` panicked in its src/lib.rs.
     // The application has a src/lib.rs too; the dependency's was placed there, and was its own.
-    const trace = readFileSync(
-      new URL('../fixtures/traces/rust/rust195-git-dependency-expect-backtrace-1.txt', import.meta.url),
-      'utf8',
-    );
-    const [detected] = detectErrors([
-      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop', logStream: 'web/1' },
-    ]);
-    if (!detected) throw new Error('no record');
-    expect(detected.record.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual([
+    const error = capturedRecord('rust/rust195-git-dependency-expect-backtrace-1.txt');
+    expect(error.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual([
       'src/main.rs:6',
       'src/main.rs:2',
     ]);
@@ -414,9 +407,7 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
       'src/main.rs': sourceFile('main', 10),
       'src/lib.rs': sourceFile('lib', 10),
     });
-    expect([...(await buildRepairPrompt({ error: detected.record, repo: app })).implicatedPaths]).toEqual([
-      'src/main.rs',
-    ]);
+    expect([...(await buildRepairPrompt({ error, repo: app })).implicatedPaths]).toEqual(['src/main.rs']);
     // the dependency's own repository, a workspace whose root declares no package: its crate's file
     const pricing = makeFakeRepo({
       'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n',
@@ -459,15 +450,8 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
       'src/index.ts': "import { notify } from './orders/service.js';\n",
       'scripts/index.js': 'console.log("build helper")\n',
     });
-    const trace = readFileSync(
-      new URL('../fixtures/traces/javascript/node20-tsc-dist-console-error.txt', import.meta.url),
-      'utf8',
-    );
-    const [detected] = detectErrors([
-      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop-api', logStream: 'web/1' },
-    ]);
-    if (!detected) throw new Error('no record');
-    const built = await buildRepairPrompt({ error: detected.record, repo });
+    const error = capturedRecord('javascript/node20-tsc-dist-console-error.txt');
+    const built = await buildRepairPrompt({ error, repo });
     expect([...built.implicatedPaths].sort()).toEqual(['src/index.ts', 'src/orders/service.ts']);
     expect(built.prompt).toContain('    9    return order.customer!.email.toLowerCase();');
     expect(built.prompt).toContain('tmp/cap/tsapp/dist/orders/service.js → src/orders/service.ts');
@@ -491,15 +475,8 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
         'export function total(order: Order): number {\n  return order.lines.reduce((s, l) => s + l.qty, 0);\n}\n',
       'app/page.tsx': 'export default function Page() { return <p>shop</p>; }\n',
     });
-    const trace = readFileSync(
-      new URL('../fixtures/traces/javascript/node20-nextjs-14.2-route-handler-minified.txt', import.meta.url),
-      'utf8',
-    );
-    const [detected] = detectErrors([
-      { id: 'e1', timestamp: 1, message: trace, logGroup: '/ecs/shop-web', logStream: 'web/1' },
-    ]);
-    if (!detected) throw new Error('no record');
-    const built = await buildRepairPrompt({ error: detected.record, repo });
+    const error = capturedRecord('javascript/node20-nextjs-14.2-route-handler-minified.txt');
+    const built = await buildRepairPrompt({ error, repo });
     expect([...built.implicatedPaths]).toEqual(['app/api/orders/[id]/route.ts']);
     expect(built.prompt).toContain('    4    return Response.json({ total: total({ id: params.id }) });');
     expect(built.prompt).toContain(
