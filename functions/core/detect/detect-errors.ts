@@ -140,25 +140,6 @@ const MAX_BLOCK_LINES = 4000;
 const MAX_BLOCK_CHARS = 1024 * 1024;
 // Blank lines an error line may be separated from the trace it introduces by.
 const MAX_BLANKS_AFTER_LEAD = 1;
-/**
- * Logged one line per event, a trace's lines come within this of each other: a runtime or logger
- * writes a trace at once (a pause of the JVM's collector mid-print stays well under it).
- */
-const MAX_TRACE_GAP_MS = 1_000;
-/** The block's latest line that holds anything (a blank one may open the next print). */
-function latestWritten(open: Block): Parsed {
-  for (let i = open.lines.length - 1; i > 0; i--) {
-    const line = open.lines[i] as Parsed;
-    if (line.body.trim() !== '') return line;
-  }
-  return open.lines[0] as Parsed;
-}
-/** A line that starts a record of its own: a trace's start, or an error line. */
-const opensOwn = (line: Parsed, parsers: readonly TraceParser[]): boolean =>
-  isErrorLine(line) || (MAY_START_TRACE.test(line.body) && parsers.some((p) => p.startsTrace(line.body)));
-/** `event` came from another write than `earlier`, past MAX_TRACE_GAP_MS after it: no line of its statement. */
-const isWrittenLater = (event: LogEvent, earlier: LogEvent, assembly: Assembly): boolean =>
-  assembly.readTimes !== true && event !== earlier && event.timestamp - earlier.timestamp > MAX_TRACE_GAP_MS;
 // …and from a Logger entry that is its stacktrace alone: Logger starts each entry with a blank
 // line, and a message that ends with a line break (ArgumentError's) leaves one more.
 const MAX_BLANKS_BEFORE_STACK_ENTRY = 2;
@@ -1150,6 +1131,26 @@ function escapedLines(text: string, whole: string): string[] | undefined {
 }
 
 /**
+ * Logged one line per event, a trace's lines come within this of each other: a runtime or logger
+ * writes a trace at once (a pause of the JVM's collector mid-print stays well under it).
+ */
+const MAX_TRACE_GAP_MS = 1_000;
+/** The block's latest line that holds anything (a blank one may open the next print). */
+function latestWritten(open: Block): Parsed {
+  for (let i = open.lines.length - 1; i > 0; i--) {
+    const line = open.lines[i] as Parsed;
+    if (line.body.trim() !== '') return line;
+  }
+  return open.lines[0] as Parsed;
+}
+/** A line that starts a record of its own: a trace's start, or an error line. */
+const opensOwn = (line: Parsed, parsers: readonly TraceParser[]): boolean =>
+  isErrorLine(line) || (MAY_START_TRACE.test(line.body) && parsers.some((p) => p.startsTrace(line.body)));
+/** `event` came from another write than `earlier`, past MAX_TRACE_GAP_MS after it: no line of its statement. */
+const isWrittenLater = (event: LogEvent, earlier: LogEvent, assembly: Assembly): boolean =>
+  assembly.readTimes !== true && event !== earlier && event.timestamp - earlier.timestamp > MAX_TRACE_GAP_MS;
+
+/**
  * A log statement that is only a backtrace, right after a header that has no frames yet: the
  * error's header and its backtrace written in two calls (Sidekiq's `Class: message`, then
  * `ex.backtrace.join("\n")`), each with its own prefix, or shipped as two events.
@@ -1177,8 +1178,8 @@ function continuesMessage(open: Block, line: Parsed, parsers: readonly TracePars
  * More of the error's print after its trace's end (TraceParser.continuesTail), never a line with a
  * level or a prefix of its own that the line before it lacks, nor a JSON logger's line, which names
  * its level in a field (the next statement, even in an event a shipper joined from several). In
- * the event the trace came in, any other line: the event is
- * that print (a note may read `Error: …`). Logged one line per event, only a line written within
+ * the event the trace came in, any other line: the event is that print (a note may read `Error:
+ * …`). Logged one line per event, only a line written within
  * TAIL_GAP_MS of the one before it, not after a blank line, that is no error line and opens no
  * trace: the next print may have no prefix either (another process's on the same stream, a
  * script's `Text after`).
