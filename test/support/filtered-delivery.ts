@@ -16,9 +16,17 @@ export async function deliverThroughDefaultFilter(
   {
     logGroup = '/ecs/orders',
     logStream = 'orders/app/4f1c2b',
-  }: { logGroup?: string; logStream?: string } = {},
+    timestamps,
+  }: {
+    logGroup?: string;
+    logStream?: string;
+    /** each line's, when not 1 ms after the one before */
+    timestamps?: readonly number[];
+  } = {},
 ): Promise<{ delivered: LogEvent[]; jobs: RepairJob[]; reads: number }> {
-  const stream = makeEvents(lines, { logGroup, logStream });
+  const stream = makeEvents(lines, { logGroup, logStream }).map((e, i) =>
+    timestamps?.[i] === undefined ? e : { ...e, timestamp: timestamps[i] as number },
+  );
   const delivered = stream.filter((e) => passesDefaultFilter(e.message));
   let reads = 0;
   const logContext: LogContextSource = {

@@ -162,6 +162,17 @@ describe('a trace the filter passed in part is read back, and is the incident it
       ],
     ],
     [
+      // the template's lines after the header and the bare `file.erb:1` line hold no term: the
+      // header and the frames that name `:in ` arrive, and a crash after them, so the template
+      // error no longer ended the delivery and was kept without them (another fingerprint)
+      "Ruby: Rails' template error is read back for the template's lines a filter leaves out",
+      ['ruby/documented-rails-template-error.txt', 'ruby/documented-ruby34-quotes.txt'],
+      [
+        ['ActionView::Template::Error', "undefined method `name' for nil:NilClass"],
+        ['ZeroDivisionError', 'divided by 0'],
+      ],
+    ],
+    [
       // the context opened on the header's line (`{"exception":"[object] (…`) closes lines later
       "PHP: Laravel's line whose context is not closed on it is read back for its `[stacktrace]`",
       [
@@ -174,7 +185,11 @@ describe('a trace the filter passed in part is read back, and is the incident it
       ],
     ],
   ])('%s', async (_title, paths, expected) => {
-    const { jobs, reads } = await deliverThroughDefaultFilter(streamOf(...paths));
+    // the second print seconds after the first, as two requests' are
+    const lines = streamOf(...paths);
+    const second = lines.indexOf('INFO request finished');
+    const timestamps = lines.map((_, i) => 1_714_564_800_000 + i + (i >= second ? 5_000 : 0));
+    const { jobs, reads } = await deliverThroughDefaultFilter(lines, { timestamps });
     expect(jobs.map((job) => [job.error.exceptionType, job.error.message])).toEqual(expected);
     expect(reads).toBeGreaterThan(0);
     // each job is the incident its trace read whole makes (the frames the filter left out count)

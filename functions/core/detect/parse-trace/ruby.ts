@@ -376,6 +376,24 @@ function countMessageLines(block: readonly string[]): number {
   return count;
 }
 
+// The one error Rails logs with its template's lines (`    1: <h1><%= @user.name %></h1>`) between
+// its header and its backtrace.
+const TEMPLATE_ERROR = /^\s*ActionView::Template::Error \(/;
+
+/**
+ * A template error whose header goes straight to its frames: Rails printed the template's lines in
+ * between, and the `file.erb:1` line after them, which hold no term a filter passes; a read finds them.
+ */
+function isTemplateErrorCut(block: readonly string[]): boolean {
+  if (!TEMPLATE_ERROR.test(block[0] ?? '')) return false;
+  for (let i = 1; i < block.length && i < MAX_MESSAGE_LINES + 2; i++) {
+    const line = block[i] ?? '';
+    if (RAILS_EXTRACT.test(line)) return false;
+    if (readFrame(line) !== undefined) return true;
+  }
+  return false;
+}
+
 /** Ruby's uncaught-exception report (with causes), Rails `Type (msg):` logs and Logger's `msg (Type)` + backtrace. */
 export const rubyParser: TraceParser = {
   language: 'ruby',
@@ -430,6 +448,7 @@ export const rubyParser: TraceParser = {
     return line.trim() === '' || /^\s/.test(line);
   },
   isFrame: isColumnZeroFrame,
+  isCutShort: isTemplateErrorCut,
   parse: (text) => {
     try {
       return parseRuby(text);
