@@ -110,8 +110,10 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   // package's entry point, never the service's source. Counted as the service's, it was the one
   // in-app frame of every error a pip-installed service did not catch, so the fingerprint kept
   // neither the service's frames nor the message: every IntegrityError was one incident.
+  // On Windows the standard library has no version folder: `C:\Python311\Lib\json\decoder.py`, an
+  // installer's `AppData\Local\Programs\Python\Python311\Lib\`, conda's `envs\<name>\lib\`.
   python:
-    /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^<frozen |^<string>$|^<stdin>$|^<template>$|^\/(?:usr\/(?:local\/)?)?bin\/[^/]+$|[\\/]\.local[\\/]bin[\\/][^\\/]+$|[\\/]\.pyenv[\\/]versions[\\/][^\\/]+[\\/]bin[\\/][^\\/]+$|^\/opt\/conda\/bin\/[^/]+$/,
+    /(?:^|[\\/])(?:lib[\\/]python\d(?:\.\d+)?|lib64[\\/]python\d)[\\/]|^[A-Za-z]:[\\/](?:.*?[\\/])?(?:Python\d{1,3}[\w.-]*|[Aa]naconda\d?|[Mm]iniconda\d?|envs[\\/][^\\/]+|versions[\\/]\d[\w.-]*)[\\/][Ll]ib[\\/]|^<frozen |^<string>$|^<stdin>$|^<template>$|^\/(?:usr\/(?:local\/)?)?bin\/[^/]+$|[\\/]\.local[\\/]bin[\\/][^\\/]+$|[\\/]\.pyenv[\\/]versions[\\/][^\\/]+[\\/]bin[\\/][^\\/]+$|^\/opt\/conda\/bin\/[^/]+$/,
   // Deno's own code (`ext:deno_http/00_serve.ts`) and the hosts it imports remote modules from
   javascript:
     /^node:|^internal[\\/]|^(?:native|<anonymous>|index \d+)$|^evalmachine\.|^ext:|^https?:\/\/(?:deno\.land|jsr\.io|esm\.sh|cdn\.jsdelivr\.net|unpkg\.com)\//,
