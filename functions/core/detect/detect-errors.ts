@@ -894,7 +894,7 @@ function assembleStream(
         latest !== undefined &&
         ((!latest.isWholeEvent && line.event !== latest.event) ||
           (line.isWholeEvent && line.level !== undefined) ||
-          (isWrittenLater(line.event, latestWritten(open).event, assembly) && opensOwn(line, parsers))) &&
+          opensLater(open, line, parsers, assembly)) &&
         !isBacktraceOfItsOwn(open, body);
       const mayContinue = !isSealed && open.lines.length < MAX_BLOCK_LINES && open.chars < MAX_BLOCK_CHARS;
       const only = open.parsers.length === 1 ? open.parsers[0] : undefined;
@@ -1135,20 +1135,30 @@ function escapedLines(text: string, whole: string): string[] | undefined {
  * writes a trace at once (a pause of the JVM's collector mid-print stays well under it).
  */
 const MAX_TRACE_GAP_MS = 1_000;
-/** The block's latest line that holds anything (a blank one may open the next print). */
-function latestWritten(open: Block): Parsed {
-  for (let i = open.lines.length - 1; i > 0; i--) {
-    const line = open.lines[i] as Parsed;
-    if (line.body.trim() !== '') return line;
-  }
-  return open.lines[0] as Parsed;
-}
-/** A line that starts a record of its own: a trace's start, or an error line. */
-const opensOwn = (line: Parsed, parsers: readonly TraceParser[]): boolean =>
-  isErrorLine(line) || (MAY_START_TRACE.test(line.body) && parsers.some((p) => p.startsTrace(line.body)));
 /** `event` came from another write than `earlier`, past MAX_TRACE_GAP_MS after it: no line of its statement. */
 const isWrittenLater = (event: LogEvent, earlier: LogEvent, assembly: Assembly): boolean =>
   assembly.readTimes !== true && event !== earlier && event.timestamp - earlier.timestamp > MAX_TRACE_GAP_MS;
+
+/**
+ * `line` starts a record of its own (a trace's start, an error line) written long after the open
+ * block's latest line that holds anything (a blank one may open the next print).
+ */
+function opensLater(open: Block, line: Parsed, parsers: readonly TraceParser[], assembly: Assembly): boolean {
+  // A stream is in time order: within the gap of the block's first line, within that of every line
+  // (most lines of a trace, told without looking back).
+  if (!isWrittenLater(line.event, (open.lines[0] as Parsed).event, assembly)) return false;
+  let latest = open.lines[0] as Parsed;
+  for (let i = open.lines.length - 1; i > 0; i--) {
+    const candidate = open.lines[i] as Parsed;
+    if (candidate.body.trim() === '') continue;
+    latest = candidate;
+    break;
+  }
+  return (
+    isWrittenLater(line.event, latest.event, assembly) &&
+    (isErrorLine(line) || (MAY_START_TRACE.test(line.body) && parsers.some((p) => p.startsTrace(line.body))))
+  );
+}
 
 /**
  * A log statement that is only a backtrace, right after a header that has no frames yet: the

@@ -217,7 +217,7 @@ function readParagraph(
       const previous = words[words.length - 1] as string;
       // Rich ends a line where the next word no longer fits: a line the next one's first word would
       // have fit on ended there, and so does one before a JSON logger's line (one long word)
-      const next = text.slice(0, text.indexOf(' ') + 1 || text.length).trimEnd();
+      const next = text.split(' ', 1)[0] ?? '';
       if (
         indent === 0 &&
         (previous.length < width - MAX_WRAP_SLACK ||
