@@ -1,11 +1,11 @@
-import type { ErrorRecord, FixProposal, IncidentAnalysis, StackFrame } from '../contracts.ts';
+import type { ErrorRecord, FixProposal, IncidentAnalysis } from '../contracts.ts';
 import type { VerificationRecord } from '../ports/fix-verifier.ts';
 import type { RepoCoordinates } from '../ports/pull-requests.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { safeHttpUrl } from '../text/safe-url.ts';
 import { defangForeignUrls, type LinkScope, linkScopeOfUrl, scrubProse } from '../text/scrub-prose.ts';
 import { stripControlCharacters } from '../text/strip-control.ts';
-import { LOCATION_FOUND, type OccurrenceCounts } from './render-pull-request.ts';
+import { LOCATION_FOUND, type OccurrenceCounts, whereRaised } from './render-pull-request.ts';
 
 interface EmailCommon {
   repo: RepoCoordinates;
@@ -74,8 +74,10 @@ const STYLE = {
 export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const type = oneLine(input.error.exceptionType, 80) || 'Error';
   const repo = `${input.repo.owner}/${input.repo.name}`;
-  const frame =
-    (input.kind === 'failed' ? undefined : input.analysis.raisedIn) ?? innermostFrame(input.error.frames);
+  const frame = whereRaised(
+    input.error.frames,
+    input.kind === 'failed' ? undefined : input.analysis.raisedIn,
+  );
   const location = input.kind === 'fix' ? input.analysis.location : undefined;
   const where = location
     ? `${location} (${LOCATION_FOUND})`
@@ -321,10 +323,6 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `    ${l}`)
     .join('\n');
-}
-
-function innermostFrame(frames: StackFrame[]): StackFrame | undefined {
-  return frames.findLast((f) => f.inApp) ?? frames.at(-1);
 }
 
 function formatOccurrences({ count, firstSeen, lastSeen }: OccurrenceCounts): string {

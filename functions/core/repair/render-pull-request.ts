@@ -74,7 +74,7 @@ export function renderPullRequest({
   raisedIn,
 }: RenderPullRequestInput): RenderedPullRequest {
   const title = renderTitle(proposal.title);
-  const frame = raisedIn ?? innermostFrame(error);
+  const frame = whereRaised(error.frames, raisedIn);
   return {
     branch: renderBranchName({ error, fingerprint: incident.fingerprint }),
     commitMessage: renderCommitMessage({ title, error, frame, incident, location }),
@@ -102,7 +102,7 @@ export function renderBranchName({
   error: Pick<ErrorRecord, 'exceptionType' | 'frames'>;
   fingerprint: string;
 }): string {
-  const frame = innermostFrame(error);
+  const frame = whereRaised(error.frames);
   const parts = [lastSegment(error.exceptionType), frame?.function ? lastSegment(frame.function) : ''];
   const slug = truncateSlug(slugify(parts.join(' ')) || 'error', BRANCH_SLUG_MAX);
   return `fix/${slug}-${shortFingerprint(fingerprint)}`;
@@ -291,13 +291,20 @@ function tailOf(text: string, max: number): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
-/** Where the error was raised in the application's own code: the innermost in-app frame. */
-function innermostFrame(error: Pick<ErrorRecord, 'frames'>): StackFrame | undefined {
-  return error.frames.findLast((f) => f.inApp) ?? error.frames.at(-1);
-}
-
 /** A frame as the "Where" line shows it: the report's innermost in-app frame, or `raisedIn`. */
-type Where = Pick<StackFrame, 'function' | 'file' | 'line' | 'column'>;
+export type Where = Pick<StackFrame, 'function' | 'file' | 'line' | 'column'>;
+
+/**
+ * Where the error was raised, as the PR and the email say it: in the repository's code as the
+ * analysis found it (`raisedIn`, when the report marks no frame as the application's), else the
+ * report's innermost in-app frame, else its innermost frame.
+ */
+export function whereRaised(
+  frames: readonly StackFrame[],
+  raisedIn?: IncidentAnalysis['raisedIn'],
+): Where | undefined {
+  return raisedIn ?? frames.findLast((f) => f.inApp) ?? frames.at(-1);
+}
 
 function formatLocation(frame: Where): string {
   return [frame.file, frame.line, frame.column].filter((p) => p !== undefined).join(':');
