@@ -171,7 +171,7 @@ const ELIXIR_STACK_ENTRY = new RegExp(ELIXIR_FRAME_START);
 const ERRNO_START = `^${ERRNO_CODE_SOURCE}: `;
 // Cheap gate before asking the parsers: every trace header any parser accepts contains one of these.
 const MAY_START_TRACE = new RegExp(
-  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|${ELIXIR_LINE_START}|detached\. Class=|${ERRNO_START}`,
+  String.raw`rror|xception|Traceback|panic|atal|Uncaught|Unhandled|Throwable|File "|^\s*at |goroutine|thread '|Caused by|^\s*#\d|\(\w*(?:Error|Exception)\)|:\d+:in [\u0060']|^Runtime\.[A-Z]|^\{:clojure\.main\/message$|${ELIXIR_LINE_START}|detached\. Class=|${ERRNO_START}`,
 );
 // Outside a trace, a line without any of these can be neither an error nor a trace's start, and is
 // skipped before any other work: most of a busy stream is such lines. The words are matched in any
@@ -196,9 +196,10 @@ const MAY_MATTER_WORDS = anyCase([
 // Elixir's banners and frames, the Erlang VM's allocator failure (`eheap_alloc: Cannot allocate
 // …`) and Bun's print of a system error (`ENOENT: no such file or directory, …`) say no error word
 // either; nor do Bun's and Node's last lines after a crash (`Node.js v24.22.3`), which the assembler
-// reads before this check, but which a shipper's envelope carries past it (envelopedLine).
+// reads before this check, but which a shipper's envelope carries past it (envelopedLine); nor the
+// first line of clojure.main's report of an error (its EDN map, parse-trace/clojure.ts).
 const MAY_MATTER_START = new RegExp(
-  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |^Bun v\d|^Node\.js v\d|${ELIXIR_LINE_START}|${ERRNO_START}`,
+  String.raw`^\s*(?:at |#\d)|^[efEF]\d{4} |^[a-z_]{1,40}_alloc: Cannot allocate |^Bun v\d|^Node\.js v\d|^\{:clojure\.main\/message$|${ELIXIR_LINE_START}|${ERRNO_START}`,
 );
 const MAY_MATTER_JSON = /"level": ?[56]\d|"@l"/;
 const MAY_MATTER_RUBY = /:\d+:in [`']/;

@@ -122,7 +122,7 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   // Google's common libraries): an error raised deep in one (okhttp's 18 frames to a refused
   // connection) would otherwise fill a fingerprint's frames with the library's, and every call to
   // it that fails the same way would be one incident
-  java: /^(?:java|javax|jakarta|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.springframework|org\.apache|org\.hibernate|io\.netty|reactor|com\.fasterxml|org\.junit|org\.eclipse|ch\.qos|org\.slf4j|software\.amazon|com\.amazonaws|lambdainternal|okhttp3|okio|retrofit2|feign|io\.grpc|com\.google\.(?:common|protobuf|gson|api|cloud|auth|inject)|com\.zaxxer|org\.postgresql|com\.mysql|org\.mariadb|org\.h2|org\.hsqldb|redis\.clients|io\.lettuce|com\.mongodb|org\.bson|io\.micrometer|io\.opentelemetry|io\.undertow|org\.jboss|org\.glassfish|io\.vertx|io\.quarkus|io\.micronaut|io\.reactivex|org\.aspectj|net\.bytebuddy|org\.mockito|org\.flywaydb|liquibase|org\.jooq|org\.mybatis|org\.thymeleaf)\./,
+  java: /^(?:java|javax|jakarta|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.springframework|org\.apache|org\.hibernate|io\.netty|reactor|com\.fasterxml|org\.junit|org\.eclipse|ch\.qos|org\.slf4j|software\.amazon|com\.amazonaws|lambdainternal|okhttp3|okio|retrofit2|feign|io\.grpc|com\.google\.(?:common|protobuf|gson|api|cloud|auth|inject)|com\.zaxxer|org\.postgresql|com\.mysql|org\.mariadb|org\.h2|org\.hsqldb|redis\.clients|io\.lettuce|com\.mongodb|org\.bson|io\.micrometer|io\.opentelemetry|io\.undertow|org\.jboss|org\.glassfish|io\.vertx|io\.quarkus|io\.micronaut|io\.reactivex|org\.aspectj|net\.bytebuddy|org\.mockito|org\.flywaydb|liquibase|org\.jooq|org\.mybatis|org\.thymeleaf|clojure|ring|compojure|cheshire|next\.jdbc|reitit|muuntaja|taoensso|clj_http|org\.httpkit|aleph|manifold|integrant|nrepl)\./,
   // module: the package path (a bare `runtime` too); file: GOROOT (golang image, Debian's /usr/lib/go-1.x),
   // -trimpath std paths, a module at its version (`github.com/aws/aws-lambda-go@v1.54.0/`: module
   // cache paths as -trimpath and aws-lambda-go's panic report print them)
@@ -164,7 +164,8 @@ export function isInApp({
   if (language === 'python' && file !== undefined && isLambdaBundledPython(file)) return false;
   const runtime = RUNTIME[language];
   if (!runtime) return true;
-  if (file && runtime.test(file)) return false;
+  // A JVM frame's file is a basename its class names already (`ring.clj` of `shop.ring`, not Ring)
+  if (file && !(language === 'java' && module) && runtime.test(file)) return false;
   if (module && runtime.test(module)) return false;
   return true;
 }

@@ -118,7 +118,7 @@ function installedDepth(posix: string): number {
 /** The path segments a frame names, most specific last (Java frames name a class, not a path). */
 function frameSegments(frame: StackFrame, path = stripDeployPrefix(frame.file)): string[] {
   const segments = path.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.length === 1 && frame.module && /\.(?:java|kt|scala|groovy)$/.test(path)) {
+  if (segments.length === 1 && frame.module && /\.(?:java|kt|scala|groovy|clj[cs]?)$/.test(path)) {
     // com.example.orders.OrderService → com/example/orders/OrderService.java
     const pkg = frame.module.split('.').slice(0, -1);
     return [...pkg, ...segments];

@@ -26,7 +26,7 @@ const APP = /^\(([a-z][\w]{0,100})(?: ([\w.+-]{1,60}))?\) /;
 const LOCATED = /^([^\s:]{1,1000}):(?:(\d{1,9}):)? (\S.{0,1000})$/;
 const ELIXIR_FILE = /\.(?:ex|exs|erl|hrl|eex|heex|leex)$|^nofile$/;
 /** An Erlang call printed with its arguments (a BIF the error was raised in): `:erlang.*("2", 5)` */
-const ERLANG_CALL = /^:[a-z][\w@]{0,100}\.\S/;
+const ERLANG_CALL = /^:[a-z][\w@]{0,100}\.(?:'[^'\n]{1,100}'|[^\s(/']{1,300})(?:\(|\/\d)/;
 /** A call printed with its arguments after its application: `(shop 0.1.0) Shop.Pricing.nope(1, "a b")` */
 const CALL = /^(?::[a-z][\w@]{0,100}|[A-Z]\w{0,100}(?:\.[A-Z]\w{0,100}){0,30})\.[^\s(]{1,300}\(/;
 /** What a Logger crash report prints after the stacktrace, at the banner's depth. */

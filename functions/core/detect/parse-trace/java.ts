@@ -1,6 +1,15 @@
 import type { StackFrame } from '../../contracts.ts';
 import { isInApp } from '../in-app.ts';
 import {
+  clojureFunction,
+  continuesClojureReport,
+  endsClojureReport,
+  isClojureReport,
+  isClojureReportCutShort,
+  parseClojureReport,
+  startsClojureReport,
+} from './clojure.ts';
+import {
   continuesJvmStartup,
   endsJvmStartup,
   headsJvmStartup,
@@ -141,10 +150,12 @@ function readFrame(body: string): StackFrame {
   const lineText = colon >= 0 ? location.slice(colon + 1) : '';
   const hasLine = /^\d+$/.test(lineText);
   const file = hasLine ? location.slice(0, colon) : location;
+  // a Clojure function's frames all run `invoke`: the function is its class's (clojure.ts)
+  const fn = clojureFunction(file, module) ?? method;
   return {
     file,
     ...(hasLine ? { line: Number(lineText) } : {}),
-    ...(method ? { function: method } : {}),
+    ...(fn ? { function: fn } : {}),
     ...(module ? { module } : {}),
     inApp: isInApp({ language: 'java', file, ...(module ? { module } : {}) }),
   };
@@ -343,21 +354,47 @@ function isNextTrace(head: string, block: readonly string[]): boolean {
   );
 }
 
-/** Java and Kotlin stack traces: `Caused by`/`Wrapped by` chains, `... N more`, JPMS modules, logger prefixes. */
+const isLibraryClass = (module: string): boolean => !isInApp({ language: 'java', module });
+
+/**
+ * Java, Kotlin and Clojure stack traces: `Caused by`/`Wrapped by` chains, `... N more`, JPMS
+ * modules, logger prefixes; the JVM's and the java launcher's reports that it could not start;
+ * clojure.main's report of an error it did not catch.
+ */
 export const javaParser: TraceParser = {
   language: 'java',
-  // …and a JVM's report that it could not start (jvm-startup.ts): no exception, no frame
-  startsTrace: (line) => startsJvmStartup(line) || isMainMethodReport(line) || readHeader(line) !== undefined,
+  startsTrace: (line) =>
+    startsJvmStartup(line) ||
+    isMainMethodReport(line) ||
+    startsClojureReport(line) ||
+    readHeader(line) !== undefined,
   continuesTrace: (line, block) =>
-    isJvmStartup(block) ? continuesJvmStartup(line, block) : continuesJava(line, block),
+    isJvmStartup(block)
+      ? continuesJvmStartup(line, block)
+      : isClojureReport(block)
+        ? continuesClojureReport(line, block)
+        : continuesJava(line, block),
   headsFrame: headsJvmStartup,
-  endsTrace: (block) => (isJvmStartup(block) && endsJvmStartup(block)) || isMainMethodReport(block[0] ?? ''),
+  endsTrace: (block) =>
+    (isJvmStartup(block) && endsJvmStartup(block)) ||
+    isMainMethodReport(block[0] ?? '') ||
+    (isClojureReport(block) && endsClojureReport(block)),
+  isCutShort: (block) => isClojureReport(block) && isClojureReportCutShort(block),
   // Only `Exception in thread "main" …` is a trace without frames (see parseJava), and the
-  // launcher's and the JVM's reports.
-  parsesAlone: (line) => line.includes(THREAD_PREFIX) || startsJvmStartup(line) || isMainMethodReport(line),
+  // launcher's, the JVM's and clojure.main's reports.
+  parsesAlone: (line) =>
+    line.includes(THREAD_PREFIX) ||
+    startsJvmStartup(line) ||
+    isMainMethodReport(line) ||
+    startsClojureReport(line),
   parse: (text) => {
     try {
-      return parseJvmStartup(text) ?? parseMainMethodReport(text) ?? parseJava(text);
+      const first = text.split(/\r?\n/, 1)[0] ?? '';
+      return (
+        parseJvmStartup(text) ??
+        parseMainMethodReport(text) ??
+        (isClojureReport([first]) ? parseClojureReport(text, isLibraryClass) : parseJava(text))
+      );
     } catch {
       return undefined;
     }
