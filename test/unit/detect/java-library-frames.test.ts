@@ -46,3 +46,22 @@ describe("a JVM library's frames", () => {
     expect(java('com.example.orders.OrderService')).toBe(true);
   });
 });
+
+describe("Groovy's runtime (Groovy 2.4 on OpenJDK 17, a script's uncaught division by zero)", () => {
+  it("is not the application's: the full stack trace keeps the script's frames, as Groovy's own sanitized one does", () => {
+    // `groovy -d` prints the trace whole, as a framework that logs it does (Grails, Jenkins); the
+    // default print leaves Groovy's frames out
+    const full = recordOf('java/groovy24-script-caught-full-stacktrace.txt');
+    const sanitized = recordOf('java/groovy24-script-caught-sanitized.txt');
+    expect(full.frames.filter((f) => f.module?.startsWith('org.codehaus.groovy.')).length).toBeGreaterThan(
+      10,
+    );
+    expect(full.frames.findLast((f) => f.inApp)).toMatchObject({
+      file: 'orders.groovy',
+      line: 3,
+      function: 'unitPrice',
+    });
+    expect(fingerprintParts(full).frames).toEqual(fingerprintParts(sanitized).frames);
+    expect(fingerprintError(full)).toBe(fingerprintError(sanitized));
+  });
+});
