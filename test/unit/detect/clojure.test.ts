@@ -180,3 +180,26 @@ describe('a Clojure frame is placed in the repository by its namespace', () => {
     expect(mapping).toMatchObject({ kind: 'mapped', path: 'src/shop/broken.clj' });
   });
 });
+
+describe("clojure.main's report, hostile", () => {
+  it('reads each line of a long report once: four times the lines cost about four times as long', () => {
+    // an EDN report of thousands of indented lines (an ex-info's data), logged as one event
+    const report = (lines: number) =>
+      makeEvents([
+        ['{:clojure.main/message', ...Array.from({ length: lines }, (_, i) => `  :k${i} "v",`)].join('\n'),
+      ]);
+    const time = (lines: number) => {
+      const events = report(lines);
+      const runs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const start = performance.now();
+        detectErrors(events);
+        runs.push(performance.now() - start);
+      }
+      return runs.sort((a, b) => a - b)[2] ?? 0;
+    };
+    time(500);
+    // quadratic reading would make this ~16×
+    expect(time(1600) / time(400)).toBeLessThan(9);
+  });
+});

@@ -101,29 +101,60 @@ export function isClojureReport(block: readonly string[]): boolean {
 
 type Stage = 'report' | 'message' | 'gap' | 'pointer' | 'path' | 'over';
 
+interface Progress {
+  /** lines read */
+  read: number;
+  /** the last line read, to tell the block it was read from still holds it */
+  last: string | undefined;
+  stage: Stage;
+  messageLines: number;
+}
+
+// Where each open report stands, so each of its lines is read once however long it grows.
+const progressOf = new WeakMap<readonly string[], Progress>();
+
+const isSummary = (line: string): boolean => {
+  const first = line.charCodeAt(0);
+  // E, S, U: no indented EDN line needs the regex
+  return (first === 69 || first === 83 || first === 85) && SUMMARY.test(line);
+};
+
 /** Where the report that `block` holds stands: what its next line can be. */
 function stageOf(block: readonly string[]): Stage {
-  let stage: Stage = block[0] === REPORT_START ? 'report' : 'message';
-  let messageLines = 0;
-  for (let i = 1; i < block.length; i += 1) {
-    const line = block[i] ?? '';
-    if (stage === 'report') {
-      // the EDN map is printed indented below its first line, then a blank line, then the summary
-      if (i > MAX_REPORT_LINES) return 'over';
-      if (SUMMARY.test(line)) stage = 'message';
-      continue;
-    }
-    if (stage === 'message') {
-      if (line.trim() === '') stage = 'gap';
-      else messageLines += 1;
-      if (messageLines > MAX_MESSAGE_LINES) return 'over';
-      continue;
-    }
-    if (stage === 'gap') stage = line === FULL_REPORT ? 'pointer' : 'over';
-    else if (stage === 'pointer') stage = 'path';
-    else return 'over';
+  let progress = progressOf.get(block);
+  if (!progress || progress.read > block.length || block[progress.read - 1] !== progress.last) {
+    progress = {
+      read: 1,
+      last: block[0],
+      stage: block[0] === REPORT_START ? 'report' : 'message',
+      messageLines: 0,
+    };
+    progressOf.set(block, progress);
   }
-  return stage;
+  for (; progress.read < block.length && progress.stage !== 'over'; progress.read += 1) {
+    progress.stage = nextStage(progress, block[progress.read] ?? '');
+  }
+  progress.last = block[progress.read - 1];
+  return progress.stage;
+}
+
+function nextStage(progress: Progress, line: string): Stage {
+  switch (progress.stage) {
+    case 'report':
+      // the EDN map is printed indented below its first line, then a blank line, then the summary
+      if (progress.read > MAX_REPORT_LINES) return 'over';
+      return isSummary(line) ? 'message' : 'report';
+    case 'message':
+      if (line.trim() === '') return 'gap';
+      progress.messageLines += 1;
+      return progress.messageLines > MAX_MESSAGE_LINES ? 'over' : 'message';
+    case 'gap':
+      return line === FULL_REPORT ? 'pointer' : 'over';
+    case 'pointer':
+      return 'path';
+    default:
+      return 'over';
+  }
 }
 
 /** `line` is more of the report `block` holds. */
@@ -131,7 +162,7 @@ export function continuesClojureReport(line: string, block: readonly string[]): 
   const stage = stageOf(block);
   switch (stage) {
     case 'report':
-      return line.trim() === '' || /^\s/.test(line) || SUMMARY.test(line);
+      return line.trim() === '' || /^\s/.test(line) || isSummary(line);
     case 'message':
       return true;
     case 'gap':
@@ -167,7 +198,7 @@ export function parseClojureReport(
   isLibraryFrame: (module: string) => boolean,
 ): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/);
-  const at = lines.findIndex((line) => SUMMARY.test(line));
+  const at = lines.findIndex(isSummary);
   const summary = at < 0 ? undefined : SUMMARY.exec(lines[at] ?? '');
   if (!summary) return undefined;
   const [, phase = '', simpleType, invalidArgsTo, before, after, location = '', lineText = ''] = summary;
