@@ -501,3 +501,66 @@ describe('checkAddedCode: Elixir', () => {
     ).toEqual([['process_execution', 'System.cmd']]);
   });
 });
+
+describe('edit policy: Clojure (a JVM trace names .clj files)', () => {
+  const PRICING = [
+    '(ns shop.pricing)',
+    '',
+    '(defn unit-price [item]',
+    '  (/ (:total item) (:quantity item)))',
+    '',
+  ].join('\n');
+  const found = (line: string, path = 'src/shop/pricing.clj') =>
+    checkAddedCode({ path, before: 'x\n', after: `x\n${line}\n` }).map((f) => f.concern);
+
+  it('applies an ordinary fix to the namespace the trace named', async () => {
+    const outcome = await apply({
+      files: { 'src/shop/pricing.clj': PRICING },
+      implicated: ['src/shop/pricing.clj'],
+      languages: ['java'],
+      edits: [
+        {
+          path: 'src/shop/pricing.clj',
+          oldText: '  (/ (:total item) (:quantity item)))',
+          newText: [
+            '  (let [quantity (:quantity item)]',
+            '    (when (zero? quantity)',
+            '      (throw (ex-info "item has no quantity" {:item item})))',
+            '    (/ (:total item) quantity)))',
+          ].join('\n'),
+        },
+      ],
+    });
+    expect(outcome.kind).toBe('applied');
+  });
+
+  it.each([
+    '(log/error e "charge failed" {:order-id id})',
+    '(get-in order [:items 0 :price])',
+    '(str "order " id " has no lines")',
+    '(update order :items (fnil conj []) item)',
+    '(:require-ok item)',
+  ])('leaves %s alone', (line) => {
+    expect(found(line)).toEqual([]);
+  });
+
+  it.each<[string, string[]]>([
+    ['  (:require [clj-http.client :as http])', ['new_import', 'network_call']],
+    ['            [clojure.java.shell :refer [sh]]', ['new_import', 'process_execution']],
+    ["(require '[babashka.process :as p])", ['new_import', 'process_execution']],
+    ['(sh "curl" "-d" (pr-str (System/getenv)))', ['process_execution']],
+    ['(shell/sh "id")', ['process_execution']],
+    ['(.exec (Runtime/getRuntime) "id")', ['process_execution']],
+    ['(http/post endpoint {:body (pr-str (System/getenv))})', ['network_call']],
+    ['(slurp (java.net.URL. endpoint))', ['network_call']],
+    ['(eval (read-string payload))', ['dynamic_code']],
+    ['(binding [*read-eval* true] (read-string s))', ['dynamic_code']],
+    ['((requiring-resolve (symbol handler)) event)', ['dynamic_code']],
+  ])('judges %s', (line, concerns) => {
+    expect(found(line).sort()).toEqual([...concerns].sort());
+  });
+
+  it('judges .cljc as Clojure', () => {
+    expect(found('(eval form)', 'src/shop/money.cljc')).toEqual(['dynamic_code']);
+  });
+});

@@ -23,7 +23,7 @@ export interface AddedCodeFinding {
   detail: string;
 }
 
-type Family = 'python' | 'javascript' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir';
+type Family = 'python' | 'javascript' | 'jvm' | 'clojure' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir';
 type Checks = Partial<
   Record<Exclude<AddedCodeConcern, 'hidden_character' | 'new_host' | 'encoded_blob'>, RegExp>
 >;
@@ -45,6 +45,8 @@ const FAMILY_BY_EXTENSION: Readonly<Record<string, Family>> = {
   kt: 'jvm',
   scala: 'jvm',
   groovy: 'jvm',
+  clj: 'clojure',
+  cljc: 'clojure',
   go: 'go',
   rb: 'ruby',
   erb: 'ruby',
@@ -90,6 +92,18 @@ const CHECKS: Readonly<Record<Family, Checks>> = {
       /\bnew\s+(?:java\.net\.)?(?:URL|Socket|ServerSocket|DatagramSocket)\s*\(|\bHttp(?:URL)?Client\b|\bHttpURLConnection\b|\bURLConnection\b|\bOkHttpClient\b|\bRestTemplate\b|\bWebClient\b|\bURI\.create\s*\(|\bopenConnection\s*\(|\bopenStream\s*\(/,
     dynamic_code:
       /\bScriptEngine\w*|\bClass\.forName\s*\(|\bdefineClass\b|\bURLClassLoader\b|\bMethodHandles\b|\.getDeclaredMethod\s*\(|\.getMethod\s*\(|\bObjectInputStream\b|\bGroovyShell\b|\bInitialContext\b/,
+  },
+  // A form's head (`(sh "id")`, `(eval …)`), a namespace's require list one libspec a line
+  // (`[clj-http.client :as http]`), Java interop (`(ProcessBuilder. …)`, `Runtime/getRuntime`).
+  clojure: {
+    new_import:
+      /\(\s*:?(?:require|import|use|load-file|load)(?![\w*+!?<>=-])|^\s*\[[A-Za-z][\w.-]*\s+:(?:as|refer|as-alias)(?![\w-])|\(\s*(?:add-libs|add-lib|sync-deps)(?![\w-])/,
+    process_execution:
+      /\bclojure\.java\.shell\b|\(\s*(?:[\w.-]+\/)?sh\s|\bProcessBuilder\b|\bRuntime\/getRuntime\b|\(\s*\.exec\s|\bbabashka\.process\b|\(\s*(?:p|process)\/(?:process|shell|exec)\b/,
+    network_call:
+      /\bclj-http\b|\(\s*(?:http|client|hc)\/(?:get|post|put|patch|delete|head|request)\b|\bjava\.net\.(?:URL|URI|Socket|HttpURLConnection)\b|\(\s*(?:URL|Socket|ServerSocket)\.\s|\bHttpClient\b|\borg\.httpkit\b|\bhato\.client\b|\baleph\.http\b/,
+    dynamic_code:
+      /\(\s*(?:clojure\.core\/)?(?:eval|load-string|load-reader|read-string|resolve|ns-resolve|requiring-resolve|intern|compile)\s|\bCompiler\/load\b|\bClass\/forName\b|\bclojure\.lang\.RT\/var\b|\*read-eval\*/,
   },
   go: {
     new_import: /^\s*import\b|^\s*(?:[\w.]+\s+)?"[\w./-]+"\s*$/,

@@ -103,7 +103,7 @@ const URL_PATTERN = /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s'"`<>)\]}]{1,500}/g;
 const SOURCE_EXTENSIONS: Readonly<Record<Exclude<Language, 'unknown'>, readonly string[]>> = {
   python: ['py', 'pyw'],
   javascript: ['js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'mts', 'cts', 'vue', 'svelte'],
-  java: ['java', 'kt', 'scala', 'groovy'],
+  java: ['java', 'kt', 'scala', 'groovy', 'clj', 'cljc'],
   go: ['go'],
   ruby: ['rb', 'erb', 'rake'],
   php: ['php'],
