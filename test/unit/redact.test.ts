@@ -117,6 +117,20 @@ describe('redact: one rule at a time', () => {
       String.raw`{"msg":"{\"password\":\"[REDACTED:secret]\",\"user\":\"bob\"}"}`,
     ],
     ['Ruby hash', `{:password => 'hunter2'}`, `{:password => '[REDACTED:secret]'}`],
+    // Clojure prints an ex-info's data in its message
+    [
+      'EDN map (ex-info data)',
+      'clojure.lang.ExceptionInfo: login failed {:user "bob", :password "hunter2", :api-key "k3y-1"}',
+      'clojure.lang.ExceptionInfo: login failed {:user "bob", :password "[REDACTED:edn_secret]", :api-key "[REDACTED:edn_secret]"}',
+    ],
+    ['EDN namespaced key', '{:db/password "s3cr3t"}', '{:db/password "[REDACTED:edn_secret]"}'],
+    ['EDN string keys', '{"api_key" "zz9-1"}', '{"api_key" "[REDACTED:edn_secret]"}'],
+    [
+      'EDN pretty-printed',
+      '{:user "bob",\n :session-token "zzz111"}',
+      '{:user "bob",\n :session-token "[REDACTED:edn_secret]"}',
+    ],
+    ['Scala Map', 'Map(password -> hunter2)', 'Map(password -> [REDACTED:secret])'],
     ['email', 'sent to jane.doe+tag@example.co.uk today', 'sent to [REDACTED:email] today'],
     ['card number', `card ${FAKE.card} declined`, 'card [REDACTED:card_number] declined'],
     ['card number with spaces', 'card 4111 1111 1111 1111 declined', 'card [REDACTED:card_number] declined'],
@@ -176,6 +190,11 @@ describe('redact: what it leaves alone (decisions)', () => {
     ['an sk- word without digits', 'see sk-learn-compatible-estimators-api'],
     ['a url without a password', 'GET http://host:8080/x?user=bob'],
     ['an ordinary log line', 'INFO 2024-01-01T00:00:00Z GET /orders/42 200 12ms'],
+    // a keyword where no map key stands is code or prose, not a key and its value
+    ['a keyword called as a function', '(:session-id ctx)'],
+    ['a keyword named in prose', 'the :token key is missing'],
+    ['a quoted key word in prose', 'invalid "token" provided'],
+    ['an EDN count and a nil password', '{:token-count 5, :password nil}'],
   ])('%s', (_case, input) => {
     expect(redact(input)).toBe(input);
   });
@@ -262,6 +281,8 @@ describe('redact and findSecrets run in linear time on hostile input', () => {
     ['dotted words (email/URL shaped)', `${'a.'.repeat(4000)}\n`.repeat(MB5 / 8001)],
     ['\'"password":"\' repeated', '"password":"'.repeat(MB5 / 12)],
     ["'authorization: ' repeated", 'authorization: '.repeat(MB5 / 15)],
+    ["'{:password ' repeated", '{:password '.repeat(MB5 / 11)],
+    ["', :token' after 40 spaces, repeated", `,${' '.repeat(40)}:token`.repeat(MB5 / 47)],
   ];
 
   it.each(cases)('%s', (_name, input) => {

@@ -103,6 +103,32 @@ function isCardNumber(match: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && isLuhnValid(digits);
 }
 
+// Key words that name a secret (each alternative of SECRET_KEY holds one: a cheap pre-check).
+const SECRET_KEY_WORDS = [
+  'passw',
+  'passphrase',
+  'pwd',
+  'secret',
+  'token',
+  'api',
+  'access',
+  'private',
+  'credential',
+  'session',
+];
+const SECRET_KEY = String.raw`(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|session(?:[_-]?(?:id|key|token))?)[\w.-]{0,30}`;
+
+/** A key that names a secret, and its value: not a property of one, not a source file's line. */
+function isSecretEntry(secret: string, groups: { key?: string }): boolean {
+  const key = groups.key ?? '';
+  if (NOT_A_SECRET_KEY.test(key)) return false;
+  // `session.js:12:5`, `SessionManager.java:7`: a source file and a line number, not a key and a value.
+  if (SOURCE_FILE_KEY.test(key) && LINE_NUMBER_VALUE.test(secret)) return false;
+  // PWD=/var/task is the shell's working directory, not a password.
+  if (/^pwd$/i.test(key) && secret.startsWith('/')) return false;
+  return isSecretValue(secret);
+}
+
 function isSecretValue(secret: string): boolean {
   return !EMPTY_VALUE.test(secret.trim());
 }
@@ -112,7 +138,7 @@ function hasDigit(text: string): boolean {
 }
 
 // Separator between a key and its value: `key=v`, `key: v`, `"key": "v"`, `\"key\":\"v\"`, `:key => v`.
-const SEP = String.raw`(?:\\?["'])?[ \t]{0,5}(?::|=>?)[ \t]{0,5}(?:\\?["'])?`;
+const SEP = String.raw`(?:\\?["'])?[ \t]{0,5}(?::|=>?|->)[ \t]{0,5}(?:\\?["'])?`;
 // A value: up to the closing quote when the value is quoted, else up to whitespace or punctuation.
 const VALUE = String.raw`(?<=["'])[^"'\\\r\n]{1,512}|[^\s"'\\,;&)}\]]{1,512}`;
 
@@ -304,32 +330,23 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     name: 'secret',
-    // every alternative of `key` below holds one of these
-    requiresAnyCase: [
-      'passw',
-      'passphrase',
-      'pwd',
-      'secret',
-      'token',
-      'api',
-      'access',
-      'private',
-      'credential',
-      'session',
-    ],
+    requiresAnyCase: SECRET_KEY_WORDS,
+    pattern: new RegExp(String.raw`(?<pre>(?<key>${SECRET_KEY})${SEP})(?<secret>${VALUE})`, 'gi'),
+    accept: isSecretEntry,
+  },
+  {
+    // An EDN map, as Clojure prints an ex-info's data in its message (`{:password "hunter2"}`, a
+    // namespaced `:db/password`), or one keyed by strings (`{"api-key" "…"}`): no `:` or `=`
+    // between key and value. A keyword counts only where a map's key stands (after `{`, `,` or a
+    // line's indent): `(:session-id ctx)` is code, `the :token key` prose. Ruby's `:password =>`
+    // is the rule above's.
+    name: 'edn_secret',
+    requiresAnyCase: SECRET_KEY_WORDS,
     pattern: new RegExp(
-      String.raw`(?<pre>(?<key>(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|session(?:[_-]?(?:id|key|token))?)[\w.-]{0,30})${SEP})(?<secret>${VALUE})`,
+      String.raw`(?<pre>(?:(?<=(?:^|[{,\n])[ \t]{0,40}):(?:[\w.*+!?-]{1,60}/)?(?<key>${SECRET_KEY}[?!]?)[ \t,]{1,5}(?![=-]>)"?|"(?<quotedKey>${SECRET_KEY})"[ \t,]{1,5}"))(?<secret>${VALUE})`,
       'gi',
     ),
-    accept: (secret, groups) => {
-      const key = groups.key ?? '';
-      if (NOT_A_SECRET_KEY.test(key)) return false;
-      // `session.js:12:5`, `SessionManager.java:7`: a source file and a line number, not a key and a value.
-      if (SOURCE_FILE_KEY.test(key) && LINE_NUMBER_VALUE.test(secret)) return false;
-      // PWD=/var/task is the shell's working directory, not a password.
-      if (/^pwd$/i.test(key) && secret.startsWith('/')) return false;
-      return isSecretValue(secret);
-    },
+    accept: (secret, groups) => isSecretEntry(secret, { key: groups.key ?? groups.quotedKey ?? '' }),
   },
   {
     name: 'email',
