@@ -23,7 +23,17 @@ export interface AddedCodeFinding {
   detail: string;
 }
 
-type Family = 'python' | 'javascript' | 'jvm' | 'clojure' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir';
+type Family =
+  | 'python'
+  | 'javascript'
+  | 'jvm'
+  | 'clojure'
+  | 'go'
+  | 'ruby'
+  | 'php'
+  | 'dotnet'
+  | 'rust'
+  | 'elixir';
 type Checks = Partial<
   Record<Exclude<AddedCodeConcern, 'hidden_character' | 'new_host' | 'encoded_blob'>, RegExp>
 >;

@@ -331,7 +331,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     name: 'secret',
     requiresAnyCase: SECRET_KEY_WORDS,
-    pattern: new RegExp(String.raw`(?<pre>(?<key>${SECRET_KEY})${SEP})(?<secret>${VALUE})`, 'gi'),
+    pattern: new RegExp(`(?<pre>(?<key>${SECRET_KEY})${SEP})(?<secret>${VALUE})`, 'gi'),
     accept: isSecretEntry,
   },
   {
