@@ -130,6 +130,25 @@ describe("the rest of a Python error's print, after its exception line", () => {
     expect(stamped.message).toBe("'lines'");
   });
 
+  it("never takes a script's SyntaxError report that a shipper joined to the crash before it", () => {
+    // a worker's crash, then its restart failing to parse the script (`  File "x.py", line 2`, no
+    // function, starts that report): one event when a multiline pattern joins what has no timestamp
+    const lines = (path: string) => traceText(path).replace(/\n+$/, '').split('\n');
+    const crash = lines('python/site-packages-qualified-type.txt');
+    const syntax = lines('python/syntax-error.txt');
+    const found = detectErrors(makeEvents([[...crash, ...syntax].join('\n')]));
+    expect(found.map((d) => d.record.exceptionType)).toEqual([
+      'fakelib.exceptions.ConnectionError',
+      'SyntaxError',
+    ]);
+    expect(found[0]?.record.message).toBe(
+      "HTTPSConnectionPool(host='prices.internal', port=443): Max retries exceeded",
+    );
+    expect(found[1]?.record.frames.map((f) => `${f.file}:${f.line}`)).toEqual([
+      '/tmp/cap/py/app/syntax.py:2',
+    ]);
+  });
+
   it('takes a line logged apart only when it came right after the exception line', () => {
     const lines = traceText('python/py313-add-note.txt').replace(/\n+$/, '').split('\n');
     const late = makeEvents(lines).map((event, i) =>

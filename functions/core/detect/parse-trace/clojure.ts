@@ -164,7 +164,8 @@ export function continuesClojureReport(line: string, block: readonly string[]): 
     case 'report':
       return line.trim() === '' || /^\s/.test(line) || isSummary(line);
     case 'message':
-      return true;
+      // another report's summary ends this one's message (a shipper joined the two prints)
+      return !isSummary(line);
     case 'gap':
       return line === FULL_REPORT;
     case 'pointer':

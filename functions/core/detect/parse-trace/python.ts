@@ -372,7 +372,10 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   // group's box opened at the top level (`  + Exception Group Traceback …`, indented as it is).
   if (line.includes(HEADER) && (!isIndented(line) || GROUP_BOX_OPEN.test(line.slice(0, MAX_LINE))))
     return followsChain(block);
-  if (isIndented(line)) return true;
+  // The place a SyntaxError report starts with (`  File "x.py", line 2`, no function) after a
+  // section that printed its exception line: the next print (one event, a shipper's join).
+  if (isIndented(line))
+    return !(SYNTAX_ERROR_PLACE.test(line.slice(0, MAX_LINE)) && endsOnItsException(block));
   // A column-0 line is the exception line only while this section has not printed one yet:
   // look back to the latest column-0 line (bounded, so a long block cannot make this quadratic).
   for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
@@ -383,6 +386,18 @@ function continuesPython(line: string, block: readonly string[]): boolean {
   }
   // Only indented lines so far: a header-less SyntaxError report or a group; the exception line ends it.
   return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
+}
+
+const SYNTAX_ERROR_PLACE = /^\s+File "[^"\n]{1,1000}", line \d{1,9}$/;
+
+/** The block's latest section has printed its exception line (looked back over at most 200 lines). */
+function endsOnItsException(block: readonly string[]): boolean {
+  for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
+    const previous = (block[i] ?? '').slice(0, MAX_LINE);
+    if (previous.trim() === '' || isIndented(previous) || CAUGHT_HERE.test(previous)) continue;
+    return !previous.includes(HEADER) && EXCEPTION_LINE.test(previous);
+  }
+  return false;
 }
 
 // warnings.showwarning's line: `<file>:<line>: <Category>: <message>`
