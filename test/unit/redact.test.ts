@@ -190,6 +190,18 @@ describe('redact: what it leaves alone (decisions)', () => {
     ['an sk- word without digits', 'see sk-learn-compatible-estimators-api'],
     ['a url without a password', 'GET http://host:8080/x?user=bob'],
     ['an ordinary log line', 'INFO 2024-01-01T00:00:00Z GET /orders/42 200 12ms'],
+    // a .NET frame's `:line N` in a file named like a secret: the raw trace the model, the pull
+    // request and the email show kept `SessionStore.cs:[REDACTED:secret] 42`
+    [
+      'a .NET frame in a file named like a secret',
+      '   at Shop.SessionStore.Load(String id) in /app/src/SessionStore.cs:line 42',
+    ],
+    ['a .NET frame, Windows path', '   at Shop.TokenService.Verify() in C:\\build\\TokenService.cs:line 17'],
+    [
+      'a PHP method call on a class named like a secret',
+      '#0 /app/src/PasswordReset.php(42): Shop\\PasswordReset->send()',
+    ],
+    ['a PHP call on a password object', '$this->password->hash($plain)'],
     // a keyword where no map key stands is code or prose, not a key and its value
     ['a keyword called as a function', '(:session-id ctx)'],
     ['a keyword named in prose', 'the :token key is missing'],

@@ -122,8 +122,9 @@ const SECRET_KEY = String.raw`(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_
 function isSecretEntry(secret: string, groups: { key?: string }): boolean {
   const key = groups.key ?? '';
   if (NOT_A_SECRET_KEY.test(key)) return false;
-  // `session.js:12:5`, `SessionManager.java:7`: a source file and a line number, not a key and a value.
-  if (SOURCE_FILE_KEY.test(key) && LINE_NUMBER_VALUE.test(secret)) return false;
+  // `session.js:12:5`, `SessionManager.java:7`, .NET's `SessionStore.cs:line 42`: a source file
+  // and a line number, not a key and a value.
+  if (SOURCE_FILE_KEY.test(key) && (LINE_NUMBER_VALUE.test(secret) || secret === 'line')) return false;
   // PWD=/var/task is the shell's working directory, not a password.
   if (/^pwd$/i.test(key) && secret.startsWith('/')) return false;
   return isSecretValue(secret);
@@ -138,7 +139,7 @@ function hasDigit(text: string): boolean {
 }
 
 // Separator between a key and its value: `key=v`, `key: v`, `"key": "v"`, `\"key\":\"v\"`, `:key => v`.
-const SEP = String.raw`(?:\\?["'])?[ \t]{0,5}(?::|=>?|->)[ \t]{0,5}(?:\\?["'])?`;
+const SEP = String.raw`(?:\\?["'])?[ \t]{0,5}(?::|=>?|(?<=[ \t])->(?=[ \t]))[ \t]{0,5}(?:\\?["'])?`;
 // A value: up to the closing quote when the value is quoted, else up to whitespace or punctuation.
 const VALUE = String.raw`(?<=["'])[^"'\\\r\n]{1,512}|[^\s"'\\,;&)}\]]{1,512}`;
 
