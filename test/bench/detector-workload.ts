@@ -9,6 +9,8 @@
 //   from), re-detection, fingerprints, incident grouping, an in-memory store and queue;
 // - storm: the same with every delivered line such a head (reported, not held to the goal: it is
 //   10,000 errors to redact and fingerprint, not a stream to scan).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { MemoryIncidentStore } from '../../functions/adapters/memory-incident-store.ts';
 import type { RepairJob } from '../../functions/core/contracts.ts';
@@ -18,19 +20,15 @@ import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import { recordErrors } from '../../functions/core/detect/record-errors.ts';
 import { cutOffStream, stubbedLogContext } from './cut-off-stream.ts';
 
-const PY_TRACE = `Traceback (most recent call last):
-  File "/app/app.py", line 12, in handler
-    process_data(event)
-  File "/app/app.py", line 5, in process_data
-    return int(value)
-ValueError: invalid literal for int() with base 10: 'x'`.split('\n');
-const JAVA_TRACE =
-  `2024-05-01 12:00:00.123 ERROR [http-nio-8080-exec-3] c.e.o.OrderController - Failed to process order
-java.lang.IllegalStateException: order 4411 has no lines
-\tat com.example.orders.OrderService.total(OrderService.java:88)
-\tat com.example.orders.OrderController.checkout(OrderController.java:41)
-\tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)
-\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)`.split('\n');
+// The traces in the mix are real captures (test/fixtures/traces), as long as production's: an
+// ORM call that failed inside SQLAlchemy (65 lines, the function packaged by `sam build`) and a
+// servlet exception Tomcat logged (36 lines). Read from the working directory the bench runs in
+// (`npm run bench` runs it at the repository's root; AI_OPS_BENCH_FIXTURES names another).
+const FIXTURES = process.env.AI_OPS_BENCH_FIXTURES ?? join(process.cwd(), 'test/fixtures/traces');
+const capture = (path: string): string[] =>
+  readFileSync(join(FIXTURES, path), 'utf8').replace(/\n+$/, '').split('\n');
+const PY_TRACE = capture('python/py311-var-task-sqlalchemy-1.4-orm-not-null-refund.txt');
+const JAVA_TRACE = capture('java/java17-tomcat-10.1-one-line-formatter-servlet-exception.txt');
 
 /** A mix like a busy service's stream: mostly info/access lines, some JSON, a few traces. */
 export function realisticMessages(count: number): string[] {
