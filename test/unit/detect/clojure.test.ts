@@ -14,6 +14,7 @@ import type { StackFrame } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { isInApp } from '../../../functions/core/detect/in-app.ts';
+import { clojureFunction } from '../../../functions/core/detect/parse-trace/clojure.ts';
 import { mapFramesToRepo } from '../../../functions/core/repair/map-frames.ts';
 import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { makeEvents } from '../../support/log-events.ts';
@@ -77,6 +78,23 @@ describe('a Clojure program compiled ahead of time: the JVM trace', () => {
     );
     expect(renumbered).not.toEqual(lines);
     expect(fingerprintError(onlyRecord(renumbered))).toBe(fingerprintError(record));
+  });
+
+  it.each([
+    ['shop.orders$valid_QMARK_', 'valid?'],
+    ['shop.orders$__GT_order', '->order'],
+    ['shop.orders$total_STAR_', 'total*'],
+    ['shop.orders$reset_BANG__CIRCA_', 'reset!@'],
+    ['shop.main$_main$fn__287$fn__289', '-main/fn/fn'],
+    ['clojure.core$seq__5467', 'seq'],
+  ])('names %s %s', (className, name) => {
+    expect(clojureFunction('orders.clj', className)).toBe(name);
+  });
+
+  it('names no Clojure function for a Java frame, nor for a namespace class with no function', () => {
+    expect(clojureFunction('Numbers.java', 'clojure.lang.Numbers')).toBeUndefined();
+    expect(clojureFunction('Unknown Source', 'shop.main')).toBeUndefined();
+    expect(clojureFunction('main.clj', 'shop.main')).toBeUndefined();
   });
 
   it('tells a namespace of the application named like a library from the library', () => {

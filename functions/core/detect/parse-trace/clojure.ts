@@ -16,34 +16,33 @@ import type { ParsedTrace } from './parsed-trace.ts';
 //   Full report at:
 //   /tmp/clojure-15584350477500293232.edn
 
-/** Clojure's munged characters (clojure.lang.Compiler's CHAR_MAP), longest first. */
-const MUNGED: readonly [string, string][] = [
-  ['_SINGLEQUOTE_', "'"],
-  ['_AMPERSAND_', '&'],
-  ['_PERCENT_', '%'],
-  ['_QMARK_', '?'],
-  ['_CARET_', '^'],
-  ['_COLON_', ':'],
-  ['_SHARP_', '#'],
-  ['_SLASH_', '/'],
-  ['_TILDE_', '~'],
-  ['_BSLASH_', '\\'],
-  ['_LBRACK_', '['],
-  ['_RBRACK_', ']'],
-  ['_LBRACE_', '{'],
-  ['_RBRACE_', '}'],
-  ['_DOUBLEQUOTE_', '"'],
-  ['_BANG_', '!'],
-  ['_PLUS_', '+'],
-  ['_STAR_', '*'],
-  ['_BAR_', '|'],
-  ['_GT_', '>'],
-  ['_LT_', '<'],
-  ['_EQ_', '='],
-];
-const MUNGED_NAME =
-  /_(?:SINGLEQUOTE|AMPERSAND|PERCENT|QMARK|CARET|COLON|SHARP|SLASH|TILDE|BSLASH|LBRACK|RBRACK|LBRACE|RBRACE|DOUBLEQUOTE|BANG|PLUS|STAR|BAR|GT|LT|EQ)_/g;
-const DEMUNGED = new Map(MUNGED);
+/** The characters Clojure munges in a name, by the word it writes (clojure.lang.Compiler's CHAR_MAP). */
+const MUNGED: Readonly<Record<string, string>> = {
+  SINGLEQUOTE: "'",
+  DOUBLEQUOTE: '"',
+  AMPERSAND: '&',
+  PERCENT: '%',
+  QMARK: '?',
+  CARET: '^',
+  COLON: ':',
+  SHARP: '#',
+  SLASH: '/',
+  BSLASH: '\\',
+  TILDE: '~',
+  CIRCA: '@',
+  LBRACK: '[',
+  RBRACK: ']',
+  LBRACE: '{',
+  RBRACE: '}',
+  BANG: '!',
+  PLUS: '+',
+  STAR: '*',
+  BAR: '|',
+  GT: '>',
+  LT: '<',
+  EQ: '=',
+};
+const MUNGED_NAME = new RegExp(`_(${Object.keys(MUNGED).join('|')})_`, 'g');
 // the compiler's count after a generated name: `fn__287`, `seq__5467`, `iter__123`
 const COUNTED = /__\d{1,10}$/;
 const CLOJURE_SOURCE = /\.clj[cs]?$/;
@@ -52,7 +51,7 @@ const CLOJURE_SOURCE = /\.clj[cs]?$/;
 function demungePart(part: string): string {
   return part
     .replace(COUNTED, '')
-    .replace(MUNGED_NAME, (name) => DEMUNGED.get(name) ?? name)
+    .replace(MUNGED_NAME, (name, word: string) => MUNGED[word] ?? name)
     .replaceAll('_', '-');
 }
 
