@@ -374,30 +374,37 @@ function continuesPython(line: string, block: readonly string[]): boolean {
     return followsChain(block);
   // The place a SyntaxError report starts with (`  File "x.py", line 2`, no function) after a
   // section that printed its exception line: the next print (one event, a shipper's join).
-  if (isIndented(line))
-    return !(SYNTAX_ERROR_PLACE.test(line.slice(0, MAX_LINE)) && endsOnItsException(block));
-  // A column-0 line is the exception line only while this section has not printed one yet:
-  // look back to the latest column-0 line (bounded, so a long block cannot make this quadratic).
-  for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
-    const previous = block[i] ?? '';
-    if (previous.trim() === '' || isIndented(previous) || CAUGHT_HERE.test(previous)) continue;
-    if (previous.includes(HEADER)) return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
-    return false;
-  }
-  // Only indented lines so far: a header-less SyntaxError report or a group; the exception line ends it.
-  return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
+  if (isIndented(line)) return !(isSyntaxErrorPlace(line) && endsOnItsException(block));
+  // A column-0 line is the exception line only while this section has not printed one yet.
+  const latest = latestColumnZero(block);
+  // (only indented lines so far: a header-less SyntaxError report or a group, which it ends)
+  if (latest === undefined || latest.includes(HEADER)) return EXCEPTION_LINE.test(line.slice(0, MAX_LINE));
+  return false;
 }
 
 const SYNTAX_ERROR_PLACE = /^\s+File "[^"\n]{1,1000}", line \d{1,9}$/;
+const isSyntaxErrorPlace = (line: string): boolean => {
+  const last = line.charCodeAt(line.length - 1);
+  return last >= 48 && last <= 57 && SYNTAX_ERROR_PLACE.test(line.slice(0, MAX_LINE));
+};
 
-/** The block's latest section has printed its exception line (looked back over at most 200 lines). */
-function endsOnItsException(block: readonly string[]): boolean {
+/**
+ * The block's latest column-0 line (neither blank, indented nor a caret line), looked back over at
+ * most 200 lines so a long block cannot make asking per line quadratic; undefined when none.
+ */
+function latestColumnZero(block: readonly string[]): string | undefined {
   for (let i = block.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
-    const previous = (block[i] ?? '').slice(0, MAX_LINE);
+    const previous = block[i] ?? '';
     if (previous.trim() === '' || isIndented(previous) || CAUGHT_HERE.test(previous)) continue;
-    return !previous.includes(HEADER) && EXCEPTION_LINE.test(previous);
+    return previous.slice(0, MAX_LINE);
   }
-  return false;
+  return undefined;
+}
+
+/** The block's latest section has printed its exception line. */
+function endsOnItsException(block: readonly string[]): boolean {
+  const latest = latestColumnZero(block);
+  return latest !== undefined && !latest.includes(HEADER) && EXCEPTION_LINE.test(latest);
 }
 
 // warnings.showwarning's line: `<file>:<line>: <Category>: <message>`
