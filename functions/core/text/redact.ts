@@ -138,7 +138,8 @@ function hasDigit(text: string): boolean {
   return /\d/.test(text);
 }
 
-// Separator between a key and its value: `key=v`, `key: v`, `"key": "v"`, `\"key\":\"v\"`, `:key => v`.
+// Separator between a key and its value: `key=v`, `key: v`, `"key": "v"`, `\"key\":\"v\"`, `:key => v`,
+// Scala's `Map(key -> v)` (the arrow between spaces: `PasswordReset->send()` is a PHP call).
 const SEP = String.raw`(?:\\?["'])?[ \t]{0,5}(?::|=>?|(?<=[ \t])->(?=[ \t]))[ \t]{0,5}(?:\\?["'])?`;
 // A value: up to the closing quote when the value is quoted, else up to whitespace or punctuation.
 const VALUE = String.raw`(?<=["'])[^"'\\\r\n]{1,512}|[^\s"'\\,;&)}\]]{1,512}`;
