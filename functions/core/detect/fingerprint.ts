@@ -20,6 +20,11 @@ export interface FingerprintParts {
   exceptionType: string;
   /** the deepest cause's type, when the error wraps another */
   rootCauseType?: string;
+  /**
+   * the deepest cause's normalised message, when neither it nor the error has a type of its own
+   * (a Rust error's chain of context: the failure itself is the innermost cause)
+   */
+  rootCauseMessage?: string;
   /** the normalised message, when the type and frames alone cannot tell bugs apart */
   message?: string;
   /** `path-tail:function` of the frames used, outermost first */
@@ -150,6 +155,14 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   const exceptionType = typeOf(record.exceptionType);
   const root = rootCause(record);
   const rootCauseType = root === record ? undefined : typeOf(root.exceptionType);
+  // anyhow's and eyre's reports (`Error: checkout failed` / `Caused by:` …) type nothing: the same
+  // context over two failures (a quantity that is no number, a database that refused) is two bugs
+  const rootCauseMessage =
+    record.language === 'rust' &&
+    rootCauseType !== undefined &&
+    GENERIC_TYPES.has(rootCauseType.toLowerCase())
+      ? normalizeMessage(headline(root.message))
+      : undefined;
 
   // Parsed from attacker-controlled text: look no further than the innermost frames. A load
   // failure's frames outside the application are the runtime's loader, which moves with every
@@ -185,6 +198,7 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
     language: isLoadFailure ? 'unknown' : record.language,
     exceptionType,
     ...(rootCauseType === undefined ? {} : { rootCauseType }),
+    ...(rootCauseMessage === undefined ? {} : { rootCauseMessage }),
     ...(isMessageNeeded ? { message } : {}),
     frames: keys,
     frameSource,
@@ -249,6 +263,8 @@ function hashParts(parts: FingerprintParts): string {
     parts.rootCauseType ?? null,
     parts.message ?? null,
     parts.frames,
+    // only when there is one: every other fingerprint hashes as it always has
+    ...(parts.rootCauseMessage === undefined ? [] : [parts.rootCauseMessage]),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }

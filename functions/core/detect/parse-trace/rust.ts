@@ -1,6 +1,14 @@
 import type { StackFrame } from '../../contracts.ts';
 import { isInApp } from '../in-app.ts';
 import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
+import {
+  continuesRustErrorMessage,
+  continuesRustErrorReport,
+  isRustErrorReport,
+  parseRustErrorReport,
+  parsesAloneAsRustErrorReport,
+  startsRustErrorReport,
+} from './rust-error-report.ts';
 
 // Every regex here is anchored or bounded by literal text, free of nested quantifiers:
 // log text is attacker-controlled.
@@ -80,7 +88,7 @@ function parseRust(text: string): ParsedTrace | undefined {
   const header = HEADER.exec(lines[headerAt] ?? '');
   const { location, inlineMessage } = readPanicAt(header?.[2] ?? '');
   const messageLines: string[] = inlineMessage === undefined ? [] : [inlineMessage];
-  const symbols: { symbol: string; location?: Location }[] = [];
+  const backtrace: string[] = [];
   let inBacktrace = false;
   let hasBacktrace = false;
   let isMessageDone = inlineMessage !== undefined;
@@ -108,7 +116,26 @@ function parseRust(text: string): ParsedTrace | undefined {
       if (!isMessageDone) messageLines.push(line);
       continue;
     }
-    if (OMITTED.test(line)) continue;
+    if (isBacktraceLine(line)) backtrace.push(line);
+    else inBacktrace = false;
+  }
+  while (messageLines.length > 0 && (messageLines.at(-1) ?? '').trim() === '') messageLines.pop();
+  // Without a backtrace the panic location is the only frame there is; keep it so the
+  // analyzer knows which file to read (Rust services rarely run with RUST_BACKTRACE).
+  const frames = hasBacktrace
+    ? readBacktrace(backtrace)
+    : [{ ...location, inApp: isInApp({ language: 'rust', file: location.file }) }];
+  return { language: 'rust', exceptionType: 'panic', message: messageLines.join('\n'), frames, causes: [] };
+}
+
+/** A backtrace's line: a frame (`   3: shop::main`), its place (`at src/main.rs:5:9`), an omission. */
+const isBacktraceLine = (line: string): boolean =>
+  FRAME.test(line) || FRAME_AT.test(line) || OMITTED.test(line);
+
+/** A backtrace's frames, outermost first (it prints the innermost first). */
+function readBacktrace(lines: readonly string[]): StackFrame[] {
+  const symbols: { symbol: string; location?: Location }[] = [];
+  for (const line of lines) {
     const at = FRAME_AT.exec(line);
     const last = symbols.at(-1);
     if (at) {
@@ -118,15 +145,8 @@ function parseRust(text: string): ParsedTrace | undefined {
     }
     const frame = FRAME.exec(line);
     if (frame) symbols.push({ symbol: frame[1] ?? '' });
-    else inBacktrace = false;
   }
-  while (messageLines.length > 0 && (messageLines.at(-1) ?? '').trim() === '') messageLines.pop();
-  // Without a backtrace the panic location is the only frame there is; keep it so the
-  // analyzer knows which file to read (Rust services rarely run with RUST_BACKTRACE).
-  const frames = hasBacktrace
-    ? symbols.map((s) => toFrame(s.symbol, s.location)).reverse()
-    : [{ ...location, inApp: isInApp({ language: 'rust', file: location.file }) }];
-  return { language: 'rust', exceptionType: 'panic', message: messageLines.join('\n'), frames, causes: [] };
+  return symbols.map((s) => toFrame(s.symbol, s.location)).reverse();
 }
 
 function continuesRust(line: string, block: readonly string[]): boolean {
@@ -161,15 +181,26 @@ function isRustCutShort(block: readonly string[]): boolean {
   return false;
 }
 
-/** Rust panics: old (`panicked at 'msg', file`) and new (message on the next line) formats, backtraces. */
+/**
+ * Rust panics: old (`panicked at 'msg', file`) and new (message on the next line) formats,
+ * backtraces; and the report of an error `main` returned (rust-error-report.ts).
+ */
 export const rustParser: TraceParser = {
   language: 'rust',
-  startsTrace: (line) => HEADER.test(bounded(line)),
-  continuesTrace: continuesRust,
+  startsTrace: (line) => startsRustErrorReport(line) || HEADER.test(bounded(line)),
+  continuesTrace: (line, block) =>
+    isRustErrorReport(block)
+      ? continuesRustErrorReport(bounded(line), block, isBacktraceLine)
+      : continuesRust(line, block),
+  continuesMessage: (line, block) => isRustErrorReport(block) && continuesRustErrorMessage(line, block),
   isCutShort: isRustCutShort,
+  // a boxed error's report is its Debug value alone: nothing follows it
+  endsTrace: (block) =>
+    block.length === 1 && isRustErrorReport(block) && parsesAloneAsRustErrorReport(bounded(block[0] ?? '')),
+  parsesAlone: (line) => !startsRustErrorReport(line) || parsesAloneAsRustErrorReport(bounded(line)),
   parse: (text) => {
     try {
-      return parseRust(text);
+      return text.startsWith('Error: ') ? parseRustErrorReport(text, readBacktrace) : parseRust(text);
     } catch {
       return undefined;
     }
