@@ -57,7 +57,8 @@ export interface ErrorRecord {
   eventIds: string[];
   /**
    * An invocation Lambda stopped at its timeout leaves no trace: the last lines it logged before
-   * (redacted, oldest first), read from its stream, show what it was waiting for.
+   * (redacted, oldest first), read from its stream, show what it was waiting for. So do an
+   * invocation's whose runtime exited with no error logged before it: they say why it exited.
    */
   lastLines?: string[];
 }

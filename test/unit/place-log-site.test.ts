@@ -215,6 +215,24 @@ describe('placeLogSite', () => {
     if (placed.kind === 'placed') expect(placed.error.language).toBe('go');
   });
 
+  it("places a runtime's exit at the statement that wrote its last line (Go's log.Fatalf)", async () => {
+    // the exit Lambda reported (its record names no code), with the lines its invocation logged
+    // last as the detector reads them back: test/fixtures/apps/go-log-fatal-shop's, as captured
+    const report = capturedMessages('lambda/go119-log-fatalf-then-runtime-exit.events.jsonl');
+    const [exit] = detectErrors(makeEvents(report.filter((line) => line.startsWith('RequestId: '))));
+    if (!exit) throw new Error('no record of the exit');
+    const lastLines = report.filter((line) => line.startsWith('2026/')).map((line) => line.trimEnd());
+    const error: ErrorRecord = { ...exit.record, lastLines };
+    const repo = makeFakeRepo(fixtureApp('go-log-fatal-shop'));
+    const placed = await placeLogSite({ error, repo });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'main.go:21' });
+    if (placed.kind !== 'placed') return;
+    expect(placed.error.language).toBe('go');
+    expect(placed.finding).toContain('runtime exited with no error logged before it');
+    // with no last lines there is nothing of the program's to search for
+    expect(await placeLogSite({ error: exit.record, repo })).toEqual({ kind: 'not_applicable' });
+  });
+
   it("reads Rust's tracing events: the error field is the message, the nested message places it", async () => {
     // Rust 1.95, tracing 0.1.37 + tracing-subscriber 0.3.16 (Debian's crates), `tracing::error!(
     // order_id = id, error = %e, "failed to price order")` through the JSON and the default text

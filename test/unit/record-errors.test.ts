@@ -1846,3 +1846,56 @@ describe('recordErrors: a Python handler that logs an error and raises it again'
     expect(queue.jobs[0]?.error.eventIds).toHaveLength(2);
   });
 });
+
+describe("recordErrors: an exit the program explained in its own words (Go's log.Fatalf)", () => {
+  // test/fixtures/apps/go-log-fatal-shop built with Go 1.19 and run: its two lines as captured,
+  // between the Lambda platform's lines for an invocation whose runtime exited 1 (their shape as
+  // documented-text-runtime-exit's). log.Fatalf writes no error word: the default filter delivers
+  // the platform's lines alone, and no error explains the exit.
+  const START = 1_714_564_800_000;
+  const stream = capturedMessages('lambda/go119-log-fatalf-then-runtime-exit.events.jsonl').map(
+    (message, i): LogEvent => ({
+      id: `s${i}`,
+      timestamp: START + i,
+      message,
+      logGroup: LOG_GROUP,
+      logStream: STREAM,
+    }),
+  );
+  const delivered = stream.filter((e) => passesDefaultFilter(e.message));
+
+  it('keeps the exit, with the lines the invocation logged last: they say why it exited', async () => {
+    expect(delivered.map((e) => e.message.split(' ')[0])).toEqual(['RequestId:', 'REPORT']);
+    const { logContext, reads } = backwards(stream);
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    const outcome = recorded(
+      await recordErrors(
+        { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
+        deps,
+      ),
+    );
+    expect(reads).toHaveLength(1);
+    expect(outcome.incidents).toHaveLength(1);
+    expect(queue.jobs[0]?.error).toMatchObject({
+      exceptionType: 'Runtime.ExitError',
+      lastLines: [
+        '2026/12/07 21:44:31 pricing order 7',
+        '2026/12/07 21:44:31 failed to price order 7: quantity "2x": strconv.Atoi: parsing "2x": invalid syntax',
+      ],
+    });
+  });
+
+  it('an exit with nothing logged before it in its invocation has no last lines', async () => {
+    const silent = stream.filter((e) => !e.message.startsWith('2026/'));
+    const { logContext } = backwards(silent);
+    const { deps, queue } = makeDeps({ detect: detectErrors, fingerprint: fingerprintError, logContext });
+    recorded(
+      await recordErrors(
+        { event: makeDataPayload(delivered, { logGroup: LOG_GROUP, logStream: STREAM }) },
+        deps,
+      ),
+    );
+    expect(queue.jobs[0]?.error.exceptionType).toBe('Runtime.ExitError');
+    expect(queue.jobs[0]?.error.lastLines).toBeUndefined();
+  });
+});

@@ -864,7 +864,17 @@ async function dropLaterHalfOfEarlierFailure({
   const explained = exit
     ? detect(before).some((d) => !d.invocation && isCauseOfExit(d, exit.requestId, timestamp))
     : joinsEarlierPrint(record, before, events, detect);
-  if (!explained) return;
+  if (!explained) {
+    // An exit no error explains: the program said why in words of its own and exited (Go's
+    // `log.Fatalf("failed to price order %d: %v", …)`, which writes no error word, then exit 1).
+    // What the invocation logged last is all there is to tell why, as for a timeout.
+    const lastLines = exit ? invocationLastLines(before, exit.requestId, (line) => redact(line)) : [];
+    if (lastLines.length > 0) {
+      record.lastLines = lastLines;
+      group.sample = capSample(record);
+    }
+    return;
+  }
   const rest = group.records.filter((r) => r !== record);
   const [sample] = rest;
   if (!sample) {

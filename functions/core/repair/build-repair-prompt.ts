@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorRecord, StackFrame } from '../contracts.ts';
+import { isRuntimeExit } from '../detect/lambda-platform.ts';
 import type { RepoEntry, RepoReader } from '../ports/repo-workspace.ts';
 import { fenceData } from '../text/fence.ts';
 import { redact } from '../text/redact.ts';
@@ -141,9 +142,10 @@ export async function buildRepairPrompt({
       `Frames in a bundle with no source map, shown where the repository defines the function they name (their line numbers are the bundle's): ${bundled.slice(0, MAX_LISTED_UNMAPPED).join(', ')}`,
     );
   }
-  // A timed-out invocation's last lines: where it was when Lambda stopped it (inside the fence).
+  // A timed-out invocation's last lines: where it was when Lambda stopped it; an exited runtime's:
+  // why it exited (inside the fence).
   const lastLines = error.lastLines?.length
-    ? `\n\nWhat the invocation logged last before it was stopped:\n${error.lastLines.map((line) => redact(line)).join('\n')}`
+    ? `\n\nWhat the invocation logged last before ${isRuntimeExit(error) ? 'its runtime exited' : 'it was stopped'}:\n${error.lastLines.map((line) => redact(line)).join('\n')}`
     : '';
   const data = `${summary.join('\n')}\n\n${clip(redact(error.raw), limits.maxLogChars)}${lastLines}`;
   const fence = `AIOPS-LOG-${randomFence()}`;

@@ -1,4 +1,5 @@
 import type { ErrorRecord, Language, StackFrame } from '../contracts.ts';
+import { isRuntimeExit } from '../detect/lambda-platform.ts';
 import type { RepoReader } from '../ports/repo-workspace.ts';
 import { stripControlCharacters } from '../text/strip-control.ts';
 import { languageOfPath } from './edit-policy.ts';
@@ -119,11 +120,18 @@ export async function placeLogSite({
   repo: RepoReader;
   pathPrefix?: string;
 }): Promise<LogSitePlacement> {
-  if (hasFrames(error) || PLATFORM_TYPE.test(error.exceptionType)) return { kind: 'not_applicable' };
-  const fragments = [
-    // the statement's own words first, then the error's
-    ...new Set([...loggedTexts(error.raw).flatMap(fixedFragments), ...fixedFragments(error.message)]),
-  ].slice(0, MAX_FRAGMENTS);
+  // A runtime that exited with no error logged: its last line is what the program said before it
+  // exited (Go's `log.Fatalf("failed to price order %d: %v", …)`), searched as a message is.
+  const lastWords = isRuntimeExit(error) ? error.lastLines?.at(-1) : undefined;
+  if (hasFrames(error) || (PLATFORM_TYPE.test(error.exceptionType) && lastWords === undefined))
+    return { kind: 'not_applicable' };
+  const fragments =
+    lastWords !== undefined
+      ? fixedFragments(stripLogTime(lastWords))
+      : [
+          // the statement's own words first, then the error's
+          ...new Set([...loggedTexts(error.raw).flatMap(fixedFragments), ...fixedFragments(error.message)]),
+        ].slice(0, MAX_FRAGMENTS);
   const snippet = quotedCodeLine(error.raw);
   const worker = obanWorker(error.raw);
   if (fragments.length === 0 && snippet === undefined && worker === undefined)
@@ -258,6 +266,10 @@ function jsonFields(raw: string): Record<string, unknown> | undefined {
     : undefined;
 }
 
+// The time Go's log package (and most loggers with no level) writes before a line: `2026/12/07 21:00:00 `.
+const LOG_TIME = /^\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?Z? /;
+const stripLogTime = (line: string): string => line.replace(LOG_TIME, '');
+
 function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
   return error.frames.length > 0 || error.causes.some(hasFrames);
 }
@@ -278,6 +290,8 @@ function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged' | 'worker
         ? `The error was logged without a stack trace, but its message quotes the line of code that failed ("${quoted}"): that is ${location}, and no other line of the application's source reads so.`
         : how === 'worker'
           ? `The error was logged without a stack trace by Oban, for a job of the worker ${quoted}, defined at ${location} (its perform/1). The job failed in that function or in code it calls; the log does not say where.`
-          : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: most likely the statement that logged it. What failed is then in the code around it (what it caught or checked just before), not in the log statement itself.`,
+          : isRuntimeExit(error)
+            ? `The function's runtime exited with no error logged before it. The last line it logged ("${quoted}" is its fixed text) is written at ${location} and nowhere else in the application's source: most likely the statement that logged why and exited (log.Fatal and the like). What failed is then in the code around it, not in the log statement itself.`
+            : `The error was logged without a stack trace. The fixed text of its message ("${quoted}") is written at ${location} and nowhere else in the application's source: most likely the statement that logged it. What failed is then in the code around it (what it caught or checked just before), not in the log statement itself.`,
   };
 }

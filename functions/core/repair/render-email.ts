@@ -1,4 +1,5 @@
 import type { ErrorRecord, FixProposal, IncidentAnalysis } from '../contracts.ts';
+import { isRuntimeExit } from '../detect/lambda-platform.ts';
 import type { VerificationRecord } from '../ports/fix-verifier.ts';
 import type { RepoCoordinates } from '../ports/pull-requests.ts';
 import { escapeHtml } from '../text/escape-html.ts';
@@ -92,11 +93,12 @@ export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const safe = (text: string) => defangForeignUrls(scrubProse(text), scopes);
   const prose = (text: string) => proseBlock(safe(text));
   const told = truncate(stripControlCharacters(safe(input.error.message)), MESSAGE_MAX);
-  // A timed-out invocation's last lines: the newest kept when they are too long.
+  // A timed-out invocation's last lines, or an exited runtime's: the newest kept when they are too long.
   const lastLines = input.error.lastLines?.length
     ? tail(stripControlCharacters(safe(input.error.lastLines.join('\n'))), LAST_LINES_MAX)
     : undefined;
-  const message = lastLines ? `${told}\n\nWhat it logged last before it was stopped:\n${lastLines}` : told;
+  const before = isRuntimeExit(input.error) ? 'it exited' : 'it was stopped';
+  const message = lastLines ? `${told}\n\nWhat it logged last before ${before}:\n${lastLines}` : told;
   const facts: Array<[string, string]> = [
     ['Type', type],
     ...(where ? [['Where', oneLine(where, 300)] as [string, string]] : []),

@@ -16,6 +16,7 @@ import { createBareRepo } from '../../support/git-server.ts';
 import { makeDataPayload, makeLogEvents } from '../../support/payloads.ts';
 import {
   APP_FILES,
+  makeLogsStreamStub,
   makeLogsStub,
   noMetrics,
   pythonTraceback,
@@ -205,6 +206,7 @@ export async function detectAndRepair({
   anthropicUrl,
   reviewer = 'oncall@acme.example',
   logStream = '2026/12/06/[$LATEST]5a3e7b1c2f4d4c8e9b6a1d2e3f4a5b6c',
+  deliver,
 }: {
   standIns: Pick<E2eStandIns, 'github' | 'dynamoClient' | 'sesClient' | 'sqsClient'>;
   tableName: string;
@@ -215,13 +217,21 @@ export async function detectAndRepair({
   anthropicUrl: string;
   reviewer?: string;
   logStream?: string;
+  /**
+   * Which of the lines the subscription delivers (a filter's), the whole stream then answering the
+   * detector's reads of it; by default every line is delivered and no read is expected.
+   */
+  deliver?: (message: string) => boolean;
 }): Promise<{ queued: Message[]; response: SQSBatchResponse }> {
+  const events = makeLogEvents(lines);
   const detect = makeAppDetector({
     app,
     store: new DynamoDbIncidentStore({ client: standIns.dynamoClient, tableName }),
     queue: new SqsJobQueue({ client: standIns.sqsClient, queueUrl: app.queueUrl }),
+    ...(deliver ? { logs: makeLogsStreamStub(events) } : {}),
   });
-  await detect(makeDataPayload(makeLogEvents(lines), { logGroup: app.logGroup, logStream }));
+  const delivered = deliver ? events.filter((e) => deliver(e.message)) : events;
+  await detect(makeDataPayload(delivered, { logGroup: app.logGroup, logStream }));
   const queued = await receiveQueued({ standIns, queueUrl: app.queueUrl });
   const analyzer = makeE2eAnalyzer({
     standIns,
