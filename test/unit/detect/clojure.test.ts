@@ -18,25 +18,14 @@ import { clojureFunction } from '../../../functions/core/detect/parse-trace/cloj
 import { mapFramesToRepo } from '../../../functions/core/repair/map-frames.ts';
 import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { makeEvents } from '../../support/log-events.ts';
+import { onlyRecordInBothShapes } from '../../support/one-record.ts';
 
 const capture = (name: string): string[] =>
   readFileSync(join(import.meta.dirname, '../../fixtures/traces/java', `${name}.txt`), 'utf8')
     .replace(/\n+$/, '')
     .split('\n');
 
-/** The one record a capture makes, logged as one event and one line per event alike. */
-function onlyRecord(lines: readonly string[]) {
-  const whole = detectErrors(makeEvents([lines.join('\n')]));
-  const perLine = detectErrors(makeEvents(lines));
-  expect(whole).toHaveLength(1);
-  expect(perLine).toHaveLength(1);
-  const [a, b] = [whole[0]?.record, perLine[0]?.record];
-  if (!a || !b) throw new Error('no record');
-  expect(fingerprintError(b)).toBe(fingerprintError(a));
-  // every line of the report is the record's
-  expect(perLine[0]?.record.eventIds).toHaveLength(lines.length);
-  return a;
-}
+const onlyRecord = onlyRecordInBothShapes;
 
 const place = (frame: StackFrame | undefined) => frame && `${frame.function} ${frame.file}:${frame.line}`;
 const innermostInApp = (frames: readonly StackFrame[]) => place(frames.filter((f) => f.inApp).at(-1));

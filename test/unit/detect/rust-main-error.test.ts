@@ -12,21 +12,11 @@ import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { makeEvents, traceText } from '../../support/log-events.ts';
+import { onlyRecordInBothShapes } from '../../support/one-record.ts';
 
 const capture = (name: string): string[] => traceText(`rust/${name}.txt`).replace(/\n+$/, '').split('\n');
 
-/** The one record a capture makes, logged as one event and one line per event alike. */
-function onlyRecord(lines: readonly string[]) {
-  const whole = detectErrors(makeEvents([lines.join('\n')]));
-  const perLine = detectErrors(makeEvents(lines));
-  expect(whole).toHaveLength(1);
-  expect(perLine).toHaveLength(1);
-  const [a, b] = [whole[0]?.record, perLine[0]?.record];
-  if (!a || !b) throw new Error('no record');
-  expect(fingerprintError(b)).toBe(fingerprintError(a));
-  expect(b.eventIds).toHaveLength(lines.length);
-  return a;
-}
+const onlyRecord = onlyRecordInBothShapes;
 
 const CHAIN = ['failed to price order 7', 'quantity "2x" is not a number', 'invalid digit found in string'];
 

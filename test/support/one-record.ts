@@ -1,0 +1,21 @@
+import { expect } from 'vitest';
+import type { ErrorRecord } from '../../functions/core/contracts.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
+import { makeEvents } from './log-events.ts';
+
+/**
+ * The one record a capture's lines make, logged as one event and as one event per line alike:
+ * the same fingerprint either way, and every line the record's.
+ */
+export function onlyRecordInBothShapes(lines: readonly string[]): ErrorRecord {
+  const whole = detectErrors(makeEvents([lines.join('\n')]));
+  const perLine = detectErrors(makeEvents(lines));
+  expect(whole).toHaveLength(1);
+  expect(perLine).toHaveLength(1);
+  const [a, b] = [whole[0]?.record, perLine[0]?.record];
+  if (!a || !b) throw new Error('no record');
+  expect(fingerprintError(b)).toBe(fingerprintError(a));
+  expect(b.eventIds).toHaveLength(lines.length);
+  return a;
+}
