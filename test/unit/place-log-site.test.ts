@@ -233,6 +233,17 @@ describe('placeLogSite', () => {
     expect(await placeLogSite({ error: exit.record, repo })).toEqual({ kind: 'not_applicable' });
   });
 
+  it('gives a placed error the language of the file that wrote it', async () => {
+    // anyhow's report of an error with no context is `Error: <message>` alone, which reads as
+    // JavaScript's; test/fixtures/apps/rust-anyhow-shop's `bail!("order has no items")` wrote it
+    const error = only([traceText('rust/rust195-anyhow-1.0-main-returned-error-no-context.output').trim()]);
+    expect(error).toMatchObject({ language: 'javascript', message: 'order has no items' });
+    const placed = await placeLogSite({ error, repo: makeFakeRepo(fixtureApp('rust-anyhow-shop')) });
+    expect(placed).toMatchObject({ kind: 'placed', location: 'src/main.rs:13' });
+    // a fix is allowed only in files of the record's language: now the .rs file is one
+    if (placed.kind === 'placed') expect(placed.error.language).toBe('rust');
+  });
+
   it("reads Rust's tracing events: the error field is the message, the nested message places it", async () => {
     // Rust 1.95, tracing 0.1.37 + tracing-subscriber 0.3.16 (Debian's crates), `tracing::error!(
     // order_id = id, error = %e, "failed to price order")` through the JSON and the default text

@@ -276,8 +276,10 @@ function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
 
 function placed(error: ErrorRecord, hit: Hit, how: 'quoted' | 'logged' | 'worker'): LogSitePlacement {
   const frame: StackFrame = { file: hit.path, line: hit.line, inApp: true };
-  const language: Language =
-    error.language === 'unknown' ? (languageOfPath(hit.path) ?? 'unknown') : error.language;
+  // The file that wrote the error is its language: a frameless line's own says little (Rust's
+  // `Error: order has no items`, what anyhow prints for an error with no context, reads as
+  // JavaScript's), and a fix is allowed only in files of the record's language.
+  const language: Language = languageOfPath(hit.path) ?? error.language;
   const location = `${hit.path}:${hit.line}`;
   const quoted = stripControlCharacters(hit.form).replace(/`/g, "'");
   return {
