@@ -1480,7 +1480,8 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
 
 // What every line outside a trace is asked before it may be the header of Node's code excerpt:
 // a digit last, then a script's `.js:12` there.
-const EXCERPT_TAIL = /\.[cm]?[jt]sx?:\d{1,9}$/;
+// (and Node's own, for a value thrown uncaught in an ES module: parse-trace/javascript.ts)
+const EXCERPT_TAIL = /\.[cm]?[jt]sx?:\d{1,9}$|(?:^|\s)node:internal\/modules\/run_main:\d{1,9}$/;
 const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
 
 /** The error header Node prints after its code excerpt: a JavaScript trace's start. */

@@ -35,8 +35,15 @@ const DENO_CAUSE = 'Caused by: ';
 /** pino's `err` serializer (pino-std-serializers 6+) appends each cause's stack: `caused by: Error: …` */
 const CAUSED_BY = /^\s*caused by: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
-/** The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). */
-const EXCERPT_HEADER = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$/;
+/**
+ * The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). A
+ * value thrown that is no Error, uncaught in an ES module (`throw 'bad config'` at its top level, in
+ * an async function it awaits), has no stack: the excerpt is Node's own `triggerUncaughtException(`
+ * in `node:internal/modules/run_main`, and names no code of the program (RUN_MAIN).
+ */
+const EXCERPT_HEADER =
+  /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$|^node:internal\/modules\/run_main:\d{1,9}$/;
+const RUN_MAIN = 'node:internal/modules/run_main:';
 /** Whether a line (its log prefix stripped) is the `/app/x.js:10` that opens Node's code excerpt. */
 export const isExcerptHeader = (body: string): boolean => EXCERPT_HEADER.test(bounded(body).trim());
 /**
@@ -79,14 +86,21 @@ const TRACE_UNCAUGHT_HINT =
 
 /**
  * Whether `lines`, a code excerpt Node printed (its `file:line` first), is its print of an uncaught
- * value that is no Error: the caret, the value's line(s), then Node's `--trace-uncaught` hint.
+ * value that is no Error: the caret, the value's line(s) right after it (an Error's header comes
+ * after a blank line), then Node's `--trace-uncaught` hint, which it leaves out for an object
+ * (`throw { code: 'E_CONFIG' }` prints the object, util.inspect's lines, and a blank line).
  */
-export const isUncaughtValuePrint = (lines: readonly string[]): boolean => uncaughtValueHint(lines) > 0;
+export const isUncaughtValuePrint = (lines: readonly string[]): boolean => uncaughtValueEnd(lines) > 0;
 
-/** The index of Node's `--trace-uncaught` hint in such a print, or -1 when `lines` is none. */
-function uncaughtValueHint(lines: readonly string[]): number {
+/** Where the value of such a print ends (Node's hint, a blank line, the print's end), or -1 when `lines` is none. */
+function uncaughtValueEnd(lines: readonly string[]): number {
+  if (!CARET_LINE.test(bounded(lines[2] ?? '')) || !isExcerptHeader(lines[0] ?? '')) return -1;
   const hint = lines.findIndex((line) => TRACE_UNCAUGHT_HINT.test(bounded(line)));
-  return hint >= 4 && CARET_LINE.test(bounded(lines[2] ?? '')) && isExcerptHeader(lines[0] ?? '') ? hint : -1;
+  if (hint >= 4) return hint;
+  const value = bounded(lines[3] ?? '');
+  if (value.trim() === '' || readHeader(value) !== undefined) return -1;
+  const blank = lines.findIndex((line, i) => i > 3 && line.trim() === '');
+  return blank < 0 ? lines.length : blank;
 }
 const BUILTIN_LOCATION = /^(?:<anonymous>|native)$/;
 const INSPECT_OPEN = /(?:\{|\[)$/;
@@ -526,13 +540,18 @@ function parseJavascript(text: string): ParsedTrace | undefined {
  * one), and the excerpt's line is where it was thrown, the one frame Node gives.
  */
 function uncaughtValue(lines: readonly string[]): ParsedTrace | undefined {
-  const hint = uncaughtValueHint(lines);
-  if (hint < 0) return undefined;
+  const end = uncaughtValueEnd(lines);
+  if (end < 0) return undefined;
   const frame = excerptFrame(lines);
+  const value = lines.slice(3, end);
   return {
     language: 'javascript',
     exceptionType: 'Error',
-    message: lines.slice(3, hint).join('\n').trim(),
+    // an object util.inspect spread over lines, read on one, as it prints a short one
+    message: (value.length > 1 && INSPECT_OPEN.test(value[0]?.trim() ?? '')
+      ? value.map((line) => line.trim()).join(' ')
+      : value.join('\n')
+    ).trim(),
     frames: frame ? [frame] : [],
     causes: [],
   };
@@ -541,7 +560,7 @@ function uncaughtValue(lines: readonly string[]): ParsedTrace | undefined {
 /** The file, line and column of Node's code excerpt (`/app/x.js:3`, the source line, a caret under the column). */
 function excerptFrame(lines: readonly string[]): StackFrame | undefined {
   const header = bounded(lines[0] ?? '').trim();
-  if (!EXCERPT_HEADER.test(header)) return undefined;
+  if (!EXCERPT_HEADER.test(header) || header.startsWith(RUN_MAIN)) return undefined;
   const where = readLocation(header);
   const caret = CARET_LINE.exec(bounded(lines[2] ?? ''));
   const file = where.file;
