@@ -28,6 +28,7 @@ import {
   isRuntimeTrailer,
   isUncaughtValuePrint,
   javascriptParser,
+  RUN_MAIN,
   readInspectedAfterWords,
 } from './parse-trace/javascript.ts';
 import { STACK_INFO } from './parse-trace/python.ts';
@@ -685,7 +686,11 @@ function assembleStream(
       if (!isHeader || !endsExcerpt(excerpt.length, last)) releaseExcerpt();
       return false;
     }
-    if (!isDigitCode(text.charCodeAt(text.length - 1)) || !EXCERPT_TAIL.test(text)) return false;
+    if (
+      !isDigitCode(text.charCodeAt(text.length - 1)) ||
+      !(EXCERPT_TAIL.test(text) || text.includes(RUN_MAIN))
+    )
+      return false;
     if (!isExcerptHeader(parseLine({ text, event, isWholeEvent, isLast }).body)) return false;
     excerpt = [{ text, event, isWholeEvent, isLast }];
     return true;
@@ -1157,7 +1162,7 @@ function opensLater(open: Block, line: Parsed, parsers: readonly TraceParser[], 
   }
   return (
     isWrittenLater(line.event, latest.event, assembly) &&
-    (isErrorLine(line) || (MAY_START_TRACE.test(line.body) && parsers.some((p) => p.startsTrace(line.body))))
+    (isErrorLine(line) || opensTrace(line.body, parsers))
   );
 }
 
@@ -1182,8 +1187,12 @@ function continuesMessage(open: Block, line: Parsed, parsers: readonly TracePars
   const body = line.body;
   if (!open.parsers.some((p) => p.continuesMessage?.(body, open.bodies))) return false;
   if (isErrorLine(line)) return false;
-  return !(MAY_START_TRACE.test(body) && parsers.some((p) => p.startsTrace(body)));
+  return !opensTrace(body, parsers);
 }
+
+/** Some parser would open a trace at `body` (the cheap gate first). */
+const opensTrace = (body: string, parsers: readonly TraceParser[]): boolean =>
+  MAY_START_TRACE.test(body) && parsers.some((p) => p.startsTrace(body));
 
 /**
  * More of the error's print after its trace's end (TraceParser.continuesTail), never a line with a
@@ -1210,7 +1219,7 @@ function continuesTail(open: Block, line: Parsed, parsers: readonly TraceParser[
     line.event.timestamp - latest.event.timestamp <= TAIL_GAP_MS &&
     latest.body.trim() !== '' &&
     !isErrorLine(line) &&
-    !(MAY_START_TRACE.test(body) && parsers.some((p) => p.startsTrace(body)))
+    !opensTrace(body, parsers)
   );
 }
 // A runtime writes an error's print at once: its lines reach the log within milliseconds.
@@ -1480,8 +1489,8 @@ function structuredError(line: Parsed, error: StructuredError, assembly: Assembl
 
 // What every line outside a trace is asked before it may be the header of Node's code excerpt:
 // a digit last, then a script's `.js:12` there.
-// (and Node's own, for a value thrown uncaught in an ES module: parse-trace/javascript.ts)
-const EXCERPT_TAIL = /\.[cm]?[jt]sx?:\d{1,9}$|(?:^|\s)node:internal\/modules\/run_main:\d{1,9}$/;
+// (or Node's own, for a value thrown uncaught in an ES module: RUN_MAIN)
+const EXCERPT_TAIL = /\.[cm]?[jt]sx?:\d{1,9}$/;
 const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
 
 /** The error header Node prints after its code excerpt: a JavaScript trace's start. */

@@ -156,7 +156,8 @@ export function fingerprintParts(record: FingerprintInput): FingerprintParts {
   const root = rootCause(record);
   const rootCauseType = root === record ? undefined : typeOf(root.exceptionType);
   // anyhow's and eyre's reports (`Error: checkout failed` / `Caused by:` …) type nothing: the same
-  // context over two failures (a quantity that is no number, a database that refused) is two bugs
+  // context over two failures (a quantity that is no number, a database that refused) is two bugs.
+  // Rust's only: another language's chain of untyped causes would change incidents users have.
   const rootCauseMessage =
     record.language === 'rust' &&
     rootCauseType !== undefined &&

@@ -121,13 +121,14 @@ export async function placeLogSite({
   pathPrefix?: string;
 }): Promise<LogSitePlacement> {
   // A runtime that exited with no error logged: its last line is what the program said before it
-  // exited (Go's `log.Fatalf("failed to price order %d: %v", …)`), searched as a message is.
+  // exited (Go's `log.Fatalf("failed to price order %d: %v", …)`), searched as a message is (its
+  // time, `2026/12/07 21:44:31`, holds digits: a value, as an id is).
   const lastWords = isRuntimeExit(error) ? error.lastLines?.at(-1) : undefined;
   if (hasFrames(error) || (PLATFORM_TYPE.test(error.exceptionType) && lastWords === undefined))
     return { kind: 'not_applicable' };
   const fragments =
     lastWords !== undefined
-      ? fixedFragments(stripLogTime(lastWords))
+      ? fixedFragments(lastWords)
       : [
           // the statement's own words first, then the error's
           ...new Set([...loggedTexts(error.raw).flatMap(fixedFragments), ...fixedFragments(error.message)]),
@@ -265,10 +266,6 @@ function jsonFields(raw: string): Record<string, unknown> | undefined {
     ? (obj as Record<string, unknown>)
     : undefined;
 }
-
-// The time Go's log package (and most loggers with no level) writes before a line: `2026/12/07 21:00:00 `.
-const LOG_TIME = /^\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?Z? /;
-const stripLogTime = (line: string): string => line.replace(LOG_TIME, '');
 
 function hasFrames(error: Pick<ErrorRecord, 'frames' | 'causes'>): boolean {
   return error.frames.length > 0 || error.causes.some(hasFrames);

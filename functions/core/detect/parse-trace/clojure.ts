@@ -93,10 +93,7 @@ export function startsClojureReport(line: string): boolean {
 }
 
 /** Whether `block` is a report clojure.main printed (startsClojureReport took its first line). */
-export function isClojureReport(block: readonly string[]): boolean {
-  const first = block[0] ?? '';
-  return first === REPORT_START || (first.endsWith(').') && SUMMARY.test(first));
-}
+export const isClojureReport = (block: readonly string[]): boolean => startsClojureReport(block[0] ?? '');
 
 type Stage = 'report' | 'message' | 'gap' | 'pointer' | 'path' | 'over';
 

@@ -393,7 +393,7 @@ export const javaParser: TraceParser = {
       return (
         parseJvmStartup(text) ??
         parseMainMethodReport(text) ??
-        (isClojureReport([first]) ? parseClojureReport(text, isLibraryClass) : parseJava(text))
+        (startsClojureReport(first) ? parseClojureReport(text, isLibraryClass) : parseJava(text))
       );
     } catch {
       return undefined;

@@ -43,7 +43,7 @@ const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
  */
 const EXCERPT_HEADER =
   /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|\.{1,2}\/)\S*\.(?:[cm]?[jt]sx?):\d+$|^node:internal\/modules\/run_main:\d{1,9}$/;
-const RUN_MAIN = 'node:internal/modules/run_main:';
+export const RUN_MAIN = 'node:internal/modules/run_main:';
 /** Whether a line (its log prefix stripped) is the `/app/x.js:10` that opens Node's code excerpt. */
 export const isExcerptHeader = (body: string): boolean => EXCERPT_HEADER.test(bounded(body).trim());
 /**

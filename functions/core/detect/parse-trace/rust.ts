@@ -200,7 +200,7 @@ export const rustParser: TraceParser = {
   parsesAlone: (line) => !startsRustErrorReport(line) || parsesAloneAsRustErrorReport(bounded(line)),
   parse: (text) => {
     try {
-      return text.startsWith('Error: ') ? parseRustErrorReport(text, readBacktrace) : parseRust(text);
+      return startsRustErrorReport(text) ? parseRustErrorReport(text, readBacktrace) : parseRust(text);
     } catch {
       return undefined;
     }
