@@ -1602,9 +1602,29 @@ function logfmtSource(line: string): LoggedAt | undefined {
   return { language: 'go', file: source[2], line: lineNumber, ...(fn ? { function: fn } : {}) };
 }
 
+/**
+ * The ids of the events `lines` came from, each once, in order. An event's lines are consecutive,
+ * so consecutive repeats are dropped by identity; the ids left are deduplicated by a Set only when
+ * they are not strictly increasing (CloudWatch numbers a stream's events in order, so a delivery's
+ * are): hashing every id of a 65-line trace, fresh strings each, cost as much as parsing it.
+ */
+function eventIdsOf(lines: readonly Line[]): string[] {
+  const ids: string[] = [];
+  let last: LogEvent | undefined;
+  let isIncreasing = true;
+  for (const { event } of lines) {
+    if (event === last) continue;
+    last = event;
+    const previous = ids[ids.length - 1];
+    if (previous !== undefined && !(event.id > previous)) isIncreasing = false;
+    ids.push(event.id);
+  }
+  return isIncreasing ? ids : [...new Set(ids)];
+}
+
 function toRecord(parsed: ParsedTrace, raw: string, lines: readonly Line[]): ErrorRecord {
   const first = lines[0]?.event;
-  const ids = lines.length === 1 && first ? [first.id] : [...new Set(lines.map((l) => l.event.id))];
+  const ids = lines.length === 1 && first ? [first.id] : eventIdsOf(lines);
   const convert = (p: ParsedTrace): ErrorRecord => ({
     language: p.language,
     exceptionType: p.exceptionType,

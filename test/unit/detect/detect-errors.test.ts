@@ -318,3 +318,24 @@ describe('detectErrors on a storm logged one line per event', () => {
     ]);
   });
 });
+
+describe("a record's event ids", () => {
+  const lines = PY_TRACE.split('\n');
+  const withIds = (ids: readonly string[]) =>
+    makeEvents(lines).map((event, i) => ({ ...event, id: ids[i] ?? '' }));
+
+  it('are each event a trace was logged in, in order, as CloudWatch numbers them', () => {
+    const ids = lines.map(
+      (_, i) => `3791234567890123456789012345678901234567890123${String(i).padStart(8, '0')}`,
+    );
+    const found = detectErrors(withIds(ids));
+    expect(found.map((d) => d.record.eventIds)).toEqual([ids]);
+  });
+
+  it('name an event once when another event repeats its id, wherever it is', () => {
+    // ids a shipper made up, not in order: the same id twice, apart, and one that sorts before its predecessor
+    const ids = lines.map((_, i) => (i === lines.length - 1 ? 'line-0' : `line-${i === 1 ? 10 : i}`));
+    const found = detectErrors(withIds(ids));
+    expect(found.map((d) => d.record.eventIds)).toEqual([ids.slice(0, -1)]);
+  });
+});
