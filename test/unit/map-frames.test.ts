@@ -398,6 +398,30 @@ describe('mapFramesToRepo', () => {
       expect(placed(new Map([['cargo:pricing', '']]))[1]).toBe('src/lib.rs');
     });
 
+    it.each([
+      ['the official Rust images (CARGO_HOME=/usr/local/cargo)', '/usr/local/cargo'],
+      ['any other Cargo home, by its index folder', '/opt/build/cargo-home'],
+    ])("reads Cargo's copies under %s as it does under ~/.cargo", (_home, home) => {
+      const files = ['Cargo.toml', 'src/lib.rs', 'crates/pricing/Cargo.toml', 'crates/pricing/src/lib.rs'];
+      const registry = `${home}/registry/src/index.crates.io-1949cf8c6b5b557f`;
+      const frames = [
+        frame(`${registry}/once_cell-1.21.3/src/lib.rs`, { inApp: false }),
+        frame(`${registry}/pricing-0.3.1/src/lib.rs`, { inApp: false }),
+        frame(`${home}/git/checkouts/shop-3f2a0c9d8e7b6a51/4c1d2e3/crates/pricing/src/lib.rs`, {
+          inApp: false,
+        }),
+      ];
+      const ownPackages = new Map([
+        ['cargo:shop', ''],
+        ['cargo:pricing', 'crates/pricing'],
+      ]);
+      expect(mapFramesToRepo({ frames, files, ownPackages }).map((m) => pathOf(m))).toEqual([
+        'unmapped:not_in_app',
+        'crates/pricing/src/lib.rs',
+        'crates/pricing/src/lib.rs',
+      ]);
+    });
+
     it.each<[string, string[], string]>([
       // tsc's outDir beside rootDir, one module format per directory, and a monorepo package's realpath
       [

@@ -5,9 +5,12 @@ import type { Language } from '../contracts.ts';
 // npm packages Deno imports with `npm:` and keeps in its cache, `$DENO_DIR/npm/registry.npmjs.org/
 // express/4.22.3/lib/router/index.js`, with no node_modules folder unless the project asks for one;
 // `<name>@<version>@@@1/`: the packages Bun installs on the fly where there is none, in
-// `~/.bun/install/cache/semver@7.8.6@@@1/classes/semver.js`).
+// `~/.bun/install/cache/semver@7.8.6@@@1/classes/semver.js`). Cargo keeps crates under its home,
+// `~/.cargo` on a workstation but `/usr/local/cargo` in the official Rust images (CARGO_HOME) and
+// `/usr/share/cargo/registry` for Debian's packaged crates; under any other home, a registry's copy
+// is told by its index folder (`registry/src/index.crates.io-6f17d22bba15001f/`).
 const VENDORED =
-  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.cargo[\\/](?:registry|git)|\.rustup|gems|\.bundle|pkg[\\/]mod|npm[\\/][\w-]+(?:\.[\w-]+)+|[^\\/]+@@@\d+)[\\/]/;
+  /^(?:file:\/\/)?\/var\/runtime\/|(?:^|[\\/])(?:node_modules|site-packages|dist-packages|vendor|\.venv|venv|bower_components|\.?cargo[\\/](?:registry|git)|registry[\\/]src[\\/][^\\/]+-[0-9a-f]{16}|\.rustup|gems|\.bundle|pkg[\\/]mod|npm[\\/][\w-]+(?:\.[\w-]+)+|[^\\/]+@@@\d+)[\\/]/;
 
 /** Elixir's and OTP's applications, and a Phoenix stack's Hex packages: never the application's code. */
 const ELIXIR_RUNTIME_APPS = [

@@ -60,14 +60,15 @@ export function stripDeployPrefix(file: string): string {
 const VENDORED_SEGMENT =
   /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|gems)\//;
 // Cargo's copies of a crate: `.cargo/registry/src/<index>/<name>-<version>/…` (from crates.io) and
-// `.cargo/git/checkouts/<repository>-<hash>/<rev>/…` (a git dependency). A crate names no folder of
+// `.cargo/git/checkouts/<repository>-<hash>/<rev>/…` (a git dependency), under whatever home Cargo
+// has (`/usr/local/cargo` in the official Rust images, its index folder under any other). A crate names no folder of
 // its own below `src/`: every crate's `src/lib.rs` ends like the application's own, and a panic
 // inside once_cell's was placed in the application's `src/lib.rs`. Mapped only when the repository
 // declares the crate (`Cargo.toml`), from the crate's folder (a registry copy) or the repository's
 // root (a git checkout); any other path under them is a dependency's.
-const CARGO_COPY = /(?:^|\/)\.cargo\/(?:registry|git)\//;
+const CARGO_COPY = /(?:^|\/)(?:\.?cargo\/(?:registry|git)|registry\/src\/[^/]+-[0-9a-f]{16})\//;
 const CARGO_INSTALL =
-  /(?:^|\/)\.cargo\/(?:registry\/src\/[^/]+\/([^/]+?)-\d+\.\d+\.\d+[^/]*|git\/checkouts\/([^/]+)-[0-9a-f]{16}\/[0-9a-f]{7,40})\/(.*)$/;
+  /(?:^|\/)(?:(?:\.?cargo\/registry\/src\/[^/]+|registry\/src\/[^/]+-[0-9a-f]{16})\/([^/]+?)-\d+\.\d+\.\d+[^/]*|\.?cargo\/git\/checkouts\/([^/]+)-[0-9a-f]{16}\/[0-9a-f]{7,40})\/(.*)$/;
 /** The key `ownPackages` holds a crate under (package.json's and go.mod's names are its others). */
 export const cargoPackageKey = (crate: string): string => `cargo:${crate}`;
 // Dependencies committed to the repository (Go and PHP `vendor/`): never the frame's file, and
