@@ -94,3 +94,66 @@ describe("the report of an error a Rust program's main returned", () => {
     expect(jobs[0]?.error.causes.map((c) => c.message)).toEqual(CHAIN);
   });
 });
+
+// anyhow built with its `backtrace` feature, run with RUST_BACKTRACE=1, adds `Stack backtrace:`,
+// whose innermost frame is anyhow's own `with_context`, in the copy Cargo keeps of the crate. The
+// program and compiler are the same in all three captures; only where the crate was kept differs:
+// Debian's packaged crates, and the same crates laid out as Cargo lays out its downloads under
+// CARGO_HOME (`/usr/local/cargo` in the official Rust images, `~/.cargo` on a workstation).
+describe("anyhow's stack backtrace, wherever Cargo keeps the crates", () => {
+  const homes = ['debian-crates', 'cargo-home-usr-local', 'cargo-home-root'] as const;
+  const lines = (home: (typeof homes)[number]) => capture(`rust195-anyhow-1.0.69-stack-backtrace-${home}`);
+
+  it.each(homes)('%s: the frames of the application only are its own, anyhow`s with_context not', (home) => {
+    const record = onlyRecord(lines(home));
+    expect(record).toMatchObject({ language: 'rust', exceptionType: 'Error', message: 'checkout failed' });
+    expect(record.causes.map((c) => c.message)).toEqual(CHAIN);
+    expect(record.frames.filter((f) => f.inApp).map((f) => `${f.function} ${f.file}:${f.line}`)).toEqual([
+      'shop::main src/main.rs:24',
+      'shop::price_order src/main.rs:20',
+      'shop::pricing::unit_price src/main.rs:11',
+      'shop::pricing::parse_quantity src/main.rs:7',
+    ]);
+    expect(record.frames.at(-1)?.function).toContain('anyhow::context');
+  });
+
+  it('is one incident wherever the crates were kept: one fingerprint', () => {
+    expect(new Set(homes.map((home) => fingerprintError(onlyRecord(lines(home))))).size).toBe(1);
+  });
+
+  it('reads the functions the compiler inlined, printed unnumbered under their frame, as frames', () => {
+    // one event per line, the record stopped at the first of them before: 26 of the 50 lines
+    const record = onlyRecord(lines('cargo-home-usr-local'));
+    const functions = record.frames.map((f) => f.function);
+    expect(functions).toHaveLength(22);
+    expect(functions).toContain('std::rt::lang_start_internal');
+    expect(record.frames.find((f) => f.function === 'std::rt::lang_start_internal')).toMatchObject({
+      line: 171,
+      inApp: false,
+    });
+    // an omission is indented as they are, and is no frame
+    const panic = onlyRecord([
+      "thread 'main' panicked at src/main.rs:4:5:",
+      'boom',
+      'stack backtrace:',
+      '   0: shop::checkout',
+      '      [... omitted 2 frames ...]',
+      '   1: shop::main',
+      'note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.',
+    ]);
+    expect(panic.frames.map((f) => f.function)).toEqual(['shop::main', 'shop::checkout']);
+  });
+
+  it('through the default filter, which passes the header and the backtrace lines that name panic, reads the rest back', async () => {
+    const capture = lines('cargo-home-usr-local');
+    const { delivered, jobs, reads } = await deliverThroughDefaultFilter(['INFO shop starting', ...capture]);
+    // the chain and the section titles hold no term: the filter passed a backtrace's lines after the header
+    expect(delivered[0]?.message).toBe('Error: checkout failed');
+    expect(delivered[1]?.message).toMatch(/^ {3}8: <&dyn core::ops::function::Fn/);
+    expect(reads).toBe(1);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.error).toMatchObject({ language: 'rust', message: 'checkout failed' });
+    expect(jobs[0]?.error.causes.map((c) => c.message)).toEqual(CHAIN);
+    expect(jobs[0] && fingerprintError(jobs[0].error)).toBe(fingerprintError(onlyRecord(capture)));
+  });
+});

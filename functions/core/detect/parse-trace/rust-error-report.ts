@@ -29,6 +29,11 @@ const LOCATION = 'Location:';
 const STACK_BACKTRACE = 'Stack backtrace:';
 /** A cause of several: `    0: failed to price order 7` (anyhow) or `   0: …` (eyre). */
 const NUMBERED_CAUSE = /^ {3,4}\d{1,4}: (.+)$/;
+/**
+ * A numbered line of the chain or of the backtrace (`    0: failed to price order 7`, `   8: shop::main`)
+ * right after the header: a filter passed it, not the section's title or the blank line before.
+ */
+const NUMBERED_ENTRY = /^ {1,4}\d{1,4}: \S/;
 /** The one cause, or the location's path: indented four spaces. */
 const INDENTED_ENTRY = /^ {4}(\S.*)$/;
 const PLACE = /^ {4}([^\s:]{1,500}\.rs):(\d{1,9})(?::(\d{1,9}))?$/;
@@ -80,6 +85,11 @@ export function continuesRustErrorReport(
     return previous.trim() === '' && block.length >= 2;
   if (line.trim() === '') return block.length >= 3 && previous.trim() !== '';
   switch (sectionOf(block)) {
+    // Cut short (isCutShortRustErrorReport): the lines a filter passed of a chain or a backtrace.
+    case 'header':
+      return NUMBERED_ENTRY.test(line);
+    case 'gap':
+      return isUnsectioned(block) && previous.trim() !== '' && (isFrame(line) || NUMBERED_CAUSE.test(line));
     case 'causes':
       return previous.trim() !== '' && (NUMBERED_CAUSE.test(line) || INDENTED_ENTRY.test(line));
     case 'location':
@@ -90,6 +100,16 @@ export function continuesRustErrorReport(
       return false;
   }
 }
+
+const isUnsectioned = (block: readonly string[]): boolean => NUMBERED_ENTRY.test(block[1] ?? '');
+
+/**
+ * A report of which a filter passed the header and some lines of its chain or backtrace, but not
+ * the titles between (`Caused by:` holds no term; a backtrace's lines do, `core::panic::…`): what
+ * it left out is read back from the stream.
+ */
+export const isCutShortRustErrorReport = (block: readonly string[]): boolean =>
+  isUnsectioned(block) && sectionOf(block) === 'gap';
 
 /** The blank line right after the header, held until `Caused by:` or `Location:` confirms it. */
 export const continuesRustErrorMessage = (line: string, block: readonly string[]): boolean =>
@@ -144,6 +164,8 @@ export function parseRustErrorReport(
   if (causes.length > 0 || frames.length > 0) {
     return { ...frameless('Error', header.slice(REPORT_HEADER.length)), frames, causes };
   }
+  // cut short by a filter: Rust's by its numbered lines, their sections to be read back
+  if (isUnsectioned(lines)) return frameless('Error', header.slice(REPORT_HEADER.length));
   const debug = DEBUG_VALUE.exec(header);
   if (!debug) return undefined;
   const [, named, tuple, quoted] = debug;

@@ -4,6 +4,7 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 import {
   continuesRustErrorMessage,
   continuesRustErrorReport,
+  isCutShortRustErrorReport,
   isRustErrorReport,
   parseRustErrorReport,
   parsesAloneAsRustErrorReport,
@@ -21,6 +22,13 @@ const FRAME_AT = /^\s+at (\S.*)$/;
 /** A backtrace's line as Rust indents it (`   3: …`, `             at …`): never a message's first line. */
 const INDENTED_FRAME = /^\s+(?:\d+:\s|at \S)/;
 const OMITTED = /^\s*\[\.\.\. omitted \d+ frames? \.\.\.\]\s*$/;
+/**
+ * A function the compiler inlined into the frame printed above it: its symbol, unnumbered, under
+ * the frame's own (six spaces where `   8: ` stands), then its own `at`. Full backtraces are full of
+ * them (anyhow's `Stack backtrace:`, std's runtime start); they are frames like any other. An
+ * omission (`[... omitted 4 frames ...]`) is indented alike.
+ */
+const INLINED = /^ {6}(?![ [])(?!at )(\S.*)$/;
 const NOTE = /^note: /;
 const SYMBOL_HASH = /::h[0-9a-f]{16}$/;
 const CRATE_HASH = /\[[0-9a-f]{16}\]/g;
@@ -128,9 +136,9 @@ function parseRust(text: string): ParsedTrace | undefined {
   return { language: 'rust', exceptionType: 'panic', message: messageLines.join('\n'), frames, causes: [] };
 }
 
-/** A backtrace's line: a frame (`   3: shop::main`), its place (`at src/main.rs:5:9`), an omission. */
+/** A backtrace's line: a frame (`   3: shop::main`), an inlined one, its place (`at src/main.rs:5:9`), an omission. */
 const isBacktraceLine = (line: string): boolean =>
-  FRAME.test(line) || FRAME_AT.test(line) || OMITTED.test(line);
+  FRAME.test(line) || FRAME_AT.test(line) || OMITTED.test(line) || INLINED.test(line);
 
 /** A backtrace's frames, outermost first (it prints the innermost first). */
 function readBacktrace(lines: readonly string[]): StackFrame[] {
@@ -143,7 +151,7 @@ function readBacktrace(lines: readonly string[]): StackFrame[] {
       if (last && !last.location) last.location = readLocation(at[1] ?? '');
       continue;
     }
-    const frame = FRAME.exec(line);
+    const frame = FRAME.exec(line) ?? INLINED.exec(line);
     if (frame) symbols.push({ symbol: frame[1] ?? '' });
   }
   return symbols.map((s) => toFrame(s.symbol, s.location)).reverse();
@@ -155,6 +163,7 @@ function continuesRust(line: string, block: readonly string[]): boolean {
   if (HEADER.test(head)) return false;
   if (BACKTRACE_START.test(head) || NOTE.test(head)) return true;
   if (FRAME.test(head) || FRAME_AT.test(head) || OMITTED.test(head)) return true;
+  if (INLINED.test(head)) return isBacktraceLine(bounded(block[block.length - 1] ?? ''));
   // The new format prints the message on the line after the header (assert_eq! adds
   // indented `left:`/`right:` lines); the old format has it inline.
   const header = HEADER.exec(bounded(block[0] ?? ''));
@@ -170,6 +179,7 @@ function continuesRust(line: string, block: readonly string[]): boolean {
  * no `stack backtrace:` before them.
  */
 function isRustCutShort(block: readonly string[]): boolean {
+  if (isRustErrorReport(block)) return isCutShortRustErrorReport(block);
   const header = HEADER.exec(bounded(block[0] ?? ''));
   if (!header) return false;
   if (block.length === 1) return !(header[2] ?? '').startsWith("'");
