@@ -137,7 +137,8 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   // MongoDB and message-bus clients, logging and mapping libraries)
   dotnet:
     /^(?:System|Microsoft|Newtonsoft|Npgsql|Grpc|Amazon|Azure|Polly|MediatR|Castle|Dapper|StackExchange|MongoDB|MySqlConnector|MySql|Pomelo|Oracle|Serilog|NLog|log4net|AutoMapper|FluentValidation|RabbitMQ|MassTransit|NServiceBus|Confluent|Hangfire|Quartz|Refit|RestSharp|Swashbuckle|HotChocolate|OpenTelemetry|Elastic|Google)\./,
-  rust: /^(?:std|core|alloc|tokio|futures|hyper|tower|axum|actix|rayon|__rust|__rustc|rust_begin_unwind|backtrace)::|^<(?:std|core|alloc)::|^(?:rust_begin_unwind|__rust_try|__rust_start_panic|start_thread|clone3?|__libc_start_main|__libc_start_main_impl|__libc_start_call_main|_start|main|<unknown>)$|\/rustc\/[0-9a-f]+\/|[\\/]library[\\/](?:std|core|alloc)[\\/]|\.[cS]$/,
+  // module: a symbol's path (`__rustc` of `__rustc::rust_begin_unwind`, a release build's only clue)
+  rust: /^(?:std|core|alloc|tokio|futures|hyper|tower|axum|actix|rayon|__rust|__rustc|rust_begin_unwind|backtrace)(?:::|$)|^<(?:std|core|alloc)::|^(?:rust_begin_unwind|__rust_try|__rust_start_panic|start_thread|clone3?|__libc_start_main|__libc_start_main_impl|__libc_start_call_main|_start|main|<unknown>)$|\/rustc\/[0-9a-f]+\/|[\\/]library[\\/](?:std|core|alloc)[\\/]|\.[cS]$/,
   // module: the application a frame's code belongs to (`(stdlib 4.2) gen_server.erl:1149: …`): OTP's
   // and Elixir's own, and the Hex packages of a Phoenix stack (whose paths, relative to the
   // package, look like the application's: `(plug 1.14.0) lib/plug/parsers.ex`); an Erlang call

@@ -157,3 +157,64 @@ describe("anyhow's stack backtrace, wherever Cargo keeps the crates", () => {
     expect(jobs[0] && fingerprintError(jobs[0].error)).toBe(fingerprintError(onlyRecord(capture)));
   });
 });
+
+// `.expect("…")` or `.unwrap()` on an anyhow error panics with the error's Debug in its message:
+// the message, a blank line, `Caused by:` and the causes. Captured (rustc 1.95, Debian's anyhow
+// 1.0.69 and serde_json, RUST_BACKTRACE=1, debug and release builds). Before, the panic's record
+// ended at the blank line: the causes were lost, and so was the backtrace printed after them (the
+// record's one frame the panic's place, `src/main.rs:33` with no function).
+describe('a panic whose message holds an error chain', () => {
+  const PARSE_ERROR = 'invalid type: string "two", expected u32 at line 1 column 42';
+
+  it.each([
+    ['rust195-anyhow-1.0.69-serde-json-expect-on-error-chain-backtrace-1', 6, 'src/main.rs:33'],
+    ['rust195-anyhow-1.0.69-serde-json-release-expect-on-error-chain-backtrace-1', 4, 'undefined:undefined'],
+  ])('%s: the message, its cause, and the backtrace after them', (name, frames, place) => {
+    const lines = capture(name).slice(2); // the program's own first line, and a blank one
+    const record = onlyRecord(lines);
+    expect(record).toMatchObject({
+      language: 'rust',
+      exceptionType: 'panic',
+      message: 'failed to parse incoming order: invalid order payload (60 bytes)',
+    });
+    expect(record.causes.map((c) => c.message)).toEqual([PARSE_ERROR]);
+    expect(record.frames).toHaveLength(frames);
+    // std's panic entry (`__rustc::rust_begin_unwind`, no file in a release build) is no frame of the app's
+    expect(
+      record.frames.filter((f) => f.inApp).map((f) => `${f.function} ${f.file || undefined}:${f.line}`),
+    ).toEqual([`shop::main ${place}`]);
+  });
+
+  it('reads a numbered chain, and tells two root causes apart', () => {
+    const lines = capture('rust195-anyhow-1.0.69-serde-json-unwrap-on-error-two-causes-backtrace-1').slice(2);
+    const record = onlyRecord(lines);
+    expect(record.message).toBe('called `Result::unwrap()` on an `Err` value: loading order from disk');
+    expect(record.causes.map((c) => c.message)).toEqual([
+      'invalid order payload (56 bytes)',
+      'invalid value: integer `-5`, expected u32 at line 1 column 54',
+    ]);
+    const other = lines.map((line) =>
+      line.replace('integer `-5`', 'string "x"').replace('invalid value', 'invalid type'),
+    );
+    expect(fingerprintError(onlyRecord(other))).not.toBe(fingerprintError(record));
+  });
+
+  it('keeps a panic without a chain as it was, and a blank line after its message no part of it', () => {
+    const record = onlyRecord([
+      "thread 'main' panicked at src/main.rs:4:5:",
+      'order has no items',
+      'note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace',
+    ]);
+    expect(record).toMatchObject({ message: 'order has no items', causes: [] });
+    // a second thread's panic prints no note: a blank line and the service's next line are its own
+    const found = detectErrors(
+      makeEvents([
+        "thread 'worker' panicked at src/main.rs:9:5:",
+        'queue closed',
+        '',
+        'INFO shop: shutting down',
+      ]),
+    );
+    expect(found.map((d) => [d.record.message, d.record.eventIds])).toEqual([['queue closed', ['e0', 'e1']]]);
+  });
+});

@@ -123,6 +123,22 @@ const frameless = (exceptionType: string, message: string): ParsedTrace => ({
   causes: [],
 });
 
+const CHAIN_START = `\n\n${CAUSED_BY}\n`;
+
+/**
+ * A message that ends with an anyhow or eyre error's chain (`.expect("…")` on such an error
+ * panics with its Debug: the message, a blank line, `Caused by:` and the causes), split into the
+ * message and its causes; the message alone when it holds none.
+ */
+export function splitErrorChain(text: string): { message: string; causes: ParsedTrace[] } {
+  const at = text.indexOf(CHAIN_START);
+  if (at < 0) return { message: text, causes: [] };
+  const chain = parseRustErrorReport(`${REPORT_HEADER}-${text.slice(at)}`, () => []);
+  return chain && chain.causes.length > 0
+    ? { message: text.slice(0, at), causes: chain.causes }
+    : { message: text, causes: [] };
+}
+
 /**
  * The record of a Rust error report, or undefined for an `Error: msg` line with no chain, place or
  * Debug value (JavaScript's, as much as Rust's). `readBacktrace` reads a `Stack backtrace:`

@@ -8,6 +8,7 @@ import {
   isRustErrorReport,
   parseRustErrorReport,
   parsesAloneAsRustErrorReport,
+  splitErrorChain,
   startsRustErrorReport,
 } from './rust-error-report.ts';
 
@@ -128,12 +129,13 @@ function parseRust(text: string): ParsedTrace | undefined {
     else inBacktrace = false;
   }
   while (messageLines.length > 0 && (messageLines.at(-1) ?? '').trim() === '') messageLines.pop();
+  const { message, causes } = splitErrorChain(messageLines.join('\n'));
   // Without a backtrace the panic location is the only frame there is; keep it so the
   // analyzer knows which file to read (Rust services rarely run with RUST_BACKTRACE).
   const frames = hasBacktrace
     ? readBacktrace(backtrace)
     : [{ ...location, inApp: isInApp({ language: 'rust', file: location.file }) }];
-  return { language: 'rust', exceptionType: 'panic', message: messageLines.join('\n'), frames, causes: [] };
+  return { language: 'rust', exceptionType: 'panic', message, frames, causes };
 }
 
 /** A backtrace's line: a frame (`   3: shop::main`), an inlined one, its place (`at src/main.rs:5:9`), an omission. */
@@ -174,6 +176,22 @@ function continuesRust(line: string, block: readonly string[]): boolean {
 }
 
 /**
+ * A panic's message that ends with an error's chain (`.expect("…")` on an anyhow or eyre error
+ * panics with its Debug): the blank line and `Caused by:` before the causes, held until the causes
+ * or the backtrace confirm them.
+ */
+function continuesPanicMessage(line: string, block: readonly string[]): boolean {
+  const header = HEADER.exec(bounded(block[0] ?? ''));
+  if (!header || (header[2] ?? '').startsWith("'") || block.length > MAX_PANIC_MESSAGE_LINES) return false;
+  if (block.some((l) => BACKTRACE_START.test(l) || NOTE.test(l))) return false;
+  const previous = block[block.length - 1] ?? '';
+  if (line.trim() === '') return block.length >= 2 && previous.trim() !== '';
+  return line === 'Caused by:' && previous.trim() === '';
+}
+/** Lines of a panic's message looked at for a chain: an error's Debug is a few lines. */
+const MAX_PANIC_MESSAGE_LINES = 100;
+
+/**
  * A panic's print of which a filter passed only some lines: a header of the new format alone (its
  * message is on the next line, always: `explicit panic` when none is given), or backtrace lines with
  * no `stack backtrace:` before them.
@@ -202,7 +220,8 @@ export const rustParser: TraceParser = {
     isRustErrorReport(block)
       ? continuesRustErrorReport(bounded(line), block, isBacktraceLine)
       : continuesRust(line, block),
-  continuesMessage: (line, block) => isRustErrorReport(block) && continuesRustErrorMessage(line, block),
+  continuesMessage: (line, block) =>
+    isRustErrorReport(block) ? continuesRustErrorMessage(line, block) : continuesPanicMessage(line, block),
   isCutShort: isRustCutShort,
   // a boxed error's report is its Debug value alone: nothing follows it
   endsTrace: (block) =>
