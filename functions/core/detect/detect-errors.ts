@@ -28,6 +28,7 @@ import {
   isRuntimeTrailer,
   isUncaughtValuePrint,
   javascriptParser,
+  namesLowerCaseError,
   RUN_MAIN,
   readInspectedAfterWords,
 } from './parse-trace/javascript.ts';
@@ -1051,6 +1052,8 @@ function assembleStream(
       pending = line;
       blanksAfterPending = 0;
       detailsAfterPending = 0;
+    } else if (assembly.tentative && isWholeEvent && INSPECTED_DATABASE_ERROR_FIELD.test(text)) {
+      emit({ ...singleLineError(line), needsContext: true, isTentative: true });
     } else keepLoose(text, event, isWholeEvent);
   };
 
@@ -1315,6 +1318,14 @@ function closeBlock(
 }
 
 /**
+ * node-postgres's DatabaseError as util.inspect prints it (console.error(msg, err)) is named `error`
+ * (`msg: error: duplicate key value …`): of the print, a filter on `ERROR` passes only the server's
+ * severity among its fields (`  severity: 'ERROR',`). A stream logged one line per event is read
+ * around it; the print there is the record, and when there is none the line is dropped.
+ */
+const INSPECTED_DATABASE_ERROR_FIELD = /^ {2}severity: '(?:ERROR|FATAL|PANIC)',$/;
+
+/**
  * A line a trace parser started and could not parse alone, delivered as an event of its own with
  * no level, that names an error after other words (`notify failed TypeError: …`, `Trace:
  * TypeError: …`): in a stream logged one line per event, the one line of a trace a filter passes.
@@ -1322,6 +1333,8 @@ function closeBlock(
 function mayHeadLeftOutTrace(line: Parsed): boolean {
   if (!line.isWholeEvent || line.level !== undefined) return false;
   const body = line.body.trim();
+  // node-postgres's DatabaseError after a message (`insert failed: error: duplicate key …`)
+  if (namesLowerCaseError(body)) return true;
   const named = readEmbeddedError(body);
   if (named === undefined) return false;
   // A plain Error is what console.error(msg, err) prints most (`order check failed Error`,

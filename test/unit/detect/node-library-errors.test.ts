@@ -8,6 +8,7 @@ import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
+import { onlyRecordInBothShapes } from '../../support/one-record.ts';
 
 const JOI_UNCAUGHT = 'javascript/node24-joi-18-validation-error-uncaught.txt';
 const JOI_LOGGED = 'javascript/node24-joi-18-validation-error-logged-inspected-then-stack.output';
@@ -82,5 +83,65 @@ describe('other libraries, each one record with the program frame it failed in',
       expect(`${inApp?.file}:${inApp?.line}`).toBe(at);
     }
     expect(new Set(records.map(fingerprintError)).size).toBe(1);
+  });
+});
+
+// node-postgres names the DatabaseError the server reports `error` (its protocol message's name),
+// so its stack starts `error: duplicate key value …`. Captured on Node 20.20 and 24.22 with pg 8
+// against PostgreSQL 15: console.error('failed to insert order A-1:', err) puts the words before
+// it, and the print made no record at all (logged alone, it was read).
+describe("node-postgres's DatabaseError, named `error`, logged after a message", () => {
+  const lines = (name: string) =>
+    traceText(`javascript/${name}.txt`).replace(/\n+$/, '').split('\n').slice(1);
+
+  it.each(['node20', 'node24'])(
+    '%s: one record, the program frame it failed in, as the same error printed alone',
+    (node) => {
+      const logged = lines(`${node}-pg-8-console-error-message-then-database-error`);
+      const record = onlyRecordInBothShapes(logged);
+      expect(record).toMatchObject({
+        language: 'javascript',
+        exceptionType: 'Error',
+        message: 'duplicate key value violates unique constraint "orders_ref_key"',
+      });
+      expect(record.frames.filter((f) => f.inApp).at(-1)?.file).toMatch(/\/src\/orders\/repository\.js$/);
+      // the words before it are no part of the error: the same print without them is the same incident
+      const alone = [logged[0]?.replace(/^.*?: (?=error: )/, '') ?? '', ...logged.slice(1)];
+      expect(alone[0]).toMatch(/^error: duplicate key/);
+      expect(fingerprintError(onlyRecordInBothShapes(alone))).toBe(fingerprintError(record));
+    },
+  );
+
+  it.each([
+    'node20-pg-8-console-error-message-then-database-error',
+    'node20-pg-8-console-error-bare-database-error',
+  ])(
+    '%s: reaches the queue through the default filter, which passes only its severity field',
+    async (name) => {
+      // `error: …` holds no term of the filter (it is case-sensitive): `  severity: 'ERROR',` is read around
+      const { delivered, jobs, reads } = await deliverThroughDefaultFilter(lines(name));
+      expect(delivered.map((e) => e.message)).toEqual(["  severity: 'ERROR',"]);
+      expect(reads).toBe(1);
+      expect(jobs.map((j) => [j.error.exceptionType, j.error.message])).toEqual([
+        ['Error', 'duplicate key value violates unique constraint "orders_ref_key"'],
+      ]);
+    },
+  );
+
+  it('is read around when a filter that passes `error` delivers its header alone', () => {
+    const [header] = lines('node20-pg-8-console-error-message-then-database-error');
+    const found = detectErrors(makeEvents([header ?? '']), { tentative: true });
+    expect(found.map((d) => [d.needsContext, d.isTentative])).toEqual([[true, true]]);
+  });
+
+  it('drops the severity field when the stream holds no print of an error around it', async () => {
+    const { jobs, reads } = await deliverThroughDefaultFilter([
+      'INFO importing',
+      '{',
+      "  severity: 'ERROR',",
+      '}',
+    ]);
+    expect(reads).toBe(1);
+    expect(jobs).toEqual([]);
   });
 });

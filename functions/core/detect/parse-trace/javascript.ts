@@ -197,6 +197,27 @@ function readEmbeddedClassHeader(line: string): Header | undefined {
   return undefined;
 }
 
+// An error named `error` after other words: node-postgres names the DatabaseError the server
+// reports `error` (its protocol message's), so console.error('insert failed:', err) prints
+// `insert failed: error: duplicate key value violates unique constraint "orders_ref_key"`, then
+// its frames and its fields. Read, where a frame follows, as the `Error` it is when printed alone.
+// Only after a colon: `Pricing error: %KeyError{…}` (Elixir's Logger) is a message's own words.
+const EMBEDDED_LOWER_CASE_ERROR = /: error: (?=\S)/g;
+
+/** The line names an error called `error` after other words (EMBEDDED_LOWER_CASE_ERROR). */
+export const namesLowerCaseError = (line: string): boolean => readEmbeddedLowerCaseError(line) !== undefined;
+
+function readEmbeddedLowerCaseError(line: string): Header | undefined {
+  const head = bounded(line).trimEnd();
+  EMBEDDED_LOWER_CASE_ERROR.lastIndex = 0;
+  const found = EMBEDDED_LOWER_CASE_ERROR.exec(head.slice(0, MAX_EMBEDDED_PREFIX + RUNTIME_LABEL.length + 1));
+  if (!found) return undefined;
+  let message = head.slice(found.index + found[0].length);
+  const opensProps = message.endsWith(' {');
+  if (opensProps) message = message.slice(0, -2);
+  return { exceptionType: 'Error', message, opensProps };
+}
+
 // Bun and Deno start what they print of an error they report with `error: ` at column 0. Bun
 // writes it for an error named `Error` (`error: config unreadable`, its class's name otherwise) and
 // for what its loader could not build or resolve (`error: Expected ")" but found ";"`, `error:
@@ -248,7 +269,8 @@ function readTopHeader(line: string): Header | undefined {
     readHeader(line) ??
     readEmbeddedHeader(line) ??
     readHeader(line, { anyName: true }) ??
-    readEmbeddedClassHeader(line);
+    readEmbeddedClassHeader(line) ??
+    readEmbeddedLowerCaseError(line);
   // Bun prints a system error (an `Error` with a `code`) without its name: `ENOENT: no such file
   // or directory, open '/app/x.html'`. Node prints `Error: ENOENT: …`, and so is it read.
   return header && ERRNO_CODE.test(header.exceptionType)
@@ -617,7 +639,9 @@ export const javascriptParser: TraceParser = {
       readLabelled(head) !== undefined ||
       ERRNO_HEADER.test(head) ||
       // `msg: TypeError: x` and console.error(msg, err)'s `msg TypeError: x` or `msg Error`
-      ((head.includes(': ') || ERROR_NAME.test(head.trimEnd())) && readEmbeddedHeader(head) !== undefined)
+      ((head.includes(': ') || ERROR_NAME.test(head.trimEnd())) && readEmbeddedHeader(head) !== undefined) ||
+      // console.error(msg, err) of node-postgres's DatabaseError: `msg: error: duplicate key …`
+      namesLowerCaseError(head)
     );
   },
   continuesTrace: continuesJavascript,
