@@ -162,9 +162,39 @@ function readHeader(line: string): Found | undefined {
     );
   }
   // PHP 7+ `(string) $e` as logged by an application: only with a PHP file location, to stay specific
+  return readLoggedString(line);
+}
+
+/** `(string) $e` as an application logs it, alone or appended to words (readAppendedException). */
+function readLoggedString(line: string): Found | undefined {
   const bare = readException(line);
-  if (bare?.complete && (/\\/.test(bare.exceptionType) || /(?:Exception|Error)$/.test(bare.exceptionType))) {
-    return bare;
+  if (bare?.complete && isExceptionName(bare.exceptionType)) return bare;
+  return readAppendedException(line);
+}
+
+/** The line is read by a rule of readHeader's before the logged string's (PHP's own prints, Laravel's, Symfony's). */
+const isNamedFirst = (line: string): boolean =>
+  line.includes(LARAVEL_OBJECT) ||
+  line.includes(SYMFONY_UNCAUGHT_WORDS) ||
+  UNCAUGHT.test(line) ||
+  PHP5.test(line) ||
+  line.startsWith(UNCAUGHT_PRINT) ||
+  FATAL.test(line);
+
+const isExceptionName = (type: string): boolean => /\\/.test(type) || /(?:Exception|Error)$/.test(type);
+
+// `error_log('checkout failed: ' . $e)`: the same string after the words it was appended to
+// (`checkout failed: PDOException: SQLSTATE[23000]: … in /app/src/OrderRepository.php:15`).
+const APPENDED_AT = /: (?=[A-Za-z_\\][\w\\]{0,300}: )/g;
+/** Longest prefix of words before an appended exception; a real one is a short message. */
+const MAX_APPENDED_PREFIX = 400;
+
+function readAppendedException(line: string): Found | undefined {
+  APPENDED_AT.lastIndex = 0;
+  for (let at = APPENDED_AT.exec(line); at !== null; at = APPENDED_AT.exec(line)) {
+    if (at.index > MAX_APPENDED_PREFIX) return undefined;
+    const found = readException(line.slice(at.index + 2));
+    if (found?.complete && isExceptionName(found.exceptionType)) return found;
   }
   return undefined;
 }
@@ -331,6 +361,9 @@ function endsPhpTrace(block: readonly string[]): boolean {
 function isPhpCutShort(block: readonly string[]): boolean {
   const first = block[0] ?? '';
   if (UNCAUGHT.test(first) || first.includes(LARAVEL_OBJECT)) return !endsPhpTrace(block);
+  // `(string) $e` is followed by its `Stack trace:` down to `#N {main}`, always
+  if (readHeader(first) !== undefined && readLoggedString(first) !== undefined && !isNamedFirst(first))
+    return !block.some((line) => MAIN_FRAME.test(line));
   return (
     first.startsWith(UNCAUGHT_PRINT) &&
     splitLocation(first) !== undefined &&
