@@ -132,7 +132,8 @@ const RUNTIME: Partial<Record<Language, RegExp>> = {
   go: /(?:^|\/)[\w.~-]+@v\d[^/]*\/|^(?:runtime|net|sync|reflect|testing|internal|syscall|os|io|encoding|crypto|fmt|strconv|errors|context|bufio|time|strings|bytes|sort|log|math|database|path|text|html|mime|regexp|unicode|compress|container|hash|expvar|flag|embed|slices|maps|cmp|iter)(?:[./]|$)|\/usr\/(?:local\/)?go\/src\/|\/usr\/lib\/go(?:-[\d.]+)?\/src\/|(?:^|\/)go\/src\/(?:runtime|net|sync|reflect|testing|internal)\//,
   // module: a Rails backtrace's gem prefix, `actionpack (5.1.4)`
   ruby: /[\\/]ruby[\\/]\d+\.\d+\.\d+[\\/]|[\\/]lib[\\/]ruby[\\/]|^<internal:|[\\/]gems[\\/]|^[\w.-]+ \([\w.]+\)$/,
-  php: /^\[internal function\]$|[\\/]vendor[\\/]/,
+  // Debian's and Ubuntu's packaged PHP libraries (php-guzzlehttp, php-symfony-*): /usr/share/php/
+  php: /^\[internal function\]$|[\\/]vendor[\\/]|^\/usr\/share\/php\//,
   // and the libraries a .NET service's stack runs through most (Dapper and the data drivers, Redis,
   // MongoDB and message-bus clients, logging and mapping libraries)
   dotnet:

@@ -7,8 +7,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { toLevel } from '../../../functions/core/detect/strip-log-prefix.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { deliveries, makeEvents } from '../../support/log-events.ts';
+import { onlyRecordInBothShapes } from '../../support/one-record.ts';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/traces/php/${name}`, import.meta.url), 'utf8');
@@ -71,5 +74,57 @@ describe('Monolog', () => {
     const [found] = detectErrors(makeEvents([fixture('php82-monolog-2.9-json.txt').trimEnd()]));
     expect(found?.record).toMatchObject(TYPE_ERROR);
     expect(where(found?.record as ErrorRecord)).toEqual([['Pricing.php', 8]]);
+  });
+});
+
+// Captured on PHP 8.2 (Debian's php-cli), a PDO insert that fails inside a repository wrapped in the
+// app's own exception: `error_log('checkout failed: ' . $e)` writes the exception's string (chain
+// and frames) after the words it was appended to, and made no record at all (the same string
+// logged alone was read).
+describe('an exception appended to a message: error_log($message . $e)', () => {
+  const lines = (name: string) => fixture(name).replace(/\n+$/, '').split('\n');
+  const APPENDED = 'php82-error-log-message-then-exception-tostring-previous.txt';
+
+  it('is the exception and its previous one, at the frames of the app, as the string logged alone', () => {
+    const record = onlyRecordInBothShapes(lines(APPENDED));
+    expect(record).toMatchObject({
+      language: 'php',
+      exceptionType: 'App\\Orders\\OrderNotSaved',
+      message: 'could not save order A-1042',
+    });
+    expect(record.causes.map((c) => c.exceptionType)).toEqual(['PDOException']);
+    expect(record.frames.filter((f) => f.inApp).at(-1)?.file).toMatch(/\/src\/Orders\/OrderRepository\.php$/);
+    const alone = lines(APPENDED).map((line, i) => (i === 0 ? line.replace('checkout failed: ', '') : line));
+    expect(fingerprintError(onlyRecordInBothShapes(alone))).toBe(fingerprintError(record));
+  });
+
+  it('reaches the queue through the default filter', async () => {
+    const { jobs } = await deliverThroughDefaultFilter(lines(APPENDED));
+    expect(jobs.map((j) => [j.error.exceptionType, j.error.causes.length])).toEqual([
+      ['App\\Orders\\OrderNotSaved', 1],
+    ]);
+  });
+
+  it('leaves words with a colon before a name that is no exception alone', () => {
+    expect(
+      detectErrors(makeEvents(['[07-Dec-2026 23:41:18 UTC] retry: Orders: 3 queued in /srv/shop/a.php:3'])),
+    ).toEqual([]);
+  });
+});
+
+// Debian and Ubuntu package PHP libraries under /usr/share/php (php-guzzlehttp): an uncaught
+// ClientException of Guzzle 7, captured on PHP 8.2. Guzzle's own frames there were the app's, and
+// the innermost was RequestException.php, where Guzzle builds the exception.
+describe('libraries Debian packages under /usr/share/php', () => {
+  it("are no frames of the application's", () => {
+    const all = fixture('php82-cli-uncaught-guzzle-7-client-exception-debian-usr-share-php.txt')
+      .replace(/\n+$/, '')
+      .split('\n');
+    const record = onlyRecordInBothShapes(all.slice(1));
+    expect(record.exceptionType).toBe('GuzzleHttp\\Exception\\ClientException');
+    expect(record.frames.filter((f) => f.inApp).map((f) => f.file.split('/').slice(-2).join('/'))).toEqual([
+      'bin/labels.php',
+      'Shipping/CarrierApi.php',
+    ]);
   });
 });
