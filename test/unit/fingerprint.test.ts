@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Language, StackFrame } from '../../functions/core/contracts.ts';
+import type { ErrorRecord, Language, StackFrame } from '../../functions/core/contracts.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import {
   type FingerprintInput,
@@ -11,6 +11,7 @@ import {
   normalizeFunctionName,
   normalizeMessage,
 } from '../../functions/core/detect/fingerprint.ts';
+import { renderBranchName, whereRaised } from '../../functions/core/repair/render-pull-request.ts';
 import { makeEvents } from '../support/log-events.ts';
 
 function makeFrame(overrides: Partial<StackFrame> = {}): StackFrame {
@@ -515,5 +516,44 @@ describe('fingerprintError on a storm of one-line errors (memoised by digit shap
     expect(fingerprintError(record('token 0x1f expired'))).not.toBe(
       fingerprintError(record('token 1x1f expired')),
     );
+  });
+});
+
+// CompletableFuture.join() rethrows what failed in the pool as a CompletionException whose own
+// frames are the pool's (captured on Java 17): the application's code that failed is under
+// `Caused by:` only. The fingerprint was made of CompletableFuture's and Thread's frames, and the
+// pull request, the branch and the email said it was raised at Thread.java:840.
+describe('an error a pool rethrows, the application only in its cause', () => {
+  const lines = readFileSync(
+    new URL(
+      '../fixtures/traces/java/java17-completable-future-join-completion-exception.txt',
+      import.meta.url,
+    ),
+    'utf8',
+  )
+    .replace(/\n+$/, '')
+    .split('\n')
+    .slice(1);
+  const record = () => {
+    const found = detectErrors(makeEvents(lines));
+    expect(found).toHaveLength(1);
+    return found[0]?.record as ErrorRecord;
+  };
+
+  it("is fingerprinted by the cause's frames of the application", () => {
+    const parts = fingerprintParts(record());
+    expect(parts.frameSource).toBe('in-app');
+    expect(parts.frames).toEqual(['CheckoutService.java:lambda$checkoutAll$', 'PaymentGateway.java:charge']);
+  });
+
+  it('is said to be raised where the cause was, in the branch and the email', () => {
+    const error = record();
+    expect(whereRaised(error)).toMatchObject({ file: 'PaymentGateway.java', line: 8 });
+    expect(renderBranchName({ error, fingerprint: 'abcdef0123456789' })).toBe(
+      'fix/completion-exception-charge-abcdef01',
+    );
+    // an error with a frame of its own is raised there, whatever its causes hold
+    const own = { ...error, frames: [{ file: 'Shop.java', line: 3, function: 'Shop.run', inApp: true }] };
+    expect(whereRaised(own)).toMatchObject({ file: 'Shop.java', line: 3 });
   });
 });

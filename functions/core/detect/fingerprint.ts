@@ -133,7 +133,31 @@ function rootCause(record: FingerprintInput): FingerprintInput {
   return current;
 }
 
+/**
+ * The innermost cause whose frames hold one of the application's, when the error's own hold none:
+ * an error rethrown by a thread pool or a future (`CompletionException` of CompletableFuture.join,
+ * `ExecutionException`) has only the pool's frames, and the application's code that failed is
+ * under `Caused by:`. Undefined when the error's own frames hold one, or no cause does.
+ */
+export function causeWithInAppFrames<T extends { frames: readonly StackFrame[]; causes: readonly T[] }>(
+  record: T,
+): T | undefined {
+  if (record.frames.some((frame) => frame.inApp)) return undefined;
+  let found: T | undefined;
+  let current = record;
+  // Bounded walk: causes come from parsed, attacker-controlled text.
+  for (let depth = 0; depth < 32; depth++) {
+    const next = current.causes[current.causes.length - 1];
+    if (!next) break;
+    if (next.frames.some((frame) => frame.inApp)) found = next;
+    current = next;
+  }
+  return found;
+}
+
 function framesOf(record: FingerprintInput): readonly StackFrame[] {
+  const cause = causeWithInAppFrames(record);
+  if (cause) return cause.frames;
   if (record.frames.length > 0) return record.frames;
   // .NET and Java sometimes print the frames only under the inner/cause exception.
   const pending = [...record.causes];

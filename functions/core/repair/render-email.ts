@@ -10,7 +10,8 @@ import { LOCATION_FOUND, type OccurrenceCounts, whereRaised } from './render-pul
 
 interface EmailCommon {
   repo: RepoCoordinates;
-  error: Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames' | 'logGroup' | 'lastLines'>;
+  error: Pick<ErrorRecord, 'language' | 'exceptionType' | 'message' | 'frames' | 'logGroup' | 'lastLines'> &
+    Partial<Pick<ErrorRecord, 'causes'>>;
   occurrences?: OccurrenceCounts;
   /** a page about the incident (dashboard, console link), if the deployment has one */
   incidentUrl?: string;
@@ -75,10 +76,7 @@ const STYLE = {
 export function renderEmail(input: RenderEmailInput): RenderedEmail {
   const type = oneLine(input.error.exceptionType, 80) || 'Error';
   const repo = `${input.repo.owner}/${input.repo.name}`;
-  const frame = whereRaised(
-    input.error.frames,
-    input.kind === 'failed' ? undefined : input.analysis.raisedIn,
-  );
+  const frame = whereRaised(input.error, input.kind === 'failed' ? undefined : input.analysis.raisedIn);
   const location = input.kind === 'fix' ? input.analysis.location : undefined;
   const where = location
     ? `${location} (${LOCATION_FOUND})`

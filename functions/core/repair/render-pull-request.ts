@@ -6,6 +6,7 @@ import type {
   IncidentAnalysis,
   StackFrame,
 } from '../contracts.ts';
+import { causeWithInAppFrames } from '../detect/fingerprint.ts';
 import { fencedCode, inlineCode, neutralizeMentions, sanitizeMarkdown } from '../text/sanitize-markdown.ts';
 import { type LinkScope, repositoryLinkScope, scrubProse } from '../text/scrub-prose.ts';
 
@@ -74,7 +75,7 @@ export function renderPullRequest({
   raisedIn,
 }: RenderPullRequestInput): RenderedPullRequest {
   const title = renderTitle(proposal.title);
-  const frame = whereRaised(error.frames, raisedIn);
+  const frame = whereRaised(error, raisedIn);
   return {
     branch: renderBranchName({ error, fingerprint: incident.fingerprint }),
     commitMessage: renderCommitMessage({ title, error, frame, incident, location }),
@@ -99,10 +100,10 @@ export function renderBranchName({
   error,
   fingerprint,
 }: {
-  error: Pick<ErrorRecord, 'exceptionType' | 'frames'>;
+  error: Pick<ErrorRecord, 'exceptionType' | 'frames'> & Partial<Pick<ErrorRecord, 'causes'>>;
   fingerprint: string;
 }): string {
-  const frame = whereRaised(error.frames);
+  const frame = whereRaised(error);
   const parts = [lastSegment(error.exceptionType), frame?.function ? lastSegment(frame.function) : ''];
   const slug = truncateSlug(slugify(parts.join(' ')) || 'error', BRANCH_SLUG_MAX);
   return `fix/${slug}-${shortFingerprint(fingerprint)}`;
@@ -300,10 +301,12 @@ export type Where = Pick<StackFrame, 'function' | 'file' | 'line' | 'column'>;
  * report's innermost in-app frame, else its innermost frame.
  */
 export function whereRaised(
-  frames: readonly StackFrame[],
+  error: Pick<ErrorRecord, 'frames'> & Partial<Pick<ErrorRecord, 'causes'>>,
   raisedIn?: IncidentAnalysis['raisedIn'],
 ): Where | undefined {
-  return raisedIn ?? frames.findLast((f) => f.inApp) ?? frames.at(-1);
+  // the application's frame a pool's rethrown error holds under its cause (CompletionException)
+  const own = causeWithInAppFrames({ frames: error.frames, causes: error.causes ?? [] }) ?? error;
+  return raisedIn ?? own.frames.findLast((f) => f.inApp) ?? error.frames.at(-1);
 }
 
 function formatLocation(frame: Where): string {
