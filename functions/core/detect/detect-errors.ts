@@ -638,6 +638,9 @@ function assembleStream(
   // the blank line past MAX_BLANKS_AFTER_LEAD held while a stack entry of its own may still follow
   let heldBlank: { text: string; event: LogEvent; isWholeEvent: boolean } | undefined;
   let detailsAfterPending = 0;
+  // The blank and detail lines held since `pending`, in order: the trace may take them with it
+  // (TraceParser.takesLead). At most MAX_DETAILS_AFTER_LEAD details and a few blanks per gap.
+  let heldAfterPending: Line[] = [];
   // The line before this one when nothing took it (no trace, no record yet): a frame right after
   // it may make it a trace's header. Kept as its parts: no object per line on the hot path.
   let looseText: string | undefined;
@@ -701,6 +704,7 @@ function assembleStream(
     pending = undefined;
     blanksAfterPending = 0;
     heldBlank = undefined;
+    heldAfterPending = [];
   };
   const keepLoose = (text: string, event: LogEvent, isWholeEvent: boolean) => {
     if (lastEmitted && text.trim() !== '') lastEmitted = undefined;
@@ -744,6 +748,7 @@ function assembleStream(
       pending = lone;
       blanksAfterPending = 0;
       detailsAfterPending = 0;
+      heldAfterPending = [];
     } else if (lone) emit(singleLineError(lone, assembly.tentative));
     for (const line of handBack) visit(line.text, line.event, line.isWholeEvent, line.isLast);
   };
@@ -782,10 +787,11 @@ function assembleStream(
    * message of several lines: `logger.exception("charge failed\npayload: %s", …)`): skipped, the
    * line still held. `isMore`: the line is more of the held line's log statement.
    */
-  const holdsDetail = (text: string, isMore = false): boolean => {
-    if (!pending || detailsAfterPending >= MAX_DETAILS_AFTER_LEAD || !(isMore || isDetailLine(text)))
+  const holdsDetail = (line: Line, isMore = false): boolean => {
+    if (!pending || detailsAfterPending >= MAX_DETAILS_AFTER_LEAD || !(isMore || isDetailLine(line.text)))
       return false;
     detailsAfterPending += 1;
+    heldAfterPending.push(line);
     // the blank allowed before the trace is per gap: a message of several lines may hold its own
     // (Elixir's ArgumentError: the message, a blank, `  * 1st argument: …`, a blank, the frames)
     blanksAfterPending = 0;
@@ -865,11 +871,16 @@ function assembleStream(
       // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
       if (pending && blanksAfterPending < MAX_BLANKS_BEFORE_STACK_ENTRY && text.trim() === '') {
         blanksAfterPending += 1;
+        heldAfterPending.push({ text, event, isWholeEvent, isLast });
         if (blanksAfterPending > MAX_BLANKS_AFTER_LEAD) heldBlank = { text, event, isWholeEvent };
         return;
       }
       // (asked only while a line is held: the call alone, on every quiet line, cost +2 to +4 %)
-      if (pending && holdsDetail(text, continuesHeldStatement(text, event, isWholeEvent))) return;
+      if (
+        pending &&
+        holdsDetail({ text, event, isWholeEvent, isLast }, continuesHeldStatement(text, event, isWholeEvent))
+      )
+        return;
       flushPending();
       keepLoose(text, event, isWholeEvent);
       return;
@@ -991,7 +1002,29 @@ function assembleStream(
       // An error-level line just before a trace ("ERROR … failed to process order") introduces it.
       // (Not one written long before it: that was another statement, whatever came between.)
       if (pending && isWrittenLater(line.event, pending.event, assembly)) flushPending();
-      else if (pending) block.lead = pending;
+      else if (pending) {
+        // …unless it is the trace's own first line, and the lines held since it more of the trace
+        // (Ruby's Logger: a message of several lines, its class after the last; takesLead).
+        const held = line.level === undefined && !excerpt ? heldAfterPending.map(parseLine) : [];
+        const lead = pending;
+        const takers =
+          line.level === undefined && !excerpt
+            ? parsers.filter((p) =>
+                p.takesLead?.(
+                  lead.body,
+                  held.map((h) => h.body),
+                  line.body,
+                ),
+              )
+            : [];
+        if (takers.length > 0) {
+          const taken = [lead, ...held];
+          block.parsers = takers;
+          block.lines.unshift(...taken);
+          block.bodies.unshift(...taken.map((l) => l.body));
+          block.chars += taken.reduce((n, l) => n + l.body.length, 0);
+        } else block.lead = pending;
+      }
       // A line with no error word may be the start of what this one goes on with (the option a
       // JVM refused, before the launcher's `Error: Could not create the Java Virtual Machine.`).
       // Asked of the line as logged (its reason has no prefix): no prefix is read for the common
@@ -1016,6 +1049,7 @@ function assembleStream(
         }
       }
       pending = undefined;
+      heldAfterPending = [];
       return;
     }
 
@@ -1040,18 +1074,20 @@ function assembleStream(
           chars: header.body.length + line.body.length,
         };
         pending = undefined;
+        heldAfterPending = [];
         return;
       }
     }
 
     // a line with a level of its own is a record of its own, however indented (Rich's handler
     // leaves its time column blank within a second)
-    if (line.level === undefined && holdsDetail(text, !isWholeEvent && event === pending?.event)) return;
+    if (line.level === undefined && holdsDetail(line, !isWholeEvent && event === pending?.event)) return;
     flushPending();
     if (isErrorLine(line)) {
       pending = line;
       blanksAfterPending = 0;
       detailsAfterPending = 0;
+      heldAfterPending = [];
     } else if (assembly.tentative && isWholeEvent && INSPECTED_DATABASE_ERROR_FIELD.test(text)) {
       emit({ ...singleLineError(line), needsContext: true, isTentative: true });
     } else keepLoose(text, event, isWholeEvent);

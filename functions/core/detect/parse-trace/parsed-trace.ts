@@ -50,6 +50,15 @@ export interface TraceParser {
    */
   headsFrame?(line: string, next: string, isErrorLine: boolean): boolean;
   /**
+   * `lead`, the error line held before the trace `line` opens, and `held`, the lines between them
+   * (blank or indented lines, with no level of their own), are the trace's first lines, not a lead
+   * before it: Ruby's Logger prints an exception as its message, the class in brackets after the
+   * message's last line, then the backtrace, and a message of several lines (error_highlight's
+   * snippet, did_you_mean's suggestions) puts its first line after the Logger's prefix and the
+   * class lines below it. The detector then reads them as the block's first lines. Absent: never.
+   */
+  takesLead?(lead: string, held: readonly string[], line: string): boolean;
+  /**
    * `line` is one of this language's frames as a backtrace's first line, with nothing before it:
    * a logger that writes the error's header and its backtrace in two calls (Sidekiq) gives the
    * backtrace a prefix of its own, and the detector still reads it as the header's. Absent: never.

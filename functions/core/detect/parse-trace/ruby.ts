@@ -175,6 +175,64 @@ function readLoggedHeader(line: string): OpenHeader | undefined {
   return undefined;
 }
 
+// Ruby's Logger prints an exception as `"#{e.message} (#{e.class})\n#{e.backtrace.join("\n")}"`.
+// Ruby 3.1's error_highlight and did_you_mean put lines of their own in the message, so its first
+// line follows the Logger's prefix with no class (`E, […] ERROR -- : undefined method `upcase' for
+// nil:NilClass`), and the class comes after the message's last line: error_highlight's carets,
+// indented after a blank line and the code (`      ^^^^^^^ (NoMethodError)`), or a suggestion
+// (`Did you mean?  :standard (KeyError)`); the backtrace follows at column 0.
+
+// error_highlight's marker under the code it quotes: indented carets, nothing else
+const CARETS = /^ *\^+$/;
+
+/** `      ^^^^^^^ (NoMethodError)`: the last line of a Logger's message of several lines, its class after it. */
+function readLoggedClassLine(line: string): OpenHeader | undefined {
+  // TYPE_SUFFIX only where its `)` ends the line (see readLoggedHeader)
+  const typed = line.endsWith(')') ? TYPE_SUFFIX.exec(line) : null;
+  if (!typed || !isErrorTypeName(typed[2] ?? '') || readUncaught(line) !== undefined) return undefined;
+  return { exceptionType: typed[2] ?? '', message: typed[1] ?? '', closed: true };
+}
+
+/**
+ * A Logger's message of several lines from `lines[from]` (its first line): the header it makes,
+ * its message the lines up to the first blank one, as in Ruby's own report of the error (a blank
+ * line opens error_highlight's snippet), and the index of the line with the class. Only when the
+ * class line ends the text or a frame follows it.
+ */
+function readLoggedMessage(
+  lines: readonly string[],
+  from: number,
+): { header: OpenHeader; classAt: number } | undefined {
+  const last = Math.min(lines.length - 1, from + MAX_MESSAGE_LINES);
+  for (let at = from + 1; at <= last; at++) {
+    const line = lines[at] ?? '';
+    if (readFrame(line) !== undefined) return undefined;
+    const closing = readLoggedClassLine(line);
+    if (!closing) continue;
+    const after = lines[at + 1];
+    if (after !== undefined && readFrame(after) === undefined) return undefined;
+    // error_highlight's carets are no message, even where a filter left out the blank line before them
+    const carets = CARETS.test(closing.message);
+    const message = [...lines.slice(from, at), ...(carets ? [] : [closing.message])];
+    const blank = message.findIndex((l) => l.trim() === '');
+    const kept = blank < 0 ? message : message.slice(0, blank);
+    return { header: { ...closing, message: kept.join('\n') }, classAt: at };
+  }
+  return undefined;
+}
+
+/** TraceParser.takesLead: a Logger's error line, and the lines after it, open a message of several lines. */
+function takesLoggedMessage(lead: string, held: readonly string[], line: string): boolean {
+  if (held.length >= MAX_MESSAGE_LINES || lead.trim() === '') return false;
+  if (held.some((l) => readFrame(l) !== undefined)) return false;
+  // did_you_mean's suggestion at column 0 closes the message: the line is read as Logger's `msg (Type)`
+  const logged = readLoggedHeader(line);
+  if (logged) return logged.rails !== true;
+  // error_highlight's carets close it, indented: held as the error line's details, the frames next
+  const closing = held.at(-1);
+  return closing !== undefined && readFrame(line) !== undefined && readLoggedClassLine(closing) !== undefined;
+}
+
 // `Error: key not found`, `KeyError: key not found`: a header a program printed itself.
 const BARE_HEADER = /^([A-Z]\w{0,200}(?:::[A-Z]\w{0,100}){0,5}): (.*)$/;
 
@@ -262,7 +320,8 @@ function parseRuby(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/);
   const built: Building[] = [];
   let current: Building | undefined;
-  for (const line of lines) {
+  for (let at = 0; at < lines.length; at++) {
+    const line = lines[at] ?? '';
     if (current?.awaitsMessage) {
       const typed = isSuggestedMessage(line) ? TYPE_SUFFIX.exec(line) : null;
       if (typed) {
@@ -297,7 +356,20 @@ function parseRuby(text: string): ParsedTrace | undefined {
       const logged = readLoggedHeader(line);
       const printed = logged ? undefined : (readServerHeader(line) ?? readPrintedHeader(line));
       const header = logged ?? printed;
-      if (!header && !isColumnZeroFrame(line)) return undefined;
+      if (!header && !isColumnZeroFrame(line)) {
+        const several = readLoggedMessage(lines, at);
+        if (!several) return undefined;
+        current = {
+          exceptionType: several.header.exceptionType,
+          message: [several.header.message],
+          frames: [],
+          open: false,
+          ended: true,
+        };
+        built.push(current);
+        at = several.classAt;
+        continue;
+      }
       current = {
         exceptionType: header?.exceptionType ?? '',
         message: header ? [header.message] : [],
@@ -448,6 +520,7 @@ export const rubyParser: TraceParser = {
     return line.trim() === '' || /^\s/.test(line);
   },
   isFrame: isColumnZeroFrame,
+  takesLead: takesLoggedMessage,
   isCutShort: isTemplateErrorCut,
   parse: (text) => {
     try {
