@@ -3,8 +3,8 @@
 // did_you_mean write lines of their own into the message, so the class comes lines below the
 // Logger's prefix: after error_highlight's carets (`      ^^^^^^^ (NoMethodError)`) or
 // did_you_mean's suggestion (`Did you mean?  :standard (KeyError)`). Captured on Ruby 3.1.2
-// (Debian bookworm), each entry between two INFO lines of the same program; every case is read
-// in both delivery shapes, the whole capture as one event and one event per line.
+// (Debian bookworm), most entries among INFO lines of the same program; every case is read in
+// both delivery shapes, the whole capture as one event and one event per line.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -115,6 +115,40 @@ describe("Ruby 3.1 Logger: an exception's message of several lines", () => {
 
     expect(found.map((r) => [r.exceptionType, r.message, fingerprintError(r)])).toEqual([
       [record.exceptionType, record.message, fingerprintError(record)],
+    ]);
+  });
+});
+
+describe("Ruby 3.1: a report's further message lines after an earlier print's frames", () => {
+  it('reads an error Logger printed and then Ruby printed as it ended the program as one error, no cause of its own', () => {
+    const { record, perLine } = readBothShapes('ruby31-logger-error-then-reraise-nomethod-nil.txt');
+
+    // was typed ERROR, its second print a cause of one frame (its `from` lines past the snippet lost)
+    expect([record.exceptionType, record.message]).toEqual([
+      'NoMethodError',
+      "undefined method `upcase' for nil:NilClass",
+    ]);
+    expect(innermost(record)).toBe('lib/shop/reports.rb:4 block in monthly');
+    expect(record.frames).toHaveLength(4);
+    expect(record.causes).toEqual([]);
+    // both prints are the record's text
+    expect(record.raw).toContain("\tfrom bin/reports.rb:6:in `<main>'");
+    expect(perLine.eventIds).toHaveLength(15);
+  });
+
+  it("keeps the frames of a cause whose message error_highlight's snippet follows", () => {
+    const { record } = readBothShapes('ruby31-uncaught-raise-in-rescue-cause-nomethod-error-highlight.txt');
+
+    expect([record.exceptionType, record.message]).toEqual(['ReportError', 'monthly report failed']);
+    // was one frame, the cause's header: the block ended at the blank line before the snippet
+    expect(
+      record.causes.map((c) => [c.exceptionType, c.message, c.frames.map((f) => `${f.line} ${f.function}`)]),
+    ).toEqual([
+      [
+        'NoMethodError',
+        "undefined method `upcase' for nil:NilClass",
+        ['5 <main>', '4 monthly', '4 map', '4 block in monthly'],
+      ],
     ]);
   });
 });

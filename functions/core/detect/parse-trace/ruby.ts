@@ -442,6 +442,20 @@ const isSameException = (a: ParsedTrace, b: ParsedTrace): boolean =>
   a.frames.length === b.frames.length &&
   a.frames.every((f, i) => f.file === b.frames[i]?.file && f.line === b.frames[i]?.line);
 
+/**
+ * The index of the block's latest header of Ruby's own report when no frame has come after it (its
+ * message's lines may), else -1. Reads back over that message's lines only: bounded per line.
+ */
+function latestMessageStart(block: readonly string[]): number {
+  const stop = Math.max(1, block.length - MAX_MESSAGE_LINES - 2);
+  for (let at = block.length - 1; at >= stop; at--) {
+    const line = block[at] ?? '';
+    if (readUncaught(line) !== undefined) return at;
+    if (readFrame(line) !== undefined) return -1;
+  }
+  return -1;
+}
+
 function countMessageLines(block: readonly string[]): number {
   let count = 0;
   for (const line of block) if (readFrame(line) === undefined) count += 1;
@@ -483,6 +497,12 @@ export const rubyParser: TraceParser = {
     if (readSuggestionHead(head) !== undefined && !block.slice(1).some(isSuggestedMessage)) {
       return block.length <= MAX_SUGGESTION_LINES;
     }
+    // A header of Ruby's own report after the frames of an earlier print: a cause's (printed after
+    // the error's frames), or the error's own after Logger printed it and a `raise` let it end the
+    // program. Its message's further lines (error_highlight's snippet after a blank line) follow
+    // it as they follow the block's first header; they were the end of the trace, and its frames lost.
+    const reprint = latestMessageStart(block);
+    if (reprint > 0) return countMessageLines(block.slice(reprint)) <= MAX_MESSAGE_LINES;
     const hasFrames = block.slice(1).some((l) => readFrame(l) !== undefined);
     if (hasFrames) return false;
     // Ruby's own report: extra message lines, error_highlight's snippet; Rails: blank and source-extract lines.
