@@ -646,6 +646,9 @@ function assembleStream(
   let looseText: string | undefined;
   let looseEvent: LogEvent | undefined;
   let looseIsWholeEvent = false;
+  // The line before this one when it was held as more of `pending`'s statement (holdsDetail): a
+  // frame right after it may make it the header of the trace `pending` introduces.
+  let heldDetail: { text: string; event: LogEvent; isWholeEvent: boolean } | undefined;
   // Node's code excerpt before an error it prints (`/app/x.js:3`, the source line, a caret under
   // the column, a blank line): held until the error's header follows it, then read as the start of
   // that trace. For a SyntaxError it is the only place the broken file is named. Anything else
@@ -705,6 +708,7 @@ function assembleStream(
     blanksAfterPending = 0;
     heldBlank = undefined;
     heldAfterPending = [];
+    heldDetail = undefined;
   };
   const keepLoose = (text: string, event: LogEvent, isWholeEvent: boolean) => {
     if (lastEmitted && text.trim() !== '') lastEmitted = undefined;
@@ -868,6 +872,7 @@ function assembleStream(
     // header with no error word: it opens that line's trace.
     const opensStack = pending !== undefined && !block && text === STACK_INFO;
     if (!block && !opensStack && isQuietLine(text)) {
+      heldDetail = undefined;
       // Spring Boot's %wEx puts a blank line between a `log.error("Failed to …", e)` and its trace.
       if (pending && blanksAfterPending < MAX_BLANKS_BEFORE_STACK_ENTRY && text.trim() === '') {
         blanksAfterPending += 1;
@@ -879,8 +884,10 @@ function assembleStream(
       if (
         pending &&
         holdsDetail({ text, event, isWholeEvent, isLast }, continuesHeldStatement(text, event, isWholeEvent))
-      )
+      ) {
+        heldDetail = { text, event, isWholeEvent };
         return;
+      }
       flushPending();
       keepLoose(text, event, isWholeEvent);
       return;
@@ -894,6 +901,8 @@ function assembleStream(
     }
     const loose = looseText;
     looseText = undefined;
+    const detail = heldDetail;
+    heldDetail = undefined;
     const line = parseLine({ text, event, isWholeEvent, isLast });
     if (block) {
       const body = line.body;
@@ -1056,6 +1065,26 @@ function assembleStream(
     // A frame with no header of its own: the line right before it may be one that no parser took
     // alone (`Unhandled rejection: PaymentDeclined: card declined`, a custom class after a message).
     // `pending` is that line when it was held as an error; `loose` when nothing took it.
+    // …or the line held after that error line as more of its statement: a logger's message, then
+    // the exception's own header, which says no error word (java.util.logging's `SEVERE: payment
+    // for o-11 failed`, then `com.acme.shop.App$PaymentDeclined: card ending 4242 declined`).
+    if (mayStart && pending && detail) {
+      const header = parseLine({ ...detail, isLast: false });
+      const heads = parsers.filter((p) => p.headsFrame?.(header.body, line.body, false));
+      if (heads.length > 0) {
+        const lead = isWrittenLater(line.event, pending.event, assembly) ? undefined : pending;
+        if (!lead) flushPending();
+        block = {
+          parsers: heads,
+          lines: [header, line],
+          bodies: [header.body, line.body],
+          chars: header.body.length + line.body.length,
+          ...(lead ? { lead } : {}),
+        };
+        pending = undefined;
+        return;
+      }
+    }
     if (mayStart && (pending || loose !== undefined)) {
       const header =
         pending ??
@@ -1081,7 +1110,10 @@ function assembleStream(
 
     // a line with a level of its own is a record of its own, however indented (Rich's handler
     // leaves its time column blank within a second)
-    if (line.level === undefined && holdsDetail(line, !isWholeEvent && event === pending?.event)) return;
+    if (line.level === undefined && holdsDetail(line, !isWholeEvent && event === pending?.event)) {
+      heldDetail = { text, event, isWholeEvent };
+      return;
+    }
     flushPending();
     if (isErrorLine(line)) {
       pending = line;

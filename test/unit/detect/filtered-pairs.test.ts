@@ -31,6 +31,10 @@ const KNOWN: Record<string, string> = {
     'zap JSON with a lower-case level: the README gives it a JSON pattern',
   'go/go119-zap-1.23-production-caller-without-stacktrace.txt + go124-fatal-error-concurrent-map-writes.txt':
     'zap JSON with a lower-case level: the README gives it a JSON pattern',
+  'java/openjdk17-session-manager-npe.txt + scala211-runner-uncaught-case-class-exception.txt':
+    "the scala runner's print of a RefundDenied it did not catch holds no term: the README gives a package term",
+  'java/scala211-runner-uncaught-case-class-exception.txt + thread-jdk-frames.txt':
+    "the scala runner's print of a RefundDenied it did not catch holds no term: the README gives a package term",
   'ruby/ruby31-syntax-error-in-main-script.txt + ruby31-syntax-error-in-required-file.txt':
     'one syntax error named by two paths: read back, the two are one incident',
 };

@@ -25,6 +25,11 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 // request's own JSON, which read as a frame made every request's body a fingerprint of its own.
 const FRAME = /^\s*at\s+([^\s[].*)$/;
 const OMITTED = /^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$/;
+// A frame as the JVM prints it, indented: `\tat pkg.Class.method(File.java:12)`, `(File.kt)`,
+// `(Native Method)`, `(Unknown Source)`, a module before the class (`java.base/…`), logback's
+// packaging data after it. The name holds no space and no `(`, the file no `:`: one way to match.
+const JVM_FRAME =
+  /^\s+at\s+([\w$./<>-]{1,800})\((?:Native Method|Unknown Source|[\w$.-]{1,200}(?::\d{1,9})?)\)/;
 const JS_LOCATION = /:\d{1,9}:\d{1,9}\)?\s*$/;
 // `Caused by:` links an exception to its cause; `Wrapped by:` to the exception that wraps it, as
 // logback's and log4j2's `%rEx` (root cause first) print a chain: the root, then each wrapper outward.
@@ -96,6 +101,32 @@ function isBelievable(exceptionType: string): boolean {
   if (!exceptionType.includes('.'))
     return exceptionType.endsWith('Exception') || exceptionType.endsWith('Throwable');
   return THROWABLE_SUFFIXES.some((suffix) => exceptionType.endsWith(suffix));
+}
+
+/**
+ * An exception printStackTrace (or a logger) printed at column 0 with no `Exception in thread "…"`
+ * before it, whose class says no Exception or Error: `com.acme.shop.RefundDenied: refund for o-62
+ * denied: …` (a Scala case class, uncaught under the `scala` runner), `com.acme.shop.App$PaymentDeclined:
+ * card ending 4242 declined`. Alone such a line is any line; `next`, a JVM frame right after it, makes
+ * it the header. Qualified as classes are (a lower-case package, an upper-case class): a message such
+ * as `retrying in 5s` is none.
+ */
+function readHeaderOfFrames(line: string, next: string | undefined): Header | undefined {
+  if (next === undefined || !isJvmFrame(next)) return undefined;
+  const text = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+  if (!/^[a-z]/.test(text)) return undefined;
+  const found = readTypeAndMessage(text);
+  if (!found) return undefined;
+  const type = found.exceptionType;
+  const dot = type.lastIndexOf('.');
+  if (dot < 0 || !/^[A-Z]/.test(type.slice(dot + 1))) return undefined;
+  return { exceptionType: type, message: found.message, isThreadHeader: false };
+}
+
+/** `next` is a frame as the JVM prints one (a JavaScript frame is not: no `(` after a name with a space). */
+function isJvmFrame(line: string): boolean {
+  const name = JVM_FRAME.exec(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line)?.[1];
+  return name?.includes('.') === true;
 }
 
 /**
@@ -220,14 +251,14 @@ function parseJava(text: string): ParsedTrace | undefined {
   let current: Section | undefined;
   // `Suppressed:` blocks are skipped (documented in the report): they are not the cause chain.
   let suppressedIndent = -1;
-  for (const raw of lines) {
+  for (const [index, raw] of lines.entries()) {
     const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
     if (suppressedIndent >= 0) {
       if (line.trim() === '' || indentOf(line) >= suppressedIndent) continue;
       suppressedIndent = -1;
     }
     if (!current) {
-      const header = readHeader(line);
+      const header = readHeader(line) ?? readHeaderOfFrames(line, lines[index + 1]);
       if (header) {
         current = { ...header, messageLines: [], frames: [] };
         sections.push(current);
@@ -374,7 +405,7 @@ export const javaParser: TraceParser = {
       : isClojureReport(block)
         ? continuesClojureReport(line, block)
         : continuesJava(line, block),
-  headsFrame: headsJvmStartup,
+  headsFrame: (line, next) => headsJvmStartup(line, next) || readHeaderOfFrames(line, next) !== undefined,
   endsTrace: (block) =>
     (isJvmStartup(block) && endsJvmStartup(block)) ||
     isMainMethodReport(block[0] ?? '') ||
