@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
-import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { fingerprintError, fingerprintParts } from '../../../functions/core/detect/fingerprint.ts';
 import { deliveries, makeEvents, traceText } from '../../support/log-events.ts';
 
 /** The records a capture makes, alike as one event and as one event per line. */
@@ -101,5 +101,25 @@ describe('a JVM exception whose class name says no Exception or Error', () => {
     expect(
       read(['com.acme.shop.RefundDenied: refund denied', '    at refund (/app/refunds.js:7:11)']),
     ).not.toContain('com.acme.shop.RefundDenied');
+  });
+});
+
+describe('a JVM exception whose toString() is overridden (Lombok-style `Name(field=…)`)', () => {
+  it('is a cause after `Caused by:`, its fields its message', () => {
+    // `throw new IllegalStateException("checkout failed", e)` over a GatewayException whose
+    // toString() prints its fields: the cause was dropped, and with it the root cause's type
+    const [record, ...rest] = recordsInBothShapes('java/java17-caused-by-custom-tostring-exception.txt');
+    expect(rest).toEqual([]);
+    expect([record?.exceptionType, record?.message]).toEqual([
+      'java.lang.IllegalStateException',
+      'checkout failed',
+    ]);
+    expect(record && innermostInApp(record)).toBe('CustomToStringApp.java:29');
+    const [cause, ...more] = record?.causes ?? [];
+    expect(more).toEqual([]);
+    expect(cause?.exceptionType).toBe('GatewayException');
+    expect(cause?.message).toBe('status=402, code=card_declined, message=payment pay_123 declined');
+    expect(cause && innermostInApp(cause)).toBe('CustomToStringApp.java:22');
+    expect(record && fingerprintParts(record).rootCauseType).toBe('GatewayException');
   });
 });

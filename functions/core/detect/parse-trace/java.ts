@@ -95,6 +95,26 @@ function readTypeAndMessage(text: string): { exceptionType: string; message: str
   return undefined;
 }
 
+// A class whose toString() is overridden is printed as that wherever the JVM names it (after
+// `Caused by: `, `Exception in thread "main" `, at column 0 by printStackTrace): Lombok's @ToString,
+// `GatewayException(status=402, code=card_declined, message=payment pay_123 declined)`, or a Kotlin
+// data class's `OrderRejected(orderId=o-52, reason=quantity 40 over limit)`: no package, no
+// `: message`. The name, `(`, a field and its `=`, and a `)` that ends the line.
+const FIELDS_OPEN = /^\([A-Za-z_$][\w$]{0,100}=/;
+
+/** `Type(field=value, …)`, such a toString, exactly at `text`'s start: its fields are its message. */
+function readTypeAndFields(text: string): { exceptionType: string; message: string } | undefined {
+  const token = TYPE_NAME.exec(text)?.[0];
+  if (!token) return undefined;
+  const rest = text.slice(token.length).trimEnd();
+  if (!rest.endsWith(')') || !FIELDS_OPEN.test(rest)) return undefined;
+  return { exceptionType: token, message: rest.slice(1, -1) };
+}
+
+/** An exception as the JVM names it: `Type: message` (`Type`, `Type[message]`), or its fields. */
+const readNamed = (text: string): { exceptionType: string; message: string } | undefined =>
+  readTypeAndMessage(text) ?? readTypeAndFields(text);
+
 /** Unqualified `…Error` names are left to JavaScript (listed after Java): `TypeError: x` is not Java. */
 function isBelievable(exceptionType: string): boolean {
   // endsWith, not a `$`-anchored regex: that one is tried at every position of the name.
@@ -278,7 +298,7 @@ function parseJava(text: string): ParsedTrace | undefined {
     }
     const link = CHAINED.exec(line);
     if (link) {
-      const found = readTypeAndMessage((link[2] ?? '').trim());
+      const found = readNamed((link[2] ?? '').trim());
       if (!found) break;
       current = { ...found, isThreadHeader: false, messageLines: [], frames: [] };
       if (link[1] === 'Wrapped') sections.unshift(current);
