@@ -123,3 +123,32 @@ describe('a JVM exception whose toString() is overridden (Lombok-style `Name(fie
     expect(record && fingerprintParts(record).rootCauseType).toBe('GatewayException');
   });
 });
+
+describe('a Kotlin data class exception (its toString its fields: `OrderRejected(orderId=o-52, …)`)', () => {
+  it('heads its frames printed by printStackTrace, and the uncaught crash after `Exception in thread "main"`', () => {
+    // `data class OrderRejected(val orderId: String, val reason: String) : RuntimeException(…)`:
+    // no package, no `: message`; caught and printed once, then thrown out of main
+    const path = 'java/kotlin13-data-class-exception-printstacktrace-then-uncaught.output';
+    const records = recordsInBothShapes(path);
+    expect(records.map((r) => [r.exceptionType, r.message, innermostInApp(r)])).toEqual([
+      ['OrderRejected', 'orderId=o-51, reason=quantity 12 over limit', 'DataClassMain.kt:6'],
+      ['OrderRejected', 'orderId=o-52, reason=quantity 40 over limit', 'DataClassMain.kt:6'],
+    ]);
+    expect(records.map((r) => r.frames.at(-1)?.function)).toEqual(['placeOrder', 'placeOrder']);
+    // one throw in placeOrder, two orders: one incident
+    expect(new Set(records.map(fingerprintError)).size).toBe(1);
+    const perLine = detectErrors(makeEvents(deliveries(traceText(path)).perLine));
+    expect(perLine.map((d) => d.record.eventIds)).toEqual([
+      ['e0', 'e1', 'e2', 'e3'],
+      ['e4', 'e5', 'e6', 'e7'],
+    ]);
+  });
+
+  it('is no header when its line says no field, or frames do not follow', () => {
+    const frame = '\tat com.acme.shop.DataClassMainKt.placeOrder(DataClassMain.kt:6)';
+    const read = (lines: string[]) => detectErrors(makeEvents(lines)).map((d) => d.record.exceptionType);
+    expect(read(['OrderRejected(orderId=o-51, reason=quantity 12 over limit)', 'placed o-53'])).toEqual([]);
+    expect(read(['Retrying(3 times)', frame])).toEqual([]);
+    expect(read(['orderRejected(orderId=o-51)', frame])).toEqual([]);
+  });
+});

@@ -129,17 +129,18 @@ function isBelievable(exceptionType: string): boolean {
  * denied: …` (a Scala case class, uncaught under the `scala` runner), `com.acme.shop.App$PaymentDeclined:
  * card ending 4242 declined`. Alone such a line is any line; `next`, a JVM frame right after it, makes
  * it the header. Qualified as classes are (a lower-case package, an upper-case class): a message such
- * as `retrying in 5s` is none.
+ * as `retrying in 5s` is none. A Kotlin data class prints its fields instead, with no package
+ * (`OrderRejected(orderId=o-51, reason=quantity 12 over limit)`): its class upper-case.
  */
 function readHeaderOfFrames(line: string, next: string | undefined): Header | undefined {
   if (next === undefined || !isJvmFrame(next)) return undefined;
   const text = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
-  if (!/^[a-z]/.test(text)) return undefined;
-  const found = readTypeAndMessage(text);
+  const fields = readTypeAndFields(text);
+  const found = fields ?? (/^[a-z]/.test(text) ? readTypeAndMessage(text) : undefined);
   if (!found) return undefined;
   const type = found.exceptionType;
   const dot = type.lastIndexOf('.');
-  if (dot < 0 || !/^[A-Z]/.test(type.slice(dot + 1))) return undefined;
+  if ((dot < 0 && !fields) || !/^[A-Z]/.test(type.slice(dot + 1))) return undefined;
   return { exceptionType: type, message: found.message, isThreadHeader: false };
 }
 
@@ -162,7 +163,7 @@ function readHeader(line: string): Header | undefined {
   if (thread >= 0) {
     const close = text.indexOf('" ', thread + THREAD_PREFIX.length);
     if (close < 0) return undefined;
-    const found = readTypeAndMessage(text.slice(close + 2));
+    const found = readNamed(text.slice(close + 2));
     return found
       ? { exceptionType: found.exceptionType, message: found.message, isThreadHeader: true }
       : undefined;
