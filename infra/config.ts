@@ -29,7 +29,7 @@ const LOG_RETENTION_DAYS = [
  * the app's own) holds no other term.
  */
 export const DEFAULT_FILTER_PATTERN =
-  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency" ?":in " ?"Execution error" ?"Syntax error" ?"Unexpected error"';
+  '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency" ?":in " ?"Execution error" ?"Syntax error" ?"Unexpected error" ?SEVERE';
 
 export const DEFAULT_MODEL_ID = 'claude-sonnet-4-6';
 

@@ -31,7 +31,7 @@ describe('AutoRepair template', () => {
       template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
         LogGroupName: logGroupName,
         FilterPattern:
-          '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency" ?":in " ?"Execution error" ?"Syntax error" ?"Unexpected error"',
+          '?ERROR ?Error ?Exception ?Traceback ?panic ?FATAL ?Fatal ?CRITICAL ?errorType ?"Task timed out" ?timeout ?"No public method named" ?"syntax error" ?"PANIC RECOVER" ?"[error]" ?"Cannot allocate" ?"fatal error" ?UnhandledPromiseRejection ?"level=error" ?Uncaught ?"Bun v" ?"Node.js v" ?"Module not found" ?"not a dependency" ?":in " ?"Execution error" ?"Syntax error" ?"Unexpected error" ?SEVERE',
         DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Detector'), 'Arn'] },
       });
     }

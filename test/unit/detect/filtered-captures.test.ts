@@ -15,7 +15,7 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/traces');
 const STREAM = { logGroup: '/ecs/orders', logStream: 'orders/app/4f1c2b' };
 const JSON_LOWER_CASE = 'JSON with a lower-case level and no error word: the README gives it a JSON pattern';
 const JVM_UNSUFFIXED =
-  'a JVM exception whose class says no Exception or Error, with no thread before it: no line holds a term (the README gives a package term)';
+  'a JVM exception whose class says no Exception or Error, with no thread or SEVERE before it: no line holds a term (the README gives a package term)';
 
 /** Captures whose incidents differ through the default filter, each for a reason the README gives. */
 const KNOWN: Record<string, string> = {
@@ -29,7 +29,6 @@ const KNOWN: Record<string, string> = {
   'javascript/node20-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,
   'javascript/node22-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,
   'javascript/node24-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,
-  'java/java17-jul-severe-and-warning-unsuffixed-exception-class.output': JVM_UNSUFFIXED,
   'java/scala211-runner-uncaught-case-class-exception.txt': JVM_UNSUFFIXED,
   'go/go119-zerolog-1.26-console-writer.output':
     "zerolog's ConsoleWriter writes the level as `ERR`, no term of the default pattern",
