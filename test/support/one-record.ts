@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
-import { makeEvents } from './log-events.ts';
+import { deliveries, makeEvents, traceText } from './log-events.ts';
 
 /**
  * The one record a capture's lines make, logged as one event and as one event per line alike:
@@ -24,4 +24,24 @@ export function onlyRecordInBothShapes(
     blanksAside ? lines.filter((line) => line.trim() !== '').length : lines.length,
   );
   return a;
+}
+
+/**
+ * The one record a fixture makes as one event and as one event per line (`path` under
+ * test/fixtures/traces/), read alike: type, message, frames, each cause's type, message and frame
+ * count, and fingerprint. Unlike onlyRecordInBothShapes, lines of the capture may be no part of it.
+ */
+export function readInBothShapes(path: string): { record: ErrorRecord; perLine: ErrorRecord } {
+  const { oneEvent, perLine } = deliveries(traceText(path));
+  const one = detectErrors(makeEvents(oneEvent)).map((d) => d.record);
+  const lines = detectErrors(makeEvents(perLine)).map((d) => d.record);
+  expect(one).toHaveLength(1);
+  expect(lines).toHaveLength(1);
+  const [a, b] = [one[0] as ErrorRecord, lines[0] as ErrorRecord];
+  expect([b.exceptionType, b.message, b.frames]).toEqual([a.exceptionType, a.message, a.frames]);
+  expect(b.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual(
+    a.causes.map((c) => [c.exceptionType, c.message, c.frames.length]),
+  );
+  expect(fingerprintError(b)).toBe(fingerprintError(a));
+  return { record: a, perLine: b };
 }

@@ -17,6 +17,7 @@ import {
   passesDefaultFilter,
   traceText,
 } from '../../support/log-events.ts';
+import { readInBothShapes } from '../../support/one-record.ts';
 
 interface Expected {
   path: string;
@@ -35,21 +36,7 @@ interface Expected {
 // /tmp/cap-node/ (or /srv/cn-<app>/, a deployment root the fingerprint strips as it does /srv/<app>/)
 const CAPTURE_DIRECTORY = /^(?:\/tmp\/cap-pygo2?\/(?:py|go)\/[^/]+|\/tmp\/cap-node|\/srv\/cn-[^/]+)\//;
 
-/** The one record of a fixture, read alike in both shapes: one event, or one event per line. */
-function readBothShapes(path: string): ErrorRecord {
-  const { oneEvent, perLine } = deliveries(traceText(path));
-  const one = detectErrors(makeEvents(oneEvent)).map((d) => d.record);
-  const lines = detectErrors(makeEvents(perLine)).map((d) => d.record);
-  expect(one).toHaveLength(1);
-  expect(lines).toHaveLength(1);
-  const [a, b] = [one[0] as ErrorRecord, lines[0] as ErrorRecord];
-  expect([b.exceptionType, b.message, b.frames]).toEqual([a.exceptionType, a.message, a.frames]);
-  expect(b.causes.map((c) => [c.exceptionType, c.message])).toEqual(
-    a.causes.map((c) => [c.exceptionType, c.message]),
-  );
-  expect(fingerprintError(b)).toBe(fingerprintError(a));
-  return a;
-}
+const readBothShapes = (path: string): ErrorRecord => readInBothShapes(path).record;
 
 function expectRead(record: ErrorRecord, { type, message, at, causes }: Expected): void {
   const frames =

@@ -10,22 +10,9 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { deliveries, makeEvents, passesDefaultFilter, traceText } from '../../support/log-events.ts';
+import { readInBothShapes } from '../../support/one-record.ts';
 
-/** The one record of a capture, read alike as one event and as one event per line. */
-function readBothShapes(name: string): { record: ErrorRecord; perLine: ErrorRecord } {
-  const { oneEvent, perLine } = deliveries(traceText(`ruby/${name}`));
-  const one = detectErrors(makeEvents(oneEvent)).map((d) => d.record);
-  const lines = detectErrors(makeEvents(perLine)).map((d) => d.record);
-  expect(one).toHaveLength(1);
-  expect(lines).toHaveLength(1);
-  const [a, b] = [one[0] as ErrorRecord, lines[0] as ErrorRecord];
-  expect([b.exceptionType, b.message, b.frames]).toEqual([a.exceptionType, a.message, a.frames]);
-  expect(b.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual(
-    a.causes.map((c) => [c.exceptionType, c.message, c.frames.length]),
-  );
-  expect(fingerprintError(b)).toBe(fingerprintError(a));
-  return { record: a, perLine: b };
-}
+const readBothShapes = (name: string) => readInBothShapes(`ruby/${name}`);
 
 const innermost = (record: ErrorRecord): string => {
   const frame = record.frames.at(-1);
