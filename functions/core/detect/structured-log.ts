@@ -217,6 +217,7 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   // The first path that holds text: Powertools Python's `stack_trace` is an object of frames,
   // its `exception` the printed traceback.
   const trace =
+    phpExceptionFields(error) ??
     withCauses(pickText(error, TRACE_PATHS), error) ??
     lambdaGoFrames(error.stackTrace) ??
     zerologStack(error.stack) ??
@@ -396,6 +397,24 @@ function structlogTraceback(value: unknown): string | undefined {
   lines.push(message ? `${raised.exc_type}: ${message}` : raised.exc_type);
   return lines.join('\n');
 }
+
+/**
+ * An exception a PHP handler logs as fields of its own (`set_exception_handler` writing
+ * json_encode of `'exception' => get_class($e)`, its message, `'file'`, `'line'` and `'trace' =>
+ * $e->getTraceAsString()`): printed as PHP prints the exception, its throw site the first frame.
+ */
+function phpExceptionFields(error: Record<string, unknown>): string | undefined {
+  const { trace, file, line } = error;
+  if (typeof trace !== 'string' || !PHP_TRACE_START.test(trace) || typeof file !== 'string') return undefined;
+  if (typeof line !== 'number' && typeof line !== 'string') return undefined;
+  const type = pickText(error, PHP_TYPE_PATHS) ?? 'Exception';
+  if (!PHP_CLASS.test(type)) return undefined;
+  const message = typeof error.message === 'string' ? error.message : '';
+  return `${type}: ${oneLine(message)} in ${oneLine(file)}:${oneLine(String(line))}\nStack trace:\n${trace}`;
+}
+const PHP_TRACE_START = /^#0 \S/;
+const PHP_TYPE_PATHS = ['exception', 'class', 'exception_class'];
+const PHP_CLASS = /^\\?[A-Za-z_][\w\\]{0,300}$/;
 
 /**
  * Monolog's normalised exception (its JsonFormatter, Laravel's and Symfony's JSON logs):

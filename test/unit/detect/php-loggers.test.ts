@@ -128,3 +128,36 @@ describe('libraries Debian packages under /usr/share/php', () => {
     ]);
   });
 });
+
+// A handler of the application's own (set_exception_handler) logging the exception as JSON fields:
+// `exception` (its class), `message`, `file`, `line` and `trace` ($e->getTraceAsString()). Captured
+// on PHP 8.2. Read as a record of unknown language typed by the line's level, no frame at all.
+describe('an exception logged as JSON fields of its own', () => {
+  it('is the PHP exception, thrown at its file and line, with the trace', async () => {
+    const lines = fixture('php82-set-exception-handler-json-fields-trace-as-string.output')
+      .replace(/\n+$/, '')
+      .split('\n');
+    const found = detectErrors(makeEvents(lines)).map((d) => d.record);
+    expect(found.map((r) => [r.language, r.exceptionType, r.message])).toEqual([
+      ['php', 'Error', 'Call to a member function email() on null'],
+    ]);
+    expect(found[0]?.frames.map((f) => `${f.file.split('/').pop()}:${f.line}`)).toEqual([
+      'mail-json-log.php:7',
+      'InvoiceMailer.php:14',
+    ]);
+    const { jobs } = await deliverThroughDefaultFilter(lines);
+    expect(jobs.map((j) => j.error.exceptionType)).toEqual(['Error']);
+  });
+
+  it('leaves fields that are no PHP trace as they were read', () => {
+    const line = JSON.stringify({
+      level: 'error',
+      message: 'x',
+      exception: 'Error',
+      file: 'a.php',
+      line: 3,
+      trace: 'none',
+    });
+    expect(detectErrors(makeEvents([line])).map((d) => d.record.language)).not.toContain('php');
+  });
+});
