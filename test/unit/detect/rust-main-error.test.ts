@@ -218,3 +218,58 @@ describe('a panic whose message holds an error chain', () => {
     expect(found.map((d) => [d.record.message, d.record.eventIds])).toEqual([['queue closed', ['e0', 'e1']]]);
   });
 });
+
+// `panic!("rejected order:\n{:#?}\nerror: {:?}", order, err)`: the message runs over several lines,
+// a value pretty-printed at column 0 (`Order {`, its fields indented, `}`), then `error: {:?}` at
+// column 0 (Bun's and Deno's header), up to `stack backtrace:` or the first panic's `note:`.
+// Captured (rustc 1.95, the program /tmp/audit/jvm-go-rust/programs/rust-shop, mode `pretty`).
+// Before, the message ended at its first line (`rejected order:`); with RUST_BACKTRACE=1 the
+// backtrace was lost to a second, JavaScript record read from `error: ValidationError { … }`, its
+// one frame std's panicking.rs, taken for the app's.
+describe('a panic whose message pretty-prints a value', () => {
+  const MESSAGE = [
+    'rejected order:',
+    'Order {',
+    '    id: "o-42",',
+    '    sku: "SKU-7",',
+    '    quantity: 0,',
+    '    unit_cents: 1250,',
+    '}',
+    'error: ValidationError { field: "quantity", reason: "must be positive for SKU-7" }',
+  ].join('\n');
+
+  it('keeps the whole message, and the backtrace after it, in one Rust record', () => {
+    const record = onlyRecord(capture('rust195-panic-pretty-debug-multiline-backtrace-1').slice(2));
+    expect(record).toMatchObject({ language: 'rust', exceptionType: 'panic', message: MESSAGE, causes: [] });
+    expect(record.frames.map((f) => f.function)).toEqual([
+      'core::ops::function::FnOnce::call_once',
+      'shop::main',
+      'core::panicking::panic_fmt',
+      '__rustc::rust_begin_unwind',
+    ]);
+    expect(record.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual([
+      'src/main.rs:43',
+    ]);
+  });
+
+  it('keeps the whole message up to the note when no backtrace is printed', () => {
+    const record = onlyRecord(capture('rust195-panic-pretty-debug-multiline').slice(2));
+    expect(record).toMatchObject({ language: 'rust', exceptionType: 'panic', message: MESSAGE });
+    expect(record.frames.map((f) => `${f.file}:${f.line}:${f.inApp}`)).toEqual(['src/main.rs:43:true']);
+  });
+
+  it("hands back a later panic's next lines at column 0, which no note or backtrace confirms", () => {
+    // a panic after the first prints no note: the service's next lines are its own
+    const lines = [
+      "thread 'worker' (12) panicked at src/main.rs:9:5:",
+      'queue closed',
+      'draining 3 orders',
+      'shop stopped',
+    ];
+    for (const events of [lines, [lines.join('\n')]]) {
+      const found = detectErrors(makeEvents(events));
+      expect(found.map((d) => d.record.message)).toEqual(['queue closed']);
+      expect(found[0]?.record.raw).toBe(lines.slice(0, 2).join('\n'));
+    }
+  });
+});

@@ -172,13 +172,44 @@ function continuesRust(line: string, block: readonly string[]): boolean {
   const isNewFormat = header !== null && !(header[2] ?? '').startsWith("'");
   if (!isNewFormat) return false;
   const isMessageOpen = !block.some((l) => BACKTRACE_START.test(l) || NOTE.test(l));
-  return isMessageOpen && (block.length === 1 || /^\s/.test(head) || /^\s*(?:left|right): /.test(head));
+  if (!isMessageOpen) return false;
+  if (block.length === 1 || /^\s/.test(head) || /^\s*(?:left|right): /.test(head)) return true;
+  return isAfterDebugValue(head, block);
 }
 
 /**
- * A panic's message that ends with an error's chain (`.expect("…")` on an anyhow or eyre error
- * panics with its Debug): the blank line and `Caused by:` before the causes, held until the causes
- * or the backtrace confirm them.
+ * `head` follows a value the message pretty-printed (`{:#?}`): its opener at column 0 (`Order {`),
+ * its fields indented, its closer at column 0 (`}`), then more of the format string at column 0:
+ *
+ *     rejected order:
+ *     Order {
+ *         id: "o-42",
+ *     }
+ *     error: ValidationError { field: "quantity", reason: "must be positive for SKU-7" }
+ *     stack backtrace:
+ *
+ * The closer after the value's fields, and the line after the closer, are the message's. The line
+ * after it may open another trace of its own (`error: …` is Bun's and Deno's header), which is never
+ * held tentatively (continuesPanicMessage): taken here, it is no false JavaScript record.
+ */
+function isAfterDebugValue(head: string, block: readonly string[]): boolean {
+  const previous = bounded(block[block.length - 1] ?? '');
+  if (DEBUG_CLOSER.test(head)) return /^\s+\S/.test(previous);
+  const beforePrevious = bounded(block[block.length - 2] ?? '');
+  return head.trim() !== '' && DEBUG_CLOSER.test(previous) && /^\s+\S/.test(beforePrevious);
+}
+/** The last line of a value `{:#?}` printed: its closing bracket alone, at column 0. */
+const DEBUG_CLOSER = /^[}\])],?\s*$/;
+
+/**
+ * More of a panic's message, held until what Rust prints after a message confirms it: `stack
+ * backtrace:`, or the first panic's `note: run with RUST_BACKTRACE=1 …`. A later panic prints
+ * neither, and the service's next lines are no part of it: handed back.
+ *
+ * A message runs to those lines whatever it holds: lines at column 0 (a value pretty-printed with
+ * `{:#?}`: `Order {`, its fields indented, `}`), and an error's chain when `.expect("…")` on an
+ * anyhow or eyre error panics with its Debug (the message, a blank line, `Caused by:`, the causes).
+ * After a blank line only `Caused by:` goes on.
  */
 function continuesPanicMessage(line: string, block: readonly string[]): boolean {
   const header = HEADER.exec(bounded(block[0] ?? ''));
@@ -186,7 +217,8 @@ function continuesPanicMessage(line: string, block: readonly string[]): boolean 
   if (block.some((l) => BACKTRACE_START.test(l) || NOTE.test(l))) return false;
   const previous = block[block.length - 1] ?? '';
   if (line.trim() === '') return block.length >= 2 && previous.trim() !== '';
-  return line === 'Caused by:' && previous.trim() === '';
+  if (previous.trim() === '') return line === 'Caused by:';
+  return true;
 }
 /** Lines of a panic's message looked at for a chain: an error's Debug is a few lines. */
 const MAX_PANIC_MESSAGE_LINES = 100;
