@@ -141,6 +141,58 @@ describe('logging with stack_info=True', () => {
   });
 });
 
+describe('logging’s report of a log call that failed (`--- Logging error ---`)', () => {
+  // Python 3.11.2: `log.info("restocked %s units of %s", qty, sku, warehouse)`, one argument too
+  // many (shop/stock.py:7, the audit program /tmp/audit/node-py-php-rb/programs/pyshop). logging
+  // prints `--- Logging error ---`, the traceback inside logging/__init__.py, then `Call stack:`
+  // and the log call's stack, then `Message: '…'` and `Arguments: (…)`. Before: the message ran on
+  // over the call stack and the arguments (each call's values a new incident), and the frames were
+  // logging's alone, none of them the app's; `Message:` and `Arguments:` were left out of the record.
+  const text = fixture('py311-logging-error-block-bad-format-args.txt');
+
+  it('is the TypeError, the log call’s stack its outermost frames, the call innermost in-app', () => {
+    const record = onlyRecord(text);
+    expect([record.language, record.exceptionType, record.message]).toEqual([
+      'python',
+      'TypeError',
+      'not all arguments converted during string formatting',
+    ]);
+    expect(framesOf(record)).toEqual([
+      ['bin/run_stock.py', 4, '<module>'],
+      ['shop/stock.py', 7, 'restock'],
+      ['logging/__init__.py', 1110, 'emit'],
+      ['logging/__init__.py', 953, 'format'],
+      ['logging/__init__.py', 687, 'format'],
+      ['logging/__init__.py', 377, 'getMessage'],
+    ]);
+    expect(record.frames.filter((f) => f.inApp).map((f) => `${f.file.split('/').at(-1)}:${f.line}`)).toEqual([
+      'run_stock.py:4',
+      'stock.py:7',
+    ]);
+  });
+
+  it('holds the report to its `Message:` and `Arguments:` lines, which are no part of the message', () => {
+    const perLine = detectErrors(makeEvents(deliveries(text).perLine)).map((d) => d.record);
+    expect(perLine).toHaveLength(1);
+    // the lines from `Traceback …` to `Arguments: …`: neither logging's banner nor the next INFO line
+    expect(perLine[0]?.eventIds).toHaveLength(21);
+    expect(perLine[0]?.raw.split('\n').at(-1)).toBe("Arguments: (12, 'SKU-1', 'berlin')");
+    expect(perLine[0]?.message).not.toContain('Arguments');
+    // the values a call passed are no part of the incident
+    const other = text.replace("Arguments: (12, 'SKU-1', 'berlin')", "Arguments: (3, 'SKU-9', 'hamburg')");
+    expect(fingerprintError(onlyRecord(other))).toBe(fingerprintError(onlyRecord(text)));
+  });
+
+  it('ends at `Arguments:`: the next print, with no prefix to tell it apart, is no part of it', () => {
+    // the same run with `format="%(message)s"` (Python 3.11.7): `restock run finished` comes next
+    const plain = fixture('py311-logging-error-block-bad-format-args-plain-format.txt');
+    expect(plain.trimEnd().split('\n').at(-1)).toBe('restock run finished');
+    const record = onlyRecord(plain);
+    expect(record.raw.split('\n').at(-1)).toBe("Arguments: (12, 'SKU-1', 'berlin')");
+    expect(fingerprintError(record)).toBe(fingerprintError(onlyRecord(text)));
+  });
+});
+
 describe("asyncio's report of a task whose exception was never retrieved", () => {
   // Python 3.11.2, asyncio.ensure_future of a coroutine that raises, never awaited: its exception
   // handler logs `Task exception was never retrieved`, `future: <Task finished …>` and the

@@ -11,6 +11,18 @@ export const STACK_INFO = 'Stack (most recent call last):';
 // code: `Fatal Python error: Segmentation fault`, a blank line, then each thread's Python stack,
 // most recent call first, the crashing one under `Current thread 0x… (most recent call first):`.
 const FAULT = 'Fatal Python error: ';
+// A log call that failed (`log.info("%s of %s", qty, sku, warehouse)`: one argument too many, a
+// handler whose stream is closed) makes logging's Handler.handleError print `--- Logging error
+// ---`, the traceback of the exception raised inside logging (its frames logging's own, down to
+// `TypeError: not all arguments converted during string formatting`), then `Call stack:` and the
+// stack of the log call (the application's frames, the call itself innermost), then the call's
+// `Message: '…'` and `Arguments: (…)` (or, where no caller's frame was found, `Logged from file …,
+// line N` instead of the stack). The stack is where the call went wrong, its frames the outermost
+// of the record's; none of it is the exception's message.
+const CALL_STACK = 'Call stack:';
+const LOGGED_FROM = 'Logged from file ';
+const CALL_MESSAGE = 'Message: ';
+const CALL_ARGUMENTS = 'Arguments: ';
 const FAULT_THREAD =
   /^(?:Current thread|Thread) 0x[0-9a-f]{1,16}(?: \[[^\]\n]{0,100}\])? \(most recent call first\):$/;
 const FAULT_FRAME = /^\s+File "([^"]*)", line (\d+) in (.*)$/;
@@ -252,6 +264,30 @@ function parsePython(text: string): ParsedTrace | undefined {
   // (the caller's lead) its type and message
   if (stackInfo === 0) return stackFrames(lines.slice(1));
   if (isGroup) return parseGroupChain(lines);
+  const callStack = callStackAt(lines);
+  if (callStack > 0) {
+    const record = parseTraceback(text, lines.slice(0, callStack));
+    const caller = stackFrames(lines.slice(callStack + 1));
+    return record && caller ? { ...record, frames: [...caller.frames, ...record.frames] } : record;
+  }
+  return parseTraceback(text, lines);
+}
+
+/**
+ * Where logging's `Call stack:` (CALL_STACK) stands after the exception's lines (at column 0, as
+ * its message's are), the stack or `Logged from file` after it; -1 when none does.
+ */
+function callStackAt(lines: readonly string[]): number {
+  const at = lines.indexOf(CALL_STACK);
+  if (at < 2) return -1;
+  const next = (lines[at + 1] ?? '').slice(0, MAX_LINE);
+  const previous = lines[at - 1] ?? '';
+  const follows = next.startsWith(LOGGED_FROM) || (isIndented(next) && FRAME.test(next));
+  return follows && previous.trim() !== '' && !isIndented(previous) ? at : -1;
+}
+
+/** A traceback (a chain's sections, a Lambda runtime's lead before it), its last exception the record. */
+function parseTraceback(text: string, lines: readonly string[]): ParsedTrace | undefined {
   const lead = lines[0]?.includes(HEADER) ? undefined : readLead(lines[0] ?? '');
   // A lone `KeyError: …` line is no traceback: left to the other parsers and the single-line rules.
   if (lead && !text.includes(HEADER)) return undefined;
@@ -422,6 +458,9 @@ const MAX_TAIL_LOOKBACK = 200;
  */
 function continuesTail(line: string, block: readonly string[]): boolean {
   if (line.trim() === '' || isIndented(line) || isPythonStart(line) || line.startsWith(FAULT)) return false;
+  if (endsLoggingCallStack(line, block)) return true;
+  // `Arguments: (…)` is the last line of logging's report: what follows is the next print
+  if (isLoggingCallStackEnd(block)) return false;
   // a warning the interpreter printed after it (`<sys>:0: RuntimeWarning: …` at exit) is its own
   // print, and so is the server's access line for the request that failed (werkzeug, gunicorn)
   const head = line.slice(0, MAX_LINE);
@@ -434,6 +473,31 @@ function continuesTail(line: string, block: readonly string[]): boolean {
     if (previous.trim() !== '' && !isIndented(previous) && !CHAIN.test(previous)) isPastExceptionLine = true;
   }
   return false;
+}
+
+/**
+ * logging's `Message: '…'` after the log call's stack (CALL_STACK), or after `Logged from file …`,
+ * and `Arguments: (…)` after it: the end of its report of a log call that failed. `line` would
+ * follow the block's first `end` lines.
+ */
+function endsLoggingCallStack(line: string, block: readonly string[], end = block.length): boolean {
+  const previous = block[end - 1] ?? '';
+  if (line.startsWith(CALL_ARGUMENTS))
+    return previous.startsWith(CALL_MESSAGE) && endsLoggingCallStack(previous, block, end - 1);
+  if (!line.startsWith(CALL_MESSAGE)) return false;
+  if (!isIndented(previous) && !previous.startsWith(LOGGED_FROM)) return false;
+  for (let i = end - 1, seen = 0; i >= 0 && seen < MAX_TAIL_LOOKBACK; i -= 1, seen += 1) {
+    const earlier = (block[i] ?? '').slice(0, MAX_LINE);
+    if (earlier === CALL_STACK) return true;
+    if (!isIndented(earlier) && !earlier.startsWith(LOGGED_FROM)) return false;
+  }
+  return false;
+}
+
+/** The block ends on logging's `Message:` and `Arguments:` after a log call's stack. */
+function isLoggingCallStackEnd(block: readonly string[]): boolean {
+  const latest = block[block.length - 1] ?? '';
+  return latest.startsWith(CALL_ARGUMENTS) && endsLoggingCallStack(latest, block, block.length - 1);
 }
 
 /** A block another line leads (not `Traceback…`): whether `line` continues it, if that is decided here. */
