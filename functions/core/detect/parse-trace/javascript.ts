@@ -131,8 +131,15 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
   const [, bracket, className = '', inBrackets, colon, rest = ''] = match;
   // The bracket after the class holds the error's name where it differs from the class (joi's
   // `Error [ValidationError]`, `DOMException [TimeoutError]`) or a Node error's code (`TypeError
-  // [ERR_INVALID_ARG_TYPE]`): a name is the error's type, as `err.name` says.
-  const name = inBrackets !== undefined && ERROR_NAME.test(inBrackets) ? inBrackets : className;
+  // [ERR_INVALID_ARG_TYPE]`): a name is the error's type, as `err.name` says. util.inspect prints
+  // an error's Symbol.toStringTag there too, where it differs from the class: Node gives one of
+  // `Error` to every error a worker_threads Worker passes to its parent (`TypeError [Error]: …`,
+  // the worker's uncaught TypeError, its name still `TypeError`). `Error` in brackets is so never
+  // the name (a name `Error` on a TypeError prints `TypeError: …`): the class is the type.
+  const name =
+    inBrackets !== undefined && inBrackets !== 'Error' && ERROR_NAME.test(inBrackets)
+      ? inBrackets
+      : className;
   if (!anyName && !ERROR_NAME.test(name)) return undefined;
   if (!colon && rest !== '') return undefined;
   let message = name.startsWith('Runtime.') ? rest.replace(WRAPPED_HEADER, '') : rest;

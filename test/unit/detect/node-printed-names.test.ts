@@ -1,0 +1,58 @@
+// Where Node prints a word beside an error's class that is not its name, from real captures (Node
+// 20.20 and 24.22; programs in /tmp/audit/node-py-php-rb/programs/node-shop, and the worker whose
+// error has a `[cause]` in /tmp/js-exp/node-shop, the same worker wrapping its error).
+//
+// A worker_threads Worker's uncaught error reaches its parent as a copy whose Symbol.toStringTag
+// Node sets to `Error`; util.inspect prints a tag that differs from the class in brackets after it,
+// where it prints a name that does: `TypeError [Error]: img.width.map is not a function`. Before,
+// the bracket was read as the error's name (as joi's `Error [ValidationError]` is), and every
+// error a worker threw was an `Error`.
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../../functions/core/contracts.ts';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { makeEvents, traceText } from '../../support/log-events.ts';
+
+const capture = (name: string): string[] =>
+  traceText(`javascript/${name}.txt`).replace(/\n+$/, '').split('\n');
+
+/**
+ * The one record a capture makes, logged as one event and as one event per line alike (the same
+ * fingerprint). Not every line is the record's: the program's own first line, and Node's excerpt
+ * of its `node:internal/event_target` where the parent re-throws, are not.
+ */
+function onlyRecord(name: string): ErrorRecord {
+  const lines = capture(name);
+  const whole = detectErrors(makeEvents([lines.join('\n')]));
+  const perLine = detectErrors(makeEvents(lines));
+  expect(whole).toHaveLength(1);
+  expect(perLine).toHaveLength(1);
+  const [a, b] = [whole[0]?.record, perLine[0]?.record];
+  if (!a || !b) throw new Error('no record');
+  expect(fingerprintError(b)).toBe(fingerprintError(a));
+  return a;
+}
+
+describe('an error a worker thread did not catch, as its parent prints it', () => {
+  it.each(['node20', 'node24'])('%s: `TypeError [Error]` is a TypeError, thrown in the worker', (node) => {
+    const record = onlyRecord(`${node}-worker-thread-uncaught-typeerror`);
+    expect(record).toMatchObject({
+      language: 'javascript',
+      exceptionType: 'TypeError',
+      message: 'img.width.map is not a function',
+    });
+    expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      file: '/tmp/audit/node-py-php-rb/programs/node-shop/src/workers/resize.js',
+      line: 2,
+      function: 'scale',
+    });
+  });
+
+  it('node24: its `[cause]`, a copy too, keeps its class', () => {
+    const record = onlyRecord('node24-worker-thread-uncaught-error-with-cause');
+    expect(record).toMatchObject({ exceptionType: 'RangeError', message: 'cannot resize img-7' });
+    expect(record.causes).toMatchObject([
+      { exceptionType: 'TypeError', message: 'img.width.map is not a function' },
+    ]);
+  });
+});
