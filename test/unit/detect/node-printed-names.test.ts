@@ -1,6 +1,7 @@
 // Where Node prints a word beside an error's class that is not its name, from real captures (Node
-// 20.20 and 24.22; programs in /tmp/audit/node-py-php-rb/programs/node-shop, and the worker whose
-// error has a `[cause]` in /tmp/js-exp/node-shop, the same worker wrapping its error).
+// 20.20 and 24.22; programs in /tmp/audit/node-py-php-rb/programs/node-shop, the others in
+// /tmp/js-exp/node-shop: the worker wrapping its error in one with a `[cause]`, the listener's
+// program run with none (line for line the same), a listener logging a custom class).
 //
 // A worker_threads Worker's uncaught error reaches its parent as a copy whose Symbol.toStringTag
 // Node sets to `Error`; util.inspect prints a tag that differs from the class in brackets after it,
@@ -12,6 +13,7 @@ import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { makeEvents, traceText } from '../../support/log-events.ts';
+import { onlyRecordInBothShapes } from '../../support/one-record.ts';
 
 const capture = (name: string): string[] =>
   traceText(`javascript/${name}.txt`).replace(/\n+$/, '').split('\n');
@@ -54,5 +56,44 @@ describe('an error a worker thread did not catch, as its parent prints it', () =
     expect(record.causes).toMatchObject([
       { exceptionType: 'TypeError', message: 'img.width.map is not a function' },
     ]);
+  });
+});
+
+// A process.on('uncaughtException') listener is handed the error and its origin, and often logs
+// both: `2026-12-07T23:18:58.862Z FATAL uncaughtException: SyntaxError: Expected double-quoted
+// property name in JSON at position 35`, then err.stack's frames. Before, the origin word, ending in
+// Exception, was read as the error's class, its header the message: every crash so logged was one
+// `uncaughtException`, whatever was thrown. (The same listener's `unhandledRejection: …` was read
+// right: that word ends in neither Error nor Exception.)
+describe('an error a process.on(`uncaughtException`) listener logs after its origin', () => {
+  it.each(['node20', 'node24'])('%s: the SyntaxError after `uncaughtException:` is the error', (node) => {
+    const lines = capture(`${node}-uncaught-exception-handler-iso-fatal-json-syntax`);
+    expect(lines[0]).toMatch(/ INFO boot$/);
+    const record = onlyRecordInBothShapes(lines.slice(1));
+    expect(record).toMatchObject({ language: 'javascript', exceptionType: 'SyntaxError' });
+    expect(record.message).toMatch(/^Expected double-quoted property name in JSON at position 35(?: \(|$)/);
+    expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+      file: '/tmp/audit/node-py-php-rb/programs/node-shop/src/lib/config.js',
+      line: 2,
+      function: 'loadConfig',
+    });
+  });
+
+  it.each(['node20', 'node24'])(
+    '%s: is one incident with the same crash as Node prints it with no listener',
+    (node) => {
+      const logged = onlyRecord(`${node}-uncaught-exception-handler-iso-fatal-json-syntax`);
+      const printed = onlyRecord(`${node}-uncaught-json-syntax-default-print`);
+      expect(printed.exceptionType).toBe('SyntaxError');
+      expect(fingerprintError(logged)).toBe(fingerprintError(printed));
+    },
+  );
+
+  it.each(['node20', 'node24'])('%s: a custom class after `uncaughtException:` is the error', (node) => {
+    const record = onlyRecordInBothShapes(
+      capture(`${node}-uncaught-exception-handler-iso-fatal-custom-class`).slice(1),
+    );
+    expect(record).toMatchObject({ exceptionType: 'PaymentDeclined', message: 'card declined for ord-52' });
+    expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({ line: 7, function: 'settle' });
   });
 });

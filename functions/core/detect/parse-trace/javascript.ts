@@ -125,10 +125,28 @@ interface Section extends Header {
 
 const bounded = (line: string): string => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
 
-function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {}): Header | undefined {
+interface HeaderOptions {
+  /** any name is an error's, not only one ending in Error or Exception */
+  anyName?: boolean;
+  /** the line is what follows a lower-case word (see headerAfterWord): no such word is read again */
+  afterWord?: boolean;
+}
+
+function readHeader(
+  line: string,
+  { anyName = false, afterWord = false }: HeaderOptions = {},
+): Header | undefined {
   const match = HEADER.exec(bounded(line).trimEnd());
   if (!match) return undefined;
   const [, bracket, className = '', inBrackets, colon, rest = ''] = match;
+  const after =
+    !afterWord && !bracket && inBrackets === undefined && colon
+      ? headerAfterWord(className, rest)
+      : undefined;
+  // A header where either word names an error is one (`uncaughtException: PaymentDeclined: …`, as
+  // `TypeError: …` is); a custom class's after any other word, only where any name is taken.
+  if (after)
+    return anyName || ERROR_NAME.test(after.exceptionType) || ERROR_NAME.test(className) ? after : undefined;
   // The bracket after the class holds the error's name where it differs from the class (joi's
   // `Error [ValidationError]`, `DOMException [TimeoutError]`) or a Node error's code (`TypeError
   // [ERR_INVALID_ARG_TYPE]`): a name is the error's type, as `err.name` says. util.inspect prints
@@ -157,13 +175,37 @@ function readHeader(line: string, { anyName = false }: { anyName?: boolean } = {
   return { exceptionType: name, message, opensProps };
 }
 
+/** A word that starts lower-case: a variable's, a function's or an event's, never a class's. */
+const LOWER_CASE_WORD = /^[a-z]/;
+const UPPER_CASE_START = /^[A-Z]/;
+
+/**
+ * The error whose header follows a lower-case word and `: `. Node hands a process.on('uncaughtException')
+ * listener the error and its origin, `uncaughtException` or `unhandledRejection`, and a listener
+ * often logs both: `2026-12-07T23:18:58.862Z FATAL uncaughtException: SyntaxError: Expected
+ * double-quoted property name in JSON at position 35`, then err.stack's frames. A JavaScript
+ * class's name is capitalised (node-postgres's `error` is read apart, and its messages are
+ * lower-case): the error is the SyntaxError, whose header, class and message, follows the word.
+ * Undefined where `word` is no lower-case word, or no `Name: message` (or a name ending in Error
+ * or Exception) follows it.
+ */
+function headerAfterWord(word: string, rest: string): Header | undefined {
+  if (!LOWER_CASE_WORD.test(word) || !UPPER_CASE_START.test(rest)) return undefined;
+  const header = readHeader(rest, { anyName: true, afterWord: true });
+  return header && (header.message !== '' || ERROR_NAME.test(header.exceptionType)) ? header : undefined;
+}
+
 /**
  * `feed import failed: SyntaxError: …` (a message that embeds `err.stack`) and console.trace's
  * `Trace: TypeError: …`: the error named inside the line.
  */
 function readEmbeddedHeader(line: string): Header | undefined {
   const found = readEmbeddedError(bounded(line).trim());
-  if (found) return { exceptionType: found.exceptionType, message: found.message, opensProps: false };
+  if (found) {
+    // `FATAL uncaughtException: SyntaxError: …`, its log prefix not taken off: the word is no name
+    const after = headerAfterWord(found.exceptionType, found.message);
+    return after ?? { exceptionType: found.exceptionType, message: found.message, opensProps: false };
+  }
   return readInspectedAfterWords(line);
 }
 
