@@ -1,7 +1,8 @@
-// Where Node prints a word beside an error's class that is not its name, from real captures (Node
-// 20.20 and 24.22; programs in /tmp/audit/node-py-php-rb/programs/node-shop, the others in
+// Words Node prints with an error that are not the error's own (class, name, frames), from real
+// captures (Node 20.20 and 24.22; programs in /tmp/audit/node-py-php-rb/programs/node-shop, the others in
 // /tmp/js-exp/node-shop: the worker wrapping its error in one with a `[cause]`, the listener's
-// program run with none (line for line the same), a listener logging a custom class).
+// program run with none (line for line the same), a listener logging a custom class, an
+// EventEmitter's error with a cause).
 //
 // A worker_threads Worker's uncaught error reaches its parent as a copy whose Symbol.toStringTag
 // Node sets to `Error`; util.inspect prints a tag that differs from the class in brackets after it,
@@ -95,5 +96,36 @@ describe('an error a process.on(`uncaughtException`) listener logs after its ori
     );
     expect(record).toMatchObject({ exceptionType: 'PaymentDeclined', message: 'card declined for ord-52' });
     expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({ line: 7, function: 'settle' });
+  });
+});
+
+// An error an EventEmitter emitted with no listener (a Worker's, re-emitted in its parent, too):
+// Node prints its frames, `Emitted 'error' event at:` (`… on Worker instance at:`) and the frames
+// of the emit, folded where they match the error's (`[... lines matching original stack trace
+// ...]`), then util.inspect's `{` of the error's properties, its `[cause]` among them. Before, the
+// `Emitted` line ended the record: the cause was an incident of its own, and the error had no root
+// cause.
+describe('an error emitted with no listener, with a `[cause]`', () => {
+  it.each(['node20', 'node24'])(
+    '%s: one record, its cause the SyntaxError, the emit’s frames none of its',
+    (node) => {
+      const record = onlyRecord(`${node}-emitter-error-with-cause`);
+      expect(record).toMatchObject({ exceptionType: 'Error', message: 'cannot publish ord-9' });
+      expect(record.causes).toMatchObject([{ exceptionType: 'SyntaxError' }]);
+      // the emit's `at publish (…/emitter-cause.js:4:52)`
+      expect(record.frames.map((f) => f.column)).not.toContain(52);
+      expect(record.frames.filter((f) => f.inApp).at(-1)).toMatchObject({
+        line: 4,
+        column: 66,
+        function: 'publish',
+      });
+    },
+  );
+
+  it('node20, a Worker’s: one incident with Node 24’s, which prints no `Emitted` line', () => {
+    const node20 = onlyRecord('node20-worker-thread-uncaught-error-with-cause');
+    const node24 = onlyRecord('node24-worker-thread-uncaught-error-with-cause');
+    expect(node20.causes).toMatchObject([{ exceptionType: 'TypeError' }]);
+    expect(fingerprintError(node20)).toBe(fingerprintError(node24));
   });
 });

@@ -5,8 +5,13 @@ import type { ParsedTrace, TraceParser } from './parsed-trace.ts';
 
 // Every regex here is anchored and free of nested quantifiers: log text is attacker-controlled.
 const FRAME = /^\s*at\s+(\S.*)$/;
-/** Node (16.14+) folds the frames a stack shares with its `[cause]`: `... 2 lines matching cause stack trace ...` */
-const FOLDED_FRAMES = /^\s*\.\.\. \d{1,6} lines? matching cause stack trace \.\.\.\s*$/;
+/**
+ * Node (16.14+) folds the frames a stack shares with its `[cause]`: `... 2 lines matching cause stack
+ * trace ...`; and those of where an error was emitted (EMITTED_AT) it shares with the error's:
+ * `[... lines matching original stack trace ...]`.
+ */
+const FOLDED_FRAMES =
+  /^\s*(?:\.\.\. \d{1,6} lines? matching cause stack trace \.\.\.|\[\.\.\. lines matching original stack trace \.\.\.\])\s*$/;
 /**
  * `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught RangeError`, util.inspect's `[AggregateError: msg] {`,
  * and the Lambda Node runtime's own errors (`Runtime.HandlerNotFound: msg`; util.inspect's
@@ -35,6 +40,12 @@ const DENO_CAUSE = 'Caused by: ';
 /** pino's `err` serializer (pino-std-serializers 6+) appends each cause's stack: `caused by: Error: …` */
 const CAUSED_BY = /^\s*caused by: (.*)$/;
 const ERRORS_OPEN = /^\s*\[errors\]: \[\s*$/;
+/**
+ * What Node prints after the frames of an error an EventEmitter emitted with no listener (and
+ * that a Worker re-emits in its parent): where it was emitted, then that call's frames. They are
+ * the emitter's, not the error's; a `[cause]` the error has follows them.
+ */
+const EMITTED_AT = /^Emitted 'error' event(?: on [\w$.]{1,200} instance)? at:$/;
 /**
  * The first line of Node's uncaught-exception print: `/app/x.js:10` (then source, caret, blank). A
  * value thrown that is no Error, uncaught in an ES module (`throw 'bad config'` at its top level, in
@@ -530,10 +541,20 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // Deno lists an AggregateError's errors under its header, indented, with no `[errors]: [`
   let inErrors = top.exceptionType === 'AggregateError' && !top.opensProps;
   let runtimeName: string | undefined;
+  let inEmitted = false;
   for (const raw of lines.slice(at + 1)) {
     const line = bounded(raw);
     if (FOLDED_FRAMES.test(line)) continue;
+    if (current.hasFrameLine && EMITTED_AT.test(line.trimEnd())) {
+      inEmitted = true;
+      continue;
+    }
     const frame = FRAME.exec(line);
+    if (frame && inEmitted) {
+      if (line.trimEnd().endsWith(' {')) inProps = true;
+      continue;
+    }
+    inEmitted = false;
     if (frame) {
       current.frames.push(readFrame(frame[1] ?? ''));
       current.hasFrameLine = true;
@@ -650,8 +671,9 @@ function continuesJavascript(line: string, block: readonly string[]): boolean {
   // Deno's `Caused by: …` after an error's frames; its AggregateError's errors, indented under it
   if (head.startsWith(DENO_CAUSE)) return block.some((previous) => FRAME.test(bounded(previous)));
   if (isIndented(head) && readHeader(head) !== undefined && isDenoAggregate(block)) return true;
-  // pino's `caused by: …` after an error's frames
-  if (CAUSED_BY.test(head)) return block.some((previous) => FRAME.test(bounded(previous)));
+  // pino's `caused by: …` after an error's frames; Node's `Emitted 'error' event on Worker instance at:`
+  if (CAUSED_BY.test(head) || EMITTED_AT.test(head.trimEnd()))
+    return block.some((previous) => FRAME.test(bounded(previous)));
   const first = bounded(block[0] ?? '').trim();
   // Node's uncaught print: `/app/x.js:10`, the source line, the caret line, a blank, then the error.
   if (EXCERPT_HEADER.test(first) && !block.some((l) => readHeader(l) !== undefined)) {
