@@ -25,6 +25,14 @@ const ERROR_NAME = /(?:Error|Exception)$|^Runtime\.[A-Z]/;
 // class, or, for an error whose stack another's header starts (Runtime.UserCodeSyntaxError keeps
 // its SyntaxError's), as a property after the frames (`{ name: 'Runtime.UserCodeSyntaxError' }`).
 const RUNTIME_NAME_PROP = /^\s*name: '(Runtime\.[A-Z]\w{0,100})',?$/;
+/**
+ * A property of an error whose value is another error, util.inspect printing its header after the
+ * key and its frames under it: `  parent: error: duplicate key value violates unique constraint
+ * "Users_email_key"` (Sequelize's `parent` and `original`, the driver's error it wraps), TypeORM's
+ * `  driverError: error: relation "invoices" does not exist`. Read only where a frame follows.
+ */
+const PROP_ERROR =
+  /^ {2,80}[A-Za-z_$][\w$]{0,100}: ([A-Za-z_$][\w$]{0,100}(?: \[[\w.-]{1,100}\])?: .*|[A-Z][\w$]{0,100})$/;
 // Its message is often the error it wraps, printed whole (`Runtime.ImportModuleError: Error: Cannot
 // find module 'axios'`): the wrapped error's message is the failure's.
 const WRAPPED_HEADER = /^(?:[A-Za-z_$][\w$]{0,100})?(?:Error|Exception): /;
@@ -541,20 +549,36 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // Deno lists an AggregateError's errors under its header, indented, with no `[errors]: [`
   let inErrors = top.exceptionType === 'AggregateError' && !top.opensProps;
   let runtimeName: string | undefined;
-  let inEmitted = false;
-  for (const raw of lines.slice(at + 1)) {
+  // frames that are not the current error's: an emit's (EMITTED_AT), a property error's read already
+  let skipFrames = false;
+  const rest = lines.slice(at + 1);
+  for (let i = 0; i < rest.length; i += 1) {
+    const raw = rest[i] ?? '';
     const line = bounded(raw);
     if (FOLDED_FRAMES.test(line)) continue;
     if (current.hasFrameLine && EMITTED_AT.test(line.trimEnd())) {
-      inEmitted = true;
+      skipFrames = true;
       continue;
     }
     const frame = FRAME.exec(line);
-    if (frame && inEmitted) {
+    if (frame && skipFrames) {
       if (line.trimEnd().endsWith(' {')) inProps = true;
       continue;
     }
-    inEmitted = false;
+    skipFrames = false;
+    // An error a property holds (PROP_ERROR) is one the error wraps, read as its cause: its frames
+    // are its own, never the error's. Sequelize prints the same driver error under `parent` and
+    // `original`; the second is no cause of the first, and its frames are skipped.
+    const held = !frame && (inProps || current.hasFrameLine) ? propertyError(line, rest[i + 1]) : undefined;
+    if (held) {
+      const last = sections.length > 1 ? sections[sections.length - 1] : undefined;
+      if (last?.exceptionType === held.exceptionType && last.message === held.message) skipFrames = true;
+      else {
+        current = newSection(held);
+        sections.push(current);
+      }
+      continue;
+    }
     if (frame) {
       current.frames.push(readFrame(frame[1] ?? ''));
       current.hasFrameLine = true;
@@ -624,6 +648,20 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   if (thrown && !trace.frames.some((f) => f.file === thrown.file && f.line === thrown.line))
     trace.frames.push(thrown);
   return { ...trace, ...(runtimeName ? { exceptionType: runtimeName } : {}), causes: causes.map(toTrace) };
+}
+
+/**
+ * The error a property's line holds (PROP_ERROR), where `next`, the line after it, is a frame.
+ * node-postgres names the DatabaseError the server reports `error`: read as `Error`, as a header
+ * `error: …` is elsewhere.
+ */
+function propertyError(line: string, next: string | undefined): Header | undefined {
+  if (next === undefined || !FRAME.test(bounded(next))) return undefined;
+  const value = PROP_ERROR.exec(line.trimEnd())?.[1];
+  if (value === undefined) return undefined;
+  const header = readHeader(value, { anyName: true });
+  if (!header) return undefined;
+  return header.exceptionType === 'error' ? { ...header, exceptionType: 'Error' } : header;
 }
 
 /**

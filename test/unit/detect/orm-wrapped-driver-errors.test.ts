@@ -1,0 +1,81 @@
+// ORMs wrap the database driver's error in their own and keep it as a property: TypeORM 1.1's
+// QueryFailedError as `driverError`, Sequelize 6.37's errors as `parent` and again as `original`.
+// Node prints that property's error whole inside the wrapper's util.inspect block, its header after
+// the key (`  driverError: error: duplicate key value …`, node-postgres naming its DatabaseError
+// `error`), its frames under it, four spaces further in. Captured on Node 20.20 and 24.22 with
+// pg 8.23 against PostgreSQL 15 (the programs under /srv/audit-b/<orm>/src).
+import { describe, expect, it } from 'vitest';
+import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { readInBothShapes } from '../../support/one-record.ts';
+
+const at = (frames: readonly { file: string; line?: number; inApp: boolean }[]) =>
+  frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`);
+
+describe("an error a property holds is the wrapper's cause, its frames the cause's", () => {
+  it.each(['node20', 'node24'])("%s: TypeORM's QueryFailedError, uncaught", (node) => {
+    const { record } = readInBothShapes(`javascript/${node}-typeorm-1.1-query-failed-error-uncaught.txt`);
+    expect(record).toMatchObject({
+      exceptionType: 'QueryFailedError',
+      message: expect.stringMatching(/^duplicate key value violates unique constraint "/),
+    });
+    // its own four frames, not the driver's five after them
+    expect(record.frames).toHaveLength(4);
+    expect(at(record.frames)).toEqual(['/srv/audit-b/typeorm/src/main.js:15']);
+    expect(record.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual([
+      ['Error', record.message, 5],
+    ]);
+  });
+
+  it('is the same incident on Node 20 and 24', () => {
+    const [a, b] = ['node20', 'node24'].map(
+      (node) => readInBothShapes(`javascript/${node}-typeorm-1.1-query-failed-error-uncaught.txt`).record,
+    );
+    if (!a || !b) throw new Error('no record');
+    expect(fingerprintError(a)).toBe(fingerprintError(b));
+  });
+
+  it("TypeORM's QueryFailedError logged with console.error(msg, err)", () => {
+    const { record } = readInBothShapes('javascript/node24-typeorm-1.1-console-error-query-failed-error.txt');
+    expect(record).toMatchObject({
+      exceptionType: 'QueryFailedError',
+      message: 'relation "invoices" does not exist',
+    });
+    expect(record.frames).toHaveLength(4);
+    expect(at(record.frames)).toEqual(['/srv/audit-b/typeorm/src/main-missing.js:10']);
+    expect(record.causes.map((c) => [c.exceptionType, c.message])).toEqual([
+      ['Error', 'relation "invoices" does not exist'],
+    ]);
+  });
+
+  it.each(['node20', 'node24'])(
+    "%s: Sequelize's `parent` and `original`, the same error twice, are one cause",
+    (node) => {
+      const { record } = readInBothShapes(
+        `javascript/${node}-sequelize-6.37-connection-refused-uncaught.txt`,
+      );
+      expect(record).toMatchObject({
+        exceptionType: 'SequelizeConnectionRefusedError',
+        message: 'connect ECONNREFUSED 127.0.0.1:55999',
+      });
+      expect(record.frames).toHaveLength(9);
+      expect(record.frames.some((f) => f.file.startsWith('node:net'))).toBe(false);
+      expect(record.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual([
+        ['Error', 'connect ECONNREFUSED 127.0.0.1:55999', 1],
+      ]);
+    },
+  );
+
+  it("mongoose's ValidationError: the ValidatorError of each path under `errors` is its own", () => {
+    // `errors: { id: ValidatorError: Path \`id\` is required.` and its frames, then `qty: …`: the
+    // ValidationError's frames are the two after its header (outermost first here) (captured on Node 24.22, mongoose 9.13)
+    const { record } = readInBothShapes('javascript/node24-mongoose-9.13-validation-error-uncaught.txt');
+    expect(record.frames.map((f) => `${f.file}:${f.line}`)).toEqual([
+      '/tmp/njs/app/mongoose.js:5',
+      '/tmp/njs/node_modules/mongoose/lib/document.js:2856',
+    ]);
+    expect(record.causes.map((c) => [c.exceptionType, c.message, c.frames.length])).toEqual([
+      ['ValidatorError', 'Path `id` is required.', 3],
+      ['ValidatorError', 'Path `qty` (0) is less than minimum allowed value (1).', 3],
+    ]);
+  });
+});
