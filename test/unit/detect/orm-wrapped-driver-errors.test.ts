@@ -5,7 +5,10 @@
 // `error`), its frames under it, four spaces further in. Captured on Node 20.20 and 24.22 with
 // pg 8.23 against PostgreSQL 15 (the programs under /srv/audit-b/<orm>/src).
 import { describe, expect, it } from 'vitest';
+import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
+import { makeEvents, traceText } from '../../support/log-events.ts';
 import { readInBothShapes } from '../../support/one-record.ts';
 
 const at = (frames: readonly { file: string; line?: number; inApp: boolean }[]) =>
@@ -77,5 +80,40 @@ describe("an error a property holds is the wrapper's cause, its frames the cause
       ['ValidatorError', 'Path `id` is required.', 3],
       ['ValidatorError', 'Path `qty` (0) is less than minimum allowed value (1).', 3],
     ]);
+  });
+});
+
+// Of a Sequelize print, a filter on `Error` passes the header (`Error`, `registration failed:
+// Error`), `  name: 'SequelizeUniqueConstraintError',`, lines deep in its properties
+// (`    ValidationErrorItem {`) and the driver error's `at parseErrorMessage (…)` frames: no frame of
+// the error's own. A header a property follows directly lost its frames; the stream is read.
+describe("Sequelize's print, one line per event, through the default filter", () => {
+  const STREAM = { logGroup: '/ecs/orders', logStream: 'orders/app/4f1c2b' };
+  const read = (name: string) => traceText(`javascript/${name}.txt`).replace(/\n+$/, '').split('\n');
+  const wholePrints = (lines: readonly string[]) =>
+    detectErrors(makeEvents(lines, STREAM)).map(({ record }) => fingerprintError(record));
+
+  it.each([
+    'node20-sequelize-6.37-unique-constraint-error-uncaught',
+    'node24-sequelize-6.37-unique-constraint-error-uncaught',
+    'node24-sequelize-6.37-console-error-unique-constraint-error',
+  ])('%s: the incident read whole', async (name) => {
+    const lines = read(name);
+    const { jobs } = await deliverThroughDefaultFilter(lines, STREAM);
+    expect(jobs.map((j) => fingerprintError(j.error))).toEqual(wholePrints(lines));
+    expect(jobs[0]?.error.frames.filter((f) => f.inApp).at(-1)?.file).toBe(
+      '/srv/audit-b/sequelize/src/users.js',
+    );
+  });
+
+  it('logged, then another print of the kind: both incidents', async () => {
+    const lines = [
+      ...read('node24-sequelize-6.37-console-error-unique-constraint-error'),
+      'INFO request finished',
+      ...read('node20-sequelize-6.37-unique-constraint-error-uncaught'),
+    ];
+    const { jobs } = await deliverThroughDefaultFilter(lines, STREAM);
+    expect(new Set(jobs.map((j) => fingerprintError(j.error)))).toEqual(new Set(wholePrints(lines)));
+    expect(jobs).toHaveLength(2);
   });
 });

@@ -737,6 +737,28 @@ function isDenoAggregate(block: readonly string[]): boolean {
   return header?.isUncaught === true && header.header.exceptionType === 'AggregateError';
 }
 
+// One of util.inspect's properties of an error, two spaces in: `  name: 'SequelizeUniqueConstraintError',`.
+const OWN_PROP = /^ {2}[A-Za-z_$][\w$]{0,100}: \S/;
+/** How far into a block its header may stand (a lead line, Node's excerpt before it). */
+const MAX_HEADER_AT = 8;
+
+/**
+ * util.inspect prints an error's properties after its frames (or after `{` on its header's line when
+ * it has none): a header a property follows directly lost its frames. A filter on `Error` delivers
+ * of Sequelize's print `Error`, `  name: 'SequelizeUniqueConstraintError',`, then lines deep in its
+ * properties (`    ValidationErrorItem {`, a driver error's `at parseErrorMessage (…)`): no frame of
+ * the error's own, and the stream holds them. So too console.error('registration failed:', err):
+ * `registration failed: Error`, then `  name: …`.
+ */
+function isJavascriptCutShort(block: readonly string[]): boolean {
+  const last = Math.min(block.length - 1, MAX_HEADER_AT);
+  for (let i = 0; i < last; i += 1) {
+    const header = readTopHeader(bounded(block[i] ?? ''));
+    if (header) return !header.opensProps && OWN_PROP.test(bounded(block[i + 1] ?? ''));
+  }
+  return false;
+}
+
 /** Node.js / TypeScript (V8) stack traces: `[cause]`, AggregateError, async frames, uncaught prints. */
 export const javascriptParser: TraceParser = {
   language: 'javascript',
@@ -755,6 +777,7 @@ export const javascriptParser: TraceParser = {
   },
   continuesTrace: continuesJavascript,
   endsTrace: (block) => block.length === 1 && readLabelled(block[0] ?? '')?.isValue === true,
+  isCutShort: isJavascriptCutShort,
   continuesMessage: (line, block) => {
     if (block.some((previous) => FRAME.test(bounded(previous)))) return false;
     // `Unhandled rejection: PaymentDeclined: card declined` heads a trace of its own if frames follow
