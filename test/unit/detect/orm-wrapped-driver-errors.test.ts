@@ -83,6 +83,45 @@ describe("an error a property holds is the wrapper's cause, its frames the cause
   });
 });
 
+// Sequelize 6.37 gives the errors a query fails with the stack of a bare `new Error()` taken before
+// the query, and its name after: Node prints `Error`, no message, the frames, then `name:
+// 'SequelizeUniqueConstraintError'` first among the properties, and the driver's error under
+// `parent` and `original`.
+describe("Sequelize's query errors, whose stack names only `Error`", () => {
+  it.each([
+    ['node20-sequelize-6.37-unique-constraint-error-uncaught', 'SequelizeUniqueConstraintError', 'main.js:6'],
+    ['node24-sequelize-6.37-unique-constraint-error-uncaught', 'SequelizeUniqueConstraintError', 'main.js:6'],
+    [
+      'node24-sequelize-6.37-console-error-unique-constraint-error',
+      'SequelizeUniqueConstraintError',
+      'main-logged.js:7',
+    ],
+    ['node20-sequelize-6.37-database-error-uncaught', 'SequelizeDatabaseError', 'main-missing.js:7'],
+    ['node24-sequelize-6.37-database-error-uncaught', 'SequelizeDatabaseError', 'main-missing.js:7'],
+  ])('%s: typed by its name, with the driver error as its cause', (name, type, outer) => {
+    const { record } = readInBothShapes(`javascript/${name}.txt`);
+    expect(record.exceptionType).toBe(type);
+    expect(record.message).toBe('');
+    expect(at(record.frames).at(0)).toBe(`/srv/audit-b/sequelize/src/${outer}`);
+    expect(record.causes.map((c) => c.exceptionType)).toEqual(['Error']);
+    expect(record.causes[0]?.message).toMatch(
+      /^duplicate key value violates|^relation "Users" does not exist$/,
+    );
+  });
+
+  it('a model field called `name`, deeper in, is no name of the error', () => {
+    // the unique violation's ValidationErrorItem holds the User, whose `name: 'Ana B'` is four
+    // levels in: only the error's own name, two spaces in, is read
+    const { record } = readInBothShapes(
+      'javascript/node20-sequelize-6.37-unique-constraint-error-uncaught.txt',
+    );
+    expect(at(record.frames)).toEqual([
+      '/srv/audit-b/sequelize/src/main.js:6',
+      '/srv/audit-b/sequelize/src/users.js:3',
+    ]);
+  });
+});
+
 // Of a Sequelize print, a filter on `Error` passes the header (`Error`, `registration failed:
 // Error`), `  name: 'SequelizeUniqueConstraintError',`, lines deep in its properties
 // (`    ValidationErrorItem {`) and the driver error's `at parseErrorMessage (…)` frames: no frame of

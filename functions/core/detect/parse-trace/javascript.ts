@@ -26,6 +26,13 @@ const ERROR_NAME = /(?:Error|Exception)$|^Runtime\.[A-Z]/;
 // its SyntaxError's), as a property after the frames (`{ name: 'Runtime.UserCodeSyntaxError' }`).
 const RUNTIME_NAME_PROP = /^\s*name: '(Runtime\.[A-Z]\w{0,100})',?$/;
 /**
+ * An error's own `name` where its stack's header names only `Error`: Sequelize builds the stack of
+ * the errors a query fails with from a bare `new Error()` and names them after (`this.name =
+ * 'SequelizeUniqueConstraintError'`), so Node prints `Error` and the frames, then the name among the
+ * error's properties, two spaces in (a model's `name` field, deeper in, is no error's).
+ */
+const OWN_NAME_PROP = /^ {2}name: '([A-Z][\w$]{0,100}(?:Error|Exception))',?$/;
+/**
  * A property of an error whose value is another error, util.inspect printing its header after the
  * key and its frames under it: `  parent: error: duplicate key value violates unique constraint
  * "Users_email_key"` (Sequelize's `parent` and `original`, the driver's error it wraps), TypeORM's
@@ -549,6 +556,7 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // Deno lists an AggregateError's errors under its header, indented, with no `[errors]: [`
   let inErrors = top.exceptionType === 'AggregateError' && !top.opensProps;
   let runtimeName: string | undefined;
+  let ownName: string | undefined;
   // frames that are not the current error's: an emit's (EMITTED_AT), a property error's read already
   let skipFrames = false;
   const rest = lines.slice(at + 1);
@@ -611,7 +619,10 @@ function parseJavascript(text: string): ParsedTrace | undefined {
       }
     }
     const isMessage = !inProps && !inErrors && !current.opensProps && !current.hasFrameLine;
-    if (!isMessage && current === sections[0]) runtimeName ??= RUNTIME_NAME_PROP.exec(line)?.[1];
+    if (!isMessage && current === sections[0]) {
+      runtimeName ??= RUNTIME_NAME_PROP.exec(line)?.[1];
+      ownName ??= OWN_NAME_PROP.exec(line)?.[1];
+    }
     // `],` closing a JSON array inside a message (ZodError's issues) is message, not util.inspect's
     if (INSPECT_CLOSE.test(line) && !isMessage) {
       if (line.trim().startsWith(']')) inErrors = false;
@@ -647,7 +658,8 @@ function parseJavascript(text: string): ParsedTrace | undefined {
   // Innermost, and only when no frame names that line already (a JSON.parse inside the file).
   if (thrown && !trace.frames.some((f) => f.file === thrown.file && f.line === thrown.line))
     trace.frames.push(thrown);
-  return { ...trace, ...(runtimeName ? { exceptionType: runtimeName } : {}), causes: causes.map(toTrace) };
+  const name = runtimeName ?? (trace.exceptionType === 'Error' ? ownName : undefined);
+  return { ...trace, ...(name ? { exceptionType: name } : {}), causes: causes.map(toTrace) };
 }
 
 /**
