@@ -23,6 +23,7 @@ const FLASK = 'python/py311-flask-3.1-dev-server-key-error-then-access-line.outp
 // a worker thread that died (threading's excepthook prints its traceback as text) while the program
 // logs JSON through logging with a formatter of its own, the time field first
 const THREAD_THEN_JSON = 'python/py311-thread-exception-then-json-logging.output';
+const CELERY_SHUTDOWN = 'python/py311-celery-5.2-solo-chained-then-retry-then-warm-shutdown.output';
 
 function only(events: LogEvent[]) {
   const found = detectErrors(events);
@@ -128,6 +129,30 @@ describe("the rest of a Python error's print, after its exception line", () => {
     expect(record.raw.split('\n')[0]).toContain('raised unexpected: ExceptionWithTraceback()');
     const stamped = only(makeEvents([...celery, '2026-12-06 21:36:41 pricing order 8']));
     expect(stamped.message).toBe("'lines'");
+  });
+
+  it("ends a Celery task's failure at the worker traceback's closing fence: the worker's shutdown line is not the message", () => {
+    // Celery 5.2.6 (billiard 4.1, Python 3.11.7, `-P solo`): a task's chained error, then a retried
+    // task's, then Ctrl-C. The shutdown line has no timestamp, so a shipper's multiline pattern
+    // (`^\\[`) joins it, after a blank line, to the event of the failure before it.
+    const lines = traceText(CELERY_SHUTDOWN).replace(/\n+$/, '').split('\n');
+    const last = lines.findLastIndex((line) => line.includes('raised unexpected'));
+    for (const events of [
+      makeEvents([lines.join('\n')]),
+      makeEvents([...lines.slice(0, last), lines.slice(last).join('\n')]),
+      makeEvents(lines),
+    ]) {
+      const found = detectErrors(events).map((d) => d.record);
+      expect(found.map((r) => [r.exceptionType, r.message])).toEqual([
+        ['tasks2.InvoiceError', 'invoice payload unreadable (4 bytes)'],
+        ['ConnectionRefusedError', '[Errno 111] Connection refused'],
+      ]);
+      expect(found[1]?.raw).not.toContain('Warm shutdown');
+      expect(found[1]?.frames.filter((f) => f.inApp).map((f) => `${f.file}:${f.line}`)).toEqual([
+        '/srv/audit-a/celeryshop/tasks2.py:33',
+        '/srv/audit-a/celeryshop/tasks2.py:31',
+      ]);
+    }
   });
 
   it("never takes a script's SyntaxError report that a shipper joined to the crash before it", () => {

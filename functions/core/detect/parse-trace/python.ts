@@ -469,6 +469,12 @@ function continuesTail(line: string, block: readonly string[]): boolean {
   let isPastExceptionLine = false;
   for (let i = block.length - 1, seen = 0; i >= 0 && seen < MAX_TAIL_LOOKBACK; i -= 1, seen += 1) {
     const previous = (block[i] ?? '').slice(0, MAX_LINE);
+    // A worker's traceback's closing fence ends the print: Celery 5.2's `Task … raised unexpected:
+    // ExceptionWithTraceback()` ends on it (billiard's wrapper is the exception line, its message
+    // the fenced traceback), and what comes next is the worker's (`worker: Warm shutdown
+    // (MainProcess)` after a blank line, as one event where a shipper joins lines with no
+    // timestamp). A chained section after the fence (multiprocessing's) continuesPython takes.
+    if (!isPastExceptionLine && previous === FENCE) return false;
     if (previous.includes(HEADER) || FRAME.test(previous)) return isPastExceptionLine;
     if (previous.trim() !== '' && !isIndented(previous) && !CHAIN.test(previous)) isPastExceptionLine = true;
   }
