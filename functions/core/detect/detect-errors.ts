@@ -32,7 +32,7 @@ import {
   RUN_MAIN,
   readInspectedAfterWords,
 } from './parse-trace/javascript.ts';
-import { STACK_INFO } from './parse-trace/python.ts';
+import { isServerSignOff, STACK_INFO } from './parse-trace/python.ts';
 import { isScriptSyntaxError, withSyntaxErrorLocation } from './parse-trace/ruby.ts';
 import { unboxRichTracebacks } from './rich-traceback.ts';
 import { type Level, stripLogPrefix } from './strip-log-prefix.ts';
@@ -961,7 +961,9 @@ function assembleStream(
         visit(text, event, isWholeEvent, isLast);
         return;
       }
+      const prior = lastEmitted;
       close(open, line);
+      if (lastEmitted !== prior && joinsAsSignOff(lastEmitted, line, latest)) return;
       if (holdsExcerpt(text, event, isWholeEvent, isLast)) return;
       // The line that ended the trace is judged like any line outside one.
       if (!mayMatter(text) || isQuietStructuredLine(text)) {
@@ -1295,6 +1297,20 @@ function continuesTail(open: Block, line: Parsed, parsers: readonly TraceParser[
 }
 // A runtime writes an error's print at once: its lines reach the log within milliseconds.
 const TAIL_GAP_MS = 100;
+
+/**
+ * A server's error line right after the Python traceback it logged, that says only that it gives
+ * up (uvicorn's `Application startup failed. Exiting.`, python.ts isServerSignOff): the record
+ * `crash`, just emitted from the trace `line` ended, holds it, as one crash is one record; else
+ * every startup failure would be two incidents, the second alike for every cause.
+ */
+function joinsAsSignOff(crash: DetectedError | undefined, line: Parsed, latest: Parsed | undefined): boolean {
+  if (crash?.record.language !== 'python' || line.level !== 'error' || latest === undefined) return false;
+  if (line.event.timestamp - latest.event.timestamp > TAIL_GAP_MS || !isServerSignOff(line.body))
+    return false;
+  if (!crash.record.eventIds.includes(line.event.id)) crash.record.eventIds.push(line.event.id);
+  return true;
+}
 
 /**
  * The line names no error type of its own, only the word `Error` or `Exception` among others

@@ -565,6 +565,21 @@ function stackFrames(lines: readonly string[]): ParsedTrace | undefined {
     : { language: 'python', exceptionType: '', message: '', frames, causes: [] };
 }
 
+// uvicorn's last word on an ASGI app's lifespan handler that raised: it logs the traceback the app
+// hands it (Starlette's `lifespan.startup.failed`, FastAPI's too) at ERROR, then this at ERROR, and
+// exits (`ERROR:    Application startup failed. Exiting.`, a blank line after the traceback; through
+// gunicorn's UvicornWorker, `[…] [ERROR] Application startup failed. Exiting.`).
+const SERVER_SIGN_OFFS: ReadonlySet<string> = new Set([
+  'Application startup failed. Exiting.',
+  'Application shutdown failed. Exiting.',
+]);
+
+/**
+ * `body` (a line's, its log prefix off) is a server's sign-off after the Python traceback it
+ * logged right before: that error's, one crash, not an error of its own.
+ */
+export const isServerSignOff = (body: string): boolean => SERVER_SIGN_OFFS.has(body.trimEnd());
+
 /** Python tracebacks: chained exceptions, 3.11 markers, header-less SyntaxError, exception groups. */
 export const pythonParser: TraceParser = {
   language: 'python',
