@@ -25,7 +25,7 @@ const KNOWN: Record<string, string> = {
     'structlog JSON with a lower-case level: the README gives it a JSON pattern',
   'go/go119-index-out-of-range-inlined.txt + go119-logrus-1.9-json-report-caller-error.txt':
     'logrus JSON with a lower-case level: the README gives it a JSON pattern',
-  'go/go119-logrus-1.9-json-report-caller-error.txt + go119-panic-multiline-error.txt':
+  'go/go119-logrus-1.9-json-report-caller-error.txt + go119-net-http-panic-serving-log-llongfile.txt':
     'logrus JSON with a lower-case level: the README gives it a JSON pattern',
   'go/go119-session-go-nil-pointer.txt + go119-zap-1.23-production-caller-without-stacktrace.txt':
     'zap JSON with a lower-case level: the README gives it a JSON pattern',

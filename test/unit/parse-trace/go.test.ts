@@ -192,6 +192,9 @@ describe('goParser', () => {
       `goroutine 1 ${'a '.repeat(100_000)}`,
       `${'('.repeat(200_000)}`,
       `http: panic serving ${'\t'.repeat(200_000)}`,
+      // a log header before net/http's words: dates and a place without `.go`, up to the bound
+      `${'2026/12/08 00:49:42 '.repeat(30)}${'a'.repeat(500)}http: panic serving ${'b'.repeat(200_000)}`,
+      `[p] 2026/12/08 00:49:42 ${'/x'.repeat(250)}.g: http: panic serving ${':'.repeat(200_000)}`,
     ];
     const started = performance.now();
     for (const line of shapes) {

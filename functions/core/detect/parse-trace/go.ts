@@ -8,6 +8,15 @@ const GO_LOG_PREFIX = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)? /;
 const PANIC = /^panic: /;
 const FATAL = /^fatal error: /;
 const HTTP_PANIC = /^http: panic serving \S+: /;
+// net/http logs a handler's panic through the server's ErrorLog, else the standard logger, with
+// the flags and prefix the program gave it. `log.SetFlags(log.LstdFlags | log.Lshortfile)` puts
+// the logging call's place after the date, net/http's own (`2026/12/08 00:49:42 server.go:3230:
+// http: panic serving 127.0.0.1:49454: …`, Llongfile its whole path), and `log.SetPrefix("[cart-api]
+// ")` its prefix before the date. Tried only on a line holding net/http's words (HTTP_PANIC_WORDS);
+// the prefix is bounded and the place holds no colon, so each try is short.
+const HTTP_PANIC_WORDS = 'http: panic serving ';
+const GO_LOG_HEADER =
+  /^(?:[^"{}\n]{1,64}?)?\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? (?:[^\s:]{1,512}\.go:\d{1,9}: )?/;
 const REPANIC = /^\s+panic: /;
 // Go 1.25 prints `[recovered, repanicked]` when the same value is panicked again.
 const RECOVERED_SUFFIX = / \[recovered(?:, repanicked)?\]$/;
@@ -55,6 +64,9 @@ const CHI_LOCATION = /^ (?:-> {2}| {4}) (\S[^\t]*\.go):(\d+)$/;
 const ECHO_RECOVER = '[PANIC RECOVER] ';
 const ECHO_GOROUTINE = new RegExp(String.raw` (goroutine \d{1,10} \[[^\]\n]{1,60}\]${LABELS}:)$`);
 
+/** Where net/http's words may start at most: a prefix, the date and time, a long file's place. */
+const MAX_HTTP_PANIC_LEAD = 64 + 27 + 512 + 12;
+
 type Header = {
   exceptionType: 'panic' | 'fatal error';
   message: string;
@@ -82,6 +94,12 @@ function readHeader(rawLine: string): Header | undefined {
   if (FATAL.test(line)) return { exceptionType: 'fatal error', message: line.slice('fatal error: '.length) };
   const http = HTTP_PANIC.exec(line);
   if (http) return { exceptionType: 'panic', message: line.slice(http[0].length) };
+  const at = rawLine.indexOf(HTTP_PANIC_WORDS);
+  if (at > 0 && at <= MAX_HTTP_PANIC_LEAD) {
+    const header = GO_LOG_HEADER.exec(rawLine);
+    const logged = header?.[0].length === at ? HTTP_PANIC.exec(rawLine.slice(at)) : null;
+    if (logged) return { exceptionType: 'panic', message: rawLine.slice(at + logged[0].length) };
+  }
   return undefined;
 }
 
