@@ -29,9 +29,11 @@ const DATED_STREAM = /\d{4}\/\d\d\/\d\d(?: \d\d:\d\d:\d\d(?:\.\d{1,9})?)?\t(?:st
 // Go's log date (log.LstdFlags, `.000000` with Lmicroseconds) before an upper-case level: log/slog's
 // default handler writes through log (`2026/12/07 07:43:38 ERROR charge failed err=…`), and so do
 // `log.Printf("ERROR: …")` calls. Before any other word it stays the line's (net/http's `http:
-// panic serving …`, gin's `[Recovery] …`, which their own readers know).
+// panic serving …`, gin's `[Recovery] …`, which their own readers know). With Lshortfile (or
+// Llongfile) set, the call's place comes between: `2026/12/08 00:59:20 main.go:19: ERROR: charge
+// order ord-42: …` (the place holds no colon or space, so its try is short).
 const GO_LOG_DATE =
-  /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? (?=(?:FATAL|PANIC|ERROR|WARN|WARNING|INFO|DEBUG):? )/y;
+  /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? (?:[^\s:]{1,512}\.go:\d{1,9}: )?(?=(?:FATAL|PANIC|ERROR|WARN|WARNING|INFO|DEBUG):? )/y;
 // nginx's error log, and what php-fpm's stderr becomes in it: `2026/12/05 20:58:13 [error]
 // 14195#14195: *1 FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught …`.
 const NGINX_ERROR =

@@ -91,6 +91,13 @@ describe('stripLogPrefix', () => {
       'charge failed order=o-17 err="card declined: insufficient funds"',
     ],
     ['2026/12/07 07:43:38.123456 ERROR: payment failed', 'error', 'payment failed'],
+    // with log.Lshortfile (Llongfile) the call's place is between (Go 1.19, log.Printf("ERROR: %v", err))
+    [
+      '2026/12/08 00:59:20 main.go:19: ERROR: charge order ord-42: card declined: insufficient funds',
+      'error',
+      'charge order ord-42: card declined: insufficient funds',
+    ],
+    ['2026/12/08 00:59:20 /srv/app/cmd/worker/main.go:19: WARN: slow charge', 'warn', 'slow charge'],
     // before any other word it is the line's own (net/http's panic, gin's Recovery read it there)
     [
       '2026/12/07 07:43:38 http: panic serving 10.0.0.1:4242: boom',
