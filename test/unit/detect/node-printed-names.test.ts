@@ -11,9 +11,8 @@
 // error a worker threw was an `Error`.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
-import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
-import { makeEvents, traceText } from '../../support/log-events.ts';
+import { traceText } from '../../support/log-events.ts';
 import { onlyRecordInBothShapes } from '../../support/one-record.ts';
 
 const capture = (name: string): string[] =>
@@ -24,17 +23,7 @@ const capture = (name: string): string[] =>
  * fingerprint). Not every line is the record's: the program's own first line, and Node's excerpt
  * of its `node:internal/event_target` where the parent re-throws, are not.
  */
-function onlyRecord(name: string): ErrorRecord {
-  const lines = capture(name);
-  const whole = detectErrors(makeEvents([lines.join('\n')]));
-  const perLine = detectErrors(makeEvents(lines));
-  expect(whole).toHaveLength(1);
-  expect(perLine).toHaveLength(1);
-  const [a, b] = [whole[0]?.record, perLine[0]?.record];
-  if (!a || !b) throw new Error('no record');
-  expect(fingerprintError(b)).toBe(fingerprintError(a));
-  return a;
-}
+const onlyRecord = (name: string): ErrorRecord => onlyRecordInBothShapes(capture(name), { linesAside: true });
 
 describe('an error a worker thread did not catch, as its parent prints it', () => {
   it.each(['node20', 'node24'])('%s: `TypeError [Error]` is a TypeError, thrown in the worker', (node) => {
