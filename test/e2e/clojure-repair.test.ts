@@ -9,11 +9,9 @@
 // Before, Clojure's frames were the application's (the pull request named clojure.lang.Numbers'
 // divide as where it was raised) and an edit of a .clj file was refused as not a source file.
 import { describe, expect, it } from 'vitest';
-import { step } from '../support/anthropic-stand-in.ts';
 import { fixtureApp } from '../support/fake-repo.ts';
-import { changedPathsBetween, readBlobAt } from '../support/git-server.ts';
 import { traceText } from '../support/log-events.ts';
-import { detectAndRepair, seedAppRepo } from './support/app-flow.ts';
+import { detectAndRepair, expectFixPullRequest, seedAppRepo, submitFixStep } from './support/app-flow.ts';
 import { useE2eStandIns } from './support/stand-ins.ts';
 
 const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
@@ -49,19 +47,13 @@ describe('a Clojure service dividing by zero, log lines to pull request', () => 
   it.each(CASES)('$name: shows, edits and names its own code', async (c) => {
     const app = await seedAppRepo({ standIns: servers, owner: 'acme', files: fixtureApp('clojure-shop') });
     const anthropic = await startAnthropic([
-      step.toolUse([
-        {
-          id: 'toolu_fix',
-          name: 'submit_fix',
-          input: {
-            title: 'Refuse an item with no quantity',
-            rootCause: 'unit-price divides by an item quantity of zero.',
-            explanation: 'Throw an ex-info naming the item before dividing.',
-            confidence: 'high',
-            edits: [EDIT],
-          },
-        },
-      ]),
+      submitFixStep({
+        title: 'Refuse an item with no quantity',
+        rootCause: 'unit-price divides by an item quantity of zero.',
+        explanation: 'Throw an ex-info naming the item before dividing.',
+        confidence: 'high',
+        edits: [EDIT],
+      }),
     ]);
     const { queued, response } = await detectAndRepair({
       standIns: servers,
@@ -85,11 +77,7 @@ describe('a Clojure service dividing by zero, log lines to pull request', () => 
     const prompt = JSON.stringify(anthropic.requests[0]?.json);
     for (const path of c.shown) expect(prompt).toContain(`--- ${path}`);
 
-    const [pr] = servers.github.pulls({ owner: 'acme', repo: app.repo.name });
-    expect(pr).toMatchObject({ base: 'main', state: 'open' });
+    const pr = expectFixPullRequest(servers, app, EDIT);
     expect(pr?.body).toContain('- **Where:** `unit-price` at `pricing.clj:4`');
-    const head = pr?.head ?? '';
-    expect(changedPathsBetween(app.bare, app.mainHead, head)).toEqual([EDIT.path]);
-    expect(readBlobAt(app.bare, head, EDIT.path).toString()).toContain(EDIT.newText);
   });
 });

@@ -7,11 +7,9 @@
 // Before, the exit was an incident with nothing of the program's in it: no model call, an email
 // saying that nothing pointed at the code.
 import { describe, expect, it } from 'vitest';
-import { step } from '../support/anthropic-stand-in.ts';
 import { fixtureApp } from '../support/fake-repo.ts';
-import { changedPathsBetween, readBlobAt } from '../support/git-server.ts';
 import { capturedMessages, passesDefaultFilter } from '../support/log-events.ts';
-import { detectAndRepair, seedAppRepo } from './support/app-flow.ts';
+import { detectAndRepair, expectFixPullRequest, seedAppRepo, submitFixStep } from './support/app-flow.ts';
 import { useE2eStandIns } from './support/stand-ins.ts';
 
 const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
@@ -32,19 +30,13 @@ describe('a Go Lambda that exited through log.Fatalf, log lines to pull request'
       files: fixtureApp('go-log-fatal-shop'),
     });
     const anthropic = await startAnthropic([
-      step.toolUse([
-        {
-          id: 'toolu_fix',
-          name: 'submit_fix',
-          input: {
-            title: 'Accept a quantity written with a trailing x',
-            rootCause: 'unitPrice cannot parse "2x", and main exits through log.Fatalf.',
-            explanation: 'Strip the trailing x before parsing the quantity.',
-            confidence: 'medium',
-            edits: [EDIT],
-          },
-        },
-      ]),
+      submitFixStep({
+        title: 'Accept a quantity written with a trailing x',
+        rootCause: 'unitPrice cannot parse "2x", and main exits through log.Fatalf.',
+        explanation: 'Strip the trailing x before parsing the quantity.',
+        confidence: 'medium',
+        edits: [EDIT],
+      }),
     ]);
     const { queued, response } = await detectAndRepair({
       standIns: servers,
@@ -68,11 +60,7 @@ describe('a Go Lambda that exited through log.Fatalf, log lines to pull request'
     expect(prompt).toContain('What the invocation logged last before its runtime exited:');
     expect(prompt).toContain('is written at main.go:21');
 
-    const [pr] = servers.github.pulls({ owner: 'acme', repo: app.repo.name });
-    expect(pr).toMatchObject({ base: 'main', state: 'open' });
-    const head = pr?.head ?? '';
-    expect(changedPathsBetween(app.bare, app.mainHead, head)).toEqual([EDIT.path]);
-    expect(readBlobAt(app.bare, head, EDIT.path).toString()).toContain(EDIT.newText);
+    expectFixPullRequest(servers, app, EDIT);
     const [mail] = (await servers.ses.emails()).filter((e) => e.subject.includes(app.repo.name));
     expect(mail?.body.text).toContain('What it logged last before it exited:');
   });

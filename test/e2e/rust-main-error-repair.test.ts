@@ -6,11 +6,9 @@
 // Before, the report was read as JavaScript's `Error: checkout failed`: its causes were lost, and
 // an edit of a .rs file was refused as no source of the trace's language.
 import { describe, expect, it } from 'vitest';
-import { step } from '../support/anthropic-stand-in.ts';
 import { fixtureApp } from '../support/fake-repo.ts';
-import { changedPathsBetween, readBlobAt } from '../support/git-server.ts';
 import { traceText } from '../support/log-events.ts';
-import { detectAndRepair, seedAppRepo } from './support/app-flow.ts';
+import { detectAndRepair, expectFixPullRequest, seedAppRepo, submitFixStep } from './support/app-flow.ts';
 import { useE2eStandIns } from './support/stand-ins.ts';
 
 const GIT_TOKEN = 'ghs_e2eFakeTokenForTheLocalStandIns';
@@ -30,19 +28,13 @@ describe("a Rust service's main returning an anyhow error, log lines to pull req
       files: fixtureApp('rust-anyhow-shop'),
     });
     const anthropic = await startAnthropic([
-      step.toolUse([
-        {
-          id: 'toolu_fix',
-          name: 'submit_fix',
-          input: {
-            title: 'Accept a quantity written with a trailing x',
-            rootCause: 'parse_quantity rejects "2x", and checkout fails with it.',
-            explanation: 'Strip the trailing x before parsing the quantity.',
-            confidence: 'medium',
-            edits: [EDIT],
-          },
-        },
-      ]),
+      submitFixStep({
+        title: 'Accept a quantity written with a trailing x',
+        rootCause: 'parse_quantity rejects "2x", and checkout fails with it.',
+        explanation: 'Strip the trailing x before parsing the quantity.',
+        confidence: 'medium',
+        edits: [EDIT],
+      }),
     ]);
     const { queued, response } = await detectAndRepair({
       standIns: servers,
@@ -69,10 +61,6 @@ describe("a Rust service's main returning an anyhow error, log lines to pull req
     expect(prompt).toContain('invalid digit found in string');
     expect(prompt).toContain('is written at src/main.rs:24');
 
-    const [pr] = servers.github.pulls({ owner: 'acme', repo: app.repo.name });
-    expect(pr).toMatchObject({ base: 'main', state: 'open' });
-    const head = pr?.head ?? '';
-    expect(changedPathsBetween(app.bare, app.mainHead, head)).toEqual([EDIT.path]);
-    expect(readBlobAt(app.bare, head, EDIT.path).toString()).toContain(EDIT.newText);
+    expectFixPullRequest(servers, app, EDIT);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { expect } from 'vitest';
 import { CloudWatchLogsContext } from '../../../functions/adapters/cloudwatch-logs-context.ts';
 import { DynamoDbIncidentStore } from '../../../functions/adapters/dynamodb-incident-store.ts';
 import { SqsJobQueue } from '../../../functions/adapters/sqs-job-queue.ts';
@@ -12,7 +13,8 @@ import {
   type DetectorHandler,
   makeHandler as makeDetectorHandler,
 } from '../../../functions/detector/handler.ts';
-import { createBareRepo } from '../../support/git-server.ts';
+import { type StandInStep, step } from '../../support/anthropic-stand-in.ts';
+import { changedPathsBetween, createBareRepo, readBlobAt } from '../../support/git-server.ts';
 import { makeDataPayload, makeLogEvents } from '../../support/payloads.ts';
 import {
   APP_FILES,
@@ -243,4 +245,32 @@ export async function detectAndRepair({
   });
   const response = await analyzeAndSettle({ standIns, queueUrl: app.queueUrl, analyzer, messages: queued });
   return { queued, response };
+}
+
+/** An edit the scripted model proposes: replace `oldText` with `newText` in `path`. */
+export interface ScriptedEdit {
+  path: string;
+  oldText: string;
+  newText: string;
+}
+
+/** The scripted model's one answer: `submit_fix` with these edits. */
+export function submitFixStep(fix: {
+  title: string;
+  rootCause: string;
+  explanation: string;
+  confidence: 'low' | 'medium' | 'high';
+  edits: ScriptedEdit[];
+}): StandInStep {
+  return step.toolUse([{ id: 'toolu_fix', name: 'submit_fix', input: fix }]);
+}
+
+/** The open pull request the repair made: `edit` its only change, its branch holding the new text. */
+export function expectFixPullRequest(standIns: E2eStandIns, app: AppRepo, edit: ScriptedEdit) {
+  const [pr] = standIns.github.pulls({ owner: app.repo.owner, repo: app.repo.name });
+  expect(pr).toMatchObject({ base: 'main', state: 'open' });
+  const head = pr?.head ?? '';
+  expect(changedPathsBetween(app.bare, app.mainHead, head)).toEqual([edit.path]);
+  expect(readBlobAt(app.bare, head, edit.path).toString()).toContain(edit.newText);
+  return pr;
 }
