@@ -546,7 +546,7 @@ describe('an error a pool rethrows, the application only in its cause', () => {
     expect(parts.frames).toEqual(['CheckoutService.java:lambda$checkoutAll$', 'PaymentGateway.java:charge']);
   });
 
-  it('is said to be raised where the cause was, in the branch and the email', () => {
+  it('is raised where the cause was (whereRaised, which the pull request and the email say), and its branch named so', () => {
     const error = record();
     expect(whereRaised(error)).toMatchObject({ file: 'PaymentGateway.java', line: 8 });
     expect(renderBranchName({ error, fingerprint: 'abcdef0123456789' })).toBe(
