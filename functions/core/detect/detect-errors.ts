@@ -237,7 +237,9 @@ const LOGFMT_LEVEL =
 const TRACE_ONLY_HEADER =
   /Traceback \(most recent call last\):|^goroutine \d+ \[|^Stack trace:|^stack backtrace:|^Exception in thread "/;
 // What a logger or a person leaves where it cut lines out of a trace: `[...]`, `...`, `…`.
-const ELISION = /^\s*(?:\[(?:\.\.\.|…)\]|\.\.\.|…)\s*$/;
+// (`\u2026` is `…`: a regex literal is bundled as written, and one character past ASCII makes
+// Node decode the whole bundle as UTF-8 at every cold start; see test/infra/bundle-contents.test.ts)
+const ELISION = /^\s*(?:\[(?:\.\.\.|\u2026)\]|\.\.\.|\u2026)\s*$/;
 const LOGGER_NAME = /^[\w.-]{1,100} (?=\S)/;
 // An unquoted value runs to the next ` key=` or the line's end: Rust's tracing writes a Display
 // value as it is (`error=order 4411 has no lines`).

@@ -13,7 +13,7 @@ const REPLACEMENTS: readonly (readonly [RegExp, string])[] = [
   [/\$lambda-\d{1,10}/g, '$$lambda'],
   // Go closures and wrappers: main.main.func1.2, pkg.func·002, gowrap1, deferwrap2
   [/\.func\d{1,10}(?:\.\d{1,10}){0,10}/g, '.func'],
-  [/func·\d{1,10}/g, 'func·'],
+  [/func\u00b7\d{1,10}/g, 'func·'], // `\u00b7` is `·` (regex literals are bundled as written: kept ASCII)
   [/\.(gowrap|deferwrap)\d{1,10}/g, '.$1'],
   // .NET compiler-generated: <Main>d__4, <Run>b__0_1, <>c__DisplayClass5_0, <Main>g__Local|0_0
   [/>d__\d{1,10}/g, '>d__'],

@@ -19,7 +19,10 @@ const TITLE = 'Traceback (most recent call last)';
 // `/app/x.py:17 in checkout`, read once a header's wrapped lines are joined
 const FRAME_HEADER = /^(.+?):(\d{1,9}) in (.+)$/;
 // a line of a frame's code (`  14 │   try:`, `❱ 17 │   │   return …`), and Rich's note of frames left out
-const CODE_LINE = /^(?:❱ +|\s*)\d{1,9}\s/;
+// (`\u2771` is `❱`: regex literals are kept ASCII, as bundled; see test/infra/bundle-contents.test.ts)
+const CODE_LINE = /^(?:\u2771 +|\s*)\d{1,9}\s/;
+// a line of the box's own frame: `│`, `╭`, `╰` (escaped, as CODE_LINE)
+const BOX_LINE = /^[\u2502\u256d\u2570]/;
 const HIDDEN = /^\s*\.\.\. \d+ frames? hidden \.\.\.\s*$/;
 const CHAINS = [
   'The above exception was the direct cause of the following exception:',
@@ -165,7 +168,7 @@ function readBox(lines: Lines, top: number): { frames: [number, string][]; end: 
   let runStart = 0;
   const closeRun = (): boolean => {
     const first = run[0];
-    if (first !== undefined && !CODE_LINE.test(first) && !HIDDEN.test(first) && !/^[│╭╰]/.test(first)) {
+    if (first !== undefined && !CODE_LINE.test(first) && !HIDDEN.test(first) && !BOX_LINE.test(first)) {
       // A piece Rich word-wrapped ends in padding (` in` | `loads`), one it folded mid-word (a
       // path longer than the box) does not.
       const header = run.map((piece) => (piece.endsWith(' ') ? `${piece.trimEnd()} ` : piece)).join('');
