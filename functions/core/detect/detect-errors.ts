@@ -1373,7 +1373,8 @@ function closeBlock(
     const parseable = bodies.some((b) => ELISION.test(b))
       ? bodies.filter((b) => !ELISION.test(b)).join('\n')
       : original;
-    const parsed = firstParse(block.parsers, parseable);
+    const read = firstParse(block.parsers, parseable);
+    const parsed = read && isLoneLine ? withLoneHeaderLanguage(read) : read;
     hit = { text: redact(original), parsed: parsed && redactParsed(parsed) };
     cache.set(original, hit);
   }
@@ -1465,6 +1466,97 @@ function redactParsed(parsed: ParsedTrace): ParsedTrace {
     causes: parsed.causes.map(redactParsed),
   };
 }
+
+/**
+ * A lone `KeyError: 'sku'` (a Python service's `log.error("%s: %s", type(e).__name__, e)`, a lone
+ * line of a traceback a filter let through) is read by the JavaScript parser, whose header is the
+ * shape most languages print; with no frames, nothing in it says JavaScript. A builtin only Python
+ * raises makes it Python's, one only Ruby raises Ruby's, one the two share (`KeyError`,
+ * `ZeroDivisionError`) unknown: the language is what the PR and the email state and which source
+ * files a fix may edit. Every other name keeps the label (JavaScript's own, an npm library's).
+ */
+function withLoneHeaderLanguage(parsed: ParsedTrace): ParsedTrace {
+  if (parsed.language !== 'javascript' || parsed.frames.length > 0 || parsed.causes.length > 0) return parsed;
+  const language = PYTHON_ONLY_BUILTINS.has(parsed.exceptionType)
+    ? 'python'
+    : RUBY_ONLY_BUILTINS.has(parsed.exceptionType)
+      ? 'ruby'
+      : PYTHON_AND_RUBY_BUILTINS.has(parsed.exceptionType)
+        ? 'unknown'
+        : undefined;
+  return language === undefined ? parsed : { ...parsed, language };
+}
+// Names JavaScript also throws (TypeError, SyntaxError, ReferenceError, TimeoutError, Node's
+// AssertionError) are in none of these.
+const PYTHON_ONLY_BUILTINS = new Set([
+  'ValueError',
+  'AttributeError',
+  'ImportError',
+  'ModuleNotFoundError',
+  'LookupError',
+  'UnboundLocalError',
+  'OSError',
+  'IOError',
+  'FileNotFoundError',
+  'FileExistsError',
+  'IsADirectoryError',
+  'NotADirectoryError',
+  'PermissionError',
+  'ProcessLookupError',
+  'ChildProcessError',
+  'BrokenPipeError',
+  'ConnectionError',
+  'ConnectionAbortedError',
+  'ConnectionRefusedError',
+  'ConnectionResetError',
+  'BlockingIOError',
+  'InterruptedError',
+  'OverflowError',
+  'RecursionError',
+  'UnicodeError',
+  'UnicodeDecodeError',
+  'UnicodeEncodeError',
+  'UnicodeTranslateError',
+  'IndentationError',
+  'TabError',
+  'MemoryError',
+  'BufferError',
+  'FloatingPointError',
+  'ArithmeticError',
+  'JSONDecodeError',
+  'ExceptionGroup',
+  'BaseExceptionGroup',
+  'StopAsyncIteration',
+]);
+const RUBY_ONLY_BUILTINS = new Set([
+  'NoMethodError',
+  'ArgumentError',
+  'LoadError',
+  'FrozenError',
+  'LocalJumpError',
+  'FiberError',
+  'ThreadError',
+  'StandardError',
+  'ScriptError',
+  'SystemStackError',
+  'NoMatchingPatternError',
+  'NoMatchingPatternKeyError',
+  'UncaughtThrowError',
+  'ClosedQueueError',
+  'EncodingError',
+  'RegexpError',
+  'FloatDomainError',
+]);
+const PYTHON_AND_RUBY_BUILTINS = new Set([
+  'KeyError',
+  'IndexError',
+  'NameError',
+  'ZeroDivisionError',
+  'NotImplementedError',
+  'RuntimeError',
+  'StopIteration',
+  'EOFError',
+]);
 
 function firstParse(
   parsers: readonly TraceParser[],
