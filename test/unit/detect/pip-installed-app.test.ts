@@ -94,6 +94,62 @@ describe('a Python service installed with pip, whose every frame is under site-p
     expect(isInApp({ language: 'python', file: '/srv/shop/bin/manage.py' })).toBe(true);
   });
 
+  it('reads past the console script pip wrote into a virtual environment of any name', () => {
+    // sqlite-utils 4.2 (simonw/sqlite-utils) installed with `pip install --no-deps
+    // --no-build-isolation .` into a venv named `venv-su` (CPython 3.11.2, Debian's click 8.1.3),
+    // uncaught: `create-view x.db v 'selec 1'` and `convert x.db t name 'value.upper()'` over a
+    // NULL (the callback's own error is printed first, as unraisable). Its command
+    // `venv-su/bin/sqlite-utils` was the one in-app frame: the two bugs, one in create_view and one
+    // in convert, were one incident.
+    const view = recordOf(
+      traceText('python/py311-venv-sqlite-utils-4.2-console-script-create-view-syntax-error.txt'),
+    );
+    const convert = detectErrors(
+      makeEvents(
+        deliveries(
+          traceText('python/py311-venv-sqlite-utils-4.2-console-script-convert-function-raised.output'),
+        ).perLine,
+      ),
+    ).map((d) => d.record);
+    expect(convert.map((r) => r.exceptionType)).toEqual(['AttributeError', 'sqlite3.OperationalError']);
+    const uncaught = convert[1] as ErrorRecord;
+    for (const record of [view, uncaught]) {
+      expect(record.frames[0]).toMatchObject({
+        file: '/tmp/audit-python/venv-su/bin/sqlite-utils',
+        inApp: false,
+      });
+      expect(fingerprintParts(record).frameSource).toBe('package');
+    }
+    expect(fingerprintParts(view).frames.at(0)).toBe('site-packages/sqlite_utils/cli.py:create_view');
+    expect(fingerprintParts(uncaught).frames.at(0)).toBe('site-packages/sqlite_utils/cli.py:convert');
+    expect(fingerprintError(view)).not.toBe(fingerprintError(uncaught));
+  });
+
+  it("keeps a script in a bin/ folder the application's when no frame runs in an environment there", () => {
+    const frames = (text: string) => recordOf(text).frames.map((f) => [f.file, f.inApp]);
+    const trace = (script: string, library: string) =>
+      [
+        'Traceback (most recent call last):',
+        `  File "${script}", line 8, in <module>`,
+        '    sys.exit(main())',
+        `  File "${library}", line 3, in main`,
+        '    raise ValueError("x")',
+        'ValueError: x',
+      ].join('\n');
+    // the repository's own script beside its package (no lib/python3.N/site-packages/ under /srv/shop)
+    expect(frames(trace('/srv/shop/bin/run', '/srv/shop/shop/cli.py'))).toEqual([
+      ['/srv/shop/bin/run', true],
+      ['/srv/shop/shop/cli.py', true],
+    ]);
+    // another environment's packages say nothing of this folder
+    expect(
+      frames(trace('/srv/shop/bin/run', '/opt/tools/lib/python3.11/site-packages/shop/cli.py'))[0],
+    ).toEqual(['/srv/shop/bin/run', true]);
+    expect(
+      frames(trace('/opt/tools/bin/shop', '/opt/tools/lib/python3.11/site-packages/shop/cli.py'))[0],
+    ).toEqual(['/opt/tools/bin/shop', false]);
+  });
+
   it('changes no frame: the analyzer still finds the service by its repository', () => {
     const record = pip('sqlalchemy-1.4-not-null-place-order');
     expect(record.frames.some((frame) => frame.inApp)).toBe(false);

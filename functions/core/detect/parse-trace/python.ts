@@ -565,6 +565,49 @@ function stackFrames(lines: readonly string[]): ParsedTrace | undefined {
     : { language: 'python', exceptionType: '', message: '', frames, causes: [] };
 }
 
+/**
+ * The trace with the console script pip wrote into a virtual environment's `bin/` (`/opt/shop/bin/
+ * shop`, a venv of any name) no longer the application's: it is the environment's when another
+ * frame runs in that environment's `lib/python3.N/site-packages/`. Counted as in-app it was the one
+ * in-app frame of every error a pip-installed command did not catch, so two bugs (a view's syntax
+ * error, a conversion's failed callback) that reached one library call were one incident.
+ */
+function setEnvironmentScriptsAside(trace: ParsedTrace): ParsedTrace {
+  const all = [trace, ...trace.causes];
+  const environments = new Set<string>();
+  for (const link of all)
+    for (const frame of link.frames) {
+      const root = environmentOf(frame.file);
+      if (root !== undefined) environments.add(root);
+    }
+  if (environments.size === 0) return trace;
+  const aside = (frames: StackFrame[]): StackFrame[] =>
+    frames.map((frame) =>
+      frame.inApp && environments.has(scriptFolderOf(frame.file) ?? '') ? { ...frame, inApp: false } : frame,
+    );
+  return {
+    ...trace,
+    frames: aside(trace.frames),
+    causes: trace.causes.map((cause) => ({ ...cause, frames: aside(cause.frames) })),
+  };
+}
+
+/** `/opt/shop` of `/opt/shop/lib/python3.11/site-packages/x.py`; undefined outside an environment. */
+function environmentOf(file: string): string | undefined {
+  const lib = file.indexOf('/lib/python');
+  if (lib <= 0) return undefined;
+  const rest = file.slice(lib);
+  return rest.includes('/site-packages/') || rest.includes('/dist-packages/')
+    ? file.slice(0, lib)
+    : undefined;
+}
+
+/** `/opt/shop` of a script at `/opt/shop/bin/shop` (a file right in a `bin/` folder); else undefined. */
+function scriptFolderOf(file: string): string | undefined {
+  const bin = file.lastIndexOf('/bin/');
+  return bin > 0 && !file.includes('/', bin + '/bin/'.length) ? file.slice(0, bin) : undefined;
+}
+
 // uvicorn's last word on an ASGI app's lifespan handler that raised: it logs the traceback the app
 // hands it (Starlette's `lifespan.startup.failed`, FastAPI's too) at ERROR, then this at ERROR, and
 // exits (`ERROR:    Application startup failed. Exiting.`, a blank line after the traceback; through
@@ -593,7 +636,8 @@ export const pythonParser: TraceParser = {
   parsesAlone: (line) => line.startsWith(FAULT),
   parse: (text) => {
     try {
-      return parsePython(text);
+      const trace = parsePython(text);
+      return trace && setEnvironmentScriptsAside(trace);
     } catch {
       return undefined;
     }
