@@ -132,6 +132,8 @@ interface Block {
    * continues the trace with has come after it yet. Handed back if the trace ends first.
    */
   tentativeFrom?: number;
+  /** The block's latest line is more of its error's print after the trace (continuesTail). */
+  endsOnTail?: boolean;
 }
 
 // Classification looks at a bounded head of each line: a 5 MB line costs no more than a short one.
@@ -952,11 +954,16 @@ function assembleStream(
           if (body.trim() !== '') open.tentativeFrom = undefined;
         }
         if (isMessage) open.tentativeFrom ??= open.lines.length;
+        open.endsOnTail = isTail;
         open.lines.push(line);
         open.bodies.push(body);
         open.chars += body.length;
         return;
       }
+      // The line that ends the trace opens another right after a tail line: that line is the next
+      // print's lead (Django's `Internal Server Error: /catalog/books/` before its traceback, in an
+      // event a shipper joined from both), not more of this error's message.
+      if (open.endsOnTail && startsPythonTraceback(body)) open.tentativeFrom = open.lines.length - 1;
       if (open.tentativeFrom !== undefined) {
         // the lines handed back come before this one: read them, then this line, afresh
         close(open, line);
@@ -1264,6 +1271,10 @@ function continuesMessage(open: Block, line: Parsed, parsers: readonly TracePars
   if (isErrorLine(line)) return false;
   return !opensTrace(body, parsers);
 }
+
+/** `body` is Python's traceback header, at column 0 (a new print, where no chain line came before it). */
+const startsPythonTraceback = (body: string): boolean =>
+  body.startsWith('Traceback (most recent call last):');
 
 /** Some parser would open a trace at `body` (the cheap gate first). */
 const opensTrace = (body: string, parsers: readonly TraceParser[]): boolean =>

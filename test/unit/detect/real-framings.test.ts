@@ -580,6 +580,43 @@ describe('common framings, each from a real capture', () => {
     expect(alone[0]?.record.message).toMatch(/Internal Server Error: \/orders\/7$/);
   });
 
+  it("keeps Django's `Internal Server Error: /path` out of the message of the error logged before it", () => {
+    // MDN's django-locallibrary-tutorial (made to run on Django 3.2: its 4.x constraints dropped, a
+    // KeyError and a NoReverseMatch put in index and Book.get_absolute_url) under gunicorn 20.1 in
+    // /usr/src/app, DEBUG on: Django's console handler writes `Internal Server Error: /catalog/books/`
+    // right after the traceback before it, no blank line. Joined into one event (a shipper's
+    // multi-line pattern on gunicorn's `[` lines), that line was read as more of the KeyError's
+    // message, and the first NoReverseMatch's.
+    const { oneEvent, perLine } = deliveries(
+      fixture('python/py311-gunicorn-20.1-django-3.2-internal-server-errors-one-after-another.output'),
+    );
+    const read = (events: string[]) =>
+      detectErrors(makeEvents(events)).map(({ record }) => [record.exceptionType, record.message]);
+    const expected = [
+      ['KeyError', "'num_visits'"],
+      ...Array.from({ length: 2 }, () => [
+        'django.urls.exceptions.NoReverseMatch',
+        "Reverse for 'book-details' not found. 'book-details' is not a valid view function or pattern name.",
+      ]),
+    ];
+    expect(read(oneEvent)).toEqual(expected);
+    expect(read(perLine)).toEqual(expected);
+  });
+
+  it('still reads a line after the exception line, in its event, as more of its message', () => {
+    // pydantic's field errors after `ValidationError: 1 validation error …`, then the next print
+    const text = [
+      'Traceback (most recent call last):',
+      '  File "/app/shop/orders.py", line 9, in create',
+      '    Order(**payload)',
+      'pydantic_core._pydantic_core.ValidationError: 1 validation error for Order',
+      'qty',
+      'INFO 2026-12-08 02:00:00 shop ready',
+    ].join('\n');
+    const [found] = detectErrors(makeEvents([text]));
+    expect(found?.record.message).toBe('1 validation error for Order\nqty');
+  });
+
   it('stays silent on a line that only mentions an error without a level or frames', () => {
     expect(
       detectErrors(makeEvents(['retrying import: SyntaxError: Unexpected token, attempt 2 of 3'])),
