@@ -327,6 +327,38 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect(built.prompt).toContain('Files in scope for edits: shop/token_store.py.');
   });
 
+  it("places a package bundled in a Lambda zip at none of the function's files of the same name", async () => {
+    // tiangolo/uvicorn-gunicorn-fastapi-docker's app (docker-images/app/main.py, a route that asks
+    // markdown-it for a preset it misspells put in) in /var/task with its packages beside it, as
+    // `pip install -t .` zips them, run by uvicorn as Lambda Web Adapter runs it. markdown-it's
+    // `/var/task/markdown_it/main.py` raised: it was placed at the app's own main.py (its line 101).
+    const repo = makeFakeRepo({
+      'docker-images/app/main.py': sourceFile('main', 30, { 22: '    md = MarkdownIt("commonmarc")' }),
+      'docker-images/requirements.txt': 'fastapi\n',
+      'tests/test_01_main/test_defaults.py': sourceFile('test', 10),
+      'tests/utils.py': sourceFile('utils', 10),
+    });
+    const error = capturedRecord(
+      'python/py311-var-task-uvicorn-0.17-fastapi-0.92-markdown-it-2.1-wrong-preset.txt',
+    );
+    const built = await buildRepairPrompt({ error, repo });
+    const placed = built.mappings.flatMap((m) =>
+      m.kind === 'mapped' ? [`${m.frame.file}:${m.frame.line} -> ${m.path}`] : [],
+    );
+    expect(placed).toEqual(['/var/task/main.py:22 -> docker-images/app/main.py']);
+    expect(
+      built.mappings.filter((m) => m.frame.file === '/var/task/markdown_it/main.py').map((m) => m.kind),
+    ).toEqual(['unmapped', 'unmapped']);
+    expect(headers(built.prompt)).toEqual(['--- docker-images/app/main.py (lines 1-30) ---']);
+    expect(built.prompt).toContain('   22      md = MarkdownIt("commonmarc")');
+    // the function's own folders below the zip's root still match as the repository holds them
+    const nested = await buildRepairPrompt({
+      error: makeErrorRecord({ frames: [frame('/var/task/app/routers/items.py', 4)] }),
+      repo: makeFakeRepo({ 'backend/app/routers/items.py': sourceFile('items', 10) }),
+    });
+    expect([...nested.implicatedPaths]).toEqual(['backend/app/routers/items.py']);
+  });
+
   it('maps node_modules/<pkg>/ frames when the repository is that package (package.json name)', async () => {
     const repo = makeFakeRepo({
       'package.json': JSON.stringify({ name: '@acme/feed', version: '1.0.0' }),

@@ -174,7 +174,33 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
     const minSuffix = Math.max(MIN_VENDORED_SUFFIX, installedDepth(posix));
     return { kind: 'own', segments: frameSegments(frame), minSuffix };
   }
-  return { kind: 'own', segments: frameSegments(frame), minSuffix: frame.inApp ? 1 : MIN_RUNTIME_SUFFIX };
+  return {
+    kind: 'own',
+    segments: frameSegments(frame),
+    minSuffix: frame.inApp ? lambdaPackageDepth(posix) : MIN_RUNTIME_SUFFIX,
+  };
+}
+
+// A Lambda function's zip root and a layer's Python folder: a function's own code and the packages
+// `pip install -t .` bundled beside it (`/var/task/markdown_it/main.py`) share them.
+const LAMBDA_ROOT = /^\/(?:var\/task|opt\/python)\//;
+
+/**
+ * How many segments of a frame's path a repository file must end with: all of them below a Lambda
+ * root (the zip holds the function's folders as the repository does, so `/var/task/markdown_it/
+ * main.py`, a bundled package, is not the function's own `app/main.py`), else its basename.
+ */
+function lambdaPackageDepth(posix: string): number {
+  const root = LAMBDA_ROOT.exec(posix);
+  return root
+    ? Math.max(
+        1,
+        posix
+          .slice(root[0].length)
+          .split('/')
+          .filter((s) => s !== '').length,
+      )
+    : 1;
 }
 
 /**
