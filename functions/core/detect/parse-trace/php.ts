@@ -38,6 +38,20 @@ const LARAVEL_CLOSED_LINE = new RegExp(String.raw`\)${CONTEXT_CLOSE}$`);
 const LARAVEL_STACKTRACE = /^\[stacktrace\]$/;
 const LARAVEL_END = /^"\}(?: \S{0,200})?\s*$/;
 const MAX_MESSAGE_LINES = 20;
+// Slim 4's ErrorHandler logs an error as its PlainTextErrorRenderer writes it, through error_log
+// unless it was given a logger: `Slim Application Error`, `Type: Error`, `Code: 0`, `Message: …`
+// (htmlentities applied; several lines when the message has them), `File: …`, `Line: 37` (the
+// throw site: PHP lists only callers as frames), `Trace: #0 …` and the rest of getTraceAsString,
+// then `Previous Error:` and the same fields for each previous exception, and `Tips: …` when the
+// response shows no details. Monolog's LineFormatter writes it all on one line, newlines as spaces.
+const SLIM_TITLE = 'Slim Application Error';
+const SLIM_ONE_LINE = `${SLIM_TITLE} Type: `;
+const SLIM_FIELD = /^(?:Type|Code|Message|File|Line): /;
+const SLIM_TRACE = 'Trace: ';
+const SLIM_PREVIOUS = 'Previous Error:';
+const SLIM_TIPS = 'Tips: ';
+/** Exceptions read from one Slim line (the thrown one and its previous ones). */
+const MAX_SLIM_EXCEPTIONS = 16;
 
 type Exception = { exceptionType: string; message: string };
 /** Where the exception was thrown: the header's ` in /file.php:5` (PHP lists only callers as frames). */
@@ -49,6 +63,8 @@ type Found = Exception & {
   thrownAt?: Location;
   /** Laravel's format: the thrown exception first, its previous ones after (PHP prints them the other way) */
   laravel?: boolean;
+  /** Slim's plain-text report (SLIM_TITLE): its fields follow on lines of their own */
+  slim?: boolean;
 };
 
 /** Splits `… in /file.php:5` off the end; undefined when the text does not end with a PHP location. */
@@ -133,6 +149,8 @@ function readLaravelException(body: string): Found | undefined {
 }
 
 function readHeader(line: string): Found | undefined {
+  if (line === SLIM_TITLE || (line.startsWith(SLIM_ONE_LINE) && expandSlimLine(line) !== undefined))
+    return { exceptionType: '', message: '', complete: true, quoted: false, slim: true };
   const laravel = line.indexOf(LARAVEL_OBJECT);
   if (laravel >= 0) return readLaravelException(line.slice(laravel + LARAVEL_OBJECT.length));
   const symfony = line.indexOf(SYMFONY_UNCAUGHT_WORDS);
@@ -289,6 +307,7 @@ function parsePhp(text: string): ParsedTrace | undefined {
   const first = lines.findIndex((l) => l.trim() !== '');
   const header = first < 0 ? undefined : readHeader(lines[first] ?? '');
   if (!header) return undefined;
+  if (header.slim) return parseSlim(lines.slice(first));
   const built: Building[] = [{ ...header, frames: [] }];
   for (const line of lines.slice(first + 1)) {
     const current = built[built.length - 1];
@@ -336,6 +355,140 @@ function parsePhp(text: string): ParsedTrace | undefined {
   return primary && { ...primary, causes };
 }
 
+/**
+ * Slim's report (see SLIM_TITLE), the thrown exception first and its previous ones after, each
+ * with its throw site (`File:`, `Line:`) as the innermost frame. A report Monolog wrote on one
+ * line is read as the lines it was.
+ */
+function parseSlim(report: readonly string[]): ParsedTrace | undefined {
+  const lines = report.length === 1 ? expandSlimLine(report[0] ?? '') : report;
+  const built: Building[] = [];
+  let current: Building | undefined;
+  let inMessage = false;
+  let file: string | undefined;
+  for (const line of lines?.slice(1) ?? []) {
+    if (line.startsWith(SLIM_TIPS)) break;
+    if (!current) {
+      if (!line.startsWith('Type: ')) break;
+      current = {
+        exceptionType: line.slice('Type: '.length),
+        message: '',
+        complete: true,
+        quoted: false,
+        frames: [],
+      };
+      built.push(current);
+    } else if (line === SLIM_PREVIOUS) {
+      current = undefined;
+    } else if (inMessage && !line.startsWith('File: ')) {
+      current.message += `\n${line}`;
+    } else if (line.startsWith('Message: ')) {
+      current.message = line.slice('Message: '.length);
+      inMessage = true;
+    } else if (line.startsWith('File: ')) {
+      file = line.slice('File: '.length);
+      inMessage = false;
+    } else if (line.startsWith('Line: ') && file !== undefined) {
+      current.thrownAt = { file, line: Number(line.slice('Line: '.length)) };
+      file = undefined;
+    } else {
+      const frame = readFrame(line.startsWith(SLIM_TRACE) ? line.slice(SLIM_TRACE.length) : line);
+      if (frame && frame !== 'main') current.frames.push(frame);
+    }
+  }
+  const [primary, ...causes] = built.map((b): ParsedTrace => {
+    // the throw site is read off the frames as printed, innermost first
+    const site = throwSite(b);
+    return {
+      language: 'php',
+      exceptionType: b.exceptionType,
+      message: fromHtmlEntities(b.message),
+      frames: [...b.frames.reverse(), ...site],
+      causes: [],
+    };
+  });
+  return primary && { ...primary, causes };
+}
+
+/** The characters htmlentities() encodes in an ASCII message (Slim encodes the message it logs). */
+function fromHtmlEntities(text: string): string {
+  if (!text.includes('&')) return text;
+  return text
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#039;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+}
+
+/**
+ * Slim's report as Monolog wrote it on one line (`Slim Application Error Type: Error Code: 0
+ * Message: … File: /app/x.php Line: 37 Trace: #0 … #1 … #19 {main} Tips: … [] {…}`) as the lines
+ * Slim wrote; undefined when it does not hold the thrown exception's fields. Frames are told
+ * apart by their numbers, which count up from `#0` to `{main}`; a line cut short keeps those before
+ * the cut (a previous exception's report, the outermost frames).
+ */
+function expandSlimLine(line: string): string[] | undefined {
+  const out = [SLIM_TITLE];
+  let rest = line.slice(SLIM_TITLE.length + 1);
+  for (let exception = 0; exception < MAX_SLIM_EXCEPTIONS; exception += 1) {
+    const trace = rest.indexOf(` ${SLIM_TRACE}#0 `);
+    if (!rest.startsWith('Type: ') || trace < 0) return undefined;
+    const head = rest.slice(0, trace);
+    const code = head.indexOf(' Code: ');
+    const message = head.indexOf(' Message: ', code);
+    const lineAt = head.lastIndexOf(' Line: ');
+    const file = head.lastIndexOf(' File: ', lineAt);
+    if (code < 0 || message < 0 || file < message || lineAt < file) return undefined;
+    out.push(
+      head.slice(0, code),
+      head.slice(code + 1, message),
+      head.slice(message + 1, file),
+      head.slice(file + 1, lineAt),
+      head.slice(lineAt + 1),
+    );
+    let at = trace + 1 + SLIM_TRACE.length;
+    for (let k = 0; ; k += 1) {
+      const main = `#${k} {main}`;
+      if (rest.startsWith(main, at)) {
+        out.push(main);
+        at += main.length;
+        break;
+      }
+      const next = rest.indexOf(` #${k + 1} `, at);
+      // the line was cut (the detector reads 4 KiB of a line): the frames it still holds
+      if (next < 0) return out;
+      out.push(`${k === 0 ? SLIM_TRACE : ''}${rest.slice(at, next)}`);
+      at = next + 1;
+    }
+    rest = rest.slice(at);
+    if (!rest.startsWith(` ${SLIM_PREVIOUS} `)) return out;
+    out.push(SLIM_PREVIOUS);
+    rest = rest.slice(SLIM_PREVIOUS.length + 2);
+  }
+  return undefined;
+}
+
+/** Whether `line` goes on Slim's report `block` (see SLIM_TITLE): its fields, frames, the message's lines. */
+function continuesSlim(line: string, block: readonly string[]): boolean {
+  if (block.length === 1 && block[0] !== SLIM_TITLE) return false;
+  if ((block[block.length - 1] ?? '').startsWith(SLIM_TIPS)) return false;
+  if (SLIM_FIELD.test(line) || line.startsWith(SLIM_TRACE) || FRAME.test(line)) return true;
+  if (line === SLIM_PREVIOUS || line.startsWith(SLIM_TIPS)) return true;
+  // a message of several lines: after `Message: `, before `File: `
+  for (let i = block.length - 1; i >= Math.max(1, block.length - MAX_MESSAGE_LINES); i -= 1) {
+    const earlier = block[i] ?? '';
+    if (earlier.startsWith('Message: ')) return true;
+    if (SLIM_FIELD.test(earlier) || FRAME.test(earlier)) return false;
+  }
+  return false;
+}
+
+const isSlimReport = (block: readonly string[]): boolean => {
+  const first = block[0] ?? '';
+  return first === SLIM_TITLE || first.startsWith(SLIM_ONE_LINE);
+};
+
 function isOpenMessage(block: readonly string[]): boolean {
   if (block.length > MAX_MESSAGE_LINES) return false;
   const header = readHeader(block[0] ?? '');
@@ -346,6 +499,7 @@ function isOpenMessage(block: readonly string[]): boolean {
 /** Whether a PHP block is whole: see endsTrace. */
 function endsPhpTrace(block: readonly string[]): boolean {
   const last = block[block.length - 1] ?? '';
+  if (isSlimReport(block)) return block.length === 1 ? last !== SLIM_TITLE : last.startsWith(SLIM_TIPS);
   if (THROWN_IN.test(last) || LARAVEL_END.test(last)) return true;
   if (block.length !== 1) return false;
   const laravel = last.indexOf(LARAVEL_OBJECT);
@@ -378,6 +532,7 @@ export const phpParser: TraceParser = {
   continuesTrace: (line, block) => {
     const last = block[block.length - 1] ?? '';
     if (THROWN_IN.test(last)) return false;
+    if (isSlimReport(block)) return continuesSlim(line, block);
     if (STACK_TRACE.test(line) || FRAME.test(line) || THROWN_IN.test(line)) return true;
     if (block[0]?.includes(LARAVEL_OBJECT)) {
       if (LARAVEL_END.test(last)) return false;
