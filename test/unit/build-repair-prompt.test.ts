@@ -4,6 +4,7 @@ import type { ErrorRecord, StackFrame } from '../../functions/core/contracts.ts'
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import {
   buildRepairPrompt,
+  mapTraceToRepo,
   type PromptLimits,
   REPAIR_SYSTEM_PROMPT,
   type RepairPrompt,
@@ -561,5 +562,48 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect(built.prompt.length).toBeLessThan(40_000);
     expect(built.prompt).toContain('--- src/app.py (lines 10-70) ---');
     expect(built.prompt).toMatch(/Frames not found in the repository: .* and \d+ more/);
+  });
+});
+
+// mattt/sinatra-param 1.6.0 built and installed as bundler installs a gem (vendor/bundle/ruby/3.1.0/
+// gems/) for its example app deployed to /app (its Gemfile's `path:` gem now the released one, a
+// `param :tags, Array` added to GET /messages), run by Debian's puma 5.6.5 and Sinatra 3.0.5
+// (production: dump_errors); `?tags[a]=1` reaches the gem's coerce as a Hash. The repository holds
+// the example's app.rb and the specs' spec/dummy/app.rb, which `/app/app.rb` both ends like.
+describe('buildRepairPrompt: a Sinatra app at /app with a gem bundler installed (sinatra-param)', () => {
+  const capture = 'ruby/ruby31-puma-5.6.5-sinatra-3.0.5-param-1.6.0-vendor-bundle.txt';
+  const app = {
+    'example/app.rb': sourceFile('app', 40, { 13: '    param :tags, Array' }),
+    'example/config.ru': "require './app'\nrun App\n",
+    'spec/dummy/app.rb': sourceFile('dummy', 40),
+    'spec/spec_helper.rb': "require 'rack/test'\n",
+  };
+
+  it("places the app's frame in the example, not the specs' app of the same name", async () => {
+    const error = capturedRecord(capture);
+    const mappings = await mapTraceToRepo({ error, repo: makeFakeRepo(app), pathPrefix: '' });
+    const own = mappings.find((m) => m.frame.file === '/app/app.rb');
+    expect(own).toMatchObject({ kind: 'mapped', path: 'example/app.rb' });
+    const built = await buildRepairPrompt({ error, repo: makeFakeRepo(app) });
+    expect(built.prompt).toContain('--- example/app.rb (lines 1-33) ---');
+    expect(built.prompt).toContain('   13      param :tags, Array');
+    expect(built.prompt).not.toContain('--- spec/dummy/app.rb');
+  });
+
+  it("maps the gem's frames only where the repository is the gem", async () => {
+    const error = capturedRecord(capture);
+    const gem = { ...app, 'lib/sinatra/param.rb': sourceFile('param', 140) };
+    const inGem = await mapTraceToRepo({ error, repo: makeFakeRepo(gem), pathPrefix: '' });
+    expect(inGem.slice(0, 2).map((m) => (m.kind === 'mapped' ? m.path : m.reason))).toEqual([
+      'lib/sinatra/param.rb',
+      'lib/sinatra/param.rb',
+    ]);
+    const inApp = await mapTraceToRepo({ error, repo: makeFakeRepo(app), pathPrefix: '' });
+    expect(inApp.slice(0, 2).map((m) => (m.kind === 'mapped' ? m.path : m.reason))).toEqual([
+      'not_in_app',
+      'not_in_app',
+    ]);
+    // Debian's Sinatra, Rack and puma, under rubygems-integration's gems/
+    expect(inGem.slice(3).every((m) => m.kind === 'unmapped' && m.reason === 'not_in_app')).toBe(true);
   });
 });

@@ -155,6 +155,20 @@ describe('mapFramesToRepo', () => {
     expect(outside).toMatchObject({ kind: 'unmapped', reason: 'ambiguous' });
   });
 
+  it("breaks a tie between an application's file and a test tree's for the application's", () => {
+    // sinatra-param: its example app deployed to /app, and its specs' own app of the same name
+    const repo = ['example/app.rb', 'spec/dummy/app.rb', 'lib/sinatra/param.rb'];
+    expect(pathOf(mapOne({ file: '/app/app.rb', files: repo }))).toBe('example/app.rb');
+    for (const tests of ['test/app.py', 'tests/app.py', 'src/__tests__/app.py', 'testdata/app.py'])
+      expect(pathOf(mapOne({ file: '/srv/app.py', files: [tests, 'worker/app.py'] }))).toBe('worker/app.py');
+    // two test trees' files are still a tie; a frame that names the test tree still maps there
+    expect(mapOne({ file: '/app/app.rb', files: ['spec/a/app.rb', 'test/b/app.rb'] })).toMatchObject({
+      kind: 'unmapped',
+      reason: 'ambiguous',
+    });
+    expect(pathOf(mapOne({ file: '/app/spec/dummy/app.rb', files: repo }))).toBe('spec/dummy/app.rb');
+  });
+
   it('reports a frame that is not in-app as not_in_app, even when a file of that name exists', () => {
     const mapping = mapOne({
       file: '/usr/lib/python3.12/json/decoder.py',

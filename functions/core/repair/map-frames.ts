@@ -97,6 +97,10 @@ const SOURCE_NAMES: readonly [RegExp, readonly string[]][] = [
 const NEXT_OUTPUT = '.next';
 const NEXT_ROUTERS = /^(?:app|pages)$/;
 const NEXT_SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.mjs'];
+// The tests' own trees. A deployed application runs no file there: where a frame's path ends like
+// a test's file and the application's alike, the application's is the one (sinatra-param's
+// example app deployed to /app: `/app/app.rb` is its example/app.rb, not the specs' spec/dummy/app.rb).
+const TEST_TREE = /(?:^|\/)(?:spec|specs|test|tests|__tests__|testdata)\//;
 /** Symlinks followed per path: a loop or a chain ends here. */
 const MAX_SYMLINK_HOPS = 4;
 
@@ -270,9 +274,13 @@ export function mapFramesToRepo({
     let bestSuffix = 0;
     for (const candidate of candidates) {
       const suffix = commonSuffix(candidate.split('/'), segments);
-      // an installed own package names its file's whole path: `tests/src/x.js` only ends like it
+      // an installed own package names its file's whole path: `tests/src/x.js` only ends like it;
+      // last, a file outside the tests' trees over one inside them
       const score =
-        suffix * 4 + (candidate === whole ? 2 : 0) + (prefix && candidate.startsWith(`${prefix}/`) ? 1 : 0);
+        suffix * 8 +
+        (candidate === whole ? 4 : 0) +
+        (prefix && candidate.startsWith(`${prefix}/`) ? 2 : 0) +
+        (TEST_TREE.test(candidate) ? 0 : 1);
       if (score > bestScore) {
         best = [candidate];
         bestScore = score;
