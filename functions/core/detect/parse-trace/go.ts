@@ -17,6 +17,10 @@ const HTTP_PANIC = /^http: panic serving \S+: /;
 const HTTP_PANIC_WORDS = 'http: panic serving ';
 const GO_LOG_HEADER =
   /^(?:[^"{}\n]{1,64}?)?\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? (?:[^\s:]{1,512}\.go:\d{1,9}: )?/;
+// A logger made with no date flags prints only its prefix: echo's server logs through
+// `log.New(…, "echo: ", 0)` (`echo: http: panic serving …`, every Echo app without its Recover
+// middleware), `log.New(os.Stderr, "[cart-api] ", 0)` likewise. One name, as loggers' prefixes are.
+const GO_LOG_NAME = /^(?:[\w.-]{1,32}: |\[[\w .-]{1,32}\] )$/;
 const REPANIC = /^\s+panic: /;
 // Go 1.25 prints `[recovered, repanicked]` when the same value is panicked again.
 const RECOVERED_SUFFIX = / \[recovered(?:, repanicked)?\]$/;
@@ -97,7 +101,8 @@ function readHeader(rawLine: string): Header | undefined {
   const at = rawLine.indexOf(HTTP_PANIC_WORDS);
   if (at > 0 && at <= MAX_HTTP_PANIC_LEAD) {
     const header = GO_LOG_HEADER.exec(rawLine);
-    const logged = header?.[0].length === at ? HTTP_PANIC.exec(rawLine.slice(at)) : null;
+    const lead = header?.[0].length === at || GO_LOG_NAME.test(rawLine.slice(0, at));
+    const logged = lead ? HTTP_PANIC.exec(rawLine.slice(at)) : null;
     if (logged) return { exceptionType: 'panic', message: rawLine.slice(at + logged[0].length) };
   }
   return undefined;
