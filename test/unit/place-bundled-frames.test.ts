@@ -7,6 +7,7 @@ import { explainUnplacedTrace } from '../../functions/core/repair/explain-unplac
 import { bundledShopEvents, SHOP_FILES } from '../support/bundled-shop.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
 import { makeEvents } from '../support/log-events.ts';
+import { readInBothShapes } from '../support/one-record.ts';
 
 function recordOf(deployment: Parameters<typeof bundledShopEvents>[0]): ErrorRecord {
   const events = bundledShopEvents(deployment);
@@ -98,5 +99,58 @@ describe('frames of a bundled Node.js Lambda', () => {
       built.mappings.map((m) => [m.frame.function, m.kind === 'mapped' ? m.path : m.reason]),
     );
     expect(byFunction).toMatchObject({ requireLines: 'bundled', handler: 'src/handlers/checkout.ts' });
+  });
+});
+
+// A workspace monorepo's API (apps/api, importing the workspace package @packages/shared) bundled
+// with esbuild 0.28 to apps/api/dist/ beside its source, as tsup or an `esbuild --outfile=dist/…`
+// build script does, and run from /app under Node 20: the route's call to normalizeEmail, whose
+// toLocaleLowerCase was given a bad locale, threw. The bundle's name ends like tsc's output of the
+// entry point (`dist/index.js` ← `src/index.ts`); its frames are not that file's.
+describe('a service bundled to dist/ beside its source', () => {
+  const WORKSPACE = {
+    'package.json': '{ "name": "@packages/monorepo", "workspaces": ["apps/api", "packages/shared"] }\n',
+    'apps/api/package.json': '{ "name": "@apps/api", "type": "module", "main": "./dist/index.js" }\n',
+    'apps/api/src/index.ts': "import './instrument'\nimport { main } from './server'\n\nmain()\n",
+    'apps/api/src/modules/users/db.ts':
+      'export const byEmail = (email: string) =>\n  find({\n    where: (t, { eq }) => eq(t.email, normalizeEmail(email))\n  })\n',
+    'apps/api/src/modules/auth/db.ts':
+      'export const byCode = (code: string) =>\n  find({ where: (t, { eq }) => eq(t.code, code) })\n',
+    'packages/shared/package.json': '{ "name": "@packages/shared", "main": "./dist/index.js" }\n',
+    'packages/shared/src/utils/normalizers.ts':
+      'export function normalizeEmail(email: string): string {\n  return email.trim().toLocaleLowerCase(process.env.EMAIL_LOCALE)\n}\n',
+  };
+  const built = (fixture: string) =>
+    buildRepairPrompt({
+      error: readInBothShapes(`javascript/${fixture}`).record,
+      repo: makeFakeRepo(WORKSPACE),
+      randomFence: () => 'f',
+    });
+
+  it("places a whole bundle's frames by the function they name, the one esbuild renamed too", async () => {
+    // `at normalizeEmail2 (/app/apps/api/dist/index.cjs:55405:27)`: esbuild renamed the function
+    // (another symbol of the bundle is named normalizeEmail); before, every frame was
+    // apps/api/src/index.ts "compiled", at lines past its end: no code shown, the entry point in scope
+    const { mappings, implicatedPaths, prompt } = await built('node20-esbuild-0.28-workspace-bundle-cjs.txt');
+    expect(mappings[1]).toMatchObject({
+      kind: 'mapped',
+      path: 'packages/shared/src/utils/normalizers.ts',
+      bundledAt: 1,
+    });
+    expect([...implicatedPaths]).toEqual(['packages/shared/src/utils/normalizers.ts']);
+    expect(prompt).toContain('--- packages/shared/src/utils/normalizers.ts (lines 1-3) ---');
+  });
+
+  it('leaves the entry point out when the bundle keeps its dependencies external', async () => {
+    // the workspace package runs from its own tsc output; the bundle's frame (`Object.where`, line
+    // 142 of dist/index.js) is defined three times in the repository and placed nowhere
+    const { mappings, implicatedPaths } = await built(
+      'node20-esbuild-0.28-workspace-bundle-esm-packages-external.txt',
+    );
+    expect(mappings.slice(1, 3)).toMatchObject([
+      { kind: 'mapped', path: 'packages/shared/src/utils/normalizers.ts' },
+      { kind: 'unmapped', frame: { file: '/app/apps/api/dist/index.js', line: 142 } },
+    ]);
+    expect([...implicatedPaths]).toEqual(['packages/shared/src/utils/normalizers.ts']);
   });
 });

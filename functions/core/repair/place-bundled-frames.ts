@@ -38,7 +38,11 @@ export async function placeBundledFrames({
   const suspects: number[] = [];
   for (const [i, m] of mappings.entries()) {
     if (!BUNDLE_FILE.test(m.frame.file)) continue;
-    if (m.kind === 'unmapped' ? m.reason === 'not_in_app' : !(await isOnlyBasenameMatch(m, readMatched)))
+    if (
+      m.kind === 'unmapped'
+        ? m.reason === 'not_in_app'
+        : !(await isOnlyBasenameMatch(m, readMatched)) && !(await isBundleBesideSource(m, readMatched))
+    )
       continue;
     suspects.push(i);
   }
@@ -50,7 +54,8 @@ export async function placeBundledFrames({
     suspects
       .flatMap((i) => {
         const name = definedName((mappings[i] as FrameMapping).frame);
-        return name ? [name] : [];
+        const unrenamed = name ? withoutRenameSuffix(name) : undefined;
+        return name ? (unrenamed ? [name, unrenamed] : [name]) : [];
       })
       .slice(0, MAX_NAMES_SEARCHED),
   );
@@ -69,7 +74,10 @@ export async function placeBundledFrames({
     const m = mappings[i] as FrameMapping;
     const { frame } = m;
     const name = definedName(frame);
-    const found = name ? definitions.get(name) : undefined;
+    const unrenamed = name ? withoutRenameSuffix(name) : undefined;
+    const found = name
+      ? (definitions.get(name) ?? (unrenamed ? definitions.get(unrenamed) : undefined))
+      : undefined;
     if (found?.length === 1 && found[0]) {
       placed[i] = { frame, kind: 'mapped', path: found[0].path, bundledAt: found[0].line };
     } else if (isBundle(frame)) {
@@ -113,6 +121,40 @@ function definedName(frame: StackFrame): string | undefined {
   const name = fn.slice(fn.lastIndexOf('.') + 1);
   return NAMED.test(name) && !NOT_A_DEFINITION.has(name) ? name : undefined;
 }
+
+// esbuild renames a bundled symbol that collides with another of the bundle by appending a number
+// (`normalizeEmail` → `normalizeEmail2`): a frame names the renamed function, the source the original.
+const RENAMED = /^([A-Za-z_$][\w$]{2,100}?)\d{1,3}$/;
+
+/** The name a bundler renamed (`handler2` → `handler`); undefined when it ends in no number. */
+function withoutRenameSuffix(name: string): string | undefined {
+  const base = RENAMED.exec(name)?.[1];
+  return base !== undefined && NAMED.test(base) && !NOT_A_DEFINITION.has(base) ? base : undefined;
+}
+
+/**
+ * A frame taken for compiled output of a source beside it (`dist/index.js` → `src/index.ts`) that
+ * is a bundle built to that name (esbuild, tsup). tsc emits about a line per source line, its
+ * helpers (`__awaiter`, `__importStar` …) a few dozen more, and the functions the source names:
+ * a line well past the source's end, of a function the source does not name (or of an anonymous
+ * one, past twice its length), is the bundle's.
+ */
+async function isBundleBesideSource(
+  m: Extract<FrameMapping, { kind: 'mapped' }>,
+  read: (path: string) => Promise<string | undefined>,
+): Promise<boolean> {
+  const line = m.frame.line;
+  if (m.compiledFrom === undefined || line === undefined || line <= COMPILER_ADDED_LINES) return false;
+  const text = await read(m.path);
+  if (text === undefined) return false;
+  const lines = text.split('\n', line).length;
+  const name = definedName(m.frame);
+  return name === undefined
+    ? line > 2 * lines + COMPILER_ADDED_LINES
+    : line > lines + COMPILER_ADDED_LINES && !text.includes(name);
+}
+/** Lines a compiler may add to a file's output beyond its source's (helpers, downlevelled code). */
+const COMPILER_ADDED_LINES = 40;
 
 /**
  * A frame matched by its basename alone whose file does not hold its line, its column or its
