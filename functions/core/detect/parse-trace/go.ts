@@ -21,6 +21,12 @@ const GO_LOG_HEADER =
 // `log.New(…, "echo: ", 0)` (`echo: http: panic serving …`, every Echo app without its Recover
 // middleware), `log.New(os.Stderr, "[cart-api] ", 0)` likewise. One name, as loggers' prefixes are.
 const GO_LOG_NAME = /^(?:[\w.-]{1,32}: |\[[\w .-]{1,32}\] )$/;
+// A program's own print of a recovered panic's stack (`debug.Stack()`): gorilla/handlers'
+// RecoveryHandler with PrintRecoveryStack(true) logs the value, then the stack, each with
+// log.Println (`2026/12/08 02:02:34 goroutine 5 [running]:`); a middleware's debug.PrintStack()
+// prints it bare. Its first frame is runtime/debug.Stack; the panic's own are after `panic(…)`.
+const STACK_PRINT = /^(?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? )?(goroutine \d{1,10} \[running\]:)$/;
+const DEBUG_STACK = 'runtime/debug.Stack';
 const REPANIC = /^\s+panic: /;
 // Go 1.25 prints `[recovered, repanicked]` when the same value is panicked again.
 const RECOVERED_SUFFIX = / \[recovered(?:, repanicked)?\]$/;
@@ -78,6 +84,8 @@ type Header = {
   chi?: true;
   /** echo's: the goroutine line its header ends with */
   goroutine?: string;
+  /** a program's print of runtime/debug.Stack(): the value is on the line before (STACK_PRINT) */
+  stackPrint?: true;
 };
 
 function readHeader(rawLine: string): Header | undefined {
@@ -96,6 +104,8 @@ function readHeader(rawLine: string): Header | undefined {
     }
   }
   if (FATAL.test(line)) return { exceptionType: 'fatal error', message: line.slice('fatal error: '.length) };
+  const printed = STACK_PRINT.exec(rawLine);
+  if (printed?.[1]) return { exceptionType: 'panic', message: '', goroutine: printed[1], stackPrint: true };
   const http = HTTP_PANIC.exec(line);
   if (http) return { exceptionType: 'panic', message: line.slice(http[0].length) };
   const at = rawLine.indexOf(HTTP_PANIC_WORDS);
@@ -235,12 +245,28 @@ function parsedPanic(message: string, frames: StackFrame[]): ParsedTrace {
   return { language: 'go', exceptionType: 'panic', message, frames, causes: [] };
 }
 
+/**
+ * A stack a program printed with runtime/debug.Stack() after recovering: the frames after `panic(…)`
+ * (those before are the recovering code's), the value the line logged before it. Undefined for a
+ * stack printed with no panic in it (a diagnostic, no failure).
+ */
+function parseStackPrint(header: Header, value: string, rest: readonly string[]): ParsedTrace | undefined {
+  const frames = readFirstGoroutine([header.goroutine ?? '', ...rest]);
+  const panicked = frames.findIndex((f) => f.function === 'panic');
+  if (frames[0]?.function !== DEBUG_STACK || panicked < 0) return undefined;
+  return parsedPanic(value.replace(GO_LOG_PREFIX, ''), frames.slice(panicked + 1).reverse());
+}
+
 function parseGo(text: string): ParsedTrace | undefined {
   const lines = text.split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== '');
   const header = first < 0 ? undefined : readHeader(lines[first] ?? '');
+  // the value a stack print follows (headsFrame)
+  const stackPrint = header ? undefined : readHeader(lines[first + 1] ?? '');
+  if (stackPrint?.stackPrint) return parseStackPrint(stackPrint, lines[first] ?? '', lines.slice(first + 2));
   if (!header) return undefined;
   const rest = lines.slice(first + 1);
+  if (header.stackPrint) return parseStackPrint(header, '', rest);
   if (header.gin) return parseGinRecovery(rest);
   if (header.goroutine) {
     // the panic happened in the frame after `panic(…)`: those before it are echo's recover
@@ -319,7 +345,11 @@ export const goParser: TraceParser = {
   },
   // Lines between `panic: …` and the blank line before the first goroutine are its message.
   continuesMessage: (_line, block) =>
-    !block.some((previous) => previous.trim() === '' || GOROUTINE.test(previous)),
+    !block.some(
+      (previous) => previous.trim() === '' || GOROUTINE.test(previous) || STACK_PRINT.test(previous),
+    ),
+  // The recovered value a program logged (with log's date) right before printing its stack.
+  headsFrame: (line, next) => GO_LOG_PREFIX.test(line) && STACK_PRINT.test(next) && !readHeader(line),
   parse: (text) => {
     try {
       return parseGo(text);
