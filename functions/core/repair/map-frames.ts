@@ -289,7 +289,9 @@ export function mapFramesToRepo({
     }
     return { best, suffix: bestSuffix };
   };
-  return frames.map((frame): FrameMapping => {
+  // the files an ambiguous frame tied between, by its index
+  const ties = new Map<number, string[]>();
+  const mappings = frames.map((frame, index): FrameMapping => {
     const placement = placeFrame(frame, ownPackages);
     if (placement.kind === 'unmapped') return { frame, kind: 'unmapped', reason: placement.reason };
     const { segments, minSuffix, anchored = false } = placement;
@@ -310,8 +312,47 @@ export function mapFramesToRepo({
     if (found.suffix < minSuffix) {
       return { frame, kind: 'unmapped', reason: frame.inApp && minSuffix === 1 ? 'no_match' : 'not_in_app' };
     }
+    if (found.best.length > 1) ties.set(index, found.best);
     return { frame, kind: 'unmapped', reason: found.best.length > 1 ? 'ambiguous' : 'no_match' };
   });
+  return breakTiesByNeighbours(mappings, ties, symlinks);
+}
+
+/**
+ * A tie broken by the trace's other frames: of the files an ambiguous frame names alike, the one
+ * that shares the most leading directories with a file another frame was placed in, when one
+ * alone does. Each module of a multi-module build has its `com/iluwatar/App.java` or
+ * `com/acme/Application.java`; the `Money.java` the trace also ran is in one of them (`money/`).
+ */
+function breakTiesByNeighbours(
+  mappings: FrameMapping[],
+  ties: ReadonlyMap<number, readonly string[]>,
+  symlinks: ReadonlyMap<string, string>,
+): FrameMapping[] {
+  if (ties.size === 0) return mappings;
+  const placed = [...new Set(mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path.split('/')] : [])))];
+  if (placed.length === 0) return mappings;
+  const nearness = (candidate: string): number => {
+    const dirs = candidate.split('/').slice(0, -1);
+    return Math.max(...placed.map((path) => commonPrefix(dirs, path.slice(0, -1))));
+  };
+  return mappings.map((mapping, index) => {
+    const tied = ties.get(index);
+    if (!tied) return mapping;
+    const scored = tied.map((candidate) => ({ candidate, near: nearness(candidate) }));
+    const best = Math.max(...scored.map((s) => s.near));
+    const nearest = scored.filter((s) => s.near === best);
+    const only = nearest.length === 1 ? nearest[0]?.candidate : undefined;
+    return best > 0 && only !== undefined
+      ? { frame: mapping.frame, kind: 'mapped', path: followSymlinks(only, symlinks) }
+      : mapping;
+  });
+}
+
+function commonPrefix(a: readonly string[], b: readonly string[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
 }
 
 interface Match {
