@@ -1131,7 +1131,11 @@ function assembleStream(
       blanksAfterPending = 0;
       detailsAfterPending = 0;
       heldAfterPending = [];
-    } else if (assembly.tentative && isWholeEvent && INSPECTED_DATABASE_ERROR_FIELD.test(text)) {
+    } else if (
+      assembly.tentative &&
+      isWholeEvent &&
+      (INSPECTED_DATABASE_ERROR_FIELD.test(text) || GO_PANIC_CALL_FRAME.test(text))
+    ) {
       emit({ ...singleLineError(line), needsContext: true, isTentative: true });
     } else keepLoose(text, event, isWholeEvent);
   };
@@ -1422,6 +1426,15 @@ function closeBlock(
  * around it; the print there is the record, and when there is none the line is dropped.
  */
 const INSPECTED_DATABASE_ERROR_FIELD = /^ {2}severity: '(?:ERROR|FATAL|PANIC)',$/;
+
+/**
+ * The frame of the builtin `panic` call in a Go stack a program printed after recovering
+ * (`log.Printf("%s", debug.Stack())`, gorilla's RecoveryHandler with PrintRecoveryStack): of that
+ * print, a filter on `panic` passes only this line and `runtime/panic.go:884 +0x212`. Read around
+ * like the field above: the print there is the record, and when there is none the line is dropped.
+ */
+const GO_PANIC_CALL_FRAME =
+  /^panic\((?:\{0x[0-9a-f]{1,16}, 0x[0-9a-f]{1,16}\}|0x[0-9a-f]{1,16}, 0x[0-9a-f]{1,16})\)$/;
 
 /**
  * A line a trace parser started and could not parse alone, delivered as an event of its own with

@@ -17,8 +17,6 @@ const JSON_LOWER_CASE = 'JSON with a lower-case level and no error word: the REA
 const JVM_UNSUFFIXED =
   'a JVM exception whose class says no Exception or Error, with no thread or SEVERE before it: no line holds a term (the README gives a package term)';
 
-const GORILLA_STACK_PRINT =
-  "gorilla/handlers' RecoveryHandler logs the value and the stack with log.Println: no line holds a term but the stack's `panic(…)` frame, which opens no trace and is not read around";
 /** Captures whose incidents differ through the default filter, each for a reason the README gives. */
 const KNOWN: Record<string, string> = {
   'go/go119-logrus-1.9-json-error-without-stack.output': JSON_LOWER_CASE,
@@ -32,8 +30,6 @@ const KNOWN: Record<string, string> = {
   'javascript/node22-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,
   'javascript/node24-winston-3.19-json-without-format-errors.output': JSON_LOWER_CASE,
   'java/scala211-runner-uncaught-case-class-exception.txt': JVM_UNSUFFIXED,
-  'go/go119-gorilla-handlers-1.5-recovery-print-stack-vendor.txt': GORILLA_STACK_PRINT,
-  'go/go119-gorilla-handlers-1.5-recovery-print-stack-vendor-trimpath.txt': GORILLA_STACK_PRINT,
   'go/go119-zerolog-1.26-console-writer.output':
     "zerolog's ConsoleWriter writes the level as `ERR`, no term of the default pattern",
   'javascript/bun-1.4-console-error-cause-chain-and-aggregate.output':

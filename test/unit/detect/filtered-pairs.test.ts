@@ -17,8 +17,6 @@ import { makeEvents } from '../../support/log-events.ts';
 const FIXTURES = join(import.meta.dirname, '../../fixtures/traces');
 const LANGUAGES = ['java', 'javascript', 'python', 'ruby', 'php', 'go', 'dotnet', 'rust'];
 
-const GORILLA_STACK_PRINT =
-  "gorilla/handlers' RecoveryHandler logs the value and the stack with log.Println: no line holds a term but the stack's `panic(…)` frame, which opens no trace and is not read around";
 /** Pairs that differ, each for a reason of its own (the README says what the default filter misses). */
 const KNOWN: Record<string, string> = {
   'python/py311-rsyslog-traditional-logging-exception.txt + py311-structlog-22.3-callsite-parameters-error.txt':
@@ -37,10 +35,6 @@ const KNOWN: Record<string, string> = {
     "the scala runner's print of a RefundDenied it did not catch holds no term: the README gives a package term",
   'java/scala211-runner-uncaught-case-class-exception.txt + thread-jdk-frames.txt':
     "the scala runner's print of a RefundDenied it did not catch holds no term: the README gives a package term",
-  'go/go119-gorilla-handlers-1.5-recovery-print-stack-vendor-trimpath.txt + go119-gorilla-handlers-1.5-recovery-print-stack-vendor.txt':
-    GORILLA_STACK_PRINT,
-  'go/go119-gorilla-handlers-1.5-recovery-print-stack-vendor.txt + go119-index-out-of-range-inlined.txt':
-    GORILLA_STACK_PRINT,
   'ruby/ruby31-syntax-error-in-main-script.txt + ruby31-syntax-error-in-required-file.txt':
     'one syntax error named by two paths: read back, the two are one incident',
 };

@@ -10,6 +10,7 @@ import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../../functions/core/detect/fingerprint.ts';
 import { buildRepairPrompt, mapTraceToRepo } from '../../../functions/core/repair/build-repair-prompt.ts';
 import { makeFakeRepo } from '../../support/fake-repo.ts';
+import { deliverThroughDefaultFilter } from '../../support/filtered-delivery.ts';
 import { makeEvents, traceText } from '../../support/log-events.ts';
 import { readInBothShapes } from '../../support/one-record.ts';
 
@@ -62,6 +63,33 @@ describe("a recovered panic's stack printed with runtime/debug.Stack()", () => {
     expect(detectErrors(makeEvents([diagnostic.join('\n')]))).not.toContainEqual(
       expect.objectContaining({ record: expect.objectContaining({ exceptionType: 'panic' }) }),
     );
+  });
+
+  // Of the print, the default filter passes only the stack's `panic({0x…, 0x…})` frame and its
+  // `runtime/panic.go` line: the frame is read around, once, and the print there is the incident.
+  it.each(BUILDS)(
+    'through the default filter, is the incident the stream read back holds: %s',
+    async (build) => {
+      const lines = traceText(fixture(build)).replace(/\n+$/, '').split('\n');
+      const { delivered, jobs, reads } = await deliverThroughDefaultFilter(lines);
+      expect(delivered.map((e) => e.message)).toEqual([
+        expect.stringMatching(/^panic\(\{0x[0-9a-f]+, 0x[0-9a-f]+\}\)$/),
+        expect.stringMatching(/runtime\/panic\.go:\d+/),
+      ]);
+      expect(reads).toBe(1);
+      expect(jobs.map((j) => [j.error.language, j.error.exceptionType, j.error.message])).toEqual([
+        ['go', 'panic', 'assignment to entry in nil map'],
+      ]);
+    },
+  );
+
+  it('through the default filter, a `panic(…)` line with no print around it is no incident', async () => {
+    const { jobs, reads } = await deliverThroughDefaultFilter([
+      'GET /pricing 200',
+      'panic({0x658280, 0x707be0})',
+      'GET /pricing 200',
+    ]);
+    expect([jobs, reads]).toEqual([[], 1]);
   });
 
   it.each(BUILDS)("is placed in the handler's own handler.go: %s", async (build) => {
