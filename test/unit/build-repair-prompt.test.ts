@@ -491,6 +491,34 @@ describe('buildRepairPrompt: the repository decides what is in-app (issue #9)', 
     expect(built.prompt).toContain("their line numbers are the compiled file's");
   });
 
+  it('maps a tsc build whose rootDir is the project root: dist/src/ (NestJS 11 starter, real capture)', async () => {
+    // nest build of the official starter with one file outside src/ (a root ormconfig.ts) writes
+    // dist/ormconfig.js and dist/src/main.js, run as `node dist/src/main` from /usr/src/app. Before,
+    // dist/src/app.service.js found no source (src/src/app.service.ts was looked for): no code.
+    const repo = makeFakeRepo({
+      'package.json': JSON.stringify({ name: 'nest-typescript-starter', private: true }),
+      'ormconfig.ts': "export default { type: 'postgres', url: process.env.DATABASE_URL };\n",
+      'src/main.ts': 'bootstrap();\n',
+      'src/app.controller.ts':
+        'export class AppController {\n  getHello() {\n    return this.appService.getHello();\n  }\n}\n',
+      'src/app.service.ts': [
+        'export class AppService {',
+        '  getHello(): string {',
+        '    const greeting = process.env.GREETING;',
+        "    return greeting!.toUpperCase() + ' World!';",
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'test/app.e2e-spec.ts': "describe('AppController (e2e)', () => {});\n",
+    });
+    const error = capturedRecord('javascript/node20-nestjs-11.0-tsc-dist-src-exceptions-handler-color.txt');
+    const built = await buildRepairPrompt({ error, repo });
+    expect([...built.implicatedPaths]).toEqual(['src/app.service.ts', 'src/app.controller.ts']);
+    expect(built.prompt).toContain("    4      return greeting!.toUpperCase() + ' World!';");
+    expect(built.prompt).toContain('dist/src/app.service.js → src/app.service.ts');
+  });
+
   it("shows a Next.js route handler's source for its minified build's frame (Next.js 14 `next start`, real capture)", async () => {
     // Before, the TypeScript project's frame (`at d (…/.next/server/app/api/orders/[id]/route.js:1:581)`)
     // found no file and the repair had no code; a JavaScript project's was read as line 1 of its source.

@@ -450,6 +450,11 @@ describe('mapFramesToRepo', () => {
         ['packages/shared/src/money.ts', 'packages/web/src/money.ts'],
         'packages/shared/src/money.ts',
       ],
+      // tsc's rootDir the project's root (a file outside src/ compiled too): the tree mirrored
+      ['/usr/src/app/dist/src/app.service.js', ['src/app.service.ts', 'ormconfig.ts'], 'src/app.service.ts'],
+      ['/app/dist/scripts/migrate.js', ['scripts/migrate.ts', 'src/migrate.ts'], 'scripts/migrate.ts'],
+      ['/app/dist/src/app.js', ['src/app.ts', 'src/src/app.ts'], 'src/src/app.ts'],
+      ['/app/dist/index.js', ['index.ts'], 'unmapped:no_match'],
       // Babel keeps the name: lib/x.js from src/x.js
       ['/srv/lib/feed/parse.js', ['src/feed/parse.js'], 'src/feed/parse.js'],
       // nothing below the build directory matches: no source is guessed

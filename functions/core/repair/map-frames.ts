@@ -391,6 +391,13 @@ function sourceOfCompiled(
     const { best, suffix } = match(source, anchored);
     if (suffix >= below.length + 2) for (const path of best) found.set(path, suffix);
   }
+  // tsc's rootDir is the project's root when it compiles a file outside src/ too (a root
+  // `ormconfig.ts`): the build directory mirrors the tree, `dist/src/main.js` is `src/main.ts`
+  if (found.size === 0 && below.length > 0)
+    for (const ext of names[1]) {
+      const { best, suffix } = match([...segments.slice(0, build), ...below, `${stem}${ext}`], anchored);
+      if (suffix >= below.length + 1) for (const path of best) found.set(path, suffix);
+    }
   const [only] = found;
   return found.size === 1 && only ? { path: only[0], suffix: only[1] } : undefined;
 }
