@@ -154,3 +154,42 @@ describe('a service bundled to dist/ beside its source', () => {
     expect([...implicatedPaths]).toEqual(['packages/shared/src/utils/normalizers.ts']);
   });
 });
+
+// The official NestJS 11 starter built with `nest build --webpack` (one dist/main.js, node_modules
+// left external) and run as `node dist/main` from /usr/src/app: its ExceptionsHandler logged a
+// TypeError thrown in AppService.getHello, called by AppController.getHello, as NestJS's
+// controllers and services are written, one method name in both.
+describe('a NestJS app bundled by webpack to dist/main.js', () => {
+  const STARTER = {
+    'package.json': '{ "name": "nest-typescript-starter", "private": true }\n',
+    'nest-cli.json': '{ "sourceRoot": "src" }\n',
+    'src/main.ts':
+      'async function bootstrap() {\n  await (await NestFactory.create(AppModule)).listen(3000);\n}\nbootstrap();\n',
+    'src/app.module.ts':
+      '@Module({ controllers: [AppController], providers: [AppService] })\nexport class AppModule {}\n',
+    'src/app.controller.ts':
+      '@Controller()\nexport class AppController {\n  @Get()\n  getHello(): string {\n    return this.appService.getHello();\n  }\n}\n',
+    'src/app.service.ts':
+      "@Injectable()\nexport class AppService {\n  getHello(): string {\n    return process.env.GREETING!.toUpperCase() + ' World!';\n  }\n}\n",
+    'test/app.e2e-spec.ts': "it('/ (GET)', () => request(app.getHttpServer()).get('/').expect(200));\n",
+  };
+
+  it('places each method in the file of the class its frame names', async () => {
+    // before: both frames were src/main.ts "compiled" at lines 102 and 69 of a 4-line file; by the
+    // method's name alone, getHello is defined twice and neither would be placed
+    const { record } = readInBothShapes(
+      'javascript/node20-nestjs-11.0-webpack-bundle-exceptions-handler-color.txt',
+    );
+    const built = await buildRepairPrompt({
+      error: record,
+      repo: makeFakeRepo(STARTER),
+      randomFence: () => 'f',
+    });
+    expect(built.mappings.slice(0, 2)).toMatchObject([
+      { kind: 'mapped', path: 'src/app.service.ts', bundledAt: 3 },
+      { kind: 'mapped', path: 'src/app.controller.ts', bundledAt: 4 },
+    ]);
+    expect([...built.implicatedPaths]).toEqual(['src/app.service.ts', 'src/app.controller.ts']);
+    expect(built.prompt).toContain('AppService.getHello → src/app.service.ts:3');
+  });
+});

@@ -53,13 +53,16 @@ export async function placeBundledFrames({
   const wanted = new Set(
     suspects
       .flatMap((i) => {
-        const name = definedName((mappings[i] as FrameMapping).frame);
+        const { frame } = mappings[i] as FrameMapping;
+        const name = definedName(frame);
         const unrenamed = name ? withoutRenameSuffix(name) : undefined;
-        return name ? (unrenamed ? [name, unrenamed] : [name]) : [];
+        const owner = name ? ownerClass(frame) : undefined;
+        return [name, unrenamed, owner].filter((n): n is string => n !== undefined);
       })
       .slice(0, MAX_NAMES_SEARCHED),
   );
-  const definitions = wanted.size > 0 ? await findDefinitions(wanted, files, repo) : new Map();
+  const definitions =
+    wanted.size > 0 ? await findDefinitions(wanted, files, repo) : new Map<string, Definition[]>();
   // A bundle is one file holding many functions, or a minified one holding them on one line.
   const functionsByFile = new Map<string, Set<string>>();
   for (const { frame } of mappings) {
@@ -75,9 +78,10 @@ export async function placeBundledFrames({
     const { frame } = m;
     const name = definedName(frame);
     const unrenamed = name ? withoutRenameSuffix(name) : undefined;
-    const found = name
-      ? (definitions.get(name) ?? (unrenamed ? definitions.get(unrenamed) : undefined))
-      : undefined;
+    const found = inOwnerClass(
+      name ? (definitions.get(name) ?? (unrenamed ? definitions.get(unrenamed) : undefined)) : undefined,
+      definitions.get(ownerClass(frame) ?? ''),
+    );
     if (found?.length === 1 && found[0]) {
       placed[i] = { frame, kind: 'mapped', path: found[0].path, bundledAt: found[0].line };
     } else if (isBundle(frame)) {
@@ -120,6 +124,27 @@ function definedName(frame: StackFrame): string | undefined {
   const fn = (frame.function ?? '').replace(/^(?:async|new) /, '').replace(/ \[as [^\]]*\]$/, '');
   const name = fn.slice(fn.lastIndexOf('.') + 1);
   return NAMED.test(name) && !NOT_A_DEFINITION.has(name) ? name : undefined;
+}
+
+/** The class a method frame names (`AppService.getHello` → `AppService`); undefined for others. */
+function ownerClass(frame: StackFrame): string | undefined {
+  const fn = (frame.function ?? '').replace(/^async /, '').replace(/ \[as [^\]]*\]$/, '');
+  const dot = fn.lastIndexOf('.');
+  const owner = dot > 0 ? fn.slice(fn.lastIndexOf('.', dot - 1) + 1, dot) : '';
+  return /^[A-Z]/.test(owner) && NAMED.test(owner) && !NOT_A_DEFINITION.has(owner) ? owner : undefined;
+}
+
+/**
+ * The definitions of a method narrowed to the file that defines its class: a NestJS controller's
+ * `getHello` calls its service's `getHello`, and a bundle's frame names which (`AppService.getHello`).
+ */
+function inOwnerClass(
+  found: readonly Definition[] | undefined,
+  classes: readonly Definition[] | undefined,
+): readonly Definition[] | undefined {
+  if (!found || found.length < 2 || !classes) return found;
+  const narrowed = found.filter((d) => classes.some((c) => c.path === d.path));
+  return narrowed.length === 1 ? narrowed : found;
 }
 
 // esbuild renames a bundled symbol that collides with another of the bundle by appending a number
@@ -182,12 +207,18 @@ async function isOnlyBasenameMatch(
   );
 }
 
+/** Where a name is defined: a file and the line of the definition. */
+interface Definition {
+  path: string;
+  line: number;
+}
+
 /** Where each name is defined (function, method, `const x = (…) =>`), in application source files. */
 async function findDefinitions(
   names: ReadonlySet<string>,
   files: readonly string[],
   repo: RepoReader,
-): Promise<Map<string, { path: string; line: number }[]>> {
+): Promise<Map<string, Definition[]>> {
   const alternation = [...names].join('|');
   // Each name is an identifier (checked by NAMED): nothing to escape but `$`.
   const escaped = alternation.replaceAll('$', '\\$');
@@ -197,10 +228,11 @@ async function findDefinitions(
       `\\b(?:const|let|var)\\s+(${escaped})\\s*(?::[^=\\n]{0,200})?=\\s*(?:async\\s*)?(?:function\\b|\\(|[A-Za-z_$][\\w$]*\\s*=>)`,
       `^[ \\t]*(?:(?:public|private|protected|static|async|override|readonly|export|default|get|set)\\s+)*(${escaped})\\s*(?:<[^>\\n]{0,100}>)?\\s*\\([^)\\n]{0,300}\\)\\s*(?::[^{\\n]{0,200})?\\{`,
       `\\b(${escaped})\\s*:\\s*(?:async\\s*)?(?:function\\b|\\([^)\\n]{0,300}\\)\\s*=>)`,
+      `\\bclass\\s+(${escaped})\\b`,
     ].join('|'),
     'gm',
   );
-  const found = new Map<string, { path: string; line: number }[]>();
+  const found = new Map<string, Definition[]>();
   let searched = 0;
   let bytes = 0;
   for (const path of files) {
