@@ -5,6 +5,7 @@ import { goParser } from '../../functions/core/detect/parse-trace/go.ts';
 import { javaParser } from '../../functions/core/detect/parse-trace/java.ts';
 import { pythonParser } from '../../functions/core/detect/parse-trace/python.ts';
 import {
+  composerPackageKey,
   type FrameMapping,
   mapFramesToRepo,
   raisedInRepository,
@@ -358,6 +359,38 @@ describe('mapFramesToRepo', () => {
         'unmapped:not_in_app',
         'pkg/cart/cart.go',
       ]);
+    });
+
+    it("maps composer's vendor/<vendor>/<name>/ frames only when the repository is that package", () => {
+      // Slim-Skeleton's trace (Slim 4.12 installed by composer under /var/www/vendor) placed in
+      // slimphp/Slim: Slim/App.php ends like two segments of the frame, Slim/Routing/Route.php three
+      const files = ['Slim/App.php', 'Slim/Routing/Route.php', 'tests/AppTest.php', 'composer.json'];
+      const frames = [
+        frame('/var/www/vendor/slim/slim/Slim/Routing/Route.php', { inApp: false }),
+        frame('/var/www/vendor/slim/slim/Slim/App.php', { inApp: false }),
+        frame('/var/www/vendor/slim/psr7/src/Routing/Route.php', { inApp: false }),
+      ];
+      const placed = (ownPackages: Map<string, string>) =>
+        mapFramesToRepo({ frames, files, ownPackages }).map((m) => pathOf(m));
+      expect(placed(new Map([[composerPackageKey('slim/slim'), '']]))).toEqual([
+        'Slim/Routing/Route.php',
+        'Slim/App.php',
+        'unmapped:not_in_app',
+      ]);
+      // an application's repository: however much of the path one of its files ends like
+      expect(placed(new Map([[composerPackageKey('slim/slim-skeleton'), '']]))).toEqual([
+        'unmapped:not_in_app',
+        'unmapped:not_in_app',
+        'unmapped:not_in_app',
+      ]);
+      // a package of a monorepo, declared in packages/http/composer.json
+      expect(
+        mapFramesToRepo({
+          frames: [frame('/app/vendor/acme/http/src/Client.php', { inApp: false })],
+          files: ['packages/http/src/Client.php', 'src/Client.php'],
+          ownPackages: new Map([[composerPackageKey('acme/http'), 'packages/http']]),
+        }).map((m) => pathOf(m)),
+      ).toEqual(['packages/http/src/Client.php']);
     });
 
     it("maps Cargo's copies of a crate only when the repository declares that crate", () => {

@@ -7,7 +7,13 @@ import { redact } from '../text/redact.ts';
 import { notSourceReason, traceLanguages } from './edit-policy.ts';
 import { estimateTokens } from './fix-advisor/model-cost.ts';
 import { isBinary, MAX_LINE_CHARS } from './fix-advisor/read-only-tools.ts';
-import { cargoPackageKey, type FrameMapping, mapFramesToRepo, resolveSymlinkTarget } from './map-frames.ts';
+import {
+  cargoPackageKey,
+  composerPackageKey,
+  type FrameMapping,
+  mapFramesToRepo,
+  resolveSymlinkTarget,
+} from './map-frames.ts';
 import { placeBundledFrames } from './place-bundled-frames.ts';
 
 /** The first message of a repair conversation, and what went into it. */
@@ -215,8 +221,9 @@ const MAX_SYMLINKS_READ = 200;
 /**
  * The names under which this repository is installed as a dependency, each with the directory
  * that declares it: package.json's `name` (`node_modules/<name>/`), go.mod's module
- * (`pkg/mod/<module>@v/`) and Cargo.toml's package (`.cargo/registry/src/…/<name>-<version>/`,
- * under `cargoPackageKey`), at the root and in a monorepo's packages (`packages/pg/package.json`,
+ * (`pkg/mod/<module>@v/`), Cargo.toml's package (`.cargo/registry/src/…/<name>-<version>/`,
+ * under `cargoPackageKey`) and composer.json's `name` (`vendor/<vendor>/<name>/`, under
+ * `composerPackageKey`), at the root and in a monorepo's packages (`packages/pg/package.json`,
  * `crates/pricing/Cargo.toml`).
  */
 async function readOwnPackages(repo: RepoReader, files: readonly string[]): Promise<Map<string, string>> {
@@ -241,6 +248,7 @@ async function readOwnPackages(repo: RepoReader, files: readonly string[]): Prom
     } else {
       try {
         name = JSON.parse(text).name;
+        if (manifest.endsWith('composer.json') && typeof name === 'string') name = composerPackageKey(name);
       } catch {
         // An unreadable manifest names no package; mapping goes on without it.
       }
@@ -250,7 +258,7 @@ async function readOwnPackages(repo: RepoReader, files: readonly string[]): Prom
   }
   return names;
 }
-const MANIFEST = /(?:^|\/)(?:package\.json|go\.mod|Cargo\.toml)$/;
+const MANIFEST = /(?:^|\/)(?:package\.json|composer\.json|go\.mod|Cargo\.toml)$/;
 
 /** The `name` of a Cargo.toml's `[package]` table (a workspace's root may have none). */
 function cargoPackageName(text: string): string | undefined {

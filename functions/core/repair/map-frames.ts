@@ -78,6 +78,13 @@ export const VENDORED_REPO_DIR =
 // A package install names no directory of its own inside the package (`node_modules/express/lib/x.js`
 // is `lib/x.js` of express): these map only when the repository declares that package's name.
 const NAMED_INSTALL = /(?:^|\/)(?:node_modules\/((?:@[^/]+\/)?[^/]+)|pkg\/mod\/(.+?)@[^/]+)\/(.*)$/;
+// Composer's install of a PHP package: `vendor/<vendor>/<name>/` (composer.json's `name`), its files
+// below as the package's repository holds them (`vendor/slim/slim/Slim/App.php` is slimphp/Slim's
+// `Slim/App.php`). Mapped only when the repository declares that name; otherwise never, however much
+// of its path a file of the application's ends like.
+const COMPOSER_INSTALL = /(?:^|\/)vendor\/([a-z0-9][\w.-]{0,100}\/[a-z0-9][\w.-]{0,100})\/(.+\.php)$/;
+/** The key `ownPackages` holds a composer package under (composer.json's `name`). */
+export const composerPackageKey = (name: string): string => `composer:${name}`;
 /** Segments a dependency or runtime frame must share with a repository file beyond its basename. */
 const MIN_VENDORED_SUFFIX = 2;
 const MIN_RUNTIME_SUFFIX = 3;
@@ -172,6 +179,18 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
     const segments = dir ? [...dir.split('/'), ...inside] : inside;
     return { kind: 'own', segments, minSuffix: 1, anchored: true };
   }
+  const composer = COMPOSER_INSTALL.exec(posix);
+  if (composer) {
+    const dir = ownPackages.get(composerPackageKey(composer[1] ?? ''));
+    if (dir === undefined) return { kind: 'unmapped', reason: 'not_in_app' };
+    const inside = frameSegments(frame, composer[2] ?? '');
+    return {
+      kind: 'own',
+      segments: dir ? [...dir.split('/'), ...inside] : inside,
+      minSuffix: 1,
+      anchored: true,
+    };
+  }
   if (VENDORED_SEGMENT.test(posix)) {
     // All of an installed package's path must match, its folder included: `celery/app/trace.py` is
     // no `app/trace.py` of the application's own, nor `django/utils/decorators.py` its `utils/`.
@@ -236,8 +255,9 @@ function ownCrateDir(crate: string, ownPackages: ReadonlyMap<string, string>): s
  * when a longer match exists. Whether a frame is the application's code is decided here, by the
  * repository: a `site-packages/` or `gems/` frame whose path matches a file is in-app (a pip- or
  * gem-installed app), and `ownPackages` (package.json's name, go.mod's module, Cargo.toml's crate,
- * each with the directory it is declared in: a monorepo's workspace packages too) admits
- * `node_modules/<name>/`, `pkg/mod/<module>@v/` and Cargo's copies of a crate, placed under that
+ * composer.json's name, each with the directory it is declared in: a monorepo's workspace packages
+ * too) admits `node_modules/<name>/`, `pkg/mod/<module>@v/`, Cargo's copies of a crate and
+ * composer's `vendor/<vendor>/<name>/`, placed under that
  * directory. `pathPrefix` (an application inside a
  * monorepo) wins ties; a tie it cannot break is reported, not guessed. A match on a symlink (an
  * entry point) is followed to its target when `symlinks` names it.

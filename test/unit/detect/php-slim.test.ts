@@ -115,4 +115,28 @@ describe("Slim 4's logged error report (Type:, Code:, Message:, File:, Line:, Tr
     expect(prompt).toContain('--- src/Infrastructure/Persistence/User/InMemoryUserRepository.php (lines');
     expect(prompt).toContain('return array_values($this->users->all());');
   });
+
+  it('is placed in slimphp/Slim, the package composer installed, when that is the repository', async () => {
+    const { record } = readInBothShapes('php/php82-slim-4.12-fpm-workers-undecorated.txt');
+    const files = {
+      'composer.json': JSON.stringify({ name: 'slim/slim', type: 'library' }),
+      'Slim/App.php': `<?php\n${'// app\n'.repeat(198)}return $this->middlewareDispatcher->handle($request);\n`,
+      'Slim/MiddlewareDispatcher.php': '<?php\nclass MiddlewareDispatcher {}\n',
+      'Slim/Routing/Route.php': '<?php\nclass Route {}\n',
+      'tests/AppTest.php': '<?php\nclass AppTest {}\n',
+    };
+    const mappings = await mapTraceToRepo({ error: record, repo: makeFakeRepo(files), pathPrefix: '' });
+    const placed = (file: string) =>
+      mappings
+        .filter((m) => m.frame.file.endsWith(file))
+        .map((m) => (m.kind === 'mapped' ? m.path : m.reason));
+    expect(placed('/Slim/App.php')).toEqual(['Slim/App.php']);
+    expect(new Set(placed('/Slim/MiddlewareDispatcher.php'))).toEqual(
+      new Set(['Slim/MiddlewareDispatcher.php']),
+    );
+    // the skeleton's own files are no file of Slim's
+    expect(placed('/InMemoryUserRepository.php')).toEqual(['no_match']);
+    const { prompt } = await buildRepairPrompt({ error: record, repo: makeFakeRepo(files) });
+    expect(prompt).toContain('return $this->middlewareDispatcher->handle($request);');
+  });
 });
