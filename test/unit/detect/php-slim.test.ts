@@ -4,10 +4,10 @@
 // dependencies under /var/www/vendor. A bug put into the skeleton's InMemoryUserRepository::findAll
 // (`$this->users->all()` on an array; in the `-previous` captures caught and thrown again as a
 // RuntimeException with it as the previous error) fails GET /users. Captured on PHP 8.2 (Debian's
-// php-cli and php-fpm): the built-in server's stderr, php-fpm's with the official image's
-// `decorate_workers_output = no`, and the skeleton's Monolog 2.9 logger (StreamHandler to stdout)
-// when it is given to the error handler. Each also logs a GET /users/9 the action answers with
-// Slim's HttpNotFoundException (`404 Not Found` instead of `Slim Application Error`).
+// php-cli, php-fpm and Apache's mod_php): the built-in server's stderr, php-fpm's with the official
+// image's `decorate_workers_output = no`, Apache's error log, and the skeleton's Monolog 2.9 logger
+// (StreamHandler to stdout) when it is given to the error handler. Each also logs a GET /users/9 the
+// action answers with Slim's HttpNotFoundException (`404 Not Found` instead of `Slim Application Error`).
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../../functions/core/contracts.ts';
 import { detectErrors } from '../../../functions/core/detect/detect-errors.ts';
@@ -32,6 +32,8 @@ describe("Slim 4's logged error report (Type:, Code:, Message:, File:, Line:, Tr
   it.each([
     'php/php82-slim-4.12-cli-server-error-log.txt',
     'php/php82-slim-4.12-fpm-workers-undecorated.txt',
+    // Apache's mod_php: the report on one line of Apache's error log, its newlines escaped
+    'php/php82-slim-4.12-apache-mod-php-error-log.txt',
   ])('%s: the error, thrown at File and Line, its trace the frames', (path) => {
     const { record } = readInBothShapes(path);
     expect(record).toMatchObject({
