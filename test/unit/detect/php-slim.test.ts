@@ -33,7 +33,7 @@ describe("Slim 4's logged error report (Type:, Code:, Message:, File:, Line:, Tr
     'php/php82-slim-4.12-cli-server-error-log.txt',
     'php/php82-slim-4.12-fpm-workers-undecorated.txt',
     // Apache's mod_php: the report on one line of Apache's error log, its newlines escaped
-    'php/php82-slim-4.12-apache-mod-php-error-log.txt',
+    'php/php82-slim-4.12-apache-mod-php-error-log.output',
   ])('%s: the error, thrown at File and Line, its trace the frames', (path) => {
     const { record } = readInBothShapes(path);
     expect(record).toMatchObject({
