@@ -141,6 +141,20 @@ describe('a service bundled to dist/ beside its source', () => {
     expect(prompt).toContain('--- packages/shared/src/utils/normalizers.ts (lines 1-3) ---');
   });
 
+  it("finds the renamed function's definition in a bundle Lambda runs as /var/task/index.mjs", async () => {
+    // the same API bundled whole as ESM (a createRequire banner), run from /var/task: before, the
+    // renamed normalizeEmail2 was defined nowhere and no frame was placed
+    const { mappings, implicatedPaths } = await built(
+      'node20-esbuild-0.28-workspace-bundle-esm-var-task-index-mjs.txt',
+    );
+    expect(mappings[1]).toMatchObject({
+      kind: 'mapped',
+      frame: { file: '/var/task/index.mjs', function: 'normalizeEmail2' },
+      path: 'packages/shared/src/utils/normalizers.ts',
+    });
+    expect([...implicatedPaths]).toEqual(['packages/shared/src/utils/normalizers.ts']);
+  });
+
   it('leaves the entry point out when the bundle keeps its dependencies external', async () => {
     // the workspace package runs from its own tsc output; the bundle's frame (`Object.where`, line
     // 142 of dist/index.js) is defined three times in the repository and placed nowhere
