@@ -213,7 +213,7 @@ interface Definition {
   line: number;
 }
 
-/** Where each name is defined (function, method, `const x = (…) =>`), in application source files. */
+/** Where each name is defined (function, method, `const x = (…) =>`, class), in application source files. */
 async function findDefinitions(
   names: ReadonlySet<string>,
   files: readonly string[],
