@@ -635,3 +635,48 @@ describe('buildRepairPrompt: a Sinatra app at /app with a gem bundler installed 
     expect(inGem.slice(3).every((m) => m.kind === 'unmapped' && m.reason === 'not_in_app')).toBe(true);
   });
 });
+
+// laravel/laravel v8.6.12 on Debian's php-laravel-framework 8.83 (its autoloader, the framework
+// under /usr/share/php/Illuminate/), deployed to /var/www/html, LOG_CHANNEL=stderr, production; the
+// welcome route made to count(null), served by `php -S … server.php`. The app's middleware
+// subclasses the framework's of the same names, whose paths end like three segments of the app's.
+describe("buildRepairPrompt: Laravel 8 on Debian's packaged framework (/usr/share/php)", () => {
+  const capture = 'php/php82-laravel-8.83-debian-php-laravel-framework-stderr.txt';
+  const middleware = ['TrimStrings', 'TrustProxies', 'VerifyCsrfToken', 'PreventRequestsDuringMaintenance'];
+  const app = {
+    'routes/web.php': sourceFile('web', 18, {
+      17: "    return view('welcome', ['unread' => count(request()->user())]);",
+    }),
+    'public/index.php': sourceFile('index', 55),
+    'server.php': sourceFile('server', 21),
+    'app/Http/Kernel.php': sourceFile('Kernel', 60),
+    ...Object.fromEntries(
+      middleware.map((name) => [`app/Http/Middleware/${name}.php`, sourceFile(name, 20)]),
+    ),
+  };
+
+  it("places the route's frame and none of the framework's in the app's middleware", async () => {
+    const error = capturedRecord(capture);
+    const mappings = await mapTraceToRepo({ error, repo: makeFakeRepo(app), pathPrefix: '' });
+    const framework = mappings.filter((m) => m.frame.file.startsWith('/usr/share/php/'));
+    expect(framework.map((m) => m.frame.file)).toContain(
+      '/usr/share/php/Illuminate/Foundation/Http/Middleware/VerifyCsrfToken.php',
+    );
+    expect(framework.every((m) => m.kind === 'unmapped' && m.reason === 'not_in_app')).toBe(true);
+    expect(mappings.at(0)).toMatchObject({ kind: 'mapped', path: 'routes/web.php' });
+    const built = await buildRepairPrompt({ error, repo: makeFakeRepo(app) });
+    expect(built.prompt).toContain('--- routes/web.php (lines 1-18) ---');
+    expect(built.prompt).not.toContain('--- app/Http/Middleware/');
+  });
+
+  it('maps them into laravel/framework, which holds the whole path', async () => {
+    const error = capturedRecord(capture);
+    const framework = {
+      'src/Illuminate/Foundation/Http/Middleware/VerifyCsrfToken.php': sourceFile('VerifyCsrfToken', 90),
+      'src/Illuminate/Routing/Route.php': sourceFile('Route', 240),
+    };
+    const mappings = await mapTraceToRepo({ error, repo: makeFakeRepo(framework), pathPrefix: '' });
+    const placed = mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path] : []));
+    expect(new Set(placed)).toEqual(new Set(Object.keys(framework)));
+  });
+});

@@ -361,6 +361,24 @@ describe('mapFramesToRepo', () => {
       ]);
     });
 
+    it("needs all of a Debian-packaged PHP library's path below /usr/share/php/", () => {
+      // Laravel's middleware and the application's subclass of it: three segments alike
+      const file = '/usr/share/php/Illuminate/Foundation/Http/Middleware/VerifyCsrfToken.php';
+      const overrides = { inApp: false };
+      expect(pathOf(mapOne({ file, files: ['app/Http/Middleware/VerifyCsrfToken.php'], overrides }))).toBe(
+        'unmapped:not_in_app',
+      );
+      expect(
+        pathOf(
+          mapOne({
+            file,
+            files: ['src/Illuminate/Foundation/Http/Middleware/VerifyCsrfToken.php'],
+            overrides,
+          }),
+        ),
+      ).toBe('src/Illuminate/Foundation/Http/Middleware/VerifyCsrfToken.php');
+    });
+
     it("maps composer's vendor/<vendor>/<name>/ frames only when the repository is that package", () => {
       // Slim-Skeleton's trace (Slim 4.12 installed by composer under /var/www/vendor) placed in
       // slimphp/Slim: Slim/App.php ends like two segments of the frame, Slim/Routing/Route.php three

@@ -57,8 +57,11 @@ export function stripDeployPrefix(file: string): string {
 
 // Dependency trees. A frame there is the application's own code only when the repository being
 // repaired is that dependency: `site-packages/shop/x.py` of a pip-installed app is `shop/x.py`.
+// Debian's packaged PHP libraries (php-laravel-framework, php-symfony-*) lie under /usr/share/php/ by
+// their namespace: Laravel's `Illuminate/Foundation/Http/Middleware/VerifyCsrfToken.php` ends like
+// three segments of the application's own `app/Http/Middleware/VerifyCsrfToken.php`, its subclass.
 const VENDORED_SEGMENT =
-  /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|gems)\//;
+  /(?:^|\/)(?:site-packages|dist-packages|node_modules|bower_components|\.venv|venv|pkg\/mod|gems|usr\/share\/php)\//;
 // Cargo's copies of a crate: `.cargo/registry/src/<index>/<name>-<version>/…` (from crates.io) and
 // `.cargo/git/checkouts/<repository>-<hash>/<rev>/…` (a git dependency), under whatever home Cargo
 // has (`/usr/local/cargo` in the official Rust images, its index folder under any other). A crate names no folder of
@@ -113,8 +116,9 @@ const MAX_SYMLINK_HOPS = 4;
 
 /**
  * How many segments of a path lie inside the package installed where it points: below the last
- * `site-packages/` (the import name first) or the last gem's folder (`gems/sidekiq-7.2.0/lib/
- * sidekiq/processor.rb` → `lib/sidekiq/processor.rb`, 3); 0 elsewhere.
+ * `site-packages/` (the import name first), `/usr/share/php/` (the namespace first) or the last
+ * gem's folder (`gems/sidekiq-7.2.0/lib/sidekiq/processor.rb` → `lib/sidekiq/processor.rb`, 3); 0
+ * elsewhere.
  */
 function installedDepth(posix: string): number {
   const count = (path: string) => path.split('/').filter((s) => s !== '').length;
@@ -123,6 +127,9 @@ function installedDepth(posix: string): number {
   // the two names have one length
   const site = Math.max(rooted.lastIndexOf('/site-packages/'), rooted.lastIndexOf('/dist-packages/'));
   if (site >= 0) return count(posix.slice(site + 'site-packages/'.length));
+  // a library Debian packaged for PHP: its path below /usr/share/php/, the namespace's folders
+  const debianPhp = rooted.lastIndexOf('/usr/share/php/');
+  if (debianPhp >= 0) return count(posix.slice(debianPhp + 'usr/share/php/'.length));
   const gems = rooted.lastIndexOf('/gems/');
   return gems >= 0 ? count(posix.slice(gems + 'gems/'.length)) - 1 : 0;
 }
