@@ -637,7 +637,8 @@ describe('buildRepairPrompt: a Sinatra app at /app with a gem bundler installed 
 });
 
 // laravel/laravel v8.6.12 on Debian's php-laravel-framework 8.83 (its autoloader, the framework
-// under /usr/share/php/Illuminate/), deployed to /var/www/html, LOG_CHANNEL=stderr, production; the
+// under /usr/share/php/Illuminate/; in the composer-vendor capture the same files copied to
+// vendor/laravel/framework/src/), deployed to /var/www/html, LOG_CHANNEL=stderr, production; the
 // welcome route made to count(null), served by `php -S … server.php`. The app's middleware
 // subclasses the framework's of the same names, whose paths end like three segments of the app's.
 describe("buildRepairPrompt: Laravel 8 on Debian's packaged framework (/usr/share/php)", () => {
@@ -665,6 +666,19 @@ describe("buildRepairPrompt: Laravel 8 on Debian's packaged framework (/usr/shar
     expect(framework.every((m) => m.kind === 'unmapped' && m.reason === 'not_in_app')).toBe(true);
     expect(mappings.at(0)).toMatchObject({ kind: 'mapped', path: 'routes/web.php' });
     const built = await buildRepairPrompt({ error, repo: makeFakeRepo(app) });
+    expect(built.prompt).toContain('--- routes/web.php (lines 1-18) ---');
+    expect(built.prompt).not.toContain('--- app/Http/Middleware/');
+  });
+
+  it("as composer lays them out (vendor/laravel/framework/src/Illuminate/): none in the app's middleware", async () => {
+    // the same app and framework, the framework's files where composer installs them
+    const error = capturedRecord('php/php82-laravel-8.83-composer-vendor-stderr.txt');
+    const repo = makeFakeRepo({ ...app, 'composer.json': JSON.stringify({ name: 'laravel/laravel' }) });
+    const mappings = await mapTraceToRepo({ error, repo, pathPrefix: '' });
+    const framework = mappings.filter((m) => m.frame.file.includes('/vendor/laravel/framework/'));
+    expect(framework.length).toBeGreaterThan(30);
+    expect(framework.every((m) => m.kind === 'unmapped' && m.reason === 'not_in_app')).toBe(true);
+    const built = await buildRepairPrompt({ error, repo });
     expect(built.prompt).toContain('--- routes/web.php (lines 1-18) ---');
     expect(built.prompt).not.toContain('--- app/Http/Middleware/');
   });
