@@ -3,7 +3,8 @@
 // for production (`logError` and `logErrorDetails` on, `displayErrorDetails` off), its composer
 // dependencies under /var/www/vendor. A bug put into the skeleton's InMemoryUserRepository::findAll
 // (`$this->users->all()` on an array; in the `-previous` captures caught and thrown again as a
-// RuntimeException with it as the previous error) fails GET /users. Captured on PHP 8.2 (Debian's
+// RuntimeException with it as the previous error; in the `-two-line-message-details` capture a
+// RuntimeException of two lines thrown there, `displayErrorDetails` on) fails GET /users. Captured on PHP 8.2 (Debian's
 // php-cli, php-fpm and Apache's mod_php): the built-in server's stderr, php-fpm's with the official
 // image's `decorate_workers_output = no`, Apache's error log, and the skeleton's Monolog 2.9 logger
 // (StreamHandler to stdout) when it is given to the error handler. Each also logs a GET /users/9 the
@@ -83,6 +84,18 @@ describe("Slim 4's logged error report (Type:, Code:, Message:, File:, Line:, Tr
       message: 'Call to a member function all() on array',
     });
     expect(innermost(record.causes[0] as ErrorRecord)).toMatchObject({ file: REPOSITORY, line: 38 });
+  });
+
+  it('a message of two lines, and no `Tips:` (details displayed): the next line of the server ends it', () => {
+    const { record } = readInBothShapes(
+      'php/php82-slim-4.12-cli-server-error-log-two-line-message-details.txt',
+    );
+    expect(record).toMatchObject({
+      exceptionType: 'RuntimeException',
+      message: 'users store failed:\nconnection refused (10.0.0.5:6379)',
+    });
+    expect(innermost(record)).toMatchObject({ file: REPOSITORY, line: 37 });
+    expect(record.frames).toHaveLength(20);
   });
 
   it('reaches the queue through the default filter, which passes few of its lines', async () => {
