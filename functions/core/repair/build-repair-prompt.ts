@@ -10,7 +10,9 @@ import { isBinary, MAX_LINE_CHARS } from './fix-advisor/read-only-tools.ts';
 import {
   cargoPackageKey,
   composerPackageKey,
+  declaredPackage,
   type FrameMapping,
+  jvmTieNames,
   mapFramesToRepo,
   resolveSymlinkTarget,
 } from './map-frames.ts';
@@ -205,6 +207,7 @@ export async function mapTraceToRepo({
       pathPrefix,
       ownPackages: await readOwnPackages(repo, files),
       symlinks: await readSymlinks(repo, entries, new Set(files)),
+      declaredPackages: await readDeclaredPackages(repo, files, frames),
     }),
     files,
     repo,
@@ -280,6 +283,36 @@ export const VENDORED_MANIFEST =
 const MAX_MANIFEST_DEPTH = 4;
 /** Manifests read per prompt: a repository of thousands of example packages costs no more. */
 const MAX_MANIFESTS_READ = 100;
+
+/**
+ * The `package` line of every file named like one of the trace's JVM frames when several are
+ * (see jvmTieNames), so a tie between them is broken by the package the frame's class names.
+ */
+async function readDeclaredPackages(
+  repo: RepoReader,
+  files: readonly string[],
+  frames: readonly StackFrame[],
+): Promise<Map<string, string>> {
+  const packages = new Map<string, string>();
+  const names = jvmTieNames(frames);
+  if (names.size === 0) return packages;
+  const byName = new Map<string, string[]>();
+  for (const file of files) {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    if (names.has(name)) byName.set(name, [...(byName.get(name) ?? []), file]);
+  }
+  const tied = [...byName.values()].filter((same) => same.length > 1).flat();
+  for (const file of tied.slice(0, MAX_PACKAGE_LINES_READ)) {
+    const bytes = await repo.readFile(file);
+    if (bytes)
+      packages.set(file, declaredPackage(new TextDecoder().decode(bytes.subarray(0, PACKAGE_LINE_BYTES))));
+  }
+  return packages;
+}
+/** Same-named JVM files read for their package: a repository of thousands of `App.java` costs no more. */
+const MAX_PACKAGE_LINES_READ = 200;
+/** The package line comes before any type: past a licence header, within the file's first bytes. */
+const PACKAGE_LINE_BYTES = 8192;
 
 /** The repository's symlinks that point at one of its files (git stores the target as the blob). */
 async function readSymlinks(

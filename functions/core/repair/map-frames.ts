@@ -275,6 +275,7 @@ export function mapFramesToRepo({
   pathPrefix = '',
   ownPackages = new Map(),
   symlinks = new Map(),
+  declaredPackages = new Map(),
 }: {
   frames: readonly StackFrame[];
   files: readonly string[];
@@ -283,6 +284,8 @@ export function mapFramesToRepo({
   ownPackages?: ReadonlyMap<string, string>;
   /** repository symlink → its target, relative to the repository root */
   symlinks?: ReadonlyMap<string, string>;
+  /** JVM source file → the package its `package` line declares ('' for none): see jvmTieNames */
+  declaredPackages?: ReadonlyMap<string, string>;
 }): FrameMapping[] {
   const byBasename = new Map<string, string[]>();
   for (const file of [...files, ...symlinks.keys()]) {
@@ -339,10 +342,53 @@ export function mapFramesToRepo({
     if (found.suffix < minSuffix) {
       return { frame, kind: 'unmapped', reason: frame.inApp && minSuffix === 1 ? 'no_match' : 'not_in_app' };
     }
-    if (found.best.length > 1) ties.set(index, found.best);
-    return { frame, kind: 'unmapped', reason: found.best.length > 1 ? 'ambiguous' : 'no_match' };
+    const tied = found.best.length > 1 ? inFramePackage(frame, found.best, declaredPackages) : found.best;
+    const [only] = tied;
+    if (tied.length === 1 && only) return { frame, kind: 'mapped', path: followSymlinks(only, symlinks) };
+    if (tied.length > 1) ties.set(index, tied);
+    return { frame, kind: 'unmapped', reason: tied.length > 1 ? 'ambiguous' : 'no_match' };
   });
   return breakTiesByNeighbours(mappings, ties, symlinks);
+}
+
+// A JVM frame names its class's package; Kotlin (and Java, less often) lets a source file lie in any
+// folder, so the package is the file's own `package` line, not its path.
+const JVM_SOURCE = /\.(?:java|kt|kts|scala|groovy)$/;
+
+/**
+ * The basenames of the trace's JVM frames that name no folder (`Task1.kt`), whose same-named files'
+ * `package` lines can break a tie: Kotlin's convention omits the package's folders, so AtomicKotlin's
+ * 62 `Task1.kt` (`package abstractClassesExercise1`, …) all end alike.
+ */
+export function jvmTieNames(frames: readonly StackFrame[]): Set<string> {
+  const names = new Set<string>();
+  for (const frame of frames)
+    if (frame.module && JVM_SOURCE.test(frame.file) && !/[\\/]/.test(frame.file)) names.add(frame.file);
+  return names;
+}
+
+/** The package a JVM source file declares on its `package` line ('' when it has none). */
+export function declaredPackage(text: string): string {
+  const declared = /^[ \t]*package[ \t]+([\w.`]{1,300})[ \t]*;?[ \t]*$/m.exec(text)?.[1];
+  return declared?.replaceAll('`', '') ?? '';
+}
+
+/**
+ * Of the files a JVM frame ties between, those that declare its class's package (`abstractClasses
+ * Exercise1.Task1Kt` → `package abstractClassesExercise1`); all of them when the frame names no
+ * class, or when a file's package is unknown or none declares it.
+ */
+function inFramePackage(
+  frame: StackFrame,
+  tied: string[],
+  declaredPackages: ReadonlyMap<string, string>,
+): string[] {
+  if (!frame.module || !JVM_SOURCE.test(frame.file)) return tied;
+  const dot = frame.module.lastIndexOf('.');
+  const pkg = dot > 0 ? frame.module.slice(0, dot) : '';
+  if (tied.some((file) => !declaredPackages.has(file))) return tied;
+  const same = tied.filter((file) => declaredPackages.get(file) === pkg);
+  return same.length > 0 ? same : tied;
 }
 
 /**
