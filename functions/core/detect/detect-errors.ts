@@ -41,6 +41,7 @@ import {
   isQuietStructuredLine,
   isStructuredLogLine,
   type LoggedAt,
+  NODE_PROCESS_WARNING,
   rawLogField,
   readStructuredError,
   type StructuredError,
@@ -1343,7 +1344,8 @@ function isGenericEmbedded(named: EmbeddedError | undefined): boolean {
 const GENERIC_NAMES = new Set(['Error', 'Exception']);
 
 function isErrorLine(line: Parsed): boolean {
-  if (line.level === 'error' || line.level === 'fatal') return line.body.trim() !== '';
+  if (line.level === 'error' || line.level === 'fatal')
+    return line.body.trim() !== '' && !NODE_PROCESS_WARNING.test(line.body);
   return EXCEPTION_HEADER.test(line.body) || LOGFMT_LEVEL.test(line.body);
 }
 

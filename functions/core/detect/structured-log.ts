@@ -235,6 +235,9 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
   const whole = text(error.message);
   const printsTrace = trace !== undefined && whole !== undefined && printsFramesOf(whole, trace);
   const printed = trace === undefined || printsTrace ? whole : undefined;
+  // Lambda's JSON format of Node's warning print (see NODE_PROCESS_WARNING): no error.
+  if (trace === undefined && exceptionType === undefined && NODE_PROCESS_WARNING.test(message))
+    return undefined;
   const at = trace === undefined ? loggedAt(obj) : undefined;
   return {
     level: level ?? 'error',
@@ -245,6 +248,13 @@ function readObjectLine(body: string, start: number): StructuredError | undefine
     message: message.split('\n', 1)[0] ?? '',
   };
 }
+
+// Node's print of a process warning (`(node:8) [DEP0005] DeprecationWarning: …`, the AWS SDK's
+// `(node:8) NOTE: …` and `Warning: NodeVersionSupportWarning: …`) goes through console.error, so
+// Lambda's Node runtime labels it ERROR: a warning, no error (on stderr it is no error line either).
+// Not Node 14's UnhandledPromiseRejectionWarning, which reports an unhandled rejection's error.
+export const NODE_PROCESS_WARNING =
+  /^\(node:\d{1,10}\) (?:\[[A-Z]{1,12}\d{0,6}\] )?(?!UnhandledPromiseRejectionWarning:)(?:[A-Za-z]{0,60}Warning|NOTE):/;
 
 const RUNTIME_PHASE = /^(?:Function|Init)<(.{1,300})>$/;
 

@@ -727,3 +727,56 @@ describe('an AWS call IAM denied, as the SDKs report it in each runtime and form
     );
   });
 });
+
+describe("a Node process warning the Lambda runtime's console.error labels ERROR", () => {
+  // aws-samples/serverless-typescript-demo's GetProductFunction (src/api/get-product.ts) bundled as
+  // CDK's NodejsFunction does (esbuild --bundle --minify --sourcemap --external:@aws-sdk/*, run with
+  // --enable-source-maps; the map's sources ../../src/… resolve to /src/… under /var/task), its
+  // DynamoDB call answered ResourceNotFoundException by a stand-in endpoint, caught and logged by
+  // Powertools' Logger 1.18. On its first call the SDK (3.1178) emits NodeVersionSupportWarning,
+  // which Node prints through console.error: `ERROR\t(node:13724) Warning: …`. The console is a
+  // stand-in patched as the runtime client's LogPatch.js patches it (see the other Node captures).
+  const path = (format: string) =>
+    `javascript/node20-lambda-ric-${format}-cdk-esbuild-source-maps-powertools-1.18-dynamodb-not-found-sdk-node-warning.events.jsonl`;
+
+  it.each(['text', 'json'])('is no record; the logged SDK error is the one (%s format)', (format) => {
+    const messages = events(path(format));
+    const perLine = messages.flatMap((m) => m.replace(/\n$/, '').split('\n'));
+    const records = [makeEvents(messages), makeEvents(perLine)].map((shape) =>
+      detectErrors(shape).map((d) => d.record),
+    );
+    for (const found of records) {
+      expect(found.map((r) => [r.exceptionType, r.message])).toEqual([
+        ['ResourceNotFoundException', 'Requested resource not found'],
+      ]);
+    }
+    const [[whole], [lines]] = records as [[ErrorRecord], [ErrorRecord]];
+    expect(fingerprintError(lines)).toBe(fingerprintError(whole));
+    expect(whole.frames.filter((f) => f.inApp).map((f) => f.file)).toEqual([
+      '/src/store/dynamodb/dynamodb-store.ts',
+    ]);
+  });
+
+  it.each([
+    // aws-sdk v2 on Node 18 (the SDK's own type, NOTE), a deprecation and a listener leak
+    '(node:8) NOTE: The AWS SDK for JavaScript (v2) is in maintenance mode.\n SDK releases are limited to address critical bug fixes and security issues only.\n\nPlease migrate your code to use AWS SDK for JavaScript (v3).\nFor more information, check the blog post at https://a.co/cUPnyil\n(Use `node --trace-warnings ...` to show where the warning was created)',
+    '(node:8) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security and usability issues. Please use the Buffer.alloc(), Buffer.allocUnsafe(), or Buffer.from() methods instead.\n(Use `node --trace-deprecation ...` to show where the warning was created)',
+    '(node:8) MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 error listeners added to [TLSSocket]. Use emitter.setMaxListeners() to increase limit\n(Use `node --trace-warnings ...` to show where the warning was created)',
+  ])('is no record in either format: %s', (warning) => {
+    const requestId = '3f1c2a9e-7b4d-4e21-9c0a-5d6e7f8a9b10';
+    const at = '2026-12-08T02:57:14.482Z';
+    const text = `${at}\t${requestId}\tERROR\t${warning}\n`;
+    const json = JSON.stringify({ timestamp: at, level: 'ERROR', requestId, message: warning });
+    for (const messages of [[text], text.replace(/\n$/, '').split('\n'), [json]])
+      expect(detectErrors(makeEvents(messages))).toEqual([]);
+  });
+
+  it("still reads Node 14's UnhandledPromiseRejectionWarning as the rejection's error", () => {
+    const warning =
+      '(node:8) UnhandledPromiseRejectionWarning: Error: boom\n    at handler (/var/task/index.js:3:9)\n(Use `node --trace-warnings ...` to show where the warning was created)';
+    const found = detectErrors(
+      makeEvents([`2026-12-08T02:57:14.482Z\t3f1c2a9e-7b4d-4e21-9c0a-5d6e7f8a9b10\tERROR\t${warning}\n`]),
+    );
+    expect(found.map((d) => [d.record.exceptionType, d.record.message])).toEqual([['Error', 'boom']]);
+  });
+});
