@@ -6,7 +6,7 @@ import { buildRepairPrompt } from '../../functions/core/repair/build-repair-prom
 import { explainUnplacedTrace } from '../../functions/core/repair/explain-unplaced-trace.ts';
 import { bundledShopEvents, SHOP_FILES } from '../support/bundled-shop.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
-import { makeEvents } from '../support/log-events.ts';
+import { capturedMessages, makeEvents } from '../support/log-events.ts';
 import { readInBothShapes } from '../support/one-record.ts';
 
 function recordOf(deployment: Parameters<typeof bundledShopEvents>[0]): ErrorRecord {
@@ -205,5 +205,66 @@ describe('a NestJS app bundled by webpack to dist/main.js', () => {
     ]);
     expect([...built.implicatedPaths]).toEqual(['src/app.service.ts', 'src/app.controller.ts']);
     expect(built.prompt).toContain('AppService.getHello → src/app.service.ts:3');
+  });
+});
+
+describe("a Serverless Framework service bundled by serverless-esbuild at its handler's path", () => {
+  // AmaniEzz/serverless-contract-management-API: handlers src/actions/index.<name>, bundled by
+  // serverless-esbuild (esbuild 0.14, bundle, sourcemap, no --enable-source-maps, `.cjs`) to
+  // /var/task/src/actions/index.cjs, run under a stand-in of the Lambda Node runtime (see
+  // test/unit/detect/lambda-runtime-formats.test.ts). The paths are the project's, the code ours.
+  const SERVICE = {
+    'package.json': '{ "name": "aws-serverless-api", "type": "module" }\n',
+    'serverless.yml': 'functions:\n  getContractsIds:\n    handler: src/actions/index.getContractsIds\n',
+    'src/actions/index.ts': 'export { getContractsIds } from "./contract/handler";\n',
+    'src/actions/auth/handler.ts': 'export const logIn = middyfy(async (event) => ok(event));\n',
+    'src/actions/contract/handler.ts':
+      'export const getContractsIds = middyfy(async () => {\n  const ids = await contractService.getContractsIds();\n  return ok({ ids });\n});\n',
+    'src/services/index.ts': 'export const jwtService = new JWTService();\n',
+    'src/services/jwt-service.ts':
+      'export default class JWTService {\n  constructor() {\n    this.key = Buffer.from(process.env.JWT_KEY, "base64");\n  }\n}\n',
+    'src/services/contract-service.ts':
+      'export class ContractService {\n  async getContractsIds() {\n    throw new HTTPError(400, "Failed to fetch some contracts");\n  }\n}\n',
+    'src/utils/error.ts': 'export default class HTTPError extends Error {}\n',
+  };
+  const mapped = (built: Awaited<ReturnType<typeof buildRepairPrompt>>) =>
+    built.mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path] : []));
+
+  it('places the named functions of an invocation error where the repository defines them', async () => {
+    // before: every frame of /var/task/src/actions/index.cjs was "not the application's" (no
+    // file ends with src/actions/index.cjs), so nothing was placed and the prompt had no code
+    const records = detectErrors(
+      makeEvents(
+        capturedMessages(
+          'javascript/node20-lambda-ric-text-serverless-esbuild-0.14-cjs-bundle-invoke-error-sdk-v2-note.events.jsonl',
+        ),
+      ),
+    ).map((d) => d.record);
+    expect(records.map((r) => r.message)).toEqual(['Failed to fetch some contracts']);
+    const built = await buildRepairPrompt({
+      error: records[0] as ErrorRecord,
+      repo: makeFakeRepo(SERVICE),
+      randomFence: () => 'f',
+    });
+    expect(mapped(built)).toEqual(['src/utils/error.ts', 'src/services/contract-service.ts']);
+    expect(built.prompt).toContain('ContractService.getContractsIds → src/services/contract-service.ts:2');
+    expect(built.prompt).toContain('--- src/services/contract-service.ts');
+  });
+
+  it('places the constructor that threw while the module loaded (init phase, JSON format)', async () => {
+    const [found] = detectErrors(
+      makeEvents(
+        capturedMessages(
+          'lambda/node20-lambda-ric-json-serverless-esbuild-0.14-cjs-bundle-init-type-error.events.jsonl',
+        ),
+      ),
+    );
+    const built = await buildRepairPrompt({
+      error: (found as { record: ErrorRecord }).record,
+      repo: makeFakeRepo(SERVICE),
+      randomFence: () => 'f',
+    });
+    expect(mapped(built)).toEqual(['src/services/jwt-service.ts']);
+    expect(built.prompt).toContain('--- src/services/jwt-service.ts');
   });
 });

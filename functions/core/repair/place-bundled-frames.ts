@@ -40,7 +40,7 @@ export async function placeBundledFrames({
     if (!BUNDLE_FILE.test(m.frame.file)) continue;
     if (
       m.kind === 'unmapped'
-        ? m.reason === 'not_in_app'
+        ? m.reason === 'not_in_app' && !isTaskBundleFrame(m.frame)
         : !(await isOnlyBasenameMatch(m, readMatched)) && !(await isBundleBesideSource(m, readMatched))
     )
       continue;
@@ -102,6 +102,18 @@ export async function readText(repo: RepoReader, path: string): Promise<string |
   return bytes && bytes.length <= MAX_SOURCE_BYTES && !isBinary(bytes) ? DECODER.decode(bytes) : undefined;
 }
 const BUNDLE_FILE = /\.[cm]?js$/;
+
+/**
+ * An application frame in a bundle kept at its handler's path under the Lambda root
+ * (serverless-esbuild's `/var/task/src/actions/index.cjs`, the aws-nodejs-typescript template's
+ * `/var/task/src/functions/hello/handler.js`): map-frames wants all of a path below /var/task to
+ * match, no repository file does (the sources are `.ts`), and it calls the frame none of the
+ * application's; the detector knows better, so its function is looked for like a root bundle's.
+ */
+function isTaskBundleFrame(frame: StackFrame): boolean {
+  return frame.inApp && TASK_FILE.test(frame.file);
+}
+const TASK_FILE = /^\/var\/task\/(?!node_modules\/)/;
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
 // Not the application's own source, whatever the language: declarations are not definitions;
 // tests, fixtures, dependencies and build output define what they mock or ship, and write
