@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StackFrame } from '../../functions/core/contracts.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { elixirParser } from '../../functions/core/detect/parse-trace/elixir.ts';
 import { goParser } from '../../functions/core/detect/parse-trace/go.ts';
 import { javaParser } from '../../functions/core/detect/parse-trace/java.ts';
@@ -12,6 +13,7 @@ import {
   resolveSymlinkTarget,
   stripDeployPrefix,
 } from '../../functions/core/repair/map-frames.ts';
+import { capturedMessages, makeEvents } from '../support/log-events.ts';
 
 const frame = (file: string, overrides: Partial<StackFrame> = {}): StackFrame => ({
   file,
@@ -56,6 +58,11 @@ describe('stripDeployPrefix', () => {
     ['webpack:///src/components/Cart.tsx', 'src/components/Cart.tsx'],
     ['webpack://shop-web/./src/index.ts', 'src/index.ts'],
     ['webpack-internal:///./src/index.ts', 'src/index.ts'],
+    // source-map-support's print of a webpack 5 source, resolved against the bundle's folder
+    [
+      '/var/task/src/functions/getPost/webpack:/serveless/src/functions/getPost/handler.ts',
+      'serveless/src/functions/getPost/handler.ts',
+    ],
     ['file:///app/dist/server.js', 'dist/server.js'],
     ['file:///C:/build/src/server.js', 'build/src/server.js'],
     ['C:\\build\\Shop\\Orders\\OrderService.cs', 'build/Shop/Orders/OrderService.cs'],
@@ -664,5 +671,58 @@ describe('raisedInRepository', () => {
       function: 'notify',
       file: 'src/orders/service.ts',
     });
+  });
+});
+
+describe('a Lambda bundled by serverless-webpack, its stack printed by source-map-support', () => {
+  // Ekenzy-101/Serverless-TS-REST-API: seven functions, each src/functions/<name>/handler.ts
+  // defining `const handler` and `export const main = middyfy(handler)`, each importing
+  // source-map-support/register; built by its own webpack.config.js (webpack 5.113, production,
+  // devtool source-map, serverless-webpack's entries stood in) and deployed as
+  // /var/task/src/functions/<name>/handler.js + .map. deletePost called with no requestContext.
+  const FILES = [
+    'serverless.ts',
+    'src/functions/auth/handler.ts',
+    'src/functions/createPost/handler.ts',
+    'src/functions/deletePost/handler.ts',
+    'src/functions/getPost/handler.ts',
+    'src/functions/getPosts/handler.ts',
+    'src/functions/login/handler.ts',
+    'src/functions/register/handler.ts',
+    'src/functions/updatePost/handler.ts',
+    'src/dataLayer/posts.ts',
+    'src/libs/lambda.ts',
+  ];
+
+  it("places the handler's frame in its own function's handler.ts", () => {
+    // before: all of the path below /var/task had to match (eight segments), so the frame was
+    // "not the application's" and nothing was placed
+    const [found] = detectErrors(
+      makeEvents(
+        capturedMessages(
+          'javascript/node20-lambda-ric-text-serverless-webpack-5-source-map-support-invoke-error.events.jsonl',
+        ),
+      ),
+    );
+    const frames = found?.record.frames ?? [];
+    const mappings = mapFramesToRepo({ frames, files: FILES });
+    expect(mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path] : []))).toEqual([
+      'src/functions/deletePost/handler.ts',
+    ]);
+    expect(mappings.at(-1)).toMatchObject({ kind: 'mapped', frame: { line: 21 } });
+  });
+
+  it.each([
+    // webpack 4 writes no namespace (`webpack:///./src/…`)
+    [
+      '/var/task/src/functions/getPost/webpack:/src/functions/getPost/handler.ts',
+      'src/functions/getPost/handler.ts',
+    ],
+    [
+      '/var/task/src/functions/login/webpack:/serveless/src/functions/login/handler.ts',
+      'src/functions/login/handler.ts',
+    ],
+  ])('%s → %s', (file, expected) => {
+    expect(pathOf(mapOne({ file, files: FILES }))).toBe(expected);
   });
 });

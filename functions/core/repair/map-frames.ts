@@ -29,6 +29,8 @@ export type FrameMapping =
 // Applied in order, each at most once. Suffix matching would find most files without them; they
 // keep the segments that do not belong to the repository from blurring a suffix tie.
 const DEPLOY_PREFIXES = [
+  // source-map-support's print of a webpack source (see WEBPACK_MOUNT)
+  /^[^:]{0,1000}\/webpack:\/(?=[^/])/,
   // `webpack:///src/x.js` (no namespace) and `webpack://app-name/./src/x.js`
   /^webpack:\/\/[^/]*\/(?:\.\/)?/,
   /^webpack-internal:\/\/\/(?:\.\/)?/,
@@ -47,6 +49,15 @@ const DEPLOY_PREFIXES = [
   /^\/home\/[^/]+\/(?:app\/)?/,
   /^\.\//,
 ];
+
+/**
+ * source-map-support (`import 'source-map-support/register'`, the serverless-webpack template's)
+ * resolves a webpack source (`webpack://app/./src/x.ts`) against the bundle's folder:
+ * `/var/task/src/functions/getPost/webpack:/app/src/functions/getPost/handler.ts`. The project's
+ * path is what follows `webpack:/`: webpack 5 puts its namespace first, webpack 4 none, and a
+ * namespace left in only makes the frame one segment longer than the repository file it ends like.
+ */
+const WEBPACK_MOUNT = /^[^:]{0,1000}\/webpack:\/(?=[^/])/;
 
 /** The frame's path with container, build and URL prefixes stripped, in posix form. */
 export function stripDeployPrefix(file: string): string {
@@ -207,7 +218,7 @@ function placeFrame(frame: StackFrame, ownPackages: ReadonlyMap<string, string>)
   return {
     kind: 'own',
     segments: frameSegments(frame),
-    minSuffix: frame.inApp ? lambdaPackageDepth(posix) : MIN_RUNTIME_SUFFIX,
+    minSuffix: frame.inApp ? lambdaPackageDepth(posix.replace(WEBPACK_MOUNT, '')) : MIN_RUNTIME_SUFFIX,
   };
 }
 
