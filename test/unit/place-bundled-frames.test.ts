@@ -268,3 +268,38 @@ describe("a Serverless Framework service bundled by serverless-esbuild at its ha
     expect(built.prompt).toContain('--- src/services/jwt-service.ts');
   });
 });
+
+describe("functions that each define `handler`, bundled by esbuild at their handler's path", () => {
+  // Ekenzy-101/Serverless-TS-REST-API's src/functions/deletePost/handler.ts bundled as
+  // serverless-esbuild does (esbuild 0.25 --bundle --platform=node, to
+  // /var/task/src/functions/deletePost/handler.js, deployed without its source map), called with no
+  // requestContext; each of its seven src/functions/<name>/handler.ts defines `const handler`.
+  const names = ['auth', 'createPost', 'deletePost', 'getPost', 'getPosts', 'login', 'updatePost'];
+  const FUNCTIONS = Object.fromEntries(
+    names.map((name) => [
+      `src/functions/${name}/handler.ts`,
+      `import { middyfy } from "../../libs/lambda";\n\nconst handler = async (event) => {\n  return { statusCode: 200, body: "${name}" };\n};\n\nexport const main = middyfy(handler);\n`,
+    ]),
+  );
+
+  it("places `Object.handler` in the handler.ts at the bundle's own path", async () => {
+    // before: `handler` was defined seven times, so the frame stayed an unplaced bundle frame
+    const [found] = detectErrors(
+      makeEvents(
+        capturedMessages(
+          'javascript/node20-lambda-ric-text-serverless-esbuild-0.25-handler-bundle-no-source-map-invoke-error.events.jsonl',
+        ),
+      ),
+    );
+    const built = await buildRepairPrompt({
+      error: (found as { record: ErrorRecord }).record,
+      repo: makeFakeRepo({ ...FUNCTIONS, 'src/libs/lambda.ts': 'export const middyfy = (h) => h;\n' }),
+      randomFence: () => 'f',
+    });
+    expect(built.mappings.flatMap((m) => (m.kind === 'mapped' ? [[m.path, m.bundledAt]] : []))).toEqual([
+      ['src/functions/deletePost/handler.ts', 3],
+    ]);
+    expect([...built.implicatedPaths]).toEqual(['src/functions/deletePost/handler.ts']);
+    expect(built.prompt).toContain('--- src/functions/deletePost/handler.ts');
+  });
+});

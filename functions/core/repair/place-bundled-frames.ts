@@ -78,9 +78,12 @@ export async function placeBundledFrames({
     const { frame } = m;
     const name = definedName(frame);
     const unrenamed = name ? withoutRenameSuffix(name) : undefined;
-    const found = inOwnerClass(
-      name ? (definitions.get(name) ?? (unrenamed ? definitions.get(unrenamed) : undefined)) : undefined,
-      definitions.get(ownerClass(frame) ?? ''),
+    const found = atFramePath(
+      frame,
+      inOwnerClass(
+        name ? (definitions.get(name) ?? (unrenamed ? definitions.get(unrenamed) : undefined)) : undefined,
+        definitions.get(ownerClass(frame) ?? ''),
+      ),
     );
     if (found?.length === 1 && found[0]) {
       placed[i] = { frame, kind: 'mapped', path: found[0].path, bundledAt: found[0].line };
@@ -156,6 +159,24 @@ function inOwnerClass(
 ): readonly Definition[] | undefined {
   if (!found || found.length < 2 || !classes) return found;
   const narrowed = found.filter((d) => classes.some((c) => c.path === d.path));
+  return narrowed.length === 1 ? narrowed : found;
+}
+
+/**
+ * The definitions of a name narrowed to the one at the bundle's own path, its extension aside:
+ * serverless-esbuild bundles each function to its handler's path (`/var/task/src/functions/
+ * deletePost/handler.js`), and each handler.ts of the Serverless template defines `handler`.
+ */
+function atFramePath(
+  frame: StackFrame,
+  found: readonly Definition[] | undefined,
+): readonly Definition[] | undefined {
+  if (!found || found.length < 2) return found;
+  const stem = stripDeployPrefix(frame.file).replace(SOURCE_FILE, '');
+  const narrowed = found.filter((d) => {
+    const own = d.path.replace(SOURCE_FILE, '');
+    return own === stem || own.endsWith(`/${stem}`);
+  });
   return narrowed.length === 1 ? narrowed : found;
 }
 
