@@ -17,6 +17,7 @@ import {
   resolveSymlinkTarget,
 } from './map-frames.ts';
 import { placeBundledFrames } from './place-bundled-frames.ts';
+import { placeByPrintedSource } from './place-by-printed-source.ts';
 
 /** The first message of a repair conversation, and what went into it. */
 export interface RepairPrompt {
@@ -205,7 +206,7 @@ export async function mapTraceToRepo({
   const files = entries.filter((e) => e.kind === 'file' || e.kind === 'executable').map((e) => e.path);
   // A 2,000-frame recursion must not make a megabyte prompt: the innermost frames locate the bug.
   const frames = allFrames(error).slice(0, MAX_MAPPED_FRAMES);
-  return placeBundledFrames({
+  const mappings = await placeBundledFrames({
     mappings: mapFramesToRepo({
       frames,
       files,
@@ -217,6 +218,8 @@ export async function mapTraceToRepo({
     files,
     repo,
   });
+  // each function of a SAM project runs as /var/task/app.py: the code Python printed says which
+  return placeByPrintedSource({ mappings, raw: error.raw, repo });
 }
 
 /** Frames (innermost first, causes' too) mapped to files; the rest are not looked at. */

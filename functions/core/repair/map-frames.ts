@@ -23,6 +23,8 @@ export type FrameMapping =
       kind: 'unmapped';
       /** `bundled`: a JavaScript bundle the repository does not hold, its function found nowhere */
       reason: 'not_in_app' | 'no_match' | 'ambiguous' | 'bundled';
+      /** `ambiguous`: the files the frame matched equally well */
+      tied?: readonly string[];
     };
 
 // Where applications live inside containers, Lambda and build outputs; also URL-ish schemes.
@@ -356,8 +358,9 @@ export function mapFramesToRepo({
     const tied = found.best.length > 1 ? inFramePackage(frame, found.best, declaredPackages) : found.best;
     const [only] = tied;
     if (tied.length === 1 && only) return { frame, kind: 'mapped', path: followSymlinks(only, symlinks) };
-    if (tied.length > 1) ties.set(index, tied);
-    return { frame, kind: 'unmapped', reason: tied.length > 1 ? 'ambiguous' : 'no_match' };
+    if (tied.length < 2) return { frame, kind: 'unmapped', reason: 'no_match' };
+    ties.set(index, tied);
+    return { frame, kind: 'unmapped', reason: 'ambiguous', tied };
   });
   return breakTiesByNeighbours(mappings, ties, symlinks);
 }

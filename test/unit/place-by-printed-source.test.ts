@@ -1,0 +1,82 @@
+// A SAM project keeps each function in its own folder, each with an app.py: aws-samples/
+// serverless-test-samples' workshops/serverless-testing-workshop has six (src/Checkout/app.py,
+// src/GetInventory/app.py …, CodeUri src/<Function>/, Handler app.lambda_handler), and Lambda runs
+// each as /var/task/app.py. Captured from its Checkout function at /var/task (its schemas.py beside
+// it; Powertools and the X-Ray SDK, which Debian does not package, stubbed in /opt/python as
+// identity decorators) under awslambdaric 4.0's own bootstrap (run() with a fake runtime API
+// client, its telemetry frames read back as events), Python 3.11, in the text and JSON log formats:
+// a POST body with no reserved_for made `KeyError: 'reserved_for'` at app.py line 45.
+import { describe, expect, it } from 'vitest';
+import type { ErrorRecord } from '../../functions/core/contracts.ts';
+import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
+import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
+import { buildRepairPrompt, mapTraceToRepo } from '../../functions/core/repair/build-repair-prompt.ts';
+import { makeFakeRepo } from '../support/fake-repo.ts';
+import { capturedMessages, makeEvents } from '../support/log-events.ts';
+
+const WORKSHOP = 'workshops/serverless-testing-workshop';
+const CODE = 'checkout_to_name = post_payload["reserved_for"]';
+
+/** Each function's app.py, 60 lines of our own; Checkout's line 45 is the code the trace printed. */
+const appPy = (name: string, line45: string) =>
+  `${Array.from({ length: 44 }, (_, i) => `# ${name} ${i + 1}`).join('\n')}\n    ${line45}\n${'    pass\n'.repeat(15)}`;
+const FUNCTIONS = ['Checkout', 'CreateLocations', 'FileValidator', 'GetInventory', 'GetLocations'];
+const REPO = {
+  ...Object.fromEntries(
+    FUNCTIONS.map((f) => [`${WORKSHOP}/src/${f}/app.py`, appPy(f, f === 'Checkout' ? CODE : `x = "${f}"`)]),
+  ),
+  ...Object.fromEntries(FUNCTIONS.map((f) => [`${WORKSHOP}/src/${f}/schemas.py`, 'OUTPUT_SCHEMA = {}\n'])),
+  'python-test-samples/apigw-lambda/src/app.py': appPy('apigw', 'return {}'),
+  [`${WORKSHOP}/template.yaml`]: 'Resources: {}\n',
+};
+
+/** The capture's one record, alike as one event and as one event per line. */
+function records(format: 'text' | 'json'): ErrorRecord[] {
+  const messages = capturedMessages(
+    `python/py311-awslambdaric-4.0-${format}-sam-function-folders-key-error.events.jsonl`,
+  );
+  const whole = detectErrors(makeEvents(messages)).map((d) => d.record);
+  const perLine = detectErrors(makeEvents(messages.flatMap((m) => m.split('\n')))).map((d) => d.record);
+  expect(whole).toHaveLength(1);
+  expect(perLine).toHaveLength(1);
+  const [a, b] = [whole[0] as ErrorRecord, perLine[0] as ErrorRecord];
+  expect(fingerprintError(b)).toBe(fingerprintError(a));
+  return [a, b];
+}
+
+describe('each function of a SAM project as /var/task/app.py: placed by the code Python printed', () => {
+  it.each(['text', 'json'] as const)(
+    '%s format: the KeyError is placed in src/Checkout/app.py, with its code',
+    async (format) => {
+      for (const record of records(format)) {
+        expect([record.exceptionType, record.message]).toEqual(['KeyError', "'reserved_for'"]);
+        expect(record.frames).toEqual([
+          { file: '/var/task/app.py', line: 45, function: 'lambda_handler', inApp: true },
+        ]);
+        for (const pathPrefix of ['', WORKSHOP]) {
+          const repo = makeFakeRepo(REPO);
+          const mappings = await mapTraceToRepo({ error: record, repo, pathPrefix });
+          expect(mappings.map((m) => (m.kind === 'mapped' ? m.path : m.reason))).toEqual([
+            `${WORKSHOP}/src/Checkout/app.py`,
+          ]);
+          const built = await buildRepairPrompt({ error: record, repo, pathPrefix, randomFence: () => 'F' });
+          expect(built.implicatedPaths).toEqual(new Set([`${WORKSHOP}/src/Checkout/app.py`]));
+          expect(built.prompt).toContain(CODE);
+        }
+      }
+    },
+  );
+
+  it('leaves the tie when no file, or more than one, holds that code at that line', async () => {
+    const [record] = records('text');
+    if (!record) throw new Error('no record');
+    // the code moved since the deploy: no function's line 45 holds it
+    const moved = { ...REPO, [`${WORKSHOP}/src/Checkout/app.py`]: appPy('Checkout', 'pass') };
+    // two functions copied from one template: both hold it
+    const copied = { ...REPO, [`${WORKSHOP}/src/GetInventory/app.py`]: appPy('GetInventory', CODE) };
+    for (const files of [moved, copied]) {
+      const mappings = await mapTraceToRepo({ error: record, repo: makeFakeRepo(files), pathPrefix: '' });
+      expect(mappings).toMatchObject([{ kind: 'unmapped', reason: 'ambiguous' }]);
+    }
+  });
+});
