@@ -79,4 +79,35 @@ describe('each function of a SAM project as /var/task/app.py: placed by the code
       expect(mappings).toMatchObject([{ kind: 'unmapped', reason: 'ambiguous' }]);
     }
   });
+
+  // aws-samples/aws-serverless-airline-booking (master): its catalog and booking services each
+  // have a reserve.py (src/backend/catalog/src/reserve-flight/, src/backend/booking/src/
+  // reserve-booking/), both run as /var/task/reserve.py. The catalog's ReserveFlight, its DynamoDB
+  // resource pointed at a local endpoint nothing listens on (endpoint_url added to line 8 of our
+  // copy), failed at update_item with EndpointConnectionError: two frames in reserve.py, lines 26
+  // and 54, then botocore's under /var/runtime.
+  it.each(['text', 'json'] as const)(
+    '%s format: both reserve.py frames of ReserveFlight are placed in the catalog service',
+    async (format) => {
+      const messages = capturedMessages(
+        `python/py311-awslambdaric-4.0-${format}-sam-same-file-name-endpoint-refused.events.jsonl`,
+      );
+      const [record] = detectErrors(makeEvents(messages)).map((d) => d.record);
+      if (!record) throw new Error('no record');
+      expect(record.exceptionType).toBe('EndpointConnectionError');
+      const lines = (l26: string, l54: string) =>
+        `${'#\n'.repeat(25)}        ${l26}\n${'#\n'.repeat(27)}        ${l54}\n`;
+      const catalog = 'src/backend/catalog/src/reserve-flight/reserve.py';
+      const repo = makeFakeRepo({
+        [catalog]: lines('table.update_item(', "ret = reserve_seat_on_flight(event['outboundFlightId'])"),
+        'src/backend/booking/src/reserve-booking/reserve.py': lines('table.put_item(', 'return ret'),
+      });
+      const mappings = await mapTraceToRepo({ error: record, repo, pathPrefix: '' });
+      const placed = mappings.filter((m) => m.kind === 'mapped');
+      expect(placed.map((m) => [m.frame.line, m.kind === 'mapped' && m.path])).toEqual([
+        [26, catalog],
+        [54, catalog],
+      ]);
+    },
+  );
 });
