@@ -1,11 +1,11 @@
 // A SAM project keeps each function in its own folder, each with an app.py: aws-samples/
 // serverless-test-samples' workshops/serverless-testing-workshop has six (src/Checkout/app.py,
 // src/GetInventory/app.py …, CodeUri src/<Function>/, Handler app.lambda_handler), and Lambda runs
-// each as /var/task/app.py. Captured from its Checkout function at /var/task (its schemas.py beside
-// it; Powertools and the X-Ray SDK, which Debian does not package, stubbed in /opt/python as
-// identity decorators) under awslambdaric 4.0's own bootstrap (run() with a fake runtime API
-// client, its telemetry frames read back as events), Python 3.11, in the text and JSON log formats:
-// a POST body with no reserved_for made `KeyError: 'reserved_for'` at app.py line 45.
+// each as /var/task/app.py. Captured from its Checkout function at /var/task (its schemas.py, the
+// X-Ray SDK 2.x, wrapt and fastjsonschema beside it), Powertools 3.2 as a layer in /opt/python
+// (its @validator wraps the handler), under awslambdaric 4.0's own bootstrap (run() with a fake
+// runtime API client, its telemetry frames read back as events), Python 3.11, in the text and JSON
+// log formats: a POST body with no reserved_for made `KeyError: 'reserved_for'` at app.py line 45.
 import { describe, expect, it } from 'vitest';
 import type { ErrorRecord } from '../../functions/core/contracts.ts';
 import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
@@ -50,14 +50,18 @@ describe('each function of a SAM project as /var/task/app.py: placed by the code
     async (format) => {
       for (const record of records(format)) {
         expect([record.exceptionType, record.message]).toEqual(['KeyError', "'reserved_for'"]);
-        expect(record.frames).toEqual([
-          { file: '/var/task/app.py', line: 45, function: 'lambda_handler', inApp: true },
+        expect(record.frames.map((f) => [f.file, f.line, f.inApp])).toEqual([
+          ['/opt/python/aws_lambda_powertools/middleware_factory/factory.py', 137, false],
+          ['/opt/python/aws_lambda_powertools/utilities/validation/validator.py', 154, false],
+          ['/var/task/app.py', 45, true],
         ]);
         for (const pathPrefix of ['', WORKSHOP]) {
           const repo = makeFakeRepo(REPO);
           const mappings = await mapTraceToRepo({ error: record, repo, pathPrefix });
           expect(mappings.map((m) => (m.kind === 'mapped' ? m.path : m.reason))).toEqual([
             `${WORKSHOP}/src/Checkout/app.py`,
+            'not_in_app',
+            'not_in_app',
           ]);
           const built = await buildRepairPrompt({ error: record, repo, pathPrefix, randomFence: () => 'F' });
           expect(built.implicatedPaths).toEqual(new Set([`${WORKSHOP}/src/Checkout/app.py`]));
@@ -76,7 +80,7 @@ describe('each function of a SAM project as /var/task/app.py: placed by the code
     const copied = { ...REPO, [`${WORKSHOP}/src/GetInventory/app.py`]: appPy('GetInventory', CODE) };
     for (const files of [moved, copied]) {
       const mappings = await mapTraceToRepo({ error: record, repo: makeFakeRepo(files), pathPrefix: '' });
-      expect(mappings).toMatchObject([{ kind: 'unmapped', reason: 'ambiguous' }]);
+      expect(mappings[0]).toMatchObject({ kind: 'unmapped', reason: 'ambiguous' });
     }
   });
 
