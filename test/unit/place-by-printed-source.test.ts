@@ -114,4 +114,60 @@ describe('each function of a SAM project as /var/task/app.py: placed by the code
       ]);
     },
   );
+
+  // serverless-test-samples' python-test-samples/async-lambda-dynamodb: src/app.py (CodeUri src/,
+  // Handler app.handler) with Powertools 3.2's Logger and Tracer (and the X-Ray SDK) beside it in
+  // /var/task, run offline: S3's endpoint did not resolve, so `logger.exception(e)` wrote a JSON
+  // line whose exception (a chain of three tracebacks) and stack_trace run past the 4 KiB of it the
+  // record keeps, then `raise` made the runtime's [ERROR]. The cut text no longer parses as JSON,
+  // yet holds app.py's frame (line 27, in handler) and its code, escaped.
+  it.each(['text', 'json'] as const)(
+    '%s format: the frame is placed by its code, read from a JSON line cut short',
+    async (format) => {
+      const messages = capturedMessages(
+        `python/py311-awslambdaric-4.0-${format}-powertools-3.2-logger-exception-endpoint-unreachable.events.jsonl`,
+      );
+      const whole = detectErrors(makeEvents(messages)).map((d) => d.record);
+      const perLine = detectErrors(makeEvents(messages.flatMap((m) => m.split('\n')))).map((d) => d.record);
+      expect([whole.length, perLine.length]).toEqual([1, 1]);
+      const [record] = whole;
+      if (!record) throw new Error('no record');
+      expect(fingerprintError(perLine[0] as ErrorRecord)).toBe(fingerprintError(record));
+      expect(record.exceptionType).toBe('botocore.exceptions.EndpointConnectionError');
+      expect(record.frames.filter((f) => f.inApp)).toEqual([
+        { file: '/var/task/app.py', line: 27, function: 'handler', inApp: true },
+      ]);
+      expect(() => JSON.parse(record.raw)).toThrow();
+      const code = "lowerCaseMessage = originalObject.get()['Body'].read().decode('utf-8')";
+      const samples = 'python-test-samples';
+      const s3App = `${samples}/async-lambda-dynamodb/src/app.py`;
+      // the code at another line (appPy's 45) than the frame's 27: no file holds it there
+      const repo = makeFakeRepo({
+        [s3App]: appPy('async', code),
+        [`${samples}/apigw-lambda/src/app.py`]: appPy('apigw', 'return {}'),
+        [`${samples}/kinesis-lambda-dynamodb/src/app.py`]: appPy('kinesis', 'pass'),
+        [`${WORKSHOP}/src/Checkout/app.py`]: appPy('Checkout', CODE),
+      });
+      const at27 = (name: string, line27: string) =>
+        `${Array.from({ length: 26 }, (_, i) => `# ${name} ${i + 1}`).join('\n')}\n            ${line27}\n`;
+      const files = {
+        [s3App]: at27('async', code),
+        [`${samples}/apigw-lambda/src/app.py`]: at27('apigw', 'return {}'),
+        [`${WORKSHOP}/src/Checkout/app.py`]: at27('Checkout', CODE),
+      };
+      expect((await mapTraceToRepo({ error: record, repo, pathPrefix: '' }))[0]).toMatchObject({
+        kind: 'unmapped',
+      });
+      for (const pathPrefix of ['', samples]) {
+        const built = await buildRepairPrompt({
+          error: record,
+          repo: makeFakeRepo(files),
+          pathPrefix,
+          randomFence: () => 'F',
+        });
+        expect(built.implicatedPaths).toEqual(new Set([s3App]));
+        expect(built.prompt).toContain(code);
+      }
+    },
+  );
 });

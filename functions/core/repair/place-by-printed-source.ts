@@ -9,8 +9,9 @@ import type { FrameMapping } from './map-frames.ts';
  * alone cannot say which function failed. Python prints every frame's line of code under it
  * (`File "/var/task/app.py", line 39, in lambda_handler` then `checkout_to_name = …`), in the
  * runtime's text and JSON formats and in a logger's traceback alike; the file whose line N is that
- * code is the one that ran. Only a single such file counts: none (the code changed since) or two
- * (copies of one function) leave the frame ambiguous, as before.
+ * code is the one that ran (a JSON line cut short at 4 KiB still holds the frames before the cut,
+ * escaped). Only a single such file counts: none (the code changed since) or two (copies of one
+ * function) leave the frame ambiguous, as before.
  */
 export async function placeByPrintedSource({
   mappings,
@@ -40,12 +41,12 @@ export async function placeByPrintedSource({
   return Promise.all(
     mappings.map(async (mapping): Promise<FrameMapping> => {
       if (mapping.kind !== 'unmapped' || !mapping.tied || mapping.frame.line === undefined) return mapping;
-      const code = printed.get(`${mapping.frame.file}:${mapping.frame.line}`);
+      const { file, line } = mapping.frame;
+      const code = printed.get(`${file}:${line}`);
       if (code === undefined) return mapping;
-      const line = mapping.frame.line;
-      const tied = mapping.tied.slice(0, MAX_TIED_READ);
       const holding: string[] = [];
-      for (const path of tied) if (lineOf(await read(path), line) === code) holding.push(path);
+      for (const path of mapping.tied.slice(0, MAX_TIED_READ))
+        if (lineOf(await read(path), line) === code) holding.push(path);
       const [only] = holding;
       return holding.length === 1 && only !== undefined
         ? { frame: mapping.frame, kind: 'mapped', path: only }
@@ -91,7 +92,8 @@ function jsonStrings(raw: string): string[] {
   try {
     parsed = JSON.parse(trimmed);
   } catch {
-    return [];
+    // cut short (a line is kept to its first 4 KiB): its escapes read as the strings they stand for
+    return [trimmed.replace(JSON_ESCAPE, unescapeJson)];
   }
   const strings: string[] = [];
   const walk = (value: unknown, depth: number): void => {
@@ -103,6 +105,11 @@ function jsonStrings(raw: string): string[] {
   // each stackTrace element is one frame: joined, a header and its code stay together
   return [strings.join('\n')];
 }
+
+const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
+const ESCAPED: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const unescapeJson = (_: string, code: string | undefined, char: string | undefined): string =>
+  code !== undefined ? String.fromCharCode(Number.parseInt(code, 16)) : (ESCAPED[char ?? ''] ?? char ?? '');
 
 /** Line `n` (1-based) of a file's text, trimmed; undefined past its end. */
 function lineOf(text: string | undefined, n: number): string | undefined {
