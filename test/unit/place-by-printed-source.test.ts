@@ -12,7 +12,7 @@ import { detectErrors } from '../../functions/core/detect/detect-errors.ts';
 import { fingerprintError } from '../../functions/core/detect/fingerprint.ts';
 import { buildRepairPrompt, mapTraceToRepo } from '../../functions/core/repair/build-repair-prompt.ts';
 import { makeFakeRepo } from '../support/fake-repo.ts';
-import { capturedMessages, makeEvents } from '../support/log-events.ts';
+import { capturedMessages, deliveries, makeEvents, traceText } from '../support/log-events.ts';
 
 const WORKSHOP = 'workshops/serverless-testing-workshop';
 const CODE = 'checkout_to_name = post_payload["reserved_for"]';
@@ -170,4 +170,48 @@ describe('each function of a SAM project as /var/task/app.py: placed by the code
       }
     },
   );
+});
+
+// aws-samples/chalice-workshop's todo app (code/todo-app/final: app.py, chalicelib/), packaged as
+// Chalice 1.33 packages it (app.py and chalicelib/ at /var/task, Chalice's own runtime as
+// /var/task/chalice/app.py, PyJWT beside them) and run under awslambdaric 4.0 with an API Gateway
+// POST /todos whose body has no description: Chalice caught the KeyError and logged it to stdout
+// (`mytodo - ERROR - Caught exception for path /todos` and the traceback), one event per line.
+describe('a Chalice view error on Lambda', () => {
+  const record = () => {
+    const { oneEvent, perLine } = deliveries(
+      traceText('python/py311-var-task-chalice-1.33-view-key-error.txt'),
+    );
+    const [a] = detectErrors(makeEvents(oneEvent)).map((d) => d.record);
+    const [b, ...more] = detectErrors(makeEvents(perLine)).map((d) => d.record);
+    if (!a || !b) throw new Error('no record');
+    expect(more).toEqual([]);
+    expect(fingerprintError(b)).toBe(fingerprintError(a));
+    return a;
+  };
+  const line68 = "description=body['description'],";
+  const at68 = (text: string) => `${'#\n'.repeat(67)}        ${text}\n`;
+
+  it("places the view's frame in the app, never Chalice's runtime in it; identical copies need the path prefix", async () => {
+    const error = record();
+    expect([error.exceptionType, error.message]).toEqual(['KeyError', "'description'"]);
+    expect(error.frames.map((f) => [f.file, f.line, f.inApp])).toEqual([
+      ['/var/task/chalice/app.py', 1923, false],
+      ['/var/task/app.py', 68, true],
+    ]);
+    const files = {
+      'code/todo-app/final/app.py': at68(line68),
+      'code/todo-app/final/chalicelib/db.py': 'class DynamoDBTodo: ...\n',
+      // the workshop's step copies: one holds the same line 68, one does not
+      'code/todo-app/part2/01-package-cmd/app.py': at68(line68),
+      'code/todo-app/part1/04-add-auth/app.py': at68('return get_app_db().add_item('),
+    };
+    const inApp = async (pathPrefix: string) =>
+      (await mapTraceToRepo({ error, repo: makeFakeRepo(files), pathPrefix })).map((m) =>
+        m.kind === 'mapped' ? m.path : m.reason,
+      );
+    expect(await inApp('code/todo-app/final')).toEqual(['code/todo-app/final/app.py', 'not_in_app']);
+    // two files hold the printed line at 68: a tie no code breaks
+    expect(await inApp('')).toEqual(['ambiguous', 'not_in_app']);
+  });
 });
