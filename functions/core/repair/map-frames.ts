@@ -27,12 +27,21 @@ export type FrameMapping =
       tied?: readonly string[];
     };
 
+/**
+ * source-map-support (`import 'source-map-support/register'`, the serverless-webpack template's)
+ * resolves a webpack source (`webpack://app/./src/x.ts`) against the bundle's folder:
+ * `/var/task/src/functions/getPost/webpack:/app/src/functions/getPost/handler.ts`. The project's
+ * path is what follows `webpack:/`: webpack 5 puts its namespace first, webpack 4 none, and a
+ * namespace left in only makes the frame one segment longer than the repository file it ends like.
+ */
+const WEBPACK_MOUNT = /^[^:]{0,1000}\/webpack:\/(?=[^/])/;
+
 // Where applications live inside containers, Lambda and build outputs; also URL-ish schemes.
 // Applied in order, each at most once. Suffix matching would find most files without them; they
 // keep the segments that do not belong to the repository from blurring a suffix tie.
 const DEPLOY_PREFIXES = [
-  // source-map-support's print of a webpack source (see WEBPACK_MOUNT)
-  /^[^:]{0,1000}\/webpack:\/(?=[^/])/,
+  // source-map-support's print of a webpack source
+  WEBPACK_MOUNT,
   // `webpack:///src/x.js` (no namespace) and `webpack://app-name/./src/x.js`
   /^webpack:\/\/[^/]*\/(?:\.\/)?/,
   /^webpack-internal:\/\/\/(?:\.\/)?/,
@@ -51,15 +60,6 @@ const DEPLOY_PREFIXES = [
   /^\/home\/[^/]+\/(?:app\/)?/,
   /^\.\//,
 ];
-
-/**
- * source-map-support (`import 'source-map-support/register'`, the serverless-webpack template's)
- * resolves a webpack source (`webpack://app/./src/x.ts`) against the bundle's folder:
- * `/var/task/src/functions/getPost/webpack:/app/src/functions/getPost/handler.ts`. The project's
- * path is what follows `webpack:/`: webpack 5 puts its namespace first, webpack 4 none, and a
- * namespace left in only makes the frame one segment longer than the repository file it ends like.
- */
-const WEBPACK_MOUNT = /^[^:]{0,1000}\/webpack:\/(?=[^/])/;
 
 /** The frame's path with container, build and URL prefixes stripped, in posix form. */
 export function stripDeployPrefix(file: string): string {
@@ -332,9 +332,7 @@ export function mapFramesToRepo({
     }
     return { best, suffix: bestSuffix };
   };
-  // the files an ambiguous frame tied between, by its index
-  const ties = new Map<number, string[]>();
-  const mappings = frames.map((frame, index): FrameMapping => {
+  const mappings = frames.map((frame): FrameMapping => {
     const placement = placeFrame(frame, ownPackages);
     if (placement.kind === 'unmapped') return { frame, kind: 'unmapped', reason: placement.reason };
     const { segments, minSuffix, anchored = false } = placement;
@@ -359,10 +357,9 @@ export function mapFramesToRepo({
     const [only] = tied;
     if (tied.length === 1 && only) return { frame, kind: 'mapped', path: followSymlinks(only, symlinks) };
     if (tied.length < 2) return { frame, kind: 'unmapped', reason: 'no_match' };
-    ties.set(index, tied);
     return { frame, kind: 'unmapped', reason: 'ambiguous', tied };
   });
-  return breakTiesByNeighbours(mappings, ties, symlinks);
+  return breakTiesByNeighbours(mappings, symlinks);
 }
 
 // A JVM frame names its class's package; Kotlin (and Java, less often) lets a source file lie in any
@@ -413,20 +410,20 @@ function inFramePackage(
  */
 function breakTiesByNeighbours(
   mappings: FrameMapping[],
-  ties: ReadonlyMap<number, readonly string[]>,
   symlinks: ReadonlyMap<string, string>,
 ): FrameMapping[] {
-  if (ties.size === 0) return mappings;
-  const placed = [...new Set(mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path.split('/')] : [])))];
+  if (!mappings.some((m) => m.kind === 'unmapped' && m.tied)) return mappings;
+  const placed = [...new Set(mappings.flatMap((m) => (m.kind === 'mapped' ? [m.path] : [])))].map((path) =>
+    path.split('/'),
+  );
   if (placed.length === 0) return mappings;
   const nearness = (candidate: string): number => {
     const dirs = candidate.split('/').slice(0, -1);
     return Math.max(...placed.map((path) => commonPrefix(dirs, path.slice(0, -1))));
   };
-  return mappings.map((mapping, index) => {
-    const tied = ties.get(index);
-    if (!tied) return mapping;
-    const scored = tied.map((candidate) => ({ candidate, near: nearness(candidate) }));
+  return mappings.map((mapping) => {
+    if (mapping.kind !== 'unmapped' || !mapping.tied) return mapping;
+    const scored = mapping.tied.map((candidate) => ({ candidate, near: nearness(candidate) }));
     const best = Math.max(...scored.map((s) => s.near));
     const nearest = scored.filter((s) => s.near === best);
     const only = nearest.length === 1 ? nearest[0]?.candidate : undefined;

@@ -1,6 +1,6 @@
 import type { RepoReader } from '../ports/repo-workspace.ts';
-import { isBinary } from './fix-advisor/read-only-tools.ts';
 import type { FrameMapping } from './map-frames.ts';
+import { readText } from './place-bundled-frames.ts';
 
 /**
  * Frames that matched several files equally well, placed in the one whose line holds the code the
@@ -27,15 +27,11 @@ export async function placeByPrintedSource({
     return [...mappings];
   const printed = printedSource(raw);
   if (printed.size === 0) return [...mappings];
+  // a file tied for several frames is read once
   const texts = new Map<string, Promise<string | undefined>>();
   const read = (path: string): Promise<string | undefined> => {
-    let text = texts.get(path);
-    if (!text) {
-      text = repo
-        .readFile(path)
-        .then((bytes) => (bytes && !isBinary(bytes) ? new TextDecoder().decode(bytes) : undefined));
-      texts.set(path, text);
-    }
+    const text = texts.get(path) ?? readText(repo, path);
+    texts.set(path, text);
     return text;
   };
   return Promise.all(
